@@ -1,0 +1,183 @@
+//! Presenting a [`Classification`] to people and tools: the one-line summary, the `--explain`
+//! listing (which rule matched which words), and the JSON object of DESIGN.md §2.
+
+use serde_json::{Value, json};
+
+use super::{Classification, Classifier, Match, Rule};
+
+fn rule_text(rule: &Rule) -> String {
+    match rule {
+        Rule::Term(t) => format!("istilah \"{t}\""),
+        Rule::Pattern(p) => format!("pola '{p}'"),
+        Rule::Exclude(t) => format!("pengecualian \"{t}\""),
+        Rule::Region(t) => format!("nama \"{t}\""),
+        Rule::Sentiment(t) => format!("kata \"{t}\""),
+    }
+}
+
+fn rule_json(rule: &Rule) -> Value {
+    let (kind, text) = match rule {
+        Rule::Term(t) => ("term", t),
+        Rule::Pattern(p) => ("pattern", p),
+        Rule::Exclude(t) => ("exclude", t),
+        Rule::Region(t) => ("region", t),
+        Rule::Sentiment(t) => ("sentiment", t),
+    };
+    json!({"kind": kind, "text": text})
+}
+
+fn match_json(m: &Match) -> Value {
+    json!({
+        "text": m.text,
+        "start": m.start,
+        "end": m.end,
+        "field": m.field,
+        "rule": rule_json(&m.rule),
+    })
+}
+
+/// The JSON object `pantau classify --json` prints for one input.
+pub fn to_json(c: &Classifier, r: &Classification) -> Value {
+    let topics: Vec<Value> = r
+        .topics
+        .iter()
+        .map(|hit| {
+            let t = &c.topics[hit.topic];
+            json!({
+                "id": t.id,
+                "name": t.name,
+                "category": t.category,
+                "priority": t.priority,
+                "matches": hit.matches.iter().map(match_json).collect::<Vec<_>>(),
+            })
+        })
+        .collect();
+    let regions: Vec<Value> = r
+        .regions
+        .iter()
+        .map(|hit| {
+            let g = &c.regions[hit.region];
+            json!({
+                "id": g.id,
+                "name": g.name,
+                "level": g.level.as_str(),
+                "inferred": hit.inferred,
+                "matches": hit.matches.iter().map(match_json).collect::<Vec<_>>(),
+            })
+        })
+        .collect();
+    json!({
+        "topics": topics,
+        "regions": regions,
+        "sentiment": {"class": r.sentiment.class.as_str(), "score": r.sentiment.score},
+    })
+}
+
+/// `banjir, jalan-rusak | samarinda | negatif (-2)`: one line per input.
+pub fn summary(c: &Classifier, r: &Classification) -> String {
+    let topics: Vec<&str> = r
+        .topics
+        .iter()
+        .map(|t| c.topics[t.topic].id.as_str())
+        .collect();
+    let regions: Vec<&str> = r
+        .regions
+        .iter()
+        .filter(|h| !h.inferred)
+        .map(|h| c.regions[h.region].id.as_str())
+        .collect();
+    format!(
+        "topik: {} | wilayah: {} | sentimen: {} ({})",
+        if topics.is_empty() {
+            "-".into()
+        } else {
+            topics.join(", ")
+        },
+        if regions.is_empty() {
+            "-".into()
+        } else {
+            regions.join(", ")
+        },
+        r.sentiment.class.as_str(),
+        r.sentiment.score
+    )
+}
+
+/// The `--explain` listing.
+pub fn explain(c: &Classifier, r: &Classification) -> String {
+    let mut out = String::new();
+    let loc = |m: &Match| format!("\"{}\" [{}..{} {}]", m.text, m.start, m.end, field_name(m));
+    if r.topics.is_empty() {
+        out.push_str("Topik: tidak ada\n");
+    } else {
+        out.push_str("Topik:\n");
+    }
+    for hit in &r.topics {
+        let t = &c.topics[hit.topic];
+        out.push_str(&format!(
+            "  {} ({}; {}, prioritas {})\n",
+            t.id, t.name, t.category, t.priority
+        ));
+        for m in &hit.matches {
+            out.push_str(&format!(
+                "    {} cocok dengan {}\n",
+                rule_text(&m.rule),
+                loc(m)
+            ));
+        }
+    }
+    for hit in &r.vetoed {
+        let t = &c.topics[hit.topic];
+        out.push_str(&format!("  {} dikecualikan:\n", t.id));
+        for m in &hit.matches {
+            out.push_str(&format!(
+                "    {} cocok dengan {}\n",
+                rule_text(&m.rule),
+                loc(m)
+            ));
+        }
+    }
+    if r.regions.is_empty() {
+        out.push_str("Wilayah: tidak ada\n");
+    } else {
+        out.push_str("Wilayah:\n");
+    }
+    for hit in &r.regions {
+        let g = &c.regions[hit.region];
+        let how = if hit.matches.is_empty() {
+            "disimpulkan (induk wilayah atau wilayah bawaan sumber)".to_string()
+        } else {
+            hit.matches
+                .iter()
+                .map(|m| format!("{} cocok dengan {}", rule_text(&m.rule), loc(m)))
+                .collect::<Vec<_>>()
+                .join("; ")
+        };
+        out.push_str(&format!(
+            "  {} ({}, {}): {how}\n",
+            g.id,
+            g.name,
+            g.level.as_str()
+        ));
+    }
+    out.push_str(&format!(
+        "Sentimen: {} (skor {})\n",
+        r.sentiment.class.as_str(),
+        r.sentiment.score
+    ));
+    for (m, w) in &r.sentiment.words {
+        out.push_str(&format!(
+            "    {} {w:+} pada {}\n",
+            rule_text(&m.rule),
+            loc(m)
+        ));
+    }
+    out
+}
+
+fn field_name(m: &Match) -> &'static str {
+    match m.field {
+        super::Field::Title => "judul",
+        super::Field::Text => "teks",
+    }
+}

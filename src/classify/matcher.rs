@@ -1,0 +1,167 @@
+//! One pass over a folded text finds every term of every list: topic terms, exclusions, region
+//! names, sentiment words. All terms go into one Aho-Corasick automaton, so the cost per post
+//! grows with the text and the number of hits, not with the number of topics. Matching is on
+//! whole words: a hit must not have a letter or digit just before or just after it.
+
+use std::collections::HashMap;
+
+use aho_corasick::{AhoCorasick, MatchKind};
+
+use super::normalize::is_word_char;
+
+/// Who asked for a term. One folded term may belong to several lists.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Owner {
+    /// `any` term of topic n.
+    Any(usize),
+    /// `exclude` term of topic n.
+    Exclude(usize),
+    /// A name or alias of region n.
+    Region(usize),
+    Positive,
+    Negative,
+    Negator,
+}
+
+/// A whole-word occurrence of a term in folded text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Hit {
+    pub term: usize,
+    pub start: usize,
+    pub end: usize,
+}
+
+/// The terms and the automaton over them.
+#[derive(Debug, Clone)]
+pub struct TermSet {
+    ac: Option<AhoCorasick>,
+    terms: Vec<String>,
+    owners: Vec<Vec<Owner>>,
+}
+
+/// Collects terms before the automaton is built.
+#[derive(Debug, Default)]
+pub struct TermSetBuilder {
+    index: HashMap<String, usize>,
+    terms: Vec<String>,
+    owners: Vec<Vec<Owner>>,
+}
+
+impl TermSetBuilder {
+    /// Adds an already folded term for `owner`.
+    pub fn add(&mut self, folded_term: &str, owner: Owner) {
+        let id = *self
+            .index
+            .entry(folded_term.to_string())
+            .or_insert_with(|| {
+                self.terms.push(folded_term.to_string());
+                self.owners.push(Vec::new());
+                self.terms.len() - 1
+            });
+        if !self.owners[id].contains(&owner) {
+            self.owners[id].push(owner);
+        }
+    }
+
+    pub fn build(self) -> Result<TermSet, aho_corasick::BuildError> {
+        let ac = if self.terms.is_empty() {
+            None
+        } else {
+            Some(
+                AhoCorasick::builder()
+                    .match_kind(MatchKind::Standard)
+                    .build(&self.terms)?,
+            )
+        };
+        Ok(TermSet {
+            ac,
+            terms: self.terms,
+            owners: self.owners,
+        })
+    }
+}
+
+impl TermSet {
+    pub fn term(&self, id: usize) -> &str {
+        &self.terms[id]
+    }
+
+    pub fn owners(&self, id: usize) -> &[Owner] {
+        &self.owners[id]
+    }
+
+    pub fn len(&self) -> usize {
+        self.terms.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.terms.is_empty()
+    }
+
+    /// Every whole-word occurrence of every term, overlapping ones included, in text order.
+    pub fn find(&self, folded: &str) -> Vec<Hit> {
+        let Some(ac) = &self.ac else {
+            return Vec::new();
+        };
+        let mut hits: Vec<Hit> = ac
+            .find_overlapping_iter(folded)
+            .filter(|m| whole_word(folded, m.start(), m.end()))
+            .map(|m| Hit {
+                term: m.pattern().as_usize(),
+                start: m.start(),
+                end: m.end(),
+            })
+            .collect();
+        hits.sort_by_key(|h| (h.start, std::cmp::Reverse(h.end)));
+        hits
+    }
+}
+
+/// Whether `text[start..end]` is bounded by non-word characters (or the text's ends).
+pub fn whole_word(text: &str, start: usize, end: usize) -> bool {
+    let before_ok = text[..start]
+        .chars()
+        .next_back()
+        .is_none_or(|c| !is_word_char(c));
+    let after_ok = text[end..].chars().next().is_none_or(|c| !is_word_char(c));
+    before_ok && after_ok
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn whole_words_only_and_overlaps_found() {
+        let mut b = TermSetBuilder::default();
+        b.add("banjir", Owner::Any(0));
+        b.add("banjir rob", Owner::Any(1));
+        b.add("rob", Owner::Any(2));
+        b.add("banjir diskon", Owner::Exclude(0));
+        let set = b.build().unwrap();
+        let hits = set.find("kebanjiran dan banjir rob, banjirnya; banjir diskon");
+        let found: Vec<&str> = hits.iter().map(|h| set.term(h.term)).collect();
+        assert_eq!(
+            found,
+            vec!["banjir rob", "banjir", "rob", "banjir diskon", "banjir"]
+        );
+    }
+
+    #[test]
+    fn a_term_shared_by_lists_has_every_owner() {
+        let mut b = TermSetBuilder::default();
+        b.add("solar", Owner::Any(0));
+        b.add("solar", Owner::Any(3));
+        b.add("solar", Owner::Any(3));
+        let set = b.build().unwrap();
+        assert_eq!(set.len(), 1);
+        assert_eq!(set.owners(0), &[Owner::Any(0), Owner::Any(3)]);
+        assert!(
+            TermSetBuilder::default()
+                .build()
+                .unwrap()
+                .find("x")
+                .is_empty()
+        );
+    }
+}

@@ -1,0 +1,286 @@
+//! The command line: argument definitions (help in Indonesian), logging, and the error edge
+//! that prints `pantau: …` and a `saran:` line. One file per command, each only glue over the
+//! library.
+
+mod classify;
+mod digest;
+mod keywords;
+mod poll;
+mod run;
+mod sources;
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::Context as _;
+use clap::{ArgAction, Args, Parser, Subcommand};
+
+use crate::classify::{Classifier, ListErrors};
+use crate::config::{ConfigError, LogFormat, Settings};
+use crate::digest::DigestError;
+use crate::store::StoreError;
+
+const HELP_TEMPLATE: &str = "\
+{before-help}{about-with-newline}
+Pemakaian: {usage}
+
+{all-args}{after-help}";
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "pantau",
+    version,
+    about = "Pantau isu publik Kalimantan Timur: kumpulkan berita dan unggahan publik, tandai isu \
+             dan wilayahnya, simpan di SQLite, dan tulis telaahan harian untuk pimpinan.",
+    help_template = HELP_TEMPLATE,
+    subcommand_help_heading = "Perintah",
+    next_help_heading = "Opsi",
+    disable_help_flag = true,
+    disable_version_flag = true,
+    disable_help_subcommand = true,
+    after_help = "Mulai cepat: `pantau demo` memutar korpus contoh lewat seluruh alur dan menulis briefing.\n\
+                  Dokumentasi: README.md. Kode keluar: 0 berhasil, 1 pemeriksaan gagal atau galat pengguna, 2 salah pemakaian."
+)]
+pub struct Cli {
+    /// Berkas konfigurasi [bawaan: config/default.toml bila ada]
+    #[arg(long, global = true, env = "PANTAU_CONFIG", value_name = "PATH")]
+    config: Option<PathBuf>,
+    /// Tampilkan bantuan
+    #[arg(short = 'h', long, global = true, action = ArgAction::Help)]
+    help: Option<bool>,
+    /// Tampilkan versi
+    #[arg(short = 'V', long, action = ArgAction::Version)]
+    version: Option<bool>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Jalankan layanan: polling terjadwal, klasifikasi, penyimpanan, briefing harian
+    #[command(help_template = HELP_TEMPLATE, next_help_heading = "Opsi")]
+    Run,
+    /// Satu putaran polling semua sumber (atau satu), cetak ringkasan, lalu keluar
+    #[command(help_template = HELP_TEMPLATE, next_help_heading = "Opsi")]
+    Poll(PollArgs),
+    /// Tandai TEKS (atau setiap baris stdin) dengan topik, wilayah dan sentimen
+    #[command(help_template = HELP_TEMPLATE, next_help_heading = "Opsi")]
+    Classify(ClassifyArgs),
+    /// Periksa daftar kata kunci
+    #[command(subcommand, help_template = HELP_TEMPLATE, subcommand_help_heading = "Perintah")]
+    Keywords(KeywordsCommand),
+    /// Daftar sumber beserta kesehatannya
+    #[command(help_template = HELP_TEMPLATE, next_help_heading = "Opsi")]
+    Sources(SourcesArgs),
+    /// Tulis briefing satu hari (Markdown, HTML, JSON)
+    #[command(help_template = HELP_TEMPLATE, next_help_heading = "Opsi")]
+    Digest(DigestArgs),
+    /// Putar korpus contoh bawaan lewat seluruh alur ke folder baru, luring, dalam hitungan detik
+    #[command(help_template = HELP_TEMPLATE, next_help_heading = "Opsi")]
+    Demo(DemoArgs),
+}
+
+#[derive(Debug, Args)]
+struct PollArgs {
+    /// Satu putaran saja (wajib; untuk polling terus-menerus pakai `pantau run`)
+    #[arg(long)]
+    once: bool,
+    /// Hanya sumber dengan id ini
+    #[arg(long, value_name = "ID")]
+    source: Option<String>,
+}
+
+#[derive(Debug, Args)]
+struct ClassifyArgs {
+    /// Tunjukkan aturan mana yang cocok dengan kata mana
+    #[arg(long)]
+    explain: bool,
+    /// Satu objek JSON per baris masukan
+    #[arg(long)]
+    json: bool,
+    /// Teks yang ditandai; tanpa TEKS, setiap baris stdin
+    #[arg(value_name = "TEKS")]
+    text: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+enum KeywordsCommand {
+    /// Validasi semua berkas kata kunci dan jalankan contoh di dalamnya (keluar 1 bila ada galat)
+    #[command(help_template = HELP_TEMPLATE, next_help_heading = "Opsi")]
+    Check,
+}
+
+#[derive(Debug, Args)]
+struct SourcesArgs {
+    /// Keluaran JSON
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Debug, Args)]
+struct DigestArgs {
+    /// Hari lokal YYYY-MM-DD [bawaan: kemarin]
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    date: Option<String>,
+    /// Folder keluaran [bawaan: [briefing] dir]
+    #[arg(long, value_name = "DIR")]
+    out: Option<PathBuf>,
+    /// Bahasa briefing: id atau en [bawaan: [briefing] language]
+    #[arg(long, value_name = "id|en")]
+    lang: Option<String>,
+}
+
+#[derive(Debug, Args)]
+struct DemoArgs {
+    /// Folder tujuan (dibuat; harus kosong bila sudah ada) [bawaan: pantau-demo]
+    #[arg(long, value_name = "DIR", default_value = "pantau-demo")]
+    out: PathBuf,
+}
+
+/// The binary's entry point.
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return match e.kind() {
+                clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion => {
+                    ExitCode::SUCCESS
+                }
+                _ => ExitCode::from(2),
+            };
+        }
+    };
+    match dispatch(cli) {
+        Ok(code) => code,
+        Err(e) => report(&e),
+    }
+}
+
+/// Prints an error the way STYLE.md §5.5 shows: the cause chain, then what to do.
+fn report(e: &anyhow::Error) -> ExitCode {
+    if e.chain().any(|c| {
+        c.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    }) {
+        return ExitCode::SUCCESS;
+    }
+    eprintln!("pantau: {e:#}");
+    if let Some(hint) = hint(e) {
+        eprintln!("\nsaran: {hint}");
+    }
+    ExitCode::from(1)
+}
+
+fn hint(e: &anyhow::Error) -> Option<String> {
+    e.chain().find_map(|c| {
+        if let Some(x) = c.downcast_ref::<ConfigError>() {
+            x.hint()
+        } else if let Some(x) = c.downcast_ref::<ListErrors>() {
+            x.hint()
+        } else if let Some(x) = c.downcast_ref::<StoreError>() {
+            x.hint()
+        } else if let Some(DigestError::Store(x)) = c.downcast_ref::<DigestError>() {
+            x.hint()
+        } else {
+            c.downcast_ref::<UserError>().and_then(|u| u.hint.clone())
+        }
+    })
+}
+
+/// A mistake the user can fix, with the fix.
+#[derive(Debug, thiserror::Error)]
+#[error("{message}")]
+pub struct UserError {
+    pub message: String,
+    pub hint: Option<String>,
+}
+
+pub(crate) fn user_error(message: impl Into<String>, hint: impl Into<String>) -> anyhow::Error {
+    UserError {
+        message: message.into(),
+        hint: Some(hint.into()),
+    }
+    .into()
+}
+
+fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
+    let config = cli.config.as_deref();
+    match cli.command {
+        Command::Run => run::run(config),
+        Command::Poll(a) => {
+            if !a.once {
+                return Err(user_error(
+                    "`pantau poll` membutuhkan --once",
+                    "pakai `pantau poll --once` untuk satu putaran, atau `pantau run` untuk polling terus-menerus",
+                ));
+            }
+            poll::poll_once(config, a.source.as_deref())
+        }
+        Command::Classify(a) => classify::classify(config, a.explain, a.json, a.text.as_deref()),
+        Command::Keywords(KeywordsCommand::Check) => keywords::check(config),
+        Command::Sources(a) => sources::sources(config, a.json),
+        Command::Digest(a) => digest::digest(config, a.date.as_deref(), a.out, a.lang.as_deref()),
+        Command::Demo(a) => {
+            init_logging(None, "warn");
+            let report = crate::demo::run(&a.out)?;
+            println!("{report}");
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+/// Loads the settings (or the defaults when no config file exists).
+pub(crate) fn settings(config: Option<&Path>) -> anyhow::Result<Settings> {
+    Ok(crate::config::load(config)?)
+}
+
+/// Loads the keyword lists named by the settings, and checks the sources' regions exist.
+pub(crate) fn classifier(settings: &Settings) -> anyhow::Result<Classifier> {
+    let classifier = Classifier::load(&settings.keywords.dir)
+        .with_context(|| format!("memuat kata kunci dari {}", settings.keywords.dir.display()))?;
+    for s in &settings.sources {
+        if let Some(region) = &s.region
+            && classifier.region(region).is_none()
+        {
+            return Err(user_error(
+                format!(
+                    "sumber \"{}\": wilayah \"{region}\" tidak ada di keywords/regions.toml",
+                    s.id
+                ),
+                format!(
+                    "pakai salah satu id wilayah: {}",
+                    classifier
+                        .regions()
+                        .iter()
+                        .map(|r| r.id.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            ));
+        }
+    }
+    Ok(classifier)
+}
+
+/// Logs to stderr: `RUST_LOG` wins, else the configured level, else `default`.
+pub(crate) fn init_logging(settings: Option<&Settings>, default: &str) {
+    use tracing_subscriber::EnvFilter;
+    let level = settings.map_or(default, |s| {
+        if default == "info" {
+            s.log.level.as_str()
+        } else {
+            default
+        }
+    });
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(level));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    let json = settings.is_some_and(|s| s.log.format == LogFormat::Json);
+    let _ = if json {
+        builder.json().try_init()
+    } else {
+        builder.with_target(false).try_init()
+    };
+}

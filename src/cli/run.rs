@@ -1,0 +1,30 @@
+//! `pantau run`: the daemon, stopped by SIGTERM or SIGINT; a second signal exits at once.
+
+use std::path::Path;
+use std::process::ExitCode;
+
+use crate::daemon;
+
+pub fn run(config: Option<&Path>) -> anyhow::Result<ExitCode> {
+    let settings = super::settings(config)?;
+    super::init_logging(Some(&settings), "info");
+    // At start there is no last good state to fall back on: bad lists stop the daemon here,
+    // with every error listed.
+    let classifier = super::classifier(&settings)?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(async {
+        let shutdown = async {
+            daemon::shutdown_signal().await;
+            // A second signal means "now": exit without waiting for the clean stop.
+            tokio::spawn(async {
+                daemon::shutdown_signal().await;
+                eprintln!("pantau: sinyal kedua, keluar sekarang");
+                std::process::exit(130);
+            });
+        };
+        daemon::run(settings, classifier, shutdown).await
+    })?;
+    Ok(ExitCode::SUCCESS)
+}

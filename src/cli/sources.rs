@@ -1,0 +1,115 @@
+//! `pantau sources`: every source with its health.
+
+use std::path::Path;
+use std::process::ExitCode;
+
+use crate::store::{SourceHealth, Store, StoreError};
+use crate::time::format_local;
+
+pub fn sources(config: Option<&Path>, json: bool) -> anyhow::Result<ExitCode> {
+    let settings = super::settings(config)?;
+    super::init_logging(Some(&settings), "warn");
+    let order: Vec<_> = settings.sources.iter().map(|s| s.id.clone()).collect();
+    let mut rows = match Store::open_read_only(&settings.storage.path) {
+        Ok(store) => store.sources_health(&order)?,
+        Err(StoreError::Missing(_)) => Vec::new(),
+        Err(e) => return Err(e.into()),
+    };
+    // Configured sources that never ran yet still show, so the list is complete.
+    for s in &settings.sources {
+        if !rows.iter().any(|r| r.id == s.id) {
+            rows.push(SourceHealth {
+                id: s.id.clone(),
+                kind: s.kind().to_string(),
+                name: s.name.clone(),
+                url: s.location(),
+                last_attempt: None,
+                last_success: None,
+                consecutive_failures: 0,
+                last_error_class: None,
+                last_error: None,
+                next_attempt: None,
+                items_seen: 0,
+            });
+        }
+    }
+    if json {
+        println!("{}", serde_json::to_string_pretty(&rows)?);
+        return Ok(ExitCode::SUCCESS);
+    }
+    if rows.is_empty() {
+        println!(
+            "Belum ada sumber. Tambahkan [[sources]] di {}.",
+            settings
+                .files
+                .first()
+                .map_or("config/default.toml".into(), |f| f.display().to_string())
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
+    let tz = &settings.schedule.timezone;
+    let lang = settings.briefing.language;
+    let when = |t: Option<jiff::Timestamp>| {
+        t.map_or_else(|| "-".to_string(), |t| format_local(t, tz, lang))
+    };
+    let table: Vec<[String; 7]> = rows
+        .iter()
+        .map(|r| {
+            let configured = settings.sources.iter().any(|s| s.id == r.id);
+            let status = if !configured {
+                "tidak dikonfigurasi".to_string()
+            } else if r.last_attempt.is_none() {
+                "belum dipoll".to_string()
+            } else if r.consecutive_failures == 0 {
+                "sehat".to_string()
+            } else {
+                format!("gagal ({})", r.last_error_class.as_deref().unwrap_or("?"))
+            };
+            [
+                r.id.to_string(),
+                r.kind.clone(),
+                status,
+                when(r.last_success),
+                r.consecutive_failures.to_string(),
+                r.items_seen.to_string(),
+                r.last_error.clone().unwrap_or_else(|| "-".into()),
+            ]
+        })
+        .collect();
+    let header = [
+        "ID",
+        "JENIS",
+        "STATUS",
+        "TERAKHIR BERHASIL",
+        "GAGAL BERUNTUN",
+        "POS",
+        "GALAT TERAKHIR",
+    ];
+    print_table(&header, &table);
+    Ok(ExitCode::SUCCESS)
+}
+
+/// A plain text table with columns padded to their widest cell.
+pub(crate) fn print_table<const N: usize>(header: &[&str; N], rows: &[[String; N]]) {
+    let mut widths = header.map(|h| h.chars().count());
+    for row in rows {
+        for (w, cell) in widths.iter_mut().zip(row) {
+            *w = (*w).max(cell.chars().count());
+        }
+    }
+    let line = |cells: Vec<&str>| {
+        let mut out = String::new();
+        for (i, (cell, w)) in cells.iter().zip(widths).enumerate() {
+            if i + 1 == N {
+                out.push_str(cell);
+            } else {
+                out.push_str(&format!("{cell:<w$}  "));
+            }
+        }
+        println!("{}", out.trim_end());
+    };
+    line(header.to_vec());
+    for row in rows {
+        line(row.iter().map(String::as_str).collect());
+    }
+}

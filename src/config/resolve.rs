@@ -1,0 +1,656 @@
+//! Raw → resolved: reads the files (syntax errors with file:line:col), merges them with the
+//! environment through the `config` crate, then walks the merged tree key by key so that every
+//! error can name its origin, its key and what was expected, and unknown keys get a hint.
+
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use config::{Config, Environment, File, FileFormat, Map, Value, ValueKind};
+use jiff::tz::TimeZone;
+
+use super::{
+    BriefingSettings, FetchSettings, HttpSettings, KeywordSettings, LogFormat, LogSettings,
+    ScheduleSettings, Settings, StorageSettings,
+};
+use crate::error::{line_col, suggest};
+use crate::sources::SourceConfig;
+use crate::time::{Lang, parse_duration};
+
+/// A configuration problem, in words a person can act on.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("{}: tidak dapat dibaca: {source}", crate::error::shown(path))]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error(
+        "{}:{line}:{col}: TOML tidak valid: {message}",
+        crate::error::shown(path)
+    )]
+    Syntax {
+        path: PathBuf,
+        line: usize,
+        col: usize,
+        message: String,
+    },
+    /// A value or key that is wrong; `origin` is the file or environment variable it came from.
+    #[error("{origin}: {key}: {message}")]
+    Invalid {
+        origin: String,
+        key: String,
+        message: String,
+        hint: Option<String>,
+    },
+    #[error("{}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"))]
+    Many(Vec<ConfigError>),
+}
+
+impl ConfigError {
+    /// Advice for the `saran:` line.
+    pub fn hint(&self) -> Option<String> {
+        match self {
+            ConfigError::Read { .. } => Some(
+                "periksa jalur --config, atau jalankan tanpa --config untuk memakai config/default.toml"
+                    .into(),
+            ),
+            ConfigError::Syntax { .. } => {
+                Some("perbaiki baris itu; contoh lengkap ada di config/default.toml".into())
+            }
+            ConfigError::Invalid { hint, .. } => hint.clone(),
+            ConfigError::Many(all) => all.iter().find_map(ConfigError::hint),
+        }
+    }
+}
+
+/// Loads `path` (or `config/default.toml` when it exists), `local.toml` beside it and the
+/// environment. Without any file the defaults apply, with paths relative to the working folder.
+pub fn load(path: Option<&Path>) -> Result<Settings, ConfigError> {
+    let main = match path {
+        Some(p) => {
+            if !p.is_file() {
+                return Err(ConfigError::Read {
+                    path: p.to_path_buf(),
+                    source: std::io::Error::new(
+                        std::io::ErrorKind::NotFound,
+                        "berkas tidak ditemukan",
+                    ),
+                });
+            }
+            absolute(p)
+        }
+        None => absolute(Path::new(super::DEFAULT_CONFIG)),
+    };
+    // The config folder's parent is the project (or installation) root.
+    let base_dir = main
+        .parent()
+        .and_then(Path::parent)
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| PathBuf::from("/"));
+    let local = main.with_file_name("local.toml");
+    let files: Vec<PathBuf> = [main, local].into_iter().filter(|p| p.is_file()).collect();
+
+    let mut builder = Config::builder();
+    for file in &files {
+        let text = std::fs::read_to_string(file).map_err(|source| ConfigError::Read {
+            path: file.clone(),
+            source,
+        })?;
+        check_syntax(file, &text)?;
+        builder = builder.add_source(File::from(file.as_path()).format(FileFormat::Toml));
+    }
+    builder = builder.add_source(
+        Environment::with_prefix("PANTAU")
+            .prefix_separator("__")
+            .separator("__")
+            .try_parsing(true),
+    );
+    let merged = builder.build().map_err(|e| ConfigError::Invalid {
+        origin: files
+            .last()
+            .map(|f| f.display().to_string())
+            .unwrap_or_else(|| "konfigurasi".into()),
+        key: "-".into(),
+        message: e.to_string(),
+        hint: None,
+    })?;
+    resolve(merged.cache, base_dir, files)
+}
+
+/// Resolves settings from TOML text alone (no files, no environment): for tests and defaults.
+pub fn load_str(text: &str, base_dir: &Path) -> Result<Settings, ConfigError> {
+    check_syntax(Path::new("<konfigurasi>"), text)?;
+    let merged = Config::builder()
+        .add_source(File::from_str(text, FileFormat::Toml))
+        .build()
+        .map_err(|e| ConfigError::Invalid {
+            origin: "<konfigurasi>".into(),
+            key: "-".into(),
+            message: e.to_string(),
+            hint: None,
+        })?;
+    resolve(merged.cache, base_dir.to_path_buf(), Vec::new())
+}
+
+fn absolute(p: &Path) -> PathBuf {
+    std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf())
+}
+
+fn check_syntax(path: &Path, text: &str) -> Result<(), ConfigError> {
+    match text.parse::<toml::Table>() {
+        Ok(_) => Ok(()),
+        Err(e) => {
+            let (line, col) = e.span().map(|s| line_col(text, s.start)).unwrap_or((1, 1));
+            Err(ConfigError::Syntax {
+                path: path.to_path_buf(),
+                line,
+                col,
+                message: e.message().trim().to_string(),
+            })
+        }
+    }
+}
+
+const SECTIONS: &[(&str, &[&str])] = &[
+    ("storage", &["path", "retain_days"]),
+    ("keywords", &["dir"]),
+    ("schedule", &["timezone", "briefing_at"]),
+    ("http", &["bind", "token"]),
+    (
+        "fetch",
+        &[
+            "user_agent",
+            "interval",
+            "connect_timeout",
+            "timeout",
+            "max_body_bytes",
+            "per_host",
+            "max_backoff",
+        ],
+    ),
+    ("briefing", &["dir", "language"]),
+    ("log", &["format", "level"]),
+];
+
+fn resolve(root: Value, base_dir: PathBuf, files: Vec<PathBuf>) -> Result<Settings, ConfigError> {
+    let mut errors = Vec::new();
+    let root_origin = files
+        .first()
+        .map(|f| crate::error::shown(f))
+        .unwrap_or_else(|| "konfigurasi".into());
+    let mut root = match root.kind {
+        ValueKind::Table(t) => t,
+        _ => Map::new(),
+    };
+
+    let sources_value = root.remove("sources");
+    let mut sections: Map<String, Table> = Map::new();
+    for (name, value) in root {
+        if let Some((_, keys)) = SECTIONS.iter().find(|(s, _)| *s == name) {
+            let origin = origin_of(&value, &format!("[{name}]"));
+            match value.kind {
+                ValueKind::Table(map) => {
+                    let mut table = Table::new(format!("[{name}]"), map, keys);
+                    table.origin_fallback = origin;
+                    sections.insert(name.clone(), table);
+                }
+                _ => errors.push(ConfigError::Invalid {
+                    origin,
+                    key: name.clone(),
+                    message: format!("harus berupa bagian [{name}]"),
+                    hint: None,
+                }),
+            }
+        } else {
+            let known: Vec<&str> = SECTIONS
+                .iter()
+                .map(|(s, _)| *s)
+                .chain(["sources"])
+                .collect();
+            errors.push(ConfigError::Invalid {
+                origin: origin_of(&value, &name),
+                key: name.clone(),
+                message: format!("bagian tidak dikenal \"{name}\""),
+                hint: Some(suggest(&name, &known).map_or_else(
+                    || format!("bagian yang dikenal: {}", known.join(", ")),
+                    |k| format!("mungkin maksud Anda [{k}]"),
+                )),
+            });
+        }
+    }
+    let mut section = |name: &str| {
+        let keys = SECTIONS
+            .iter()
+            .find(|(s, _)| *s == name)
+            .map_or(&[][..], |s| s.1);
+        sections
+            .remove(name)
+            .unwrap_or_else(|| Table::new(format!("[{name}]"), Map::new(), keys))
+    };
+
+    let path_in = |p: String| -> PathBuf {
+        let p = PathBuf::from(p);
+        if p.is_absolute() { p } else { base_dir.join(p) }
+    };
+
+    let mut t = section("storage");
+    let storage = StorageSettings {
+        path: path_in(
+            t.string("path", &mut errors)
+                .unwrap_or_else(|| "data/pantau.db".into()),
+        ),
+        retain_days: t
+            .uint("retain_days", 1, 36_500, &mut errors)
+            .map_or(90, |n| n as u32),
+    };
+    t.finish(&mut errors);
+
+    let mut t = section("keywords");
+    let keywords = KeywordSettings {
+        dir: path_in(
+            t.string("dir", &mut errors)
+                .unwrap_or_else(|| "keywords".into()),
+        ),
+    };
+    t.finish(&mut errors);
+
+    let mut t = section("schedule");
+    let timezone = t
+        .parse(
+            "timezone",
+            &mut errors,
+            "nama zona IANA, misalnya \"Asia/Makassar\"",
+            |s| TimeZone::get(s).map_err(|_| format!("zona waktu \"{s}\" tidak dikenal")),
+        )
+        .unwrap_or_else(|| {
+            TimeZone::get("Asia/Makassar").expect("the bundled tzdb has Asia/Makassar")
+        });
+    let briefing_at = t
+        .parse(
+            "briefing_at",
+            &mut errors,
+            "jam lokal \"HH:MM\", misalnya \"07:00\"",
+            |s| {
+                jiff::civil::Time::strptime("%H:%M", s)
+                    .map_err(|_| format!("jam \"{s}\" tidak valid"))
+            },
+        )
+        .unwrap_or(jiff::civil::time(7, 0, 0, 0));
+    t.finish(&mut errors);
+    let schedule = ScheduleSettings {
+        timezone,
+        briefing_at,
+    };
+
+    let mut t = section("http");
+    let http = HttpSettings {
+        bind: t
+            .parse(
+                "bind",
+                &mut errors,
+                "alamat:port, misalnya \"127.0.0.1:8080\"",
+                |s| {
+                    s.parse::<SocketAddr>()
+                        .map_err(|_| format!("alamat \"{s}\" tidak valid"))
+                },
+            )
+            .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 8080))),
+        token: t.string("token", &mut errors).filter(|s| !s.is_empty()),
+    };
+    t.finish(&mut errors);
+
+    let mut t = section("fetch");
+    let fetch = FetchSettings {
+        user_agent: t.string("user_agent", &mut errors).unwrap_or_else(|| {
+            format!(
+                "Pantau/{} (pemantauan isu publik; +https://github.com/pantau-kaltim/pantau)",
+                env!("CARGO_PKG_VERSION")
+            )
+        }),
+        interval: t
+            .duration("interval", &mut errors)
+            .unwrap_or(Duration::from_secs(15 * 60)),
+        connect_timeout: t
+            .duration("connect_timeout", &mut errors)
+            .unwrap_or(Duration::from_secs(10)),
+        timeout: t
+            .duration("timeout", &mut errors)
+            .unwrap_or(Duration::from_secs(30)),
+        max_body_bytes: t
+            .uint("max_body_bytes", 1024, 1 << 34, &mut errors)
+            .unwrap_or(10 * 1024 * 1024),
+        per_host: t
+            .uint("per_host", 1, 64, &mut errors)
+            .map_or(2, |n| n as usize),
+        max_backoff: t
+            .duration("max_backoff", &mut errors)
+            .unwrap_or(Duration::from_secs(6 * 3600)),
+    };
+    t.finish(&mut errors);
+
+    let mut t = section("briefing");
+    let briefing = BriefingSettings {
+        dir: path_in(
+            t.string("dir", &mut errors)
+                .unwrap_or_else(|| "briefings".into()),
+        ),
+        language: t
+            .parse("language", &mut errors, "\"id\" atau \"en\"", |s| match s {
+                "id" => Ok(Lang::Id),
+                "en" => Ok(Lang::En),
+                _ => Err(format!("bahasa \"{s}\" tidak didukung")),
+            })
+            .unwrap_or_default(),
+    };
+    t.finish(&mut errors);
+
+    let mut t = section("log");
+    let log = LogSettings {
+        format: t
+            .parse(
+                "format",
+                &mut errors,
+                "\"text\" atau \"json\"",
+                |s| match s {
+                    "text" => Ok(LogFormat::Text),
+                    "json" => Ok(LogFormat::Json),
+                    _ => Err(format!("format log \"{s}\" tidak dikenal")),
+                },
+            )
+            .unwrap_or(LogFormat::Text),
+        level: t
+            .string("level", &mut errors)
+            .unwrap_or_else(|| "info".into()),
+    };
+    t.finish(&mut errors);
+
+    let sources = match sources_value {
+        None => Vec::new(),
+        Some(v) => resolve_sources(v, &root_origin, fetch.interval, &mut errors),
+    };
+
+    match errors.len() {
+        0 => Ok(Settings {
+            files,
+            base_dir,
+            storage,
+            keywords,
+            schedule,
+            http,
+            fetch,
+            briefing,
+            log,
+            sources,
+        }),
+        1 => Err(errors.pop().expect("one error")),
+        _ => Err(ConfigError::Many(errors)),
+    }
+}
+
+fn resolve_sources(
+    value: Value,
+    root_origin: &str,
+    default_interval: Duration,
+    errors: &mut Vec<ConfigError>,
+) -> Vec<SourceConfig> {
+    let origin = origin_of(&value, root_origin);
+    let ValueKind::Array(items) = value.kind else {
+        errors.push(ConfigError::Invalid {
+            origin,
+            key: "sources".into(),
+            message: "harus berupa daftar [[sources]]".into(),
+            hint: Some(
+                "tulis setiap sumber sebagai tabel [[sources]] dengan id, kind dan url".into(),
+            ),
+        });
+        return Vec::new();
+    };
+    let mut out: Vec<SourceConfig> = Vec::new();
+    for (i, item) in items.into_iter().enumerate() {
+        let item_origin = origin_of(&item, &origin);
+        let ValueKind::Table(map) = item.kind else {
+            errors.push(ConfigError::Invalid {
+                origin: item_origin,
+                key: format!("[[sources]] ke-{}", i + 1),
+                message: "harus berupa tabel".into(),
+                hint: None,
+            });
+            continue;
+        };
+        let id_hint = map
+            .get("id")
+            .and_then(|v| v.clone().into_string().ok())
+            .map(|id| format!(" (id \"{id}\")"))
+            .unwrap_or_default();
+        let label = format!("[[sources]] ke-{}{id_hint}", i + 1);
+        let mut t = Table::new(label, map, &[]);
+        t.origin_fallback = item_origin;
+        let before = errors.len();
+        let source = SourceConfig::from_table(&mut t, default_interval, errors);
+        match source {
+            Some(source) if errors.len() == before => {
+                if out.iter().any(|s| s.id == source.id) {
+                    errors.push(t.invalid(
+                        "id",
+                        format!("id \"{}\" dipakai oleh lebih dari satu sumber", source.id),
+                        Some("setiap sumber perlu id yang unik".into()),
+                    ));
+                } else {
+                    out.push(source);
+                }
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+fn origin_of(value: &Value, fallback: &str) -> String {
+    match value.origin() {
+        Some("the environment") => "variabel lingkungan".into(),
+        Some(o) => crate::error::shown(Path::new(o)),
+        None => fallback.to_string(),
+    }
+}
+
+/// One table of the merged config, read key by key. Keys are removed as they are read, so
+/// what remains at [`Table::finish`] is unknown and reported with a suggestion.
+pub(crate) struct Table {
+    label: String,
+    map: Map<String, Value>,
+    known: Vec<&'static str>,
+    origin_fallback: String,
+}
+
+impl fmt::Debug for Table {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Table").field("label", &self.label).finish()
+    }
+}
+
+impl Table {
+    fn new(label: String, map: Map<String, Value>, known: &[&'static str]) -> Self {
+        Table {
+            label,
+            map,
+            known: known.to_vec(),
+            origin_fallback: "konfigurasi".into(),
+        }
+    }
+
+    /// The environment variable that would set `key`, for messages about values from it.
+    fn env_name(&self, key: &str) -> String {
+        let section = self.label.trim_matches(|c| c == '[' || c == ']');
+        format!("PANTAU__{}__{}", section.to_uppercase(), key.to_uppercase())
+    }
+
+    fn origin(&self, value: &Value) -> String {
+        match value.origin() {
+            Some("the environment") => "variabel lingkungan".into(),
+            Some(o) => crate::error::shown(Path::new(o)),
+            None => self.origin_fallback.clone(),
+        }
+    }
+
+    pub(crate) fn invalid(&self, key: &str, message: String, hint: Option<String>) -> ConfigError {
+        let (origin, key) = self.locate(key);
+        ConfigError::Invalid {
+            origin,
+            key,
+            message,
+            hint,
+        }
+    }
+
+    fn take(&mut self, key: &'static str) -> Option<Value> {
+        if !self.known.contains(&key) {
+            self.known.push(key);
+        }
+        self.map.get(key).cloned()
+    }
+
+    fn done(&mut self, key: &str) {
+        self.map.remove(key);
+    }
+
+    /// A string value (numbers and booleans are accepted as their text).
+    pub(crate) fn string(
+        &mut self,
+        key: &'static str,
+        errors: &mut Vec<ConfigError>,
+    ) -> Option<String> {
+        let value = self.take(key)?;
+        let out = match value.kind {
+            ValueKind::String(s) => Some(s),
+            ValueKind::I64(_) | ValueKind::U64(_) | ValueKind::Float(_) | ValueKind::Boolean(_) => {
+                value.into_string().ok()
+            }
+            _ => {
+                errors.push(self.invalid(key, "harus berupa teks".into(), None));
+                None
+            }
+        };
+        self.done(key);
+        out
+    }
+
+    /// A string that must be present.
+    pub(crate) fn required(
+        &mut self,
+        key: &'static str,
+        example: &str,
+        errors: &mut Vec<ConfigError>,
+    ) -> Option<String> {
+        if !self.map.contains_key(key) {
+            errors.push(self.invalid(
+                key,
+                format!("kunci \"{key}\" wajib diisi"),
+                Some(format!("tambahkan, misalnya {key} = {example}")),
+            ));
+            self.take(key);
+            return None;
+        }
+        self.string(key, errors)
+    }
+
+    /// A string turned into a typed value by `parse`; `expected` describes a valid value.
+    pub(crate) fn parse<T>(
+        &mut self,
+        key: &'static str,
+        errors: &mut Vec<ConfigError>,
+        expected: &str,
+        parse: impl FnOnce(&str) -> Result<T, String>,
+    ) -> Option<T> {
+        let (origin, label) = self.locate(key);
+        let text = self.string(key, errors)?;
+        match parse(text.trim()) {
+            Ok(v) => Some(v),
+            Err(message) => {
+                errors.push(ConfigError::Invalid {
+                    origin,
+                    key: label,
+                    message,
+                    hint: Some(format!("yang diharapkan: {expected}")),
+                });
+                None
+            }
+        }
+    }
+
+    pub(crate) fn duration(
+        &mut self,
+        key: &'static str,
+        errors: &mut Vec<ConfigError>,
+    ) -> Option<Duration> {
+        self.parse(
+            key,
+            errors,
+            "durasi seperti \"90s\", \"15m\", \"1h30m\", \"1d\"",
+            |s| match parse_duration(s) {
+                Ok(d) if d.is_zero() => Err("durasi tidak boleh nol".into()),
+                other => other,
+            },
+        )
+    }
+
+    pub(crate) fn uint(
+        &mut self,
+        key: &'static str,
+        min: u64,
+        max: u64,
+        errors: &mut Vec<ConfigError>,
+    ) -> Option<u64> {
+        let (origin, label) = self.locate(key);
+        let value = self.take(key)?;
+        self.done(key);
+        let n = match &value.kind {
+            ValueKind::I64(n) if *n >= 0 => Some(*n as u64),
+            ValueKind::U64(n) => Some(*n),
+            ValueKind::String(s) => s.trim().parse::<u64>().ok(),
+            _ => None,
+        };
+        match n {
+            Some(n) if (min..=max).contains(&n) => Some(n),
+            _ => {
+                errors.push(ConfigError::Invalid {
+                    origin,
+                    key: label,
+                    message: format!("harus bilangan bulat antara {min} dan {max}"),
+                    hint: None,
+                });
+                None
+            }
+        }
+    }
+
+    /// Where `key`'s value came from, and how to name the key there (an environment variable's
+    /// name, or `[section] key` in a file).
+    fn locate(&self, key: &str) -> (String, String) {
+        let value = self.map.get(key);
+        let origin = value.map_or_else(|| self.origin_fallback.clone(), |v| self.origin(v));
+        if value.and_then(Value::origin) == Some("the environment") {
+            (origin, self.env_name(key))
+        } else {
+            (origin, format!("{} {key}", self.label))
+        }
+    }
+
+    /// Reports every key that no reader asked for, with the nearest known key as a hint.
+    pub(crate) fn finish(&mut self, errors: &mut Vec<ConfigError>) {
+        let rest = std::mem::take(&mut self.map);
+        for (key, value) in &rest {
+            let hint = match suggest(key, &self.known) {
+                Some(k) => format!("mungkin maksud Anda `{k}`"),
+                None => format!("kunci yang dikenal di sini: {}", self.known.join(", ")),
+            };
+            errors.push(ConfigError::Invalid {
+                origin: self.origin(value),
+                key: self.label.clone(),
+                message: format!("kunci tidak dikenal \"{key}\""),
+                hint: Some(hint),
+            });
+        }
+    }
+}

@@ -1,0 +1,149 @@
+//! `pantau run`: the long-running service. It wires the stages together:
+//!
+//! ```text
+//! poll loops (one task per source) ──Polled──▶ pipeline (classify) ──▶ writer thread (SQLite)
+//! briefing scheduler (daily, local time) ──▶ digest ──▶ briefings/
+//! ```
+//!
+//! Stopping: [`run`] takes the stop trigger as a future (the binary passes SIGTERM/SIGINT,
+//! tests pass their own). When it fires, poll loops stop at their next await (an unfinished
+//! fetch is dropped, which is safe because the cursor only moves with a commit), the pipeline
+//! commits everything already handed over, the writer checkpoints the WAL, and `run` returns.
+//! Tasks still running after [`STOP_DEADLINE`] are abandoned with a log line.
+
+pub mod pipeline;
+pub mod round;
+pub mod schedule;
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+
+use crate::classify::Classifier;
+use crate::config::Settings;
+use crate::sources::http::Fetcher;
+use crate::sources::poll::{Backoff, run_loop};
+use crate::sources::{PollCtx, SourceError};
+use crate::store::writer::Writer;
+use crate::store::{Store, StoreError};
+
+pub use pipeline::Pipeline;
+pub use round::{RoundResult, poll_round};
+
+/// How long a stop may take before the remaining tasks are abandoned.
+pub const STOP_DEADLINE: Duration = Duration::from_secs(10);
+
+#[derive(Debug, thiserror::Error)]
+pub enum DaemonError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("klien HTTP tidak dapat dibuat: {0}")]
+    Http(#[from] SourceError),
+}
+
+/// Runs the daemon until `shutdown` completes.
+pub async fn run(
+    settings: Settings,
+    classifier: Classifier,
+    shutdown: impl Future<Output = ()>,
+) -> Result<(), DaemonError> {
+    let mut store = Store::open(&settings.storage.path)?;
+    store.sync_sources(&settings.sources)?;
+    let states = settings
+        .sources
+        .iter()
+        .map(|s| store.source_state(&s.id))
+        .collect::<Result<Vec<_>, _>>()?;
+    let (writer, writer_thread) = Writer::spawn(store);
+    let fetcher = Fetcher::new(&settings.fetch)?;
+    let classifier = Arc::new(classifier);
+    let pipeline = Pipeline::new(classifier.clone(), writer.clone(), &settings.sources);
+    let backoff = Backoff {
+        max: settings.fetch.max_backoff,
+        ..Backoff::default()
+    };
+
+    let stop = CancellationToken::new();
+    let tracker = TaskTracker::new();
+    let (polled_tx, mut polled_rx) = mpsc::channel(64);
+    for (source, state) in settings.sources.iter().zip(states) {
+        let cx = PollCtx {
+            source: source.id.clone(),
+            fetcher: fetcher.clone(),
+        };
+        tracker.spawn(run_loop(
+            source.clone(),
+            source.build(),
+            cx,
+            state,
+            backoff,
+            polled_tx.clone(),
+            stop.child_token(),
+        ));
+    }
+    // The pipeline ends when every poll loop has ended and dropped its sender, after
+    // committing what they handed over.
+    drop(polled_tx);
+    tracker.spawn(async move {
+        while let Some(polled) = polled_rx.recv().await {
+            pipeline.handle(polled).await;
+        }
+    });
+    tracker.spawn(schedule::daily_briefings(
+        schedule::BriefingJob::new(&settings, classifier.clone(), writer.clone()),
+        stop.child_token(),
+    ));
+    tracker.close();
+    drop(writer);
+    tracing::info!(
+        sources = settings.sources.len(),
+        topics = classifier.topics().len(),
+        keywords = classifier.version(),
+        db = %settings.storage.path.display(),
+        "pantau berjalan"
+    );
+
+    shutdown.await;
+    tracing::info!("berhenti: menyelesaikan simpanan terakhir");
+    stop.cancel();
+    if tokio::time::timeout(STOP_DEADLINE, tracker.wait())
+        .await
+        .is_err()
+    {
+        // A task that holds a writer handle may still be running, so the writer thread
+        // cannot be joined; what it committed is safe, the rest is retried after a restart.
+        tracing::error!(
+            tasks = tracker.len(),
+            "tugas belum selesai setelah {}s; dihentikan paksa",
+            STOP_DEADLINE.as_secs()
+        );
+        return Ok(());
+    }
+    // Every writer handle is gone once the tasks are: the thread commits what is queued,
+    // checkpoints and exits.
+    let _ = tokio::task::spawn_blocking(move || writer_thread.join()).await;
+    tracing::info!("pantau berhenti");
+    Ok(())
+}
+
+/// Resolves on SIGTERM or SIGINT (Ctrl-C): the binary's stop trigger.
+pub async fn shutdown_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+            .expect("a SIGTERM handler can be installed");
+        tokio::select! {
+            _ = ctrl_c => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = ctrl_c.await;
+    }
+}

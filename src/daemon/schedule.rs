@@ -1,0 +1,153 @@
+//! Timed jobs: the daily briefing. At `[schedule] briefing_at` local time the briefing for the
+//! previous local day is written. If the daemon was down at that time, the missed briefing is
+//! written when it starts (once the day's briefing time has passed).
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use jiff::civil::{Date, Time};
+use jiff::tz::TimeZone;
+use jiff::{Timestamp, ToSpan};
+use tokio_util::sync::CancellationToken;
+
+use crate::classify::Classifier;
+use crate::config::Settings;
+use crate::digest::{self, Request};
+use crate::store::Store;
+use crate::store::writer::Writer;
+use crate::time::{Lang, local_date};
+
+/// What the briefing job needs.
+pub struct BriefingJob {
+    db: PathBuf,
+    out_dir: PathBuf,
+    lang: Lang,
+    tz: TimeZone,
+    at: Time,
+    classifier: Arc<Classifier>,
+    writer: Writer,
+}
+
+impl BriefingJob {
+    pub fn new(settings: &Settings, classifier: Arc<Classifier>, writer: Writer) -> Self {
+        BriefingJob {
+            db: settings.storage.path.clone(),
+            out_dir: settings.briefing.dir.clone(),
+            lang: settings.briefing.language,
+            tz: settings.schedule.timezone.clone(),
+            at: settings.schedule.briefing_at,
+            classifier,
+            writer,
+        }
+    }
+
+    /// Writes the briefing of `date` and records it.
+    async fn write(&self, date: Date) {
+        let request = Request::day(date, &self.tz, self.lang, self.out_dir.clone());
+        let db = self.db.clone();
+        let classifier = self.classifier.clone();
+        let written = tokio::task::spawn_blocking(move || {
+            let store = Store::open_read_only(&db)?;
+            digest::write(&store, &classifier, &request).map_err(anyhow::Error::from)
+        })
+        .await;
+        match written {
+            Ok(Ok(w)) => {
+                let record = w.record.clone();
+                match self.writer.call(move |s| s.record_briefing(&record)).await {
+                    Ok(Ok(())) => {
+                        tracing::info!(date = %date, md = %w.markdown.display(), "briefing ditulis")
+                    }
+                    Ok(Err(e)) => {
+                        tracing::error!(date = %date, error = %e, "briefing ditulis tetapi tidak tercatat")
+                    }
+                    Err(e) => {
+                        tracing::error!(date = %date, error = %e, "briefing ditulis tetapi tidak tercatat")
+                    }
+                }
+            }
+            Ok(Err(e)) => {
+                tracing::error!(date = %date, error = %format!("{e:#}"), "briefing gagal ditulis")
+            }
+            Err(e) => tracing::error!(date = %date, error = %e, "briefing gagal ditulis"),
+        }
+    }
+
+    async fn missing(&self, date: Date) -> bool {
+        let key = date.to_string();
+        match self
+            .writer
+            .call(move |s| s.briefing_generated_at(&key))
+            .await
+        {
+            Ok(Ok(found)) => found.is_none(),
+            _ => false,
+        }
+    }
+}
+
+/// The next instant at local time `at` strictly after `now`.
+pub fn next_run(now: Timestamp, at: Time, tz: &TimeZone) -> Timestamp {
+    let today = local_date(now, tz);
+    for offset in 0..3 {
+        let Ok(day) = today.checked_add(offset.days()) else {
+            break;
+        };
+        if let Ok(z) = day.to_datetime(at).to_zoned_datetime(tz.clone())
+            && z.timestamp() > now
+        {
+            return z.timestamp();
+        }
+    }
+    now + jiff::SignedDuration::from_hours(24)
+}
+
+/// Writes yesterday's briefing at the configured time every day until `stop`, and first the
+/// one that was missed, if any.
+pub async fn daily_briefings(job: BriefingJob, stop: CancellationToken) {
+    let now = Timestamp::now();
+    let today = local_date(now, &job.tz);
+    let todays_run = today
+        .to_datetime(job.at)
+        .to_zoned_datetime(job.tz.clone())
+        .map(|z| z.timestamp())
+        .unwrap_or(now);
+    if now >= todays_run
+        && let Ok(yesterday) = today.checked_sub(1.day())
+        && job.missing(yesterday).await
+    {
+        tracing::info!(date = %yesterday, "menulis briefing yang terlewat");
+        job.write(yesterday).await;
+    }
+    loop {
+        let now = Timestamp::now();
+        let next = next_run(now, job.at, &job.tz);
+        let wait = Duration::try_from(next.duration_since(now)).unwrap_or_default();
+        tokio::select! {
+            _ = stop.cancelled() => break,
+            _ = tokio::time::sleep(wait) => {}
+        }
+        let date = local_date(Timestamp::now(), &job.tz)
+            .checked_sub(1.day())
+            .unwrap_or(local_date(next, &job.tz));
+        job.write(date).await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn next_run_is_the_coming_local_time() {
+        let tz = TimeZone::get("Asia/Makassar").unwrap();
+        let at = jiff::civil::time(7, 0, 0, 0);
+        // 06:00 WITA → 07:00 WITA the same day.
+        let now: Timestamp = "2026-11-26T22:00:00Z".parse().unwrap();
+        assert_eq!(next_run(now, at, &tz).to_string(), "2026-11-26T23:00:00Z");
+        // 07:00 exactly → tomorrow.
+        let now: Timestamp = "2026-11-26T23:00:00Z".parse().unwrap();
+        assert_eq!(next_run(now, at, &tz).to_string(), "2026-11-27T23:00:00Z");
+    }
+}

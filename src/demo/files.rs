@@ -1,0 +1,112 @@
+// Generated list of the files `pantau demo` carries inside the binary; a test checks it
+// matches the folders (keywords/, demo/feeds/), so a new file cannot be forgotten.
+
+/// Keyword files, by path under `keywords/`.
+pub const KEYWORDS: &[(&str, &str)] = &[
+    ("regions.toml", include_str!("../../keywords/regions.toml")),
+    (
+        "sentiment.toml",
+        include_str!("../../keywords/sentiment.toml"),
+    ),
+    ("slang.toml", include_str!("../../keywords/slang.toml")),
+    (
+        "topics/air-bersih.toml",
+        include_str!("../../keywords/topics/air-bersih.toml"),
+    ),
+    (
+        "topics/banjir.toml",
+        include_str!("../../keywords/topics/banjir.toml"),
+    ),
+    (
+        "topics/bbm.toml",
+        include_str!("../../keywords/topics/bbm.toml"),
+    ),
+    (
+        "topics/hoaks.toml",
+        include_str!("../../keywords/topics/hoaks.toml"),
+    ),
+    (
+        "topics/ikn.toml",
+        include_str!("../../keywords/topics/ikn.toml"),
+    ),
+    (
+        "topics/jalan-rusak.toml",
+        include_str!("../../keywords/topics/jalan-rusak.toml"),
+    ),
+    (
+        "topics/karhutla.toml",
+        include_str!("../../keywords/topics/karhutla.toml"),
+    ),
+    (
+        "topics/konflik-lahan.toml",
+        include_str!("../../keywords/topics/konflik-lahan.toml"),
+    ),
+    (
+        "topics/listrik.toml",
+        include_str!("../../keywords/topics/listrik.toml"),
+    ),
+    (
+        "topics/pelayanan-publik.toml",
+        include_str!("../../keywords/topics/pelayanan-publik.toml"),
+    ),
+    (
+        "topics/sembako.toml",
+        include_str!("../../keywords/topics/sembako.toml"),
+    ),
+    (
+        "topics/tambang.toml",
+        include_str!("../../keywords/topics/tambang.toml"),
+    ),
+];
+
+/// Demo feeds, by file name under `demo/feeds/` (bytes: one is windows-1252).
+pub const FEEDS: &[(&str, &[u8])] = &[
+    (
+        "balikpapan-today.xml",
+        include_bytes!("../../demo/feeds/balikpapan-today.xml"),
+    ),
+    (
+        "berau-ekspres.xml",
+        include_bytes!("../../demo/feeds/berau-ekspres.xml"),
+    ),
+    (
+        "bontang-terkini.xml",
+        include_bytes!("../../demo/feeds/bontang-terkini.xml"),
+    ),
+    (
+        "hulu-mahakam.xml",
+        include_bytes!("../../demo/feeds/hulu-mahakam.xml"),
+    ),
+    (
+        "kukar-pos.xml",
+        include_bytes!("../../demo/feeds/kukar-pos.xml"),
+    ),
+    (
+        "kutim-satu.xml",
+        include_bytes!("../../demo/feeds/kutim-satu.xml"),
+    ),
+    (
+        "lapor-warga.xml",
+        include_bytes!("../../demo/feeds/lapor-warga.xml"),
+    ),
+    (
+        "nusantara-pos.xml",
+        include_bytes!("../../demo/feeds/nusantara-pos.xml"),
+    ),
+    (
+        "paser-raya.xml",
+        include_bytes!("../../demo/feeds/paser-raya.xml"),
+    ),
+    (
+        "samarinda-kini.xml",
+        include_bytes!("../../demo/feeds/samarinda-kini.xml"),
+    ),
+    (
+        "suara-netizen.xml",
+        include_bytes!("../../demo/feeds/suara-netizen.xml"),
+    ),
+    (
+        "warta-mahakam.xml",
+        include_bytes!("../../demo/feeds/warta-mahakam.xml"),
+    ),
+];

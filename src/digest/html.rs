@@ -1,0 +1,32 @@
+//! The HTML briefing: one self-contained file (inline CSS and SVG, no script, nothing fetched
+//! from the network), readable on a phone and printing cleanly on A4. The template environment
+//! escapes every value; only our own SVG charts are inserted as-is (and they escape their text).
+
+use std::collections::HashMap;
+
+use minijinja::value::{Serde, Value};
+
+use super::{Briefing, DigestError, labels, templates};
+
+pub fn render(b: &Briefing) -> Result<String, DigestError> {
+    let env = templates();
+    let tmpl = env.get_template("briefing.html")?;
+    // The charts are not part of the JSON; they reach the template as trusted markup.
+    let charts: HashMap<&str, Value> = b
+        .issues
+        .iter()
+        .map(|i| {
+            (
+                i.topic.as_str(),
+                Value::from_safe_string(i.chart_svg.clone()),
+            )
+        })
+        .collect();
+    Ok(tmpl.render(minijinja::context! {
+        b => Serde(b),
+        t => Serde(labels(b.language)),
+        lang => b.language.code(),
+        charts => charts,
+        areas_svg => Value::from_safe_string(b.areas_svg.clone()),
+    })?)
+}

@@ -1,0 +1,829 @@
+//! The briefing (*telaahan*): what happened in a period, per issue, for leadership.
+//!
+//! [`build`] reads the store into a [`Briefing`] (counts from the hourly rollups; regions,
+//! sources, sentiment and representative posts per issue); one renderer per format turns it
+//! into text ([`markdown`], [`html`], [`json`]); [`write`] writes the three files atomically.
+//! Post text is attacker-controlled: both text renderers escape every piece of it.
+//!
+//! Order of the briefing (DESIGN.md §4): header; Ringkasan Eksekutif (the few issues that need
+//! attention, most urgent first); per issue Persoalan, Fakta, Analisis, Saran Tindak Lanjut;
+//! Isu Lainnya; Kondisi Sumber; Metode.
+
+pub mod html;
+pub mod json;
+pub mod markdown;
+pub mod svg;
+pub mod write;
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+
+use jiff::civil::Date;
+use jiff::tz::TimeZone;
+use jiff::{SignedDuration, Timestamp, ToSpan};
+use serde::Serialize;
+
+use crate::classify::{Classifier, SentimentClass};
+use crate::model::Priority;
+use crate::store::{Store, StoreError};
+use crate::time::{Lang, day_bounds, format_date, format_local, local_date, zone_label};
+
+pub use write::{Written, write};
+
+/// Most representative posts per issue.
+pub const POSTS_PER_ISSUE: usize = 5;
+/// Most issues in the executive summary.
+pub const SUMMARY_MAX: usize = 7;
+
+#[derive(Debug, thiserror::Error)]
+pub enum DigestError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("{}: briefing tidak dapat ditulis: {source}", path.display())]
+    Write {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("templat briefing gagal: {0}")]
+    Template(#[from] minijinja::Error),
+}
+
+/// Which briefing to write.
+#[derive(Debug, Clone)]
+pub struct Request {
+    /// The local date the briefing is named after.
+    pub date: Date,
+    pub start: Timestamp,
+    pub end: Timestamp,
+    pub tz: TimeZone,
+    pub lang: Lang,
+    pub out_dir: PathBuf,
+    /// "Generated at", shown in the header (the only part that differs on regeneration).
+    pub now: Timestamp,
+}
+
+impl Request {
+    /// The briefing of one whole local day.
+    pub fn day(date: Date, tz: &TimeZone, lang: Lang, out_dir: PathBuf) -> Request {
+        let (start, end) = day_bounds(date, tz);
+        Request {
+            date,
+            start,
+            end,
+            tz: tz.clone(),
+            lang,
+            out_dir,
+            now: Timestamp::from_second(Timestamp::now().as_second())
+                .unwrap_or(Timestamp::UNIX_EPOCH),
+        }
+    }
+}
+
+/// The whole briefing as data: what the JSON file holds and the templates render.
+#[derive(Debug, Clone, Serialize)]
+pub struct Briefing {
+    pub title: String,
+    /// A reference number: `PANTAU/TELAAH/YYYYMMDD`.
+    pub number: String,
+    pub date: String,
+    pub date_label: String,
+    pub language: Lang,
+    pub timezone: String,
+    pub timezone_label: String,
+    pub period: Period,
+    pub generated_at: Timestamp,
+    pub generated_label: String,
+    pub keywords_version: String,
+    pub totals: Totals,
+    /// Topic ids of the executive summary, most urgent first.
+    pub summary: Vec<String>,
+    /// Every issue with posts in the period, most urgent first.
+    pub issues: Vec<Issue>,
+    /// Issue posts per kabupaten/kota over all issues, most first.
+    pub areas: Vec<RegionCount>,
+    pub sources: Vec<SourceStatus>,
+    pub method: Vec<String>,
+    /// Inline SVG of `areas` (HTML only).
+    #[serde(skip)]
+    pub areas_svg: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Period {
+    pub start: Timestamp,
+    pub end: Timestamp,
+    pub label: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Totals {
+    pub posts: u64,
+    pub tagged_posts: u64,
+    pub issues: usize,
+    pub sources: usize,
+    pub sources_failed: usize,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Issue {
+    pub topic: String,
+    pub name: String,
+    pub category: String,
+    pub priority: Priority,
+    pub owner: Option<String>,
+    pub advice: Option<String>,
+    pub posts: u64,
+    /// Posts in the period of the same length just before.
+    pub previous: u64,
+    /// Mean posts per period over the 7 periods before.
+    pub average_7d: f64,
+    pub trend: Trend,
+    pub trend_label: String,
+    /// `pantau`, `klarifikasi` or `koordinasi`.
+    pub action: String,
+    /// The executive-summary sentence.
+    pub sentence: String,
+    pub in_summary: bool,
+    /// Posts per local day for the 7 days ending with the briefing's date.
+    pub daily: Vec<DayCount>,
+    pub regions: Vec<RegionCount>,
+    pub sources: Vec<SourceShare>,
+    pub source_kinds: Vec<String>,
+    pub sentiment: SentimentCounts,
+    pub representative: Vec<PostRef>,
+    #[serde(skip)]
+    pub urgency: f64,
+    /// Inline SVG of `daily` (HTML only).
+    #[serde(skip)]
+    pub chart_svg: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Trend {
+    Baru,
+    Naik,
+    Stabil,
+    Turun,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct DayCount {
+    pub date: String,
+    pub label: String,
+    pub posts: u64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct RegionCount {
+    pub id: String,
+    pub name: String,
+    pub posts: u64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SourceShare {
+    pub id: String,
+    pub name: String,
+    pub kind: String,
+    pub posts: u64,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct SentimentCounts {
+    pub positif: u64,
+    pub netral: u64,
+    pub berpotensi_negatif: u64,
+    pub negatif: u64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PostRef {
+    pub source: String,
+    pub source_name: String,
+    pub published: Timestamp,
+    pub published_label: String,
+    pub title: Option<String>,
+    pub excerpt: String,
+    /// Always http(s) (links of other schemes are dropped when posts are stored).
+    pub url: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SourceStatus {
+    pub id: String,
+    pub name: String,
+    pub ok: bool,
+    pub consecutive_failures: u32,
+    pub last_success_label: Option<String>,
+    pub last_error: Option<String>,
+}
+
+/// Words in the two languages the briefing speaks.
+pub(crate) struct Words {
+    pub title: &'static str,
+    pub trend: fn(Trend) -> &'static str,
+}
+
+pub(crate) fn words(lang: Lang) -> Words {
+    match lang {
+        Lang::Id => Words {
+            title: "Telaahan Harian Pemantauan Isu Publik",
+            trend: |t| match t {
+                Trend::Baru => "baru muncul",
+                Trend::Naik => "naik",
+                Trend::Stabil => "stabil",
+                Trend::Turun => "turun",
+            },
+        },
+        Lang::En => Words {
+            title: "Daily Public Issue Monitoring Brief",
+            trend: |t| match t {
+                Trend::Baru => "newly appeared",
+                Trend::Naik => "rising",
+                Trend::Stabil => "steady",
+                Trend::Turun => "falling",
+            },
+        },
+    }
+}
+
+fn priority_weight(p: Priority) -> f64 {
+    match p {
+        Priority::Rendah => 1.0,
+        Priority::Sedang => 2.0,
+        Priority::Tinggi => 3.0,
+        Priority::Kritis => 4.0,
+    }
+}
+
+/// The stated trend rule of the skeleton (a later version replaces it with the trend
+/// module's score): *baru* when there were no posts in the 7 periods before; *naik* when the
+/// count is at least 3 and at least 1.5 × the larger of the previous period and the 7-period
+/// mean; *turun* when the mean is at least 3 and the count at most two thirds of it;
+/// otherwise *stabil*.
+pub fn trend(posts: u64, previous: u64, average: f64) -> Trend {
+    let base = (previous as f64).max(average);
+    if previous == 0 && average == 0.0 && posts > 0 {
+        Trend::Baru
+    } else if posts >= 3 && posts as f64 >= 1.5 * base {
+        Trend::Naik
+    } else if average >= 3.0 && (posts as f64) <= average * 2.0 / 3.0 {
+        Trend::Turun
+    } else {
+        Trend::Stabil
+    }
+}
+
+fn action(
+    priority: Priority,
+    trend: Trend,
+    posts: u64,
+    sentiment: &SentimentCounts,
+) -> &'static str {
+    let negative = sentiment.negatif + sentiment.berpotensi_negatif;
+    if priority >= Priority::Tinggi && matches!(trend, Trend::Naik | Trend::Baru) && posts >= 5 {
+        "koordinasi"
+    } else if posts >= 3 && negative * 2 >= posts {
+        "klarifikasi"
+    } else {
+        "pantau"
+    }
+}
+
+/// Reads the store into a briefing.
+pub fn build(
+    store: &Store,
+    classifier: &Classifier,
+    req: &Request,
+) -> Result<Briefing, DigestError> {
+    let w = words(req.lang);
+    let length = req.end.duration_since(req.start);
+    let prev_start = req.start - length;
+    let week_start = req.start - length * 7;
+    let counts: HashMap<String, u64> = store
+        .topic_counts(req.start, req.end)?
+        .into_iter()
+        .collect();
+    let previous: HashMap<String, u64> = store
+        .topic_counts(prev_start, req.start)?
+        .into_iter()
+        .collect();
+    let week: HashMap<String, u64> = store
+        .topic_counts(week_start, req.start)?
+        .into_iter()
+        .collect();
+    let (posts_total, tagged_total) = store.post_totals(req.start, req.end)?;
+    let health = store.sources_health(&[])?;
+    let chart_start = day_bounds(
+        local_date(req.end - SignedDuration::from_secs(1), &req.tz)
+            .checked_sub(6.days())
+            .unwrap_or(req.date),
+        &req.tz,
+    )
+    .0;
+
+    let mut issues = Vec::new();
+    for topic in classifier.topics() {
+        let id = topic.id.as_str();
+        let posts = counts.get(id).copied().unwrap_or(0);
+        if posts == 0 {
+            continue;
+        }
+        let prev = previous.get(id).copied().unwrap_or(0);
+        let average = week.get(id).copied().unwrap_or(0) as f64 / 7.0;
+        let trend = trend(posts, prev, average);
+        let regions = store
+            .topic_areas(id, req.start, req.end)?
+            .into_iter()
+            .map(|(rid, n)| RegionCount {
+                name: classifier
+                    .region(&rid.as_str().into())
+                    .map_or_else(|| rid.clone(), |r| r.name.clone()),
+                id: rid,
+                posts: n,
+            })
+            .collect::<Vec<_>>();
+        let sources: Vec<SourceShare> = store
+            .topic_sources(id, req.start, req.end)?
+            .into_iter()
+            .map(|s| SourceShare {
+                name: s.name.clone().unwrap_or_else(|| s.source.clone()),
+                id: s.source,
+                kind: s.kind.unwrap_or_else(|| "lain".into()),
+                posts: s.posts,
+            })
+            .collect();
+        let mut source_kinds: Vec<String> = sources.iter().map(|s| s.kind.clone()).collect();
+        source_kinds.sort();
+        source_kinds.dedup();
+        let mut sentiment = SentimentCounts::default();
+        for (class, n) in store.topic_sentiment(id, req.start, req.end)? {
+            match SentimentClass::parse(&class) {
+                Some(SentimentClass::Positif) => sentiment.positif += n,
+                Some(SentimentClass::BerpotensiNegatif) => sentiment.berpotensi_negatif += n,
+                Some(SentimentClass::Negatif) => sentiment.negatif += n,
+                _ => sentiment.netral += n,
+            }
+        }
+        let names: HashMap<&str, &str> = health
+            .iter()
+            .map(|h| (h.id.as_str(), h.name.as_deref().unwrap_or(h.id.as_str())))
+            .collect();
+        let representative = store
+            .topic_posts(id, req.start, req.end, POSTS_PER_ISSUE)?
+            .into_iter()
+            .map(|p| PostRef {
+                source_name: names
+                    .get(p.source.as_str())
+                    .copied()
+                    .unwrap_or(p.source.as_str())
+                    .to_string(),
+                source: p.source.to_string(),
+                published: p.published,
+                published_label: format_local(p.published, &req.tz, req.lang),
+                // Social feeds often repeat the start of the text as a title: show it once.
+                title: p
+                    .title
+                    .filter(|t| !p.text.starts_with(t.trim_end_matches(['…', '.']))),
+                excerpt: excerpt(&p.text, 280),
+                url: p
+                    .url
+                    .filter(|u| u.starts_with("https://") || u.starts_with("http://")),
+            })
+            .collect();
+        let daily = daily_counts(store, id, chart_start, req)?;
+        let act = action(topic.priority, trend, posts, &sentiment);
+        let urgency = priority_weight(topic.priority)
+            * (1.0 + posts as f64).log2()
+            * match trend {
+                Trend::Naik => 2.0,
+                Trend::Baru => 1.5,
+                Trend::Stabil => 1.0,
+                Trend::Turun => 0.7,
+            };
+        let trend_label = trend_sentence(req.lang, &w, trend, posts, prev, average);
+        let sentence = summary_sentence(req.lang, posts, &trend_label, &regions);
+        let chart_svg = svg::daily_bars(&daily, req.lang);
+        issues.push(Issue {
+            topic: id.to_string(),
+            name: topic.name.clone(),
+            category: topic.category.clone(),
+            priority: topic.priority,
+            owner: topic.owner.clone(),
+            advice: topic.advice.clone(),
+            posts,
+            previous: prev,
+            average_7d: (average * 10.0).round() / 10.0,
+            trend,
+            trend_label,
+            action: act.to_string(),
+            sentence,
+            in_summary: false,
+            daily,
+            regions,
+            sources,
+            source_kinds,
+            sentiment,
+            representative,
+            urgency,
+            chart_svg,
+        });
+    }
+    issues.sort_by(|a, b| {
+        b.urgency
+            .total_cmp(&a.urgency)
+            .then(b.posts.cmp(&a.posts))
+            .then(a.topic.cmp(&b.topic))
+    });
+    // The summary: issues with at least two posts, most urgent first; at least three when
+    // there are three at all, at most seven.
+    let mut summary = Vec::new();
+    for issue in issues.iter_mut() {
+        if summary.len() < SUMMARY_MAX && (issue.posts >= 2 || summary.len() < 3) {
+            issue.in_summary = true;
+            summary.push(issue.topic.clone());
+        }
+    }
+
+    let sources: Vec<SourceStatus> = health
+        .iter()
+        .map(|h| SourceStatus {
+            id: h.id.to_string(),
+            name: h.name.clone().unwrap_or_else(|| h.id.to_string()),
+            ok: h.consecutive_failures == 0,
+            consecutive_failures: h.consecutive_failures,
+            last_success_label: h.last_success.map(|t| format_local(t, &req.tz, req.lang)),
+            last_error: h.last_error.clone(),
+        })
+        .collect();
+    let failed = sources.iter().filter(|s| !s.ok).count();
+    let mut areas: Vec<RegionCount> = Vec::new();
+    for issue in &issues {
+        for r in &issue.regions {
+            match areas.iter_mut().find(|a| a.id == r.id) {
+                Some(a) => a.posts += r.posts,
+                None => areas.push(r.clone()),
+            }
+        }
+    }
+    areas.sort_by(|a, b| b.posts.cmp(&a.posts).then(a.name.cmp(&b.name)));
+    let areas_svg = svg::region_bars(&areas);
+    let period_label = format!(
+        "{} – {}",
+        format_local(req.start, &req.tz, req.lang),
+        format_local(req.end, &req.tz, req.lang)
+    );
+    Ok(Briefing {
+        title: w.title.to_string(),
+        number: format!("PANTAU/TELAAH/{}", req.date.strftime("%Y%m%d")),
+        date: req.date.to_string(),
+        date_label: format_date(req.date, req.lang),
+        language: req.lang,
+        timezone: req.tz.iana_name().unwrap_or("UTC").to_string(),
+        timezone_label: zone_label(&req.tz, req.start),
+        period: Period {
+            start: req.start,
+            end: req.end,
+            label: period_label,
+        },
+        generated_at: req.now,
+        generated_label: format_local(req.now, &req.tz, req.lang),
+        keywords_version: classifier.version().to_string(),
+        totals: Totals {
+            posts: posts_total,
+            tagged_posts: tagged_total,
+            issues: issues.len(),
+            sources: sources.len(),
+            sources_failed: failed,
+        },
+        summary,
+        issues,
+        areas,
+        sources,
+        method: method_lines(req.lang, classifier),
+        areas_svg,
+    })
+}
+
+fn daily_counts(
+    store: &Store,
+    topic: &str,
+    chart_start: Timestamp,
+    req: &Request,
+) -> Result<Vec<DayCount>, DigestError> {
+    let hours = store.topic_hours(topic, chart_start, req.end)?;
+    let first = local_date(chart_start, &req.tz);
+    let mut days: Vec<DayCount> = (0..7)
+        .filter_map(|i| first.checked_add(i.days()).ok())
+        .map(|d| DayCount {
+            date: d.to_string(),
+            label: format!("{}/{}", d.day(), d.month()),
+            posts: 0,
+        })
+        .collect();
+    for (hour, n) in hours {
+        let d = local_date(hour, &req.tz).to_string();
+        if let Some(day) = days.iter_mut().find(|x| x.date == d) {
+            day.posts += n;
+        }
+    }
+    Ok(days)
+}
+
+fn trend_sentence(
+    lang: Lang,
+    w: &Words,
+    trend: Trend,
+    posts: u64,
+    previous: u64,
+    average: f64,
+) -> String {
+    let avg = format_decimal(average, lang);
+    match (lang, trend) {
+        (Lang::Id, Trend::Baru) => {
+            "baru muncul (tidak ada unggahan dalam 7 hari sebelumnya)".into()
+        }
+        (Lang::En, Trend::Baru) => "newly appeared (no posts in the 7 days before)".into(),
+        (Lang::Id, _) => {
+            let ratio = if average > 0.0 {
+                format!(
+                    ", {}× rata-rata 7 hari ({avg})",
+                    format_decimal(posts as f64 / average, lang)
+                )
+            } else {
+                String::new()
+            };
+            format!(
+                "{} dari {previous} pada periode sebelumnya{ratio}",
+                (w.trend)(trend)
+            )
+        }
+        (Lang::En, _) => {
+            let ratio = if average > 0.0 {
+                format!(
+                    ", {}× the 7-day average ({avg})",
+                    format_decimal(posts as f64 / average, lang)
+                )
+            } else {
+                String::new()
+            };
+            format!(
+                "{} from {previous} in the previous period{ratio}",
+                (w.trend)(trend)
+            )
+        }
+    }
+}
+
+/// The executive-summary sentence of an issue (its name is printed before it).
+fn summary_sentence(lang: Lang, posts: u64, trend: &str, regions: &[RegionCount]) -> String {
+    let top: Vec<&str> = regions.iter().take(3).map(|r| r.name.as_str()).collect();
+    match lang {
+        Lang::Id => {
+            let where_ = if top.is_empty() {
+                String::new()
+            } else {
+                format!(", terutama di {}", top.join(", "))
+            };
+            format!("{posts} unggahan, {trend}{where_}.")
+        }
+        Lang::En => {
+            let where_ = if top.is_empty() {
+                String::new()
+            } else {
+                format!(", mostly in {}", top.join(", "))
+            };
+            format!("{posts} posts, {trend}{where_}.")
+        }
+    }
+}
+
+fn method_lines(lang: Lang, classifier: &Classifier) -> Vec<String> {
+    match lang {
+        Lang::Id => vec![
+            format!(
+                "Daftar kata kunci versi {} ({} topik, {} wilayah).",
+                classifier.version(),
+                classifier.topics().len(),
+                classifier.regions().len()
+            ),
+            "Penghitungan: setiap unggahan dihitung sekali per topik, menurut waktu terbitnya (WITA); unggahan yang sama (id, tautan, atau teks yang sama dari sumber yang sama) disimpan sekali.".into(),
+            "Tren: baru = tidak ada unggahan dalam 7 hari sebelumnya; naik = sedikitnya 3 unggahan dan ≥ 1,5× angka terbesar antara periode sebelumnya dan rata-rata 7 hari; turun = ≤ 2/3 rata-rata 7 hari (bila rata-rata ≥ 3); selain itu stabil.".into(),
+            "Sentimen: leksikon kata positif/negatif dengan kata ingkar; kelas positif, netral, berpotensi negatif, negatif.".into(),
+        ],
+        Lang::En => vec![
+            format!(
+                "Keyword lists version {} ({} topics, {} regions).",
+                classifier.version(),
+                classifier.topics().len(),
+                classifier.regions().len()
+            ),
+            "Counting: each post counts once per topic, by its publication time; the same post (same id, link, or the same text from the same source) is stored once.".into(),
+            "Trend: new = no posts in the 7 days before; rising = at least 3 posts and ≥ 1.5× the larger of the previous period and the 7-day average; falling = ≤ 2/3 of the 7-day average (when it is ≥ 3); otherwise steady.".into(),
+            "Sentiment: a lexicon of positive/negative words with negators; classes positive, neutral, potentially negative, negative.".into(),
+        ],
+    }
+}
+
+/// `4,2` in Indonesian, `4.2` in English.
+pub fn format_decimal(x: f64, lang: Lang) -> String {
+    let s = format!("{:.1}", x);
+    let s = s.strip_suffix(".0").map(str::to_owned).unwrap_or(s);
+    match lang {
+        Lang::Id => s.replace('.', ","),
+        Lang::En => s,
+    }
+}
+
+/// The first `max` characters of a text on one line, cut at a word.
+pub fn excerpt(text: &str, max: usize) -> String {
+    let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    if flat.chars().count() <= max {
+        return flat;
+    }
+    let cut: String = flat.chars().take(max).collect();
+    let cut = cut.rsplit_once(' ').map_or(cut.as_str(), |(head, _)| head);
+    format!("{cut}…")
+}
+
+/// The template environment shared by the Markdown and HTML renderers. Auto-escaping is on
+/// for both: HTML rules for `.html` templates and Markdown rules (see [`markdown::escape`])
+/// for `.md` templates, so every value a template prints is escaped unless it is marked
+/// `|safe` (only our own SVG and labels are).
+pub(crate) fn templates() -> minijinja::Environment<'static> {
+    use minijinja::{AutoEscape, Environment};
+    let mut env = Environment::new();
+    env.set_auto_escape_callback(|name| {
+        if name.ends_with(".html") {
+            AutoEscape::Html
+        } else if name.ends_with(".md") {
+            AutoEscape::Custom("markdown".into())
+        } else {
+            AutoEscape::None
+        }
+    });
+    env.set_formatter(|out, state, value| {
+        let markdown =
+            matches!(state.auto_escape(), AutoEscape::Custom(name) if name == "markdown");
+        if markdown && !value.is_safe() {
+            let text = if value.is_none() || value.is_undefined() {
+                String::new()
+            } else {
+                value.to_string()
+            };
+            out.write_str(&markdown::escape(&text))?;
+            Ok(())
+        } else {
+            minijinja::escape_formatter(out, state, value)
+        }
+    });
+    env.set_syntax(
+        minijinja::syntax::SyntaxConfig::builder()
+            .trim_blocks(true)
+            .lstrip_blocks(true)
+            .keep_trailing_newline(true)
+            .build()
+            .expect("the default delimiters are valid"),
+    );
+    env.add_filter("mdurl", markdown::url);
+    env.add_filter("dec", |x: f64, lang: String| {
+        format_decimal(x, if lang == "en" { Lang::En } else { Lang::Id })
+    });
+    env.add_template("briefing.md", include_str!("templates/briefing.md"))
+        .expect("the Markdown template parses");
+    env.add_template("briefing.html", include_str!("templates/briefing.html"))
+        .expect("the HTML template parses");
+    env
+}
+
+/// Labels in the briefing's language, handed to the templates as `t`.
+pub(crate) fn labels(lang: Lang) -> HashMap<&'static str, &'static str> {
+    let pairs: &[(&str, &str, &str)] = &[
+        ("number", "Nomor", "Number"),
+        ("date", "Tanggal", "Date"),
+        ("period", "Periode", "Period"),
+        ("generated", "Dibuat", "Generated"),
+        ("sources", "Sumber", "Sources"),
+        ("reached", "terjangkau", "reached"),
+        ("failed", "gagal", "failed"),
+        ("posts_collected", "Unggahan terkumpul", "Posts collected"),
+        ("tagged", "bertopik", "with a topic"),
+        ("summary", "Ringkasan Eksekutif", "Executive Summary"),
+        (
+            "no_issues",
+            "Tidak ada isu yang terpantau pada periode ini.",
+            "No issues were detected in this period.",
+        ),
+        ("problem", "Persoalan", "Issue"),
+        ("facts", "Fakta-fakta", "Facts"),
+        ("analysis", "Analisis", "Analysis"),
+        ("advice", "Saran Tindak Lanjut", "Recommended Follow-up"),
+        ("volume", "Volume", "Volume"),
+        ("posts", "unggahan", "posts"),
+        ("previous", "periode sebelumnya", "previous period"),
+        ("average", "rata-rata 7 hari", "7-day average"),
+        ("last7", "7 hari terakhir", "Last 7 days"),
+        ("regions", "Wilayah", "Regions"),
+        (
+            "no_region",
+            "tidak menyebut kabupaten/kota",
+            "no kabupaten/kota named",
+        ),
+        ("sentiment", "Sentimen", "Sentiment"),
+        ("positif", "positif", "positive"),
+        ("netral", "netral", "neutral"),
+        (
+            "berpotensi_negatif",
+            "berpotensi negatif",
+            "potentially negative",
+        ),
+        ("negatif", "negatif", "negative"),
+        (
+            "representative",
+            "Unggahan representatif",
+            "Representative posts",
+        ),
+        ("category", "Kategori", "Category"),
+        ("priority", "prioritas", "priority"),
+        ("owner", "Penanggung jawab", "Responsible office"),
+        ("trend", "Tren", "Trend"),
+        ("spread", "Sebaran", "Spread"),
+        ("corroboration", "Konfirmasi lintas sumber", "Corroboration"),
+        (
+            "who",
+            "Yang paling banyak memberitakan",
+            "Most active sources",
+        ),
+        ("kinds", "jenis sumber", "source kinds"),
+        ("action", "Rekomendasi", "Recommendation"),
+        (
+            "act_pantau",
+            "pantau — terus ikuti perkembangan isu ini",
+            "monitor — keep following this issue",
+        ),
+        (
+            "act_klarifikasi",
+            "klarifikasi — siapkan informasi resmi untuk meluruskan pemberitaan",
+            "clarify — prepare an official statement to set the record straight",
+        ),
+        (
+            "act_koordinasi",
+            "koordinasi — koordinasikan segera dengan OPD penanggung jawab",
+            "coordinate — coordinate promptly with the responsible office",
+        ),
+        ("other_issues", "Isu Lainnya", "Other Issues"),
+        ("source_status", "Kondisi Sumber", "Source Status"),
+        (
+            "all_ok",
+            "Semua sumber terjangkau.",
+            "All sources were reached.",
+        ),
+        ("last_success", "terakhir berhasil", "last success"),
+        ("never", "belum pernah", "never"),
+        ("failures", "kegagalan beruntun", "consecutive failures"),
+        ("method", "Metode", "Method"),
+        ("regions_count", "kab/kota", "regencies/cities"),
+        ("sources_count", "sumber", "sources"),
+        ("discussed", "dibicarakan dalam", "was discussed in"),
+        ("mentions", "disebut", "mentioned"),
+        (
+            "chart_regions",
+            "Isu per kabupaten/kota",
+            "Issues by regency/city",
+        ),
+        (
+            "footer",
+            "Dihasilkan otomatis oleh Pantau dari sumber publik; periksa tautan sebelum dikutip.",
+            "Generated automatically by Pantau from public sources; check the links before quoting.",
+        ),
+    ];
+    pairs
+        .iter()
+        .map(|(k, id, en)| (*k, if lang == Lang::En { *en } else { *id }))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_trend_rule_tolerates_small_numbers() {
+        assert_eq!(trend(3, 1, 1.0), Trend::Naik);
+        assert_eq!(trend(2, 0, 0.3), Trend::Stabil);
+        assert_eq!(trend(1, 0, 0.0), Trend::Baru);
+        assert_eq!(trend(40, 5, 6.0), Trend::Naik);
+        assert_eq!(trend(2, 5, 6.0), Trend::Turun);
+        assert_eq!(trend(6, 5, 6.0), Trend::Stabil);
+    }
+
+    #[test]
+    fn numbers_and_excerpts_read_well() {
+        assert_eq!(format_decimal(4.25, Lang::Id), "4,2");
+        assert_eq!(format_decimal(3.0, Lang::Id), "3");
+        assert_eq!(format_decimal(4.25, Lang::En), "4.2");
+        assert_eq!(excerpt("satu  dua\ntiga", 50), "satu dua tiga");
+        assert_eq!(excerpt("satu dua tiga empat", 12), "satu dua…");
+    }
+}

@@ -1,0 +1,31 @@
+//! Pantau ("pantau isu", monitor the issues): a daemon that reads public posts and news,
+//! tags them with the regional issues and regions of Kalimantan Timur from keyword lists that
+//! analysts edit, stores them in SQLite, and writes a daily briefing (*telaahan*) for
+//! leadership.
+//!
+//! The crate, in pipeline order:
+//! - [`sources`]: pollers that turn feeds (and later social APIs) into [`Post`]s; fetching,
+//!   politeness, backoff and the poll loop.
+//! - [`classify`]: keyword lists → topics, regions and sentiment per post.
+//! - [`store`]: SQLite — posts, tags, hourly counts, source health, briefings.
+//! - [`digest`]: the briefing in Markdown, HTML and JSON.
+//! - [`daemon`]: `pantau run`, wiring the stages with a clean stop; [`demo`]: the bundled
+//!   sample corpus replayed through everything.
+//! - [`config`], [`model`], [`time`], [`error`]: settings, shared types, time and error helpers.
+//! - [`cli`]: one function per command, the binary's glue.
+
+pub mod classify;
+pub mod cli;
+pub mod config;
+pub mod daemon;
+pub mod demo;
+pub mod digest;
+pub mod error;
+pub mod model;
+pub mod sources;
+pub mod store;
+pub mod time;
+
+pub use classify::Classifier;
+pub use model::{Post, RegionId, SourceId, TopicId};
+pub use store::Store;

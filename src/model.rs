@@ -1,0 +1,144 @@
+//! Types that cross pipeline stages: identifiers, the one [`Post`] type every source produces,
+//! and the time helpers every stage shares (all instants are UTC [`Timestamp`]s; only what a user
+//! reads is shown in the local time zone, see [`crate::time`]).
+
+use std::fmt;
+
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+
+macro_rules! id_type {
+    ($(#[$doc:meta])* $name:ident) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        #[serde(transparent)]
+        pub struct $name(String);
+
+        impl $name {
+            pub fn new(id: impl Into<String>) -> Self {
+                Self(id.into())
+            }
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+
+        impl From<&str> for $name {
+            fn from(s: &str) -> Self {
+                Self(s.to_owned())
+            }
+        }
+    };
+}
+
+id_type!(
+    /// A configured source (`[[sources]] id`), e.g. `warta-mahakam`.
+    SourceId
+);
+id_type!(
+    /// A topic (issue) id, by default its keyword file's name, e.g. `banjir`.
+    TopicId
+);
+id_type!(
+    /// A gazetteer entry id, e.g. `samarinda`.
+    RegionId
+);
+
+/// One item from any source, normalised: plain text (HTML already removed), a canonical URL,
+/// UTC times. Sources build it; classify tags it; the store keeps it once.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Post {
+    pub source: SourceId,
+    /// The source's own id for the item (RSS guid, Atom id, status id); when the source gives
+    /// none, the canonical URL, and failing that a hash of the text (see `sources::feed::identity`).
+    pub external_id: String,
+    /// Canonical link: tracking parameters (utm_*, fbclid, …) and the fragment removed.
+    pub url: Option<String>,
+    pub title: Option<String>,
+    pub text: String,
+    pub author: Option<String>,
+    pub published: Timestamp,
+    pub fetched: Timestamp,
+    /// BCP 47 language tag when the source states one (`id`, `en`, …).
+    pub lang: Option<String>,
+}
+
+impl Post {
+    /// Title and text as one string, the unit that is classified and de-duplicated.
+    pub fn full_text(&self) -> String {
+        match &self.title {
+            Some(t) if !t.is_empty() && !self.text.is_empty() => format!("{t}\n{}", self.text),
+            Some(t) if !t.is_empty() => t.clone(),
+            _ => self.text.clone(),
+        }
+    }
+
+    /// A stable hash of the normalised text (case, accents and spacing folded), so that the same
+    /// words posted again by the same source are recognised as the same post.
+    pub fn text_hash(&self) -> String {
+        let folded = crate::classify::normalize::fold(&self.full_text());
+        let squeezed: String = folded.text.split_whitespace().collect::<Vec<_>>().join(" ");
+        format!("{:032x}", xxhash_rust::xxh3::xxh3_128(squeezed.as_bytes()))
+    }
+}
+
+/// Priority an analyst gives a topic; it orders the briefing and decides what may alert.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Priority {
+    Rendah,
+    Sedang,
+    Tinggi,
+    Kritis,
+}
+
+impl Priority {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Priority::Rendah => "rendah",
+            Priority::Sedang => "sedang",
+            Priority::Tinggi => "tinggi",
+            Priority::Kritis => "kritis",
+        }
+    }
+}
+
+impl fmt::Display for Priority {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn post(title: Option<&str>, text: &str) -> Post {
+        Post {
+            source: "s".into(),
+            external_id: "1".into(),
+            url: None,
+            title: title.map(str::to_owned),
+            text: text.into(),
+            author: None,
+            published: Timestamp::UNIX_EPOCH,
+            fetched: Timestamp::UNIX_EPOCH,
+            lang: None,
+        }
+    }
+
+    #[test]
+    fn text_hash_ignores_case_accents_and_spacing() {
+        let a = post(Some("Banjir  di Sempaja"), "Air   naik.");
+        let b = post(Some("BANJIR di Sempája"), "air naik.");
+        let c = post(Some("Banjir di Sempaja"), "Air surut.");
+        assert_eq!(a.text_hash(), b.text_hash());
+        assert_ne!(a.text_hash(), c.text_hash());
+    }
+}

@@ -1,0 +1,288 @@
+//! Fetching for every poller: conditional GET (ETag, Last-Modified), gzip and brotli, connect
+//! and total timeouts, a body size cap that also stops decompression bombs, a descriptive
+//! User-Agent, a limit on requests in flight per host, and failures mapped to [`SourceError`]
+//! classes with Retry-After kept. `file://` URLs are read from disk with the file's modification
+//! time standing in for Last-Modified, so a replayed file that did not change costs nothing.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use reqwest::StatusCode;
+use reqwest::header::{self, HeaderMap};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+use url::Url;
+
+use super::SourceError;
+use crate::config::FetchSettings;
+
+/// Validators from the last successful fetch, sent back to ask "changed since?".
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Validators {
+    pub etag: Option<String>,
+    pub last_modified: Option<String>,
+}
+
+/// A fetched document.
+#[derive(Debug, Clone)]
+pub struct Document {
+    pub body: Vec<u8>,
+    pub content_type: Option<String>,
+    /// The URL after redirects, the base for relative links.
+    pub url: Url,
+    pub validators: Validators,
+}
+
+#[derive(Debug, Clone)]
+pub enum Fetched {
+    /// 304, or the same ETag as last time: nothing to parse.
+    NotModified,
+    Changed(Document),
+}
+
+/// The shared HTTP client with its per-host limits; cheap to clone.
+#[derive(Clone)]
+pub struct Fetcher {
+    client: reqwest::Client,
+    hosts: Arc<Mutex<HashMap<String, Arc<Semaphore>>>>,
+    per_host: usize,
+    max_body: u64,
+    timeout: Duration,
+}
+
+impl std::fmt::Debug for Fetcher {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Fetcher")
+            .field("per_host", &self.per_host)
+            .field("max_body", &self.max_body)
+            .finish()
+    }
+}
+
+const ACCEPT: &str = "application/rss+xml, application/atom+xml, application/feed+json, \
+                      application/xml;q=0.9, text/xml;q=0.9, application/json;q=0.8, */*;q=0.5";
+
+impl Fetcher {
+    pub fn new(settings: &FetchSettings) -> Result<Fetcher, SourceError> {
+        let client = reqwest::Client::builder()
+            .user_agent(settings.user_agent.clone())
+            .connect_timeout(settings.connect_timeout)
+            .timeout(settings.timeout)
+            .redirect(reqwest::redirect::Policy::limited(5))
+            .gzip(true)
+            .brotli(true)
+            .build()
+            .map_err(|e| SourceError::Network(error_chain(&e)))?;
+        Ok(Fetcher {
+            client,
+            hosts: Arc::default(),
+            per_host: settings.per_host,
+            max_body: settings.max_body_bytes,
+            timeout: settings.timeout,
+        })
+    }
+
+    /// GETs `url`, conditionally when `validators` hold anything.
+    pub async fn get(&self, url: &Url, validators: &Validators) -> Result<Fetched, SourceError> {
+        match url.scheme() {
+            "http" | "https" => self.get_http(url, validators).await,
+            "file" => self.get_file(url, validators).await,
+            other => Err(SourceError::Unsupported(format!(
+                "skema \"{other}\" (yang didukung: http, https, file)"
+            ))),
+        }
+    }
+
+    /// Waits for a free slot for `url`'s host: politeness toward one site, whatever the number
+    /// of sources pointing at it.
+    async fn host_permit(&self, url: &Url) -> OwnedSemaphorePermit {
+        let host = url.host_str().unwrap_or("").to_ascii_lowercase();
+        let semaphore = {
+            let mut hosts = self.hosts.lock().expect("host map lock is never poisoned");
+            hosts
+                .entry(host)
+                .or_insert_with(|| Arc::new(Semaphore::new(self.per_host)))
+                .clone()
+        };
+        semaphore
+            .acquire_owned()
+            .await
+            .expect("host semaphores are never closed")
+    }
+
+    async fn get_http(&self, url: &Url, validators: &Validators) -> Result<Fetched, SourceError> {
+        let _permit = self.host_permit(url).await;
+        let mut request = self.client.get(url.clone()).header(header::ACCEPT, ACCEPT);
+        if let Some(etag) = &validators.etag {
+            request = request.header(header::IF_NONE_MATCH, etag);
+        }
+        if let Some(lm) = &validators.last_modified {
+            request = request.header(header::IF_MODIFIED_SINCE, lm);
+        }
+        let mut response = request.send().await.map_err(|e| self.map_error(e))?;
+        let status = response.status();
+        if status == StatusCode::NOT_MODIFIED {
+            return Ok(Fetched::NotModified);
+        }
+        if !status.is_success() {
+            return Err(SourceError::Http {
+                status: status.as_u16(),
+                retry_after: retry_after(response.headers()),
+            });
+        }
+        let headers = response.headers();
+        let new_validators = Validators {
+            etag: header_string(headers, header::ETAG),
+            last_modified: header_string(headers, header::LAST_MODIFIED),
+        };
+        // A server that ignores If-None-Match but sends the same ETag has not changed either.
+        if new_validators.etag.is_some() && new_validators.etag == validators.etag {
+            return Ok(Fetched::NotModified);
+        }
+        let content_type = header_string(headers, header::CONTENT_TYPE);
+        // With compression the length header is the compressed size; the streamed check below
+        // counts decompressed bytes, which is what stops a decompression bomb.
+        if let Some(len) = response.content_length()
+            && len > self.max_body
+            && headers.get(header::CONTENT_ENCODING).is_none()
+        {
+            return Err(SourceError::TooLarge {
+                limit: self.max_body,
+            });
+        }
+        let final_url = response.url().clone();
+        let mut body = Vec::new();
+        while let Some(chunk) = response.chunk().await.map_err(|e| self.map_error(e))? {
+            if body.len() as u64 + chunk.len() as u64 > self.max_body {
+                return Err(SourceError::TooLarge {
+                    limit: self.max_body,
+                });
+            }
+            body.extend_from_slice(&chunk);
+        }
+        if body.iter().all(u8::is_ascii_whitespace) {
+            return Err(SourceError::Empty);
+        }
+        Ok(Fetched::Changed(Document {
+            body,
+            content_type,
+            url: final_url,
+            validators: new_validators,
+        }))
+    }
+
+    async fn get_file(&self, url: &Url, validators: &Validators) -> Result<Fetched, SourceError> {
+        let path = url
+            .to_file_path()
+            .map_err(|_| SourceError::Unsupported(format!("jalur berkas tidak valid: {url}")))?;
+        let io = |e: std::io::Error| SourceError::Io(format!("{}: {e}", path.display()));
+        let meta = tokio::fs::metadata(&path).await.map_err(io)?;
+        if meta.len() > self.max_body {
+            return Err(SourceError::TooLarge {
+                limit: self.max_body,
+            });
+        }
+        let modified = meta
+            .modified()
+            .ok()
+            .and_then(|t| jiff::Timestamp::try_from(t).ok())
+            .map(http_date);
+        if modified.is_some() && modified == validators.last_modified {
+            return Ok(Fetched::NotModified);
+        }
+        let body = tokio::fs::read(&path).await.map_err(io)?;
+        if body.iter().all(u8::is_ascii_whitespace) {
+            return Err(SourceError::Empty);
+        }
+        Ok(Fetched::Changed(Document {
+            body,
+            content_type: None,
+            url: url.clone(),
+            validators: Validators {
+                etag: None,
+                last_modified: modified,
+            },
+        }))
+    }
+
+    fn map_error(&self, e: reqwest::Error) -> SourceError {
+        if e.is_timeout() {
+            SourceError::Timeout(self.timeout)
+        } else if e.is_redirect() {
+            SourceError::Redirect(error_chain(&e))
+        } else if e.is_connect() {
+            SourceError::Connect(error_chain(&e))
+        } else {
+            SourceError::Network(error_chain(&e))
+        }
+    }
+}
+
+/// The whole cause chain on one line; reqwest's own Display omits the useful inner part.
+fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut out = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        let text = s.to_string();
+        if !out.contains(&text) {
+            out.push_str(": ");
+            out.push_str(&text);
+        }
+        source = s.source();
+    }
+    out
+}
+
+fn header_string(headers: &HeaderMap, name: header::HeaderName) -> Option<String> {
+    headers
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty())
+}
+
+/// Retry-After as seconds or an HTTP date, capped at a day so a hostile value cannot park a
+/// source forever.
+pub fn retry_after(headers: &HeaderMap) -> Option<Duration> {
+    let value = headers.get(header::RETRY_AFTER)?.to_str().ok()?.trim();
+    let wait = match value.parse::<u64>() {
+        Ok(secs) => Duration::from_secs(secs),
+        Err(_) => {
+            let at = jiff::fmt::rfc2822::DateTimeParser::new()
+                .parse_timestamp(value)
+                .ok()?;
+            let secs = at.duration_since(jiff::Timestamp::now()).as_secs().max(0);
+            Duration::from_secs(secs as u64)
+        }
+    };
+    Some(wait.min(Duration::from_secs(24 * 3600)))
+}
+
+/// An instant as an HTTP date (IMF-fixdate), the form of Last-Modified.
+pub fn http_date(ts: jiff::Timestamp) -> String {
+    ts.strftime("%a, %d %b %Y %H:%M:%S GMT").to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use reqwest::header::HeaderValue;
+
+    #[test]
+    fn retry_after_as_seconds_or_date() {
+        let mut h = HeaderMap::new();
+        h.insert(header::RETRY_AFTER, HeaderValue::from_static("120"));
+        assert_eq!(retry_after(&h), Some(Duration::from_secs(120)));
+        h.insert(header::RETRY_AFTER, HeaderValue::from_static("999999999"));
+        assert_eq!(retry_after(&h), Some(Duration::from_secs(86400)));
+        let later = jiff::Timestamp::now() + jiff::SignedDuration::from_secs(600);
+        h.insert(
+            header::RETRY_AFTER,
+            HeaderValue::from_str(&http_date(later)).unwrap(),
+        );
+        let got = retry_after(&h).unwrap().as_secs();
+        assert!((590..=600).contains(&got), "{got}");
+        h.insert(header::RETRY_AFTER, HeaderValue::from_static("besok"));
+        assert_eq!(retry_after(&h), None);
+    }
+}

@@ -1,0 +1,262 @@
+//! Sources: pollers that turn the outside world into [`Post`]s.
+//!
+//! A source is a `[[sources]]` table: common keys (`id`, `kind`, `name`, `interval`, `region`)
+//! plus the keys of its kind, read strictly into that kind's `Spec`. [`SourceSpec`] is the only
+//! list of kinds; a new kind is one file here, one variant and one match arm. A poller does one
+//! round of "what is new since this cursor" and never sleeps, retries or stores: [`poll`] owns
+//! the schedule, backoff and politeness, and the daemon owns classification and storage.
+
+pub mod context;
+pub mod feed;
+pub mod http;
+pub mod poll;
+pub mod text;
+
+use std::time::Duration;
+
+use futures_util::future::BoxFuture;
+use serde::{Deserialize, Serialize};
+
+use crate::config::{ConfigError, Table};
+use crate::error::suggest;
+use crate::model::{Post, RegionId, SourceId};
+
+pub use context::PollCtx;
+
+/// Source kinds this version can poll.
+pub const KINDS: &[&str] = &["feed"];
+/// Kinds named in DESIGN.md that later versions add; a config naming one gets a clear error.
+const PLANNED_KINDS: &[&str] = &[
+    "mastodon",
+    "reddit",
+    "bluesky",
+    "jetstream",
+    "google_news",
+    "youtube",
+    "telegram",
+    "json",
+];
+
+/// One configured source.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SourceConfig {
+    pub id: SourceId,
+    /// A human name for the briefing ("Warta Mahakam"); the id when absent.
+    pub name: Option<String>,
+    pub interval: Duration,
+    /// Region assumed for posts whose text names none (a local news site, a city account).
+    pub region: Option<RegionId>,
+    pub spec: SourceSpec,
+}
+
+/// What to poll, per kind.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SourceSpec {
+    Feed(feed::Spec),
+}
+
+impl SourceConfig {
+    pub fn kind(&self) -> &'static str {
+        match self.spec {
+            SourceSpec::Feed(_) => "feed",
+        }
+    }
+
+    /// Where the source is read from, for people (a URL).
+    pub fn location(&self) -> String {
+        match &self.spec {
+            SourceSpec::Feed(spec) => spec.url.to_string(),
+        }
+    }
+
+    pub fn display_name(&self) -> &str {
+        self.name.as_deref().unwrap_or(self.id.as_str())
+    }
+
+    /// The poller for this source.
+    pub fn build(&self) -> Box<dyn Poll> {
+        match &self.spec {
+            SourceSpec::Feed(spec) => Box::new(feed::FeedPoller::new(spec.clone())),
+        }
+    }
+
+    /// Reads one `[[sources]]` table; errors go to `errors`, naming the source and key.
+    pub(crate) fn from_table(
+        t: &mut Table,
+        default_interval: Duration,
+        errors: &mut Vec<ConfigError>,
+    ) -> Option<SourceConfig> {
+        let id = t.required("id", "\"warta-mahakam\"", errors);
+        let id = id.and_then(|id| {
+            let valid = !id.is_empty()
+                && id.len() <= 64
+                && id
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_')
+                && !id.starts_with('-');
+            if valid {
+                Some(SourceId::new(id))
+            } else {
+                errors.push(t.invalid(
+                    "id",
+                    format!("id \"{id}\" tidak valid"),
+                    Some("pakai huruf kecil, angka, - dan _, misalnya \"tribun-kaltim\"".into()),
+                ));
+                None
+            }
+        });
+        let kind = t.required("kind", "\"feed\"", errors);
+        let name = t.string("name", errors);
+        let interval = t.duration("interval", errors).unwrap_or(default_interval);
+        let region = t.string("region", errors).map(RegionId::new);
+        let spec = match kind.as_deref() {
+            Some("feed") => {
+                let spec = feed::Spec::from_table(t, errors).map(SourceSpec::Feed);
+                // Every key of this kind has been read: what is left is unknown.
+                t.finish(errors);
+                spec
+            }
+            Some(other) => {
+                let message = if PLANNED_KINDS.contains(&other) {
+                    format!("jenis sumber \"{other}\" belum didukung versi ini")
+                } else {
+                    format!("jenis sumber \"{other}\" tidak dikenal")
+                };
+                let hint = match suggest(other, KINDS) {
+                    Some(k) if k != other => format!("mungkin maksud Anda kind = \"{k}\""),
+                    _ => format!("jenis yang tersedia: {}", KINDS.join(", ")),
+                };
+                errors.push(t.invalid("kind", message, Some(hint)));
+                return None;
+            }
+            None => return None,
+        };
+        let source = SourceConfig {
+            id: id?,
+            name,
+            interval,
+            region,
+            spec: spec?,
+        };
+        Some(source)
+    }
+}
+
+/// Where a source is in its stream: committed in the same transaction as the posts it led to,
+/// so a restart resumes exactly there.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Cursor {
+    #[default]
+    Start,
+    /// HTTP validators for a conditional GET.
+    Http {
+        etag: Option<String>,
+        last_modified: Option<String>,
+    },
+    /// An opaque resume token (since-id, cursor string) for API sources.
+    Token { value: String },
+}
+
+/// What one poll found.
+#[derive(Debug, Clone, Default)]
+pub struct Batch {
+    pub posts: Vec<Post>,
+    /// The cursor to commit with these posts.
+    pub cursor: Cursor,
+    /// The server said nothing changed (HTTP 304, or the same ETag): nothing to store.
+    pub not_modified: bool,
+    /// Items the source offered, before de-duplication.
+    pub items_found: usize,
+}
+
+/// One round of "what is new since `cursor`" for one source.
+pub trait Poll: Send + Sync + 'static {
+    fn poll<'a>(
+        &'a self,
+        cx: &'a PollCtx,
+        cursor: &'a Cursor,
+    ) -> BoxFuture<'a, Result<Batch, SourceError>>;
+}
+
+/// Why a poll failed, in classes a person understands (after miniflux's list). Display is what
+/// the `sources` table and logs show; [`SourceError::class`] is stable for metrics.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum SourceError {
+    #[error("batas waktu habis setelah {}", crate::time::format_duration(*.0))]
+    Timeout(Duration),
+    #[error("gagal terhubung: {0}")]
+    Connect(String),
+    #[error("galat jaringan: {0}")]
+    Network(String),
+    #[error("terlalu banyak pengalihan (redirect): {0}")]
+    Redirect(String),
+    #[error("HTTP {status}{}", retry_after.map(|d| format!(" (Retry-After {})", crate::time::format_duration(d))).unwrap_or_default())]
+    Http {
+        status: u16,
+        retry_after: Option<Duration>,
+    },
+    #[error("isi lebih besar dari batas {limit} bita")]
+    TooLarge { limit: u64 },
+    #[error("isi kosong")]
+    Empty,
+    #[error("bukan feed yang valid: {0}")]
+    Parse(String),
+    #[error("berkas tidak dapat dibaca: {0}")]
+    Io(String),
+    #[error("alamat tidak didukung: {0}")]
+    Unsupported(String),
+}
+
+impl SourceError {
+    /// A stable snake_case name for the `sources` table and metrics.
+    pub fn class(&self) -> &'static str {
+        match self {
+            SourceError::Timeout(_) => "timeout",
+            SourceError::Connect(_) => "connect",
+            SourceError::Network(_) => "network",
+            SourceError::Redirect(_) => "redirect",
+            SourceError::Http { status, .. } => match status {
+                401 => "http_unauthorized",
+                403 => "http_forbidden",
+                404 | 410 => "http_not_found",
+                429 => "http_rate_limited",
+                500..=599 => "http_server",
+                _ => "http_other",
+            },
+            SourceError::TooLarge { .. } => "too_large",
+            SourceError::Empty => "empty",
+            SourceError::Parse(_) => "parse",
+            SourceError::Io(_) => "io",
+            SourceError::Unsupported(_) => "unsupported",
+        }
+    }
+
+    /// The wait the server asked for (Retry-After on 429, 503 or 403).
+    pub fn retry_after(&self) -> Option<Duration> {
+        match self {
+            SourceError::Http {
+                status: 429 | 503 | 403,
+                retry_after,
+            } => *retry_after,
+            _ => None,
+        }
+    }
+
+    /// Advice in Indonesian for the operator.
+    pub fn hint(&self) -> &'static str {
+        match self.class() {
+            "timeout" | "connect" | "network" => {
+                "periksa koneksi server dan apakah situs sumber sedang aktif"
+            }
+            "http_forbidden" => {
+                "situs menolak akses (mungkin Cloudflare); perpanjang interval atau hubungi pengelola situs"
+            }
+            "http_rate_limited" => "terlalu sering diminta; perpanjang interval sumber ini",
+            "http_not_found" => "alamat feed sudah tidak ada; cari alamat feed yang baru",
+            "too_large" => "naikkan [fetch] max_body_bytes bila sumber ini memang besar",
+            "parse" => "pastikan url menunjuk ke feed RSS/Atom/JSON, bukan halaman web",
+            _ => "lihat pesan galat dan periksa konfigurasi sumber",
+        }
+    }
+}

@@ -1,0 +1,120 @@
+//! The schema, as an append-only list of migrations: the schema version is the number applied
+//! (kept in `PRAGMA user_version`). Never edit a migration that has shipped; add one. An old
+//! database is upgraded in place, each step in its own transaction.
+//!
+//! Times are TEXT in the fixed UTC form `YYYY-MM-DDTHH:MM:SSZ` (see `crate::time::to_db`), so
+//! they sort as text and SQLite's date functions read them. In `topic_hourly`, region `*`
+//! is the topic's total over all regions (a post naming two kabupaten counts once there).
+
+use rusqlite::Connection;
+
+pub const MIGRATIONS: &[&str] = &[
+    // 1: the walking skeleton's tables (DESIGN.md §3).
+    r#"
+CREATE TABLE sources (
+    id                   TEXT PRIMARY KEY,
+    kind                 TEXT NOT NULL,
+    name                 TEXT,
+    url                  TEXT NOT NULL,
+    region_id            TEXT,
+    cursor               TEXT,
+    last_attempt_at      TEXT,
+    last_success_at      TEXT,
+    consecutive_failures INTEGER NOT NULL DEFAULT 0,
+    last_error_class     TEXT,
+    last_error           TEXT,
+    next_attempt_at      TEXT,
+    items_seen           INTEGER NOT NULL DEFAULT 0
+) STRICT;
+
+CREATE TABLE posts (
+    id               INTEGER PRIMARY KEY,
+    source_id        TEXT NOT NULL,
+    external_id      TEXT NOT NULL,
+    url              TEXT,
+    url_key          TEXT,
+    title            TEXT,
+    text             TEXT NOT NULL,
+    author           TEXT,
+    lang             TEXT,
+    published_at     TEXT NOT NULL,
+    fetched_at       TEXT NOT NULL,
+    text_hash        TEXT NOT NULL,
+    sentiment        TEXT,
+    sentiment_score  REAL,
+    keywords_version TEXT
+) STRICT;
+CREATE UNIQUE INDEX posts_by_external_id ON posts(source_id, external_id);
+CREATE UNIQUE INDEX posts_by_text ON posts(source_id, text_hash);
+CREATE UNIQUE INDEX posts_by_url ON posts(url_key) WHERE url_key IS NOT NULL;
+CREATE INDEX posts_by_published ON posts(published_at);
+
+CREATE TABLE post_topics (
+    post_id  INTEGER NOT NULL REFERENCES posts(id) ON DELETE CASCADE,
+    topic_id TEXT NOT NULL,
+    PRIMARY KEY (post_id, topic_id)
+) STRICT, WITHOUT ROWID;
+CREATE INDEX post_topics_by_topic ON post_topics(topic_id, post_id);
+
+CREATE TABLE post_regions (
+    post_id   INTEGER NOT NULL REFERENCES posts(id) ON DELETE CASCADE,
+    region_id TEXT NOT NULL,
+    PRIMARY KEY (post_id, region_id)
+) STRICT, WITHOUT ROWID;
+CREATE INDEX post_regions_by_region ON post_regions(region_id, post_id);
+
+CREATE TABLE topic_hourly (
+    topic_id  TEXT NOT NULL,
+    region_id TEXT NOT NULL,
+    hour      TEXT NOT NULL,
+    posts     INTEGER NOT NULL,
+    PRIMARY KEY (topic_id, region_id, hour)
+) STRICT, WITHOUT ROWID;
+CREATE INDEX topic_hourly_by_hour ON topic_hourly(hour);
+
+CREATE TABLE fetch_log (
+    id          INTEGER PRIMARY KEY,
+    source_id   TEXT NOT NULL,
+    started_at  TEXT NOT NULL,
+    duration_ms INTEGER NOT NULL,
+    status      TEXT NOT NULL,
+    items_found INTEGER NOT NULL DEFAULT 0,
+    items_new   INTEGER NOT NULL DEFAULT 0,
+    error_class TEXT,
+    error       TEXT
+) STRICT;
+CREATE INDEX fetch_log_by_source ON fetch_log(source_id, started_at);
+
+CREATE TABLE briefings (
+    date             TEXT PRIMARY KEY,
+    generated_at     TEXT NOT NULL,
+    period_start     TEXT NOT NULL,
+    period_end       TEXT NOT NULL,
+    dir              TEXT NOT NULL,
+    issues           INTEGER NOT NULL,
+    posts            INTEGER NOT NULL,
+    keywords_version TEXT
+) STRICT;
+"#,
+];
+
+/// Applies the migrations this database has not had yet. A database from a newer Pantau is
+/// refused rather than misread.
+pub fn migrate(conn: &mut Connection) -> Result<(), super::StoreError> {
+    let version: usize =
+        conn.query_row("PRAGMA user_version", [], |r| r.get::<_, i64>(0))? as usize;
+    if version > MIGRATIONS.len() {
+        return Err(super::StoreError::TooNew {
+            found: version,
+            known: MIGRATIONS.len(),
+        });
+    }
+    for (i, sql) in MIGRATIONS.iter().enumerate().skip(version) {
+        let tx = conn.transaction()?;
+        tx.execute_batch(sql)?;
+        tx.pragma_update(None, "user_version", (i + 1) as i64)?;
+        tx.commit()?;
+        tracing::info!(version = i + 1, "database migrated");
+    }
+    Ok(())
+}

@@ -1,0 +1,148 @@
+//! The store: one SQLite file in WAL mode, behind a narrow interface so that another backend
+//! (PostgreSQL, for a national deployment) could replace it without touching pollers or the
+//! classifier.
+//!
+//! [`Store`] is synchronous. Commands open it directly; the daemon gives it to one writer
+//! thread ([`writer::Writer`]) that batches the pollers' results into transactions. Every batch
+//! of posts is committed in one transaction together with its source's cursor and health, so a
+//! crash (even `kill -9`) loses nothing committed and repeats nothing.
+
+pub mod briefings;
+pub mod migrations;
+pub mod posts;
+pub mod rollups;
+pub mod sources;
+pub mod writer;
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use rusqlite::{Connection, OpenFlags};
+
+pub use posts::{Failure, Ingest, StoredPost, Write};
+pub use sources::SourceHealth;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("basis data: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    #[error("{}: folder basis data tidak dapat dibuat: {source}", path.display())]
+    CreateDir {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("basis data bervesi skema {found}, lebih baru dari versi ini ({known})")]
+    TooNew { found: usize, known: usize },
+    #[error("penulis basis data sudah berhenti")]
+    WriterGone,
+    #[error("{}: basis data belum ada", .0.display())]
+    Missing(PathBuf),
+}
+
+impl StoreError {
+    pub fn hint(&self) -> Option<String> {
+        match self {
+            StoreError::Sqlite(rusqlite::Error::SqliteFailure(e, _))
+                if e.code == rusqlite::ErrorCode::DiskFull =>
+            {
+                Some("disk penuh: kosongkan ruang atau kurangi [storage] retain_days".into())
+            }
+            StoreError::TooNew { .. } => Some(
+                "jalankan Pantau versi yang lebih baru, atau pulihkan cadangan basis data".into(),
+            ),
+            StoreError::Missing(_) => Some(
+                "jalankan `pantau poll --once` atau `pantau run` dulu untuk mengisi basis data"
+                    .into(),
+            ),
+            StoreError::CreateDir { .. } => {
+                Some("periksa [storage] path dan izin tulis foldernya".into())
+            }
+            _ => None,
+        }
+    }
+}
+
+/// An open database.
+#[derive(Debug)]
+pub struct Store {
+    conn: Connection,
+    path: PathBuf,
+}
+
+impl Store {
+    /// Opens (creating if needed) the database at `path` and brings its schema up to date.
+    pub fn open(path: &Path) -> Result<Store, StoreError> {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|source| StoreError::CreateDir {
+                path: dir.to_path_buf(),
+                source,
+            })?;
+        }
+        let mut conn = Connection::open(path)?;
+        configure(&conn)?;
+        migrations::migrate(&mut conn)?;
+        Ok(Store {
+            conn,
+            path: path.to_path_buf(),
+        })
+    }
+
+    /// Opens an existing database for reading only (reports, `pantau sources`), so that a
+    /// command never creates an empty database by accident nor blocks the daemon's writer.
+    pub fn open_read_only(path: &Path) -> Result<Store, StoreError> {
+        if !path.exists() {
+            return Err(StoreError::Missing(path.to_path_buf()));
+        }
+        let conn = Connection::open_with_flags(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )?;
+        conn.busy_timeout(Duration::from_secs(5))?;
+        let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+        if version as usize > migrations::MIGRATIONS.len() {
+            return Err(StoreError::TooNew {
+                found: version as usize,
+                known: migrations::MIGRATIONS.len(),
+            });
+        }
+        Ok(Store {
+            conn,
+            path: path.to_path_buf(),
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Direct access for reports and tests; writes go through the typed methods.
+    pub fn connection(&self) -> &Connection {
+        &self.conn
+    }
+
+    /// Folds the WAL back into the main file (on a clean stop), so the database is one file.
+    pub fn checkpoint(&self) -> Result<(), StoreError> {
+        self.conn
+            .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
+        Ok(())
+    }
+
+    /// `PRAGMA integrity_check`: "ok" when the file is sound.
+    pub fn integrity_check(&self) -> Result<String, StoreError> {
+        Ok(self
+            .conn
+            .query_row("PRAGMA integrity_check", [], |r| r.get(0))?)
+    }
+}
+
+/// WAL for concurrent readers with one writer; `synchronous = NORMAL` keeps every committed
+/// transaction across a process crash (only an OS crash or power loss may drop the last ones);
+/// a busy timeout so that readers and the writer wait for each other instead of failing.
+fn configure(conn: &Connection) -> Result<(), StoreError> {
+    conn.busy_timeout(Duration::from_secs(10))?;
+    conn.pragma_update(None, "journal_mode", "WAL")?;
+    conn.pragma_update(None, "synchronous", "NORMAL")?;
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    conn.pragma_update(None, "temp_store", "MEMORY")?;
+    Ok(())
+}

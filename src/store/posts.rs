@@ -1,0 +1,467 @@
+//! Writing polls: posts with their tags, hourly counts, the source's cursor and health, and the
+//! fetch log, all in one transaction. A post seen again (same source id, same canonical URL
+//! from any source, or the same normalised text from the same source) is ignored by the
+//! unique indexes, so it is stored and counted once.
+
+use std::collections::HashMap;
+
+use jiff::Timestamp;
+use rusqlite::{OptionalExtension, Transaction, params};
+
+use super::{Store, StoreError};
+use crate::classify::Tags;
+use crate::model::{Post, SourceId};
+use crate::sources::Cursor;
+use crate::sources::poll::Attempt;
+use crate::time::{hour_bucket, to_db};
+
+/// A successful poll: its posts (already classified) and the cursor to commit with them.
+#[derive(Debug, Clone)]
+pub struct Ingest {
+    pub source: SourceId,
+    pub posts: Vec<(Post, Tags)>,
+    pub cursor: Cursor,
+    pub attempt: Attempt,
+    pub items_found: usize,
+    pub not_modified: bool,
+    pub keywords_version: String,
+}
+
+/// A failed poll, for the source's health record.
+#[derive(Debug, Clone)]
+pub struct Failure {
+    pub source: SourceId,
+    pub attempt: Attempt,
+    pub class: String,
+    pub message: String,
+}
+
+#[derive(Debug, Clone)]
+pub enum Write {
+    Ingest(Ingest),
+    Failure(Failure),
+}
+
+/// A post as read back for reports.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct StoredPost {
+    pub id: i64,
+    pub source: SourceId,
+    pub url: Option<String>,
+    pub title: Option<String>,
+    pub text: String,
+    pub author: Option<String>,
+    pub published: Timestamp,
+    pub sentiment: Option<String>,
+}
+
+impl Store {
+    /// Commits `writes` in one transaction; returns the number of new posts of each.
+    pub fn write(&mut self, writes: &[Write]) -> Result<Vec<usize>, StoreError> {
+        let tx = self.conn.transaction()?;
+        let mut out = Vec::with_capacity(writes.len());
+        for w in writes {
+            out.push(match w {
+                Write::Ingest(i) => ingest(&tx, i)?,
+                Write::Failure(f) => {
+                    failure(&tx, f)?;
+                    0
+                }
+            });
+        }
+        tx.commit()?;
+        Ok(out)
+    }
+
+    /// Stores posts outside any poll (tests, imports): no cursor or health change.
+    pub fn insert_posts(
+        &mut self,
+        posts: &[(Post, Tags)],
+        keywords_version: &str,
+    ) -> Result<usize, StoreError> {
+        let tx = self.conn.transaction()?;
+        let n = insert_all(&tx, posts, keywords_version)?;
+        tx.commit()?;
+        Ok(n)
+    }
+
+    /// Number of stored posts.
+    pub fn count_posts(&self) -> Result<u64, StoreError> {
+        Ok(self
+            .conn
+            .query_row("SELECT count(*) FROM posts", [], |r| r.get::<_, i64>(0))? as u64)
+    }
+
+    /// A post by id, with its topics.
+    pub fn post(&self, id: i64) -> Result<Option<(StoredPost, Vec<String>)>, StoreError> {
+        let post = self
+            .conn
+            .query_row(
+                &format!("SELECT {POST_COLUMNS} FROM posts p WHERE p.id = ?1"),
+                [id],
+                read_post,
+            )
+            .optional()?;
+        let Some(post) = post else { return Ok(None) };
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT topic_id FROM post_topics WHERE post_id = ?1 ORDER BY topic_id",
+        )?;
+        let topics = stmt
+            .query_map([id], |r| r.get(0))?
+            .collect::<Result<Vec<String>, _>>()?;
+        Ok(Some((post, topics)))
+    }
+}
+
+pub(crate) const POST_COLUMNS: &str =
+    "p.id, p.source_id, p.url, p.title, p.text, p.author, p.published_at, p.sentiment";
+
+pub(crate) fn read_post(r: &rusqlite::Row<'_>) -> rusqlite::Result<StoredPost> {
+    let published: String = r.get(6)?;
+    Ok(StoredPost {
+        id: r.get(0)?,
+        source: SourceId::new(r.get::<_, String>(1)?),
+        url: r.get(2)?,
+        title: r.get(3)?,
+        text: r.get(4)?,
+        author: r.get(5)?,
+        published: crate::time::from_db(&published).unwrap_or(Timestamp::UNIX_EPOCH),
+        sentiment: r.get(7)?,
+    })
+}
+
+fn ingest(tx: &Transaction<'_>, i: &Ingest) -> Result<usize, StoreError> {
+    let new = insert_all(tx, &i.posts, &i.keywords_version)?;
+    let cursor = serde_json::to_string(&i.cursor).expect("a cursor always serialises");
+    tx.prepare_cached(
+        "UPDATE sources SET cursor = ?2, last_attempt_at = ?3, last_success_at = ?3,
+             consecutive_failures = 0, last_error_class = NULL, last_error = NULL,
+             next_attempt_at = ?4, items_seen = items_seen + ?5
+         WHERE id = ?1",
+    )?
+    .execute(params![
+        i.source.as_str(),
+        cursor,
+        to_db(i.attempt.started),
+        to_db(i.attempt.next_attempt),
+        new as i64
+    ])?;
+    let status = if i.not_modified { "not_modified" } else { "ok" };
+    log_fetch(
+        tx,
+        &i.source,
+        &i.attempt,
+        status,
+        i.items_found,
+        new,
+        None,
+        None,
+    )?;
+    Ok(new)
+}
+
+fn failure(tx: &Transaction<'_>, f: &Failure) -> Result<(), StoreError> {
+    tx.prepare_cached(
+        "UPDATE sources SET last_attempt_at = ?2, consecutive_failures = consecutive_failures + 1,
+             last_error_class = ?3, last_error = ?4, next_attempt_at = ?5
+         WHERE id = ?1",
+    )?
+    .execute(params![
+        f.source.as_str(),
+        to_db(f.attempt.started),
+        f.class,
+        f.message,
+        to_db(f.attempt.next_attempt)
+    ])?;
+    log_fetch(
+        tx,
+        &f.source,
+        &f.attempt,
+        "error",
+        0,
+        0,
+        Some(&f.class),
+        Some(&f.message),
+    )?;
+    Ok(())
+}
+
+#[allow(clippy::too_many_arguments)]
+fn log_fetch(
+    tx: &Transaction<'_>,
+    source: &SourceId,
+    attempt: &Attempt,
+    status: &str,
+    found: usize,
+    new: usize,
+    class: Option<&str>,
+    error: Option<&str>,
+) -> Result<(), StoreError> {
+    tx.prepare_cached(
+        "INSERT INTO fetch_log (source_id, started_at, duration_ms, status, items_found, items_new, error_class, error)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+    )?
+    .execute(params![
+        source.as_str(),
+        to_db(attempt.started),
+        attempt.duration.as_millis() as i64,
+        status,
+        found as i64,
+        new as i64,
+        class,
+        error
+    ])?;
+    Ok(())
+}
+
+/// The URL a post is de-duplicated by, across sources. None for a site's front page, and for a
+/// URL several different items of the same batch share (a feed that links every item to its
+/// home page would otherwise keep only its first item).
+fn url_keys(posts: &[(Post, Tags)]) -> Vec<Option<&str>> {
+    let mut ids_per_url: HashMap<&str, Vec<&str>> = HashMap::new();
+    for (p, _) in posts {
+        if let Some(u) = p.url.as_deref() {
+            let ids = ids_per_url.entry(u).or_default();
+            if !ids.contains(&p.external_id.as_str()) {
+                ids.push(&p.external_id);
+            }
+        }
+    }
+    posts
+        .iter()
+        .map(|(p, _)| {
+            let url = p.url.as_deref()?;
+            let front_page = url::Url::parse(url)
+                .map(|u| matches!(u.path(), "" | "/") && u.query().is_none())
+                .unwrap_or(true);
+            (!front_page && ids_per_url[url].len() == 1).then_some(url)
+        })
+        .collect()
+}
+
+fn insert_all(
+    tx: &Transaction<'_>,
+    posts: &[(Post, Tags)],
+    keywords_version: &str,
+) -> Result<usize, StoreError> {
+    let keys = url_keys(posts);
+    let mut insert = tx.prepare_cached(
+        "INSERT OR IGNORE INTO posts (source_id, external_id, url, url_key, title, text, author, lang,
+             published_at, fetched_at, text_hash, sentiment, sentiment_score, keywords_version)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+    )?;
+    let mut topic =
+        tx.prepare_cached("INSERT OR IGNORE INTO post_topics (post_id, topic_id) VALUES (?1, ?2)")?;
+    let mut region = tx.prepare_cached(
+        "INSERT OR IGNORE INTO post_regions (post_id, region_id) VALUES (?1, ?2)",
+    )?;
+    let mut hourly = tx.prepare_cached(
+        "INSERT INTO topic_hourly (topic_id, region_id, hour, posts) VALUES (?1, ?2, ?3, 1)
+         ON CONFLICT (topic_id, region_id, hour) DO UPDATE SET posts = posts + 1",
+    )?;
+    let mut new = 0;
+    for ((post, tags), url_key) in posts.iter().zip(keys) {
+        let changed = insert.execute(params![
+            post.source.as_str(),
+            post.external_id,
+            post.url,
+            url_key,
+            post.title,
+            post.text,
+            post.author,
+            post.lang,
+            to_db(post.published),
+            to_db(post.fetched),
+            post.text_hash(),
+            tags.sentiment.map(|(c, _)| c.as_str()),
+            tags.sentiment.map(|(_, s)| s),
+            keywords_version,
+        ])?;
+        if changed == 0 {
+            continue;
+        }
+        new += 1;
+        let id = tx.last_insert_rowid();
+        let hour = to_db(hour_bucket(post.published));
+        for t in &tags.topics {
+            topic.execute(params![id, t.as_str()])?;
+            hourly.execute(params![t.as_str(), "*", hour])?;
+            for area in &tags.areas {
+                hourly.execute(params![t.as_str(), area.as_str(), hour])?;
+            }
+        }
+        for r in &tags.regions {
+            region.execute(params![id, r.as_str()])?;
+        }
+    }
+    Ok(new)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{RegionId, TopicId};
+
+    pub(crate) fn post(source: &str, id: &str, url: Option<&str>, text: &str, at: &str) -> Post {
+        let ts: Timestamp = at.parse().unwrap();
+        Post {
+            source: source.into(),
+            external_id: id.into(),
+            url: url.map(str::to_owned),
+            title: None,
+            text: text.into(),
+            author: None,
+            published: ts,
+            fetched: ts,
+            lang: Some("id".into()),
+        }
+    }
+
+    fn tags(topics: &[&str], areas: &[&str]) -> Tags {
+        Tags {
+            topics: topics.iter().map(|t| TopicId::new(*t)).collect(),
+            regions: areas.iter().map(|r| RegionId::new(*r)).collect(),
+            areas: areas.iter().map(|r| RegionId::new(*r)).collect(),
+            sentiment: None,
+        }
+    }
+
+    #[test]
+    fn duplicates_by_id_url_or_text_are_stored_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(&dir.path().join("p.db")).unwrap();
+        let t = "2026-11-27T01:30:00Z";
+        let first = vec![
+            (
+                post(
+                    "a",
+                    "1",
+                    Some("https://a.example/1"),
+                    "Banjir di Sempaja",
+                    t,
+                ),
+                tags(&["banjir"], &["samarinda"]),
+            ),
+            (
+                post("a", "2", Some("https://a.example/2"), "Jalan rusak", t),
+                tags(&[], &[]),
+            ),
+        ];
+        assert_eq!(store.insert_posts(&first, "v").unwrap(), 2);
+        let again = vec![
+            // same id
+            (
+                post("a", "1", Some("https://a.example/1b"), "lain", t),
+                tags(&["banjir"], &[]),
+            ),
+            // same URL from another source
+            (
+                post(
+                    "b",
+                    "9",
+                    Some("https://a.example/2"),
+                    "Jalan rusak parah",
+                    t,
+                ),
+                tags(&[], &[]),
+            ),
+            // same normalised text from the same source
+            (
+                post("a", "3", None, "BANJIR  di Sempaja", t),
+                tags(&["banjir"], &[]),
+            ),
+            // the same text from another source is another post
+            (
+                post("b", "3", None, "Banjir di Sempaja", t),
+                tags(&["banjir"], &[]),
+            ),
+        ];
+        assert_eq!(store.insert_posts(&again, "v").unwrap(), 1);
+        assert_eq!(store.count_posts().unwrap(), 3);
+        let hourly: Vec<(String, String, String, i64)> = store
+            .connection()
+            .prepare("SELECT topic_id, region_id, hour, posts FROM topic_hourly ORDER BY region_id")
+            .unwrap()
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert_eq!(
+            hourly,
+            [
+                (
+                    "banjir".into(),
+                    "*".into(),
+                    "2026-11-27T01:00:00Z".into(),
+                    2
+                ),
+                (
+                    "banjir".into(),
+                    "samarinda".into(),
+                    "2026-11-27T01:00:00Z".into(),
+                    1
+                ),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_url_shared_inside_a_feed_does_not_swallow_items() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(&dir.path().join("p.db")).unwrap();
+        let t = "2026-11-27T01:30:00Z";
+        let posts = vec![
+            (
+                post("a", "1", Some("https://a.example/berita"), "satu", t),
+                tags(&[], &[]),
+            ),
+            (
+                post("a", "2", Some("https://a.example/berita"), "dua", t),
+                tags(&[], &[]),
+            ),
+            (
+                post("a", "3", Some("https://a.example/"), "tiga", t),
+                tags(&[], &[]),
+            ),
+            (
+                post("b", "4", Some("https://a.example/"), "empat", t),
+                tags(&[], &[]),
+            ),
+        ];
+        assert_eq!(store.insert_posts(&posts, "v").unwrap(), 4);
+    }
+
+    #[test]
+    fn migrations_are_versioned_and_reopening_keeps_data() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("p.db");
+        let mut store = Store::open(&path).unwrap();
+        store
+            .insert_posts(
+                &[(
+                    post("a", "1", None, "x", "2026-11-27T01:00:00Z"),
+                    tags(&[], &[]),
+                )],
+                "v",
+            )
+            .unwrap();
+        drop(store);
+        let store = Store::open(&path).unwrap();
+        let v: i64 = store
+            .connection()
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(v as usize, super::super::migrations::MIGRATIONS.len());
+        assert_eq!(store.count_posts().unwrap(), 1);
+        assert_eq!(store.integrity_check().unwrap(), "ok");
+        store
+            .connection()
+            .pragma_update(None, "user_version", 99)
+            .unwrap();
+        drop(store);
+        assert!(matches!(
+            Store::open(&path),
+            Err(StoreError::TooNew { found: 99, .. })
+        ));
+    }
+}

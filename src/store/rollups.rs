@@ -1,0 +1,191 @@
+//! Reads for reports: counts per topic from the hourly rollups, and per topic the regions,
+//! sources, sentiment and representative posts of a period. Periods are half-open [start, end).
+
+use jiff::Timestamp;
+use rusqlite::params;
+
+use super::posts::{POST_COLUMNS, StoredPost, read_post};
+use super::{Store, StoreError};
+use crate::time::{from_db, to_db};
+
+/// Posts of one source about a topic in a period.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SourceCount {
+    pub source: String,
+    pub name: Option<String>,
+    pub kind: Option<String>,
+    pub posts: u64,
+}
+
+impl Store {
+    /// Posts per topic (all regions) in the period, from `topic_hourly`.
+    pub fn topic_counts(
+        &self,
+        start: Timestamp,
+        end: Timestamp,
+    ) -> Result<Vec<(String, u64)>, StoreError> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT topic_id, sum(posts) FROM topic_hourly
+             WHERE region_id = '*' AND hour >= ?1 AND hour < ?2
+             GROUP BY topic_id ORDER BY topic_id",
+        )?;
+        let rows = stmt
+            .query_map(params![to_db(start), to_db(end)], |r| {
+                Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)? as u64))
+            })?
+            .collect::<Result<_, _>>()?;
+        Ok(rows)
+    }
+
+    /// Hourly counts of one topic (all regions) in the period.
+    pub fn topic_hours(
+        &self,
+        topic: &str,
+        start: Timestamp,
+        end: Timestamp,
+    ) -> Result<Vec<(Timestamp, u64)>, StoreError> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT hour, posts FROM topic_hourly
+             WHERE topic_id = ?1 AND region_id = '*' AND hour >= ?2 AND hour < ?3 ORDER BY hour",
+        )?;
+        let rows = stmt
+            .query_map(params![topic, to_db(start), to_db(end)], |r| {
+                Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)? as u64))
+            })?
+            .filter_map(|row| match row {
+                Ok((hour, n)) => from_db(&hour).map(|h| Ok((h, n))),
+                Err(e) => Some(Err(e)),
+            })
+            .collect::<Result<_, _>>()?;
+        Ok(rows)
+    }
+
+    /// Posts of one topic per kabupaten/kota in the period, most first.
+    pub fn topic_areas(
+        &self,
+        topic: &str,
+        start: Timestamp,
+        end: Timestamp,
+    ) -> Result<Vec<(String, u64)>, StoreError> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT region_id, sum(posts) AS n FROM topic_hourly
+             WHERE topic_id = ?1 AND region_id != '*' AND hour >= ?2 AND hour < ?3
+             GROUP BY region_id ORDER BY n DESC, region_id",
+        )?;
+        let rows = stmt
+            .query_map(params![topic, to_db(start), to_db(end)], |r| {
+                Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)? as u64))
+            })?
+            .collect::<Result<_, _>>()?;
+        Ok(rows)
+    }
+
+    /// Posts of one topic per source in the period, most first.
+    pub fn topic_sources(
+        &self,
+        topic: &str,
+        start: Timestamp,
+        end: Timestamp,
+    ) -> Result<Vec<SourceCount>, StoreError> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT p.source_id, s.name, s.kind, count(*) AS n
+             FROM post_topics t JOIN posts p ON p.id = t.post_id
+             LEFT JOIN sources s ON s.id = p.source_id
+             WHERE t.topic_id = ?1 AND p.published_at >= ?2 AND p.published_at < ?3
+             GROUP BY p.source_id ORDER BY n DESC, p.source_id",
+        )?;
+        let rows = stmt
+            .query_map(params![topic, to_db(start), to_db(end)], |r| {
+                Ok(SourceCount {
+                    source: r.get(0)?,
+                    name: r.get(1)?,
+                    kind: r.get(2)?,
+                    posts: r.get::<_, i64>(3)? as u64,
+                })
+            })?
+            .collect::<Result<_, _>>()?;
+        Ok(rows)
+    }
+
+    /// Posts of one topic per sentiment class in the period.
+    pub fn topic_sentiment(
+        &self,
+        topic: &str,
+        start: Timestamp,
+        end: Timestamp,
+    ) -> Result<Vec<(String, u64)>, StoreError> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT coalesce(p.sentiment, 'netral'), count(*)
+             FROM post_topics t JOIN posts p ON p.id = t.post_id
+             WHERE t.topic_id = ?1 AND p.published_at >= ?2 AND p.published_at < ?3
+             GROUP BY 1",
+        )?;
+        let rows = stmt
+            .query_map(params![topic, to_db(start), to_db(end)], |r| {
+                Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)? as u64))
+            })?
+            .collect::<Result<_, _>>()?;
+        Ok(rows)
+    }
+
+    /// Up to `limit` representative posts of a topic in the period: the newest post of each
+    /// source first (so one loud source cannot fill the list), then the next newest of each,
+    /// skipping copies of a text already chosen (a syndicated story shows once).
+    pub fn topic_posts(
+        &self,
+        topic: &str,
+        start: Timestamp,
+        end: Timestamp,
+        limit: usize,
+    ) -> Result<Vec<StoredPost>, StoreError> {
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT {POST_COLUMNS} FROM (
+                 SELECT p.*, row_number() OVER (PARTITION BY p.source_id ORDER BY p.published_at DESC, p.id DESC) AS rank
+                 FROM post_topics t JOIN posts p ON p.id = t.post_id
+                 WHERE t.topic_id = ?1 AND p.published_at >= ?2 AND p.published_at < ?3
+             ) AS p
+             ORDER BY p.rank, p.published_at DESC, p.id DESC LIMIT ?4"
+        ))?;
+        let rows = stmt.query_map(
+            params![topic, to_db(start), to_db(end), (limit * 6) as i64],
+            read_post,
+        )?;
+        let mut seen_text = std::collections::HashSet::new();
+        let mut out = Vec::new();
+        for row in rows {
+            let post = row?;
+            // Copies of one story carry the same body under different headlines; compare on
+            // a folded prefix of the body.
+            let key: String = crate::classify::normalize::fold(&post.text)
+                .text
+                .chars()
+                .take(200)
+                .collect();
+            if seen_text.insert(key) {
+                out.push(post);
+            }
+            if out.len() == limit {
+                break;
+            }
+        }
+        Ok(out)
+    }
+
+    /// Posts stored with a publication time in the period, and how many of them have a topic.
+    pub fn post_totals(&self, start: Timestamp, end: Timestamp) -> Result<(u64, u64), StoreError> {
+        Ok(self.conn.query_row(
+            "SELECT count(*), count(*) FILTER (WHERE EXISTS (SELECT 1 FROM post_topics t WHERE t.post_id = p.id))
+             FROM posts p WHERE p.published_at >= ?1 AND p.published_at < ?2",
+            params![to_db(start), to_db(end)],
+            |r| Ok((r.get::<_, i64>(0)? as u64, r.get::<_, i64>(1)? as u64)),
+        )?)
+    }
+
+    /// The newest publication time stored, if any.
+    pub fn newest_post(&self) -> Result<Option<Timestamp>, StoreError> {
+        let newest: Option<String> =
+            self.conn
+                .query_row("SELECT max(published_at) FROM posts", [], |r| r.get(0))?;
+        Ok(newest.as_deref().and_then(from_db))
+    }
+}

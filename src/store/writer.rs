@@ -1,0 +1,126 @@
+//! The daemon's single writer: a dedicated thread owns the [`Store`] and commits what the
+//! pollers send. SQLite allows one writer at a time, and its calls block; a thread of its own
+//! keeps both facts away from the async workers. Writes that queue up while a transaction runs
+//! are committed together in the next one, which is what makes storage fast under load.
+//!
+//! Dropping every [`Writer`] handle (or calling [`Writer::close`]) lets the thread finish what is
+//! queued, checkpoint the WAL and exit.
+
+use std::sync::mpsc;
+use std::thread::JoinHandle;
+
+use tokio::sync::oneshot;
+
+use super::{Store, StoreError, Write};
+
+/// Most writes committed in one transaction.
+const MAX_BATCH: usize = 256;
+
+type Reply = oneshot::Sender<Result<usize, String>>;
+
+enum Job {
+    Write(Box<Write>, Reply),
+    /// Anything else that needs the writer's connection (recording a briefing, …).
+    Call(Box<dyn FnOnce(&mut Store) + Send>),
+}
+
+/// A handle to the writer thread; clone it freely.
+#[derive(Clone)]
+pub struct Writer {
+    tx: mpsc::Sender<Job>,
+}
+
+/// Joins the writer thread when the last handle is gone.
+pub struct WriterThread {
+    handle: JoinHandle<()>,
+}
+
+impl Writer {
+    /// Starts the writer thread over `store`.
+    pub fn spawn(store: Store) -> (Writer, WriterThread) {
+        let (tx, rx) = mpsc::channel::<Job>();
+        let handle = std::thread::Builder::new()
+            .name("pantau-store".into())
+            .spawn(move || run(store, rx))
+            .expect("the OS can start a thread");
+        (Writer { tx }, WriterThread { handle })
+    }
+
+    /// Commits one write; returns the number of new posts. The error is a message (the
+    /// transaction's failure is shared by every write that was in it).
+    pub async fn write(&self, write: Write) -> Result<usize, String> {
+        let (reply, rx) = oneshot::channel();
+        self.tx
+            .send(Job::Write(Box::new(write), reply))
+            .map_err(|_| StoreError::WriterGone.to_string())?;
+        rx.await.map_err(|_| StoreError::WriterGone.to_string())?
+    }
+
+    /// Runs `f` on the writer's connection and returns its result.
+    pub async fn call<R: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut Store) -> R + Send + 'static,
+    ) -> Result<R, StoreError> {
+        let (reply, rx) = oneshot::channel();
+        self.tx
+            .send(Job::Call(Box::new(move |store| {
+                let _ = reply.send(f(store));
+            })))
+            .map_err(|_| StoreError::WriterGone)?;
+        rx.await.map_err(|_| StoreError::WriterGone)
+    }
+}
+
+impl WriterThread {
+    /// Waits until the thread has committed everything queued and exited. Every [`Writer`]
+    /// handle must be dropped first.
+    pub fn join(self) {
+        if self.handle.join().is_err() {
+            tracing::error!("the store writer thread panicked");
+        }
+    }
+}
+
+fn run(mut store: Store, rx: mpsc::Receiver<Job>) {
+    while let Ok(first) = rx.recv() {
+        let mut writes: Vec<(Box<Write>, Reply)> = Vec::new();
+        let mut calls = Vec::new();
+        let mut next = Some(first);
+        while let Some(job) = next.take() {
+            match job {
+                Job::Write(w, r) => writes.push((w, r)),
+                Job::Call(f) => calls.push(f),
+            }
+            if writes.len() + calls.len() < MAX_BATCH {
+                next = rx.try_recv().ok();
+            }
+        }
+        if !writes.is_empty() {
+            let (batch, replies): (Vec<Write>, Vec<Reply>) =
+                writes.into_iter().map(|(w, r)| (*w, r)).unzip();
+            match store.write(&batch) {
+                Ok(counts) => {
+                    for (reply, n) in replies.into_iter().zip(counts) {
+                        let _ = reply.send(Ok(n));
+                    }
+                }
+                Err(e) => {
+                    tracing::error!(error = %e, writes = batch.len(), "gagal menyimpan ke basis data");
+                    let message = match e.hint() {
+                        Some(h) => format!("{e} ({h})"),
+                        None => e.to_string(),
+                    };
+                    for reply in replies {
+                        let _ = reply.send(Err(message.clone()));
+                    }
+                }
+            }
+        }
+        for call in calls {
+            call(&mut store);
+        }
+    }
+    if let Err(e) = store.checkpoint() {
+        tracing::warn!(error = %e, "WAL checkpoint on close failed");
+    }
+}

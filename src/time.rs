@@ -1,0 +1,291 @@
+//! Time helpers shared by every stage: durations as users write them ("15m", "1h30m", "1d"),
+//! the fixed UTC text form the database stores, lenient parsing of the dates feeds carry
+//! (including Indonesian month names and WIB/WITA/WIT), and dates shown in the local zone.
+
+use std::time::Duration;
+
+use jiff::civil::Date;
+use jiff::tz::TimeZone;
+use jiff::{SignedDuration, Span, SpanRelativeTo, Timestamp, ToSpan};
+
+/// Parses a duration as users write it in config files: `90s`, `15m`, `1h30m`, `2 hours`, `1d`.
+pub fn parse_duration(text: &str) -> Result<Duration, String> {
+    let text = text.trim();
+    let signed = match text.parse::<SignedDuration>() {
+        Ok(d) => d,
+        // Days are calendar units for jiff; for an interval a day is simply 24 hours.
+        Err(_) => text
+            .parse::<Span>()
+            .and_then(|span| span.to_duration(SpanRelativeTo::days_are_24_hours()))
+            .map_err(|_| format!("durasi \"{text}\" tidak dikenali"))?,
+    };
+    Duration::try_from(signed).map_err(|_| format!("durasi \"{text}\" tidak boleh negatif"))
+}
+
+/// Formats a duration compactly for people: `15m`, `1h 30m`.
+pub fn format_duration(d: Duration) -> String {
+    match SignedDuration::try_from(d) {
+        Ok(d) => format!("{d:#}"),
+        Err(_) => format!("{}s", d.as_secs()),
+    }
+}
+
+/// The database's text form of an instant: fixed width, UTC, whole seconds, so that text order
+/// is time order and `sqlite3` users can read it and use SQLite's date functions on it.
+pub fn to_db(ts: Timestamp) -> String {
+    ts.strftime("%Y-%m-%dT%H:%M:%SZ").to_string()
+}
+
+/// Reads [`to_db`]'s form (and any RFC 3339 instant).
+pub fn from_db(text: &str) -> Option<Timestamp> {
+    text.parse().ok()
+}
+
+/// The start of the UTC hour holding `ts`: the bucket of the hourly rollups.
+pub fn hour_bucket(ts: Timestamp) -> Timestamp {
+    let s = ts.as_second();
+    Timestamp::from_second(s - s.rem_euclid(3600)).expect("an hour start lies inside the range")
+}
+
+/// Start and end (exclusive) of a local calendar day, as UTC instants.
+pub fn day_bounds(date: Date, tz: &TimeZone) -> (Timestamp, Timestamp) {
+    let start = date
+        .to_zoned_datetime(tz.clone())
+        .map(|z| z.timestamp())
+        .unwrap_or(Timestamp::MIN);
+    let end = date
+        .checked_add(1.day())
+        .ok()
+        .and_then(|d| d.to_zoned_datetime(tz.clone()).ok())
+        .map(|z| z.timestamp())
+        .unwrap_or(Timestamp::MAX);
+    (start, end)
+}
+
+/// The local calendar date of an instant.
+pub fn local_date(ts: Timestamp, tz: &TimeZone) -> Date {
+    ts.to_zoned_datetime(tz.clone()).date()
+}
+
+/// The name Indonesians use for a zone (WIB/WITA/WIT), else its abbreviation.
+pub fn zone_label(tz: &TimeZone, at: Timestamp) -> String {
+    match tz.iana_name() {
+        Some("Asia/Makassar") | Some("Asia/Ujung_Pandang") => "WITA".into(),
+        Some("Asia/Jakarta") | Some("Asia/Pontianak") => "WIB".into(),
+        Some("Asia/Jayapura") => "WIT".into(),
+        _ => tz.to_offset_info(at).abbreviation().to_string(),
+    }
+}
+
+const MONTHS_ID: [&str; 12] = [
+    "Januari",
+    "Februari",
+    "Maret",
+    "April",
+    "Mei",
+    "Juni",
+    "Juli",
+    "Agustus",
+    "September",
+    "Oktober",
+    "November",
+    "Desember",
+];
+const MONTHS_EN: [&str; 12] = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+];
+
+/// Language of what a user reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Lang {
+    #[default]
+    Id,
+    En,
+}
+
+impl Lang {
+    /// The language code: `id` or `en`.
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::Id => "id",
+            Lang::En => "en",
+        }
+    }
+}
+
+/// `27 November 2026`
+pub fn format_date(date: Date, lang: Lang) -> String {
+    let months = match lang {
+        Lang::Id => &MONTHS_ID,
+        Lang::En => &MONTHS_EN,
+    };
+    format!(
+        "{} {} {}",
+        date.day(),
+        months[(date.month() - 1) as usize],
+        date.year()
+    )
+}
+
+/// `27 November 2026 07.00 WITA` (Indonesian writes times with a dot).
+pub fn format_local(ts: Timestamp, tz: &TimeZone, lang: Lang) -> String {
+    let z = ts.to_zoned_datetime(tz.clone());
+    let sep = if lang == Lang::Id { '.' } else { ':' };
+    format!(
+        "{} {:02}{sep}{:02} {}",
+        format_date(z.date(), lang),
+        z.hour(),
+        z.minute(),
+        zone_label(tz, ts)
+    )
+}
+
+/// Parses the dates found in feeds, leniently: RFC 3339, RFC 2822 (a wrong weekday is ignored),
+/// Indonesian day and month names, and the zones WIB (+07), WITA (+08) and WIT (+09), which
+/// generic parsers read as UTC.
+pub fn parse_feed_date(text: &str) -> Option<Timestamp> {
+    let text = text.trim();
+    if text.is_empty() {
+        return None;
+    }
+    if let Ok(ts) = text.parse::<Timestamp>() {
+        return Some(ts);
+    }
+    let english = to_english_date(text);
+    // The weekday is redundant and often wrong (or Indonesian); drop it before RFC 2822 parsing.
+    let no_weekday = match english.split_once(',') {
+        Some((head, rest)) if head.chars().all(char::is_alphabetic) => rest.trim(),
+        _ => english.as_str(),
+    };
+    if let Ok(ts) = jiff::fmt::rfc2822::DateTimeParser::new().parse_timestamp(no_weekday) {
+        return Some(ts);
+    }
+    const FORMATS: &[&str] = &[
+        "%Y-%m-%d %H:%M:%S %z",
+        "%Y-%m-%dT%H:%M:%S%z",
+        "%d %B %Y %H:%M:%S %z",
+        "%d %B %Y %H:%M %z",
+        "%d %b %Y %H:%M %z",
+        "%Y-%m-%d %H:%M:%S",
+        "%Y-%m-%dT%H:%M:%S",
+        "%Y-%m-%d",
+    ];
+    for fmt in FORMATS {
+        if let Ok(ts) = Timestamp::strptime(fmt, no_weekday) {
+            return Some(ts);
+        }
+        // Formats without a zone are taken as UTC.
+        if let Ok(dt) = jiff::civil::DateTime::strptime(fmt, no_weekday) {
+            return dt
+                .to_zoned_datetime(TimeZone::UTC)
+                .ok()
+                .map(|z| z.timestamp());
+        }
+        if let Ok(d) = Date::strptime(fmt, no_weekday) {
+            return d
+                .to_zoned_datetime(TimeZone::UTC)
+                .ok()
+                .map(|z| z.timestamp());
+        }
+    }
+    None
+}
+
+/// Replaces Indonesian month names and zone names with the English/numeric forms parsers know.
+fn to_english_date(text: &str) -> String {
+    const WORDS: &[(&str, &str)] = &[
+        ("januari", "Jan"),
+        ("februari", "Feb"),
+        ("pebruari", "Feb"),
+        ("maret", "Mar"),
+        ("mei", "May"),
+        ("juni", "Jun"),
+        ("juli", "Jul"),
+        ("agustus", "Aug"),
+        ("agu", "Aug"),
+        ("agt", "Aug"),
+        ("oktober", "Oct"),
+        ("okt", "Oct"),
+        ("desember", "Dec"),
+        ("des", "Dec"),
+        ("nopember", "Nov"),
+        ("wib", "+0700"),
+        ("wita", "+0800"),
+        ("wit", "+0900"),
+    ];
+    text.split(' ')
+        .map(|word| {
+            let lower = word.to_lowercase();
+            WORDS
+                .iter()
+                .find(|(id, _)| *id == lower)
+                .map_or(word, |(_, en)| en)
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_as_users_write_them() {
+        assert_eq!(parse_duration("15m").unwrap(), Duration::from_secs(900));
+        assert_eq!(parse_duration("1h30m").unwrap(), Duration::from_secs(5400));
+        assert_eq!(parse_duration("1d").unwrap(), Duration::from_secs(86400));
+        assert_eq!(parse_duration(" 90s ").unwrap(), Duration::from_secs(90));
+        assert!(parse_duration("sebentar").is_err());
+        assert!(parse_duration("-5m").is_err());
+    }
+
+    #[test]
+    fn feed_dates_in_many_dialects() {
+        let want: Timestamp = "2026-11-27T02:00:00Z".parse().unwrap();
+        for text in [
+            "2026-11-27T10:00:00+08:00",
+            "Fri, 27 Nov 2026 10:00:00 +0800",
+            "Thu, 27 Nov 2026 10:00:00 +0800", // wrong weekday
+            "Jum, 27 Nov 2026 10:00:00 WITA",
+            "27 November 2026 10:00:00 WITA",
+            "27 Nov 2026 09:00:00 WIB",
+            "Fri, 27 Nov 2026 02:00:00 GMT",
+            "27 Desember 2026 10:00 +0800",
+        ] {
+            let got = parse_feed_date(text).unwrap_or_else(|| panic!("{text}"));
+            if text.contains("Desember") {
+                assert_eq!(got, "2026-12-27T02:00:00Z".parse::<Timestamp>().unwrap());
+            } else {
+                assert_eq!(got, want, "{text}");
+            }
+        }
+        assert_eq!(parse_feed_date("kemarin sore"), None);
+    }
+
+    #[test]
+    fn local_days_and_labels() {
+        let tz = TimeZone::get("Asia/Makassar").unwrap();
+        let (start, end) = day_bounds(jiff::civil::date(2026, 11, 27), &tz);
+        assert_eq!(to_db(start), "2026-11-26T16:00:00Z");
+        assert_eq!(to_db(end), "2026-11-27T16:00:00Z");
+        assert_eq!(
+            format_local(start, &tz, Lang::Id),
+            "27 November 2026 00.00 WITA"
+        );
+        let ts: Timestamp = "2026-11-27T10:37:12Z".parse().unwrap();
+        assert_eq!(to_db(hour_bucket(ts)), "2026-11-27T10:00:00Z");
+        assert_eq!(from_db(&to_db(ts)), Some(ts));
+    }
+}

@@ -1,0 +1,124 @@
+//! Test helpers: a temporary Pantau project (config, the repository's keyword lists, a
+//! database), feed bodies, and running the real `pantau` binary.
+
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+use pantau::config::Settings;
+use pantau::store::Store;
+
+/// A Pantau installation in a temporary folder.
+pub struct Project {
+    pub dir: tempfile::TempDir,
+}
+
+impl Project {
+    /// A project whose config holds `sources_toml` (and `extra` settings before it), with the
+    /// repository's keyword lists.
+    pub fn new(extra: &str, sources_toml: &str) -> Project {
+        let dir = tempfile::tempdir().expect("a temp dir");
+        std::fs::create_dir_all(dir.path().join("config")).unwrap();
+        copy_dir(&repo().join("keywords"), &dir.path().join("keywords"));
+        std::fs::write(
+            dir.path().join("config/default.toml"),
+            format!("{extra}\n{sources_toml}"),
+        )
+        .unwrap();
+        Project { dir }
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    pub fn config(&self) -> PathBuf {
+        self.path().join("config/default.toml")
+    }
+
+    pub fn settings(&self) -> Settings {
+        pantau::config::load(Some(&self.config())).expect("the test config is valid")
+    }
+
+    pub fn db(&self) -> PathBuf {
+        self.path().join("data/pantau.db")
+    }
+
+    pub fn store(&self) -> Store {
+        Store::open(&self.db()).expect("the test database opens")
+    }
+
+    /// Runs `pantau --config <this project's config> ARGS` and waits.
+    pub fn pantau(&self, args: &[&str]) -> Output {
+        let config = self.config();
+        let mut all = vec!["--config", config.to_str().unwrap()];
+        all.extend_from_slice(args);
+        pantau_in(self.path(), &all)
+    }
+}
+
+/// Runs the built `pantau` binary in `dir` with `args`.
+pub fn pantau_in(dir: &Path, args: &[&str]) -> Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_pantau"))
+        .args(args)
+        .current_dir(dir)
+        .env_remove("PANTAU_CONFIG")
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("pantau runs")
+}
+
+pub fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+pub fn fixture(name: &str) -> Vec<u8> {
+    std::fs::read(repo().join("tests/fixtures").join(name)).expect("the fixture exists")
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}
+
+/// A `[[sources]]` table for a feed.
+pub fn feed_source(id: &str, url: &str, extra: &str) -> String {
+    format!("[[sources]]\nid = \"{id}\"\nkind = \"feed\"\nurl = \"{url}\"\n{extra}\n")
+}
+
+/// An RSS 2.0 document with `items` as (guid, title, description, link).
+pub fn rss(items: &[(&str, &str, &str, &str)]) -> String {
+    let mut out = String::from(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?><rss version=\"2.0\"><channel><title>Uji</title><language>id</language>",
+    );
+    for (guid, title, description, link) in items {
+        out.push_str(&format!(
+            "<item><guid>{guid}</guid><title>{title}</title><description>{description}</description><link>{link}</link>\
+             <pubDate>Thu, 26 Nov 2026 10:00:00 +0800</pubDate></item>"
+        ));
+    }
+    out.push_str("</channel></rss>");
+    out
+}
+
+pub fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+pub fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// Scalar query on the project's database.
+pub fn query_i64(store: &Store, sql: &str) -> i64 {
+    store.connection().query_row(sql, [], |r| r.get(0)).unwrap()
+}
