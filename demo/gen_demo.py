@@ -434,12 +434,12 @@ SEEN = set()
 def add(source, title, text, when, topics, region, author=None):
     """Adds an item unless the source already has one with the same words (Pantau would store
     it once, as it should); returns whether it was added."""
-    # The expected region is only known when the text names a place; otherwise it comes from
-    # the source's default region, if it has one.
+    # The expected region is only known when the text names the place; otherwise it may come
+    # from a landmark in the text (IKN, a bridge) or from the source's default region.
     named = bool(NAMED)
     NAMED.clear()
     if not named:
-        region = next((s[5] for s in SOURCES if s[0] == source and s[5] == region), None)
+        region = None
     key = (source, " ".join(((title or "") + " " + text).lower().split()))
     if key in SEEN:
         return False

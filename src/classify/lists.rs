@@ -594,7 +594,7 @@ fn load_topic(cx: &mut FileCx<'_>, raw: RawTopic, slang: &Slang) -> Option<Topic
             }),
             Err(e) => cx.error_at(
                 p.span().start,
-                format!("pola regex tidak valid: {e}"),
+                format!("pola regex tidak valid: {}", regex_message(&e)),
                 Some("periksa sintaks regex (tanpa look-around); pola dicocokkan pada teks huruf kecil tanpa aksen".into()),
             ),
         }
@@ -643,6 +643,14 @@ fn load_topic(cx: &mut FileCx<'_>, raw: RawTopic, slang: &Slang) -> Option<Topic
         examples_no_match,
         file: cx.path.to_path_buf(),
     })
+}
+
+/// The regex crate's message without its ASCII-art: the line that says what is wrong.
+fn regex_message(e: &regex::Error) -> String {
+    let text = e.to_string();
+    text.lines()
+        .find_map(|l| l.strip_prefix("error: "))
+        .map_or(text.clone(), str::to_owned)
 }
 
 fn load_regions(cx: &mut FileCx<'_>, raw: RawRegions, slang: &Slang) -> Vec<RegionDef> {
