@@ -9,25 +9,82 @@ use serde_json::Value;
 
 /// Sentences written the way people write, with the topics they must get (and no others).
 const KNOWN: &[(&str, &[&str])] = &[
-    ("Banjir setinggi lutut rendam perumahan di Bengkuring, Samarinda", &["banjir"]),
-    ("Tolong info, Jl. Pemuda tergenang lg gak? mau lewat", &["banjir"]),
-    ("BPBD Kukar catat 12 desa kebanjiran di Kota Bangun", &["banjir"]),
-    ("Titik panas bertambah, kabut asap mulai terasa di Samboja", &["karhutla"]),
-    ("Bocah 9 tahun tewas tenggelam di lubang bekas tambang di Samarinda", &["tambang"]),
-    ("Alat berat tambang ilegal disita polisi di Loa Kulu", &["tambang"]),
-    ("Ruas jalan poros Kubar-Mahulu rusak parah, truk sembako tertahan 3 hari", &["jalan-rusak"]),
-    ("Ponton batu bara kembali tabrak pilar Jembatan Mahakam", &["jalan-rusak"]),
-    ("Mati lampu 5 jam di Tanjung Redeb, PLN belum kasih penjelasan", &["listrik"]),
-    ("Air PDAM di Balikpapan Utara tidak mengalir sejak Senin", &["air-bersih"]),
-    ("Sopir truk antre solar sampai 2 km di SPBU Sangatta", &["bbm"]),
-    ("Elpiji 3 kg kosong di pangkalan, warga Tanah Grogot kebingungan", &["bbm"]),
-    ("Harga cabai rawit di Pasar Segiri tembus Rp100 ribu sekilo", &["sembako"]),
-    ("Inflasi Samarinda November dipicu beras dan bawang merah", &["sembako"]),
-    ("Warga Pemaluan minta kepastian ganti rugi lahan proyek IKN", &["ikn"]),
-    ("Sengketa lahan antara warga Muara Wahau dan perusahaan sawit belum selesai", &["konflik-lahan"]),
-    ("Urus akta kelahiran di Disdukcapil dipungut biaya, itu pungli kan?", &["pelayanan-publik"]),
-    ("Diskominfo: video banjir bandang di Tenggarong itu hoaks, kejadian tahun 2019", &["banjir", "hoaks"]),
-    ("Banjir di Sempaja, jalan berlubang makin parah", &["banjir", "jalan-rusak"]),
+    (
+        "Banjir setinggi lutut rendam perumahan di Bengkuring, Samarinda",
+        &["banjir"],
+    ),
+    (
+        "Tolong info, Jl. Pemuda tergenang lg gak? mau lewat",
+        &["banjir"],
+    ),
+    (
+        "BPBD Kukar catat 12 desa kebanjiran di Kota Bangun",
+        &["banjir"],
+    ),
+    (
+        "Titik panas bertambah, kabut asap mulai terasa di Samboja",
+        &["karhutla"],
+    ),
+    (
+        "Bocah 9 tahun tewas tenggelam di lubang bekas tambang di Samarinda",
+        &["tambang"],
+    ),
+    (
+        "Alat berat tambang ilegal disita polisi di Loa Kulu",
+        &["tambang"],
+    ),
+    (
+        "Ruas jalan poros Kubar-Mahulu rusak parah, truk sembako tertahan 3 hari",
+        &["jalan-rusak"],
+    ),
+    (
+        "Ponton batu bara kembali tabrak pilar Jembatan Mahakam",
+        &["jalan-rusak"],
+    ),
+    (
+        "Mati lampu 5 jam di Tanjung Redeb, PLN belum kasih penjelasan",
+        &["listrik"],
+    ),
+    (
+        "Air PDAM di Balikpapan Utara tidak mengalir sejak Senin",
+        &["air-bersih"],
+    ),
+    (
+        "Sopir truk antre solar sampai 2 km di SPBU Sangatta",
+        &["bbm"],
+    ),
+    (
+        "Elpiji 3 kg kosong di pangkalan, warga Tanah Grogot kebingungan",
+        &["bbm"],
+    ),
+    (
+        "Harga cabai rawit di Pasar Segiri tembus Rp100 ribu sekilo",
+        &["sembako"],
+    ),
+    (
+        "Inflasi Samarinda November dipicu beras dan bawang merah",
+        &["sembako"],
+    ),
+    (
+        "Warga Pemaluan minta kepastian ganti rugi lahan proyek IKN",
+        &["ikn"],
+    ),
+    (
+        "Sengketa lahan antara warga Muara Wahau dan perusahaan sawit belum selesai",
+        &["konflik-lahan"],
+    ),
+    (
+        "Urus akta kelahiran di Disdukcapil dipungut biaya, itu pungli kan?",
+        &["pelayanan-publik"],
+    ),
+    (
+        "Diskominfo: video banjir bandang di Tenggarong itu hoaks, kejadian tahun 2019",
+        &["banjir", "hoaks"],
+    ),
+    (
+        "Banjir di Sempaja, jalan berlubang makin parah",
+        &["banjir", "jalan-rusak"],
+    ),
 ];
 
 /// The same words in another sense, and ordinary news: no topic.
@@ -49,7 +106,10 @@ fn classify_json(args: &[&str]) -> Vec<Value> {
     all.extend_from_slice(args);
     let out = pantau_in(&repo(), &all);
     assert!(out.status.success(), "{}", stderr(&out));
-    stdout(&out).lines().map(|l| serde_json::from_str(l).unwrap()).collect()
+    stdout(&out)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
 }
 
 fn topic_ids(v: &Value) -> Vec<String> {
@@ -72,7 +132,11 @@ fn shipped_lists_are_valid_and_their_examples_pass() {
 
 #[test]
 fn known_sentences_are_tagged_and_controls_are_not() {
-    let input: Vec<&str> = KNOWN.iter().map(|(s, _)| *s).chain(CONTROLS.iter().copied()).collect();
+    let input: Vec<&str> = KNOWN
+        .iter()
+        .map(|(s, _)| *s)
+        .chain(CONTROLS.iter().copied())
+        .collect();
     let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_pantau"))
         .args(["classify", "--json"])
         .current_dir(repo())
@@ -81,10 +145,18 @@ fn known_sentences_are_tagged_and_controls_are_not() {
         .spawn()
         .unwrap();
     use std::io::Write as _;
-    child.stdin.take().unwrap().write_all(input.join("\n").as_bytes()).unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.join("\n").as_bytes())
+        .unwrap();
     let out = child.wait_with_output().unwrap();
     assert!(out.status.success());
-    let lines: Vec<Value> = stdout(&out).lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let lines: Vec<Value> = stdout(&out)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
     assert_eq!(lines.len(), input.len(), "one JSON object per input line");
     let mut wrong = Vec::new();
     for (i, (sentence, want)) in KNOWN.iter().enumerate() {
@@ -113,10 +185,18 @@ fn json_shape_is_the_contract() {
     assert_eq!(topic["category"], "bencana");
     assert_eq!(topic["priority"], "tinggi");
     let m = &topic["matches"][0];
-    let (start, end) = (m["start"].as_u64().unwrap() as usize, m["end"].as_u64().unwrap() as usize);
+    let (start, end) = (
+        m["start"].as_u64().unwrap() as usize,
+        m["end"].as_u64().unwrap() as usize,
+    );
     assert_eq!(&text[start..end], m["text"].as_str().unwrap());
     assert_eq!(m["text"], "kebanjiran");
-    let region = v["regions"].as_array().unwrap().iter().find(|r| r["id"] == "samarinda").unwrap();
+    let region = v["regions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["id"] == "samarinda")
+        .unwrap();
     assert_eq!(region["name"], "Kota Samarinda");
     assert_eq!(region["level"], "kota");
     assert_eq!(v["sentiment"]["class"], "negatif");
@@ -127,7 +207,10 @@ fn json_shape_is_the_contract() {
     let v = &classify_json(&[text])[0];
     for t in v["topics"].as_array().unwrap() {
         for m in t["matches"].as_array().unwrap() {
-            let (s, e) = (m["start"].as_u64().unwrap() as usize, m["end"].as_u64().unwrap() as usize);
+            let (s, e) = (
+                m["start"].as_u64().unwrap() as usize,
+                m["end"].as_u64().unwrap() as usize,
+            );
             assert_eq!(&text[s..e], m["text"].as_str().unwrap());
         }
     }
@@ -136,12 +219,22 @@ fn json_shape_is_the_contract() {
 
 #[test]
 fn explain_shows_rules_and_words() {
-    let out = pantau_in(&repo(), &["classify", "--explain", "Banjir diskon di Balikpapan, tapi Sempaja kebanjiran"]);
+    let out = pantau_in(
+        &repo(),
+        &[
+            "classify",
+            "--explain",
+            "Banjir diskon di Balikpapan, tapi Sempaja kebanjiran",
+        ],
+    );
     let text = stdout(&out);
     assert!(out.status.success());
     // The exclusion vetoes the whole topic, and the listing says so.
     assert!(text.contains("banjir dikecualikan"), "{text}");
-    assert!(text.contains("pengecualian \"banjir diskon\" cocok dengan \"Banjir diskon\""), "{text}");
+    assert!(
+        text.contains("pengecualian \"banjir diskon\" cocok dengan \"Banjir diskon\""),
+        "{text}"
+    );
     assert!(text.contains("sempaja (Sempaja, landmark)"), "{text}");
 }
 
@@ -153,7 +246,11 @@ fn broken_lists_are_reported_at_file_line_col() {
         "name = \"Listrik\"\nany = [\"listrik padam\"]\npatterns = ['(?<=a)b']\n[examples]\nmatch = [\"Air naik\"]\n",
     )
     .unwrap();
-    std::fs::write(project.path().join("keywords/topics/banjir.toml"), "name = \"Banjir\"\nany = [\"banjir\"\n").unwrap();
+    std::fs::write(
+        project.path().join("keywords/topics/banjir.toml"),
+        "name = \"Banjir\"\nany = [\"banjir\"\n",
+    )
+    .unwrap();
     let out = project.pantau(&["keywords", "check"]);
     assert_eq!(out.status.code(), Some(1));
     let err = stderr(&out);
@@ -161,7 +258,10 @@ fn broken_lists_are_reported_at_file_line_col() {
         err.contains("keywords/topics/listrik.toml:3:13: pola regex tidak valid: look-around, including look-ahead and look-behind, is not supported\n"),
         "{err}"
     );
-    assert!(err.contains("keywords/topics/banjir.toml:2:16: TOML tidak valid"), "{err}");
+    assert!(
+        err.contains("keywords/topics/banjir.toml:2:16: TOML tidak valid"),
+        "{err}"
+    );
     assert!(err.contains("saran: "), "{err}");
     assert!(err.contains("2 galat di 2 berkas"), "{err}");
 
@@ -171,23 +271,43 @@ fn broken_lists_are_reported_at_file_line_col() {
         "name = \"Listrik\"\nany = [\"listrik padam\"]\n[examples]\nmatch = [\"Air naik\"]\n",
     )
     .unwrap();
-    std::fs::write(project.path().join("keywords/topics/banjir.toml"), "name = \"Banjir\"\nany = [\"banjir\"]\n").unwrap();
+    std::fs::write(
+        project.path().join("keywords/topics/banjir.toml"),
+        "name = \"Banjir\"\nany = [\"banjir\"]\n",
+    )
+    .unwrap();
     let out = project.pantau(&["keywords", "check"]);
     assert_eq!(out.status.code(), Some(1));
-    assert!(stderr(&out).contains("keywords/topics/listrik.toml:4:10: contoh match \"Air naik\" tidak cocok"), "{}", stderr(&out));
+    assert!(
+        stderr(&out)
+            .contains("keywords/topics/listrik.toml:4:10: contoh match \"Air naik\" tidak cocok"),
+        "{}",
+        stderr(&out)
+    );
 
     // The daemon refuses to start on broken lists, listing the errors.
-    std::fs::write(project.path().join("keywords/topics/banjir.toml"), "name = \"Banjir\"\nany = [\"banjir\"\n").unwrap();
+    std::fs::write(
+        project.path().join("keywords/topics/banjir.toml"),
+        "name = \"Banjir\"\nany = [\"banjir\"\n",
+    )
+    .unwrap();
     let out = project.pantau(&["run"]);
     assert_eq!(out.status.code(), Some(1));
-    assert!(stderr(&out).starts_with("pantau: memuat kata kunci"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).starts_with("pantau: memuat kata kunci"),
+        "{}",
+        stderr(&out)
+    );
 }
 
 /// The shipped config file parses, with its documented defaults.
 #[test]
 fn the_shipped_config_parses() {
     let settings = pantau::config::load(Some(&repo().join("config/default.toml"))).unwrap();
-    assert_eq!(settings.schedule.timezone.iana_name(), Some("Asia/Makassar"));
+    assert_eq!(
+        settings.schedule.timezone.iana_name(),
+        Some("Asia/Makassar")
+    );
     assert_eq!(settings.storage.path, repo().join("data/pantau.db"));
     assert!(!settings.sources.is_empty());
     assert!(settings.sources.iter().all(|s| s.kind() == "feed"));

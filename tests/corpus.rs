@@ -19,11 +19,16 @@ use pantau::Classifier;
 use pantau::classify::Document;
 
 fn corpus(file: &str) -> Option<String> {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus/indonlu").join(file);
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared/corpus/indonlu")
+        .join(file);
     match std::fs::read_to_string(&path) {
         Ok(text) => Some(text),
         Err(_) => {
-            println!("CATATAN: {} tidak ada; uji korpus ini dilewati", path.display());
+            println!(
+                "CATATAN: {} tidak ada; uji korpus ini dilewati",
+                path.display()
+            );
             None
         }
     }
@@ -35,34 +40,69 @@ fn classifier() -> Classifier {
 
 #[test]
 fn ordinary_tweets_are_rarely_tagged() {
-    let Some(text) = corpus("emot_emotion-twitter/train_preprocess.csv") else { return };
+    let Some(text) = corpus("emot_emotion-twitter/train_preprocess.csv") else {
+        return;
+    };
     let c = classifier();
-    let tweets: Vec<&str> = text.lines().skip(1).filter_map(|l| l.split_once(',').map(|(_, t)| t)).collect();
+    let tweets: Vec<&str> = text
+        .lines()
+        .skip(1)
+        .filter_map(|l| l.split_once(',').map(|(_, t)| t))
+        .collect();
     assert!(tweets.len() > 3000);
     let tagged = tweets
         .iter()
         .filter(|t| !c.classify(&Document::text(t), None).topics.is_empty())
         .count();
     let share = tagged as f64 / tweets.len() as f64;
-    println!("emot: {tagged} of {} tweets tagged ({:.2} %)", tweets.len(), share * 100.0);
-    assert!(share < 0.03, "{:.2} % of ordinary tweets tagged", share * 100.0);
+    println!(
+        "emot: {tagged} of {} tweets tagged ({:.2} %)",
+        tweets.len(),
+        share * 100.0
+    );
+    assert!(
+        share < 0.03,
+        "{:.2} % of ordinary tweets tagged",
+        share * 100.0
+    );
 }
 
 #[test]
 fn news_from_elsewhere_rarely_gets_a_kaltim_region() {
-    let Some(text) = corpus("nerp_ner-prosa/train_preprocess.txt") else { return };
+    let Some(text) = corpus("nerp_ner-prosa/train_preprocess.txt") else {
+        return;
+    };
     let c = classifier();
     let sentences: Vec<String> = text
         .split("\n\n")
-        .map(|block| block.lines().filter_map(|l| l.split('\t').next()).collect::<Vec<_>>().join(" "))
+        .map(|block| {
+            block
+                .lines()
+                .filter_map(|l| l.split('\t').next())
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
         .filter(|s| !s.is_empty())
         .collect();
     assert!(sentences.len() > 6000);
     let with_region = sentences
         .iter()
-        .filter(|s| c.classify(&Document::text(s), None).regions.iter().any(|r| !r.inferred))
+        .filter(|s| {
+            c.classify(&Document::text(s), None)
+                .regions
+                .iter()
+                .any(|r| !r.inferred)
+        })
         .count();
     let share = with_region as f64 / sentences.len() as f64;
-    println!("nerp: {with_region} of {} sentences get a Kaltim region ({:.2} %)", sentences.len(), share * 100.0);
-    assert!(share < 0.015, "{:.2} % of sentences from elsewhere tagged with a Kaltim region", share * 100.0);
+    println!(
+        "nerp: {with_region} of {} sentences get a Kaltim region ({:.2} %)",
+        sentences.len(),
+        share * 100.0
+    );
+    assert!(
+        share < 0.015,
+        "{:.2} % of sentences from elsewhere tagged with a Kaltim region",
+        share * 100.0
+    );
 }

@@ -27,7 +27,12 @@ fn expected() -> Vec<Expected> {
             Expected {
                 source: v["source"].as_str().unwrap().into(),
                 id: v["id"].as_str().unwrap().into(),
-                topics: v["topics"].as_array().unwrap().iter().map(|t| t.as_str().unwrap().into()).collect(),
+                topics: v["topics"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|t| t.as_str().unwrap().into())
+                    .collect(),
                 region: v["region"].as_str().map(str::to_owned),
             }
         })
@@ -49,8 +54,18 @@ fn the_demo_runs_end_to_end() {
     let want = expected();
     assert!(want.len() >= 400, "the demo corpus has at least 400 items");
     let store = pantau::Store::open(&out_dir.join("data/pantau.db")).unwrap();
-    assert_eq!(store.count_posts().unwrap() as usize, want.len(), "every item stored once");
-    assert_eq!(query_i64(&store, "SELECT count(*) FROM sources WHERE consecutive_failures > 0"), 0);
+    assert_eq!(
+        store.count_posts().unwrap() as usize,
+        want.len(),
+        "every item stored once"
+    );
+    assert_eq!(
+        query_i64(
+            &store,
+            "SELECT count(*) FROM sources WHERE consecutive_failures > 0"
+        ),
+        0
+    );
 
     let mut topics: HashMap<(String, String), BTreeSet<String>> = HashMap::new();
     let mut regions: HashMap<(String, String), BTreeSet<String>> = HashMap::new();
@@ -63,7 +78,12 @@ fn the_demo_runs_end_to_end() {
         .unwrap();
     let rows = stmt
         .query_map([], |r| {
-            Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, Option<String>>(2)?, r.get::<_, Option<String>>(3)?))
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, Option<String>>(2)?,
+                r.get::<_, Option<String>>(3)?,
+            ))
         })
         .unwrap();
     for row in rows {
@@ -86,15 +106,29 @@ fn the_demo_runs_end_to_end() {
         if let Some(region) = &e.region
             && !regions[&key].contains(region)
         {
-            wrong.push(format!("{}: region {region} missing from {:?}", e.id, regions[&key]));
+            wrong.push(format!(
+                "{}: region {region} missing from {:?}",
+                e.id, regions[&key]
+            ));
         }
     }
-    assert!(wrong.is_empty(), "{} of {} items wrong:\n{}", wrong.len(), want.len(), wrong.join("\n"));
+    assert!(
+        wrong.is_empty(),
+        "{} of {} items wrong:\n{}",
+        wrong.len(),
+        want.len(),
+        wrong.join("\n")
+    );
 
     // The briefing: named after today's local date, covering the last 24 hours.
-    let today = pantau::time::local_date(jiff::Timestamp::now(), &jiff::tz::TimeZone::get("Asia/Makassar").unwrap());
+    let today = pantau::time::local_date(
+        jiff::Timestamp::now(),
+        &jiff::tz::TimeZone::get("Asia/Makassar").unwrap(),
+    );
     let briefings = out_dir.join("briefings");
-    let json: Value = serde_json::from_slice(&std::fs::read(briefings.join(format!("{today}.json"))).unwrap()).unwrap();
+    let json: Value =
+        serde_json::from_slice(&std::fs::read(briefings.join(format!("{today}.json"))).unwrap())
+            .unwrap();
     assert_eq!(json["summary"][0], "banjir", "the rising issue leads");
     let banjir = &json["issues"][0];
     assert_eq!(banjir["trend"], "naik");
@@ -103,7 +137,15 @@ fn the_demo_runs_end_to_end() {
     assert!(banjir["representative"].as_array().unwrap().len() == 5);
     assert_eq!(json["totals"]["sources_failed"], 0);
     let md = std::fs::read_to_string(briefings.join(format!("{today}.md"))).unwrap();
-    for heading in ["## Ringkasan Eksekutif", "### Persoalan", "### Fakta-fakta", "### Analisis", "### Saran Tindak Lanjut", "## Kondisi Sumber", "## Metode"] {
+    for heading in [
+        "## Ringkasan Eksekutif",
+        "### Persoalan",
+        "### Fakta-fakta",
+        "### Analisis",
+        "### Saran Tindak Lanjut",
+        "## Kondisi Sumber",
+        "## Metode",
+    ] {
         assert!(md.contains(heading), "{heading} missing");
     }
     let html = std::fs::read_to_string(briefings.join(format!("{today}.html"))).unwrap();
@@ -122,8 +164,15 @@ fn the_demo_runs_end_to_end() {
     std::fs::write(mine.join("skripsi.docx"), "penting").unwrap();
     let out = pantau_in(tmp.path(), &["demo", "--out", mine.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(1));
-    assert!(stderr(&out).contains("sudah berisi berkas lain"), "{}", stderr(&out));
-    assert_eq!(std::fs::read_to_string(mine.join("skripsi.docx")).unwrap(), "penting");
+    assert!(
+        stderr(&out).contains("sudah berisi berkas lain"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(
+        std::fs::read_to_string(mine.join("skripsi.docx")).unwrap(),
+        "penting"
+    );
 }
 
 fn hostile_post(id: &str, title: &str, text: &str, url: &str) -> (Post, Tags) {
@@ -153,15 +202,33 @@ fn hostile_post(id: &str, title: &str, text: &str, url: &str) -> (Post, Tags) {
 /// images from posts show as text, and a link cannot be turned into javascript.
 #[test]
 fn hostile_post_text_is_escaped_in_every_briefing() {
-    let project = Project::new("", "[[sources]]\nid = \"warga\"\nname = \"Warga <b>X</b>\"\nkind = \"feed\"\nurl = \"https://warga.example/rss\"\n");
+    let project = Project::new(
+        "",
+        "[[sources]]\nid = \"warga\"\nname = \"Warga <b>X</b>\"\nkind = \"feed\"\nurl = \"https://warga.example/rss\"\n",
+    );
     let mut store = project.store();
     store.sync_sources(&project.settings().sources).unwrap();
     store
         .insert_posts(
             &[
-                hostile_post("1", "Banjir <script>alert('x')</script>", "<img src=x onerror=alert(1)> air naik", "https://a.example/1"),
-                hostile_post("2", "Banjir [klik di sini](javascript:alert(1))", "![gambar](https://evil.example/x.png) banjir lagi", "https://a.example/2) [x](javascript:alert(2)"),
-                hostile_post("3", "Banjir *tebal* `kode` | tabel", "# Judul palsu\n- butir palsu\n<a href=\"javascript:alert(3)\">tautan</a>", "javascript:alert(4)"),
+                hostile_post(
+                    "1",
+                    "Banjir <script>alert('x')</script>",
+                    "<img src=x onerror=alert(1)> air naik",
+                    "https://a.example/1",
+                ),
+                hostile_post(
+                    "2",
+                    "Banjir [klik di sini](javascript:alert(1))",
+                    "![gambar](https://evil.example/x.png) banjir lagi",
+                    "https://a.example/2) [x](javascript:alert(2)",
+                ),
+                hostile_post(
+                    "3",
+                    "Banjir *tebal* `kode` | tabel",
+                    "# Judul palsu\n- butir palsu\n<a href=\"javascript:alert(3)\">tautan</a>",
+                    "javascript:alert(4)",
+                ),
             ],
             "v",
         )
@@ -175,38 +242,105 @@ fn hostile_post_text_is_escaped_in_every_briefing() {
 
     // Render the Markdown as a chat app or a Markdown viewer would, and look at the result.
     use pulldown_cmark::Options;
-    let gfm = Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH | Options::ENABLE_TASKLISTS | Options::ENABLE_FOOTNOTES;
+    let gfm = Options::ENABLE_TABLES
+        | Options::ENABLE_STRIKETHROUGH
+        | Options::ENABLE_TASKLISTS
+        | Options::ENABLE_FOOTNOTES;
     let mut rendered = String::new();
     pulldown_cmark::html::push_html(&mut rendered, pulldown_cmark::Parser::new_ext(&md, gfm));
-    for bad in ["<script", "<img", "<a href=\"javascript:", "<h1>Judul palsu", "<li>butir palsu", "<b>X</b>", "<em>tebal</em>", "<code>", "<table"] {
-        assert!(!rendered.contains(bad), "rendered Markdown holds {bad:?}:\n{rendered}");
+    for bad in [
+        "<script",
+        "<img",
+        "<a href=\"javascript:",
+        "<h1>Judul palsu",
+        "<li>butir palsu",
+        "<b>X</b>",
+        "<em>tebal</em>",
+        "<code>",
+        "<table",
+    ] {
+        assert!(
+            !rendered.contains(bad),
+            "rendered Markdown holds {bad:?}:\n{rendered}"
+        );
     }
-    assert!(rendered.contains("&lt;script&gt;alert('x')&lt;/script&gt;"), "{rendered}");
-    assert!(rendered.contains("[klik di sini](javascript:alert(1))"), "the link shows as text");
-    let links: Vec<&str> = rendered.match_indices("<a href=\"").map(|(i, _)| &rendered[i + 9..]).map(|r| &r[..r.find('"').unwrap()]).collect();
-    assert_eq!(links, ["https://a.example/2%29%20%5Bx%5D%28javascript:alert%282%29", "https://a.example/1"]);
-    for bad in ["<script", "<img", "href=\"javascript:", "<b>X</b>", "<a href=\"javascript"] {
+    assert!(
+        rendered.contains("&lt;script&gt;alert('x')&lt;/script&gt;"),
+        "{rendered}"
+    );
+    assert!(
+        rendered.contains("[klik di sini](javascript:alert(1))"),
+        "the link shows as text"
+    );
+    let links: Vec<&str> = rendered
+        .match_indices("<a href=\"")
+        .map(|(i, _)| &rendered[i + 9..])
+        .map(|r| &r[..r.find('"').unwrap()])
+        .collect();
+    assert_eq!(
+        links,
+        [
+            "https://a.example/2%29%20%5Bx%5D%28javascript:alert%282%29",
+            "https://a.example/1"
+        ]
+    );
+    for bad in [
+        "<script",
+        "<img",
+        "href=\"javascript:",
+        "<b>X</b>",
+        "<a href=\"javascript",
+    ] {
         assert!(!html.contains(bad), "HTML holds {bad:?}");
     }
     assert!(html.contains("&lt;script&gt;"));
-    assert!(html.contains("Warga &lt;b&gt;X&lt;&#x2f;b&gt;") || html.contains("Warga &lt;b&gt;X&lt;/b&gt;"), "source names are escaped too");
+    assert!(
+        html.contains("Warga &lt;b&gt;X&lt;&#x2f;b&gt;")
+            || html.contains("Warga &lt;b&gt;X&lt;/b&gt;"),
+        "source names are escaped too"
+    );
     // The JSON keeps the text as it was (it is data, escaped by whoever renders it).
-    let json: Value = serde_json::from_slice(&std::fs::read(dir.join("2026-11-20.json")).unwrap()).unwrap();
-    let titles: Vec<&str> = json["issues"][0]["representative"].as_array().unwrap().iter().filter_map(|p| p["title"].as_str()).collect();
+    let json: Value =
+        serde_json::from_slice(&std::fs::read(dir.join("2026-11-20.json")).unwrap()).unwrap();
+    let titles: Vec<&str> = json["issues"][0]["representative"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|p| p["title"].as_str())
+        .collect();
     assert!(titles.contains(&"Banjir <script>alert('x')</script>"));
-    let urls: Vec<&Value> = json["issues"][0]["representative"].as_array().unwrap().iter().map(|p| &p["url"]).collect();
-    assert!(urls.contains(&&Value::Null), "a javascript: link is dropped");
+    let urls: Vec<&Value> = json["issues"][0]["representative"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| &p["url"])
+        .collect();
+    assert!(
+        urls.contains(&&Value::Null),
+        "a javascript: link is dropped"
+    );
 }
 
 /// Regenerating a past day gives the same files apart from the generation time, written
 /// atomically (no temporary files left behind).
 #[test]
 fn regenerating_a_day_is_idempotent() {
-    let project = Project::new("", "[[sources]]\nid = \"warga\"\nkind = \"feed\"\nurl = \"https://warga.example/rss\"\n");
+    let project = Project::new(
+        "",
+        "[[sources]]\nid = \"warga\"\nkind = \"feed\"\nurl = \"https://warga.example/rss\"\n",
+    );
     let mut store = project.store();
     store.sync_sources(&project.settings().sources).unwrap();
     store
-        .insert_posts(&[hostile_post("1", "Banjir di Sempaja", "Air naik", "https://a.example/1")], "v")
+        .insert_posts(
+            &[hostile_post(
+                "1",
+                "Banjir di Sempaja",
+                "Air naik",
+                "https://a.example/1",
+            )],
+            "v",
+        )
         .unwrap();
     drop(store);
     let read = |name: &str| {
@@ -221,7 +355,11 @@ fn regenerating_a_day_is_idempotent() {
     for _ in 0..2 {
         let out = project.pantau(&["digest", "--date", "2026-11-20"]);
         assert!(out.status.success(), "{}", stderr(&out));
-        runs.push([read("2026-11-20.md"), read("2026-11-20.html"), read("2026-11-20.json")]);
+        runs.push([
+            read("2026-11-20.md"),
+            read("2026-11-20.html"),
+            read("2026-11-20.json"),
+        ]);
         std::thread::sleep(std::time::Duration::from_millis(1100));
     }
     assert_eq!(runs[0], runs[1]);
@@ -231,5 +369,11 @@ fn regenerating_a_day_is_idempotent() {
         .collect();
     assert_eq!(names.len(), 3, "{names:?}");
     let store = project.store();
-    assert_eq!(query_i64(&store, "SELECT count(*) FROM briefings WHERE date = '2026-11-20'"), 1);
+    assert_eq!(
+        query_i64(
+            &store,
+            "SELECT count(*) FROM briefings WHERE date = '2026-11-20'"
+        ),
+        1
+    );
 }

@@ -1,0 +1,33 @@
+# Pantau in a container: `docker build -t pantau .` then
+#   docker run -d --name pantau \
+#     -v pantau-data:/app/data -v pantau-briefings:/app/briefings \
+#     -v "$PWD/config:/app/config" -v "$PWD/keywords:/app/keywords" pantau
+# Edit config/ and keywords/ on the host; the database and the briefings live in volumes.
+
+FROM rust:1-bookworm AS build
+WORKDIR /src
+# Dependencies first, so that a code change does not rebuild them.
+COPY Cargo.toml Cargo.lock ./
+RUN mkdir src && echo 'fn main() {}' > src/main.rs && touch src/lib.rs \
+    && cargo build --release --locked && rm -rf src
+COPY src src
+COPY keywords keywords
+COPY demo demo
+RUN touch src/main.rs src/lib.rs && cargo build --release --locked
+
+FROM debian:bookworm-slim
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends ca-certificates tzdata \
+    && rm -rf /var/lib/apt/lists/* \
+    && useradd --system --home-dir /app --shell /usr/sbin/nologin pantau
+WORKDIR /app
+COPY --from=build /src/target/release/pantau /usr/local/bin/pantau
+COPY config config
+COPY keywords keywords
+RUN mkdir -p data briefings && chown -R pantau:pantau /app
+USER pantau
+VOLUME ["/app/config", "/app/keywords", "/app/data", "/app/briefings"]
+ENV PANTAU_CONFIG=/app/config/default.toml
+# Logs go to stderr; `docker logs pantau` shows them. SIGTERM (docker stop) stops cleanly.
+STOPSIGNAL SIGTERM
+CMD ["pantau", "run"]
