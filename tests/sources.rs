@@ -464,3 +464,39 @@ async fn duplicates_across_polls_and_sources_are_stored_once() {
         query_i64(&store, "SELECT count(*) FROM post_topics")
     );
 }
+
+/// `[fetch] per_host` limits requests in flight to one host, whatever the number of sources
+/// pointing at it: with a limit of 1, three slow feeds on one host are fetched one after another.
+#[tokio::test(flavor = "multi_thread")]
+async fn requests_per_host_are_limited() {
+    struct Slow(Arc<Mutex<Vec<Instant>>>);
+    impl Respond for Slow {
+        fn respond(&self, _: &Request) -> ResponseTemplate {
+            self.0.lock().unwrap().push(Instant::now());
+            xml(rss(ITEMS)).set_delay(Duration::from_millis(400))
+        }
+    }
+    let server = MockServer::start().await;
+    let arrivals = Arc::new(Mutex::new(Vec::new()));
+    Mock::given(method("GET"))
+        .respond_with(Slow(arrivals.clone()))
+        .mount(&server)
+        .await;
+    let uri = server.uri();
+    let sources: String = ["a", "b", "c"]
+        .iter()
+        .map(|id| feed_source(id, &format!("{uri}/{id}"), ""))
+        .collect();
+    let project = Project::new("[fetch]\nper_host = 1\n", &sources);
+    round(&project).await;
+    let mut arrivals = arrivals.lock().unwrap().clone();
+    arrivals.sort();
+    assert_eq!(arrivals.len(), 3);
+    for pair in arrivals.windows(2) {
+        let gap = pair[1] - pair[0];
+        assert!(
+            gap >= Duration::from_millis(380),
+            "two requests to one host overlapped ({gap:?} apart)"
+        );
+    }
+}

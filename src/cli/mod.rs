@@ -274,9 +274,11 @@ pub(crate) fn init_logging(settings: Option<&Settings>, default: &str) {
         }
     });
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(level));
+    use std::io::IsTerminal as _;
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr);
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal());
     let json = settings.is_some_and(|s| s.log.format == LogFormat::Json);
     let _ = if json {
         builder.json().try_init()

@@ -15,16 +15,18 @@ pub fn run(config: Option<&Path>) -> anyhow::Result<ExitCode> {
         .enable_all()
         .build()?;
     runtime.block_on(async {
-        let shutdown = async {
-            daemon::shutdown_signal().await;
+        let mut signals = daemon::StopSignals::install()?;
+        let shutdown = async move {
+            signals.next().await;
             // A second signal means "now": exit without waiting for the clean stop.
-            tokio::spawn(async {
-                daemon::shutdown_signal().await;
+            tokio::spawn(async move {
+                signals.next().await;
                 eprintln!("pantau: sinyal kedua, keluar sekarang");
                 std::process::exit(130);
             });
         };
-        daemon::run(settings, classifier, shutdown).await
+        daemon::run(settings, classifier, shutdown).await?;
+        anyhow::Ok(())
     })?;
     Ok(ExitCode::SUCCESS)
 }

@@ -99,6 +99,9 @@ pub async fn run(
     ));
     tracker.close();
     drop(writer);
+    if settings.sources.is_empty() {
+        tracing::warn!("belum ada sumber; tambahkan [[sources]] di konfigurasi");
+    }
     tracing::info!(
         sources = settings.sources.len(),
         topics = classifier.topics().len(),
@@ -130,20 +133,38 @@ pub async fn run(
     Ok(())
 }
 
-/// Resolves on SIGTERM or SIGINT (Ctrl-C): the binary's stop trigger.
-pub async fn shutdown_signal() {
-    let ctrl_c = tokio::signal::ctrl_c();
+/// SIGTERM and SIGINT (Ctrl-C): the binary's stop trigger. The handlers are installed once and
+/// each delivery is seen once, so "the second signal" really is a second one.
+pub struct StopSignals {
     #[cfg(unix)]
-    {
-        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-            .expect("a SIGTERM handler can be installed");
-        tokio::select! {
-            _ = ctrl_c => {}
-            _ = term.recv() => {}
+    term: tokio::signal::unix::Signal,
+    #[cfg(unix)]
+    int: tokio::signal::unix::Signal,
+}
+
+impl StopSignals {
+    /// Installs the handlers; must be called inside the tokio runtime.
+    pub fn install() -> std::io::Result<StopSignals> {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{SignalKind, signal};
+            Ok(StopSignals {
+                term: signal(SignalKind::terminate())?,
+                int: signal(SignalKind::interrupt())?,
+            })
         }
+        #[cfg(not(unix))]
+        Ok(StopSignals {})
     }
-    #[cfg(not(unix))]
-    {
-        let _ = ctrl_c.await;
+
+    /// Resolves at the next SIGTERM or SIGINT.
+    pub async fn next(&mut self) {
+        #[cfg(unix)]
+        tokio::select! {
+            _ = self.term.recv() => {}
+            _ = self.int.recv() => {}
+        }
+        #[cfg(not(unix))]
+        let _ = tokio::signal::ctrl_c().await;
     }
 }
