@@ -18,23 +18,33 @@ pub struct SourceCount {
 }
 
 impl Store {
+    /// Runs a query whose rows are (text, count) with `params`.
+    fn counts(
+        &self,
+        sql: &str,
+        params: impl rusqlite::Params,
+    ) -> Result<Vec<(String, u64)>, StoreError> {
+        let mut stmt = self.conn.prepare_cached(sql)?;
+        let rows = stmt
+            .query_map(params, |r| {
+                Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)? as u64))
+            })?
+            .collect::<Result<_, _>>()?;
+        Ok(rows)
+    }
+
     /// Posts per topic (all regions) in the period, from `topic_hourly`.
     pub fn topic_counts(
         &self,
         start: Timestamp,
         end: Timestamp,
     ) -> Result<Vec<(String, u64)>, StoreError> {
-        let mut stmt = self.conn.prepare_cached(
+        self.counts(
             "SELECT topic_id, sum(posts) FROM topic_hourly
              WHERE region_id = '*' AND hour >= ?1 AND hour < ?2
              GROUP BY topic_id ORDER BY topic_id",
-        )?;
-        let rows = stmt
-            .query_map(params![to_db(start), to_db(end)], |r| {
-                Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)? as u64))
-            })?
-            .collect::<Result<_, _>>()?;
-        Ok(rows)
+            params![to_db(start), to_db(end)],
+        )
     }
 
     /// Hourly counts of one topic (all regions) in the period.
@@ -44,20 +54,15 @@ impl Store {
         start: Timestamp,
         end: Timestamp,
     ) -> Result<Vec<(Timestamp, u64)>, StoreError> {
-        let mut stmt = self.conn.prepare_cached(
+        let rows = self.counts(
             "SELECT hour, posts FROM topic_hourly
              WHERE topic_id = ?1 AND region_id = '*' AND hour >= ?2 AND hour < ?3 ORDER BY hour",
+            params![topic, to_db(start), to_db(end)],
         )?;
-        let rows = stmt
-            .query_map(params![topic, to_db(start), to_db(end)], |r| {
-                Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)? as u64))
-            })?
-            .filter_map(|row| match row {
-                Ok((hour, n)) => from_db(&hour).map(|h| Ok((h, n))),
-                Err(e) => Some(Err(e)),
-            })
-            .collect::<Result<_, _>>()?;
-        Ok(rows)
+        Ok(rows
+            .into_iter()
+            .filter_map(|(hour, n)| from_db(&hour).map(|h| (h, n)))
+            .collect())
     }
 
     /// Posts of one topic per kabupaten/kota in the period, most first.
@@ -67,17 +72,12 @@ impl Store {
         start: Timestamp,
         end: Timestamp,
     ) -> Result<Vec<(String, u64)>, StoreError> {
-        let mut stmt = self.conn.prepare_cached(
+        self.counts(
             "SELECT region_id, sum(posts) AS n FROM topic_hourly
              WHERE topic_id = ?1 AND region_id != '*' AND hour >= ?2 AND hour < ?3
              GROUP BY region_id ORDER BY n DESC, region_id",
-        )?;
-        let rows = stmt
-            .query_map(params![topic, to_db(start), to_db(end)], |r| {
-                Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)? as u64))
-            })?
-            .collect::<Result<_, _>>()?;
-        Ok(rows)
+            params![topic, to_db(start), to_db(end)],
+        )
     }
 
     /// Posts of one topic per source in the period, most first.
@@ -114,18 +114,13 @@ impl Store {
         start: Timestamp,
         end: Timestamp,
     ) -> Result<Vec<(String, u64)>, StoreError> {
-        let mut stmt = self.conn.prepare_cached(
+        self.counts(
             "SELECT coalesce(p.sentiment, 'netral'), count(*)
              FROM post_topics t JOIN posts p ON p.id = t.post_id
              WHERE t.topic_id = ?1 AND p.published_at >= ?2 AND p.published_at < ?3
              GROUP BY 1",
-        )?;
-        let rows = stmt
-            .query_map(params![topic, to_db(start), to_db(end)], |r| {
-                Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)? as u64))
-            })?
-            .collect::<Result<_, _>>()?;
-        Ok(rows)
+            params![topic, to_db(start), to_db(end)],
+        )
     }
 
     /// Up to `limit` representative posts of a topic in the period: the newest post of each
