@@ -17,6 +17,7 @@ pub mod explain;
 pub mod lists;
 pub mod matcher;
 pub mod normalize;
+pub mod stem;
 
 use std::path::Path;
 
