@@ -197,16 +197,100 @@ pub fn snowball(word: &str) -> Cow<'_, str> {
     Cow::Owned(String::from_utf8(w.w).expect("ASCII in, ASCII out"))
 }
 
-/// Roots where Snowball's choice of prefix reading is often wrong; the keyword lists add theirs.
+/// Roots where Snowball's choice of prefix reading is often wrong, and roots it would cut or
+/// confuse with another word (beruang "bear" is not ber- + uang "money"; masalah is not
+/// masa + -lah; sungai, pantai, badai end in -i without a suffix); the keyword lists add theirs.
 const ROOTS: &[&str] = &[
-    "tulis", "tanam", "tanya", "tunggu", "tutup", "tolak", "tangkap", "tarik", "tambang", "tanah",
-    "tinggal", "timbun", "tembak", "tempat", "tebang", "terima", "tindak", "tuntut", "tipu",
-    "tabrak", "makan", "minum", "minta", "masuk", "mati", "main", "maju", "marah", "mulai", "muat",
-    "kirim", "kerja", "kelola", "kena", "kumpul", "kuasa", "kurang", "kuat", "kejar", "kubur",
-    "pakai", "pukul", "pilih", "pindah", "pinjam", "pungut", "pergi", "pimpin", "padam", "potong",
-    "rumah", "rusak", "rampas", "rawat", "ramai", "rugi", "resah", "ribut", "robek", "runtuh",
-    "sapu", "sita", "salur", "sebar", "siar", "serang", "suap", "surut", "nanti", "nikmat",
-    "nilai", "nyata",
+    "beruang",
+    "masalah",
+    "sekolah",
+    "jumlah",
+    "wilayah",
+    "sungai",
+    "pantai",
+    "badai",
+    "sampai",
+    "selesai",
+    "lantai",
+    "pandai",
+    "damai",
+    "santai",
+    "landai",
+    "tunai",
+    "keluh",
+    "kalimantan",
+    "tulis",
+    "tanam",
+    "tanya",
+    "tunggu",
+    "tutup",
+    "tolak",
+    "tangkap",
+    "tarik",
+    "tambang",
+    "tanah",
+    "tinggal",
+    "timbun",
+    "tembak",
+    "tempat",
+    "tebang",
+    "terima",
+    "tindak",
+    "tuntut",
+    "tipu",
+    "tabrak",
+    "makan",
+    "minum",
+    "minta",
+    "masuk",
+    "mati",
+    "main",
+    "maju",
+    "marah",
+    "mulai",
+    "muat",
+    "kirim",
+    "kerja",
+    "kelola",
+    "kena",
+    "kumpul",
+    "kuasa",
+    "kurang",
+    "kuat",
+    "kejar",
+    "kubur",
+    "pakai",
+    "pukul",
+    "pilih",
+    "pindah",
+    "pinjam",
+    "pungut",
+    "pergi",
+    "pimpin",
+    "padam",
+    "potong",
+    "rumah",
+    "rusak",
+    "rampas",
+    "rawat",
+    "ramai",
+    "rugi",
+    "resah",
+    "ribut",
+    "robek",
+    "runtuh",
+    "sapu",
+    "sita",
+    "salur",
+    "sebar",
+    "siar",
+    "serang",
+    "suap",
+    "surut",
+    "nanti",
+    "nikmat",
+    "nilai",
+    "nyata",
 ];
 
 /// Stems words, repairing Snowball's known over-stemming with a set of known roots.
@@ -233,6 +317,10 @@ impl Stemmer {
         if self.roots.contains(word) {
             return Cow::Borrowed(word);
         }
+        // A known root with suffixes only (keluhan → keluh), before any prefix reading.
+        if let Some(root) = self.known_root(word) {
+            return Cow::Owned(root);
+        }
         let plain = snowball(word);
         if self.roots.contains(plain.as_ref()) || !word.bytes().all(|b| b.is_ascii_lowercase()) {
             return plain;
@@ -250,6 +338,8 @@ impl Stemmer {
             ("pem", &["p", "m", "b", ""]),
             ("me", &[""]),
             ("pe", &["", "r"]),
+            ("ke", &[""]),
+            ("di", &[""]),
             ("ber", &["r", ""]),
             ("per", &["r", ""]),
             ("ter", &["r", ""]),
@@ -313,13 +403,13 @@ mod tests {
             ("bukunya", "buku"),
             ("rumahku", "rumah"),
             ("siapakah", "siapa"),
-            ("bersekolah", "sekolah"),
+            ("bersekolah", "seko"),
             ("perbaikan", "baik"),
             ("ditangkap", "tangkap"),
             ("terendam", "endam"),
             ("mengungsi", "ungsi"),
             ("pengungsian", "ungsi"),
-            ("sampai", "sampai"),
+            ("sampai", "sampa"),
             ("kepastian", "pasti"),
             ("memengaruhi", "pengaruh"),
             ("pemeriksaan", "periksa"),
@@ -343,5 +433,12 @@ mod tests {
         assert_eq!(s.stem("kebanjiran"), "banjir");
         assert_eq!(s.stem("mengungsi"), "ungsi");
         assert_eq!(s.stem("rumah"), "rumah");
+        assert_eq!(s.stem("bersekolah"), "sekolah");
+        assert_eq!(s.stem("sampai"), "sampai");
+        assert_eq!(s.stem("beruang"), "beruang");
+        assert_eq!(s.stem("masalah"), "masalah");
+        assert_eq!(s.stem("keluhan"), "keluh");
+        assert_eq!(s.stem("mengeluh"), "keluh");
+        assert_eq!(s.stem("dikeluhkan"), "keluh");
     }
 }
