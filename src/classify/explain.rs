@@ -49,6 +49,7 @@ pub fn to_json(c: &Classifier, r: &Classification) -> Value {
                 "category": t.category,
                 "priority": t.priority,
                 "matches": hit.matches.iter().map(match_json).collect::<Vec<_>>(),
+                "clauses": hit.clauses,
             })
         })
         .collect();
@@ -118,6 +119,15 @@ pub fn explain(c: &Classifier, r: &Classification) -> String {
             "  {} ({}; {}, prioritas {})\n",
             t.id, t.name, t.category, t.priority
         ));
+        for clause in &hit.clauses {
+            match clause {
+                super::Clause::Query => {
+                    let q = t.query.as_ref().map_or("", |q| q.written.as_str());
+                    out.push_str(&format!("    klausa query terpenuhi: {q}\n"));
+                }
+                other => out.push_str(&format!("    klausa {} terpenuhi\n", other.as_str())),
+            }
+        }
         for m in &hit.matches {
             out.push_str(&format!(
                 "    {} cocok dengan {}\n",
@@ -158,6 +168,20 @@ pub fn explain(c: &Classifier, r: &Classification) -> String {
             g.id,
             g.name,
             g.level.as_str()
+        ));
+    }
+    for hit in &r.ignored_regions {
+        let g = &c.regions[hit.region];
+        let words: Vec<String> = hit
+            .matches
+            .iter()
+            .map(|m| format!("\"{}\"", m.text))
+            .collect();
+        out.push_str(&format!(
+            "  diabaikan: {} ({}) dari {}: nama ambigu tanpa konteks Kalimantan Timur\n",
+            g.id,
+            g.name,
+            words.join(", ")
         ));
     }
     out.push_str(&format!(

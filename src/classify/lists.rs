@@ -1,16 +1,18 @@
 //! Loading the analysts' keyword files: `topics/*.toml`, `regions.toml`, `slang.toml`,
 //! `sentiment.toml`. Every problem is collected (not only the first) as a [`ListError`] at
-//! `file:line:col`, with the text as written and a hint, so that one `pantau keywords check`
-//! shows everything to fix.
+//! `file:line:col`, with the line and a caret under the spot where that helps, and a hint, so
+//! that one `pantau keywords check` shows everything to fix.
 
 use std::collections::{HashMap, HashSet};
 use std::fmt;
+use std::ops::Range;
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 use toml::Spanned;
 
-use super::normalize::{Slang, fold_term, is_word_char};
+use super::normalize::{Normalizer, is_word_char};
+use super::query::{self, Expr, Term};
 use crate::error::{line_col, suggest};
 use crate::model::{Priority, RegionId, TopicId};
 
@@ -22,6 +24,8 @@ pub struct ListError {
     pub col: usize,
     pub message: String,
     pub hint: Option<String>,
+    /// The line as written and a caret under the spot (for errors inside a query).
+    pub context: Option<String>,
 }
 
 impl fmt::Display for ListError {
@@ -33,7 +37,11 @@ impl fmt::Display for ListError {
             self.line,
             self.col,
             self.message
-        )
+        )?;
+        if let Some(context) = &self.context {
+            write!(f, "\n{context}")?;
+        }
+        Ok(())
     }
 }
 
@@ -66,13 +74,20 @@ impl ListErrors {
     }
 }
 
-/// A term as the analyst wrote it, folded for matching, with its position.
+/// A term as the analyst wrote it, its folded words and where it is.
 #[derive(Debug, Clone)]
 pub struct TermDef {
-    pub written: String,
-    pub folded: String,
+    pub term: Term,
+    /// The words after folding (lower case, no accents, slang applied).
+    pub folded: Vec<String>,
     pub line: usize,
     pub col: usize,
+}
+
+impl TermDef {
+    pub fn written(&self) -> &str {
+        &self.term.written
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -82,9 +97,48 @@ pub struct PatternDef {
     pub col: usize,
 }
 
+/// What an example is: text, or a post with fields (for rules on title, source, …).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExamplePost {
+    pub title: Option<String>,
+    #[serde(default)]
+    pub text: String,
+    pub source: Option<String>,
+    pub author: Option<String>,
+    pub lang: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+enum RawExample {
+    Text(String),
+    Post(ExamplePost),
+}
+
 #[derive(Debug, Clone)]
 pub struct Example {
-    pub text: String,
+    pub post: ExamplePost,
+    pub line: usize,
+    pub col: usize,
+}
+
+impl Example {
+    /// The example as the analyst wrote it, for messages.
+    pub fn shown(&self) -> String {
+        match &self.post.title {
+            Some(t) if self.post.text.is_empty() => t.clone(),
+            Some(t) => format!("{t} / {}", self.post.text),
+            None => self.post.text.clone(),
+        }
+    }
+}
+
+/// A topic's `query`, parsed, with its terms folded.
+#[derive(Debug, Clone)]
+pub struct QueryDef {
+    pub written: String,
+    pub expr: Expr,
     pub line: usize,
     pub col: usize,
 }
@@ -98,8 +152,11 @@ pub struct TopicDef {
     pub priority: Priority,
     pub owner: Option<String>,
     pub advice: Option<String>,
+    /// `stem = true`: every term of the topic matches on Indonesian stems.
+    pub stem: bool,
     pub any: Vec<TermDef>,
     pub exclude: Vec<TermDef>,
+    pub query: Option<QueryDef>,
     pub patterns: Vec<PatternDef>,
     pub examples_match: Vec<Example>,
     pub examples_no_match: Vec<Example>,
@@ -129,6 +186,14 @@ impl Level {
     }
 }
 
+/// A name of a region: ambiguous names (also ordinary words, or places elsewhere in
+/// Indonesia) count only with Kalimantan Timur context in the same post.
+#[derive(Debug, Clone)]
+pub struct RegionName {
+    pub term: TermDef,
+    pub ambiguous: bool,
+}
+
 #[derive(Debug, Clone)]
 pub struct RegionDef {
     pub id: RegionId,
@@ -136,7 +201,7 @@ pub struct RegionDef {
     pub level: Level,
     pub parent: Option<RegionId>,
     /// Name and aliases, folded.
-    pub terms: Vec<TermDef>,
+    pub names: Vec<RegionName>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -144,6 +209,7 @@ pub struct SentimentDef {
     pub positive: Vec<TermDef>,
     pub negative: Vec<TermDef>,
     pub negators: Vec<TermDef>,
+    pub intensifiers: Vec<TermDef>,
 }
 
 /// Everything in `keywords/`, parsed and validated.
@@ -151,7 +217,7 @@ pub struct SentimentDef {
 pub struct Lists {
     pub topics: Vec<TopicDef>,
     pub regions: Vec<RegionDef>,
-    pub slang: Slang,
+    pub slang: HashMap<String, String>,
     pub sentiment: SentimentDef,
     /// A short hash of every file's path and content: the lists' version.
     pub version: String,
@@ -169,6 +235,8 @@ struct RawTopic {
     owner: Option<String>,
     advice: Option<String>,
     #[serde(default)]
+    stem: bool,
+    #[serde(default)]
     any: Vec<Spanned<String>>,
     #[serde(default)]
     exclude: Vec<Spanned<String>>,
@@ -183,9 +251,9 @@ struct RawTopic {
 #[serde(deny_unknown_fields)]
 struct RawExamples {
     #[serde(default, rename = "match")]
-    matches: Vec<Spanned<String>>,
+    matches: Vec<Spanned<RawExample>>,
     #[serde(default)]
-    no_match: Vec<Spanned<String>>,
+    no_match: Vec<Spanned<RawExample>>,
 }
 
 #[derive(Deserialize)]
@@ -204,6 +272,9 @@ struct RawRegion {
     parent: Option<Spanned<String>>,
     #[serde(default)]
     aliases: Vec<Spanned<String>>,
+    /// Names or aliases of this region that need context.
+    #[serde(default)]
+    ambiguous: Vec<Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -222,6 +293,8 @@ struct RawSentiment {
     negative: Vec<Spanned<String>>,
     #[serde(default)]
     negators: Vec<Spanned<String>>,
+    #[serde(default)]
+    intensifiers: Vec<Spanned<String>>,
 }
 
 // ---- loading ---------------------------------------------------------------------------
@@ -231,6 +304,7 @@ struct FileCx<'a> {
     path: &'a Path,
     text: &'a str,
     errors: &'a mut Vec<ListError>,
+    normalizer: &'a Normalizer,
 }
 
 impl FileCx<'_> {
@@ -242,6 +316,22 @@ impl FileCx<'_> {
             col,
             message: message.into(),
             hint,
+            context: None,
+        });
+    }
+
+    /// An error with the line quoted and a caret under `offset`.
+    fn error_with_caret(&mut self, offset: usize, message: impl Into<String>, hint: String) {
+        let (line, col) = line_col(self.text, offset);
+        let source_line = self.text.lines().nth(line - 1).unwrap_or("");
+        let caret = " ".repeat(col - 1) + "^";
+        self.errors.push(ListError {
+            path: self.path.to_path_buf(),
+            line,
+            col,
+            message: message.into(),
+            hint: Some(hint),
+            context: Some(format!("  {source_line}\n  {caret}")),
         });
     }
 
@@ -261,37 +351,45 @@ impl FileCx<'_> {
         }
     }
 
-    /// A term checked and folded; `None` (with an error) when it cannot match anything.
-    fn term(&mut self, term: &Spanned<String>, slang: &Slang, what: &str) -> Option<TermDef> {
-        let written = term.get_ref();
-        let folded = slang
-            .apply(super::normalize::fold(written))
-            .text
-            .trim()
-            .to_string();
-        let (line, col) = self.pos(term.span().start);
-        if !folded.chars().any(is_word_char) {
+    /// Folds a term's words; None (with an error) when nothing is left to match.
+    fn fold_term(&mut self, term: Term, at: usize, what: &str) -> Option<TermDef> {
+        let folded: Vec<String> = self
+            .normalizer
+            .term(&term.words.join(" "))
+            .split(' ')
+            .filter(|w| !w.is_empty())
+            .map(str::to_owned)
+            .collect();
+        let (line, col) = self.pos(at);
+        if !folded.iter().any(|w| w.chars().any(is_word_char)) {
             self.error_at(
-                term.span().start,
-                format!("{what} \"{written}\" kosong atau tanpa huruf"),
+                at,
+                format!("{what} \"{}\" kosong atau tanpa huruf", term.written),
                 Some("hapus istilah ini atau tulis kata yang hendak dicari".into()),
             );
             return None;
         }
-        if folded.contains(['*', '"', '(', ')']) {
-            self.error_at(
-                term.span().start,
-                format!("{what} \"{written}\" memakai tanda kueri (* \" ( )) yang belum didukung di daftar ini"),
-                Some("tulis kata utuh; untuk pola pakai patterns = ['…']".into()),
-            );
-            return None;
-        }
         Some(TermDef {
-            written: written.clone(),
+            term,
             folded,
             line,
             col,
         })
+    }
+
+    /// A list entry (`any`, `exclude`, a sentiment word, a region name) read as a term.
+    fn term(&mut self, raw: &Spanned<String>, what: &str, stem: bool) -> Option<TermDef> {
+        let at = raw.span().start;
+        match query::parse_term(raw.get_ref()) {
+            Ok(mut term) => {
+                term.stem |= stem && !term.prefix;
+                self.fold_term(term, at, what)
+            }
+            Err((message, hint)) => {
+                self.error_at(at, message, Some(hint));
+                None
+            }
+        }
     }
 }
 
@@ -313,10 +411,13 @@ fn translate_toml_error(message: &str, known: &[&str]) -> (String, Option<String
             Some(format!("tambahkan {field} = \"…\"")),
         );
     }
-    if message.starts_with("invalid type") {
+    if message.starts_with("invalid type") || message.starts_with("data did not match") {
         return (
             format!("tipe nilai salah ({message})"),
-            Some("teks ditulis dalam tanda kutip; daftar ditulis [\"a\", \"b\"]".into()),
+            Some(
+                "teks ditulis dalam tanda kutip; daftar ditulis [\"a\", \"b\"]; contoh berupa teks atau { title = \"…\", text = \"…\" }"
+                    .into(),
+            ),
         );
     }
     (
@@ -326,8 +427,8 @@ fn translate_toml_error(message: &str, known: &[&str]) -> (String, Option<String
 }
 
 const TOPIC_KEYS: &[&str] = &[
-    "id", "name", "category", "priority", "owner", "advice", "any", "exclude", "query", "patterns",
-    "examples", "match", "no_match",
+    "id", "name", "category", "priority", "owner", "advice", "stem", "any", "exclude", "query",
+    "patterns", "examples", "match", "no_match",
 ];
 
 /// Reads every keyword file under `dir`.
@@ -343,6 +444,7 @@ pub fn load_dir(dir: &Path) -> Result<Lists, ListErrors> {
                 col: 1,
                 message: format!("tidak dapat dibaca: {e}"),
                 hint: Some("periksa [keywords] dir di konfigurasi dan izin berkasnya".into()),
+                context: None,
             });
             None
         }
@@ -364,8 +466,10 @@ pub fn load_dir(dir: &Path) -> Result<Lists, ListErrors> {
             col: 1,
             message: format!("folder topik tidak dapat dibaca: {e}"),
             hint: Some(
-                "buat folder keywords/topics/ berisi satu berkas .toml per isu, atau atur [keywords] dir".into(),
+                "buat folder keywords/topics/ berisi satu berkas .toml per isu, atau atur [keywords] dir"
+                    .into(),
             ),
+            context: None,
         }),
     }
     for name in ["regions.toml", "slang.toml", "sentiment.toml"] {
@@ -391,57 +495,70 @@ pub fn load_files(files: &[(PathBuf, String)]) -> Result<Lists, ListErrors> {
             .find(|(p, _)| p.file_name().is_some_and(|f| f == name) && !is_topic_file(p))
     };
 
-    // Slang first: terms elsewhere are folded through it, so "bnjir" in a list still works.
+    // Slang first: every other term is folded through it, so "bnjir" in a list still works.
     if let Some((path, text)) = named("slang.toml") {
+        let empty = Normalizer::default();
         let mut cx = FileCx {
             path,
             text,
             errors: &mut errors,
+            normalizer: &empty,
         };
         if let Some(raw) = cx.parse::<RawSlang>(&["words"]) {
             lists.slang = load_slang(&mut cx, raw);
         }
     }
-    if let Some((path, text)) = named("regions.toml") {
-        let mut cx = FileCx {
+    let normalizer = Normalizer::new(lists.slang.clone(), HashSet::new());
+    fn cx<'a>(
+        path: &'a Path,
+        text: &'a str,
+        errors: &'a mut Vec<ListError>,
+        normalizer: &'a Normalizer,
+    ) -> FileCx<'a> {
+        FileCx {
             path,
             text,
-            errors: &mut errors,
-        };
-        if let Some(raw) =
-            cx.parse::<RawRegions>(&["region", "id", "name", "level", "parent", "aliases"])
-        {
-            lists.regions = load_regions(&mut cx, raw, &lists.slang);
+            errors,
+            normalizer,
+        }
+    }
+    if let Some((path, text)) = named("regions.toml") {
+        let mut cx = cx(path, text, &mut errors, &normalizer);
+        if let Some(raw) = cx.parse::<RawRegions>(&[
+            "region",
+            "id",
+            "name",
+            "level",
+            "parent",
+            "aliases",
+            "ambiguous",
+        ]) {
+            lists.regions = load_regions(&mut cx, raw);
         }
     }
     if let Some((path, text)) = named("sentiment.toml") {
-        let mut cx = FileCx {
-            path,
-            text,
-            errors: &mut errors,
-        };
-        if let Some(raw) = cx.parse::<RawSentiment>(&["positive", "negative", "negators"]) {
+        let mut cx = cx(path, text, &mut errors, &normalizer);
+        if let Some(raw) =
+            cx.parse::<RawSentiment>(&["positive", "negative", "negators", "intensifiers"])
+        {
             let mut terms = |list: &[Spanned<String>], what| {
                 list.iter()
-                    .filter_map(|t| cx.term(t, &lists.slang, what))
+                    .filter_map(|t| cx.term(t, what, false))
                     .collect::<Vec<_>>()
             };
             lists.sentiment = SentimentDef {
                 positive: terms(&raw.positive, "kata positif"),
                 negative: terms(&raw.negative, "kata negatif"),
                 negators: terms(&raw.negators, "kata ingkar"),
+                intensifiers: terms(&raw.intensifiers, "kata penguat"),
             };
         }
     }
     let mut seen: HashMap<String, PathBuf> = HashMap::new();
     for (path, text) in files.iter().filter(|(p, _)| is_topic_file(p)) {
-        let mut cx = FileCx {
-            path,
-            text,
-            errors: &mut errors,
-        };
+        let mut cx = cx(path, text, &mut errors, &normalizer);
         if let Some(raw) = cx.parse::<RawTopic>(TOPIC_KEYS)
-            && let Some(topic) = load_topic(&mut cx, raw, &lists.slang)
+            && let Some(topic) = load_topic(&mut cx, raw)
         {
             if let Some(other) = seen.get(topic.id.as_str()) {
                 cx.error_at(
@@ -449,7 +566,7 @@ pub fn load_files(files: &[(PathBuf, String)]) -> Result<Lists, ListErrors> {
                     format!(
                         "id topik \"{}\" sudah dipakai di {}",
                         topic.id,
-                        other.display()
+                        crate::error::shown(other)
                     ),
                     Some("setiap topik perlu id yang unik".into()),
                 );
@@ -503,9 +620,59 @@ fn valid_id(id: &str) -> bool {
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_')
 }
 
-fn load_topic(cx: &mut FileCx<'_>, raw: RawTopic, slang: &Slang) -> Option<TopicDef> {
+/// Byte offset in the file of byte `index` of a TOML string's value, `span` being the whole
+/// string literal with its quotes. Exact for literal strings ('…', '''…''') and for basic
+/// strings without escapes; close otherwise.
+fn value_offset(file: &str, span: Range<usize>, index: usize) -> usize {
+    let raw = &file[span.clone()];
+    let (open, escapes) = if raw.starts_with("'''") {
+        (3, false)
+    } else if raw.starts_with("\"\"\"") {
+        (3, true)
+    } else if raw.starts_with('\'') {
+        (1, false)
+    } else {
+        (1, true)
+    };
+    let mut start = span.start + open;
+    if open == 3 && file[start..].starts_with('\n') {
+        start += 1;
+    } else if open == 3 && file[start..].starts_with("\r\n") {
+        start += 2;
+    }
+    if !escapes {
+        return (start + index).min(span.end);
+    }
+    // Walk the raw text, counting value bytes.
+    let mut value = 0;
+    let mut chars = file[start..span.end].char_indices();
+    while let Some((i, c)) = chars.next() {
+        if value >= index {
+            return start + i;
+        }
+        if c == '\\' {
+            let decoded_len = match chars.next() {
+                Some((_, 'u')) => {
+                    chars.by_ref().take(4).count();
+                    3
+                }
+                Some((_, 'U')) => {
+                    chars.by_ref().take(8).count();
+                    4
+                }
+                _ => 1,
+            };
+            value += decoded_len;
+        } else {
+            value += c.len_utf8();
+        }
+    }
+    span.end
+}
+
+fn load_topic(cx: &mut FileCx<'_>, raw: RawTopic) -> Option<TopicDef> {
     let before = cx.errors.len();
-    let stem = cx
+    let stem_name = cx
         .path
         .file_stem()
         .map(|s| s.to_string_lossy().into_owned())
@@ -522,17 +689,17 @@ fn load_topic(cx: &mut FileCx<'_>, raw: RawTopic, slang: &Slang) -> Option<Topic
             id.get_ref().clone()
         }
         None => {
-            if !valid_id(&stem) {
+            if !valid_id(&stem_name) {
                 cx.error_at(
                     0,
-                    format!("nama berkas \"{stem}\" tidak bisa menjadi id topik"),
+                    format!("nama berkas \"{stem_name}\" tidak bisa menjadi id topik"),
                     Some(
                         "ganti nama berkas (huruf kecil, angka, - dan _) atau isi id = \"…\""
                             .into(),
                     ),
                 );
             }
-            stem
+            stem_name
         }
     };
     let priority = match &raw.priority {
@@ -563,26 +730,38 @@ fn load_topic(cx: &mut FileCx<'_>, raw: RawTopic, slang: &Slang) -> Option<Topic
             Some("tulis nama isu untuk briefing".into()),
         );
     }
-    if let Some(q) = &raw.query {
-        cx.error_at(
-            q.span().start,
-            "kunci `query` belum didukung versi ini",
-            Some(
-                "untuk sementara tulis istilah di any = [\"…\"] atau pola di patterns = ['…']"
-                    .into(),
-            ),
-        );
-    }
     let any: Vec<TermDef> = raw
         .any
         .iter()
-        .filter_map(|t| cx.term(t, slang, "istilah"))
+        .filter_map(|t| cx.term(t, "istilah", raw.stem))
         .collect();
     let exclude: Vec<TermDef> = raw
         .exclude
         .iter()
-        .filter_map(|t| cx.term(t, slang, "pengecualian"))
+        .filter_map(|t| cx.term(t, "pengecualian", raw.stem))
         .collect();
+    // A term that is also excluded can never make the topic fire.
+    for term in &any {
+        if exclude
+            .iter()
+            .any(|x| x.folded == term.folded && x.term.stem == term.term.stem)
+        {
+            cx.errors.push(ListError {
+                path: cx.path.to_path_buf(),
+                line: term.line,
+                col: term.col,
+                message: format!(
+                    "istilah \"{}\" juga ada di exclude: istilah ini tidak akan pernah cocok",
+                    term.written()
+                ),
+                hint: Some(
+                    "hapus dari salah satu daftar; exclude membatalkan topik untuk pos itu".into(),
+                ),
+                context: None,
+            });
+        }
+    }
+    let query = raw.query.as_ref().and_then(|q| load_query(cx, q, raw.stem));
     let mut patterns = Vec::new();
     for p in &raw.patterns {
         let (line, col) = cx.pos(p.span().start);
@@ -595,7 +774,10 @@ fn load_topic(cx: &mut FileCx<'_>, raw: RawTopic, slang: &Slang) -> Option<Topic
             Err(e) => cx.error_at(
                 p.span().start,
                 format!("pola regex tidak valid: {}", regex_message(&e)),
-                Some("periksa sintaks regex (tanpa look-around); pola dicocokkan pada teks huruf kecil tanpa aksen".into()),
+                Some(
+                    "periksa sintaks regex (tanpa look-around); pola dicocokkan pada teks huruf kecil tanpa aksen"
+                        .into(),
+                ),
             ),
         }
     }
@@ -603,29 +785,26 @@ fn load_topic(cx: &mut FileCx<'_>, raw: RawTopic, slang: &Slang) -> Option<Topic
         cx.error_at(
             raw.name.span().start,
             "topik tidak punya aturan",
-            Some("isi any = [\"…\"] dan/atau patterns = ['…']".into()),
+            Some("isi any = [\"…\"], query = '…' dan/atau patterns = ['…']".into()),
         );
     }
-    let example = |e: &Spanned<String>, cx: &FileCx<'_>| {
-        let (line, col) = cx.pos(e.span().start);
-        Example {
-            text: e.get_ref().clone(),
-            line,
-            col,
-        }
+    let examples = |list: &[Spanned<RawExample>], cx: &FileCx<'_>| -> Vec<Example> {
+        list.iter()
+            .map(|e| {
+                let (line, col) = cx.pos(e.span().start);
+                let post = match e.get_ref() {
+                    RawExample::Text(t) => ExamplePost {
+                        text: t.clone(),
+                        ..ExamplePost::default()
+                    },
+                    RawExample::Post(p) => p.clone(),
+                };
+                Example { post, line, col }
+            })
+            .collect()
     };
-    let examples_match = raw
-        .examples
-        .matches
-        .iter()
-        .map(|e| example(e, cx))
-        .collect();
-    let examples_no_match = raw
-        .examples
-        .no_match
-        .iter()
-        .map(|e| example(e, cx))
-        .collect();
+    let examples_match = examples(&raw.examples.matches, cx);
+    let examples_no_match = examples(&raw.examples.no_match, cx);
     if cx.errors.len() > before {
         return None;
     }
@@ -636,13 +815,102 @@ fn load_topic(cx: &mut FileCx<'_>, raw: RawTopic, slang: &Slang) -> Option<Topic
         priority,
         owner: raw.owner.filter(|s| !s.trim().is_empty()),
         advice: raw.advice.filter(|s| !s.trim().is_empty()),
+        stem: raw.stem,
         any,
         exclude,
+        query,
         patterns,
         examples_match,
         examples_no_match,
         file: cx.path.to_path_buf(),
     })
+}
+
+/// Parses a `query`, folds its terms and checks its regexes; errors carry a caret.
+fn load_query(cx: &mut FileCx<'_>, raw: &Spanned<String>, stem: bool) -> Option<QueryDef> {
+    let span = raw.span();
+    let at = |i: usize| value_offset(cx.text, span.clone(), i);
+    let mut expr = match query::parse(raw.get_ref()) {
+        Ok(e) => e,
+        Err(e) => {
+            let offset = at(e.at);
+            cx.error_with_caret(offset, format!("query: {}", e.message), e.hint);
+            return None;
+        }
+    };
+    let before = cx.errors.len();
+    fold_expr(cx, &mut expr, &at, stem);
+    if cx.errors.len() > before {
+        return None;
+    }
+    if let Some(pos) = contradiction(&expr) {
+        cx.error_with_caret(
+            at(pos),
+            "query: istilah ini disyaratkan ada dan sekaligus tidak ada; bagian ini tidak akan pernah cocok",
+            "hapus salah satunya".into(),
+        );
+        return None;
+    }
+    let (line, col) = cx.pos(at(0));
+    Some(QueryDef {
+        written: raw.get_ref().clone(),
+        expr,
+        line,
+        col,
+    })
+}
+
+/// Folds every term of a query in place; checks regexes.
+fn fold_expr(cx: &mut FileCx<'_>, expr: &mut Expr, at: &dyn Fn(usize) -> usize, stem: bool) {
+    match expr {
+        Expr::Term(term, pos) => {
+            let mut t = term.clone();
+            t.stem |= stem && !t.prefix;
+            let offset = at(*pos);
+            if let Some(def) = cx.fold_term(t, offset, "istilah") {
+                term.stem = def.term.stem;
+                term.words = def.folded;
+            }
+        }
+        Expr::Regex(re, pos) => {
+            if let Err(e) = super::compile_pattern(re) {
+                let offset = at(*pos);
+                cx.error_with_caret(
+                    offset,
+                    format!("query: regex tidak valid: {}", regex_message(&e)),
+                    "periksa sintaks regex (tanpa look-around)".into(),
+                );
+            }
+        }
+        Expr::And(xs) | Expr::Or(xs) => xs.iter_mut().for_each(|x| fold_expr(cx, x, at, stem)),
+        Expr::Not(x) | Expr::InField(_, x) => fold_expr(cx, x, at, stem),
+        Expr::Near { left, right, .. } => {
+            fold_expr(cx, left, at, stem);
+            fold_expr(cx, right, at, stem);
+        }
+        Expr::Meta(..) => {}
+    }
+}
+
+/// An AND that requires a term and its absence at once: the position of the negated term.
+fn contradiction(expr: &Expr) -> Option<usize> {
+    match expr {
+        Expr::And(xs) => {
+            for x in xs {
+                if let Expr::Not(inner) = x
+                    && let Expr::Term(t, pos) = inner.as_ref()
+                    && xs.iter().any(|y| matches!(y, Expr::Term(u, _) if u == t))
+                {
+                    return Some(*pos);
+                }
+            }
+            xs.iter().find_map(contradiction)
+        }
+        Expr::Or(xs) => xs.iter().find_map(contradiction),
+        Expr::Not(x) | Expr::InField(_, x) => contradiction(x),
+        Expr::Near { left, right, .. } => contradiction(left).or_else(|| contradiction(right)),
+        _ => None,
+    }
 }
 
 /// The regex crate's message without its ASCII-art: the line that says what is wrong.
@@ -653,11 +921,10 @@ fn regex_message(e: &regex::Error) -> String {
         .map_or(text.clone(), str::to_owned)
 }
 
-fn load_regions(cx: &mut FileCx<'_>, raw: RawRegions, slang: &Slang) -> Vec<RegionDef> {
+fn load_regions(cx: &mut FileCx<'_>, raw: RawRegions) -> Vec<RegionDef> {
     let mut out: Vec<RegionDef> = Vec::new();
     let mut parents: Vec<Option<Spanned<String>>> = Vec::new();
     for entry in raw.region {
-        let start = entry.span().start;
         let r = entry.into_inner();
         if !valid_id(r.id.get_ref()) {
             cx.error_at(
@@ -690,20 +957,34 @@ fn load_regions(cx: &mut FileCx<'_>, raw: RawRegions, slang: &Slang) -> Vec<Regi
                 continue;
             }
         };
-        let mut terms = Vec::new();
-        let name_term = cx.term(&r.name, slang, "nama wilayah");
-        terms.extend(name_term);
-        for alias in &r.aliases {
-            terms.extend(cx.term(alias, slang, "alias"));
+        let all_names: Vec<&Spanned<String>> = std::iter::once(&r.name).chain(&r.aliases).collect();
+        for amb in &r.ambiguous {
+            if !all_names.iter().any(|n| n.get_ref() == amb.get_ref()) {
+                cx.error_at(
+                    amb.span().start,
+                    format!(
+                        "\"{}\" di ambiguous bukan nama atau alias wilayah ini",
+                        amb.get_ref()
+                    ),
+                    Some("tulis persis seperti di name atau aliases".into()),
+                );
+            }
         }
-        let _ = start;
+        let mut names = Vec::new();
+        for (i, n) in all_names.iter().enumerate() {
+            let what = if i == 0 { "nama wilayah" } else { "alias" };
+            if let Some(term) = cx.term(n, what, false) {
+                let ambiguous = r.ambiguous.iter().any(|a| a.get_ref() == n.get_ref());
+                names.push(RegionName { term, ambiguous });
+            }
+        }
         parents.push(r.parent.clone());
         out.push(RegionDef {
             id: RegionId::new(r.id.get_ref().clone()),
             name: r.name.get_ref().trim().to_string(),
             level,
             parent: r.parent.map(|p| RegionId::new(p.into_inner())),
-            terms,
+            names,
         });
     }
     // Parents must exist, and following them must end (no cycles).
@@ -737,13 +1018,16 @@ fn load_regions(cx: &mut FileCx<'_>, raw: RawRegions, slang: &Slang) -> Vec<Regi
     out
 }
 
-fn load_slang(cx: &mut FileCx<'_>, raw: RawSlang) -> Slang {
+fn load_slang(cx: &mut FileCx<'_>, raw: RawSlang) -> HashMap<String, String> {
     let mut words = HashMap::new();
     let mut entries: Vec<_> = raw.words.into_iter().collect();
     entries.sort_by_key(|(_, v)| v.span().start);
     for (key, value) in entries {
-        let k = fold_term(&key);
-        let v = fold_term(value.get_ref());
+        let k = super::normalize::fold(&key).text.trim().to_string();
+        let v = super::normalize::fold(value.get_ref())
+            .text
+            .trim()
+            .to_string();
         if k.is_empty() || !k.chars().all(is_word_char) {
             cx.error_at(
                 value.span().start,
@@ -762,5 +1046,30 @@ fn load_slang(cx: &mut FileCx<'_>, raw: RawSlang) -> Slang {
         }
         words.insert(k, v);
     }
-    Slang::new(words)
+    words
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn offsets_inside_toml_strings() {
+        let file = "a = 'x y'\nb = \"p\\\"q r\"\nc = '''\nmulti z'''\n";
+        let span = |s: &str| {
+            let start = file.find(s).unwrap();
+            start..start + s.len()
+        };
+        // 'x y': value byte 2 ("y") is at file byte 6.
+        assert_eq!(&file[value_offset(file, span("'x y'"), 2)..][..1], "y");
+        // "p\"q r": value byte 4 ("r") sits after the escape.
+        assert_eq!(
+            &file[value_offset(file, span("\"p\\\"q r\""), 4)..][..1],
+            "r"
+        );
+        assert_eq!(
+            &file[value_offset(file, span("'''\nmulti z'''"), 6)..][..1],
+            "z"
+        );
+    }
 }

@@ -1,7 +1,8 @@
-//! One pass over a folded text finds every term of every list: topic terms, exclusions, region
-//! names, sentiment words. All terms go into one Aho-Corasick automaton, so the cost per post
-//! grows with the text and the number of hits, not with the number of topics. Matching is on
-//! whole words: a hit must not have a letter or digit just before or just after it.
+//! One pass over a folded text finds every term of every list: topic terms and query terms,
+//! exclusions, region names, sentiment words. All terms go into one Aho-Corasick automaton, so
+//! the cost per post grows with the text and the number of hits, not with the number of topics.
+//! A hit must start at a word boundary; whether it must also end at one (a whole word) or may
+//! end inside a word (a prefix term, `genang*`) is for the owner to say, so the hit reports it.
 
 use std::collections::HashMap;
 
@@ -12,23 +13,24 @@ use super::normalize::is_word_char;
 /// Who asked for a term. One folded term may belong to several lists.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Owner {
-    /// `any` term of topic n.
-    Any(usize),
-    /// `exclude` term of topic n.
-    Exclude(usize),
-    /// A name or alias of region n.
-    Region(usize),
+    /// Leaf n of the compiled topic rules (an `any`, `exclude` or query term).
+    Leaf(usize),
+    /// A name or alias of region n; `true` when it is ambiguous (needs context).
+    Region(usize, bool),
     Positive,
     Negative,
     Negator,
+    Intensifier,
 }
 
-/// A whole-word occurrence of a term in folded text.
+/// An occurrence of a term in folded text, starting at a word boundary.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Hit {
     pub term: usize,
     pub start: usize,
     pub end: usize,
+    /// The hit also ends at a word boundary (a whole-word match).
+    pub whole: bool,
 }
 
 /// The terms and the automaton over them.
@@ -98,18 +100,20 @@ impl TermSet {
         self.terms.is_empty()
     }
 
-    /// Every whole-word occurrence of every term, overlapping ones included, in text order.
+    /// Every occurrence of every term that starts at a word boundary, overlapping ones
+    /// included, in text order.
     pub fn find(&self, folded: &str) -> Vec<Hit> {
         let Some(ac) = &self.ac else {
             return Vec::new();
         };
         let mut hits: Vec<Hit> = ac
             .find_overlapping_iter(folded)
-            .filter(|m| whole_word(folded, m.start(), m.end()))
+            .filter(|m| boundary_before(folded, m.start()))
             .map(|m| Hit {
                 term: m.pattern().as_usize(),
                 start: m.start(),
                 end: m.end(),
+                whole: boundary_after(folded, m.end()),
             })
             .collect();
         hits.sort_by_key(|h| (h.start, std::cmp::Reverse(h.end)));
@@ -117,14 +121,20 @@ impl TermSet {
     }
 }
 
-/// Whether `text[start..end]` is bounded by non-word characters (or the text's ends).
-pub fn whole_word(text: &str, start: usize, end: usize) -> bool {
-    let before_ok = text[..start]
+fn boundary_before(text: &str, start: usize) -> bool {
+    text[..start]
         .chars()
         .next_back()
-        .is_none_or(|c| !is_word_char(c));
-    let after_ok = text[end..].chars().next().is_none_or(|c| !is_word_char(c));
-    before_ok && after_ok
+        .is_none_or(|c| !is_word_char(c))
+}
+
+fn boundary_after(text: &str, end: usize) -> bool {
+    text[end..].chars().next().is_none_or(|c| !is_word_char(c))
+}
+
+/// Whether `text[start..end]` is bounded by non-word characters (or the text's ends).
+pub fn whole_word(text: &str, start: usize, end: usize) -> bool {
+    boundary_before(text, start) && boundary_after(text, end)
 }
 
 #[cfg(test)]
@@ -132,30 +142,37 @@ mod tests {
     use super::*;
 
     #[test]
-    fn whole_words_only_and_overlaps_found() {
+    fn hits_start_on_word_boundaries_and_say_whether_they_end_on_one() {
         let mut b = TermSetBuilder::default();
-        b.add("banjir", Owner::Any(0));
-        b.add("banjir rob", Owner::Any(1));
-        b.add("rob", Owner::Any(2));
-        b.add("banjir diskon", Owner::Exclude(0));
+        b.add("banjir", Owner::Leaf(0));
+        b.add("banjir rob", Owner::Leaf(1));
+        b.add("rob", Owner::Leaf(2));
+        b.add("banjir diskon", Owner::Leaf(3));
         let set = b.build().unwrap();
         let hits = set.find("kebanjiran dan banjir rob, banjirnya; banjir diskon");
-        let found: Vec<&str> = hits.iter().map(|h| set.term(h.term)).collect();
+        let found: Vec<(&str, bool)> = hits.iter().map(|h| (set.term(h.term), h.whole)).collect();
         assert_eq!(
             found,
-            vec!["banjir rob", "banjir", "rob", "banjir diskon", "banjir"]
+            vec![
+                ("banjir rob", true),
+                ("banjir", true),
+                ("rob", true),
+                ("banjir", false),
+                ("banjir diskon", true),
+                ("banjir", true)
+            ]
         );
     }
 
     #[test]
     fn a_term_shared_by_lists_has_every_owner() {
         let mut b = TermSetBuilder::default();
-        b.add("solar", Owner::Any(0));
-        b.add("solar", Owner::Any(3));
-        b.add("solar", Owner::Any(3));
+        b.add("solar", Owner::Leaf(0));
+        b.add("solar", Owner::Leaf(3));
+        b.add("solar", Owner::Leaf(3));
         let set = b.build().unwrap();
         assert_eq!(set.len(), 1);
-        assert_eq!(set.owners(0), &[Owner::Any(0), Owner::Any(3)]);
+        assert_eq!(set.owners(0), &[Owner::Leaf(0), Owner::Leaf(3)]);
         assert!(
             TermSetBuilder::default()
                 .build()

@@ -2,31 +2,46 @@
 //! sentiment class, from the keyword lists the analysts edit (`keywords/`).
 //!
 //! A [`Classifier`] is built once from the lists, is immutable and shared; a new one replaces
-//! it when the lists change. Each field of a post (title, text) is folded
-//! ([`normalize`]), then one Aho-Corasick pass finds every term of every list ([`matcher`]) and
-//! one `RegexSet` pass finds the patterns. The rules:
-//! - a topic matches when one of its `any` terms or `patterns` occurs as whole words, and none
-//!   of its `exclude` terms occurs anywhere in the post (an exclusion vetoes the topic);
-//! - regions come from names and aliases in the text, a longer name winning over a shorter one
-//!   inside it ("Penajam Paser Utara" is not also "Paser"), each with its parents up to the
-//!   province; failing any, from the source's default region;
-//! - sentiment sums positive (+1) and negative (−1) words, a negator up to two words before a
-//!   word flipping it; ≥ 1 positif, 0 netral, −1 berpotensi negatif, ≤ −2 negatif.
+//! it when the lists change. Building compiles every topic's rule — its `any` terms, `patterns`
+//! and `query` — into *leaves* (text terms, stem terms, regexes) and expressions over them.
+//! Classifying a post then takes one pass per field:
+//!
+//! 1. the field is folded ([`normalize`]);
+//! 2. one Aho-Corasick pass finds every text leaf, region name and sentiment word
+//!    ([`matcher`]); stem leaves are looked up word by word in a hash map (only when some topic
+//!    uses stems); one `RegexSet` pass finds the regexes;
+//! 3. only the topics with a leaf hit are evaluated, so the cost per post does not grow with
+//!    the topics it does not match.
+//!
+//! The rules:
+//! - a topic matches when one of its `any` terms or `patterns` occurs, or its `query` holds,
+//!   and none of its `exclude` terms occurs anywhere in the post (an exclusion vetoes);
+//! - regions come from names and aliases, a longer name winning over a shorter one inside it;
+//!   an ambiguous name counts only when the post also names an unambiguous region or comes
+//!   from a source with a region; each region brings its parents; failing any, the source's
+//!   region is used;
+//! - sentiment sums positive (+1) and negative (−1) words; a negator up to two words before
+//!   flips a word, an intensifier next to it doubles it; ≥ 1 positif, between netral, −1 to −2
+//!   berpotensi negatif, ≤ −2 negatif.
 
 pub mod explain;
 pub mod lists;
 pub mod matcher;
 pub mod normalize;
+pub mod query;
 pub mod stem;
 
+use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
 use regex::{Regex, RegexSet};
 use serde::Serialize;
 
-use lists::{Level, Lists, RegionDef, TopicDef};
+use lists::{Level, Lists, RegionDef, TermDef, TopicDef};
 use matcher::{Owner, TermSet, TermSetBuilder};
-use normalize::{Folded, Slang, fold};
+use normalize::{Folded, Normalizer};
+use query::{Expr, FieldName};
+use stem::Stemmer;
 
 use crate::model::{Post, RegionId, TopicId};
 
@@ -41,21 +56,31 @@ pub enum Field {
 }
 
 /// What is classified: a post's fields.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, Default)]
 pub struct Document<'a> {
     pub title: Option<&'a str>,
     pub text: &'a str,
+    /// The source id, for `source:` in queries.
+    pub source: Option<&'a str>,
+    pub author: Option<&'a str>,
+    pub lang: Option<&'a str>,
 }
 
 impl<'a> Document<'a> {
     pub fn text(text: &'a str) -> Self {
-        Document { title: None, text }
+        Document {
+            text,
+            ..Document::default()
+        }
     }
 
     pub fn of(post: &'a Post) -> Self {
         Document {
             title: post.title.as_deref(),
             text: &post.text,
+            source: Some(post.source.as_str()),
+            author: post.author.as_deref(),
+            lang: post.lang.as_deref(),
         }
     }
 
@@ -67,11 +92,11 @@ impl<'a> Document<'a> {
     }
 }
 
-/// Why something matched.
+/// Why something matched: the rule as written.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "kind", content = "rule", rename_all = "snake_case")]
 pub enum Rule {
-    /// An `any` term, as written in the list.
+    /// A term of `any` or of the query.
     Term(String),
     Pattern(String),
     Exclude(String),
@@ -91,10 +116,30 @@ pub struct Match {
     pub rule: Rule,
 }
 
+/// The part of a topic's rule that fired.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Clause {
+    Any,
+    Patterns,
+    Query,
+}
+
+impl Clause {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Clause::Any => "any",
+            Clause::Patterns => "patterns",
+            Clause::Query => "query",
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct TopicHit {
     #[serde(skip)]
     pub topic: usize,
+    pub clauses: Vec<Clause>,
     pub matches: Vec<Match>,
 }
 
@@ -154,7 +199,7 @@ impl SentimentClass {
 pub struct Sentiment {
     pub class: SentimentClass,
     pub score: f64,
-    /// Each sentiment word with its signed weight after negation.
+    /// Each sentiment word with its signed weight after negation and intensifiers.
     #[serde(skip)]
     pub words: Vec<(Match, f64)>,
 }
@@ -166,6 +211,8 @@ pub struct Classification {
     /// Topics that would have matched but an `exclude` term vetoed them.
     pub vetoed: Vec<TopicHit>,
     pub regions: Vec<RegionHit>,
+    /// Ambiguous region names found without Kalimantan Timur context, not counted.
+    pub ignored_regions: Vec<RegionHit>,
     pub sentiment: Sentiment,
 }
 
@@ -180,17 +227,88 @@ pub struct Tags {
     pub sentiment: Option<(SentimentClass, f64)>,
 }
 
+// ---- the compiled form -------------------------------------------------------------------
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Role {
+    Any,
+    Exclude,
+    Query,
+    Pattern,
+}
+
+#[derive(Debug, Clone)]
+enum LeafKind {
+    /// An Aho-Corasick term; `prefix`: it may end inside a word.
+    Text { prefix: bool },
+    /// Consecutive words with these stems.
+    Stem { stems: Vec<String> },
+    /// A regex of the shared set.
+    Regex,
+}
+
+#[derive(Debug, Clone)]
+struct Leaf {
+    kind: LeafKind,
+    topic: usize,
+    role: Role,
+    /// The term or pattern as written (with `*` or `~`), for explanations.
+    written: String,
+}
+
+/// A query with its terms replaced by leaf ids.
+#[derive(Debug, Clone)]
+enum CExpr {
+    Leaf(usize),
+    And(Vec<CExpr>),
+    Or(Vec<CExpr>),
+    Not(Box<CExpr>),
+    Near {
+        left: Box<CExpr>,
+        right: Box<CExpr>,
+        within: u32,
+        ordered: bool,
+    },
+    InField(Field, Box<CExpr>),
+    Meta(FieldName, String),
+}
+
+#[derive(Debug, Clone, Default)]
+struct TopicRule {
+    any: Vec<usize>,
+    patterns: Vec<usize>,
+    query: Option<CExpr>,
+    exclude: Vec<usize>,
+}
+
+/// A leaf found in a field.
+#[derive(Debug, Clone)]
+struct LeafHit {
+    leaf: usize,
+    field: Field,
+    /// Byte offset in the folded field (orders hits).
+    start: usize,
+    /// Word index range [first, last + 1) in the folded field.
+    words: (usize, usize),
+    /// Byte range in the original field.
+    orig: (usize, usize),
+}
+
 /// The compiled keyword lists.
 #[derive(Debug, Clone)]
 pub struct Classifier {
     topics: Vec<TopicDef>,
+    rules: Vec<TopicRule>,
+    leaves: Vec<Leaf>,
     regions: Vec<RegionDef>,
-    slang: Slang,
+    normalizer: Normalizer,
+    stemmer: Stemmer,
     terms: TermSet,
-    patterns: RegexSet,
-    pattern_regexes: Vec<Regex>,
-    /// For each pattern: (topic index, pattern as written).
-    pattern_owner: Vec<(usize, String)>,
+    /// First stem of a stem leaf → the leaves starting with it.
+    stem_index: HashMap<String, Vec<usize>>,
+    regex_set: RegexSet,
+    regexes: Vec<Regex>,
+    regex_leaf: Vec<usize>,
     version: String,
 }
 
@@ -203,6 +321,111 @@ pub(crate) fn compile_pattern(p: &str) -> Result<Regex, regex::Error> {
         .build()
 }
 
+/// Collects leaves while the lists are compiled.
+struct Compiler<'a> {
+    stemmer: &'a Stemmer,
+    builder: TermSetBuilder,
+    leaves: Vec<Leaf>,
+    stem_index: HashMap<String, Vec<usize>>,
+    regex_sources: Vec<String>,
+    regex_leaf: Vec<usize>,
+}
+
+impl Compiler<'_> {
+    fn term(&mut self, topic: usize, role: Role, term: &query::Term, folded: &[String]) -> usize {
+        let id = self.leaves.len();
+        let mut written = term.written.clone();
+        let kind = if term.stem {
+            written.push('~');
+            let stems: Vec<String> = folded
+                .iter()
+                .map(|w| self.stemmer.stem(w).into_owned())
+                .collect();
+            self.stem_index
+                .entry(stems[0].clone())
+                .or_default()
+                .push(id);
+            LeafKind::Stem { stems }
+        } else {
+            if term.prefix {
+                written.push('*');
+            }
+            self.builder.add(&folded.join(" "), Owner::Leaf(id));
+            LeafKind::Text {
+                prefix: term.prefix,
+            }
+        };
+        self.leaves.push(Leaf {
+            kind,
+            topic,
+            role,
+            written,
+        });
+        id
+    }
+
+    fn regex(&mut self, topic: usize, role: Role, pattern: &str) -> usize {
+        let id = self.leaves.len();
+        self.regex_sources.push(pattern.to_string());
+        self.regex_leaf.push(id);
+        self.leaves.push(Leaf {
+            kind: LeafKind::Regex,
+            topic,
+            role,
+            written: pattern.to_string(),
+        });
+        id
+    }
+
+    fn expr(&mut self, topic: usize, e: &Expr) -> CExpr {
+        match e {
+            Expr::Term(t, _) => {
+                let words = t.words.clone();
+                CExpr::Leaf(self.term(topic, Role::Query, t, &words))
+            }
+            Expr::Regex(r, _) => CExpr::Leaf(self.regex(topic, Role::Query, r)),
+            Expr::And(xs) => CExpr::And(xs.iter().map(|x| self.expr(topic, x)).collect()),
+            Expr::Or(xs) => CExpr::Or(xs.iter().map(|x| self.expr(topic, x)).collect()),
+            Expr::Not(x) => CExpr::Not(Box::new(self.expr(topic, x))),
+            Expr::Near {
+                left,
+                right,
+                within,
+                ordered,
+            } => CExpr::Near {
+                left: Box::new(self.expr(topic, left)),
+                right: Box::new(self.expr(topic, right)),
+                within: *within,
+                ordered: *ordered,
+            },
+            Expr::InField(f, x) => {
+                let field = if *f == FieldName::Title {
+                    Field::Title
+                } else {
+                    Field::Text
+                };
+                CExpr::InField(field, Box::new(self.expr(topic, x)))
+            }
+            Expr::Meta(f, v) => CExpr::Meta(*f, v.clone()),
+        }
+    }
+}
+
+/// Every folded word of a term list.
+fn words_of(terms: &[TermDef]) -> impl Iterator<Item = &str> {
+    terms
+        .iter()
+        .flat_map(|t| t.folded.iter().map(String::as_str))
+}
+
+fn expr_terms<'a>(e: &'a Expr, out: &mut Vec<&'a query::Term>) {
+    for leaf in e.leaves() {
+        if let Expr::Term(t, _) = leaf {
+            out.push(t);
+        }
+    }
+}
+
 impl Classifier {
     /// Loads and compiles every list under `dir`.
     pub fn load(dir: &Path) -> Result<Classifier, ListErrors> {
@@ -210,32 +433,93 @@ impl Classifier {
     }
 
     pub fn from_lists(lists: Lists) -> Result<Classifier, ListErrors> {
-        let mut builder = TermSetBuilder::default();
-        let mut pattern_owner = Vec::new();
+        // The stemmer learns the roots the analysts wrote stem terms with.
+        let mut stem_words: Vec<String> = Vec::new();
+        let mut vocabulary: HashSet<String> = HashSet::new();
+        for topic in &lists.topics {
+            let mut query_terms = Vec::new();
+            if let Some(q) = &topic.query {
+                expr_terms(&q.expr, &mut query_terms);
+            }
+            for t in topic.any.iter().chain(&topic.exclude) {
+                vocabulary.extend(t.folded.iter().cloned());
+                if t.term.stem {
+                    stem_words.extend(t.folded.iter().map(|w| stem::snowball(w).into_owned()));
+                }
+            }
+            for t in query_terms {
+                vocabulary.extend(t.words.iter().cloned());
+                if t.stem {
+                    stem_words.extend(t.words.iter().map(|w| stem::snowball(w).into_owned()));
+                }
+            }
+        }
+        for r in &lists.regions {
+            vocabulary.extend(r.names.iter().flat_map(|n| n.term.folded.iter().cloned()));
+        }
+        let s = &lists.sentiment;
+        for list in [&s.positive, &s.negative, &s.negators, &s.intensifiers] {
+            vocabulary.extend(words_of(list).map(str::to_owned));
+        }
+        vocabulary.extend(
+            lists
+                .slang
+                .values()
+                .flat_map(|v| v.split(' ').map(str::to_owned)),
+        );
+        let stemmer = Stemmer::new(stem_words.iter().map(String::as_str));
+        let normalizer = Normalizer::new(lists.slang.clone(), vocabulary);
+
+        let mut c = Compiler {
+            stemmer: &stemmer,
+            builder: TermSetBuilder::default(),
+            leaves: Vec::new(),
+            stem_index: HashMap::new(),
+            regex_sources: Vec::new(),
+            regex_leaf: Vec::new(),
+        };
+        let mut rules = Vec::with_capacity(lists.topics.len());
         for (i, topic) in lists.topics.iter().enumerate() {
-            for t in &topic.any {
-                builder.add(&t.folded, Owner::Any(i));
-            }
-            for t in &topic.exclude {
-                builder.add(&t.folded, Owner::Exclude(i));
-            }
-            for p in &topic.patterns {
-                pattern_owner.push((i, p.written.clone()));
-            }
+            let any = topic
+                .any
+                .iter()
+                .map(|t| c.term(i, Role::Any, &t.term, &t.folded))
+                .collect();
+            let exclude = topic
+                .exclude
+                .iter()
+                .map(|t| c.term(i, Role::Exclude, &t.term, &t.folded))
+                .collect();
+            let patterns = topic
+                .patterns
+                .iter()
+                .map(|p| c.regex(i, Role::Pattern, &p.written))
+                .collect();
+            let query = topic.query.as_ref().map(|q| c.expr(i, &q.expr));
+            rules.push(TopicRule {
+                any,
+                patterns,
+                query,
+                exclude,
+            });
         }
         for (i, region) in lists.regions.iter().enumerate() {
-            for t in &region.terms {
-                builder.add(&t.folded, Owner::Region(i));
+            for name in &region.names {
+                c.builder.add(
+                    &name.term.folded.join(" "),
+                    Owner::Region(i, name.ambiguous),
+                );
             }
         }
-        for t in &lists.sentiment.positive {
-            builder.add(&t.folded, Owner::Positive);
-        }
-        for t in &lists.sentiment.negative {
-            builder.add(&t.folded, Owner::Negative);
-        }
-        for t in &lists.sentiment.negators {
-            builder.add(&t.folded, Owner::Negator);
+        for (list, owner) in [
+            (&s.positive, Owner::Positive),
+            (&s.negative, Owner::Negative),
+            (&s.negators, Owner::Negator),
+            (&s.intensifiers, Owner::Intensifier),
+        ] {
+            for t in list {
+                c.builder.add(&t.folded.join(" "), owner);
+            }
         }
         let build_error = |message: String| {
             ListErrors(vec![ListError {
@@ -244,30 +528,42 @@ impl Classifier {
                 col: 1,
                 message,
                 hint: None,
+                context: None,
             }])
         };
+        let Compiler {
+            builder,
+            leaves,
+            stem_index,
+            regex_sources,
+            regex_leaf,
+            ..
+        } = c;
         let terms = builder
             .build()
             .map_err(|e| build_error(format!("daftar istilah tidak bisa disusun: {e}")))?;
-        let sources: Vec<&str> = pattern_owner.iter().map(|(_, p)| p.as_str()).collect();
-        let patterns = regex::RegexSetBuilder::new(&sources)
+        let regex_set = regex::RegexSetBuilder::new(&regex_sources)
             .case_insensitive(true)
             .size_limit(64 << 20)
             .build()
             .map_err(|e| build_error(format!("pola regex tidak bisa disusun: {e}")))?;
-        let pattern_regexes = sources
+        let regexes = regex_sources
             .iter()
             .map(|p| compile_pattern(p))
             .collect::<Result<Vec<_>, _>>()
             .map_err(|e| build_error(format!("pola regex tidak valid: {e}")))?;
         Ok(Classifier {
             topics: lists.topics,
+            rules,
+            leaves,
             regions: lists.regions,
-            slang: lists.slang,
+            normalizer,
+            stemmer,
             terms,
-            patterns,
-            pattern_regexes,
-            pattern_owner,
+            stem_index,
+            regex_set,
+            regexes,
+            regex_leaf,
             version: lists.version,
         })
     }
@@ -293,127 +589,417 @@ impl Classifier {
         self.regions.iter().find(|r| &r.id == id)
     }
 
+    /// The normalizer the lists use (for tools that fold text the same way).
+    pub fn normalizer(&self) -> &Normalizer {
+        &self.normalizer
+    }
+
+    /// The stem of a folded word, as stem terms see it.
+    pub fn stem<'a>(&self, word: &'a str) -> std::borrow::Cow<'a, str> {
+        self.stemmer.stem(word)
+    }
+
     fn region_index(&self, id: &RegionId) -> Option<usize> {
         self.regions.iter().position(|r| &r.id == id)
     }
 
     /// Classifies a document. `default_region` is the source's region, used when the text
-    /// names none.
+    /// names none and as context for ambiguous names.
     pub fn classify(
         &self,
         doc: &Document<'_>,
         default_region: Option<&RegionId>,
     ) -> Classification {
-        let mut any: Vec<Vec<Match>> = vec![Vec::new(); self.topics.len()];
-        let mut excluded: Vec<Option<Match>> = vec![None; self.topics.len()];
-        let mut region_matches: Vec<Vec<Match>> = vec![Vec::new(); self.regions.len()];
+        let mut hits: Vec<LeafHit> = Vec::new();
+        let mut region_hits: Vec<(usize, bool, Match)> = Vec::new();
         let mut sentiment_words = Vec::new();
-
         for (field, input) in doc.fields() {
-            let folded = self.slang.apply(fold(input));
-            let hits = self.terms.find(&folded.text);
-            let mk = |start: usize, end: usize, rule: Rule| {
-                let (s, e) = folded.original_span(start, end);
-                Match {
-                    field,
-                    start: s,
-                    end: e,
-                    text: input[s..e].to_string(),
-                    rule,
-                }
-            };
-            // Region names: drop a hit that lies inside a longer region hit.
-            let region_hits: Vec<_> = hits
-                .iter()
-                .filter(|h| {
-                    self.terms
-                        .owners(h.term)
-                        .iter()
-                        .any(|o| matches!(o, Owner::Region(_)))
-                })
-                .collect();
-            let mut negators: Vec<usize> = Vec::new();
-            for hit in &hits {
-                for owner in self.terms.owners(hit.term) {
-                    let written = self.terms.term(hit.term).to_string();
-                    match *owner {
-                        Owner::Any(t) => any[t].push(mk(hit.start, hit.end, Rule::Term(written))),
-                        Owner::Exclude(t) => {
-                            if excluded[t].is_none() {
-                                excluded[t] = Some(mk(hit.start, hit.end, Rule::Exclude(written)));
-                            }
-                        }
-                        Owner::Region(r) => {
-                            let inside_longer = region_hits.iter().any(|o| {
-                                o.start <= hit.start
-                                    && hit.end <= o.end
-                                    && (o.end - o.start) > (hit.end - hit.start)
+            let folded = self.normalizer.fold(input);
+            self.scan_field(
+                field,
+                input,
+                &folded,
+                &mut hits,
+                &mut region_hits,
+                &mut sentiment_words,
+            );
+        }
+        hits.sort_by_key(|h| (h.leaf, h.field as u8, h.start));
+
+        let (topics, vetoed) = self.evaluate(doc, &hits);
+        let (regions, ignored_regions) = self.resolve_regions(region_hits, default_region);
+        let score: f64 = sentiment_words.iter().fold(0.0, |acc, (_, w)| acc + w);
+        Classification {
+            topics,
+            vetoed,
+            regions,
+            ignored_regions,
+            sentiment: Sentiment {
+                class: SentimentClass::from_score(score),
+                score,
+                words: sentiment_words,
+            },
+        }
+    }
+
+    /// Finds the leaves, region names and sentiment words of one field.
+    fn scan_field(
+        &self,
+        field: Field,
+        input: &str,
+        folded: &Folded,
+        hits: &mut Vec<LeafHit>,
+        regions: &mut Vec<(usize, bool, Match)>,
+        sentiment: &mut Vec<(Match, f64)>,
+    ) {
+        let words_of = |start: usize, end: usize| {
+            (
+                folded.word_at(start),
+                folded.word_at(end.saturating_sub(1)) + 1,
+            )
+        };
+        let original = |start: usize, end: usize| folded.original_span(start, end);
+        let mk = |start: usize, end: usize, rule: Rule| {
+            let (s, e) = original(start, end);
+            Match {
+                field,
+                start: s,
+                end: e,
+                text: input[s..e].to_string(),
+                rule,
+            }
+        };
+        let mut field_regions: Vec<(usize, bool, usize, usize)> = Vec::new();
+        // Sentiment events: (word range, kind, folded span).
+        let mut events: Vec<((usize, usize), Owner, usize, usize)> = Vec::new();
+        for h in self.terms.find(&folded.text) {
+            for owner in self.terms.owners(h.term) {
+                match *owner {
+                    Owner::Leaf(l) => {
+                        let prefix = matches!(self.leaves[l].kind, LeafKind::Text { prefix: true });
+                        if h.whole || prefix {
+                            // A prefix term matches the whole word it starts.
+                            let end = if prefix && !h.whole {
+                                word_end(&folded.text, h.end)
+                            } else {
+                                h.end
+                            };
+                            hits.push(LeafHit {
+                                leaf: l,
+                                field,
+                                start: h.start,
+                                words: words_of(h.start, end),
+                                orig: original(h.start, end),
                             });
-                            if !inside_longer {
-                                region_matches[r].push(mk(
-                                    hit.start,
-                                    hit.end,
-                                    Rule::Region(written),
-                                ));
-                            }
-                        }
-                        Owner::Negator => negators.push(hit.end),
-                        Owner::Positive | Owner::Negative => {
-                            let base = if *owner == Owner::Positive { 1.0 } else { -1.0 };
-                            let negated = negators.iter().any(|&end| {
-                                end <= hit.start && words_between(&folded, end, hit.start) <= 1
-                            });
-                            let weight = if negated { -base } else { base };
-                            sentiment_words
-                                .push((mk(hit.start, hit.end, Rule::Sentiment(written)), weight));
                         }
                     }
+                    Owner::Region(r, ambiguous) if h.whole => {
+                        field_regions.push((r, ambiguous, h.start, h.end))
+                    }
+                    Owner::Positive | Owner::Negative | Owner::Negator | Owner::Intensifier
+                        if h.whole =>
+                    {
+                        events.push((words_of(h.start, h.end), *owner, h.start, h.end))
+                    }
+                    _ => {}
                 }
             }
-            if !self.pattern_owner.is_empty() {
-                for idx in self.patterns.matches(&folded.text).iter() {
-                    let (topic, written) = &self.pattern_owner[idx];
-                    for m in self.pattern_regexes[idx].find_iter(&folded.text) {
-                        if m.start() < m.end() {
-                            any[*topic].push(mk(
-                                m.start(),
-                                m.end(),
-                                Rule::Pattern(written.clone()),
-                            ));
-                        }
+        }
+        if !self.stem_index.is_empty() {
+            let stems: Vec<std::borrow::Cow<'_, str>> = folded
+                .words
+                .iter()
+                .map(|&(s, e)| self.stemmer.stem(&folded.text[s as usize..e as usize]))
+                .collect();
+            for (i, first) in stems.iter().enumerate() {
+                let Some(leaves) = self.stem_index.get(first.as_ref()) else {
+                    continue;
+                };
+                for &l in leaves {
+                    let LeafKind::Stem { stems: want } = &self.leaves[l].kind else {
+                        continue;
+                    };
+                    let n = want.len();
+                    if i + n <= stems.len() && stems[i..i + n].iter().zip(want).all(|(a, b)| a == b)
+                    {
+                        let start = folded.words[i].0 as usize;
+                        let end = folded.words[i + n - 1].1 as usize;
+                        hits.push(LeafHit {
+                            leaf: l,
+                            field,
+                            start,
+                            words: (i, i + n),
+                            orig: original(start, end),
+                        });
                     }
                 }
             }
         }
-
-        let mut topics = Vec::new();
-        let mut vetoed = Vec::new();
-        for (t, matches) in any.into_iter().enumerate() {
-            if matches.is_empty() {
+        if !self.regex_leaf.is_empty() {
+            for idx in self.regex_set.matches(&folded.text).iter() {
+                for m in self.regexes[idx].find_iter(&folded.text) {
+                    if m.start() < m.end() {
+                        hits.push(LeafHit {
+                            leaf: self.regex_leaf[idx],
+                            field,
+                            start: m.start(),
+                            words: words_of(m.start(), m.end()),
+                            orig: original(m.start(), m.end()),
+                        });
+                    }
+                }
+            }
+        }
+        // Region names: a hit inside a longer region hit does not count.
+        for &(r, ambiguous, start, end) in &field_regions {
+            let inside_longer = field_regions
+                .iter()
+                .any(|&(_, _, s, e)| s <= start && end <= e && (e - s) > (end - start));
+            if !inside_longer {
+                let rule = Rule::Region(folded.text[start..end].to_string());
+                regions.push((r, ambiguous, mk(start, end, rule)));
+            }
+        }
+        // Sentiment words, with negators before them and intensifiers next to them.
+        for &((w0, w1), owner, start, end) in &events {
+            let base = match owner {
+                Owner::Positive => 1.0,
+                Owner::Negative => -1.0,
+                _ => continue,
+            };
+            let inside_longer = events.iter().any(|&(_, o, s, e)| {
+                matches!(o, Owner::Positive | Owner::Negative)
+                    && s <= start
+                    && end <= e
+                    && (e - s) > (end - start)
+            });
+            if inside_longer {
                 continue;
             }
-            match excluded[t].take() {
-                None => topics.push(TopicHit { topic: t, matches }),
-                Some(ex) => {
-                    let mut matches = matches;
-                    matches.push(ex);
-                    vetoed.push(TopicHit { topic: t, matches });
+            let negated = events
+                .iter()
+                .any(|&((_, n1), o, _, _)| o == Owner::Negator && n1 <= w0 && w0 - n1 <= 1);
+            let intensified = events.iter().any(|&((i0, i1), o, _, _)| {
+                o == Owner::Intensifier && ((i1 <= w0 && w0 - i1 <= 1) || i0 == w1)
+            });
+            let weight =
+                base * if intensified { 2.0 } else { 1.0 } * if negated { -1.0 } else { 1.0 };
+            let rule = Rule::Sentiment(folded.text[start..end].to_string());
+            sentiment.push((mk(start, end, rule), weight));
+        }
+    }
+
+    /// The hits of one leaf (hits are sorted by leaf).
+    fn hits_of(hits: &[LeafHit], leaf: usize) -> std::ops::Range<usize> {
+        let start = hits.partition_point(|h| h.leaf < leaf);
+        let end = start + hits[start..].partition_point(|h| h.leaf == leaf);
+        start..end
+    }
+
+    /// Evaluates the topics that have a hit; returns (fired, vetoed).
+    fn evaluate(&self, doc: &Document<'_>, hits: &[LeafHit]) -> (Vec<TopicHit>, Vec<TopicHit>) {
+        let mut candidates: Vec<usize> = hits
+            .iter()
+            .filter(|h| self.leaves[h.leaf].role != Role::Exclude)
+            .map(|h| self.leaves[h.leaf].topic)
+            .collect();
+        candidates.sort_unstable();
+        candidates.dedup();
+        let mut fired = Vec::new();
+        let mut vetoed = Vec::new();
+        for t in candidates {
+            let rule = &self.rules[t];
+            let mut clauses = Vec::new();
+            let mut used: Vec<usize> = Vec::new();
+            let mut clause = |leaves: &[usize], which: Clause, used: &mut Vec<usize>| {
+                let before = used.len();
+                for &l in leaves {
+                    used.extend(Self::hits_of(hits, l));
+                }
+                if used.len() > before {
+                    clauses.push(which);
+                }
+            };
+            clause(&rule.any, Clause::Any, &mut used);
+            clause(&rule.patterns, Clause::Patterns, &mut used);
+            if let Some(q) = &rule.query
+                && let Some(spans) = self.eval(q, doc, hits, None)
+            {
+                clauses.push(Clause::Query);
+                used.extend(spans);
+            }
+            if clauses.is_empty() {
+                continue;
+            }
+            used.sort_unstable();
+            used.dedup();
+            let mut matches: Vec<Match> = used
+                .iter()
+                .map(|&i| self.leaf_match(doc, &hits[i]))
+                .collect();
+            matches.sort_by_key(|m| (m.field as u8, m.start, m.end));
+            let exclusion = rule
+                .exclude
+                .iter()
+                .find_map(|&l| Self::hits_of(hits, l).next())
+                .map(|i| self.leaf_match(doc, &hits[i]));
+            let hit = TopicHit {
+                topic: t,
+                clauses,
+                matches,
+            };
+            match exclusion {
+                None => fired.push(hit),
+                Some(m) => {
+                    let mut hit = hit;
+                    hit.matches.push(m);
+                    vetoed.push(hit);
                 }
             }
         }
+        (fired, vetoed)
+    }
 
-        let mut regions: Vec<RegionHit> = region_matches
-            .into_iter()
-            .enumerate()
-            .filter(|(_, m)| !m.is_empty())
-            .map(|(region, matches)| RegionHit {
-                region,
-                matches,
-                inferred: false,
-            })
-            .collect();
+    fn leaf_match(&self, doc: &Document<'_>, h: &LeafHit) -> Match {
+        let leaf = &self.leaves[h.leaf];
+        let input = match h.field {
+            Field::Title => doc.title.unwrap_or(""),
+            Field::Text => doc.text,
+        };
+        let rule = match leaf.role {
+            Role::Exclude => Rule::Exclude(leaf.written.clone()),
+            Role::Pattern => Rule::Pattern(leaf.written.clone()),
+            Role::Query if matches!(leaf.kind, LeafKind::Regex) => {
+                Rule::Pattern(leaf.written.clone())
+            }
+            _ => Rule::Term(leaf.written.clone()),
+        };
+        Match {
+            field: h.field,
+            start: h.orig.0,
+            end: h.orig.1,
+            text: input[h.orig.0..h.orig.1].to_string(),
+            rule,
+        }
+    }
+
+    /// Evaluates a query: None when it does not hold, else the hits that make it hold (empty
+    /// for a condition that holds by absence or by a field value).
+    fn eval(
+        &self,
+        e: &CExpr,
+        doc: &Document<'_>,
+        hits: &[LeafHit],
+        field: Option<Field>,
+    ) -> Option<Vec<usize>> {
+        match e {
+            CExpr::Leaf(l) => {
+                let found: Vec<usize> = Self::hits_of(hits, *l)
+                    .filter(|&i| field.is_none_or(|f| hits[i].field == f))
+                    .collect();
+                (!found.is_empty()).then_some(found)
+            }
+            CExpr::And(xs) => {
+                let mut all = Vec::new();
+                for x in xs {
+                    all.extend(self.eval(x, doc, hits, field)?);
+                }
+                Some(all)
+            }
+            CExpr::Or(xs) => {
+                let mut any = None;
+                for x in xs {
+                    if let Some(found) = self.eval(x, doc, hits, field) {
+                        any.get_or_insert_with(Vec::new).extend(found);
+                    }
+                }
+                any
+            }
+            CExpr::Not(x) => match self.eval(x, doc, hits, field) {
+                Some(_) => None,
+                None => Some(Vec::new()),
+            },
+            CExpr::InField(f, x) => self.eval(x, doc, hits, Some(*f)),
+            CExpr::Meta(name, want) => {
+                let have = match name {
+                    FieldName::Source => doc.source,
+                    FieldName::Author => doc.author,
+                    FieldName::Lang => doc.lang,
+                    _ => None,
+                }?;
+                let have = normalize::fold(have).text;
+                let have = if *name == FieldName::Lang {
+                    have.split(['-', '_']).next().unwrap_or("").to_string()
+                } else {
+                    have
+                };
+                let ok = match want.strip_suffix('*') {
+                    Some(prefix) => have.starts_with(prefix),
+                    None => have == *want,
+                };
+                ok.then(Vec::new)
+            }
+            CExpr::Near {
+                left,
+                right,
+                within,
+                ordered,
+            } => {
+                let l = self.eval(left, doc, hits, field)?;
+                let r = self.eval(right, doc, hits, field)?;
+                let mut out = Vec::new();
+                for &a in &l {
+                    for &b in &r {
+                        let (ha, hb) = (&hits[a], &hits[b]);
+                        if ha.field != hb.field {
+                            continue;
+                        }
+                        let close = if ha.words.1 <= hb.words.0 {
+                            hb.words.0 - ha.words.1 <= *within as usize
+                        } else if hb.words.1 <= ha.words.0 {
+                            !ordered && ha.words.0 - hb.words.1 <= *within as usize
+                        } else {
+                            !ordered
+                        };
+                        if close {
+                            out.push(a);
+                            out.push(b);
+                        }
+                    }
+                }
+                (!out.is_empty()).then_some(out)
+            }
+        }
+    }
+
+    /// Keeps ambiguous names only with context, adds parents (or the default region).
+    fn resolve_regions(
+        &self,
+        found: Vec<(usize, bool, Match)>,
+        default_region: Option<&RegionId>,
+    ) -> (Vec<RegionHit>, Vec<RegionHit>) {
+        let default = default_region.and_then(|id| self.region_index(id));
+        let context = default.is_some() || found.iter().any(|(_, ambiguous, _)| !ambiguous);
+        let mut regions: Vec<RegionHit> = Vec::new();
+        let mut ignored: Vec<RegionHit> = Vec::new();
+        for (r, ambiguous, m) in found {
+            let list = if ambiguous && !context {
+                &mut ignored
+            } else {
+                &mut regions
+            };
+            match list.iter_mut().find(|h| h.region == r) {
+                Some(h) => h.matches.push(m),
+                None => list.push(RegionHit {
+                    region: r,
+                    matches: vec![m],
+                    inferred: false,
+                }),
+            }
+        }
+        regions.sort_by_key(|h| h.region);
         if regions.is_empty()
-            && let Some(idx) = default_region.and_then(|id| self.region_index(id))
+            && let Some(idx) = default
         {
             regions.push(RegionHit {
                 region: idx,
@@ -422,18 +1008,7 @@ impl Classifier {
             });
         }
         self.add_parents(&mut regions);
-
-        let score: f64 = sentiment_words.iter().fold(0.0, |acc, (_, w)| acc + w);
-        Classification {
-            topics,
-            vetoed,
-            regions,
-            sentiment: Sentiment {
-                class: SentimentClass::from_score(score),
-                score,
-                words: sentiment_words,
-            },
-        }
+        (regions, ignored)
     }
 
     /// Adds every parent of the regions found, marked inferred, once.
@@ -497,8 +1072,19 @@ impl Classifier {
     pub fn check_examples(&self) -> Vec<ListError> {
         let mut errors = Vec::new();
         for (i, topic) in self.topics.iter().enumerate() {
+            let doc = |e: &lists::Example| -> Classification {
+                let p = &e.post;
+                let d = Document {
+                    title: p.title.as_deref(),
+                    text: &p.text,
+                    source: p.source.as_deref(),
+                    author: p.author.as_deref(),
+                    lang: p.lang.as_deref(),
+                };
+                self.classify(&d, None)
+            };
             for ex in &topic.examples_match {
-                let c = self.classify(&Document::text(&ex.text), None);
+                let c = doc(ex);
                 if !c.topics.iter().any(|t| t.topic == i) {
                     let why = match c.vetoed.iter().find(|t| t.topic == i) {
                         Some(v) => format!(
@@ -513,14 +1099,20 @@ impl Classifier {
                         col: ex.col,
                         message: format!(
                             "contoh match \"{}\" tidak cocok dengan aturan topik \"{}\"{why}",
-                            ex.text, topic.id
+                            ex.shown(),
+                            topic.id
                         ),
-                        hint: Some("tambahkan istilah yang dipakai contoh itu ke any, atau perbaiki contohnya".into()),
+                        hint: Some(
+                            "tambahkan istilah yang dipakai contoh itu ke any atau query, atau perbaiki contohnya; \
+                             `pantau classify --explain \"…\"` menunjukkan apa yang cocok"
+                                .into(),
+                        ),
+                        context: None,
                     });
                 }
             }
             for ex in &topic.examples_no_match {
-                let c = self.classify(&Document::text(&ex.text), None);
+                let c = doc(ex);
                 if let Some(hit) = c.topics.iter().find(|t| t.topic == i) {
                     let words: Vec<&str> = hit.matches.iter().map(|m| m.text.as_str()).collect();
                     errors.push(ListError {
@@ -529,7 +1121,7 @@ impl Classifier {
                         col: ex.col,
                         message: format!(
                             "contoh no_match \"{}\" ikut tertandai topik \"{}\" (oleh \"{}\")",
-                            ex.text,
+                            ex.shown(),
                             topic.id,
                             words.join("\", \"")
                         ),
@@ -537,6 +1129,7 @@ impl Classifier {
                             "tambahkan frasa pengecualian ke exclude, atau persempit istilahnya"
                                 .into(),
                         ),
+                        context: None,
                     });
                 }
             }
@@ -545,12 +1138,12 @@ impl Classifier {
     }
 }
 
-/// Number of words in `folded.text[from..to]`.
-fn words_between(folded: &Folded, from: usize, to: usize) -> usize {
-    folded.text[from..to]
-        .split(|c: char| !normalize::is_word_char(c))
-        .filter(|w| !w.is_empty())
-        .count()
+/// The end of the word that contains byte `at`.
+fn word_end(text: &str, at: usize) -> usize {
+    text[at..]
+        .char_indices()
+        .find(|(_, c)| !normalize::is_word_char(*c))
+        .map_or(text.len(), |(i, _)| at + i)
 }
 
 #[cfg(test)]
@@ -599,6 +1192,12 @@ id = "sempaja"
 name = "Sempaja"
 level = "kecamatan"
 parent = "samarinda"
+[[region]]
+id = "kota-bangun"
+name = "Kota Bangun"
+level = "kecamatan"
+parent = "ppu"
+ambiguous = ["Kota Bangun"]
 "#
             .into(),
         ));
@@ -608,7 +1207,7 @@ parent = "samarinda"
         ));
         files.push((
             "keywords/sentiment.toml".into(),
-            "positive = [\"bagus\", \"cepat tanggap\"]\nnegative = [\"rusak\", \"parah\", \"kecewa\"]\nnegators = [\"tidak\", \"bukan\"]\n".into(),
+            "positive = [\"bagus\", \"cepat tanggap\"]\nnegative = [\"rusak\", \"parah\", \"kecewa\", \"gelap gulita\", \"gelap\"]\nnegators = [\"tidak\", \"bukan\"]\nintensifiers = [\"sangat\", \"banget\"]\n".into(),
         ));
         Classifier::from_lists(lists::load_files(&files).unwrap()).unwrap()
     }
@@ -719,6 +1318,7 @@ no_match = ["Banjir diskon akhir tahun"]
         let doc = Document {
             title: Some("Banjir lagi"),
             text: "Air naik di Samarinda",
+            ..Document::default()
         };
         let r = c.classify(&doc, None);
         assert_eq!(r.topics[0].matches[0].field, Field::Title);
@@ -771,5 +1371,211 @@ no_match = ["Banjir diskon akhir tahun"]
         assert_eq!(errors.len(), 2);
         assert_eq!((errors[0].line, errors[0].col), (4, 10));
         assert!(errors[1].message.contains("ikut tertandai"));
+    }
+
+    fn topics_of(c: &Classifier, doc: &Document<'_>) -> Vec<String> {
+        ids(c, &c.classify(doc, None))
+    }
+
+    fn fires(c: &Classifier, text: &str) -> bool {
+        !c.classify(&Document::text(text), None).topics.is_empty()
+    }
+
+    #[test]
+    fn boolean_queries() {
+        let c = classifier(&[(
+            "q",
+            r#"
+name = "Q"
+query = '(banjir OR longsor) AND (samarinda OR sempaja) AND NOT (simulasi OR "latihan evakuasi")'
+"#,
+        )]);
+        assert!(fires(&c, "Banjir di Sempaja pagi ini"));
+        assert!(fires(&c, "Longsor lagi, Samarinda siaga"));
+        assert!(!fires(&c, "Banjir di Balikpapan"));
+        assert!(!fires(&c, "Simulasi banjir di Samarinda"));
+        assert!(!fires(&c, "Latihan evakuasi banjir Samarinda"));
+        // Lower-case and/or are words, not operators.
+        let c = classifier(&[("q", "name = \"Q\"\nquery = 'hujan and angin'\n")]);
+        assert!(fires(&c, "hujan and angin"));
+        assert!(!fires(&c, "hujan dan angin"));
+    }
+
+    #[test]
+    fn near_and_ordered_near_count_words_between() {
+        let c = classifier(&[(
+            "q",
+            "name = \"Q\"\nquery = '\"air meluap\" NEAR/3 (sungai OR parit)'\n",
+        )]);
+        assert!(fires(&c, "air meluap dari sungai Karang Mumus"));
+        assert!(fires(&c, "sungai di belakang rumah, air meluap"));
+        assert!(fires(&c, "air meluap ke jalan dan parit"));
+        assert!(!fires(
+            &c,
+            "air meluap ke jalan raya di depan pasar dekat parit"
+        ));
+        let c = classifier(&[("q", "name = \"Q\"\nquery = 'jalan ONEAR/2 rusak'\n")]);
+        assert!(fires(&c, "jalan poros rusak"));
+        assert!(!fires(&c, "rusak jalan poros"));
+        assert!(!fires(&c, "jalan poros menuju desa rusak"));
+    }
+
+    #[test]
+    fn field_filters() {
+        let c = classifier(&[(
+            "q",
+            "name = \"Q\"\nquery = 'title:banjir AND (source:warta* OR author:humas) AND lang:id'\n",
+        )]);
+        let doc = |title, source, author| Document {
+            title: Some(title),
+            text: "isi berita",
+            source: Some(source),
+            author: Some(author),
+            lang: Some("id-ID"),
+        };
+        assert_eq!(
+            topics_of(&c, &doc("Banjir lagi", "warta-mahakam", "Redaksi")),
+            ["q"]
+        );
+        assert_eq!(
+            topics_of(&c, &doc("Banjir lagi", "kukar-pos", "Humas")),
+            ["q"]
+        );
+        assert!(topics_of(&c, &doc("Banjir lagi", "kukar-pos", "Redaksi")).is_empty());
+        // The term must be in the title, not only in the text.
+        let d = Document {
+            title: Some("Kabar pagi"),
+            text: "banjir di mana-mana",
+            source: Some("warta-mahakam"),
+            author: None,
+            lang: Some("id"),
+        };
+        assert!(topics_of(&c, &d).is_empty());
+    }
+
+    #[test]
+    fn prefixes_stems_and_regexes() {
+        let c = classifier(&[("p", "name = \"P\"\nany = [\"genang*\"]\n")]);
+        assert!(fires(&c, "Genangan di mana-mana"));
+        assert!(fires(&c, "jalan tergenang? tidak, genang saja"));
+        assert!(!fires(&c, "tergenang"));
+        let c = classifier(&[("s", "name = \"S\"\nany = [\"banjir~\", \"rusak~\"]\n")]);
+        for text in [
+            "Sempaja kebanjiran",
+            "rumah dibanjiri air",
+            "kerusakan jalan",
+            "ada yang merusak",
+        ] {
+            assert!(fires(&c, text), "{text}");
+        }
+        assert!(!fires(&c, "pembangunan jalan"));
+        let c = classifier(&[(
+            "s",
+            "name = \"S\"\nstem = true\nany = [\"padam\"]\nexclude = [\"api\"]\n",
+        )]);
+        assert!(fires(&c, "pemadaman bergilir"));
+        assert!(!fires(&c, "pemadaman api oleh petugas"));
+        let c = classifier(&[(
+            "r",
+            "name = \"R\"\nquery = '/tinggi (air )?\\d+ ?cm/ AND banjir'\n",
+        )]);
+        assert!(fires(&c, "Banjir, tinggi air 80 cm"));
+        assert!(!fires(&c, "tinggi air 80 cm"));
+    }
+
+    #[test]
+    fn normalisation_reaches_the_terms() {
+        let c = classifier(&[("b", BANJIR)]);
+        for text in [
+            "#BanjirSamarinda makin parah",
+            "bannnjiiir lagi",
+            "BNJIR LG",
+        ] {
+            assert!(fires(&c, text), "{text}");
+        }
+        let c = classifier(&[("j", "name = \"J\"\nany = [\"jalan jalan\"]\n")]);
+        assert!(fires(&c, "ayo jalan2 ke pantai"));
+        // Links and mentions are not text.
+        let c = classifier(&[("b", BANJIR)]);
+        assert!(!fires(
+            &c,
+            "lihat https://banjir.example/kebanjiran cc @banjir"
+        ));
+    }
+
+    #[test]
+    fn ambiguous_region_names_need_context() {
+        let c = classifier(&[("b", BANJIR)]);
+        let regions = |text: &str, default: Option<&RegionId>| -> Vec<String> {
+            c.classify(&Document::text(text), default)
+                .regions
+                .iter()
+                .filter(|r| !r.inferred)
+                .map(|r| c.regions[r.region].id.to_string())
+                .collect()
+        };
+        assert!(regions("Bakti sosial di Kota Bangun, Marelan, Medan", None).is_empty());
+        assert_eq!(
+            regions("Banjir di Kota Bangun dan Samarinda", None),
+            ["samarinda", "kota-bangun"]
+        );
+        let ppu = RegionId::new("ppu");
+        assert_eq!(
+            regions("Jalan di Kota Bangun rusak", Some(&ppu)),
+            ["kota-bangun"]
+        );
+        let r = c.classify(&Document::text("di Kota Bangun"), None);
+        assert_eq!(r.ignored_regions.len(), 1);
+    }
+
+    #[test]
+    fn intensifiers_double_and_longer_words_win() {
+        let c = classifier(&[("b", BANJIR)]);
+        let s = |t: &str| c.classify(&Document::text(t), None).sentiment.score;
+        assert_eq!(s("pelayanan sangat bagus"), 2.0);
+        assert_eq!(s("jalannya rusak banget"), -2.0);
+        assert_eq!(s("tidak sangat bagus"), -2.0);
+        assert_eq!(s("kampung gelap gulita"), -1.0);
+    }
+
+    #[test]
+    fn query_errors_show_the_line_and_a_caret() {
+        let files = vec![(
+            PathBuf::from("keywords/topics/q.toml"),
+            "name = \"Q\"\nquery = '(banjir OR rob'\n".to_string(),
+        )];
+        let err = lists::load_files(&files).unwrap_err();
+        let text = err.0[0].to_string();
+        assert_eq!(
+            text,
+            "keywords/topics/q.toml:2:10: query: tanda kurung tidak ditutup\n  query = '(banjir OR rob'\n           ^"
+        );
+        let files = vec![(
+            PathBuf::from("keywords/topics/q.toml"),
+            "name = \"Q\"\nany = [\"banjir\"]\nexclude = [\"banjir\"]\nquery = 'rob AND NOT rob'\n"
+                .to_string(),
+        )];
+        let err = lists::load_files(&files).unwrap_err();
+        assert!(
+            err.0[0].message.contains("tidak akan pernah cocok"),
+            "{err}"
+        );
+        assert!(
+            err.0[1].message.contains("tidak akan pernah cocok"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn examples_may_carry_fields() {
+        let topic = r#"
+name = "T"
+query = 'title:banjir'
+[examples]
+match = [{ title = "Banjir lagi", text = "air naik" }]
+no_match = ["banjir di isi saja"]
+"#;
+        let c = classifier(&[("t", topic)]);
+        assert!(c.check_examples().is_empty(), "{:?}", c.check_examples());
     }
 }

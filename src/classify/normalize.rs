@@ -1,18 +1,32 @@
-//! Folding text for matching: lower case, accents removed, every run of white space one space,
-//! informal spellings replaced by standard words (`keywords/slang.toml`). The folded text keeps
-//! a map back to the original's byte offsets, so that a match is reported on the words the user
-//! actually wrote (`--explain`, the JSON `start`/`end`).
+//! Preparing text for matching. The [`Normalizer`] turns what people write into what the lists
+//! match on, keeping a map back to the original's byte offsets so that every match is reported
+//! on the words the user actually wrote (`--explain`, the JSON `start`/`end`):
+//!
+//! 1. links and @mentions are taken out of the text (kept as fields of their own);
+//! 2. hashtags become words: `#BanjirSamarinda` and `#banjirsamarinda` → `banjir samarinda`
+//!    (camel case, or the lists' own vocabulary for lower-case tags);
+//! 3. compatibility folding (NFKD: full-width letters, ligatures), accents removed, lower case,
+//!    every run of white space one space;
+//! 4. per word: letters repeated for emphasis squeezed (`bannnjiiir` → `banjir`: runs of three
+//!    or more become one), reduplication with 2 expanded (`jalan2` → `jalan jalan`), and
+//!    informal spellings replaced from `keywords/slang.toml` (`gk` → `tidak`, `jln` → `jalan`).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
-use unicode_normalization::char::{decompose_canonical, is_combining_mark};
+use unicode_normalization::char::{decompose_compatible, is_combining_mark};
 
-/// Folded text with, for every byte of it, the byte offset in the original where the character
-/// it came from starts (plus one entry for the end).
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Text prepared for matching.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Folded {
     pub text: String,
+    /// For every byte of `text`, the byte offset in the original where the character it came
+    /// from starts; one more entry for the end.
     offsets: Vec<u32>,
+    /// Byte spans of the words in `text`, in order: positions for NEAR and for stemming.
+    pub words: Vec<(u32, u32)>,
+    /// @mentions, without the @, as written.
+    pub mentions: Vec<String>,
+    pub urls: Vec<String>,
 }
 
 impl Folded {
@@ -20,57 +34,15 @@ impl Folded {
     pub fn original_span(&self, start: usize, end: usize) -> (usize, usize) {
         let o = |i: usize| self.offsets[i.min(self.offsets.len() - 1)] as usize;
         let s = o(start);
-        // A match may end inside a character that folded into several (rare: 'ǆ' → "dž");
-        // the end offset is where the next original character starts, so spans stay on
-        // character boundaries of the original.
+        // A match may end inside a character that folded into several ("ﬁ" → "fi"); the end
+        // is where the next original character starts, so spans stay on character boundaries.
         (s, o(end).max(s))
     }
-}
 
-/// Folds `input`: lower case, no accents, single spaces.
-pub fn fold(input: &str) -> Folded {
-    let mut text = String::with_capacity(input.len());
-    let mut offsets = Vec::with_capacity(input.len() + 1);
-    let mut last_space = false;
-    for (pos, c) in input.char_indices() {
-        let pos = pos as u32;
-        if c.is_whitespace() {
-            if !last_space {
-                text.push(' ');
-                offsets.push(pos);
-                last_space = true;
-            }
-            continue;
-        }
-        last_space = false;
-        if c.is_ascii() {
-            text.push(c.to_ascii_lowercase());
-            offsets.push(pos);
-            continue;
-        }
-        for lower in c.to_lowercase() {
-            let mut push = |d: char| {
-                if !is_combining_mark(d) {
-                    let d = match d {
-                        '\u{2019}' | '\u{2018}' | '\u{02bc}' => '\'',
-                        '\u{201c}' | '\u{201d}' => '"',
-                        '\u{2013}' | '\u{2014}' => '-',
-                        other => other,
-                    };
-                    text.push(d);
-                    offsets.extend(std::iter::repeat_n(pos, d.len_utf8()));
-                }
-            };
-            decompose_canonical(lower, &mut push);
-        }
+    /// Index in `words` of the word holding byte `at` of `text` (or the next word).
+    pub fn word_at(&self, at: usize) -> usize {
+        self.words.partition_point(|&(_, end)| (end as usize) <= at)
     }
-    offsets.push(input.len() as u32);
-    Folded { text, offsets }
-}
-
-/// Folds a keyword term the same way as text, trimmed.
-pub fn fold_term(term: &str) -> String {
-    fold(term).text.trim().to_string()
 }
 
 /// Whether `c` is part of a word for whole-word matching.
@@ -78,67 +50,360 @@ pub fn is_word_char(c: char) -> bool {
     c.is_alphanumeric()
 }
 
-/// Informal spellings → standard words (`keywords/slang.toml`), applied word by word after
-/// folding: "bnjir" → "banjir", "gak" → "tidak".
-#[derive(Debug, Clone, Default)]
-pub struct Slang {
-    words: HashMap<String, String>,
+/// Folds text for hashing and de-duplication only: lower case, no accents, single spaces. It
+/// never changes, so stored text hashes stay comparable across versions of the lists.
+pub fn fold(input: &str) -> Folded {
+    let mut out = Builder::with_capacity(input.len());
+    for (pos, c) in input.char_indices() {
+        out.push_folded(c, pos as u32);
+    }
+    out.finish(input.len())
 }
 
-impl Slang {
-    pub fn new(words: HashMap<String, String>) -> Self {
-        Slang { words }
-    }
+/// The rules of folding, with the analysts' slang and vocabulary.
+#[derive(Debug, Clone, Default)]
+pub struct Normalizer {
+    slang: HashMap<String, String>,
+    /// Words the lists know, for splitting lower-case hashtags.
+    vocabulary: HashSet<String>,
+    longest_word: usize,
+}
 
-    pub fn len(&self) -> usize {
-        self.words.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.words.is_empty()
-    }
-
-    /// Replaces slang words; the replacement's bytes map to the start of the word it replaced.
-    pub fn apply(&self, folded: Folded) -> Folded {
-        if self.words.is_empty() {
-            return folded;
+impl Normalizer {
+    pub fn new(slang: HashMap<String, String>, vocabulary: HashSet<String>) -> Normalizer {
+        let longest_word = vocabulary.iter().map(|w| w.len()).max().unwrap_or(0);
+        Normalizer {
+            slang,
+            vocabulary,
+            longest_word,
         }
-        let src = &folded.text;
-        let mut text = String::with_capacity(src.len());
-        let mut offsets = Vec::with_capacity(folded.offsets.len());
-        let mut changed = false;
+    }
+
+    pub fn slang_len(&self) -> usize {
+        self.slang.len()
+    }
+
+    /// Adds words to the vocabulary used to split hashtags.
+    pub fn extend_vocabulary<'a>(&mut self, words: impl IntoIterator<Item = &'a str>) {
+        for w in words {
+            if w.len() >= 2 && w.chars().all(is_word_char) {
+                self.longest_word = self.longest_word.max(w.len());
+                self.vocabulary.insert(w.to_string());
+            }
+        }
+    }
+
+    /// Folds a keyword term the way text is folded, trimmed.
+    pub fn term(&self, term: &str) -> String {
+        self.fold(term).text.trim().to_string()
+    }
+
+    /// Folds `input` for matching.
+    pub fn fold(&self, input: &str) -> Folded {
+        let first = self.structure(input);
+        self.words(first)
+    }
+
+    /// Steps 1–3: links, mentions and hashtags; character folding.
+    fn structure(&self, input: &str) -> Folded {
+        let mut out = Builder::with_capacity(input.len());
+        let bytes = input.as_bytes();
+        let mut iter = input.char_indices().peekable();
+        let mut prev_word = false;
+        while let Some((pos, c)) = iter.next() {
+            let rest = &input[pos..];
+            if !prev_word && starts_link(rest) {
+                let end = rest.find(char::is_whitespace).unwrap_or(rest.len());
+                out.urls.push(
+                    rest[..end]
+                        .trim_end_matches(['.', ',', ')', '!', '?'])
+                        .to_string(),
+                );
+                out.push(' ', pos as u32);
+                skip_to(&mut iter, pos + end);
+                prev_word = false;
+                continue;
+            }
+            if (c == '@' || c == '#') && !prev_word {
+                let body_len = rest[1..]
+                    .find(|ch: char| !(is_word_char(ch) || ch == '_'))
+                    .unwrap_or(rest.len() - 1);
+                if body_len > 0 {
+                    let body = &rest[1..1 + body_len];
+                    let body_start = pos + 1;
+                    if c == '@' {
+                        out.mentions.push(body.to_string());
+                        out.push(' ', pos as u32);
+                    } else {
+                        out.push(' ', pos as u32);
+                        for (i, (from, to)) in self.split_hashtag(body).into_iter().enumerate() {
+                            if i > 0 {
+                                out.push(' ', (body_start + from) as u32);
+                            }
+                            for (j, ch) in body[from..to].char_indices() {
+                                out.push_folded(ch, (body_start + from + j) as u32);
+                            }
+                        }
+                        out.push(' ', (body_start + body_len).min(bytes.len()) as u32);
+                    }
+                    skip_to(&mut iter, body_start + body_len);
+                    prev_word = false;
+                    continue;
+                }
+            }
+            out.push_folded(c, pos as u32);
+            prev_word = is_word_char(c);
+        }
+        out.finish(input.len())
+    }
+
+    /// Splits a hashtag body into byte ranges of words: at `_`, at lower→upper and
+    /// letter↔digit changes (`BanjirSamarinda2024`), and an all-lower-case tag into words of
+    /// the vocabulary when it splits into them entirely (`banjirsamarinda`).
+    fn split_hashtag(&self, body: &str) -> Vec<(usize, usize)> {
+        let mut parts = Vec::new();
+        let mut start = 0;
+        let mut prev: Option<char> = None;
+        for (i, c) in body.char_indices() {
+            let boundary = match prev {
+                None => false,
+                Some(p) => {
+                    c == '_'
+                        || p == '_'
+                        || (p.is_lowercase() && c.is_uppercase())
+                        || (p.is_alphabetic() && c.is_numeric())
+                        || (p.is_numeric() && c.is_alphabetic())
+                }
+            };
+            if boundary {
+                if start < i && &body[start..i] != "_" {
+                    parts.push((start, i));
+                }
+                start = if c == '_' { i + 1 } else { i };
+            }
+            prev = Some(c);
+        }
+        if start < body.len() {
+            parts.push((start, body.len()));
+        }
+        // One lower-case chunk: try the vocabulary.
+        if parts.len() == 1
+            && body.chars().all(|c| c.is_lowercase())
+            && let Some(words) = self.segment(body)
+        {
+            return words;
+        }
+        parts
+    }
+
+    /// Splits `text` entirely into vocabulary words, fewest words first; None when it cannot.
+    fn segment(&self, text: &str) -> Option<Vec<(usize, usize)>> {
+        if self.vocabulary.is_empty() || !text.is_ascii() || text.len() > 60 {
+            return None;
+        }
+        let n = text.len();
+        // best[i]: fewest words covering text[..i], and where the last word starts.
+        let mut best: Vec<Option<(usize, usize)>> = vec![None; n + 1];
+        best[0] = Some((0, 0));
+        for end in 1..=n {
+            for start in end.saturating_sub(self.longest_word)..end {
+                if let Some((count, _)) = best[start]
+                    && self.vocabulary.contains(&text[start..end])
+                    && best[end].is_none_or(|(c, _)| count + 1 < c)
+                {
+                    best[end] = Some((count + 1, start));
+                }
+            }
+        }
+        let (count, _) = best[n]?;
+        if count < 2 {
+            return None;
+        }
+        let mut words = Vec::with_capacity(count);
+        let mut end = n;
+        while end > 0 {
+            let (_, start) = best[end].expect("a covered prefix has a last word");
+            words.push((start, end));
+            end = start;
+        }
+        words.reverse();
+        Some(words)
+    }
+
+    /// Step 4: squeezing, reduplication and slang, word by word.
+    fn words(&self, mut first: Folded) -> Folded {
+        let mut out = Builder::with_capacity(first.text.len());
+        out.mentions = std::mem::take(&mut first.mentions);
+        out.urls = std::mem::take(&mut first.urls);
+        let src = &first.text;
         let mut i = 0;
+        let mut squeezed = String::new();
         while i < src.len() {
             let c = src[i..].chars().next().expect("i is on a char boundary");
             if !is_word_char(c) {
-                text.push(c);
-                offsets.extend_from_slice(&folded.offsets[i..i + c.len_utf8()]);
+                out.push(c, first.offsets[i]);
                 i += c.len_utf8();
                 continue;
             }
             let end = src[i..]
                 .char_indices()
-                .find(|(_, c)| !is_word_char(*c))
+                .find(|(_, ch)| !is_word_char(*ch))
                 .map_or(src.len(), |(j, _)| i + j);
-            let word = &src[i..end];
-            match self.words.get(word) {
-                Some(standard) => {
-                    changed = true;
-                    text.push_str(standard);
-                    offsets.extend(std::iter::repeat_n(folded.offsets[i], standard.len()));
+            let word_start = first.offsets[i];
+            squeeze(&src[i..end], &mut squeezed);
+            // jalan2 → jalan jalan: a word of at least two letters followed by the digit 2.
+            let (base, twice) = match squeezed.strip_suffix('2') {
+                Some(b) if b.chars().count() >= 2 && b.chars().all(char::is_alphabetic) => {
+                    (b, true)
                 }
-                None => {
-                    text.push_str(word);
-                    offsets.extend_from_slice(&folded.offsets[i..end]);
+                _ => (squeezed.as_str(), false),
+            };
+            let word = self.slang.get(base).map_or(base, String::as_str);
+            let changed = twice || word.len() != end - i || word != &src[i..end];
+            for k in 0..(1 + twice as usize) {
+                if k > 0 {
+                    out.push(' ', word_start);
+                }
+                if changed {
+                    // The rewritten word maps to the start of the word it replaced.
+                    for ch in word.chars() {
+                        out.push(ch, word_start);
+                    }
+                } else {
+                    for (j, ch) in word.char_indices() {
+                        out.push(ch, first.offsets[i + j]);
+                    }
                 }
             }
             i = end;
         }
-        if !changed {
-            return folded;
+        out.finish_from(&first)
+    }
+}
+
+/// Letters repeated three or more times become one (`bannnjiiir` → `banjir`); digits stay.
+fn squeeze(word: &str, out: &mut String) {
+    out.clear();
+    let chars: Vec<char> = word.chars().collect();
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        let mut j = i;
+        while j < chars.len() && chars[j] == c {
+            j += 1;
         }
-        offsets.push(*folded.offsets.last().expect("offsets end with the length"));
-        Folded { text, offsets }
+        let run = j - i;
+        if run >= 3 && c.is_alphabetic() {
+            out.push(c);
+        } else {
+            out.extend(std::iter::repeat_n(c, run));
+        }
+        i = j;
+    }
+}
+
+fn starts_link(rest: &str) -> bool {
+    let head = rest.get(..8).unwrap_or(rest).to_ascii_lowercase();
+    head.starts_with("http://") || head.starts_with("https://") || head.starts_with("www.")
+}
+
+fn skip_to(iter: &mut std::iter::Peekable<std::str::CharIndices<'_>>, to: usize) {
+    while iter.peek().is_some_and(|(p, _)| *p < to) {
+        iter.next();
+    }
+}
+
+/// Accumulates folded text with its offset map and word spans.
+struct Builder {
+    text: String,
+    offsets: Vec<u32>,
+    words: Vec<(u32, u32)>,
+    word_start: Option<u32>,
+    last_space: bool,
+    mentions: Vec<String>,
+    urls: Vec<String>,
+}
+
+impl Builder {
+    fn with_capacity(n: usize) -> Builder {
+        Builder {
+            text: String::with_capacity(n),
+            offsets: Vec::with_capacity(n + 1),
+            words: Vec::new(),
+            word_start: None,
+            last_space: false,
+            mentions: Vec::new(),
+            urls: Vec::new(),
+        }
+    }
+
+    /// Appends `c` as it is (already folded), mapping it to original offset `orig`.
+    fn push(&mut self, c: char, orig: u32) {
+        if c == ' ' {
+            if self.last_space {
+                return;
+            }
+            self.last_space = true;
+        } else {
+            self.last_space = false;
+        }
+        let at = self.text.len() as u32;
+        if is_word_char(c) {
+            self.word_start.get_or_insert(at);
+        } else if let Some(start) = self.word_start.take() {
+            self.words.push((start, at));
+        }
+        self.text.push(c);
+        self.offsets.extend(std::iter::repeat_n(orig, c.len_utf8()));
+    }
+
+    /// Appends the folded form of original character `c`.
+    fn push_folded(&mut self, c: char, orig: u32) {
+        if c.is_whitespace() {
+            self.push(' ', orig);
+        } else if c.is_ascii() {
+            self.push(c.to_ascii_lowercase(), orig);
+        } else {
+            let mut parts: [char; 8] = ['\0'; 8];
+            let mut n = 0;
+            decompose_compatible(c, |d| {
+                if !is_combining_mark(d) && n < parts.len() {
+                    parts[n] = d;
+                    n += 1;
+                }
+            });
+            for &d in &parts[..n] {
+                for lower in d.to_lowercase() {
+                    let lower = match lower {
+                        '\u{2019}' | '\u{2018}' | '\u{02bc}' => '\'',
+                        '\u{201c}' | '\u{201d}' => '"',
+                        '\u{2013}' | '\u{2014}' => '-',
+                        ws if ws.is_whitespace() => ' ',
+                        other => other,
+                    };
+                    self.push(lower, orig);
+                }
+            }
+        }
+    }
+
+    fn finish(mut self, input_len: usize) -> Folded {
+        if let Some(start) = self.word_start.take() {
+            self.words.push((start, self.text.len() as u32));
+        }
+        self.offsets.push(input_len as u32);
+        Folded {
+            text: self.text,
+            offsets: self.offsets,
+            words: self.words,
+            mentions: self.mentions,
+            urls: self.urls,
+        }
+    }
+
+    fn finish_from(self, first: &Folded) -> Folded {
+        let end = *first.offsets.last().expect("offsets end with the length");
+        self.finish(end as usize)
     }
 }
 
@@ -146,33 +411,87 @@ impl Slang {
 mod tests {
     use super::*;
 
-    #[test]
-    fn folds_case_accents_and_spaces_with_a_map_back() {
-        let input = "Jalan  RUSAK di Sempája\n\tparah";
-        let f = fold(input);
-        assert_eq!(f.text, "jalan rusak di sempaja parah");
-        let start = f.text.find("sempaja").unwrap();
-        let (s, e) = f.original_span(start, start + "sempaja".len());
-        assert_eq!(&input[s..e], "Sempája");
-        let start = f.text.find("parah").unwrap();
-        let (s, e) = f.original_span(start, start + 5);
-        assert_eq!(&input[s..e], "parah");
+    fn normalizer() -> Normalizer {
+        Normalizer::new(
+            HashMap::from([
+                ("bnjir".to_string(), "banjir".to_string()),
+                ("gak".to_string(), "tidak".to_string()),
+                ("smd".to_string(), "samarinda".to_string()),
+            ]),
+            ["banjir", "samarinda", "jalan", "rusak"]
+                .iter()
+                .map(|s| s.to_string())
+                .collect(),
+        )
+    }
+
+    fn spans_back(f: &Folded, input: &str, word: &str) -> String {
+        let start = f
+            .text
+            .find(word)
+            .unwrap_or_else(|| panic!("{word} in {:?}", f.text));
+        let (s, e) = f.original_span(start, start + word.len());
+        input[s..e].to_string()
     }
 
     #[test]
-    fn slang_is_replaced_and_still_maps_back() {
-        let slang = Slang::new(HashMap::from([
-            ("bnjir".to_string(), "banjir".to_string()),
-            ("gak".to_string(), "tidak".to_string()),
-        ]));
-        let input = "Smd BNJIR lg, gak surut";
-        let f = slang.apply(fold(input));
-        assert_eq!(f.text, "smd banjir lg, tidak surut");
-        let start = f.text.find("banjir").unwrap();
-        let (s, e) = f.original_span(start, start + 6);
-        assert_eq!(&input[s..e], "BNJIR");
-        let start = f.text.find("surut").unwrap();
-        let (s, e) = f.original_span(start, start + 5);
-        assert_eq!(&input[s..e], "surut");
+    fn folds_case_accents_and_spaces_with_a_map_back() {
+        let input = "Jalan  RUSAK di Sempája\n\tparah";
+        let f = normalizer().fold(input);
+        assert_eq!(f.text, "jalan rusak di sempaja parah");
+        assert_eq!(spans_back(&f, input, "sempaja"), "Sempája");
+        assert_eq!(spans_back(&f, input, "parah"), "parah");
+        assert_eq!(f.words.len(), 5);
+        assert_eq!(fold(input).text, "jalan rusak di sempaja parah");
+    }
+
+    #[test]
+    fn compatibility_forms_fold() {
+        let input = "ＢＡＮＪＩＲ ﬁlm ①";
+        let f = normalizer().fold(input);
+        assert_eq!(f.text, "banjir film 1");
+        assert_eq!(spans_back(&f, input, "banjir"), "ＢＡＮＪＩＲ");
+    }
+
+    #[test]
+    fn slang_squeezing_and_reduplication() {
+        let n = normalizer();
+        let input = "Smd BNJIR lg, gak surut. Bannnjiiir!! jalan2 rusak, maaf";
+        let f = n.fold(input);
+        assert_eq!(
+            f.text,
+            "samarinda banjir lg, tidak surut. banjir!! jalan jalan rusak, maaf"
+        );
+        assert_eq!(spans_back(&f, input, "banjir lg"), "BNJIR lg");
+        assert_eq!(spans_back(&f, input, "banjir!!"), "Bannnjiiir!!");
+        assert_eq!(spans_back(&f, input, "jalan jalan"), "jalan2");
+        assert_eq!(spans_back(&f, input, "surut"), "surut");
+    }
+
+    #[test]
+    fn hashtags_mentions_and_links() {
+        let n = normalizer();
+        let input = "Air naik #BanjirSamarinda #banjirsamarinda #kaltim2024 cc @BPBD_Smd lihat https://x.example/a?b=1.";
+        let f = n.fold(input);
+        assert_eq!(
+            f.text,
+            "air naik banjir samarinda banjir samarinda kaltim 2024 cc lihat "
+        );
+        assert_eq!(f.mentions, ["BPBD_Smd"]);
+        assert_eq!(f.urls, ["https://x.example/a?b=1"]);
+        assert_eq!(spans_back(&f, input, "banjir samarinda"), "BanjirSamarinda");
+        // An unknown lower-case tag stays one word.
+        assert_eq!(n.fold("#infokalteng").text, " infokalteng ");
+        // Inside a word, # and @ are not tags.
+        assert_eq!(n.fold("C# a@b").text, "c# a@b");
+    }
+
+    #[test]
+    fn word_positions() {
+        let f = normalizer().fold("satu dua, tiga");
+        assert_eq!(f.words, [(0, 4), (5, 8), (10, 14)]);
+        assert_eq!(f.word_at(0), 0);
+        assert_eq!(f.word_at(6), 1);
+        assert_eq!(f.word_at(10), 2);
     }
 }

@@ -144,9 +144,7 @@ impl Word {
                 2
             }
         } else if w.starts_with(b"be") {
-            let len = if w.starts_with(b"ber") {
-                3
-            } else if w.starts_with(b"belajar") {
+            let len = if w.starts_with(b"ber") || w.starts_with(b"belajar") {
                 3
             } else if w.len() >= 5 && !is_vowel(w[2]) && &w[3..5] == b"er" {
                 2
@@ -184,7 +182,9 @@ pub fn snowball(word: &str) -> Cow<'_, str> {
     }
     if w.measure > 2 {
         if w.remove_first_order_prefix() {
-            if w.measure > 2 && w.remove_suffix() && w.measure > 2 {
+            let suffix_removed = w.measure > 2 && w.remove_suffix();
+            // Removing the suffix lowered the measure: check it again.
+            if suffix_removed && w.measure > 2 {
                 w.remove_second_order_prefix();
             }
         } else {
