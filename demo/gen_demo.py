@@ -390,18 +390,25 @@ def slug(text):
 
 
 NAMED = []
+# Place names that are also ordinary words or places elsewhere in Indonesia: the gazetteer marks
+# them ambiguous, and Pantau counts them only with Kalimantan Timur context in the same post.
+AMBIGUOUS = {"Kota Bangun", "Batu Ampar", "Air Hitam", "Sungai Pinang", "Sidodadi", "Tanjung Laut",
+             "Guntung", "Talisayan"}
 
 
 def fill(template, region):
-    """Fills a template's slots; notes whether it named the place (kota or kelurahan)."""
-    if "{kota" in template or "{tempat}" in template:
-        NAMED.append(True)
+    """Fills a template's slots; notes whether it named the place, and how clearly."""
     names, places = PLACES[region]
     kota = rng.choice(names)
+    tempat = rng.choice(places)
+    if "{kota" in template:
+        NAMED.append("clear")
+    if "{tempat}" in template:
+        NAMED.append("ambiguous" if tempat in AMBIGUOUS else "clear")
     return template.format(
         kota=kota,
         kota_tag=kota.replace(" ", ""),
-        tempat=rng.choice(places),
+        tempat=tempat,
         jalan=rng.choice(ROADS[region]),
         n=rng.randint(2, 9),
     )
@@ -420,6 +427,10 @@ items = {s[0]: [] for s in SOURCES}
 expected = []
 
 
+def home_region(source):
+    return next(s[5] for s in SOURCES if s[0] == source)
+
+
 def pick_source(region, kind):
     if kind == "social":
         return rng.choice(["lapor-warga", "suara-netizen"])
@@ -436,7 +447,7 @@ def add(source, title, text, when, topics, region, author=None):
     it once, as it should); returns whether it was added."""
     # The expected region is only known when the text names the place; otherwise it may come
     # from a landmark in the text (IKN, a bridge) or from the source's default region.
-    named = bool(NAMED)
+    named = "clear" in NAMED or ("ambiguous" in NAMED and home_region(source) is not None)
     NAMED.clear()
     if not named:
         region = None

@@ -106,3 +106,127 @@ fn news_from_elsewhere_rarely_gets_a_kaltim_region() {
         share * 100.0
     );
 }
+
+/// Sentiment accuracy per class on 11,000 labelled comments and reviews (smsa). Pantau's four
+/// classes map to the corpus's three: berpotensi_negatif and negatif are "negative".
+#[test]
+fn sentiment_accuracy_per_class() {
+    let Some(text) = corpus("smsa_doc-sentiment-prosa/train_preprocess.tsv") else {
+        return;
+    };
+    let c = classifier();
+    let mut confusion: std::collections::BTreeMap<(&str, &str), u32> = Default::default();
+    let mut total = 0;
+    for line in text.lines() {
+        let Some((doc, gold)) = line.rsplit_once('\t') else {
+            continue;
+        };
+        let got = match c
+            .classify(&Document::text(doc), None)
+            .sentiment
+            .class
+            .as_str()
+        {
+            "positif" => "positive",
+            "netral" => "neutral",
+            _ => "negative",
+        };
+        *confusion.entry((gold, got)).or_default() += 1;
+        total += 1;
+    }
+    let right: u32 = confusion
+        .iter()
+        .filter(|((g, p), _)| g == p)
+        .map(|(_, n)| n)
+        .sum();
+    let accuracy = right as f64 / total as f64;
+    for gold in ["positive", "neutral", "negative"] {
+        let all: u32 = confusion
+            .iter()
+            .filter(|((g, _), _)| *g == gold)
+            .map(|(_, n)| n)
+            .sum();
+        let ok = confusion.get(&(gold, gold)).copied().unwrap_or(0);
+        println!(
+            "smsa {gold}: {ok} of {all} ({:.1} %)",
+            100.0 * ok as f64 / all as f64
+        );
+    }
+    println!("smsa accuracy: {:.1} % of {total}", accuracy * 100.0);
+    assert!(
+        accuracy > 0.6,
+        "sentiment accuracy fell to {:.1} %",
+        accuracy * 100.0
+    );
+}
+
+/// How stemming changes matches: every shipped topic as written, and again with `stem = true`.
+#[test]
+fn stemming_changes_matches_measurably() {
+    let (Some(tweets), Some(news)) = (
+        corpus("emot_emotion-twitter/train_preprocess.csv"),
+        corpus("nerp_ner-prosa/train_preprocess.txt"),
+    ) else {
+        return;
+    };
+    let texts: Vec<String> = tweets
+        .lines()
+        .skip(1)
+        .filter_map(|l| l.split_once(',').map(|(_, t)| t.to_string()))
+        .chain(news.split("\n\n").map(|b| {
+            b.lines()
+                .filter_map(|l| l.split('\t').next())
+                .collect::<Vec<_>>()
+                .join(" ")
+        }))
+        .collect();
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("keywords");
+    let plain = Classifier::load(&dir).unwrap();
+    let mut lists = pantau::classify::lists::load_dir(&dir).unwrap();
+    for topic in &mut lists.topics {
+        topic.stem = true;
+        for t in topic.any.iter_mut().chain(topic.exclude.iter_mut()) {
+            t.term.stem = !t.term.prefix;
+        }
+    }
+    let stemmed = Classifier::from_lists(lists).unwrap();
+    let tagged = |c: &Classifier| -> Vec<Vec<String>> {
+        texts
+            .iter()
+            .map(|t| {
+                c.classify(&Document::text(t), None)
+                    .topics
+                    .iter()
+                    .map(|h| c.topics()[h.topic].id.to_string())
+                    .collect()
+            })
+            .collect()
+    };
+    let (a, b) = (tagged(&plain), tagged(&stemmed));
+    let (mut gained, mut lost) = (0, 0);
+    for (x, y) in a.iter().zip(&b) {
+        gained += y.iter().filter(|t| !x.contains(t)).count();
+        lost += x.iter().filter(|t| !y.contains(t)).count();
+    }
+    let before: usize = a.iter().map(Vec::len).sum();
+    println!(
+        "stemming on {} texts: {before} tags as written; with stem = true {gained} gained, {lost} lost",
+        texts.len()
+    );
+    for (i, (x, y)) in a
+        .iter()
+        .zip(&b)
+        .enumerate()
+        .filter(|(_, (x, y))| x != y)
+        .take(12)
+    {
+        println!(
+            "  {x:?} → {y:?}: {}",
+            texts[i].chars().take(110).collect::<String>()
+        );
+    }
+    assert!(
+        gained + lost > 0,
+        "stemming should change something on 10,000 texts"
+    );
+}

@@ -218,3 +218,71 @@ async fn a_stop_mid_poll_loses_no_committed_post() {
     );
     assert_eq!(stored(&project), 3);
 }
+
+fn meta(project: &Project, key: &str) -> Option<String> {
+    Store::open_read_only(&project.db())
+        .ok()?
+        .meta(key)
+        .ok()?
+        .map(|(v, _)| v)
+}
+
+/// A saved edit of the keyword lists is applied while the daemon runs; a broken edit is
+/// rejected whole, the last good lists stay, and `pantau sources` says so.
+#[tokio::test(flavor = "multi_thread")]
+async fn keyword_edits_reload_and_broken_edits_are_rejected() {
+    let server = MockServer::start().await;
+    Mock::given(path("/rss"))
+        .respond_with(ResponseTemplate::new(200).set_body_raw(
+            rss(&[(
+                "a-1",
+                "Air bah di Sempaja",
+                "Warga mengungsi.",
+                "https://a.example/1",
+            )]),
+            "application/rss+xml",
+        ))
+        .mount(&server)
+        .await;
+    let project = Project::new(
+        "",
+        &feed_source("a", &format!("{}/rss", server.uri()), "interval = \"1h\""),
+    );
+    let child = start(&project);
+    let started = until(Duration::from_secs(20), || {
+        meta(&project, "keywords.version").is_some()
+    })
+    .await;
+    let first = meta(&project, "keywords.version");
+
+    // An analyst adds a term: the running service picks it up within seconds.
+    let topic = project.path().join("keywords/topics/banjir.toml");
+    let text = std::fs::read_to_string(&topic).unwrap();
+    std::fs::write(&topic, text.replacen("any = [", "any = [\"air bah\", ", 1)).unwrap();
+    let reloaded = until(Duration::from_secs(15), || {
+        meta(&project, "keywords.version") != first
+    })
+    .await;
+    let second = meta(&project, "keywords.version");
+
+    // A broken edit: rejected, the second version stays in force.
+    std::fs::write(&topic, "name = \"Banjir\"\nany = [\"banjir\"\n").unwrap();
+    let rejected = until(Duration::from_secs(15), || {
+        meta(&project, "keywords.rejected").is_some()
+    })
+    .await;
+    let out = project.pantau(&["sources"]);
+    sigterm(&child);
+    let (status, log) = wait_exit(child, Duration::from_secs(10)).await;
+    assert!(
+        started && reloaded && rejected,
+        "started {started}, reloaded {reloaded}, rejected {rejected}; log:\n{log}"
+    );
+    assert!(status.success(), "{log}");
+    assert_eq!(meta(&project, "keywords.version"), second);
+    assert!(log.contains("daftar kata kunci dimuat ulang"), "{log}");
+    assert!(log.contains("perubahan kata kunci ditolak"), "{log}");
+    let shown = common::stdout(&out);
+    assert!(shown.contains("Perubahan kata kunci ditolak"), "{shown}");
+    assert!(shown.contains("keywords/topics/banjir.toml:2:"), "{shown}");
+}

@@ -103,21 +103,26 @@ impl TermSet {
     /// Every occurrence of every term that starts at a word boundary, overlapping ones
     /// included, in text order.
     pub fn find(&self, folded: &str) -> Vec<Hit> {
-        let Some(ac) = &self.ac else {
-            return Vec::new();
-        };
-        let mut hits: Vec<Hit> = ac
-            .find_overlapping_iter(folded)
-            .filter(|m| boundary_before(folded, m.start()))
-            .map(|m| Hit {
-                term: m.pattern().as_usize(),
-                start: m.start(),
-                end: m.end(),
-                whole: boundary_after(folded, m.end()),
-            })
-            .collect();
-        hits.sort_by_key(|h| (h.start, std::cmp::Reverse(h.end)));
+        let mut hits = Vec::new();
+        self.find_into(folded, &mut hits);
         hits
+    }
+
+    /// [`TermSet::find`] into `hits` (cleared first), reusing its buffer.
+    pub fn find_into(&self, folded: &str, hits: &mut Vec<Hit>) {
+        hits.clear();
+        let Some(ac) = &self.ac else { return };
+        hits.extend(
+            ac.find_overlapping_iter(folded)
+                .filter(|m| boundary_before(folded, m.start()))
+                .map(|m| Hit {
+                    term: m.pattern().as_usize(),
+                    start: m.start(),
+                    end: m.end(),
+                    whole: boundary_after(folded, m.end()),
+                }),
+        );
+        hits.sort_unstable_by_key(|h| (h.start, std::cmp::Reverse(h.end)));
     }
 }
 

@@ -31,7 +31,7 @@ pub mod normalize;
 pub mod query;
 pub mod stem;
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::path::Path;
 
 use regex::{Regex, RegexSet};
@@ -294,6 +294,66 @@ struct LeafHit {
     orig: (usize, usize),
 }
 
+/// A sentiment word, negator or intensifier found in a field.
+struct Event {
+    /// Word index range in the folded field.
+    words: (usize, usize),
+    owner: Owner,
+    /// Byte range in the folded field.
+    start: usize,
+    end: usize,
+    term: usize,
+}
+
+/// A region name or sentiment word found in a field.
+#[derive(Debug, Clone)]
+struct Found {
+    region: usize,
+    ambiguous: bool,
+    field: Field,
+    /// Byte range in the original field.
+    orig: (usize, usize),
+    /// The Aho-Corasick term that matched (its folded text names the rule).
+    term: usize,
+}
+
+/// A topic whose rule held.
+#[derive(Debug, Clone)]
+struct Fired {
+    topic: usize,
+    /// Clauses that held: bit 0 `any`, bit 1 `patterns`, bit 2 `query`.
+    clauses: u8,
+    /// The hits that made it hold, as a range of `Raw::used`.
+    used: std::ops::Range<usize>,
+    /// The hit of the exclusion that vetoed it, if one did.
+    exclusion: Option<usize>,
+}
+
+impl Fired {
+    fn clauses(&self) -> Vec<Clause> {
+        [Clause::Any, Clause::Patterns, Clause::Query]
+            .into_iter()
+            .enumerate()
+            .filter(|(i, _)| self.clauses & (1 << i) != 0)
+            .map(|(_, c)| c)
+            .collect()
+    }
+}
+
+/// What matching found, as indices and spans; turned into a [`Classification`] only when an
+/// explanation is wanted.
+#[derive(Debug, Default)]
+struct Raw {
+    hits: Vec<LeafHit>,
+    /// Topics whose rule held, vetoed ones included.
+    fired: Vec<Fired>,
+    /// Hit indices, in ranges of `Fired::used`.
+    used: Vec<usize>,
+    regions: Vec<Found>,
+    sentiment: Vec<(Found, f64)>,
+    score: f64,
+}
+
 /// The compiled keyword lists.
 #[derive(Debug, Clone)]
 pub struct Classifier {
@@ -305,7 +365,7 @@ pub struct Classifier {
     stemmer: Stemmer,
     terms: TermSet,
     /// First stem of a stem leaf → the leaves starting with it.
-    stem_index: HashMap<String, Vec<usize>>,
+    stem_index: rustc_hash::FxHashMap<String, Vec<usize>>,
     regex_set: RegexSet,
     regexes: Vec<Regex>,
     regex_leaf: Vec<usize>,
@@ -326,7 +386,7 @@ struct Compiler<'a> {
     stemmer: &'a Stemmer,
     builder: TermSetBuilder,
     leaves: Vec<Leaf>,
-    stem_index: HashMap<String, Vec<usize>>,
+    stem_index: rustc_hash::FxHashMap<String, Vec<usize>>,
     regex_sources: Vec<String>,
     regex_leaf: Vec<usize>,
 }
@@ -474,7 +534,7 @@ impl Classifier {
             stemmer: &stemmer,
             builder: TermSetBuilder::default(),
             leaves: Vec::new(),
-            stem_index: HashMap::new(),
+            stem_index: Default::default(),
             regex_sources: Vec::new(),
             regex_leaf: Vec::new(),
         };
@@ -603,76 +663,184 @@ impl Classifier {
         self.regions.iter().position(|r| &r.id == id)
     }
 
-    /// Classifies a document. `default_region` is the source's region, used when the text
-    /// names none and as context for ambiguous names.
+    /// Classifies a document, with everything `--explain` shows. `default_region` is the
+    /// source's region, used when the text names none and as context for ambiguous names.
     pub fn classify(
         &self,
         doc: &Document<'_>,
         default_region: Option<&RegionId>,
     ) -> Classification {
-        let mut hits: Vec<LeafHit> = Vec::new();
-        let mut region_hits: Vec<(usize, bool, Match)> = Vec::new();
-        let mut sentiment_words = Vec::new();
-        for (field, input) in doc.fields() {
-            let folded = self.normalizer.fold(input);
-            self.scan_field(
-                field,
-                input,
-                &folded,
-                &mut hits,
-                &mut region_hits,
-                &mut sentiment_words,
-            );
-        }
-        hits.sort_by_key(|h| (h.leaf, h.field as u8, h.start));
-
-        let (topics, vetoed) = self.evaluate(doc, &hits);
-        let (regions, ignored_regions) = self.resolve_regions(region_hits, default_region);
-        let score: f64 = sentiment_words.iter().fold(0.0, |acc, (_, w)| acc + w);
+        let raw = self.run(doc);
+        let input = |field: Field| match field {
+            Field::Title => doc.title.unwrap_or(""),
+            Field::Text => doc.text,
+        };
+        let found_match = |f: &Found, rule: Rule| {
+            let (s, e) = f.orig;
+            Match {
+                field: f.field,
+                start: s,
+                end: e,
+                text: input(f.field)[s..e].to_string(),
+                rule,
+            }
+        };
+        let topic_hit = |f: &Fired| {
+            let mut matches: Vec<Match> = raw.used[f.used.clone()]
+                .iter()
+                .map(|&i| self.leaf_match(doc, &raw.hits[i]))
+                .collect();
+            matches.sort_by_key(|m| (m.field as u8, m.start, m.end));
+            if let Some(x) = f.exclusion {
+                matches.push(self.leaf_match(doc, &raw.hits[x]));
+            }
+            TopicHit {
+                topic: f.topic,
+                clauses: f.clauses(),
+                matches,
+            }
+        };
+        let topics = raw
+            .fired
+            .iter()
+            .filter(|f| f.exclusion.is_none())
+            .map(topic_hit)
+            .collect();
+        let vetoed = raw
+            .fired
+            .iter()
+            .filter(|f| f.exclusion.is_some())
+            .map(topic_hit)
+            .collect();
+        let (kept, ignored) = self.resolve_regions(&raw.regions, default_region);
+        let to_hits = |list: Vec<(usize, Vec<usize>, bool)>| -> Vec<RegionHit> {
+            list.into_iter()
+                .map(|(region, found, inferred)| RegionHit {
+                    region,
+                    matches: found
+                        .iter()
+                        .map(|&i| {
+                            let f = &raw.regions[i];
+                            found_match(f, Rule::Region(self.terms.term(f.term).to_string()))
+                        })
+                        .collect(),
+                    inferred,
+                })
+                .collect()
+        };
+        let words = raw
+            .sentiment
+            .iter()
+            .map(|(f, w)| {
+                (
+                    found_match(f, Rule::Sentiment(self.terms.term(f.term).to_string())),
+                    *w,
+                )
+            })
+            .collect();
         Classification {
             topics,
             vetoed,
-            regions,
-            ignored_regions,
+            regions: to_hits(kept),
+            ignored_regions: to_hits(ignored),
             sentiment: Sentiment {
-                class: SentimentClass::from_score(score),
-                score,
-                words: sentiment_words,
+                class: SentimentClass::from_score(raw.score),
+                score: raw.score,
+                words,
             },
         }
     }
 
+    /// Classifies a post and keeps what the store needs, without building the explanation.
+    pub fn tags(&self, post: &Post, default_region: Option<&RegionId>) -> Tags {
+        self.tags_for(&Document::of(post), default_region)
+    }
+
+    /// [`Classifier::tags`] for any document.
+    pub fn tags_for(&self, doc: &Document<'_>, default_region: Option<&RegionId>) -> Tags {
+        let raw = self.run(doc);
+        let (regions, _) = self.resolve_regions(&raw.regions, default_region);
+        let region_ids: Vec<RegionId> = regions
+            .iter()
+            .map(|(r, _, _)| self.regions[*r].id.clone())
+            .collect();
+        let areas = regions
+            .iter()
+            .filter(|(r, _, _)| matches!(self.regions[*r].level, Level::Kabupaten | Level::Kota))
+            .map(|(r, _, _)| self.regions[*r].id.clone())
+            .collect();
+        Tags {
+            topics: raw
+                .fired
+                .iter()
+                .filter(|f| f.exclusion.is_none())
+                .map(|f| self.topics[f.topic].id.clone())
+                .collect(),
+            regions: region_ids,
+            areas,
+            sentiment: Some((SentimentClass::from_score(raw.score), raw.score)),
+        }
+    }
+
+    /// What the store keeps of a full classification.
+    pub fn tags_of(&self, c: &Classification) -> Tags {
+        let regions: Vec<RegionId> = c
+            .regions
+            .iter()
+            .map(|r| self.regions[r.region].id.clone())
+            .collect();
+        let areas = c
+            .regions
+            .iter()
+            .filter(|r| matches!(self.regions[r.region].level, Level::Kabupaten | Level::Kota))
+            .map(|r| self.regions[r.region].id.clone())
+            .collect();
+        Tags {
+            topics: c
+                .topics
+                .iter()
+                .map(|t| self.topics[t.topic].id.clone())
+                .collect(),
+            regions,
+            areas,
+            sentiment: Some((c.sentiment.class, c.sentiment.score)),
+        }
+    }
+
+    /// The matching itself: leaves, topics, region names and sentiment, as indices and spans.
+    fn run(&self, doc: &Document<'_>) -> Raw {
+        thread_local! {
+            /// Buffers every classification on this thread reuses: one folded field and the
+            /// automaton's hits.
+            static SCRATCH: std::cell::RefCell<(Folded, Vec<matcher::Hit>)> = Default::default();
+        }
+        let mut raw = Raw::default();
+        SCRATCH.with(|scratch| {
+            let (folded, found) = &mut *scratch.borrow_mut();
+            for (field, input) in doc.fields() {
+                self.normalizer.fold_into(input, folded);
+                self.terms.find_into(&folded.text, found);
+                self.scan_field(field, folded, found, &mut raw);
+            }
+        });
+        raw.hits
+            .sort_unstable_by_key(|h| (h.leaf, h.field as u8, h.start));
+        raw.score = raw.sentiment.iter().fold(0.0, |acc, (_, w)| acc + w);
+        self.evaluate(doc, &mut raw);
+        raw
+    }
+
     /// Finds the leaves, region names and sentiment words of one field.
-    fn scan_field(
-        &self,
-        field: Field,
-        input: &str,
-        folded: &Folded,
-        hits: &mut Vec<LeafHit>,
-        regions: &mut Vec<(usize, bool, Match)>,
-        sentiment: &mut Vec<(Match, f64)>,
-    ) {
+    fn scan_field(&self, field: Field, folded: &Folded, found: &[matcher::Hit], raw: &mut Raw) {
         let words_of = |start: usize, end: usize| {
             (
                 folded.word_at(start),
                 folded.word_at(end.saturating_sub(1)) + 1,
             )
         };
-        let original = |start: usize, end: usize| folded.original_span(start, end);
-        let mk = |start: usize, end: usize, rule: Rule| {
-            let (s, e) = original(start, end);
-            Match {
-                field,
-                start: s,
-                end: e,
-                text: input[s..e].to_string(),
-                rule,
-            }
-        };
-        let mut field_regions: Vec<(usize, bool, usize, usize)> = Vec::new();
-        // Sentiment events: (word range, kind, folded span).
-        let mut events: Vec<((usize, usize), Owner, usize, usize)> = Vec::new();
-        for h in self.terms.find(&folded.text) {
+        let mut field_regions: Vec<(usize, bool, usize, usize, usize)> = Vec::new();
+        let mut events: Vec<Event> = Vec::new();
+        for h in found {
             for owner in self.terms.owners(h.term) {
                 match *owner {
                     Owner::Leaf(l) => {
@@ -684,22 +852,28 @@ impl Classifier {
                             } else {
                                 h.end
                             };
-                            hits.push(LeafHit {
+                            raw.hits.push(LeafHit {
                                 leaf: l,
                                 field,
                                 start: h.start,
                                 words: words_of(h.start, end),
-                                orig: original(h.start, end),
+                                orig: folded.original_span(h.start, end),
                             });
                         }
                     }
                     Owner::Region(r, ambiguous) if h.whole => {
-                        field_regions.push((r, ambiguous, h.start, h.end))
+                        field_regions.push((r, ambiguous, h.start, h.end, h.term))
                     }
                     Owner::Positive | Owner::Negative | Owner::Negator | Owner::Intensifier
                         if h.whole =>
                     {
-                        events.push((words_of(h.start, h.end), *owner, h.start, h.end))
+                        events.push(Event {
+                            words: words_of(h.start, h.end),
+                            owner: *owner,
+                            start: h.start,
+                            end: h.end,
+                            term: h.term,
+                        })
                     }
                     _ => {}
                 }
@@ -724,12 +898,12 @@ impl Classifier {
                     {
                         let start = folded.words[i].0 as usize;
                         let end = folded.words[i + n - 1].1 as usize;
-                        hits.push(LeafHit {
+                        raw.hits.push(LeafHit {
                             leaf: l,
                             field,
                             start,
                             words: (i, i + n),
-                            orig: original(start, end),
+                            orig: folded.original_span(start, end),
                         });
                     }
                 }
@@ -739,53 +913,66 @@ impl Classifier {
             for idx in self.regex_set.matches(&folded.text).iter() {
                 for m in self.regexes[idx].find_iter(&folded.text) {
                     if m.start() < m.end() {
-                        hits.push(LeafHit {
+                        raw.hits.push(LeafHit {
                             leaf: self.regex_leaf[idx],
                             field,
                             start: m.start(),
                             words: words_of(m.start(), m.end()),
-                            orig: original(m.start(), m.end()),
+                            orig: folded.original_span(m.start(), m.end()),
                         });
                     }
                 }
             }
         }
         // Region names: a hit inside a longer region hit does not count.
-        for &(r, ambiguous, start, end) in &field_regions {
+        for &(r, ambiguous, start, end, term) in &field_regions {
             let inside_longer = field_regions
                 .iter()
-                .any(|&(_, _, s, e)| s <= start && end <= e && (e - s) > (end - start));
+                .any(|&(_, _, s, e, _)| s <= start && end <= e && (e - s) > (end - start));
             if !inside_longer {
-                let rule = Rule::Region(folded.text[start..end].to_string());
-                regions.push((r, ambiguous, mk(start, end, rule)));
+                raw.regions.push(Found {
+                    region: r,
+                    ambiguous,
+                    field,
+                    orig: folded.original_span(start, end),
+                    term,
+                });
             }
         }
         // Sentiment words, with negators before them and intensifiers next to them.
-        for &((w0, w1), owner, start, end) in &events {
-            let base = match owner {
+        for ev in &events {
+            let ((w0, w1), start, end) = (ev.words, ev.start, ev.end);
+            let base = match ev.owner {
                 Owner::Positive => 1.0,
                 Owner::Negative => -1.0,
                 _ => continue,
             };
-            let inside_longer = events.iter().any(|&(_, o, s, e)| {
-                matches!(o, Owner::Positive | Owner::Negative)
-                    && s <= start
-                    && end <= e
-                    && (e - s) > (end - start)
+            let inside_longer = events.iter().any(|o| {
+                matches!(o.owner, Owner::Positive | Owner::Negative)
+                    && o.start <= start
+                    && end <= o.end
+                    && (o.end - o.start) > (end - start)
             });
             if inside_longer {
                 continue;
             }
             let negated = events
                 .iter()
-                .any(|&((_, n1), o, _, _)| o == Owner::Negator && n1 <= w0 && w0 - n1 <= 1);
-            let intensified = events.iter().any(|&((i0, i1), o, _, _)| {
-                o == Owner::Intensifier && ((i1 <= w0 && w0 - i1 <= 1) || i0 == w1)
+                .any(|n| n.owner == Owner::Negator && n.words.1 <= w0 && w0 - n.words.1 <= 1);
+            let intensified = events.iter().any(|i| {
+                i.owner == Owner::Intensifier
+                    && ((i.words.1 <= w0 && w0 - i.words.1 <= 1) || i.words.0 == w1)
             });
             let weight =
                 base * if intensified { 2.0 } else { 1.0 } * if negated { -1.0 } else { 1.0 };
-            let rule = Rule::Sentiment(folded.text[start..end].to_string());
-            sentiment.push((mk(start, end, rule), weight));
+            let found = Found {
+                region: 0,
+                ambiguous: false,
+                field,
+                orig: folded.original_span(start, end),
+                term: ev.term,
+            };
+            raw.sentiment.push((found, weight));
         }
     }
 
@@ -796,8 +983,9 @@ impl Classifier {
         start..end
     }
 
-    /// Evaluates the topics that have a hit; returns (fired, vetoed).
-    fn evaluate(&self, doc: &Document<'_>, hits: &[LeafHit]) -> (Vec<TopicHit>, Vec<TopicHit>) {
+    /// Evaluates the topics that have a hit, into `raw.fired`.
+    fn evaluate(&self, doc: &Document<'_>, raw: &mut Raw) {
+        let hits = &raw.hits;
         let mut candidates: Vec<usize> = hits
             .iter()
             .filter(|h| self.leaves[h.leaf].role != Role::Exclude)
@@ -805,59 +993,49 @@ impl Classifier {
             .collect();
         candidates.sort_unstable();
         candidates.dedup();
-        let mut fired = Vec::new();
-        let mut vetoed = Vec::new();
         for t in candidates {
             let rule = &self.rules[t];
-            let mut clauses = Vec::new();
-            let mut used: Vec<usize> = Vec::new();
-            let mut clause = |leaves: &[usize], which: Clause, used: &mut Vec<usize>| {
-                let before = used.len();
+            let start = raw.used.len();
+            let mut clauses = 0u8;
+            for (bit, leaves) in [(0, &rule.any), (1, &rule.patterns)] {
+                let before = raw.used.len();
                 for &l in leaves {
-                    used.extend(Self::hits_of(hits, l));
+                    raw.used.extend(Self::hits_of(hits, l));
                 }
-                if used.len() > before {
-                    clauses.push(which);
+                if raw.used.len() > before {
+                    clauses |= 1 << bit;
                 }
-            };
-            clause(&rule.any, Clause::Any, &mut used);
-            clause(&rule.patterns, Clause::Patterns, &mut used);
+            }
             if let Some(q) = &rule.query
                 && let Some(spans) = self.eval(q, doc, hits, None)
             {
-                clauses.push(Clause::Query);
-                used.extend(spans);
+                clauses |= 1 << 2;
+                raw.used.extend(spans);
             }
-            if clauses.is_empty() {
+            if clauses == 0 {
+                raw.used.truncate(start);
                 continue;
             }
-            used.sort_unstable();
-            used.dedup();
-            let mut matches: Vec<Match> = used
-                .iter()
-                .map(|&i| self.leaf_match(doc, &hits[i]))
-                .collect();
-            matches.sort_by_key(|m| (m.field as u8, m.start, m.end));
+            raw.used[start..].sort_unstable();
+            let mut end = start;
+            for i in start..raw.used.len() {
+                if i == start || raw.used[i] != raw.used[end - 1] {
+                    raw.used[end] = raw.used[i];
+                    end += 1;
+                }
+            }
+            raw.used.truncate(end);
             let exclusion = rule
                 .exclude
                 .iter()
-                .find_map(|&l| Self::hits_of(hits, l).next())
-                .map(|i| self.leaf_match(doc, &hits[i]));
-            let hit = TopicHit {
+                .find_map(|&l| Self::hits_of(hits, l).next());
+            raw.fired.push(Fired {
                 topic: t,
                 clauses,
-                matches,
-            };
-            match exclusion {
-                None => fired.push(hit),
-                Some(m) => {
-                    let mut hit = hit;
-                    hit.matches.push(m);
-                    vetoed.push(hit);
-                }
-            }
+                used: start..end,
+                exclusion,
+            });
         }
-        (fired, vetoed)
     }
 
     fn leaf_match(&self, doc: &Document<'_>, h: &LeafHit) -> Match {
@@ -972,50 +1150,42 @@ impl Classifier {
         }
     }
 
-    /// Keeps ambiguous names only with context, adds parents (or the default region).
+    /// Keeps ambiguous names only with context and adds parents (or the default region).
+    /// Returns (region, indices into `found`, inferred) for the regions kept and ignored.
+    #[allow(clippy::type_complexity)]
     fn resolve_regions(
         &self,
-        found: Vec<(usize, bool, Match)>,
+        found: &[Found],
         default_region: Option<&RegionId>,
-    ) -> (Vec<RegionHit>, Vec<RegionHit>) {
+    ) -> (
+        Vec<(usize, Vec<usize>, bool)>,
+        Vec<(usize, Vec<usize>, bool)>,
+    ) {
         let default = default_region.and_then(|id| self.region_index(id));
-        let context = default.is_some() || found.iter().any(|(_, ambiguous, _)| !ambiguous);
-        let mut regions: Vec<RegionHit> = Vec::new();
-        let mut ignored: Vec<RegionHit> = Vec::new();
-        for (r, ambiguous, m) in found {
-            let list = if ambiguous && !context {
+        let context = default.is_some() || found.iter().any(|f| !f.ambiguous);
+        let mut kept: Vec<(usize, Vec<usize>, bool)> = Vec::new();
+        let mut ignored: Vec<(usize, Vec<usize>, bool)> = Vec::new();
+        for (i, f) in found.iter().enumerate() {
+            let list = if f.ambiguous && !context {
                 &mut ignored
             } else {
-                &mut regions
+                &mut kept
             };
-            match list.iter_mut().find(|h| h.region == r) {
-                Some(h) => h.matches.push(m),
-                None => list.push(RegionHit {
-                    region: r,
-                    matches: vec![m],
-                    inferred: false,
-                }),
+            match list.iter_mut().find(|(r, _, _)| *r == f.region) {
+                Some((_, idx, _)) => idx.push(i),
+                None => list.push((f.region, vec![i], false)),
             }
         }
-        regions.sort_by_key(|h| h.region);
-        if regions.is_empty()
+        kept.sort_by_key(|(r, _, _)| *r);
+        if kept.is_empty()
             && let Some(idx) = default
         {
-            regions.push(RegionHit {
-                region: idx,
-                matches: Vec::new(),
-                inferred: true,
-            });
+            kept.push((idx, Vec::new(), true));
         }
-        self.add_parents(&mut regions);
-        (regions, ignored)
-    }
-
-    /// Adds every parent of the regions found, marked inferred, once.
-    fn add_parents(&self, regions: &mut Vec<RegionHit>) {
+        // Parents, once each, marked inferred.
         let mut i = 0;
-        while i < regions.len() {
-            let mut at = self.regions[regions[i].region].parent.as_ref();
+        while i < kept.len() {
+            let mut at = self.regions[kept[i].0].parent.as_ref();
             let mut guard = 0;
             while let Some(pid) = at {
                 guard += 1;
@@ -1025,47 +1195,14 @@ impl Classifier {
                 if guard > 16 {
                     break;
                 }
-                if !regions.iter().any(|r| r.region == p) {
-                    regions.push(RegionHit {
-                        region: p,
-                        matches: Vec::new(),
-                        inferred: true,
-                    });
+                if !kept.iter().any(|(r, _, _)| *r == p) {
+                    kept.push((p, Vec::new(), true));
                 }
                 at = self.regions[p].parent.as_ref();
             }
             i += 1;
         }
-    }
-
-    /// Classifies a post and keeps what the store needs.
-    pub fn tags(&self, post: &Post, default_region: Option<&RegionId>) -> Tags {
-        let c = self.classify(&Document::of(post), default_region);
-        self.tags_of(&c)
-    }
-
-    pub fn tags_of(&self, c: &Classification) -> Tags {
-        let regions: Vec<RegionId> = c
-            .regions
-            .iter()
-            .map(|r| self.regions[r.region].id.clone())
-            .collect();
-        let areas = c
-            .regions
-            .iter()
-            .filter(|r| matches!(self.regions[r.region].level, Level::Kabupaten | Level::Kota))
-            .map(|r| self.regions[r.region].id.clone())
-            .collect();
-        Tags {
-            topics: c
-                .topics
-                .iter()
-                .map(|t| self.topics[t.topic].id.clone())
-                .collect(),
-            regions,
-            areas,
-            sentiment: Some((c.sentiment.class, c.sentiment.score)),
-        }
+        (kept, ignored)
     }
 
     /// Runs every topic's examples; each failure is an error at the example's line.

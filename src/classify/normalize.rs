@@ -39,6 +39,15 @@ impl Folded {
         (s, o(end).max(s))
     }
 
+    /// Empties the folded text, keeping the buffers' capacity.
+    pub fn clear(&mut self) {
+        self.text.clear();
+        self.offsets.clear();
+        self.words.clear();
+        self.mentions.clear();
+        self.urls.clear();
+    }
+
     /// Index in `words` of the word holding byte `at` of `text` (or the next word).
     pub fn word_at(&self, at: usize) -> usize {
         self.words.partition_point(|&(_, end)| (end as usize) <= at)
@@ -53,19 +62,22 @@ pub fn is_word_char(c: char) -> bool {
 /// Folds text for hashing and de-duplication only: lower case, no accents, single spaces. It
 /// never changes, so stored text hashes stay comparable across versions of the lists.
 pub fn fold(input: &str) -> Folded {
-    let mut out = Builder::with_capacity(input.len());
+    let mut folded = Folded::default();
+    let mut out = Builder::new(&mut folded);
     for (pos, c) in input.char_indices() {
         out.push_folded(c, pos as u32);
     }
-    out.finish(input.len())
+    out.finish(input.len());
+    folded
 }
 
 /// The rules of folding, with the analysts' slang and vocabulary.
 #[derive(Debug, Clone, Default)]
 pub struct Normalizer {
-    slang: HashMap<String, String>,
+    /// A fast hasher: the map is looked up for every word of every post.
+    slang: rustc_hash::FxHashMap<String, String>,
     /// Words the lists know, for splitting lower-case hashtags.
-    vocabulary: HashSet<String>,
+    vocabulary: rustc_hash::FxHashSet<String>,
     longest_word: usize,
 }
 
@@ -73,8 +85,8 @@ impl Normalizer {
     pub fn new(slang: HashMap<String, String>, vocabulary: HashSet<String>) -> Normalizer {
         let longest_word = vocabulary.iter().map(|w| w.len()).max().unwrap_or(0);
         Normalizer {
-            slang,
-            vocabulary,
+            slang: slang.into_iter().collect(),
+            vocabulary: vocabulary.into_iter().collect(),
             longest_word,
         }
     }
@@ -98,63 +110,79 @@ impl Normalizer {
         self.fold(term).text.trim().to_string()
     }
 
-    /// Folds `input` for matching.
+    /// Folds `input` for matching, in one pass: structure (links, mentions, hashtags),
+    /// characters, and words as they complete.
     pub fn fold(&self, input: &str) -> Folded {
-        let first = self.structure(input);
-        self.words(first)
+        let mut out = Folded::default();
+        self.fold_into(input, &mut out);
+        out
     }
 
-    /// Steps 1–3: links, mentions and hashtags; character folding.
-    fn structure(&self, input: &str) -> Folded {
-        let mut out = Builder::with_capacity(input.len());
-        let bytes = input.as_bytes();
+    /// [`Normalizer::fold`] into `out`, reusing its buffers (the classifier folds every post
+    /// into the same ones).
+    pub fn fold_into(&self, input: &str, out: &mut Folded) {
+        out.clear();
+        out.text.reserve(input.len());
+        out.offsets.reserve(input.len() + 1);
+        let mut st = WordState {
+            out: Builder::new(out),
+            word: String::with_capacity(32),
+            word_offs: Vec::with_capacity(32),
+            key: String::new(),
+        };
         let mut iter = input.char_indices().peekable();
         let mut prev_word = false;
         while let Some((pos, c)) = iter.next() {
-            let rest = &input[pos..];
-            if !prev_word && starts_link(rest) {
-                let end = rest.find(char::is_whitespace).unwrap_or(rest.len());
-                out.urls.push(
-                    rest[..end]
-                        .trim_end_matches(['.', ',', ')', '!', '?'])
-                        .to_string(),
-                );
-                out.push(' ', pos as u32);
-                skip_to(&mut iter, pos + end);
-                prev_word = false;
-                continue;
-            }
-            if (c == '@' || c == '#') && !prev_word {
-                let body_len = rest[1..]
-                    .find(|ch: char| !(is_word_char(ch) || ch == '_'))
-                    .unwrap_or(rest.len() - 1);
-                if body_len > 0 {
-                    let body = &rest[1..1 + body_len];
-                    let body_start = pos + 1;
-                    if c == '@' {
-                        out.mentions.push(body.to_string());
-                        out.push(' ', pos as u32);
-                    } else {
-                        out.push(' ', pos as u32);
-                        for (i, (from, to)) in self.split_hashtag(body).into_iter().enumerate() {
-                            if i > 0 {
-                                out.push(' ', (body_start + from) as u32);
-                            }
-                            for (j, ch) in body[from..to].char_indices() {
-                                out.push_folded(ch, (body_start + from + j) as u32);
-                            }
-                        }
-                        out.push(' ', (body_start + body_len).min(bytes.len()) as u32);
-                    }
-                    skip_to(&mut iter, body_start + body_len);
-                    prev_word = false;
+            if !prev_word {
+                let rest = &input[pos..];
+                if matches!(c, 'h' | 'H' | 'w' | 'W') && starts_link(rest) {
+                    let end = rest.find(char::is_whitespace).unwrap_or(rest.len());
+                    self.flush(&mut st);
+                    st.out.f.urls.push(
+                        rest[..end]
+                            .trim_end_matches(['.', ',', ')', '!', '?'])
+                            .to_string(),
+                    );
+                    st.out.push(' ', pos as u32);
+                    skip_to(&mut iter, pos + end);
                     continue;
                 }
+                if c == '@' || c == '#' {
+                    let body_len = rest[1..]
+                        .find(|ch: char| !(is_word_char(ch) || ch == '_'))
+                        .unwrap_or(rest.len() - 1);
+                    if body_len > 0 {
+                        let body = &rest[1..1 + body_len];
+                        let body_start = pos + 1;
+                        self.flush(&mut st);
+                        if c == '@' {
+                            st.out.f.mentions.push(body.to_string());
+                            st.out.push(' ', pos as u32);
+                        } else {
+                            st.out.push(' ', pos as u32);
+                            for (k, (from, to)) in self.split_hashtag(body).into_iter().enumerate()
+                            {
+                                if k > 0 {
+                                    self.flush(&mut st);
+                                    st.out.push(' ', (body_start + from) as u32);
+                                }
+                                for (j, ch) in body[from..to].char_indices() {
+                                    self.fold_char(ch, (body_start + from + j) as u32, &mut st);
+                                }
+                            }
+                            self.flush(&mut st);
+                            st.out.push(' ', (body_start + body_len) as u32);
+                        }
+                        skip_to(&mut iter, body_start + body_len);
+                        continue;
+                    }
+                }
             }
-            out.push_folded(c, pos as u32);
+            self.fold_char(c, pos as u32, &mut st);
             prev_word = is_word_char(c);
         }
-        out.finish(input.len())
+        self.flush(&mut st);
+        st.out.finish(input.len());
     }
 
     /// Splits a hashtag body into byte ranges of words: at `_`, at lower→upper and
@@ -230,55 +258,122 @@ impl Normalizer {
         Some(words)
     }
 
-    /// Step 4: squeezing, reduplication and slang, word by word.
-    fn words(&self, mut first: Folded) -> Folded {
-        let mut out = Builder::with_capacity(first.text.len());
-        out.mentions = std::mem::take(&mut first.mentions);
-        out.urls = std::mem::take(&mut first.urls);
-        let src = &first.text;
-        let mut i = 0;
-        let mut squeezed = String::new();
-        while i < src.len() {
-            let c = src[i..].chars().next().expect("i is on a char boundary");
-            if !is_word_char(c) {
-                out.push(c, first.offsets[i]);
-                i += c.len_utf8();
-                continue;
+    /// Folds one original character: word characters gather into the current word, anything
+    /// else ends it.
+    fn fold_char(&self, c: char, orig: u32, st: &mut WordState) {
+        if c.is_ascii() {
+            if c.is_ascii_alphanumeric() {
+                st.word.push(c.to_ascii_lowercase());
+                st.word_offs.push(orig);
+            } else {
+                self.flush(st);
+                st.out
+                    .push(if c.is_ascii_whitespace() { ' ' } else { c }, orig);
             }
-            let end = src[i..]
-                .char_indices()
-                .find(|(_, ch)| !is_word_char(*ch))
-                .map_or(src.len(), |(j, _)| i + j);
-            let word_start = first.offsets[i];
-            squeeze(&src[i..end], &mut squeezed);
-            // jalan2 → jalan jalan: a word of at least two letters followed by the digit 2.
-            let (base, twice) = match squeezed.strip_suffix('2') {
-                Some(b) if b.chars().count() >= 2 && b.chars().all(char::is_alphabetic) => {
-                    (b, true)
+            return;
+        }
+        if c.is_whitespace() {
+            self.flush(st);
+            st.out.push(' ', orig);
+            return;
+        }
+        let mut parts: [char; 8] = ['\0'; 8];
+        let mut n = 0;
+        decompose_compatible(c, |d| {
+            if !is_combining_mark(d) && n < parts.len() {
+                parts[n] = d;
+                n += 1;
+            }
+        });
+        for &d in &parts[..n] {
+            for lower in d.to_lowercase() {
+                let lower = match lower {
+                    '\u{2019}' | '\u{2018}' | '\u{02bc}' => '\'',
+                    '\u{201c}' | '\u{201d}' => '"',
+                    '\u{2013}' | '\u{2014}' => '-',
+                    ws if ws.is_whitespace() => ' ',
+                    other => other,
+                };
+                if is_word_char(lower) {
+                    st.word.push(lower);
+                    st.word_offs
+                        .extend(std::iter::repeat_n(orig, lower.len_utf8()));
+                } else {
+                    self.flush(st);
+                    st.out.push(lower, orig);
                 }
-                _ => (squeezed.as_str(), false),
+            }
+        }
+    }
+
+    /// Ends the current word: squeezing, reduplication, slang, then into the output.
+    fn flush(&self, st: &mut WordState) {
+        if st.word.is_empty() {
+            return;
+        }
+        let bytes = st.word.as_bytes();
+        let triple = bytes
+            .windows(3)
+            .any(|w| w[0] == w[1] && w[1] == w[2] && w[0].is_ascii_alphabetic())
+            || (!st.word.is_ascii() && has_triple(&st.word));
+        // jalan2 → jalan jalan: a word of at least two letters followed by the digit 2.
+        let twice = bytes.len() >= 3
+            && bytes[bytes.len() - 1] == b'2'
+            && st.word[..st.word.len() - 1]
+                .chars()
+                .all(char::is_alphabetic);
+        if !triple && !twice && !self.slang.contains_key(st.word.as_str()) {
+            st.out.push_word(&st.word, &st.word_offs);
+        } else {
+            if triple {
+                squeeze(&st.word, &mut st.key);
+            } else {
+                st.key.clear();
+                st.key.push_str(&st.word);
+            }
+            let base = if twice {
+                &st.key[..st.key.len() - 1]
+            } else {
+                st.key.as_str()
             };
             let word = self.slang.get(base).map_or(base, String::as_str);
-            let changed = twice || word.len() != end - i || word != &src[i..end];
+            // The rewritten word maps to the start of the word it replaced.
+            let start = st.word_offs[0];
             for k in 0..(1 + twice as usize) {
                 if k > 0 {
-                    out.push(' ', word_start);
+                    st.out.push(' ', start);
                 }
-                if changed {
-                    // The rewritten word maps to the start of the word it replaced.
-                    for ch in word.chars() {
-                        out.push(ch, word_start);
-                    }
-                } else {
-                    for (j, ch) in word.char_indices() {
-                        out.push(ch, first.offsets[i + j]);
-                    }
+                for c in word.chars() {
+                    st.out.push(c, start);
                 }
             }
-            i = end;
         }
-        out.finish_from(&first)
+        st.word.clear();
+        st.word_offs.clear();
     }
+}
+
+/// Scratch space of one fold.
+struct WordState<'a> {
+    out: Builder<'a>,
+    /// The current word, folded, and the original offset of each of its bytes.
+    word: String,
+    word_offs: Vec<u32>,
+    key: String,
+}
+
+/// Whether a letter repeats three times in a row.
+fn has_triple(word: &str) -> bool {
+    let mut run = 0;
+    let mut last = '\0';
+    for c in word.chars() {
+        run = if c == last { run + 1 } else { 1 };
+        last = c;
+        if run >= 3 && c.is_alphabetic() {
+            return true;
+        }
+    }
+    false
 }
 
 /// Letters repeated three or more times become one (`bannnjiiir` → `banjir`); digits stay.
@@ -313,27 +408,19 @@ fn skip_to(iter: &mut std::iter::Peekable<std::str::CharIndices<'_>>, to: usize)
     }
 }
 
-/// Accumulates folded text with its offset map and word spans.
-struct Builder {
-    text: String,
-    offsets: Vec<u32>,
-    words: Vec<(u32, u32)>,
+/// Appends folded text to a [`Folded`], with its offset map and word spans.
+struct Builder<'a> {
+    f: &'a mut Folded,
     word_start: Option<u32>,
     last_space: bool,
-    mentions: Vec<String>,
-    urls: Vec<String>,
 }
 
-impl Builder {
-    fn with_capacity(n: usize) -> Builder {
+impl<'a> Builder<'a> {
+    fn new(f: &'a mut Folded) -> Builder<'a> {
         Builder {
-            text: String::with_capacity(n),
-            offsets: Vec::with_capacity(n + 1),
-            words: Vec::new(),
+            f,
             word_start: None,
             last_space: false,
-            mentions: Vec::new(),
-            urls: Vec::new(),
         }
     }
 
@@ -347,14 +434,26 @@ impl Builder {
         } else {
             self.last_space = false;
         }
-        let at = self.text.len() as u32;
+        let at = self.f.text.len() as u32;
         if is_word_char(c) {
             self.word_start.get_or_insert(at);
         } else if let Some(start) = self.word_start.take() {
-            self.words.push((start, at));
+            self.f.words.push((start, at));
         }
-        self.text.push(c);
-        self.offsets.extend(std::iter::repeat_n(orig, c.len_utf8()));
+        self.f.text.push(c);
+        self.f
+            .offsets
+            .extend(std::iter::repeat_n(orig, c.len_utf8()));
+    }
+
+    /// Appends a whole folded word with the original offset of each of its bytes.
+    fn push_word(&mut self, word: &str, offs: &[u32]) {
+        let at = self.f.text.len() as u32;
+        let start = self.word_start.take().unwrap_or(at);
+        self.last_space = false;
+        self.f.text.push_str(word);
+        self.f.offsets.extend_from_slice(offs);
+        self.word_start = Some(start);
     }
 
     /// Appends the folded form of original character `c`.
@@ -387,23 +486,11 @@ impl Builder {
         }
     }
 
-    fn finish(mut self, input_len: usize) -> Folded {
+    fn finish(mut self, input_len: usize) {
         if let Some(start) = self.word_start.take() {
-            self.words.push((start, self.text.len() as u32));
+            self.f.words.push((start, self.f.text.len() as u32));
         }
-        self.offsets.push(input_len as u32);
-        Folded {
-            text: self.text,
-            offsets: self.offsets,
-            words: self.words,
-            mentions: self.mentions,
-            urls: self.urls,
-        }
-    }
-
-    fn finish_from(self, first: &Folded) -> Folded {
-        let end = *first.offsets.last().expect("offsets end with the length");
-        self.finish(end as usize)
+        self.f.offsets.push(input_len as u32);
     }
 }
 

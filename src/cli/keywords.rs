@@ -45,3 +45,332 @@ pub fn check(config: Option<&Path>) -> anyhow::Result<ExitCode> {
     eprintln!("{} galat di {} berkas", errors.len(), files.len());
     Ok(ExitCode::from(1))
 }
+
+/// A progress line on stderr for long runs, only when stderr is a terminal.
+struct Progress {
+    total: u64,
+    done: u64,
+    shown_percent: u64,
+    on: bool,
+}
+
+impl Progress {
+    fn new(total: u64) -> Progress {
+        use std::io::IsTerminal as _;
+        Progress {
+            total,
+            done: 0,
+            shown_percent: 0,
+            on: std::io::stderr().is_terminal() && total >= 2000,
+        }
+    }
+
+    fn tick(&mut self) {
+        self.done += 1;
+        if !self.on {
+            return;
+        }
+        let percent = self.done * 100 / self.total.max(1);
+        if percent != self.shown_percent {
+            self.shown_percent = percent;
+            let filled = (percent / 4) as usize;
+            eprint!(
+                "\r  [{}{}] {percent:3}% ({}/{})",
+                "#".repeat(filled),
+                " ".repeat(25 - filled),
+                self.done,
+                self.total
+            );
+        }
+    }
+
+    fn finish(&self) {
+        if self.on {
+            eprintln!();
+        }
+    }
+}
+
+/// Parses `--since` (a local date) or defaults to `days` days ago.
+fn since(
+    settings: &crate::config::Settings,
+    text: Option<&str>,
+    days: i64,
+) -> anyhow::Result<jiff::Timestamp> {
+    let tz = &settings.schedule.timezone;
+    Ok(match text {
+        Some(d) => {
+            let date: jiff::civil::Date = d.parse().map_err(|_| {
+                super::user_error(
+                    format!("tanggal \"{d}\" tidak valid"),
+                    "tulis tanggal sebagai YYYY-MM-DD, misalnya --since 2026-11-01",
+                )
+            })?;
+            crate::time::day_bounds(date, tz).0
+        }
+        None => jiff::Timestamp::now() - jiff::SignedDuration::from_hours(24 * days),
+    })
+}
+
+/// What changes for one topic.
+#[derive(Default)]
+struct Change {
+    before: u64,
+    after: u64,
+    gained: Vec<String>,
+    lost: Vec<String>,
+    gained_n: u64,
+    lost_n: u64,
+}
+
+const SAMPLES: usize = 3;
+
+fn sample(row: &crate::store::TaggedRow) -> String {
+    let text = row
+        .title
+        .as_deref()
+        .filter(|t| !t.is_empty())
+        .unwrap_or(&row.text);
+    format!("[{}] {}", row.source, crate::digest::excerpt(text, 100))
+}
+
+/// `pantau keywords backtest`: re-tags stored posts with the lists on disk, in memory, and
+/// reports per topic what would be gained and lost. Nothing is written.
+pub fn backtest(
+    config: Option<&Path>,
+    since_text: Option<&str>,
+    topic: Option<&str>,
+) -> anyhow::Result<ExitCode> {
+    let settings = super::settings(config)?;
+    super::init_logging(Some(&settings), "warn");
+    let classifier = super::classifier(&settings)?;
+    if let Some(t) = topic
+        && classifier.topic(&t.into()).is_none()
+    {
+        return Err(super::user_error(
+            format!("topik \"{t}\" tidak ada di daftar kata kunci"),
+            "lihat id topik di nama berkas keywords/topics/*.toml",
+        ));
+    }
+    let store = crate::store::Store::open_read_only(&settings.storage.path)?;
+    let start = since(&settings, since_text, 30)?;
+    let regions: std::collections::HashMap<&str, Option<&crate::model::RegionId>> = settings
+        .sources
+        .iter()
+        .map(|s| (s.id.as_str(), s.region.as_ref()))
+        .collect();
+    let mut changes: std::collections::BTreeMap<String, Change> = Default::default();
+    let mut progress = Progress::new(store.count_posts_since(start)?);
+    let mut posts = 0u64;
+    store.scan_posts(start, |row| {
+        progress.tick();
+        posts += 1;
+        let doc = crate::classify::Document {
+            title: row.title.as_deref(),
+            text: &row.text,
+            source: Some(row.source.as_str()),
+            author: row.author.as_deref(),
+            lang: row.lang.as_deref(),
+        };
+        let region = regions.get(row.source.as_str()).copied().flatten();
+        let result = classifier.classify(&doc, region);
+        let after: Vec<&str> = result
+            .topics
+            .iter()
+            .map(|h| classifier.topics()[h.topic].id.as_str())
+            .collect();
+        let mut all: Vec<&str> = row
+            .topics
+            .iter()
+            .map(String::as_str)
+            .chain(after.iter().copied())
+            .collect();
+        all.sort_unstable();
+        all.dedup();
+        for t in all {
+            if topic.is_some_and(|only| only != t) {
+                continue;
+            }
+            let was = row.topics.iter().any(|x| x == t);
+            let now = after.contains(&t);
+            let c = changes.entry(t.to_string()).or_default();
+            c.before += was as u64;
+            c.after += now as u64;
+            if now && !was {
+                c.gained_n += 1;
+                if c.gained.len() < SAMPLES {
+                    c.gained.push(sample(&row));
+                }
+            }
+            if was && !now {
+                c.lost_n += 1;
+                if c.lost.len() < SAMPLES {
+                    c.lost.push(sample(&row));
+                }
+            }
+        }
+    })?;
+    progress.finish();
+    print_backtest(&changes, posts, start, &settings);
+    Ok(ExitCode::SUCCESS)
+}
+
+fn print_backtest(
+    changes: &std::collections::BTreeMap<String, Change>,
+    posts: u64,
+    start: jiff::Timestamp,
+    settings: &crate::config::Settings,
+) {
+    println!(
+        "{posts} unggahan sejak {} ditandai ulang dengan daftar di disk (tidak ada yang ditulis).\n",
+        crate::time::format_local(
+            start,
+            &settings.schedule.timezone,
+            settings.briefing.language
+        )
+    );
+    let rows: Vec<[String; 5]> = changes
+        .iter()
+        .map(|(t, c)| {
+            [
+                t.clone(),
+                c.before.to_string(),
+                c.after.to_string(),
+                format!("+{}", c.gained_n),
+                format!("-{}", c.lost_n),
+            ]
+        })
+        .collect();
+    super::sources::print_table(
+        &["TOPIK", "SEKARANG", "SETELAH", "BERTAMBAH", "HILANG"],
+        &rows,
+    );
+    for (t, c) in changes {
+        if c.gained.is_empty() && c.lost.is_empty() {
+            continue;
+        }
+        println!("\n{t}:");
+        for s in &c.gained {
+            println!("  + {s}");
+        }
+        for s in &c.lost {
+            println!("  - {s}");
+        }
+    }
+}
+
+/// Indonesian function words, never suggested.
+const STOPWORDS: &[&str] = &[
+    "yang", "dan", "di", "ke", "dari", "ini", "itu", "dengan", "untuk", "pada", "adalah", "dalam",
+    "tidak", "akan", "juga", "sudah", "oleh", "karena", "bisa", "ada", "mereka", "kami", "kita",
+    "saya", "aku", "kamu", "dia", "ia", "ya", "atau", "tapi", "tetapi", "namun", "jika", "kalau",
+    "agar", "supaya", "sehingga", "bahwa", "sebagai", "seperti", "lebih", "sangat", "telah",
+    "masih", "sedang", "harus", "dapat", "bagi", "para", "pun", "lagi", "hanya", "saja", "sama",
+    "antara", "setelah", "sebelum", "ketika", "saat", "hingga", "sampai", "sejak", "secara",
+    "serta", "tersebut", "yaitu", "yakni", "pula", "nya", "dong", "deh", "sih", "kok", "nih",
+    "tuh", "belum", "bukan", "jangan", "mau", "kata", "ujar", "sebut", "jelas", "kepada", "tak",
+    "banyak", "satu", "dua", "tiga", "hari", "kini", "pun", "baru", "lalu", "akan", "the", "of",
+];
+
+/// `pantau keywords suggest TOPIC`: words and two-word phrases over-represented in the topic's
+/// posts compared with all other posts, not yet in its lists.
+pub fn suggest(
+    config: Option<&Path>,
+    topic: &str,
+    since_text: Option<&str>,
+    limit: usize,
+) -> anyhow::Result<ExitCode> {
+    use std::collections::{HashMap, HashSet};
+    let settings = super::settings(config)?;
+    super::init_logging(Some(&settings), "warn");
+    let classifier = super::classifier(&settings)?;
+    let Some(def) = classifier.topic(&topic.into()) else {
+        return Err(super::user_error(
+            format!("topik \"{topic}\" tidak ada di daftar kata kunci"),
+            "lihat id topik di nama berkas keywords/topics/*.toml",
+        ));
+    };
+    let known: HashSet<String> = def
+        .any
+        .iter()
+        .chain(&def.exclude)
+        .map(|t| t.folded.join(" "))
+        .chain(def.any.iter().flat_map(|t| t.folded.iter().cloned()))
+        .collect();
+    let store = crate::store::Store::open_read_only(&settings.storage.path)?;
+    let start = since(&settings, since_text, 90)?;
+    let (mut inside, mut outside) = (0u64, 0u64);
+    let mut counts: HashMap<String, (u64, u64)> = HashMap::new();
+    let mut progress = Progress::new(store.count_posts_since(start)?);
+    store.scan_posts(start, |row| {
+        progress.tick();
+        let in_topic = row.topics.iter().any(|t| t == topic);
+        if in_topic {
+            inside += 1;
+        } else {
+            outside += 1;
+        }
+        let text = format!("{}\n{}", row.title.as_deref().unwrap_or(""), row.text);
+        let folded = classifier.normalizer().fold(&text);
+        let words: Vec<&str> = folded
+            .words
+            .iter()
+            .map(|&(s, e)| &folded.text[s as usize..e as usize])
+            .collect();
+        let useful = |w: &str| {
+            w.len() >= 3 && !STOPWORDS.contains(&w) && !w.chars().all(|c| c.is_ascii_digit())
+        };
+        let mut seen: HashSet<String> = HashSet::new();
+        for (i, w) in words.iter().enumerate() {
+            if useful(w) {
+                seen.insert((*w).to_string());
+            }
+            if let Some(next) = words.get(i + 1)
+                && useful(w)
+                && useful(next)
+            {
+                seen.insert(format!("{w} {next}"));
+            }
+        }
+        for term in seen {
+            let c = counts.entry(term).or_default();
+            if in_topic {
+                c.0 += 1;
+            } else {
+                c.1 += 1;
+            }
+        }
+    })?;
+    progress.finish();
+    if inside == 0 {
+        println!(
+            "Belum ada unggahan bertopik \"{topic}\" sejak tanggal itu; tidak ada yang bisa disarankan."
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
+    // Smoothed log-odds of a term in the topic's posts against the other posts.
+    let odds = |k: u64, n: u64| ((k as f64 + 0.5) / ((n - k.min(n)) as f64 + 0.5)).ln();
+    let mut scored: Vec<(String, u64, u64, f64)> = counts
+        .into_iter()
+        .filter(|(t, (a, _))| *a >= 3 && !known.contains(t))
+        .map(|(t, (a, b))| {
+            let score = odds(a, inside) - odds(b, outside);
+            (t, a, b, score)
+        })
+        .filter(|(_, _, _, s)| *s > 1.0)
+        .collect();
+    scored.sort_by(|x, y| y.3.total_cmp(&x.3).then(y.1.cmp(&x.1)).then(x.0.cmp(&y.0)));
+    scored.truncate(limit);
+    println!(
+        "Usulan kata untuk \"{topic}\" dari {inside} unggahan bertopik dan {outside} unggahan lain (belum ada di daftarnya):\n"
+    );
+    let rows: Vec<[String; 4]> = scored
+        .iter()
+        .map(|(t, a, b, s)| [t.clone(), a.to_string(), b.to_string(), format!("{s:.1}")])
+        .collect();
+    super::sources::print_table(&["KATA/FRASA", "DI TOPIK", "DI LUAR", "SKOR"], &rows);
+    println!(
+        "\nPeriksa dulu dengan `pantau keywords backtest` sebelum menambahkannya ke any atau query."
+    );
+    Ok(ExitCode::SUCCESS)
+}

@@ -66,7 +66,7 @@ enum Command {
     /// Tandai TEKS (atau setiap baris stdin) dengan topik, wilayah dan sentimen
     #[command(help_template = HELP_TEMPLATE, next_help_heading = "Opsi")]
     Classify(ClassifyArgs),
-    /// Periksa daftar kata kunci
+    /// Periksa, uji ulang dan kembangkan daftar kata kunci
     #[command(subcommand, help_template = HELP_TEMPLATE, subcommand_help_heading = "Perintah")]
     Keywords(KeywordsCommand),
     /// Daftar sumber beserta kesehatannya
@@ -108,6 +108,31 @@ enum KeywordsCommand {
     /// Validasi semua berkas kata kunci dan jalankan contoh di dalamnya (keluar 1 bila ada galat)
     #[command(help_template = HELP_TEMPLATE, next_help_heading = "Opsi")]
     Check,
+    /// Tandai ulang unggahan tersimpan dengan daftar di disk dan tunjukkan yang bertambah dan
+    /// hilang per topik; tidak ada yang ditulis
+    #[command(help_template = HELP_TEMPLATE, next_help_heading = "Opsi")]
+    Backtest {
+        /// Mulai hari lokal ini [bawaan: 30 hari terakhir]
+        #[arg(long, value_name = "YYYY-MM-DD")]
+        since: Option<String>,
+        /// Hanya topik ini
+        #[arg(long, value_name = "ID")]
+        topic: Option<String>,
+    },
+    /// Usulkan kata dan frasa yang sering muncul di unggahan sebuah topik tetapi belum ada di
+    /// daftarnya
+    #[command(help_template = HELP_TEMPLATE, next_help_heading = "Opsi")]
+    Suggest {
+        /// Id topik
+        #[arg(value_name = "TOPIK")]
+        topic: String,
+        /// Mulai hari lokal ini [bawaan: 90 hari terakhir]
+        #[arg(long, value_name = "YYYY-MM-DD")]
+        since: Option<String>,
+        /// Berapa usulan
+        #[arg(long, default_value_t = 20)]
+        limit: usize,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -219,6 +244,14 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Classify(a) => classify::classify(config, a.explain, a.json, a.text.as_deref()),
         Command::Keywords(KeywordsCommand::Check) => keywords::check(config),
+        Command::Keywords(KeywordsCommand::Backtest { since, topic }) => {
+            keywords::backtest(config, since.as_deref(), topic.as_deref())
+        }
+        Command::Keywords(KeywordsCommand::Suggest {
+            topic,
+            since,
+            limit,
+        }) => keywords::suggest(config, &topic, since.as_deref(), limit),
         Command::Sources(a) => sources::sources(config, a.json),
         Command::Digest(a) => digest::digest(config, a.date.as_deref(), a.out, a.lang.as_deref()),
         Command::Demo(a) => {

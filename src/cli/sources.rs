@@ -10,9 +10,9 @@ pub fn sources(config: Option<&Path>, json: bool) -> anyhow::Result<ExitCode> {
     let settings = super::settings(config)?;
     super::init_logging(Some(&settings), "warn");
     let order: Vec<_> = settings.sources.iter().map(|s| s.id.clone()).collect();
-    let mut rows = match Store::open_read_only(&settings.storage.path) {
-        Ok(store) => store.sources_health(&order)?,
-        Err(StoreError::Missing(_)) => Vec::new(),
+    let (mut rows, keywords) = match Store::open_read_only(&settings.storage.path) {
+        Ok(store) => (store.sources_health(&order)?, store.keywords_state()?),
+        Err(StoreError::Missing(_)) => (Vec::new(), Default::default()),
         Err(e) => return Err(e.into()),
     };
     // Configured sources that never ran yet still show, so the list is complete.
@@ -34,7 +34,8 @@ pub fn sources(config: Option<&Path>, json: bool) -> anyhow::Result<ExitCode> {
         }
     }
     if json {
-        println!("{}", serde_json::to_string_pretty(&rows)?);
+        let out = serde_json::json!({"sources": rows, "keywords": keywords});
+        println!("{}", serde_json::to_string_pretty(&out)?);
         return Ok(ExitCode::SUCCESS);
     }
     if rows.is_empty() {
@@ -86,6 +87,21 @@ pub fn sources(config: Option<&Path>, json: bool) -> anyhow::Result<ExitCode> {
         "GALAT TERAKHIR",
     ];
     print_table(&header, &table);
+    if let Some(version) = &keywords.version {
+        println!(
+            "\nDaftar kata kunci yang berlaku: versi {version} (sejak {})",
+            when(keywords.loaded_at)
+        );
+    }
+    if let Some(rejected) = &keywords.rejected {
+        println!(
+            "Perubahan kata kunci ditolak pada {}; versi sebelumnya tetap berlaku:",
+            when(keywords.rejected_at)
+        );
+        for line in rejected.lines() {
+            println!("  {line}");
+        }
+    }
     Ok(ExitCode::SUCCESS)
 }
 

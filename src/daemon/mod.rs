@@ -12,6 +12,7 @@
 //! Tasks still running after [`STOP_DEADLINE`] are abandoned with a log line.
 
 pub mod pipeline;
+pub mod reload;
 pub mod round;
 pub mod schedule;
 
@@ -32,6 +33,7 @@ use crate::store::writer::Writer;
 use crate::store::{Store, StoreError};
 
 pub use pipeline::Pipeline;
+pub use reload::SharedClassifier;
 pub use round::{RoundResult, poll_round};
 
 /// How long a stop may take before the remaining tasks are abandoned.
@@ -53,6 +55,7 @@ pub async fn run(
 ) -> Result<(), DaemonError> {
     let mut store = Store::open(&settings.storage.path)?;
     store.sync_sources(&settings.sources)?;
+    store.keywords_loaded(classifier.version())?;
     let states = settings
         .sources
         .iter()
@@ -60,7 +63,7 @@ pub async fn run(
         .collect::<Result<Vec<_>, _>>()?;
     let (writer, writer_thread) = Writer::spawn(store);
     let fetcher = Fetcher::new(&settings.fetch)?;
-    let classifier = Arc::new(classifier);
+    let classifier = SharedClassifier::new(Arc::new(classifier));
     let pipeline = Pipeline::new(classifier.clone(), writer.clone(), &settings.sources);
     let backoff = Backoff {
         max: settings.fetch.max_backoff,
@@ -97,6 +100,13 @@ pub async fn run(
         schedule::BriefingJob::new(&settings, classifier.clone(), writer.clone()),
         stop.child_token(),
     ));
+    tracker.spawn(reload::watch_keywords(
+        settings.keywords.dir.clone(),
+        classifier.clone(),
+        writer.clone(),
+        settings.sources.clone(),
+        stop.child_token(),
+    ));
     tracker.close();
     drop(writer);
     if settings.sources.is_empty() {
@@ -104,8 +114,8 @@ pub async fn run(
     }
     tracing::info!(
         sources = settings.sources.len(),
-        topics = classifier.topics().len(),
-        keywords = classifier.version(),
+        topics = classifier.get().topics().len(),
+        keywords = classifier.get().version(),
         db = %settings.storage.path.display(),
         "pantau berjalan"
     );

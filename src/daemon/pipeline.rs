@@ -6,7 +6,7 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-use crate::classify::Classifier;
+use super::reload::SharedClassifier;
 use crate::model::{RegionId, SourceId};
 use crate::sources::poll::{Attempt, Committed, Polled};
 use crate::sources::{Batch, SourceConfig, SourceError};
@@ -16,7 +16,8 @@ use crate::store::{Failure, Ingest, Write};
 /// Classifies and stores poll results.
 #[derive(Clone)]
 pub struct Pipeline {
-    classifier: Arc<Classifier>,
+    /// The lists in force; a reload swaps them between two batches.
+    classifier: SharedClassifier,
     writer: Writer,
     regions: Arc<HashMap<SourceId, Option<RegionId>>>,
     /// Each source's last error class (None = healthy), so that logs report changes of state
@@ -25,7 +26,7 @@ pub struct Pipeline {
 }
 
 impl Pipeline {
-    pub fn new(classifier: Arc<Classifier>, writer: Writer, sources: &[SourceConfig]) -> Pipeline {
+    pub fn new(classifier: SharedClassifier, writer: Writer, sources: &[SourceConfig]) -> Pipeline {
         Pipeline {
             classifier,
             writer,
@@ -57,7 +58,8 @@ impl Pipeline {
         let write = match outcome {
             Ok(batch) => {
                 self.note_state(source, None, "");
-                let classifier = self.classifier.clone();
+                let classifier = self.classifier.get();
+                let version = classifier.version().to_string();
                 let region = self.regions.get(source).cloned().flatten();
                 let Batch {
                     posts,
@@ -87,7 +89,7 @@ impl Pipeline {
                     attempt,
                     items_found,
                     not_modified,
-                    keywords_version: self.classifier.version().to_string(),
+                    keywords_version: version,
                 })
             }
             Err(error) => {

@@ -43,7 +43,11 @@ pub async fn poll_round(
         .collect::<Result<Vec<_>, _>>()?;
     let (writer, thread) = Writer::spawn(store);
     let fetcher = Fetcher::new(&settings.fetch)?;
-    let pipeline = Pipeline::new(classifier, writer.clone(), &settings.sources);
+    let pipeline = Pipeline::new(
+        super::SharedClassifier::new(classifier),
+        writer.clone(),
+        &settings.sources,
+    );
     let backoff = Backoff {
         max: settings.fetch.max_backoff,
         ..Backoff::default()

@@ -3,7 +3,6 @@
 //! written when it starts (once the day's briefing time has passed).
 
 use std::path::PathBuf;
-use std::sync::Arc;
 use std::time::Duration;
 
 use jiff::civil::{Date, Time};
@@ -11,7 +10,7 @@ use jiff::tz::TimeZone;
 use jiff::{Timestamp, ToSpan};
 use tokio_util::sync::CancellationToken;
 
-use crate::classify::Classifier;
+use super::reload::SharedClassifier;
 use crate::config::Settings;
 use crate::digest::{self, Request};
 use crate::store::Store;
@@ -25,12 +24,12 @@ pub struct BriefingJob {
     lang: Lang,
     tz: TimeZone,
     at: Time,
-    classifier: Arc<Classifier>,
+    classifier: SharedClassifier,
     writer: Writer,
 }
 
 impl BriefingJob {
-    pub fn new(settings: &Settings, classifier: Arc<Classifier>, writer: Writer) -> Self {
+    pub fn new(settings: &Settings, classifier: SharedClassifier, writer: Writer) -> Self {
         BriefingJob {
             db: settings.storage.path.clone(),
             out_dir: settings.briefing.dir.clone(),
@@ -46,7 +45,7 @@ impl BriefingJob {
     async fn write(&self, date: Date) {
         let request = Request::day(date, &self.tz, self.lang, self.out_dir.clone());
         let db = self.db.clone();
-        let classifier = self.classifier.clone();
+        let classifier = self.classifier.get();
         let written = tokio::task::spawn_blocking(move || {
             let store = Store::open_read_only(&db)?;
             digest::write(&store, &classifier, &request).map_err(anyhow::Error::from)

@@ -315,6 +315,7 @@ pub fn build(
         .collect();
     let (posts_total, tagged_total) = store.post_totals(req.start, req.end)?;
     let health = store.sources_health(&[])?;
+    let keywords = store.keywords_state()?;
     let chart_start = day_bounds(
         local_date(req.end - SignedDuration::from_secs(1), &req.tz)
             .checked_sub(6.days())
@@ -501,7 +502,21 @@ pub fn build(
         issues,
         areas,
         sources,
-        method: method_lines(req.lang, classifier),
+        method: {
+            let mut lines = method_lines(req.lang, classifier);
+            if let Some(rejected) = &keywords.rejected {
+                let first = rejected.lines().next().unwrap_or("");
+                let at = keywords
+                    .rejected_at
+                    .map(|t| format_local(t, &req.tz, req.lang))
+                    .unwrap_or_default();
+                lines.push(match req.lang {
+                    Lang::Id => format!("Perhatian: perubahan daftar kata kunci pada {at} ditolak ({first}); daftar sebelumnya tetap berlaku."),
+                    Lang::En => format!("Note: an edit of the keyword lists at {at} was rejected ({first}); the previous lists stay in force."),
+                });
+            }
+            lines
+        },
         areas_svg,
     })
 }

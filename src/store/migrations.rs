@@ -96,6 +96,15 @@ CREATE TABLE briefings (
     keywords_version TEXT
 ) STRICT;
 "#,
+    // 2: settings the service keeps about itself (the keyword lists in force, the last
+    // rejected reload), readable by commands and reports.
+    r#"
+CREATE TABLE meta (
+    key        TEXT PRIMARY KEY,
+    value      TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+) STRICT;
+"#,
 ];
 
 /// Applies the migrations this database has not had yet. A database from a newer Pantau is

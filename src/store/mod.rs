@@ -8,6 +8,7 @@
 //! crash (even `kill -9`) loses nothing committed and repeats nothing.
 
 pub mod briefings;
+pub mod meta;
 pub mod migrations;
 pub mod posts;
 pub mod rollups;
@@ -19,7 +20,7 @@ use std::time::Duration;
 
 use rusqlite::{Connection, OpenFlags};
 
-pub use posts::{Failure, Ingest, StoredPost, Write};
+pub use posts::{Failure, Ingest, StoredPost, TaggedRow, Write};
 pub use sources::SourceHealth;
 
 #[derive(Debug, thiserror::Error)]

@@ -113,6 +113,63 @@ impl Store {
     }
 }
 
+/// A post with its stored tags, as re-examined by `keywords backtest` and `keywords suggest`.
+#[derive(Debug, Clone)]
+pub struct TaggedRow {
+    pub id: i64,
+    pub source: SourceId,
+    pub title: Option<String>,
+    pub text: String,
+    pub author: Option<String>,
+    pub lang: Option<String>,
+    pub published: Timestamp,
+    /// Topic ids as stored (tagged by the lists of `keywords_version`).
+    pub topics: Vec<String>,
+}
+
+impl Store {
+    /// Number of posts published since `since`.
+    pub fn count_posts_since(&self, since: Timestamp) -> Result<u64, StoreError> {
+        Ok(self.conn.query_row(
+            "SELECT count(*) FROM posts WHERE published_at >= ?1",
+            [to_db(since)],
+            |r| r.get::<_, i64>(0),
+        )? as u64)
+    }
+
+    /// Calls `f` for every post published since `since`, oldest first, with its stored
+    /// topics, without holding them all in memory.
+    pub fn scan_posts(
+        &self,
+        since: Timestamp,
+        mut f: impl FnMut(TaggedRow),
+    ) -> Result<(), StoreError> {
+        let mut stmt = self.conn.prepare(
+            "SELECT p.id, p.source_id, p.title, p.text, p.author, p.lang, p.published_at,
+                    (SELECT group_concat(topic_id, ' ') FROM post_topics t WHERE t.post_id = p.id)
+             FROM posts p WHERE p.published_at >= ?1 ORDER BY p.published_at, p.id",
+        )?;
+        let mut rows = stmt.query([to_db(since)])?;
+        while let Some(r) = rows.next()? {
+            let published: String = r.get(6)?;
+            let topics: Option<String> = r.get(7)?;
+            f(TaggedRow {
+                id: r.get(0)?,
+                source: SourceId::new(r.get::<_, String>(1)?),
+                title: r.get(2)?,
+                text: r.get(3)?,
+                author: r.get(4)?,
+                lang: r.get(5)?,
+                published: crate::time::from_db(&published).unwrap_or(Timestamp::UNIX_EPOCH),
+                topics: topics
+                    .map(|t| t.split(' ').map(str::to_owned).collect())
+                    .unwrap_or_default(),
+            });
+        }
+        Ok(())
+    }
+}
+
 pub(crate) const POST_COLUMNS: &str =
     "p.id, p.source_id, p.url, p.title, p.text, p.author, p.published_at, p.sentiment";
 
