@@ -294,6 +294,14 @@ struct LeafHit {
     orig: (usize, usize),
 }
 
+/// What a query is evaluated against.
+struct EvalCx<'a> {
+    doc: &'a Document<'a>,
+    hits: &'a [LeafHit],
+    mentions: &'a [String],
+    links: &'a [String],
+}
+
 /// A sentiment word, negator or intensifier found in a field.
 struct Event {
     /// Word index range in the folded field.
@@ -352,6 +360,9 @@ struct Raw {
     regions: Vec<Found>,
     sentiment: Vec<(Found, f64)>,
     score: f64,
+    /// @mentions and links of all fields, folded (for `mention:` and `link:`).
+    mentions: Vec<String>,
+    links: Vec<String>,
 }
 
 /// The compiled keyword lists.
@@ -819,6 +830,8 @@ impl Classifier {
             let (folded, found) = &mut *scratch.borrow_mut();
             for (field, input) in doc.fields() {
                 self.normalizer.fold_into(input, folded);
+                raw.mentions.extend(folded.mentions.iter().map(|m| normalize::fold(m).text));
+                raw.links.extend(folded.urls.iter().map(|u| u.to_lowercase()));
                 self.terms.find_into(&folded.text, found);
                 self.scan_field(field, folded, found, &mut raw);
             }
@@ -1007,7 +1020,16 @@ impl Classifier {
                 }
             }
             if let Some(q) = &rule.query
-                && let Some(spans) = self.eval(q, doc, hits, None)
+                && let Some(spans) = self.eval(
+                    q,
+                    &EvalCx {
+                        doc,
+                        hits,
+                        mentions: &raw.mentions,
+                        links: &raw.links,
+                    },
+                    None,
+                )
             {
                 clauses |= 1 << 2;
                 raw.used.extend(spans);
@@ -1063,13 +1085,8 @@ impl Classifier {
 
     /// Evaluates a query: None when it does not hold, else the hits that make it hold (empty
     /// for a condition that holds by absence or by a field value).
-    fn eval(
-        &self,
-        e: &CExpr,
-        doc: &Document<'_>,
-        hits: &[LeafHit],
-        field: Option<Field>,
-    ) -> Option<Vec<usize>> {
+    fn eval(&self, e: &CExpr, cx: &EvalCx<'_>, field: Option<Field>) -> Option<Vec<usize>> {
+        let hits = cx.hits;
         match e {
             CExpr::Leaf(l) => {
                 let found: Vec<usize> = Self::hits_of(hits, *l)
@@ -1080,40 +1097,46 @@ impl Classifier {
             CExpr::And(xs) => {
                 let mut all = Vec::new();
                 for x in xs {
-                    all.extend(self.eval(x, doc, hits, field)?);
+                    all.extend(self.eval(x, cx, field)?);
                 }
                 Some(all)
             }
             CExpr::Or(xs) => {
                 let mut any = None;
                 for x in xs {
-                    if let Some(found) = self.eval(x, doc, hits, field) {
+                    if let Some(found) = self.eval(x, cx, field) {
                         any.get_or_insert_with(Vec::new).extend(found);
                     }
                 }
                 any
             }
-            CExpr::Not(x) => match self.eval(x, doc, hits, field) {
+            CExpr::Not(x) => match self.eval(x, cx, field) {
                 Some(_) => None,
                 None => Some(Vec::new()),
             },
-            CExpr::InField(f, x) => self.eval(x, doc, hits, Some(*f)),
+            CExpr::InField(f, x) => self.eval(x, cx, Some(*f)),
             CExpr::Meta(name, want) => {
-                let have = match name {
-                    FieldName::Source => doc.source,
-                    FieldName::Author => doc.author,
-                    FieldName::Lang => doc.lang,
-                    _ => None,
-                }?;
-                let have = normalize::fold(have).text;
-                let have = if *name == FieldName::Lang {
-                    have.split(['-', '_']).next().unwrap_or("").to_string()
-                } else {
-                    have
-                };
-                let ok = match want.strip_suffix('*') {
+                let matches = |have: &str| match want.strip_suffix('*') {
                     Some(prefix) => have.starts_with(prefix),
-                    None => have == *want,
+                    None => have == want,
+                };
+                let ok = match name {
+                    FieldName::Mention => cx.mentions.iter().any(|m| matches(m)),
+                    FieldName::Link => cx.links.iter().any(|l| l.contains(want.trim_end_matches('*'))),
+                    FieldName::Source | FieldName::Author | FieldName::Lang => {
+                        let have = match name {
+                            FieldName::Source => cx.doc.source,
+                            FieldName::Author => cx.doc.author,
+                            _ => cx.doc.lang,
+                        }?;
+                        let have = normalize::fold(have).text;
+                        if *name == FieldName::Lang {
+                            matches(have.split(['-', '_']).next().unwrap_or(""))
+                        } else {
+                            matches(&have)
+                        }
+                    }
+                    FieldName::Title | FieldName::Text => false,
                 };
                 ok.then(Vec::new)
             }
@@ -1123,8 +1146,8 @@ impl Classifier {
                 within,
                 ordered,
             } => {
-                let l = self.eval(left, doc, hits, field)?;
-                let r = self.eval(right, doc, hits, field)?;
+                let l = self.eval(left, cx, field)?;
+                let r = self.eval(right, cx, field)?;
                 let mut out = Vec::new();
                 for &a in &l {
                     for &b in &r {
@@ -1714,5 +1737,20 @@ no_match = ["banjir di isi saja"]
 "#;
         let c = classifier(&[("t", topic)]);
         assert!(c.check_examples().is_empty(), "{:?}", c.check_examples());
+    }
+
+    #[test]
+    fn mentions_and_links_are_fields() {
+        let c = classifier(&[(
+            "m",
+            "name = \"M\"\nquery = 'banjir AND (mention:bpbd* OR link:bpbd.kaltimprov)'\n",
+        )]);
+        assert!(fires(&c, "Banjir lagi, lapor @BPBD_Kaltim"));
+        assert!(fires(&c, "Banjir: https://bpbd.kaltimprov.go.id/info"));
+        assert!(!fires(&c, "Banjir lagi, lapor @warga"));
+        // The mention itself is not text: "bpbd" as a term does not see it.
+        let c = classifier(&[("m", "name = \"M\"\nany = [\"bpbd\"]\n")]);
+        assert!(!fires(&c, "lapor @bpbd"));
+        assert!(fires(&c, "lapor ke BPBD"));
     }
 }

@@ -8,7 +8,7 @@
 //! near    := unary (("NEAR/n" | "ONEAR/n") unary)*
 //! unary   := "NOT" unary | field ":" unary | atom
 //! atom    := "(" or ")" | "\"exact phrase\"" | word | word* | word~ | /regex/
-//! field   := title | text | source | author | lang
+//! field   := title | text | source | author | lang | mention | link
 //! ```
 //!
 //! Operators are only recognised in capitals: `and`, `or`, `not`, `near` are ordinary words.
@@ -17,7 +17,9 @@
 //! `A NEAR/n B` matches when A and B occur within n words of each other (in either order;
 //! `ONEAR/n`: A first), also between groups: `(a OR b) NEAR/5 (c OR d)`. `title:` and `text:`
 //! restrict the terms below them to that field; `source:`, `author:` and `lang:` test the
-//! post's source id, author and language (a trailing `*` matches a prefix).
+//! post's source id, author and language, `mention:` its @mentions and `link:` the links in its
+//! text (a trailing `*` matches a prefix; for `link:`, the value is looked for anywhere in the
+//! link).
 //! Precedence, tightest first: NOT and field filters, NEAR, AND, OR.
 
 use std::fmt;
@@ -46,6 +48,10 @@ pub enum FieldName {
     Source,
     Author,
     Lang,
+    /// An @mention in the post (taken out of the text when it is folded).
+    Mention,
+    /// A link in the post's text.
+    Link,
 }
 
 impl FieldName {
@@ -56,6 +62,8 @@ impl FieldName {
             "source" => FieldName::Source,
             "author" => FieldName::Author,
             "lang" => FieldName::Lang,
+            "mention" => FieldName::Mention,
+            "link" => FieldName::Link,
             _ => return None,
         })
     }
@@ -67,6 +75,8 @@ impl FieldName {
             FieldName::Source => "source",
             FieldName::Author => "author",
             FieldName::Lang => "lang",
+            FieldName::Mention => "mention",
+            FieldName::Link => "link",
         }
     }
 }
@@ -529,7 +539,7 @@ impl Parser {
             Tok::Field(name) => {
                 self.i += 1;
                 let field = FieldName::parse(&name).ok_or_else(|| {
-                    let known = ["title", "text", "source", "author", "lang"];
+                    let known = ["title", "text", "source", "author", "lang", "mention", "link"];
                     let hint = match name.as_str() {
                         "judul" => "mungkin maksud Anda title:".to_string(),
                         "teks" | "isi" => "mungkin maksud Anda text:".to_string(),
@@ -538,7 +548,7 @@ impl Parser {
                         "bahasa" => "mungkin maksud Anda lang:".to_string(),
                         _ => match crate::error::suggest(&name, &known) {
                             Some(k) => format!("mungkin maksud Anda {k}:"),
-                            None => "bidang yang ada: title:, text:, source:, author:, lang:"
+                            None => "bidang yang ada: title:, text:, source:, author:, lang:, mention:, link:"
                                 .to_string(),
                         },
                     };
@@ -630,6 +640,8 @@ fn example_value(field: FieldName) -> &'static str {
         FieldName::Source => "tribun-kaltim",
         FieldName::Author => "humas*",
         FieldName::Lang => "id",
+        FieldName::Mention => "bpbd_kaltim",
+        FieldName::Link => "instagram.com",
         _ => "banjir",
     }
 }
