@@ -325,9 +325,18 @@ fn explain_shows_the_query_clause() {
     let out = project.pantau(&["classify", "--explain", "Air meluap dari parit di Sempaja"]);
     let text = stdout(&out);
     assert!(out.status.success(), "{}", stderr(&out));
-    assert!(text.contains("klausa query terpenuhi: \"air meluap\" NEAR/3 (sungai OR parit)"), "{text}");
-    assert!(text.contains("istilah \"air meluap\" cocok dengan \"Air meluap\" [0..10 teks]"), "{text}");
-    assert!(text.contains("istilah \"parit\" cocok dengan \"parit\""), "{text}");
+    assert!(
+        text.contains("klausa query terpenuhi: \"air meluap\" NEAR/3 (sungai OR parit)"),
+        "{text}"
+    );
+    assert!(
+        text.contains("istilah \"air meluap\" cocok dengan \"Air meluap\" [0..10 teks]"),
+        "{text}"
+    );
+    assert!(
+        text.contains("istilah \"parit\" cocok dengan \"parit\""),
+        "{text}"
+    );
 }
 
 /// `keywords backtest` re-tags stored posts with the lists on disk and reports gains and
@@ -346,28 +355,87 @@ fn backtest_and_suggest_on_the_demo() {
     // Drop a term from banjir and add a careless one to sembako.
     let banjir = dir.join("keywords/topics/banjir.toml");
     let text = std::fs::read_to_string(&banjir).unwrap();
-    std::fs::write(&banjir, text.replace("\"kebanjiran\", ", "").replace("\"Sempaja kebanjiran lagi\",", "")).unwrap();
+    std::fs::write(
+        &banjir,
+        text.replace("\"kebanjiran\", ", "")
+            .replace("\"Sempaja kebanjiran lagi\",", ""),
+    )
+    .unwrap();
     let sembako = dir.join("keywords/topics/sembako.toml");
     let text = std::fs::read_to_string(&sembako).unwrap();
-    std::fs::write(&sembako, text.replacen("any = [", "any = [\"rumah warga\", ", 1)).unwrap();
+    std::fs::write(
+        &sembako,
+        text.replacen("any = [", "any = [\"rumah warga\", ", 1),
+    )
+    .unwrap();
 
-    let out = pantau_in(tmp.path(), &["--config", config, "keywords", "backtest", "--since", "2020-01-01"]);
+    let out = pantau_in(
+        tmp.path(),
+        &[
+            "--config",
+            config,
+            "keywords",
+            "backtest",
+            "--since",
+            "2020-01-01",
+        ],
+    );
     let report = stdout(&out);
     assert!(out.status.success(), "{}", stderr(&out));
-    let line = |topic: &str| report.lines().find(|l| l.starts_with(&format!("{topic} "))).unwrap_or_default().to_string();
-    assert!(line("banjir").contains("+0") && !line("banjir").contains("-0"), "{report}");
-    assert!(line("sembako").contains("-0") && !line("sembako").contains("+0"), "{report}");
+    let line = |topic: &str| {
+        report
+            .lines()
+            .find(|l| l.starts_with(&format!("{topic} ")))
+            .unwrap_or_default()
+            .to_string()
+    };
+    assert!(
+        line("banjir").contains("+0") && !line("banjir").contains("-0"),
+        "{report}"
+    );
+    assert!(
+        line("sembako").contains("-0") && !line("sembako").contains("+0"),
+        "{report}"
+    );
     assert!(report.contains("  - ["), "samples of lost posts: {report}");
-    assert!(report.contains("  + ["), "samples of gained posts: {report}");
-    assert_eq!(std::fs::read(&db).unwrap(), before, "backtest writes nothing");
+    assert!(
+        report.contains("  + ["),
+        "samples of gained posts: {report}"
+    );
+    assert_eq!(
+        std::fs::read(&db).unwrap(),
+        before,
+        "backtest writes nothing"
+    );
 
-    let out = pantau_in(tmp.path(), &["--config", config, "keywords", "suggest", "banjir", "--since", "2020-01-01"]);
+    let out = pantau_in(
+        tmp.path(),
+        &[
+            "--config",
+            config,
+            "keywords",
+            "suggest",
+            "banjir",
+            "--since",
+            "2020-01-01",
+        ],
+    );
     let report = stdout(&out);
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(report.lines().any(|l| l.starts_with("bpbd ")), "{report}");
-    assert!(!report.lines().any(|l| l.starts_with("banjir ")), "terms already listed are not suggested: {report}");
+    assert!(
+        !report.lines().any(|l| l.starts_with("banjir ")),
+        "terms already listed are not suggested: {report}"
+    );
 
-    let out = pantau_in(tmp.path(), &["--config", config, "keywords", "suggest", "tidak-ada"]);
+    let out = pantau_in(
+        tmp.path(),
+        &["--config", config, "keywords", "suggest", "tidak-ada"],
+    );
     assert_eq!(out.status.code(), Some(1));
-    assert!(stderr(&out).contains("topik \"tidak-ada\" tidak ada"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("topik \"tidak-ada\" tidak ada"),
+        "{}",
+        stderr(&out)
+    );
 }

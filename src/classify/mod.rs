@@ -830,8 +830,10 @@ impl Classifier {
             let (folded, found) = &mut *scratch.borrow_mut();
             for (field, input) in doc.fields() {
                 self.normalizer.fold_into(input, folded);
-                raw.mentions.extend(folded.mentions.iter().map(|m| normalize::fold(m).text));
-                raw.links.extend(folded.urls.iter().map(|u| u.to_lowercase()));
+                raw.mentions
+                    .extend(folded.mentions.iter().map(|m| normalize::fold(m).text));
+                raw.links
+                    .extend(folded.urls.iter().map(|u| u.to_lowercase()));
                 self.terms.find_into(&folded.text, found);
                 self.scan_field(field, folded, found, &mut raw);
             }
@@ -1122,7 +1124,10 @@ impl Classifier {
                 };
                 let ok = match name {
                     FieldName::Mention => cx.mentions.iter().any(|m| matches(m)),
-                    FieldName::Link => cx.links.iter().any(|l| l.contains(want.trim_end_matches('*'))),
+                    FieldName::Link => cx
+                        .links
+                        .iter()
+                        .any(|l| l.contains(want.trim_end_matches('*'))),
                     FieldName::Source | FieldName::Author | FieldName::Lang => {
                         let have = match name {
                             FieldName::Source => cx.doc.source,

@@ -277,33 +277,16 @@ impl Normalizer {
             st.out.push(' ', orig);
             return;
         }
-        let mut parts: [char; 8] = ['\0'; 8];
-        let mut n = 0;
-        decompose_compatible(c, |d| {
-            if !is_combining_mark(d) && n < parts.len() {
-                parts[n] = d;
-                n += 1;
+        fold_char_parts(c, |lower| {
+            if is_word_char(lower) {
+                st.word.push(lower);
+                st.word_offs
+                    .extend(std::iter::repeat_n(orig, lower.len_utf8()));
+            } else {
+                self.flush(st);
+                st.out.push(lower, orig);
             }
         });
-        for &d in &parts[..n] {
-            for lower in d.to_lowercase() {
-                let lower = match lower {
-                    '\u{2019}' | '\u{2018}' | '\u{02bc}' => '\'',
-                    '\u{201c}' | '\u{201d}' => '"',
-                    '\u{2013}' | '\u{2014}' => '-',
-                    ws if ws.is_whitespace() => ' ',
-                    other => other,
-                };
-                if is_word_char(lower) {
-                    st.word.push(lower);
-                    st.word_offs
-                        .extend(std::iter::repeat_n(orig, lower.len_utf8()));
-                } else {
-                    self.flush(st);
-                    st.out.push(lower, orig);
-                }
-            }
-        }
     }
 
     /// Ends the current word: squeezing, reduplication, slang, then into the output.
@@ -374,6 +357,30 @@ fn has_triple(word: &str) -> bool {
         }
     }
     false
+}
+
+/// The folded characters of a non-ASCII character: compatibility decomposition, combining
+/// marks dropped, lower case, typographic quotes and dashes made plain, white space a space.
+fn fold_char_parts(c: char, mut emit: impl FnMut(char)) {
+    let mut parts: [char; 8] = ['\0'; 8];
+    let mut n = 0;
+    decompose_compatible(c, |d| {
+        if !is_combining_mark(d) && n < parts.len() {
+            parts[n] = d;
+            n += 1;
+        }
+    });
+    for &d in &parts[..n] {
+        for lower in d.to_lowercase() {
+            emit(match lower {
+                '\u{2019}' | '\u{2018}' | '\u{02bc}' => '\'',
+                '\u{201c}' | '\u{201d}' => '"',
+                '\u{2013}' | '\u{2014}' => '-',
+                ws if ws.is_whitespace() => ' ',
+                other => other,
+            });
+        }
+    }
 }
 
 /// Letters repeated three or more times become one (`bannnjiiir` → `banjir`); digits stay.
@@ -463,26 +470,7 @@ impl<'a> Builder<'a> {
         } else if c.is_ascii() {
             self.push(c.to_ascii_lowercase(), orig);
         } else {
-            let mut parts: [char; 8] = ['\0'; 8];
-            let mut n = 0;
-            decompose_compatible(c, |d| {
-                if !is_combining_mark(d) && n < parts.len() {
-                    parts[n] = d;
-                    n += 1;
-                }
-            });
-            for &d in &parts[..n] {
-                for lower in d.to_lowercase() {
-                    let lower = match lower {
-                        '\u{2019}' | '\u{2018}' | '\u{02bc}' => '\'',
-                        '\u{201c}' | '\u{201d}' => '"',
-                        '\u{2013}' | '\u{2014}' => '-',
-                        ws if ws.is_whitespace() => ' ',
-                        other => other,
-                    };
-                    self.push(lower, orig);
-                }
-            }
+            fold_char_parts(c, |lower| self.push(lower, orig));
         }
     }
 
