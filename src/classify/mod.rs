@@ -21,8 +21,8 @@
 //!   from a source with a region; each region brings its parents; failing any, the source's
 //!   region is used;
 //! - sentiment sums positive (+1) and negative (−1) words; a negator up to two words before
-//!   flips a word, an intensifier next to it doubles it; ≥ 1 positif, between netral, −1 to −2
-//!   berpotensi negatif, ≤ −2 negatif.
+//!   flips a word, an intensifier right before or after it doubles it; ≥ 1 positif, between
+//!   netral, −1 to −2 berpotensi negatif, ≤ −2 negatif.
 
 pub mod explain;
 pub mod lists;
@@ -380,6 +380,8 @@ pub struct Classifier {
     regex_set: RegexSet,
     regexes: Vec<Regex>,
     regex_leaf: Vec<usize>,
+    /// Topics looked at for every post (their query can hold without a term).
+    always: Vec<usize>,
     version: String,
 }
 
@@ -515,13 +517,13 @@ impl Classifier {
             for t in topic.any.iter().chain(&topic.exclude) {
                 vocabulary.extend(t.folded.iter().cloned());
                 if t.term.stem {
-                    stem_words.extend(t.folded.iter().map(|w| stem::snowball(w).into_owned()));
+                    stem_words.extend(t.folded.iter().cloned());
                 }
             }
             for t in query_terms {
                 vocabulary.extend(t.words.iter().cloned());
                 if t.stem {
-                    stem_words.extend(t.words.iter().map(|w| stem::snowball(w).into_owned()));
+                    stem_words.extend(t.words.iter().cloned());
                 }
             }
         }
@@ -538,7 +540,15 @@ impl Classifier {
                 .values()
                 .flat_map(|v| v.split(' ').map(str::to_owned)),
         );
-        let stemmer = Stemmer::new(stem_words.iter().map(String::as_str));
+        // The roots are the stem terms' own stems, taken with the built-in repairs, so that one
+        // topic's `menulis~` (Snowball: "ulis") cannot teach the stemmer a wrong root that
+        // breaks another topic's `tulis~`.
+        let base = Stemmer::new(std::iter::empty());
+        let roots: Vec<String> = stem_words
+            .iter()
+            .map(|w| base.stem(w).into_owned())
+            .collect();
+        let stemmer = Stemmer::new(roots.iter().map(String::as_str));
         let normalizer = Normalizer::new(lists.slang.clone(), vocabulary);
 
         let mut c = Compiler {
@@ -623,7 +633,19 @@ impl Classifier {
             .map(|p| compile_pattern(p))
             .collect::<Result<Vec<_>, _>>()
             .map_err(|e| build_error(format!("pola regex tidak valid: {e}")))?;
+        let always = lists
+            .topics
+            .iter()
+            .enumerate()
+            .filter(|(_, t)| {
+                t.query
+                    .as_ref()
+                    .is_some_and(|q| q.expr.holds_without_terms())
+            })
+            .map(|(i, _)| i)
+            .collect();
         Ok(Classifier {
+            always,
             topics: lists.topics,
             rules,
             leaves,
@@ -974,10 +996,9 @@ impl Classifier {
             let negated = events
                 .iter()
                 .any(|n| n.owner == Owner::Negator && n.words.1 <= w0 && w0 - n.words.1 <= 1);
-            let intensified = events.iter().any(|i| {
-                i.owner == Owner::Intensifier
-                    && ((i.words.1 <= w0 && w0 - i.words.1 <= 1) || i.words.0 == w1)
-            });
+            let intensified = events
+                .iter()
+                .any(|i| i.owner == Owner::Intensifier && (i.words.1 == w0 || i.words.0 == w1));
             let weight =
                 base * if intensified { 2.0 } else { 1.0 } * if negated { -1.0 } else { 1.0 };
             let found = Found {
@@ -1006,6 +1027,7 @@ impl Classifier {
             .filter(|h| self.leaves[h.leaf].role != Role::Exclude)
             .map(|h| self.leaves[h.leaf].topic)
             .collect();
+        candidates.extend_from_slice(&self.always);
         candidates.sort_unstable();
         candidates.dedup();
         for t in candidates {
@@ -1700,6 +1722,8 @@ query = '(banjir OR longsor) AND (samarinda OR sempaja) AND NOT (simulasi OR "la
         assert_eq!(s("pelayanan sangat bagus"), 2.0);
         assert_eq!(s("jalannya rusak banget"), -2.0);
         assert_eq!(s("tidak sangat bagus"), -2.0);
+        // An intensifier doubles only the word next to it.
+        assert_eq!(s("sangat rusak parah"), -3.0);
         assert_eq!(s("kampung gelap gulita"), -1.0);
     }
 
@@ -1757,5 +1781,36 @@ no_match = ["banjir di isi saja"]
         let c = classifier(&[("m", "name = \"M\"\nany = [\"bpbd\"]\n")]);
         assert!(!fires(&c, "lapor @bpbd"));
         assert!(fires(&c, "lapor ke BPBD"));
+    }
+
+    #[test]
+    fn queries_of_field_filters_alone_fire() {
+        let c = classifier(&[("h", "name = \"H\"\nquery = 'source:humas* AND NOT hoaks'\n")]);
+        let doc = |source| Document {
+            text: "rilis resmi hari ini",
+            source: Some(source),
+            ..Document::default()
+        };
+        assert_eq!(topics_of(&c, &doc("humas-pemprov")), ["h"]);
+        assert!(topics_of(&c, &doc("warga")).is_empty());
+    }
+
+    #[test]
+    fn one_topics_stem_term_does_not_break_anothers() {
+        let c = classifier(&[
+            ("a", "name = \"A\"\nany = [\"tulis~\"]\n"),
+            ("b", "name = \"B\"\nany = [\"menulis~\"]\n"),
+        ]);
+        assert_eq!(
+            ids(
+                &c,
+                &c.classify(&Document::text("warga menulis surat"), None)
+            ),
+            ["a", "b"]
+        );
+        assert_eq!(
+            ids(&c, &c.classify(&Document::text("tulisan di dinding"), None)),
+            ["a", "b"]
+        );
     }
 }

@@ -19,9 +19,12 @@ use unicode_normalization::char::{decompose_compatible, is_combining_mark};
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Folded {
     pub text: String,
-    /// For every byte of `text`, the byte offset in the original where the character it came
-    /// from starts; one more entry for the end.
+    /// For every byte of `text`, the byte offset in the original where the character (or the
+    /// rewritten word) it came from starts; one more entry for the end.
     offsets: Vec<u32>,
+    /// For every byte of `text`, the byte offset in the original where that character (or
+    /// rewritten word) ends, so a match ending inside a rewritten word ends with the word.
+    ends: Vec<u32>,
     /// Byte spans of the words in `text`, in order: positions for NEAR and for stemming.
     pub words: Vec<(u32, u32)>,
     /// @mentions, without the @, as written.
@@ -32,17 +35,21 @@ pub struct Folded {
 impl Folded {
     /// The original byte range of a folded byte range.
     pub fn original_span(&self, start: usize, end: usize) -> (usize, usize) {
-        let o = |i: usize| self.offsets[i.min(self.offsets.len() - 1)] as usize;
-        let s = o(start);
-        // A match may end inside a character that folded into several ("ﬁ" → "fi"); the end
-        // is where the next original character starts, so spans stay on character boundaries.
-        (s, o(end).max(s))
+        let last = self.offsets.len() - 1;
+        let s = self.offsets[start.min(last)] as usize;
+        let e = if end > start {
+            self.ends[(end - 1).min(self.ends.len() - 1)] as usize
+        } else {
+            s
+        };
+        (s, e.max(s))
     }
 
     /// Empties the folded text, keeping the buffers' capacity.
     pub fn clear(&mut self) {
         self.text.clear();
         self.offsets.clear();
+        self.ends.clear();
         self.words.clear();
         self.mentions.clear();
         self.urls.clear();
@@ -124,10 +131,12 @@ impl Normalizer {
         out.clear();
         out.text.reserve(input.len());
         out.offsets.reserve(input.len() + 1);
+        out.ends.reserve(input.len() + 1);
         let mut st = WordState {
             out: Builder::new(out),
             word: String::with_capacity(32),
             word_offs: Vec::with_capacity(32),
+            word_ends: Vec::with_capacity(32),
             key: String::new(),
         };
         let mut iter = input.char_indices().peekable();
@@ -143,7 +152,7 @@ impl Normalizer {
                             .trim_end_matches(['.', ',', ')', '!', '?'])
                             .to_string(),
                     );
-                    st.out.push(' ', pos as u32);
+                    st.out.push(' ', pos as u32, pos as u32);
                     skip_to(&mut iter, pos + end);
                     continue;
                 }
@@ -157,21 +166,29 @@ impl Normalizer {
                         self.flush(&mut st);
                         if c == '@' {
                             st.out.f.mentions.push(body.to_string());
-                            st.out.push(' ', pos as u32);
+                            st.out.push(' ', pos as u32, pos as u32);
                         } else {
-                            st.out.push(' ', pos as u32);
+                            st.out.push(' ', pos as u32, pos as u32);
                             for (k, (from, to)) in self.split_hashtag(body).into_iter().enumerate()
                             {
                                 if k > 0 {
                                     self.flush(&mut st);
-                                    st.out.push(' ', (body_start + from) as u32);
+                                    st.out.push(
+                                        ' ',
+                                        (body_start + from) as u32,
+                                        (body_start + from) as u32,
+                                    );
                                 }
                                 for (j, ch) in body[from..to].char_indices() {
                                     self.fold_char(ch, (body_start + from + j) as u32, &mut st);
                                 }
                             }
                             self.flush(&mut st);
-                            st.out.push(' ', (body_start + body_len) as u32);
+                            st.out.push(
+                                ' ',
+                                (body_start + body_len) as u32,
+                                (body_start + body_len) as u32,
+                            );
                         }
                         skip_to(&mut iter, body_start + body_len);
                         continue;
@@ -261,20 +278,25 @@ impl Normalizer {
     /// Folds one original character: word characters gather into the current word, anything
     /// else ends it.
     fn fold_char(&self, c: char, orig: u32, st: &mut WordState) {
+        let orig_end = orig + c.len_utf8() as u32;
         if c.is_ascii() {
             if c.is_ascii_alphanumeric() {
                 st.word.push(c.to_ascii_lowercase());
                 st.word_offs.push(orig);
+                st.word_ends.push(orig_end);
             } else {
                 self.flush(st);
-                st.out
-                    .push(if c.is_ascii_whitespace() { ' ' } else { c }, orig);
+                st.out.push(
+                    if c.is_ascii_whitespace() { ' ' } else { c },
+                    orig,
+                    orig_end,
+                );
             }
             return;
         }
         if c.is_whitespace() {
             self.flush(st);
-            st.out.push(' ', orig);
+            st.out.push(' ', orig, orig_end);
             return;
         }
         fold_char_parts(c, |lower| {
@@ -282,9 +304,11 @@ impl Normalizer {
                 st.word.push(lower);
                 st.word_offs
                     .extend(std::iter::repeat_n(orig, lower.len_utf8()));
+                st.word_ends
+                    .extend(std::iter::repeat_n(orig_end, lower.len_utf8()));
             } else {
                 self.flush(st);
-                st.out.push(lower, orig);
+                st.out.push(lower, orig, orig_end);
             }
         });
     }
@@ -306,7 +330,7 @@ impl Normalizer {
                 .chars()
                 .all(char::is_alphabetic);
         if !triple && !twice && !self.slang.contains_key(st.word.as_str()) {
-            st.out.push_word(&st.word, &st.word_offs);
+            st.out.push_word(&st.word, &st.word_offs, &st.word_ends);
         } else {
             if triple {
                 squeeze(&st.word, &mut st.key);
@@ -322,26 +346,29 @@ impl Normalizer {
             let word = self.slang.get(base).map_or(base, String::as_str);
             // The rewritten word maps to the start of the word it replaced.
             let start = st.word_offs[0];
+            let end = *st.word_ends.last().expect("a word has bytes");
             for k in 0..(1 + twice as usize) {
                 if k > 0 {
-                    st.out.push(' ', start);
+                    st.out.push(' ', start, end);
                 }
                 for c in word.chars() {
-                    st.out.push(c, start);
+                    st.out.push(c, start, end);
                 }
             }
         }
         st.word.clear();
         st.word_offs.clear();
+        st.word_ends.clear();
     }
 }
 
 /// Scratch space of one fold.
 struct WordState<'a> {
     out: Builder<'a>,
-    /// The current word, folded, and the original offset of each of its bytes.
+    /// The current word, folded, and the original start and end of each of its bytes.
     word: String,
     word_offs: Vec<u32>,
+    word_ends: Vec<u32>,
     key: String,
 }
 
@@ -431,8 +458,8 @@ impl<'a> Builder<'a> {
         }
     }
 
-    /// Appends `c` as it is (already folded), mapping it to original offset `orig`.
-    fn push(&mut self, c: char, orig: u32) {
+    /// Appends `c` as it is (already folded), mapping it to the original range `orig..end`.
+    fn push(&mut self, c: char, orig: u32, end: u32) {
         if c == ' ' {
             if self.last_space {
                 return;
@@ -451,26 +478,29 @@ impl<'a> Builder<'a> {
         self.f
             .offsets
             .extend(std::iter::repeat_n(orig, c.len_utf8()));
+        self.f.ends.extend(std::iter::repeat_n(end, c.len_utf8()));
     }
 
     /// Appends a whole folded word with the original offset of each of its bytes.
-    fn push_word(&mut self, word: &str, offs: &[u32]) {
+    fn push_word(&mut self, word: &str, offs: &[u32], ends: &[u32]) {
         let at = self.f.text.len() as u32;
         let start = self.word_start.take().unwrap_or(at);
         self.last_space = false;
         self.f.text.push_str(word);
         self.f.offsets.extend_from_slice(offs);
+        self.f.ends.extend_from_slice(ends);
         self.word_start = Some(start);
     }
 
     /// Appends the folded form of original character `c`.
     fn push_folded(&mut self, c: char, orig: u32) {
+        let end = orig + c.len_utf8() as u32;
         if c.is_whitespace() {
-            self.push(' ', orig);
+            self.push(' ', orig, end);
         } else if c.is_ascii() {
-            self.push(c.to_ascii_lowercase(), orig);
+            self.push(c.to_ascii_lowercase(), orig, end);
         } else {
-            fold_char_parts(c, |lower| self.push(lower, orig));
+            fold_char_parts(c, |lower| self.push(lower, orig, end));
         }
     }
 
@@ -479,6 +509,7 @@ impl<'a> Builder<'a> {
             self.f.words.push((start, self.f.text.len() as u32));
         }
         self.f.offsets.push(input_len as u32);
+        self.f.ends.push(input_len as u32);
     }
 }
 
@@ -559,6 +590,19 @@ mod tests {
         assert_eq!(n.fold("#infokalteng").text, " infokalteng ");
         // Inside a word, # and @ are not tags.
         assert_eq!(n.fold("C# a@b").text, "c# a@b");
+    }
+
+    #[test]
+    fn a_match_ending_inside_a_rewritten_word_ends_with_it() {
+        let n = normalizer();
+        let input = "jalan2 rusak, smd";
+        let f = n.fold(input);
+        assert_eq!(f.text, "jalan jalan rusak, samarinda");
+        // "jalan" (the first of the two) covers the whole "jalan2".
+        assert_eq!(f.original_span(0, 5), (0, 6));
+        assert_eq!(spans_back(&f, input, "samarinda"), "smd");
+        let f = n.fold("ﬁlm");
+        assert_eq!(f.original_span(0, 1), (0, 3));
     }
 
     #[test]

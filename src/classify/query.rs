@@ -113,6 +113,23 @@ impl Expr {
         }
     }
 
+    /// Whether the expression contains a term or regex (something with a position).
+    pub fn has_terms(&self) -> bool {
+        !self.leaves().is_empty()
+    }
+
+    /// Whether the expression can hold without any term or regex occurring (through field
+    /// filters or NOT alone): such a topic must be looked at for every post.
+    pub fn holds_without_terms(&self) -> bool {
+        match self {
+            Expr::Term(..) | Expr::Regex(..) | Expr::Near { .. } => false,
+            Expr::Meta(..) | Expr::Not(_) => true,
+            Expr::And(xs) => xs.iter().all(Expr::holds_without_terms),
+            Expr::Or(xs) => xs.iter().any(Expr::holds_without_terms),
+            Expr::InField(_, x) => x.holds_without_terms(),
+        }
+    }
+
     /// Every term and regex, in order.
     pub fn leaves(&self) -> Vec<&Expr> {
         let mut out = Vec::new();
@@ -367,10 +384,15 @@ fn lex(q: &str) -> Result<Vec<(Tok, Pos)>, QueryError> {
     Ok(out)
 }
 
+/// Deepest nesting of parentheses and NOT a query may have.
+const MAX_DEPTH: u32 = 64;
+
 struct Parser {
     toks: Vec<(Tok, Pos)>,
     i: usize,
     end: Pos,
+    /// Current nesting, so a hostile or mistaken query cannot exhaust the stack.
+    depth: u32,
     /// Depth of NEAR operands being parsed: NOT is not allowed there.
     in_near: u32,
 }
@@ -389,6 +411,7 @@ pub fn parse(q: &str) -> Result<Expr, QueryError> {
         toks,
         i: 0,
         end: q.len(),
+        depth: 0,
         in_near: 0,
     };
     let expr = p.or()?;
@@ -498,11 +521,11 @@ impl Parser {
                     "letakkan NOT di luar: '(a NEAR/3 b) AND NOT c'",
                 ));
             }
-            if !right.has_positive() || !left.has_positive() {
+            if !right.has_terms() || !left.has_terms() {
                 return Err(err(
                     pos,
                     "NEAR membutuhkan istilah di kedua sisi",
-                    "tulis istilah atau kelompok istilah di kiri dan kanan NEAR",
+                    "tulis istilah di kiri dan kanan NEAR; filter seperti source: tidak punya posisi kata",
                 ));
             }
             left = Expr::Near {
@@ -516,6 +539,20 @@ impl Parser {
     }
 
     fn unary(&mut self) -> Result<Expr, QueryError> {
+        self.depth += 1;
+        let result = self.unary_inner();
+        self.depth -= 1;
+        result
+    }
+
+    fn unary_inner(&mut self) -> Result<Expr, QueryError> {
+        if self.depth > MAX_DEPTH {
+            return Err(err(
+                self.pos(),
+                format!("query bersarang lebih dari {MAX_DEPTH} tingkat"),
+                "sederhanakan tanda kurungnya",
+            ));
+        }
         let Some((tok, pos)) = self.peek() else {
             return Err(err(
                 self.end,
@@ -796,5 +833,15 @@ mod tests {
             (14, "source: membutuhkan nilai".into())
         );
         assert_eq!(e("() banjir"), (1, "kurung kosong".into()));
+        assert!(
+            e(&("(".repeat(5000) + "banjir" + &")".repeat(5000)))
+                .1
+                .contains("bersarang")
+        );
+        assert!(
+            e("source:warta NEAR/3 banjir")
+                .1
+                .contains("NEAR membutuhkan istilah")
+        );
     }
 }

@@ -18,8 +18,8 @@
 //!
 //! The repair follows Nazief & Adriani's recoding: where a prefix may have swallowed a letter,
 //! each restored form is tried, and the first one that is a known root wins. The known roots are
-//! a small built-in list plus every word of the keyword lists — the words the analysts match
-//! on are exactly the roots that matter.
+//! a small built-in list plus the stems of the analysts' own stem terms (`banjir~`, the terms
+//! of `stem = true` topics) — the roots that matter are the ones the lists match on.
 
 use std::borrow::Cow;
 use std::collections::HashSet;

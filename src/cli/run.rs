@@ -28,5 +28,7 @@ pub fn run(config: Option<&Path>) -> anyhow::Result<ExitCode> {
         daemon::run(settings, classifier, shutdown).await?;
         anyhow::Ok(())
     })?;
+    // Blocking work abandoned at the deadline (a parse, a briefing) must not hold the exit.
+    runtime.shutdown_timeout(std::time::Duration::from_secs(2));
     Ok(ExitCode::SUCCESS)
 }

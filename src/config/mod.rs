@@ -159,6 +159,7 @@ mod tests {
                 .contains("[schedule] briefing_at: jam \"7 pagi\" tidak valid")
         );
         assert!(err("[fetch]\ntimeout = \"0s\"\n").contains("durasi tidak boleh nol"));
+        assert!(err("[fetch]\ninterval = \"3000000d\"\n").contains("lebih dari 30 hari"));
         assert!(
             err("[storage]\nretain_days = -3\n")
                 .contains("[storage] retain_days: harus bilangan bulat")

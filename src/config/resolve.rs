@@ -153,6 +153,9 @@ fn check_syntax(path: &Path, text: &str) -> Result<(), ConfigError> {
     }
 }
 
+/// Longest duration a setting may have: beyond it, schedule arithmetic stops making sense.
+const MAX_DURATION: Duration = Duration::from_secs(30 * 24 * 3600);
+
 const SECTIONS: &[(&str, &[&str])] = &[
     ("storage", &["path", "retain_days"]),
     ("keywords", &["dir"]),
@@ -590,6 +593,7 @@ impl Table {
             "durasi seperti \"90s\", \"15m\", \"1h30m\", \"1d\"",
             |s| match parse_duration(s) {
                 Ok(d) if d.is_zero() => Err("durasi tidak boleh nol".into()),
+                Ok(d) if d > MAX_DURATION => Err(format!("durasi \"{s}\" lebih dari 30 hari")),
                 other => other,
             },
         )

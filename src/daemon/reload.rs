@@ -118,12 +118,13 @@ pub async fn reload(
     };
     match built {
         Ok(classifier) => {
-            if classifier.version() == shared.get().version() {
-                return;
-            }
             let version = classifier.version().to_string();
-            shared.set(Arc::new(classifier));
-            tracing::info!(keywords = %version, "daftar kata kunci dimuat ulang");
+            // The same lists again (an edit undone, a file touched) replace nothing, but they
+            // are good lists: a rejection recorded in between no longer holds.
+            if version != shared.get().version() {
+                shared.set(Arc::new(classifier));
+                tracing::info!(keywords = %version, "daftar kata kunci dimuat ulang");
+            }
             let v = version.clone();
             if let Ok(Err(e)) = writer.call(move |s| s.keywords_loaded(&v)).await {
                 tracing::warn!(error = %e, "versi kata kunci tidak tercatat");

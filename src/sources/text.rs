@@ -103,24 +103,121 @@ fn looks_like_html(s: &str) -> bool {
     })
 }
 
+/// Most markup parsed for one field: a post needs no more, and a hostile feed must not make
+/// the HTML parser work on megabytes of nesting.
+pub const MAX_HTML_BYTES: usize = 256 * 1024;
+
 /// HTML (or plain text that may hold entities) to readable plain text: tags removed, entities
 /// decoded, block elements and `<br>` become line breaks, scripts and styles dropped, spacing
 /// tidied, length capped at [`MAX_TEXT_CHARS`].
 pub fn html_to_text(s: &str) -> String {
     let raw = if looks_like_html(s) {
-        let fragment = Html::parse_fragment(s);
-        let mut out = String::with_capacity(s.len());
-        collect_text(fragment.tree.root(), &mut out);
-        out
+        let s = &s[..s.floor_char_boundary(MAX_HTML_BYTES)];
+        if nesting_exceeds(s, MAX_NESTING) {
+            // Real posts are never nested this deep; the HTML parser slows down badly on it,
+            // so strip the tags plainly instead.
+            strip_tags(s)
+        } else {
+            let fragment = Html::parse_fragment(s);
+            let mut out = String::with_capacity(s.len());
+            collect_text(fragment.tree.root(), &mut out);
+            out
+        }
     } else {
         s.to_string()
     };
     tidy(&raw)
 }
 
-fn collect_text(node: ego_tree::NodeRef<'_, Node>, out: &mut String) {
-    for child in node.children() {
-        match child.value() {
+/// Deeper nesting than this is an attack, not a post.
+const MAX_NESTING: usize = 512;
+
+/// Whether opening tags nest deeper than `limit`: a quick scan, not a parse. Void elements
+/// (`<br>`, `<img>`, …), self-closing tags and CDATA sections do not count.
+pub(crate) fn nesting_exceeds(s: &str, limit: usize) -> bool {
+    const VOID: &[&[u8]] = &[
+        b"br", b"img", b"hr", b"input", b"meta", b"link", b"area", b"base", b"col", b"embed",
+        b"source", b"track", b"wbr", b"param",
+    ];
+    let b = s.as_bytes();
+    let mut depth: usize = 0;
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] != b'<' {
+            i += 1;
+            continue;
+        }
+        if b[i..].starts_with(b"<![CDATA[") {
+            i = s[i..].find("]]>").map_or(b.len(), |p| i + p + 3);
+            continue;
+        }
+        match b.get(i + 1) {
+            Some(b'/') => depth = depth.saturating_sub(1),
+            Some(c) if c.is_ascii_alphabetic() => {
+                let end = b[i..]
+                    .iter()
+                    .position(|&x| x == b'>')
+                    .map_or(b.len(), |p| i + p);
+                let name_end = b[i + 1..end]
+                    .iter()
+                    .position(|c| !c.is_ascii_alphanumeric())
+                    .map_or(end, |p| i + 1 + p);
+                let name = b[i + 1..name_end].to_ascii_lowercase();
+                let self_closing = end > i && end < b.len() && b[end - 1] == b'/';
+                if !self_closing && !VOID.contains(&name.as_slice()) {
+                    depth += 1;
+                    if depth > limit {
+                        return true;
+                    }
+                }
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    false
+}
+
+/// Text without tags, and the common entities decoded: the fallback for hostile markup.
+fn strip_tags(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() / 2);
+    let mut in_tag = false;
+    for c in s.chars() {
+        match (in_tag, c) {
+            (false, '<') => in_tag = true,
+            (true, '>') => {
+                in_tag = false;
+                out.push(' ');
+            }
+            (false, c) => out.push(c),
+            _ => {}
+        }
+    }
+    out.replace("&nbsp;", " ")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&amp;", "&")
+}
+
+/// Walks the tree depth first with an explicit stack: a document nested a hundred thousand
+/// levels deep must not exhaust the thread's stack.
+fn collect_text(root: ego_tree::NodeRef<'_, Node>, out: &mut String) {
+    enum Step<'a> {
+        Enter(ego_tree::NodeRef<'a, Node>),
+        Leave(&'static str),
+    }
+    let mut stack: Vec<Step<'_>> = root.children().rev().map(Step::Enter).collect();
+    while let Some(step) = stack.pop() {
+        let node = match step {
+            Step::Leave(text) => {
+                out.push_str(text);
+                continue;
+            }
+            Step::Enter(node) => node,
+        };
+        match node.value() {
             Node::Text(t) => out.push_str(t),
             Node::Element(e) => {
                 let name = e.name();
@@ -155,14 +252,17 @@ fn collect_text(node: ego_tree::NodeRef<'_, Node>, out: &mut String) {
                 if block {
                     out.push('\n');
                 }
-                collect_text(child, out);
-                if block {
-                    out.push('\n');
+                let after = if block {
+                    "\n"
                 } else if matches!(name, "td" | "th") {
-                    out.push(' ');
-                }
+                    " "
+                } else {
+                    ""
+                };
+                stack.push(Step::Leave(after));
+                stack.extend(node.children().rev().map(Step::Enter));
             }
-            _ => collect_text(child, out),
+            _ => stack.extend(node.children().rev().map(Step::Enter)),
         }
     }
 }
@@ -249,6 +349,24 @@ mod tests {
             .chain("<rss>Á</rss>".encode_utf16().flat_map(|u| u.to_le_bytes()))
             .collect();
         assert_eq!(decode(&utf16, None), "<rss>Á</rss>");
+    }
+
+    #[test]
+    fn deep_nesting_does_not_exhaust_the_stack() {
+        let deep = "<div>".repeat(40_000) + "banjir" + &"</div>".repeat(40_000);
+        let text = std::thread::Builder::new()
+            .stack_size(256 * 1024)
+            .spawn(move || html_to_text(&deep))
+            .unwrap()
+            .join()
+            .unwrap();
+        assert_eq!(text, "banjir");
+        // Void elements are not nesting.
+        assert!(!nesting_exceeds(&"<br>".repeat(2000), 512));
+        assert!(!nesting_exceeds(&"<![CDATA[<p>]]>".repeat(2000), 512));
+        // Ordinary nesting still goes through the HTML parser.
+        let nested = "<div>".repeat(50) + "<p>air &amp; lumpur</p>" + &"</div>".repeat(50);
+        assert_eq!(html_to_text(&nested), "air & lumpur");
     }
 
     #[test]

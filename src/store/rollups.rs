@@ -150,8 +150,13 @@ impl Store {
         for row in rows {
             let post = row?;
             // Copies of one story carry the same body under different headlines; compare on
-            // a folded prefix of the body.
-            let key: String = crate::classify::normalize::fold(&post.text)
+            // a folded prefix of the body, or of the title for posts that have no body.
+            let basis = if post.text.trim().is_empty() {
+                post.title.as_deref().unwrap_or("")
+            } else {
+                &post.text
+            };
+            let key: String = crate::classify::normalize::fold(basis)
                 .text
                 .chars()
                 .take(200)

@@ -12,6 +12,9 @@ use crate::sources::SourceError;
 use crate::sources::http::Document;
 use crate::sources::text::{decode, html_to_text};
 
+/// Deepest element nesting accepted in a feed.
+const MAX_XML_NESTING: usize = 1000;
+
 /// A published time further ahead of the fetch than this is a wrong clock or a wrong zone.
 const FUTURE_SLACK: SignedDuration = SignedDuration::from_hours(1);
 
@@ -29,6 +32,12 @@ pub fn parse(
         return Err(SourceError::Parse(
             "alamat ini memberi halaman HTML, bukan feed".into(),
         ));
+    }
+    // A real feed nests a few levels; thousands are an attack on the parser's stack.
+    if crate::sources::text::nesting_exceeds(&text, MAX_XML_NESTING) {
+        return Err(SourceError::Parse(format!(
+            "elemen bersarang lebih dari {MAX_XML_NESTING} tingkat"
+        )));
     }
     let run = |bytes: &[u8]| {
         // A fresh parser each time: feed-rs keeps state in its parser, and reusing one after a
@@ -272,6 +281,22 @@ mod tests {
             Some("a &#233; &#xE9; &lt; &amp; b".into())
         );
         assert_eq!(escape_bare_ampersands("tanpa"), None);
+    }
+
+    #[test]
+    fn deeply_nested_feeds_are_refused() {
+        let body = format!(
+            "<rss version=\"2.0\"><channel><item><title>x</title>{}{}</item></channel></rss>",
+            "<x>".repeat(50_000),
+            "</x>".repeat(50_000)
+        );
+        let err = std::thread::Builder::new()
+            .stack_size(512 * 1024)
+            .spawn(move || parse(&doc(&body), &"x".into(), now()).unwrap_err())
+            .unwrap()
+            .join()
+            .unwrap();
+        assert!(err.to_string().contains("bersarang"), "{err}");
     }
 
     #[test]
