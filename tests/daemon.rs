@@ -272,11 +272,18 @@ async fn keyword_edits_reload_and_broken_edits_are_rejected() {
     })
     .await;
     let out = project.pantau(&["sources"]);
+
+    // The edit undone: the same lists as before, and the rejection no longer stands.
+    std::fs::write(&topic, text.replacen("any = [", "any = [\"air bah\", ", 1)).unwrap();
+    let cleared = until(Duration::from_secs(15), || {
+        meta(&project, "keywords.rejected").is_none()
+    })
+    .await;
     sigterm(&child);
     let (status, log) = wait_exit(child, Duration::from_secs(10)).await;
     assert!(
-        started && reloaded && rejected,
-        "started {started}, reloaded {reloaded}, rejected {rejected}; log:\n{log}"
+        started && reloaded && rejected && cleared,
+        "started {started}, reloaded {reloaded}, rejected {rejected}, cleared {cleared}; log:\n{log}"
     );
     assert!(status.success(), "{log}");
     assert_eq!(meta(&project, "keywords.version"), second);
