@@ -306,6 +306,10 @@ async fn bad_sources_fail_alone() {
     let text = common::stdout(&out);
     assert!(out.status.success());
     assert!(text.contains("gagal (too_large)"), "{text}");
+    assert!(
+        text.contains("saran untuk huge: naikkan [fetch] max_body_bytes"),
+        "the operator is told what to do: {text}"
+    );
     assert!(text.contains("sehat"), "{text}");
 }
 

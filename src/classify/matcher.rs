@@ -101,14 +101,7 @@ impl TermSet {
     }
 
     /// Every occurrence of every term that starts at a word boundary, overlapping ones
-    /// included, in text order.
-    pub fn find(&self, folded: &str) -> Vec<Hit> {
-        let mut hits = Vec::new();
-        self.find_into(folded, &mut hits);
-        hits
-    }
-
-    /// [`TermSet::find`] into `hits` (cleared first), reusing its buffer.
+    /// included, in text order, into `hits` (cleared first, so its buffer is reused).
     pub fn find_into(&self, folded: &str, hits: &mut Vec<Hit>) {
         hits.clear();
         let Some(ac) = &self.ac else { return };
@@ -137,11 +130,6 @@ fn boundary_after(text: &str, end: usize) -> bool {
     text[end..].chars().next().is_none_or(|c| !is_word_char(c))
 }
 
-/// Whether `text[start..end]` is bounded by non-word characters (or the text's ends).
-pub fn whole_word(text: &str, start: usize, end: usize) -> bool {
-    boundary_before(text, start) && boundary_after(text, end)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -154,7 +142,11 @@ mod tests {
         b.add("rob", Owner::Leaf(2));
         b.add("banjir diskon", Owner::Leaf(3));
         let set = b.build().unwrap();
-        let hits = set.find("kebanjiran dan banjir rob, banjirnya; banjir diskon");
+        let mut hits = Vec::new();
+        set.find_into(
+            "kebanjiran dan banjir rob, banjirnya; banjir diskon",
+            &mut hits,
+        );
         let found: Vec<(&str, bool)> = hits.iter().map(|h| (set.term(h.term), h.whole)).collect();
         assert_eq!(
             found,
@@ -178,12 +170,17 @@ mod tests {
         let set = b.build().unwrap();
         assert_eq!(set.len(), 1);
         assert_eq!(set.owners(0), &[Owner::Leaf(0), Owner::Leaf(3)]);
-        assert!(
-            TermSetBuilder::default()
-                .build()
-                .unwrap()
-                .find("x")
-                .is_empty()
-        );
+        // An empty set finds nothing, and the buffer is cleared first.
+        let mut hits = vec![Hit {
+            term: 0,
+            start: 0,
+            end: 1,
+            whole: true,
+        }];
+        TermSetBuilder::default()
+            .build()
+            .unwrap()
+            .find_into("x", &mut hits);
+        assert!(hits.is_empty());
     }
 }

@@ -687,11 +687,6 @@ impl Classifier {
         &self.normalizer
     }
 
-    /// The stem of a folded word, as stem terms see it.
-    pub fn stem<'a>(&self, word: &'a str) -> std::borrow::Cow<'a, str> {
-        self.stemmer.stem(word)
-    }
-
     fn region_index(&self, id: &RegionId) -> Option<usize> {
         self.regions.iter().position(|r| &r.id == id)
     }
@@ -812,31 +807,6 @@ impl Classifier {
             regions: region_ids,
             areas,
             sentiment: Some((SentimentClass::from_score(raw.score), raw.score)),
-        }
-    }
-
-    /// What the store keeps of a full classification.
-    pub fn tags_of(&self, c: &Classification) -> Tags {
-        let regions: Vec<RegionId> = c
-            .regions
-            .iter()
-            .map(|r| self.regions[r.region].id.clone())
-            .collect();
-        let areas = c
-            .regions
-            .iter()
-            .filter(|r| matches!(self.regions[r.region].level, Level::Kabupaten | Level::Kota))
-            .map(|r| self.regions[r.region].id.clone())
-            .collect();
-        Tags {
-            topics: c
-                .topics
-                .iter()
-                .map(|t| self.topics[t.topic].id.clone())
-                .collect(),
-            regions,
-            areas,
-            sentiment: Some((c.sentiment.class, c.sentiment.score)),
         }
     }
 
@@ -1477,7 +1447,7 @@ no_match = ["Banjir diskon akhir tahun"]
                 ("kaltim".to_string(), true)
             ]
         );
-        let tags = c.tags_of(&c.classify(&Document::text("Banjir di Sempaja dan Paser"), None));
+        let tags = c.tags_for(&Document::text("Banjir di Sempaja dan Paser"), None);
         assert_eq!(
             tags.areas,
             [RegionId::new("paser"), RegionId::new("samarinda")]

@@ -98,20 +98,6 @@ impl Normalizer {
         }
     }
 
-    pub fn slang_len(&self) -> usize {
-        self.slang.len()
-    }
-
-    /// Adds words to the vocabulary used to split hashtags.
-    pub fn extend_vocabulary<'a>(&mut self, words: impl IntoIterator<Item = &'a str>) {
-        for w in words {
-            if w.len() >= 2 && w.chars().all(is_word_char) {
-                self.longest_word = self.longest_word.max(w.len());
-                self.vocabulary.insert(w.to_string());
-            }
-        }
-    }
-
     /// Folds a keyword term the way text is folded, trimmed.
     pub fn term(&self, term: &str) -> String {
         self.fold(term).text.trim().to_string()

@@ -19,12 +19,7 @@ pub fn digest(
     super::init_logging(Some(&settings), "warn");
     let tz = &settings.schedule.timezone;
     let date = match date {
-        Some(d) => d.parse::<jiff::civil::Date>().map_err(|_| {
-            super::user_error(
-                format!("tanggal \"{d}\" tidak valid"),
-                "tulis tanggal sebagai YYYY-MM-DD, misalnya --date 2026-11-27",
-            )
-        })?,
+        Some(d) => super::parse_date(d, "--date")?,
         None => local_date(jiff::Timestamp::now(), tz).checked_sub(1.day())?,
     };
     let lang = match lang {

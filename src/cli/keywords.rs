@@ -99,15 +99,7 @@ fn since(
 ) -> anyhow::Result<jiff::Timestamp> {
     let tz = &settings.schedule.timezone;
     Ok(match text {
-        Some(d) => {
-            let date: jiff::civil::Date = d.parse().map_err(|_| {
-                super::user_error(
-                    format!("tanggal \"{d}\" tidak valid"),
-                    "tulis tanggal sebagai YYYY-MM-DD, misalnya --since 2026-11-01",
-                )
-            })?;
-            crate::time::day_bounds(date, tz).0
-        }
+        Some(d) => crate::time::day_bounds(super::parse_date(d, "--since")?, tz).0,
         None => jiff::Timestamp::now() - jiff::SignedDuration::from_hours(24 * days),
     })
 }
@@ -241,7 +233,7 @@ fn print_backtest(
             ]
         })
         .collect();
-    super::sources::print_table(
+    super::print_table(
         &["TOPIK", "SEKARANG", "SETELAH", "BERTAMBAH", "HILANG"],
         &rows,
     );
@@ -368,7 +360,7 @@ pub fn suggest(
         .iter()
         .map(|(t, a, b, s)| [t.clone(), a.to_string(), b.to_string(), format!("{s:.1}")])
         .collect();
-    super::sources::print_table(&["KATA/FRASA", "DI TOPIK", "DI LUAR", "SKOR"], &rows);
+    super::print_table(&["KATA/FRASA", "DI TOPIK", "DI LUAR", "SKOR"], &rows);
     println!(
         "\nPeriksa dulu dengan `pantau keywords backtest` sebelum menambahkannya ke any atau query."
     );

@@ -319,3 +319,38 @@ pub(crate) fn init_logging(settings: Option<&Settings>, default: &str) {
         builder.with_target(false).try_init()
     };
 }
+
+/// A plain text table with columns padded to their widest cell.
+pub(crate) fn print_table<const N: usize>(header: &[&str; N], rows: &[[String; N]]) {
+    let mut widths = header.map(|h| h.chars().count());
+    for row in rows {
+        for (w, cell) in widths.iter_mut().zip(row) {
+            *w = (*w).max(cell.chars().count());
+        }
+    }
+    let line = |cells: Vec<&str>| {
+        let mut out = String::new();
+        for (i, (cell, w)) in cells.iter().zip(widths).enumerate() {
+            if i + 1 == N {
+                out.push_str(cell);
+            } else {
+                out.push_str(&format!("{cell:<w$}  "));
+            }
+        }
+        println!("{}", out.trim_end());
+    };
+    line(header.to_vec());
+    for row in rows {
+        line(row.iter().map(String::as_str).collect());
+    }
+}
+
+/// A local date given on the command line (`--date`, `--since`), or a user error naming the flag.
+pub(crate) fn parse_date(text: &str, flag: &str) -> anyhow::Result<jiff::civil::Date> {
+    text.parse().map_err(|_| {
+        user_error(
+            format!("tanggal \"{text}\" tidak valid"),
+            format!("tulis tanggal sebagai YYYY-MM-DD, misalnya {flag} 2026-11-27"),
+        )
+    })
+}

@@ -48,7 +48,12 @@ pub fn poll_once(config: Option<&Path>, only: Option<&str>) -> anyhow::Result<Ex
             ]
         })
         .collect();
-    super::sources::print_table(&["SUMBER", "HASIL", "ITEM", "BARU", "WAKTU"], &rows);
+    super::print_table(&["SUMBER", "HASIL", "ITEM", "BARU", "WAKTU"], &rows);
+    for r in results.iter().filter(|r| r.failed) {
+        if let Some(hint) = r.hint {
+            println!("saran untuk {}: {hint}", r.source);
+        }
+    }
     let failed = results.iter().filter(|r| r.failed).count();
     let new: usize = results.iter().map(|r| r.new_posts).sum();
     println!(

@@ -86,7 +86,16 @@ pub fn sources(config: Option<&Path>, json: bool) -> anyhow::Result<ExitCode> {
         "POS",
         "GALAT TERAKHIR",
     ];
-    print_table(&header, &table);
+    super::print_table(&header, &table);
+    for r in rows.iter().filter(|r| r.consecutive_failures > 0) {
+        if let Some(class) = &r.last_error_class {
+            println!(
+                "saran untuk {}: {}",
+                r.id,
+                crate::sources::hint_for_class(class)
+            );
+        }
+    }
     if let Some(version) = &keywords.version {
         println!(
             "\nDaftar kata kunci yang berlaku: versi {version} (sejak {})",
@@ -103,29 +112,4 @@ pub fn sources(config: Option<&Path>, json: bool) -> anyhow::Result<ExitCode> {
         }
     }
     Ok(ExitCode::SUCCESS)
-}
-
-/// A plain text table with columns padded to their widest cell.
-pub(crate) fn print_table<const N: usize>(header: &[&str; N], rows: &[[String; N]]) {
-    let mut widths = header.map(|h| h.chars().count());
-    for row in rows {
-        for (w, cell) in widths.iter_mut().zip(row) {
-            *w = (*w).max(cell.chars().count());
-        }
-    }
-    let line = |cells: Vec<&str>| {
-        let mut out = String::new();
-        for (i, (cell, w)) in cells.iter().zip(widths).enumerate() {
-            if i + 1 == N {
-                out.push_str(cell);
-            } else {
-                out.push_str(&format!("{cell:<w$}  "));
-            }
-        }
-        println!("{}", out.trim_end());
-    };
-    line(header.to_vec());
-    for row in rows {
-        line(row.iter().map(String::as_str).collect());
-    }
 }

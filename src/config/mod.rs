@@ -9,7 +9,7 @@
 mod resolve;
 
 use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::Duration;
 
 use jiff::civil::Time;
@@ -106,16 +106,10 @@ pub struct LogSettings {
     pub level: String,
 }
 
-impl Settings {
-    /// The defaults alone, with paths relative to `base_dir`.
-    pub fn defaults(base_dir: &Path) -> Settings {
-        load_str("", base_dir).expect("the empty config is valid")
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::path::Path;
 
     fn err(text: &str) -> String {
         load_str(text, Path::new("/srv/pantau"))

@@ -12,8 +12,8 @@ use crate::classify::Classifier;
 use crate::config::Settings;
 use crate::model::SourceId;
 use crate::sources::http::Fetcher;
-use crate::sources::poll::{Attempt, Backoff, next_delay};
-use crate::sources::{PollCtx, SourceConfig, SourceError};
+use crate::sources::poll::{Attempt, Backoff, plan_next};
+use crate::sources::{PollCtx, SourceConfig};
 use crate::store::Store;
 use crate::store::writer::Writer;
 
@@ -27,6 +27,8 @@ pub struct RoundResult {
     pub items_found: usize,
     pub new_posts: usize,
     pub duration: Duration,
+    /// What to do about a failed fetch.
+    pub hint: Option<&'static str>,
 }
 
 /// Polls every source in `sources` once and commits the results.
@@ -64,13 +66,16 @@ pub async fn poll_round(
             let clock = std::time::Instant::now();
             let outcome = poller.poll(&cx, &state.cursor).await;
             let duration = clock.elapsed();
-            let failures = if outcome.is_ok() {
-                0
-            } else {
-                state.consecutive_failures + 1
-            };
-            let retry_after = outcome.as_ref().err().and_then(SourceError::retry_after);
-            let delay = next_delay(source.interval, failures, retry_after, &backoff);
+            let (_, delay) = plan_next(
+                source.interval,
+                state.consecutive_failures,
+                outcome.as_ref().err(),
+                &backoff,
+            );
+            let hint = outcome
+                .as_ref()
+                .err()
+                .map(crate::sources::SourceError::hint);
             let (status, items_found, failed) = match &outcome {
                 Ok(b) if b.not_modified => ("tidak berubah".to_string(), 0, false),
                 Ok(b) => ("ok".to_string(), b.items_found, false),
@@ -93,6 +98,7 @@ pub async fn poll_round(
                 items_found,
                 new_posts,
                 duration,
+                hint,
             }
         }
     });

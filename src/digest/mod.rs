@@ -324,6 +324,10 @@ pub fn build(
     )
     .0;
 
+    let names: HashMap<&str, &str> = health
+        .iter()
+        .map(|h| (h.id.as_str(), h.name.as_deref().unwrap_or(h.id.as_str())))
+        .collect();
     let mut issues = Vec::new();
     for topic in classifier.topics() {
         let id = topic.id.as_str();
@@ -367,10 +371,6 @@ pub fn build(
                 _ => sentiment.netral += n,
             }
         }
-        let names: HashMap<&str, &str> = health
-            .iter()
-            .map(|h| (h.id.as_str(), h.name.as_deref().unwrap_or(h.id.as_str())))
-            .collect();
         let representative = store
             .topic_posts(id, req.start, req.end, POSTS_PER_ISSUE)?
             .into_iter()

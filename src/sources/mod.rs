@@ -245,18 +245,23 @@ impl SourceError {
 
     /// Advice in Indonesian for the operator.
     pub fn hint(&self) -> &'static str {
-        match self.class() {
-            "timeout" | "connect" | "network" => {
-                "periksa koneksi server dan apakah situs sumber sedang aktif"
-            }
-            "http_forbidden" => {
-                "situs menolak akses (mungkin Cloudflare); perpanjang interval atau hubungi pengelola situs"
-            }
-            "http_rate_limited" => "terlalu sering diminta; perpanjang interval sumber ini",
-            "http_not_found" => "alamat feed sudah tidak ada; cari alamat feed yang baru",
-            "too_large" => "naikkan [fetch] max_body_bytes bila sumber ini memang besar",
-            "parse" => "pastikan url menunjuk ke feed RSS/Atom/JSON, bukan halaman web",
-            _ => "lihat pesan galat dan periksa konfigurasi sumber",
+        hint_for_class(self.class())
+    }
+}
+
+/// Advice for an error class as stored in the `sources` table (see [`SourceError::class`]).
+pub fn hint_for_class(class: &str) -> &'static str {
+    match class {
+        "timeout" | "connect" | "network" => {
+            "periksa koneksi server dan apakah situs sumber sedang aktif"
         }
+        "http_forbidden" => {
+            "situs menolak akses (mungkin Cloudflare); perpanjang interval atau hubungi pengelola situs"
+        }
+        "http_rate_limited" => "terlalu sering diminta; perpanjang interval sumber ini",
+        "http_not_found" => "alamat feed sudah tidak ada; cari alamat feed yang baru",
+        "too_large" => "naikkan [fetch] max_body_bytes bila sumber ini memang besar",
+        "parse" => "pastikan url menunjuk ke feed RSS/Atom/JSON, bukan halaman web",
+        _ => "lihat pesan galat dan periksa konfigurasi sumber",
     }
 }

@@ -75,6 +75,27 @@ pub fn jittered(delay: Duration, jitter: f64, floor: Duration) -> Duration {
     delay.mul_f64(factor.max(0.0)).max(floor)
 }
 
+/// After a poll: the consecutive failures it leaves and the delay before the next attempt
+/// (backoff, Retry-After and jitter applied). The daemon's loop and `poll --once` both plan
+/// with it, so a source's recorded next attempt means the same whichever ran.
+pub fn plan_next(
+    interval: Duration,
+    failures_before: u32,
+    error: Option<&SourceError>,
+    backoff: &Backoff,
+) -> (u32, Duration) {
+    let failures = match error {
+        None => 0,
+        Some(_) => failures_before.saturating_add(1),
+    };
+    let retry_after = error.and_then(SourceError::retry_after);
+    let delay = next_delay(interval, failures, retry_after, backoff);
+    (
+        failures,
+        jittered(delay, backoff.jitter, retry_after.unwrap_or_default()),
+    )
+}
+
 /// How a poll ended, for the store's health record and `fetch_log`.
 #[derive(Debug, Clone)]
 pub struct Attempt {
@@ -123,13 +144,12 @@ pub async fn run_loop(
             _ = stop.cancelled() => break,
             outcome = poller.poll(&cx, &state.cursor) => outcome,
         };
-        let failures = match &outcome {
-            Ok(_) => 0,
-            Err(_) => state.consecutive_failures.saturating_add(1),
-        };
-        let retry_after = outcome.as_ref().err().and_then(SourceError::retry_after);
-        let delay = next_delay(source.interval, failures, retry_after, &backoff);
-        let delay = jittered(delay, backoff.jitter, retry_after.unwrap_or_default());
+        let (failures, delay) = plan_next(
+            source.interval,
+            state.consecutive_failures,
+            outcome.as_ref().err(),
+            &backoff,
+        );
         let next_cursor = outcome.as_ref().ok().map(|b| b.cursor.clone());
         let (reply, committed) = oneshot::channel();
         let polled = Polled {

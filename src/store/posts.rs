@@ -6,7 +6,7 @@
 use std::collections::HashMap;
 
 use jiff::Timestamp;
-use rusqlite::{OptionalExtension, Transaction, params};
+use rusqlite::{Transaction, params};
 
 use super::{Store, StoreError};
 use crate::classify::Tags;
@@ -90,26 +90,6 @@ impl Store {
         Ok(self
             .conn
             .query_row("SELECT count(*) FROM posts", [], |r| r.get::<_, i64>(0))? as u64)
-    }
-
-    /// A post by id, with its topics.
-    pub fn post(&self, id: i64) -> Result<Option<(StoredPost, Vec<String>)>, StoreError> {
-        let post = self
-            .conn
-            .query_row(
-                &format!("SELECT {POST_COLUMNS} FROM posts p WHERE p.id = ?1"),
-                [id],
-                read_post,
-            )
-            .optional()?;
-        let Some(post) = post else { return Ok(None) };
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT topic_id FROM post_topics WHERE post_id = ?1 ORDER BY topic_id",
-        )?;
-        let topics = stmt
-            .query_map([id], |r| r.get(0))?
-            .collect::<Result<Vec<String>, _>>()?;
-        Ok(Some((post, topics)))
     }
 }
 

@@ -180,12 +180,4 @@ impl Store {
             |r| Ok((r.get::<_, i64>(0)? as u64, r.get::<_, i64>(1)? as u64)),
         )?)
     }
-
-    /// The newest publication time stored, if any.
-    pub fn newest_post(&self) -> Result<Option<Timestamp>, StoreError> {
-        let newest: Option<String> =
-            self.conn
-                .query_row("SELECT max(published_at) FROM posts", [], |r| r.get(0))?;
-        Ok(newest.as_deref().and_then(from_db))
-    }
 }
