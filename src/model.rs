@@ -67,6 +67,9 @@ pub struct Post {
     pub fetched: Timestamp,
     /// BCP 47 language tag when the source states one (`id`, `en`, …).
     pub lang: Option<String>,
+    /// How often the platform says the post was reshared (reblogs, reposts, forwards); 0 when
+    /// it says nothing. Reshares are this post's spread, never posts of their own.
+    pub shares: u32,
 }
 
 impl Post {
@@ -130,6 +133,7 @@ mod tests {
             published: Timestamp::UNIX_EPOCH,
             fetched: Timestamp::UNIX_EPOCH,
             lang: None,
+            shares: 0,
         }
     }
 

@@ -188,6 +188,7 @@ fn hostile_post(id: &str, title: &str, text: &str, url: &str) -> (Post, Tags) {
             published: at,
             fetched: at,
             lang: None,
+            shares: 0,
         },
         Tags {
             topics: vec![TopicId::new("banjir")],

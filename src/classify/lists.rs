@@ -202,6 +202,9 @@ pub struct RegionDef {
     pub parent: Option<RegionId>,
     /// Name and aliases, folded.
     pub names: Vec<RegionName>,
+    /// Phrases in which one of the names means something else ("Kanwil BPN" is the land
+    /// agency, not Balikpapan): a name inside them does not count.
+    pub other_senses: Vec<TermDef>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -210,6 +213,11 @@ pub struct SentimentDef {
     pub negative: Vec<TermDef>,
     pub negators: Vec<TermDef>,
     pub intensifiers: Vec<TermDef>,
+}
+
+/// Whether `needle` occurs in `hay` as a run of whole words.
+fn contains_words(hay: &[String], needle: &[String]) -> bool {
+    !needle.is_empty() && hay.len() > needle.len() && hay.windows(needle.len()).any(|w| w == needle)
 }
 
 /// Everything in `keywords/`, parsed and validated.
@@ -275,6 +283,9 @@ struct RawRegion {
     /// Names or aliases of this region that need context.
     #[serde(default)]
     ambiguous: Vec<Spanned<String>>,
+    /// Phrases in which a name of this region means something else.
+    #[serde(default)]
+    other_senses: Vec<Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -532,6 +543,7 @@ pub fn load_files(files: &[(PathBuf, String)]) -> Result<Lists, ListErrors> {
             "parent",
             "aliases",
             "ambiguous",
+            "other_senses",
         ]) {
             lists.regions = load_regions(&mut cx, raw);
         }
@@ -978,6 +990,27 @@ fn load_regions(cx: &mut FileCx<'_>, raw: RawRegions) -> Vec<RegionDef> {
                 names.push(RegionName { term, ambiguous });
             }
         }
+        let mut other_senses = Vec::new();
+        for phrase in &r.other_senses {
+            let Some(term) = cx.term(phrase, "other_senses", false) else {
+                continue;
+            };
+            let holds_name = names
+                .iter()
+                .any(|n| contains_words(&term.folded, &n.term.folded));
+            if holds_name {
+                other_senses.push(term);
+            } else {
+                cx.error_at(
+                    phrase.span().start,
+                    format!(
+                        "\"{}\" di other_senses tidak memuat nama atau alias wilayah ini",
+                        phrase.get_ref()
+                    ),
+                    Some("tulis frasa yang memuat nama itu, misalnya \"Kanwil BPN\"".into()),
+                );
+            }
+        }
         parents.push(r.parent.clone());
         out.push(RegionDef {
             id: RegionId::new(r.id.get_ref().clone()),
@@ -985,6 +1018,7 @@ fn load_regions(cx: &mut FileCx<'_>, raw: RawRegions) -> Vec<RegionDef> {
             level,
             parent: r.parent.map(|p| RegionId::new(p.into_inner())),
             names,
+            other_senses,
         });
     }
     // Parents must exist, and following them must end (no cycles).

@@ -17,6 +17,9 @@ pub enum Owner {
     Leaf(usize),
     /// A name or alias of region n; `true` when it is ambiguous (needs context).
     Region(usize, bool),
+    /// A phrase in which a region name means something else ("Kanwil BPN"): the name inside
+    /// it does not count, as if a longer region name had won.
+    OtherSense,
     Positive,
     Negative,
     Negator,

@@ -17,9 +17,9 @@
 //! - a topic matches when one of its `any` terms or `patterns` occurs, or its `query` holds,
 //!   and none of its `exclude` terms occurs anywhere in the post (an exclusion vetoes);
 //! - regions come from names and aliases, a longer name winning over a shorter one inside it;
-//!   an ambiguous name counts only when the post also names an unambiguous region or comes
-//!   from a source with a region; each region brings its parents; failing any, the source's
-//!   region is used;
+//!   an ambiguous name counts only when the post, or its source's region, also names an
+//!   unambiguous region in the same kabupaten/kota (or the province); each region brings its
+//!   parents; failing any, the source's region is used;
 //! - sentiment sums positive (+1) and negative (−1) words; a negator up to two words before
 //!   flips a word, an intensifier right before or after it doubles it; ≥ 1 positif, between
 //!   netral, −1 to −2 berpotensi negatif, ≤ −2 negatif.
@@ -44,6 +44,10 @@ use query::{Expr, FieldName};
 use stem::Stemmer;
 
 use crate::model::{Post, RegionId, TopicId};
+
+/// Marks a hit of an `other_senses` phrase among the region hits: it hides the names inside it
+/// and is not a region itself.
+const NO_REGION: usize = usize::MAX;
 
 pub use lists::{ListError, ListErrors};
 
@@ -591,6 +595,9 @@ impl Classifier {
                     Owner::Region(i, name.ambiguous),
                 );
             }
+            for phrase in &region.other_senses {
+                c.builder.add(&phrase.folded.join(" "), Owner::OtherSense);
+            }
         }
         for (list, owner) in [
             (&s.positive, Owner::Positive),
@@ -871,6 +878,9 @@ impl Classifier {
                     Owner::Region(r, ambiguous) if h.whole => {
                         field_regions.push((r, ambiguous, h.start, h.end, h.term))
                     }
+                    Owner::OtherSense if h.whole => {
+                        field_regions.push((NO_REGION, false, h.start, h.end, h.term))
+                    }
                     Owner::Positive | Owner::Negative | Owner::Negator | Owner::Intensifier
                         if h.whole =>
                     {
@@ -931,8 +941,12 @@ impl Classifier {
                 }
             }
         }
-        // Region names: a hit inside a longer region hit does not count.
+        // Region names: a hit inside a longer region hit, or inside a phrase where the name
+        // means something else, does not count.
         for &(r, ambiguous, start, end, term) in &field_regions {
+            if r == NO_REGION {
+                continue;
+            }
             let inside_longer = field_regions
                 .iter()
                 .any(|&(_, _, s, e, _)| s <= start && end <= e && (e - s) > (end - start));
@@ -1170,6 +1184,31 @@ impl Classifier {
         }
     }
 
+    /// Region `r` and its parents, nearest first.
+    fn lineage(&self, r: usize) -> impl Iterator<Item = usize> + '_ {
+        // The depth bound guards against a cycle, which loading already rejects.
+        std::iter::successors(Some(r), |&i| {
+            self.regions[i]
+                .parent
+                .as_ref()
+                .and_then(|p| self.region_index(p))
+        })
+        .take(16)
+    }
+
+    /// Whether two regions lie in one part of the province: both in the same kabupaten/kota,
+    /// or one of them province-wide (the province itself, the Mahakam river).
+    fn same_area(&self, a: usize, b: usize) -> bool {
+        let area = |r: usize| {
+            self.lineage(r)
+                .find(|&i| matches!(self.regions[i].level, Level::Kabupaten | Level::Kota))
+        };
+        match (area(a), area(b)) {
+            (Some(x), Some(y)) => x == y,
+            _ => true,
+        }
+    }
+
     /// Keeps ambiguous names only with context and adds parents (or the default region).
     /// Returns (region, indices into `found`, inferred) for the regions kept and ignored.
     #[allow(clippy::type_complexity)]
@@ -1182,11 +1221,18 @@ impl Classifier {
         Vec<(usize, Vec<usize>, bool)>,
     ) {
         let default = default_region.and_then(|id| self.region_index(id));
-        let context = default.is_some() || found.iter().any(|f| !f.ambiguous);
+        // Context for an ambiguous name: an unambiguous name, or the source's region, in the
+        // same part of the province ("Batu Ampar, Balikpapan" is not Batu Ampar in Kutai Timur).
+        let confirmed = |r: usize| {
+            default.is_some_and(|d| self.same_area(d, r))
+                || found
+                    .iter()
+                    .any(|g| !g.ambiguous && self.same_area(g.region, r))
+        };
         let mut kept: Vec<(usize, Vec<usize>, bool)> = Vec::new();
         let mut ignored: Vec<(usize, Vec<usize>, bool)> = Vec::new();
         for (i, f) in found.iter().enumerate() {
-            let list = if f.ambiguous && !context {
+            let list = if f.ambiguous && !confirmed(f.region) {
                 &mut ignored
             } else {
                 &mut kept
@@ -1332,6 +1378,7 @@ name = "Kabupaten Penajam Paser Utara"
 level = "kabupaten"
 parent = "kaltim"
 aliases = ["Penajam Paser Utara", "PPU"]
+other_senses = ["PPU Pajak"]
 [[region]]
 id = "paser"
 name = "Kabupaten Paser"
@@ -1673,8 +1720,14 @@ query = '(banjir OR longsor) AND (samarinda OR sempaja) AND NOT (simulasi OR "la
         };
         assert!(regions("Bakti sosial di Kota Bangun, Marelan, Medan", None).is_empty());
         assert_eq!(
+            regions("Banjir di Kota Bangun, Penajam Paser Utara", None),
+            ["ppu", "kota-bangun"]
+        );
+        assert_eq!(regions("Banjir di Kota Bangun, Kaltim", None).len(), 2);
+        // A name from another part of the province is no context.
+        assert_eq!(
             regions("Banjir di Kota Bangun dan Samarinda", None),
-            ["samarinda", "kota-bangun"]
+            ["samarinda"]
         );
         let ppu = RegionId::new("ppu");
         assert_eq!(
@@ -1683,6 +1736,31 @@ query = '(banjir OR longsor) AND (samarinda OR sempaja) AND NOT (simulasi OR "la
         );
         let r = c.classify(&Document::text("di Kota Bangun"), None);
         assert_eq!(r.ignored_regions.len(), 1);
+    }
+
+    #[test]
+    fn a_name_in_another_sense_is_no_region() {
+        let c = classifier(&[("b", BANJIR)]);
+        let regions = |text: &str| -> Vec<String> {
+            c.classify(&Document::text(text), None)
+                .regions
+                .iter()
+                .filter(|r| !r.inferred)
+                .map(|r| c.regions[r.region].id.to_string())
+                .collect()
+        };
+        assert!(regions("Setoran PPU pajak Samarinda").contains(&"samarinda".to_string()));
+        assert!(!regions("Setoran PPU pajak Samarinda").contains(&"ppu".to_string()));
+        assert_eq!(regions("Jalan di PPU rusak"), ["ppu"]);
+        // A phrase that does not hold one of the region's names is a mistake.
+        let files = vec![(
+            PathBuf::from("keywords/regions.toml"),
+            "[[region]]\nid = \"x\"\nname = \"Sepaku\"\nlevel = \"kecamatan\"\nother_senses = [\"Kanwil BPN\"]\n"
+                .to_string(),
+        )];
+        let err = lists::load_files(&files).unwrap_err().to_string();
+        assert!(err.contains("regions.toml:5:"), "{err}");
+        assert!(err.contains("tidak memuat nama"), "{err}");
     }
 
     #[test]

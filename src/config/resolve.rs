@@ -629,6 +629,79 @@ impl Table {
         }
     }
 
+    /// A boolean (`true`/`false`, or the text "true"/"false").
+    #[allow(dead_code)] // SCAFFOLD: the source kinds being written use it
+    pub(crate) fn boolean(
+        &mut self,
+        key: &'static str,
+        errors: &mut Vec<ConfigError>,
+    ) -> Option<bool> {
+        let value = self.take(key)?;
+        self.done(key);
+        match value.kind {
+            ValueKind::Boolean(b) => Some(b),
+            ValueKind::String(s) if s.trim() == "true" => Some(true),
+            ValueKind::String(s) if s.trim() == "false" => Some(false),
+            _ => {
+                errors.push(self.invalid(key, "harus true atau false".into(), None));
+                None
+            }
+        }
+    }
+
+    /// A URL with one of `schemes`; `example` shows a valid one in the hint.
+    pub(crate) fn url(
+        &mut self,
+        key: &'static str,
+        schemes: &[&str],
+        example: &str,
+        errors: &mut Vec<ConfigError>,
+    ) -> Option<url::Url> {
+        let raw = self.string(key, errors)?;
+        match url::Url::parse(raw.trim()) {
+            Ok(url) if schemes.contains(&url.scheme()) => Some(url),
+            Ok(url) => {
+                errors.push(self.invalid(
+                    key,
+                    format!("skema \"{}\" tidak didukung", url.scheme()),
+                    Some(format!(
+                        "pakai alamat {}, misalnya {example}",
+                        schemes.join("/")
+                    )),
+                ));
+                None
+            }
+            Err(e) => {
+                errors.push(self.invalid(
+                    key,
+                    format!("alamat \"{raw}\" tidak valid: {e}"),
+                    Some(format!("tulis alamat lengkap, misalnya {example}")),
+                ));
+                None
+            }
+        }
+    }
+
+    /// A list of strings (a TOML array, or one string).
+    #[allow(dead_code)] // SCAFFOLD: the source kinds being written use it
+    pub(crate) fn strings(
+        &mut self,
+        key: &'static str,
+        errors: &mut Vec<ConfigError>,
+    ) -> Option<Vec<String>> {
+        let value = self.take(key)?;
+        self.done(key);
+        let out = match value.kind {
+            ValueKind::String(s) => Some(vec![s]),
+            ValueKind::Array(items) => items.into_iter().map(|v| v.into_string().ok()).collect(),
+            _ => None,
+        };
+        if out.is_none() {
+            errors.push(self.invalid(key, "harus berupa daftar teks".into(), None));
+        }
+        out
+    }
+
     /// Where `key`'s value came from, and how to name the key there (an environment variable's
     /// name, or `[section] key` in a file).
     fn locate(&self, key: &str) -> (String, String) {

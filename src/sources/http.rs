@@ -33,6 +33,31 @@ pub struct Document {
     pub validators: Validators,
 }
 
+/// An API answer with a 2xx status.
+#[derive(Debug, Clone)]
+pub struct ApiResponse {
+    pub status: u16,
+    pub body: Vec<u8>,
+    /// All headers: `Link` for Mastodon's paging, rate-limit headers for Reddit.
+    pub headers: HeaderMap,
+    /// The URL after redirects.
+    pub url: Url,
+}
+
+impl ApiResponse {
+    /// The body as JSON of type `T`; a mismatch is a parse error naming what was expected.
+    pub fn json<T: serde::de::DeserializeOwned>(&self, what: &str) -> Result<T, SourceError> {
+        serde_json::from_slice(&self.body).map_err(|e| {
+            SourceError::Parse(format!("jawaban {what} bukan JSON yang diharapkan: {e}"))
+        })
+    }
+
+    /// A header as text.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+}
+
 #[derive(Debug, Clone)]
 pub enum Fetched {
     /// 304, or the same ETag as last time: nothing to parse.
@@ -151,15 +176,7 @@ impl Fetcher {
             });
         }
         let final_url = response.url().clone();
-        let mut body = Vec::new();
-        while let Some(chunk) = response.chunk().await.map_err(|e| self.map_error(e))? {
-            if body.len() as u64 + chunk.len() as u64 > self.max_body {
-                return Err(SourceError::TooLarge {
-                    limit: self.max_body,
-                });
-            }
-            body.extend_from_slice(&chunk);
-        }
+        let body = self.read_capped(&mut response).await?;
         if body.iter().all(u8::is_ascii_whitespace) {
             return Err(SourceError::Empty);
         }
@@ -169,6 +186,91 @@ impl Fetcher {
             url: final_url,
             validators: new_validators,
         }))
+    }
+
+    /// GETs an API resource (JSON, or an HTML page such as Telegram's web preview) with the
+    /// same politeness, timeouts and body cap as a feed, optionally with a bearer token.
+    /// Any status other than 2xx is an error carrying the server's Retry-After.
+    pub async fn get_api(
+        &self,
+        url: &Url,
+        accept: &str,
+        bearer: Option<&str>,
+    ) -> Result<ApiResponse, SourceError> {
+        let mut request = self.client.get(url.clone()).header(header::ACCEPT, accept);
+        if let Some(token) = bearer {
+            request = request.bearer_auth(token);
+        }
+        self.send_api(url, request).await
+    }
+
+    /// POSTs a JSON body (a login such as Bluesky's createSession) and reads the answer like
+    /// [`Fetcher::get_api`].
+    pub async fn post_json(
+        &self,
+        url: &Url,
+        body: &serde_json::Value,
+    ) -> Result<ApiResponse, SourceError> {
+        let request = self
+            .client
+            .post(url.clone())
+            .header(header::ACCEPT, "application/json")
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(body.to_string());
+        self.send_api(url, request).await
+    }
+
+    async fn send_api(
+        &self,
+        url: &Url,
+        request: reqwest::RequestBuilder,
+    ) -> Result<ApiResponse, SourceError> {
+        if !matches!(url.scheme(), "http" | "https") {
+            return Err(SourceError::Unsupported(format!(
+                "skema \"{}\" (yang didukung: http, https)",
+                url.scheme()
+            )));
+        }
+        let _permit = self.host_permit(url).await;
+        let mut response = request.send().await.map_err(|e| self.map_error(e))?;
+        let status = response.status();
+        if !status.is_success() {
+            return Err(SourceError::Http {
+                status: status.as_u16(),
+                retry_after: retry_after(response.headers()),
+            });
+        }
+        if let Some(len) = response.content_length()
+            && len > self.max_body
+            && response.headers().get(header::CONTENT_ENCODING).is_none()
+        {
+            return Err(SourceError::TooLarge {
+                limit: self.max_body,
+            });
+        }
+        let headers = response.headers().clone();
+        let final_url = response.url().clone();
+        let body = self.read_capped(&mut response).await?;
+        Ok(ApiResponse {
+            status: status.as_u16(),
+            body,
+            headers,
+            url: final_url,
+        })
+    }
+
+    /// Reads a body, stopping at the cap (decompressed bytes, so a gzip bomb stops too).
+    async fn read_capped(&self, response: &mut reqwest::Response) -> Result<Vec<u8>, SourceError> {
+        let mut body = Vec::new();
+        while let Some(chunk) = response.chunk().await.map_err(|e| self.map_error(e))? {
+            if body.len() as u64 + chunk.len() as u64 > self.max_body {
+                return Err(SourceError::TooLarge {
+                    limit: self.max_body,
+                });
+            }
+            body.extend_from_slice(&chunk);
+        }
+        Ok(body)
     }
 
     async fn get_file(&self, url: &Url, validators: &Validators) -> Result<Fetched, SourceError> {

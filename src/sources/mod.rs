@@ -6,11 +6,19 @@
 //! round of "what is new since this cursor" and never sleeps, retries or stores: [`poll`] owns
 //! the schedule, backoff and politeness, and the daemon owns classification and storage.
 
+pub mod bluesky;
 pub mod context;
 pub mod feed;
+pub mod google_news;
 pub mod http;
+pub mod jetstream;
+pub mod json;
+pub mod mastodon;
 pub mod poll;
+pub mod reddit;
+pub mod telegram;
 pub mod text;
+pub mod youtube;
 
 use std::time::Duration;
 
@@ -24,15 +32,14 @@ use crate::model::{Post, RegionId, SourceId};
 pub use context::PollCtx;
 
 /// Source kinds this version can poll.
-pub const KINDS: &[&str] = &["feed"];
-/// Kinds named in DESIGN.md that later versions add; a config naming one gets a clear error.
-const PLANNED_KINDS: &[&str] = &[
+pub const KINDS: &[&str] = &[
+    "feed",
+    "google_news",
+    "youtube",
     "mastodon",
     "reddit",
     "bluesky",
     "jetstream",
-    "google_news",
-    "youtube",
     "telegram",
     "json",
 ];
@@ -53,12 +60,28 @@ pub struct SourceConfig {
 #[derive(Debug, Clone, PartialEq)]
 pub enum SourceSpec {
     Feed(feed::Spec),
+    GoogleNews(google_news::Spec),
+    Youtube(youtube::Spec),
+    Mastodon(mastodon::Spec),
+    Reddit(reddit::Spec),
+    Bluesky(bluesky::Spec),
+    Jetstream(jetstream::Spec),
+    Telegram(telegram::Spec),
+    Json(json::Spec),
 }
 
 impl SourceConfig {
     pub fn kind(&self) -> &'static str {
         match self.spec {
             SourceSpec::Feed(_) => "feed",
+            SourceSpec::GoogleNews(_) => "google_news",
+            SourceSpec::Youtube(_) => "youtube",
+            SourceSpec::Mastodon(_) => "mastodon",
+            SourceSpec::Reddit(_) => "reddit",
+            SourceSpec::Bluesky(_) => "bluesky",
+            SourceSpec::Jetstream(_) => "jetstream",
+            SourceSpec::Telegram(_) => "telegram",
+            SourceSpec::Json(_) => "json",
         }
     }
 
@@ -66,6 +89,14 @@ impl SourceConfig {
     pub fn location(&self) -> String {
         match &self.spec {
             SourceSpec::Feed(spec) => spec.url.to_string(),
+            SourceSpec::GoogleNews(spec) => spec.location(),
+            SourceSpec::Youtube(spec) => spec.location(),
+            SourceSpec::Mastodon(spec) => spec.location(),
+            SourceSpec::Reddit(spec) => spec.location(),
+            SourceSpec::Bluesky(spec) => spec.location(),
+            SourceSpec::Jetstream(spec) => spec.location(),
+            SourceSpec::Telegram(spec) => spec.location(),
+            SourceSpec::Json(spec) => spec.location(),
         }
     }
 
@@ -77,6 +108,14 @@ impl SourceConfig {
     pub fn build(&self) -> Box<dyn Poll> {
         match &self.spec {
             SourceSpec::Feed(spec) => Box::new(feed::FeedPoller::new(spec.clone())),
+            SourceSpec::GoogleNews(spec) => Box::new(spec.poller()),
+            SourceSpec::Youtube(spec) => Box::new(spec.poller()),
+            SourceSpec::Mastodon(spec) => Box::new(mastodon::Poller::new(spec.clone())),
+            SourceSpec::Reddit(spec) => Box::new(reddit::Poller::new(spec.clone())),
+            SourceSpec::Bluesky(spec) => Box::new(bluesky::Poller::new(spec.clone())),
+            SourceSpec::Jetstream(spec) => Box::new(jetstream::Poller::new(spec.clone())),
+            SourceSpec::Telegram(spec) => Box::new(telegram::Poller::new(spec.clone())),
+            SourceSpec::Json(spec) => Box::new(json::Poller::new(spec.clone())),
         }
     }
 
@@ -110,27 +149,33 @@ impl SourceConfig {
         let interval = t.duration("interval", errors).unwrap_or(default_interval);
         let region = t.string("region", errors).map(RegionId::new);
         let spec = match kind.as_deref() {
-            Some("feed") => {
-                let spec = feed::Spec::from_table(t, errors).map(SourceSpec::Feed);
-                // Every key of this kind has been read: what is left is unknown.
-                t.finish(errors);
-                spec
+            Some("feed") => feed::Spec::from_table(t, errors).map(SourceSpec::Feed),
+            Some("google_news") => {
+                google_news::Spec::from_table(t, errors).map(SourceSpec::GoogleNews)
             }
+            Some("youtube") => youtube::Spec::from_table(t, errors).map(SourceSpec::Youtube),
+            Some("mastodon") => mastodon::Spec::from_table(t, errors).map(SourceSpec::Mastodon),
+            Some("reddit") => reddit::Spec::from_table(t, errors).map(SourceSpec::Reddit),
+            Some("bluesky") => bluesky::Spec::from_table(t, errors).map(SourceSpec::Bluesky),
+            Some("jetstream") => jetstream::Spec::from_table(t, errors).map(SourceSpec::Jetstream),
+            Some("telegram") => telegram::Spec::from_table(t, errors).map(SourceSpec::Telegram),
+            Some("json") => json::Spec::from_table(t, errors).map(SourceSpec::Json),
             Some(other) => {
-                let message = if PLANNED_KINDS.contains(&other) {
-                    format!("jenis sumber \"{other}\" belum didukung versi ini")
-                } else {
-                    format!("jenis sumber \"{other}\" tidak dikenal")
-                };
                 let hint = match suggest(other, KINDS) {
                     Some(k) if k != other => format!("mungkin maksud Anda kind = \"{k}\""),
                     _ => format!("jenis yang tersedia: {}", KINDS.join(", ")),
                 };
-                errors.push(t.invalid("kind", message, Some(hint)));
+                errors.push(t.invalid(
+                    "kind",
+                    format!("jenis sumber \"{other}\" tidak dikenal"),
+                    Some(hint),
+                ));
                 return None;
             }
             None => return None,
         };
+        // Every key of this kind has been read: what is left is unknown.
+        t.finish(errors);
         let source = SourceConfig {
             id: id?,
             name,

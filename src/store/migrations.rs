@@ -105,6 +105,11 @@ CREATE TABLE meta (
     updated_at TEXT NOT NULL
 ) STRICT;
 "#,
+    // 3: how far a post spread on its platform (reblogs, reposts, forwards), raised whenever
+    // the post is seen again: a reshare is the original's spread, not a new post.
+    r#"
+ALTER TABLE posts ADD COLUMN shares INTEGER NOT NULL DEFAULT 0;
+"#,
 ];
 
 /// Applies the migrations this database has not had yet. A database from a newer Pantau is

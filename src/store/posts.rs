@@ -284,8 +284,12 @@ fn insert_all(
     let keys = url_keys(posts);
     let mut insert = tx.prepare_cached(
         "INSERT OR IGNORE INTO posts (source_id, external_id, url, url_key, title, text, author, lang,
-             published_at, fetched_at, text_hash, sentiment, sentiment_score, keywords_version)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+             published_at, fetched_at, text_hash, sentiment, sentiment_score, keywords_version, shares)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+    )?;
+    // A post seen again (a reblog of it, the next page of a timeline) may have spread further.
+    let mut spread = tx.prepare_cached(
+        "UPDATE posts SET shares = ?3 WHERE source_id = ?1 AND external_id = ?2 AND shares < ?3",
     )?;
     let mut topic =
         tx.prepare_cached("INSERT OR IGNORE INTO post_topics (post_id, topic_id) VALUES (?1, ?2)")?;
@@ -313,8 +317,12 @@ fn insert_all(
             tags.sentiment.map(|(c, _)| c.as_str()),
             tags.sentiment.map(|(_, s)| s),
             keywords_version,
+            post.shares,
         ])?;
         if changed == 0 {
+            if post.shares > 0 {
+                spread.execute(params![post.source.as_str(), post.external_id, post.shares])?;
+            }
             continue;
         }
         new += 1;
@@ -351,6 +359,7 @@ mod tests {
             published: ts,
             fetched: ts,
             lang: Some("id".into()),
+            shares: 0,
         }
     }
 

@@ -48,11 +48,21 @@ impl Spec {
 #[derive(Debug)]
 pub struct FeedPoller {
     spec: Spec,
+    /// Adjusts each post after parsing (Google News puts the publisher in the title).
+    refine: Option<fn(&mut crate::model::Post)>,
 }
 
 impl FeedPoller {
     pub fn new(spec: Spec) -> Self {
-        FeedPoller { spec }
+        FeedPoller { spec, refine: None }
+    }
+
+    /// A poller that passes every parsed post through `refine`.
+    pub fn refined(spec: Spec, refine: fn(&mut crate::model::Post)) -> Self {
+        FeedPoller {
+            spec,
+            refine: Some(refine),
+        }
     }
 
     async fn poll_once(&self, cx: &PollCtx, cursor: &Cursor) -> Result<Batch, SourceError> {
@@ -76,11 +86,14 @@ impl FeedPoller {
             Fetched::Changed(doc) => {
                 // Parsing is CPU work on untrusted bytes: keep it off the async workers.
                 let source = cx.source.clone();
-                let (posts, items_found, doc) = tokio::task::spawn_blocking(move || {
+                let (mut posts, items_found, doc) = tokio::task::spawn_blocking(move || {
                     parse::parse(&doc, &source, fetched_at).map(|(p, n)| (p, n, doc))
                 })
                 .await
                 .map_err(|e| SourceError::Parse(format!("pengurai berhenti: {e}")))??;
+                if let Some(refine) = self.refine {
+                    posts.iter_mut().for_each(refine);
+                }
                 Ok(Batch {
                     posts,
                     items_found,

@@ -139,6 +139,7 @@ fn to_post(
         published,
         fetched,
         lang,
+        shares: 0,
     };
     post.external_id = external_id(&entry.id, post.url.as_deref(), &post.text_hash());
     Some(post)
