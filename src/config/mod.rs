@@ -85,6 +85,11 @@ pub struct FetchSettings {
     pub per_host: usize,
     /// Ceiling of the exponential backoff after failures.
     pub max_backoff: Duration,
+    /// Whether a source's interval follows how often it publishes (see `sources::poll::Pace`).
+    pub adaptive: bool,
+    /// Bounds of the adaptive interval; a source's own `interval` always lies within them.
+    pub min_interval: Duration,
+    pub max_interval: Duration,
 }
 
 #[derive(Debug, Clone)]

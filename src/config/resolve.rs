@@ -171,6 +171,9 @@ const SECTIONS: &[(&str, &[&str])] = &[
             "max_body_bytes",
             "per_host",
             "max_backoff",
+            "adaptive",
+            "min_interval",
+            "max_interval",
         ],
     ),
     ("briefing", &["dir", "language"]),
@@ -330,7 +333,22 @@ fn resolve(root: Value, base_dir: PathBuf, files: Vec<PathBuf>) -> Result<Settin
         max_backoff: t
             .duration("max_backoff", &mut errors)
             .unwrap_or(Duration::from_secs(6 * 3600)),
+        adaptive: t.boolean("adaptive", &mut errors).unwrap_or(true),
+        min_interval: t
+            .duration("min_interval", &mut errors)
+            .unwrap_or(Duration::from_secs(5 * 60)),
+        max_interval: t
+            .duration("max_interval", &mut errors)
+            .unwrap_or(Duration::from_secs(6 * 3600)),
     };
+    if fetch.min_interval > fetch.max_interval {
+        errors.push(ConfigError::Invalid {
+            origin: "konfigurasi".into(),
+            key: "[fetch] min_interval".into(),
+            message: "min_interval lebih besar dari max_interval".into(),
+            hint: Some("min_interval adalah batas bawah, max_interval batas atas".into()),
+        });
+    }
     t.finish(&mut errors);
 
     let mut t = section("briefing");
@@ -630,7 +648,6 @@ impl Table {
     }
 
     /// A boolean (`true`/`false`, or the text "true"/"false").
-    #[allow(dead_code)] // SCAFFOLD: the source kinds being written use it
     pub(crate) fn boolean(
         &mut self,
         key: &'static str,

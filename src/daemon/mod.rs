@@ -83,6 +83,7 @@ pub async fn run(
             source.build(),
             cx,
             state,
+            source.pace(&settings.fetch),
             backoff,
             polled_tx.clone(),
             stop.child_token(),

@@ -66,8 +66,12 @@ pub async fn poll_round(
             let clock = std::time::Instant::now();
             let outcome = poller.poll(&cx, &state.cursor).await;
             let duration = clock.elapsed();
+            let interval = source
+                .pace(&settings.fetch)
+                .with_history(state.recent)
+                .interval(source.interval, started);
             let (_, delay) = plan_next(
-                source.interval,
+                interval,
                 state.consecutive_failures,
                 outcome.as_ref().err(),
                 &backoff,

@@ -53,6 +53,8 @@ pub struct SourceConfig {
     pub interval: Duration,
     /// Region assumed for posts whose text names none (a local news site, a city account).
     pub region: Option<RegionId>,
+    /// `adaptive = false` pins the interval; absent, `[fetch] adaptive` decides.
+    pub adaptive: Option<bool>,
     pub spec: SourceSpec,
 }
 
@@ -97,6 +99,19 @@ impl SourceConfig {
             SourceSpec::Jetstream(spec) => spec.location(),
             SourceSpec::Telegram(spec) => spec.location(),
             SourceSpec::Json(spec) => spec.location(),
+        }
+    }
+
+    /// How this source's interval moves: pinned, or between the configured bounds (which
+    /// always include the source's own interval).
+    pub fn pace(&self, fetch: &crate::config::FetchSettings) -> poll::Pace {
+        if self.adaptive.unwrap_or(fetch.adaptive) {
+            poll::Pace::adaptive(
+                fetch.min_interval.min(self.interval),
+                fetch.max_interval.max(self.interval),
+            )
+        } else {
+            poll::Pace::fixed()
         }
     }
 
@@ -148,6 +163,7 @@ impl SourceConfig {
         let name = t.string("name", errors);
         let interval = t.duration("interval", errors).unwrap_or(default_interval);
         let region = t.string("region", errors).map(RegionId::new);
+        let adaptive = t.boolean("adaptive", errors);
         let spec = match kind.as_deref() {
             Some("feed") => feed::Spec::from_table(t, errors).map(SourceSpec::Feed),
             Some("google_news") => {
@@ -181,6 +197,7 @@ impl SourceConfig {
             name,
             interval,
             region,
+            adaptive,
             spec: spec?,
         };
         Some(source)

@@ -7,6 +7,7 @@
 //! cannot write (full disk) therefore makes the next poll fetch the same items again instead of
 //! losing them.
 
+use std::collections::VecDeque;
 use std::time::Duration;
 
 use jiff::Timestamp;
@@ -25,6 +26,92 @@ pub struct SourceState {
     /// When the last run planned the next attempt (kept across restarts so a Retry-After or a
     /// backoff is honoured after a restart too).
     pub next_attempt: Option<Timestamp>,
+    /// New posts found over the last week and since when that count runs, from the fetch log:
+    /// the adaptive interval starts from it after a restart.
+    pub recent: Option<(u64, Timestamp)>,
+}
+
+/// How long the posting rate is measured over.
+pub const PACE_WINDOW: Duration = Duration::from_secs(7 * 24 * 3600);
+/// Less history than this says nothing about a rate: the configured interval is kept.
+const PACE_WARMUP: Duration = Duration::from_secs(3600);
+
+/// A source's polling pace, after Miniflux's entry-frequency scheduler: poll about once per
+/// new post, so a busy account is read every few minutes and a quiet news site a few times a
+/// day. The interval is the last week's time per new post, between a floor and a ceiling; a
+/// source that published nothing in a week is polled at the ceiling, never dropped.
+#[derive(Debug, Clone)]
+pub struct Pace {
+    /// `None`: the interval is fixed.
+    bounds: Option<(Duration, Duration)>,
+    /// Polls that found new posts: when, and how many.
+    polls: VecDeque<(Timestamp, u64)>,
+    /// Start of the measured span (the first poll counted, or the window's start).
+    since: Option<Timestamp>,
+}
+
+impl Pace {
+    pub fn fixed() -> Pace {
+        Pace {
+            bounds: None,
+            polls: VecDeque::new(),
+            since: None,
+        }
+    }
+
+    pub fn adaptive(floor: Duration, ceiling: Duration) -> Pace {
+        Pace {
+            bounds: Some((floor, ceiling.max(floor))),
+            ..Pace::fixed()
+        }
+    }
+
+    /// Starts from what the store remembers (see [`SourceState::recent`]).
+    pub fn with_history(mut self, recent: Option<(u64, Timestamp)>) -> Pace {
+        if let Some((posts, since)) = recent {
+            self.since = Some(since);
+            if posts > 0 {
+                self.polls.push_back((since, posts));
+            }
+        }
+        self
+    }
+
+    /// Counts one successful poll. A first poll ever (no cursor yet) brings the source's
+    /// backlog, not its rate, and is left out.
+    pub fn record(&mut self, at: Timestamp, new_posts: u64, backlog: bool) {
+        if self.bounds.is_none() || backlog {
+            return;
+        }
+        self.since.get_or_insert(at);
+        if new_posts > 0 {
+            self.polls.push_back((at, new_posts));
+        }
+    }
+
+    /// The interval to use now, `base` being the source's configured interval.
+    pub fn interval(&mut self, base: Duration, now: Timestamp) -> Duration {
+        let Some((floor, ceiling)) = self.bounds else {
+            return base;
+        };
+        let window_start = now - PACE_WINDOW;
+        while self.polls.front().is_some_and(|&(at, _)| at < window_start) {
+            self.polls.pop_front();
+        }
+        let Some(since) = self.since.map(|s| s.max(window_start)) else {
+            return base;
+        };
+        self.since = Some(since);
+        let span = Duration::try_from(now.duration_since(since)).unwrap_or_default();
+        if span < PACE_WARMUP {
+            return base;
+        }
+        let posts: u64 = self.polls.iter().map(|&(_, n)| n).sum();
+        if posts == 0 {
+            return ceiling;
+        }
+        span.div_f64(posts as f64).clamp(floor, ceiling)
+    }
 }
 
 /// Retry policy shared by all sources.
@@ -128,10 +215,12 @@ pub async fn run_loop(
     poller: Box<dyn Poll>,
     cx: PollCtx,
     mut state: SourceState,
+    mut pace: Pace,
     backoff: Backoff,
     out: mpsc::Sender<Polled>,
     stop: CancellationToken,
 ) {
+    pace = pace.with_history(state.recent.take());
     let mut due = first_due(&state, source.interval);
     loop {
         tokio::select! {
@@ -145,7 +234,7 @@ pub async fn run_loop(
             outcome = poller.poll(&cx, &state.cursor) => outcome,
         };
         let (failures, delay) = plan_next(
-            source.interval,
+            pace.interval(source.interval, started),
             state.consecutive_failures,
             outcome.as_ref().err(),
             &backoff,
@@ -166,8 +255,10 @@ pub async fn run_loop(
             break;
         }
         match committed.await {
-            Ok(Ok(_)) => {
+            Ok(Ok(committed)) => {
                 if let Some(cursor) = next_cursor {
+                    let backlog = state.cursor == Cursor::Start;
+                    pace.record(started, committed.new_posts as u64, backlog);
                     state.cursor = cursor;
                 }
                 state.consecutive_failures = failures;
@@ -231,6 +322,41 @@ mod tests {
             let d = jittered(10 * M, 0.1, Duration::ZERO);
             assert!(d >= 9 * M && d <= 11 * M);
         }
+    }
+
+    #[test]
+    fn the_pace_follows_the_posting_rate_between_its_bounds() {
+        let t0: Timestamp = "2026-11-20T00:00:00Z".parse().unwrap();
+        let hours = |h: i64| t0 + jiff::SignedDuration::from_hours(h);
+        let base = 15 * M;
+        let mut pace = Pace::adaptive(5 * M, 360 * M);
+        // The first poll's backlog says nothing about the rate.
+        pace.record(t0, 50, true);
+        assert_eq!(pace.interval(base, hours(1)), base);
+        // 24 new posts in 12 hours: one every 30 minutes.
+        for h in 0..12 {
+            pace.record(hours(h), 2, false);
+        }
+        assert_eq!(pace.interval(base, hours(12)), 30 * M);
+        // A burst: 600 posts in the next hour → the floor.
+        pace.record(hours(13), 600, false);
+        assert_eq!(pace.interval(base, hours(13)), 5 * M);
+        // A week later the burst has left the window and nothing new came: the ceiling.
+        assert_eq!(pace.interval(base, hours(13 + 24 * 8)), 360 * M);
+        // A pinned source keeps its interval whatever happens.
+        let mut fixed = Pace::fixed();
+        fixed.record(hours(1), 1000, false);
+        assert_eq!(fixed.interval(base, hours(2)), base);
+    }
+
+    #[test]
+    fn the_pace_resumes_from_the_stored_history() {
+        let now = Timestamp::now();
+        let since = now - jiff::SignedDuration::from_hours(48);
+        let mut pace = Pace::adaptive(5 * M, 360 * M).with_history(Some((96, since)));
+        assert_eq!(pace.interval(15 * M, now), 30 * M);
+        let mut quiet = Pace::adaptive(5 * M, 360 * M).with_history(Some((0, since)));
+        assert_eq!(quiet.interval(15 * M, now), 360 * M);
     }
 
     #[test]

@@ -8,7 +8,7 @@ use super::{Store, StoreError};
 use crate::model::SourceId;
 use crate::sources::poll::SourceState;
 use crate::sources::{Cursor, SourceConfig};
-use crate::time::from_db;
+use crate::time::{from_db, to_db};
 
 /// A source's health as `pantau sources` shows it.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
@@ -78,8 +78,27 @@ impl Store {
                     .unwrap_or_default(),
                 consecutive_failures: failures.max(0) as u32,
                 next_attempt: next.as_deref().and_then(from_db),
+                recent: self.recent_posts(id)?,
             },
         })
+    }
+
+    /// New posts found in the last week of successful polls, and since when that span runs
+    /// (the fetch log's index on source and time keeps this a short range read). The source's
+    /// first successful poll brought its backlog, not its rate, and is left out.
+    fn recent_posts(&self, id: &SourceId) -> Result<Option<(u64, Timestamp)>, StoreError> {
+        let since = Timestamp::now() - crate::sources::poll::PACE_WINDOW;
+        let (posts, first): (i64, Option<String>) = self.conn.query_row(
+            "SELECT COALESCE(SUM(items_new), 0), MIN(started_at) FROM fetch_log
+             WHERE source_id = ?1 AND started_at >= ?2 AND status = 'ok'
+               AND id > (SELECT MIN(id) FROM fetch_log WHERE source_id = ?1 AND status = 'ok')",
+            rusqlite::params![id.as_str(), to_db(since)],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?;
+        Ok(first
+            .as_deref()
+            .and_then(from_db)
+            .map(|at| (posts.max(0) as u64, at)))
     }
 
     /// Every source row, configured ones first in config order, then others by id.
