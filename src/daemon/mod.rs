@@ -83,8 +83,7 @@ pub async fn run(
             source.build(),
             cx,
             state,
-            source.pace(&settings.fetch),
-            backoff,
+            (source.pace(&settings.fetch), backoff),
             polled_tx.clone(),
             stop.child_token(),
         ));

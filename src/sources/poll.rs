@@ -215,12 +215,11 @@ pub async fn run_loop(
     poller: Box<dyn Poll>,
     cx: PollCtx,
     mut state: SourceState,
-    mut pace: Pace,
-    backoff: Backoff,
+    (pace, backoff): (Pace, Backoff),
     out: mpsc::Sender<Polled>,
     stop: CancellationToken,
 ) {
-    pace = pace.with_history(state.recent.take());
+    let mut pace = pace.with_history(state.recent.take());
     let mut due = first_due(&state, source.interval);
     loop {
         tokio::select! {
