@@ -147,6 +147,12 @@ pub fn explain(c: &Classifier, r: &Classification) -> String {
             ));
         }
     }
+    for (hit, narrower) in &r.yielded {
+        out.push_str(&format!(
+            "  {} cocok, tetapi memberi tempat kepada topik yang lebih khusus {}\n",
+            c.topics[hit.topic].id, c.topics[*narrower].id
+        ));
+    }
     if r.regions.is_empty() {
         out.push_str("Wilayah: tidak ada\n");
     } else {

@@ -160,6 +160,9 @@ pub struct TopicDef {
     pub patterns: Vec<PatternDef>,
     pub examples_match: Vec<Example>,
     pub examples_no_match: Vec<Example>,
+    /// More specific topics: when one of them matches a post, this one steps aside ("ikn"
+    /// yields to "ikn-lahan"), so one issue is not counted twice. With their line and column.
+    pub narrower: Vec<(TopicId, usize, usize)>,
     pub file: PathBuf,
 }
 
@@ -253,6 +256,8 @@ struct RawTopic {
     patterns: Vec<Spanned<String>>,
     #[serde(default)]
     examples: RawExamples,
+    #[serde(default)]
+    narrower: Vec<Spanned<String>>,
 }
 
 #[derive(Deserialize, Default)]
@@ -439,7 +444,7 @@ fn translate_toml_error(message: &str, known: &[&str]) -> (String, Option<String
 
 const TOPIC_KEYS: &[&str] = &[
     "id", "name", "category", "priority", "owner", "advice", "stem", "any", "exclude", "query",
-    "patterns", "examples", "match", "no_match",
+    "patterns", "narrower", "examples", "match", "no_match",
 ];
 
 /// Reads every keyword file under `dir`.
@@ -588,6 +593,7 @@ pub fn load_files(files: &[(PathBuf, String)]) -> Result<Lists, ListErrors> {
             }
         }
     }
+    check_narrower(&lists.topics, &mut errors);
     if !errors.is_empty() {
         return Err(ListErrors(errors));
     }
@@ -834,8 +840,71 @@ fn load_topic(cx: &mut FileCx<'_>, raw: RawTopic) -> Option<TopicDef> {
         patterns,
         examples_match,
         examples_no_match,
+        narrower: raw
+            .narrower
+            .iter()
+            .map(|n| {
+                let (line, col) = cx.pos(n.span().start);
+                (TopicId::new(n.get_ref().trim()), line, col)
+            })
+            .collect(),
         file: cx.path.to_path_buf(),
     })
+}
+
+/// `narrower` must name other topics that exist, without a cycle (topics that yield to each
+/// other would all step aside).
+fn check_narrower(topics: &[TopicDef], errors: &mut Vec<ListError>) {
+    let ids: Vec<&str> = topics.iter().map(|t| t.id.as_str()).collect();
+    let index = |id: &TopicId| ids.iter().position(|&i| i == id.as_str());
+    for t in topics {
+        for (n, line, col) in &t.narrower {
+            let message = if n == &t.id {
+                Some((
+                    "topik tidak bisa lebih khusus dari dirinya sendiri".to_string(),
+                    None,
+                ))
+            } else if index(n).is_none() {
+                let hint = crate::error::suggest(n.as_str(), &ids)
+                    .map(|s| format!("mungkin maksud Anda \"{s}\""));
+                Some((format!("narrower: topik \"{n}\" tidak ada"), hint))
+            } else {
+                None
+            };
+            if let Some((message, hint)) = message {
+                errors.push(ListError {
+                    path: t.file.clone(),
+                    line: *line,
+                    col: *col,
+                    message,
+                    hint,
+                    context: None,
+                });
+            }
+        }
+    }
+    // A cycle: following narrower from a topic leads back to it.
+    for (start, t) in topics.iter().enumerate() {
+        let mut stack: Vec<usize> = t.narrower.iter().filter_map(|(n, ..)| index(n)).collect();
+        let mut seen = vec![false; topics.len()];
+        while let Some(i) = stack.pop() {
+            if i == start {
+                let (_, line, col) = &t.narrower[0];
+                errors.push(ListError {
+                    path: t.file.clone(),
+                    line: *line,
+                    col: *col,
+                    message: format!("narrower berputar: \"{}\" kembali ke dirinya sendiri", t.id),
+                    hint: Some("topik umum menyebut topik khusus, bukan sebaliknya".into()),
+                    context: None,
+                });
+                break;
+            }
+            if !std::mem::replace(&mut seen[i], true) {
+                stack.extend(topics[i].narrower.iter().filter_map(|(n, ..)| index(n)));
+            }
+        }
+    }
 }
 
 /// Parses a `query`, folds its terms and checks its regexes; errors carry a caret.

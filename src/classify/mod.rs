@@ -49,6 +49,9 @@ use crate::model::{Post, RegionId, TopicId};
 /// and is not a region itself.
 const NO_REGION: usize = usize::MAX;
 
+/// Punctuation that ends a clause: a negator before it does not reach the words after it.
+const CLAUSE_BREAKS: &[char] = &[',', '.', ';', ':', '!', '?', '(', ')', '"', '\n'];
+
 pub use lists::{ListError, ListErrors};
 
 /// Which part of a post a match is in.
@@ -214,6 +217,8 @@ pub struct Classification {
     pub topics: Vec<TopicHit>,
     /// Topics that would have matched but an `exclude` term vetoed them.
     pub vetoed: Vec<TopicHit>,
+    /// Topics that matched but stepped aside for a narrower topic (the second index).
+    pub yielded: Vec<(TopicHit, usize)>,
     pub regions: Vec<RegionHit>,
     /// Ambiguous region names found without Kalimantan Timur context, not counted.
     pub ignored_regions: Vec<RegionHit>,
@@ -339,6 +344,15 @@ struct Fired {
     used: std::ops::Range<usize>,
     /// The hit of the exclusion that vetoed it, if one did.
     exclusion: Option<usize>,
+    /// The narrower topic it stepped aside for, if one matched too.
+    yielded_to: Option<usize>,
+}
+
+impl Fired {
+    /// Counted for the post: neither vetoed nor stepped aside.
+    fn counts(&self) -> bool {
+        self.exclusion.is_none() && self.yielded_to.is_none()
+    }
 }
 
 impl Fired {
@@ -386,6 +400,8 @@ pub struct Classifier {
     regex_leaf: Vec<usize>,
     /// Topics looked at for every post (their query can hold without a term).
     always: Vec<usize>,
+    /// Per topic, the narrower topics it steps aside for.
+    narrower: Vec<Vec<usize>>,
     version: String,
 }
 
@@ -651,8 +667,19 @@ impl Classifier {
             })
             .map(|(i, _)| i)
             .collect();
+        let narrower = lists
+            .topics
+            .iter()
+            .map(|t| {
+                t.narrower
+                    .iter()
+                    .filter_map(|(n, ..)| lists.topics.iter().position(|o| &o.id == n))
+                    .collect()
+            })
+            .collect();
         Ok(Classifier {
             always,
+            narrower,
             topics: lists.topics,
             rules,
             leaves,
@@ -738,8 +765,13 @@ impl Classifier {
         let topics = raw
             .fired
             .iter()
-            .filter(|f| f.exclusion.is_none())
+            .filter(|f| f.counts())
             .map(topic_hit)
+            .collect();
+        let yielded = raw
+            .fired
+            .iter()
+            .filter_map(|f| Some((topic_hit(f), f.yielded_to?)))
             .collect();
         let vetoed = raw
             .fired
@@ -776,6 +808,7 @@ impl Classifier {
         Classification {
             topics,
             vetoed,
+            yielded,
             regions: to_hits(kept),
             ignored_regions: to_hits(ignored),
             sentiment: Sentiment {
@@ -808,7 +841,7 @@ impl Classifier {
             topics: raw
                 .fired
                 .iter()
-                .filter(|f| f.exclusion.is_none())
+                .filter(|f| f.counts())
                 .map(|f| self.topics[f.topic].id.clone())
                 .collect(),
             regions: region_ids,
@@ -977,9 +1010,14 @@ impl Classifier {
             if inside_longer {
                 continue;
             }
-            let negated = events
-                .iter()
-                .any(|n| n.owner == Owner::Negator && n.words.1 <= w0 && w0 - n.words.1 <= 1);
+            // A negator reaches over at most one word, and never across punctuation: in "air
+            // gak ngalir, kapan diperbaiki" the "gak" says nothing about "diperbaiki".
+            let negated = events.iter().any(|n| {
+                n.owner == Owner::Negator
+                    && n.words.1 <= w0
+                    && w0 - n.words.1 <= 1
+                    && !folded.text[n.end..start].contains(CLAUSE_BREAKS)
+            });
             let intensified = events
                 .iter()
                 .any(|i| i.owner == Owner::Intensifier && (i.words.1 == w0 || i.words.0 == w1));
@@ -1064,7 +1102,20 @@ impl Classifier {
                 clauses,
                 used: start..end,
                 exclusion,
+                yielded_to: None,
             });
+        }
+        // A broader topic steps aside for a narrower one that matched (and was not vetoed).
+        for i in 0..raw.fired.len() {
+            let f = &raw.fired[i];
+            if f.exclusion.is_some() || self.narrower[f.topic].is_empty() {
+                continue;
+            }
+            let narrower = raw
+                .fired
+                .iter()
+                .find(|g| g.exclusion.is_none() && self.narrower[f.topic].contains(&g.topic));
+            raw.fired[i].yielded_to = narrower.map(|g| g.topic);
         }
     }
 
@@ -1289,12 +1340,18 @@ impl Classifier {
             for ex in &topic.examples_match {
                 let c = doc(ex);
                 if !c.topics.iter().any(|t| t.topic == i) {
-                    let why = match c.vetoed.iter().find(|t| t.topic == i) {
-                        Some(v) => format!(
+                    let vetoed = c.vetoed.iter().find(|t| t.topic == i);
+                    let yielded = c.yielded.iter().find(|(t, _)| t.topic == i);
+                    let why = match (vetoed, yielded) {
+                        (Some(v), _) => format!(
                             "; dikecualikan oleh \"{}\"",
                             v.matches.last().map_or("", |m| m.text.as_str())
                         ),
-                        None => String::new(),
+                        (None, Some((_, n))) => format!(
+                            "; memberi tempat kepada topik yang lebih khusus \"{}\" (narrower)",
+                            self.topics[*n].id
+                        ),
+                        (None, None) => String::new(),
                     };
                     errors.push(ListError {
                         path: topic.file.clone(),
@@ -1433,6 +1490,59 @@ no_match = ["Banjir diskon akhir tahun"]
             .iter()
             .map(|t| c.topics[t.topic].id.to_string())
             .collect()
+    }
+
+    #[test]
+    fn a_broader_topic_steps_aside_for_a_narrower_one() {
+        let c = classifier(&[
+            (
+                "ikn",
+                "name = \"IKN\"\nany = [\"ikn\"]\nnarrower = [\"ikn-lahan\"]\n",
+            ),
+            (
+                "ikn-lahan",
+                "name = \"Lahan IKN\"\nany = [\"ganti rugi\"]\n",
+            ),
+        ]);
+        let ids = |text: &str| -> Vec<String> {
+            c.classify(&Document::text(text), None)
+                .topics
+                .iter()
+                .map(|t| c.topics()[t.topic].id.to_string())
+                .collect()
+        };
+        assert_eq!(ids("Progres pembangunan IKN"), ["ikn"]);
+        assert_eq!(ids("Ganti rugi lahan IKN belum cair"), ["ikn-lahan"]);
+        let r = c.classify(&Document::text("ganti rugi IKN"), None);
+        assert_eq!(r.yielded.len(), 1);
+        assert_eq!(
+            c.tags_for(&Document::text("ganti rugi IKN"), None).topics,
+            [TopicId::new("ikn-lahan")]
+        );
+
+        let load = |files: &[(&str, &str)]| -> String {
+            let files: Vec<(PathBuf, String)> = files
+                .iter()
+                .map(|(id, t)| {
+                    (
+                        PathBuf::from(format!("keywords/topics/{id}.toml")),
+                        t.to_string(),
+                    )
+                })
+                .collect();
+            lists::load_files(&files).unwrap_err().to_string()
+        };
+        let err = load(&[
+            ("a", "name = \"A\"\nany = [\"a\"]\nnarrower = [\"bb\"]\n"),
+            ("b", "name = \"B\"\nany = [\"b\"]\n"),
+        ]);
+        assert!(err.contains("a.toml:3:"), "{err}");
+        assert!(err.contains("topik \"bb\" tidak ada"), "{err}");
+        let err = load(&[
+            ("a", "name = \"A\"\nany = [\"a\"]\nnarrower = [\"b\"]\n"),
+            ("b", "name = \"B\"\nany = [\"b\"]\nnarrower = [\"a\"]\n"),
+        ]);
+        assert!(err.contains("berputar"), "{err}");
     }
 
     #[test]
@@ -1772,6 +1882,9 @@ query = '(banjir OR longsor) AND (samarinda OR sempaja) AND NOT (simulasi OR "la
         assert_eq!(s("tidak sangat bagus"), -2.0);
         // An intensifier doubles only the word next to it.
         assert_eq!(s("sangat rusak parah"), -3.0);
+        // Negation stops at punctuation.
+        assert_eq!(s("tidak bagus"), -1.0);
+        assert_eq!(s("tidak, bagus"), 1.0);
         assert_eq!(s("kampung gelap gulita"), -1.0);
     }
 

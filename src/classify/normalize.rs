@@ -100,7 +100,10 @@ impl Normalizer {
 
     /// Folds a keyword term the way text is folded, trimmed.
     pub fn term(&self, term: &str) -> String {
-        self.fold(term).text.trim().to_string()
+        // An analyst's term is spelled as meant: a tripled letter in it (PPPK) is not emphasis.
+        let mut out = Folded::default();
+        self.fold_with(term, &mut out, false);
+        out.text.trim().to_string()
     }
 
     /// Folds `input` for matching, in one pass: structure (links, mentions, hashtags),
@@ -114,6 +117,10 @@ impl Normalizer {
     /// [`Normalizer::fold`] into `out`, reusing its buffers (the classifier folds every post
     /// into the same ones).
     pub fn fold_into(&self, input: &str, out: &mut Folded) {
+        self.fold_with(input, out, true);
+    }
+
+    fn fold_with(&self, input: &str, out: &mut Folded, squeeze: bool) {
         out.clear();
         out.text.reserve(input.len());
         out.offsets.reserve(input.len() + 1);
@@ -124,6 +131,7 @@ impl Normalizer {
             word_offs: Vec::with_capacity(32),
             word_ends: Vec::with_capacity(32),
             key: String::new(),
+            squeeze,
         };
         let mut iter = input.char_indices().peekable();
         let mut prev_word = false;
@@ -272,8 +280,14 @@ impl Normalizer {
                 st.word_ends.push(orig_end);
             } else {
                 self.flush(st);
+                // A hyphen joins the parts of one expression ("jalan-jalan", "Sanga-Sanga",
+                // "rumah-rumah warga"): as a space, phrases match across it either way.
                 st.out.push(
-                    if c.is_ascii_whitespace() { ' ' } else { c },
+                    if c.is_ascii_whitespace() || c == '-' {
+                        ' '
+                    } else {
+                        c
+                    },
                     orig,
                     orig_end,
                 );
@@ -294,7 +308,8 @@ impl Normalizer {
                     .extend(std::iter::repeat_n(orig_end, lower.len_utf8()));
             } else {
                 self.flush(st);
-                st.out.push(lower, orig, orig_end);
+                let c = if lower == '-' { ' ' } else { lower };
+                st.out.push(c, orig, orig_end);
             }
         });
     }
@@ -305,10 +320,14 @@ impl Normalizer {
             return;
         }
         let bytes = st.word.as_bytes();
-        let triple = bytes
-            .windows(3)
-            .any(|w| w[0] == w[1] && w[1] == w[2] && w[0].is_ascii_alphabetic())
-            || (!st.word.is_ascii() && has_triple(&st.word));
+        // A word the lists spell with a tripled letter (PPPK, the government contract staff) is
+        // an acronym, not emphasis.
+        let triple = st.squeeze
+            && (bytes
+                .windows(3)
+                .any(|w| w[0] == w[1] && w[1] == w[2] && w[0].is_ascii_alphabetic())
+                || (!st.word.is_ascii() && has_triple(&st.word)))
+            && !self.vocabulary.contains(st.word.as_str());
         // jalan2 → jalan jalan: a word of at least two letters followed by the digit 2.
         let twice = bytes.len() >= 3
             && bytes[bytes.len() - 1] == b'2'
@@ -356,6 +375,8 @@ struct WordState<'a> {
     word_offs: Vec<u32>,
     word_ends: Vec<u32>,
     key: String,
+    /// Whether letters repeated for emphasis are squeezed (in posts, not in terms).
+    squeeze: bool,
 }
 
 /// Whether a letter repeats three times in a row.

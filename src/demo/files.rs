@@ -10,8 +10,16 @@ pub const KEYWORDS: &[(&str, &str)] = &[
     ),
     ("slang.toml", include_str!("../../keywords/slang.toml")),
     (
+        "topics/abrasi.toml",
+        include_str!("../../keywords/topics/abrasi.toml"),
+    ),
+    (
         "topics/air-bersih.toml",
         include_str!("../../keywords/topics/air-bersih.toml"),
+    ),
+    (
+        "topics/anggaran.toml",
+        include_str!("../../keywords/topics/anggaran.toml"),
     ),
     (
         "topics/banjir.toml",
@@ -22,40 +30,160 @@ pub const KEYWORDS: &[(&str, &str)] = &[
         include_str!("../../keywords/topics/bbm.toml"),
     ),
     (
+        "topics/dbd-malaria.toml",
+        include_str!("../../keywords/topics/dbd-malaria.toml"),
+    ),
+    (
+        "topics/deforestasi.toml",
+        include_str!("../../keywords/topics/deforestasi.toml"),
+    ),
+    (
+        "topics/demonstrasi.toml",
+        include_str!("../../keywords/topics/demonstrasi.toml"),
+    ),
+    (
+        "topics/disiplin-asn.toml",
+        include_str!("../../keywords/topics/disiplin-asn.toml"),
+    ),
+    (
+        "topics/drainase.toml",
+        include_str!("../../keywords/topics/drainase.toml"),
+    ),
+    (
+        "topics/gaji-guru.toml",
+        include_str!("../../keywords/topics/gaji-guru.toml"),
+    ),
+    (
         "topics/hoaks.toml",
         include_str!("../../keywords/topics/hoaks.toml"),
+    ),
+    (
+        "topics/ikn-asn.toml",
+        include_str!("../../keywords/topics/ikn-asn.toml"),
+    ),
+    (
+        "topics/ikn-lahan.toml",
+        include_str!("../../keywords/topics/ikn-lahan.toml"),
+    ),
+    (
+        "topics/ikn-masyarakat.toml",
+        include_str!("../../keywords/topics/ikn-masyarakat.toml"),
     ),
     (
         "topics/ikn.toml",
         include_str!("../../keywords/topics/ikn.toml"),
     ),
     (
+        "topics/internet.toml",
+        include_str!("../../keywords/topics/internet.toml"),
+    ),
+    (
+        "topics/investasi.toml",
+        include_str!("../../keywords/topics/investasi.toml"),
+    ),
+    (
         "topics/jalan-rusak.toml",
         include_str!("../../keywords/topics/jalan-rusak.toml"),
+    ),
+    (
+        "topics/jembatan-mahakam.toml",
+        include_str!("../../keywords/topics/jembatan-mahakam.toml"),
     ),
     (
         "topics/karhutla.toml",
         include_str!("../../keywords/topics/karhutla.toml"),
     ),
     (
+        "topics/kebakaran-permukiman.toml",
+        include_str!("../../keywords/topics/kebakaran-permukiman.toml"),
+    ),
+    (
         "topics/konflik-lahan.toml",
         include_str!("../../keywords/topics/konflik-lahan.toml"),
+    ),
+    (
+        "topics/konflik-satwa.toml",
+        include_str!("../../keywords/topics/konflik-satwa.toml"),
+    ),
+    (
+        "topics/konflik-sosial.toml",
+        include_str!("../../keywords/topics/konflik-sosial.toml"),
+    ),
+    (
+        "topics/korupsi.toml",
+        include_str!("../../keywords/topics/korupsi.toml"),
+    ),
+    (
+        "topics/kriminalitas.toml",
+        include_str!("../../keywords/topics/kriminalitas.toml"),
+    ),
+    (
+        "topics/layanan-kesehatan.toml",
+        include_str!("../../keywords/topics/layanan-kesehatan.toml"),
     ),
     (
         "topics/listrik.toml",
         include_str!("../../keywords/topics/listrik.toml"),
     ),
     (
+        "topics/lpg.toml",
+        include_str!("../../keywords/topics/lpg.toml"),
+    ),
+    (
+        "topics/lubang-tambang.toml",
+        include_str!("../../keywords/topics/lubang-tambang.toml"),
+    ),
+    (
+        "topics/narkoba.toml",
+        include_str!("../../keywords/topics/narkoba.toml"),
+    ),
+    (
         "topics/pelayanan-publik.toml",
         include_str!("../../keywords/topics/pelayanan-publik.toml"),
+    ),
+    (
+        "topics/pencemaran-sungai.toml",
+        include_str!("../../keywords/topics/pencemaran-sungai.toml"),
+    ),
+    (
+        "topics/pengangguran.toml",
+        include_str!("../../keywords/topics/pengangguran.toml"),
+    ),
+    (
+        "topics/pilkada.toml",
+        include_str!("../../keywords/topics/pilkada.toml"),
+    ),
+    (
+        "topics/sekolah.toml",
+        include_str!("../../keywords/topics/sekolah.toml"),
     ),
     (
         "topics/sembako.toml",
         include_str!("../../keywords/topics/sembako.toml"),
     ),
     (
+        "topics/stunting.toml",
+        include_str!("../../keywords/topics/stunting.toml"),
+    ),
+    (
         "topics/tambang.toml",
         include_str!("../../keywords/topics/tambang.toml"),
+    ),
+    (
+        "topics/tanah-longsor.toml",
+        include_str!("../../keywords/topics/tanah-longsor.toml"),
+    ),
+    (
+        "topics/transportasi.toml",
+        include_str!("../../keywords/topics/transportasi.toml"),
+    ),
+    (
+        "topics/ujaran-kebencian.toml",
+        include_str!("../../keywords/topics/ujaran-kebencian.toml"),
+    ),
+    (
+        "topics/umkm.toml",
+        include_str!("../../keywords/topics/umkm.toml"),
     ),
 ];
 
