@@ -320,6 +320,27 @@ impl Fetcher {
     }
 }
 
+/// A bearer token from the configuration. Debug output hides it, so a token never reaches a
+/// log through a `{:?}` of the source's settings.
+#[derive(Clone, PartialEq, Eq)]
+pub struct BearerToken(String);
+
+impl BearerToken {
+    pub fn new(token: impl Into<String>) -> Self {
+        BearerToken(token.into())
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for BearerToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("BearerToken(***)")
+    }
+}
+
 /// The whole cause chain on one line; reqwest's own Display omits the useful inner part.
 fn error_chain(e: &dyn std::error::Error) -> String {
     let mut out = e.to_string();

@@ -1,23 +1,188 @@
-//! The `json` kind. PLACEHOLDER: being written on a branch; a config naming it gets a clear
-//! "not supported yet" error from the poller until then.
+//! The `json` kind: any JSON API that returns a list of records, mapped to posts by
+//! configuration, for the sources nobody wrote a poller for (a local news site's WordPress
+//! REST API, a complaints portal, a search API).
+//!
+//! Keys of a `[[sources]] kind = "json"` table (every `item_*` key is a JSON Pointer, RFC 6901,
+//! read inside one record: `"/id"`, `"/attributes/body"`, `"/title/rendered"`; `""` is the
+//! record itself):
+//! - `url` (required): the API address, queried with GET.
+//! - `items`: JSON Pointer to the array of records in the answer; default `""`, the answer
+//!   itself is the array.
+//! - `item_text`: the post's text (HTML is turned into plain text); required unless
+//!   `item_title` is given.
+//! - `item_title`, `item_url` (resolved against `url` when relative), `item_author`: optional.
+//! - `item_id`: the record's stable id (text or number); without one, the record's link is the
+//!   id, and failing that a hash of its text.
+//! - `item_time`: when the record was published; without it, the time of the fetch.
+//! - `time_format`: how `item_time` is written: `"rfc3339"` (default; a time without an offset
+//!   is read as WITA, Asia/Makassar), `"unix"` (seconds), `"unix_ms"` (milliseconds), or a
+//!   strptime pattern such as `"%d/%m/%Y %H:%M"` (read as WITA unless it has `%z`/`%Z`).
+//! - `token`: optional access token, sent as a bearer token.
+//!
+//! A record whose text (or title) is missing, or whose time is present but does not parse, is
+//! skipped with a warning naming the record's index and the key; the rest are kept. An
+//! answer that is not JSON, or whose `items` pointer does not lead to an array, fails the
+//! poll with a parse error naming the pointer.
+//!
+//! There is no cursor: a plain list has no "since" to ask for, and each API spells paging
+//! differently. Every poll reads the list as it is, the cursor stays [`Cursor::Start`], and
+//! the store's unique keys (the record's id per source, its text per source, its link) drop
+//! what is already stored, so nothing is stored twice. A list that shows only its newest N
+//! records therefore needs an interval short enough that fewer than N arrive between polls.
 
 use futures_util::FutureExt;
 use futures_util::future::BoxFuture;
+use jiff::tz::TimeZone;
+use jiff::{SignedDuration, Timestamp};
+use serde_json::Value;
 use url::Url;
 
+use super::feed::identity::{canonical_url, external_id};
+use super::http::BearerToken;
+use super::text::html_to_text;
 use super::{Batch, Cursor, Poll, PollCtx, SourceError};
 use crate::config::{ConfigError, Table};
+use crate::model::{Post, SourceId};
 
-/// `[[sources]] kind = "json"`.
+const ACCEPT: &str = "application/json";
+
+/// A published time further ahead of the fetch than this is a wrong clock or a wrong zone.
+const FUTURE_SLACK: SignedDuration = SignedDuration::from_hours(1);
+
+/// A JSON Pointer (RFC 6901), checked when the configuration is read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Pointer(String);
+
+impl Pointer {
+    /// `""` or `/segment/…`, where `~` only starts the escapes `~0` and `~1`.
+    pub fn parse(text: &str) -> Result<Pointer, String> {
+        if !text.is_empty() && !text.starts_with('/') {
+            return Err(format!(
+                "penunjuk JSON \"{text}\" harus diawali \"/\" (atau kosong untuk seluruhnya)"
+            ));
+        }
+        let mut chars = text.chars();
+        while let Some(c) = chars.next() {
+            if c == '~' && !matches!(chars.next(), Some('0' | '1')) {
+                return Err(format!(
+                    "penunjuk JSON \"{text}\": \"~\" hanya boleh diikuti 0 atau 1"
+                ));
+            }
+        }
+        Ok(Pointer(text.to_string()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    fn get<'v>(&self, value: &'v Value) -> Option<&'v Value> {
+        value.pointer(&self.0)
+    }
+}
+
+/// How `item_time` is written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TimeFormat {
+    /// RFC 3339 / ISO 8601; without an offset, WITA.
+    Rfc3339,
+    /// Unix seconds (a number or digits; fractions allowed).
+    Unix,
+    /// Unix milliseconds.
+    UnixMs,
+    /// A strptime pattern; WITA unless it reads an offset or a zone.
+    Pattern(String),
+}
+
+impl TimeFormat {
+    fn parse(text: &str) -> Result<TimeFormat, String> {
+        match text {
+            "rfc3339" => Ok(TimeFormat::Rfc3339),
+            "unix" => Ok(TimeFormat::Unix),
+            "unix_ms" => Ok(TimeFormat::UnixMs),
+            pattern if pattern.contains('%') => {
+                // Formatting a sample finds unknown directives now rather than at every record.
+                let sample = jiff::civil::date(2026, 1, 2)
+                    .at(3, 4, 5, 0)
+                    .to_zoned_datetime(wita())
+                    .map_err(|e| e.to_string())?;
+                jiff::fmt::strtime::format(pattern, &sample)
+                    .map(|_| TimeFormat::Pattern(pattern.to_string()))
+                    .map_err(|e| format!("pola waktu \"{pattern}\" tidak valid: {e}"))
+            }
+            other => Err(format!("format waktu \"{other}\" tidak dikenal")),
+        }
+    }
+}
+
+/// Where each part of a post is in one record.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Fields {
+    pub id: Option<Pointer>,
+    pub text: Option<Pointer>,
+    pub title: Option<Pointer>,
+    pub url: Option<Pointer>,
+    pub author: Option<Pointer>,
+    pub time: Option<Pointer>,
+}
+
+/// `[[sources]] kind = "json"` (keys in the module documentation).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Spec {
     pub url: Url,
+    /// Where the array of records is in the answer.
+    pub items: Pointer,
+    pub fields: Fields,
+    pub time_format: TimeFormat,
+    pub token: Option<BearerToken>,
 }
 
 impl Spec {
     pub(crate) fn from_table(t: &mut Table, errors: &mut Vec<ConfigError>) -> Option<Spec> {
-        let url = t.url("url", &["http", "https"], "\"https://contoh.id\"", errors)?;
-        Some(Spec { url })
+        let url = read_url(t, errors);
+        let items = read_pointer(t, "items", errors).unwrap_or(Some(Pointer(String::new())));
+        let fields = Fields {
+            id: read_pointer(t, "item_id", errors).flatten(),
+            text: read_pointer(t, "item_text", errors).flatten(),
+            title: read_pointer(t, "item_title", errors).flatten(),
+            url: read_pointer(t, "item_url", errors).flatten(),
+            author: read_pointer(t, "item_author", errors).flatten(),
+            time: read_pointer(t, "item_time", errors).flatten(),
+        };
+        let time_format = t.parse(
+            "time_format",
+            errors,
+            "\"rfc3339\", \"unix\", \"unix_ms\" atau pola seperti \"%d/%m/%Y %H:%M\"",
+            TimeFormat::parse,
+        );
+        let token = t
+            .string("token", errors)
+            .map(|s| s.trim().to_string())
+            .filter(|s| !s.is_empty())
+            .map(BearerToken::new);
+        if fields.text.is_none() && fields.title.is_none() {
+            errors.push(t.invalid(
+                "item_text",
+                "kunci \"item_text\" (atau \"item_title\") wajib diisi".into(),
+                Some("tunjuk teks dalam satu rekaman, misalnya item_text = \"/body\"".into()),
+            ));
+            return None;
+        }
+        if time_format.is_some() && fields.time.is_none() {
+            errors.push(t.invalid(
+                "time_format",
+                "time_format diisi tanpa item_time".into(),
+                Some("tambahkan item_time, misalnya item_time = \"/created_at\"".into()),
+            ));
+            return None;
+        }
+        Some(Spec {
+            url: url?,
+            items: items?,
+            fields,
+            time_format: time_format.unwrap_or(TimeFormat::Rfc3339),
+            token,
+        })
     }
 
     /// Where the source is read from, for people.
@@ -26,9 +191,54 @@ impl Spec {
     }
 }
 
+fn read_url(t: &mut Table, errors: &mut Vec<ConfigError>) -> Option<Url> {
+    let raw = t.required("url", "\"https://contoh.id/api/laporan\"", errors)?;
+    match Url::parse(raw.trim()) {
+        Ok(url) if matches!(url.scheme(), "http" | "https") => Some(url),
+        Ok(url) => {
+            errors.push(t.invalid(
+                "url",
+                format!("skema \"{}\" tidak didukung", url.scheme()),
+                Some("pakai alamat http:// atau https://".into()),
+            ));
+            None
+        }
+        Err(e) => {
+            errors.push(t.invalid(
+                "url",
+                format!("alamat \"{raw}\" tidak valid: {e}"),
+                Some("tulis alamat lengkap, misalnya \"https://contoh.id/api/laporan\"".into()),
+            ));
+            None
+        }
+    }
+}
+
+/// `None` when the key is absent, `Some(None)` when it is invalid (the error is recorded).
+fn read_pointer(
+    t: &mut Table,
+    key: &'static str,
+    errors: &mut Vec<ConfigError>,
+) -> Option<Option<Pointer>> {
+    let raw = t.string(key, errors)?;
+    match Pointer::parse(raw.trim()) {
+        Ok(p) => Some(Some(p)),
+        Err(message) => {
+            errors.push(t.invalid(
+                key,
+                message,
+                Some(format!(
+                    "tulis penunjuk JSON, misalnya {key} = \"/data/0/judul\" (\"\" = seluruh rekaman)"
+                )),
+            ));
+            Some(None)
+        }
+    }
+}
+
+/// Polls one JSON API.
 #[derive(Debug)]
 pub struct Poller {
-    #[allow(dead_code)]
     spec: Spec,
 }
 
@@ -36,19 +246,370 @@ impl Poller {
     pub fn new(spec: Spec) -> Self {
         Poller { spec }
     }
+
+    async fn poll_once(&self, cx: &PollCtx) -> Result<Batch, SourceError> {
+        let token = self.spec.token.as_ref().map(BearerToken::as_str);
+        let response = cx.fetcher.get_api(&self.spec.url, ACCEPT, token).await?;
+        let fetched = Timestamp::now();
+        let spec = self.spec.clone();
+        let source = cx.source.clone();
+        // Mapping thousands of records (with HTML to text) is CPU work: off the async workers.
+        let (posts, items_found) = tokio::task::spawn_blocking(move || {
+            parse(&response.body, &spec, &response.url, &source, fetched)
+        })
+        .await
+        .map_err(|e| SourceError::Parse(format!("pengurai berhenti: {e}")))??;
+        Ok(Batch {
+            posts,
+            cursor: Cursor::Start,
+            not_modified: false,
+            items_found,
+        })
+    }
 }
 
 impl Poll for Poller {
     fn poll<'a>(
         &'a self,
-        _cx: &'a PollCtx,
+        cx: &'a PollCtx,
         _cursor: &'a Cursor,
     ) -> BoxFuture<'a, Result<Batch, SourceError>> {
-        async {
-            Err(SourceError::Unsupported(
-                "jenis sumber json belum selesai".into(),
-            ))
+        self.poll_once(cx).boxed()
+    }
+}
+
+/// An answer to posts: the records found and the posts made of the well-formed ones.
+pub fn parse(
+    body: &[u8],
+    spec: &Spec,
+    base: &Url,
+    source: &SourceId,
+    fetched: Timestamp,
+) -> Result<(Vec<Post>, usize), SourceError> {
+    let root: Value = serde_json::from_slice(body)
+        .map_err(|e| SourceError::Parse(format!("jawaban bukan JSON: {e}")))?;
+    let pointer = spec.items.as_str();
+    let records = match spec.items.get(&root) {
+        Some(Value::Array(records)) => records,
+        Some(other) => {
+            return Err(SourceError::Parse(format!(
+                "penunjuk items \"{pointer}\" menunjuk ke {}, bukan larik (array) rekaman",
+                kind_name(other)
+            )));
         }
-        .boxed()
+        None => {
+            return Err(SourceError::Parse(format!(
+                "penunjuk items \"{pointer}\" tidak ditemukan dalam jawaban"
+            )));
+        }
+    };
+    let posts = records
+        .iter()
+        .enumerate()
+        .filter_map(
+            |(index, record)| match to_post(record, spec, base, source, fetched) {
+                Ok(post) => Some(post),
+                Err(skip) => {
+                    tracing::warn!(
+                        source = %source, index, field = skip.key, error = %skip.reason,
+                        "rekaman JSON dilewati"
+                    );
+                    None
+                }
+            },
+        )
+        .collect();
+    Ok((posts, records.len()))
+}
+
+/// Why a record was skipped: the configuration key whose value was wrong, and how.
+#[derive(Debug, PartialEq)]
+struct Skip {
+    key: &'static str,
+    reason: String,
+}
+
+fn to_post(
+    record: &Value,
+    spec: &Spec,
+    base: &Url,
+    source: &SourceId,
+    fetched: Timestamp,
+) -> Result<Post, Skip> {
+    let fields = &spec.fields;
+    let read = |p: &Option<Pointer>| p.as_ref().and_then(|p| scalar(p.get(record)?));
+    let text = read(&fields.text)
+        .map(|t| html_to_text(&t))
+        .unwrap_or_default();
+    let title = read(&fields.title)
+        .map(|t| html_to_text(&t))
+        .filter(|t| !t.is_empty());
+    if text.is_empty() && title.is_none() {
+        let (key, pointer) = match &fields.text {
+            Some(p) => ("item_text", p.as_str()),
+            None => (
+                "item_title",
+                fields.title.as_ref().map_or("", Pointer::as_str),
+            ),
+        };
+        return Err(Skip {
+            key,
+            reason: format!("\"{pointer}\" kosong atau tidak ada"),
+        });
+    }
+    let published = match fields.time.as_ref() {
+        None => fetched,
+        Some(pointer) => match pointer.get(record) {
+            None | Some(Value::Null) => fetched,
+            Some(value) => parse_time(value, &spec.time_format).map_err(|reason| Skip {
+                key: "item_time",
+                reason: format!("\"{}\": {reason}", pointer.as_str()),
+            })?,
+        },
+    };
+    let published = if published > fetched + FUTURE_SLACK {
+        fetched
+    } else {
+        published
+    };
+    let url = read(&fields.url).and_then(|u| canonical_url(&u, Some(base)));
+    let author = read(&fields.author)
+        .map(|a| html_to_text(&a))
+        .filter(|a| !a.is_empty());
+    let mut post = Post {
+        source: source.clone(),
+        external_id: String::new(),
+        url,
+        title,
+        text,
+        author,
+        published,
+        fetched,
+        lang: None,
+        shares: 0,
+    };
+    let id = read(&fields.id).unwrap_or_default();
+    post.external_id = external_id(&id, post.url.as_deref(), &post.text_hash());
+    Ok(post)
+}
+
+/// A text or a number as text; other kinds are not a value for a post's field.
+fn scalar(value: &Value) -> Option<String> {
+    match value {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    }
+}
+
+fn kind_name(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "nilai benar/salah",
+        Value::Number(_) => "angka",
+        Value::String(_) => "teks",
+        Value::Array(_) => "larik",
+        Value::Object(_) => "objek",
+    }
+}
+
+/// Central Indonesian Time, the office's zone: the reading of a time written without an offset.
+fn wita() -> TimeZone {
+    TimeZone::get("Asia/Makassar").unwrap_or_else(|_| TimeZone::fixed(jiff::tz::offset(8)))
+}
+
+/// A record's time in `format`; the error says what was expected.
+pub fn parse_time(value: &Value, format: &TimeFormat) -> Result<Timestamp, String> {
+    match format {
+        TimeFormat::Rfc3339 => {
+            let text = value.as_str().ok_or("bukan teks waktu")?.trim();
+            if let Ok(ts) = text.parse::<Timestamp>() {
+                return Ok(ts);
+            }
+            text.parse::<jiff::civil::DateTime>()
+                .ok()
+                .and_then(|dt| dt.to_zoned_datetime(wita()).ok())
+                .map(|z| z.timestamp())
+                .ok_or_else(|| format!("\"{}\" bukan waktu RFC 3339", clip(text)))
+        }
+        TimeFormat::Unix => {
+            let seconds = number(value).ok_or("bukan detik Unix")?;
+            Timestamp::from_millisecond((seconds * 1000.0).round() as i64)
+                .map_err(|_| format!("{seconds} di luar rentang waktu"))
+        }
+        TimeFormat::UnixMs => {
+            let millis = number(value).ok_or("bukan milidetik Unix")?;
+            Timestamp::from_millisecond(millis.round() as i64)
+                .map_err(|_| format!("{millis} di luar rentang waktu"))
+        }
+        TimeFormat::Pattern(pattern) => {
+            let text = value.as_str().ok_or("bukan teks waktu")?.trim();
+            pattern_time(pattern, text)
+                .ok_or_else(|| format!("\"{}\" tidak cocok dengan pola \"{pattern}\"", clip(text)))
+        }
+    }
+}
+
+fn pattern_time(pattern: &str, text: &str) -> Option<Timestamp> {
+    let parsed = jiff::fmt::strtime::parse(pattern, text).ok()?;
+    if parsed.timestamp().is_some() || parsed.offset().is_some() {
+        return parsed.to_timestamp().ok();
+    }
+    if parsed.iana_time_zone().is_some() {
+        return parsed.to_zoned_datetime().ok().map(|z| z.timestamp());
+    }
+    let civil = parsed
+        .to_datetime()
+        .ok()
+        .or_else(|| parsed.to_date().ok().map(|d| d.at(0, 0, 0, 0)))?;
+    civil.to_zoned_datetime(wita()).ok().map(|z| z.timestamp())
+}
+
+/// A number, or digits in a text (APIs write Unix times both ways).
+fn number(value: &Value) -> Option<f64> {
+    let n = match value {
+        Value::Number(n) => n.as_f64()?,
+        Value::String(s) => s.trim().parse().ok()?,
+        _ => return None,
+    };
+    n.is_finite().then_some(n)
+}
+
+/// A value quoted in a message, short enough for a log line.
+fn clip(text: &str) -> String {
+    super::text::truncate_chars(text.to_string(), 40)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn at(text: &str) -> Timestamp {
+        text.parse().unwrap()
+    }
+
+    #[test]
+    fn pointers_are_checked() {
+        assert!(Pointer::parse("").is_ok());
+        assert!(Pointer::parse("/data/0/attributes/body").is_ok());
+        assert!(Pointer::parse("/a~1b/c~0d").is_ok());
+        assert!(
+            Pointer::parse("data/items")
+                .unwrap_err()
+                .contains("diawali \"/\"")
+        );
+        assert!(Pointer::parse("/a~2").unwrap_err().contains("~"));
+        assert!(Pointer::parse("/a~").is_err());
+    }
+
+    #[test]
+    fn time_formats() {
+        let rfc = TimeFormat::Rfc3339;
+        assert_eq!(
+            parse_time(&json!("2026-11-27T09:30:00+07:00"), &rfc),
+            Ok(at("2026-11-27T02:30:00Z"))
+        );
+        // No offset: WITA.
+        assert_eq!(
+            parse_time(&json!("2026-11-27T09:30:00"), &rfc),
+            Ok(at("2026-11-27T01:30:00Z"))
+        );
+        assert!(
+            parse_time(&json!("kemarin"), &rfc)
+                .unwrap_err()
+                .contains("RFC 3339")
+        );
+        assert_eq!(
+            parse_time(&json!(1795770600), &TimeFormat::Unix),
+            Ok(at("2026-11-27T09:10:00Z"))
+        );
+        assert_eq!(
+            parse_time(&json!("1795770600.5"), &TimeFormat::Unix),
+            Ok(at("2026-11-27T09:10:00.5Z"))
+        );
+        assert_eq!(
+            parse_time(&json!(1795770600000_i64), &TimeFormat::UnixMs),
+            Ok(at("2026-11-27T09:10:00Z"))
+        );
+        assert!(parse_time(&json!(true), &TimeFormat::Unix).is_err());
+        let pattern = TimeFormat::parse("%d/%m/%Y %H:%M").unwrap();
+        assert_eq!(
+            parse_time(&json!("27/11/2026 14:30"), &pattern),
+            Ok(at("2026-11-27T06:30:00Z"))
+        );
+        let with_offset = TimeFormat::parse("%d/%m/%Y %H:%M %z").unwrap();
+        assert_eq!(
+            parse_time(&json!("27/11/2026 14:30 +0700"), &with_offset),
+            Ok(at("2026-11-27T07:30:00Z"))
+        );
+        let date_only = TimeFormat::parse("%Y%m%d").unwrap();
+        assert_eq!(
+            parse_time(&json!("20261127"), &date_only),
+            Ok(at("2026-11-26T16:00:00Z"))
+        );
+        assert!(
+            parse_time(&json!("31/02/2026 10:00"), &pattern)
+                .unwrap_err()
+                .contains("tidak cocok dengan pola")
+        );
+        assert!(TimeFormat::parse("%d/%m %!").is_err());
+        assert!(TimeFormat::parse("tanggal").is_err());
+    }
+
+    #[test]
+    fn records_map_and_fall_back() {
+        let spec = Spec {
+            url: Url::parse("https://portal.example/api/laporan").unwrap(),
+            items: Pointer::parse("/data").unwrap(),
+            fields: Fields {
+                id: Some(Pointer::parse("/id").unwrap()),
+                text: Some(Pointer::parse("/attributes/isi").unwrap()),
+                title: None,
+                url: Some(Pointer::parse("/links/self").unwrap()),
+                author: None,
+                time: Some(Pointer::parse("/attributes/waktu").unwrap()),
+            },
+            time_format: TimeFormat::Rfc3339,
+            token: None,
+        };
+        let body = json!({"data": [
+            {"id": 7, "attributes": {"isi": "<p>Jalan rusak</p>", "waktu": "2026-11-27T08:00:00+08:00"}, "links": {"self": "/laporan/7"}},
+            {"attributes": {"isi": "Tanpa id", "waktu": null}, "links": {"self": "/laporan/8"}},
+            {"attributes": {"isi": "Tanpa id dan tautan"}},
+            {"id": 9, "attributes": {"isi": ""}},
+            {"id": 10, "attributes": {"isi": "Waktu rusak", "waktu": "besok"}}
+        ]})
+        .to_string();
+        let now = at("2026-11-27T10:00:00Z");
+        let (posts, found) = parse(body.as_bytes(), &spec, &spec.url, &"j".into(), now).unwrap();
+        assert_eq!(found, 5);
+        assert_eq!(posts.len(), 3);
+        assert_eq!(posts[0].external_id, "7");
+        assert_eq!(posts[0].text, "Jalan rusak");
+        assert_eq!(
+            posts[0].url.as_deref(),
+            Some("https://portal.example/laporan/7")
+        );
+        assert_eq!(posts[1].external_id, "https://portal.example/laporan/8");
+        assert_eq!(posts[1].published, now);
+        assert!(
+            posts[2].external_id.starts_with("h:"),
+            "{}",
+            posts[2].external_id
+        );
+
+        let record = json!({"id": 10, "attributes": {"isi": "x", "waktu": "besok"}});
+        let skip = to_post(&record, &spec, &spec.url, &"j".into(), now).unwrap_err();
+        assert_eq!(skip.key, "item_time");
+        assert!(skip.reason.contains("/attributes/waktu"), "{}", skip.reason);
+
+        let mut object = spec.clone();
+        object.items = Pointer::parse("/data/0").unwrap();
+        let error = parse(body.as_bytes(), &object, &spec.url, &"j".into(), now).unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "bukan feed yang valid: penunjuk items \"/data/0\" menunjuk ke objek, bukan larik (array) rekaman"
+        );
     }
 }
