@@ -24,8 +24,9 @@ use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
-use crate::classify::Classifier;
+use crate::classify::{Classifier, Document};
 use crate::config::Settings;
+use crate::sources::context::Relevance;
 use crate::sources::http::Fetcher;
 use crate::sources::poll::{Backoff, run_loop};
 use crate::sources::{PollCtx, SourceError};
@@ -77,6 +78,7 @@ pub async fn run(
         let cx = PollCtx {
             source: source.id.clone(),
             fetcher: fetcher.clone(),
+            relevant: Some(relevance(classifier.clone())),
         };
         tracker.spawn(run_loop(
             source.clone(),
@@ -141,6 +143,18 @@ pub async fn run(
     let _ = tokio::task::spawn_blocking(move || writer_thread.join()).await;
     tracing::info!("pantau berhenti");
     Ok(())
+}
+
+/// The relevance check given to sources that filter a stream by topic: "does the text match a
+/// topic of the lists in force now" (read at each call, so a reload applies at once).
+pub(crate) fn relevance(classifier: SharedClassifier) -> Relevance {
+    Relevance::new(move |text| {
+        !classifier
+            .get()
+            .tags_for(&Document::text(text), None)
+            .topics
+            .is_empty()
+    })
 }
 
 /// SIGTERM and SIGINT (Ctrl-C): the binary's stop trigger. The handlers are installed once and

@@ -45,11 +45,9 @@ pub async fn poll_round(
         .collect::<Result<Vec<_>, _>>()?;
     let (writer, thread) = Writer::spawn(store);
     let fetcher = Fetcher::new(&settings.fetch)?;
-    let pipeline = Pipeline::new(
-        super::SharedClassifier::new(classifier),
-        writer.clone(),
-        &settings.sources,
-    );
+    let shared = super::SharedClassifier::new(classifier);
+    let relevant = super::relevance(shared.clone());
+    let pipeline = Pipeline::new(shared, writer.clone(), &settings.sources);
     let backoff = Backoff {
         max: settings.fetch.max_backoff,
         ..Backoff::default()
@@ -58,6 +56,7 @@ pub async fn poll_round(
         let cx = PollCtx {
             source: source.id.clone(),
             fetcher: fetcher.clone(),
+            relevant: Some(relevant.clone()),
         };
         let pipeline = pipeline.clone();
         async move {
