@@ -6,11 +6,13 @@
 //! The crate, in pipeline order:
 //! - [`sources`]: pollers that turn feeds (and later social APIs) into [`Post`]s; fetching,
 //!   politeness, backoff and the poll loop.
+//! - [`ingest`]: pushed posts (`pantau import`, `POST /api/ingest`): JSON Lines or CSV
+//!   records, checked one by one, then classified and stored like polled ones.
 //! - [`classify`]: keyword lists → topics, regions and sentiment per post.
 //! - [`store`]: SQLite — posts, tags, hourly counts, source health, briefings.
 //! - [`digest`]: the briefing in Markdown, HTML and JSON.
-//! - [`daemon`]: `pantau run`, wiring the stages with a clean stop; [`demo`]: the bundled
-//!   sample corpus replayed through everything.
+//! - [`daemon`]: `pantau run`, wiring the stages with a clean stop; [`server`]: its HTTP
+//!   side (axum); [`demo`]: the bundled sample corpus replayed through everything.
 //! - [`config`], [`model`], [`time`], [`error`]: settings, shared types, time and error helpers.
 //! - [`cli`]: one function per command, the binary's glue.
 
@@ -21,7 +23,9 @@ pub mod daemon;
 pub mod demo;
 pub mod digest;
 pub mod error;
+pub mod ingest;
 pub mod model;
+pub mod server;
 pub mod sources;
 pub mod store;
 pub mod time;

@@ -41,6 +41,20 @@ id_type!(
     /// A configured source (`[[sources]] id`), e.g. `warta-mahakam`.
     SourceId
 );
+impl SourceId {
+    /// Whether `id` may name a source: lower-case ASCII letters, digits, `-` and `_`, at most 64
+    /// bytes, not starting with `-`. Config files and imported records follow the same rule, so
+    /// an id is safe in a URL, a file name and a log line.
+    pub fn is_valid(id: &str) -> bool {
+        !id.is_empty()
+            && id.len() <= 64
+            && id
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_')
+            && !id.starts_with('-')
+    }
+}
+
 id_type!(
     /// A topic (issue) id, by default its keyword file's name, e.g. `banjir`.
     TopicId

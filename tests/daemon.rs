@@ -17,6 +17,8 @@ fn start(project: &Project) -> Child {
         .args(["--config", project.config().to_str().unwrap(), "run"])
         .current_dir(project.path())
         .env("RUST_LOG", "info")
+        // Tests run side by side: each daemon's HTTP server takes a port of its own.
+        .env("PANTAU__HTTP__BIND", "127.0.0.1:0")
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()

@@ -49,7 +49,10 @@ fn the_demo_runs_end_to_end() {
     assert!(out.status.success(), "{}", stderr(&out));
     let report = stdout(&out);
     assert!(report.contains("Briefing:"), "{report}");
-    assert!(report.contains("1. Banjir, banjir rob dan genangan"), "{report}");
+    assert!(
+        report.contains("1. Banjir, banjir rob dan genangan"),
+        "{report}"
+    );
 
     let want = expected();
     assert!(want.len() >= 400, "the demo corpus has at least 400 items");

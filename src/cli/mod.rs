@@ -4,6 +4,7 @@
 
 mod classify;
 mod digest;
+mod import;
 mod keywords;
 mod poll;
 mod run;
@@ -17,7 +18,9 @@ use clap::{ArgAction, Args, Parser, Subcommand};
 
 use crate::classify::{Classifier, ListErrors};
 use crate::config::{ConfigError, LogFormat, Settings};
+use crate::daemon::DaemonError;
 use crate::digest::DigestError;
+use crate::ingest::IngestError;
 use crate::store::StoreError;
 
 const HELP_TEMPLATE: &str = "\
@@ -72,6 +75,14 @@ enum Command {
     /// Daftar sumber beserta kesehatannya
     #[command(help_template = HELP_TEMPLATE, next_help_heading = "Opsi")]
     Sources(SourcesArgs),
+    /// Impor unggahan dari berkas JSON Lines atau CSV
+    #[command(
+        help_template = HELP_TEMPLATE,
+        next_help_heading = "Opsi",
+        long_about = import::LONG_ABOUT,
+        after_long_help = import::AFTER_LONG_HELP
+    )]
+    Import(ImportArgs),
     /// Tulis briefing satu hari (Markdown, HTML, JSON)
     #[command(help_template = HELP_TEMPLATE, next_help_heading = "Opsi")]
     Digest(DigestArgs),
@@ -143,6 +154,19 @@ struct SourcesArgs {
 }
 
 #[derive(Debug, Args)]
+struct ImportArgs {
+    /// Berkas JSON Lines (.jsonl, .ndjson, .json) atau CSV (.csv)
+    #[arg(value_name = "BERKAS")]
+    file: PathBuf,
+    /// Format berkas bila ekstensinya tidak menunjukkannya
+    #[arg(long, value_name = "jsonl|csv", value_parser = import::parse_format)]
+    format: Option<crate::ingest::Format>,
+    /// Penyandian berkas bila bukan UTF-8, misalnya windows-1252 atau iso-8859-1
+    #[arg(long, value_name = "NAMA", value_parser = import::parse_charset)]
+    charset: Option<crate::ingest::Charset>,
+}
+
+#[derive(Debug, Args)]
 struct DigestArgs {
     /// Hari lokal YYYY-MM-DD [bawaan: kemarin]
     #[arg(long, value_name = "YYYY-MM-DD")]
@@ -207,6 +231,10 @@ fn hint(e: &anyhow::Error) -> Option<String> {
             x.hint()
         } else if let Some(DigestError::Store(x)) = c.downcast_ref::<DigestError>() {
             x.hint()
+        } else if let Some(DaemonError::Server(x)) = c.downcast_ref::<DaemonError>() {
+            x.hint()
+        } else if let Some(x) = c.downcast_ref::<IngestError>() {
+            x.hint()
         } else {
             c.downcast_ref::<UserError>().and_then(|u| u.hint.clone())
         }
@@ -253,6 +281,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             limit,
         }) => keywords::suggest(config, &topic, since.as_deref(), limit),
         Command::Sources(a) => sources::sources(config, a.json),
+        Command::Import(a) => import::import(config, &a.file, a.format, a.charset),
         Command::Digest(a) => digest::digest(config, a.date.as_deref(), a.out, a.lang.as_deref()),
         Command::Demo(a) => {
             init_logging(None, "warn");

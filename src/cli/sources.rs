@@ -57,7 +57,11 @@ pub fn sources(config: Option<&Path>, json: bool) -> anyhow::Result<ExitCode> {
         .iter()
         .map(|r| {
             let configured = settings.sources.iter().any(|s| s.id == r.id);
-            let status = if !configured {
+            let status = if !configured && r.kind == "import" {
+                "impor".to_string()
+            } else if !configured && r.kind == "ingest" {
+                "kiriman API".to_string()
+            } else if !configured {
                 "tidak dikonfigurasi".to_string()
             } else if r.last_attempt.is_none() {
                 "belum dipoll".to_string()

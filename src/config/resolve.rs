@@ -700,7 +700,6 @@ impl Table {
     }
 
     /// A list of strings (a TOML array, or one string).
-    #[allow(dead_code)] // SCAFFOLD: the source kinds being written use it
     pub(crate) fn strings(
         &mut self,
         key: &'static str,

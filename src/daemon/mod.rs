@@ -3,12 +3,14 @@
 //! ```text
 //! poll loops (one task per source) ──Polled──▶ pipeline (classify) ──▶ writer thread (SQLite)
 //! briefing scheduler (daily, local time) ──▶ digest ──▶ briefings/
+//! HTTP server ([`crate::server`], `[http] bind`): /healthz, POST /api/ingest ──▶ writer thread
 //! ```
 //!
 //! Stopping: [`run`] takes the stop trigger as a future (the binary passes SIGTERM/SIGINT,
 //! tests pass their own). When it fires, poll loops stop at their next await (an unfinished
 //! fetch is dropped, which is safe because the cursor only moves with a commit), the pipeline
-//! commits everything already handed over, the writer checkpoints the WAL, and `run` returns.
+//! commits everything already handed over, the HTTP server finishes the requests in flight,
+//! the writer checkpoints the WAL, and `run` returns.
 //! Tasks still running after [`STOP_DEADLINE`] are abandoned with a log line.
 
 pub mod pipeline;
@@ -26,6 +28,7 @@ use tokio_util::task::TaskTracker;
 
 use crate::classify::{Classifier, Document};
 use crate::config::Settings;
+use crate::server::{AppState, ServerError};
 use crate::sources::context::Relevance;
 use crate::sources::http::Fetcher;
 use crate::sources::poll::{Backoff, run_loop};
@@ -46,6 +49,8 @@ pub enum DaemonError {
     Store(#[from] StoreError),
     #[error("klien HTTP tidak dapat dibuat: {0}")]
     Http(#[from] SourceError),
+    #[error(transparent)]
+    Server(#[from] ServerError),
 }
 
 /// Runs the daemon until `shutdown` completes.
@@ -54,6 +59,11 @@ pub async fn run(
     classifier: Classifier,
     shutdown: impl Future<Output = ()>,
 ) -> Result<(), DaemonError> {
+    // First, so that a taken port stops the start before anything runs.
+    let listener = crate::server::bind(settings.http.bind).await?;
+    let http_addr = listener
+        .local_addr()
+        .map_or_else(|_| settings.http.bind.to_string(), |a| a.to_string());
     let mut store = Store::open(&settings.storage.path)?;
     store.sync_sources(&settings.sources)?;
     store.keywords_loaded(classifier.version())?;
@@ -109,6 +119,20 @@ pub async fn run(
         settings.sources.clone(),
         stop.child_token(),
     ));
+    let http = AppState::new(&settings, classifier.clone(), writer.clone());
+    let server_stop = stop.child_token();
+    tracker.spawn(async move {
+        let addr = listener.local_addr().ok();
+        let served = crate::server::serve(
+            listener,
+            crate::server::router(http),
+            server_stop.cancelled_owned(),
+        )
+        .await;
+        if let Err(e) = served {
+            tracing::error!(error = %e, ?addr, "server HTTP berhenti dengan galat");
+        }
+    });
     tracker.close();
     drop(writer);
     if settings.sources.is_empty() {
@@ -119,6 +143,8 @@ pub async fn run(
         topics = classifier.get().topics().len(),
         keywords = classifier.get().version(),
         db = %settings.storage.path.display(),
+        http = %http_addr,
+        ingest = if settings.http.token.is_some() { "aktif" } else { "mati (tanpa [http] token)" },
         "pantau berjalan"
     );
 

@@ -142,13 +142,7 @@ impl SourceConfig {
     ) -> Option<SourceConfig> {
         let id = t.required("id", "\"warta-mahakam\"", errors);
         let id = id.and_then(|id| {
-            let valid = !id.is_empty()
-                && id.len() <= 64
-                && id
-                    .chars()
-                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_')
-                && !id.starts_with('-');
-            if valid {
+            if SourceId::is_valid(&id) {
                 Some(SourceId::new(id))
             } else {
                 errors.push(t.invalid(

@@ -85,6 +85,51 @@ impl Store {
         Ok(n)
     }
 
+    /// Stores posts pushed in by `pantau import` or `POST /api/ingest` in one transaction.
+    /// `kind` ("import" or "ingest") and `origin` (the file, the endpoint) describe where they
+    /// came from. Each source the posts name gets a row in `sources` (so it shows in
+    /// `pantau sources` and the briefing) with its last push and posts seen; a configured
+    /// source's row is left alone, since its cursor and health belong to its poller.
+    pub fn insert_pushed(
+        &mut self,
+        kind: &str,
+        origin: &str,
+        posts: &[(Post, Tags)],
+        keywords_version: &str,
+    ) -> Result<usize, StoreError> {
+        let mut by_source: Vec<(&SourceId, Vec<(Post, Tags)>)> = Vec::new();
+        for (post, tags) in posts {
+            match by_source.iter_mut().find(|(s, _)| *s == &post.source) {
+                Some((_, group)) => group.push((post.clone(), tags.clone())),
+                None => by_source.push((&post.source, vec![(post.clone(), tags.clone())])),
+            }
+        }
+        let now = to_db(Timestamp::now());
+        // IMMEDIATE takes the write lock up front, so a daemon writing at the same moment
+        // makes this wait (busy timeout) instead of failing half-way.
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let mut total = 0;
+        for (source, group) in &by_source {
+            let new = insert_all(&tx, group, keywords_version)?;
+            total += new;
+            tx.prepare_cached(
+                "INSERT INTO sources (id, kind, url, last_attempt_at, last_success_at, items_seen)
+                 VALUES (?1, ?2, ?3, ?4, ?4, ?5)
+                 ON CONFLICT (id) DO UPDATE SET
+                     kind = excluded.kind, url = excluded.url,
+                     last_attempt_at = excluded.last_attempt_at,
+                     last_success_at = excluded.last_success_at,
+                     items_seen = sources.items_seen + excluded.items_seen
+                 WHERE sources.kind IN ('import', 'ingest')",
+            )?
+            .execute(params![source.as_str(), kind, origin, now, new as i64])?;
+        }
+        tx.commit()?;
+        Ok(total)
+    }
+
     /// Number of stored posts.
     pub fn count_posts(&self) -> Result<u64, StoreError> {
         Ok(self

@@ -1,0 +1,144 @@
+//! The HTTP side of `pantau run` (axum): `GET /healthz` and `POST /api/ingest` so far; the API,
+//! dashboard and metrics are added here as more route modules merged by [`router`], all over
+//! the same [`AppState`].
+//!
+//! [`bind`] happens before the daemon starts anything else, so a taken port stops `pantau run`
+//! at once with the address and the config key to change; [`serve`] stops gracefully on the
+//! daemon's stop signal (in-flight requests finish, idle connections close). Every error is
+//! JSON `{"error": "…"}` in Indonesian ([`ApiError`]).
+
+mod health;
+mod ingest;
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use axum::Router;
+use axum::http::{Method, StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+use tokio::net::TcpListener;
+
+use crate::config::Settings;
+use crate::daemon::SharedClassifier;
+use crate::model::{RegionId, SourceId};
+use crate::store::writer::Writer;
+
+pub use ingest::MAX_INGEST_BYTES;
+
+/// What every handler may use. Cheap to clone (one `Arc`).
+#[derive(Clone)]
+pub struct AppState {
+    inner: Arc<Shared>,
+}
+
+struct Shared {
+    /// `[http] token`: write endpoints answer 403 while it is unset.
+    token: Option<String>,
+    /// The keyword lists in force; a reload swaps them between two requests.
+    classifier: SharedClassifier,
+    /// The daemon's single writer: pushed posts are committed by the same thread as polls.
+    writer: Writer,
+    /// Configured sources' default regions, for records that name such a source.
+    regions: HashMap<SourceId, RegionId>,
+}
+
+impl AppState {
+    pub fn new(settings: &Settings, classifier: SharedClassifier, writer: Writer) -> AppState {
+        AppState {
+            inner: Arc::new(Shared {
+                token: settings.http.token.clone().filter(|t| !t.is_empty()),
+                classifier,
+                writer,
+                regions: crate::ingest::source_regions(&settings.sources),
+            }),
+        }
+    }
+}
+
+/// Every route, over `state`.
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .merge(health::routes())
+        .merge(ingest::routes())
+        .fallback(not_found)
+        .with_state(state)
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ServerError {
+    #[error("[http] bind {addr}: {reason}")]
+    Bind { addr: SocketAddr, reason: String },
+}
+
+impl ServerError {
+    pub fn hint(&self) -> Option<String> {
+        match self {
+            ServerError::Bind { .. } => Some(
+                "ubah [http] bind di konfigurasi (atau PANTAU__HTTP__BIND), misalnya \
+                 bind = \"127.0.0.1:8081\", atau hentikan program yang memakai alamat itu"
+                    .into(),
+            ),
+        }
+    }
+}
+
+/// Opens the listening socket on `addr` (`[http] bind`).
+pub async fn bind(addr: SocketAddr) -> Result<TcpListener, ServerError> {
+    TcpListener::bind(addr).await.map_err(|e| {
+        let reason = match e.kind() {
+            std::io::ErrorKind::AddrInUse => "alamat sudah dipakai program lain".to_string(),
+            std::io::ErrorKind::PermissionDenied => {
+                "tidak diizinkan (port di bawah 1024 butuh hak khusus)".to_string()
+            }
+            std::io::ErrorKind::AddrNotAvailable => "alamat itu bukan milik mesin ini".to_string(),
+            _ => format!("alamat tidak dapat dipakai: {e}"),
+        };
+        ServerError::Bind { addr, reason }
+    })
+}
+
+/// Serves `router` on `listener` until `stop` completes, then lets in-flight requests finish.
+pub async fn serve(
+    listener: TcpListener,
+    router: Router,
+    stop: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, router)
+        .with_graceful_shutdown(stop)
+        .await
+}
+
+/// An error answer: the status and a message a person can act on, as `{"error": "…"}`.
+#[derive(Debug)]
+pub struct ApiError {
+    pub status: StatusCode,
+    pub message: String,
+}
+
+impl ApiError {
+    pub fn new(status: StatusCode, message: impl Into<String>) -> ApiError {
+        ApiError {
+            status,
+            message: message.into(),
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        (
+            self.status,
+            axum::Json(serde_json::json!({ "error": self.message })),
+        )
+            .into_response()
+    }
+}
+
+async fn not_found(method: Method, uri: Uri) -> ApiError {
+    ApiError::new(
+        StatusCode::NOT_FOUND,
+        format!("alamat {method} {} tidak ada", uri.path()),
+    )
+}
