@@ -8,6 +8,11 @@ items that must NOT be tagged (the same words in another sense: "banjir diskon",
 "api semangat"). Flooding rises sharply over the last day. All sites use the reserved
 `.example` domain: the links are imagined too.
 
+The labels in expected.jsonl are the topics of keywords/topics/*.toml (44 topics) that an analyst
+would file each item under: every headline, lead and post template carries its own topics (by
+default its issue's), and an item gets the union of its headline's and its lead's, minus a broad
+topic whose narrower topic is present (as Pantau does with `narrower`).
+
 Deterministic: the same script writes the same bytes. The newest item is at ANCHOR;
 `pantau demo` shifts every date so that it becomes "now".
 
@@ -78,6 +83,10 @@ HOME = {"kutai-barat": "hulu-mahakam", "mahakam-ulu": "hulu-mahakam"}
 # ---------------------------------------------------------------------------------------------
 # Issues: topic id → places, weight per day, news headline templates, leads, social posts.
 # Slots: {kota} region display name, {tempat} kelurahan/kecamatan, {jalan} road, {n} number.
+# A template is a string, filed under its issue's topic, or (string, [topics]) when an analyst
+# would file it elsewhere or under more than one topic of the taxonomy (keywords/topics/*.toml).
+# An issue's `avoid` lists places its templates must not name: there the item would belong to
+# another topic.
 ISSUES = {
     "banjir": dict(
         places=["samarinda", "samarinda", "kutai-kartanegara", "balikpapan", "berau", "kutai-barat", "mahakam-ulu", "bontang"],
@@ -88,20 +97,20 @@ ISSUES = {
             "BPBD {kota} Catat {n} Titik Banjir Usai Hujan Lebat",
             "Warga {tempat} Mengungsi, Ketinggian Air Capai {n}0 Sentimeter",
             "Banjir di {tempat} Belum Surut, Warga Butuh Perahu dan Logistik",
-            "Drainase Tersumbat, {jalan} Jadi Langganan Genangan Air",
+            ("Drainase Tersumbat, {jalan} Jadi Langganan Genangan Air", ["banjir", "drainase"]),
             "Sungai Meluap, Permukiman di {tempat} Kebanjiran",
             "Pemkot Siapkan Posko Banjir di {tempat}",
         ],
         leads=[
             "Air mulai naik sejak dini hari dan merendam rumah warga hingga setinggi lutut orang dewasa. Petugas BPBD mendata sedikitnya {n} kepala keluarga terdampak.",
-            "Genangan setinggi {n}0 cm membuat kendaraan roda dua mogok dan arus lalu lintas tersendat. Warga berharap normalisasi drainase segera dikerjakan.",
+            ("Genangan setinggi {n}0 cm membuat kendaraan roda dua mogok dan arus lalu lintas tersendat. Warga berharap normalisasi drainase segera dikerjakan.", ["banjir", "drainase"]),
             "Hujan dengan intensitas tinggi sejak sore membuat anak sungai meluap. Tim gabungan mengevakuasi lansia dan anak-anak ke masjid terdekat.",
             "Banjir kali ini disebut warga sebagai yang terparah dalam setahun terakhir. Sejumlah sekolah meliburkan siswa karena ruang kelas terendam.",
             "Relawan dan petugas membagikan makanan siap saji kepada pengungsi. BPBD mengimbau warga di bantaran sungai tetap waspada karena hujan diperkirakan berlanjut.",
         ],
         social=[
             "{tempat} bnjir lg gaes, air udh selutut 😭 #banjir{kota_tag}",
-            "Jln di {tempat} udah kayak sungai, motor sy mogok ditengah genangan. kapan beres drainase nya pak?",
+            ("Jln di {tempat} udah kayak sungai, motor sy mogok ditengah genangan. kapan beres drainase nya pak?", ["banjir", "drainase"]),
             "Info: {jalan} tergenang parah, cari jalan lain ya lur. banjir dimana mana",
             "rumah mertua di {tempat} kebanjiran lagi, ini udah ketiga kalinya bulan ini. capek bgt",
             "Hujan dari sore blm berhenti, air masuk rumah di {tempat}. ada posko banjir terdekat gak?",
@@ -135,18 +144,18 @@ ISSUES = {
         news=[
             "Tambang Ilegal Beroperasi Dekat Permukiman di {tempat}",
             "Polda Kaltim Amankan Alat Berat dari Lokasi Tambang Batu Bara Ilegal di {kota}",
-            "Anak Tenggelam di Lubang Bekas Tambang di {tempat}",
-            "Lubang Tambang Tak Direklamasi, Warga {tempat} Khawatir Jatuh Korban Lagi",
+            ("Anak Tenggelam di Lubang Bekas Tambang di {tempat}", ["lubang-tambang"]),
+            ("Lubang Tambang Tak Direklamasi, Warga {tempat} Khawatir Jatuh Korban Lagi", ["lubang-tambang"]),
             "Aktivitas Tambang Tanpa Izin di {tempat} Rusak Jalan dan Kebun Warga",
         ],
         leads=[
             "Warga mengaku resah karena truk pengangkut batu bara melintas hingga malam hari. Mereka meminta aparat menutup tambang tanpa izin itu.",
-            "Korban diketahui bermain bersama teman-temannya di kolam bekas galian batu bara yang tidak dipagari. Jaringan advokasi tambang mencatat kejadian serupa terus berulang di Kaltim.",
+            ("Korban diketahui bermain bersama teman-temannya di kolam bekas galian batu bara yang tidak dipagari. Jaringan advokasi tambang mencatat kejadian serupa terus berulang di Kaltim.", ["lubang-tambang"]),
             "Petugas menemukan ekskavator dan puluhan ton batu bara di lokasi. Pemilik usaha tidak dapat menunjukkan izin usaha pertambangan.",
         ],
         social=[
             "tambang ilegal di {tempat} jalan terus siang malam, aparat kemana?? #tambangilegal",
-            "lubang bekas tambang di {tempat} dibiarin terbuka gitu aja, anak2 suka main disitu. ngeri",
+            ("lubang bekas tambang di {tempat} dibiarin terbuka gitu aja, anak2 suka main disitu. ngeri", ["lubang-tambang"]),
             "debu batu bara tiap hari masuk rumah, truk tambang ilegal lewat depan sekolah {tempat}",
         ],
     ),
@@ -157,15 +166,15 @@ ISSUES = {
             "{jalan} Rusak Parah, Truk Terperosok Lumpur",
             "Warga Tanam Pisang di Tengah {jalan} yang Berlubang",
             "Jalan Rusak di {tempat} Hambat Distribusi Sembako",
-            "Perbaikan {jalan} Molor, Warga Protes ke Dinas PUPR",
-            "Kapal Tongkang Tabrak Pilar Jembatan Mahakam, Lalu Lintas Sungai Dihentikan",
-            "Jembatan Penghubung di {tempat} Ambruk, Warga Terisolasi",
+            "Warga Protes ke Dinas PUPR, {jalan} Tak Kunjung Diperbaiki",
+            ("Kapal Tongkang Tabrak Pilar Jembatan Mahakam, Lalu Lintas Sungai Dihentikan", ["jembatan-mahakam"]),
+            ("Jembatan Penghubung di {tempat} Ambruk, Warga Terisolasi", ["jembatan-mahakam"]),
             "Pengendara Motor Jatuh Akibat Jalan Berlubang di {jalan}",
         ],
         leads=[
             "Lubang sedalam setengah meter tersebar di sepanjang ruas jalan dan berubah menjadi kubangan saat hujan. Warga menyebut kerusakan sudah dibiarkan lebih dari setahun.",
-            "Kendaraan harus antre berjam-jam untuk melintas. Dinas PUPR menyatakan perbaikan menunggu anggaran perubahan.",
-            "Insiden tabrakan kapal dengan pilar jembatan kembali terjadi. KSOP diminta memperketat pengawasan lalu lintas kapal di bawah jembatan.",
+            "Truk dan mobil harus bergantian melewati ruas jalan yang rusak, sementara warga mendorong motor yang terjebak lumpur. Dinas PUPR menyatakan perbaikan baru bisa dimulai setelah musim hujan.",
+            ("Insiden tabrakan kapal dengan pilar jembatan kembali terjadi. KSOP diminta memperketat pengawasan lalu lintas kapal di bawah jembatan.", ["jembatan-mahakam"]),
         ],
         social=[
             "{jalan} hancur lebur, lubang dmn2. tiap hari lewat situ was2 😤 #jalanrusak",
@@ -180,7 +189,7 @@ ISSUES = {
             "Listrik Padam Berjam-jam, Warga {tempat} Keluhkan Pelayanan PLN",
             "PLN Umumkan Pemadaman Bergilir di {kota}",
             "Gangguan Gardu Induk, Sebagian Wilayah {kota} Gelap Gulita",
-            "Pemadaman Listrik Ganggu Aktivitas UMKM di {tempat}",
+            "Pemadaman Listrik Bikin Pedagang di {tempat} Merugi",
         ],
         leads=[
             "Pemadaman terjadi sejak pukul 19.00 Wita dan baru pulih menjelang tengah malam. PLN UP3 setempat menyebut gangguan terjadi pada jaringan penyulang.",
@@ -202,7 +211,7 @@ ISSUES = {
             "Distribusi Air Bersih Terganggu Akibat Pipa Bocor di {jalan}",
         ],
         leads=[
-            "Warga terpaksa membeli air tandon seharga ratusan ribu rupiah. Perumda air minum menyebut pasokan air baku menurun karena intake tercemar lumpur.",
+            ("Warga terpaksa membeli air tandon seharga ratusan ribu rupiah. Perumda air minum menyebut pasokan air baku menurun karena intake tercemar lumpur.", ["air-bersih", "pencemaran-sungai"]),
             "Aliran air hanya mengalir tengah malam dengan debit kecil. Pelanggan meminta kompensasi atas gangguan layanan.",
         ],
         social=[
@@ -216,16 +225,16 @@ ISSUES = {
         news=[
             "Antrean Solar Mengular di SPBU {tempat}",
             "Sopir Truk Keluhkan Kelangkaan Solar di {kota}",
-            "Elpiji 3 Kg Langka, Harga di Pengecer {tempat} Tembus Rp{n}0 Ribu",
+            ("Elpiji 3 Kg Langka, Harga di Pengecer {tempat} Tembus Rp{n}0 Ribu", ["lpg"]),
             "Harga Bensin Eceran di {tempat} Melonjak Saat Pasokan Tersendat",
         ],
         leads=[
             "Antrean kendaraan mencapai lebih dari satu kilometer sejak subuh. Pertamina menyatakan kuota solar bersubsidi sudah disalurkan sesuai jadwal.",
-            "Ibu rumah tangga harus berkeliling ke beberapa pangkalan untuk mendapatkan tabung gas melon. Dinas Perdagangan berjanji menggelar operasi pasar.",
+            ("Ibu rumah tangga harus berkeliling ke beberapa pangkalan untuk mendapatkan tabung gas melon. Dinas Perdagangan berjanji menggelar operasi pasar.", ["lpg"]),
         ],
         social=[
             "antri solar dr jam 4 subuh di SPBU {tempat}, skrg udh jam 10 blm dpt jg. sopir truk nangis",
-            "gas melon langka lg di {tempat}, udh keliling 5 warung kosong semua",
+            ("gas melon langka lg di {tempat}, udh keliling 5 warung kosong semua", ["lpg"]),
             "bensin eceran di {tempat} 20rb seliter, pertalite di spbu kosong terus",
         ],
     ),
@@ -252,23 +261,28 @@ ISSUES = {
         weight=0.7,
         news=[
             "Otorita IKN Percepat Pembangunan Kawasan Inti Pusat Pemerintahan",
-            "Pemindahan ASN ke IKN Nusantara Kembali Dijadwalkan Ulang",
-            "Warga {tempat} Tuntut Ganti Rugi Lahan Proyek IKN yang Belum Dibayar",
-            "Pekerja Lokal Minta Diprioritaskan dalam Proyek Ibu Kota Nusantara",
-            "Masyarakat Adat Balik di Sepaku Khawatir Tergusur Pembangunan IKN",
+            ("Pemindahan ASN ke IKN Nusantara Kembali Dijadwalkan Ulang", ["ikn-asn"]),
+            # Residents pressing a claim are in a land conflict (konflik-lahan) too.
+            ("Warga {tempat} Tuntut Ganti Rugi Lahan Proyek IKN yang Belum Dibayar", ["ikn-lahan", "konflik-lahan"]),
+            # Hiring local people first is also a labour issue (pengangguran).
+            ("Pekerja Lokal Minta Diprioritaskan dalam Proyek Ibu Kota Nusantara", ["ikn-masyarakat", "pengangguran"]),
+            # An adat community (ikn-masyarakat) fearing displacement (ikn-lahan).
+            ("Masyarakat Adat Balik di Sepaku Khawatir Tergusur Pembangunan IKN", ["ikn-lahan", "ikn-masyarakat"]),
         ],
         leads=[
             "Otorita Ibu Kota Nusantara menyatakan pembangunan gedung perkantoran dan infrastruktur dasar terus dikebut. Ribuan pekerja konstruksi bekerja dalam beberapa sif.",
-            "Sejumlah warga mengaku nilai ganti rugi lahan tidak sesuai harga pasar. Mereka meminta pendampingan dari pemerintah daerah.",
-            "Tokoh masyarakat meminta warga lokal tidak hanya menjadi penonton di tengah pembangunan ibu kota baru.",
+            ("Sejumlah warga mengaku nilai ganti rugi lahan proyek IKN tidak sesuai harga pasar. Mereka meminta pendampingan dari pemerintah daerah.", ["ikn-lahan", "konflik-lahan"]),
+            ("Tokoh masyarakat meminta warga lokal tidak hanya menjadi penonton di tengah pembangunan ibu kota baru.", ["ikn-masyarakat"]),
         ],
         social=[
-            "proyek IKN jalan terus, tp warga {tempat} ganti rugi lahan blm cair jg. adil gak sih?",
-            "kerja di IKN katanya prioritas warga lokal, nyatanya yg diterima org luar semua #IKN",
+            ("proyek IKN jalan terus, tp warga {tempat} ganti rugi lahan blm cair jg. adil gak sih?", ["ikn-lahan"]),
+            ("kerja di IKN katanya prioritas warga lokal, nyatanya yg diterima org luar semua #IKN", ["ikn-masyarakat", "pengangguran"]),
         ],
     ),
     "konflik-lahan": dict(
         places=["kutai-timur", "paser", "kutai-barat", "berau", "penajam-paser-utara", "kutai-kartanegara"],
+        # A land conflict in the villages of IKN is an IKN land issue (ikn-lahan): see "ikn".
+        avoid=["Sepaku", "Pemaluan"],
         weight=0.5,
         news=[
             "Sengketa Lahan Warga {tempat} dengan Perusahaan Sawit Memanas",
@@ -291,7 +305,7 @@ ISSUES = {
         news=[
             "Ombudsman Terima Aduan Pungli Pengurusan Dokumen Kependudukan di {kota}",
             "Antrean Panjang di Disdukcapil {kota}, Blangko KTP Elektronik Habis",
-            "Pasien Keluhkan Pelayanan Lambat di RSUD {kota}",
+            ("Pasien Keluhkan Pelayanan Lambat di RSUD {kota}", ["layanan-kesehatan", "pelayanan-publik"]),
             "Oknum Petugas Diduga Minta Uang Pelicin untuk Urus Izin Usaha di {tempat}",
         ],
         leads=[
@@ -300,7 +314,7 @@ ISSUES = {
         ],
         social=[
             "urus KTP di disdukcapil {kota} dimintain uang 200rb biar cepet. pungli terang2an",
-            "pelayanan RSUD {kota} lambat bgt, pasien nunggu dari pagi blm dipanggil",
+            ("pelayanan RSUD {kota} lambat bgt, pasien nunggu dari pagi blm dipanggil", ["layanan-kesehatan", "pelayanan-publik"]),
             "ngurus surat di kelurahan {tempat} dioper2 terus, pelayanan publik macam apa ini",
         ],
     ),
@@ -326,7 +340,7 @@ ISSUES = {
 # Items that must not be tagged: the issues' words in another sense, and ordinary news.
 CONTROLS = [
     ("Banjir Diskon Akhir Pekan di Mal {kota}", "Pusat perbelanjaan menggelar promo besar-besaran. Pengunjung memadati tenant pakaian dan elektronik sejak pagi."),
-    ("UMKM Kue di {tempat} Kebanjiran Pesanan Jelang Natal", "Pelaku usaha kue kering mengaku pesanan naik dua kali lipat. Mereka menambah karyawan musiman."),
+    ("Toko Kue di {tempat} Kebanjiran Pesanan Jelang Natal", "Pemilik toko kue kering mengaku pesanan naik dua kali lipat. Mereka menambah karyawan musiman."),
     ("Tips Jalan-jalan Hemat ke Pulau Derawan", "Wisatawan bisa menekan biaya dengan berangkat berombongan. Musim terbaik berkunjung adalah saat laut tenang."),
     ("Api Semangat Atlet Kaltim Tak Pernah Padam Jelang Porprov", "Para atlet menjalani latihan intensif di Stadion Segiri. Pelatih optimistis target medali terpenuhi."),
     ("Festival Erau Tenggarong Dipadati Ribuan Pengunjung", "Rangkaian upacara adat berlangsung meriah. Pedagang kaki lima kebagian rezeki."),
@@ -347,30 +361,30 @@ SOCIAL_CONTROLS = [
     "ada yg tau les gitar bagus di {kota}?",
 ]
 
-# Press releases syndicated by several sites: same body, their own headlines.
+# Press releases syndicated by several sites: same body, their own headlines; the topics of all.
 SYNDICATED = [
-    ("banjir", "samarinda", ["warta-mahakam", "samarinda-kini", "kukar-pos", "hulu-mahakam"], [
+    (["banjir"], "samarinda", ["warta-mahakam", "samarinda-kini", "kukar-pos", "hulu-mahakam"], [
         "Pemprov Kaltim Salurkan Bantuan untuk Korban Banjir Samarinda",
         "Bantuan Pemprov untuk Korban Banjir Samarinda Mulai Disalurkan",
         "Korban Banjir di Samarinda Terima Bantuan Logistik Pemprov",
         "Pemprov Kirim Logistik ke Posko Banjir Samarinda",
     ], "Pemerintah Provinsi Kalimantan Timur menyalurkan bantuan beras, mi instan, selimut dan air mineral kepada warga terdampak banjir di Kota Samarinda. Bantuan diserahkan melalui BPBD untuk dibagikan ke posko-posko pengungsian di Sempaja, Bengkuring dan Temindung Permai. Gubernur meminta OPD terkait memastikan tidak ada warga yang terlewat.", 0.2),
-    ("banjir", "kutai-kartanegara", ["warta-mahakam", "kukar-pos", "hulu-mahakam"], [
+    (["banjir"], "kutai-kartanegara", ["warta-mahakam", "kukar-pos", "hulu-mahakam"], [
         "BPBD Kaltim Tetapkan Siaga Banjir untuk Daerah Aliran Sungai Mahakam",
         "Status Siaga Banjir Ditetapkan di Sepanjang DAS Mahakam",
         "Waspada Banjir, BPBD Kaltim Naikkan Status Siaga",
     ], "BPBD Provinsi Kalimantan Timur menetapkan status siaga banjir untuk wilayah di sepanjang daerah aliran Sungai Mahakam, termasuk Kutai Kartanegara, Kutai Barat dan Mahakam Ulu. Masyarakat di bantaran sungai diminta mengamankan dokumen penting dan mengikuti arahan petugas bila air terus naik.", 0.6),
-    ("ikn", "penajam-paser-utara", ["warta-mahakam", "nusantara-pos", "balikpapan-today"], [
+    (["ikn-lahan"], "penajam-paser-utara", ["warta-mahakam", "nusantara-pos", "balikpapan-today"], [
         "Otorita IKN Tegaskan Ganti Rugi Lahan Warga Sepaku Dibayar Bertahap",
         "Ganti Rugi Lahan Proyek IKN di Sepaku Akan Dibayar Bertahap",
         "Soal Ganti Rugi Lahan Warga Sepaku, Ini Penjelasan Otorita IKN",
-    ], "Otorita Ibu Kota Nusantara menyatakan ganti rugi lahan warga Sepaku yang terdampak pembangunan akan dibayarkan bertahap setelah verifikasi dokumen selesai. Warga yang keberatan terhadap nilai ganti rugi dipersilakan menempuh jalur keberatan sesuai aturan pengadaan tanah.", 3.4),
-    ("hoaks", "samarinda", ["warta-mahakam", "samarinda-kini", "bontang-terkini"], [
+    ], "Otorita Ibu Kota Nusantara menyatakan ganti rugi lahan warga Sepaku yang terdampak pembangunan akan dibayarkan bertahap setelah verifikasi dokumen selesai. Warga diminta melengkapi dokumen kepemilikan lahan di kantor desa agar pembayaran tidak tertunda.", 3.4),
+    (["hoaks"], "samarinda", ["warta-mahakam", "samarinda-kini", "bontang-terkini"], [
         "Diskominfo Kaltim: Pesan Berantai Bendungan Benanga Jebol Adalah Hoaks",
         "Kabar Bendungan Benanga Jebol Dipastikan Hoaks",
         "Hoaks Bendungan Benanga Jebol Beredar di Grup WhatsApp",
     ], "Dinas Komunikasi dan Informatika Kalimantan Timur memastikan pesan berantai yang menyebut Bendungan Benanga di Samarinda jebol adalah hoaks. Kondisi bendungan dalam keadaan aman dan terus dipantau petugas. Masyarakat diminta tidak menyebarkan informasi yang belum terverifikasi.", 0.9),
-    ("listrik", "samarinda", ["warta-mahakam", "samarinda-kini", "kukar-pos", "bontang-terkini"], [
+    (["listrik"], "samarinda", ["warta-mahakam", "samarinda-kini", "kukar-pos", "bontang-terkini"], [
         "PLN Minta Maaf atas Pemadaman Listrik di Samarinda dan Sekitarnya",
         "Pemadaman Listrik Meluas, PLN UIW Kaltimra Sampaikan Permohonan Maaf",
         "PLN Jelaskan Penyebab Listrik Padam di Sejumlah Wilayah Kaltim",
@@ -396,11 +410,35 @@ AMBIGUOUS = {"Kota Bangun", "Batu Ampar", "Air Hitam", "Sungai Pinang", "Sidodad
              "Guntung", "Talisayan"}
 
 
-def fill(template, region):
+# A broad topic steps aside when one of its narrower topics is present (the `narrower` lists of
+# keywords/topics/ikn.toml and kriminalitas.toml).
+NARROWER = {
+    "ikn": {"ikn-asn", "ikn-lahan", "ikn-masyarakat"},
+    "kriminalitas": {"narkoba", "korupsi", "konflik-sosial", "hoaks"},
+}
+
+
+def text_and_topics(entry, topic):
+    """A template's text and topics: (text, [topics]), or a bare text filed under `topic`."""
+    return entry if isinstance(entry, tuple) else (entry, [topic])
+
+
+def labels(*parts):
+    """The topics of an item made of the given templates' topics."""
+    topics = set().union(*parts)
+    for broad, narrower in NARROWER.items():
+        if topics & narrower:
+            topics.discard(broad)
+    return sorted(topics)
+
+
+def fill(template, region, avoid=()):
     """Fills a template's slots; notes whether it named the place, and how clearly."""
     names, places = PLACES[region]
     kota = rng.choice(names)
     tempat = rng.choice(places)
+    while tempat in avoid:  # the next place instead, so that the random draws stay the same
+        tempat = places[(places.index(tempat) + 1) % len(places)]
     if "{kota" in template:
         NAMED.append("clear")
     if "{tempat}" in template:
@@ -479,10 +517,17 @@ for day in range(DAYS):
         for _ in range(n):
             def make(topic=topic, spec=spec):
                 region = rng.choice(spec["places"])
+                avoid = spec.get("avoid", ())
                 when = daytime(day_start)
                 if rng.random() < 0.35:
-                    return add(pick_source(region, "social"), None, fill(rng.choice(spec["social"]), region), when, [topic], region, author="@" + rng.choice(["warga_smd", "kaltimbersuara", "anakmahakam", "emak_bpp", "sopirtruk_kutim", "pemudaberau", "infokukar", "netizen_ppu"]))
-                return add(pick_source(region, "news"), fill(rng.choice(spec["news"]), region), fill(rng.choice(spec["leads"]), region), when, [topic], region, author=rng.choice(["Redaksi", "Tim Liputan", "Kontributor Daerah", None]))
+                    source = pick_source(region, "social")
+                    text, topics = text_and_topics(rng.choice(spec["social"]), topic)
+                    return add(source, None, fill(text, region, avoid), when, labels(topics), region, author="@" + rng.choice(["warga_smd", "kaltimbersuara", "anakmahakam", "emak_bpp", "sopirtruk_kutim", "pemudaberau", "infokukar", "netizen_ppu"]))
+                source = pick_source(region, "news")
+                title, title_topics = text_and_topics(rng.choice(spec["news"]), topic)
+                title = fill(title, region, avoid)
+                lead, lead_topics = text_and_topics(rng.choice(spec["leads"]), topic)
+                return add(source, title, fill(lead, region, avoid), when, labels(title_topics, lead_topics), region, author=rng.choice(["Redaksi", "Tim Liputan", "Kontributor Daerah", None]))
             add_generated(make)
     # Controls: two to four a day.
     for _ in range(rng.randint(3, 6)):
@@ -502,15 +547,21 @@ for _ in range(60):
         when = ANCHOR - timedelta(minutes=rng.randint(1, 22 * 60))
         spec = ISSUES["banjir"]
         if rng.random() < 0.5:
-            return add(pick_source(region, "social"), None, fill(rng.choice(spec["social"]), region), when, ["banjir"], region, author="@" + rng.choice(["warga_smd", "anakmahakam", "infokukar", "relawan_smd", "ibu_sempaja"]))
-        return add(pick_source(region, "news"), fill(rng.choice(spec["news"]), region), fill(rng.choice(spec["leads"]), region), when, ["banjir"], region, author="Redaksi")
+            source = pick_source(region, "social")
+            text, topics = text_and_topics(rng.choice(spec["social"]), "banjir")
+            return add(source, None, fill(text, region), when, labels(topics), region, author="@" + rng.choice(["warga_smd", "anakmahakam", "infokukar", "relawan_smd", "ibu_sempaja"]))
+        source = pick_source(region, "news")
+        title, title_topics = text_and_topics(rng.choice(spec["news"]), "banjir")
+        title = fill(title, region)
+        lead, lead_topics = text_and_topics(rng.choice(spec["leads"]), "banjir")
+        return add(source, title, fill(lead, region), when, labels(title_topics, lead_topics), region, author="Redaksi")
     add_generated(make)
 
 # Syndicated press releases.
-for topic, region, sources, titles, body, days_ago in SYNDICATED:
+for topics, region, sources, titles, body, days_ago in SYNDICATED:
     base = ANCHOR - timedelta(days=days_ago)
     for i, source in enumerate(sources):
-        add(source, titles[i % len(titles)], body, base + timedelta(minutes=17 * i + rng.randint(0, 9)), [topic], region, author="Humas")
+        add(source, titles[i % len(titles)], body, base + timedelta(minutes=17 * i + rng.randint(0, 9)), labels(topics), region, author="Humas")
 
 # Newest item exactly at the anchor, so the shift is well defined.
 add("lapor-warga", None, "Air terus naik di Sempaja, warga mulai mengungsi ke masjid. #banjirsamarinda", ANCHOR, ["banjir"], "samarinda", author="@ibu_sempaja")

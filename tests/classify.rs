@@ -312,8 +312,27 @@ fn the_shipped_config_parses() {
         Some("Asia/Makassar")
     );
     assert_eq!(settings.storage.path, repo().join("data/pantau.db"));
-    assert!(!settings.sources.is_empty());
-    assert!(settings.sources.iter().all(|s| s.kind() == "feed"));
+    // A starting set: outlets' feeds, Google News for each kabupaten/kota, public accounts.
+    let kinds: std::collections::BTreeSet<&str> =
+        settings.sources.iter().map(|s| s.kind()).collect();
+    assert!(kinds.is_superset(&["feed", "google_news", "mastodon", "reddit", "bluesky"].into()));
+    let regions: std::collections::BTreeSet<&str> = settings
+        .sources
+        .iter()
+        .filter(|s| s.kind() == "google_news")
+        .filter_map(|s| s.region.as_ref().map(|r| r.as_str()))
+        .collect();
+    assert!(
+        regions.len() >= 10,
+        "a Google News search per kabupaten/kota: {regions:?}"
+    );
+    // Every default region is in the gazetteer.
+    let c = pantau::Classifier::load(&settings.keywords.dir).unwrap();
+    for s in &settings.sources {
+        if let Some(r) = &s.region {
+            assert!(c.regions().iter().any(|g| &g.id == r), "{}: {r}", s.id);
+        }
+    }
 }
 
 /// A query's clause and words show in `--explain`.

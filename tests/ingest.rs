@@ -449,7 +449,7 @@ async fn the_ingest_api_checks_its_token_size_and_records() {
 
     let store = project.store();
     assert_eq!(store.count_posts().unwrap(), 2);
-    assert_eq!(topics_of(&store, "r-1"), ["banjir"]);
+    assert!(topics_of(&store, "r-1").contains(&"banjir".to_string()));
     assert_eq!(topics_of(&store, "r-2"), ["listrik"]);
     assert_eq!(
         source_kind(&store, "relawan-bpbd").as_deref(),
