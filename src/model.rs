@@ -86,7 +86,19 @@ pub struct Post {
     pub shares: u32,
 }
 
+/// How far in the future a post's time may lie before it is taken for a wrong clock (a feed's,
+/// or a client app's, as Bluesky's `createdAt`): such a post counts as published when fetched,
+/// so it cannot sit in every "since" window of the trends and briefings.
+pub const FUTURE_SLACK: jiff::SignedDuration = jiff::SignedDuration::from_hours(1);
+
 impl Post {
+    /// Brings a published time that lies too far ahead back to the fetch time.
+    pub fn clamp_published(&mut self) {
+        if self.published > self.fetched + FUTURE_SLACK {
+            self.published = self.fetched;
+        }
+    }
+
     /// Title and text as one string, the unit that is classified and de-duplicated.
     pub fn full_text(&self) -> String {
         match &self.title {

@@ -67,7 +67,7 @@ const KNOWN: &[(&str, &[&str])] = &[
     ),
     (
         "Warga Pemaluan minta kepastian ganti rugi lahan proyek IKN",
-        &["ikn-lahan", "ikn-masyarakat"],
+        &["ikn-lahan"],
     ),
     (
         "Harga tiket pesawat Balikpapan-Jakarta turun jelang akhir tahun",

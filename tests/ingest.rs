@@ -427,6 +427,9 @@ async fn the_ingest_api_checks_its_token_size_and_records() {
 
     let line = "{\"source\":\"relawan-bpbd\",\"text\":\"banjir\"}\n";
     let oversize = line.repeat(MAX_INGEST_BYTES / line.len() + 1);
+    // Without the token an oversize body is refused for the token, before it is read.
+    let (status, _) = post(&client, &api, None, oversize.clone()).await;
+    assert_eq!(status, 401);
     let (status, json) = post(&client, &api, Some(TOKEN), oversize).await;
     assert_eq!(status, 413);
     assert!(

@@ -77,7 +77,7 @@ async fn first_run_reads_the_newest_page_only() {
     );
     assert_eq!(
         url,
-        "https://bsky.app/profile/wargasempaja.bsky.social/post/3lcnb7q2xks2a"
+        "https://bsky.app/profile/did:plc:w4rg4sm7d5empaja2026xyz/post/3lcnb7q2xks2a"
     );
     assert_eq!(author, "wargasempaja.bsky.social");
     assert!(published.starts_with("2026-11-26T02:09:58"), "{published}");

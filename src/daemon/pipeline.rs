@@ -73,7 +73,8 @@ impl Pipeline {
                     tokio::task::spawn_blocking(move || {
                         posts
                             .into_iter()
-                            .map(|p| {
+                            .map(|mut p| {
+                                p.clamp_published();
                                 let tags = classifier.tags(&p, region.as_ref());
                                 (p, tags)
                             })

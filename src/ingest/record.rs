@@ -2,7 +2,7 @@
 //! whatever its format. Messages are what the sender reads next to the line number, so each
 //! says what was wrong and how it should look.
 
-use jiff::{SignedDuration, Timestamp};
+use jiff::Timestamp;
 
 use crate::error::suggest;
 use crate::model::{Post, SourceId};
@@ -22,7 +22,7 @@ pub const FIELDS: &[&str] = &[
 ];
 
 /// A post may be dated at most this far ahead of now (clocks drift); further is a wrong zone.
-const FUTURE_SLACK: SignedDuration = SignedDuration::from_hours(1);
+use crate::model::FUTURE_SLACK;
 
 /// Longest author name kept, in characters.
 const MAX_AUTHOR_CHARS: usize = 256;

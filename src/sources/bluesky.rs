@@ -489,9 +489,11 @@ impl PostView {
         };
         Some(Post {
             source: source.clone(),
+            // The link names the DID, as the `jetstream` kind's does: a post found by a search
+            // and on the live stream has one canonical link and is stored once.
             url: Some(format!(
-                "https://bsky.app/profile/{profile}/post/{}",
-                self.rkey
+                "https://bsky.app/profile/{}/post/{}",
+                self.did, self.rkey
             )),
             title: None,
             text: truncate_chars(text.to_string(), MAX_TEXT_CHARS),

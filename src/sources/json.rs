@@ -32,8 +32,8 @@
 
 use futures_util::FutureExt;
 use futures_util::future::BoxFuture;
+use jiff::Timestamp;
 use jiff::tz::TimeZone;
-use jiff::{SignedDuration, Timestamp};
 use serde_json::Value;
 use url::Url;
 
@@ -47,7 +47,7 @@ use crate::model::{Post, SourceId};
 const ACCEPT: &str = "application/json";
 
 /// A published time further ahead of the fetch than this is a wrong clock or a wrong zone.
-const FUTURE_SLACK: SignedDuration = SignedDuration::from_hours(1);
+use crate::model::FUTURE_SLACK;
 
 /// A JSON Pointer (RFC 6901), checked when the configuration is read.
 #[derive(Debug, Clone, PartialEq, Eq)]

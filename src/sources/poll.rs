@@ -77,8 +77,8 @@ impl Pace {
         self
     }
 
-    /// Counts one successful poll. A first poll ever (no cursor yet) brings the source's
-    /// backlog, not its rate, and is left out.
+    /// Counts one successful poll. A first poll ever brings the source's backlog, not its
+    /// rate, and is left out.
     pub fn record(&mut self, at: Timestamp, new_posts: u64, backlog: bool) {
         if self.bounds.is_none() || backlog {
             return;
@@ -219,6 +219,9 @@ pub async fn run_loop(
     out: mpsc::Sender<Polled>,
     stop: CancellationToken,
 ) {
+    // A source's very first successful poll brings its backlog, not its rate: it is not counted
+    // (nor is it in the fetch log's history, see `Store::source_state`).
+    let mut backlog = state.recent.is_none();
     let mut pace = pace.with_history(state.recent.take());
     let mut due = first_due(&state, source.interval);
     loop {
@@ -256,8 +259,8 @@ pub async fn run_loop(
         match committed.await {
             Ok(Ok(committed)) => {
                 if let Some(cursor) = next_cursor {
-                    let backlog = state.cursor == Cursor::Start;
                     pace.record(started, committed.new_posts as u64, backlog);
+                    backlog = false;
                     state.cursor = cursor;
                 }
                 state.consecutive_failures = failures;

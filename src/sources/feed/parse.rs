@@ -4,7 +4,7 @@
 
 use std::panic::AssertUnwindSafe;
 
-use jiff::{SignedDuration, Timestamp};
+use jiff::Timestamp;
 
 use super::identity::{canonical_url, external_id};
 use crate::model::{Post, SourceId};
@@ -16,7 +16,7 @@ use crate::sources::text::{decode, html_to_text};
 const MAX_XML_NESTING: usize = 1000;
 
 /// A published time further ahead of the fetch than this is a wrong clock or a wrong zone.
-const FUTURE_SLACK: SignedDuration = SignedDuration::from_hours(1);
+use crate::model::FUTURE_SLACK;
 
 /// Parses one fetched feed. Returns the posts and how many items the feed held (items with
 /// neither title nor text are skipped, so the two can differ).
