@@ -8,23 +8,13 @@ mod common;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
-use common::{Project, fixture, query_i64};
-use pantau::Classifier;
-use pantau::daemon::{RoundResult, poll_round};
+use common::{Project, fixture, query_i64, round};
 use pantau::sources::http::Fetcher;
 use pantau::sources::{Cursor, PollCtx, SourceError};
 use wiremock::matchers::{body_json, header, method, path, query_param, query_param_is_missing};
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
 const SEARCH: &str = "/xrpc/app.bsky.feed.searchPosts";
-
-async fn round(project: &Project) -> Vec<RoundResult> {
-    let settings = project.settings();
-    let classifier = Arc::new(Classifier::load(&settings.keywords.dir).unwrap());
-    poll_round(&settings, &settings.sources, classifier)
-        .await
-        .unwrap()
-}
 
 fn json(name: &str) -> ResponseTemplate {
     ResponseTemplate::new(200).set_body_raw(fixture(&format!("bluesky/{name}")), "application/json")

@@ -4,20 +4,13 @@
 
 mod common;
 
-use std::sync::Arc;
-
-use common::{Project, fixture, query_i64};
-use pantau::Classifier;
-use pantau::daemon::poll_round;
+use common::{Project, fixture, query_i64, round};
 use wiremock::matchers::{method, path, query_param};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-async fn round(project: &Project) {
-    let settings = project.settings();
-    let classifier = Arc::new(Classifier::load(&settings.keywords.dir).unwrap());
-    let results = poll_round(&settings, &settings.sources, classifier)
-        .await
-        .unwrap();
+/// A round in which every source succeeded.
+async fn round_ok(project: &Project) {
+    let results = round(project).await;
     assert!(results.iter().all(|r| !r.failed), "{results:?}");
 }
 
@@ -44,7 +37,7 @@ async fn google_news_searches_in_indonesian_and_splits_the_publisher() {
             server.uri()
         ),
     );
-    round(&project).await;
+    round_ok(&project).await;
     let store = project.store();
     assert_eq!(query_i64(&store, "SELECT count(*) FROM posts"), 2);
     let (title, author): (String, String) = store
@@ -90,7 +83,7 @@ async fn youtube_reads_a_channels_uploads() {
             server.uri()
         ),
     );
-    round(&project).await;
+    round_ok(&project).await;
     let store = project.store();
     let (url, title): (String, String) = store
         .connection()

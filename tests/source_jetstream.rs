@@ -8,10 +8,8 @@ mod common;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 
-use common::{Project, fixture, query_i64};
+use common::{Project, fixture, query_i64, round};
 use futures_util::{SinkExt, StreamExt};
-use pantau::Classifier;
-use pantau::daemon::{RoundResult, poll_round};
 use pantau::sources::context::Relevance;
 use pantau::sources::http::Fetcher;
 use pantau::sources::{Batch, Cursor, Poll, PollCtx, SourceError};
@@ -120,14 +118,6 @@ fn sends(events: impl IntoIterator<Item = String>) -> Vec<Step> {
 
 fn source(url: &str, extra: &str) -> String {
     format!("[[sources]]\nid = \"js\"\nkind = \"jetstream\"\nurl = \"{url}\"\n{extra}\n")
-}
-
-async fn round(project: &Project) -> Vec<RoundResult> {
-    let settings = project.settings();
-    let classifier = Arc::new(Classifier::load(&settings.keywords.dir).unwrap());
-    poll_round(&settings, &settings.sources, classifier)
-        .await
-        .unwrap()
 }
 
 /// The source's poller and context, to drive polls one by one as the daemon's loop does.

@@ -5,26 +5,10 @@
 
 mod common;
 
-use std::sync::Arc;
-
-use common::{Project, fixture, query_i64};
-use pantau::Classifier;
-use pantau::daemon::{RoundResult, poll_round};
+use common::{Project, fixture, query_i64, result, round};
 use pantau::sources::Cursor;
 use wiremock::matchers::{header, path, query_param};
 use wiremock::{Mock, MockServer, ResponseTemplate};
-
-async fn round(project: &Project) -> Vec<RoundResult> {
-    let settings = project.settings();
-    let classifier = Arc::new(Classifier::load(&settings.keywords.dir).unwrap());
-    poll_round(&settings, &settings.sources, classifier)
-        .await
-        .unwrap()
-}
-
-fn result<'a>(results: &'a [RoundResult], id: &str) -> &'a RoundResult {
-    results.iter().find(|r| r.source.as_str() == id).unwrap()
-}
 
 fn source(id: &str, url: &str, keys: &str) -> String {
     format!("[[sources]]\nid = \"{id}\"\nkind = \"json\"\nurl = \"{url}\"\n{keys}\n")

@@ -5,23 +5,11 @@
 
 mod common;
 
-use std::sync::Arc;
-
-use common::{Project, fixture, query_i64};
-use pantau::Classifier;
-use pantau::daemon::{RoundResult, poll_round};
+use common::{Project, fixture, query_i64, round};
 use wiremock::matchers::{method, path, query_param, query_param_is_missing};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
 const PAGE: &str = "/s/humaskaltim";
-
-async fn round(project: &Project) -> Vec<RoundResult> {
-    let settings = project.settings();
-    let classifier = Arc::new(Classifier::load(&settings.keywords.dir).unwrap());
-    poll_round(&settings, &settings.sources, classifier)
-        .await
-        .unwrap()
-}
 
 fn html(name: &str) -> ResponseTemplate {
     ResponseTemplate::new(200).set_body_raw(

@@ -7,23 +7,10 @@ use std::io::Write as _;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use common::{Project, feed_source, query_i64, rss};
+use common::{Project, feed_source, query_i64, result, round, rss};
 use pantau::Classifier;
-use pantau::daemon::{RoundResult, poll_round};
 use wiremock::matchers::{header, header_exists, method, path};
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
-
-async fn round(project: &Project) -> Vec<RoundResult> {
-    let settings = project.settings();
-    let classifier = Arc::new(Classifier::load(&settings.keywords.dir).unwrap());
-    poll_round(&settings, &settings.sources, classifier)
-        .await
-        .unwrap()
-}
-
-fn result<'a>(results: &'a [RoundResult], id: &str) -> &'a RoundResult {
-    results.iter().find(|r| r.source.as_str() == id).unwrap()
-}
 
 fn xml(body: impl Into<Vec<u8>>) -> ResponseTemplate {
     ResponseTemplate::new(200).set_body_raw(body.into(), "application/rss+xml")

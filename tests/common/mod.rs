@@ -6,7 +6,11 @@
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
+use std::sync::Arc;
+
+use pantau::Classifier;
 use pantau::config::Settings;
+use pantau::daemon::{RoundResult, poll_round};
 use pantau::store::Store;
 
 /// A Pantau installation in a temporary folder.
@@ -121,4 +125,18 @@ pub fn stderr(o: &Output) -> String {
 /// Scalar query on the project's database.
 pub fn query_i64(store: &Store, sql: &str) -> i64 {
     store.connection().query_row(sql, [], |r| r.get(0)).unwrap()
+}
+
+/// One polling round of every source of `project`, committed to its store.
+pub async fn round(project: &Project) -> Vec<RoundResult> {
+    let settings = project.settings();
+    let classifier = Arc::new(Classifier::load(&settings.keywords.dir).unwrap());
+    poll_round(&settings, &settings.sources, classifier)
+        .await
+        .unwrap()
+}
+
+/// The result of source `id` in a round.
+pub fn result<'a>(results: &'a [RoundResult], id: &str) -> &'a RoundResult {
+    results.iter().find(|r| r.source.as_str() == id).unwrap()
 }
