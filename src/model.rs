@@ -86,6 +86,20 @@ pub struct Post {
     pub shares: u32,
 }
 
+/// The primary subtag of a BCP 47 language tag, lower case (`pt-BR` → `pt`, `ID` → `id`);
+/// `None` for an empty or malformed tag. Feeds, APIs and imported records all state languages
+/// this way and are read through this one rule.
+pub fn primary_language(tag: &str) -> Option<String> {
+    let primary = tag
+        .trim()
+        .split(['-', '_'])
+        .next()?
+        .trim()
+        .to_ascii_lowercase();
+    ((2..=8).contains(&primary.len()) && primary.chars().all(|c| c.is_ascii_alphabetic()))
+        .then_some(primary)
+}
+
 /// How far in the future a post's time may lie before it is taken for a wrong clock (a feed's,
 /// or a client app's, as Bluesky's `createdAt`): such a post counts as published when fetched,
 /// so it cannot sit in every "since" window of the trends and briefings.

@@ -699,6 +699,26 @@ impl Table {
         }
     }
 
+    /// A URL that must be present.
+    pub(crate) fn required_url(
+        &mut self,
+        key: &'static str,
+        schemes: &[&str],
+        example: &str,
+        errors: &mut Vec<ConfigError>,
+    ) -> Option<url::Url> {
+        if !self.map.contains_key(key) {
+            errors.push(self.invalid(
+                key,
+                format!("kunci \"{key}\" wajib diisi"),
+                Some(format!("tambahkan, misalnya {key} = {example}")),
+            ));
+            self.take(key);
+            return None;
+        }
+        self.url(key, schemes, example, errors)
+    }
+
     /// A list of strings (a TOML array, or one string).
     pub(crate) fn strings(
         &mut self,

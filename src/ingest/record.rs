@@ -5,7 +5,7 @@
 use jiff::Timestamp;
 
 use crate::error::suggest;
-use crate::model::{Post, SourceId};
+use crate::model::{FUTURE_SLACK, Post, SourceId, primary_language};
 use crate::sources::feed::identity::{canonical_url, external_id};
 use crate::sources::text::{MAX_TEXT_CHARS, truncate_chars};
 
@@ -20,9 +20,6 @@ pub const FIELDS: &[&str] = &[
     "published",
     "lang",
 ];
-
-/// A post may be dated at most this far ahead of now (clocks drift); further is a wrong zone.
-use crate::model::FUTURE_SLACK;
 
 /// Longest author name kept, in characters.
 const MAX_AUTHOR_CHARS: usize = 256;
@@ -158,13 +155,6 @@ fn timestamp(raw: &str, now: Timestamp) -> Result<Timestamp, String> {
         ));
     }
     Ok(at)
-}
-
-/// The primary subtag of a BCP 47 tag: `id-ID` → `id`.
-fn primary_language(tag: &str) -> Option<String> {
-    let primary = tag.split(['-', '_']).next()?.to_ascii_lowercase();
-    ((2..=3).contains(&primary.len()) && primary.chars().all(|c| c.is_ascii_alphabetic()))
-        .then_some(primary)
 }
 
 /// A value quoted in a message, cut so that one bad record cannot flood the report.

@@ -34,7 +34,7 @@ use super::http::ApiResponse;
 use super::text::{MAX_TEXT_CHARS, truncate_chars};
 use super::{Batch, Cursor, Poll, PollCtx, SourceError};
 use crate::config::{ConfigError, Table};
-use crate::model::{Post, SourceId};
+use crate::model::{Post, SourceId, primary_language};
 
 const DEFAULT_APPVIEW: &str = "https://api.bsky.app";
 const DEFAULT_PDS: &str = "https://bsky.social";
@@ -469,7 +469,7 @@ impl PostView {
                 .created_at
                 .and_then(|c| c.parse::<Timestamp>().ok()),
             indexed_at,
-            lang: view.record.langs.first().and_then(|l| primary_subtag(l)),
+            lang: view.record.langs.first().and_then(|l| primary_language(l)),
             shares: view.repost_count.saturating_add(view.quote_count),
             uri: view.uri,
         })
@@ -522,13 +522,6 @@ fn rkey_of(uri: &str) -> Option<&str> {
     valid.then_some(rkey)
 }
 
-/// "id-ID" → "id": the primary language subtag, lower-cased.
-pub(crate) fn primary_subtag(tag: &str) -> Option<String> {
-    let primary = tag.split(['-', '_']).next()?.trim().to_ascii_lowercase();
-    (!primary.is_empty() && primary.len() <= 8 && primary.chars().all(|c| c.is_ascii_alphabetic()))
-        .then_some(primary)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -546,11 +539,11 @@ mod tests {
     }
 
     #[test]
-    fn language_tags_keep_their_primary_subtag() {
-        assert_eq!(primary_subtag("id").as_deref(), Some("id"));
-        assert_eq!(primary_subtag("ID-id").as_deref(), Some("id"));
-        assert_eq!(primary_subtag("").as_deref(), None);
-        assert_eq!(primary_subtag("12").as_deref(), None);
+    fn language_tags_keep_their_primary_language() {
+        assert_eq!(primary_language("id").as_deref(), Some("id"));
+        assert_eq!(primary_language("ID-id").as_deref(), Some("id"));
+        assert_eq!(primary_language("").as_deref(), None);
+        assert_eq!(primary_language("12").as_deref(), None);
     }
 
     #[test]

@@ -46,10 +46,10 @@ use tokio_tungstenite::tungstenite::{self, Message};
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 use url::Url;
 
-use super::bluesky::primary_subtag;
 use super::text::{MAX_TEXT_CHARS, truncate_chars};
 use super::{Batch, Cursor, Poll, PollCtx, SourceError};
 use crate::config::{ConfigError, Table};
+use crate::model::primary_language;
 use crate::model::{Post, SourceId};
 
 const DEFAULT_URL: &str = "wss://jetstream2.us-east.bsky.network/subscribe";
@@ -100,7 +100,7 @@ impl Spec {
             Some(list) => {
                 let mut out = Vec::new();
                 for raw in list {
-                    match primary_subtag(&raw) {
+                    match primary_language(&raw) {
                         Some(lang) => out.push(lang),
                         None => {
                             errors.push(t.invalid(
@@ -360,7 +360,7 @@ impl<'a> Drain<'a> {
             .into_iter()
             .flatten()
             .filter_map(Value::as_str)
-            .filter_map(primary_subtag)
+            .filter_map(primary_language)
             .collect();
         let by_lang = langs.iter().any(|l| self.langs.contains(l));
         let by_topic = || {

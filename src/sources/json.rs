@@ -42,12 +42,9 @@ use super::http::BearerToken;
 use super::text::html_to_text;
 use super::{Batch, Cursor, Poll, PollCtx, SourceError};
 use crate::config::{ConfigError, Table};
-use crate::model::{Post, SourceId};
+use crate::model::{FUTURE_SLACK, Post, SourceId};
 
 const ACCEPT: &str = "application/json";
-
-/// A published time further ahead of the fetch than this is a wrong clock or a wrong zone.
-use crate::model::FUTURE_SLACK;
 
 /// A JSON Pointer (RFC 6901), checked when the configuration is read.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -139,7 +136,12 @@ pub struct Spec {
 
 impl Spec {
     pub(crate) fn from_table(t: &mut Table, errors: &mut Vec<ConfigError>) -> Option<Spec> {
-        let url = read_url(t, errors);
+        let url = t.required_url(
+            "url",
+            &["http", "https"],
+            "\"https://contoh.id/api/laporan\"",
+            errors,
+        );
         let items = read_pointer(t, "items", errors).unwrap_or(Some(Pointer(String::new())));
         let fields = Fields {
             id: read_pointer(t, "item_id", errors).flatten(),
@@ -188,29 +190,6 @@ impl Spec {
     /// Where the source is read from, for people.
     pub fn location(&self) -> String {
         self.url.to_string()
-    }
-}
-
-fn read_url(t: &mut Table, errors: &mut Vec<ConfigError>) -> Option<Url> {
-    let raw = t.required("url", "\"https://contoh.id/api/laporan\"", errors)?;
-    match Url::parse(raw.trim()) {
-        Ok(url) if matches!(url.scheme(), "http" | "https") => Some(url),
-        Ok(url) => {
-            errors.push(t.invalid(
-                "url",
-                format!("skema \"{}\" tidak didukung", url.scheme()),
-                Some("pakai alamat http:// atau https://".into()),
-            ));
-            None
-        }
-        Err(e) => {
-            errors.push(t.invalid(
-                "url",
-                format!("alamat \"{raw}\" tidak valid: {e}"),
-                Some("tulis alamat lengkap, misalnya \"https://contoh.id/api/laporan\"".into()),
-            ));
-            None
-        }
     }
 }
 

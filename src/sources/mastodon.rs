@@ -33,9 +33,9 @@ use url::Url;
 use super::feed::identity::canonical_url;
 use super::http::{ApiResponse, BearerToken};
 use super::text::html_to_text;
-use super::{Batch, Cursor, Poll, PollCtx, SourceError};
+use super::{Batch, Cursor, Poll, PollCtx, SourceError, map_records};
 use crate::config::{ConfigError, Table};
-use crate::model::{Post, SourceId};
+use crate::model::{Post, SourceId, primary_language};
 
 const DEFAULT_BASE: &str = "https://mastodon.social";
 
@@ -207,16 +207,14 @@ impl Poller {
             url.query_pairs_mut().append_pair("min_id", id);
         }
         let mut newest = since.clone();
-        let mut posts = Vec::new();
-        let mut items_found = 0;
+        let mut records = Vec::new();
         for _ in 0..MAX_PAGES {
             let response = cx.fetcher.get_api(&url, ACCEPT, token).await?;
             let page: Vec<Value> = response.json("Mastodon")?;
             if page.is_empty() {
                 break;
             }
-            items_found += page.len();
-            for (index, raw) in page.into_iter().enumerate() {
+            for raw in page {
                 // The cursor moves past a malformed status too: it would be malformed again.
                 if let Some(id) = raw
                     .get("id")
@@ -226,14 +224,7 @@ impl Poller {
                 {
                     newest = Some(id.to_string());
                 }
-                match to_post(raw, &cx.source, &host, fetched) {
-                    Ok(Some(post)) => posts.push(post),
-                    Ok(None) => {}
-                    Err(error) => tracing::warn!(
-                        source = %cx.source, url = %url, index, %error,
-                        "status Mastodon dilewati karena isinya tidak sesuai"
-                    ),
-                }
+                records.push(raw);
             }
             // First run: the newest page only, never a crawl of history.
             if since.is_none() {
@@ -244,6 +235,12 @@ impl Poller {
                 None => break,
             }
         }
+        let items_found = records.len();
+        let source = cx.source.clone();
+        let posts = map_records(&cx.source, records, "status Mastodon", move |raw| {
+            to_post(raw, &source, &host, fetched)
+        })
+        .await?;
         Ok(Batch {
             posts,
             cursor: newest
@@ -359,13 +356,6 @@ fn to_post(
         lang: status.language.as_deref().and_then(primary_language),
         shares: status.reblogs_count.unwrap_or(0).min(u64::from(u32::MAX)) as u32,
     }))
-}
-
-/// `pt-BR` → `pt`; nothing for an empty or odd tag.
-fn primary_language(tag: &str) -> Option<String> {
-    let primary = tag.trim().split(['-', '_']).next()?.to_ascii_lowercase();
-    (!primary.is_empty() && primary.len() <= 8 && primary.chars().all(|c| c.is_ascii_alphabetic()))
-        .then_some(primary)
 }
 
 /// Whether `id` can serve as a cursor: Mastodon's ids are decimal snowflakes, other servers'

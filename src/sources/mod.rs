@@ -214,6 +214,38 @@ pub enum Cursor {
     Token { value: String },
 }
 
+/// Maps raw records to posts off the async workers: turning HTML into text is CPU work on
+/// untrusted input, as parsing a feed is. A record that does not map is logged (`what` names
+/// it, e.g. "status Mastodon") and skipped; the others are kept.
+pub(crate) async fn map_records<T, F>(
+    source: &SourceId,
+    records: Vec<T>,
+    what: &'static str,
+    map: F,
+) -> Result<Vec<Post>, SourceError>
+where
+    T: Send + 'static,
+    F: Fn(T) -> Result<Option<Post>, String> + Send + 'static,
+{
+    let source = source.clone();
+    tokio::task::spawn_blocking(move || {
+        let mut posts = Vec::with_capacity(records.len());
+        for (index, record) in records.into_iter().enumerate() {
+            match map(record) {
+                Ok(Some(post)) => posts.push(post),
+                Ok(None) => {}
+                Err(error) => tracing::warn!(
+                    source = %source, index, %error,
+                    "{what} dilewati karena isinya tidak sesuai"
+                ),
+            }
+        }
+        posts
+    })
+    .await
+    .map_err(|e| SourceError::Parse(format!("pemetaan {what} berhenti: {e}")))
+}
+
 /// What one poll found.
 #[derive(Debug, Clone, Default)]
 pub struct Batch {

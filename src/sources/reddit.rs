@@ -36,7 +36,7 @@ use url::Url;
 use super::feed::identity::canonical_url;
 use super::http::ApiResponse;
 use super::text::html_to_text;
-use super::{Batch, Cursor, Poll, PollCtx, SourceError};
+use super::{Batch, Cursor, Poll, PollCtx, SourceError, map_records};
 use crate::config::{ConfigError, Table};
 use crate::model::{Post, SourceId};
 
@@ -303,7 +303,7 @@ impl Poller {
                 }
             }
         }
-        Ok(round.finish())
+        round.finish().await
     }
 
     async fn page(&self, cx: &PollCtx, before: Option<&str>) -> Result<Page, SourceError> {
@@ -338,8 +338,8 @@ struct Round<'a> {
     source: &'a SourceId,
     fetched: Timestamp,
     position: Position,
-    posts: Vec<Post>,
-    items_found: usize,
+    /// The posts offered, mapped to posts at the end, off the async workers.
+    children: Vec<Value>,
 }
 
 impl<'a> Round<'a> {
@@ -350,8 +350,7 @@ impl<'a> Round<'a> {
             source,
             fetched,
             position,
-            posts: Vec::new(),
-            items_found: 0,
+            children: Vec::new(),
         }
     }
 
@@ -370,7 +369,7 @@ impl<'a> Round<'a> {
                 None => self.position.advance(&newest),
             }
         }
-        for (index, child) in page.children.into_iter().enumerate() {
+        for child in page.children {
             if let Some((anchor, since)) = fallback {
                 let is_new =
                     anchor_of(&child).is_some_and(|a| a.name != anchor && a.created >= since);
@@ -378,15 +377,7 @@ impl<'a> Round<'a> {
                     continue;
                 }
             }
-            self.items_found += 1;
-            match to_post(child, self.source, self.fetched) {
-                Ok(Some(post)) => self.posts.push(post),
-                Ok(None) => {}
-                Err(error) => tracing::warn!(
-                    source = %self.source, index, %error,
-                    "pos Reddit dilewati karena isinya tidak sesuai"
-                ),
-            }
+            self.children.push(child);
         }
     }
 
@@ -396,13 +387,19 @@ impl<'a> Round<'a> {
         }
     }
 
-    fn finish(self) -> Batch {
-        Batch {
+    async fn finish(self) -> Result<Batch, SourceError> {
+        let (source, fetched) = (self.source.clone(), self.fetched);
+        let items_found = self.children.len();
+        let posts = map_records(self.source, self.children, "pos Reddit", move |child| {
+            to_post(child, &source, fetched)
+        })
+        .await?;
+        Ok(Batch {
             cursor: self.position.to_cursor(),
-            posts: self.posts,
+            posts,
             not_modified: false,
-            items_found: self.items_found,
-        }
+            items_found,
+        })
     }
 }
 

@@ -21,26 +21,13 @@ pub struct Spec {
 
 impl Spec {
     pub(crate) fn from_table(t: &mut Table, errors: &mut Vec<ConfigError>) -> Option<Spec> {
-        let raw = t.required("url", "\"https://contoh.id/feed\"", errors)?;
-        match Url::parse(&raw) {
-            Ok(url) if matches!(url.scheme(), "http" | "https" | "file") => Some(Spec { url }),
-            Ok(url) => {
-                errors.push(t.invalid(
-                    "url",
-                    format!("skema \"{}\" tidak didukung", url.scheme()),
-                    Some("pakai alamat http://, https:// atau file:///".into()),
-                ));
-                None
-            }
-            Err(e) => {
-                errors.push(t.invalid(
-                    "url",
-                    format!("alamat \"{raw}\" tidak valid: {e}"),
-                    Some("tulis alamat lengkap, misalnya \"https://contoh.id/rss\"".into()),
-                ));
-                None
-            }
-        }
+        let url = t.required_url(
+            "url",
+            &["http", "https", "file"],
+            "\"https://contoh.id/rss\"",
+            errors,
+        )?;
+        Some(Spec { url })
     }
 }
 

@@ -7,16 +7,13 @@ use std::panic::AssertUnwindSafe;
 use jiff::Timestamp;
 
 use super::identity::{canonical_url, external_id};
-use crate::model::{Post, SourceId};
+use crate::model::{FUTURE_SLACK, Post, SourceId, primary_language};
 use crate::sources::SourceError;
 use crate::sources::http::Document;
 use crate::sources::text::{decode, html_to_text};
 
 /// Deepest element nesting accepted in a feed.
 const MAX_XML_NESTING: usize = 1000;
-
-/// A published time further ahead of the fetch than this is a wrong clock or a wrong zone.
-use crate::model::FUTURE_SLACK;
 
 /// Parses one fetched feed. Returns the posts and how many items the feed held (items with
 /// neither title nor text are skipped, so the two can differ).
@@ -174,15 +171,6 @@ fn escape_bare_ampersands(text: &str) -> Option<String> {
         out.push_str(piece);
     }
     changed.then_some(out)
-}
-
-/// `id-ID` → `id`; rejects what is not a language tag.
-fn primary_language(tag: &str) -> Option<String> {
-    let primary = tag.trim().split(['-', '_']).next()?.to_ascii_lowercase();
-    (2..=3)
-        .contains(&primary.len())
-        .then_some(primary)
-        .filter(|p| p.chars().all(|c| c.is_ascii_alphabetic()))
 }
 
 #[cfg(test)]
