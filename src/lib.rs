@@ -9,7 +9,10 @@
 //! - [`ingest`]: pushed posts (`pantau import`, `POST /api/ingest`): JSON Lines or CSV
 //!   records, checked one by one, then classified and stored like polled ones.
 //! - [`classify`]: keyword lists → topics, regions and sentiment per post.
-//! - [`store`]: SQLite — posts, tags, hourly counts, source health, briefings.
+//! - [`stories`]: near-duplicate posts grouped into stories (MinHash over word pairs).
+//! - [`store`]: SQLite — posts, tags, stories, hourly counts, source health, briefings.
+//! - [`trends`]: rising issues per topic and kabupaten/kota against a 7-day baseline;
+//!   [`alerts`]: one alert per episode to webhook, Telegram and e-mail sinks.
 //! - [`digest`]: the briefing in Markdown, HTML and JSON.
 //! - [`daemon`]: `pantau run`, wiring the stages with a clean stop; [`server`]: its HTTP
 //!   side (axum); [`demo`]: the bundled sample corpus replayed through everything.
@@ -28,7 +31,9 @@ pub mod model;
 pub mod server;
 pub mod sources;
 pub mod store;
+pub mod stories;
 pub mod time;
+pub mod trends;
 
 pub use classify::Classifier;
 pub use model::{Post, RegionId, SourceId, TopicId};

@@ -198,6 +198,7 @@ fn hostile_post(id: &str, title: &str, text: &str, url: &str) -> (Post, Tags) {
             regions: vec![RegionId::new("samarinda")],
             areas: vec![RegionId::new("samarinda")],
             sentiment: None,
+            fingerprint: None,
         },
     )
 }

@@ -44,6 +44,7 @@ use query::{Expr, FieldName};
 use stem::Stemmer;
 
 use crate::model::{Post, RegionId, TopicId};
+use crate::stories::Fingerprint;
 
 /// Marks a hit of an `other_senses` phrase among the region hits: it hides the names inside it
 /// and is not a region itself.
@@ -234,6 +235,9 @@ pub struct Tags {
     /// The kabupaten/kota among `regions`: the level hourly counts are kept at.
     pub areas: Vec<RegionId>,
     pub sentiment: Option<(SentimentClass, f64)>,
+    /// The text's fingerprint for story matching ([`crate::stories`]); only posts with a topic
+    /// are grouped into stories, so only they have one.
+    pub fingerprint: Option<Fingerprint>,
 }
 
 // ---- the compiled form -------------------------------------------------------------------
@@ -837,16 +841,23 @@ impl Classifier {
             .filter(|(r, _, _)| matches!(self.regions[*r].level, Level::Kabupaten | Level::Kota))
             .map(|(r, _, _)| self.regions[*r].id.clone())
             .collect();
+        let topics: Vec<TopicId> = raw
+            .fired
+            .iter()
+            .filter(|f| f.counts())
+            .map(|f| self.topics[f.topic].id.clone())
+            .collect();
+        let fingerprint = if topics.is_empty() {
+            None
+        } else {
+            Fingerprint::of(doc.title, doc.text)
+        };
         Tags {
-            topics: raw
-                .fired
-                .iter()
-                .filter(|f| f.counts())
-                .map(|f| self.topics[f.topic].id.clone())
-                .collect(),
+            topics,
             regions: region_ids,
             areas,
             sentiment: Some((SentimentClass::from_score(raw.score), raw.score)),
+            fingerprint,
         }
     }
 

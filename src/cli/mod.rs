@@ -9,6 +9,7 @@ mod keywords;
 mod poll;
 mod run;
 mod sources;
+mod trends;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -83,6 +84,9 @@ enum Command {
         after_long_help = import::AFTER_LONG_HELP
     )]
     Import(ImportArgs),
+    /// Isu yang sedang naik: cerita dalam jendela terakhir dibanding jam yang sama 7 hari sebelumnya
+    #[command(help_template = HELP_TEMPLATE, next_help_heading = "Opsi", after_help = TRENDS_AFTER_HELP)]
+    Trends(TrendsArgs),
     /// Tulis briefing satu hari (Markdown, HTML, JSON)
     #[command(help_template = HELP_TEMPLATE, next_help_heading = "Opsi")]
     Digest(DigestArgs),
@@ -164,6 +168,26 @@ struct ImportArgs {
     /// Penyandian berkas bila bukan UTF-8, misalnya windows-1252 atau iso-8859-1
     #[arg(long, value_name = "NAMA", value_parser = import::parse_charset)]
     charset: Option<crate::ingest::Charset>,
+}
+
+const TRENDS_AFTER_HELP: &str = "Satu cerita = unggahan yang sama atau hampir sama (siaran pers yang dimuat banyak situs), \
+dihitung sekali. Isu naik bila ≥ 5 cerita, ≥ 2× rata-rata jam yang sama pada 7 hari sebelumnya, dan skor \
+(kejutan Poisson × konfirmasi sumber) ≥ 3. Aturan lengkap: docs/trends.md.";
+
+#[derive(Debug, Args)]
+struct TrendsArgs {
+    /// Panjang jendela, 1–24 jam, misalnya 6h atau 24h
+    #[arg(long, value_name = "JAM", default_value = "24h", value_parser = |s: &str| s.parse::<crate::trends::Window>())]
+    window: crate::trends::Window,
+    /// Satu larik JSON, paling signifikan dahulu
+    #[arg(long)]
+    json: bool,
+    /// Hitung seolah-olah pada waktu lokal ini (YYYY-MM-DD atau YYYY-MM-DDTHH:MM) [bawaan: sekarang]
+    #[arg(long, value_name = "WAKTU")]
+    at: Option<String>,
+    /// Baris tabel paling banyak (yang naik selalu tampil)
+    #[arg(long, default_value_t = 20)]
+    limit: usize,
 }
 
 #[derive(Debug, Args)]
@@ -282,6 +306,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         }) => keywords::suggest(config, &topic, since.as_deref(), limit),
         Command::Sources(a) => sources::sources(config, a.json),
         Command::Import(a) => import::import(config, &a.file, a.format, a.charset),
+        Command::Trends(a) => trends::trends(config, a.window, a.json, a.at.as_deref(), a.limit),
         Command::Digest(a) => digest::digest(config, a.date.as_deref(), a.out, a.lang.as_deref()),
         Command::Demo(a) => {
             init_logging(None, "warn");
@@ -375,6 +400,34 @@ pub(crate) fn print_table<const N: usize>(header: &[&str; N], rows: &[[String; N
 }
 
 /// A local date given on the command line (`--date`, `--since`), or a user error naming the flag.
+/// A local time `YYYY-MM-DDTHH:MM` (or a date, meaning its midnight) in `tz`, or an RFC 3339
+/// instant.
+pub(crate) fn parse_local_time(
+    text: &str,
+    tz: &jiff::tz::TimeZone,
+    flag: &str,
+) -> anyhow::Result<jiff::Timestamp> {
+    if let Ok(ts) = text.parse::<jiff::Timestamp>() {
+        return Ok(ts);
+    }
+    let civil = text.parse::<jiff::civil::DateTime>().or_else(|_| {
+        text.parse::<jiff::civil::Date>()
+            .map(|d| d.to_datetime(jiff::civil::Time::midnight()))
+    });
+    civil
+        .ok()
+        .and_then(|dt| dt.to_zoned_datetime(tz.clone()).ok())
+        .map(|z| z.timestamp())
+        .ok_or_else(|| {
+            user_error(
+                format!("waktu \"{text}\" tidak valid"),
+                format!(
+                    "tulis waktu lokal sebagai YYYY-MM-DDTHH:MM, misalnya {flag} 2026-11-27T07:00"
+                ),
+            )
+        })
+}
+
 pub(crate) fn parse_date(text: &str, flag: &str) -> anyhow::Result<jiff::civil::Date> {
     text.parse().map_err(|_| {
         user_error(

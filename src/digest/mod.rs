@@ -17,6 +17,7 @@ pub mod write;
 
 use std::collections::HashMap;
 use std::path::PathBuf;
+use std::str::FromStr;
 
 use jiff::civil::Date;
 use jiff::tz::TimeZone;
@@ -27,6 +28,7 @@ use crate::classify::{Classifier, SentimentClass};
 use crate::model::Priority;
 use crate::store::{Store, StoreError};
 use crate::time::{Lang, day_bounds, format_date, format_local, local_date, zone_label};
+use crate::trends::Direction;
 
 pub use write::{Written, write};
 
@@ -137,7 +139,13 @@ pub struct Issue {
     pub previous: u64,
     /// Mean posts per period over the 7 periods before.
     pub average_7d: f64,
+    /// Stories (near-duplicates once) in the period, as the trend rule counts them.
+    pub stories: u64,
+    /// The trend rule's score and verdict for the period (see `crate::trends`).
+    pub score: f64,
+    pub rising: bool,
     pub trend: Trend,
+    /// The trend rule's reason, e.g. "naik 4,2× dari rata-rata 7 hari (5 cerita); 9 sumber".
     pub trend_label: String,
     /// `pantau`, `klarifikasi` or `koordinasi`.
     pub action: String,
@@ -257,24 +265,6 @@ fn priority_weight(p: Priority) -> f64 {
     }
 }
 
-/// The stated trend rule of the skeleton (a later version replaces it with the trend
-/// module's score): *baru* when there were no posts in the 7 periods before; *naik* when the
-/// count is at least 3 and at least 1.5 × the larger of the previous period and the 7-period
-/// mean; *turun* when the mean is at least 3 and the count at most two thirds of it;
-/// otherwise *stabil*.
-pub fn trend(posts: u64, previous: u64, average: f64) -> Trend {
-    let base = (previous as f64).max(average);
-    if previous == 0 && average == 0.0 && posts > 0 {
-        Trend::Baru
-    } else if posts >= 3 && posts as f64 >= 1.5 * base {
-        Trend::Naik
-    } else if average >= 3.0 && (posts as f64) <= average * 2.0 / 3.0 {
-        Trend::Turun
-    } else {
-        Trend::Stabil
-    }
-}
-
 fn action(
     priority: Priority,
     trend: Trend,
@@ -324,6 +314,22 @@ pub fn build(
     )
     .0;
 
+    // The trend of each issue is the trend rule's over the briefing's period (a day), the same
+    // numbers `pantau trends` and the alerts use.
+    let hours = length.as_hours();
+    let window = crate::trends::Window::from_str(&format!("{hours}h")).unwrap_or_default();
+    let trends: HashMap<String, crate::trends::Trend> = crate::trends::compute(
+        store,
+        classifier,
+        req.end,
+        window,
+        &crate::trends::Rule::default(),
+        req.lang,
+    )?
+    .into_iter()
+    .filter(|t| t.region.is_none())
+    .map(|t| (t.topic.clone(), t))
+    .collect();
     let names: HashMap<&str, &str> = health
         .iter()
         .map(|h| (h.id.as_str(), h.name.as_deref().unwrap_or(h.id.as_str())))
@@ -337,7 +343,13 @@ pub fn build(
         }
         let prev = previous.get(id).copied().unwrap_or(0);
         let average = week.get(id).copied().unwrap_or(0) as f64 / 7.0;
-        let trend = trend(posts, prev, average);
+        let assessed = trends.get(id);
+        let trend = match assessed.map(|t| t.direction) {
+            Some(Direction::Baru) => Trend::Baru,
+            Some(Direction::Naik) => Trend::Naik,
+            Some(Direction::Turun) => Trend::Turun,
+            _ => Trend::Stabil,
+        };
         let regions = store
             .topic_areas(id, req.start, req.end)?
             .into_iter()
@@ -396,15 +408,17 @@ pub fn build(
         let daily = daily_counts(store, id, chart_start, req)?;
         let act = action(topic.priority, trend, posts, &sentiment);
         let urgency = priority_weight(topic.priority)
-            * (1.0 + posts as f64).log2()
+            * (1.0 + assessed.map_or(posts, |t| t.count) as f64).log2()
             * match trend {
                 Trend::Naik => 2.0,
                 Trend::Baru => 1.5,
                 Trend::Stabil => 1.0,
                 Trend::Turun => 0.7,
             };
-        let trend_label = trend_sentence(req.lang, &w, trend, posts, prev, average);
-        let sentence = summary_sentence(req.lang, posts, &trend_label, &regions);
+        let trend_label =
+            assessed.map_or_else(|| (w.trend)(trend).to_string(), |t| t.reason.clone());
+        let headline = trend_label.split(';').next().unwrap_or_default();
+        let sentence = summary_sentence(req.lang, posts, headline, &regions);
         let chart_svg = svg::daily_bars(&daily, req.lang);
         issues.push(Issue {
             topic: id.to_string(),
@@ -416,6 +430,9 @@ pub fn build(
             posts,
             previous: prev,
             average_7d: (average * 10.0).round() / 10.0,
+            stories: assessed.map_or(0, |t| t.count),
+            score: assessed.map_or(0.0, |t| t.score),
+            rising: assessed.is_some_and(|t| t.rising),
             trend,
             trend_label,
             action: act.to_string(),
@@ -546,51 +563,6 @@ fn daily_counts(
     Ok(days)
 }
 
-fn trend_sentence(
-    lang: Lang,
-    w: &Words,
-    trend: Trend,
-    posts: u64,
-    previous: u64,
-    average: f64,
-) -> String {
-    let avg = format_decimal(average, lang);
-    match (lang, trend) {
-        (Lang::Id, Trend::Baru) => {
-            "baru muncul (tidak ada unggahan dalam 7 hari sebelumnya)".into()
-        }
-        (Lang::En, Trend::Baru) => "newly appeared (no posts in the 7 days before)".into(),
-        (Lang::Id, _) => {
-            let ratio = if average > 0.0 {
-                format!(
-                    ", {}× rata-rata 7 hari ({avg})",
-                    format_decimal(posts as f64 / average, lang)
-                )
-            } else {
-                String::new()
-            };
-            format!(
-                "{} dari {previous} pada periode sebelumnya{ratio}",
-                (w.trend)(trend)
-            )
-        }
-        (Lang::En, _) => {
-            let ratio = if average > 0.0 {
-                format!(
-                    ", {}× the 7-day average ({avg})",
-                    format_decimal(posts as f64 / average, lang)
-                )
-            } else {
-                String::new()
-            };
-            format!(
-                "{} from {previous} in the previous period{ratio}",
-                (w.trend)(trend)
-            )
-        }
-    }
-}
-
 /// The executive-summary sentence of an issue (its name is printed before it).
 fn summary_sentence(lang: Lang, posts: u64, trend: &str, regions: &[RegionCount]) -> String {
     let top: Vec<&str> = regions.iter().take(3).map(|r| r.name.as_str()).collect();
@@ -624,7 +596,8 @@ fn method_lines(lang: Lang, classifier: &Classifier) -> Vec<String> {
                 classifier.regions().len()
             ),
             "Penghitungan: setiap unggahan dihitung sekali per topik, menurut waktu terbitnya (WITA); unggahan yang sama (id, tautan, atau teks yang sama dari sumber yang sama) disimpan sekali.".into(),
-            "Tren: baru = tidak ada unggahan dalam 7 hari sebelumnya; naik = sedikitnya 3 unggahan dan ≥ 1,5× angka terbesar antara periode sebelumnya dan rata-rata 7 hari; turun = ≤ 2/3 rata-rata 7 hari (bila rata-rata ≥ 3); selain itu stabil.".into(),
+            "Cerita: unggahan yang sama atau hampir sama (siaran pers yang dimuat banyak situs, keluhan yang disalin banyak akun) dihitung sebagai satu cerita.".into(),
+            "Tren: jumlah cerita dalam periode dibanding rata-rata jam yang sama pada 7 hari sebelumnya. Naik = sedikitnya 5 cerita, ≥ 2× rata-rata, dan skor ≥ 3 (skor = kejutan Poisson −log₁₀ p, dikali 0,5 bila hanya satu sumber dan 1,25 bila muncul di berita dan media sosial); baru = tidak ada dalam 7 hari sebelumnya; turun = ≤ 2/3 rata-rata (bila rata-rata ≥ 3); selain itu stabil.".into(),
             "Sentimen: leksikon kata positif/negatif dengan kata ingkar; kelas positif, netral, berpotensi negatif, negatif.".into(),
         ],
         Lang::En => vec![
@@ -635,7 +608,8 @@ fn method_lines(lang: Lang, classifier: &Classifier) -> Vec<String> {
                 classifier.regions().len()
             ),
             "Counting: each post counts once per topic, by its publication time; the same post (same id, link, or the same text from the same source) is stored once.".into(),
-            "Trend: new = no posts in the 7 days before; rising = at least 3 posts and ≥ 1.5× the larger of the previous period and the 7-day average; falling = ≤ 2/3 of the 7-day average (when it is ≥ 3); otherwise steady.".into(),
+            "Stories: the same or nearly the same post (a press release carried by many sites, a complaint copied by many accounts) counts as one story.".into(),
+            "Trend: stories in the period against the average of the same hours on the 7 days before. Rising = at least 5 stories, ≥ 2× the average, and a score ≥ 3 (score = Poisson surprise −log₁₀ p, times 0.5 for a single source and 1.25 when both news and social media carry it); new = none in the 7 days before; falling = ≤ 2/3 of the average (when it is ≥ 3); otherwise steady.".into(),
             "Sentiment: a lexicon of positive/negative words with negators; classes positive, neutral, potentially negative, negative.".into(),
         ],
     }
@@ -822,16 +796,6 @@ pub(crate) fn labels(lang: Lang) -> HashMap<&'static str, &'static str> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn the_trend_rule_tolerates_small_numbers() {
-        assert_eq!(trend(3, 1, 1.0), Trend::Naik);
-        assert_eq!(trend(2, 0, 0.3), Trend::Stabil);
-        assert_eq!(trend(1, 0, 0.0), Trend::Baru);
-        assert_eq!(trend(40, 5, 6.0), Trend::Naik);
-        assert_eq!(trend(2, 5, 6.0), Trend::Turun);
-        assert_eq!(trend(6, 5, 6.0), Trend::Stabil);
-    }
 
     #[test]
     fn numbers_and_excerpts_read_well() {

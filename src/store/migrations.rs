@@ -110,6 +110,95 @@ CREATE TABLE meta (
     r#"
 ALTER TABLE posts ADD COLUMN shares INTEGER NOT NULL DEFAULT 0;
 "#,
+    // 4: stories (near-duplicate posts grouped, see `crate::stories`) and alerts.
+    // `stories.sources` counts distinct sources; `story_keys` holds the lookup keys of each
+    // story's distinct variants; `story_topics` records which topic × region (region `*` = all)
+    // a story has been counted for in `topic_hourly.stories`, so it is counted once.
+    // Posts stored before this migration were never grouped: each counts as its own story.
+    // Stories outlive the posts retention prunes (no cascade from posts).
+    r#"
+CREATE TABLE stories (
+    id              INTEGER PRIMARY KEY,
+    first_post_id   INTEGER NOT NULL,
+    first_source_id TEXT NOT NULL,
+    first_url       TEXT,
+    first_seen_at   TEXT NOT NULL,
+    last_seen_at    TEXT NOT NULL,
+    title           TEXT NOT NULL,
+    posts           INTEGER NOT NULL DEFAULT 1,
+    sources         INTEGER NOT NULL DEFAULT 1,
+    signature       BLOB NOT NULL,
+    title_key       INTEGER
+) STRICT;
+CREATE INDEX stories_by_first_seen ON stories(first_seen_at);
+
+CREATE TABLE story_keys (
+    key      INTEGER NOT NULL,
+    story_id INTEGER NOT NULL REFERENCES stories(id) ON DELETE CASCADE,
+    PRIMARY KEY (key, story_id)
+) STRICT, WITHOUT ROWID;
+
+CREATE TABLE story_sources (
+    story_id      INTEGER NOT NULL REFERENCES stories(id) ON DELETE CASCADE,
+    source_id     TEXT NOT NULL,
+    posts         INTEGER NOT NULL,
+    first_seen_at TEXT NOT NULL,
+    PRIMARY KEY (story_id, source_id)
+) STRICT, WITHOUT ROWID;
+
+CREATE TABLE story_topics (
+    story_id  INTEGER NOT NULL REFERENCES stories(id) ON DELETE CASCADE,
+    topic_id  TEXT NOT NULL,
+    region_id TEXT NOT NULL,
+    PRIMARY KEY (story_id, topic_id, region_id)
+) STRICT, WITHOUT ROWID;
+
+ALTER TABLE posts ADD COLUMN story_id INTEGER;
+CREATE INDEX posts_by_story ON posts(story_id) WHERE story_id IS NOT NULL;
+
+ALTER TABLE topic_hourly ADD COLUMN stories INTEGER NOT NULL DEFAULT 0;
+UPDATE topic_hourly SET stories = posts;
+
+-- Alerts: an episode is one rise of one topic, from its first alert until it has not been
+-- rising for the cooldown; an alert is one message (the first of an episode, or a follow-up
+-- when the rise keeps growing); a delivery is one alert to one sink, retried until sent.
+CREATE TABLE alert_episodes (
+    id             INTEGER PRIMARY KEY,
+    topic_id       TEXT NOT NULL,
+    started_at     TEXT NOT NULL,
+    last_rising_at TEXT NOT NULL,
+    alerted_count  INTEGER NOT NULL,
+    last_alert_at  TEXT NOT NULL,
+    closed_at      TEXT
+) STRICT;
+CREATE INDEX alert_episodes_open ON alert_episodes(topic_id) WHERE closed_at IS NULL;
+
+CREATE TABLE alerts (
+    id          INTEGER PRIMARY KEY,
+    episode_id  INTEGER NOT NULL REFERENCES alert_episodes(id),
+    topic_id    TEXT NOT NULL,
+    created_at  TEXT NOT NULL,
+    follow_up   INTEGER NOT NULL,
+    count       INTEGER NOT NULL,
+    score       REAL NOT NULL,
+    reason      TEXT NOT NULL,
+    subject     TEXT NOT NULL,
+    text        TEXT NOT NULL,
+    payload     TEXT NOT NULL
+) STRICT;
+
+CREATE TABLE alert_deliveries (
+    alert_id        INTEGER NOT NULL REFERENCES alerts(id),
+    sink_id         TEXT NOT NULL,
+    status          TEXT NOT NULL,
+    attempts        INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at TEXT NOT NULL,
+    sent_at         TEXT,
+    last_error      TEXT,
+    PRIMARY KEY (alert_id, sink_id)
+) STRICT;
+CREATE INDEX alert_deliveries_pending ON alert_deliveries(next_attempt_at) WHERE status = 'pending';
+"#,
 ];
 
 /// Applies the migrations this database has not had yet. A database from a newer Pantau is

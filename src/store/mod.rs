@@ -13,6 +13,7 @@ pub mod migrations;
 pub mod posts;
 pub mod rollups;
 pub mod sources;
+pub mod stories;
 pub mod writer;
 
 use std::path::{Path, PathBuf};
@@ -21,7 +22,9 @@ use std::time::Duration;
 use rusqlite::{Connection, OpenFlags};
 
 pub use posts::{Failure, Ingest, StoredPost, TaggedRow, Write};
+pub use rollups::{HourCount, SourceSeen};
 pub use sources::SourceHealth;
+pub use stories::Story;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {

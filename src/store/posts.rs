@@ -8,11 +8,12 @@ use std::collections::HashMap;
 use jiff::Timestamp;
 use rusqlite::{Transaction, params};
 
-use super::{Store, StoreError};
+use super::{Store, StoreError, stories};
 use crate::classify::Tags;
 use crate::model::{Post, SourceId};
 use crate::sources::Cursor;
 use crate::sources::poll::Attempt;
+use crate::stories::Fingerprint;
 use crate::time::{hour_bucket, to_db};
 
 /// A successful poll: its posts (already classified) and the cursor to commit with them.
@@ -341,9 +342,11 @@ fn insert_all(
     let mut region = tx.prepare_cached(
         "INSERT OR IGNORE INTO post_regions (post_id, region_id) VALUES (?1, ?2)",
     )?;
+    // One more post, and one more story when this post brings its story to the topic and
+    // region for the first time (near-duplicates count once per story).
     let mut hourly = tx.prepare_cached(
-        "INSERT INTO topic_hourly (topic_id, region_id, hour, posts) VALUES (?1, ?2, ?3, 1)
-         ON CONFLICT (topic_id, region_id, hour) DO UPDATE SET posts = posts + 1",
+        "INSERT INTO topic_hourly (topic_id, region_id, hour, posts, stories) VALUES (?1, ?2, ?3, 1, ?4)
+         ON CONFLICT (topic_id, region_id, hour) DO UPDATE SET posts = posts + 1, stories = stories + ?4",
     )?;
     let mut new = 0;
     for ((post, tags), url_key) in posts.iter().zip(keys) {
@@ -373,11 +376,15 @@ fn insert_all(
         new += 1;
         let id = tx.last_insert_rowid();
         let hour = to_db(hour_bucket(post.published));
+        let story = story_of(tx, id, post, tags)?;
         for t in &tags.topics {
             topic.execute(params![id, t.as_str()])?;
-            hourly.execute(params![t.as_str(), "*", hour])?;
-            for area in &tags.areas {
-                hourly.execute(params![t.as_str(), area.as_str(), hour])?;
+            for area in std::iter::once("*").chain(tags.areas.iter().map(|a| a.as_str())) {
+                let new_story = match story {
+                    Some(story) => stories::count_once(tx, story, t.as_str(), area)?,
+                    None => true,
+                };
+                hourly.execute(params![t.as_str(), area, hour, new_story as i64])?;
             }
         }
         for r in &tags.regions {
@@ -385,6 +392,32 @@ fn insert_all(
         }
     }
     Ok(new)
+}
+
+/// The story of a new post with a topic (its fingerprint comes with its tags; callers that
+/// built tags by hand get one computed here). Posts without a topic, or without words, are
+/// in no story.
+fn story_of(
+    tx: &Transaction<'_>,
+    id: i64,
+    post: &Post,
+    tags: &Tags,
+) -> Result<Option<i64>, StoreError> {
+    if tags.topics.is_empty() {
+        return Ok(None);
+    }
+    let computed;
+    let fingerprint = match &tags.fingerprint {
+        Some(f) => f,
+        None => match Fingerprint::of(post.title.as_deref(), &post.text) {
+            Some(f) => {
+                computed = f;
+                &computed
+            }
+            None => return Ok(None),
+        },
+    };
+    Ok(Some(stories::assign(tx, id, post, fingerprint)?))
 }
 
 #[cfg(test)]
@@ -414,7 +447,66 @@ mod tests {
             regions: areas.iter().map(|r| RegionId::new(*r)).collect(),
             areas: areas.iter().map(|r| RegionId::new(*r)).collect(),
             sentiment: None,
+            fingerprint: None,
         }
+    }
+
+    #[test]
+    fn syndicated_copies_are_one_story_counted_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(&dir.path().join("p.db")).unwrap();
+        let release = "Pemerintah Kota Samarinda menetapkan status tanggap darurat banjir setelah \
+                       hujan deras merendam ribuan rumah di Sempaja, Bengkuring dan Griya Mukti";
+        let posts = vec![
+            (
+                post(
+                    "kaltimpost",
+                    "1",
+                    Some("https://kp.example/1"),
+                    release,
+                    "2026-11-27T02:10:00Z",
+                ),
+                tags(&["banjir"], &["samarinda"]),
+            ),
+            (
+                post(
+                    "tribun",
+                    "7",
+                    Some("https://tr.example/7"),
+                    &format!("SAMARINDA, Tribun - {release}."),
+                    "2026-11-27T01:55:00Z",
+                ),
+                tags(&["banjir"], &["samarinda"]),
+            ),
+            (
+                post(
+                    "warga",
+                    "x",
+                    None,
+                    "Jalan Juanda tergenang lagi sore ini, hati-hati",
+                    "2026-11-27T02:30:00Z",
+                ),
+                tags(&["banjir"], &["samarinda"]),
+            ),
+        ];
+        assert_eq!(store.insert_posts(&posts, "v").unwrap(), 3);
+        let (posts_n, stories_n): (i64, i64) = store
+            .connection()
+            .query_row(
+                "SELECT sum(posts), sum(stories) FROM topic_hourly WHERE topic_id = 'banjir' AND region_id = '*'",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .unwrap();
+        assert_eq!((posts_n, stories_n), (3, 2));
+        let story = store.story_of_post(1).unwrap().unwrap();
+        assert_eq!(store.story_of_post(2).unwrap(), Some(story));
+        let s = store.story(story).unwrap().unwrap();
+        assert_eq!((s.posts, s.sources), (2, 2));
+        // The copy published first is the story's origin, though it was stored second.
+        assert_eq!(s.first_source, "tribun");
+        assert_eq!(crate::time::to_db(s.first_seen), "2026-11-27T01:55:00Z");
+        assert_ne!(store.story_of_post(3).unwrap(), Some(story));
     }
 
     #[test]

@@ -181,3 +181,116 @@ impl Store {
         )?)
     }
 }
+
+/// One row of `topic_hourly`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HourCount {
+    pub topic: String,
+    /// A kabupaten/kota id, or `*` for the topic over all regions.
+    pub region: String,
+    pub hour: Timestamp,
+    pub posts: u64,
+    pub stories: u64,
+}
+
+/// Which sources (and of which kind) carried a topic, in one region or (`*`) in all.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SourceSeen {
+    pub topic: String,
+    pub region: String,
+    pub source: String,
+    pub kind: String,
+}
+
+impl Store {
+    /// Every hourly count in [start, end).
+    pub fn hour_counts(
+        &self,
+        start: Timestamp,
+        end: Timestamp,
+    ) -> Result<Vec<HourCount>, StoreError> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT topic_id, region_id, hour, posts, stories FROM topic_hourly
+             WHERE hour >= ?1 AND hour < ?2",
+        )?;
+        let rows = stmt.query_map(params![to_db(start), to_db(end)], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, i64>(3)?,
+                r.get::<_, i64>(4)?,
+            ))
+        })?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (topic, region, hour, posts, stories) = row?;
+            if let Some(hour) = from_db(&hour) {
+                out.push(HourCount {
+                    topic,
+                    region,
+                    hour,
+                    posts: posts as u64,
+                    stories: stories as u64,
+                });
+            }
+        }
+        Ok(out)
+    }
+
+    /// The start of the earliest hour with any count: how much history there is.
+    pub fn first_hour(&self) -> Result<Option<Timestamp>, StoreError> {
+        let first: Option<String> =
+            self.conn
+                .query_row("SELECT min(hour) FROM topic_hourly", [], |r| r.get(0))?;
+        Ok(first.as_deref().and_then(from_db))
+    }
+
+    /// The sources that carried each topic in [start, end), over all regions (`*`) and per
+    /// region named in `areas`.
+    pub fn sources_seen(
+        &self,
+        start: Timestamp,
+        end: Timestamp,
+        areas: &std::collections::HashSet<String>,
+    ) -> Result<Vec<SourceSeen>, StoreError> {
+        let mut out = Vec::new();
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT t.topic_id, p.source_id, coalesce(s.kind, 'lain'), r.region_id
+             FROM posts p JOIN post_topics t ON t.post_id = p.id
+             LEFT JOIN post_regions r ON r.post_id = p.id
+             LEFT JOIN sources s ON s.id = p.source_id
+             WHERE p.published_at >= ?1 AND p.published_at < ?2
+             GROUP BY 1, 2, 4",
+        )?;
+        let rows = stmt.query_map(params![to_db(start), to_db(end)], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, Option<String>>(3)?,
+            ))
+        })?;
+        let mut all = std::collections::HashSet::new();
+        for row in rows {
+            let (topic, source, kind, region) = row?;
+            if all.insert((topic.clone(), source.clone())) {
+                out.push(SourceSeen {
+                    topic: topic.clone(),
+                    region: "*".into(),
+                    source: source.clone(),
+                    kind: kind.clone(),
+                });
+            }
+            if let Some(region) = region.filter(|r| areas.contains(r)) {
+                out.push(SourceSeen {
+                    topic,
+                    region,
+                    source,
+                    kind,
+                });
+            }
+        }
+        Ok(out)
+    }
+}

@@ -1,0 +1,101 @@
+//! `pantau trends [--window 24h] [--json] [--at TIME] [--limit N]`: rising issues now.
+
+use std::path::Path;
+use std::process::ExitCode;
+
+use jiff::Timestamp;
+
+use crate::store::{Store, StoreError};
+use crate::time::format_local;
+use crate::trends::{self, Rule, Trend, Window};
+
+pub fn trends(
+    config: Option<&Path>,
+    window: Window,
+    json: bool,
+    at: Option<&str>,
+    limit: usize,
+) -> anyhow::Result<ExitCode> {
+    let settings = super::settings(config)?;
+    super::init_logging(Some(&settings), "warn");
+    let tz = &settings.schedule.timezone;
+    let lang = settings.briefing.language;
+    let now = match at {
+        Some(text) => super::parse_local_time(text, tz, "--at")?,
+        None => Timestamp::now(),
+    };
+    let end = trends::window_end(now);
+    let classifier = super::classifier(&settings)?;
+    let rows = match Store::open_read_only(&settings.storage.path) {
+        Ok(store) => trends::compute(&store, &classifier, end, window, &Rule::default(), lang)?,
+        Err(StoreError::Missing(_)) if json => Vec::new(),
+        Err(e) => return Err(e.into()),
+    };
+    if json {
+        println!("{}", serde_json::to_string_pretty(&rows)?);
+        return Ok(ExitCode::SUCCESS);
+    }
+    let period = format!(
+        "{} – {}",
+        format_local(end - window.duration(), tz, lang),
+        format_local(end, tz, lang)
+    );
+    if rows.is_empty() {
+        println!(
+            "Tidak ada isu dalam {} jam terakhir ({period}).",
+            window.hours()
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
+    let rising = rows.iter().filter(|t| t.rising).count();
+    println!(
+        "Isu dalam {} jam terakhir ({period}): {rising} naik dari {} baris.\n",
+        window.hours(),
+        rows.len()
+    );
+    let shown: Vec<&Trend> = rows.iter().take(limit.max(rising)).collect();
+    let table: Vec<[String; 6]> = shown
+        .iter()
+        .map(|t| {
+            [
+                status(t).to_string(),
+                t.name.clone(),
+                t.region_name.clone().unwrap_or_else(|| "semua".into()),
+                t.count.to_string(),
+                crate::digest::format_decimal(t.score, lang),
+                t.reason.clone(),
+            ]
+        })
+        .collect();
+    super::print_table(
+        &["STATUS", "ISU", "WILAYAH", "CERITA", "SKOR", "ALASAN"],
+        &table,
+    );
+    if shown.len() < rows.len() {
+        println!(
+            "\n… {} baris lain; `--limit {}` untuk semuanya, `--json` untuk angka lengkap.",
+            rows.len() - shown.len(),
+            rows.len()
+        );
+    }
+    println!(
+        "\nAturan: naik bila ≥ {} cerita, ≥ {}× rata-rata jam yang sama 7 hari sebelumnya, dan skor ≥ {} \
+         (lihat docs/trends.md).",
+        Rule::default().min_count,
+        Rule::default().min_ratio,
+        Rule::default().min_score
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+fn status(t: &Trend) -> &'static str {
+    match (t.rising, t.new) {
+        (true, true) => "BARU, NAIK",
+        (true, false) => "NAIK",
+        (false, true) => "baru",
+        (false, false) => match t.direction {
+            trends::Direction::Turun => "turun",
+            _ => "stabil",
+        },
+    }
+}

@@ -1,0 +1,264 @@
+//! Rising issues: per topic, and per topic in each kabupaten/kota, the stories of the last
+//! window against the same window on the previous days, by the rule in [`rule`].
+//!
+//! [`compute`] reads the hourly counts (`topic_hourly.stories`, so near-duplicates count once)
+//! and which sources carried each topic, and returns [`Trend`]s, most significant first.
+//! `pantau trends`, the briefing and the alerts all call it, so they show the same numbers.
+
+pub mod rule;
+
+use std::collections::{BTreeSet, HashMap, HashSet};
+use std::fmt;
+use std::str::FromStr;
+
+use jiff::{SignedDuration, Timestamp};
+use serde::Serialize;
+
+pub use rule::{Assessment, Direction, Observation, Rule};
+
+use crate::classify::Classifier;
+use crate::model::Priority;
+use crate::store::{Store, StoreError};
+use crate::time::{Lang, hour_bucket};
+
+const DAY: SignedDuration = SignedDuration::from_hours(24);
+
+/// Source kinds that are news; the social ones are [`SOCIAL_KINDS`]. Imports and the generic
+/// JSON kind are neither: their origin is not known.
+pub const NEWS_KINDS: &[&str] = &["feed", "google_news"];
+pub const SOCIAL_KINDS: &[&str] = &[
+    "mastodon",
+    "reddit",
+    "bluesky",
+    "jetstream",
+    "telegram",
+    "youtube",
+];
+
+/// The length of the window a trend is measured over: whole hours, 1 to 24.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Window(u8);
+
+impl Window {
+    pub const DAY: Window = Window(24);
+    pub const SIX_HOURS: Window = Window(6);
+
+    pub fn hours(self) -> i64 {
+        self.0 as i64
+    }
+
+    pub fn duration(self) -> SignedDuration {
+        SignedDuration::from_hours(self.hours())
+    }
+}
+
+impl Default for Window {
+    fn default() -> Window {
+        Window::DAY
+    }
+}
+
+impl fmt::Display for Window {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}h", self.0)
+    }
+}
+
+impl FromStr for Window {
+    type Err = String;
+
+    /// `6h`, `24h`, `1d`, or a number of hours; 1 to 24 hours, so that the windows of the
+    /// previous days do not overlap.
+    fn from_str(s: &str) -> Result<Window, String> {
+        let t = s.trim().to_ascii_lowercase();
+        let hours = if let Some(d) = t.strip_suffix('d') {
+            d.trim().parse::<u32>().ok().map(|d| d * 24)
+        } else {
+            t.trim_end_matches(['h', 'j']).trim().parse::<u32>().ok()
+        };
+        match hours {
+            Some(h @ 1..=24) => Ok(Window(h as u8)),
+            _ => Err(format!(
+                "jendela \"{s}\" tidak valid: pakai jam bulat 1–24, misalnya 6h atau 24h"
+            )),
+        }
+    }
+}
+
+/// One line of `pantau trends`: a topic (region `None`) or a topic in one kabupaten/kota.
+/// The first eight fields are DESIGN.md's contract; the rest explain them.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Trend {
+    pub topic: String,
+    pub region: Option<String>,
+    /// Stories in the window.
+    pub count: u64,
+    /// Mean stories in the same window on the previous days.
+    pub baseline: f64,
+    pub score: f64,
+    pub rising: bool,
+    pub new: bool,
+    pub reason: String,
+    pub name: String,
+    pub region_name: Option<String>,
+    pub priority: Priority,
+    pub direction: Direction,
+    pub ratio: f64,
+    /// Posts in the window (every copy of a story).
+    pub posts: u64,
+    pub sources: u64,
+    pub source_kinds: Vec<String>,
+    /// Kabupaten/kota with stories (topic lines only).
+    pub areas: u64,
+    /// Days of baseline the store had (at most 7).
+    pub history_days: usize,
+    pub window_hours: i64,
+    pub window_start: Timestamp,
+    pub window_end: Timestamp,
+}
+
+/// The end of a window that holds the current hour: the start of the next hour.
+pub fn window_end(now: Timestamp) -> Timestamp {
+    hour_bucket(now) + SignedDuration::from_hours(1)
+}
+
+#[derive(Default)]
+struct Tally {
+    count: u64,
+    posts: u64,
+    history: [u64; rule::BASELINE_DAYS],
+}
+
+/// Trends for the window ending at `end` (an hour boundary), most significant first: rising
+/// ones by score, then the rest by score and count.
+pub fn compute(
+    store: &Store,
+    classifier: &Classifier,
+    end: Timestamp,
+    window: Window,
+    rule: &Rule,
+    lang: Lang,
+) -> Result<Vec<Trend>, StoreError> {
+    let w = window.duration();
+    let start = end - w;
+    let history_days = match store.first_hour()? {
+        Some(first) => (1..=rule::BASELINE_DAYS as i64)
+            .take_while(|&d| start - DAY * d as i32 >= first)
+            .count(),
+        None => 0,
+    };
+    let from = start - DAY * history_days as i32;
+    let mut tallies: HashMap<(String, String), Tally> = HashMap::new();
+    for row in store.hour_counts(from, end)? {
+        // Day 0 is the window itself; day d the same hours d days earlier.
+        let since_end = end.duration_since(row.hour);
+        let day = ((since_end - SignedDuration::from_secs(1)).as_secs() / DAY.as_secs()) as usize;
+        let offset = since_end - DAY * day as i32;
+        if offset > w || day > history_days {
+            continue;
+        }
+        let t = tallies.entry((row.topic, row.region)).or_default();
+        if day == 0 {
+            t.count += row.stories;
+            t.posts += row.posts;
+        } else {
+            t.history[day - 1] += row.stories;
+        }
+    }
+    let areas: HashSet<String> = tallies
+        .iter()
+        .filter(|((_, r), t)| r != "*" && t.count > 0)
+        .map(|((_, r), _)| r.clone())
+        .collect();
+    let mut seen: HashMap<(String, String), (BTreeSet<String>, BTreeSet<String>)> = HashMap::new();
+    for s in store.sources_seen(start, end, &areas)? {
+        let e = seen.entry((s.topic, s.region)).or_default();
+        e.0.insert(s.source);
+        e.1.insert(s.kind);
+    }
+    let mut areas_per_topic: HashMap<&str, u64> = HashMap::new();
+    for ((topic, region), t) in &tallies {
+        if region != "*" && t.count > 0 {
+            *areas_per_topic.entry(topic.as_str()).or_default() += 1;
+        }
+    }
+
+    let mut out = Vec::new();
+    for ((topic, region), t) in &tallies {
+        if t.count == 0 {
+            continue;
+        }
+        let empty = Default::default();
+        let (sources, kinds) = seen.get(&(topic.clone(), region.clone())).unwrap_or(&empty);
+        let all_regions = region == "*";
+        let o = Observation {
+            count: t.count,
+            history: t.history[..history_days].to_vec(),
+            // A story counted here always has a post somewhere; a post outside the window
+            // (a story's first copy) leaves its sources unknown: count one.
+            sources: (sources.len() as u64).max(1),
+            news: kinds.iter().any(|k| NEWS_KINDS.contains(&k.as_str())),
+            social: kinds.iter().any(|k| SOCIAL_KINDS.contains(&k.as_str())),
+            areas: if all_regions {
+                areas_per_topic.get(topic.as_str()).copied().unwrap_or(0)
+            } else {
+                0
+            },
+        };
+        let a = rule.assess(&o);
+        let meta = classifier.topic(&topic.as_str().into());
+        out.push(Trend {
+            topic: topic.clone(),
+            region: (!all_regions).then(|| region.clone()),
+            count: o.count,
+            baseline: a.baseline,
+            score: a.score,
+            rising: a.rising,
+            new: a.new,
+            reason: rule.reason(&o, &a, lang),
+            name: meta.map_or_else(|| topic.clone(), |m| m.name.clone()),
+            region_name: (!all_regions).then(|| {
+                classifier
+                    .region(&region.as_str().into())
+                    .map_or_else(|| region.clone(), |r| r.name.clone())
+            }),
+            priority: meta.map_or(Priority::Rendah, |m| m.priority),
+            direction: a.direction,
+            ratio: a.ratio,
+            posts: t.posts,
+            sources: o.sources,
+            source_kinds: kinds.iter().cloned().collect(),
+            areas: o.areas,
+            history_days,
+            window_hours: window.hours(),
+            window_start: start,
+            window_end: end,
+        });
+    }
+    out.sort_by(|a, b| {
+        b.rising
+            .cmp(&a.rising)
+            .then(b.score.total_cmp(&a.score))
+            .then(b.count.cmp(&a.count))
+            .then(a.region.is_some().cmp(&b.region.is_some()))
+            .then(a.topic.cmp(&b.topic))
+            .then(a.region.cmp(&b.region))
+    });
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn windows_parse_in_whole_hours() {
+        assert_eq!("6h".parse::<Window>().unwrap(), Window::SIX_HOURS);
+        assert_eq!("24h".parse::<Window>().unwrap(), Window::DAY);
+        assert_eq!("1d".parse::<Window>().unwrap(), Window::DAY);
+        assert_eq!("12".parse::<Window>().unwrap().hours(), 12);
+        assert!("48h".parse::<Window>().is_err());
+        assert!("0h".parse::<Window>().is_err());
+        assert!("x".parse::<Window>().is_err());
+    }
+}
