@@ -19,6 +19,7 @@
 //! - [`config`], [`model`], [`time`], [`error`]: settings, shared types, time and error helpers.
 //! - [`cli`]: one function per command, the binary's glue.
 
+pub mod alerts;
 pub mod classify;
 pub mod cli;
 pub mod config;

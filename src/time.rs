@@ -47,6 +47,11 @@ pub fn hour_bucket(ts: Timestamp) -> Timestamp {
     Timestamp::from_second(s - s.rem_euclid(3600)).expect("an hour start lies inside the range")
 }
 
+/// The province's zone, WITA (`Asia/Makassar`): the default of `[schedule] timezone`.
+pub fn default_zone() -> TimeZone {
+    TimeZone::get("Asia/Makassar").expect("the bundled tzdb has Asia/Makassar")
+}
+
 /// Start and end (exclusive) of a local calendar day, as UTC instants.
 pub fn day_bounds(date: Date, tz: &TimeZone) -> (Timestamp, Timestamp) {
     let start = date

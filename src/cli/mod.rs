@@ -171,8 +171,8 @@ struct ImportArgs {
 }
 
 const TRENDS_AFTER_HELP: &str = "Satu cerita = unggahan yang sama atau hampir sama (siaran pers yang dimuat banyak situs), \
-dihitung sekali. Isu naik bila ≥ 5 cerita, ≥ 2× rata-rata jam yang sama pada 7 hari sebelumnya, dan skor \
-(kejutan Poisson × konfirmasi sumber) ≥ 3. Aturan lengkap: docs/trends.md.";
+dihitung sekali. Isu naik bila ≥ 5 cerita, ≥ 3× rata-rata jam yang sama pada 7 hari sebelumnya, dan skor \
+(kejutan Poisson × konfirmasi sumber) ≥ 4. Aturan lengkap: docs/trends.md.";
 
 #[derive(Debug, Args)]
 struct TrendsArgs {

@@ -13,6 +13,7 @@
 //! the writer checkpoints the WAL, and `run` returns.
 //! Tasks still running after [`STOP_DEADLINE`] are abandoned with a log line.
 
+pub mod alerting;
 pub mod pipeline;
 pub mod reload;
 pub mod round;

@@ -597,7 +597,7 @@ fn method_lines(lang: Lang, classifier: &Classifier) -> Vec<String> {
             ),
             "Penghitungan: setiap unggahan dihitung sekali per topik, menurut waktu terbitnya (WITA); unggahan yang sama (id, tautan, atau teks yang sama dari sumber yang sama) disimpan sekali.".into(),
             "Cerita: unggahan yang sama atau hampir sama (siaran pers yang dimuat banyak situs, keluhan yang disalin banyak akun) dihitung sebagai satu cerita.".into(),
-            "Tren: jumlah cerita dalam periode dibanding rata-rata jam yang sama pada 7 hari sebelumnya. Naik = sedikitnya 5 cerita, ≥ 2× rata-rata, dan skor ≥ 3 (skor = kejutan Poisson −log₁₀ p, dikali 0,5 bila hanya satu sumber dan 1,25 bila muncul di berita dan media sosial); baru = tidak ada dalam 7 hari sebelumnya; turun = ≤ 2/3 rata-rata (bila rata-rata ≥ 3); selain itu stabil.".into(),
+            "Tren: jumlah cerita dalam periode dibanding rata-rata jam yang sama pada 7 hari sebelumnya. Naik = sedikitnya 5 cerita, ≥ 3× rata-rata, dan skor ≥ 4 (skor = kejutan Poisson −log₁₀ p dengan memperhitungkan naik-turun harian, dikali 0,5 bila hanya satu sumber dan 1,25 bila muncul di berita dan media sosial); baru = tidak ada dalam 7 hari sebelumnya; turun = ≤ 2/3 rata-rata (bila rata-rata ≥ 3); selain itu stabil.".into(),
             "Sentimen: leksikon kata positif/negatif dengan kata ingkar; kelas positif, netral, berpotensi negatif, negatif.".into(),
         ],
         Lang::En => vec![
@@ -609,7 +609,7 @@ fn method_lines(lang: Lang, classifier: &Classifier) -> Vec<String> {
             ),
             "Counting: each post counts once per topic, by its publication time; the same post (same id, link, or the same text from the same source) is stored once.".into(),
             "Stories: the same or nearly the same post (a press release carried by many sites, a complaint copied by many accounts) counts as one story.".into(),
-            "Trend: stories in the period against the average of the same hours on the 7 days before. Rising = at least 5 stories, ≥ 2× the average, and a score ≥ 3 (score = Poisson surprise −log₁₀ p, times 0.5 for a single source and 1.25 when both news and social media carry it); new = none in the 7 days before; falling = ≤ 2/3 of the average (when it is ≥ 3); otherwise steady.".into(),
+            "Trend: stories in the period against the average of the same hours on the 7 days before. Rising = at least 5 stories, ≥ 3× the average, and a score ≥ 4 (score = Poisson surprise −log₁₀ p allowing for the day-to-day swing, times 0.5 for a single source and 1.25 when both news and social media carry it); new = none in the 7 days before; falling = ≤ 2/3 of the average (when it is ≥ 3); otherwise steady.".into(),
             "Sentiment: a lexicon of positive/negative words with negators; classes positive, neutral, potentially negative, negative.".into(),
         ],
     }

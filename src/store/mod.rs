@@ -7,6 +7,7 @@
 //! of posts is committed in one transaction together with its source's cursor and health, so a
 //! crash (even `kill -9`) loses nothing committed and repeats nothing.
 
+pub mod alerts;
 pub mod briefings;
 pub mod meta;
 pub mod migrations;

@@ -135,3 +135,14 @@ impl Store {
         Ok(rows)
     }
 }
+
+impl Store {
+    /// Every known source's id and display name (its id when it has none).
+    pub fn source_names(&self) -> Result<Vec<(String, String)>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT id, coalesce(name, id) FROM sources ORDER BY id")?;
+        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+}

@@ -7,14 +7,21 @@
 //!   (fewer when the store is younger). The same hours of the day take the daily cycle into
 //!   account; seven days hold every weekday once, so a quiet weekend neither inflates a Monday
 //!   nor hides one;
-//! - **surprise**: −log₁₀ of the Poisson probability of seeing `c` or more when `max(λ, 0.5)`
-//!   is expected (a topic never seen before is measured against half a story, not zero: new is
-//!   reported as new, not as infinitely significant);
+//! - **expected**: the baseline as if the history held one story more (a mean of a few small
+//!   counts is too low more often than too high), and never less than 0.5: a topic never seen
+//!   before is measured against half a story, so new is reported as new, not as infinitely
+//!   significant;
+//! - **swing** `φ`: how much more the history varies from day to day than chance would have
+//!   it (variance over mean, 1 to 10; a news cycle);
+//! - **surprise**: −log₁₀ of the Poisson probability of seeing `c/φ` or more when `expected/φ`
+//!   is expected (quasi-Poisson: counts in units of the usual swing);
 //! - **corroboration**: one source alone halves the surprise; stories in both news and social
 //!   media raise it by a quarter;
 //! - **score** = surprise × corroboration;
-//! - **rising** when `c ≥ 5` (the noise floor: 1 → 3 is no alarm), `c ≥ 2 × max(λ, 0.5)`, and
-//!   `score ≥ 3` (about a one-in-a-thousand chance under the baseline, for two sources or more).
+//! - **rising** when `c ≥ 5` (the noise floor: 1 → 3 is no alarm), `c ≥ 3 × expected`, and
+//!   `score ≥ 4` (under one in ten thousand by chance, for two sources or more: the rule is
+//!   checked every hour, so a rarer event than one in a thousand is needed to keep false
+//!   alarms to a few a year per topic; docs/trends.md has the measured figures).
 
 use serde::Serialize;
 
@@ -38,8 +45,8 @@ impl Default for Rule {
     fn default() -> Rule {
         Rule {
             min_count: 5,
-            min_ratio: 2.0,
-            min_score: 3.0,
+            min_ratio: 3.0,
+            min_score: 4.0,
             baseline_floor: 0.5,
         }
     }
@@ -71,7 +78,7 @@ pub struct Observation {
 pub struct Assessment {
     /// Mean stories per window over the history (unfloored), one decimal.
     pub baseline: f64,
-    /// `count / max(baseline, floor)`, one decimal.
+    /// `count / max(baseline, 0.5)`, one decimal: what the reason shows.
     pub ratio: f64,
     pub score: f64,
     pub rising: bool,
@@ -96,12 +103,26 @@ impl Rule {
         } else {
             o.history.iter().sum::<u64>() as f64 / o.history.len() as f64
         };
-        let expected = baseline.max(self.baseline_floor);
-        let ratio = o.count as f64 / expected;
-        let score = surprise(o.count, expected) * corroboration(o);
+        // A mean of a few small counts is uncertain and more often too low than too high
+        // (the days that happened to be quiet): the history counts as if it held one story
+        // more than it did.
+        let smoothed = if o.history.is_empty() {
+            0.0
+        } else {
+            (o.history.iter().sum::<u64>() + 1) as f64 / o.history.len() as f64
+        };
+        let expected = smoothed.max(self.baseline_floor);
+        // The ratio shown is against the plain mean, as people compute it.
+        let ratio = o.count as f64 / baseline.max(self.baseline_floor);
+        // Quasi-Poisson: counts that swing from day to day more than chance would have them
+        // (a news cycle) are measured in units of that swing, so a usual busy day is no alarm.
+        let phi = dispersion(&o.history, expected);
+        let score =
+            surprise((o.count as f64 / phi).floor() as u64, expected / phi) * corroboration(o);
         let new = o.count > 0 && o.history.iter().all(|&n| n == 0);
-        let rising =
-            o.count >= self.min_count && ratio >= self.min_ratio && score >= self.min_score;
+        let rising = o.count >= self.min_count
+            && o.count as f64 >= self.min_ratio * expected
+            && score >= self.min_score;
         let direction = if new {
             Direction::Baru
         } else if rising {
@@ -225,6 +246,25 @@ impl Rule {
     }
 }
 
+/// How much more the history varies than a Poisson count would: the sample variance over the
+/// mean, 1 to [`MAX_DISPERSION`]; 1 with fewer than three days of history.
+pub fn dispersion(history: &[u64], expected: f64) -> f64 {
+    if history.len() < 3 {
+        return 1.0;
+    }
+    let n = history.len() as f64;
+    let mean = history.iter().sum::<u64>() as f64 / n;
+    let var = history
+        .iter()
+        .map(|&x| (x as f64 - mean).powi(2))
+        .sum::<f64>()
+        / (n - 1.0);
+    (var / expected).clamp(1.0, MAX_DISPERSION)
+}
+
+/// The most the day-to-day swing may discount a count.
+pub const MAX_DISPERSION: f64 = 10.0;
+
 /// The corroboration factor: 0.5 for one source, 1 for more, 1.25 for news and social both.
 pub fn corroboration(o: &Observation) -> f64 {
     let sources = if o.sources <= 1 { 0.5 } else { 1.0 };
@@ -339,8 +379,8 @@ mod tests {
     #[test]
     fn one_source_alone_is_not_enough_for_a_modest_rise() {
         let rule = Rule::default();
-        let lone = rule.assess(&obs(6, &[1, 1, 0, 1, 1, 0, 1], 1));
-        let many = rule.assess(&obs(6, &[1, 1, 0, 1, 1, 0, 1], 4));
+        let lone = rule.assess(&obs(8, &[1, 1, 0, 1, 1, 0, 1], 1));
+        let many = rule.assess(&obs(8, &[1, 1, 0, 1, 1, 0, 1], 4));
         assert!(!lone.rising && many.rising, "{lone:?} {many:?}");
         let o = Observation {
             news: true,

@@ -1,0 +1,161 @@
+//! The alert's text, in Indonesian: the topic, the trend rule's reason, the top regions, three
+//! representative posts with links, and who follows up. Plain text everywhere (e-mail body,
+//! Telegram message without markup), so hostile post text shows as the characters it is; the
+//! webhook gets the same facts as JSON.
+
+use jiff::Timestamp;
+use jiff::tz::TimeZone;
+use serde_json::json;
+
+use crate::classify::Classifier;
+use crate::digest::excerpt;
+use crate::store::alerts::NewAlert;
+use crate::store::{Store, StoreError};
+use crate::time::{Lang, format_local};
+use crate::trends::Trend;
+
+/// Representative posts in an alert.
+pub const POSTS: usize = 3;
+/// Regions named in an alert.
+pub const REGIONS: usize = 3;
+
+/// The alert for `trend`; `previous` is the count of the episode's last alert for a
+/// follow-up, `None` for an episode's first alert.
+pub fn compose(
+    store: &Store,
+    classifier: &Classifier,
+    trend: &Trend,
+    regions: &[&Trend],
+    previous: Option<u64>,
+    tz: &TimeZone,
+) -> Result<NewAlert, StoreError> {
+    let topic = classifier.topic(&trend.topic.as_str().into());
+    let posts = store.topic_posts(&trend.topic, trend.window_start, trend.window_end, POSTS)?;
+    let names = store.source_names()?;
+    let when = |t: Timestamp| format_local(t, tz, Lang::Id);
+    let category = topic.map_or("-", |t| t.category.as_str());
+
+    let mut text = String::new();
+    let subject = match previous {
+        None => {
+            text.push_str(&format!("PERINGATAN ISU — {}\n", trend.name));
+            format!(
+                "[Pantau] Isu naik: {} (prioritas {})",
+                trend.name, trend.priority
+            )
+        }
+        Some(before) => {
+            text.push_str(&format!(
+                "LANJUTAN — {} terus naik: {} cerita (peringatan sebelumnya {before})\n",
+                trend.name, trend.count
+            ));
+            format!(
+                "[Pantau] Lanjutan: {} terus naik ({} cerita)",
+                trend.name, trend.count
+            )
+        }
+    };
+    text.push_str(&format!(
+        "Prioritas {} · kategori {category}\n{}\nPeriode: {} jam terakhir, {} – {}\n",
+        trend.priority,
+        trend.reason,
+        trend.window_hours,
+        when(trend.window_start),
+        when(trend.window_end)
+    ));
+    let top: Vec<String> = regions
+        .iter()
+        .take(REGIONS)
+        .map(|r| {
+            format!(
+                "{} ({} cerita)",
+                r.region_name.as_deref().unwrap_or("-"),
+                r.count
+            )
+        })
+        .collect();
+    if !top.is_empty() {
+        text.push_str(&format!("\nWilayah teratas: {}\n", top.join(", ")));
+    }
+    if !posts.is_empty() {
+        text.push_str("\nUnggahan representatif:\n");
+    }
+    let mut post_json = Vec::new();
+    for (i, p) in posts.iter().enumerate() {
+        let source = names
+            .iter()
+            .find(|(id, _)| id == p.source.as_str())
+            .map_or(p.source.as_str(), |(_, n)| n.as_str());
+        let body = match p.title.as_deref().filter(|t| !t.trim().is_empty()) {
+            Some(t) if !p.text.starts_with(t) => format!("{t} — {}", p.text),
+            _ => p.text.clone(),
+        };
+        let body = excerpt(&body, 200);
+        text.push_str(&format!(
+            "{}. {source}, {}: {body}\n",
+            i + 1,
+            when(p.published)
+        ));
+        let url = p
+            .url
+            .as_deref()
+            .filter(|u| u.starts_with("https://") || u.starts_with("http://"));
+        if let Some(u) = url {
+            text.push_str(&format!("   {u}\n"));
+        }
+        post_json.push(json!({
+            "source": p.source.as_str(),
+            "source_name": source,
+            "published": p.published,
+            "text": body,
+            "url": url,
+        }));
+    }
+    if let Some(t) = topic {
+        if let Some(owner) = &t.owner {
+            text.push_str(&format!("\nPenanggung jawab: {owner}\n"));
+        }
+        if let Some(advice) = &t.advice {
+            text.push_str(&format!("Saran: {advice}\n"));
+        }
+    }
+    text.push_str("\n— Pantau (pantau trends untuk rincian)\n");
+
+    let payload = json!({
+        "type": "pantau.alert",
+        "follow_up": previous.is_some(),
+        "previous_count": previous,
+        "topic": trend.topic,
+        "name": trend.name,
+        "category": category,
+        "priority": trend.priority,
+        "count": trend.count,
+        "posts_in_window": trend.posts,
+        "baseline": trend.baseline,
+        "score": trend.score,
+        "new": trend.new,
+        "reason": trend.reason,
+        "sources": trend.sources,
+        "window_hours": trend.window_hours,
+        "window_start": trend.window_start,
+        "window_end": trend.window_end,
+        "regions": regions.iter().take(REGIONS).map(|r| json!({
+            "id": r.region, "name": r.region_name, "count": r.count,
+        })).collect::<Vec<_>>(),
+        "posts": post_json,
+        "owner": topic.and_then(|t| t.owner.clone()),
+        "advice": topic.and_then(|t| t.advice.clone()),
+        "subject": subject,
+        "text": text,
+    });
+    Ok(NewAlert {
+        topic: trend.topic.clone(),
+        follow_up: previous.is_some(),
+        count: trend.count,
+        score: trend.score,
+        reason: trend.reason.clone(),
+        subject,
+        text,
+        payload,
+    })
+}

@@ -1,0 +1,104 @@
+//! The alert job of `pantau run`: checks the trends every `[alerts] every` and delivers what
+//! is due every [`DELIVERY_TICK`], both through the writer (see [`crate::alerts`]).
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use jiff::{SignedDuration, Timestamp};
+use tokio_util::sync::CancellationToken;
+
+use super::reload::SharedClassifier;
+use crate::alerts::{self, Policy, Sink};
+use crate::store::writer::Writer;
+
+/// How often due deliveries (first tries and retries) are looked for.
+pub const DELIVERY_TICK: Duration = Duration::from_secs(30);
+
+/// Runs until `stop`: a check at start (episodes are stored, so a restart does not alert
+/// again), then every `policy.every`.
+pub async fn run(
+    policy: Policy,
+    sinks: Vec<Sink>,
+    classifier: SharedClassifier,
+    writer: Writer,
+    stop: CancellationToken,
+) {
+    let sinks = Arc::new(sinks);
+    let sink_ids: Arc<Vec<String>> = Arc::new(sinks.iter().map(|s| s.id().to_string()).collect());
+    let every = SignedDuration::try_from(policy.every).unwrap_or(SignedDuration::from_mins(10));
+    let policy = Arc::new(policy);
+    let mut next_check = Timestamp::now();
+    loop {
+        let now = Timestamp::now();
+        if now >= next_check {
+            check_once(&policy, &sink_ids, &classifier, &writer, now).await;
+            next_check = now + every;
+        }
+        deliver_due(&sinks, &writer).await;
+        tokio::select! {
+            _ = stop.cancelled() => break,
+            _ = tokio::time::sleep(DELIVERY_TICK) => {}
+        }
+    }
+}
+
+/// One trend check; new alerts are logged (so they are seen even with no sink configured).
+pub async fn check_once(
+    policy: &Arc<Policy>,
+    sink_ids: &Arc<Vec<String>>,
+    classifier: &SharedClassifier,
+    writer: &Writer,
+    now: Timestamp,
+) {
+    let (policy, sinks, classifier) = (policy.clone(), sink_ids.clone(), classifier.get());
+    let result = writer
+        .call(
+            move |store| -> Result<Vec<(i64, String)>, crate::store::StoreError> {
+                let ids = alerts::check(store, &classifier, &policy, &sinks, now)?;
+                ids.into_iter()
+                    .map(|id| Ok((id, store.alert_subject(id)?)))
+                    .collect()
+            },
+        )
+        .await;
+    match result {
+        Ok(Ok(new)) => {
+            for (id, subject) in new {
+                tracing::warn!(alert = id, sinks = sink_ids.len(), "{subject}");
+            }
+        }
+        Ok(Err(e)) => tracing::error!(error = %e, "pemeriksaan peringatan gagal"),
+        Err(e) => tracing::error!(error = %e, "pemeriksaan peringatan gagal"),
+    }
+}
+
+/// Sends every delivery that is due and records the outcomes.
+pub async fn deliver_due(sinks: &Arc<Vec<Sink>>, writer: &Writer) {
+    let now = Timestamp::now();
+    let due = match writer.call(move |store| store.due_deliveries(now)).await {
+        Ok(Ok(due)) => due,
+        Ok(Err(e)) => {
+            tracing::error!(error = %e, "antrean peringatan tidak terbaca");
+            return;
+        }
+        Err(_) => return,
+    };
+    alerts::deliver(due, sinks, |alert, sink, outcome| {
+        let writer = writer.clone();
+        async move {
+            let recorded = writer
+                .call(move |store| {
+                    let outcome = match &outcome {
+                        Ok(()) => Ok(()),
+                        Err((e, next)) => Err((e.as_str(), *next)),
+                    };
+                    store.record_delivery(alert, &sink, outcome, Timestamp::now())
+                })
+                .await;
+            if let Ok(Err(e)) = recorded {
+                tracing::error!(error = %e, alert, "hasil pengiriman peringatan tidak tersimpan");
+            }
+        }
+    })
+    .await;
+}
