@@ -11,11 +11,14 @@
 //! - [`classify`]: keyword lists → topics, regions and sentiment per post.
 //! - [`store`]: SQLite — posts, tags, hourly counts, source health, briefings.
 //! - [`digest`]: the briefing in Markdown, HTML and JSON.
+//! - [`alerts`]: alerts on rising issues; [`alerts::sinks`] delivers them (webhook, Telegram,
+//!   e-mail).
 //! - [`daemon`]: `pantau run`, wiring the stages with a clean stop; [`server`]: its HTTP
 //!   side (axum); [`demo`]: the bundled sample corpus replayed through everything.
 //! - [`config`], [`model`], [`time`], [`error`]: settings, shared types, time and error helpers.
 //! - [`cli`]: one function per command, the binary's glue.
 
+pub mod alerts;
 pub mod classify;
 pub mod cli;
 pub mod config;

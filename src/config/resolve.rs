@@ -11,9 +11,10 @@ use config::{Config, Environment, File, FileFormat, Map, Value, ValueKind};
 use jiff::tz::TimeZone;
 
 use super::{
-    BriefingSettings, FetchSettings, HttpSettings, KeywordSettings, LogFormat, LogSettings,
-    ScheduleSettings, Settings, StorageSettings,
+    AlertSettings, BriefingSettings, FetchSettings, HttpSettings, KeywordSettings, LogFormat,
+    LogSettings, ScheduleSettings, Settings, StorageSettings,
 };
+use crate::alerts::sinks::SinkConfig;
 use crate::error::{line_col, suggest};
 use crate::sources::SourceConfig;
 use crate::time::{Lang, parse_duration};
@@ -178,6 +179,7 @@ const SECTIONS: &[(&str, &[&str])] = &[
     ),
     ("briefing", &["dir", "language"]),
     ("log", &["format", "level"]),
+    ("alerts", &["sinks"]),
 ];
 
 fn resolve(root: Value, base_dir: PathBuf, files: Vec<PathBuf>) -> Result<Settings, ConfigError> {
@@ -387,6 +389,12 @@ fn resolve(root: Value, base_dir: PathBuf, files: Vec<PathBuf>) -> Result<Settin
     };
     t.finish(&mut errors);
 
+    let mut t = section("alerts");
+    let alerts = AlertSettings {
+        sinks: alert_sinks(&mut t, &mut errors),
+    };
+    t.finish(&mut errors);
+
     let sources = match sources_value {
         None => Vec::new(),
         Some(v) => resolve_sources(v, &root_origin, fetch.interval, &mut errors),
@@ -403,6 +411,7 @@ fn resolve(root: Value, base_dir: PathBuf, files: Vec<PathBuf>) -> Result<Settin
             fetch,
             briefing,
             log,
+            alerts,
             sources,
         }),
         1 => Err(errors.pop().expect("one error")),
@@ -460,6 +469,63 @@ fn resolve_sources(
                     ));
                 } else {
                     out.push(source);
+                }
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+/// `[alerts] sinks`: the `[[alerts.sinks]]` tables, read like `[[sources]]`, ids unique.
+fn alert_sinks(t: &mut Table, errors: &mut Vec<ConfigError>) -> Vec<SinkConfig> {
+    let Some(value) = t.take("sinks") else {
+        return Vec::new();
+    };
+    t.done("sinks");
+    let origin = t.origin(&value);
+    let ValueKind::Array(items) = value.kind else {
+        errors.push(ConfigError::Invalid {
+            origin,
+            key: "[alerts] sinks".into(),
+            message: "harus berupa daftar [[alerts.sinks]]".into(),
+            hint: Some(
+                "tulis setiap tujuan sebagai tabel [[alerts.sinks]] dengan id dan kind".into(),
+            ),
+        });
+        return Vec::new();
+    };
+    let mut out: Vec<SinkConfig> = Vec::new();
+    for (i, item) in items.into_iter().enumerate() {
+        let item_origin = origin_of(&item, &origin);
+        let ValueKind::Table(map) = item.kind else {
+            errors.push(ConfigError::Invalid {
+                origin: item_origin,
+                key: format!("[[alerts.sinks]] ke-{}", i + 1),
+                message: "harus berupa tabel".into(),
+                hint: None,
+            });
+            continue;
+        };
+        let id_hint = map
+            .get("id")
+            .and_then(|v| v.clone().into_string().ok())
+            .map(|id| format!(" (id \"{id}\")"))
+            .unwrap_or_default();
+        let mut sink_table =
+            Table::new(format!("[[alerts.sinks]] ke-{}{id_hint}", i + 1), map, &[]);
+        sink_table.origin_fallback = item_origin;
+        let before = errors.len();
+        match SinkConfig::from_table(&mut sink_table, errors) {
+            Some(sink) if errors.len() == before => {
+                if out.iter().any(|s| s.id == sink.id) {
+                    errors.push(sink_table.invalid(
+                        "id",
+                        format!("id \"{}\" dipakai oleh lebih dari satu tujuan", sink.id),
+                        Some("setiap tujuan peringatan perlu id yang unik".into()),
+                    ));
+                } else {
+                    out.push(sink);
                 }
             }
             _ => {}

@@ -1,0 +1,3 @@
+//! Alerts on rising issues; [`sinks`] delivers them (webhook, Telegram, e-mail).
+
+pub mod sinks;
