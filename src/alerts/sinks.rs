@@ -941,6 +941,48 @@ mod tests {
         );
     }
 
+    /// The commented example in config/default.toml, uncommented, is a valid configuration.
+    #[test]
+    fn the_shipped_example_is_valid() {
+        let shipped = include_str!("../../config/default.toml");
+        let start = shipped.find("# [alerts]").expect("an [alerts] example");
+        let end = start + shipped[start..].find("\n\n").expect("the example ends");
+        let example: String = shipped[start..end]
+            .lines()
+            .map(|l| l.strip_prefix("# ").unwrap_or(l.trim_start_matches('#')))
+            .collect::<Vec<_>>()
+            .join("\n");
+        let all = sinks(&example);
+        let kinds: Vec<_> = all
+            .into_iter()
+            .map(|s| Sink::new(s, "Pantau/test").unwrap().kind())
+            .collect();
+        assert_eq!(kinds, ["webhook", "telegram", "email"]);
+        // And shipped as it is, no sink is active.
+        assert!(sinks(shipped).is_empty());
+    }
+
+    /// Secrets live in local.toml: its sinks replace the shipped file's, they do not add up.
+    #[test]
+    fn local_toml_replaces_the_sinks() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join("config")).unwrap();
+        std::fs::write(
+            dir.path().join("config/default.toml"),
+            "[[alerts.sinks]]\nid = \"contoh\"\nkind = \"webhook\"\nurl = \"https://x.id/\"\n",
+        )
+        .unwrap();
+        std::fs::write(dir.path().join("config/local.toml"), TELEGRAM).unwrap();
+        let settings = crate::config::load(Some(&dir.path().join("config/default.toml"))).unwrap();
+        let ids: Vec<_> = settings
+            .alerts
+            .sinks
+            .iter()
+            .map(|s| s.id.as_str())
+            .collect();
+        assert_eq!(ids, ["tim-humas"]);
+    }
+
     #[test]
     fn mistakes_name_the_sink_and_key() {
         let e = err("[[alerts.sinks]]\nid = \"a\"\nkind = \"telegarm\"\n");
