@@ -358,6 +358,8 @@ impl Telegram {
             "{}/bot{bot_token}/sendMessage",
             api_url.path().trim_end_matches('/')
         ));
+        endpoint.set_query(None);
+        endpoint.set_fragment(None);
         Ok(Telegram {
             client,
             endpoint,
