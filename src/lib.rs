@@ -14,6 +14,8 @@
 //! - [`trends`]: rising issues per topic and kabupaten/kota against a 7-day baseline;
 //!   [`alerts`]: one alert per episode to webhook, Telegram and e-mail sinks.
 //! - [`digest`]: the briefing in Markdown, HTML and JSON.
+//! - [`alerts`]: alerts on rising issues; [`alerts::sinks`] delivers them (webhook, Telegram,
+//!   e-mail).
 //! - [`daemon`]: `pantau run`, wiring the stages with a clean stop; [`server`]: its HTTP
 //!   side (axum); [`demo`]: the bundled sample corpus replayed through everything.
 //! - [`config`], [`model`], [`time`], [`error`]: settings, shared types, time and error helpers.

@@ -65,10 +65,13 @@ async fn until(limit: Duration, mut done: impl FnMut() -> bool) -> bool {
     done()
 }
 
+/// Posts stored so far; 0 while the daemon has not created the database or its tables yet.
 fn stored(project: &Project) -> i64 {
-    Store::open_read_only(&project.db())
-        .ok()
-        .map_or(0, |s| query_i64(&s, "SELECT count(*) FROM posts"))
+    Store::open_read_only(&project.db()).ok().map_or(0, |s| {
+        s.connection()
+            .query_row("SELECT count(*) FROM posts", [], |r| r.get(0))
+            .unwrap_or(0)
+    })
 }
 
 struct Clock(Arc<Mutex<Vec<Instant>>>, String);

@@ -15,6 +15,7 @@ use std::time::Duration;
 use jiff::civil::Time;
 use jiff::tz::TimeZone;
 
+use crate::alerts::sinks::SinkConfig;
 use crate::sources::SourceConfig;
 use crate::time::Lang;
 
@@ -38,6 +39,7 @@ pub struct Settings {
     pub fetch: FetchSettings,
     pub briefing: BriefingSettings,
     pub log: LogSettings,
+    pub alerts: AlertSettings,
     pub sources: Vec<SourceConfig>,
 }
 
@@ -109,6 +111,15 @@ pub struct LogSettings {
     pub format: LogFormat,
     /// A tracing filter (`info`, `pantau=debug`); `RUST_LOG` overrides it.
     pub level: String,
+}
+
+/// Alerts on rising issues: where they are delivered.
+#[derive(Debug, Clone, Default)]
+pub struct AlertSettings {
+    /// `[[alerts.sinks]]` in file order; ids are unique. None by default.
+    pub sinks: Vec<SinkConfig>,
+    /// When to alert: `min_priority`, `window`, `every`, `cooldown`, `growth`, `min_gap`.
+    pub policy: crate::alerts::Policy,
 }
 
 #[cfg(test)]

@@ -11,9 +11,10 @@ use config::{Config, Environment, File, FileFormat, Map, Value, ValueKind};
 use jiff::tz::TimeZone;
 
 use super::{
-    BriefingSettings, FetchSettings, HttpSettings, KeywordSettings, LogFormat, LogSettings,
-    ScheduleSettings, Settings, StorageSettings,
+    AlertSettings, BriefingSettings, FetchSettings, HttpSettings, KeywordSettings, LogFormat,
+    LogSettings, ScheduleSettings, Settings, StorageSettings,
 };
+use crate::alerts::sinks::SinkConfig;
 use crate::error::{line_col, suggest};
 use crate::sources::SourceConfig;
 use crate::time::{Lang, parse_duration};
@@ -178,6 +179,18 @@ const SECTIONS: &[(&str, &[&str])] = &[
     ),
     ("briefing", &["dir", "language"]),
     ("log", &["format", "level"]),
+    (
+        "alerts",
+        &[
+            "sinks",
+            "min_priority",
+            "window",
+            "every",
+            "cooldown",
+            "growth",
+            "min_gap",
+        ],
+    ),
 ];
 
 fn resolve(root: Value, base_dir: PathBuf, files: Vec<PathBuf>) -> Result<Settings, ConfigError> {
@@ -387,6 +400,56 @@ fn resolve(root: Value, base_dir: PathBuf, files: Vec<PathBuf>) -> Result<Settin
     };
     t.finish(&mut errors);
 
+    let mut t = section("alerts");
+    let defaults = crate::alerts::Policy::default();
+    let alerts = AlertSettings {
+        sinks: alert_sinks(&mut t, &mut errors),
+        policy: crate::alerts::Policy {
+            min_priority: t
+                .parse(
+                    "min_priority",
+                    &mut errors,
+                    "\"rendah\", \"sedang\", \"tinggi\" atau \"kritis\"",
+                    |s| match s {
+                        "rendah" => Ok(crate::model::Priority::Rendah),
+                        "sedang" => Ok(crate::model::Priority::Sedang),
+                        "tinggi" => Ok(crate::model::Priority::Tinggi),
+                        "kritis" => Ok(crate::model::Priority::Kritis),
+                        _ => Err(format!("prioritas \"{s}\" tidak dikenal")),
+                    },
+                )
+                .unwrap_or(defaults.min_priority),
+            window: t
+                .parse(
+                    "window",
+                    &mut errors,
+                    "jam bulat 1–24, misalnya \"24h\" atau \"6h\"",
+                    |s| s.parse::<crate::trends::Window>(),
+                )
+                .unwrap_or(defaults.window),
+            every: t.duration("every", &mut errors).unwrap_or(defaults.every),
+            cooldown: t
+                .duration("cooldown", &mut errors)
+                .unwrap_or(defaults.cooldown),
+            growth: t
+                .parse(
+                    "growth",
+                    &mut errors,
+                    "angka ≥ 1, misalnya 2.0",
+                    |s| match s.parse::<f64>() {
+                        Ok(g) if (1.0..=100.0).contains(&g) => Ok(g),
+                        _ => Err(format!("\"{s}\" bukan kelipatan yang valid")),
+                    },
+                )
+                .unwrap_or(defaults.growth),
+            min_gap: t
+                .duration("min_gap", &mut errors)
+                .unwrap_or(defaults.min_gap),
+            timezone: schedule.timezone.clone(),
+        },
+    };
+    t.finish(&mut errors);
+
     let sources = match sources_value {
         None => Vec::new(),
         Some(v) => resolve_sources(v, &root_origin, fetch.interval, &mut errors),
@@ -403,6 +466,7 @@ fn resolve(root: Value, base_dir: PathBuf, files: Vec<PathBuf>) -> Result<Settin
             fetch,
             briefing,
             log,
+            alerts,
             sources,
         }),
         1 => Err(errors.pop().expect("one error")),
@@ -460,6 +524,63 @@ fn resolve_sources(
                     ));
                 } else {
                     out.push(source);
+                }
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+/// `[alerts] sinks`: the `[[alerts.sinks]]` tables, read like `[[sources]]`, ids unique.
+fn alert_sinks(t: &mut Table, errors: &mut Vec<ConfigError>) -> Vec<SinkConfig> {
+    let Some(value) = t.take("sinks") else {
+        return Vec::new();
+    };
+    t.done("sinks");
+    let origin = t.origin(&value);
+    let ValueKind::Array(items) = value.kind else {
+        errors.push(ConfigError::Invalid {
+            origin,
+            key: "[alerts] sinks".into(),
+            message: "harus berupa daftar [[alerts.sinks]]".into(),
+            hint: Some(
+                "tulis setiap tujuan sebagai tabel [[alerts.sinks]] dengan id dan kind".into(),
+            ),
+        });
+        return Vec::new();
+    };
+    let mut out: Vec<SinkConfig> = Vec::new();
+    for (i, item) in items.into_iter().enumerate() {
+        let item_origin = origin_of(&item, &origin);
+        let ValueKind::Table(map) = item.kind else {
+            errors.push(ConfigError::Invalid {
+                origin: item_origin,
+                key: format!("[[alerts.sinks]] ke-{}", i + 1),
+                message: "harus berupa tabel".into(),
+                hint: None,
+            });
+            continue;
+        };
+        let id_hint = map
+            .get("id")
+            .and_then(|v| v.clone().into_string().ok())
+            .map(|id| format!(" (id \"{id}\")"))
+            .unwrap_or_default();
+        let mut sink_table =
+            Table::new(format!("[[alerts.sinks]] ke-{}{id_hint}", i + 1), map, &[]);
+        sink_table.origin_fallback = item_origin;
+        let before = errors.len();
+        match SinkConfig::from_table(&mut sink_table, errors) {
+            Some(sink) if errors.len() == before => {
+                if out.iter().any(|s| s.id == sink.id) {
+                    errors.push(sink_table.invalid(
+                        "id",
+                        format!("id \"{}\" dipakai oleh lebih dari satu tujuan", sink.id),
+                        Some("setiap tujuan peringatan perlu id yang unik".into()),
+                    ));
+                } else {
+                    out.push(sink);
                 }
             }
             _ => {}

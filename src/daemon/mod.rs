@@ -3,6 +3,7 @@
 //! ```text
 //! poll loops (one task per source) ──Polled──▶ pipeline (classify) ──▶ writer thread (SQLite)
 //! briefing scheduler (daily, local time) ──▶ digest ──▶ briefings/
+//! alert job (every `[alerts] every`) ──▶ trends ──▶ alerts table ──▶ webhook / Telegram / e-mail
 //! HTTP server ([`crate::server`], `[http] bind`): /healthz, POST /api/ingest ──▶ writer thread
 //! ```
 //!
@@ -52,6 +53,8 @@ pub enum DaemonError {
     Http(#[from] SourceError),
     #[error(transparent)]
     Server(#[from] ServerError),
+    #[error("tujuan peringatan tidak dapat disiapkan: {0}")]
+    Sink(#[from] crate::alerts::sinks::SinkError),
 }
 
 /// Runs the daemon until `shutdown` completes.
@@ -75,6 +78,12 @@ pub async fn run(
         .collect::<Result<Vec<_>, _>>()?;
     let (writer, writer_thread) = Writer::spawn(store);
     let fetcher = Fetcher::new(&settings.fetch)?;
+    let sinks = settings
+        .alerts
+        .sinks
+        .iter()
+        .map(|c| crate::alerts::Sink::new(c.clone(), &settings.fetch.user_agent))
+        .collect::<Result<Vec<_>, _>>()?;
     let classifier = SharedClassifier::new(Arc::new(classifier));
     let pipeline = Pipeline::new(classifier.clone(), writer.clone(), &settings.sources);
     let backoff = Backoff {
@@ -118,6 +127,13 @@ pub async fn run(
         classifier.clone(),
         writer.clone(),
         settings.sources.clone(),
+        stop.child_token(),
+    ));
+    tracker.spawn(alerting::run(
+        settings.alerts.policy.clone(),
+        sinks,
+        classifier.clone(),
+        writer.clone(),
         stop.child_token(),
     ));
     let http = AppState::new(&settings, classifier.clone(), writer.clone());

@@ -342,7 +342,7 @@ impl std::fmt::Debug for BearerToken {
 }
 
 /// The whole cause chain on one line; reqwest's own Display omits the useful inner part.
-fn error_chain(e: &dyn std::error::Error) -> String {
+pub(crate) fn error_chain(e: &dyn std::error::Error) -> String {
     let mut out = e.to_string();
     let mut source = e.source();
     while let Some(s) = source {

@@ -1,0 +1,387 @@
+//! Rising issues end to end on a real SQLite store with the shipped keyword lists: stories
+//! counted once, `pantau trends --json` (the DESIGN contract), and alerts delivered to a real
+//! HTTP receiver on loopback: one per episode under a long spike, follow-ups only on growth,
+//! a failing sink retried with its error recorded, and nothing resent after a restart.
+
+mod common;
+
+use std::sync::Mutex;
+
+use jiff::{SignedDuration, Timestamp};
+use pantau::alerts::{self, Policy, Sink};
+use pantau::model::Post;
+use pantau::store::Store;
+use pantau::{Classifier, SourceId};
+use wiremock::matchers::{method, path};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+use common::{Project, query_i64};
+
+const NOW: &str = "2026-11-20T04:00:00Z"; // 12.00 WITA
+
+fn sources() -> String {
+    let mut s = String::new();
+    for id in ["kaltimpost", "tribun", "antara"] {
+        s.push_str(&common::feed_source(
+            id,
+            &format!("file:///dev/null/{id}"),
+            "",
+        ));
+    }
+    for id in ["warga-smd", "warga-bpp"] {
+        s.push_str(&format!(
+            "[[sources]]\nid = \"{id}\"\nkind = \"mastodon\"\nurl = \"https://mastodon.example\"\ntag = \"kaltim\"\n"
+        ));
+    }
+    s
+}
+
+fn project(sinks: &str) -> Project {
+    Project::new(&format!("[alerts]\nmin_gap = \"1h\"\n{sinks}"), &sources())
+}
+
+fn at(offset_hours: f64) -> Timestamp {
+    NOW.parse::<Timestamp>().unwrap() + SignedDuration::from_secs_f64(offset_hours * 3600.0)
+}
+
+fn post(source: &str, id: &str, text: &str, when: Timestamp) -> Post {
+    Post {
+        source: SourceId::new(source),
+        external_id: id.into(),
+        url: Some(format!("https://{source}.example/{id}")),
+        title: None,
+        text: text.into(),
+        author: None,
+        published: when,
+        fetched: when,
+        lang: Some("id".into()),
+        shares: 0,
+    }
+}
+
+const PLACES: [&str; 8] = [
+    "Sempaja",
+    "Bengkuring",
+    "Griya Mukti",
+    "Lempake",
+    "Sungai Pinang",
+    "Air Putih",
+    "Karang Asam",
+    "Loa Bakung",
+];
+
+const WORDS: [&str; 40] = [
+    "warga", "rumah", "teras", "halaman", "motor", "mobil", "anak", "pagi", "malam", "sore",
+    "hujan", "deras", "parit", "lurah", "camat", "petugas", "relawan", "posko", "perahu", "kasur",
+    "gang", "lorong", "tetangga", "ibu", "bapak", "kakek", "nenek", "sepeda", "lemari", "buku",
+    "kucing", "ayam", "pintu", "jendela", "dapur", "kursi", "meja", "tikar", "ember", "sandal",
+];
+
+/// A distinct flood story: a short flood sentence and a dozen words drawn at random, so that
+/// no two stories share enough word pairs to be taken for copies.
+fn flood(n: usize) -> String {
+    let mut rng = fastrand::Rng::with_seed(n as u64);
+    let tail: Vec<&str> = (0..12).map(|_| WORDS[rng.usize(..WORDS.len())]).collect();
+    format!(
+        "Banjir lagi di {} Samarinda. {}",
+        PLACES[n % PLACES.len()],
+        tail.join(" ")
+    )
+}
+
+struct World {
+    project: Project,
+    classifier: Classifier,
+    store: Store,
+    next: usize,
+}
+
+impl World {
+    fn new(sinks: &str) -> World {
+        let project = project(sinks);
+        let settings = project.settings();
+        let classifier = Classifier::load(&settings.keywords.dir).unwrap();
+        let mut store = project.store();
+        store.sync_sources(&settings.sources).unwrap();
+        let mut w = World {
+            project,
+            classifier,
+            store,
+            next: 0,
+        };
+        // A quiet week: one flood story a day around noon.
+        for day in 1..=8 {
+            w.add("antara", at(-24.0 * day as f64 - 1.0));
+        }
+        w
+    }
+
+    /// Stores a new distinct flood story from `source` at `when`.
+    fn add(&mut self, source: &str, when: Timestamp) {
+        self.next += 1;
+        let p = post(source, &format!("p{}", self.next), &flood(self.next), when);
+        let tags = self.classifier.tags(&p, None);
+        assert!(
+            tags.topics.iter().any(|t| t.as_str() == "banjir"),
+            "{}",
+            p.text
+        );
+        self.store.insert_posts(&[(p, tags)], "uji").unwrap();
+    }
+
+    fn check(&mut self, now: Timestamp, sinks: &[String]) -> Vec<i64> {
+        let policy = self.project.settings().alerts.policy;
+        alerts::check(&mut self.store, &self.classifier, &policy, sinks, now).unwrap()
+    }
+}
+
+const SOURCES: [&str; 5] = ["kaltimpost", "tribun", "antara", "warga-smd", "warga-bpp"];
+
+#[test]
+fn copies_of_one_story_count_once_and_trends_keep_the_contract() {
+    let mut w = World::new("");
+    let release = "Pemerintah Kota Samarinda menetapkan status tanggap darurat banjir setelah hujan deras merendam ribuan rumah di Sempaja dan Bengkuring";
+    for (i, source) in SOURCES.iter().enumerate() {
+        let p = post(
+            source,
+            "rilis",
+            &format!("{release}. {}", ["", "#kaltim", "", "cc @pemkot", ""][i]),
+            at(-2.0),
+        );
+        let tags = w.classifier.tags(&p, None);
+        w.store.insert_posts(&[(p, tags)], "uji").unwrap();
+    }
+    for i in 0..6 {
+        w.add(SOURCES[i % 5], at(-3.0 + i as f64 * 0.4));
+    }
+    let stories = query_i64(
+        &w.store,
+        "SELECT sum(stories) FROM topic_hourly WHERE topic_id = 'banjir' AND region_id = '*' AND hour >= '2026-11-19T05:00:00Z'",
+    );
+    let posts = query_i64(
+        &w.store,
+        "SELECT sum(posts) FROM topic_hourly WHERE topic_id = 'banjir' AND region_id = '*' AND hour >= '2026-11-19T05:00:00Z'",
+    );
+    assert_eq!(
+        (posts, stories),
+        (11, 7),
+        "five copies of the release are one story"
+    );
+    drop(w.store);
+
+    // The contract of `pantau trends --json` (DESIGN.md §2), as a user runs it.
+    let out = w
+        .project
+        .pantau(&["trends", "--json", "--at", "2026-11-20T12:00"]);
+    assert!(out.status.success(), "{}", common::stderr(&out));
+    let rows: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let first = &rows[0];
+    assert_eq!(first["topic"], "banjir");
+    assert!(first["region"].is_null());
+    assert_eq!(first["count"], 7);
+    assert_eq!(first["rising"], true);
+    assert_eq!(first["new"], false);
+    assert_eq!(first["baseline"], 1.0);
+    assert!(first["score"].as_f64().unwrap() >= 4.0);
+    let reason = first["reason"].as_str().unwrap();
+    assert!(reason.starts_with("naik 7× dari rata-rata 7 hari (1 cerita); 5 sumber; berita dan media sosial; 1 kab/kota"), "{reason}");
+    // A region line for Samarinda follows.
+    assert!(
+        rows.as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["topic"] == "banjir" && r["region"] == "samarinda")
+    );
+
+    let table = w
+        .project
+        .pantau(&["trends", "--at", "2026-11-20T12:00", "--window", "6h"]);
+    let text = common::stdout(&table);
+    assert!(text.contains("NAIK") && text.contains("Banjir"), "{text}");
+    let bad = w.project.pantau(&["trends", "--window", "48h"]);
+    assert_eq!(bad.status.code(), Some(2), "{}", common::stderr(&bad));
+}
+
+#[tokio::test]
+async fn a_long_spike_alerts_once_per_episode_and_nothing_is_resent_after_a_restart() {
+    let hook = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/hook"))
+        .respond_with(ResponseTemplate::new(200))
+        .mount(&hook)
+        .await;
+    let broken = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(503).set_body_string("sedang perawatan"))
+        .mount(&broken)
+        .await;
+    let sinks_toml = format!(
+        "[[alerts.sinks]]\nid = \"humas\"\nkind = \"webhook\"\nurl = \"{}/hook\"\n\
+         [[alerts.sinks]]\nid = \"rusak\"\nkind = \"webhook\"\nurl = \"{}/x\"\n",
+        hook.uri(),
+        broken.uri()
+    );
+    let mut w = World::new(&sinks_toml);
+    let settings = w.project.settings();
+    let ids: Vec<String> = settings.alerts.sinks.iter().map(|s| s.id.clone()).collect();
+    let sinks: Vec<Sink> = settings
+        .alerts
+        .sinks
+        .iter()
+        .map(|c| Sink::new(c.clone(), "pantau-uji").unwrap())
+        .collect();
+
+    // A spike that goes on for 30 hours: two new stories an hour from varied sources.
+    let mut alerts_sent = Vec::new();
+    for hour in 0..30 {
+        for k in 0..2 {
+            let t = at(hour as f64 + k as f64 * 0.3);
+            w.add(SOURCES[(hour * 2 + k) % 5], t);
+        }
+        // The daemon checks every 10 minutes: three checks in each hour.
+        for minute in [10.0, 30.0, 50.0] {
+            alerts_sent.extend(w.check(at(hour as f64 + minute / 60.0), &ids));
+        }
+    }
+    // One first alert, then follow-ups only when the count doubled: 1 + a few, never a storm.
+    let follow_ups = query_i64(&w.store, "SELECT count(*) FROM alerts WHERE follow_up = 1");
+    assert_eq!(
+        query_i64(&w.store, "SELECT count(*) FROM alerts WHERE follow_up = 0"),
+        1
+    );
+    assert!((1..=3).contains(&follow_ups), "{follow_ups} follow-ups");
+    assert_eq!(alerts_sent.len() as i64, 1 + follow_ups);
+    assert_eq!(
+        query_i64(&w.store, "SELECT count(*) FROM alert_episodes"),
+        1
+    );
+
+    // What the first alert says.
+    let (subject, text): (String, String) = w
+        .store
+        .connection()
+        .query_row(
+            "SELECT subject, text FROM alerts ORDER BY id LIMIT 1",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    assert!(subject.contains("Isu naik: Banjir"), "{subject}");
+    assert!(
+        text.contains("prioritas") || text.contains("Prioritas"),
+        "{text}"
+    );
+    assert!(text.contains("Wilayah teratas: Kota Samarinda"), "{text}");
+    assert_eq!(
+        text.matches("https://").count(),
+        3,
+        "three posts with links:\n{text}"
+    );
+    assert!(text.contains("Penanggung jawab:"), "{text}");
+
+    // Deliver: the good sink gets each alert once, the broken one fails and is rescheduled.
+    let store = Mutex::new(w.store);
+    let deliver = |now: Timestamp| {
+        let due = store.lock().unwrap().due_deliveries(now).unwrap();
+        let store = &store;
+        alerts::deliver(due, &sinks, move |alert, sink, outcome| {
+            let outcome = outcome
+                .as_ref()
+                .map_err(|(e, next)| (e.as_str(), *next))
+                .copied();
+            store
+                .lock()
+                .unwrap()
+                .record_delivery(alert, &sink, outcome, Timestamp::now())
+                .unwrap();
+            std::future::ready(())
+        })
+    };
+    deliver(Timestamp::now()).await;
+    let received = hook.received_requests().await.unwrap();
+    assert_eq!(received.len() as i64, 1 + follow_ups);
+    let payload: serde_json::Value = serde_json::from_slice(&received[0].body).unwrap();
+    assert_eq!(payload["topic"], "banjir");
+    assert_eq!(payload["follow_up"], false);
+    assert_eq!(payload["posts"].as_array().unwrap().len(), 3);
+    {
+        let s = store.lock().unwrap();
+        let records = s.deliveries_since(at(-1.0)).unwrap();
+        let failed: Vec<_> = records.iter().filter(|r| r.sink == "rusak").collect();
+        assert!(
+            failed
+                .iter()
+                .all(|r| r.status == "pending" && r.attempts == 1)
+        );
+        assert!(
+            failed[0].last_error.as_deref().unwrap().contains("503"),
+            "{:?}",
+            failed[0]
+        );
+        // Not due again until its backoff has passed.
+        assert!(s.due_deliveries(Timestamp::now()).unwrap().is_empty());
+        assert_eq!(
+            s.due_deliveries(Timestamp::now() + SignedDuration::from_mins(2))
+                .unwrap()
+                .len() as i64,
+            1 + follow_ups
+        );
+    }
+
+    // Restart: a new Store on the same file; the same checks and deliveries send nothing new.
+    drop(store);
+    let mut w2 = World {
+        store: Store::open(&w.project.db()).unwrap(),
+        classifier: w.classifier,
+        project: w.project,
+        next: 1000,
+    };
+    for minute in [0.0, 10.0, 20.0] {
+        assert!(w2.check(at(29.0 + minute / 60.0), &ids).is_empty());
+    }
+    let store = Mutex::new(w2.store);
+    let due = store
+        .lock()
+        .unwrap()
+        .due_deliveries(Timestamp::now())
+        .unwrap();
+    assert!(due.is_empty(), "{due:?}");
+    assert_eq!(
+        hook.received_requests().await.unwrap().len() as i64,
+        1 + follow_ups
+    );
+
+    // The spike ends: after the cooldown the episode closes, and a new rise is a new episode.
+    let mut w3 = World {
+        store: store.into_inner().unwrap(),
+        classifier: w2.classifier,
+        project: w2.project,
+        next: 2000,
+    };
+    assert!(w3.check(at(60.0), &ids).is_empty());
+    assert_eq!(
+        query_i64(
+            &w3.store,
+            "SELECT count(*) FROM alert_episodes WHERE closed_at IS NOT NULL"
+        ),
+        1
+    );
+}
+
+#[test]
+fn topics_below_the_priority_and_quiet_topics_do_not_alert() {
+    let mut w = World::new("");
+    // Three stories are a rise from one a day, but under the noise floor.
+    for (i, source) in SOURCES.iter().take(3).enumerate() {
+        w.add(source, at(-1.0 + i as f64 * 0.2));
+    }
+    assert!(w.check(at(0.2), &[]).is_empty());
+    // With `min_priority = "kritis"`, banjir (tinggi) never alerts, however high it rises.
+    let mut strict = World::new("min_priority = \"kritis\"");
+    for i in 0..20 {
+        strict.add(SOURCES[i % 5], at(-3.0 + i as f64 * 0.1));
+    }
+    assert!(strict.check(at(0.0), &[]).is_empty());
+    let p = Policy::default();
+    assert_eq!(p.min_priority, pantau::model::Priority::Tinggi);
+}
