@@ -47,6 +47,24 @@ pub fn hour_bucket(ts: Timestamp) -> Timestamp {
     Timestamp::from_second(s - s.rem_euclid(3600)).expect("an hour start lies inside the range")
 }
 
+/// A local time `YYYY-MM-DDTHH:MM` (or a date, meaning its midnight) in `tz`, or an RFC 3339
+/// instant.
+pub fn parse_local(text: &str, tz: &TimeZone) -> Option<Timestamp> {
+    let text = text.trim();
+    if let Ok(ts) = text.parse::<Timestamp>() {
+        return Some(ts);
+    }
+    let civil = text.parse::<jiff::civil::DateTime>().ok().or_else(|| {
+        text.parse::<Date>()
+            .ok()
+            .map(|d| d.to_datetime(jiff::civil::Time::midnight()))
+    })?;
+    civil
+        .to_zoned_datetime(tz.clone())
+        .ok()
+        .map(|z| z.timestamp())
+}
+
 /// The province's zone, WITA (`Asia/Makassar`): the default of `[schedule] timezone`.
 pub fn default_zone() -> TimeZone {
     TimeZone::get("Asia/Makassar").expect("the bundled tzdb has Asia/Makassar")

@@ -59,36 +59,6 @@ fn post(source: &str, id: &str, text: &str, when: Timestamp) -> Post {
     }
 }
 
-const PLACES: [&str; 8] = [
-    "Sempaja",
-    "Bengkuring",
-    "Griya Mukti",
-    "Lempake",
-    "Sungai Pinang",
-    "Air Putih",
-    "Karang Asam",
-    "Loa Bakung",
-];
-
-const WORDS: [&str; 40] = [
-    "warga", "rumah", "teras", "halaman", "motor", "mobil", "anak", "pagi", "malam", "sore",
-    "hujan", "deras", "parit", "lurah", "camat", "petugas", "relawan", "posko", "perahu", "kasur",
-    "gang", "lorong", "tetangga", "ibu", "bapak", "kakek", "nenek", "sepeda", "lemari", "buku",
-    "kucing", "ayam", "pintu", "jendela", "dapur", "kursi", "meja", "tikar", "ember", "sandal",
-];
-
-/// A distinct flood story: a short flood sentence and a dozen words drawn at random, so that
-/// no two stories share enough word pairs to be taken for copies.
-fn flood(n: usize) -> String {
-    let mut rng = fastrand::Rng::with_seed(n as u64);
-    let tail: Vec<&str> = (0..12).map(|_| WORDS[rng.usize(..WORDS.len())]).collect();
-    format!(
-        "Banjir lagi di {} Samarinda. {}",
-        PLACES[n % PLACES.len()],
-        tail.join(" ")
-    )
-}
-
 struct World {
     project: Project,
     classifier: Classifier,
@@ -119,7 +89,12 @@ impl World {
     /// Stores a new distinct flood story from `source` at `when`.
     fn add(&mut self, source: &str, when: Timestamp) {
         self.next += 1;
-        let p = post(source, &format!("p{}", self.next), &flood(self.next), when);
+        let p = post(
+            source,
+            &format!("p{}", self.next),
+            &common::flood_story(self.next),
+            when,
+        );
         let tags = self.classifier.tags(&p, None);
         assert!(
             tags.topics.iter().any(|t| t.as_str() == "banjir"),
@@ -384,4 +359,64 @@ fn topics_below_the_priority_and_quiet_topics_do_not_alert() {
     assert!(strict.check(at(0.0), &[]).is_empty());
     let p = Policy::default();
     assert_eq!(p.min_priority, pantau::model::Priority::Tinggi);
+}
+
+#[tokio::test]
+async fn the_api_returns_what_the_command_prints() {
+    use pantau::daemon::SharedClassifier;
+    use pantau::server::{self, AppState};
+    use pantau::store::writer::Writer;
+
+    let mut w = World::new("");
+    for i in 0..8 {
+        w.add(SOURCES[i % 5], at(-4.0 + i as f64 * 0.4));
+    }
+    let World {
+        project,
+        classifier,
+        store,
+        ..
+    } = w;
+    let cli = project.pantau(&["trends", "--json", "--at", "2026-11-20T12:00"]);
+    assert!(cli.status.success(), "{}", common::stderr(&cli));
+    let printed: serde_json::Value = serde_json::from_slice(&cli.stdout).unwrap();
+
+    let (writer, thread) = Writer::spawn(store);
+    let state = AppState::new(
+        &project.settings(),
+        SharedClassifier::new(std::sync::Arc::new(classifier)),
+        writer,
+    );
+    let listener = server::bind("127.0.0.1:0".parse().unwrap()).await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let task = tokio::spawn(server::serve(listener, server::router(state), async {
+        let _ = stopped.await;
+    }));
+    let client = reqwest::Client::new();
+    let answer = client
+        .get(format!("{base}/api/trends?at=2026-11-20T12:00"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), 200);
+    let served: serde_json::Value = serde_json::from_slice(&answer.bytes().await.unwrap()).unwrap();
+    assert_eq!(served, printed);
+    assert_eq!(served[0]["topic"], "banjir");
+    let bad = client
+        .get(format!("{base}/api/trends?window=3d"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bad.status(), 400);
+    let message: serde_json::Value = serde_json::from_slice(&bad.bytes().await.unwrap()).unwrap();
+    assert!(
+        message["error"].as_str().unwrap().contains("1–24"),
+        "{message}"
+    );
+    let _ = stop.send(());
+    task.await.unwrap().unwrap();
+    tokio::task::spawn_blocking(move || thread.join())
+        .await
+        .unwrap();
 }

@@ -298,3 +298,83 @@ async fn keyword_edits_reload_and_broken_edits_are_rejected() {
     assert!(shown.contains("Perubahan kata kunci ditolak"), "{shown}");
     assert!(shown.contains("keywords/topics/banjir.toml:2:"), "{shown}");
 }
+
+/// A rising topic in the store: `pantau run` alerts the webhook once, and a restart sends
+/// nothing again.
+#[tokio::test]
+async fn the_daemon_alerts_a_rising_topic_once_across_a_restart() {
+    let hook = MockServer::start().await;
+    Mock::given(path("/hook"))
+        .respond_with(ResponseTemplate::new(204))
+        .mount(&hook)
+        .await;
+    let project = Project::new(
+        &format!(
+            "[alerts]\n[[alerts.sinks]]\nid = \"humas\"\nkind = \"webhook\"\nurl = \"{}/hook\"\n",
+            hook.uri()
+        ),
+        "",
+    );
+    let classifier = pantau::Classifier::load(&project.settings().keywords.dir).unwrap();
+    let mut store = project.store();
+    let now = jiff::Timestamp::now();
+    let hours = |h: f64| now - jiff::SignedDuration::from_secs_f64(h * 3600.0);
+    let mut posts = Vec::new();
+    // One story a day for a week, then nine in the last four hours from four sources.
+    let times: Vec<jiff::Timestamp> = (1..=8)
+        .map(|d| hours(24.0 * d as f64 + 1.0))
+        .chain((0..9).map(|i| hours(4.0 - i as f64 * 0.4)))
+        .collect();
+    for (n, t) in times.into_iter().enumerate() {
+        let post = pantau::Post {
+            source: pantau::SourceId::new(["a", "b", "c", "d"][n % 4]),
+            external_id: format!("p{n}"),
+            url: Some(format!("https://warga.example/{n}")),
+            title: None,
+            text: common::flood_story(n),
+            author: None,
+            published: t,
+            fetched: t,
+            lang: None,
+            shares: 0,
+        };
+        let tags = classifier.tags(&post, None);
+        posts.push((post, tags));
+    }
+    store.insert_posts(&posts, "uji").unwrap();
+    drop(store);
+
+    let child = start(&project);
+    let mut alerted = false;
+    for _ in 0..200 {
+        if hook.received_requests().await.unwrap().len() == 1 {
+            alerted = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    sigterm(&child);
+    let (status, log) = wait_exit(child, Duration::from_secs(10)).await;
+    assert!(alerted && status.success(), "log:\n{log}");
+    assert!(log.contains("Isu naik: Banjir"), "{log}");
+    let body: serde_json::Value =
+        serde_json::from_slice(&hook.received_requests().await.unwrap()[0].body).unwrap();
+    assert_eq!(body["topic"], "banjir");
+
+    // Restarted, the daemon checks again at once: the episode is stored, nothing is resent.
+    let child = start(&project);
+    let store_ready = until(Duration::from_secs(10), || stored(&project) > 0).await;
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    sigterm(&child);
+    let (status, log) = wait_exit(child, Duration::from_secs(10)).await;
+    assert!(store_ready && status.success(), "log:\n{log}");
+    assert_eq!(hook.received_requests().await.unwrap().len(), 1);
+    let store = Store::open_read_only(&project.db()).unwrap();
+    assert_eq!(
+        query_i64(
+            &store,
+            "SELECT count(*) FROM alert_deliveries WHERE status = 'sent'"
+        ),
+        1
+    );
+}

@@ -947,7 +947,9 @@ mod tests {
     #[test]
     fn the_shipped_example_is_valid() {
         let shipped = include_str!("../../config/default.toml");
-        let start = shipped.find("# [alerts]").expect("an [alerts] example");
+        let start = shipped
+            .find("# [[alerts.sinks]]")
+            .expect("an [[alerts.sinks]] example");
         let end = start + shipped[start..].find("\n\n").expect("the example ends");
         let example: String = shipped[start..end]
             .lines()

@@ -401,31 +401,18 @@ pub(crate) fn print_table<const N: usize>(header: &[&str; N], rows: &[[String; N
 
 /// A local date given on the command line (`--date`, `--since`), or a user error naming the flag.
 /// A local time `YYYY-MM-DDTHH:MM` (or a date, meaning its midnight) in `tz`, or an RFC 3339
-/// instant.
+/// instant, for a `flag` of a command.
 pub(crate) fn parse_local_time(
     text: &str,
     tz: &jiff::tz::TimeZone,
     flag: &str,
 ) -> anyhow::Result<jiff::Timestamp> {
-    if let Ok(ts) = text.parse::<jiff::Timestamp>() {
-        return Ok(ts);
-    }
-    let civil = text.parse::<jiff::civil::DateTime>().or_else(|_| {
-        text.parse::<jiff::civil::Date>()
-            .map(|d| d.to_datetime(jiff::civil::Time::midnight()))
-    });
-    civil
-        .ok()
-        .and_then(|dt| dt.to_zoned_datetime(tz.clone()).ok())
-        .map(|z| z.timestamp())
-        .ok_or_else(|| {
-            user_error(
-                format!("waktu \"{text}\" tidak valid"),
-                format!(
-                    "tulis waktu lokal sebagai YYYY-MM-DDTHH:MM, misalnya {flag} 2026-11-27T07:00"
-                ),
-            )
-        })
+    crate::time::parse_local(text, tz).ok_or_else(|| {
+        user_error(
+            format!("waktu \"{text}\" tidak valid"),
+            format!("tulis waktu lokal sebagai YYYY-MM-DDTHH:MM, misalnya {flag} 2026-11-27T07:00"),
+        )
+    })
 }
 
 pub(crate) fn parse_date(text: &str, flag: &str) -> anyhow::Result<jiff::civil::Date> {

@@ -1,4 +1,5 @@
-//! The HTTP side of `pantau run` (axum): `GET /healthz` and `POST /api/ingest` so far; the API,
+//! The HTTP side of `pantau run` (axum): `GET /healthz`, `POST /api/ingest` and `GET /api/trends`
+//! so far; the API,
 //! dashboard and metrics are added here as more route modules merged by [`router`], all over
 //! the same [`AppState`].
 //!
@@ -9,6 +10,7 @@
 
 mod health;
 mod ingest;
+mod trends;
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -42,6 +44,10 @@ struct Shared {
     writer: Writer,
     /// Configured sources' default regions, for records that name such a source.
     regions: HashMap<SourceId, RegionId>,
+    /// The database, opened read-only by report routes (writes go through `writer`).
+    db: std::path::PathBuf,
+    timezone: jiff::tz::TimeZone,
+    lang: crate::time::Lang,
 }
 
 impl AppState {
@@ -52,6 +58,9 @@ impl AppState {
                 classifier,
                 writer,
                 regions: crate::ingest::source_regions(&settings.sources),
+                db: settings.storage.path.clone(),
+                timezone: settings.schedule.timezone.clone(),
+                lang: settings.briefing.language,
             }),
         }
     }
@@ -62,6 +71,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(health::routes())
         .merge(ingest::routes())
+        .merge(trends::routes())
         .fallback(not_found)
         .with_state(state)
 }

@@ -140,3 +140,33 @@ pub async fn round(project: &Project) -> Vec<RoundResult> {
 pub fn result<'a>(results: &'a [RoundResult], id: &str) -> &'a RoundResult {
     results.iter().find(|r| r.source.as_str() == id).unwrap()
 }
+
+const PLACES: [&str; 8] = [
+    "Sempaja",
+    "Bengkuring",
+    "Griya Mukti",
+    "Lempake",
+    "Sungai Pinang",
+    "Air Putih",
+    "Karang Asam",
+    "Loa Bakung",
+];
+
+const WORDS: [&str; 40] = [
+    "warga", "rumah", "teras", "halaman", "motor", "mobil", "anak", "pagi", "malam", "sore",
+    "hujan", "deras", "parit", "lurah", "camat", "petugas", "relawan", "posko", "perahu", "kasur",
+    "gang", "lorong", "tetangga", "ibu", "bapak", "kakek", "nenek", "sepeda", "lemari", "buku",
+    "kucing", "ayam", "pintu", "jendela", "dapur", "kursi", "meja", "tikar", "ember", "sandal",
+];
+
+/// A distinct flood story: a short flood sentence and a dozen words drawn at random, so that
+/// no two stories share enough word pairs to be taken for copies.
+pub fn flood_story(n: usize) -> String {
+    let mut rng = fastrand::Rng::with_seed(n as u64);
+    let tail: Vec<&str> = (0..12).map(|_| WORDS[rng.usize(..WORDS.len())]).collect();
+    format!(
+        "Banjir lagi di {} Samarinda. {}",
+        PLACES[n % PLACES.len()],
+        tail.join(" ")
+    )
+}

@@ -1,0 +1,70 @@
+//! `GET /api/trends?window=24h&at=2026-11-27T07:00`: the same objects as `pantau trends --json`
+//! (DESIGN.md §2), computed by the same function over a read-only connection.
+
+use axum::Router;
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::routing::get;
+use jiff::Timestamp;
+use serde::Deserialize;
+
+use super::{ApiError, AppState};
+use crate::store::Store;
+use crate::trends::{self, Rule, Trend, Window};
+
+pub fn routes() -> Router<AppState> {
+    Router::new().route("/api/trends", get(list))
+}
+
+#[derive(Debug, Deserialize)]
+struct Params {
+    window: Option<String>,
+    /// An RFC 3339 instant or a local `YYYY-MM-DDTHH:MM`; default now.
+    at: Option<String>,
+}
+
+async fn list(
+    State(state): State<AppState>,
+    Query(p): Query<Params>,
+) -> Result<axum::Json<Vec<Trend>>, ApiError> {
+    let window = match p.window.as_deref() {
+        None => Window::default(),
+        Some(w) => w
+            .parse::<Window>()
+            .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, e))?,
+    };
+    let now = match p.at.as_deref() {
+        None => Timestamp::now(),
+        Some(text) => crate::time::parse_local(text, &state.inner.timezone).ok_or_else(|| {
+            ApiError::new(
+                StatusCode::BAD_REQUEST,
+                format!(
+                    "waktu \"{text}\" tidak valid: pakai YYYY-MM-DDTHH:MM (WITA) atau RFC 3339"
+                ),
+            )
+        })?,
+    };
+    let db = state.inner.db.clone();
+    let classifier = state.inner.classifier.get();
+    let lang = state.inner.lang;
+    let rows = tokio::task::spawn_blocking(move || {
+        let store = Store::open_read_only(&db)?;
+        trends::compute(
+            &store,
+            &classifier,
+            trends::window_end(now),
+            window,
+            &Rule::default(),
+            lang,
+        )
+    })
+    .await
+    .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?
+    .map_err(|e| {
+        ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            format!("basis data tidak terbaca: {e}"),
+        )
+    })?;
+    Ok(axum::Json(rows))
+}
