@@ -215,6 +215,10 @@ pub struct PostRef {
     pub excerpt: String,
     /// Always http(s) (links of other schemes are dropped when posts are stored).
     pub url: Option<String>,
+    /// How far the post's story spread: its posts and distinct sources (0 and 0 for a post
+    /// in no story).
+    pub story_posts: u64,
+    pub story_sources: u64,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -386,7 +390,15 @@ pub fn build(
         let representative = store
             .topic_posts(id, req.start, req.end, POSTS_PER_ISSUE)?
             .into_iter()
-            .map(|p| PostRef {
+            .map(|p| {
+                let spread = p.story.map(|s| store.story(s)).transpose()?.flatten();
+                Ok::<_, StoreError>((p, spread))
+            })
+            .collect::<Result<Vec<_>, _>>()?
+            .into_iter()
+            .map(|(p, spread)| PostRef {
+                story_posts: spread.as_ref().map_or(0, |s| s.posts),
+                story_sources: spread.as_ref().map_or(0, |s| s.sources),
                 source_name: names
                     .get(p.source.as_str())
                     .copied()
@@ -776,6 +788,7 @@ pub(crate) fn labels(lang: Lang) -> HashMap<&'static str, &'static str> {
         ("sources_count", "sumber", "sources"),
         ("discussed", "dibicarakan dalam", "was discussed in"),
         ("mentions", "disebut", "mentioned"),
+        ("carried", "dimuat", "carried by"),
         (
             "chart_regions",
             "Isu per kabupaten/kota",

@@ -54,6 +54,8 @@ pub struct StoredPost {
     pub author: Option<String>,
     pub published: Timestamp,
     pub sentiment: Option<String>,
+    /// The story the post belongs to (posts with a topic, stored since stories exist).
+    pub story: Option<i64>,
 }
 
 impl Store {
@@ -197,7 +199,7 @@ impl Store {
 }
 
 pub(crate) const POST_COLUMNS: &str =
-    "p.id, p.source_id, p.url, p.title, p.text, p.author, p.published_at, p.sentiment";
+    "p.id, p.source_id, p.url, p.title, p.text, p.author, p.published_at, p.sentiment, p.story_id";
 
 pub(crate) fn read_post(r: &rusqlite::Row<'_>) -> rusqlite::Result<StoredPost> {
     let published: String = r.get(6)?;
@@ -210,6 +212,7 @@ pub(crate) fn read_post(r: &rusqlite::Row<'_>) -> rusqlite::Result<StoredPost> {
         author: r.get(5)?,
         published: crate::time::from_db(&published).unwrap_or(Timestamp::UNIX_EPOCH),
         sentiment: r.get(7)?,
+        story: r.get(8)?,
     })
 }
 

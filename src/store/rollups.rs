@@ -125,7 +125,8 @@ impl Store {
 
     /// Up to `limit` representative posts of a topic in the period: the newest post of each
     /// source first (so one loud source cannot fill the list), then the next newest of each,
-    /// skipping copies of a text already chosen (a syndicated story shows once).
+    /// one post per story (a syndicated story shows once), and for posts without a story,
+    /// skipping copies of a text already chosen.
     pub fn topic_posts(
         &self,
         topic: &str,
@@ -146,6 +147,7 @@ impl Store {
             read_post,
         )?;
         let mut seen_text = std::collections::HashSet::new();
+        let mut seen_story = std::collections::HashSet::new();
         let mut out = Vec::new();
         for row in rows {
             let post = row?;
@@ -161,7 +163,11 @@ impl Store {
                 .chars()
                 .take(200)
                 .collect();
-            if seen_text.insert(key) {
+            let fresh = match post.story {
+                Some(story) => seen_story.insert(story),
+                None => true,
+            };
+            if seen_text.insert(key) && fresh {
                 out.push(post);
             }
             if out.len() == limit {
