@@ -15,26 +15,13 @@
 //! The bounds below are well above those figures: they catch a list change that floods
 //! ordinary text with tags (a common word as an alias, a metaphor as a term).
 
+mod common;
+
+use common::corpus;
 use std::path::PathBuf;
 
 use pantau::Classifier;
 use pantau::classify::Document;
-
-fn corpus(file: &str) -> Option<String> {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../shared/corpus/indonlu")
-        .join(file);
-    match std::fs::read_to_string(&path) {
-        Ok(text) => Some(text),
-        Err(_) => {
-            println!(
-                "CATATAN: {} tidak ada; uji korpus ini dilewati",
-                path.display()
-            );
-            None
-        }
-    }
-}
 
 fn classifier() -> Classifier {
     Classifier::load(&PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("keywords")).unwrap()

@@ -7,25 +7,11 @@
 //! "hard" pairs: for each text, the most similar of 300 others. The figures are in
 //! docs/trends.md; the bounds below sit just under them.
 
-use std::path::PathBuf;
+mod common;
+
+use common::corpus;
 
 use pantau::stories::{Fingerprint, SAME_STORY};
-
-fn corpus(file: &str) -> Option<String> {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../shared/corpus/indonlu")
-        .join(file);
-    match std::fs::read_to_string(&path) {
-        Ok(text) => Some(text),
-        Err(_) => {
-            println!(
-                "CATATAN: {} tidak ada; uji cerita ini dilewati",
-                path.display()
-            );
-            None
-        }
-    }
-}
 
 /// Texts of at least six words: comments (smsa) and paragraphs of four news sentences (nerp).
 fn texts() -> Option<(Vec<String>, Vec<String>)> {

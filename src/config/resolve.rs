@@ -481,55 +481,15 @@ fn resolve_sources(
     errors: &mut Vec<ConfigError>,
 ) -> Vec<SourceConfig> {
     let origin = origin_of(&value, root_origin);
-    let ValueKind::Array(items) = value.kind else {
-        errors.push(ConfigError::Invalid {
-            origin,
-            key: "sources".into(),
-            message: "harus berupa daftar [[sources]]".into(),
-            hint: Some(
-                "tulis setiap sumber sebagai tabel [[sources]] dengan id, kind dan url".into(),
-            ),
-        });
-        return Vec::new();
+    let list = TableList {
+        key: "sources",
+        label: "[[sources]]",
+        hint: "tulis setiap sumber sebagai tabel [[sources]] dengan id, kind dan url",
+        duplicate: ("sumber", "setiap sumber perlu id yang unik"),
     };
-    let mut out: Vec<SourceConfig> = Vec::new();
-    for (i, item) in items.into_iter().enumerate() {
-        let item_origin = origin_of(&item, &origin);
-        let ValueKind::Table(map) = item.kind else {
-            errors.push(ConfigError::Invalid {
-                origin: item_origin,
-                key: format!("[[sources]] ke-{}", i + 1),
-                message: "harus berupa tabel".into(),
-                hint: None,
-            });
-            continue;
-        };
-        let id_hint = map
-            .get("id")
-            .and_then(|v| v.clone().into_string().ok())
-            .map(|id| format!(" (id \"{id}\")"))
-            .unwrap_or_default();
-        let label = format!("[[sources]] ke-{}{id_hint}", i + 1);
-        let mut t = Table::new(label, map, &[]);
-        t.origin_fallback = item_origin;
-        let before = errors.len();
-        let source = SourceConfig::from_table(&mut t, default_interval, errors);
-        match source {
-            Some(source) if errors.len() == before => {
-                if out.iter().any(|s| s.id == source.id) {
-                    errors.push(t.invalid(
-                        "id",
-                        format!("id \"{}\" dipakai oleh lebih dari satu sumber", source.id),
-                        Some("setiap sumber perlu id yang unik".into()),
-                    ));
-                } else {
-                    out.push(source);
-                }
-            }
-            _ => {}
-        }
-    }
-    out
+    list.read(value, origin, errors, |t, errors| {
+        SourceConfig::from_table(t, default_interval, errors).map(|s| (s.id.to_string(), s))
+    })
 }
 
 /// `[alerts] sinks`: the `[[alerts.sinks]]` tables, read like `[[sources]]`, ids unique.
@@ -539,54 +499,89 @@ fn alert_sinks(t: &mut Table, errors: &mut Vec<ConfigError>) -> Vec<SinkConfig> 
     };
     t.done("sinks");
     let origin = t.origin(&value);
-    let ValueKind::Array(items) = value.kind else {
-        errors.push(ConfigError::Invalid {
-            origin,
-            key: "[alerts] sinks".into(),
-            message: "harus berupa daftar [[alerts.sinks]]".into(),
-            hint: Some(
-                "tulis setiap tujuan sebagai tabel [[alerts.sinks]] dengan id dan kind".into(),
-            ),
-        });
-        return Vec::new();
+    let list = TableList {
+        key: "[alerts] sinks",
+        label: "[[alerts.sinks]]",
+        hint: "tulis setiap tujuan sebagai tabel [[alerts.sinks]] dengan id dan kind",
+        duplicate: ("tujuan", "setiap tujuan peringatan perlu id yang unik"),
     };
-    let mut out: Vec<SinkConfig> = Vec::new();
-    for (i, item) in items.into_iter().enumerate() {
-        let item_origin = origin_of(&item, &origin);
-        let ValueKind::Table(map) = item.kind else {
+    list.read(value, origin, errors, |t, errors| {
+        SinkConfig::from_table(t, errors).map(|s| (s.id.clone(), s))
+    })
+}
+
+/// An array of tables (`[[sources]]`, `[[alerts.sinks]]`) whose entries have unique ids.
+struct TableList {
+    /// The key the array sits under, for the error when it is not an array.
+    key: &'static str,
+    /// How an entry is named in messages: `[[sources]] ke-2 (id "x")`.
+    label: &'static str,
+    hint: &'static str,
+    /// What an entry is called, and the hint, when two share an id.
+    duplicate: (&'static str, &'static str),
+}
+
+impl TableList {
+    /// Reads every entry with `parse` (which returns the entry's id beside it); an entry with
+    /// an error or a repeated id is reported and left out.
+    fn read<T>(
+        &self,
+        value: Value,
+        origin: String,
+        errors: &mut Vec<ConfigError>,
+        mut parse: impl FnMut(&mut Table, &mut Vec<ConfigError>) -> Option<(String, T)>,
+    ) -> Vec<T> {
+        let ValueKind::Array(items) = value.kind else {
             errors.push(ConfigError::Invalid {
-                origin: item_origin,
-                key: format!("[[alerts.sinks]] ke-{}", i + 1),
-                message: "harus berupa tabel".into(),
-                hint: None,
+                origin,
+                key: self.key.into(),
+                message: format!("harus berupa daftar {}", self.label),
+                hint: Some(self.hint.into()),
             });
-            continue;
+            return Vec::new();
         };
-        let id_hint = map
-            .get("id")
-            .and_then(|v| v.clone().into_string().ok())
-            .map(|id| format!(" (id \"{id}\")"))
-            .unwrap_or_default();
-        let mut sink_table =
-            Table::new(format!("[[alerts.sinks]] ke-{}{id_hint}", i + 1), map, &[]);
-        sink_table.origin_fallback = item_origin;
-        let before = errors.len();
-        match SinkConfig::from_table(&mut sink_table, errors) {
-            Some(sink) if errors.len() == before => {
-                if out.iter().any(|s| s.id == sink.id) {
-                    errors.push(sink_table.invalid(
-                        "id",
-                        format!("id \"{}\" dipakai oleh lebih dari satu tujuan", sink.id),
-                        Some("setiap tujuan peringatan perlu id yang unik".into()),
-                    ));
-                } else {
-                    out.push(sink);
+        let mut ids: Vec<String> = Vec::new();
+        let mut out = Vec::new();
+        for (i, item) in items.into_iter().enumerate() {
+            let item_origin = origin_of(&item, &origin);
+            let ValueKind::Table(map) = item.kind else {
+                errors.push(ConfigError::Invalid {
+                    origin: item_origin,
+                    key: format!("{} ke-{}", self.label, i + 1),
+                    message: "harus berupa tabel".into(),
+                    hint: None,
+                });
+                continue;
+            };
+            let id_hint = map
+                .get("id")
+                .and_then(|v| v.clone().into_string().ok())
+                .map(|id| format!(" (id \"{id}\")"))
+                .unwrap_or_default();
+            let mut t = Table::new(format!("{} ke-{}{id_hint}", self.label, i + 1), map, &[]);
+            t.origin_fallback = item_origin;
+            let before = errors.len();
+            match parse(&mut t, errors) {
+                Some((id, entry)) if errors.len() == before => {
+                    if ids.contains(&id) {
+                        errors.push(t.invalid(
+                            "id",
+                            format!(
+                                "id \"{id}\" dipakai oleh lebih dari satu {}",
+                                self.duplicate.0
+                            ),
+                            Some(self.duplicate.1.into()),
+                        ));
+                    } else {
+                        ids.push(id);
+                        out.push(entry);
+                    }
                 }
+                _ => {}
             }
-            _ => {}
         }
+        out
     }
-    out
 }
 
 fn origin_of(value: &Value, fallback: &str) -> String {
