@@ -152,6 +152,24 @@ impl Priority {
     }
 }
 
+impl std::str::FromStr for Priority {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Priority, String> {
+        match s {
+            "rendah" => Ok(Priority::Rendah),
+            "sedang" => Ok(Priority::Sedang),
+            "tinggi" => Ok(Priority::Tinggi),
+            "kritis" => Ok(Priority::Kritis),
+            _ => Err(format!("prioritas \"{s}\" tidak dikenal")),
+        }
+    }
+}
+
+impl Priority {
+    pub const NAMES: [&'static str; 4] = ["rendah", "sedang", "tinggi", "kritis"];
+}
+
 impl fmt::Display for Priority {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())

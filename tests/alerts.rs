@@ -256,10 +256,11 @@ async fn a_long_spike_alerts_once_per_episode_and_nothing_is_resent_after_a_rest
 
     // Deliver: the good sink gets each alert once, the broken one fails and is rescheduled.
     let store = Mutex::new(w.store);
+    let stop = tokio_util::sync::CancellationToken::new();
     let deliver = |now: Timestamp| {
         let due = store.lock().unwrap().due_deliveries(now).unwrap();
         let store = &store;
-        alerts::deliver(due, &sinks, move |alert, sink, outcome| {
+        alerts::deliver(due, &sinks, &stop, move |alert, sink, outcome| {
             let outcome = outcome
                 .as_ref()
                 .map_err(|(e, next)| (e.as_str(), *next))
@@ -359,6 +360,18 @@ fn topics_below_the_priority_and_quiet_topics_do_not_alert() {
     assert!(strict.check(at(0.0), &[]).is_empty());
     let p = Policy::default();
     assert_eq!(p.min_priority, pantau::model::Priority::Tinggi);
+    // A store younger than `min_history` (here eight days of data, ten asked) alerts nothing:
+    // on a new installation every topic is new.
+    let mut young = World::new("min_history = \"10d\"");
+    for i in 0..20 {
+        young.add(SOURCES[i % 5], at(-3.0 + i as f64 * 0.1));
+    }
+    assert!(young.check(at(0.0), &[]).is_empty());
+    let mut grown = World::new("");
+    for i in 0..20 {
+        grown.add(SOURCES[i % 5], at(-3.0 + i as f64 * 0.1));
+    }
+    assert_eq!(grown.check(at(0.0), &[]).len(), 1);
 }
 
 #[tokio::test]

@@ -4,7 +4,7 @@
 //! Near-duplicates are made from real texts the way they arise: a complaint pasted with a
 //! hashtag or mention added, retyped with a word changed, a news paragraph syndicated with a
 //! dateline and cut shorter, a feed excerpt of an article. Distinct pairs are random pairs and
-//! "hard" pairs: for each text, the most similar of 300 others. The figures are in
+//! "hard" pairs: for each text, the most similar of 200 others. The figures are in
 //! docs/trends.md; the bounds below sit just under them.
 
 mod common;

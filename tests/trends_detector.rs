@@ -2,8 +2,7 @@
 //! daemon runs) over generated hourly story streams with daily and weekly cycles, day-to-day
 //! swings and Poisson noise, with spikes of known size and start injected. It reports the
 //! detection rate, the median delay and the false alarms per topic-week, and holds them to
-//! bounds. docs/trends.md quotes its output (`cargo test --release --test trends_detector --
-//! --nocapture`).
+//! bounds. docs/trends.md quotes its output (`cargo test --test trends_detector -- --nocapture`).
 
 use pantau::trends::{Observation, Rule};
 

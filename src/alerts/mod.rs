@@ -9,11 +9,15 @@
 //!   [`Policy::growth`] × the count of the last alert, and at least [`Policy::min_gap`] after it;
 //! - not rising: the episode closes once it has not risen for [`Policy::cooldown`].
 //!
+//! Nothing alerts until Pantau has been collecting for [`Policy::min_history`] (3 days): before
+//! that every topic is new and the baseline is a first poll's backlog.
+//!
 //! Decisions, alerts and one pending delivery per sink are committed together; [`deliver`]
 //! then sends what is due, retrying a failing sink with backoff (1 minute doubling to 1 hour,
 //! [`MAX_ATTEMPTS`] tries) and recording each failure. A delivery is marked sent only after the
 //! sink accepted it, so after a crash at most that one message is sent twice; nothing already
-//! recorded as sent is ever sent again.
+//! recorded as sent is ever sent again. A stop while a send is in flight abandons it (the stop
+//! must not wait for a slow sink), which can also repeat that one message after the restart.
 
 pub mod message;
 pub mod sinks;
@@ -22,6 +26,7 @@ use std::time::Duration;
 
 use jiff::tz::TimeZone;
 use jiff::{SignedDuration, Timestamp};
+use tokio_util::sync::CancellationToken;
 
 use crate::classify::Classifier;
 use crate::model::Priority;
@@ -52,6 +57,9 @@ pub struct Policy {
     pub growth: f64,
     /// And at least this long since the last alert.
     pub min_gap: Duration,
+    /// No alert before Pantau has collected this long: on a new installation every topic is
+    /// "new", and a first poll's backlog is no baseline.
+    pub min_history: Duration,
     /// The zone alert texts show times in (`[schedule] timezone`).
     pub timezone: TimeZone,
 }
@@ -65,6 +73,7 @@ impl Default for Policy {
             cooldown: Duration::from_secs(12 * 3600),
             growth: 2.0,
             min_gap: Duration::from_secs(3600),
+            min_history: Duration::from_secs(3 * 24 * 3600),
             timezone: crate::time::default_zone(),
         }
     }
@@ -79,6 +88,13 @@ pub fn check(
     sinks: &[String],
     now: Timestamp,
 ) -> Result<Vec<i64>, StoreError> {
+    let history = store
+        .collecting_since()?
+        .map_or(SignedDuration::ZERO, |since| now.duration_since(since));
+    if history < SignedDuration::try_from(policy.min_history).unwrap_or(SignedDuration::MAX) {
+        tracing::debug!(%history, "peringatan ditahan: riwayat pengumpulan belum cukup");
+        return Ok(Vec::new());
+    }
     let end = trends::window_end(now);
     let all = trends::compute(
         store,
@@ -174,15 +190,21 @@ pub fn retry_after(attempts: u32) -> Option<SignedDuration> {
 
 /// Sends every delivery that is due, through `sinks`, recording each outcome through `record`
 /// (the daemon passes its writer). Deliveries to a sink no longer configured fail for good.
+/// When `stop` fires, no further send starts and one in flight is abandoned unrecorded, so the
+/// daemon stops in time; that one message is sent again after the restart.
 pub async fn deliver<F, Fut>(
     due: Vec<crate::store::alerts::PendingDelivery>,
     sinks: &[Sink],
+    stop: &CancellationToken,
     mut record: F,
 ) where
     F: FnMut(i64, String, Result<(), (String, Option<Timestamp>)>) -> Fut,
     Fut: std::future::Future<Output = ()>,
 {
     for d in due {
+        if stop.is_cancelled() {
+            return;
+        }
         let now = Timestamp::now();
         let Some(sink) = sinks.iter().find(|s| s.id() == d.sink) else {
             record(
@@ -201,7 +223,11 @@ pub async fn deliver<F, Fut>(
             text: d.text.clone(),
             payload: d.payload.clone(),
         };
-        match sink.send(&msg).await {
+        let sent = tokio::select! {
+            sent = sink.send(&msg) => sent,
+            _ = stop.cancelled() => return,
+        };
+        match sent {
             Ok(()) => {
                 tracing::info!(alert = d.alert_id, sink = %d.sink, "peringatan terkirim");
                 record(d.alert_id, d.sink, Ok(())).await;

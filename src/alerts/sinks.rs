@@ -699,7 +699,19 @@ fn webhook_from_table(t: &mut Table, errors: &mut Vec<ConfigError>) -> Option<Si
         errors,
     );
     let token = t.string("token", errors).filter(|s| !s.trim().is_empty());
-    Some(SinkSpec::Webhook { url: url?, token })
+    let url = url?;
+    // A bearer token over plain HTTP travels readable, as a password would over SMTP without
+    // TLS (refused there too); only a receiver on this machine is exempt.
+    let loopback = matches!(url.host_str(), Some("localhost" | "127.0.0.1" | "[::1]"));
+    if token.is_some() && url.scheme() == "http" && !loopback {
+        errors.push(t.invalid(
+            "token",
+            "token akan terkirim tanpa enkripsi lewat http://".into(),
+            Some("pakai alamat https://, atau hapus token".into()),
+        ));
+        return None;
+    }
+    Some(SinkSpec::Webhook { url, token })
 }
 
 fn telegram_from_table(t: &mut Table, errors: &mut Vec<ConfigError>) -> Option<SinkSpec> {
@@ -940,6 +952,29 @@ mod tests {
         );
         assert!(
             matches!(&tls[0].spec, SinkSpec::Email { port: 465, tls: Tls::Tls, to, .. } if to.len() == 2)
+        );
+    }
+
+    /// A webhook's secret lives in its path: a malformed address is not echoed past the host,
+    /// and a bearer token is refused over plain HTTP (except to this machine).
+    #[test]
+    fn webhook_secrets_stay_out_of_errors_and_off_plain_http() {
+        let e = err(
+            "[[alerts.sinks]]\nid = \"a\"\nkind = \"webhook\"\nurl = \"hooks.slack.com/services/T0/B0/RAHASIA\"\n",
+        )
+        .to_string();
+        assert!(
+            !e.contains("RAHASIA") && e.contains("hooks.slack.com/…"),
+            "{e}"
+        );
+        let e = err(
+            "[[alerts.sinks]]\nid = \"a\"\nkind = \"webhook\"\nurl = \"http://hooks.contoh.id/x\"\ntoken = \"t\"\n",
+        )
+        .to_string();
+        assert!(e.contains("tanpa enkripsi"), "{e}");
+        assert_eq!(
+            sinks("[[alerts.sinks]]\nid = \"a\"\nkind = \"webhook\"\nurl = \"http://127.0.0.1:9/x\"\ntoken = \"t\"\n").len(),
+            1
         );
     }
 

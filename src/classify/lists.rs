@@ -722,13 +722,11 @@ fn load_topic(cx: &mut FileCx<'_>, raw: RawTopic) -> Option<TopicDef> {
     };
     let priority = match &raw.priority {
         None => Priority::Sedang,
-        Some(p) => match p.get_ref().as_str() {
-            "rendah" => Priority::Rendah,
-            "sedang" => Priority::Sedang,
-            "tinggi" => Priority::Tinggi,
-            "kritis" => Priority::Kritis,
-            other => {
-                let known = ["rendah", "sedang", "tinggi", "kritis"];
+        Some(p) => match p.get_ref().parse::<Priority>() {
+            Ok(p) => p,
+            Err(_) => {
+                let other = p.get_ref().as_str();
+                let known = Priority::NAMES;
                 let hint = suggest(other, &known)
                     .map(|k| format!("mungkin maksud Anda \"{k}\""))
                     .unwrap_or_else(|| "pilih rendah, sedang, tinggi atau kritis".into());

@@ -189,6 +189,7 @@ const SECTIONS: &[(&str, &[&str])] = &[
             "cooldown",
             "growth",
             "min_gap",
+            "min_history",
         ],
     ),
 ];
@@ -410,13 +411,7 @@ fn resolve(root: Value, base_dir: PathBuf, files: Vec<PathBuf>) -> Result<Settin
                     "min_priority",
                     &mut errors,
                     "\"rendah\", \"sedang\", \"tinggi\" atau \"kritis\"",
-                    |s| match s {
-                        "rendah" => Ok(crate::model::Priority::Rendah),
-                        "sedang" => Ok(crate::model::Priority::Sedang),
-                        "tinggi" => Ok(crate::model::Priority::Tinggi),
-                        "kritis" => Ok(crate::model::Priority::Kritis),
-                        _ => Err(format!("prioritas \"{s}\" tidak dikenal")),
-                    },
+                    |s| s.parse::<crate::model::Priority>(),
                 )
                 .unwrap_or(defaults.min_priority),
             window: t
@@ -445,6 +440,9 @@ fn resolve(root: Value, base_dir: PathBuf, files: Vec<PathBuf>) -> Result<Settin
             min_gap: t
                 .duration("min_gap", &mut errors)
                 .unwrap_or(defaults.min_gap),
+            min_history: t
+                .duration("min_history", &mut errors)
+                .unwrap_or(defaults.min_history),
             timezone: schedule.timezone.clone(),
         },
     };
@@ -581,6 +579,15 @@ impl TableList {
             }
         }
         out
+    }
+}
+
+/// An address as far as its host, for messages: a webhook's path can hold its secret.
+fn without_path(raw: &str) -> String {
+    let after_scheme = raw.find("://").map_or(0, |i| i + 3);
+    match raw[after_scheme..].find('/') {
+        Some(i) => format!("{}/…", &raw[..after_scheme + i]),
+        None => raw.to_string(),
     }
 }
 
@@ -807,7 +814,7 @@ impl Table {
             Err(e) => {
                 errors.push(self.invalid(
                     key,
-                    format!("alamat \"{raw}\" tidak valid: {e}"),
+                    format!("alamat \"{}\" tidak valid: {e}", without_path(raw.trim())),
                     Some(format!("tulis alamat lengkap, misalnya {example}")),
                 ));
                 None

@@ -34,7 +34,7 @@ pub async fn run(
             check_once(&policy, &sink_ids, &classifier, &writer, now).await;
             next_check = now + every;
         }
-        deliver_due(&sinks, &writer).await;
+        deliver_due(&sinks, &writer, &stop).await;
         tokio::select! {
             _ = stop.cancelled() => break,
             _ = tokio::time::sleep(DELIVERY_TICK) => {}
@@ -73,7 +73,7 @@ pub async fn check_once(
 }
 
 /// Sends every delivery that is due and records the outcomes.
-pub async fn deliver_due(sinks: &Arc<Vec<Sink>>, writer: &Writer) {
+pub async fn deliver_due(sinks: &Arc<Vec<Sink>>, writer: &Writer, stop: &CancellationToken) {
     let now = Timestamp::now();
     let due = match writer.call(move |store| store.due_deliveries(now)).await {
         Ok(Ok(due)) => due,
@@ -83,7 +83,7 @@ pub async fn deliver_due(sinks: &Arc<Vec<Sink>>, writer: &Writer) {
         }
         Err(_) => return,
     };
-    alerts::deliver(due, sinks, |alert, sink, outcome| {
+    alerts::deliver(due, sinks, stop, |alert, sink, outcome| {
         let writer = writer.clone();
         async move {
             let recorded = writer

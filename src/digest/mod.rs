@@ -319,7 +319,8 @@ pub fn build(
     .0;
 
     // The trend of each issue is the trend rule's over the briefing's period (a day), the same
-    // numbers `pantau trends` and the alerts use.
+    // numbers `pantau trends` and the alerts use. A day of 23 or 25 hours (a zone with daylight
+    // saving; WITA has none) is measured as 24 hours ending at the day's end.
     let hours = length.as_hours();
     let window = crate::trends::Window::from_str(&format!("{hours}h")).unwrap_or_default();
     let trends: HashMap<String, crate::trends::Trend> = crate::trends::compute(

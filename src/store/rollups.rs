@@ -2,7 +2,7 @@
 //! sources, sentiment and representative posts of a period. Periods are half-open [start, end).
 
 use jiff::Timestamp;
-use rusqlite::params;
+use rusqlite::{OptionalExtension, params};
 
 use super::posts::{POST_COLUMNS, StoredPost, read_post};
 use super::{Store, StoreError};
@@ -250,6 +250,24 @@ impl Store {
             self.conn
                 .query_row("SELECT min(hour) FROM topic_hourly", [], |r| r.get(0))?;
         Ok(first.as_deref().and_then(from_db))
+    }
+
+    /// Since when Pantau has been collecting: its first poll, or (for a store filled only by
+    /// imports and tests) the earliest hourly count. A feed's backlog can reach days back, but
+    /// those days hold only what the feed still lists, so they are no baseline to alert on.
+    pub fn collecting_since(&self) -> Result<Option<Timestamp>, StoreError> {
+        let first_poll: Option<String> = self
+            .conn
+            .query_row(
+                "SELECT started_at FROM fetch_log ORDER BY id LIMIT 1",
+                [],
+                |r| r.get(0),
+            )
+            .optional()?;
+        match first_poll.as_deref().and_then(from_db) {
+            Some(t) => Ok(Some(t)),
+            None => self.first_hour(),
+        }
     }
 
     /// The sources that carried each topic in [start, end), over all regions (`*`) and per

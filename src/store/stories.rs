@@ -11,8 +11,9 @@ use crate::model::Post;
 use crate::stories::{Fingerprint, STORY_WINDOW_HOURS};
 use crate::time::{from_db, to_db};
 
-/// A variant this different from its story's first post adds its own lookup keys, so that
-/// copies of the variant are found too (a chain of edits stays one story).
+/// A variant this different from its story's first stored post adds its own lookup keys, so
+/// that its copies are found as candidates; they join only within [`crate::stories::SAME_STORY`]
+/// of that first post, which stays the story's signature.
 const NEW_VARIANT_BELOW: f64 = 0.8;
 
 /// A story as reports show it: where and when it was first seen, and how far it spread.

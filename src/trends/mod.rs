@@ -72,7 +72,7 @@ impl FromStr for Window {
     fn from_str(s: &str) -> Result<Window, String> {
         let t = s.trim().to_ascii_lowercase();
         let hours = if let Some(d) = t.strip_suffix('d') {
-            d.trim().parse::<u32>().ok().map(|d| d * 24)
+            d.trim().parse::<u32>().ok().and_then(|d| d.checked_mul(24))
         } else {
             t.trim_end_matches(['h', 'j']).trim().parse::<u32>().ok()
         };
@@ -117,9 +117,19 @@ pub struct Trend {
     pub window_end: Timestamp,
 }
 
-/// The end of a window that holds the current hour: the start of the next hour.
+/// The end of the window that holds `now`: `now` itself when it is on the hour (so `--at
+/// 07:00`, or a briefing's midnight, ends there), else the start of the next hour. The hour in
+/// progress then counts with what it has so far, against full hours on the previous days: the
+/// count can only be biased low, never high, and a rise is heard within the hour it starts.
 pub fn window_end(now: Timestamp) -> Timestamp {
-    hour_bucket(now) + SignedDuration::from_hours(1)
+    let start = hour_bucket(now);
+    if start == now {
+        now
+    } else {
+        start
+            .checked_add(SignedDuration::from_hours(1))
+            .unwrap_or(start)
+    }
 }
 
 #[derive(Default)]
@@ -260,5 +270,10 @@ mod tests {
         assert!("48h".parse::<Window>().is_err());
         assert!("0h".parse::<Window>().is_err());
         assert!("x".parse::<Window>().is_err());
+        assert!("178956971d".parse::<Window>().is_err());
+        let on_the_hour: Timestamp = "2026-11-27T23:00:00Z".parse().unwrap();
+        assert_eq!(window_end(on_the_hour), on_the_hour);
+        let within: Timestamp = "2026-11-27T23:10:00Z".parse().unwrap();
+        assert_eq!(window_end(within).to_string(), "2026-11-28T00:00:00Z");
     }
 }

@@ -18,7 +18,7 @@
 //! - **corroboration**: one source alone halves the surprise; stories in both news and social
 //!   media raise it by a quarter;
 //! - **score** = surprise × corroboration;
-//! - **rising** when `c ≥ 5` (the noise floor: 1 → 3 is no alarm), `c ≥ 3 × expected`, and
+//! - **rising** when `c ≥ 5` (the noise floor: 1 → 3 is no alarm), `c ≥ 3 × max(λ, 0.5)`, and
 //!   `score ≥ 4` (under one in ten thousand by chance, for two sources or more: the rule is
 //!   checked every hour, so a rarer event than one in a thousand is needed to keep false
 //!   alarms to a few a year per topic; docs/trends.md has the measured figures).
@@ -120,9 +120,8 @@ impl Rule {
         let score =
             surprise((o.count as f64 / phi).floor() as u64, expected / phi) * corroboration(o);
         let new = o.count > 0 && o.history.iter().all(|&n| n == 0);
-        let rising = o.count >= self.min_count
-            && o.count as f64 >= self.min_ratio * expected
-            && score >= self.min_score;
+        let rising =
+            o.count >= self.min_count && ratio >= self.min_ratio && score >= self.min_score;
         let direction = if new {
             Direction::Baru
         } else if rising {
