@@ -3,11 +3,13 @@
 //! library.
 
 mod classify;
+mod db;
 mod digest;
 mod import;
 mod keywords;
 mod poll;
 mod run;
+mod search;
 mod sources;
 mod trends;
 
@@ -87,6 +89,12 @@ enum Command {
     /// Isu yang sedang naik: cerita dalam jendela terakhir dibanding jam yang sama 7 hari sebelumnya
     #[command(help_template = HELP_TEMPLATE, next_help_heading = "Opsi", after_help = TRENDS_AFTER_HELP)]
     Trends(TrendsArgs),
+    /// Cari unggahan tersimpan (teks lengkap), terbaru dahulu
+    #[command(help_template = HELP_TEMPLATE, next_help_heading = "Opsi", after_help = SEARCH_AFTER_HELP)]
+    Search(SearchArgs),
+    /// Rawat basis data: cadangan daring dan angka-angkanya
+    #[command(subcommand, help_template = HELP_TEMPLATE, subcommand_help_heading = "Perintah")]
+    Db(DbCommand),
     /// Tulis briefing satu hari (Markdown, HTML, JSON)
     #[command(help_template = HELP_TEMPLATE, next_help_heading = "Opsi")]
     Digest(DigestArgs),
@@ -188,6 +196,52 @@ struct TrendsArgs {
     /// Baris tabel paling banyak (yang naik selalu tampil)
     #[arg(long, default_value_t = 20)]
     limit: usize,
+}
+
+const SEARCH_AFTER_HELP: &str = "Semua kata harus ada; \"frasa persis\"; kata* untuk awalan; a OR b; -kata atau \
+NOT kata untuk mengecualikan (kutip seluruh kueri bila memakai -kata). Huruf besar-kecil dan aksen tidak \
+dibedakan. Contoh: \
+pantau search '\"tanggul jebol\" samarinda -diskon'";
+
+#[derive(Debug, Args)]
+struct SearchArgs {
+    /// Kata yang dicari
+    #[arg(value_name = "KUERI", required = true, num_args = 1..)]
+    query: Vec<String>,
+    /// Mulai hari lokal ini
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    since: Option<String>,
+    /// Sampai akhir hari lokal ini
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    until: Option<String>,
+    /// Paling banyak sekian unggahan
+    #[arg(long, default_value_t = 20)]
+    limit: usize,
+    /// Satu larik JSON
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Debug, Subcommand)]
+enum DbCommand {
+    /// Salin basis data ke BERKAS dengan backup daring SQLite (aman selagi `pantau run` berjalan);
+    /// salinan diperiksa integrity_check sebelum dipindah ke tempatnya
+    #[command(help_template = HELP_TEMPLATE, next_help_heading = "Opsi")]
+    Backup {
+        /// Berkas tujuan
+        #[arg(value_name = "BERKAS")]
+        file: PathBuf,
+        /// Timpa BERKAS bila sudah ada
+        #[arg(long)]
+        force: bool,
+    },
+    /// Ukuran berkas, jumlah baris per tabel, rentang waktu unggahan
+    #[command(help_template = HELP_TEMPLATE, next_help_heading = "Opsi")]
+    Stats {
+        /// Keluaran JSON
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -307,6 +361,16 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Sources(a) => sources::sources(config, a.json),
         Command::Import(a) => import::import(config, &a.file, a.format, a.charset),
         Command::Trends(a) => trends::trends(config, a.window, a.json, a.at.as_deref(), a.limit),
+        Command::Search(a) => search::search(
+            config,
+            &a.query.join(" "),
+            a.since.as_deref(),
+            a.until.as_deref(),
+            a.limit,
+            a.json,
+        ),
+        Command::Db(DbCommand::Backup { file, force }) => db::backup(config, &file, force),
+        Command::Db(DbCommand::Stats { json }) => db::stats(config, json),
         Command::Digest(a) => digest::digest(config, a.date.as_deref(), a.out, a.lang.as_deref()),
         Command::Demo(a) => {
             init_logging(None, "warn");

@@ -199,6 +199,28 @@ CREATE TABLE alert_deliveries (
 ) STRICT;
 CREATE INDEX alert_deliveries_pending ON alert_deliveries(next_attempt_at) WHERE status = 'pending';
 "#,
+    // 5: full-text search over posts (SQLite FTS5), kept in step with `posts` by triggers.
+    // Accents fold (`unicode61 remove_diacritics 2`), so "perumahan" finds "perumahan" and
+    // "PERUMAHAN" and an accented spelling alike. External content: the text is stored once, in
+    // `posts`; the index holds only the terms.
+    r#"
+CREATE VIRTUAL TABLE posts_fts USING fts5(
+    title, text,
+    content = 'posts', content_rowid = 'id',
+    tokenize = 'unicode61 remove_diacritics 2'
+);
+CREATE TRIGGER posts_fts_insert AFTER INSERT ON posts BEGIN
+    INSERT INTO posts_fts (rowid, title, text) VALUES (new.id, new.title, new.text);
+END;
+CREATE TRIGGER posts_fts_delete AFTER DELETE ON posts BEGIN
+    INSERT INTO posts_fts (posts_fts, rowid, title, text) VALUES ('delete', old.id, old.title, old.text);
+END;
+CREATE TRIGGER posts_fts_update AFTER UPDATE OF title, text ON posts BEGIN
+    INSERT INTO posts_fts (posts_fts, rowid, title, text) VALUES ('delete', old.id, old.title, old.text);
+    INSERT INTO posts_fts (rowid, title, text) VALUES (new.id, new.title, new.text);
+END;
+INSERT INTO posts_fts (posts_fts) VALUES ('rebuild');
+"#,
 ];
 
 /// Applies the migrations this database has not had yet. A database from a newer Pantau is

@@ -9,10 +9,12 @@
 
 pub mod alerts;
 pub mod briefings;
+pub mod maintenance;
 pub mod meta;
 pub mod migrations;
 pub mod posts;
 pub mod rollups;
+pub mod search;
 pub mod sources;
 pub mod stories;
 pub mod writer;
@@ -42,6 +44,13 @@ pub enum StoreError {
     WriterGone,
     #[error("{}: basis data belum ada", .0.display())]
     Missing(PathBuf),
+    #[error("salinan cadangan rusak (integrity_check: {0}); tidak disimpan")]
+    BackupCorrupt(String),
+    #[error("{}: {source}", path.display())]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
 }
 
 impl StoreError {

@@ -1,0 +1,82 @@
+//! `pantau search QUERY [--since DATE] [--until DATE] [--limit N] [--json]`: full-text search
+//! over stored posts, newest first.
+
+use std::path::Path;
+use std::process::ExitCode;
+
+use crate::store::Store;
+use crate::store::search::{Search, fts_query};
+use crate::time::{day_bounds, format_local};
+
+pub fn search(
+    config: Option<&Path>,
+    query: &str,
+    since: Option<&str>,
+    until: Option<&str>,
+    limit: usize,
+    json: bool,
+) -> anyhow::Result<ExitCode> {
+    let settings = super::settings(config)?;
+    super::init_logging(Some(&settings), "warn");
+    let tz = &settings.schedule.timezone;
+    if fts_query(query).is_none() {
+        return Err(super::user_error(
+            format!("kueri \"{query}\" tidak memuat kata yang bisa dicari"),
+            "tulis satu kata atau lebih, misalnya: pantau search \"banjir sempaja\"",
+        ));
+    }
+    let since = since
+        .map(|d| super::parse_date(d, "--since").map(|d| day_bounds(d, tz).0))
+        .transpose()?;
+    let until = until
+        .map(|d| super::parse_date(d, "--until").map(|d| day_bounds(d, tz).1))
+        .transpose()?;
+    let store = Store::open_read_only(&settings.storage.path)?;
+    let posts = store.search(&Search {
+        query: query.to_string(),
+        since,
+        until,
+        limit,
+    })?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&posts)?);
+        return Ok(ExitCode::SUCCESS);
+    }
+    if posts.is_empty() {
+        println!("Tidak ada unggahan yang cocok dengan \"{}\".", plain(query));
+        return Ok(ExitCode::SUCCESS);
+    }
+    let lang = settings.briefing.language;
+    for p in &posts {
+        let head = p.title.as_deref().filter(|t| !t.trim().is_empty());
+        println!(
+            "{} · {}{}",
+            format_local(p.published, tz, lang),
+            plain(p.source.as_str()),
+            p.url
+                .as_deref()
+                .map(|u| format!(" · {}", plain(u)))
+                .unwrap_or_default()
+        );
+        if let Some(t) = head {
+            println!("  {}", plain(&crate::digest::excerpt(t, 160)));
+        }
+        println!("  {}\n", plain(&crate::digest::excerpt(&p.text, 240)));
+    }
+    println!(
+        "{} unggahan{} (terbaru dahulu).",
+        posts.len(),
+        if posts.len() == limit {
+            format!("; mungkin ada lebih, pakai --limit lebih dari {limit}")
+        } else {
+            String::new()
+        }
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Post text is hostile: control characters (terminal escape sequences) are dropped before
+/// it reaches the operator's terminal.
+fn plain(text: &str) -> String {
+    text.chars().filter(|c| !c.is_control()).collect()
+}

@@ -1,0 +1,141 @@
+//! Keeping the database: an online backup while the daemon writes, and figures about it.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use jiff::Timestamp;
+use rusqlite::backup::Backup;
+use rusqlite::{Connection, OptionalExtension};
+use serde::Serialize;
+
+use super::{Store, StoreError};
+use crate::time::from_db;
+
+/// How long a backup waits for a lock (a checkpoint in progress) before it gives up.
+const BACKUP_PATIENCE: Duration = Duration::from_secs(30);
+
+/// Copies every page in one step. In WAL mode one step is one read transaction: a consistent
+/// snapshot that never blocks the daemon's writer, where copying in several steps would restart
+/// from the beginning whenever the daemon commits in between.
+fn copy_all(source: &Connection, dest: &mut Connection) -> Result<(), StoreError> {
+    use rusqlite::backup::StepResult;
+    let backup = Backup::new(source, dest)?;
+    let started = std::time::Instant::now();
+    loop {
+        match backup.step(-1)? {
+            StepResult::Done => return Ok(()),
+            StepResult::More => {}
+            _ if started.elapsed() > BACKUP_PATIENCE => {
+                return Err(StoreError::Sqlite(rusqlite::Error::SqliteFailure(
+                    rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_BUSY),
+                    Some("basis data terus terkunci selama pencadangan".into()),
+                )));
+            }
+            _ => std::thread::sleep(Duration::from_millis(50)),
+        }
+    }
+}
+
+/// What `pantau db stats` shows.
+#[derive(Debug, Clone, Serialize)]
+pub struct Stats {
+    pub path: PathBuf,
+    pub file_bytes: u64,
+    pub wal_bytes: u64,
+    pub page_size: i64,
+    pub pages: i64,
+    pub free_pages: i64,
+    pub schema_version: i64,
+    pub sqlite_version: String,
+    /// Rows per table, in a fixed order.
+    pub rows: Vec<(String, i64)>,
+    pub oldest_post: Option<Timestamp>,
+    pub newest_post: Option<Timestamp>,
+}
+
+/// Tables whose rows are counted, as a user knows them (README's database section).
+const TABLES: &[&str] = &[
+    "sources",
+    "posts",
+    "post_topics",
+    "post_regions",
+    "topic_hourly",
+    "stories",
+    "fetch_log",
+    "briefings",
+    "alerts",
+    "alert_deliveries",
+];
+
+impl Store {
+    /// Copies the whole database to `dest` with SQLite's online backup (readers and the
+    /// daemon's writer go on meanwhile), checks the copy's integrity, and only then moves it
+    /// into place: `dest` is never a half-written file. Returns the copy's size.
+    pub fn backup_to(&self, dest: &Path) -> Result<u64, StoreError> {
+        let name = dest
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "pantau.db".into());
+        let tmp = dest.with_file_name(format!(".{name}.sebagian"));
+        let _ = std::fs::remove_file(&tmp);
+        let result = (|| {
+            let mut copy = Connection::open(&tmp)?;
+            copy_all(&self.conn, &mut copy)?;
+            let check: String = copy.query_row("PRAGMA integrity_check", [], |r| r.get(0))?;
+            // Leave one self-contained file behind, not a WAL beside it.
+            copy.pragma_update(None, "journal_mode", "DELETE")?;
+            drop(copy);
+            if check != "ok" {
+                return Err(StoreError::BackupCorrupt(check));
+            }
+            std::fs::rename(&tmp, dest).map_err(|source| StoreError::Io {
+                path: dest.to_path_buf(),
+                source,
+            })?;
+            Ok(std::fs::metadata(dest).map(|m| m.len()).unwrap_or(0))
+        })();
+        if result.is_err() {
+            let _ = std::fs::remove_file(&tmp);
+        }
+        result
+    }
+
+    /// Figures about the database file and its tables.
+    pub fn stats(&self) -> Result<Stats, StoreError> {
+        let pragma = |name: &str| -> Result<i64, StoreError> {
+            Ok(self
+                .conn
+                .query_row(&format!("PRAGMA {name}"), [], |r| r.get(0))?)
+        };
+        let mut rows = Vec::new();
+        for table in TABLES {
+            let n: i64 =
+                self.conn
+                    .query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0))?;
+            rows.push((table.to_string(), n));
+        }
+        let span: Option<(Option<String>, Option<String>)> = self
+            .conn
+            .query_row(
+                "SELECT min(published_at), max(published_at) FROM posts",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?;
+        let (oldest, newest) = span.unwrap_or((None, None));
+        let wal = PathBuf::from(format!("{}-wal", self.path.display()));
+        Ok(Stats {
+            path: self.path.clone(),
+            file_bytes: std::fs::metadata(&self.path).map(|m| m.len()).unwrap_or(0),
+            wal_bytes: std::fs::metadata(wal).map(|m| m.len()).unwrap_or(0),
+            page_size: pragma("page_size")?,
+            pages: pragma("page_count")?,
+            free_pages: pragma("freelist_count")?,
+            schema_version: pragma("user_version")?,
+            sqlite_version: rusqlite::version().to_string(),
+            rows,
+            oldest_post: oldest.as_deref().and_then(from_db),
+            newest_post: newest.as_deref().and_then(from_db),
+        })
+    }
+}

@@ -1,0 +1,150 @@
+//! Full-text search over stored posts (SQLite FTS5, see migration 5), for `pantau search` and
+//! the API. The user's words are turned into an FTS5 query by [`fts_query`], so that no input
+//! can be an FTS5 syntax error or reach a column it should not.
+
+use jiff::Timestamp;
+use rusqlite::params;
+
+use super::posts::{POST_COLUMNS, StoredPost, read_post};
+use super::{Store, StoreError};
+use crate::time::to_db;
+
+/// A search: the words, and the period of publication (half-open).
+#[derive(Debug, Clone, Default)]
+pub struct Search {
+    pub query: String,
+    pub since: Option<Timestamp>,
+    pub until: Option<Timestamp>,
+    pub limit: usize,
+}
+
+/// The analyst's query in FTS5 syntax. Words must all occur (`AND` may be written, and is
+/// the default); `"a phrase"` stays a phrase; `word*` is a prefix; `OR` between two terms and
+/// `-word` (or `NOT word`) work as people expect. Every term is quoted, so punctuation, column
+/// names and FTS5 operators typed by accident are only text. `None` when nothing searchable is
+/// left.
+pub fn fts_query(input: &str) -> Option<String> {
+    let mut out: Vec<String> = Vec::new();
+    let mut negate_next = false;
+    let mut or_next = false;
+    let mut rest = input.trim();
+    while !rest.is_empty() {
+        let (token, quoted, after) = if let Some(r) = rest.strip_prefix('"') {
+            match r.find('"') {
+                Some(end) => (&r[..end], true, &r[end + 1..]),
+                None => (r, true, ""),
+            }
+        } else {
+            let end = rest.find(char::is_whitespace).unwrap_or(rest.len());
+            (&rest[..end], false, &rest[end..])
+        };
+        rest = after.trim_start();
+        if !quoted && token == "AND" {
+            continue;
+        }
+        if !quoted && token == "OR" {
+            or_next = !out.is_empty();
+            continue;
+        }
+        if !quoted && (token == "NOT" || token == "-") {
+            negate_next = true;
+            continue;
+        }
+        let (negated, token) = match token.strip_prefix('-') {
+            Some(t) if !quoted && !t.is_empty() => (true, t),
+            _ => (negate_next, token),
+        };
+        let (prefix, token) = match token.strip_suffix('*') {
+            Some(t) if !quoted => (true, t),
+            _ => (false, token),
+        };
+        let words: Vec<&str> = token
+            .split(|c: char| !c.is_alphanumeric())
+            .filter(|w| !w.is_empty())
+            .collect();
+        negate_next = false;
+        if words.is_empty() {
+            continue;
+        }
+        let mut term = format!("\"{}\"", words.join(" "));
+        if prefix {
+            term.push('*');
+        }
+        if negated {
+            // FTS5's NOT is binary: it needs something on its left.
+            if let Some(last) = out.pop() {
+                out.push(format!("({last} NOT {term})"));
+            }
+            continue;
+        }
+        if or_next && let Some(last) = out.pop() {
+            out.push(format!("({last} OR {term})"));
+        } else {
+            out.push(term);
+        }
+        or_next = false;
+    }
+    (!out.is_empty()).then(|| out.join(" AND "))
+}
+
+impl Store {
+    /// Posts matching `search`, newest first.
+    pub fn search(&self, search: &Search) -> Result<Vec<StoredPost>, StoreError> {
+        let Some(query) = fts_query(&search.query) else {
+            return Ok(Vec::new());
+        };
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT {POST_COLUMNS} FROM posts_fts f JOIN posts p ON p.id = f.rowid
+             WHERE posts_fts MATCH ?1 AND p.published_at >= ?2 AND p.published_at < ?3
+             ORDER BY p.published_at DESC, p.id DESC LIMIT ?4"
+        ))?;
+        let rows = stmt.query_map(
+            params![
+                query,
+                search.since.map_or_else(|| "0000".to_string(), to_db),
+                search.until.map_or_else(|| "9999".to_string(), to_db),
+                search.limit.max(1) as i64
+            ],
+            read_post,
+        )?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn queries_become_safe_fts5() {
+        assert_eq!(
+            fts_query("banjir samarinda").unwrap(),
+            "\"banjir\" AND \"samarinda\""
+        );
+        assert_eq!(
+            fts_query("banjir AND samarinda").unwrap(),
+            "\"banjir\" AND \"samarinda\""
+        );
+        assert_eq!(fts_query("\"tanggul jebol\"").unwrap(), "\"tanggul jebol\"");
+        assert_eq!(fts_query("banj*").unwrap(), "\"banj\"*");
+        assert_eq!(
+            fts_query("banjir OR genangan").unwrap(),
+            "(\"banjir\" OR \"genangan\")"
+        );
+        assert_eq!(
+            fts_query("banjir -diskon").unwrap(),
+            "(\"banjir\" NOT \"diskon\")"
+        );
+        assert_eq!(
+            fts_query("banjir NOT diskon").unwrap(),
+            "(\"banjir\" NOT \"diskon\")"
+        );
+        // Operators, columns and quotes typed by accident are only text.
+        assert_eq!(
+            fts_query("title:banjir) AND (\"x").unwrap(),
+            "\"title banjir\" AND \"x\""
+        );
+        assert_eq!(fts_query(" -- ** \"\" "), None);
+        assert_eq!(fts_query("OR"), None);
+    }
+}

@@ -1,0 +1,198 @@
+//! `pantau search` (FTS5 over stored posts) and `pantau db backup|stats`, as a user runs them,
+//! on a real database file.
+
+mod common;
+
+use common::{Project, query_i64, stderr, stdout};
+use jiff::Timestamp;
+use pantau::classify::Tags;
+use pantau::model::{Post, SourceId};
+
+fn post(source: &str, id: &str, title: Option<&str>, text: &str, at: &str) -> (Post, Tags) {
+    let at: Timestamp = at.parse().unwrap();
+    (
+        Post {
+            source: SourceId::new(source),
+            external_id: id.into(),
+            url: Some(format!("https://{source}.example/{id}")),
+            title: title.map(str::to_owned),
+            text: text.into(),
+            author: None,
+            published: at,
+            fetched: at,
+            lang: Some("id".into()),
+            shares: 0,
+        },
+        Tags::default(),
+    )
+}
+
+fn project() -> Project {
+    let p = Project::new("", "");
+    let mut store = p.store();
+    store
+        .insert_posts(
+            &[
+                post(
+                    "warga",
+                    "1",
+                    None,
+                    "Tanggul jebol di Sempaja, air masuk ke rumah warga",
+                    "2026-11-26T01:00:00Z",
+                ),
+                post(
+                    "kp",
+                    "2",
+                    Some("Banjir Samarinda meluas"),
+                    "Genangan merendam Jalan DI Panjaitan.",
+                    "2026-11-27T01:00:00Z",
+                ),
+                post(
+                    "kp",
+                    "3",
+                    None,
+                    "Banjir diskon akhir tahun di mal",
+                    "2026-11-27T02:00:00Z",
+                ),
+                post(
+                    "evil",
+                    "4",
+                    None,
+                    "banjir \u{1b}[2J\u{1b}[31mPALSU\u{1b}[0m di Bontang",
+                    "2026-11-27T03:00:00Z",
+                ),
+                post(
+                    "warga",
+                    "5",
+                    None,
+                    "PERUMAHAN Griya Mukti tergenang",
+                    "2026-11-27T04:00:00Z",
+                ),
+            ],
+            "uji",
+        )
+        .unwrap();
+    p
+}
+
+#[test]
+fn search_finds_words_phrases_and_prefixes_newest_first() {
+    let p = project();
+    let out = p.pantau(&["search", "banjir -diskon"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(
+        text.contains("Banjir Samarinda meluas") && !text.contains("diskon"),
+        "{text}"
+    );
+    // Hostile text cannot drive the terminal.
+    assert!(
+        !text.contains('\u{1b}') && text.contains("PALSU"),
+        "{text:?}"
+    );
+    assert!(
+        text.find("Bontang").unwrap() < text.find("Samarinda meluas").unwrap(),
+        "newest first"
+    );
+
+    let json = p.pantau(&["search", "--json", "\"tanggul jebol\""]);
+    let found: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert_eq!(found.as_array().unwrap().len(), 1);
+    assert_eq!(found[0]["source"], "warga");
+    // Case folds, prefixes work, dates bound the period (local days, WITA).
+    let json = p.pantau(&["search", "--json", "perumah*", "--since", "2026-11-27"]);
+    let found: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert_eq!(found.as_array().unwrap().len(), 1);
+    let json = p.pantau(&["search", "--json", "tanggul", "--since", "2026-11-27"]);
+    let found: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert_eq!(found.as_array().unwrap().len(), 0);
+    // Nothing searchable is a user error with a hint, not an FTS5 syntax error.
+    let bad = p.pantau(&["search", "\"))"]);
+    assert_eq!(bad.status.code(), Some(1));
+    assert!(stderr(&bad).contains("saran:"), "{}", stderr(&bad));
+}
+
+#[test]
+fn an_older_database_gets_its_search_index_built() {
+    let p = project();
+    {
+        let store = p.store();
+        store
+            .connection()
+            .execute_batch(
+                "DROP TRIGGER posts_fts_insert; DROP TRIGGER posts_fts_delete; DROP TRIGGER posts_fts_update;
+                 DROP TABLE posts_fts; PRAGMA user_version = 4;",
+            )
+            .unwrap();
+    }
+    // Opening it again runs migration 5, which indexes the posts already stored.
+    let store = p.store();
+    assert_eq!(query_i64(&store, "PRAGMA user_version"), 5);
+    assert_eq!(
+        query_i64(
+            &store,
+            "SELECT count(*) FROM posts_fts WHERE posts_fts MATCH 'sempaja'"
+        ),
+        1
+    );
+}
+
+#[test]
+fn a_backup_is_whole_and_checked_while_another_connection_writes() {
+    let p = project();
+    let db = p.db();
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let writer = {
+        let stop = stop.clone();
+        std::thread::spawn(move || {
+            let mut store = pantau::Store::open(&db).unwrap();
+            let mut n = 100;
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                n += 1;
+                store
+                    .insert_posts(
+                        &[post(
+                            "tulis",
+                            &n.to_string(),
+                            None,
+                            &format!("unggahan nomor {n}"),
+                            "2026-11-27T05:00:00Z",
+                        )],
+                        "uji",
+                    )
+                    .unwrap();
+            }
+            n
+        })
+    };
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    let dest = p.path().join("cadangan/pantau.db");
+    std::fs::create_dir_all(dest.parent().unwrap()).unwrap();
+    let out = p.pantau(&["db", "backup", dest.to_str().unwrap()]);
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let written = writer.join().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(written > 100, "the writer went on");
+    let copy = pantau::Store::open_read_only(&dest).unwrap();
+    assert_eq!(copy.integrity_check().unwrap(), "ok");
+    assert!(query_i64(&copy, "SELECT count(*) FROM posts") >= 5);
+    // No half file is left, and an existing file is not overwritten without --force.
+    assert!(!p.path().join("cadangan/.pantau.db.sebagian").exists());
+    let again = p.pantau(&["db", "backup", dest.to_str().unwrap()]);
+    assert_eq!(again.status.code(), Some(1));
+    assert!(stderr(&again).contains("--force"), "{}", stderr(&again));
+
+    let stats = p.pantau(&["db", "stats", "--json"]);
+    assert!(stats.status.success(), "{}", stderr(&stats));
+    let s: serde_json::Value = serde_json::from_slice(&stats.stdout).unwrap();
+    assert_eq!(s["schema_version"], 5);
+    let posts = s["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r[0] == "posts")
+        .unwrap()[1]
+        .as_i64()
+        .unwrap();
+    assert!(posts >= 5);
+}
