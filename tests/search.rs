@@ -196,3 +196,60 @@ fn a_backup_is_whole_and_checked_while_another_connection_writes() {
         .unwrap();
     assert!(posts >= 5);
 }
+
+#[test]
+fn pruning_removes_old_posts_but_keeps_counts_stories_and_search_in_step() {
+    let p = Project::new("", "");
+    let classifier = pantau::Classifier::load(&p.settings().keywords.dir).unwrap();
+    let mut store = p.store();
+    let mut rows = Vec::new();
+    for (i, at) in [
+        "2026-08-01T01:00:00Z",
+        "2026-08-02T01:00:00Z",
+        "2026-08-03T01:00:00Z",
+        "2026-11-27T01:00:00Z",
+    ]
+    .iter()
+    .enumerate()
+    {
+        let (mut post, _) = post("warga", &i.to_string(), None, "", at);
+        post.text = common::flood_story(i);
+        let tags = classifier.tags(&post, None);
+        rows.push((post, tags));
+    }
+    store.insert_posts(&rows, "uji").unwrap();
+    let hourly = |s: &pantau::Store| query_i64(s, "SELECT sum(posts) FROM topic_hourly");
+    let (counts, stories) = (
+        hourly(&store),
+        query_i64(&store, "SELECT count(*) FROM stories"),
+    );
+    assert_eq!(counts, 8, "banjir for all and for Samarinda, four posts");
+
+    let before: Timestamp = "2026-09-01T00:00:00Z".parse().unwrap();
+    let first = store.prune_batch(before, 2).unwrap();
+    let second = store.prune_batch(before, 2).unwrap();
+    let third = store.prune_batch(before, 2).unwrap();
+    assert_eq!((first.posts, second.posts, third.posts), (2, 1, 0));
+    assert_eq!(query_i64(&store, "SELECT count(*) FROM posts"), 1);
+    assert_eq!(query_i64(&store, "SELECT count(*) FROM post_topics"), 1);
+    assert_eq!(
+        query_i64(
+            &store,
+            "SELECT count(*) FROM post_regions WHERE post_id NOT IN (SELECT id FROM posts)"
+        ),
+        0
+    );
+    // Reports over old periods keep their numbers.
+    assert_eq!(hourly(&store), counts);
+    assert_eq!(query_i64(&store, "SELECT count(*) FROM stories"), stories);
+    // The search index forgets the pruned posts with them.
+    assert_eq!(
+        query_i64(
+            &store,
+            "SELECT count(*) FROM posts_fts WHERE posts_fts MATCH 'banjir'"
+        ),
+        1
+    );
+    assert_eq!(store.integrity_check().unwrap(), "ok");
+    store.optimize().unwrap();
+}

@@ -4,6 +4,7 @@
 //! poll loops (one task per source) ──Polled──▶ pipeline (classify) ──▶ writer thread (SQLite)
 //! briefing scheduler (daily, local time) ──▶ digest ──▶ briefings/
 //! alert job (every `[alerts] every`) ──▶ trends ──▶ alerts table ──▶ webhook / Telegram / e-mail
+//! retention (hourly) ──▶ posts older than `[storage] retain_days` pruned in small batches
 //! HTTP server ([`crate::server`], `[http] bind`): /healthz, POST /api/ingest ──▶ writer thread
 //! ```
 //!
@@ -17,6 +18,7 @@
 pub mod alerting;
 pub mod pipeline;
 pub mod reload;
+pub mod retention;
 pub mod round;
 pub mod schedule;
 
@@ -133,6 +135,11 @@ pub async fn run(
         settings.alerts.policy.clone(),
         sinks,
         classifier.clone(),
+        writer.clone(),
+        stop.child_token(),
+    ));
+    tracker.spawn(retention::run(
+        settings.storage.retain_days,
         writer.clone(),
         stop.child_token(),
     ));

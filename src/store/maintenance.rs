@@ -139,3 +139,39 @@ impl Store {
         })
     }
 }
+
+/// What one retention pass removed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Pruned {
+    pub posts: usize,
+    pub fetch_log: usize,
+}
+
+impl Store {
+    /// Removes up to `limit` raw posts published before `before` (their tags and search
+    /// entries go with them), and as many fetch-log rows from before it. Hourly counts, stories, alerts and briefings stay: reports over old periods
+    /// keep their numbers. Small batches keep each transaction short, so polls commit between
+    /// them.
+    pub fn prune_batch(&mut self, before: Timestamp, limit: usize) -> Result<Pruned, StoreError> {
+        let at = crate::time::to_db(before);
+        let tx = self.conn.transaction()?;
+        let posts = tx.execute(
+            "DELETE FROM posts WHERE id IN (
+                 SELECT id FROM posts WHERE published_at < ?1 ORDER BY published_at LIMIT ?2)",
+            rusqlite::params![at, limit as i64],
+        )?;
+        let fetch_log = tx.execute(
+            "DELETE FROM fetch_log WHERE id IN (
+                 SELECT id FROM fetch_log WHERE started_at < ?1 ORDER BY id LIMIT ?2)",
+            rusqlite::params![at, limit as i64],
+        )?;
+        tx.commit()?;
+        Ok(Pruned { posts, fetch_log })
+    }
+
+    /// Lets SQLite refresh its query-planner statistics where they have gone stale.
+    pub fn optimize(&self) -> Result<(), StoreError> {
+        self.conn.execute_batch("PRAGMA optimize;")?;
+        Ok(())
+    }
+}
