@@ -204,8 +204,16 @@ async fn the_daemon_waits_for_retry_after() {
     let daemon = tokio::spawn(pantau::daemon::run(settings, classifier, async {
         let _ = stopped.await;
     }));
+    // Stop only once the second poll's posts are committed: stopping while its response is
+    // still being read drops that fetch (by design), which a loaded machine made likely.
     let deadline = Instant::now() + Duration::from_secs(15);
-    while seen.lock().unwrap().len() < 2 && Instant::now() < deadline {
+    let stored = || {
+        pantau::Store::open_read_only(&project.db())
+            .ok()
+            .and_then(|s| s.count_posts().ok())
+            .unwrap_or(0)
+    };
+    while (seen.lock().unwrap().len() < 2 || stored() < 3) && Instant::now() < deadline {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     stop.send(()).unwrap();
