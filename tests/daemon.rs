@@ -378,3 +378,43 @@ async fn the_daemon_alerts_a_rising_topic_once_across_a_restart() {
         1
     );
 }
+
+/// Under systemd (`Type=notify`): READY=1 once running, WATCHDOG=1 while the writer answers,
+/// STOPPING=1 on SIGTERM, all on the socket systemd names in NOTIFY_SOCKET.
+#[tokio::test]
+async fn the_daemon_speaks_sd_notify() {
+    let project = Project::new("", "");
+    let socket_path = project.path().join("notify.sock");
+    let socket = std::os::unix::net::UnixDatagram::bind(&socket_path).unwrap();
+    socket
+        .set_read_timeout(Some(Duration::from_secs(20)))
+        .unwrap();
+    let child = Command::new(env!("CARGO_BIN_EXE_pantau"))
+        .args(["--config", project.config().to_str().unwrap(), "run"])
+        .current_dir(project.path())
+        .env("PANTAU__HTTP__BIND", "127.0.0.1:0")
+        .env("NOTIFY_SOCKET", &socket_path)
+        .env("WATCHDOG_USEC", "1000000")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut messages = Vec::new();
+    let mut buf = [0u8; 512];
+    while !(messages.iter().any(|m: &String| m.contains("READY=1"))
+        && messages.iter().any(|m| m.contains("WATCHDOG=1")))
+    {
+        let n = socket.recv(&mut buf).expect("a notification within 20 s");
+        messages.push(String::from_utf8_lossy(&buf[..n]).into_owned());
+    }
+    sigterm(&child);
+    loop {
+        let n = socket.recv(&mut buf).expect("STOPPING=1 within 20 s");
+        let m = String::from_utf8_lossy(&buf[..n]).into_owned();
+        if m.contains("STOPPING=1") {
+            break;
+        }
+    }
+    let (status, log) = wait_exit(child, Duration::from_secs(10)).await;
+    assert!(status.success(), "{log}");
+}

@@ -21,6 +21,7 @@ pub mod reload;
 pub mod retention;
 pub mod round;
 pub mod schedule;
+pub mod systemd;
 
 use std::future::Future;
 use std::sync::Arc;
@@ -157,6 +158,7 @@ pub async fn run(
             tracing::error!(error = %e, ?addr, "server HTTP berhenti dengan galat");
         }
     });
+    tracker.spawn(systemd::watchdog(writer.clone(), stop.child_token()));
     tracker.close();
     drop(writer);
     if settings.sources.is_empty() {
@@ -171,8 +173,10 @@ pub async fn run(
         ingest = if settings.http.token.is_some() { "aktif" } else { "mati (tanpa [http] token)" },
         "pantau berjalan"
     );
+    systemd::ready();
 
     shutdown.await;
+    systemd::stopping();
     tracing::info!("berhenti: menyelesaikan simpanan terakhir");
     stop.cancel();
     if tokio::time::timeout(STOP_DEADLINE, tracker.wait())
