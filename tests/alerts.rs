@@ -433,3 +433,47 @@ async fn the_api_returns_what_the_command_prints() {
         .await
         .unwrap();
 }
+
+/// `/healthz` is healthy only while the store takes a write and the scheduler beats.
+#[tokio::test]
+async fn healthz_reports_a_stalled_scheduler() {
+    use pantau::daemon::SharedClassifier;
+    use pantau::server::{self, AppState};
+    use pantau::store::writer::Writer;
+    use std::sync::atomic::{AtomicI64, Ordering};
+
+    let project = Project::new("", "");
+    let settings = project.settings();
+    let classifier = Classifier::load(&settings.keywords.dir).unwrap();
+    let (writer, thread) = Writer::spawn(project.store());
+    let beat = std::sync::Arc::new(AtomicI64::new(Timestamp::now().as_second()));
+    let state = AppState::new(
+        &settings,
+        SharedClassifier::new(std::sync::Arc::new(classifier)),
+        writer,
+    )
+    .with_heartbeat(beat.clone());
+    let listener = server::bind("127.0.0.1:0".parse().unwrap()).await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let task = tokio::spawn(server::serve(listener, server::router(state), async {
+        let _ = stopped.await;
+    }));
+    let client = reqwest::Client::new();
+    let ok = client.get(format!("{base}/healthz")).send().await.unwrap();
+    assert_eq!(ok.status(), 200);
+    beat.store(Timestamp::now().as_second() - 600, Ordering::Relaxed);
+    let stalled = client.get(format!("{base}/healthz")).send().await.unwrap();
+    assert_eq!(stalled.status(), 503);
+    let body: serde_json::Value = serde_json::from_slice(&stalled.bytes().await.unwrap()).unwrap();
+    assert!(
+        body["error"].as_str().unwrap().contains("penjadwal"),
+        "{body}"
+    );
+    let _ = stop.send(());
+    task.await.unwrap().unwrap();
+    tokio::task::spawn_blocking(move || thread.join())
+        .await
+        .unwrap();
+    assert!(project.store().meta("health_check").unwrap().is_some());
+}

@@ -21,6 +21,7 @@ pub async fn run(
     sinks: Vec<Sink>,
     classifier: SharedClassifier,
     writer: Writer,
+    heartbeat: Arc<std::sync::atomic::AtomicI64>,
     stop: CancellationToken,
 ) {
     let sinks = Arc::new(sinks);
@@ -30,6 +31,8 @@ pub async fn run(
     let mut next_check = Timestamp::now();
     loop {
         let now = Timestamp::now();
+        // The scheduler's heartbeat for /healthz: this loop wakes every DELIVERY_TICK.
+        heartbeat.store(now.as_second(), std::sync::atomic::Ordering::Relaxed);
         if now >= next_check {
             check_once(&policy, &sink_ids, &classifier, &writer, now).await;
             next_check = now + every;

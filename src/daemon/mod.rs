@@ -132,11 +132,15 @@ pub async fn run(
         settings.sources.clone(),
         stop.child_token(),
     ));
+    let heartbeat = Arc::new(std::sync::atomic::AtomicI64::new(
+        jiff::Timestamp::now().as_second(),
+    ));
     tracker.spawn(alerting::run(
         settings.alerts.policy.clone(),
         sinks,
         classifier.clone(),
         writer.clone(),
+        heartbeat.clone(),
         stop.child_token(),
     ));
     tracker.spawn(retention::run(
@@ -144,7 +148,8 @@ pub async fn run(
         writer.clone(),
         stop.child_token(),
     ));
-    let http = AppState::new(&settings, classifier.clone(), writer.clone());
+    let http =
+        AppState::new(&settings, classifier.clone(), writer.clone()).with_heartbeat(heartbeat);
     let server_stop = stop.child_token();
     tracker.spawn(async move {
         let addr = listener.local_addr().ok();
