@@ -29,6 +29,7 @@ pub mod daemon;
 pub mod demo;
 pub mod digest;
 pub mod error;
+pub mod format;
 pub mod ingest;
 pub mod model;
 pub mod server;

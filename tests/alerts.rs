@@ -377,7 +377,7 @@ fn topics_below_the_priority_and_quiet_topics_do_not_alert() {
 #[tokio::test]
 async fn the_api_returns_what_the_command_prints() {
     use pantau::daemon::SharedClassifier;
-    use pantau::server::{self, AppState};
+    use pantau::server::AppState;
     use pantau::store::writer::Writer;
 
     let mut w = World::new("");
@@ -400,12 +400,8 @@ async fn the_api_returns_what_the_command_prints() {
         SharedClassifier::new(std::sync::Arc::new(classifier)),
         writer,
     );
-    let listener = server::bind("127.0.0.1:0".parse().unwrap()).await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let task = tokio::spawn(server::serve(listener, server::router(state), async {
-        let _ = stopped.await;
-    }));
+    let served = common::serve(state, thread).await;
+    let base = served.base.clone();
     let client = reqwest::Client::new();
     let answer = client
         .get(format!("{base}/api/trends?at=2026-11-20T12:00"))
@@ -413,9 +409,10 @@ async fn the_api_returns_what_the_command_prints() {
         .await
         .unwrap();
     assert_eq!(answer.status(), 200);
-    let served: serde_json::Value = serde_json::from_slice(&answer.bytes().await.unwrap()).unwrap();
-    assert_eq!(served, printed);
-    assert_eq!(served[0]["topic"], "banjir");
+    let answered: serde_json::Value =
+        serde_json::from_slice(&answer.bytes().await.unwrap()).unwrap();
+    assert_eq!(answered, printed);
+    assert_eq!(answered[0]["topic"], "banjir");
     let bad = client
         .get(format!("{base}/api/trends?window=3d"))
         .send()
@@ -427,18 +424,14 @@ async fn the_api_returns_what_the_command_prints() {
         message["error"].as_str().unwrap().contains("1–24"),
         "{message}"
     );
-    let _ = stop.send(());
-    task.await.unwrap().unwrap();
-    tokio::task::spawn_blocking(move || thread.join())
-        .await
-        .unwrap();
+    served.stop().await;
 }
 
 /// `/healthz` is healthy only while the store takes a write and the scheduler beats.
 #[tokio::test]
 async fn healthz_reports_a_stalled_scheduler() {
     use pantau::daemon::SharedClassifier;
-    use pantau::server::{self, AppState};
+    use pantau::server::AppState;
     use pantau::store::writer::Writer;
     use std::sync::atomic::{AtomicI64, Ordering};
 
@@ -453,12 +446,8 @@ async fn healthz_reports_a_stalled_scheduler() {
         writer,
     )
     .with_heartbeat(beat.clone());
-    let listener = server::bind("127.0.0.1:0".parse().unwrap()).await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let task = tokio::spawn(server::serve(listener, server::router(state), async {
-        let _ = stopped.await;
-    }));
+    let served = common::serve(state, thread).await;
+    let base = served.base.clone();
     let client = reqwest::Client::new();
     let ok = client.get(format!("{base}/healthz")).send().await.unwrap();
     assert_eq!(ok.status(), 200);
@@ -470,10 +459,6 @@ async fn healthz_reports_a_stalled_scheduler() {
         body["error"].as_str().unwrap().contains("penjadwal"),
         "{body}"
     );
-    let _ = stop.send(());
-    task.await.unwrap().unwrap();
-    tokio::task::spawn_blocking(move || thread.join())
-        .await
-        .unwrap();
+    served.stop().await;
     assert!(project.store().meta("health_check").unwrap().is_some());
 }

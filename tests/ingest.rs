@@ -12,10 +12,9 @@ use std::time::{Duration, Instant};
 use common::{Project, query_i64, repo, stderr, stdout};
 use pantau::Classifier;
 use pantau::daemon::SharedClassifier;
-use pantau::server::{self, AppState, MAX_INGEST_BYTES};
+use pantau::server::{AppState, MAX_INGEST_BYTES};
 use pantau::store::Store;
 use pantau::store::writer::Writer;
-use tokio::sync::oneshot;
 
 const TOKEN: &str = "rahasia-uji-123";
 
@@ -308,16 +307,11 @@ fn whole_file_mistakes_are_clear_errors() {
     );
 }
 
-/// The server of `pantau run`, in process, on an ephemeral loopback port.
-struct Api {
-    base: String,
-    stop: oneshot::Sender<()>,
-    task: tokio::task::JoinHandle<std::io::Result<()>>,
-    writer: pantau::store::writer::WriterThread,
-}
+/// The server of `pantau run` for `project`, in process, on an ephemeral loopback port.
+struct Api;
 
 impl Api {
-    async fn start(project: &Project) -> Api {
+    async fn start(project: &Project) -> common::Served {
         let settings = project.settings();
         let classifier = Classifier::load(&settings.keywords.dir).unwrap();
         let (writer, thread) = Writer::spawn(Store::open(&settings.storage.path).unwrap());
@@ -326,33 +320,13 @@ impl Api {
             SharedClassifier::new(Arc::new(classifier)),
             writer,
         );
-        let listener = server::bind("127.0.0.1:0".parse().unwrap()).await.unwrap();
-        let base = format!("http://{}", listener.local_addr().unwrap());
-        let (stop, stopped) = oneshot::channel::<()>();
-        let task = tokio::spawn(server::serve(listener, server::router(state), async {
-            let _ = stopped.await;
-        }));
-        Api {
-            base,
-            stop,
-            task,
-            writer: thread,
-        }
-    }
-
-    /// Stops the server and waits until the writer has committed everything.
-    async fn stop(self) {
-        let _ = self.stop.send(());
-        self.task.await.unwrap().unwrap();
-        tokio::task::spawn_blocking(move || self.writer.join())
-            .await
-            .unwrap();
+        common::serve(state, thread).await
     }
 }
 
 async fn post(
     client: &reqwest::Client,
-    api: &Api,
+    api: &common::Served,
     token: Option<&str>,
     body: impl Into<reqwest::Body>,
 ) -> (u16, serde_json::Value) {

@@ -8,7 +8,7 @@ use jiff::tz::TimeZone;
 use serde_json::json;
 
 use crate::classify::Classifier;
-use crate::digest::excerpt;
+use crate::format::excerpt;
 use crate::store::alerts::NewAlert;
 use crate::store::{Store, StoreError};
 use crate::time::{Lang, format_local};

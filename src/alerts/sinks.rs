@@ -625,7 +625,8 @@ async fn read_capped(mut response: reqwest::Response) -> Result<Vec<u8>, reqwest
     Ok(body)
 }
 
-/// The start of a body on one line, for an error message.
+/// The start of a body on one line, for an error message. Cut at a character, not a word as
+/// [`crate::format::excerpt`] cuts prose: a server's answer may be one long token worth seeing.
 fn excerpt(body: &[u8]) -> String {
     let text = String::from_utf8_lossy(body);
     let line = text.split_whitespace().collect::<Vec<_>>().join(" ");

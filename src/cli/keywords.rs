@@ -123,7 +123,7 @@ fn sample(row: &crate::store::TaggedRow) -> String {
         .as_deref()
         .filter(|t| !t.is_empty())
         .unwrap_or(&row.text);
-    format!("[{}] {}", row.source, crate::digest::excerpt(text, 100))
+    format!("[{}] {}", row.source, crate::format::excerpt(text, 100))
 }
 
 /// `pantau keywords backtest`: re-tags stored posts with the lists on disk, in memory, and

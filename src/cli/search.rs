@@ -59,9 +59,9 @@ pub fn search(
                 .unwrap_or_default()
         );
         if let Some(t) = head {
-            println!("  {}", plain(&crate::digest::excerpt(t, 160)));
+            println!("  {}", plain(&crate::format::excerpt(t, 160)));
         }
-        println!("  {}\n", plain(&crate::digest::excerpt(&p.text, 240)));
+        println!("  {}\n", plain(&crate::format::excerpt(&p.text, 240)));
     }
     println!(
         "{} unggahan{} (terbaru dahulu).",

@@ -62,7 +62,7 @@ pub fn trends(
                 t.name.clone(),
                 t.region_name.clone().unwrap_or_else(|| "semua".into()),
                 t.count.to_string(),
-                crate::digest::format_decimal(t.score, lang),
+                crate::format::format_decimal(t.score, lang),
                 t.reason.clone(),
             ]
         })

@@ -17,7 +17,6 @@ pub mod write;
 
 use std::collections::HashMap;
 use std::path::PathBuf;
-use std::str::FromStr;
 
 use jiff::civil::Date;
 use jiff::tz::TimeZone;
@@ -25,6 +24,7 @@ use jiff::{SignedDuration, Timestamp, ToSpan};
 use serde::Serialize;
 
 use crate::classify::{Classifier, SentimentClass};
+use crate::format::{excerpt, format_decimal};
 use crate::model::Priority;
 use crate::store::{Store, StoreError};
 use crate::time::{Lang, day_bounds, format_date, format_local, local_date, zone_label};
@@ -322,7 +322,7 @@ pub fn build(
     // numbers `pantau trends` and the alerts use. A day of 23 or 25 hours (a zone with daylight
     // saving; WITA has none) is measured as 24 hours ending at the day's end.
     let hours = length.as_hours();
-    let window = crate::trends::Window::from_str(&format!("{hours}h")).unwrap_or_default();
+    let window = crate::trends::Window::from_hours(hours).unwrap_or_default();
     let trends: HashMap<String, crate::trends::Trend> = crate::trends::compute(
         store,
         classifier,
@@ -628,27 +628,6 @@ fn method_lines(lang: Lang, classifier: &Classifier) -> Vec<String> {
     }
 }
 
-/// `4,2` in Indonesian, `4.2` in English.
-pub fn format_decimal(x: f64, lang: Lang) -> String {
-    let s = format!("{:.1}", x);
-    let s = s.strip_suffix(".0").map(str::to_owned).unwrap_or(s);
-    match lang {
-        Lang::Id => s.replace('.', ","),
-        Lang::En => s,
-    }
-}
-
-/// The first `max` characters of a text on one line, cut at a word.
-pub fn excerpt(text: &str, max: usize) -> String {
-    let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
-    if flat.chars().count() <= max {
-        return flat;
-    }
-    let cut: String = flat.chars().take(max).collect();
-    let cut = cut.rsplit_once(' ').map_or(cut.as_str(), |(head, _)| head);
-    format!("{cut}…")
-}
-
 /// The template environment shared by the Markdown and HTML renderers. Auto-escaping is on
 /// for both: HTML rules for `.html` templates and Markdown rules (see [`markdown::escape`])
 /// for `.md` templates, so every value a template prints is escaped unless it is marked
@@ -805,18 +784,4 @@ pub(crate) fn labels(lang: Lang) -> HashMap<&'static str, &'static str> {
         .iter()
         .map(|(k, id, en)| (*k, if lang == Lang::En { *en } else { *id }))
         .collect()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn numbers_and_excerpts_read_well() {
-        assert_eq!(format_decimal(4.25, Lang::Id), "4,2");
-        assert_eq!(format_decimal(3.0, Lang::Id), "3");
-        assert_eq!(format_decimal(4.25, Lang::En), "4.2");
-        assert_eq!(excerpt("satu  dua\ntiga", 50), "satu dua tiga");
-        assert_eq!(excerpt("satu dua tiga empat", 12), "satu dua…");
-    }
 }

@@ -42,7 +42,7 @@ async fn health(State(state): State<AppState>) -> Response {
         Ok(Ok(Ok(()))) => None,
     };
     let problem = problem.or_else(|| {
-        let beat = state.inner.heartbeat.as_ref()?;
+        let beat = state.inner.heartbeat.get()?;
         let last = beat.load(std::sync::atomic::Ordering::Relaxed);
         let age = Timestamp::now().as_second() - last;
         (age > HEARTBEAT_STALE.as_secs() as i64)

@@ -35,7 +35,6 @@ pub struct AppState {
     inner: Arc<Shared>,
 }
 
-#[derive(Clone)]
 struct Shared {
     /// `[http] token`: write endpoints answer 403 while it is unset.
     token: Option<String>,
@@ -49,8 +48,8 @@ struct Shared {
     db: std::path::PathBuf,
     timezone: jiff::tz::TimeZone,
     lang: crate::time::Lang,
-    /// The daemon scheduler's last beat (Unix seconds); `None` when no scheduler runs (tests).
-    heartbeat: Option<Arc<std::sync::atomic::AtomicI64>>,
+    /// The daemon scheduler's last beat (Unix seconds); unset when no scheduler runs (tests).
+    heartbeat: std::sync::OnceLock<Arc<std::sync::atomic::AtomicI64>>,
 }
 
 impl AppState {
@@ -64,18 +63,15 @@ impl AppState {
                 db: settings.storage.path.clone(),
                 timezone: settings.schedule.timezone.clone(),
                 lang: settings.briefing.language,
-                heartbeat: None,
+                heartbeat: std::sync::OnceLock::new(),
             }),
         }
     }
 
     /// `/healthz` then also requires this heartbeat (Unix seconds) to be recent.
     pub fn with_heartbeat(self, heartbeat: Arc<std::sync::atomic::AtomicI64>) -> AppState {
-        let mut shared = Arc::try_unwrap(self.inner).unwrap_or_else(|arc| Shared::clone(&arc));
-        shared.heartbeat = Some(heartbeat);
-        AppState {
-            inner: Arc::new(shared),
-        }
+        let _ = self.inner.heartbeat.set(heartbeat);
+        self
     }
 }
 

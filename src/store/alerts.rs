@@ -3,7 +3,7 @@
 //! (and alerts again) nor loses a delivery still to be made.
 
 use jiff::Timestamp;
-use rusqlite::{OptionalExtension, params};
+use rusqlite::params;
 
 use super::{Store, StoreError};
 use crate::time::{from_db, to_db};
@@ -232,22 +232,13 @@ impl Store {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
-    /// How many alerts were recorded (all time).
-    pub fn count_alerts(&self) -> Result<u64, StoreError> {
-        Ok(self
-            .conn
-            .query_row("SELECT count(*) FROM alerts", [], |r| r.get::<_, i64>(0))?
-            as u64)
-    }
-
-    /// The newest alert's creation time, if any.
-    pub fn last_alert_at(&self) -> Result<Option<Timestamp>, StoreError> {
-        let at: Option<String> = self
-            .conn
-            .query_row("SELECT max(created_at) FROM alerts", [], |r| r.get(0))
-            .optional()?
-            .flatten();
-        Ok(at.as_deref().and_then(from_db))
+    /// An alert's subject line.
+    pub fn alert_subject(&self, id: i64) -> Result<String, StoreError> {
+        Ok(self.conn.query_row(
+            "SELECT subject FROM alerts WHERE id = ?1",
+            params![id],
+            |r| r.get(0),
+        )?)
     }
 }
 
@@ -282,15 +273,4 @@ fn insert_alert(
         delivery.execute(params![id, sink, at])?;
     }
     Ok(id)
-}
-
-impl Store {
-    /// An alert's subject line.
-    pub fn alert_subject(&self, id: i64) -> Result<String, StoreError> {
-        Ok(self.conn.query_row(
-            "SELECT subject FROM alerts WHERE id = ?1",
-            params![id],
-            |r| r.get(0),
-        )?)
-    }
 }

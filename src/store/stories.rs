@@ -132,7 +132,7 @@ fn start(
 ) -> Result<i64, StoreError> {
     let title = match post.title.as_deref().map(str::trim) {
         Some(t) if !t.is_empty() => t.to_string(),
-        _ => crate::digest::excerpt(&post.text, 120),
+        _ => crate::format::excerpt(&post.text, 120),
     };
     let at = to_db(post.published);
     tx.prepare_cached(

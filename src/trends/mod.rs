@@ -43,6 +43,11 @@ impl Window {
     pub const DAY: Window = Window(24);
     pub const SIX_HOURS: Window = Window(6);
 
+    /// A window of `hours` whole hours, 1 to 24.
+    pub fn from_hours(hours: i64) -> Option<Window> {
+        (1..=24).contains(&hours).then_some(Window(hours as u8))
+    }
+
     pub fn hours(self) -> i64 {
         self.0 as i64
     }
@@ -76,9 +81,9 @@ impl FromStr for Window {
         } else {
             t.trim_end_matches(['h', 'j']).trim().parse::<u32>().ok()
         };
-        match hours {
-            Some(h @ 1..=24) => Ok(Window(h as u8)),
-            _ => Err(format!(
+        match hours.and_then(|h| Window::from_hours(h as i64)) {
+            Some(w) => Ok(w),
+            None => Err(format!(
                 "jendela \"{s}\" tidak valid: pakai jam bulat 1–24, misalnya 6h atau 24h"
             )),
         }

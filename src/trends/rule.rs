@@ -25,7 +25,7 @@
 
 use serde::Serialize;
 
-use crate::digest::format_decimal;
+use crate::format::format_decimal;
 use crate::time::Lang;
 
 /// Thresholds of the rule. [`Rule::default`] holds the values that docs/trends.md measures.

@@ -186,3 +186,42 @@ pub fn corpus(file: &str) -> Option<String> {
         }
     }
 }
+
+/// The server of `pantau run`, in process, on an ephemeral loopback port, over `state` (whose
+/// writer thread is `writer`).
+pub struct Served {
+    pub base: String,
+    stop: tokio::sync::oneshot::Sender<()>,
+    task: tokio::task::JoinHandle<std::io::Result<()>>,
+    writer: pantau::store::writer::WriterThread,
+}
+
+pub async fn serve(
+    state: pantau::server::AppState,
+    writer: pantau::store::writer::WriterThread,
+) -> Served {
+    use pantau::server;
+    let listener = server::bind("127.0.0.1:0".parse().unwrap()).await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let task = tokio::spawn(server::serve(listener, server::router(state), async {
+        let _ = stopped.await;
+    }));
+    Served {
+        base,
+        stop,
+        task,
+        writer,
+    }
+}
+
+impl Served {
+    /// Stops the server and waits until the writer has committed everything.
+    pub async fn stop(self) {
+        let _ = self.stop.send(());
+        self.task.await.unwrap().unwrap();
+        tokio::task::spawn_blocking(move || self.writer.join())
+            .await
+            .unwrap();
+    }
+}

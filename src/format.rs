@@ -1,0 +1,39 @@
+//! Text for people: numbers in the reader's language and one-line excerpts of posts. Used by
+//! the briefing, the trend reasons, the alerts and the commands alike.
+
+use crate::time::Lang;
+
+/// `4,2` in Indonesian, `4.2` in English.
+pub fn format_decimal(x: f64, lang: Lang) -> String {
+    let s = format!("{:.1}", x);
+    let s = s.strip_suffix(".0").map(str::to_owned).unwrap_or(s);
+    match lang {
+        Lang::Id => s.replace('.', ","),
+        Lang::En => s,
+    }
+}
+
+/// The first `max` characters of a text on one line, cut at a word.
+pub fn excerpt(text: &str, max: usize) -> String {
+    let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    if flat.chars().count() <= max {
+        return flat;
+    }
+    let cut: String = flat.chars().take(max).collect();
+    let cut = cut.rsplit_once(' ').map_or(cut.as_str(), |(head, _)| head);
+    format!("{cut}…")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_and_excerpts_read_well() {
+        assert_eq!(format_decimal(4.25, Lang::Id), "4,2");
+        assert_eq!(format_decimal(3.0, Lang::Id), "3");
+        assert_eq!(format_decimal(4.25, Lang::En), "4.2");
+        assert_eq!(excerpt("satu  dua\ntiga", 50), "satu dua tiga");
+        assert_eq!(excerpt("satu dua tiga empat", 12), "satu dua…");
+    }
+}
