@@ -1,5 +1,6 @@
 # Pantau in a container: `docker build -t pantau .` then
-#   docker run -d --name pantau \
+#   docker run -d --name pantau -p 127.0.0.1:8080:8080 \
+#     -e PANTAU__HTTP__TOKEN=... \
 #     -v pantau-data:/app/data -v pantau-briefings:/app/briefings \
 #     -v "$PWD/config:/app/config" -v "$PWD/keywords:/app/keywords" pantau
 # Edit config/ and keywords/ on the host; the database and the briefings live in volumes.
@@ -28,6 +29,14 @@ RUN mkdir -p data briefings && chown -R pantau:pantau /app
 USER pantau
 VOLUME ["/app/config", "/app/keywords", "/app/data", "/app/briefings"]
 ENV PANTAU_CONFIG=/app/config/default.toml
+# Inside the container the server must listen on every interface to be reached through
+# `-p`; publish it on the host's loopback only (`-p 127.0.0.1:8080:8080`) unless a proxy
+# with TLS is in front.
+ENV PANTAU__HTTP__BIND=0.0.0.0:8080
+EXPOSE 8080
+# `pantau health` asks /healthz (the store takes a write, the scheduler beats); the image has
+# no curl. The start period covers opening and migrating a large database.
+HEALTHCHECK --interval=60s --timeout=15s --start-period=120s --retries=3 CMD ["pantau", "health"]
 # Logs go to stderr; `docker logs pantau` shows them. SIGTERM (docker stop) stops cleanly.
 STOPSIGNAL SIGTERM
 CMD ["pantau", "run"]

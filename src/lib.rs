@@ -31,6 +31,7 @@ pub mod digest;
 pub mod error;
 pub mod format;
 pub mod ingest;
+pub mod metrics;
 pub mod model;
 pub mod server;
 pub mod sources;

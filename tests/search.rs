@@ -253,3 +253,38 @@ fn pruning_removes_old_posts_but_keeps_counts_stories_and_search_in_step() {
     assert_eq!(store.integrity_check().unwrap(), "ok");
     store.optimize().unwrap();
 }
+
+/// A new database vacuums incrementally: after a prune, `vacuum_step` hands the freed pages
+/// back a few at a time and the file shrinks, without a full VACUUM.
+#[test]
+fn freed_pages_go_back_to_the_file_system_in_steps() {
+    let p = Project::new("", "");
+    let mut store = p.store();
+    let auto_vacuum = query_i64(&store, "PRAGMA auto_vacuum");
+    assert_eq!(auto_vacuum, 2, "a new database is INCREMENTAL");
+    let rows: Vec<_> = (0..3000)
+        .map(|i| {
+            let (mut post, tags) = post("warga", &i.to_string(), None, "", "2026-08-01T01:00:00Z");
+            post.text = format!("{} {}", common::flood_story(i), "isi panjang ".repeat(40));
+            (post, tags)
+        })
+        .collect();
+    store.insert_posts(&rows, "uji").unwrap();
+    store.checkpoint().unwrap();
+    let full = std::fs::metadata(p.db()).unwrap().len();
+    let before: Timestamp = "2026-09-01T00:00:00Z".parse().unwrap();
+    while store.prune_batch(before, 500).unwrap().posts > 0 {}
+    let free = query_i64(&store, "PRAGMA freelist_count");
+    assert!(free > 100, "{free} free pages after the prune");
+    let mut steps = 0;
+    while store.vacuum_step(50).unwrap() > 0 {
+        steps += 1;
+        assert!(steps < 10_000);
+    }
+    assert!(steps >= 2, "in steps of 50 pages, not at once ({steps})");
+    assert_eq!(query_i64(&store, "PRAGMA freelist_count"), 0);
+    store.checkpoint().unwrap();
+    let after = std::fs::metadata(p.db()).unwrap().len();
+    assert!(after * 2 < full, "{full} → {after} bytes");
+    assert_eq!(store.integrity_check().unwrap(), "ok");
+}

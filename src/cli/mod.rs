@@ -5,6 +5,7 @@
 mod classify;
 mod db;
 mod digest;
+mod health;
 mod import;
 mod keywords;
 mod poll;
@@ -95,6 +96,14 @@ enum Command {
     /// Rawat basis data: cadangan daring dan angka-angkanya
     #[command(subcommand, help_template = HELP_TEMPLATE, subcommand_help_heading = "Perintah")]
     Db(DbCommand),
+    /// Tanya /healthz layanan yang berjalan; keluar 0 bila sehat, 1 bila tidak (untuk
+    /// HEALTHCHECK Docker dan pemantauan)
+    #[command(help_template = HELP_TEMPLATE, next_help_heading = "Opsi")]
+    Health {
+        /// Alamat yang ditanya [bawaan: http://<[http] bind>/healthz]
+        #[arg(long, value_name = "URL")]
+        url: Option<String>,
+    },
     /// Tulis briefing satu hari (Markdown, HTML, JSON)
     #[command(help_template = HELP_TEMPLATE, next_help_heading = "Opsi")]
     Digest(DigestArgs),
@@ -371,6 +380,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         ),
         Command::Db(DbCommand::Backup { file, force }) => db::backup(config, &file, force),
         Command::Db(DbCommand::Stats { json }) => db::stats(config, json),
+        Command::Health { url } => health::health(config, url.as_deref()),
         Command::Digest(a) => digest::digest(config, a.date.as_deref(), a.out, a.lang.as_deref()),
         Command::Demo(a) => {
             init_logging(None, "warn");

@@ -71,14 +71,17 @@ impl Pipeline {
                     Vec::new()
                 } else {
                     tokio::task::spawn_blocking(move || {
-                        posts
+                        let started = std::time::Instant::now();
+                        let tagged = posts
                             .into_iter()
                             .map(|mut p| {
                                 p.clamp_published();
                                 let tags = classifier.tags(&p, region.as_ref());
                                 (p, tags)
                             })
-                            .collect()
+                            .collect();
+                        crate::metrics::global().observe_classify(started.elapsed());
+                        tagged
                     })
                     .await
                     .map_err(|e| format!("klasifikasi gagal: {e}"))?

@@ -1,15 +1,19 @@
-//! The HTTP side of `pantau run` (axum): `GET /healthz`, `POST /api/ingest` and `GET /api/trends`
-//! so far; the API,
-//! dashboard and metrics are added here as more route modules merged by [`router`], all over
-//! the same [`AppState`].
+//! The HTTP side of `pantau run` (axum), one route module per concern, merged by [`router`]
+//! over the same [`AppState`]: the dashboard at `/` ([`dashboard`]), `GET /healthz`,
+//! `GET /metrics`, the read-only JSON API ([`api`], [`trends`]) and the one write endpoint,
+//! `POST /api/ingest` (bearer token).
 //!
 //! [`bind`] happens before the daemon starts anything else, so a taken port stops `pantau run`
 //! at once with the address and the config key to change; [`serve`] stops gracefully on the
 //! daemon's stop signal (in-flight requests finish, idle connections close). Every error is
 //! JSON `{"error": "…"}` in Indonesian ([`ApiError`]).
 
+mod api;
+mod dashboard;
 mod health;
 mod ingest;
+mod metrics;
+mod read;
 mod trends;
 
 use std::collections::HashMap;
@@ -46,6 +50,8 @@ struct Shared {
     regions: HashMap<SourceId, RegionId>,
     /// The database, opened read-only by report routes (writes go through `writer`).
     db: std::path::PathBuf,
+    /// `[briefing] dir`, where the briefing files are served from.
+    briefings: std::path::PathBuf,
     timezone: jiff::tz::TimeZone,
     lang: crate::time::Lang,
     /// The daemon scheduler's last beat (Unix seconds); unset when no scheduler runs (tests).
@@ -61,6 +67,7 @@ impl AppState {
                 writer,
                 regions: crate::ingest::source_regions(&settings.sources),
                 db: settings.storage.path.clone(),
+                briefings: settings.briefing.dir.clone(),
                 timezone: settings.schedule.timezone.clone(),
                 lang: settings.briefing.language,
                 heartbeat: std::sync::OnceLock::new(),
@@ -78,9 +85,12 @@ impl AppState {
 /// Every route, over `state`.
 pub fn router(state: AppState) -> Router {
     Router::new()
+        .merge(dashboard::routes())
         .merge(health::routes())
+        .merge(metrics::routes())
         .merge(ingest::routes())
         .merge(trends::routes())
+        .merge(api::routes())
         .fallback(not_found)
         .with_state(state)
 }

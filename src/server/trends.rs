@@ -8,8 +8,8 @@ use axum::routing::get;
 use jiff::Timestamp;
 use serde::Deserialize;
 
+use super::read::with_store;
 use super::{ApiError, AppState};
-use crate::store::Store;
 use crate::trends::{self, Rule, Trend, Window};
 
 pub fn routes() -> Router<AppState> {
@@ -44,27 +44,17 @@ async fn list(
             )
         })?,
     };
-    let db = state.inner.db.clone();
-    let classifier = state.inner.classifier.get();
     let lang = state.inner.lang;
-    let rows = tokio::task::spawn_blocking(move || {
-        let store = Store::open_read_only(&db)?;
-        trends::compute(
-            &store,
-            &classifier,
+    let rows = with_store(&state, move |store, classifier| {
+        Ok(trends::compute(
+            store,
+            classifier,
             trends::window_end(now),
             window,
             &Rule::default(),
             lang,
-        )
+        )?)
     })
-    .await
-    .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?
-    .map_err(|e| {
-        ApiError::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            format!("basis data tidak terbaca: {e}"),
-        )
-    })?;
+    .await?;
     Ok(axum::Json(rows))
 }

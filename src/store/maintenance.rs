@@ -169,9 +169,29 @@ impl Store {
         Ok(Pruned { posts, fetch_log })
     }
 
-    /// Lets SQLite refresh its query-planner statistics where they have gone stale.
+    /// Lets SQLite refresh its query-planner statistics where they have gone stale (ANALYZE
+    /// of the tables that changed enough; cheap when none did).
     pub fn optimize(&self) -> Result<(), StoreError> {
         self.conn.execute_batch("PRAGMA optimize;")?;
         Ok(())
+    }
+
+    /// Returns up to `pages` free pages to the file system (incremental vacuum), and says how
+    /// many free pages are left. Does nothing in a database without `auto_vacuum =
+    /// INCREMENTAL` (one created by a Pantau before it set it), where it returns 0 left so
+    /// callers stop.
+    pub fn vacuum_step(&self, pages: u32) -> Result<u64, StoreError> {
+        let mode: i64 = self
+            .conn
+            .query_row("PRAGMA auto_vacuum", [], |r| r.get(0))?;
+        if mode != 2 {
+            return Ok(0);
+        }
+        self.conn
+            .execute_batch(&format!("PRAGMA incremental_vacuum({pages});"))?;
+        let free: i64 = self
+            .conn
+            .query_row("PRAGMA freelist_count", [], |r| r.get(0))?;
+        Ok(free as u64)
     }
 }

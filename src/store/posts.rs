@@ -113,10 +113,10 @@ impl Store {
         let tx = self
             .conn
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-        let mut total = 0;
+        let mut new_by_source = Vec::with_capacity(by_source.len());
         for (source, group) in &by_source {
             let new = insert_all(&tx, group, keywords_version)?;
-            total += new;
+            new_by_source.push((source.as_str(), new));
             tx.prepare_cached(
                 "INSERT INTO sources (id, kind, url, last_attempt_at, last_success_at, items_seen)
                  VALUES (?1, ?2, ?3, ?4, ?4, ?5)
@@ -130,7 +130,10 @@ impl Store {
             .execute(params![source.as_str(), kind, origin, now, new as i64])?;
         }
         tx.commit()?;
-        Ok(total)
+        for (source, new) in &new_by_source {
+            crate::metrics::global().ingested(source, *new);
+        }
+        Ok(new_by_source.iter().map(|(_, n)| n).sum())
     }
 
     /// Number of stored posts.

@@ -8,10 +8,12 @@
 
 use std::sync::mpsc;
 use std::thread::JoinHandle;
+use std::time::Instant;
 
 use tokio::sync::oneshot;
 
 use super::{Store, StoreError, Write};
+use crate::metrics;
 
 /// Most writes committed in one transaction.
 const MAX_BATCH: usize = 256;
@@ -53,6 +55,7 @@ impl Writer {
         self.tx
             .send(Job::Write(Box::new(write), reply))
             .map_err(|_| StoreError::WriterGone.to_string())?;
+        metrics::global().writer_queue.inc();
         rx.await.map_err(|_| StoreError::WriterGone.to_string())?
     }
 
@@ -67,6 +70,7 @@ impl Writer {
                 let _ = reply.send(f(store));
             })))
             .map_err(|_| StoreError::WriterGone)?;
+        metrics::global().writer_queue.inc();
         rx.await.map_err(|_| StoreError::WriterGone)
     }
 }
@@ -87,6 +91,7 @@ fn run(mut store: Store, rx: mpsc::Receiver<Job>) {
         let mut calls = Vec::new();
         let mut next = Some(first);
         while let Some(job) = next.take() {
+            metrics::global().writer_queue.dec();
             match job {
                 Job::Write(w, r) => writes.push((w, r)),
                 Job::Call(f) => calls.push(f),
@@ -98,13 +103,18 @@ fn run(mut store: Store, rx: mpsc::Receiver<Job>) {
         if !writes.is_empty() {
             let (batch, replies): (Vec<Write>, Vec<Reply>) =
                 writes.into_iter().map(|(w, r)| (*w, r)).unzip();
-            match store.write(&batch) {
+            let started = Instant::now();
+            let result = store.write(&batch);
+            metrics::global().observe_store(started.elapsed());
+            match result {
                 Ok(counts) => {
+                    count(&batch, &counts);
                     for (reply, n) in replies.into_iter().zip(counts) {
                         let _ = reply.send(Ok(n));
                     }
                 }
                 Err(e) => {
+                    metrics::global().store_errors.inc();
                     tracing::error!(error = %e, writes = batch.len(), "gagal menyimpan ke basis data");
                     let message = match e.hint() {
                         Some(h) => format!("{e} ({h})"),
@@ -122,5 +132,16 @@ fn run(mut store: Store, rx: mpsc::Receiver<Job>) {
     }
     if let Err(e) = store.checkpoint() {
         tracing::warn!(error = %e, "WAL checkpoint on close failed");
+    }
+}
+
+/// Counts what a committed transaction stored (new posts) and recorded (failed polls).
+fn count(batch: &[Write], new_posts: &[usize]) {
+    let m = metrics::global();
+    for (write, &n) in batch.iter().zip(new_posts) {
+        match write {
+            Write::Ingest(i) => m.ingested(i.source.as_str(), n),
+            Write::Failure(f) => m.fetch_failed(f.source.as_str(), &f.class),
+        }
     }
 }

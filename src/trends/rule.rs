@@ -96,6 +96,18 @@ pub enum Direction {
     Turun,
 }
 
+impl Direction {
+    /// The word stored and shown: `baru`, `naik`, `stabil`, `turun`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Direction::Baru => "baru",
+            Direction::Naik => "naik",
+            Direction::Stabil => "stabil",
+            Direction::Turun => "turun",
+        }
+    }
+}
+
 impl Rule {
     pub fn assess(&self, o: &Observation) -> Assessment {
         let baseline = if o.history.is_empty() {

@@ -1,0 +1,362 @@
+//! The dashboard at `GET /`: one server-rendered page for analysts, in Bahasa Indonesia, with
+//! no script and no external asset (inline CSS and SVG), so it works in any browser on an
+//! office network and behind a strict proxy.
+//!
+//! It shows the rising issues of the last 24 hours with their 7-day charts, every topic with
+//! its volume, the recent posts of a topic or a search (`/?topic=banjir&q=…`, paged with a
+//! plain link), the sources' health and the latest briefings. Post text is escaped by the
+//! template (minijinja's HTML auto-escaping); only our own SVG charts are inserted as markup.
+
+use std::collections::HashMap;
+
+use axum::Router;
+use axum::extract::{Query, State};
+use axum::http::header;
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::get;
+use jiff::{SignedDuration, Timestamp, ToSpan};
+use minijinja::value::{Serde, Value};
+use serde::Serialize;
+
+use super::api::{PostParams, post_filter};
+use super::read::with_store;
+use super::{ApiError, AppState};
+use crate::digest::DayCount;
+use crate::format::excerpt;
+use crate::store::Store;
+use crate::time::{Lang, day_bounds, format_local, local_date};
+use crate::trends::{self, Rule, Window};
+
+/// Recent posts shown for a topic or a search.
+const POSTS_SHOWN: usize = 30;
+/// Briefings listed.
+const BRIEFINGS_SHOWN: usize = 10;
+
+pub fn routes() -> Router<AppState> {
+    Router::new().route("/", get(page))
+}
+
+#[derive(Debug, Serialize)]
+struct TopicLine {
+    id: String,
+    name: String,
+    priority: String,
+    posts_24h: u64,
+    posts_7d: u64,
+    stories: u64,
+    direction: String,
+    rising: bool,
+    reason: String,
+}
+
+#[derive(Debug, Serialize)]
+struct PostLine {
+    source: String,
+    published: String,
+    title: Option<String>,
+    excerpt: String,
+    url: Option<String>,
+    topics: Vec<String>,
+    story: Option<i64>,
+}
+
+#[derive(Debug, Serialize)]
+struct SourceLine {
+    id: String,
+    name: String,
+    kind: String,
+    ok: bool,
+    last_success: Option<String>,
+    failures: u32,
+    error: Option<String>,
+    items_seen: u64,
+}
+
+#[derive(Debug, Serialize)]
+struct BriefingLine {
+    date: String,
+    issues: u64,
+    posts: u64,
+    generated: String,
+}
+
+/// Everything the page shows.
+#[derive(Debug, Serialize)]
+struct View {
+    now: String,
+    keywords_version: String,
+    posts_24h: u64,
+    sources_ok: usize,
+    sources_failing: usize,
+    rising: Vec<TopicLine>,
+    topics: Vec<TopicLine>,
+    /// The topic picked in the form, if any, with its name.
+    topic: Option<String>,
+    topic_name: Option<String>,
+    q: Option<String>,
+    /// Why the requested posts could not be listed (a bad parameter).
+    error: Option<String>,
+    posts: Vec<PostLine>,
+    /// Query string of the next page of posts.
+    next: Option<String>,
+    sources: Vec<SourceLine>,
+    briefings: Vec<BriefingLine>,
+}
+
+async fn page(State(state): State<AppState>, Query(params): Query<PostParams>) -> Response {
+    let tz = state.inner.timezone.clone();
+    let lang = state.inner.lang;
+    let now = Timestamp::now();
+    let result = with_store(&state, move |store, classifier| {
+        let filter = post_filter(
+            &PostParams {
+                limit: Some(POSTS_SHOWN),
+                ..params
+            },
+            classifier,
+            &tz,
+        );
+        build(store, classifier, filter, now, &tz, lang)
+    })
+    .await;
+    match result.and_then(|(view, charts)| render(&view, charts)) {
+        Ok(html) => (
+            [(
+                header::CONTENT_SECURITY_POLICY,
+                "default-src 'none'; style-src 'unsafe-inline'; img-src data:; form-action 'self'",
+            )],
+            Html(html),
+        )
+            .into_response(),
+        Err(e) => e.into_response(),
+    }
+}
+
+fn build(
+    store: &Store,
+    classifier: &crate::Classifier,
+    filter: Result<crate::store::browse::PostFilter, ApiError>,
+    now: Timestamp,
+    tz: &jiff::tz::TimeZone,
+    lang: Lang,
+) -> Result<(View, HashMap<String, Value>), ApiError> {
+    let day_ago = now - SignedDuration::from_hours(24);
+    let week_ago = now - SignedDuration::from_hours(24 * 7);
+    let day: HashMap<String, u64> = store.topic_counts(day_ago, now)?.into_iter().collect();
+    let week: HashMap<String, u64> = store.topic_counts(week_ago, now)?.into_iter().collect();
+    let assessed: HashMap<String, trends::Trend> = trends::compute(
+        store,
+        classifier,
+        trends::window_end(now),
+        Window::default(),
+        &Rule::default(),
+        lang,
+    )?
+    .into_iter()
+    .filter(|t| t.region.is_none())
+    .map(|t| (t.topic.clone(), t))
+    .collect();
+
+    let mut topics: Vec<TopicLine> = classifier
+        .topics()
+        .iter()
+        .map(|t| {
+            let id = t.id.as_str();
+            let trend = assessed.get(id);
+            TopicLine {
+                id: id.to_string(),
+                name: t.name.clone(),
+                priority: t.priority.as_str().to_string(),
+                posts_24h: day.get(id).copied().unwrap_or(0),
+                posts_7d: week.get(id).copied().unwrap_or(0),
+                stories: trend.map_or(0, |t| t.count),
+                direction: trend.map_or("stabil", |t| t.direction.as_str()).to_string(),
+                rising: trend.is_some_and(|t| t.rising),
+                reason: trend.map(|t| t.reason.clone()).unwrap_or_default(),
+            }
+        })
+        .collect();
+    topics.sort_by(|a, b| {
+        b.rising
+            .cmp(&a.rising)
+            .then(b.posts_24h.cmp(&a.posts_24h))
+            .then(a.name.cmp(&b.name))
+    });
+    // The cards: every rising issue, most significant first; with none rising, the busiest
+    // three, so the page is never blank on a quiet day.
+    let mut rising: Vec<&TopicLine> = topics.iter().filter(|t| t.rising).collect();
+    rising.sort_by(|a, b| {
+        let score = |t: &TopicLine| assessed.get(&t.id).map_or(0.0, |x| x.score);
+        score(b).total_cmp(&score(a))
+    });
+    if rising.is_empty() {
+        rising = topics.iter().filter(|t| t.posts_24h > 0).take(3).collect();
+    }
+    let mut charts = HashMap::new();
+    for t in &rising {
+        let days = daily(store, &t.id, now, tz)?;
+        charts.insert(
+            t.id.clone(),
+            Value::from_safe_string(crate::digest::svg::daily_bars(&days, lang)),
+        );
+    }
+    let rising = rising
+        .into_iter()
+        .map(|t| TopicLine {
+            id: t.id.clone(),
+            name: t.name.clone(),
+            priority: t.priority.clone(),
+            posts_24h: t.posts_24h,
+            posts_7d: t.posts_7d,
+            stories: t.stories,
+            direction: t.direction.clone(),
+            rising: t.rising,
+            reason: t.reason.clone(),
+        })
+        .collect();
+
+    // A bad parameter (a mistyped topic in a bookmarked link) shows on the page, which stays
+    // usable, rather than replacing it with a JSON error.
+    let (filter, error) = match filter {
+        Ok(f) => (f, None),
+        Err(e) => (Default::default(), Some(e.message)),
+    };
+    let shows_posts = filter.topic.is_some() || filter.query.is_some() || filter.region.is_some();
+    let (posts, next) = if shows_posts {
+        let page = store.posts_page(&filter)?;
+        let next = page.next.map(|c| {
+            let mut q = url::form_urlencoded::Serializer::new(String::new());
+            for (key, value) in [
+                ("topic", &filter.topic),
+                ("region", &filter.region),
+                ("q", &filter.query),
+            ] {
+                if let Some(v) = value {
+                    q.append_pair(key, v);
+                }
+            }
+            q.append_pair("cursor", &c.encode());
+            q.finish()
+        });
+        let posts = page
+            .posts
+            .into_iter()
+            .map(|p| PostLine {
+                source: p.post.source.to_string(),
+                published: format_local(p.post.published, tz, lang),
+                title: p.post.title.clone(),
+                excerpt: excerpt(&p.post.text, 320),
+                url: p
+                    .post
+                    .url
+                    .filter(|u| u.starts_with("https://") || u.starts_with("http://")),
+                topics: p.topics,
+                story: p.post.story,
+            })
+            .collect();
+        (posts, next)
+    } else {
+        (Vec::new(), None)
+    };
+
+    let health = store.sources_health(&[])?;
+    let sources: Vec<SourceLine> = health
+        .into_iter()
+        .map(|h| SourceLine {
+            name: h.name.clone().unwrap_or_else(|| h.id.to_string()),
+            id: h.id.to_string(),
+            kind: h.kind,
+            ok: h.consecutive_failures == 0,
+            last_success: h.last_success.map(|t| format_local(t, tz, lang)),
+            failures: h.consecutive_failures,
+            error: h.last_error.map(|e| excerpt(&e, 160)),
+            items_seen: h.items_seen,
+        })
+        .collect();
+    let failing = sources.iter().filter(|s| !s.ok).count();
+    let briefings = store
+        .briefings(BRIEFINGS_SHOWN)?
+        .into_iter()
+        .map(|b| BriefingLine {
+            generated: format_local(b.generated_at, tz, lang),
+            date: b.date,
+            issues: b.issues,
+            posts: b.posts,
+        })
+        .collect();
+    let topic_name = filter
+        .topic
+        .as_ref()
+        .and_then(|t| classifier.topic(&t.as_str().into()))
+        .map(|t| t.name.clone());
+    Ok((
+        View {
+            now: format_local(now, tz, lang),
+            keywords_version: classifier.version().to_string(),
+            posts_24h: store.post_totals(day_ago, now)?.0,
+            sources_ok: sources.len() - failing,
+            sources_failing: failing,
+            rising,
+            topics,
+            topic: filter.topic,
+            topic_name,
+            q: filter.query,
+            error,
+            posts,
+            next,
+            sources,
+            briefings,
+        },
+        charts,
+    ))
+}
+
+/// Posts per local day of `topic` for the 7 days ending today.
+fn daily(
+    store: &Store,
+    topic: &str,
+    now: Timestamp,
+    tz: &jiff::tz::TimeZone,
+) -> Result<Vec<DayCount>, ApiError> {
+    let today = local_date(now, tz);
+    let first = today.checked_sub(6.days()).unwrap_or(today);
+    let mut days: Vec<DayCount> = (0..7)
+        .filter_map(|i| first.checked_add(i.days()).ok())
+        .map(|d| DayCount {
+            date: d.to_string(),
+            label: format!("{}/{}", d.day(), d.month()),
+            posts: 0,
+        })
+        .collect();
+    for (hour, n) in store.topic_hours(topic, day_bounds(first, tz).0, now)? {
+        let d = local_date(hour, tz).to_string();
+        if let Some(day) = days.iter_mut().find(|x| x.date == d) {
+            day.posts += n;
+        }
+    }
+    Ok(days)
+}
+
+fn render(view: &View, charts: HashMap<String, Value>) -> Result<String, ApiError> {
+    let mut env = minijinja::Environment::new();
+    env.set_auto_escape_callback(|_| minijinja::AutoEscape::Html);
+    env.set_syntax(
+        minijinja::syntax::SyntaxConfig::builder()
+            .trim_blocks(true)
+            .lstrip_blocks(true)
+            .build()
+            .expect("the default delimiters are valid"),
+    );
+    env.add_template("dashboard.html", include_str!("templates/dashboard.html"))
+        .map_err(template_error)?;
+    env.get_template("dashboard.html")
+        .and_then(|t| t.render(minijinja::context! { v => Serde(view), charts => charts }))
+        .map_err(template_error)
+}
+
+fn template_error(e: minijinja::Error) -> ApiError {
+    ApiError::new(
+        axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+        format!("halaman dasbor gagal dibuat: {e}"),
+    )
+}
