@@ -441,8 +441,14 @@ pub(crate) fn init_logging(settings: Option<&Settings>, default: &str) {
         .with_writer(std::io::stderr)
         .with_ansi(std::io::stderr().is_terminal());
     let json = settings.is_some_and(|s| s.log.format == LogFormat::Json);
+    // Under systemd, stderr goes to journald, which stamps every line itself (and systemd
+    // sets JOURNAL_STREAM for the service): a second timestamp would only clutter
+    // `journalctl`.
+    let journald = std::env::var_os("JOURNAL_STREAM").is_some();
     let _ = if json {
         builder.json().try_init()
+    } else if journald {
+        builder.with_target(false).without_time().try_init()
     } else {
         builder.with_target(false).try_init()
     };

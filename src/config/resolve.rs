@@ -22,10 +22,12 @@ use crate::time::{Lang, parse_duration};
 /// A configuration problem, in words a person can act on.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
-    #[error("{}: tidak dapat dibaca: {source}", crate::error::shown(path))]
+    // `error` rather than `source`: the message already holds it, and a source would make
+    // the error chain print it twice.
+    #[error("{}: tidak dapat dibaca: {error}", crate::error::shown(path))]
     Read {
         path: PathBuf,
-        source: std::io::Error,
+        error: std::io::Error,
     },
     #[error(
         "{}:{line}:{col}: TOML tidak valid: {message}",
@@ -74,7 +76,7 @@ pub fn load(path: Option<&Path>) -> Result<Settings, ConfigError> {
             if !p.is_file() {
                 return Err(ConfigError::Read {
                     path: p.to_path_buf(),
-                    source: std::io::Error::new(
+                    error: std::io::Error::new(
                         std::io::ErrorKind::NotFound,
                         "berkas tidak ditemukan",
                     ),
@@ -95,9 +97,9 @@ pub fn load(path: Option<&Path>) -> Result<Settings, ConfigError> {
 
     let mut builder = Config::builder();
     for file in &files {
-        let text = std::fs::read_to_string(file).map_err(|source| ConfigError::Read {
+        let text = std::fs::read_to_string(file).map_err(|error| ConfigError::Read {
             path: file.clone(),
-            source,
+            error,
         })?;
         check_syntax(file, &text)?;
         builder = builder.add_source(File::from(file.as_path()).format(FileFormat::Toml));
