@@ -139,7 +139,10 @@ async fn polls_on_schedule_and_stops_on_sigterm() {
     );
     // The clean stop folded the WAL back into the database file.
     let wal = project.db().with_extension("db-wal");
-    assert!(!wal.exists() || std::fs::metadata(&wal).unwrap().len() == 0);
+    assert!(
+        !wal.exists() || std::fs::metadata(&wal).unwrap().len() == 0,
+        "{log}"
+    );
 }
 
 /// SIGTERM while a slow source is mid-poll: the daemon exits within the deadline, what was

@@ -155,10 +155,14 @@ impl Store {
 /// a busy timeout so that readers and the writer wait for each other instead of failing.
 fn configure(conn: &Connection) -> Result<(), StoreError> {
     conn.busy_timeout(Duration::from_secs(10))?;
-    // Takes effect only in a new database (before its first table): freed pages can then be
-    // returned to the file system a few at a time (`Store::vacuum_step`) instead of by a
-    // full VACUUM that locks everything. A database created before this stays as it was.
-    conn.pragma_update(None, "auto_vacuum", "INCREMENTAL")?;
+    // Only for a new database (before its first table): freed pages can then be returned to
+    // the file system a few at a time (`Store::vacuum_step`) instead of by a full VACUUM that
+    // locks everything. Set on an existing file it would do nothing for an old database and,
+    // worse, write to every opened one (the WAL would never be empty after a clean stop).
+    let pages: i64 = conn.query_row("PRAGMA page_count", [], |r| r.get(0))?;
+    if pages == 0 {
+        conn.pragma_update(None, "auto_vacuum", "INCREMENTAL")?;
+    }
     conn.pragma_update(None, "journal_mode", "WAL")?;
     conn.pragma_update(None, "synchronous", "NORMAL")?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
