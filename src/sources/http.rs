@@ -93,7 +93,7 @@ impl Fetcher {
             .user_agent(settings.user_agent.clone())
             .connect_timeout(settings.connect_timeout)
             .timeout(settings.timeout)
-            .redirect(reqwest::redirect::Policy::limited(5))
+            .redirect(redirect_policy())
             .gzip(true)
             .brotli(true)
             .build()
@@ -149,6 +149,7 @@ impl Fetcher {
         if status == StatusCode::NOT_MODIFIED {
             return Ok(Fetched::NotModified);
         }
+        unfollowed_redirect(&response)?;
         if !status.is_success() {
             return Err(SourceError::Http {
                 status: status.as_u16(),
@@ -234,6 +235,7 @@ impl Fetcher {
         let _permit = self.host_permit(url).await;
         let mut response = request.send().await.map_err(|e| self.map_error(e))?;
         let status = response.status();
+        unfollowed_redirect(&response)?;
         if !status.is_success() {
             return Err(SourceError::Http {
                 status: status.as_u16(),
@@ -320,6 +322,108 @@ impl Fetcher {
     }
 }
 
+/// Redirects followed before a fetch fails.
+const MAX_REDIRECTS: usize = 5;
+
+/// Which redirects are followed: at most [`MAX_REDIRECTS`], never in a loop, only to http(s),
+/// and never from one host to a private, loopback or link-local address on another. A feed
+/// is public; a public server that redirects into the office's own network (or the cloud
+/// metadata address 169.254.169.254) is trying to make Pantau fetch what it should not.
+/// A redirect within the same host stays allowed, so a feed served on the LAN (or loopback,
+/// as in the tests) can still move from one path to another.
+fn redirect_policy() -> reqwest::redirect::Policy {
+    reqwest::redirect::Policy::custom(|attempt| {
+        let refusal = redirect_refusal(attempt.url(), attempt.previous());
+        match refusal {
+            Some(why) => attempt.error(why),
+            None => attempt.follow(),
+        }
+    })
+}
+
+/// Why a redirect to `next` after the URLs `previous` (the original first) is refused.
+fn redirect_refusal(next: &Url, previous: &[Url]) -> Option<String> {
+    if previous.len() > MAX_REDIRECTS {
+        return Some(format!("lebih dari {MAX_REDIRECTS} kali berturut-turut"));
+    }
+    if previous.contains(next) {
+        return Some(format!("berputar kembali ke {next}"));
+    }
+    if !matches!(next.scheme(), "http" | "https") {
+        return Some(format!(
+            "ke skema \"{}\" (hanya http dan https yang diikuti)",
+            next.scheme()
+        ));
+    }
+    let origin = previous.first()?;
+    if is_private_host(next) && next.host() != origin.host() {
+        return Some(format!(
+            "dari {} ke alamat privat/lokal {}",
+            origin.host_str().unwrap_or("?"),
+            next.host_str().unwrap_or("?")
+        ));
+    }
+    None
+}
+
+/// A 3xx that reached us is a redirect reqwest would not follow: a `Location` it could not
+/// parse or, more often, one to a scheme it does not speak (`file:`, `gopher:`), which never
+/// reaches [`redirect_policy`]. Said as a refused redirect rather than a bare "HTTP 302".
+fn unfollowed_redirect(response: &reqwest::Response) -> Result<(), SourceError> {
+    if !response.status().is_redirection() {
+        return Ok(());
+    }
+    let location = response
+        .headers()
+        .get(header::LOCATION)
+        .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
+    let why = match location.as_deref().map(|l| response.url().join(l)) {
+        None => format!("HTTP {} tanpa Location", response.status().as_u16()),
+        Some(Err(_)) => format!("Location tidak valid: {}", location.unwrap_or_default()),
+        Some(Ok(next)) => redirect_refusal(&next, std::slice::from_ref(response.url()))
+            .unwrap_or_else(|| format!("ke {next} tidak diikuti")),
+    };
+    Err(SourceError::Redirect(why))
+}
+
+/// Whether `url` names this machine or a private network: `localhost`, or an IP address that
+/// is loopback, private (RFC 1918, unique local), link-local, shared (100.64/10) or
+/// unspecified. Names are judged as written; a public name that resolves to a private address
+/// is not caught here.
+fn is_private_host(url: &Url) -> bool {
+    use std::net::{IpAddr, Ipv4Addr};
+    let private_v4 = |ip: Ipv4Addr| {
+        ip.is_private()
+            || ip.is_loopback()
+            || ip.is_link_local()
+            || ip.is_unspecified()
+            || ip.is_broadcast()
+            || (ip.octets()[0] == 100 && (ip.octets()[1] & 0xC0) == 64)
+    };
+    let ip = match url.host() {
+        Some(url::Host::Domain(d)) => {
+            let d = d.trim_end_matches('.').to_ascii_lowercase();
+            return d == "localhost" || d.ends_with(".localhost");
+        }
+        Some(url::Host::Ipv4(ip)) => IpAddr::V4(ip),
+        Some(url::Host::Ipv6(ip)) => IpAddr::V6(ip),
+        None => return false,
+    };
+    match ip {
+        IpAddr::V4(ip) => private_v4(ip),
+        IpAddr::V6(ip) => {
+            if let Some(v4) = ip.to_ipv4_mapped() {
+                return private_v4(v4);
+            }
+            let first = ip.segments()[0];
+            ip.is_loopback()
+                || ip.is_unspecified()
+                || (first & 0xfe00) == 0xfc00 // unique local fc00::/7
+                || (first & 0xffc0) == 0xfe80 // link-local fe80::/10
+        }
+    }
+}
+
 /// A bearer token from the configuration. Debug output hides it, so a token never reaches a
 /// log through a `{:?}` of the source's settings.
 #[derive(Clone, PartialEq, Eq)]
@@ -390,6 +494,45 @@ pub fn http_date(ts: jiff::Timestamp) -> String {
 mod tests {
     use super::*;
     use reqwest::header::HeaderValue;
+
+    #[test]
+    fn redirects_are_refused_into_private_networks_loops_and_other_schemes() {
+        let u = |s: &str| Url::parse(s).unwrap();
+        let public = [u("https://warta.example/rss")];
+        for (next, why) in [
+            ("http://10.0.0.7/rss", "alamat privat"),
+            ("http://169.254.169.254/latest/meta-data/", "alamat privat"),
+            ("http://127.0.0.1:8080/", "alamat privat"),
+            ("http://[::1]/", "alamat privat"),
+            ("http://[::ffff:192.168.1.1]/", "alamat privat"),
+            ("http://[fd00::1]/", "alamat privat"),
+            ("http://100.64.0.1/", "alamat privat"),
+            ("http://LOCALHOST./", "alamat privat"),
+            ("file:///etc/passwd", "skema \"file\""),
+            ("ftp://warta.example/rss", "skema \"ftp\""),
+            ("https://warta.example/rss", "berputar"),
+        ] {
+            let refusal = redirect_refusal(&u(next), &public);
+            assert!(
+                refusal.as_deref().is_some_and(|r| r.contains(why)),
+                "{next}: {refusal:?}"
+            );
+        }
+        for next in [
+            "https://www.warta.example/feed",
+            "http://8.8.8.8/rss",
+            "http://[2001:db8::1]/",
+        ] {
+            assert_eq!(redirect_refusal(&u(next), &public), None, "{next}");
+        }
+        // Within one private host a move is fine (a LAN or loopback feed changing path).
+        let lan = [u("http://192.168.1.5/old")];
+        assert_eq!(redirect_refusal(&u("http://192.168.1.5/new"), &lan), None);
+        let chain: Vec<Url> = (0..6)
+            .map(|i| u(&format!("https://a.example/{i}")))
+            .collect();
+        assert!(redirect_refusal(&u("https://a.example/x"), &chain).is_some());
+    }
 
     #[test]
     fn retry_after_as_seconds_or_date() {

@@ -277,7 +277,7 @@ pub enum SourceError {
     Connect(String),
     #[error("galat jaringan: {0}")]
     Network(String),
-    #[error("terlalu banyak pengalihan (redirect): {0}")]
+    #[error("pengalihan (redirect) ditolak: {0}")]
     Redirect(String),
     #[error("HTTP {status}{}", retry_after.map(|d| format!(" (Retry-After {})", crate::time::format_duration(d))).unwrap_or_default())]
     Http {
@@ -350,6 +350,7 @@ pub fn hint_for_class(class: &str) -> &'static str {
         "http_not_found" => "alamat feed sudah tidak ada; cari alamat feed yang baru",
         "too_large" => "naikkan [fetch] max_body_bytes bila sumber ini memang besar",
         "parse" => "pastikan url menunjuk ke feed RSS/Atom/JSON, bukan halaman web",
+        "redirect" => "buka alamatnya di peramban dan pakai alamat tujuan akhirnya sebagai url",
         _ => "lihat pesan galat dan periksa konfigurasi sumber",
     }
 }
