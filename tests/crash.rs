@@ -200,11 +200,7 @@ async fn sigkill_at_random_moments_loses_nothing_acknowledged() {
         acknowledged.extend(acked);
 
         let store = Store::open(&project.db()).unwrap();
-        assert_eq!(
-            store.integrity_check().unwrap(),
-            "ok",
-            "after kill {round}"
-        );
+        assert_eq!(store.integrity_check().unwrap(), "ok", "after kill {round}");
         let pushed = stored(&store, "laporan");
         assert!(
             pushed.iter().all(|(_, n)| *n == 1),
@@ -246,7 +242,10 @@ async fn sigkill_at_random_moments_loses_nothing_acknowledged() {
     let store = Store::open(&project.db()).unwrap();
     assert_eq!(store.integrity_check().unwrap(), "ok");
     let items = stored(&store, "tumbuh");
-    assert!(items.iter().all(|(_, n)| *n == 1), "a feed item stored twice");
+    assert!(
+        items.iter().all(|(_, n)| *n == 1),
+        "a feed item stored twice"
+    );
     let numbers: BTreeSet<u64> = items
         .iter()
         .map(|(id, _)| id.trim_start_matches("g-").parse().unwrap())
@@ -258,5 +257,8 @@ async fn sigkill_at_random_moments_loses_nothing_acknowledged() {
         "{KILLS} SIGKILLs ({killed_while_ingesting} with a push in flight): {} pushed posts acknowledged, all stored once; feed items 1..={newest} stored once, no gap",
         acknowledged.len()
     );
-    assert!(acknowledged.len() > 100, "too little was pushed to prove anything");
+    assert!(
+        acknowledged.len() > 100,
+        "too little was pushed to prove anything"
+    );
 }

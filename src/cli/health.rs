@@ -11,35 +11,68 @@ const TIMEOUT: Duration = Duration::from_secs(8);
 
 pub fn health(config: Option<&Path>, url: Option<&str>) -> anyhow::Result<ExitCode> {
     let settings = super::settings(config)?;
-    let url = match url {
-        Some(u) => u.to_string(),
-        None => format!("http://{}/healthz", probe_addr(settings.http.bind)),
-    };
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()?;
-    let answer = runtime.block_on(async {
-        let client = reqwest::Client::builder().timeout(TIMEOUT).build()?;
-        let response = client.get(&url).send().await?;
-        let status = response.status();
-        let body = response.text().await.unwrap_or_default();
-        Ok::<_, reqwest::Error>((status, body))
-    });
-    match answer {
-        Ok((status, body)) if status.is_success() => {
-            println!("sehat: {url} menjawab {}", body.trim());
-            Ok(ExitCode::SUCCESS)
+    let url = url.map_or_else(|| healthz_url(settings.http.bind), str::to_string);
+    Ok(match probe(&url, TIMEOUT) {
+        Service::Healthy => {
+            println!("sehat: {url} menjawab ok");
+            ExitCode::SUCCESS
         }
-        Ok((status, body)) => {
-            eprintln!("tidak sehat: {url} menjawab {status}: {}", body.trim());
-            Ok(ExitCode::from(1))
+        Service::Unhealthy(why) => {
+            eprintln!("tidak sehat: {url}: {why}");
+            ExitCode::from(1)
         }
-        Err(e) => {
+        Service::Unreachable(e) => {
             eprintln!(
                 "tidak sehat: {url} tidak menjawab ({e}); apakah `pantau run` berjalan dan [http] bind benar?"
             );
-            Ok(ExitCode::from(1))
+            ExitCode::from(1)
         }
+    })
+}
+
+/// What the running service says of itself.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Service {
+    Healthy,
+    /// It answered, unhealthy, with this reason (`/healthz`'s message).
+    Unhealthy(String),
+    /// Nothing answered (not running, or elsewhere): the error.
+    Unreachable(String),
+}
+
+/// `/healthz` of a server bound to `bind`.
+pub(crate) fn healthz_url(bind: SocketAddr) -> String {
+    format!("http://{}/healthz", probe_addr(bind))
+}
+
+/// Asks `url` (a `/healthz`) and reads the answer.
+pub(crate) fn probe(url: &str, timeout: Duration) -> Service {
+    let answer = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| e.to_string())
+        .and_then(|runtime| {
+            runtime.block_on(async {
+                let client = reqwest::Client::builder()
+                    .timeout(timeout)
+                    .build()
+                    .map_err(|e| e.to_string())?;
+                let response = client.get(url).send().await.map_err(|e| e.to_string())?;
+                let status = response.status();
+                Ok((status, response.text().await.unwrap_or_default()))
+            })
+        });
+    match answer {
+        Ok((status, _)) if status.is_success() => Service::Healthy,
+        Ok((status, body)) => {
+            // 503 carries {"error": "…"}; anything else is shown as it came.
+            let message = serde_json::from_str::<serde_json::Value>(&body)
+                .ok()
+                .and_then(|v| v["error"].as_str().map(str::to_string))
+                .unwrap_or_else(|| format!("{status}: {}", body.trim()));
+            Service::Unhealthy(message)
+        }
+        Err(e) => Service::Unreachable(e),
     }
 }
 

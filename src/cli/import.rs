@@ -72,6 +72,7 @@ pub fn import(
         std::fs::File::open(file).with_context(|| format!("{name}: berkas tidak dapat dibuka"))?;
     let classifier = super::classifier(&settings)?;
     let mut store = Store::open(&settings.storage.path)?;
+    store.limit_size(settings.storage.max_size_mb)?;
     let regions = source_regions(&settings.sources);
     let job = Job {
         kind: PushKind::Import,

@@ -3,7 +3,11 @@
 use std::path::Path;
 use std::process::ExitCode;
 
+use super::health::Service;
 use crate::store::{SourceHealth, Store, StoreError};
+
+/// How long `pantau sources` waits for the service's `/healthz` (which gives its writer 5 s).
+const SERVICE_PATIENCE: std::time::Duration = std::time::Duration::from_secs(6);
 use crate::time::format_local;
 
 pub fn sources(config: Option<&Path>, json: bool) -> anyhow::Result<ExitCode> {
@@ -33,11 +37,32 @@ pub fn sources(config: Option<&Path>, json: bool) -> anyhow::Result<ExitCode> {
             });
         }
     }
+    // The running service's own word: a full disk or a hung writer shows only there, since
+    // the failed writes cannot be recorded in the database.
+    let url = super::health::healthz_url(settings.http.bind);
+    let service = super::health::probe(&url, SERVICE_PATIENCE);
     if json {
-        let out = serde_json::json!({"sources": rows, "keywords": keywords});
+        let (state, detail) = match &service {
+            Service::Healthy => ("ok", None),
+            Service::Unhealthy(why) => ("unhealthy", Some(why.as_str())),
+            Service::Unreachable(e) => ("unreachable", Some(e.as_str())),
+        };
+        let out = serde_json::json!({
+            "sources": rows,
+            "keywords": keywords,
+            "service": {"url": url, "state": state, "detail": detail},
+        });
         println!("{}", serde_json::to_string_pretty(&out)?);
         return Ok(ExitCode::SUCCESS);
     }
+    match &service {
+        Service::Healthy => println!("Layanan `pantau run`: sehat ({url})"),
+        Service::Unhealthy(why) => println!("Layanan `pantau run`: TIDAK SEHAT: {why} ({url})"),
+        Service::Unreachable(_) => {
+            println!("Layanan `pantau run`: tidak menjawab di {url} (tidak berjalan?)")
+        }
+    }
+    println!();
     if rows.is_empty() {
         println!(
             "Belum ada sumber. Tambahkan [[sources]] di {}.",

@@ -49,6 +49,9 @@ pub struct StorageSettings {
     pub path: PathBuf,
     /// Raw posts older than this are pruned (hourly counts and briefings stay).
     pub retain_days: u32,
+    /// Largest the database may grow, in MiB (0: as large as the disk allows). Past it,
+    /// writes fail as on a full disk, so Pantau never fills a disk it shares.
+    pub max_size_mb: u64,
 }
 
 #[derive(Debug, Clone)]

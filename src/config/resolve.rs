@@ -160,7 +160,7 @@ fn check_syntax(path: &Path, text: &str) -> Result<(), ConfigError> {
 const MAX_DURATION: Duration = Duration::from_secs(30 * 24 * 3600);
 
 const SECTIONS: &[(&str, &[&str])] = &[
-    ("storage", &["path", "retain_days"]),
+    ("storage", &["path", "retain_days", "max_size_mb"]),
     ("keywords", &["dir"]),
     ("schedule", &["timezone", "briefing_at"]),
     ("http", &["bind", "token"]),
@@ -266,6 +266,7 @@ fn resolve(root: Value, base_dir: PathBuf, files: Vec<PathBuf>) -> Result<Settin
         retain_days: t
             .uint("retain_days", 1, 36_500, &mut errors)
             .map_or(90, |n| n as u32),
+        max_size_mb: t.uint("max_size_mb", 0, 16 << 20, &mut errors).unwrap_or(0),
     };
     t.finish(&mut errors);
 

@@ -72,6 +72,7 @@ pub async fn run(
         .local_addr()
         .map_or_else(|_| settings.http.bind.to_string(), |a| a.to_string());
     let mut store = Store::open(&settings.storage.path)?;
+    store.limit_size(settings.storage.max_size_mb)?;
     store.sync_sources(&settings.sources)?;
     store.keywords_loaded(classifier.version())?;
     let states = settings

@@ -38,6 +38,7 @@ pub async fn poll_round(
     classifier: Arc<Classifier>,
 ) -> Result<Vec<RoundResult>, DaemonError> {
     let mut store = Store::open(&settings.storage.path)?;
+    store.limit_size(settings.storage.max_size_mb)?;
     store.sync_sources(&settings.sources)?;
     let states = sources
         .iter()

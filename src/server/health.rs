@@ -41,13 +41,18 @@ async fn health(State(state): State<AppState>) -> Response {
         }),
         Ok(Ok(Ok(()))) => None,
     };
-    let problem = problem.or_else(|| {
-        let beat = state.inner.heartbeat.get()?;
-        let last = beat.load(std::sync::atomic::Ordering::Relaxed);
-        let age = Timestamp::now().as_second() - last;
-        (age > HEARTBEAT_STALE.as_secs() as i64)
-            .then(|| format!("penjadwal tidak berdetak selama {age} detik"))
-    });
+    let problem = problem
+        .or_else(|| {
+            let failing = state.inner.writer.failing()?;
+            Some(format!("penyimpanan terakhir gagal: {failing}"))
+        })
+        .or_else(|| {
+            let beat = state.inner.heartbeat.get()?;
+            let last = beat.load(std::sync::atomic::Ordering::Relaxed);
+            let age = Timestamp::now().as_second() - last;
+            (age > HEARTBEAT_STALE.as_secs() as i64)
+                .then(|| format!("penjadwal tidak berdetak selama {age} detik"))
+        });
     match problem {
         None => "ok".into_response(),
         Some(message) => ApiError::new(StatusCode::SERVICE_UNAVAILABLE, message).into_response(),

@@ -115,6 +115,15 @@ async fn handle(state: &AppState, request: Request) -> Result<Report, ApiError> 
             format!("ingest gagal: {e}"),
         )
     })?;
+    let writer = &state.inner.writer;
+    match &result {
+        Ok(_) => writer.note_outcome(None),
+        Err(IngestError::Store { source, .. }) => writer.note_outcome(Some(match source.hint() {
+            Some(hint) => format!("{source} ({hint})"),
+            None => source.to_string(),
+        })),
+        Err(_) => {}
+    }
     match result {
         Ok(report) => {
             tracing::info!(
@@ -127,7 +136,9 @@ async fn handle(state: &AppState, request: Request) -> Result<Report, ApiError> 
         }
         Err(e) => {
             let status = match e {
-                IngestError::Store { .. } => StatusCode::INTERNAL_SERVER_ERROR,
+                // The store cannot take writes now (a full disk, a locked file): the client
+                // should send the same records again later, which is safe.
+                IngestError::Store { .. } => StatusCode::SERVICE_UNAVAILABLE,
                 _ => StatusCode::BAD_REQUEST,
             };
             tracing::warn!(error = %e, "ingest ditolak");

@@ -194,4 +194,22 @@ impl Store {
             .query_row("PRAGMA freelist_count", [], |r| r.get(0))?;
         Ok(free as u64)
     }
+
+    /// Caps the database at `max_mb` MiB (`[storage] max_size_mb`; 0 leaves it uncapped).
+    /// Past the cap SQLite refuses to add pages and a write fails with SQLITE_FULL, exactly
+    /// as on a full disk, while pages freed by pruning are reused. A cap below the current
+    /// size holds the file where it is.
+    pub fn limit_size(&self, max_mb: u64) -> Result<(), StoreError> {
+        if max_mb == 0 {
+            return Ok(());
+        }
+        let page_size: u64 = self
+            .conn
+            .query_row("PRAGMA page_size", [], |r| r.get::<_, i64>(0))?
+            .max(512) as u64;
+        let pages = (max_mb << 20).div_ceil(page_size);
+        self.conn
+            .query_row(&format!("PRAGMA max_page_count = {pages}"), [], |_| Ok(()))?;
+        Ok(())
+    }
 }

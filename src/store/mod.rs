@@ -60,7 +60,7 @@ impl StoreError {
             StoreError::Sqlite(rusqlite::Error::SqliteFailure(e, _))
                 if e.code == rusqlite::ErrorCode::DiskFull =>
             {
-                Some("disk penuh: kosongkan ruang atau kurangi [storage] retain_days".into())
+                Some("disk penuh, atau batas [storage] max_size_mb tercapai: kosongkan ruang, naikkan max_size_mb, atau kurangi retain_days".into())
             }
             StoreError::TooNew { .. } => Some(
                 "jalankan Pantau versi yang lebih baru, atau pulihkan cadangan basis data".into(),

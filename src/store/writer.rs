@@ -6,7 +6,7 @@
 //! Dropping every [`Writer`] handle (or calling [`Writer::close`]) lets the thread finish what is
 //! queued, checkpoint the WAL and exit.
 
-use std::sync::mpsc;
+use std::sync::{Arc, Mutex, mpsc};
 use std::thread::JoinHandle;
 use std::time::Instant;
 
@@ -30,6 +30,10 @@ enum Job {
 #[derive(Clone)]
 pub struct Writer {
     tx: mpsc::Sender<Job>,
+    /// The error of the last write transaction, while no later one has succeeded: a full
+    /// disk can refuse a batch of posts yet still take a one-row write such as the health
+    /// check's, so `/healthz` asks this too.
+    failing: Arc<Mutex<Option<String>>>,
 }
 
 /// Joins the writer thread when the last handle is gone.
@@ -41,11 +45,30 @@ impl Writer {
     /// Starts the writer thread over `store`.
     pub fn spawn(store: Store) -> (Writer, WriterThread) {
         let (tx, rx) = mpsc::channel::<Job>();
+        let failing = Arc::new(Mutex::new(None));
+        let state = failing.clone();
         let handle = std::thread::Builder::new()
             .name("pantau-store".into())
-            .spawn(move || run(store, rx))
+            .spawn(move || run(store, rx, &state))
             .expect("the OS can start a thread");
-        (Writer { tx }, WriterThread { handle })
+        (Writer { tx, failing }, WriterThread { handle })
+    }
+
+    /// Records the outcome of a write made through [`Writer::call`] (pushed posts), as the
+    /// thread does for its own batches: an error, or `None` for success.
+    pub fn note_outcome(&self, error: Option<String>) {
+        *self
+            .failing
+            .lock()
+            .expect("the writer's state lock is never poisoned") = error;
+    }
+
+    /// Why the last write transaction failed, until one succeeds again.
+    pub fn failing(&self) -> Option<String> {
+        self.failing
+            .lock()
+            .expect("the writer's state lock is never poisoned")
+            .clone()
     }
 
     /// Commits one write; returns the number of new posts. The error is a message (the
@@ -85,7 +108,12 @@ impl WriterThread {
     }
 }
 
-fn run(mut store: Store, rx: mpsc::Receiver<Job>) {
+fn run(mut store: Store, rx: mpsc::Receiver<Job>, failing: &Mutex<Option<String>>) {
+    let set_failing = |state: Option<String>| {
+        *failing
+            .lock()
+            .expect("the writer's state lock is never poisoned") = state;
+    };
     while let Ok(first) = rx.recv() {
         let mut writes: Vec<(Box<Write>, Reply)> = Vec::new();
         let mut calls = Vec::new();
@@ -108,6 +136,7 @@ fn run(mut store: Store, rx: mpsc::Receiver<Job>) {
             metrics::global().observe_store(started.elapsed());
             match result {
                 Ok(counts) => {
+                    set_failing(None);
                     count(&batch, &counts);
                     for (reply, n) in replies.into_iter().zip(counts) {
                         let _ = reply.send(Ok(n));
@@ -120,6 +149,7 @@ fn run(mut store: Store, rx: mpsc::Receiver<Job>) {
                         Some(h) => format!("{e} ({h})"),
                         None => e.to_string(),
                     };
+                    set_failing(Some(message.clone()));
                     for reply in replies {
                         let _ = reply.send(Err(message.clone()));
                     }

@@ -1,0 +1,263 @@
+//! A full disk, made real with `[storage] max_size_mb` (SQLite's max_page_count: past it a
+//! write fails with SQLITE_FULL, the very error a full file system gives). `pantau run` keeps
+//! polling, refuses pushed posts with a clear 503, shows the condition in `/healthz` and
+//! `pantau sources`, and once space is freed its retried writes store everything, with nothing
+//! committed lost and nothing twice.
+
+mod common;
+
+use std::collections::BTreeSet;
+use std::io::{BufRead as _, BufReader};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use common::{Project, feed_source, query_i64};
+use pantau::store::Store;
+use wiremock::matchers::path;
+use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
+
+const TOKEN: &str = "uji-token-penuh";
+
+/// A feed that grows by one item every 100 ms and shows its newest 300; counts requests.
+struct Growing {
+    started: Instant,
+    requests: Arc<Mutex<usize>>,
+}
+
+impl Respond for Growing {
+    fn respond(&self, _: &Request) -> ResponseTemplate {
+        *self.requests.lock().unwrap() += 1;
+        let newest = 5 + self.started.elapsed().as_millis() as u64 / 100;
+        let mut body = String::from(
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?><rss version=\"2.0\"><channel><title>Tumbuh</title>",
+        );
+        for n in (1..=newest).rev().take(300) {
+            body.push_str(&format!(
+                "<item><guid>g-{n}</guid><title>Kabar nomor {n} dari Bontang</title>\
+                 <description>Laporan warga ke-{n} soal antrean solar di Bontang Utara.</description>\
+                 <link>https://tumbuh.example/{n}</link><pubDate>Thu, 26 Nov 2026 10:00:00 +0800</pubDate></item>"
+            ));
+        }
+        body.push_str("</channel></rss>");
+        ResponseTemplate::new(200).set_body_raw(body, "application/rss+xml")
+    }
+}
+
+/// Starts `pantau run` and waits for the line naming its HTTP address (blocking).
+fn start(config: PathBuf, dir: PathBuf) -> (Child, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_pantau"))
+        .args(["--config", config.to_str().unwrap(), "run"])
+        .current_dir(dir)
+        .env("RUST_LOG", "info")
+        .env("PANTAU__HTTP__BIND", "127.0.0.1:0")
+        .env("PANTAU__HTTP__TOKEN", TOKEN)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("pantau run starts");
+    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+    let address = loop {
+        let line = lines.next().expect("pantau run logs its address").unwrap();
+        if line.contains("pantau berjalan")
+            && let Some(rest) = line.split(" http=").nth(1)
+        {
+            break rest.split_whitespace().next().unwrap().to_string();
+        }
+    };
+    std::thread::spawn(move || lines.for_each(drop));
+    (child, address)
+}
+
+fn pushed_batch(first: u64) -> String {
+    (first..first + 50)
+        .map(|n| {
+            format!(
+                "{{\"source\":\"laporan\",\"id\":\"p-{n}\",\"text\":\"Laporan {n}: {} banjir di Sangatta, warga minta perahu karet\"}}\n",
+                "air naik sepinggang di jalan poros ".repeat(8)
+            )
+        })
+        .collect()
+}
+
+fn ids(store: &Store, source: &str, prefix: &str) -> (BTreeSet<u64>, i64) {
+    let mut stmt = store
+        .connection()
+        .prepare("SELECT external_id FROM posts WHERE source_id = ?1")
+        .unwrap();
+    let all: Vec<String> = stmt
+        .query_map([source], |r| r.get(0))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    let set: BTreeSet<u64> = all
+        .iter()
+        .map(|id| id.trim_start_matches(prefix).parse().unwrap())
+        .collect();
+    let duplicates = all.len() as i64 - set.len() as i64;
+    (set, duplicates)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_full_disk_fails_writes_clearly_and_loses_nothing() {
+    let server = MockServer::start().await;
+    let requests = Arc::new(Mutex::new(0));
+    Mock::given(path("/rss"))
+        .respond_with(Growing {
+            started: Instant::now(),
+            requests: requests.clone(),
+        })
+        .mount(&server)
+        .await;
+    let project = Project::new(
+        "[storage]\nmax_size_mb = 2\n",
+        &feed_source(
+            "tumbuh",
+            &format!("{}/rss", server.uri()),
+            "interval = \"1s\"\nadaptive = false",
+        ),
+    );
+    // The database with 1 MiB of ballast the "operator" can delete later, as one deletes old
+    // files to free a disk.
+    {
+        let store = Store::open(&project.db()).unwrap();
+        store
+            .connection()
+            .execute_batch(
+                "CREATE TABLE ballast(b BLOB);
+                 WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 256)
+                 INSERT INTO ballast SELECT zeroblob(4000) FROM n;",
+            )
+            .unwrap();
+    }
+
+    let (config, dir) = (project.config(), project.path().to_path_buf());
+    let (mut child, address) = tokio::task::spawn_blocking(move || start(config, dir))
+        .await
+        .unwrap();
+    let base = format!("http://{address}");
+    let client = reqwest::Client::new();
+
+    // Push until the database is full: every acknowledged batch was committed.
+    let mut acknowledged = BTreeSet::new();
+    let mut next = 0u64;
+    let refusal = loop {
+        let response = client
+            .post(format!("{base}/api/ingest"))
+            .bearer_auth(TOKEN)
+            .body(pushed_batch(next))
+            .send()
+            .await
+            .unwrap();
+        let status = response.status().as_u16();
+        let body = response.text().await.unwrap();
+        if status == 200 {
+            acknowledged.extend(next..next + 50);
+            next += 50;
+            assert!(next < 20_000, "2 MiB never filled up");
+            continue;
+        }
+        break (status, body);
+    };
+    println!(
+        "full after {} pushed posts: {refusal:?}",
+        acknowledged.len()
+    );
+    assert_eq!(refusal.0, 503, "{refusal:?}");
+    assert!(refusal.1.contains("disk penuh"), "{}", refusal.1);
+    assert!(refusal.1.contains("kirim ulang"), "{}", refusal.1);
+
+    // /healthz and `pantau sources` say so.
+    let health = client.get(format!("{base}/healthz")).send().await.unwrap();
+    assert_eq!(health.status().as_u16(), 503);
+    let reason = health.text().await.unwrap();
+    assert!(reason.contains("disk penuh"), "{reason}");
+    let out = Command::new(env!("CARGO_BIN_EXE_pantau"))
+        .args(["--config", project.config().to_str().unwrap(), "sources"])
+        .current_dir(project.path())
+        .env("PANTAU__HTTP__BIND", &address)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("TIDAK SEHAT") && text.contains("disk penuh"),
+        "{text}"
+    );
+
+    // Polling goes on while nothing can be written.
+    let polled_before = *requests.lock().unwrap();
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let polled_while_full = *requests.lock().unwrap() - polled_before;
+    assert!(
+        polled_while_full >= 2,
+        "{polled_while_full} polls in 3 s while full"
+    );
+
+    // The operator frees space; the retried writes go through.
+    {
+        let store = Store::open(&project.db()).unwrap();
+        store
+            .connection()
+            .execute_batch("DROP TABLE ballast")
+            .unwrap();
+    }
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let health = client.get(format!("{base}/healthz")).send().await.unwrap();
+        if health.status().is_success() {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "still unhealthy after space was freed"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    // The refused batch, sent again, is taken.
+    let response = client
+        .post(format!("{base}/api/ingest"))
+        .bearer_auth(TOKEN)
+        .body(pushed_batch(next))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 200);
+    acknowledged.extend(next..next + 50);
+    // Wait for a poll after the freeing, then stop.
+    let store = Store::open(&project.db()).unwrap();
+    let newest = |store: &Store| {
+        query_i64(
+            store,
+            "SELECT coalesce(max(CAST(substr(external_id, 3) AS INTEGER)), 0) FROM posts WHERE source_id = 'tumbuh'",
+        )
+    };
+    let stored_before = newest(&store);
+    while newest(&store) <= stored_before + 5 {
+        assert!(Instant::now() < deadline, "polling did not store again");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    // SAFETY: kill(2) with a pid we own and a valid signal number has no memory effects.
+    unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGTERM) };
+    let status = tokio::task::spawn_blocking(move || child.wait())
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(status.success(), "{status:?}");
+
+    let store = Store::open(&project.db()).unwrap();
+    assert_eq!(store.integrity_check().unwrap(), "ok");
+    let (pushed, twice) = ids(&store, "laporan", "p-");
+    assert_eq!(twice, 0);
+    let lost: Vec<&u64> = acknowledged.difference(&pushed).collect();
+    assert!(lost.is_empty(), "acknowledged but lost: {lost:?}");
+    let (items, twice) = ids(&store, "tumbuh", "g-");
+    assert_eq!(twice, 0);
+    let newest = *items.last().unwrap();
+    let gaps: Vec<u64> = (1..=newest).filter(|n| !items.contains(n)).collect();
+    assert!(gaps.is_empty(), "feed items never stored: {gaps:?}");
+    println!(
+        "{polled_while_full} polls while full; after freeing: {} pushed posts and feed items 1..={newest} stored once",
+        pushed.len()
+    );
+}
