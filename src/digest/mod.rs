@@ -222,9 +222,9 @@ pub struct SourceShare {
 #[derive(Debug, Clone, Serialize)]
 pub struct AccountCount {
     pub name: String,
-    pub source: String,
-    pub source_name: String,
     pub posts: u64,
+    /// Names of the sources it posted on, most posts first.
+    pub sources: Vec<String>,
 }
 
 #[derive(Debug, Clone, Default, Serialize)]
@@ -404,18 +404,30 @@ pub fn build(
         let mut source_kinds: Vec<String> = sources.iter().map(|s| s.kind.clone()).collect();
         source_kinds.sort();
         source_kinds.dedup();
-        let accounts: Vec<AccountCount> = store
-            .topic_authors(id, req.start, req.end, 100)?
-            .into_iter()
-            .filter(|a| !is_generic_byline(&a.author))
-            .take(ACCOUNTS_PER_ISSUE)
-            .map(|a| AccountCount {
-                source_name: a.source_name.unwrap_or_else(|| a.source.clone()),
-                name: a.author,
-                source: a.source,
-                posts: a.posts,
-            })
-            .collect();
+        // One account seen on several sources (an aggregator re-posting it) counts once.
+        let mut accounts: Vec<AccountCount> = Vec::new();
+        for a in store.topic_authors(id, req.start, req.end, 200)? {
+            if is_generic_byline(&a.author) {
+                continue;
+            }
+            let source = a.source_name.unwrap_or(a.source);
+            match accounts
+                .iter_mut()
+                .find(|x| x.name.to_lowercase() == a.author.to_lowercase())
+            {
+                Some(x) => {
+                    x.posts += a.posts;
+                    x.sources.push(source);
+                }
+                None => accounts.push(AccountCount {
+                    name: a.author,
+                    posts: a.posts,
+                    sources: vec![source],
+                }),
+            }
+        }
+        accounts.sort_by(|a, b| b.posts.cmp(&a.posts).then(a.name.cmp(&b.name)));
+        accounts.truncate(ACCOUNTS_PER_ISSUE);
         let mut sentiment = SentimentCounts::default();
         for (class, n) in store.topic_sentiment(id, req.start, req.end)? {
             match SentimentClass::parse(&class) {
@@ -728,13 +740,20 @@ fn method_lines(lang: Lang, classifier: &Classifier) -> Vec<String> {
     }
 }
 
-/// The change from `previous` to `posts` for people: "+375%", "−20%", "tetap" / "unchanged".
+/// The change from `previous` to `posts` for people: "+40%", "−20%", "tetap" / "unchanged",
+/// and as a multiple from double on ("4,5× lipat" / "4.5×").
 pub fn change_label(posts: u64, previous: u64, lang: Lang) -> String {
     if previous == 0 {
         return String::new();
     }
-    let pct = (posts as f64 - previous as f64) / previous as f64 * 100.0;
-    let rounded = pct.round() as i64;
+    let ratio = posts as f64 / previous as f64;
+    if ratio >= 2.0 {
+        return match lang {
+            Lang::Id => format!("{}× lipat", format_decimal(ratio, lang)),
+            Lang::En => format!("{}×", format_decimal(ratio, lang)),
+        };
+    }
+    let rounded = ((ratio - 1.0) * 100.0).round() as i64;
     match rounded {
         0 => match lang {
             Lang::Id => "tetap".into(),
@@ -837,8 +856,8 @@ pub(crate) fn labels(lang: Lang) -> HashMap<&'static str, &'static str> {
         ("in_period", "pada periode ini", "in this period"),
         (
             "stories",
-            "Cerita (berita/unggahan yang sama dihitung sekali)",
-            "Stories (copies counted once)",
+            "Cerita (tanpa duplikat)",
+            "Stories (copies once)",
         ),
         (
             "chart_daily_note",
@@ -852,6 +871,7 @@ pub(crate) fn labels(lang: Lang) -> HashMap<&'static str, &'static str> {
         ),
         ("region_col", "Kabupaten/kota", "Regency/city"),
         ("stories_short", "Cerita", "Stories"),
+        ("more", "lainnya", "more"),
         ("archive", "Arsip Telaahan Harian", "Daily Brief Archive"),
         ("archive_empty", "Belum ada telaahan.", "No briefings yet."),
         ("top_issues", "Isu utama", "Leading issues"),
@@ -896,7 +916,11 @@ pub(crate) fn labels(lang: Lang) -> HashMap<&'static str, &'static str> {
         ("volume", "Volume", "Volume"),
         ("posts", "unggahan", "posts"),
         ("previous", "periode sebelumnya", "previous period"),
-        ("average", "rata-rata 7 hari", "7-day average"),
+        (
+            "average",
+            "rata-rata 7 hari sebelumnya",
+            "average of the 7 days before",
+        ),
         ("last7", "7 hari terakhir", "Last 7 days"),
         ("regions", "Wilayah", "Regions"),
         (
@@ -933,18 +957,18 @@ pub(crate) fn labels(lang: Lang) -> HashMap<&'static str, &'static str> {
         ("action", "Rekomendasi", "Recommendation"),
         (
             "act_pantau",
-            "pantau — terus ikuti perkembangan isu ini",
-            "monitor — keep following this issue",
+            "terus ikuti perkembangan isu ini",
+            "keep following this issue",
         ),
         (
             "act_klarifikasi",
-            "klarifikasi — siapkan informasi resmi untuk meluruskan pemberitaan",
-            "clarify — prepare an official statement to set the record straight",
+            "siapkan informasi resmi untuk meluruskan pemberitaan",
+            "prepare an official statement to set the record straight",
         ),
         (
             "act_koordinasi",
-            "koordinasi — koordinasikan segera dengan OPD penanggung jawab",
-            "coordinate — coordinate promptly with the responsible office",
+            "koordinasikan segera dengan OPD penanggung jawab",
+            "coordinate promptly with the responsible office",
         ),
         ("other_issues", "Isu Lainnya", "Other Issues"),
         ("source_status", "Kondisi Sumber", "Source Status"),

@@ -124,6 +124,14 @@ pub fn sentiment_bar(s: &SentimentCounts) -> String {
     svg
 }
 
+/// A region's name as a chart label: "Kabupaten" shortened to "Kab." as Indonesian tables do.
+fn short_region(name: &str) -> String {
+    match name.strip_prefix("Kabupaten ") {
+        Some(rest) => format!("Kab. {rest}"),
+        None => name.to_string(),
+    }
+}
+
 /// Horizontal bars, one per kabupaten/kota, each split by issue: one segment per series (class
 /// `c0`, `c1`, … in order, so the page's legend can match) and the rest of the region's posts
 /// as `c-other`.
@@ -131,8 +139,8 @@ pub fn region_bars(areas: &[RegionCount], series: &[Vec<(String, u64)>]) -> Stri
     if areas.is_empty() {
         return String::new();
     }
-    let row = 22.0;
-    let (w, label_w) = (440.0, 150.0);
+    let row = 20.0;
+    let (w, label_w) = (480.0, 150.0);
     let h = row * areas.len() as f64 + 4.0;
     let max = areas.iter().map(|a| a.posts).max().unwrap_or(1).max(1) as f64;
     let scale = (w - label_w - 36.0) / max;
@@ -146,7 +154,7 @@ pub fn region_bars(areas: &[RegionCount], series: &[Vec<(String, u64)>]) -> Stri
             "<text x=\"{:.1}\" y=\"{:.1}\" class=\"rlbl\">{}</text>",
             label_w - 8.0,
             y + row * 0.66,
-            esc(&a.name),
+            esc(&short_region(&a.name)),
         );
         let mut x = label_w;
         let mut rest = a.posts;
