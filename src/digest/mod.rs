@@ -1008,6 +1008,16 @@ mod tests {
     use super::*;
 
     #[test]
+    fn changes_read_as_people_say_them() {
+        assert_eq!(change_label(7, 5, Lang::Id), "+40%");
+        assert_eq!(change_label(4, 5, Lang::Id), "\u{2212}20%");
+        assert_eq!(change_label(5, 5, Lang::En), "unchanged");
+        assert_eq!(change_label(69, 2, Lang::Id), "34,5× lipat");
+        assert_eq!(change_label(69, 2, Lang::En), "34.5×");
+        assert_eq!(change_label(3, 0, Lang::Id), "");
+    }
+
+    #[test]
     fn generic_bylines_are_not_accounts() {
         for generic in [
             "Redaksi",

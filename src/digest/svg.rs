@@ -140,7 +140,7 @@ pub fn region_bars(areas: &[RegionCount], series: &[Vec<(String, u64)>]) -> Stri
         return String::new();
     }
     let row = 20.0;
-    let (w, label_w) = (480.0, 150.0);
+    let (w, label_w) = (400.0, 150.0);
     let h = row * areas.len() as f64 + 4.0;
     let max = areas.iter().map(|a| a.posts).max().unwrap_or(1).max(1) as f64;
     let scale = (w - label_w - 36.0) / max;
