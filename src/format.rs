@@ -13,6 +13,33 @@ pub fn format_decimal(x: f64, lang: Lang) -> String {
     }
 }
 
+/// A count with its noun in the reader's language: `1 post`, `5 posts`, `5 unggahan`
+/// (Indonesian nouns do not change with the number). `noun` is one of the keys below; an
+/// unknown key is printed as it is.
+pub fn count(n: u64, noun: &str, lang: Lang) -> String {
+    let (id, one, many) = match noun {
+        "posts" => ("unggahan", "post", "posts"),
+        "stories" => ("cerita", "story", "stories"),
+        "sources" => ("sumber", "source", "sources"),
+        "regions" => ("kab/kota", "regency/city", "regencies/cities"),
+        "kinds" => ("jenis sumber", "source kind", "source kinds"),
+        "accounts" => ("akun", "account", "accounts"),
+        "issues" => ("isu", "issue", "issues"),
+        "failures" => (
+            "kegagalan beruntun",
+            "consecutive failure",
+            "consecutive failures",
+        ),
+        other => (other, other, other),
+    };
+    let word = match lang {
+        Lang::Id => id,
+        Lang::En if n == 1 => one,
+        Lang::En => many,
+    };
+    format!("{n} {word}")
+}
+
 /// The first `max` characters of a text on one line, cut at a word.
 pub fn excerpt(text: &str, max: usize) -> String {
     let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
@@ -33,6 +60,11 @@ mod tests {
         assert_eq!(format_decimal(4.25, Lang::Id), "4,2");
         assert_eq!(format_decimal(3.0, Lang::Id), "3");
         assert_eq!(format_decimal(4.25, Lang::En), "4.2");
+        assert_eq!(count(1, "posts", Lang::En), "1 post");
+        assert_eq!(count(2, "stories", Lang::En), "2 stories");
+        assert_eq!(count(1, "regions", Lang::En), "1 regency/city");
+        assert_eq!(count(1, "posts", Lang::Id), "1 unggahan");
+        assert_eq!(count(7, "sources", Lang::Id), "7 sumber");
         assert_eq!(excerpt("satu  dua\ntiga", 50), "satu dua tiga");
         assert_eq!(excerpt("satu dua tiga empat", 12), "satu dua…");
     }

@@ -146,6 +146,11 @@ impl Lang {
             Lang::En => "en",
         }
     }
+
+    /// The language of a code; anything but `en` is Indonesian, the default.
+    pub fn from_code(code: &str) -> Lang {
+        if code == "en" { Lang::En } else { Lang::Id }
+    }
 }
 
 /// `27 November 2026`
@@ -160,6 +165,28 @@ pub fn format_date(date: Date, lang: Lang) -> String {
         months[(date.month() - 1) as usize],
         date.year()
     )
+}
+
+/// `Jumat, 27 November 2026` / `Friday, 27 November 2026`: the date as a letter carries it.
+pub fn format_date_long(date: Date, lang: Lang) -> String {
+    const DAYS_ID: [&str; 7] = [
+        "Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu",
+    ];
+    const DAYS_EN: [&str; 7] = [
+        "Monday",
+        "Tuesday",
+        "Wednesday",
+        "Thursday",
+        "Friday",
+        "Saturday",
+        "Sunday",
+    ];
+    let i = date.weekday().to_monday_zero_offset() as usize;
+    let day = match lang {
+        Lang::Id => DAYS_ID[i],
+        Lang::En => DAYS_EN[i],
+    };
+    format!("{day}, {}", format_date(date, lang))
 }
 
 /// `27 November 2026 07.00 WITA` (Indonesian writes times with a dot).
@@ -310,5 +337,17 @@ mod tests {
         let ts: Timestamp = "2026-11-27T10:37:12Z".parse().unwrap();
         assert_eq!(to_db(hour_bucket(ts)), "2026-11-27T10:00:00Z");
         assert_eq!(from_db(&to_db(ts)), Some(ts));
+        // 4 December 2026 is a Friday.
+        let friday = jiff::civil::date(2026, 12, 4);
+        assert_eq!(format_date_long(friday, Lang::Id), "Jumat, 4 Desember 2026");
+        assert_eq!(
+            format_date_long(friday, Lang::En),
+            "Friday, 4 December 2026"
+        );
+        let sunday = jiff::civil::date(2026, 12, 6);
+        assert_eq!(
+            format_date_long(sunday, Lang::Id),
+            "Minggu, 6 Desember 2026"
+        );
     }
 }

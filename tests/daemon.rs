@@ -421,3 +421,46 @@ async fn the_daemon_speaks_sd_notify() {
     let (status, log) = wait_exit(child, Duration::from_secs(10)).await;
     assert!(status.success(), "{log}");
 }
+
+/// A daily briefing missed while the daemon was down (its time today has passed and
+/// yesterday's is not recorded) is written when it starts, under the configured office's
+/// letterhead, recorded in the store and listed in the folder's index.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_missed_briefing_is_written_when_the_daemon_starts() {
+    let project = Project::new(
+        "[schedule]\nbriefing_at = \"00:00\"\n\n[briefing]\noffice = \"Diskominfo Kota Uji\"\n",
+        "",
+    );
+    let tz = jiff::tz::TimeZone::get("Asia/Makassar").unwrap();
+    let yesterday = pantau::time::local_date(jiff::Timestamp::now(), &tz)
+        .yesterday()
+        .unwrap();
+    let dir = project.path().join("briefings");
+    let html = dir.join(format!("{yesterday}.html"));
+    let index = dir.join("index.html");
+    let child = start(&project);
+    let written = until(Duration::from_secs(30), || {
+        html.is_file() && dir.join(format!("{yesterday}.json")).is_file() && index.is_file()
+    })
+    .await;
+    // The row is recorded right after the files are written.
+    let recorded = until(Duration::from_secs(10), || {
+        Store::open_read_only(&project.db()).ok().is_some_and(|s| {
+            s.briefing_generated_at(&yesterday.to_string())
+                .ok()
+                .flatten()
+                .is_some()
+        })
+    })
+    .await;
+    sigterm(&child);
+    let (status, log) = wait_exit(child, Duration::from_secs(10)).await;
+    assert!(written, "no briefing for {yesterday}; log:\n{log}");
+    assert!(recorded, "the briefing is not recorded; log:\n{log}");
+    assert!(status.success(), "{log}");
+    assert!(log.contains("briefing yang terlewat"), "{log}");
+    let page = std::fs::read_to_string(&html).unwrap();
+    assert!(page.contains("Diskominfo Kota Uji"));
+    let listed = std::fs::read_to_string(&index).unwrap();
+    assert!(listed.contains(&format!("href=\"{yesterday}.html\"")));
+}

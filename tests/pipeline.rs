@@ -245,12 +245,89 @@ fn hostile_post_text_is_escaped_in_every_briefing() {
     let md = std::fs::read_to_string(dir.join("2026-11-20.md")).unwrap();
     let html = std::fs::read_to_string(dir.join("2026-11-20.html")).unwrap();
 
-    // Render the Markdown as a chat app or a Markdown viewer would, and look at the result.
-    use pulldown_cmark::Options;
+    // Parse the Markdown as a Markdown viewer would: no raw HTML and no image at all, links
+    // only to the posts' own http(s) addresses, and the hostile text shown as text.
+    use pulldown_cmark::{Event, Options, Tag};
     let gfm = Options::ENABLE_TABLES
         | Options::ENABLE_STRIKETHROUGH
         | Options::ENABLE_TASKLISTS
         | Options::ENABLE_FOOTNOTES;
+    let mut md_text = String::new();
+    let mut md_links = Vec::new();
+    for event in pulldown_cmark::Parser::new_ext(&md, gfm) {
+        match event {
+            Event::Html(h) | Event::InlineHtml(h) => panic!("raw HTML in the Markdown: {h}"),
+            Event::Start(Tag::Image { dest_url, .. }) => {
+                panic!("an image in the Markdown: {dest_url}")
+            }
+            Event::Start(Tag::Link { dest_url, .. }) => md_links.push(dest_url.to_string()),
+            Event::Text(t) | Event::Code(t) => md_text.push_str(&t),
+            _ => {}
+        }
+    }
+    assert!(
+        md_links.iter().all(|l| l.starts_with("https://a.example/")),
+        "{md_links:?}"
+    );
+    for shown in [
+        "Banjir <script>alert('x')</script>",
+        "<img src=x onerror=alert(1)> air naik",
+        "![gambar](https://evil.example/x.png) banjir lagi",
+        "Banjir [klik di sini](javascript:alert(1))",
+        "Warga <b>X</b>",
+    ] {
+        assert!(
+            md_text.contains(shown),
+            "{shown:?} is not shown as text in the Markdown"
+        );
+    }
+
+    // Parse the HTML as a browser would: no script, image, frame or event handler anywhere;
+    // the only style is the page's own; links go to http(s) or to the page itself; the
+    // hostile text is text.
+    let doc = scraper::Html::parse_document(&html);
+    let count = |css: &str| doc.select(&scraper::Selector::parse(css).unwrap()).count();
+    for css in [
+        "script",
+        "img",
+        "iframe",
+        "object",
+        "embed",
+        "form",
+        "meta[http-equiv]",
+        "base",
+        "link",
+    ] {
+        assert_eq!(count(css), 0, "<{css}> in the HTML");
+    }
+    assert_eq!(count("style"), 1, "only the page's own style sheet");
+    assert_eq!(count("head style"), 1);
+    let all = scraper::Selector::parse("*").unwrap();
+    for element in doc.select(&all) {
+        for (name, value) in element.value().attrs() {
+            assert!(!name.starts_with("on"), "event handler {name}={value:?}");
+            if name == "href" {
+                assert!(
+                    value.starts_with("https://a.example/") || value.starts_with('#'),
+                    "link to {value:?}"
+                );
+            }
+        }
+    }
+    let html_text: String = doc.root_element().text().collect();
+    for shown in [
+        "Banjir <script>alert('x')</script>",
+        "<img src=x onerror=alert(1)> air naik",
+        "Banjir [klik di sini](javascript:alert(1))",
+        "Warga <b>X</b>",
+    ] {
+        assert!(
+            html_text.contains(shown),
+            "{shown:?} is not shown as text in the HTML"
+        );
+    }
+
+    // Render the Markdown as a chat app or a Markdown viewer would, and look at the result.
     let mut rendered = String::new();
     pulldown_cmark::html::push_html(&mut rendered, pulldown_cmark::Parser::new_ext(&md, gfm));
     for bad in [
@@ -368,11 +445,21 @@ fn regenerating_a_day_is_idempotent() {
         std::thread::sleep(std::time::Duration::from_millis(1100));
     }
     assert_eq!(runs[0], runs[1]);
-    let names: Vec<String> = std::fs::read_dir(project.path().join("briefings"))
+    let mut names: Vec<String> = std::fs::read_dir(project.path().join("briefings"))
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
-    assert_eq!(names.len(), 3, "{names:?}");
+    names.sort();
+    assert_eq!(
+        names,
+        [
+            "2026-11-20.html",
+            "2026-11-20.json",
+            "2026-11-20.md",
+            "index.html"
+        ],
+        "no temporary file is left"
+    );
     let store = project.store();
     assert_eq!(
         query_i64(

@@ -37,7 +37,7 @@ pub fn digest(
     let out_dir = out.unwrap_or_else(|| settings.briefing.dir.clone());
     let mut store = Store::open(&settings.storage.path)?;
     store.limit_size(settings.storage.max_size_mb)?;
-    let request = Request::day(date, tz, lang, out_dir);
+    let request = Request::day(date, tz, lang, out_dir).with_office(&settings.briefing.office);
     let written = digest::write(&store, &classifier, &request)?;
     store.record_briefing(&written.record)?;
     println!(

@@ -101,7 +101,12 @@ pub struct FetchSettings {
 pub struct BriefingSettings {
     pub dir: PathBuf,
     pub language: Lang,
+    /// The office whose letterhead the briefing carries.
+    pub office: String,
 }
+
+/// The letterhead of the briefing when `[briefing] office` is not set.
+pub const DEFAULT_OFFICE: &str = "Dinas Komunikasi dan Informatika Provinsi Kalimantan Timur";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LogFormat {

@@ -179,7 +179,7 @@ const SECTIONS: &[(&str, &[&str])] = &[
             "max_interval",
         ],
     ),
-    ("briefing", &["dir", "language"]),
+    ("briefing", &["dir", "language", "office"]),
     ("log", &["format", "level"]),
     (
         "alerts",
@@ -381,6 +381,11 @@ fn resolve(root: Value, base_dir: PathBuf, files: Vec<PathBuf>) -> Result<Settin
                 _ => Err(format!("bahasa \"{s}\" tidak didukung")),
             })
             .unwrap_or_default(),
+        office: t
+            .string("office", &mut errors)
+            .map(|s| s.trim().to_string())
+            .filter(|s| !s.is_empty())
+            .unwrap_or_else(|| super::DEFAULT_OFFICE.to_string()),
     };
     t.finish(&mut errors);
 

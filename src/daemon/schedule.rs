@@ -22,6 +22,7 @@ pub struct BriefingJob {
     db: PathBuf,
     out_dir: PathBuf,
     lang: Lang,
+    office: String,
     tz: TimeZone,
     at: Time,
     classifier: SharedClassifier,
@@ -34,6 +35,7 @@ impl BriefingJob {
             db: settings.storage.path.clone(),
             out_dir: settings.briefing.dir.clone(),
             lang: settings.briefing.language,
+            office: settings.briefing.office.clone(),
             tz: settings.schedule.timezone.clone(),
             at: settings.schedule.briefing_at,
             classifier,
@@ -43,7 +45,8 @@ impl BriefingJob {
 
     /// Writes the briefing of `date` and records it.
     async fn write(&self, date: Date) {
-        let request = Request::day(date, &self.tz, self.lang, self.out_dir.clone());
+        let request =
+            Request::day(date, &self.tz, self.lang, self.out_dir.clone()).with_office(&self.office);
         let db = self.db.clone();
         let classifier = self.classifier.get();
         let written = tokio::task::spawn_blocking(move || {

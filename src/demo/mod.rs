@@ -128,6 +128,7 @@ pub fn run(dir: &Path) -> anyhow::Result<DemoReport> {
         lang: settings.briefing.language,
         out_dir: settings.briefing.dir.clone(),
         now,
+        office: settings.briefing.office.clone(),
     };
     let mut store = Store::open(&settings.storage.path)?;
     let written = digest::write(&store, &classifier, &request)?;

@@ -22,11 +22,30 @@ pub fn render(b: &Briefing) -> Result<String, DigestError> {
             )
         })
         .collect();
+    let sentiments: HashMap<&str, Value> = b
+        .issues
+        .iter()
+        .map(|i| {
+            (
+                i.topic.as_str(),
+                Value::from_safe_string(i.sentiment_svg.clone()),
+            )
+        })
+        .collect();
+    // The reference number in the printed page footer sits in CSS, where HTML escaping does
+    // not apply: only the characters a number is made of are kept.
+    let number_css: String = b
+        .number
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '/' | '-' | '.'))
+        .collect();
     Ok(tmpl.render(minijinja::context! {
         b => Serde(b),
         t => Serde(labels(b.language)),
         lang => b.language.code(),
         charts => charts,
+        sentiments => sentiments,
+        number_css => Value::from_safe_string(number_css),
         areas_svg => Value::from_safe_string(b.areas_svg.clone()),
     })?)
 }

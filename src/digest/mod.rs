@@ -10,6 +10,7 @@
 //! Isu Lainnya; Kondisi Sumber; Metode.
 
 pub mod html;
+pub mod index;
 pub mod json;
 pub mod markdown;
 pub mod svg;
@@ -20,14 +21,14 @@ use std::path::PathBuf;
 
 use jiff::civil::Date;
 use jiff::tz::TimeZone;
-use jiff::{SignedDuration, Timestamp, ToSpan};
+use jiff::{SignedDuration, Timestamp};
 use serde::Serialize;
 
 use crate::classify::{Classifier, SentimentClass};
-use crate::format::{excerpt, format_decimal};
+use crate::format::{count, excerpt, format_decimal};
 use crate::model::Priority;
 use crate::store::{Store, StoreError};
-use crate::time::{Lang, day_bounds, format_date, format_local, local_date, zone_label};
+use crate::time::{Lang, day_bounds, format_date_long, format_local, local_date, zone_label};
 use crate::trends::Direction;
 
 pub use write::{Written, write};
@@ -36,6 +37,8 @@ pub use write::{Written, write};
 pub const POSTS_PER_ISSUE: usize = 5;
 /// Most issues in the executive summary.
 pub const SUMMARY_MAX: usize = 7;
+/// Most accounts named per issue under "who is talking".
+pub const ACCOUNTS_PER_ISSUE: usize = 5;
 
 #[derive(Debug, thiserror::Error)]
 pub enum DigestError {
@@ -62,6 +65,8 @@ pub struct Request {
     pub out_dir: PathBuf,
     /// "Generated at", shown in the header (the only part that differs on regeneration).
     pub now: Timestamp,
+    /// The office named on the letterhead (`[briefing] office`).
+    pub office: String,
 }
 
 impl Request {
@@ -77,17 +82,27 @@ impl Request {
             out_dir,
             now: Timestamp::from_second(Timestamp::now().as_second())
                 .unwrap_or(Timestamp::UNIX_EPOCH),
+            office: crate::config::DEFAULT_OFFICE.to_string(),
         }
+    }
+
+    /// The same request under another office's letterhead.
+    pub fn with_office(mut self, office: &str) -> Request {
+        self.office = office.to_string();
+        self
     }
 }
 
 /// The whole briefing as data: what the JSON file holds and the templates render.
 #[derive(Debug, Clone, Serialize)]
 pub struct Briefing {
+    /// The office whose letterhead the briefing carries.
+    pub office: String,
     pub title: String,
     /// A reference number: `PANTAU/TELAAH/YYYYMMDD`.
     pub number: String,
     pub date: String,
+    /// The date as a letter carries it: "Jumat, 4 Desember 2026".
     pub date_label: String,
     pub language: Lang,
     pub timezone: String,
@@ -157,6 +172,9 @@ pub struct Issue {
     pub regions: Vec<RegionCount>,
     pub sources: Vec<SourceShare>,
     pub source_kinds: Vec<String>,
+    /// The accounts and bylines of people posting most about the issue (a newsroom's
+    /// generic byline such as "Redaksi" is not an account and is left out).
+    pub accounts: Vec<AccountCount>,
     pub sentiment: SentimentCounts,
     pub representative: Vec<PostRef>,
     #[serde(skip)]
@@ -164,6 +182,9 @@ pub struct Issue {
     /// Inline SVG of `daily` (HTML only).
     #[serde(skip)]
     pub chart_svg: String,
+    /// Inline SVG of `sentiment` as one stacked bar (HTML only).
+    #[serde(skip)]
+    pub sentiment_svg: String,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -177,6 +198,7 @@ pub enum Trend {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct DayCount {
+    /// The local date on which the period ends (a whole local day for a daily briefing).
     pub date: String,
     pub label: String,
     pub posts: u64,
@@ -197,6 +219,14 @@ pub struct SourceShare {
     pub posts: u64,
 }
 
+#[derive(Debug, Clone, Serialize)]
+pub struct AccountCount {
+    pub name: String,
+    pub posts: u64,
+    /// Names of the sources it posted on, most posts first.
+    pub sources: Vec<String>,
+}
+
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct SentimentCounts {
     pub positif: u64,
@@ -209,6 +239,8 @@ pub struct SentimentCounts {
 pub struct PostRef {
     pub source: String,
     pub source_name: String,
+    /// The account or person who wrote it (never a generic byline such as "Redaksi").
+    pub author: Option<String>,
     pub published: Timestamp,
     pub published_label: String,
     pub title: Option<String>,
@@ -310,13 +342,6 @@ pub fn build(
     let (posts_total, tagged_total) = store.post_totals(req.start, req.end)?;
     let health = store.sources_health(&[])?;
     let keywords = store.keywords_state()?;
-    let chart_start = day_bounds(
-        local_date(req.end - SignedDuration::from_secs(1), &req.tz)
-            .checked_sub(6.days())
-            .unwrap_or(req.date),
-        &req.tz,
-    )
-    .0;
 
     // The trend of each issue is the trend rule's over the briefing's period (a day), the same
     // numbers `pantau trends` and the alerts use. A day of 23 or 25 hours (a zone with daylight
@@ -379,6 +404,30 @@ pub fn build(
         let mut source_kinds: Vec<String> = sources.iter().map(|s| s.kind.clone()).collect();
         source_kinds.sort();
         source_kinds.dedup();
+        // One account seen on several sources (an aggregator re-posting it) counts once.
+        let mut accounts: Vec<AccountCount> = Vec::new();
+        for a in store.topic_authors(id, req.start, req.end, 200)? {
+            if is_generic_byline(&a.author) {
+                continue;
+            }
+            let source = a.source_name.unwrap_or(a.source);
+            match accounts
+                .iter_mut()
+                .find(|x| x.name.to_lowercase() == a.author.to_lowercase())
+            {
+                Some(x) => {
+                    x.posts += a.posts;
+                    x.sources.push(source);
+                }
+                None => accounts.push(AccountCount {
+                    name: a.author,
+                    posts: a.posts,
+                    sources: vec![source],
+                }),
+            }
+        }
+        accounts.sort_by(|a, b| b.posts.cmp(&a.posts).then(a.name.cmp(&b.name)));
+        accounts.truncate(ACCOUNTS_PER_ISSUE);
         let mut sentiment = SentimentCounts::default();
         for (class, n) in store.topic_sentiment(id, req.start, req.end)? {
             match SentimentClass::parse(&class) {
@@ -406,6 +455,10 @@ pub fn build(
                     .unwrap_or(p.source.as_str())
                     .to_string(),
                 source: p.source.to_string(),
+                author: p
+                    .author
+                    .map(|a| a.trim().to_string())
+                    .filter(|a| !a.is_empty() && !is_generic_byline(a)),
                 published: p.published,
                 published_label: format_local(p.published, &req.tz, req.lang),
                 // Social feeds often repeat the start of the text as a title: show it once.
@@ -418,7 +471,7 @@ pub fn build(
                     .filter(|u| u.starts_with("https://") || u.starts_with("http://")),
             })
             .collect();
-        let daily = daily_counts(store, id, chart_start, req)?;
+        let daily = daily_counts(store, id, req)?;
         let act = action(topic.priority, trend, posts, &sentiment);
         let urgency = priority_weight(topic.priority)
             * (1.0 + assessed.map_or(posts, |t| t.count) as f64).log2()
@@ -432,7 +485,8 @@ pub fn build(
             assessed.map_or_else(|| (w.trend)(trend).to_string(), |t| t.reason.clone());
         let headline = trend_label.split(';').next().unwrap_or_default();
         let sentence = summary_sentence(req.lang, posts, headline, &regions);
-        let chart_svg = svg::daily_bars(&daily, req.lang);
+        let chart_svg = svg::daily_bars_with_average(&daily, Some(average), req.lang);
+        let sentiment_svg = svg::sentiment_bar(&sentiment);
         issues.push(Issue {
             topic: id.to_string(),
             name: topic.name.clone(),
@@ -455,10 +509,12 @@ pub fn build(
             regions,
             sources,
             source_kinds,
+            accounts,
             sentiment,
             representative,
             urgency,
             chart_svg,
+            sentiment_svg,
         });
     }
     issues.sort_by(|a, b| {
@@ -499,17 +555,24 @@ pub fn build(
         }
     }
     areas.sort_by(|a, b| b.posts.cmp(&a.posts).then(a.name.cmp(&b.name)));
-    let areas_svg = svg::region_bars(&areas);
+    // The chart splits each region's bar by the summary's issues (the page's legend names them).
+    let series: Vec<Vec<(String, u64)>> = issues
+        .iter()
+        .filter(|i| i.in_summary)
+        .map(|i| i.regions.iter().map(|r| (r.id.clone(), r.posts)).collect())
+        .collect();
+    let areas_svg = svg::region_bars(&areas, &series);
     let period_label = format!(
         "{} – {}",
         format_local(req.start, &req.tz, req.lang),
         format_local(req.end, &req.tz, req.lang)
     );
     Ok(Briefing {
+        office: req.office.clone(),
         title: w.title.to_string(),
         number: format!("PANTAU/TELAAH/{}", req.date.strftime("%Y%m%d")),
         date: req.date.to_string(),
-        date_label: format_date(req.date, req.lang),
+        date_label: format_date_long(req.date, req.lang),
         language: req.lang,
         timezone: req.tz.iana_name().unwrap_or("UTC").to_string(),
         timezone_label: zone_label(&req.tz, req.start),
@@ -551,33 +614,82 @@ pub fn build(
     })
 }
 
-fn daily_counts(
-    store: &Store,
-    topic: &str,
-    chart_start: Timestamp,
-    req: &Request,
-) -> Result<Vec<DayCount>, DigestError> {
-    let hours = store.topic_hours(topic, chart_start, req.end)?;
-    let first = local_date(chart_start, &req.tz);
-    let mut days: Vec<DayCount> = (0..7)
-        .filter_map(|i| first.checked_add(i.days()).ok())
-        .map(|d| DayCount {
-            date: d.to_string(),
-            label: format!("{}/{}", d.day(), d.month()),
-            posts: 0,
+/// Posts per period for the 7 periods of the briefing's length ending with the briefing's own,
+/// so that the last bar is the issue's volume and the one before it the previous period's.
+/// For a daily briefing these are the 7 local days up to its date; for the demo's last 24 hours
+/// they are the 24-hour stretches ending at the same hour, each named by the local date it ends on.
+fn daily_counts(store: &Store, topic: &str, req: &Request) -> Result<Vec<DayCount>, DigestError> {
+    let length = req.end.duration_since(req.start);
+    let periods: Vec<(Timestamp, Timestamp)> = (0..7)
+        .rev()
+        .map(|i| {
+            let end = req.end - length * i;
+            (end - length, end)
         })
         .collect();
-    for (hour, n) in hours {
-        let d = local_date(hour, &req.tz).to_string();
-        if let Some(day) = days.iter_mut().find(|x| x.date == d) {
-            day.posts += n;
-        }
+    let hours = store.topic_hours(topic, periods[0].0, req.end)?;
+    Ok(periods
+        .iter()
+        .map(|&(start, end)| {
+            let d = local_date(end - SignedDuration::from_secs(1), &req.tz);
+            DayCount {
+                date: d.to_string(),
+                label: format!("{}/{}", d.day(), d.month()),
+                posts: hours
+                    .iter()
+                    .filter(|(h, _)| *h >= start && *h < end)
+                    .map(|(_, n)| n)
+                    .sum(),
+            }
+        })
+        .collect())
+}
+
+/// Whether an author name is a newsroom's generic byline rather than a person or an account:
+/// "Redaksi", "Admin", "Tim Redaksi", "Tim Liputan", "Kontributor Daerah", "Humas" and the like.
+pub fn is_generic_byline(name: &str) -> bool {
+    const GENERIC: &[&str] = &[
+        "redaksi",
+        "admin",
+        "administrator",
+        "humas",
+        "kontributor",
+        "reporter",
+        "wartawan",
+        "editor",
+        "penulis",
+        "staf",
+        "staff",
+        "tim",
+        "team",
+        "desk",
+        "newsroom",
+        "webmaster",
+        "web",
+        "anonim",
+        "anonymous",
+        "unknown",
+        "liputan",
+        "pewarta",
+    ];
+    let name = name.trim();
+    if name.starts_with('@') {
+        return false;
     }
-    Ok(days)
+    let folded = name.to_lowercase();
+    // Judged by the first word: "Tim Redaksi", "Kontributor Daerah", "Admin Kaltim".
+    match folded
+        .split(|c: char| !c.is_alphanumeric())
+        .find(|w| !w.is_empty())
+    {
+        None => true,
+        Some(first) => GENERIC.contains(&first),
+    }
 }
 
 /// The executive-summary sentence of an issue (its name is printed before it).
 fn summary_sentence(lang: Lang, posts: u64, trend: &str, regions: &[RegionCount]) -> String {
+    let posts = count(posts, "posts", lang);
     let top: Vec<&str> = regions.iter().take(3).map(|r| r.name.as_str()).collect();
     match lang {
         Lang::Id => {
@@ -586,7 +698,7 @@ fn summary_sentence(lang: Lang, posts: u64, trend: &str, regions: &[RegionCount]
             } else {
                 format!(", terutama di {}", top.join(", "))
             };
-            format!("{posts} unggahan, {trend}{where_}.")
+            format!("{posts}, {trend}{where_}.")
         }
         Lang::En => {
             let where_ = if top.is_empty() {
@@ -594,7 +706,7 @@ fn summary_sentence(lang: Lang, posts: u64, trend: &str, regions: &[RegionCount]
             } else {
                 format!(", mostly in {}", top.join(", "))
             };
-            format!("{posts} posts, {trend}{where_}.")
+            format!("{posts}, {trend}{where_}.")
         }
     }
 }
@@ -625,6 +737,30 @@ fn method_lines(lang: Lang, classifier: &Classifier) -> Vec<String> {
             "Trend: stories in the period against the average of the same hours on the 7 days before. Rising = at least 5 stories, ≥ 3× the average, and a score ≥ 4 (score = Poisson surprise −log₁₀ p allowing for the day-to-day swing, times 0.5 for a single source and 1.25 when both news and social media carry it); new = none in the 7 days before; falling = ≤ 2/3 of the average (when it is ≥ 3); otherwise steady.".into(),
             "Sentiment: a lexicon of positive/negative words with negators; classes positive, neutral, potentially negative, negative.".into(),
         ],
+    }
+}
+
+/// The change from `previous` to `posts` for people: "+40%", "−20%", "tetap" / "unchanged",
+/// and as a multiple from double on ("4,5× lipat" / "4.5×").
+pub fn change_label(posts: u64, previous: u64, lang: Lang) -> String {
+    if previous == 0 {
+        return String::new();
+    }
+    let ratio = posts as f64 / previous as f64;
+    if ratio >= 2.0 {
+        return match lang {
+            Lang::Id => format!("{}× lipat", format_decimal(ratio, lang)),
+            Lang::En => format!("{}×", format_decimal(ratio, lang)),
+        };
+    }
+    let rounded = ((ratio - 1.0) * 100.0).round() as i64;
+    match rounded {
+        0 => match lang {
+            Lang::Id => "tetap".into(),
+            Lang::En => "unchanged".into(),
+        },
+        r if r > 0 => format!("+{r}%"),
+        r => format!("−{}%", -r),
     }
 }
 
@@ -667,14 +803,23 @@ pub(crate) fn templates() -> minijinja::Environment<'static> {
             .build()
             .expect("the default delimiters are valid"),
     );
+    env.set_undefined_behavior(minijinja::UndefinedBehavior::Strict);
     env.add_filter("mdurl", markdown::url);
+    env.add_filter("counted", |n: u64, noun: String, lang: String| {
+        count(n, &noun, Lang::from_code(&lang))
+    });
+    env.add_filter("change", |posts: u64, previous: u64, lang: String| {
+        change_label(posts, previous, Lang::from_code(&lang))
+    });
     env.add_filter("dec", |x: f64, lang: String| {
-        format_decimal(x, if lang == "en" { Lang::En } else { Lang::Id })
+        format_decimal(x, Lang::from_code(&lang))
     });
     env.add_template("briefing.md", include_str!("templates/briefing.md"))
         .expect("the Markdown template parses");
     env.add_template("briefing.html", include_str!("templates/briefing.html"))
         .expect("the HTML template parses");
+    env.add_template("index.html", include_str!("templates/index.html"))
+        .expect("the index template parses");
     env
 }
 
@@ -682,7 +827,75 @@ pub(crate) fn templates() -> minijinja::Environment<'static> {
 pub(crate) fn labels(lang: Lang) -> HashMap<&'static str, &'static str> {
     let pairs: &[(&str, &str, &str)] = &[
         ("number", "Nomor", "Number"),
-        ("date", "Tanggal", "Date"),
+        ("date", "Hari, tanggal", "Date"),
+        (
+            "system",
+            "Pantau · Pemantauan Isu Publik",
+            "Pantau · Public Issue Monitoring",
+        ),
+        ("fig_posts", "unggahan terkumpul", "posts collected"),
+        ("fig_issues", "isu terpantau", "issues detected"),
+        (
+            "fig_rising",
+            "isu naik signifikan",
+            "issues rising significantly",
+        ),
+        ("fig_sources", "sumber terjangkau", "sources reached"),
+        ("tr_naik", "naik", "rising"),
+        ("tr_baru", "baru", "new"),
+        ("tr_stabil", "stabil", "steady"),
+        ("tr_turun", "turun", "falling"),
+        ("p_rendah", "rendah", "low"),
+        ("p_sedang", "sedang", "medium"),
+        ("p_tinggi", "tinggi", "high"),
+        ("p_kritis", "kritis", "critical"),
+        ("short_pantau", "pantau", "monitor"),
+        ("short_klarifikasi", "klarifikasi", "clarify"),
+        ("short_koordinasi", "koordinasi", "coordinate"),
+        ("from", "dari", "from"),
+        ("in_period", "pada periode ini", "in this period"),
+        (
+            "stories",
+            "Cerita (tanpa duplikat)",
+            "Stories (copies once)",
+        ),
+        (
+            "chart_daily_note",
+            "Unggahan per hari, 7 hari; batang gelap = periode telaahan, garis putus-putus = rata-rata 7 hari sebelumnya.",
+            "Posts per day over 7 days; dark bar = this briefing's period, dashed line = the average of the 7 days before.",
+        ),
+        (
+            "chart_regions_note",
+            "Jumlah unggahan bertopik yang menyebut tiap kabupaten/kota (satu unggahan dapat menyebut beberapa wilayah).",
+            "Posts with an issue naming each regency/city (one post may name several).",
+        ),
+        ("region_col", "Kabupaten/kota", "Regency/city"),
+        ("stories_short", "Cerita", "Stories"),
+        ("more", "lainnya", "more"),
+        ("archive", "Arsip Telaahan Harian", "Daily Brief Archive"),
+        ("archive_empty", "Belum ada telaahan.", "No briefings yet."),
+        ("top_issues", "Isu utama", "Leading issues"),
+        ("files", "Berkas", "Files"),
+        ("other_issues_short", "isu lainnya", "other issues"),
+        ("posts_col", "Unggahan", "Posts"),
+        ("source_col", "Sumber", "Source"),
+        ("kind_col", "Jenis", "Kind"),
+        ("issue_col", "Isu", "Issue"),
+        ("note_col", "Keterangan", "Summary"),
+        ("of", "dari", "of"),
+        ("last_error", "Galat terakhir", "Last error"),
+        ("failures_col", "Gagal beruntun", "Failures in a row"),
+        (
+            "unconfirmed",
+            "belum terkonfirmasi sumber lain",
+            "not yet confirmed by another source",
+        ),
+        ("accounts", "Akun paling aktif", "Most active accounts"),
+        (
+            "no_accounts",
+            "tidak ada akun perorangan yang menonjol",
+            "no individual account stands out",
+        ),
         ("period", "Periode", "Period"),
         ("generated", "Dibuat", "Generated"),
         ("sources", "Sumber", "Sources"),
@@ -703,7 +916,11 @@ pub(crate) fn labels(lang: Lang) -> HashMap<&'static str, &'static str> {
         ("volume", "Volume", "Volume"),
         ("posts", "unggahan", "posts"),
         ("previous", "periode sebelumnya", "previous period"),
-        ("average", "rata-rata 7 hari", "7-day average"),
+        (
+            "average",
+            "rata-rata 7 hari sebelumnya",
+            "average of the 7 days before",
+        ),
         ("last7", "7 hari terakhir", "Last 7 days"),
         ("regions", "Wilayah", "Regions"),
         (
@@ -740,18 +957,18 @@ pub(crate) fn labels(lang: Lang) -> HashMap<&'static str, &'static str> {
         ("action", "Rekomendasi", "Recommendation"),
         (
             "act_pantau",
-            "pantau — terus ikuti perkembangan isu ini",
-            "monitor — keep following this issue",
+            "terus ikuti perkembangan isu ini",
+            "keep following this issue",
         ),
         (
             "act_klarifikasi",
-            "klarifikasi — siapkan informasi resmi untuk meluruskan pemberitaan",
-            "clarify — prepare an official statement to set the record straight",
+            "siapkan informasi resmi untuk meluruskan pemberitaan",
+            "prepare an official statement to set the record straight",
         ),
         (
             "act_koordinasi",
-            "koordinasi — koordinasikan segera dengan OPD penanggung jawab",
-            "coordinate — coordinate promptly with the responsible office",
+            "koordinasikan segera dengan OPD penanggung jawab",
+            "coordinate promptly with the responsible office",
         ),
         ("other_issues", "Isu Lainnya", "Other Issues"),
         ("source_status", "Kondisi Sumber", "Source Status"),
@@ -784,4 +1001,42 @@ pub(crate) fn labels(lang: Lang) -> HashMap<&'static str, &'static str> {
         .iter()
         .map(|(k, id, en)| (*k, if lang == Lang::En { *en } else { *id }))
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn changes_read_as_people_say_them() {
+        assert_eq!(change_label(7, 5, Lang::Id), "+40%");
+        assert_eq!(change_label(4, 5, Lang::Id), "\u{2212}20%");
+        assert_eq!(change_label(5, 5, Lang::En), "unchanged");
+        assert_eq!(change_label(69, 2, Lang::Id), "34,5× lipat");
+        assert_eq!(change_label(69, 2, Lang::En), "34.5×");
+        assert_eq!(change_label(3, 0, Lang::Id), "");
+    }
+
+    #[test]
+    fn generic_bylines_are_not_accounts() {
+        for generic in [
+            "Redaksi",
+            "admin",
+            "Tim Redaksi",
+            "Tim Liputan",
+            "Kontributor Daerah",
+            " ",
+            "Humas",
+        ] {
+            assert!(is_generic_byline(generic), "{generic}");
+        }
+        for account in [
+            "@anakmahakam",
+            "@admin_warga",
+            "Budi Santoso",
+            "Rina (warga Sempaja)",
+        ] {
+            assert!(!is_generic_byline(account), "{account}");
+        }
+    }
 }

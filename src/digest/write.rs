@@ -5,7 +5,7 @@
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
-use super::{Briefing, DigestError, Request, build, html, json, markdown};
+use super::{Briefing, DigestError, Request, build, html, index, json, markdown};
 use crate::classify::Classifier;
 use crate::store::Store;
 use crate::store::briefings::BriefingRecord;
@@ -16,12 +16,14 @@ pub struct Written {
     pub markdown: PathBuf,
     pub html: PathBuf,
     pub json: PathBuf,
+    /// `index.html` in the same folder, listing every briefing there.
+    pub index: PathBuf,
     pub record: BriefingRecord,
     pub briefing: Briefing,
 }
 
 /// Builds the briefing of `req` and writes `DATE.md`, `DATE.html` and `DATE.json` into
-/// `req.out_dir`.
+/// `req.out_dir`, then rewrites the folder's `index.html`.
 pub fn write(
     store: &Store,
     classifier: &Classifier,
@@ -40,6 +42,7 @@ pub fn write(
     write_atomic(&md_path, markdown::render(&briefing)?.as_bytes())?;
     write_atomic(&html_path, html::render(&briefing)?.as_bytes())?;
     write_atomic(&json_path, json::render(&briefing).as_bytes())?;
+    let index = index::write(dir, req.lang, &req.office)?;
     let record = BriefingRecord {
         date: briefing.date.clone(),
         generated_at: briefing.generated_at,
@@ -54,6 +57,7 @@ pub fn write(
         markdown: md_path,
         html: html_path,
         json: json_path,
+        index,
         record,
         briefing,
     })

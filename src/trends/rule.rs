@@ -25,7 +25,7 @@
 
 use serde::Serialize;
 
-use crate::format::format_decimal;
+use crate::format::{count, format_decimal};
 use crate::time::Lang;
 
 /// Thresholds of the rule. [`Rule::default`] holds the values that docs/trends.md measures.
@@ -164,7 +164,7 @@ impl Rule {
                 format!("baru muncul: {} cerita (belum ada riwayat)", o.count)
             }
             (Lang::En, Direction::Baru) if days == 0 => {
-                format!("new: {} stories (no history yet)", o.count)
+                format!("new: {} (no history yet)", count(o.count, "stories", lang))
             }
             (Lang::Id, Direction::Baru) => {
                 format!(
@@ -173,7 +173,10 @@ impl Rule {
                 )
             }
             (Lang::En, Direction::Baru) => {
-                format!("new: {} stories, none in the {days} days before", o.count)
+                format!(
+                    "new: {}, none in the {days} days before",
+                    count(o.count, "stories", lang)
+                )
             }
             (Lang::Id, Direction::Naik) if a.baseline < 1.0 => format!(
                 "naik menjadi {} cerita dari rata-rata {} pada {days} hari sebelumnya",
@@ -181,8 +184,8 @@ impl Rule {
                 dec(a.baseline)
             ),
             (Lang::En, Direction::Naik) if a.baseline < 1.0 => format!(
-                "up to {} stories from an average of {} over the {days} days before",
-                o.count,
+                "up to {} from an average of {} over the {days} days before",
+                count(o.count, "stories", lang),
                 dec(a.baseline)
             ),
             (Lang::Id, Direction::Naik) => format!(
@@ -201,8 +204,8 @@ impl Rule {
                 dec(a.baseline)
             ),
             (Lang::En, Direction::Turun) => format!(
-                "down: {} stories, {days}-day average {}",
-                o.count,
+                "down: {}, {days}-day average {}",
+                count(o.count, "stories", lang),
                 dec(a.baseline)
             ),
             (Lang::Id, Direction::Stabil) => format!(
@@ -211,8 +214,8 @@ impl Rule {
                 dec(a.baseline)
             ),
             (Lang::En, Direction::Stabil) => format!(
-                "{} stories, {days}-day average {}",
-                o.count,
+                "{}, {days}-day average {}",
+                count(o.count, "stories", lang),
                 dec(a.baseline)
             ),
         });
@@ -250,7 +253,7 @@ impl Rule {
         if o.areas > 0 {
             parts.push(match lang {
                 Lang::Id => format!("{} kab/kota", o.areas),
-                Lang::En => format!("{} regencies/cities", o.areas),
+                Lang::En => count(o.areas, "regions", lang),
             });
         }
         parts.join("; ")
