@@ -7,51 +7,19 @@
 mod common;
 
 use std::collections::BTreeSet;
-use std::io::{BufRead as _, BufReader};
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use common::daemon::{Daemon, GrowingFeed};
 use common::{Project, feed_source, query_i64};
 use pantau::store::Store;
 use wiremock::matchers::path;
-use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
+use wiremock::{Mock, MockServer};
 
 const TOKEN: &str = "uji-token-crash";
 /// Kills and restarts.
 const KILLS: usize = 15;
-
-/// A feed that grows by one item every 100 ms and shows its newest 200: a poller that stops
-/// for a moment and comes back must find every item it missed still there.
-struct Growing {
-    started: Instant,
-}
-
-impl Growing {
-    fn newest(&self) -> u64 {
-        5 + self.started.elapsed().as_millis() as u64 / 100
-    }
-}
-
-impl Respond for Growing {
-    fn respond(&self, _: &Request) -> ResponseTemplate {
-        let newest = self.newest();
-        let mut body = String::from(
-            "<?xml version=\"1.0\" encoding=\"UTF-8\"?><rss version=\"2.0\"><channel><title>Tumbuh</title>",
-        );
-        for n in (1..=newest).rev().take(200) {
-            body.push_str(&format!(
-                "<item><guid>g-{n}</guid><title>Kabar nomor {n} dari Tenggarong</title>\
-                 <description>Laporan warga ke-{n} soal jalan rusak di Kutai Kartanegara.</description>\
-                 <link>https://tumbuh.example/{n}</link><pubDate>Thu, 26 Nov 2026 10:00:00 +0800</pubDate></item>"
-            ));
-        }
-        body.push_str("</channel></rss>");
-        ResponseTemplate::new(200).set_body_raw(body, "application/rss+xml")
-    }
-}
 
 /// A small deterministic generator (xorshift64*), so a failing run can be replayed.
 struct Rng(u64);
@@ -63,42 +31,6 @@ impl Rng {
         self.0 ^= self.0 >> 27;
         self.0.wrapping_mul(0x2545_F491_4F6C_DD1D) % n
     }
-}
-
-/// Starts `pantau run` and waits for the line that names its HTTP address (blocking: call
-/// it through `spawn_blocking`).
-fn start(config: PathBuf, dir: PathBuf) -> (Child, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_pantau"))
-        .args(["--config", config.to_str().unwrap(), "run"])
-        .current_dir(dir)
-        .env("RUST_LOG", "info")
-        .env("PANTAU__HTTP__BIND", "127.0.0.1:0")
-        .env("PANTAU__HTTP__TOKEN", TOKEN)
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("pantau run starts");
-    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
-    let address = loop {
-        let line = lines
-            .next()
-            .expect("pantau run logs its address before anything else ends")
-            .unwrap();
-        if line.contains("pantau berjalan")
-            && let Some(rest) = line.split(" http=").nth(1)
-        {
-            break rest.split_whitespace().next().unwrap().to_string();
-        }
-    };
-    // Keep draining stderr so the daemon never blocks on a full pipe.
-    std::thread::spawn(move || lines.for_each(drop));
-    (child, format!("http://{address}"))
-}
-
-fn kill(child: &mut Child, signal: libc::c_int) -> std::process::ExitStatus {
-    // SAFETY: kill(2) with a pid we own and a valid signal number has no memory effects.
-    unsafe { libc::kill(child.id() as libc::pid_t, signal) };
-    child.wait().unwrap()
 }
 
 /// Pushes batches of 20 posts with fresh ids until told to stop; returns the ids of every
@@ -159,11 +91,8 @@ fn stored(store: &Store, source: &str) -> Vec<(String, i64)> {
 #[tokio::test(flavor = "multi_thread")]
 async fn sigkill_at_random_moments_loses_nothing_acknowledged() {
     let server = MockServer::start().await;
-    let feed = Growing {
-        started: Instant::now(),
-    };
     Mock::given(path("/rss"))
-        .respond_with(feed)
+        .respond_with(GrowingFeed::new(200))
         .mount(&server)
         .await;
     let project = Project::new(
@@ -180,16 +109,13 @@ async fn sigkill_at_random_moments_loses_nothing_acknowledged() {
     let mut acknowledged: BTreeSet<u64> = BTreeSet::new();
     let mut killed_while_ingesting = 0;
     for round in 0..KILLS {
-        let (config, dir) = (project.config(), project.path().to_path_buf());
-        let (mut child, base) = tokio::task::spawn_blocking(move || start(config, dir))
-            .await
-            .unwrap();
+        let daemon = Daemon::start(&project, &[("PANTAU__HTTP__TOKEN", TOKEN)]).await;
         let stop = Arc::new(AtomicBool::new(false));
-        let pusher = tokio::spawn(push_until(base, next_id.clone(), stop.clone()));
+        let pusher = tokio::spawn(push_until(daemon.base(), next_id.clone(), stop.clone()));
         // Anywhere from right after start-up to two polls in.
         let wait = 50 + rng.below(2000);
         tokio::time::sleep(Duration::from_millis(wait)).await;
-        let status = kill(&mut child, libc::SIGKILL);
+        let status = daemon.stop(libc::SIGKILL).await;
         assert_eq!(
             std::os::unix::process::ExitStatusExt::signal(&status),
             Some(9)
@@ -218,10 +144,7 @@ async fn sigkill_at_random_moments_loses_nothing_acknowledged() {
     }
 
     // A last, clean run: polling resumes where it was.
-    let (config, dir) = (project.config(), project.path().to_path_buf());
-    let (mut child, _) = tokio::task::spawn_blocking(move || start(config, dir))
-        .await
-        .unwrap();
+    let daemon = Daemon::start(&project, &[]).await;
     let store = Store::open(&project.db()).unwrap();
     let newest_before = query_i64(
         &store,
@@ -236,7 +159,7 @@ async fn sigkill_at_random_moments_loses_nothing_acknowledged() {
         assert!(Instant::now() < deadline, "polling did not resume");
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    let status = kill(&mut child, libc::SIGTERM);
+    let status = daemon.stop(libc::SIGTERM).await;
     assert!(status.success(), "{status:?}");
 
     let store = Store::open(&project.db()).unwrap();

@@ -7,68 +7,17 @@
 mod common;
 
 use std::collections::BTreeSet;
-use std::io::{BufRead as _, BufReader};
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
-use std::sync::{Arc, Mutex};
+use std::process::Command;
+use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
+use common::daemon::{Daemon, GrowingFeed};
 use common::{Project, feed_source, query_i64};
 use pantau::store::Store;
 use wiremock::matchers::path;
-use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
+use wiremock::{Mock, MockServer};
 
 const TOKEN: &str = "uji-token-penuh";
-
-/// A feed that grows by one item every 100 ms and shows its newest 300; counts requests.
-struct Growing {
-    started: Instant,
-    requests: Arc<Mutex<usize>>,
-}
-
-impl Respond for Growing {
-    fn respond(&self, _: &Request) -> ResponseTemplate {
-        *self.requests.lock().unwrap() += 1;
-        let newest = 5 + self.started.elapsed().as_millis() as u64 / 100;
-        let mut body = String::from(
-            "<?xml version=\"1.0\" encoding=\"UTF-8\"?><rss version=\"2.0\"><channel><title>Tumbuh</title>",
-        );
-        for n in (1..=newest).rev().take(300) {
-            body.push_str(&format!(
-                "<item><guid>g-{n}</guid><title>Kabar nomor {n} dari Bontang</title>\
-                 <description>Laporan warga ke-{n} soal antrean solar di Bontang Utara.</description>\
-                 <link>https://tumbuh.example/{n}</link><pubDate>Thu, 26 Nov 2026 10:00:00 +0800</pubDate></item>"
-            ));
-        }
-        body.push_str("</channel></rss>");
-        ResponseTemplate::new(200).set_body_raw(body, "application/rss+xml")
-    }
-}
-
-/// Starts `pantau run` and waits for the line naming its HTTP address (blocking).
-fn start(config: PathBuf, dir: PathBuf) -> (Child, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_pantau"))
-        .args(["--config", config.to_str().unwrap(), "run"])
-        .current_dir(dir)
-        .env("RUST_LOG", "info")
-        .env("PANTAU__HTTP__BIND", "127.0.0.1:0")
-        .env("PANTAU__HTTP__TOKEN", TOKEN)
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("pantau run starts");
-    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
-    let address = loop {
-        let line = lines.next().expect("pantau run logs its address").unwrap();
-        if line.contains("pantau berjalan")
-            && let Some(rest) = line.split(" http=").nth(1)
-        {
-            break rest.split_whitespace().next().unwrap().to_string();
-        }
-    };
-    std::thread::spawn(move || lines.for_each(drop));
-    (child, address)
-}
 
 fn pushed_batch(first: u64) -> String {
     (first..first + 50)
@@ -102,12 +51,10 @@ fn ids(store: &Store, source: &str, prefix: &str) -> (BTreeSet<u64>, i64) {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_full_disk_fails_writes_clearly_and_loses_nothing() {
     let server = MockServer::start().await;
-    let requests = Arc::new(Mutex::new(0));
+    let feed = GrowingFeed::new(300);
+    let requests = feed.requests.clone();
     Mock::given(path("/rss"))
-        .respond_with(Growing {
-            started: Instant::now(),
-            requests: requests.clone(),
-        })
+        .respond_with(feed)
         .mount(&server)
         .await;
     let project = Project::new(
@@ -132,11 +79,8 @@ async fn a_full_disk_fails_writes_clearly_and_loses_nothing() {
             .unwrap();
     }
 
-    let (config, dir) = (project.config(), project.path().to_path_buf());
-    let (mut child, address) = tokio::task::spawn_blocking(move || start(config, dir))
-        .await
-        .unwrap();
-    let base = format!("http://{address}");
+    let daemon = Daemon::start(&project, &[("PANTAU__HTTP__TOKEN", TOKEN)]).await;
+    let base = daemon.base();
     let client = reqwest::Client::new();
 
     // Push until the database is full: every acknowledged batch was committed.
@@ -176,7 +120,7 @@ async fn a_full_disk_fails_writes_clearly_and_loses_nothing() {
     let out = Command::new(env!("CARGO_BIN_EXE_pantau"))
         .args(["--config", project.config().to_str().unwrap(), "sources"])
         .current_dir(project.path())
-        .env("PANTAU__HTTP__BIND", &address)
+        .env("PANTAU__HTTP__BIND", &daemon.address)
         .output()
         .unwrap();
     let text = String::from_utf8_lossy(&out.stdout);
@@ -186,9 +130,9 @@ async fn a_full_disk_fails_writes_clearly_and_loses_nothing() {
     );
 
     // Polling goes on while nothing can be written.
-    let polled_before = *requests.lock().unwrap();
+    let polled_before = requests.load(Ordering::Relaxed);
     tokio::time::sleep(Duration::from_secs(3)).await;
-    let polled_while_full = *requests.lock().unwrap() - polled_before;
+    let polled_while_full = requests.load(Ordering::Relaxed) - polled_before;
     assert!(
         polled_while_full >= 2,
         "{polled_while_full} polls in 3 s while full"
@@ -237,12 +181,7 @@ async fn a_full_disk_fails_writes_clearly_and_loses_nothing() {
         assert!(Instant::now() < deadline, "polling did not store again");
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
-    // SAFETY: kill(2) with a pid we own and a valid signal number has no memory effects.
-    unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGTERM) };
-    let status = tokio::task::spawn_blocking(move || child.wait())
-        .await
-        .unwrap()
-        .unwrap();
+    let status = daemon.stop(libc::SIGTERM).await;
     assert!(status.success(), "{status:?}");
 
     let store = Store::open(&project.db()).unwrap();

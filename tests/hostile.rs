@@ -15,6 +15,7 @@ use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use common::daemon::Daemon;
 use common::{Project, feed_source, result, round, rss};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
@@ -457,21 +458,9 @@ async fn hostile_sources_leave_the_others_schedule_untouched() {
     let good = Hostile::start("127.0.0.2").await;
     let extra = "interval = \"1s\"\nadaptive = false";
     let project = Project::new(FETCH, &sources(&bad, &good, extra));
-    let mut child = Command::new(env!("CARGO_BIN_EXE_pantau"))
-        .args(["--config", project.config().to_str().unwrap(), "run"])
-        .current_dir(project.path())
-        .env("PANTAU__HTTP__BIND", "127.0.0.1:0")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+    let daemon = Daemon::start(&project, &[]).await;
     tokio::time::sleep(Duration::from_secs(8)).await;
-    // SAFETY: kill(2) with a pid we own and a valid signal number has no memory effects.
-    unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGTERM) };
-    let status = tokio::task::spawn_blocking(move || child.wait())
-        .await
-        .unwrap()
-        .unwrap();
+    let status = daemon.stop(libc::SIGTERM).await;
     assert!(status.success(), "{status:?}");
 
     let hits = good.good_hits.lock().unwrap().clone();

@@ -7,14 +7,12 @@
 
 mod common;
 
-use std::io::{BufRead as _, BufReader};
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use common::Project;
+use common::daemon::Daemon;
 use jiff::{SignedDuration, Timestamp};
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
@@ -95,29 +93,6 @@ impl Respond for Feeds {
     }
 }
 
-fn start(config: PathBuf, dir: PathBuf) -> (Child, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_pantau"))
-        .args(["--config", config.to_str().unwrap(), "run"])
-        .current_dir(dir)
-        .env("RUST_LOG", "warn,pantau=info")
-        .env("PANTAU__HTTP__BIND", "127.0.0.1:0")
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("pantau run starts");
-    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
-    let address = loop {
-        let line = lines.next().expect("pantau run logs its address").unwrap();
-        if line.contains("pantau berjalan")
-            && let Some(rest) = line.split(" http=").nth(1)
-        {
-            break rest.split_whitespace().next().unwrap().to_string();
-        }
-    };
-    std::thread::spawn(move || lines.for_each(drop));
-    (child, address)
-}
-
 /// One reading of the daemon's /proc entries.
 #[derive(Debug, Clone, Copy)]
 struct Sample {
@@ -185,11 +160,8 @@ async fn a_compressed_week_against_500_sources_keeps_memory_and_descriptors_flat
         })
         .collect();
     let project = Project::new("[fetch]\nper_host = 64\nmax_backoff = \"2s\"\n", &sources);
-    let (config, dir) = (project.config(), project.path().to_path_buf());
-    let (mut child, address) = tokio::task::spawn_blocking(move || start(config, dir))
-        .await
-        .unwrap();
-    let pid = child.id();
+    let daemon = Daemon::start(&project, &[]).await;
+    let pid = daemon.pid();
     let db = project.db();
     let count_posts = move || -> u64 {
         pantau::store::Store::open_read_only(&db)
@@ -211,18 +183,13 @@ async fn a_compressed_week_against_500_sources_keeps_memory_and_descriptors_flat
             .push(sample(pid, started.elapsed(), posts));
     }
 
-    let health = reqwest::get(format!("http://{address}/healthz"))
+    let health = reqwest::get(format!("{}/healthz", daemon.base()))
         .await
         .unwrap();
     let healthy = health.status().is_success();
     let reason = health.text().await.unwrap();
-    // SAFETY: kill(2) with a pid we own and a valid signal number has no memory effects.
-    unsafe { libc::kill(pid as libc::pid_t, libc::SIGTERM) };
     let stopping = Instant::now();
-    let status = tokio::task::spawn_blocking(move || child.wait())
-        .await
-        .unwrap()
-        .unwrap();
+    let status = daemon.stop(libc::SIGTERM).await;
     let stop_took = stopping.elapsed();
 
     let samples = samples.lock().unwrap().clone();
