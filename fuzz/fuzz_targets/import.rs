@@ -49,7 +49,10 @@ fuzz_target!(|data: &[u8]| {
         assert!(line >= 1 && line > last, "line {line} after {last}");
         last = line;
         if byte_oriented {
-            assert!(line <= lines && count <= lines, "record {count} at line {line} of {lines}");
+            assert!(
+                line <= lines && count <= lines,
+                "record {count} at line {line} of {lines}"
+            );
         }
     }
 });

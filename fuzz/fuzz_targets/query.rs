@@ -15,13 +15,19 @@ fuzz_target!(|data: &[u8]| {
     let Ok(input) = std::str::from_utf8(data) else {
         return;
     };
-    let (q, text) = input.split_once('\n').unwrap_or((input, "banjir di Samarinda"));
+    let (q, text) = input
+        .split_once('\n')
+        .unwrap_or((input, "banjir di Samarinda"));
     let Ok(expr) = query::parse(q) else {
         return;
     };
     let printed = expr.to_string();
     match query::parse(&printed) {
-        Ok(again) => assert_eq!(strip(&again), strip(&expr), "query {q:?} printed as {printed:?}"),
+        Ok(again) => assert_eq!(
+            strip(&again),
+            strip(&expr),
+            "query {q:?} printed as {printed:?}"
+        ),
         Err(e) => panic!("query {q:?} printed as {printed:?}, which does not parse: {e:?}"),
     }
     let mut topic = toml::Table::new();
@@ -56,7 +62,12 @@ fn strip(e: &Expr) -> Expr {
         Expr::And(xs) => Expr::And(xs.iter().map(strip).collect()),
         Expr::Or(xs) => Expr::Or(xs.iter().map(strip).collect()),
         Expr::Not(x) => Expr::Not(b(x)),
-        Expr::Near { left, right, within, ordered } => Expr::Near {
+        Expr::Near {
+            left,
+            right,
+            within,
+            ordered,
+        } => Expr::Near {
             left: b(left),
             right: b(right),
             within: *within,
