@@ -96,7 +96,7 @@ async fn the_demo_briefing_opens_offline_on_desk_and_phone_and_prints_on_a4() {
         "the page is {overflow} px wider than a phone"
     );
     let charts = page
-        .eval("document.querySelectorAll('section.issue svg.chart.daily').length")
+        .eval("document.querySelectorAll('section.issue figure.daily svg.chart').length")
         .await;
     let summary = json["summary"].as_array().unwrap().len();
     assert_eq!(charts, summary, "one 7-day chart per issue in the summary");

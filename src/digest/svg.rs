@@ -43,7 +43,7 @@ pub fn daily_bars_with_average(days: &[DayCount], average: Option<f64>, lang: La
         Lang::En => "Posts per day, last 7 days",
     };
     let mut svg = format!(
-        "<svg class=\"chart daily\" viewBox=\"0 0 {w} {h}\" role=\"img\" aria-label=\"{}\" xmlns=\"http://www.w3.org/2000/svg\"><title>{}</title>",
+        "<svg class=\"chart\" viewBox=\"0 0 {w} {h}\" role=\"img\" aria-label=\"{}\" xmlns=\"http://www.w3.org/2000/svg\"><title>{}</title>",
         esc(title),
         esc(title)
     );
