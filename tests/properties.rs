@@ -18,7 +18,7 @@ use pantau::sources::http::{Document as Fetched, Validators};
 use pantau::sources::text::{MAX_TEXT_CHARS, html_to_text};
 
 /// Cases per property: enough to meet the odd corner, few enough for well under 30 s in debug.
-const CASES: u64 = 150;
+const CASES: u64 = 1000;
 
 /// A tiny xorshift64* generator: deterministic, no dependency.
 struct Rng(u64);
