@@ -32,7 +32,13 @@ fuzz_target!(|data: &[u8]| {
     let Ok(iter) = records(body, format, charset, kind, now) else {
         return;
     };
-    let lines = body.iter().filter(|&&b| b == b'\n').count() as u64 + 1;
+    // Line ends: `\n`, and a `\r` without a `\n` after it (the CSV reader ends records there).
+    let bare_cr = body
+        .windows(2)
+        .filter(|w| w[0] == b'\r' && w[1] != b'\n')
+        .count()
+        + usize::from(body.last() == Some(&b'\r'));
+    let lines = (body.iter().filter(|&&b| b == b'\n').count() + bare_cr) as u64 + 1;
     let byte_oriented =
         label != "utf-16le" && !body.starts_with(&[0xFF, 0xFE]) && !body.starts_with(&[0xFE, 0xFF]);
     let (mut count, mut last) = (0u64, 0u64);

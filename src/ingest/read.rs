@@ -303,6 +303,7 @@ impl<'a> CsvRecords<'a> {
                 inner: input,
                 offset: 0,
                 ends: ends.clone(),
+                pending_cr: None,
             });
         let mut header = csv::ByteRecord::new();
         if !reader
@@ -366,9 +367,11 @@ impl Iterator for CsvRecords<'_> {
 /// Only the ends not yet passed are kept, a buffer's worth.
 #[derive(Debug, Default)]
 struct LineEnds {
-    /// Offsets of `\r` and `\n` bytes ahead of the last record, and whether each is a `\n`.
+    /// Offsets of `\r` and `\n` bytes ahead of the last record, and whether each ends a line:
+    /// a `\n`, or a `\r` without a `\n` after it (old Mac line ends), at which the CSV reader
+    /// ends a record too, so counting only `\n` gave two records the same line number.
     ahead: VecDeque<(u64, bool)>,
-    /// `\n` bytes before the last record.
+    /// Line ends before the last record.
     lines_before: u64,
 }
 
@@ -396,17 +399,28 @@ struct Lines<R> {
     inner: R,
     offset: u64,
     ends: Rc<RefCell<LineEnds>>,
+    /// A `\r` at the end of the last read: whether it ends a line depends on the next byte.
+    pending_cr: Option<u64>,
 }
 
 impl<R: Read> Read for Lines<R> {
     fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
         let n = self.inner.read(out)?;
         let mut ends = self.ends.borrow_mut();
-        for (i, byte) in out[..n].iter().enumerate() {
-            if matches!(byte, b'\r' | b'\n') {
-                ends.ahead
-                    .push_back((self.offset + i as u64, *byte == b'\n'));
+        for (i, &byte) in out[..n].iter().enumerate() {
+            if let Some(cr) = self.pending_cr.take() {
+                ends.ahead.push_back((cr, byte != b'\n'));
             }
+            match byte {
+                b'\r' => self.pending_cr = Some(self.offset + i as u64),
+                b'\n' => ends.ahead.push_back((self.offset + i as u64, true)),
+                _ => {}
+            }
+        }
+        if n == 0
+            && let Some(cr) = self.pending_cr.take()
+        {
+            ends.ahead.push_back((cr, true));
         }
         self.offset += n as u64;
         Ok(n)
@@ -674,5 +688,44 @@ mod tests {
             out[0].as_ref().unwrap().text,
             "Sungai Karang Mumus – meluap"
         );
+    }
+
+    /// Fuzzing (fuzz/fuzz_targets/import.rs, crash-b9a1b51d): a bare `\r` ends a CSV record,
+    /// but only `\n` counted as a line end, so the records on either side of it were both
+    /// reported on line 3. The exact input (windows-1252), then a smaller one in UTF-8.
+    #[test]
+    fn csv_bare_carriage_returns_end_lines() {
+        let input = b"source,id,title,text,published,author\x0D\x0Awarga-kuka)r6:00%\x09:00+08:00,Pak Da\x93\x92\x88\x9Ean\x0D\x0Awadalam  Darmawan\x0D\xFF\x00arga-kukar,";
+        let lines: Vec<u64> = records(
+            &input[..],
+            Format::Csv,
+            Charset::from_label("windows-1252").unwrap(),
+            PushKind::Import,
+            now(),
+        )
+        .unwrap()
+        .map(|r| match r.unwrap() {
+            Parsed::Post { line, .. } => line,
+            Parsed::Rejected(r) => r.line,
+        })
+        .collect();
+        assert_eq!(lines, [2, 3, 4]);
+
+        let out = read(
+            b"source,text\ra,satu\rb,dua\r\nc,tiga",
+            Format::Csv,
+            Charset::UTF8,
+        );
+        let texts: Vec<&str> = out
+            .iter()
+            .map(|r| r.as_ref().unwrap().text.as_str())
+            .collect();
+        assert_eq!(texts, ["satu", "dua", "tiga"]);
+        let out = read(
+            b"source,text\ra,satu\rb,\r\nc,tiga\r",
+            Format::Csv,
+            Charset::UTF8,
+        );
+        assert_eq!(out[1].as_ref().unwrap_err().0, 3);
     }
 }
