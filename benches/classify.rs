@@ -16,8 +16,12 @@
 //! the benches, the tags of the K=1000 run are hashed exactly as the Python reference hashes
 //! its own (`tags_sha256`), which shows both applied the same rules to the same posts.
 
-use std::path::{Path, PathBuf};
+mod common;
+
+use std::path::PathBuf;
 use std::sync::LazyLock;
+
+use common::generated_lists;
 
 use divan::counter::{BytesCount, ItemsCount};
 use pantau::Classifier;
@@ -91,19 +95,12 @@ struct Generated {
 }
 
 static GENERATED: LazyLock<Option<Generated>> = LazyLock::new(|| {
-    let dir = std::env::var_os("PANTAU_BENCH_CORPUS")
-        .map_or_else(|| repo().join("target/bench-corpus"), PathBuf::from);
+    let dir = common::corpus_dir();
     let k1000 = dir.join("keywords_K1000_P40.toml");
     if !k1000.exists() {
         return None;
     }
-    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .ok()?
-        .filter_map(Result::ok)
-        .map(|e| e.path())
-        .filter(|p| p.extension().is_some_and(|x| x == "xml"))
-        .collect();
-    files.sort();
+    let files = common::feed_files(&dir);
     let mut posts = Vec::new();
     for f in &files {
         let doc = pantau::sources::http::Document {
@@ -135,52 +132,6 @@ static GENERATED: LazyLock<Option<Generated>> = LazyLock::new(|| {
         terms,
     })
 });
-
-/// Turns a generated keyword file (`[[topic]] id, name, any, exclude`) into Pantau topic
-/// files and loads them; also returns every term for the bare scan.
-fn generated_lists(path: &Path) -> (Classifier, Vec<String>) {
-    #[derive(serde::Deserialize)]
-    struct File {
-        topic: Vec<Topic>,
-    }
-    #[derive(serde::Deserialize)]
-    struct Topic {
-        id: i64,
-        name: String,
-        any: Vec<String>,
-        #[serde(default)]
-        exclude: Vec<String>,
-    }
-    let file: File =
-        toml::from_str(&std::fs::read_to_string(path).expect("the keyword file reads"))
-            .expect("it parses");
-    let mut files = Vec::new();
-    let mut terms = Vec::new();
-    for t in &file.topic {
-        #[derive(serde::Serialize)]
-        struct Out<'a> {
-            name: &'a str,
-            any: &'a [String],
-            exclude: &'a [String],
-        }
-        let text = toml::to_string(&Out {
-            name: &t.name,
-            any: &t.any,
-            exclude: &t.exclude,
-        })
-        .expect("a topic serialises");
-        files.push((
-            PathBuf::from(format!("keywords/topics/{}.toml", t.id)),
-            text,
-        ));
-        terms.extend(t.any.iter().chain(&t.exclude).map(|s| s.to_lowercase()));
-    }
-    let lists = pantau::classify::lists::load_files(&files).expect("the generated lists load");
-    (
-        Classifier::from_lists(lists).expect("the generated lists compile"),
-        terms,
-    )
-}
 
 /// The Python reference's digest: sha256 over sorted "guid\ttopic\n" lines.
 fn tags_digest(c: &Classifier, posts: &[Post]) -> String {
