@@ -207,6 +207,28 @@ mod tests {
     }
 
     #[test]
+    fn a_wrong_value_in_a_file_is_reported_at_its_line() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join("config")).unwrap();
+        let file = dir.path().join("config/default.toml");
+        std::fs::write(
+            &file,
+            "[storage]\nretain_days = 0\n\n[fetch]\n# a comment\ntimeout = \"abc\"\n\n\
+             [[sources]]\nid = \"a\"\nkind = \"feed\"\nurl = \"https://a.example/\"\n\n\
+             [[sources]]\nid = \"b\"\nkind = \"feed\"\nurl = \"ftp://b.example/\"\n",
+        )
+        .unwrap();
+        let e = load(Some(&file)).unwrap_err().to_string();
+        for (line, what) in [
+            (2, "[storage] retain_days"),
+            (6, "[fetch] timeout"),
+            (16, "[[sources]] ke-2 (id \"b\") url"),
+        ] {
+            assert!(e.contains(&format!("default.toml:{line}: {what}")), "{e}");
+        }
+    }
+
+    #[test]
     fn files_and_paths_resolve_from_the_config_folder_parent() {
         let dir = tempfile::tempdir().unwrap();
         std::fs::create_dir(dir.path().join("config")).unwrap();

@@ -156,6 +156,50 @@ fn check_syntax(path: &Path, text: &str) -> Result<(), ConfigError> {
     }
 }
 
+/// The 1-based line of `key` in the table a [`Table`] label names, in a TOML file's text:
+/// `[fetch]` for a section, `[[sources]] ke-3 …` for the third entry of an array of tables.
+/// Best effort (a key in an inline table or a dotted key is not found): `None` then, and the
+/// message names the file alone.
+fn key_line(text: &str, label: &str, key: &str) -> Option<usize> {
+    let (name, nth) = match label.strip_prefix("[[") {
+        Some(rest) => {
+            let (name, rest) = rest.split_once("]]")?;
+            let nth: usize = rest
+                .trim_start()
+                .strip_prefix("ke-")?
+                .split(|c: char| !c.is_ascii_digit())
+                .next()?
+                .parse()
+                .ok()?;
+            (name, Some(nth))
+        }
+        None => (label.strip_prefix('[')?.strip_suffix(']')?, None),
+    };
+    let mut inside = false;
+    let mut seen = 0;
+    for (i, line) in text.lines().enumerate() {
+        let t = line.trim();
+        if let Some(header) = t.strip_prefix("[[") {
+            let header = header.split("]]").next().unwrap_or("").trim();
+            if nth.is_some() && header == name {
+                seen += 1;
+                inside = Some(seen) == nth;
+            } else {
+                inside = false;
+            }
+        } else if let Some(header) = t.strip_prefix('[') {
+            let header = header.split(']').next().unwrap_or("").trim();
+            inside = nth.is_none() && header == name;
+        } else if inside {
+            let lhs = t.split('=').next().unwrap_or("").trim().trim_matches('"');
+            if t.contains('=') && lhs == key {
+                return Some(i + 1);
+            }
+        }
+    }
+    None
+}
+
 /// Longest duration a setting may have: beyond it, schedule arithmetic stops making sense.
 const MAX_DURATION: Duration = Duration::from_secs(30 * 24 * 3600);
 
@@ -612,6 +656,9 @@ fn origin_of(value: &Value, fallback: &str) -> String {
 pub(crate) struct Table {
     label: String,
     map: Map<String, Value>,
+    /// Values already read, kept for where they came from: a check made after reading
+    /// (a URL's scheme, say) still points at the file and line.
+    read: Map<String, Value>,
     known: Vec<&'static str>,
     origin_fallback: String,
 }
@@ -627,6 +674,7 @@ impl Table {
         Table {
             label,
             map,
+            read: Map::new(),
             known: known.to_vec(),
             origin_fallback: "konfigurasi".into(),
         }
@@ -664,7 +712,9 @@ impl Table {
     }
 
     fn done(&mut self, key: &str) {
-        self.map.remove(key);
+        if let Some(value) = self.map.remove(key) {
+            self.read.insert(key.to_string(), value);
+        }
     }
 
     /// A string value (numbers and booleans are accepted as their text).
@@ -872,12 +922,19 @@ impl Table {
     /// Where `key`'s value came from, and how to name the key there (an environment variable's
     /// name, or `[section] key` in a file).
     fn locate(&self, key: &str) -> (String, String) {
-        let value = self.map.get(key);
+        let value = self.map.get(key).or_else(|| self.read.get(key));
         let origin = value.map_or_else(|| self.origin_fallback.clone(), |v| self.origin(v));
-        if value.and_then(Value::origin) == Some("the environment") {
-            (origin, self.env_name(key))
-        } else {
-            (origin, format!("{} {key}", self.label))
+        match value.and_then(Value::origin) {
+            Some("the environment") => (origin, self.env_name(key)),
+            Some(file) => {
+                // file:line, so an editor jumps to it; the text is read again only on error.
+                let line = std::fs::read_to_string(file)
+                    .ok()
+                    .and_then(|text| key_line(&text, &self.label, key));
+                let origin = line.map_or(origin.clone(), |l| format!("{origin}:{l}"));
+                (origin, format!("{} {key}", self.label))
+            }
+            None => (origin, format!("{} {key}", self.label)),
         }
     }
 
