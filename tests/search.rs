@@ -185,7 +185,7 @@ fn a_backup_is_whole_and_checked_while_another_connection_writes() {
     let stats = p.pantau(&["db", "stats", "--json"]);
     assert!(stats.status.success(), "{}", stderr(&stats));
     let s: serde_json::Value = serde_json::from_slice(&stats.stdout).unwrap();
-    assert_eq!(s["schema_version"], 5);
+    assert_eq!(s["schema_version"], 6);
     let posts = s["rows"]
         .as_array()
         .unwrap()
