@@ -9,6 +9,31 @@ pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
     (line, col)
 }
 
+/// Where each line of a text starts, so that many offsets can be turned into a line and a
+/// column without rescanning the text for each (a keyword file places every one of its terms).
+#[derive(Debug, Clone)]
+pub struct LineIndex {
+    /// Byte offset of each line's first character; the first is 0.
+    starts: Vec<usize>,
+}
+
+impl LineIndex {
+    pub fn new(text: &str) -> LineIndex {
+        let starts = std::iter::once(0)
+            .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+            .collect();
+        LineIndex { starts }
+    }
+
+    /// [`line_col`] of `offset` in `text`, the text this index was built from.
+    pub fn line_col(&self, text: &str, offset: usize) -> (usize, usize) {
+        let offset = text.floor_char_boundary(offset.min(text.len()));
+        let line = self.starts.partition_point(|&s| s <= offset);
+        let col = text[self.starts[line - 1]..offset].chars().count() + 1;
+        (line, col)
+    }
+}
+
 /// A path as the user should see it: relative to the working folder when it lies inside it
 /// (`keywords/topics/banjir.toml`), else as it is.
 pub fn shown(path: &std::path::Path) -> String {
@@ -39,6 +64,14 @@ mod tests {
         assert_eq!(line_col(text, 0), (1, 1));
         assert_eq!(line_col(text, 6), (2, 1));
         assert_eq!(line_col(text, 11), (2, 5));
+        let index = LineIndex::new(text);
+        for offset in 0..=text.len() + 2 {
+            assert_eq!(
+                index.line_col(text, offset),
+                line_col(text, offset),
+                "{offset}"
+            );
+        }
         assert_eq!(
             suggest("intreval", &["interval", "url", "id"]),
             Some("interval")

@@ -13,7 +13,7 @@ use toml::Spanned;
 
 use super::normalize::{Normalizer, is_word_char};
 use super::query::{self, Expr, Term};
-use crate::error::{line_col, suggest};
+use crate::error::{LineIndex, suggest};
 use crate::model::{Priority, RegionId, TopicId};
 
 /// A problem in a keyword file, at the spot where it is.
@@ -319,13 +319,15 @@ struct RawSentiment {
 struct FileCx<'a> {
     path: &'a Path,
     text: &'a str,
+    /// Line starts of `text`: every term records its line and column.
+    lines: LineIndex,
     errors: &'a mut Vec<ListError>,
     normalizer: &'a Normalizer,
 }
 
 impl FileCx<'_> {
     fn error_at(&mut self, offset: usize, message: impl Into<String>, hint: Option<String>) {
-        let (line, col) = line_col(self.text, offset);
+        let (line, col) = self.pos(offset);
         self.errors.push(ListError {
             path: self.path.to_path_buf(),
             line,
@@ -338,7 +340,7 @@ impl FileCx<'_> {
 
     /// An error with the line quoted and a caret under `offset`.
     fn error_with_caret(&mut self, offset: usize, message: impl Into<String>, hint: String) {
-        let (line, col) = line_col(self.text, offset);
+        let (line, col) = self.pos(offset);
         let source_line = self.text.lines().nth(line - 1).unwrap_or("");
         let caret = " ".repeat(col - 1) + "^";
         self.errors.push(ListError {
@@ -352,7 +354,7 @@ impl FileCx<'_> {
     }
 
     fn pos(&self, offset: usize) -> (usize, usize) {
-        line_col(self.text, offset)
+        self.lines.line_col(self.text, offset)
     }
 
     fn parse<T: serde::de::DeserializeOwned>(&mut self, known: &[&str]) -> Option<T> {
@@ -517,6 +519,7 @@ pub fn load_files(files: &[(PathBuf, String)]) -> Result<Lists, ListErrors> {
         let mut cx = FileCx {
             path,
             text,
+            lines: LineIndex::new(text),
             errors: &mut errors,
             normalizer: &empty,
         };
@@ -534,6 +537,7 @@ pub fn load_files(files: &[(PathBuf, String)]) -> Result<Lists, ListErrors> {
         FileCx {
             path,
             text,
+            lines: LineIndex::new(text),
             errors,
             normalizer,
         }

@@ -354,6 +354,9 @@ fn insert_all(
         "INSERT INTO topic_hourly (topic_id, region_id, hour, posts, stories) VALUES (?1, ?2, ?3, 1, ?4)
          ON CONFLICT (topic_id, region_id, hour) DO UPDATE SET posts = posts + 1, stories = stories + ?4",
     )?;
+    // Posts get ascending row ids, so those above the largest before this batch are its new
+    // ones; they are indexed for search in one statement at the end (migration 6 says why).
+    let before: i64 = tx.query_row("SELECT coalesce(max(id), 0) FROM posts", [], |r| r.get(0))?;
     let mut new = 0;
     for ((post, tags), url_key) in posts.iter().zip(keys) {
         let changed = insert.execute(params![
@@ -396,6 +399,12 @@ fn insert_all(
         for r in &tags.regions {
             region.execute(params![id, r.as_str()])?;
         }
+    }
+    if new > 0 {
+        tx.prepare_cached(
+            "INSERT INTO posts_fts (rowid, title, text) SELECT id, title, text FROM posts WHERE id > ?1",
+        )?
+        .execute([before])?;
     }
     Ok(new)
 }
