@@ -117,8 +117,8 @@ async fn handle(state: &AppState, request: Request) -> Result<Report, ApiError> 
     })?;
     let writer = &state.inner.writer;
     match &result {
-        Ok(_) => writer.note_outcome(None),
-        Err(IngestError::Store { source, .. }) => writer.note_outcome(Some(match source.hint() {
+        Ok(report) => writer.note_outcome(Ok(report.new)),
+        Err(IngestError::Store { source, .. }) => writer.note_outcome(Err(match source.hint() {
             Some(hint) => format!("{source} ({hint})"),
             None => source.to_string(),
         })),

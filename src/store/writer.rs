@@ -33,7 +33,35 @@ pub struct Writer {
     /// The error of the last write transaction, while no later one has succeeded: a full
     /// disk can refuse a batch of posts yet still take a one-row write such as the health
     /// check's, so `/healthz` asks this too.
-    failing: Arc<Mutex<Option<String>>>,
+    failing: Arc<Mutex<Failing>>,
+}
+
+/// A write error shown by `/healthz` until data is seen going in again.
+#[derive(Default)]
+struct Failing(Option<(String, Instant)>);
+
+/// After this long, any successful write clears an old error, even one that stored no post
+/// (a quiet day must not keep the service "unhealthy" for ever).
+const FAILURE_SHOWN: std::time::Duration = std::time::Duration::from_secs(600);
+
+impl Failing {
+    fn failed(&mut self, message: String) {
+        self.0 = Some((message, Instant::now()));
+    }
+
+    /// A write went through. A full disk still takes a small write (a fetch-log row fits in
+    /// a page's free space), so only one that stored posts, or any after [`FAILURE_SHOWN`],
+    /// counts as recovery.
+    fn succeeded(&mut self, new_posts: usize) {
+        if new_posts > 0
+            || self
+                .0
+                .as_ref()
+                .is_some_and(|(_, at)| at.elapsed() > FAILURE_SHOWN)
+        {
+            self.0 = None;
+        }
+    }
 }
 
 /// Joins the writer thread when the last handle is gone.
@@ -45,7 +73,7 @@ impl Writer {
     /// Starts the writer thread over `store`.
     pub fn spawn(store: Store) -> (Writer, WriterThread) {
         let (tx, rx) = mpsc::channel::<Job>();
-        let failing = Arc::new(Mutex::new(None));
+        let failing = Arc::new(Mutex::new(Failing::default()));
         let state = failing.clone();
         let handle = std::thread::Builder::new()
             .name("pantau-store".into())
@@ -55,12 +83,16 @@ impl Writer {
     }
 
     /// Records the outcome of a write made through [`Writer::call`] (pushed posts), as the
-    /// thread does for its own batches: an error, or `None` for success.
-    pub fn note_outcome(&self, error: Option<String>) {
-        *self
+    /// thread does for its own batches: the new posts stored, or the error.
+    pub fn note_outcome(&self, outcome: Result<usize, String>) {
+        let mut failing = self
             .failing
             .lock()
-            .expect("the writer's state lock is never poisoned") = error;
+            .expect("the writer's state lock is never poisoned");
+        match outcome {
+            Ok(new_posts) => failing.succeeded(new_posts),
+            Err(message) => failing.failed(message),
+        }
     }
 
     /// Why the last write transaction failed, until one succeeds again.
@@ -68,7 +100,9 @@ impl Writer {
         self.failing
             .lock()
             .expect("the writer's state lock is never poisoned")
-            .clone()
+            .0
+            .as_ref()
+            .map(|(message, _)| message.clone())
     }
 
     /// Commits one write; returns the number of new posts. The error is a message (the
@@ -108,11 +142,11 @@ impl WriterThread {
     }
 }
 
-fn run(mut store: Store, rx: mpsc::Receiver<Job>, failing: &Mutex<Option<String>>) {
-    let set_failing = |state: Option<String>| {
-        *failing
+fn run(mut store: Store, rx: mpsc::Receiver<Job>, failing: &Mutex<Failing>) {
+    let failing = || {
+        failing
             .lock()
-            .expect("the writer's state lock is never poisoned") = state;
+            .expect("the writer's state lock is never poisoned")
     };
     while let Ok(first) = rx.recv() {
         let mut writes: Vec<(Box<Write>, Reply)> = Vec::new();
@@ -136,7 +170,7 @@ fn run(mut store: Store, rx: mpsc::Receiver<Job>, failing: &Mutex<Option<String>
             metrics::global().observe_store(started.elapsed());
             match result {
                 Ok(counts) => {
-                    set_failing(None);
+                    failing().succeeded(counts.iter().sum());
                     count(&batch, &counts);
                     for (reply, n) in replies.into_iter().zip(counts) {
                         let _ = reply.send(Ok(n));
@@ -149,7 +183,7 @@ fn run(mut store: Store, rx: mpsc::Receiver<Job>, failing: &Mutex<Option<String>
                         Some(h) => format!("{e} ({h})"),
                         None => e.to_string(),
                     };
-                    set_failing(Some(message.clone()));
+                    failing().failed(message.clone());
                     for reply in replies {
                         let _ = reply.send(Err(message.clone()));
                     }
