@@ -102,6 +102,32 @@ pub enum Expr {
 }
 
 impl Expr {
+    /// The query with every position zeroed: what a reprint (`Display`, as `--explain` shows
+    /// it) must read back as, since reprinting moves terms about and nothing else.
+    pub fn without_positions(&self) -> Expr {
+        let b = |x: &Expr| Box::new(x.without_positions());
+        match self {
+            Expr::Term(t, _) => Expr::Term(t.clone(), 0),
+            Expr::Regex(r, _) => Expr::Regex(r.clone(), 0),
+            Expr::And(xs) => Expr::And(xs.iter().map(Expr::without_positions).collect()),
+            Expr::Or(xs) => Expr::Or(xs.iter().map(Expr::without_positions).collect()),
+            Expr::Not(x) => Expr::Not(b(x)),
+            Expr::Near {
+                left,
+                right,
+                within,
+                ordered,
+            } => Expr::Near {
+                left: b(left),
+                right: b(right),
+                within: *within,
+                ordered: *ordered,
+            },
+            Expr::InField(n, x) => Expr::InField(*n, b(x)),
+            Expr::Meta(n, v) => Expr::Meta(*n, v.clone()),
+        }
+    }
+
     /// Whether the expression can match by containing something (not only by absence).
     pub fn has_positive(&self) -> bool {
         match self {
@@ -887,31 +913,6 @@ mod tests {
         );
     }
 
-    /// The query with its positions zeroed, to compare a query with its reprint.
-    fn unplaced(e: &Expr) -> Expr {
-        let b = |x: &Expr| Box::new(unplaced(x));
-        match e {
-            Expr::Term(t, _) => Expr::Term(t.clone(), 0),
-            Expr::Regex(r, _) => Expr::Regex(r.clone(), 0),
-            Expr::And(xs) => Expr::And(xs.iter().map(unplaced).collect()),
-            Expr::Or(xs) => Expr::Or(xs.iter().map(unplaced).collect()),
-            Expr::Not(x) => Expr::Not(b(x)),
-            Expr::Near {
-                left,
-                right,
-                within,
-                ordered,
-            } => Expr::Near {
-                left: b(left),
-                right: b(right),
-                within: *within,
-                ordered: *ordered,
-            },
-            Expr::InField(n, x) => Expr::InField(*n, b(x)),
-            Expr::Meta(n, v) => Expr::Meta(*n, v.clone()),
-        }
-    }
-
     /// The round-trip check of fuzz/fuzz_targets/query.rs: the print `--explain` shows read back as a
     /// different query, or not at all — a quoted one-word phrase that is an operator, a field
     /// or a regex; a slash inside a regex; a NEAR under NOT, a field or a right-hand NEAR; a
@@ -937,8 +938,8 @@ mod tests {
             let again =
                 parse(&printed).unwrap_or_else(|e| panic!("{q} printed as {printed}: {e:?}"));
             assert_eq!(
-                unplaced(&again),
-                unplaced(&expr),
+                again.without_positions(),
+                expr.without_positions(),
                 "{q} printed as {printed}"
             );
         }
