@@ -7,18 +7,7 @@
 # Needs ../shared/bench and Python 3; installs feedparser and pyahocorasick into target/bench-venv.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-shared=../shared/bench
-corpus=${PANTAU_BENCH_CORPUS:-target/bench-corpus}
-[ -d "$shared" ] || { echo "bench: $shared not found" >&2; exit 1; }
-if [ ! -f "$corpus/keywords_K1000_P40.toml" ]; then
-  mkdir -p "$corpus"
-  python3 "$shared/gen_corpus.py" --out "$corpus" --files 20 --items 500 --topics 50,1000 --terms 40
-fi
-if [ ! -x target/bench-venv/bin/python ]; then
-  python3 -m venv target/bench-venv
-  target/bench-venv/bin/pip install -q feedparser pyahocorasick
-fi
-py=target/bench-venv/bin/python
+. scripts/bench-setup.sh
 echo "== Python reference, engine aho (one automaton), K=1000, 10,000 posts"
 "$py" "$shared/python_baseline/baseline.py" "$corpus" "$corpus/keywords_K1000_P40.toml" --engine aho --repeat 3 | tail -7
 echo "== Python reference, engine re (its default), K=1000, first file only (500 posts: it is slow)"

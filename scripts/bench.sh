@@ -10,20 +10,9 @@
 # reference's (`re` runs once: at 477 posts/s a run takes half a minute).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-shared=../shared/bench
-corpus=${PANTAU_BENCH_CORPUS:-target/bench-corpus}
 out=${PANTAU_BENCH_OUT:-target/bench-out}
-[ -d "$shared" ] || { echo "bench: $shared not found" >&2; exit 1; }
-if [ ! -f "$corpus/keywords_K1000_P40.toml" ]; then
-  mkdir -p "$corpus"
-  python3 "$shared/gen_corpus.py" --out "$corpus" --files 20 --items 500 --topics 50,1000 --terms 40
-fi
-if [ ! -x target/bench-venv/bin/python ]; then
-  python3 -m venv target/bench-venv
-  target/bench-venv/bin/pip install -q feedparser pyahocorasick
-fi
+. scripts/bench-setup.sh
 mkdir -p "$out"
-py=target/bench-venv/bin/python
 kw="$corpus/keywords_K50_P40.toml"
 echo "== Python reference, engine aho, K=50" >&2
 "$py" "$shared/python_baseline/baseline.py" "$corpus" "$kw" --engine aho \

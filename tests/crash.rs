@@ -146,16 +146,15 @@ async fn sigkill_at_random_moments_loses_nothing_acknowledged() {
     // A last, clean run: polling resumes where it was.
     let daemon = Daemon::start(&project, &[]).await;
     let store = Store::open(&project.db()).unwrap();
-    let newest_before = query_i64(
-        &store,
-        "SELECT coalesce(max(CAST(substr(external_id, 3) AS INTEGER)), 0) FROM posts WHERE source_id = 'tumbuh'",
-    );
+    let newest_item = |store: &Store| {
+        query_i64(
+            store,
+            "SELECT coalesce(max(CAST(substr(external_id, 3) AS INTEGER)), 0) FROM posts WHERE source_id = 'tumbuh'",
+        )
+    };
+    let newest_before = newest_item(&store);
     let deadline = Instant::now() + Duration::from_secs(20);
-    while query_i64(
-        &store,
-        "SELECT coalesce(max(CAST(substr(external_id, 3) AS INTEGER)), 0) FROM posts WHERE source_id = 'tumbuh'",
-    ) <= newest_before
-    {
+    while newest_item(&store) <= newest_before {
         assert!(Instant::now() < deadline, "polling did not resume");
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
