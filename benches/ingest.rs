@@ -33,7 +33,7 @@ use pantau::model::{Post, SourceId};
 use pantau::sources::Cursor;
 use pantau::sources::http::Document;
 use pantau::sources::poll::Attempt;
-use pantau::store::{Ingest, Store, Write};
+use pantau::store::{Checkpointer, Ingest, Store, Write};
 
 fn main() {
     let Some(c) = &*CORPUS else {
@@ -159,9 +159,17 @@ fn ingest(c: &Classifier, source: &SourceId, posts: Vec<(Post, Tags)>) -> Write 
     })
 }
 
+/// A database as the daemon's writer has it: its WAL checkpoints on a thread of their own.
+/// Fields drop in order: the checkpointer's last checkpoint, the connection, the files.
+struct Db {
+    _checkpoints: Checkpointer,
+    store: Store,
+    _dir: tempfile::TempDir,
+}
+
 /// A fresh database in a temp dir, with a `sources` row per feed (as `pantau run` registers
 /// its configured sources before polling).
-fn fresh_store(feeds: &[Feed]) -> (tempfile::TempDir, Store) {
+fn fresh_store(feeds: &[Feed]) -> Db {
     let dir = tempfile::tempdir().expect("a temp dir");
     let store = Store::open(&dir.path().join("bench.db")).expect("the store opens");
     for f in feeds {
@@ -173,7 +181,13 @@ fn fresh_store(feeds: &[Feed]) -> (tempfile::TempDir, Store) {
             )
             .expect("a source row");
     }
-    (dir, store)
+    Db {
+        _checkpoints: store
+            .checkpoint_in_background()
+            .expect("the checkpoint thread starts"),
+        store,
+        _dir: dir,
+    }
 }
 
 /// Commits `writes` `per_tx` at a time; returns the new posts.
@@ -247,9 +261,23 @@ fn store(bencher: divan::Bencher) {
     bencher
         .counter(ItemsCount::new(c.posts))
         .with_inputs(|| fresh_store(&c.feeds))
-        .bench_local_values(|(dir, mut store)| {
-            commit(&mut store, &writes, 1);
-            (dir, store)
+        .bench_local_values(|mut db| {
+            commit(&mut db.store, &writes, 1);
+            db
+        });
+}
+
+/// Every feed in one transaction: the writer's batch when polls queue up.
+#[divan::bench(sample_count = 10)]
+fn store_batched(bencher: divan::Bencher) {
+    let Some(c) = &*CORPUS else { return };
+    let writes = tagged_writes(&c.k50, c);
+    bencher
+        .counter(ItemsCount::new(c.posts))
+        .with_inputs(|| fresh_store(&c.feeds))
+        .bench_local_values(|mut db| {
+            commit(&mut db.store, &writes, writes.len());
+            db
         });
 }
 
@@ -260,9 +288,9 @@ fn whole_k(bencher: divan::Bencher, k: usize) {
     bencher
         .counter(ItemsCount::new(c.posts))
         .with_inputs(|| fresh_store(&c.feeds))
-        .bench_local_values(|(dir, mut store)| {
-            whole(classifier, &c.feeds, &mut store);
-            (dir, store)
+        .bench_local_values(|mut db| {
+            whole(classifier, &c.feeds, &mut db.store);
+            db
         });
 }
 
@@ -377,14 +405,14 @@ fn report(c: &Corpus, out: &Path) {
         n,
         repeat,
         || fresh_store(&c.feeds),
-        |(dir, mut store)| (commit(&mut store, &writes, 1), dir, store),
+        |mut db| (commit(&mut db.store, &writes, 1), db),
     ));
     stages.push(stage(
         "store_one_tx",
         n,
         repeat,
         || fresh_store(&c.feeds),
-        |(dir, mut store)| (commit(&mut store, &writes, writes.len()), dir, store),
+        |mut db| (commit(&mut db.store, &writes, writes.len()), db),
     ));
     drop(writes);
     for (k, classifier) in [(50, &c.k50), (1000, &c.k1000)] {
@@ -393,7 +421,7 @@ fn report(c: &Corpus, out: &Path) {
             n,
             repeat,
             || fresh_store(&c.feeds),
-            |(dir, mut store)| (whole(classifier, &c.feeds, &mut store), dir, store),
+            |mut db| (whole(classifier, &c.feeds, &mut db.store), db),
         ));
     }
     #[derive(serde::Serialize)]

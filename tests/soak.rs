@@ -132,6 +132,55 @@ fn sample(pid: u32, at: Duration, posts: u64) -> Sample {
     }
 }
 
+/// `PANTAU_SOAK_TOPICS=N` adds topics beside the shipped ones up to N in all (issue 10's
+/// memory target is for 1,000), each of 40 terms: phrases of one of the feeds' issue words and
+/// a made-up word, and made-up words, so the added lists are as large as real ones; every
+/// tenth also has an issue word alone, so that it tags posts. Returns the number of topics the daemon runs with.
+fn add_generated_topics(project: &Project) -> usize {
+    let dir = project.path().join("keywords/topics");
+    let shipped = std::fs::read_dir(&dir).unwrap().count();
+    let wanted: usize = std::env::var("PANTAU_SOAK_TOPICS")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(0);
+    let syllables = ["ba", "ka", "ri", "lu", "tan", "mo", "se", "ung", "da", "wi"];
+    let word = |n: usize| -> String {
+        let mut n = n;
+        let mut w = String::new();
+        for _ in 0..4 {
+            w.push_str(syllables[n % syllables.len()]);
+            n /= syllables.len();
+        }
+        w
+    };
+    let issue_words = ["banjir", "solar", "listrik", "jalan", "cabai", "kebakaran"];
+    for t in shipped..wanted {
+        let terms: Vec<String> = (0..40)
+            .map(|i| match i % 4 {
+                // Every tenth topic also takes an issue word alone, so it tags posts.
+                0 if i == 0 && t % 10 == 0 => issue_words[t % issue_words.len()].to_string(),
+                0 => format!(
+                    "{} {}",
+                    issue_words[(t + i) % issue_words.len()],
+                    word(t * 40 + i)
+                ),
+                _ => word(t * 40 + i + 7919),
+            })
+            .collect();
+        let list = terms
+            .iter()
+            .map(|t| format!("\"{t}\""))
+            .collect::<Vec<_>>()
+            .join(", ");
+        std::fs::write(
+            dir.join(format!("uji-{t:04}.toml")),
+            format!("name = \"Topik uji {t}\"\nany = [{list}]\nexclude = []\n"),
+        )
+        .unwrap();
+    }
+    shipped.max(wanted)
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn a_compressed_week_against_500_sources_keeps_memory_and_descriptors_flat() {
     let seconds: u64 = std::env::var("PANTAU_SOAK_SECS")
@@ -160,6 +209,7 @@ async fn a_compressed_week_against_500_sources_keeps_memory_and_descriptors_flat
         })
         .collect();
     let project = Project::new("[fetch]\nper_host = 64\nmax_backoff = \"2s\"\n", &sources);
+    let topics = add_generated_topics(&project);
     let daemon = Daemon::start(&project, &[]).await;
     let pid = daemon.pid();
     let db = project.db();
@@ -194,7 +244,7 @@ async fn a_compressed_week_against_500_sources_keeps_memory_and_descriptors_flat
 
     let samples = samples.lock().unwrap().clone();
     println!(
-        "{SOURCES} sources, 1 s interval, {seconds} s (= {:.1} simulated days at 15 min):",
+        "{SOURCES} sources, {topics} topics, 1 s interval, {seconds} s (= {:.1} simulated days at 15 min):",
         seconds as f64 * 900.0 / 86_400.0
     );
     println!("  t (s)   RSS (MiB)   fds   sockets   posts");

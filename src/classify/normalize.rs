@@ -78,6 +78,20 @@ pub fn fold(input: &str) -> Folded {
     folded
 }
 
+/// Calls `emit` with each character of `input` folded as [`fold`] folds it (white space as
+/// `' '`), without building offsets or words: for hashing, where only the characters count.
+pub fn fold_chars(input: &str, mut emit: impl FnMut(char)) {
+    for c in input.chars() {
+        if c.is_whitespace() {
+            emit(' ');
+        } else if c.is_ascii() {
+            emit(c.to_ascii_lowercase());
+        } else {
+            fold_char_parts(c, &mut emit);
+        }
+    }
+}
+
 /// The rules of folding, with the analysts' slang and vocabulary.
 #[derive(Debug, Clone, Default)]
 pub struct Normalizer {

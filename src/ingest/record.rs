@@ -99,7 +99,7 @@ impl RawRecord {
         post.external_id = external_id(
             self.id.as_deref().unwrap_or(""),
             post.url.as_deref(),
-            &post.text_hash(),
+            || post.text_hash(),
         );
         Ok(post)
     }

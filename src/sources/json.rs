@@ -368,7 +368,7 @@ fn to_post(
         shares: 0,
     };
     let id = read(&fields.id).unwrap_or_default();
-    post.external_id = external_id(&id, post.url.as_deref(), &post.text_hash());
+    post.external_id = external_id(&id, post.url.as_deref(), || post.text_hash());
     Ok(post)
 }
 

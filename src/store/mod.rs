@@ -10,6 +10,7 @@
 pub mod alerts;
 pub mod briefings;
 pub mod browse;
+pub mod checkpoint;
 pub mod maintenance;
 pub mod meta;
 pub mod migrations;
@@ -25,6 +26,7 @@ use std::time::Duration;
 
 use rusqlite::{Connection, OpenFlags};
 
+pub use checkpoint::Checkpointer;
 pub use posts::{Failure, Ingest, StoredPost, TaggedRow, Write};
 pub use rollups::{HourCount, SourceSeen};
 pub use sources::SourceHealth;

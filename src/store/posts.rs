@@ -3,6 +3,7 @@
 //! from any source, or the same normalised text from the same source) is ignored by the
 //! unique indexes, so it is stored and counted once.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 use jiff::Timestamp;
@@ -336,8 +337,9 @@ fn insert_all(
     let keys = url_keys(posts);
     let mut insert = tx.prepare_cached(
         "INSERT OR IGNORE INTO posts (source_id, external_id, url, url_key, title, text, author, lang,
-             published_at, fetched_at, text_hash, sentiment, sentiment_score, keywords_version, shares)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+             published_at, fetched_at, text_hash, sentiment, sentiment_score, keywords_version, shares,
+             id, story_id)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
     )?;
     // A post seen again (a reblog of it, the next page of a timeline) may have spread further.
     let mut spread = tx.prepare_cached(
@@ -348,17 +350,21 @@ fn insert_all(
     let mut region = tx.prepare_cached(
         "INSERT OR IGNORE INTO post_regions (post_id, region_id) VALUES (?1, ?2)",
     )?;
-    // One more post, and one more story when this post brings its story to the topic and
-    // region for the first time (near-duplicates count once per story).
-    let mut hourly = tx.prepare_cached(
-        "INSERT INTO topic_hourly (topic_id, region_id, hour, posts, stories) VALUES (?1, ?2, ?3, 1, ?4)
-         ON CONFLICT (topic_id, region_id, hour) DO UPDATE SET posts = posts + 1, stories = stories + ?4",
-    )?;
+    let mut hourly = HourlyCounts::default();
+    let mut stories = stories::StoryBatch::new(tx)?;
     // Posts get ascending row ids, so those above the largest before this batch are its new
     // ones; they are indexed for search in one statement at the end (migration 6 says why).
+    // The batch gives them their ids itself, so that a post's story can be chosen before it
+    // is stored, and its row written once.
     let before: i64 = tx.query_row("SELECT coalesce(max(id), 0) FROM posts", [], |r| r.get(0))?;
+    let mut next_id = before + 1;
     let mut new = 0;
     for ((post, tags), url_key) in posts.iter().zip(keys) {
+        let fingerprint = fingerprint(post, tags);
+        let placement = fingerprint
+            .as_ref()
+            .map(|fp| stories::place(tx, post, fp, &stories))
+            .transpose()?;
         let changed = insert.execute(params![
             post.source.as_str(),
             post.external_id,
@@ -375,6 +381,8 @@ fn insert_all(
             tags.sentiment.map(|(_, s)| s),
             keywords_version,
             post.shares,
+            next_id,
+            placement.as_ref().map(|p| p.story(&stories)),
         ])?;
         if changed == 0 {
             if post.shares > 0 {
@@ -383,9 +391,15 @@ fn insert_all(
             continue;
         }
         new += 1;
-        let id = tx.last_insert_rowid();
-        let hour = to_db(hour_bucket(post.published));
-        let story = story_of(tx, id, post, tags)?;
+        let id = next_id;
+        next_id += 1;
+        let hour = hour_bucket(post.published);
+        let story = match (placement, &fingerprint) {
+            (Some(placement), Some(fp)) => {
+                Some(stories::record(tx, placement, id, post, fp, &mut stories)?)
+            }
+            _ => None,
+        };
         for t in &tags.topics {
             topic.execute(params![id, t.as_str()])?;
             for area in std::iter::once("*").chain(tags.areas.iter().map(|a| a.as_str())) {
@@ -393,13 +407,15 @@ fn insert_all(
                     Some(story) => stories::count_once(tx, story, t.as_str(), area)?,
                     None => true,
                 };
-                hourly.execute(params![t.as_str(), area, hour, new_story as i64])?;
+                hourly.add(t.as_str(), area, hour, new_story);
             }
         }
         for r in &tags.regions {
             region.execute(params![id, r.as_str()])?;
         }
     }
+    stories.write(tx)?;
+    hourly.write(tx)?;
     if new > 0 {
         tx.prepare_cached(
             "INSERT INTO posts_fts (rowid, title, text) SELECT id, title, text FROM posts WHERE id > ?1",
@@ -409,30 +425,49 @@ fn insert_all(
     Ok(new)
 }
 
-/// The story of a new post with a topic (its fingerprint comes with its tags; callers that
-/// built tags by hand get one computed here). Posts without a topic, or without words, are
-/// in no story.
-fn story_of(
-    tx: &Transaction<'_>,
-    id: i64,
-    post: &Post,
-    tags: &Tags,
-) -> Result<Option<i64>, StoreError> {
-    if tags.topics.is_empty() {
-        return Ok(None);
+/// A batch's additions to `topic_hourly`, summed in memory and written once per topic, region
+/// and hour at the end of the batch instead of one upsert per post, topic and region.
+#[derive(Debug, Default)]
+struct HourlyCounts<'a> {
+    /// (topic, region or `*`, hour) → (posts, stories).
+    counts: HashMap<(&'a str, &'a str, Timestamp), (i64, i64)>,
+}
+
+impl<'a> HourlyCounts<'a> {
+    /// One more post, and one more story when `new_story` (the post brings its story to the
+    /// topic and region for the first time: near-duplicates count once per story).
+    fn add(&mut self, topic: &'a str, region: &'a str, hour: Timestamp, new_story: bool) {
+        let c = self.counts.entry((topic, region, hour)).or_default();
+        c.0 += 1;
+        c.1 += new_story as i64;
     }
-    let computed;
-    let fingerprint = match &tags.fingerprint {
-        Some(f) => f,
-        None => match Fingerprint::of(post.title.as_deref(), &post.text) {
-            Some(f) => {
-                computed = f;
-                &computed
-            }
-            None => return Ok(None),
-        },
-    };
-    Ok(Some(stories::assign(tx, id, post, fingerprint)?))
+
+    fn write(self, tx: &Transaction<'_>) -> Result<(), StoreError> {
+        let mut upsert = tx.prepare_cached(
+            "INSERT INTO topic_hourly (topic_id, region_id, hour, posts, stories) VALUES (?1, ?2, ?3, ?4, ?5)
+             ON CONFLICT (topic_id, region_id, hour) DO UPDATE SET
+                 posts = posts + excluded.posts, stories = stories + excluded.stories",
+        )?;
+        let mut rows: Vec<_> = self.counts.into_iter().collect();
+        rows.sort_unstable();
+        for ((topic, region, hour), (posts, stories)) in rows {
+            upsert.execute(params![topic, region, to_db(hour), posts, stories])?;
+        }
+        Ok(())
+    }
+}
+
+/// The fingerprint a post with a topic is grouped into a story by (it comes with its tags;
+/// callers that built tags by hand get one computed here). Posts without a topic, or without
+/// words, are in no story.
+fn fingerprint<'a>(post: &Post, tags: &'a Tags) -> Option<Cow<'a, Fingerprint>> {
+    if tags.topics.is_empty() {
+        return None;
+    }
+    match &tags.fingerprint {
+        Some(f) => Some(Cow::Borrowed(f)),
+        None => Fingerprint::of(post.title.as_deref(), &post.text).map(Cow::Owned),
+    }
 }
 
 #[cfg(test)]

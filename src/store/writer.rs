@@ -143,6 +143,13 @@ impl WriterThread {
 }
 
 fn run(mut store: Store, rx: mpsc::Receiver<Job>, failing: &Mutex<Failing>) {
+    let checkpointer = match store.checkpoint_in_background() {
+        Ok(c) => Some(c),
+        Err(e) => {
+            tracing::warn!(error = %e, "WAL checkpoints stay with the writer");
+            None
+        }
+    };
     let failing = || {
         failing
             .lock()
@@ -194,6 +201,7 @@ fn run(mut store: Store, rx: mpsc::Receiver<Job>, failing: &Mutex<Failing>) {
             call(&mut store);
         }
     }
+    drop(checkpointer);
     if let Err(e) = store.checkpoint() {
         tracing::warn!(error = %e, "WAL checkpoint on close failed");
     }

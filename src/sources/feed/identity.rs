@@ -46,8 +46,13 @@ pub fn canonical_url(raw: &str, base: Option<&Url>) -> Option<String> {
     Some(url.to_string())
 }
 
-/// The id under which an item is stored for its source.
-pub fn external_id(guid: &str, canonical: Option<&str>, text_hash: &str) -> String {
+/// The id under which an item is stored for its source. `text_hash` is called only for an item
+/// with neither a guid nor a link (hashing the text is most of the cost of an id).
+pub fn external_id(
+    guid: &str,
+    canonical: Option<&str>,
+    text_hash: impl FnOnce() -> String,
+) -> String {
     let guid = guid.trim();
     if !guid.is_empty() {
         // A hostile feed may send a megabyte of "guid"; an id needs no more than this.
@@ -55,7 +60,7 @@ pub fn external_id(guid: &str, canonical: Option<&str>, text_hash: &str) -> Stri
     }
     match canonical {
         Some(url) => url.to_string(),
-        None => format!("h:{text_hash}"),
+        None => format!("h:{}", text_hash()),
     }
 }
 
@@ -88,8 +93,11 @@ mod tests {
 
     #[test]
     fn ids_fall_back_in_order() {
-        assert_eq!(external_id(" g1 ", Some("https://a/"), "h"), "g1");
-        assert_eq!(external_id("", Some("https://a/"), "h"), "https://a/");
-        assert_eq!(external_id("", None, "abc"), "h:abc");
+        assert_eq!(external_id(" g1 ", Some("https://a/"), || "h".into()), "g1");
+        assert_eq!(
+            external_id("", Some("https://a/"), || "h".into()),
+            "https://a/"
+        );
+        assert_eq!(external_id("", None, || "abc".into()), "h:abc");
     }
 }

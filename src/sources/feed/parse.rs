@@ -138,7 +138,7 @@ fn to_post(
         lang,
         shares: 0,
     };
-    post.external_id = external_id(&entry.id, post.url.as_deref(), &post.text_hash());
+    post.external_id = external_id(&entry.id, post.url.as_deref(), || post.text_hash());
     Some(post)
 }
 
