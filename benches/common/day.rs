@@ -72,6 +72,8 @@ pub struct Written {
     pub posts: usize,
     pub new: usize,
     pub day_posts: usize,
+    /// Milliseconds spent in `Store::write`.
+    pub store_ms: u64,
 }
 
 /// The sources' kind, by index: 60 % news feeds, 25 % Mastodon, 15 % Reddit.
@@ -226,6 +228,12 @@ impl Places {
     }
 }
 
+/// An original post others may copy: published, source, title, body.
+type Seed = (Timestamp, usize, Option<String>, String);
+
+/// One poll: its slot's end and source, and its posts.
+type Poll = ((Timestamp, SourceId), Vec<(Post, Tags)>);
+
 /// The generator's state across days: sources, pools and recent stories to copy.
 struct Generator {
     rng: fastrand::Rng,
@@ -237,8 +245,8 @@ struct Generator {
     source_weights: Weighted,
     mastodon_accounts: Weighted,
     reddit_accounts: Weighted,
-    /// Per topic, recent originals (published, source, title, body) that others copy.
-    seeds: HashMap<usize, Vec<(Timestamp, usize, Option<String>, String)>>,
+    /// Per topic, recent originals that others copy.
+    seeds: HashMap<usize, Vec<Seed>>,
     next_id: u64,
 }
 
@@ -474,7 +482,7 @@ pub fn fill(store: &mut Store, classifier: &Classifier, shape: &Shape) -> Writte
         times.sort();
         let day = date.to_string();
         // Polls: each source's posts of each 15-minute slot arrive together at the slot's end.
-        let mut polls: Vec<((Timestamp, SourceId), Vec<(Post, Tags)>)> = Vec::new();
+        let mut polls: Vec<Poll> = Vec::new();
         let mut slot_of: HashMap<(Timestamp, SourceId), usize> = HashMap::new();
         for at in times {
             let (mut post, tags) =
@@ -515,12 +523,14 @@ pub fn fill(store: &mut Store, classifier: &Classifier, shape: &Shape) -> Writte
             })
             .collect();
         for chunk in writes.chunks(WRITES_PER_COMMIT) {
+            let t = std::time::Instant::now();
             let new: usize = store
                 .write(chunk)
                 .expect("the generated posts are stored")
                 .iter()
                 .sum();
             written.new += new;
+            written.store_ms += t.elapsed().as_millis() as u64;
         }
         written.posts += n;
         if back == 0 {
