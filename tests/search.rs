@@ -121,13 +121,15 @@ fn an_older_database_gets_its_search_index_built() {
             .connection()
             .execute_batch(
                 "DROP TRIGGER posts_fts_delete; DROP TRIGGER posts_fts_update;
-                 DROP TABLE posts_fts; PRAGMA user_version = 4;",
+                 DROP TABLE posts_fts; DROP TABLE post_hourly; DROP TABLE topic_source_hourly;
+                 DROP TABLE topic_sentiment_hourly; DROP TABLE topic_author_hourly;
+                 DROP TABLE topic_posts; PRAGMA user_version = 4;",
             )
             .unwrap();
     }
-    // Opening it again runs migration 5, which indexes the posts already stored (and 6).
+    // Opening it again runs migration 5, which indexes the posts already stored (and 6, 7).
     let store = p.store();
-    assert_eq!(query_i64(&store, "PRAGMA user_version"), 6);
+    assert_eq!(query_i64(&store, "PRAGMA user_version"), 7);
     assert_eq!(
         query_i64(
             &store,
@@ -185,7 +187,7 @@ fn a_backup_is_whole_and_checked_while_another_connection_writes() {
     let stats = p.pantau(&["db", "stats", "--json"]);
     assert!(stats.status.success(), "{}", stderr(&stats));
     let s: serde_json::Value = serde_json::from_slice(&stats.stdout).unwrap();
-    assert_eq!(s["schema_version"], 6);
+    assert_eq!(s["schema_version"], 7);
     let posts = s["rows"]
         .as_array()
         .unwrap()

@@ -148,18 +148,32 @@ pub struct Pruned {
 }
 
 impl Store {
-    /// Removes up to `limit` raw posts published before `before` (their tags and search
-    /// entries go with them), and as many fetch-log rows from before it. Hourly counts, stories, alerts and briefings stay: reports over old periods
-    /// keep their numbers. Small batches keep each transaction short, so polls commit between
-    /// them.
+    /// Removes up to `limit` raw posts published before `before` (their tags, search entries
+    /// and their share of the per-post rollups go with them: see `store::rollups`), and as many
+    /// fetch-log rows from before it. Hourly counts (`topic_hourly`), stories, alerts and
+    /// briefings stay: reports over old periods keep their numbers. Small batches keep each
+    /// transaction short, so polls commit between them.
     pub fn prune_batch(&mut self, before: Timestamp, limit: usize) -> Result<Pruned, StoreError> {
+        use super::rollups::{PRUNED, remove_pruned};
         let at = crate::time::to_db(before);
         let tx = self.conn.transaction()?;
-        let posts = tx.execute(
-            "DELETE FROM posts WHERE id IN (
-                 SELECT id FROM posts WHERE published_at < ?1 ORDER BY published_at LIMIT ?2)",
+        tx.execute_batch(&format!(
+            "CREATE TEMP TABLE IF NOT EXISTS {} (id INTEGER PRIMARY KEY); DELETE FROM {PRUNED};",
+            PRUNED.trim_start_matches("temp.")
+        ))?;
+        tx.execute(
+            &format!(
+                "INSERT INTO {PRUNED} (id)
+                 SELECT id FROM posts WHERE published_at < ?1 ORDER BY published_at LIMIT ?2"
+            ),
             rusqlite::params![at, limit as i64],
         )?;
+        remove_pruned(&tx)?;
+        let posts = tx.execute(
+            &format!("DELETE FROM posts WHERE id IN (SELECT id FROM {PRUNED})"),
+            [],
+        )?;
+        tx.execute(&format!("DELETE FROM {PRUNED}"), [])?;
         let fetch_log = tx.execute(
             "DELETE FROM fetch_log WHERE id IN (
                  SELECT id FROM fetch_log WHERE started_at < ?1 ORDER BY id LIMIT ?2)",

@@ -228,6 +228,97 @@ INSERT INTO posts_fts (posts_fts) VALUES ('rebuild');
     r#"
 DROP TRIGGER posts_fts_insert;
 "#,
+    // 7: rollups of the briefing's per-issue facts (issue 10), so that a report over a day of
+    // a million posts reads rows per topic × source × hour, not per post. Each is kept per write
+    // batch by `store::rollups::add_batch` and, unlike `topic_hourly` (history, kept when
+    // retention prunes posts), describes the posts stored: `Store::prune_batch` takes pruned
+    // posts out again, so each equals the same count over `posts` at any time.
+    // - `post_hourly`: posts per hour, and how many of them have a topic;
+    // - `topic_source_hourly`: posts per topic × source × hour, over all regions (`*`) and per
+    //   kabupaten/kota the post names (a region of `post_regions` kept at the level of
+    //   `topic_hourly`'s regions);
+    // - `topic_sentiment_hourly`: posts per topic × sentiment class (none = `netral`) × hour;
+    // - `topic_author_hourly`: posts per topic × author (trimmed; posts without one left out)
+    //   × source × hour;
+    // - `topic_posts`: each post with a topic under each of its topics, ordered by source and
+    //   time: a topic's newest posts per source are one index seek each.
+    // The statements below fill them for the posts already stored: one row at a time rather
+    // than by GROUP BY, so a large database needs no sort of all its posts in memory.
+    r#"
+CREATE TABLE post_hourly (
+    hour   TEXT PRIMARY KEY,
+    posts  INTEGER NOT NULL,
+    tagged INTEGER NOT NULL
+) STRICT, WITHOUT ROWID;
+
+CREATE TABLE topic_source_hourly (
+    topic_id  TEXT NOT NULL,
+    region_id TEXT NOT NULL,
+    hour      TEXT NOT NULL,
+    source_id TEXT NOT NULL,
+    posts     INTEGER NOT NULL,
+    PRIMARY KEY (topic_id, region_id, hour, source_id)
+) STRICT, WITHOUT ROWID;
+
+CREATE TABLE topic_sentiment_hourly (
+    topic_id  TEXT NOT NULL,
+    hour      TEXT NOT NULL,
+    sentiment TEXT NOT NULL,
+    posts     INTEGER NOT NULL,
+    PRIMARY KEY (topic_id, hour, sentiment)
+) STRICT, WITHOUT ROWID;
+
+CREATE TABLE topic_author_hourly (
+    topic_id  TEXT NOT NULL,
+    hour      TEXT NOT NULL,
+    author    TEXT NOT NULL,
+    source_id TEXT NOT NULL,
+    posts     INTEGER NOT NULL,
+    PRIMARY KEY (topic_id, hour, author, source_id)
+) STRICT, WITHOUT ROWID;
+
+CREATE TABLE topic_posts (
+    topic_id     TEXT NOT NULL,
+    source_id    TEXT NOT NULL,
+    published_at TEXT NOT NULL,
+    post_id      INTEGER NOT NULL,
+    PRIMARY KEY (topic_id, source_id, published_at, post_id)
+) STRICT, WITHOUT ROWID;
+
+INSERT INTO post_hourly (hour, posts, tagged)
+SELECT substr(p.published_at, 1, 13) || ':00:00Z', 1,
+       EXISTS (SELECT 1 FROM post_topics t WHERE t.post_id = p.id)
+FROM posts p WHERE true
+ON CONFLICT (hour) DO UPDATE SET posts = posts + 1, tagged = tagged + excluded.tagged;
+
+INSERT INTO topic_source_hourly (topic_id, region_id, hour, source_id, posts)
+SELECT t.topic_id, '*', substr(p.published_at, 1, 13) || ':00:00Z', p.source_id, 1
+FROM post_topics t JOIN posts p ON p.id = t.post_id WHERE true
+ON CONFLICT (topic_id, region_id, hour, source_id) DO UPDATE SET posts = posts + 1;
+
+INSERT INTO topic_source_hourly (topic_id, region_id, hour, source_id, posts)
+SELECT t.topic_id, r.region_id, substr(p.published_at, 1, 13) || ':00:00Z', p.source_id, 1
+FROM post_topics t JOIN posts p ON p.id = t.post_id JOIN post_regions r ON r.post_id = p.id
+WHERE EXISTS (SELECT 1 FROM topic_hourly h WHERE h.topic_id = t.topic_id
+                  AND h.region_id = r.region_id
+                  AND h.hour = substr(p.published_at, 1, 13) || ':00:00Z')
+ON CONFLICT (topic_id, region_id, hour, source_id) DO UPDATE SET posts = posts + 1;
+
+INSERT INTO topic_sentiment_hourly (topic_id, hour, sentiment, posts)
+SELECT t.topic_id, substr(p.published_at, 1, 13) || ':00:00Z', coalesce(p.sentiment, 'netral'), 1
+FROM post_topics t JOIN posts p ON p.id = t.post_id WHERE true
+ON CONFLICT (topic_id, hour, sentiment) DO UPDATE SET posts = posts + 1;
+
+INSERT INTO topic_author_hourly (topic_id, hour, author, source_id, posts)
+SELECT t.topic_id, substr(p.published_at, 1, 13) || ':00:00Z', trim(p.author), p.source_id, 1
+FROM post_topics t JOIN posts p ON p.id = t.post_id
+WHERE p.author IS NOT NULL AND trim(p.author) <> ''
+ON CONFLICT (topic_id, hour, author, source_id) DO UPDATE SET posts = posts + 1;
+
+INSERT INTO topic_posts (topic_id, source_id, published_at, post_id)
+SELECT t.topic_id, p.source_id, p.published_at, p.id
+FROM post_topics t JOIN posts p ON p.id = t.post_id WHERE true;
+"#,
 ];
 
 /// Applies the migrations this database has not had yet. A database from a newer Pantau is

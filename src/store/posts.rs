@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use jiff::Timestamp;
 use rusqlite::{Transaction, params};
 
-use super::{Store, StoreError, stories};
+use super::{Store, StoreError, rollups, stories};
 use crate::classify::Tags;
 use crate::model::{Post, SourceId};
 use crate::sources::Cursor;
@@ -421,6 +421,7 @@ fn insert_all(
             "INSERT INTO posts_fts (rowid, title, text) SELECT id, title, text FROM posts WHERE id > ?1",
         )?
         .execute([before])?;
+        rollups::add_batch(tx, before)?;
     }
     Ok(new)
 }

@@ -1,12 +1,24 @@
-//! Reads for reports: counts per topic from the hourly rollups, and per topic the regions,
-//! sources, sentiment and representative posts of a period. Periods are half-open [start, end).
+//! The rollups reports read instead of posts, and the reads themselves: counts per topic from
+//! the hourly rollups, and per topic the regions, sources, authors, sentiment and
+//! representative posts of a period. Periods are half-open [start, end).
+//!
+//! `topic_hourly` is kept post by post as posts are stored (`store::posts`) and stays when
+//! retention prunes them: it is history. The rollups of migration 7 (per hour: posts, and per
+//! topic the sources, sentiment and authors; and `topic_posts`, a topic's posts by source and
+//! time) are kept per write batch by [`add_batch`] and give pruned posts back by
+//! [`remove_pruned`], so they always equal the same counts over the posts stored: a report
+//! reads them instead of the posts, in time that grows with topics × sources × hours rather than
+//! with posts. A period's whole hours come from them; the partial hours at its ends (a
+//! dashboard's "last 24 hours" from now) from the posts, so every answer is exact.
+
+use std::collections::HashMap;
 
 use jiff::Timestamp;
-use rusqlite::{OptionalExtension, params};
+use rusqlite::{OptionalExtension, Transaction, params};
 
 use super::posts::{POST_COLUMNS, StoredPost, read_post};
 use super::{Store, StoreError};
-use crate::time::{from_db, to_db};
+use crate::time::{from_db, hour_bucket, to_db};
 
 /// Posts of one source about a topic in a period.
 #[derive(Debug, Clone, PartialEq)]
@@ -96,23 +108,32 @@ impl Store {
         start: Timestamp,
         end: Timestamp,
     ) -> Result<Vec<SourceCount>, StoreError> {
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT p.source_id, s.name, s.kind, count(*) AS n
+        let counts = self.period_counts(
+            &Split::of(start, end),
+            "SELECT source_id, sum(posts) FROM topic_source_hourly
+             WHERE topic_id = ?1 AND region_id = '*' AND hour >= ?2 AND hour < ?3
+             GROUP BY source_id",
+            "SELECT p.source_id, count(*)
              FROM post_topics t JOIN posts p ON p.id = t.post_id
-             LEFT JOIN sources s ON s.id = p.source_id
              WHERE t.topic_id = ?1 AND p.published_at >= ?2 AND p.published_at < ?3
-             GROUP BY p.source_id ORDER BY n DESC, p.source_id",
+             GROUP BY p.source_id",
+            topic,
+            |r| r.get::<_, String>(0),
         )?;
-        let rows = stmt
-            .query_map(params![topic, to_db(start), to_db(end)], |r| {
-                Ok(SourceCount {
-                    source: r.get(0)?,
-                    name: r.get(1)?,
-                    kind: r.get(2)?,
-                    posts: r.get::<_, i64>(3)? as u64,
-                })
-            })?
-            .collect::<Result<_, _>>()?;
+        let meta = self.source_meta()?;
+        let mut rows: Vec<SourceCount> = counts
+            .into_iter()
+            .map(|(source, posts)| {
+                let (name, kind) = meta.get(&source).cloned().unwrap_or_default();
+                SourceCount {
+                    source,
+                    name,
+                    kind,
+                    posts,
+                }
+            })
+            .collect();
+        rows.sort_by(|a, b| b.posts.cmp(&a.posts).then_with(|| a.source.cmp(&b.source)));
         Ok(rows)
     }
 
@@ -126,50 +147,84 @@ impl Store {
         end: Timestamp,
         limit: usize,
     ) -> Result<Vec<AuthorCount>, StoreError> {
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT trim(p.author) AS a, p.source_id, s.name, count(*) AS n
-             FROM post_topics t JOIN posts p ON p.id = t.post_id
-             LEFT JOIN sources s ON s.id = p.source_id
-             WHERE t.topic_id = ?1 AND p.published_at >= ?2 AND p.published_at < ?3
-               AND p.author IS NOT NULL AND trim(p.author) <> ''
-             GROUP BY a, p.source_id ORDER BY n DESC, a, p.source_id LIMIT ?4",
-        )?;
-        let rows = stmt
-            .query_map(
-                params![topic, to_db(start), to_db(end), limit as i64],
-                |r| {
-                    Ok(AuthorCount {
-                        author: r.get(0)?,
-                        source: r.get(1)?,
-                        source_name: r.get(2)?,
-                        posts: r.get::<_, i64>(3)? as u64,
-                    })
-                },
-            )?
-            .collect::<Result<_, _>>()?;
-        Ok(rows)
+        let split = Split::of(start, end);
+        let mut counts: Vec<((String, String), u64)> = match (&split.hours, split.edges.is_empty())
+        {
+            // Whole hours only (a day's briefing): SQLite ranks and cuts, so only `limit` rows
+            // leave it.
+            (Some((from, to)), true) => {
+                let mut stmt = self.conn.prepare_cached(
+                    "SELECT author, source_id, sum(posts) AS n FROM topic_author_hourly
+                     WHERE topic_id = ?1 AND hour >= ?2 AND hour < ?3
+                     GROUP BY author, source_id ORDER BY n DESC, author, source_id LIMIT ?4",
+                )?;
+                stmt.query_map(params![topic, from, to, limit as i64], |r| {
+                    Ok(((r.get(0)?, r.get(1)?), r.get::<_, i64>(2)? as u64))
+                })?
+                .collect::<Result<_, _>>()?
+            }
+            _ => self
+                .period_counts(
+                    &split,
+                    "SELECT author, source_id, sum(posts) FROM topic_author_hourly
+                     WHERE topic_id = ?1 AND hour >= ?2 AND hour < ?3
+                     GROUP BY author, source_id",
+                    "SELECT trim(p.author) AS a, p.source_id, count(*)
+                     FROM post_topics t JOIN posts p ON p.id = t.post_id
+                     WHERE t.topic_id = ?1 AND p.published_at >= ?2 AND p.published_at < ?3
+                       AND p.author IS NOT NULL AND trim(p.author) <> ''
+                     GROUP BY a, p.source_id",
+                    topic,
+                    |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)),
+                )?
+                .into_iter()
+                .collect(),
+        };
+        counts.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        counts.truncate(limit);
+        let meta = self.source_meta()?;
+        Ok(counts
+            .into_iter()
+            .map(|((author, source), posts)| AuthorCount {
+                source_name: meta.get(&source).and_then(|(name, _)| name.clone()),
+                author,
+                source,
+                posts,
+            })
+            .collect())
     }
 
-    /// Posts of one topic per sentiment class in the period.
+    /// Posts of one topic per sentiment class in the period (posts without one are `netral`),
+    /// by class.
     pub fn topic_sentiment(
         &self,
         topic: &str,
         start: Timestamp,
         end: Timestamp,
     ) -> Result<Vec<(String, u64)>, StoreError> {
-        self.counts(
-            "SELECT coalesce(p.sentiment, 'netral'), count(*)
-             FROM post_topics t JOIN posts p ON p.id = t.post_id
-             WHERE t.topic_id = ?1 AND p.published_at >= ?2 AND p.published_at < ?3
-             GROUP BY 1",
-            params![topic, to_db(start), to_db(end)],
-        )
+        let mut rows: Vec<(String, u64)> = self
+            .period_counts(
+                &Split::of(start, end),
+                "SELECT sentiment, sum(posts) FROM topic_sentiment_hourly
+                 WHERE topic_id = ?1 AND hour >= ?2 AND hour < ?3 GROUP BY sentiment",
+                "SELECT coalesce(p.sentiment, 'netral'), count(*)
+                 FROM post_topics t JOIN posts p ON p.id = t.post_id
+                 WHERE t.topic_id = ?1 AND p.published_at >= ?2 AND p.published_at < ?3
+                 GROUP BY 1",
+                topic,
+                |r| r.get::<_, String>(0),
+            )?
+            .into_iter()
+            .collect();
+        rows.sort();
+        Ok(rows)
     }
 
     /// Up to `limit` representative posts of a topic in the period: the newest post of each
     /// source first (so one loud source cannot fill the list), then the next newest of each,
     /// one post per story (a syndicated story shows once), and for posts without a story,
-    /// skipping copies of a text already chosen.
+    /// skipping copies of a text already chosen, from the first `6 × limit` posts in that
+    /// order ([`Store::candidates`]).
     pub fn topic_posts(
         &self,
         topic: &str,
@@ -177,23 +232,17 @@ impl Store {
         end: Timestamp,
         limit: usize,
     ) -> Result<Vec<StoredPost>, StoreError> {
-        let mut stmt = self.conn.prepare_cached(&format!(
-            "SELECT {POST_COLUMNS} FROM (
-                 SELECT p.*, row_number() OVER (PARTITION BY p.source_id ORDER BY p.published_at DESC, p.id DESC) AS rank
-                 FROM post_topics t JOIN posts p ON p.id = t.post_id
-                 WHERE t.topic_id = ?1 AND p.published_at >= ?2 AND p.published_at < ?3
-             ) AS p
-             ORDER BY p.rank, p.published_at DESC, p.id DESC LIMIT ?4"
+        let candidates = self.candidates(topic, start, end, limit * 6)?;
+        let mut by_id = self.conn.prepare_cached(&format!(
+            "SELECT {POST_COLUMNS} FROM posts p WHERE p.id = ?1"
         ))?;
-        let rows = stmt.query_map(
-            params![topic, to_db(start), to_db(end), (limit * 6) as i64],
-            read_post,
-        )?;
         let mut seen_text = std::collections::HashSet::new();
         let mut seen_story = std::collections::HashSet::new();
         let mut out = Vec::new();
-        for row in rows {
-            let post = row?;
+        for id in candidates {
+            let Some(post) = by_id.query_row([id], read_post).optional()? else {
+                continue;
+            };
             // Copies of one story carry the same body under different headlines; compare on
             // a folded prefix of the body, or of the title for posts that have no body.
             let basis = if post.text.trim().is_empty() {
@@ -220,14 +269,192 @@ impl Store {
         Ok(out)
     }
 
+    /// The first `wanted` posts of a topic in the period in the order representative posts
+    /// are chosen from: by rank within their source (newest first), then newest first, then
+    /// by id, highest first.
+    ///
+    /// They come from `topic_posts`, newest first per source, `depth` posts of each source at
+    /// a time: once the sources give `wanted` posts at ranks up to `depth`, no deeper post can
+    /// be among the first `wanted`; else sources that had more are asked again twice as deep.
+    /// A day's briefing reads a few posts per source, however many posts the topic has.
+    fn candidates(
+        &self,
+        topic: &str,
+        start: Timestamp,
+        end: Timestamp,
+        wanted: usize,
+    ) -> Result<Vec<i64>, StoreError> {
+        if wanted == 0 || end <= start {
+            return Ok(Vec::new());
+        }
+        // Every source with a post of the topic in [start, end), and perhaps a few more from
+        // the period's partial first hour, which give no candidates.
+        let sources: Vec<String> = {
+            let mut stmt = self.conn.prepare_cached(
+                "SELECT DISTINCT source_id FROM topic_source_hourly
+                 WHERE topic_id = ?1 AND region_id = '*' AND hour >= ?2 AND hour < ?3",
+            )?;
+            stmt.query_map(params![topic, to_db(hour_bucket(start)), to_db(end)], |r| {
+                r.get(0)
+            })?
+            .collect::<Result<_, _>>()?
+        };
+        let mut newest = self.conn.prepare_cached(
+            "SELECT post_id, published_at FROM topic_posts
+             WHERE topic_id = ?1 AND source_id = ?2 AND published_at >= ?3 AND published_at < ?4
+             ORDER BY published_at DESC, post_id DESC LIMIT ?5",
+        )?;
+        let (from, to) = (to_db(start), to_db(end));
+        // Per source, its newest posts (published, id), newest first.
+        let mut per_source: Vec<Vec<(String, i64)>> = vec![Vec::new(); sources.len()];
+        let mut depth = wanted.div_ceil(sources.len().max(1));
+        let mut asked = 0;
+        loop {
+            let mut deeper = false;
+            for (source, posts) in sources.iter().zip(per_source.iter_mut()) {
+                // A source that gave fewer posts than asked for has no more.
+                if asked > 0 && posts.len() < asked {
+                    continue;
+                }
+                *posts = newest
+                    .query_map(params![topic, source, from, to, depth as i64], |r| {
+                        Ok((r.get::<_, String>(1)?, r.get::<_, i64>(0)?))
+                    })?
+                    .collect::<Result<_, _>>()?;
+                deeper |= posts.len() == depth;
+            }
+            let found: usize = per_source.iter().map(Vec::len).sum();
+            if found >= wanted || !deeper {
+                break;
+            }
+            asked = depth;
+            depth *= 2;
+        }
+        let mut ranked: Vec<(usize, &str, i64)> = per_source
+            .iter()
+            .flat_map(|posts| {
+                posts
+                    .iter()
+                    .enumerate()
+                    .map(|(rank, (published, id))| (rank, published.as_str(), *id))
+            })
+            .collect();
+        ranked.sort_by(|a, b| {
+            a.0.cmp(&b.0)
+                .then_with(|| b.1.cmp(a.1))
+                .then_with(|| b.2.cmp(&a.2))
+        });
+        ranked.truncate(wanted);
+        Ok(ranked.into_iter().map(|(_, _, id)| id).collect())
+    }
+
     /// Posts stored with a publication time in the period, and how many of them have a topic.
     pub fn post_totals(&self, start: Timestamp, end: Timestamp) -> Result<(u64, u64), StoreError> {
-        Ok(self.conn.query_row(
-            "SELECT count(*), count(*) FILTER (WHERE EXISTS (SELECT 1 FROM post_topics t WHERE t.post_id = p.id))
-             FROM posts p WHERE p.published_at >= ?1 AND p.published_at < ?2",
-            params![to_db(start), to_db(end)],
-            |r| Ok((r.get::<_, i64>(0)? as u64, r.get::<_, i64>(1)? as u64)),
-        )?)
+        let split = Split::of(start, end);
+        let mut totals = (0, 0);
+        let mut add = |sql: &str, from: &str, to: &str| -> Result<(), StoreError> {
+            let (posts, tagged) = self
+                .conn
+                .prepare_cached(sql)?
+                .query_row(params![from, to], |r| {
+                    Ok((r.get::<_, i64>(0)? as u64, r.get::<_, i64>(1)? as u64))
+                })?;
+            totals.0 += posts;
+            totals.1 += tagged;
+            Ok(())
+        };
+        if let Some((from, to)) = &split.hours {
+            add(
+                "SELECT coalesce(sum(posts), 0), coalesce(sum(tagged), 0) FROM post_hourly
+                 WHERE hour >= ?1 AND hour < ?2",
+                from,
+                to,
+            )?;
+        }
+        for (from, to) in &split.edges {
+            add(
+                "SELECT count(*), count(*) FILTER (WHERE EXISTS (SELECT 1 FROM post_topics t WHERE t.post_id = p.id))
+                 FROM posts p WHERE p.published_at >= ?1 AND p.published_at < ?2",
+                from,
+                to,
+            )?;
+        }
+        Ok(totals)
+    }
+
+    /// Counts per key of one topic over `split`: `rollup` (parameters topic, first hour, end
+    /// hour) for the whole hours, `scan` (topic, start, end) over the posts of the partial
+    /// hours at either end. Both return the key's columns, then the count.
+    fn period_counts<K: Eq + std::hash::Hash>(
+        &self,
+        split: &Split,
+        rollup: &str,
+        scan: &str,
+        topic: &str,
+        key: impl Fn(&rusqlite::Row<'_>) -> rusqlite::Result<K>,
+    ) -> Result<HashMap<K, u64>, StoreError> {
+        let mut out: HashMap<K, u64> = HashMap::new();
+        let parts = split
+            .hours
+            .iter()
+            .map(|range| (rollup, range))
+            .chain(split.edges.iter().map(|range| (scan, range)));
+        for (sql, (from, to)) in parts {
+            let mut stmt = self.conn.prepare_cached(sql)?;
+            let mut rows = stmt.query(params![topic, from, to])?;
+            while let Some(r) = rows.next()? {
+                let n = r.get::<_, i64>(r.as_ref().column_count() - 1)? as u64;
+                *out.entry(key(r)?).or_default() += n;
+            }
+        }
+        Ok(out)
+    }
+
+    /// Every source's name and kind, by id.
+    fn source_meta(&self) -> Result<HashMap<String, SourceMeta>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT id, name, kind FROM sources")?;
+        let rows = stmt.query_map([], |r| Ok((r.get(0)?, (r.get(1)?, r.get(2)?))))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+}
+
+/// A source's name and kind, as `sources` has them.
+type SourceMeta = (Option<String>, Option<String>);
+
+/// A period [start, end) as the rollups can answer it: the whole hours inside it (as database
+/// times, [first, last)), and the partial hours at either end, which only the posts can. A
+/// day's briefing in a zone of whole-hour offsets, and a trend window, have no partial hours.
+#[derive(Debug, Clone, PartialEq)]
+struct Split {
+    hours: Option<(String, String)>,
+    edges: Vec<(String, String)>,
+}
+
+impl Split {
+    fn of(start: Timestamp, end: Timestamp) -> Split {
+        let mut split = Split {
+            hours: None,
+            edges: Vec::new(),
+        };
+        if end <= start {
+            return split;
+        }
+        let first = crate::trends::window_end(start);
+        let last = hour_bucket(end);
+        if first >= last {
+            split.edges.push((to_db(start), to_db(end)));
+            return split;
+        }
+        split.hours = Some((to_db(first), to_db(last)));
+        if start < first {
+            split.edges.push((to_db(start), to_db(first)));
+        }
+        if last < end {
+            split.edges.push((to_db(last), to_db(end)));
+        }
+        split
     }
 }
 
@@ -314,14 +541,52 @@ impl Store {
     }
 
     /// The sources that carried each topic in [start, end), over all regions (`*`) and per
-    /// region named in `areas`.
+    /// region named in `areas` (kabupaten/kota: the level of `topic_hourly`'s regions).
     pub fn sources_seen(
         &self,
         start: Timestamp,
         end: Timestamp,
         areas: &std::collections::HashSet<String>,
     ) -> Result<Vec<SourceSeen>, StoreError> {
+        let split = Split::of(start, end);
+        let mut seen: std::collections::HashSet<(String, String, String)> = Default::default();
         let mut out = Vec::new();
+        let mut push = |topic: String, region: String, source: String, kind: String| {
+            if seen.insert((topic.clone(), region.clone(), source.clone())) {
+                out.push(SourceSeen {
+                    topic,
+                    region,
+                    source,
+                    kind,
+                });
+            }
+        };
+        if let Some((from, to)) = &split.hours {
+            // The topics with posts in the period have hourly counts in it.
+            let topics: Vec<String> = self
+                .conn
+                .prepare_cached(
+                    "SELECT DISTINCT topic_id FROM topic_hourly WHERE hour >= ?1 AND hour < ?2",
+                )?
+                .query_map(params![from, to], |r| r.get(0))?
+                .collect::<Result<_, _>>()?;
+            let mut regions: Vec<&str> = areas.iter().map(String::as_str).collect();
+            regions.sort_unstable();
+            regions.insert(0, "*");
+            let mut stmt = self.conn.prepare_cached(
+                "SELECT DISTINCT x.source_id, coalesce(s.kind, 'lain') FROM topic_source_hourly x
+                 LEFT JOIN sources s ON s.id = x.source_id
+                 WHERE x.topic_id = ?1 AND x.region_id = ?2 AND x.hour >= ?3 AND x.hour < ?4",
+            )?;
+            for topic in &topics {
+                for region in &regions {
+                    let mut rows = stmt.query(params![topic, region, from, to])?;
+                    while let Some(r) = rows.next()? {
+                        push(topic.clone(), region.to_string(), r.get(0)?, r.get(1)?);
+                    }
+                }
+            }
+        }
         let mut stmt = self.conn.prepare_cached(
             "SELECT t.topic_id, p.source_id, coalesce(s.kind, 'lain'), r.region_id
              FROM posts p JOIN post_topics t ON t.post_id = p.id
@@ -330,34 +595,365 @@ impl Store {
              WHERE p.published_at >= ?1 AND p.published_at < ?2
              GROUP BY 1, 2, 4",
         )?;
-        let rows = stmt.query_map(params![to_db(start), to_db(end)], |r| {
-            Ok((
-                r.get::<_, String>(0)?,
-                r.get::<_, String>(1)?,
-                r.get::<_, String>(2)?,
-                r.get::<_, Option<String>>(3)?,
-            ))
-        })?;
-        let mut all = std::collections::HashSet::new();
-        for row in rows {
-            let (topic, source, kind, region) = row?;
-            if all.insert((topic.clone(), source.clone())) {
-                out.push(SourceSeen {
-                    topic: topic.clone(),
-                    region: "*".into(),
-                    source: source.clone(),
-                    kind: kind.clone(),
-                });
-            }
-            if let Some(region) = region.filter(|r| areas.contains(r)) {
-                out.push(SourceSeen {
-                    topic,
-                    region,
-                    source,
-                    kind,
-                });
+        for (from, to) in &split.edges {
+            let mut rows = stmt.query(params![from, to])?;
+            while let Some(r) = rows.next()? {
+                let (topic, source, kind, region): (String, String, String, Option<String>) =
+                    (r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?);
+                push(topic.clone(), "*".into(), source.clone(), kind.clone());
+                if let Some(region) = region.filter(|r| areas.contains(r)) {
+                    push(topic, region, source, kind);
+                }
             }
         }
         Ok(out)
+    }
+}
+
+/// One of the migration-7 counting rollups: where its rows come from, for the posts that
+/// `{filter}` (an SQL condition on `posts p`) selects, grouped by its key; `{sign}` is empty
+/// to count them in and `-` to take them out.
+struct Rollup {
+    table: &'static str,
+    /// The key columns, then the counts.
+    columns: &'static str,
+    key: &'static str,
+    /// How a row's counts absorb the new ones (`excluded`).
+    merge: &'static str,
+    select: &'static str,
+}
+
+const ROLLUPS: &[Rollup] = &[
+    Rollup {
+        table: "post_hourly",
+        columns: "hour, posts, tagged",
+        key: "hour",
+        merge: "posts = posts + excluded.posts, tagged = tagged + excluded.tagged",
+        select: "SELECT substr(p.published_at, 1, 13) || ':00:00Z' AS h, {sign}count(*),
+                    {sign}count(*) FILTER (WHERE EXISTS (SELECT 1 FROM post_topics t WHERE t.post_id = p.id))
+                 FROM posts p WHERE {filter} GROUP BY h",
+    },
+    // Per region only at the level `topic_hourly` keeps (kabupaten/kota, whose hourly row this
+    // very post made): the level trends ask about; the province and kecamatan would triple it.
+    Rollup {
+        table: "topic_source_hourly",
+        columns: "topic_id, region_id, hour, source_id, posts",
+        key: "topic_id, region_id, hour, source_id",
+        merge: "posts = posts + excluded.posts",
+        select: "SELECT topic_id, region_id, h, source_id, {sign}count(*) FROM (
+                     SELECT t.topic_id, '*' AS region_id, substr(p.published_at, 1, 13) || ':00:00Z' AS h, p.source_id
+                     FROM posts p JOIN post_topics t ON t.post_id = p.id WHERE {filter}
+                     UNION ALL
+                     SELECT t.topic_id, r.region_id, substr(p.published_at, 1, 13) || ':00:00Z' AS h, p.source_id
+                     FROM posts p JOIN post_topics t ON t.post_id = p.id JOIN post_regions r ON r.post_id = p.id
+                     WHERE {filter} AND EXISTS (SELECT 1 FROM topic_hourly x WHERE x.topic_id = t.topic_id
+                         AND x.region_id = r.region_id AND x.hour = substr(p.published_at, 1, 13) || ':00:00Z')
+                 ) WHERE true GROUP BY topic_id, region_id, h, source_id",
+    },
+    Rollup {
+        table: "topic_sentiment_hourly",
+        columns: "topic_id, hour, sentiment, posts",
+        key: "topic_id, hour, sentiment",
+        merge: "posts = posts + excluded.posts",
+        select: "SELECT t.topic_id, substr(p.published_at, 1, 13) || ':00:00Z' AS h,
+                    coalesce(p.sentiment, 'netral') AS c, {sign}count(*)
+                 FROM posts p JOIN post_topics t ON t.post_id = p.id WHERE {filter}
+                 GROUP BY t.topic_id, h, c",
+    },
+    Rollup {
+        table: "topic_author_hourly",
+        columns: "topic_id, hour, author, source_id, posts",
+        key: "topic_id, hour, author, source_id",
+        merge: "posts = posts + excluded.posts",
+        select: "SELECT t.topic_id, substr(p.published_at, 1, 13) || ':00:00Z' AS h, trim(p.author) AS a,
+                    p.source_id, {sign}count(*)
+                 FROM posts p JOIN post_topics t ON t.post_id = p.id
+                 WHERE {filter} AND p.author IS NOT NULL AND trim(p.author) <> ''
+                 GROUP BY t.topic_id, h, a, p.source_id",
+    },
+];
+
+impl Rollup {
+    fn select(&self, sign: &str, filter: &str) -> String {
+        self.select
+            .replace("{sign}", sign)
+            .replace("{filter}", filter)
+    }
+
+    /// The upsert of one row's counts.
+    fn upsert(&self, rows: &str) -> String {
+        format!(
+            "INSERT INTO {} ({}) {rows} ON CONFLICT ({}) DO UPDATE SET {}",
+            self.table, self.columns, self.key, self.merge
+        )
+    }
+}
+
+/// Counts the batch's new posts (those with an id above `before`, the largest id before the
+/// batch) into the rollups. Runs in the batch's transaction, after its posts' topics, regions
+/// and `topic_hourly` rows are in.
+///
+/// One read gives every new post with each of its topics and the kabupaten/kota it is counted
+/// in; the sums are made here and written one upsert per rollup row. A single statement per
+/// rollup (INSERT … SELECT … ON CONFLICT DO UPDATE, as [`remove_pruned`] does) would be
+/// shorter, but a statement that can change many rows and fail half-way opens a statement
+/// savepoint, and at every savepoint FTS5 writes the full-text terms pending from the polls
+/// before this one to disk: one small index segment per poll (migration 6), which cost more
+/// than the rollups themselves. Reads and one-row writes open none; nor does INSERT OR IGNORE.
+pub(super) fn add_batch(tx: &Transaction<'_>, before: i64) -> Result<(), StoreError> {
+    type Key = Vec<String>;
+    let mut read = tx.prepare_cached(
+        "SELECT p.id, substr(p.published_at, 1, 13) || ':00:00Z', p.source_id,
+                coalesce(p.sentiment, 'netral'), trim(p.author), t.topic_id, r.region_id
+         FROM posts p LEFT JOIN post_topics t ON t.post_id = p.id
+         LEFT JOIN post_regions r ON r.post_id = p.id AND t.topic_id IS NOT NULL
+             AND EXISTS (SELECT 1 FROM topic_hourly x WHERE x.topic_id = t.topic_id
+                 AND x.region_id = r.region_id AND x.hour = substr(p.published_at, 1, 13) || ':00:00Z')
+         WHERE p.id > ?1 ORDER BY p.id, t.topic_id",
+    )?;
+    let mut rows = read.query([before])?;
+    // Per rollup, its key's columns and the counts to add.
+    let mut sums: [HashMap<Key, [i64; 2]>; 4] = Default::default();
+    let [hourly, sources, sentiment, authors] = &mut sums;
+    let mut last_post = None;
+    let mut last_topic: Option<(i64, String)> = None;
+    while let Some(r) = rows.next()? {
+        let (id, hour, source): (i64, String, String) = (r.get(0)?, r.get(1)?, r.get(2)?);
+        let topic: Option<String> = r.get(5)?;
+        let first_of_post = last_post != Some(id);
+        last_post = Some(id);
+        if first_of_post {
+            let sum = hourly.entry(vec![hour.clone()]).or_default();
+            sum[0] += 1;
+            sum[1] += topic.is_some() as i64;
+        }
+        let Some(topic) = topic else { continue };
+        // A post's rows repeat its topic once per area: count the topic once.
+        if last_topic.as_ref() != Some(&(id, topic.clone())) {
+            last_topic = Some((id, topic.clone()));
+            let key = vec![topic.clone(), "*".into(), hour.clone(), source.clone()];
+            sources.entry(key).or_default()[0] += 1;
+            let class: String = r.get(3)?;
+            sentiment
+                .entry(vec![topic.clone(), hour.clone(), class])
+                .or_default()[0] += 1;
+            if let Some(author) = r.get::<_, Option<String>>(4)?.filter(|a| !a.is_empty()) {
+                let key = vec![topic.clone(), hour.clone(), author, source.clone()];
+                authors.entry(key).or_default()[0] += 1;
+            }
+        }
+        if let Some(area) = r.get::<_, Option<String>>(6)? {
+            sources.entry(vec![topic, area, hour, source]).or_default()[0] += 1;
+        }
+    }
+    drop(rows);
+    for (rollup, sums) in ROLLUPS.iter().zip(&sums) {
+        let counts = rollup.columns.split(',').count() - rollup.key.split(',').count();
+        let Some(width) = sums.keys().next().map(|k| k.len() + counts) else {
+            continue;
+        };
+        let mut write = tx
+            .prepare_cached(&rollup.upsert(&format!("VALUES ({})", vec!["?"; width].join(", "))))?;
+        for (key, n) in sums {
+            let values = key
+                .iter()
+                .map(|k| rusqlite::types::Value::Text(k.clone()))
+                .chain(
+                    n[..counts]
+                        .iter()
+                        .map(|&n| rusqlite::types::Value::Integer(n)),
+                );
+            write.execute(rusqlite::params_from_iter(values))?;
+        }
+    }
+    tx.prepare_cached(
+        "INSERT OR IGNORE INTO topic_posts (topic_id, source_id, published_at, post_id)
+         SELECT t.topic_id, p.source_id, p.published_at, p.id
+         FROM posts p JOIN post_topics t ON t.post_id = p.id WHERE p.id > ?1",
+    )?
+    .execute([before])?;
+    Ok(())
+}
+
+/// The posts about to be pruned: [`remove_pruned`] takes them out of the rollups.
+pub(super) const PRUNED: &str = "temp.pruned_posts";
+
+/// Takes the posts listed in [`PRUNED`] (still stored, with their tags) out of the rollups,
+/// and drops the rows that fall to zero. Pruning is not on the polls' path, so here each
+/// rollup is one statement.
+pub(super) fn remove_pruned(tx: &Transaction<'_>) -> Result<(), StoreError> {
+    let filter = format!("p.id IN (SELECT id FROM {PRUNED})");
+    for rollup in ROLLUPS {
+        tx.prepare_cached(&rollup.upsert(&rollup.select("-", &filter)))?
+            .execute([])?;
+    }
+    let hour = "substr(p.published_at, 1, 13) || ':00:00Z'";
+    let emptied = [
+        format!(
+            "DELETE FROM post_hourly WHERE posts <= 0
+             AND hour IN (SELECT {hour} FROM posts p WHERE {filter})"
+        ),
+        format!(
+            "DELETE FROM topic_source_hourly WHERE posts <= 0
+             AND (topic_id, region_id, hour, source_id) IN (
+                 SELECT t.topic_id, '*', {hour}, p.source_id
+                 FROM posts p JOIN post_topics t ON t.post_id = p.id WHERE {filter}
+                 UNION
+                 SELECT t.topic_id, r.region_id, {hour}, p.source_id
+                 FROM posts p JOIN post_topics t ON t.post_id = p.id
+                 JOIN post_regions r ON r.post_id = p.id WHERE {filter})"
+        ),
+        format!(
+            "DELETE FROM topic_sentiment_hourly WHERE posts <= 0
+             AND (topic_id, hour, sentiment) IN (
+                 SELECT t.topic_id, {hour}, coalesce(p.sentiment, 'netral')
+                 FROM posts p JOIN post_topics t ON t.post_id = p.id WHERE {filter})"
+        ),
+        format!(
+            "DELETE FROM topic_author_hourly WHERE posts <= 0
+             AND (topic_id, hour, author, source_id) IN (
+                 SELECT t.topic_id, {hour}, trim(p.author), p.source_id
+                 FROM posts p JOIN post_topics t ON t.post_id = p.id
+                 WHERE {filter} AND p.author IS NOT NULL)"
+        ),
+        format!(
+            "DELETE FROM topic_posts WHERE (topic_id, source_id, published_at, post_id) IN
+                 (SELECT t.topic_id, p.source_id, p.published_at, p.id
+                  FROM posts p JOIN post_topics t ON t.post_id = p.id WHERE {filter})"
+        ),
+    ];
+    for sql in &emptied {
+        tx.prepare_cached(sql)?.execute([])?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use jiff::SignedDuration;
+
+    use super::*;
+    use crate::classify::Tags;
+    use crate::model::{Post, TopicId};
+
+    fn at(text: &str) -> Timestamp {
+        text.parse().unwrap()
+    }
+
+    #[test]
+    fn periods_split_into_whole_hours_and_edges() {
+        let split = Split::of(at("2026-11-25T16:17:00Z"), at("2026-11-26T15:37:00Z"));
+        assert_eq!(
+            split.hours,
+            Some(("2026-11-25T17:00:00Z".into(), "2026-11-26T15:00:00Z".into()))
+        );
+        assert_eq!(
+            split.edges,
+            [
+                ("2026-11-25T16:17:00Z".into(), "2026-11-25T17:00:00Z".into()),
+                ("2026-11-26T15:00:00Z".into(), "2026-11-26T15:37:00Z".into())
+            ]
+        );
+        let day = Split::of(at("2026-11-25T16:00:00Z"), at("2026-11-26T16:00:00Z"));
+        assert!(day.edges.is_empty());
+        let inside = Split::of(at("2026-11-25T16:10:00Z"), at("2026-11-25T16:50:00Z"));
+        assert_eq!((inside.hours, inside.edges.len()), (None, 1));
+        let empty = Split::of(at("2026-11-25T16:00:00Z"), at("2026-11-25T16:00:00Z"));
+        assert_eq!((empty.hours, empty.edges.len()), (None, 0));
+    }
+
+    /// The old query: a window function over every post of the topic in the period.
+    fn ranked_by_window(store: &Store, topic: &str, start: &str, end: &str, n: usize) -> Vec<i64> {
+        let mut stmt = store
+            .conn
+            .prepare(
+                "SELECT p.id FROM (
+                     SELECT p.*, row_number() OVER (PARTITION BY p.source_id ORDER BY p.published_at DESC, p.id DESC) AS rank
+                     FROM post_topics t JOIN posts p ON p.id = t.post_id
+                     WHERE t.topic_id = ?1 AND p.published_at >= ?2 AND p.published_at < ?3
+                 ) AS p
+                 ORDER BY p.rank, p.published_at DESC, p.id DESC LIMIT ?4",
+            )
+            .unwrap();
+        stmt.query_map(params![topic, start, end, n as i64], |r| r.get(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap()
+    }
+
+    /// Sources of very different sizes (one post, a few, many), posts at the same second, and
+    /// periods cut inside hours: the candidates read source by source, deeper and deeper, are
+    /// exactly the old window function's first `wanted`, for every `wanted`.
+    #[test]
+    fn candidates_read_per_source_equal_the_window_function() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(&dir.path().join("c.db")).unwrap();
+        let mut posts = Vec::new();
+        let sizes = [
+            ("besar", 60),
+            ("sedang", 7),
+            ("kecil", 1),
+            ("dua", 2),
+            ("lain", 9),
+        ];
+        for (s, (source, n)) in sizes.iter().enumerate() {
+            for i in 0..*n {
+                let minute = (i * 37 + s * 11) % (24 * 60);
+                let published =
+                    at("2026-11-25T16:00:00Z") + SignedDuration::from_mins(minute as i64);
+                // Every fifth post shares its second with the one before.
+                let published = if i % 5 == 4 {
+                    published - SignedDuration::from_mins(37)
+                } else {
+                    published
+                };
+                let post = Post {
+                    source: (*source).into(),
+                    external_id: format!("{i}"),
+                    url: None,
+                    title: None,
+                    text: format!(
+                        "unggahan {source} ke-{i} tentang jalan berlubang nomor {}",
+                        i * 7919 % 1000
+                    ),
+                    author: None,
+                    published,
+                    fetched: published,
+                    lang: None,
+                    shares: 0,
+                };
+                let topics = if i % 4 == 3 {
+                    vec![TopicId::new("lain")]
+                } else {
+                    vec![TopicId::new("jalan")]
+                };
+                let tags = Tags {
+                    topics,
+                    regions: vec![],
+                    areas: vec![],
+                    sentiment: None,
+                    fingerprint: None,
+                };
+                posts.push((post, tags));
+            }
+        }
+        // Several batches, as polls arrive.
+        for batch in posts.chunks(13) {
+            store.insert_posts(batch, "v").unwrap();
+        }
+        let periods = [
+            (at("2026-11-25T16:00:00Z"), at("2026-11-26T16:00:00Z")),
+            (at("2026-11-25T19:23:00Z"), at("2026-11-26T09:41:00Z")),
+            (at("2026-11-25T20:05:00Z"), at("2026-11-25T20:55:00Z")),
+        ];
+        for (start, end) in periods {
+            for wanted in 0..90 {
+                assert_eq!(
+                    store.candidates("jalan", start, end, wanted).unwrap(),
+                    ranked_by_window(&store, "jalan", &to_db(start), &to_db(end), wanted),
+                    "[{start}, {end}) wanted {wanted}"
+                );
+            }
+        }
     }
 }
