@@ -12,7 +12,12 @@
 //!   sentiment, the story fingerprint);
 //! - `store`: `Store::write` of one `Ingest` per feed (its 500 posts, tags, stories, hourly
 //!   rollups, cursor and fetch log) into a fresh SQLite file, one transaction per feed;
-//! - `whole_k50` / `whole_k1000`: bytes → parse → classify → commit, per feed.
+//! - `whole_k50` / `whole_k1000`: bytes → parse → classify → commit, per feed, on one thread;
+//! - `daemon_k50` / `daemon_k1000`: the same path shaped as `pantau run` runs it: one task per
+//!   feed on a two-worker tokio runtime parses and classifies, and sends its `Ingest` to the
+//!   store's writer thread (`store::writer::Writer`), which commits what has queued up in one
+//!   transaction (up to 256 writes). Parsing and classifying overlap with committing, on the
+//!   machine's two cores.
 //!
 //! `PANTAU_BENCH_REPORT=FILE cargo bench --bench ingest` instead times each stage itself
 //! (median of `PANTAU_BENCH_REPEAT` runs, default 5), reads the process's peak resident memory
@@ -33,6 +38,7 @@ use pantau::model::{Post, SourceId};
 use pantau::sources::Cursor;
 use pantau::sources::http::Document;
 use pantau::sources::poll::Attempt;
+use pantau::store::writer::Writer;
 use pantau::store::{Checkpointer, Ingest, Store, Write};
 
 fn main() {
@@ -219,6 +225,52 @@ fn whole(c: &Classifier, feeds: &[Feed], store: &mut Store) -> usize {
     new
 }
 
+/// A fresh database handed to the writer thread, and the runtime the feeds' tasks run on: what
+/// `pantau run` starts with (the writer checkpoints the WAL on a thread of its own).
+fn fresh_daemon(feeds: &[Feed]) -> (tokio::runtime::Runtime, Store, tempfile::TempDir) {
+    let Db { store, _dir, .. } = fresh_store(feeds);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .build()
+        .expect("a tokio runtime");
+    (runtime, store, _dir)
+}
+
+/// The whole path as the daemon runs it: a task per feed (bytes → posts → tags → `Ingest`),
+/// the writer thread committing. Returns once every write has committed and the writer has
+/// finished (its last WAL checkpoint included).
+fn daemon(
+    c: &'static Classifier,
+    feeds: &'static [Feed],
+    store: Store,
+    rt: &tokio::runtime::Runtime,
+) -> usize {
+    let (writer, thread) = Writer::spawn(store);
+    let new = rt.block_on(async {
+        let tasks: Vec<_> = feeds
+            .iter()
+            .map(|f| {
+                let writer = writer.clone();
+                tokio::spawn(async move {
+                    let (posts, _) =
+                        pantau::sources::feed::parse::parse(&f.doc, &f.source, fetched())
+                            .expect("it parses");
+                    let write = ingest(c, &f.source, classify(c, posts));
+                    writer.write(write).await.expect("it commits")
+                })
+            })
+            .collect();
+        let mut new = 0;
+        for t in tasks {
+            new += t.await.expect("the task finishes");
+        }
+        new
+    });
+    drop(writer);
+    thread.join();
+    new
+}
+
 fn tagged_writes(c: &Classifier, corpus: &Corpus) -> Vec<Write> {
     corpus
         .feeds
@@ -294,6 +346,16 @@ fn whole_k(bencher: divan::Bencher, k: usize) {
         });
 }
 
+#[divan::bench(sample_count = 10, args = [50, 1000])]
+fn daemon_k(bencher: divan::Bencher, k: usize) {
+    let Some(c) = &*CORPUS else { return };
+    let classifier = if k == 50 { &c.k50 } else { &c.k1000 };
+    bencher
+        .counter(ItemsCount::new(c.posts))
+        .with_inputs(|| fresh_daemon(&c.feeds))
+        .bench_local_values(|(rt, store, dir)| (daemon(classifier, &c.feeds, store, &rt), rt, dir));
+}
+
 // ---- report mode -------------------------------------------------------------------------
 
 /// Resets the process's peak resident memory (VmHWM) to its current size.
@@ -361,7 +423,7 @@ fn stage<S, R>(
     s
 }
 
-fn report(c: &Corpus, out: &Path) {
+fn report(c: &'static Corpus, out: &Path) {
     let repeat: usize = std::env::var("PANTAU_BENCH_REPEAT")
         .ok()
         .and_then(|r| r.parse().ok())
@@ -422,6 +484,15 @@ fn report(c: &Corpus, out: &Path) {
             repeat,
             || fresh_store(&c.feeds),
             |mut db| (whole(classifier, &c.feeds, &mut db.store), db),
+        ));
+    }
+    for (k, classifier) in [(50, &c.k50), (1000, &c.k1000)] {
+        stages.push(stage(
+            &format!("daemon_k{k}"),
+            n,
+            repeat,
+            || fresh_daemon(&c.feeds),
+            |(rt, store, dir)| (daemon(classifier, &c.feeds, store, &rt), rt, dir),
         ));
     }
     #[derive(serde::Serialize)]

@@ -68,6 +68,7 @@ fn posts(tagged: bool, copies: usize) -> Vec<(Post, Tags)> {
                 } else {
                     None
                 },
+                text_hash: None,
             };
             (post, tags)
         })

@@ -40,7 +40,8 @@ rows = [
     ("classify, K=50", "classify", st["classify_k50"]["median_s"]),
     ("store, one transaction per feed", "store", st["store"]["median_s"]),
     ("store, one transaction", "store", st["store_one_tx"]["median_s"]),
-    ("whole ingest, K=50", "total", st["whole_k50"]["median_s"]),
+    ("whole ingest, K=50, serial (one thread)", "total", st["whole_k50"]["median_s"]),
+    ("whole ingest, K=50, as `pantau run` (tasks + writer thread)", "total", st["daemon_k50"]["median_s"]),
 ]
 print(f"\n{n:,} posts, {p['feeds']} feeds; medians (Pantau of {p['repeat']} runs; peak RSS of the bench process)")
 print(f"| stage | Pantau posts/s | Python re posts/s | Python aho posts/s | × re | × aho | Pantau peak RSS |")
@@ -52,20 +53,23 @@ for label, py_key, secs in rows:
         py = f"{r:,.0f} | {a:,.0f} | {ours / r:,.1f}× | {ours / a:,.1f}×"
     else:
         py = "— | — | — | —"
-    name = {"parse": "parse_normalise", "classify": "classify_k50", "total": "whole_k50"}.get(py_key)
+    name = {"parse": "parse_normalise", "classify": "classify_k50", "total": "daemon_k50" if "pantau run" in label else "whole_k50"}.get(py_key)
     rss = next((f"{s['peak_rss_mib']:.0f} MiB" for s in p["stages"] if label.startswith("store") and s["name"] == ("store" if "per feed" in label else "store_one_tx")), "")
     if not rss and name and name in st:
         rss = f"{st[name]['peak_rss_mib']:.0f} MiB"
     print(f"| {label} | {ours:,.0f} | {py} | {rss} |")
 k1000 = st["whole_k1000"]["median_s"]
 print(f"| classify, K=1000 | {rate(st['classify_k1000']['median_s']):,.0f} | | | | | |")
-print(f"| whole ingest, K=1000 | {rate(k1000):,.0f} | | | | | {st['whole_k1000']['peak_rss_mib']:.0f} MiB |")
+print(f"| whole ingest, K=1000, serial | {rate(k1000):,.0f} | | | | | {st['whole_k1000']['peak_rss_mib']:.0f} MiB |")
+print(f"| whole ingest, K=1000, as `pantau run` | {rate(st['daemon_k1000']['median_s']):,.0f} | | | | | {st['daemon_k1000']['peak_rss_mib']:.0f} MiB |")
 print(f"\ntags: Pantau K=50 {dict(p['tags'])[50]:,}, reference {re_['tags']:,} (re) / {aho['tags']:,} (aho)")
-whole = rate(st["whole_k50"]["median_s"]) / rate(re_["median_s"]["total"])
+whole = rate(st["daemon_k50"]["median_s"]) / rate(re_["median_s"]["total"])
+serial = rate(st["whole_k50"]["median_s"]) / rate(re_["median_s"]["total"])
 store = max(rate(st["store"]["median_s"]), rate(st["store_one_tx"]["median_s"]))
 ok = lambda b: "PASS" if b else "FAIL"
-print(f"target whole ingest ≥ 50× the reference (re, its default): {whole:,.1f}×  {ok(whole >= 50)}")
-whole_aho = rate(st["whole_k50"]["median_s"]) / rate(aho["median_s"]["total"])
+print(f"target whole ingest ≥ 50× the reference (re, its default), as `pantau run` runs it: {whole:,.1f}×  {ok(whole >= 50)}")
+print(f"  (serial, one thread: {serial:,.1f}×)")
+whole_aho = rate(st["daemon_k50"]["median_s"]) / rate(aho["median_s"]["total"])
 print(f"  (against its aho engine: {whole_aho:,.1f}×)")
 print(f"target storage ≥ 100,000 posts/s in batches: {store:,.0f} posts/s  {ok(store >= 100_000)}")
 EOF

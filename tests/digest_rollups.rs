@@ -80,6 +80,7 @@ fn tagged(source: &str, id: &str, at: &str, author: Option<&str>, topics: &[&str
         areas: vec![RegionId::new("samarinda")],
         sentiment: (!id.len().is_multiple_of(3)).then_some((SentimentClass::Negatif, -2.0)),
         fingerprint: None,
+        text_hash: None,
     };
     (post, tags)
 }

@@ -199,6 +199,7 @@ fn hostile_post(id: &str, title: &str, text: &str, url: &str) -> (Post, Tags) {
             areas: vec![RegionId::new("samarinda")],
             sentiment: None,
             fingerprint: None,
+            text_hash: None,
         },
     )
 }

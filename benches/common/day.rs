@@ -440,6 +440,7 @@ impl Generator {
             areas,
             sentiment,
             fingerprint: None,
+            text_hash: None,
         };
         (post, tags)
     }

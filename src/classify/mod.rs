@@ -238,6 +238,11 @@ pub struct Tags {
     /// The text's fingerprint for story matching ([`crate::stories`]); only posts with a topic
     /// are grouped into stories, so only they have one.
     pub fingerprint: Option<Fingerprint>,
+    /// The post's [`Post::text_hash`] (its de-duplication key), when [`Classifier::tags`]
+    /// computed it. It is computed there, on the pollers' threads, because the store has one
+    /// writer thread and every microsecond spent on it limits the whole ingest (folding and
+    /// hashing the text was a sixteenth of its time); the store computes it when it is absent.
+    pub text_hash: Option<String>,
 }
 
 // ---- the compiled form -------------------------------------------------------------------
@@ -825,7 +830,10 @@ impl Classifier {
 
     /// Classifies a post and keeps what the store needs, without building the explanation.
     pub fn tags(&self, post: &Post, default_region: Option<&RegionId>) -> Tags {
-        self.tags_for(&Document::of(post), default_region)
+        Tags {
+            text_hash: Some(post.text_hash()),
+            ..self.tags_for(&Document::of(post), default_region)
+        }
     }
 
     /// [`Classifier::tags`] for any document.
@@ -858,6 +866,7 @@ impl Classifier {
             areas,
             sentiment: Some((SentimentClass::from_score(raw.score), raw.score)),
             fingerprint,
+            text_hash: None,
         }
     }
 

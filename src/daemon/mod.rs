@@ -61,11 +61,26 @@ pub enum DaemonError {
 }
 
 /// Runs the daemon until `shutdown` completes.
+/// Hands the heap that building a classifier used and freed back to the OS. Compiling large
+/// keyword lists peaks well above what the compiled classifier keeps (parsed lists, the
+/// automaton's intermediate form); glibc keeps freed memory in its arenas, so without this the
+/// daemon's resident memory stays at the build's peak (issue 10: with 1,000 topics × 40 terms,
+/// about 20 MiB of it).
+pub(crate) fn release_freed_memory() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: malloc_trim only returns free pages of malloc's arenas to the kernel; it is
+    // thread-safe (it takes each arena's lock).
+    unsafe {
+        libc::malloc_trim(0);
+    }
+}
+
 pub async fn run(
     settings: Settings,
     classifier: Classifier,
     shutdown: impl Future<Output = ()>,
 ) -> Result<(), DaemonError> {
+    release_freed_memory();
     // First, so that a taken port stops the start before anything runs.
     let listener = crate::server::bind(settings.http.bind).await?;
     let http_addr = listener

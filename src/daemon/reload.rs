@@ -125,6 +125,8 @@ pub async fn reload(
                 shared.set(Arc::new(classifier));
                 tracing::info!(keywords = %version, "daftar kata kunci dimuat ulang");
             }
+            // The build's scratch, and the old lists once their last poll lets go of them.
+            super::release_freed_memory();
             let v = version.clone();
             if let Ok(Err(e)) = writer.call(move |s| s.keywords_loaded(&v)).await {
                 tracing::warn!(error = %e, "versi kata kunci tidak tercatat");

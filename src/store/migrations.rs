@@ -230,7 +230,7 @@ DROP TRIGGER posts_fts_insert;
 "#,
     // 7: rollups of the briefing's per-issue facts (issue 10), so that a report over a day of
     // a million posts reads rows per topic × source × hour, not per post. Each is kept per write
-    // batch by `store::rollups::add_batch` and, unlike `topic_hourly` (history, kept when
+    // batch by `store::rollups::RollupBatch` and, unlike `topic_hourly` (history, kept when
     // retention prunes posts), describes the posts stored: `Store::prune_batch` takes pruned
     // posts out again, so each equals the same count over `posts` at any time.
     // - `post_hourly`: posts per hour, and how many of them have a topic;

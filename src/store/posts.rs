@@ -351,6 +351,7 @@ fn insert_all(
         "INSERT OR IGNORE INTO post_regions (post_id, region_id) VALUES (?1, ?2)",
     )?;
     let mut hourly = HourlyCounts::default();
+    let mut rollups = rollups::RollupBatch::default();
     let mut stories = stories::StoryBatch::new(tx)?;
     // Posts get ascending row ids, so those above the largest before this batch are its new
     // ones; they are indexed for search in one statement at the end (migration 6 says why).
@@ -376,7 +377,9 @@ fn insert_all(
             post.lang,
             to_db(post.published),
             to_db(post.fetched),
-            post.text_hash(),
+            tags.text_hash
+                .as_deref()
+                .map_or_else(|| Cow::Owned(post.text_hash()), Cow::Borrowed),
             tags.sentiment.map(|(c, _)| c.as_str()),
             tags.sentiment.map(|(_, s)| s),
             keywords_version,
@@ -393,6 +396,7 @@ fn insert_all(
         new += 1;
         let id = next_id;
         next_id += 1;
+        rollups.add(post, tags);
         let hour = hour_bucket(post.published);
         let story = match (placement, &fingerprint) {
             (Some(placement), Some(fp)) => {
@@ -421,7 +425,7 @@ fn insert_all(
             "INSERT INTO posts_fts (rowid, title, text) SELECT id, title, text FROM posts WHERE id > ?1",
         )?
         .execute([before])?;
-        rollups::add_batch(tx, before)?;
+        rollups.write(tx, before)?;
     }
     Ok(new)
 }
@@ -499,7 +503,43 @@ mod tests {
             areas: areas.iter().map(|r| RegionId::new(*r)).collect(),
             sentiment: None,
             fingerprint: None,
+            text_hash: None,
         }
+    }
+
+    #[test]
+    fn the_text_hash_comes_from_the_tags_or_is_computed() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(&dir.path().join("p.db")).unwrap();
+        let given = post("a", "1", None, "Banjir di Sempaja", "2026-11-27T02:10:00Z");
+        let computed = post("b", "1", None, "Jalan rusak", "2026-11-27T02:10:00Z");
+        // A value the store could not have computed itself: it must take the tags' word.
+        let with_hash = Tags {
+            text_hash: Some("dari-klasifikasi".into()),
+            ..tags(&[], &[])
+        };
+        let posts = vec![(given, with_hash), (computed.clone(), tags(&[], &[]))];
+        assert_eq!(store.insert_posts(&posts, "v").unwrap(), 2);
+        let stored: Vec<String> = store
+            .connection()
+            .prepare("SELECT text_hash FROM posts ORDER BY id")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert_eq!(
+            stored,
+            ["dari-klasifikasi".to_string(), computed.text_hash()]
+        );
+        // The same words again from the same source are the same post, whichever way the
+        // hash arrives.
+        let again = post("b", "2", None, "JALAN  rusak", "2026-11-27T02:20:00Z");
+        let again_tags = Tags {
+            text_hash: Some(again.text_hash()),
+            ..tags(&[], &[])
+        };
+        assert_eq!(store.insert_posts(&[(again, again_tags)], "v").unwrap(), 0);
     }
 
     #[test]

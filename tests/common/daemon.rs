@@ -22,8 +22,13 @@ pub struct Daemon {
 impl Daemon {
     /// Starts `pantau run` for `project` with `env` added, and waits until it logs that it
     /// runs. Its log is drained (never read), so it cannot block on a full pipe.
+    ///
+    /// `PANTAU_TEST_BIN` runs another build instead of the test profile's (the soak test's
+    /// memory figures for a release build: `PANTAU_TEST_BIN=target/release/pantau`).
     pub async fn start(project: &Project, env: &[(&str, &str)]) -> Daemon {
-        let mut command = Command::new(env!("CARGO_BIN_EXE_pantau"));
+        let bin = std::env::var_os("PANTAU_TEST_BIN")
+            .unwrap_or_else(|| env!("CARGO_BIN_EXE_pantau").into());
+        let mut command = Command::new(bin);
         command
             .args(["--config", project.config().to_str().unwrap(), "run"])
             .current_dir(project.path())
