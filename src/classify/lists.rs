@@ -750,16 +750,20 @@ fn load_topic(cx: &mut FileCx<'_>, raw: RawTopic) -> Option<TopicDef> {
             Some("tulis nama isu untuk briefing".into()),
         );
     }
-    let any: Vec<TermDef> = raw
+    // Kept for the classifier's lifetime (explanations, checks): no growth slack, which with
+    // a thousand topics was a tenth of the daemon's memory.
+    let mut any: Vec<TermDef> = raw
         .any
         .iter()
         .filter_map(|t| cx.term(t, "istilah", raw.stem))
         .collect();
-    let exclude: Vec<TermDef> = raw
+    any.shrink_to_fit();
+    let mut exclude: Vec<TermDef> = raw
         .exclude
         .iter()
         .filter_map(|t| cx.term(t, "pengecualian", raw.stem))
         .collect();
+    exclude.shrink_to_fit();
     // A term that is also excluded can never make the topic fire.
     for term in &any {
         if exclude

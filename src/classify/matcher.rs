@@ -68,7 +68,12 @@ impl TermSetBuilder {
         }
     }
 
-    pub fn build(self) -> Result<TermSet, aho_corasick::BuildError> {
+    pub fn build(mut self) -> Result<TermSet, aho_corasick::BuildError> {
+        // The set lives as long as the classifier: drop the slack of growing it (most terms
+        // have one owner in a vector grown for four).
+        self.terms.shrink_to_fit();
+        self.owners.shrink_to_fit();
+        self.owners.iter_mut().for_each(Vec::shrink_to_fit);
         let ac = if self.terms.is_empty() {
             None
         } else {
