@@ -352,7 +352,23 @@ fn insert_all(
     )?;
     let mut hourly = HourlyCounts::default();
     let mut rollups = rollups::RollupBatch::default();
-    let mut stories = stories::StoryBatch::new(tx)?;
+    // Each post's story fingerprint and lookup keys, first, so that the batch can look up the
+    // stored stories for all of them at once.
+    let mut fingerprints: Vec<Option<(Cow<'_, Fingerprint>, Vec<i64>)>> = posts
+        .iter()
+        .map(|(post, tags)| {
+            fingerprint(post, tags).map(|fp| {
+                let keys = fp.keys();
+                (fp, keys)
+            })
+        })
+        .collect();
+    let all_keys = fingerprints
+        .iter()
+        .flatten()
+        .flat_map(|(_, keys)| keys.iter().copied())
+        .collect();
+    let mut stories = stories::StoryBatch::new(tx, all_keys)?;
     // Posts get ascending row ids, so those above the largest before this batch are its new
     // ones; they are indexed for search in one statement at the end (migration 6 says why).
     // The batch gives them their ids itself, so that a post's story can be chosen before it
@@ -360,12 +376,14 @@ fn insert_all(
     let before: i64 = tx.query_row("SELECT coalesce(max(id), 0) FROM posts", [], |r| r.get(0))?;
     let mut next_id = before + 1;
     let mut new = 0;
-    for ((post, tags), url_key) in posts.iter().zip(keys) {
-        let fingerprint = fingerprint(post, tags);
-        let placement = fingerprint
-            .as_ref()
-            .map(|fp| stories::place(tx, post, fp, &stories))
-            .transpose()?;
+    for (((post, tags), url_key), fingerprint) in posts.iter().zip(keys).zip(&mut fingerprints) {
+        let (fingerprint, placement) = match fingerprint.take() {
+            Some((fp, keys)) => {
+                let placement = stories::place(tx, post, &fp, keys, &stories)?;
+                (Some(fp), Some(placement))
+            }
+            None => (None, None),
+        };
         let changed = insert.execute(params![
             post.source.as_str(),
             post.external_id,
@@ -540,6 +558,49 @@ mod tests {
             ..tags(&[], &[])
         };
         assert_eq!(store.insert_posts(&[(again, again_tags)], "v").unwrap(), 0);
+    }
+
+    #[test]
+    fn a_copy_in_a_later_batch_joins_the_stored_story() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(&dir.path().join("p.db")).unwrap();
+        let release = "Pemerintah Kota Samarinda menetapkan status tanggap darurat banjir setelah \
+                       hujan deras merendam ribuan rumah di Sempaja, Bengkuring dan Griya Mukti";
+        let first = post(
+            "kaltimpost",
+            "1",
+            Some("https://kp.example/1"),
+            release,
+            "2026-11-27T02:10:00Z",
+        );
+        let other = post(
+            "warga",
+            "x",
+            None,
+            "Jalan Juanda tergenang lagi sore ini, hati-hati",
+            "2026-11-27T02:30:00Z",
+        );
+        let tagged = |p: Post| (p, tags(&["banjir"], &["samarinda"]));
+        assert_eq!(
+            store
+                .insert_posts(&[tagged(first), tagged(other)], "v")
+                .unwrap(),
+            2
+        );
+        // The next poll, another transaction: the copy finds the story through its stored keys.
+        let copy = post(
+            "tribun",
+            "7",
+            Some("https://tr.example/7"),
+            &format!("SAMARINDA, Tribun - {release}."),
+            "2026-11-27T03:05:00Z",
+        );
+        assert_eq!(store.insert_posts(&[tagged(copy)], "v").unwrap(), 1);
+        let story = store.story_of_post(1).unwrap().unwrap();
+        assert_eq!(store.story_of_post(3).unwrap(), Some(story));
+        assert_ne!(store.story_of_post(2).unwrap(), Some(story));
+        let s = store.story(story).unwrap().unwrap();
+        assert_eq!((s.posts, s.sources), (2, 2));
     }
 
     #[test]
