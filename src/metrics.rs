@@ -30,6 +30,11 @@ pub struct FetchErrorLabels {
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct ResultLabel {
+    pub result: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct StateLabel {
     pub state: String,
 }
@@ -49,6 +54,9 @@ pub struct Metrics {
     pub writer_queue: Gauge,
     /// Failed writer transactions (a full disk, a locked or broken database).
     pub store_errors: Counter,
+    /// Keyword list rebuilds after an edit or SIGHUP, by result: `applied`, `unchanged`
+    /// (the same lists again) or `rejected`.
+    keyword_reloads: Family<ResultLabel, Counter>,
     /// Read from the database at scrape time.
     last_briefing: Gauge<f64, AtomicU64>,
     sources: Family<StateLabel, Gauge>,
@@ -106,6 +114,12 @@ impl Metrics {
             "Writer transactions that failed (full disk, locked or damaged database)",
             store_errors.clone(),
         );
+        let keyword_reloads = Family::<ResultLabel, Counter>::default();
+        registry.register(
+            "keyword_reloads",
+            "Keyword list rebuilds after an edit or SIGHUP, by result (applied, unchanged, rejected)",
+            keyword_reloads.clone(),
+        );
         let last_briefing = Gauge::<f64, AtomicU64>::default();
         registry.register(
             "last_briefing_timestamp_seconds",
@@ -126,6 +140,7 @@ impl Metrics {
             store_seconds,
             writer_queue,
             store_errors,
+            keyword_reloads,
             last_briefing,
             sources,
         }
@@ -148,6 +163,15 @@ impl Metrics {
             .get_or_create(&FetchErrorLabels {
                 source: source.to_string(),
                 kind: kind.to_string(),
+            })
+            .inc();
+    }
+
+    /// Counts a rebuild of the keyword lists; `result` is `applied`, `unchanged` or `rejected`.
+    pub fn keywords_reloaded(&self, result: &str) {
+        self.keyword_reloads
+            .get_or_create(&ResultLabel {
+                result: result.to_string(),
             })
             .inc();
     }
@@ -201,6 +225,7 @@ mod tests {
         m.fetch_failed("tribun", "timeout");
         m.observe_classify(Duration::from_micros(300));
         m.observe_store(Duration::from_millis(3));
+        m.keywords_reloaded("applied");
         let text = m.render(&Snapshot {
             last_briefing: Some(1_764_000_000),
             sources_ok: 4,
@@ -213,6 +238,7 @@ mod tests {
         assert!(!text.contains("kosong"), "{text}");
         assert!(text.contains("pantau_fetch_errors_total{source=\"tribun\",kind=\"timeout\"} 1"));
         assert!(text.contains("pantau_classify_duration_seconds_count 1"));
+        assert!(text.contains("pantau_keyword_reloads_total{result=\"applied\"} 1"));
         assert!(text.contains("pantau_store_duration_seconds_bucket{le=\"0.0064\"} 1"));
         assert!(text.contains("pantau_last_briefing_timestamp_seconds 1764000000"));
         assert!(text.contains("pantau_sources{state=\"failing\"} 1"));

@@ -302,6 +302,85 @@ async fn keyword_edits_reload_and_broken_edits_are_rejected() {
     assert!(shown.contains("keywords/topics/banjir.toml:2:"), "{shown}");
 }
 
+/// The daemon's keyword reloads by result, from `GET /metrics`.
+async fn reloads(daemon: &common::daemon::Daemon) -> Vec<String> {
+    let text = reqwest::get(format!("{}/metrics", daemon.base()))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    text.lines()
+        .filter(|l| l.starts_with("pantau_keyword_reloads_total"))
+        .map(str::to_string)
+        .collect()
+}
+
+/// Reading the keyword lists is not editing them. Linux reports every open of a watched file,
+/// and a reload reads every list: the daemon took its own reads (and an analyst's `pantau
+/// check`, an editor opening a file, a backup) for edits, and rebuilt its classifier without
+/// pause. Now an edit reloads once and the lists are then left alone.
+#[tokio::test(flavor = "multi_thread")]
+async fn reading_the_keyword_lists_does_not_reload_them() {
+    let project = Project::new("", "");
+    let daemon = common::daemon::Daemon::start(&project, &[]).await;
+    let dir = project.path().join("keywords");
+    let read_all = || {
+        for entry in walk(&dir) {
+            std::fs::read(entry).unwrap();
+        }
+    };
+    read_all();
+    let out = project.pantau(&["keywords", "check"]);
+    assert!(out.status.success(), "{}", common::stderr(&out));
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let after_reads = reloads(&daemon).await;
+
+    let topic = dir.join("topics/banjir.toml");
+    let text = std::fs::read_to_string(&topic).unwrap();
+    std::fs::write(&topic, text.replacen("any = [", "any = [\"air bah\", ", 1)).unwrap();
+    let mut after_edit = Vec::new();
+    for _ in 0..60 {
+        after_edit = reloads(&daemon).await;
+        if !after_edit.is_empty() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    // Long enough for several rounds of the old loop (700 ms settling + a rebuild each).
+    tokio::time::sleep(Duration::from_secs(4)).await;
+    read_all();
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let later = reloads(&daemon).await;
+    let status = daemon.stop(libc::SIGTERM).await;
+    assert!(status.success());
+    assert_eq!(
+        after_reads,
+        Vec::<String>::new(),
+        "reads reloaded the lists"
+    );
+    assert_eq!(
+        after_edit,
+        ["pantau_keyword_reloads_total{result=\"applied\"} 1"],
+        "one edit, one reload"
+    );
+    assert_eq!(later, after_edit, "the reload's own reads reloaded again");
+}
+
+/// Every file under `dir`.
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            out.extend(walk(&path));
+        } else {
+            out.push(path);
+        }
+    }
+    out
+}
+
 /// A rising topic in the store: `pantau run` alerts the webhook once, and a restart sends
 /// nothing again.
 #[tokio::test]

@@ -451,6 +451,18 @@ const TOPIC_KEYS: &[&str] = &[
 
 /// Reads every keyword file under `dir`.
 pub fn load_dir(dir: &Path) -> Result<Lists, ListErrors> {
+    load_files(&read_dir_files(dir)?)
+}
+
+/// The version the lists under `dir` would have ([`Lists::version`]), from their files alone:
+/// whether they changed since they were built, without building them again.
+pub fn version_on_disk(dir: &Path) -> Result<String, ListErrors> {
+    Ok(version(&read_dir_files(dir)?))
+}
+
+/// Every keyword file under `dir`, as (path, text): `topics/*.toml` in name order, then the
+/// gazetteer, slang and sentiment files that exist.
+fn read_dir_files(dir: &Path) -> Result<Vec<(PathBuf, String)>, ListErrors> {
     let mut files = Vec::new();
     let mut errors = Vec::new();
     let read = |path: PathBuf, errors: &mut Vec<ListError>| match std::fs::read_to_string(&path) {
@@ -499,7 +511,7 @@ pub fn load_dir(dir: &Path) -> Result<Lists, ListErrors> {
     if !errors.is_empty() {
         return Err(ListErrors(errors));
     }
-    load_files(&files)
+    Ok(files)
 }
 
 /// Parses keyword files given as (path, text): `topics/…` files are topics, the others are

@@ -9,6 +9,8 @@ use std::path::PathBuf;
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
+use notify::Watcher as _;
+use notify::event::{AccessKind, AccessMode, EventKind};
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
@@ -44,6 +46,29 @@ impl SharedClassifier {
 /// How long edits settle before a reload: editors save in several steps.
 const DEBOUNCE: Duration = Duration::from_millis(700);
 
+/// A file written without pause (a sync tool copying a folder) reloads after this at most.
+const MOST_SETTLING: Duration = Duration::from_secs(5);
+
+/// Whether a file event in the keyword folder can have changed the lists. Linux reports
+/// every open and read of a watched file too (inotify `IN_OPEN`), and a reload reads every
+/// list: counting those made each reload start the next, so the daemon rebuilt its
+/// classifier without pause (issue 10). A finished write (`IN_CLOSE_WRITE`) is an edit.
+fn is_edit(kind: &EventKind) -> bool {
+    match kind {
+        EventKind::Access(AccessKind::Close(AccessMode::Write)) => true,
+        EventKind::Access(_) => false,
+        _ => true,
+    }
+}
+
+/// Waits until no edit has come for [`DEBOUNCE`] (or [`MOST_SETTLING`] has passed).
+async fn settle(changed: &mut mpsc::Receiver<()>) {
+    let deadline = tokio::time::Instant::now() + MOST_SETTLING;
+    while tokio::time::Instant::now() < deadline
+        && let Ok(Some(())) = tokio::time::timeout(DEBOUNCE, changed.recv()).await
+    {}
+}
+
 /// Watches `dir` and reloads on change or SIGHUP until `stop`.
 pub async fn watch_keywords(
     dir: PathBuf,
@@ -53,17 +78,16 @@ pub async fn watch_keywords(
     stop: CancellationToken,
 ) {
     let (tx, mut changed) = mpsc::channel::<()>(1);
-    let debouncer = notify_debouncer_mini::new_debouncer(DEBOUNCE, move |events| {
-        if let Ok(events) = events
-            && !Vec::is_empty(&events)
-        {
+    let watcher = notify::recommended_watcher(move |event: notify::Result<notify::Event>| {
+        // An error (the kernel's event queue overflowed) may hide an edit: reload to be sure.
+        if event.as_ref().map_or(true, |e| is_edit(&e.kind)) {
             // A reload is already pending when the channel is full: nothing is lost.
             let _ = tx.try_send(());
         }
     });
-    let _debouncer = match debouncer {
-        Ok(mut d) => match d.watcher().watch(&dir, notify::RecursiveMode::Recursive) {
-            Ok(()) => Some(d),
+    let _watcher = match watcher {
+        Ok(mut w) => match w.watch(&dir, notify::RecursiveMode::Recursive) {
+            Ok(()) => Some(w),
             Err(e) => {
                 tracing::warn!(dir = %dir.display(), error = %e, "folder kata kunci tidak dapat dipantau; muat ulang hanya lewat SIGHUP");
                 None
@@ -76,6 +100,11 @@ pub async fn watch_keywords(
     };
     #[cfg(unix)]
     let mut hangup = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup()).ok();
+    // An edit saved while the daemon started, after it read the lists and before the folder
+    // was watched, sent no event.
+    if changed_on_disk(&dir, &shared).await {
+        reload(&dir, &shared, &writer, &sources).await;
+    }
     loop {
         #[cfg(unix)]
         let sighup = async {
@@ -88,12 +117,32 @@ pub async fn watch_keywords(
         };
         #[cfg(not(unix))]
         let sighup = std::future::pending::<()>();
-        tokio::select! {
+        let edited = tokio::select! {
             _ = stop.cancelled() => break,
-            Some(()) = changed.recv() => {}
-            _ = sighup => tracing::info!("SIGHUP: memuat ulang daftar kata kunci"),
+            Some(()) = changed.recv() => true,
+            _ = sighup => {
+                tracing::info!("SIGHUP: memuat ulang daftar kata kunci");
+                false
+            }
+        };
+        if edited {
+            tokio::select! {
+                _ = stop.cancelled() => break,
+                () = settle(&mut changed) => {}
+            }
         }
         reload(&dir, &shared, &writer, &sources).await;
+    }
+}
+
+/// Whether the files under `dir` differ from the lists in force: read and hashed, not built
+/// (a few milliseconds against a second or more to build 1,000 topics). A folder that cannot
+/// be read counts as changed, so that the build says why.
+async fn changed_on_disk(dir: &std::path::Path, shared: &SharedClassifier) -> bool {
+    let dir = dir.to_path_buf();
+    match tokio::task::spawn_blocking(move || crate::classify::lists::version_on_disk(&dir)).await {
+        Ok(Ok(version)) => version != shared.get().version(),
+        _ => true,
     }
 }
 
@@ -104,6 +153,16 @@ pub async fn reload(
     writer: &Writer,
     sources: &[SourceConfig],
 ) {
+    if !changed_on_disk(dir, shared).await {
+        // The lists in force again (a file touched, an edit undone): they are good lists, so
+        // a rejection recorded in between no longer holds.
+        crate::metrics::global().keywords_reloaded("unchanged");
+        let version = shared.get().version().to_string();
+        if let Ok(Err(e)) = writer.call(move |s| s.keywords_loaded(&version)).await {
+            tracing::warn!(error = %e, "versi kata kunci tidak tercatat");
+        }
+        return;
+    }
     let built = {
         let dir = dir.to_path_buf();
         let sources = sources.to_vec();
@@ -124,6 +183,9 @@ pub async fn reload(
             if version != shared.get().version() {
                 shared.set(Arc::new(classifier));
                 tracing::info!(keywords = %version, "daftar kata kunci dimuat ulang");
+                crate::metrics::global().keywords_reloaded("applied");
+            } else {
+                crate::metrics::global().keywords_reloaded("unchanged");
             }
             // The build's scratch, and the old lists once their last poll lets go of them.
             super::release_freed_memory();
@@ -133,6 +195,7 @@ pub async fn reload(
             }
         }
         Err(errors) => {
+            crate::metrics::global().keywords_reloaded("rejected");
             for e in &errors.0 {
                 tracing::warn!(error = %e, "perubahan kata kunci ditolak; daftar sebelumnya tetap berlaku");
             }
