@@ -41,18 +41,21 @@ struct Candidate {
     last_seen: Timestamp,
 }
 
-/// A batch's story state: the lookup keys it gives its stories, held until the end of the
-/// batch and then written in key order by [`StoryBatch::write`]: sixteen inserts at random places of the key index for every
-/// new story were a fifth of the time spent storing a post. Lookups within the batch see them.
+/// A write transaction's story state (one per [`super::posts`] batch, across all the polls it
+/// commits): the lookup keys it gives its stories, held until the transaction ends and then
+/// written in key order by [`StoryBatch::write`]: sixteen inserts at random places of the key
+/// index for every new story were a fifth of the time spent storing a post. Lookups within
+/// the transaction see them.
 ///
-/// The stored stories sharing a key with any post of the batch are read once, when the batch
-/// starts, in key order ([`StoryBatch::new`]): `story_keys` does not change until the batch
-/// writes its own keys at the end, so this is what a lookup per post would find, without a
-/// query per post (those were a sixth of the writer's time).
+/// The stored stories sharing a key with a poll's posts are read at once, in key order, before
+/// its posts are placed ([`StoryBatch::look_up`]): `story_keys` does not change until the
+/// transaction writes its own keys at the end, so this is what a lookup per post would find,
+/// without a query per post (those were a sixth of the writer's time).
 #[derive(Debug)]
 pub(super) struct StoryBatch {
     by_key: HashMap<i64, Vec<i64>>,
-    /// Stored stories by key, for the keys of this batch's posts, as at its start.
+    /// Stored stories by key, for the keys of the transaction's posts, as at its start (a key
+    /// read and found in no story maps to an empty list).
     stored: HashMap<i64, Vec<i64>>,
     /// The id the next new story takes (row ids ascend; the batch holds the write lock).
     next_id: i64,
@@ -62,28 +65,42 @@ pub(super) struct StoryBatch {
 const KEYS_PER_LOOKUP: usize = 500;
 
 impl StoryBatch {
-    /// A batch whose posts have the story keys `keys` (in any order, repeats allowed).
-    pub(super) fn new(tx: &Transaction<'_>, mut keys: Vec<i64>) -> Result<StoryBatch, StoreError> {
+    /// A batch at the start of a transaction.
+    pub(super) fn new(tx: &Transaction<'_>) -> Result<StoryBatch, StoreError> {
         let max: i64 =
             tx.query_row("SELECT coalesce(max(id), 0) FROM stories", [], |r| r.get(0))?;
+        Ok(StoryBatch {
+            by_key: HashMap::new(),
+            stored: HashMap::new(),
+            next_id: max + 1,
+        })
+    }
+
+    /// Reads the stored stories of `keys` (in any order, repeats allowed) not read before,
+    /// before the posts with those keys are placed.
+    pub(super) fn look_up(
+        &mut self,
+        tx: &Transaction<'_>,
+        mut keys: Vec<i64>,
+    ) -> Result<(), StoreError> {
+        keys.retain(|k| !self.stored.contains_key(k));
         keys.sort_unstable();
         keys.dedup();
-        let mut stored: HashMap<i64, Vec<i64>> = HashMap::new();
         for chunk in keys.chunks(KEYS_PER_LOOKUP) {
+            // A key with no stored story is remembered as read, too.
+            for &key in chunk {
+                self.stored.entry(key).or_default();
+            }
             let placeholders = vec!["?"; chunk.len()].join(",");
             let mut stmt = tx.prepare_cached(&format!(
                 "SELECT key, story_id FROM story_keys WHERE key IN ({placeholders})"
             ))?;
             let mut rows = stmt.query(params_from_iter(chunk))?;
             while let Some(r) = rows.next()? {
-                stored.entry(r.get(0)?).or_default().push(r.get(1)?);
+                self.stored.entry(r.get(0)?).or_default().push(r.get(1)?);
             }
         }
-        Ok(StoryBatch {
-            by_key: HashMap::new(),
-            stored,
-            next_id: max + 1,
-        })
+        Ok(())
     }
 
     fn add(&mut self, story: i64, keys: &[i64]) {
