@@ -54,8 +54,8 @@ pub struct Metrics {
     pub writer_queue: Gauge,
     /// Failed writer transactions (a full disk, a locked or broken database).
     pub store_errors: Counter,
-    /// Keyword list rebuilds after an edit or SIGHUP, by result: `applied`, `unchanged`
-    /// (the same lists again) or `rejected`.
+    /// Keyword list reloads after an edit or SIGHUP, by result: `applied`, `unchanged` (the
+    /// files hold the lists in force) or `rejected`.
     keyword_reloads: Family<ResultLabel, Counter>,
     /// Read from the database at scrape time.
     last_briefing: Gauge<f64, AtomicU64>,
@@ -117,7 +117,7 @@ impl Metrics {
         let keyword_reloads = Family::<ResultLabel, Counter>::default();
         registry.register(
             "keyword_reloads",
-            "Keyword list rebuilds after an edit or SIGHUP, by result (applied, unchanged, rejected)",
+            "Keyword list reloads after an edit or SIGHUP, by result (applied, unchanged, rejected)",
             keyword_reloads.clone(),
         );
         let last_briefing = Gauge::<f64, AtomicU64>::default();
@@ -167,7 +167,7 @@ impl Metrics {
             .inc();
     }
 
-    /// Counts a rebuild of the keyword lists; `result` is `applied`, `unchanged` or `rejected`.
+    /// Counts a reload of the keyword lists; `result` is `applied`, `unchanged` or `rejected`.
     pub fn keywords_reloaded(&self, result: &str) {
         self.keyword_reloads
             .get_or_create(&ResultLabel {
