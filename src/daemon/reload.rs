@@ -103,7 +103,7 @@ pub async fn watch_keywords(
     // An edit saved while the daemon started, after it read the lists and before the folder
     // was watched, sent no event.
     if changed_on_disk(&dir, &shared).await {
-        reload(&dir, &shared, &writer, &sources).await;
+        rebuild(&dir, &shared, &writer, &sources).await;
     }
     loop {
         #[cfg(unix)]
@@ -146,23 +146,33 @@ async fn changed_on_disk(dir: &std::path::Path, shared: &SharedClassifier) -> bo
     }
 }
 
-/// Builds, checks and swaps in the lists under `dir`; keeps the old ones on any error.
+/// Builds, checks and swaps in the lists under `dir` when their files changed; keeps the old
+/// ones on any error.
 pub async fn reload(
     dir: &std::path::Path,
     shared: &SharedClassifier,
     writer: &Writer,
     sources: &[SourceConfig],
 ) {
-    if !changed_on_disk(dir, shared).await {
-        // The lists in force again (a file touched, an edit undone): they are good lists, so
-        // a rejection recorded in between no longer holds.
-        crate::metrics::global().keywords_reloaded("unchanged");
-        let version = shared.get().version().to_string();
-        if let Ok(Err(e)) = writer.call(move |s| s.keywords_loaded(&version)).await {
-            tracing::warn!(error = %e, "versi kata kunci tidak tercatat");
-        }
-        return;
+    if changed_on_disk(dir, shared).await {
+        return rebuild(dir, shared, writer, sources).await;
     }
+    // The lists in force again (a file touched, an edit undone): they are good lists, so a
+    // rejection recorded in between no longer holds.
+    crate::metrics::global().keywords_reloaded("unchanged");
+    let version = shared.get().version().to_string();
+    if let Ok(Err(e)) = writer.call(move |s| s.keywords_loaded(&version)).await {
+        tracing::warn!(error = %e, "versi kata kunci tidak tercatat");
+    }
+}
+
+/// Builds, checks and swaps in the lists under `dir`, whatever their files hold.
+async fn rebuild(
+    dir: &std::path::Path,
+    shared: &SharedClassifier,
+    writer: &Writer,
+    sources: &[SourceConfig],
+) {
     let built = {
         let dir = dir.to_path_buf();
         let sources = sources.to_vec();

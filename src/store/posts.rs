@@ -402,10 +402,6 @@ fn insert_all<'a>(
         .flat_map(|(_, keys)| keys.iter().copied())
         .collect();
     batch.stories.look_up(tx, all_keys)?;
-    // The batch gives its posts their ids itself (ascending, above the largest stored), so
-    // that a post's story can be chosen before it is stored, and its row written once.
-    let before = last_post_id(tx)?;
-    let mut next_id = before + 1;
     let mut new = 0;
     for (((post, tags), url_key), fingerprint) in posts.iter().zip(keys).zip(&mut fingerprints) {
         let (fingerprint, placement) = match fingerprint.take() {
@@ -433,7 +429,7 @@ fn insert_all<'a>(
             tags.sentiment.map(|(_, s)| s),
             keywords_version,
             post.shares,
-            next_id,
+            batch.next_post_id,
             placement.as_ref().map(|p| p.story(&batch.stories)),
         ])?;
         if changed == 0 {
@@ -443,8 +439,8 @@ fn insert_all<'a>(
             continue;
         }
         new += 1;
-        let id = next_id;
-        next_id += 1;
+        let id = batch.next_post_id;
+        batch.next_post_id += 1;
         batch.rollups.add(post, tags);
         let hour = hour_bucket(post.published);
         let story = match (placement, &fingerprint) {
@@ -472,13 +468,7 @@ fn insert_all<'a>(
             region.execute(params![id, r.as_str()])?;
         }
     }
-    batch.new += new;
     Ok(new)
-}
-
-/// The largest post id stored (0 when none is).
-fn last_post_id(tx: &Transaction<'_>) -> Result<i64, StoreError> {
-    Ok(tx.query_row("SELECT coalesce(max(id), 0) FROM posts", [], |r| r.get(0))?)
 }
 
 /// What one transaction derives from the posts it stores, held in memory and written once,
@@ -490,8 +480,10 @@ fn last_post_id(tx: &Transaction<'_>) -> Result<i64, StoreError> {
 struct Batch<'a> {
     /// The largest post id before the transaction: its new posts are those above.
     before: i64,
-    /// New posts so far.
-    new: usize,
+    /// The id the next new post takes. The batch gives its posts their ids itself (ascending,
+    /// above the largest stored; the transaction holds the write lock), so that a post's story
+    /// can be chosen before it is stored, and its row written once.
+    next_post_id: i64,
     stories: stories::StoryBatch,
     hourly: HourlyCounts<'a>,
     rollups: rollups::RollupBatch<'a>,
@@ -499,9 +491,11 @@ struct Batch<'a> {
 
 impl<'a> Batch<'a> {
     fn start(tx: &Transaction<'_>) -> Result<Batch<'a>, StoreError> {
+        let before: i64 =
+            tx.query_row("SELECT coalesce(max(id), 0) FROM posts", [], |r| r.get(0))?;
         Ok(Batch {
-            before: last_post_id(tx)?,
-            new: 0,
+            before,
+            next_post_id: before + 1,
             stories: stories::StoryBatch::new(tx)?,
             hourly: HourlyCounts::default(),
             rollups: rollups::RollupBatch::default(),
@@ -514,7 +508,7 @@ impl<'a> Batch<'a> {
     fn finish(self, tx: &Transaction<'_>) -> Result<(), StoreError> {
         self.stories.write(tx)?;
         self.hourly.write(tx)?;
-        if self.new > 0 {
+        if self.next_post_id > self.before + 1 {
             self.rollups.write(tx, self.before)?;
             tx.prepare_cached(
                 "INSERT INTO posts_fts (rowid, title, text) SELECT id, title, text FROM posts WHERE id > ?1",
@@ -655,6 +649,14 @@ mod tests {
         assert_eq!(orphans, [], "rows without their parent");
     }
 
+    /// The two integers of the one row `sql` returns.
+    fn two(store: &Store, sql: &str, params: impl rusqlite::Params) -> (i64, i64) {
+        store
+            .connection()
+            .query_row(sql, params, |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap()
+    }
+
     /// One poll of one post by `source`, with `topics`.
     fn poll(source: &str, text: &str, at: &str, topics: &[&str]) -> Write {
         let now: Timestamp = at.parse().unwrap();
@@ -708,22 +710,18 @@ mod tests {
         assert!(story("kaltimpost").is_some());
         assert_eq!(story("warga"), story("kaltimpost"));
         assert_ne!(story("tribun"), story("kaltimpost"));
-        let hourly: (i64, i64) = conn
-            .query_row(
-                "SELECT posts, stories FROM topic_hourly
-                 WHERE topic_id = 'banjir' AND region_id = '*' AND hour = '2026-11-27T02:00:00Z'",
-                [],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )
-            .unwrap();
+        let hourly = two(
+            &store,
+            "SELECT posts, stories FROM topic_hourly
+             WHERE topic_id = 'banjir' AND region_id = '*' AND hour = '2026-11-27T02:00:00Z'",
+            [],
+        );
         assert_eq!(hourly, (2, 1));
-        let (posts, sources): (i64, i64) = conn
-            .query_row(
-                "SELECT posts, sources FROM stories WHERE id = ?1",
-                [story("warga")],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )
-            .unwrap();
+        let (posts, sources) = two(
+            &store,
+            "SELECT posts, sources FROM stories WHERE id = ?1",
+            [story("warga")],
+        );
         assert_eq!((posts, sources), (2, 2));
         assert_foreign_keys_hold(&store);
     }
@@ -851,14 +849,11 @@ mod tests {
             ),
         ];
         assert_eq!(store.insert_posts(&posts, "v").unwrap(), 3);
-        let (posts_n, stories_n): (i64, i64) = store
-            .connection()
-            .query_row(
-                "SELECT sum(posts), sum(stories) FROM topic_hourly WHERE topic_id = 'banjir' AND region_id = '*'",
-                [],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )
-            .unwrap();
+        let (posts_n, stories_n) = two(
+            &store,
+            "SELECT sum(posts), sum(stories) FROM topic_hourly WHERE topic_id = 'banjir' AND region_id = '*'",
+            [],
+        );
         assert_eq!((posts_n, stories_n), (3, 2));
         let story = store.story_of_post(1).unwrap().unwrap();
         assert_eq!(store.story_of_post(2).unwrap(), Some(story));
