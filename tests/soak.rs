@@ -300,11 +300,12 @@ async fn a_compressed_week_against_500_sources_keeps_memory_and_descriptors_flat
         "memory grew from {} KiB to {peak_rss} KiB",
         warm.rss_kib
     );
-    // Descriptors: the database, the listener and the like, plus pooled keep-alive
-    // connections, at most `per_host` (64) to the one feed host. A leak of one per request
-    // would show thousands.
+    // Descriptors: the database, the listener and the like, plus connections to the one feed
+    // host: at most `per_host` (64) requests in flight and as many idle in the pool (a
+    // connection raced open while the machine stalled is kept idle). A leak of one per
+    // request would show thousands.
     let peak_sockets = samples.iter().map(|s| s.sockets).max().unwrap();
-    assert!(peak_sockets <= 64 + 8, "{peak_sockets} sockets open");
+    assert!(peak_sockets <= 2 * 64 + 8, "{peak_sockets} sockets open");
     let third = samples.len() / 3;
     let middle = samples[third..2 * third]
         .iter()

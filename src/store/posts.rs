@@ -649,6 +649,11 @@ mod tests {
         assert_eq!(orphans, [], "rows without their parent");
     }
 
+    /// A press release, as the tests' sources copy it.
+    const RELEASE: &str = "Pemerintah Kota Samarinda menetapkan status tanggap darurat banjir \
+                           setelah hujan deras merendam ribuan rumah di Sempaja, Bengkuring dan \
+                           Griya Mukti";
+
     /// The two integers of the one row `sql` returns.
     fn two(store: &Store, sql: &str, params: impl rusqlite::Params) -> (i64, i64) {
         store
@@ -685,17 +690,15 @@ mod tests {
     fn polls_committed_together_share_their_stories_and_counts() {
         let dir = tempfile::tempdir().unwrap();
         let mut store = Store::open(&dir.path().join("p.db")).unwrap();
-        let release = "Pemerintah Kota Samarinda menetapkan status tanggap darurat banjir setelah \
-                       hujan deras merendam ribuan rumah di Sempaja, Bengkuring dan Griya Mukti";
         let batch = [
-            poll("kaltimpost", release, "2026-11-27T02:10:00Z", &["banjir"]),
+            poll("kaltimpost", RELEASE, "2026-11-27T02:10:00Z", &["banjir"]),
             poll(
                 "tribun",
                 "Jalan Juanda macet",
                 "2026-11-27T02:20:00Z",
                 &["lalu-lintas"],
             ),
-            poll("warga", release, "2026-11-27T02:30:00Z", &["banjir"]),
+            poll("warga", RELEASE, "2026-11-27T02:30:00Z", &["banjir"]),
         ];
         assert_eq!(store.write(&batch).unwrap(), [1, 1, 1]);
         let conn = store.connection();
@@ -771,13 +774,11 @@ mod tests {
     fn a_copy_in_a_later_batch_joins_the_stored_story() {
         let dir = tempfile::tempdir().unwrap();
         let mut store = Store::open(&dir.path().join("p.db")).unwrap();
-        let release = "Pemerintah Kota Samarinda menetapkan status tanggap darurat banjir setelah \
-                       hujan deras merendam ribuan rumah di Sempaja, Bengkuring dan Griya Mukti";
         let first = post(
             "kaltimpost",
             "1",
             Some("https://kp.example/1"),
-            release,
+            RELEASE,
             "2026-11-27T02:10:00Z",
         );
         let other = post(
@@ -799,7 +800,7 @@ mod tests {
             "tribun",
             "7",
             Some("https://tr.example/7"),
-            &format!("SAMARINDA, Tribun - {release}."),
+            &format!("SAMARINDA, Tribun - {RELEASE}."),
             "2026-11-27T03:05:00Z",
         );
         assert_eq!(store.insert_posts(&[tagged(copy)], "v").unwrap(), 1);
@@ -810,19 +811,64 @@ mod tests {
         assert_eq!((s.posts, s.sources), (2, 2));
     }
 
+    /// A copy stored by a later transaction joins the stored story, and counts as a new story
+    /// only for a topic the story did not have yet.
+    #[test]
+    fn a_stored_story_joined_later_counts_once_per_topic() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(&dir.path().join("p.db")).unwrap();
+        let first = [poll(
+            "kaltimpost",
+            RELEASE,
+            "2026-11-27T02:10:00Z",
+            &["banjir"],
+        )];
+        assert_eq!(store.write(&first).unwrap(), [1]);
+        let copy = [poll(
+            "tribun",
+            &format!("SAMARINDA, Tribun - {RELEASE}."),
+            "2026-11-27T03:05:00Z",
+            &["banjir", "pemerintahan"],
+        )];
+        assert_eq!(store.write(&copy).unwrap(), [1]);
+        assert_eq!(
+            store.story_of_post(2).unwrap(),
+            store.story_of_post(1).unwrap()
+        );
+        let hour = |topic: &str, region: &str| {
+            two(
+                &store,
+                "SELECT posts, stories FROM topic_hourly
+                 WHERE topic_id = ?1 AND region_id = ?2 AND hour = '2026-11-27T03:00:00Z'",
+                [topic, region],
+            )
+        };
+        assert_eq!(
+            hour("banjir", "*"),
+            (1, 0),
+            "the story was counted for banjir before"
+        );
+        assert_eq!(hour("banjir", "samarinda"), (1, 0));
+        assert_eq!(
+            hour("pemerintahan", "*"),
+            (1, 1),
+            "a topic new to the story"
+        );
+        assert_eq!(hour("pemerintahan", "samarinda"), (1, 1));
+        assert_foreign_keys_hold(&store);
+    }
+
     #[test]
     fn syndicated_copies_are_one_story_counted_once() {
         let dir = tempfile::tempdir().unwrap();
         let mut store = Store::open(&dir.path().join("p.db")).unwrap();
-        let release = "Pemerintah Kota Samarinda menetapkan status tanggap darurat banjir setelah \
-                       hujan deras merendam ribuan rumah di Sempaja, Bengkuring dan Griya Mukti";
         let posts = vec![
             (
                 post(
                     "kaltimpost",
                     "1",
                     Some("https://kp.example/1"),
-                    release,
+                    RELEASE,
                     "2026-11-27T02:10:00Z",
                 ),
                 tags(&["banjir"], &["samarinda"]),
@@ -832,7 +878,7 @@ mod tests {
                     "tribun",
                     "7",
                     Some("https://tr.example/7"),
-                    &format!("SAMARINDA, Tribun - {release}."),
+                    &format!("SAMARINDA, Tribun - {RELEASE}."),
                     "2026-11-27T01:55:00Z",
                 ),
                 tags(&["banjir"], &["samarinda"]),
