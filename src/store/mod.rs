@@ -181,7 +181,8 @@ fn configure(conn: &Connection) -> Result<(), StoreError> {
     conn.pragma_update(None, "temp_store", "MEMORY")?;
     // 8 MiB of page cache (SQLite's default is 2): a write batch touches pages all over the
     // story-key, tag and rollup indexes, and with 2 MiB it read them back from the file
-    // several times per batch (store_batched 260 → 230 ms). Readers keep the default.
+    // several times per batch (store_batched 260 → 230 ms). Read-only connections (reports,
+    // the dashboard) keep the default.
     conn.pragma_update(None, "cache_size", WRITER_CACHE_KIB)?;
     Ok(())
 }

@@ -62,7 +62,7 @@ pub struct StoredPost {
 impl Store {
     /// Commits `writes` in one transaction; returns the number of new posts of each.
     pub fn write(&mut self, writes: &[Write]) -> Result<Vec<usize>, StoreError> {
-        self.store_batch(TransactionBehavior::Deferred, |tx, batch| {
+        self.store_batch(|tx, batch| {
             let mut out = Vec::with_capacity(writes.len());
             for w in writes {
                 out.push(match w {
@@ -79,6 +79,12 @@ impl Store {
 
     /// Runs `f` in one write transaction with a [`Batch`], finished before the commit.
     ///
+    /// The transaction takes the write lock when it begins (IMMEDIATE): the batch numbers its
+    /// posts from the largest stored id, which only holds while no other writer can commit;
+    /// another writer (`pantau import` beside the daemon) waits its busy timeout instead. A
+    /// deferred transaction took the lock at its first insert, and failed there ("database
+    /// is locked") whenever another writer had committed since its first read.
+    ///
     /// Foreign keys are not checked meanwhile (the pragma only changes outside a
     /// transaction, so it is set around it and always set back, committed or not: pruning's
     /// deletes cascade through them). A batch writes a post's tags after the post, and a
@@ -88,12 +94,13 @@ impl Store {
     /// tests hold the result to `PRAGMA foreign_key_check`.
     fn store_batch<'a, T>(
         &mut self,
-        behavior: TransactionBehavior,
         f: impl FnOnce(&Transaction<'_>, &mut Batch<'a>) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
         self.conn.pragma_update(None, "foreign_keys", "OFF")?;
         let out: Result<T, StoreError> = (|| {
-            let tx = self.conn.transaction_with_behavior(behavior)?;
+            let tx = self
+                .conn
+                .transaction_with_behavior(TransactionBehavior::Immediate)?;
             let mut batch = Batch::start(&tx)?;
             let out = f(&tx, &mut batch)?;
             batch.finish(&tx)?;
@@ -113,9 +120,7 @@ impl Store {
         posts: &[(Post, Tags)],
         keywords_version: &str,
     ) -> Result<usize, StoreError> {
-        self.store_batch(TransactionBehavior::Deferred, |tx, batch| {
-            insert_all(tx, posts, keywords_version, batch)
-        })
+        self.store_batch(|tx, batch| insert_all(tx, posts, keywords_version, batch))
     }
 
     /// Stores posts pushed in by `pantau import` or `POST /api/ingest` in one transaction.
@@ -138,24 +143,12 @@ impl Store {
             }
         }
         let now = to_db(Timestamp::now());
-        // IMMEDIATE takes the write lock up front, so a daemon writing at the same moment
-        // makes this wait (busy timeout) instead of failing half-way.
-        let new_by_source = self.store_batch(TransactionBehavior::Immediate, |tx, batch| {
+        let new_by_source = self.store_batch(|tx, batch| {
             let mut new_by_source = Vec::with_capacity(by_source.len());
             for (source, group) in &by_source {
                 let new = insert_all(tx, group, keywords_version, batch)?;
                 new_by_source.push((source.as_str(), new));
-                tx.prepare_cached(
-                "INSERT INTO sources (id, kind, url, last_attempt_at, last_success_at, items_seen)
-                 VALUES (?1, ?2, ?3, ?4, ?4, ?5)
-                 ON CONFLICT (id) DO UPDATE SET
-                     kind = excluded.kind, url = excluded.url,
-                     last_attempt_at = excluded.last_attempt_at,
-                     last_success_at = excluded.last_success_at,
-                     items_seen = sources.items_seen + excluded.items_seen
-                 WHERE sources.kind IN ('import', 'ingest')",
-            )?
-            .execute(params![source.as_str(), kind, origin, now, new as i64])?;
+                pushed_source(tx, source, kind, origin, &now, new)?;
             }
             Ok(new_by_source)
         })?;
@@ -280,6 +273,29 @@ fn ingest<'a>(
         None,
     )?;
     Ok(new)
+}
+
+/// Records a push of `new` posts from `source` in `sources` (see [`Store::insert_pushed`]).
+fn pushed_source(
+    tx: &Transaction<'_>,
+    source: &SourceId,
+    kind: &str,
+    origin: &str,
+    now: &str,
+    new: usize,
+) -> Result<(), StoreError> {
+    tx.prepare_cached(
+        "INSERT INTO sources (id, kind, url, last_attempt_at, last_success_at, items_seen)
+         VALUES (?1, ?2, ?3, ?4, ?4, ?5)
+         ON CONFLICT (id) DO UPDATE SET
+             kind = excluded.kind, url = excluded.url,
+             last_attempt_at = excluded.last_attempt_at,
+             last_success_at = excluded.last_success_at,
+             items_seen = sources.items_seen + excluded.items_seen
+         WHERE sources.kind IN ('import', 'ingest')",
+    )?
+    .execute(params![source.as_str(), kind, origin, now, new as i64])?;
+    Ok(())
 }
 
 fn failure(tx: &Transaction<'_>, f: &Failure) -> Result<(), StoreError> {
@@ -568,6 +584,7 @@ fn fingerprint<'a>(post: &Post, tags: &'a Tags) -> Option<Cow<'a, Fingerprint>> 
 mod tests {
     use super::*;
     use crate::model::{RegionId, TopicId};
+    use std::time::Duration;
 
     pub(crate) fn post(source: &str, id: &str, url: Option<&str>, text: &str, at: &str) -> Post {
         let ts: Timestamp = at.parse().unwrap();
@@ -598,8 +615,7 @@ mod tests {
 
     #[test]
     fn the_text_hash_comes_from_the_tags_or_is_computed() {
-        let dir = tempfile::tempdir().unwrap();
-        let mut store = Store::open(&dir.path().join("p.db")).unwrap();
+        let (_dir, mut store) = temp_store();
         let given = post("a", "1", None, "Banjir di Sempaja", "2026-11-27T02:10:00Z");
         let computed = post("b", "1", None, "Jalan rusak", "2026-11-27T02:10:00Z");
         // A value the store could not have computed itself: it must take the tags' word.
@@ -649,6 +665,13 @@ mod tests {
         assert_eq!(orphans, [], "rows without their parent");
     }
 
+    /// A new store in a temp dir (kept as long as the dir is).
+    fn temp_store() -> (tempfile::TempDir, Store) {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("p.db")).unwrap();
+        (dir, store)
+    }
+
     /// A press release, as the tests' sources copy it.
     const RELEASE: &str = "Pemerintah Kota Samarinda menetapkan status tanggap darurat banjir \
                            setelah hujan deras merendam ribuan rumah di Sempaja, Bengkuring dan \
@@ -688,8 +711,7 @@ mod tests {
     /// joins the story an earlier poll started, and the story counts once.
     #[test]
     fn polls_committed_together_share_their_stories_and_counts() {
-        let dir = tempfile::tempdir().unwrap();
-        let mut store = Store::open(&dir.path().join("p.db")).unwrap();
+        let (_dir, mut store) = temp_store();
         let batch = [
             poll("kaltimpost", RELEASE, "2026-11-27T02:10:00Z", &["banjir"]),
             poll(
@@ -733,8 +755,7 @@ mod tests {
     /// (indexed once, at its end), posts pushed in, and posts stored outside a poll.
     #[test]
     fn every_transaction_indexes_its_posts_for_search() {
-        let dir = tempfile::tempdir().unwrap();
-        let mut store = Store::open(&dir.path().join("p.db")).unwrap();
+        let (_dir, mut store) = temp_store();
         let at = "2026-11-27T02:10:00Z";
         let batch = [
             poll("a", "Tanggul jebol di Sempaja", at, &[]),
@@ -772,8 +793,7 @@ mod tests {
 
     #[test]
     fn a_copy_in_a_later_batch_joins_the_stored_story() {
-        let dir = tempfile::tempdir().unwrap();
-        let mut store = Store::open(&dir.path().join("p.db")).unwrap();
+        let (_dir, mut store) = temp_store();
         let first = post(
             "kaltimpost",
             "1",
@@ -815,8 +835,7 @@ mod tests {
     /// only for a topic the story did not have yet.
     #[test]
     fn a_stored_story_joined_later_counts_once_per_topic() {
-        let dir = tempfile::tempdir().unwrap();
-        let mut store = Store::open(&dir.path().join("p.db")).unwrap();
+        let (_dir, mut store) = temp_store();
         let first = [poll(
             "kaltimpost",
             RELEASE,
@@ -858,10 +877,40 @@ mod tests {
         assert_foreign_keys_hold(&store);
     }
 
+    /// A batch numbers its posts from the largest stored id, so it holds the write lock from
+    /// its first read: another writer (`pantau import` beside the daemon) waits instead of
+    /// committing posts in between, which made the batch fail at its first insert.
+    #[test]
+    fn a_batch_holds_the_write_lock_from_its_start() {
+        let (dir, mut store) = temp_store();
+        let mut other = Store::open(&dir.path().join("p.db")).unwrap();
+        other.connection().busy_timeout(Duration::ZERO).unwrap();
+        let at = "2026-11-27T02:10:00Z";
+        let pushed = [(post("b", "1", None, "Tanggul retak", at), tags(&[], &[]))];
+        let ours = [(post("a", "1", None, "Tanggul jebol", at), tags(&[], &[]))];
+        let stored = store
+            .store_batch(|tx, batch| {
+                let refused = other.insert_pushed("import", "f.jsonl", &pushed, "v");
+                assert!(
+                    refused.is_err(),
+                    "another writer committed inside the batch"
+                );
+                insert_all(tx, &ours, "v", batch)
+            })
+            .unwrap();
+        assert_eq!(stored, 1);
+        assert_eq!(
+            other
+                .insert_pushed("import", "f.jsonl", &pushed, "v")
+                .unwrap(),
+            1
+        );
+        assert_eq!(store.count_posts().unwrap(), 2);
+    }
+
     #[test]
     fn syndicated_copies_are_one_story_counted_once() {
-        let dir = tempfile::tempdir().unwrap();
-        let mut store = Store::open(&dir.path().join("p.db")).unwrap();
+        let (_dir, mut store) = temp_store();
         let posts = vec![
             (
                 post(
@@ -914,8 +963,7 @@ mod tests {
 
     #[test]
     fn duplicates_by_id_url_or_text_are_stored_once() {
-        let dir = tempfile::tempdir().unwrap();
-        let mut store = Store::open(&dir.path().join("p.db")).unwrap();
+        let (_dir, mut store) = temp_store();
         let t = "2026-11-27T01:30:00Z";
         let first = vec![
             (
@@ -993,8 +1041,7 @@ mod tests {
 
     #[test]
     fn a_url_shared_inside_a_feed_does_not_swallow_items() {
-        let dir = tempfile::tempdir().unwrap();
-        let mut store = Store::open(&dir.path().join("p.db")).unwrap();
+        let (_dir, mut store) = temp_store();
         let t = "2026-11-27T01:30:00Z";
         let posts = vec![
             (
