@@ -34,10 +34,10 @@ use divan::counter::ItemsCount;
 use jiff::Timestamp;
 use pantau::Classifier;
 use pantau::classify::Tags;
+use pantau::model::Attempt;
+use pantau::model::Cursor;
 use pantau::model::{Post, SourceId};
-use pantau::sources::Cursor;
 use pantau::sources::http::Document;
-use pantau::sources::poll::Attempt;
 use pantau::store::writer::Writer;
 use pantau::store::{Checkpointer, Ingest, Store, Write};
 

@@ -1,8 +1,10 @@
 //! Types that cross pipeline stages: identifiers, the one [`Post`] type every source produces,
-//! and the time helpers every stage shares (all instants are UTC [`Timestamp`]s; only what a user
-//! reads is shown in the local time zone, see [`crate::time`]).
+//! and what the store keeps of a source between polls ([`Cursor`], [`SourceState`],
+//! [`Attempt`], [`SourceInfo`]). All instants are UTC [`Timestamp`]s; only what a user reads is
+//! shown in the local time zone, see [`crate::time`].
 
 use std::fmt;
+use std::time::Duration;
 
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
@@ -148,6 +150,59 @@ impl Post {
         crate::classify::normalize::fold_chars(&self.text, &mut push);
         format!("{:032x}", xxhash_rust::xxh3::xxh3_128(squeezed.as_bytes()))
     }
+}
+
+/// A configured source as the store records it (a row of the `sources` table).
+#[derive(Debug, Clone, PartialEq)]
+pub struct SourceInfo {
+    pub id: SourceId,
+    /// The `kind` of its `[[sources]]` table (`feed`, `mastodon`, …).
+    pub kind: String,
+    /// The name people see; the id when absent.
+    pub name: Option<String>,
+    /// Where it is read from (a URL). When it changes, the stored cursor is dropped: a cursor
+    /// only means something to the place it came from.
+    pub location: String,
+    pub region: Option<RegionId>,
+}
+
+/// Where a source is in its stream: committed in the same transaction as the posts it led to,
+/// so a restart resumes exactly there.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Cursor {
+    #[default]
+    Start,
+    /// HTTP validators for a conditional GET.
+    Http {
+        etag: Option<String>,
+        last_modified: Option<String>,
+    },
+    /// An opaque resume token (since-id, cursor string) for API sources.
+    Token { value: String },
+}
+
+/// Where a source stood when the process (re)started, read from the store.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SourceState {
+    pub cursor: Cursor,
+    pub consecutive_failures: u32,
+    /// When the last run planned the next attempt (kept across restarts so a Retry-After or a
+    /// backoff is honoured after a restart too).
+    pub next_attempt: Option<Timestamp>,
+    /// New posts found over the last week and since when that count runs, from the fetch log:
+    /// the adaptive interval starts from it after a restart.
+    pub recent: Option<(u64, Timestamp)>,
+}
+
+/// How long the posting rate is measured over.
+pub const PACE_WINDOW: Duration = Duration::from_secs(7 * 24 * 3600);
+/// How a poll ended, for the store's health record and `fetch_log`.
+#[derive(Debug, Clone)]
+pub struct Attempt {
+    pub started: Timestamp,
+    pub duration: Duration,
+    pub next_attempt: Timestamp,
 }
 
 /// Priority an analyst gives a topic; it orders the briefing and decides what may alert.

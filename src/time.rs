@@ -47,6 +47,20 @@ pub fn hour_bucket(ts: Timestamp) -> Timestamp {
     Timestamp::from_second(s - s.rem_euclid(3600)).expect("an hour start lies inside the range")
 }
 
+/// The end of the window that holds `now`: `now` itself when it is on the hour (so `--at
+/// 07:00`, or a briefing's midnight, ends there), else the start of the next hour. The hour in
+/// progress then counts with what it has so far, against full hours on the previous days: the
+/// count can only be biased low, never high, and a rise is heard within the hour it starts.
+pub fn window_end(now: Timestamp) -> Timestamp {
+    let start = hour_bucket(now);
+    if start == now {
+        now
+    } else {
+        start
+            .checked_add(jiff::SignedDuration::from_hours(1))
+            .unwrap_or(start)
+    }
+}
 /// A local time `YYYY-MM-DDTHH:MM` (or a date, meaning its midnight) in `tz`, or an RFC 3339
 /// instant.
 pub fn parse_local(text: &str, tz: &TimeZone) -> Option<Timestamp> {
@@ -290,6 +304,14 @@ fn to_english_date(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_window_ends_on_the_hour() {
+        let on_the_hour: Timestamp = "2026-11-27T23:00:00Z".parse().unwrap();
+        assert_eq!(window_end(on_the_hour), on_the_hour);
+        let within: Timestamp = "2026-11-27T23:10:00Z".parse().unwrap();
+        assert_eq!(window_end(within).to_string(), "2026-11-28T00:00:00Z");
+    }
 
     #[test]
     fn durations_as_users_write_them() {

@@ -72,7 +72,15 @@ impl World {
         let settings = project.settings();
         let classifier = Classifier::load(&settings.keywords.dir).unwrap();
         let mut store = project.store();
-        store.sync_sources(&settings.sources).unwrap();
+        store
+            .sync_sources(
+                &settings
+                    .sources
+                    .iter()
+                    .map(|s| s.info())
+                    .collect::<Vec<_>>(),
+            )
+            .unwrap();
         let mut w = World {
             project,
             classifier,

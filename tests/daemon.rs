@@ -214,7 +214,7 @@ async fn a_stop_mid_poll_loses_no_committed_post() {
     assert_eq!(store.integrity_check().unwrap(), "ok");
     assert_eq!(store.count_posts().unwrap(), 3);
     let slow = store.source_state(&"slow".into()).unwrap();
-    assert_eq!(slow.cursor, pantau::sources::Cursor::Start);
+    assert_eq!(slow.cursor, pantau::model::Cursor::Start);
     drop(store);
 
     let out = project.pantau(&["poll", "--once", "--source", "fast"]);

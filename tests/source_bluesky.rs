@@ -9,8 +9,9 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use common::{Project, fixture, query_i64, round};
+use pantau::model::Cursor;
 use pantau::sources::http::Fetcher;
-use pantau::sources::{Cursor, PollCtx, SourceError};
+use pantau::sources::{PollCtx, SourceError};
 use wiremock::matchers::{body_json, header, method, path, query_param, query_param_is_missing};
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 

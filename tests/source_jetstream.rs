@@ -10,9 +10,10 @@ use std::sync::{Arc, Mutex};
 
 use common::{Project, fixture, query_i64, round};
 use futures_util::{SinkExt, StreamExt};
+use pantau::model::Cursor;
 use pantau::sources::context::Relevance;
 use pantau::sources::http::Fetcher;
-use pantau::sources::{Batch, Cursor, Poll, PollCtx, SourceError};
+use pantau::sources::{Batch, Poll, PollCtx, SourceError};
 use tokio::net::TcpListener;
 use tokio::sync::Notify;
 use tokio_tungstenite::tungstenite::Message;

@@ -6,7 +6,7 @@
 mod common;
 
 use common::{Project, fixture, query_i64, result, round};
-use pantau::sources::Cursor;
+use pantau::model::Cursor;
 use wiremock::matchers::{method, path, query_param, query_param_is_missing};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 

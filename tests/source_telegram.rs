@@ -112,7 +112,7 @@ async fn first_run_reads_the_newest_page() {
     );
     assert_eq!(
         store.source_state(&"tg".into()).unwrap().cursor,
-        pantau::sources::Cursor::Token {
+        pantau::model::Cursor::Token {
             value: "1186".into()
         }
     );

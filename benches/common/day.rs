@@ -27,9 +27,9 @@ use jiff::tz::TimeZone;
 use jiff::{SignedDuration, Timestamp, ToSpan};
 use pantau::classify::lists::Level;
 use pantau::classify::{Classifier, SentimentClass, Tags};
+use pantau::model::Attempt;
+use pantau::model::Cursor;
 use pantau::model::{Post, RegionId, SourceId, TopicId};
-use pantau::sources::Cursor;
-use pantau::sources::poll::Attempt;
 use pantau::store::{Ingest, Store, Write};
 
 /// What to generate.
@@ -550,7 +550,13 @@ pub fn build(root: &Path, keywords: &Path, shape: &Shape) -> (PathBuf, Written) 
         Classifier::load(&settings.keywords.dir).expect("the shipped keyword lists load");
     let mut store = Store::open(&settings.storage.path).expect("the database opens");
     store
-        .sync_sources(&settings.sources)
+        .sync_sources(
+            &settings
+                .sources
+                .iter()
+                .map(|s| s.info())
+                .collect::<Vec<_>>(),
+        )
         .expect("the sources sync");
     let written = fill(&mut store, &classifier, shape);
     store.optimize().expect("the planner statistics refresh");

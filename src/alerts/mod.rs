@@ -95,7 +95,7 @@ pub fn check(
         tracing::debug!(%history, "peringatan ditahan: riwayat pengumpulan belum cukup");
         return Ok(Vec::new());
     }
-    let end = trends::window_end(now);
+    let end = crate::time::window_end(now);
     let all = trends::compute(
         store,
         classifier,

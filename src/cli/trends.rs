@@ -24,7 +24,7 @@ pub fn trends(
         Some(text) => super::parse_local_time(text, tz, "--at")?,
         None => Timestamp::now(),
     };
-    let end = trends::window_end(now);
+    let end = crate::time::window_end(now);
     let classifier = super::classifier(&settings)?;
     let rows = match Store::open_read_only(&settings.storage.path) {
         Ok(store) => trends::compute(&store, &classifier, end, window, &Rule::default(), lang)?,

@@ -37,7 +37,7 @@ use crate::server::{AppState, ServerError};
 use crate::sources::context::Relevance;
 use crate::sources::http::Fetcher;
 use crate::sources::poll::{Backoff, run_loop};
-use crate::sources::{PollCtx, SourceError};
+use crate::sources::{PollCtx, SourceConfig, SourceError};
 use crate::store::writer::Writer;
 use crate::store::{Store, StoreError};
 
@@ -88,7 +88,13 @@ pub async fn run(
         .map_or_else(|_| settings.http.bind.to_string(), |a| a.to_string());
     let mut store = Store::open(&settings.storage.path)?;
     store.limit_size(settings.storage.max_size_mb)?;
-    store.sync_sources(&settings.sources)?;
+    store.sync_sources(
+        &settings
+            .sources
+            .iter()
+            .map(SourceConfig::info)
+            .collect::<Vec<_>>(),
+    )?;
     store.keywords_loaded(classifier.version())?;
     let states = settings
         .sources

@@ -7,8 +7,9 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use super::reload::SharedClassifier;
+use crate::model::Attempt;
 use crate::model::{RegionId, SourceId};
-use crate::sources::poll::{Attempt, Committed, Polled};
+use crate::sources::poll::{Committed, Polled};
 use crate::sources::{Batch, SourceConfig, SourceError};
 use crate::store::writer::Writer;
 use crate::store::{Failure, Ingest, Write};

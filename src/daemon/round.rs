@@ -10,9 +10,10 @@ use jiff::Timestamp;
 use super::{DaemonError, Pipeline};
 use crate::classify::Classifier;
 use crate::config::Settings;
+use crate::model::Attempt;
 use crate::model::SourceId;
 use crate::sources::http::Fetcher;
-use crate::sources::poll::{Attempt, Backoff, plan_next};
+use crate::sources::poll::{Backoff, plan_next};
 use crate::sources::{PollCtx, SourceConfig};
 use crate::store::Store;
 use crate::store::writer::Writer;
@@ -39,7 +40,13 @@ pub async fn poll_round(
 ) -> Result<Vec<RoundResult>, DaemonError> {
     let mut store = Store::open(&settings.storage.path)?;
     store.limit_size(settings.storage.max_size_mb)?;
-    store.sync_sources(&settings.sources)?;
+    store.sync_sources(
+        &settings
+            .sources
+            .iter()
+            .map(SourceConfig::info)
+            .collect::<Vec<_>>(),
+    )?;
     let states = sources
         .iter()
         .map(|s| store.source_state(&s.id))

@@ -147,7 +147,7 @@ fn build(
     let assessed: HashMap<String, trends::Trend> = trends::compute(
         store,
         classifier,
-        trends::window_end(now),
+        crate::time::window_end(now),
         Window::default(),
         &Rule::default(),
         lang,

@@ -49,7 +49,7 @@ async fn list(
         Ok(trends::compute(
             store,
             classifier,
-            trends::window_end(now),
+            crate::time::window_end(now),
             window,
             &Rule::default(),
             lang,

@@ -32,9 +32,9 @@ use url::Url;
 
 use super::http::ApiResponse;
 use super::text::{MAX_TEXT_CHARS, truncate_chars};
-use super::{Batch, Cursor, Poll, PollCtx, SourceError};
+use super::{Batch, Poll, PollCtx, SourceError};
 use crate::config::{ConfigError, Table};
-use crate::model::{Post, SourceId, primary_language};
+use crate::model::{Cursor, Post, SourceId, primary_language};
 
 const DEFAULT_APPVIEW: &str = "https://api.bsky.app";
 const DEFAULT_PDS: &str = "https://bsky.social";

@@ -47,10 +47,10 @@ use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 use url::Url;
 
 use super::text::{MAX_TEXT_CHARS, truncate_chars};
-use super::{Batch, Cursor, Poll, PollCtx, SourceError};
+use super::{Batch, Poll, PollCtx, SourceError};
 use crate::config::{ConfigError, Table};
 use crate::model::primary_language;
-use crate::model::{Post, SourceId};
+use crate::model::{Cursor, Post, SourceId};
 
 const DEFAULT_URL: &str = "wss://jetstream2.us-east.bsky.network/subscribe";
 const POST: &str = "app.bsky.feed.post";

@@ -40,9 +40,9 @@ use url::Url;
 use super::feed::identity::{canonical_url, external_id};
 use super::http::BearerToken;
 use super::text::html_to_text;
-use super::{Batch, Cursor, Poll, PollCtx, SourceError};
+use super::{Batch, Poll, PollCtx, SourceError};
 use crate::config::{ConfigError, Table};
-use crate::model::{FUTURE_SLACK, Post, SourceId};
+use crate::model::{Cursor, FUTURE_SLACK, Post, SourceId};
 
 const ACCEPT: &str = "application/json";
 

@@ -33,9 +33,9 @@ use url::Url;
 use super::feed::identity::canonical_url;
 use super::http::{ApiResponse, BearerToken};
 use super::text::html_to_text;
-use super::{Batch, Cursor, Poll, PollCtx, SourceError, map_records};
+use super::{Batch, Poll, PollCtx, SourceError, map_records};
 use crate::config::{ConfigError, Table};
-use crate::model::{Post, SourceId, primary_language};
+use crate::model::{Cursor, Post, SourceId, primary_language};
 
 const DEFAULT_BASE: &str = "https://mastodon.social";
 

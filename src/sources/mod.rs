@@ -23,11 +23,10 @@ pub mod youtube;
 use std::time::Duration;
 
 use futures_util::future::BoxFuture;
-use serde::{Deserialize, Serialize};
 
 use crate::config::{ConfigError, Table};
 use crate::error::suggest;
-use crate::model::{Post, RegionId, SourceId};
+use crate::model::{Cursor, Post, RegionId, SourceId, SourceInfo};
 
 pub use context::PollCtx;
 
@@ -115,6 +114,17 @@ impl SourceConfig {
         }
     }
 
+    /// What the store records of this source.
+    pub fn info(&self) -> SourceInfo {
+        SourceInfo {
+            id: self.id.clone(),
+            kind: self.kind().to_string(),
+            name: self.name.clone(),
+            location: self.location(),
+            region: self.region.clone(),
+        }
+    }
+
     pub fn display_name(&self) -> &str {
         self.name.as_deref().unwrap_or(self.id.as_str())
     }
@@ -196,22 +206,6 @@ impl SourceConfig {
         };
         Some(source)
     }
-}
-
-/// Where a source is in its stream: committed in the same transaction as the posts it led to,
-/// so a restart resumes exactly there.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case")]
-pub enum Cursor {
-    #[default]
-    Start,
-    /// HTTP validators for a conditional GET.
-    Http {
-        etag: Option<String>,
-        last_modified: Option<String>,
-    },
-    /// An opaque resume token (since-id, cursor string) for API sources.
-    Token { value: String },
 }
 
 /// Maps raw records to posts off the async workers: turning HTML into text is CPU work on

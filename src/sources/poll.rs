@@ -15,24 +15,9 @@ use tokio::sync::{mpsc, oneshot};
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
-use super::{Batch, Cursor, Poll, PollCtx, SourceConfig, SourceError};
-use crate::model::SourceId;
+use super::{Batch, Poll, PollCtx, SourceConfig, SourceError};
+use crate::model::{Attempt, PACE_WINDOW, SourceId, SourceState};
 
-/// Where a source stood when the process (re)started, read from the store.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct SourceState {
-    pub cursor: Cursor,
-    pub consecutive_failures: u32,
-    /// When the last run planned the next attempt (kept across restarts so a Retry-After or a
-    /// backoff is honoured after a restart too).
-    pub next_attempt: Option<Timestamp>,
-    /// New posts found over the last week and since when that count runs, from the fetch log:
-    /// the adaptive interval starts from it after a restart.
-    pub recent: Option<(u64, Timestamp)>,
-}
-
-/// How long the posting rate is measured over.
-pub const PACE_WINDOW: Duration = Duration::from_secs(7 * 24 * 3600);
 /// Less history than this says nothing about a rate: the configured interval is kept.
 const PACE_WARMUP: Duration = Duration::from_secs(3600);
 
@@ -181,14 +166,6 @@ pub fn plan_next(
         failures,
         jittered(delay, backoff.jitter, retry_after.unwrap_or_default()),
     )
-}
-
-/// How a poll ended, for the store's health record and `fetch_log`.
-#[derive(Debug, Clone)]
-pub struct Attempt {
-    pub started: Timestamp,
-    pub duration: Duration,
-    pub next_attempt: Timestamp,
 }
 
 /// One poll's result on its way to classification and storage.

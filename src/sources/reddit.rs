@@ -36,9 +36,9 @@ use url::Url;
 use super::feed::identity::canonical_url;
 use super::http::ApiResponse;
 use super::text::html_to_text;
-use super::{Batch, Cursor, Poll, PollCtx, SourceError, map_records};
+use super::{Batch, Poll, PollCtx, SourceError, map_records};
 use crate::config::{ConfigError, Table};
-use crate::model::{Post, SourceId};
+use crate::model::{Cursor, Post, SourceId};
 
 const DEFAULT_BASE: &str = "https://www.reddit.com";
 

@@ -32,9 +32,9 @@ use scraper::{ElementRef, Html, Selector};
 use url::Url;
 
 use super::text;
-use super::{Batch, Cursor, Poll, PollCtx, SourceError};
+use super::{Batch, Poll, PollCtx, SourceError};
 use crate::config::{ConfigError, Table};
-use crate::model::{Post, SourceId};
+use crate::model::{Cursor, Post, SourceId};
 
 const DEFAULT_BASE: &str = "https://t.me";
 const HTML: &str = "text/html,application/xhtml+xml;q=0.9,*/*;q=0.5";

@@ -11,9 +11,9 @@ use rusqlite::{Transaction, TransactionBehavior, params};
 
 use super::{Store, StoreError, rollups, stories};
 use crate::classify::Tags;
+use crate::model::Attempt;
+use crate::model::Cursor;
 use crate::model::{Post, SourceId};
-use crate::sources::Cursor;
-use crate::sources::poll::Attempt;
 use crate::stories::Fingerprint;
 use crate::time::{hour_bucket, to_db};
 
@@ -695,7 +695,7 @@ mod tests {
                 tags(topics, &["samarinda"]),
             )],
             cursor: Default::default(),
-            attempt: crate::sources::poll::Attempt {
+            attempt: crate::model::Attempt {
                 started: now,
                 duration: std::time::Duration::from_millis(5),
                 next_attempt: now,

@@ -443,7 +443,7 @@ impl Split {
         if end <= start {
             return split;
         }
-        let first = crate::trends::window_end(start);
+        let first = crate::time::window_end(start);
         let last = hour_bucket(end);
         if first >= last {
             split.edges.push((to_db(start), to_db(end)));

@@ -6,8 +6,7 @@ use rusqlite::{OptionalExtension, params};
 
 use super::{Store, StoreError};
 use crate::model::SourceId;
-use crate::sources::poll::SourceState;
-use crate::sources::{Cursor, SourceConfig};
+use crate::model::{Cursor, PACE_WINDOW, SourceInfo, SourceState};
 use crate::time::{from_db, to_db};
 
 /// A source's health as `pantau sources` shows it.
@@ -30,7 +29,7 @@ impl Store {
     /// Makes the `sources` table hold every configured source. A source whose URL changed
     /// starts again from an empty cursor (the old validators belong to the old URL). Rows of
     /// sources no longer configured stay, so their posts keep a name.
-    pub fn sync_sources(&mut self, sources: &[SourceConfig]) -> Result<(), StoreError> {
+    pub fn sync_sources(&mut self, sources: &[SourceInfo]) -> Result<(), StoreError> {
         let tx = self.conn.transaction()?;
         {
             let mut upsert = tx.prepare_cached(
@@ -43,9 +42,9 @@ impl Store {
             for s in sources {
                 upsert.execute(params![
                     s.id.as_str(),
-                    s.kind(),
+                    s.kind,
                     s.name,
-                    s.location(),
+                    s.location,
                     s.region.as_ref().map(|r| r.as_str())
                 ])?;
             }
@@ -87,7 +86,7 @@ impl Store {
     /// (the fetch log's index on source and time keeps this a short range read). The source's
     /// first successful poll brought its backlog, not its rate, and is left out.
     fn recent_posts(&self, id: &SourceId) -> Result<Option<(u64, Timestamp)>, StoreError> {
-        let since = Timestamp::now() - crate::sources::poll::PACE_WINDOW;
+        let since = Timestamp::now() - PACE_WINDOW;
         let (posts, first): (i64, Option<String>) = self.conn.query_row(
             "SELECT COALESCE(SUM(items_new), 0), MIN(started_at) FROM fetch_log
              WHERE source_id = ?1 AND started_at >= ?2 AND status = 'ok'

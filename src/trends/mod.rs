@@ -19,7 +19,7 @@ pub use rule::{Assessment, Direction, Observation, Rule};
 use crate::classify::Classifier;
 use crate::model::Priority;
 use crate::store::{Store, StoreError};
-use crate::time::{Lang, hour_bucket};
+use crate::time::Lang;
 
 const DAY: SignedDuration = SignedDuration::from_hours(24);
 
@@ -120,21 +120,6 @@ pub struct Trend {
     pub window_hours: i64,
     pub window_start: Timestamp,
     pub window_end: Timestamp,
-}
-
-/// The end of the window that holds `now`: `now` itself when it is on the hour (so `--at
-/// 07:00`, or a briefing's midnight, ends there), else the start of the next hour. The hour in
-/// progress then counts with what it has so far, against full hours on the previous days: the
-/// count can only be biased low, never high, and a rise is heard within the hour it starts.
-pub fn window_end(now: Timestamp) -> Timestamp {
-    let start = hour_bucket(now);
-    if start == now {
-        now
-    } else {
-        start
-            .checked_add(SignedDuration::from_hours(1))
-            .unwrap_or(start)
-    }
 }
 
 #[derive(Default)]
@@ -276,9 +261,5 @@ mod tests {
         assert!("0h".parse::<Window>().is_err());
         assert!("x".parse::<Window>().is_err());
         assert!("178956971d".parse::<Window>().is_err());
-        let on_the_hour: Timestamp = "2026-11-27T23:00:00Z".parse().unwrap();
-        assert_eq!(window_end(on_the_hour), on_the_hour);
-        let within: Timestamp = "2026-11-27T23:10:00Z".parse().unwrap();
-        assert_eq!(window_end(within).to_string(), "2026-11-28T00:00:00Z");
     }
 }

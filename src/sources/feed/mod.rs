@@ -10,8 +10,9 @@ use futures_util::future::BoxFuture;
 use url::Url;
 
 use super::http::{Fetched, Validators};
-use super::{Batch, Cursor, Poll, PollCtx, SourceError};
+use super::{Batch, Poll, PollCtx, SourceError};
 use crate::config::{ConfigError, Table};
+use crate::model::Cursor;
 
 /// `[[sources]] kind = "feed"`: `url` is the feed's address (`https://…` or `file:///…`).
 #[derive(Debug, Clone, PartialEq)]
