@@ -152,6 +152,14 @@ impl Post {
     }
 }
 
+/// What a source's posts are: news reporting or people talking. An issue heard in both is
+/// better corroborated, so trends and the briefing weigh them apart.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Medium {
+    News,
+    Social,
+}
+
 /// A configured source as the store records it (a row of the `sources` table).
 #[derive(Debug, Clone, PartialEq)]
 pub struct SourceInfo {

@@ -7,7 +7,9 @@ use std::path::Path;
 use std::process::Stdio;
 use std::time::Duration;
 
-use pantau::alerts::sinks::{Message, Sink, SinkConfig, SinkError, SinkSpec, Tls};
+use pantau::alerts::sinks::email::{self, Tls};
+use pantau::alerts::sinks::{Message, Sink, SinkConfig, SinkError, Spec, webhook};
+use pantau::config::value::Secret;
 use serde_json::{Value, json};
 use tokio::io::{AsyncBufReadExt, BufReader, Lines};
 use tokio::process::{Child, ChildStdout, Command};
@@ -26,15 +28,8 @@ fn message(text: &str) -> Message {
     }
 }
 
-fn sink(id: &str, spec: SinkSpec) -> Sink {
-    Sink::new(
-        SinkConfig {
-            id: id.into(),
-            spec,
-        },
-        UA,
-    )
-    .expect("the sink builds")
+fn sink(id: &str, spec: impl Spec) -> Sink {
+    Sink::new(SinkConfig::new(id, spec), UA).expect("the sink builds")
 }
 
 /// A loopback port with nothing listening: bound by us, then released.
@@ -46,9 +41,9 @@ fn closed_port() -> u16 {
 fn webhook(url: &str, token: Option<&str>) -> Sink {
     sink(
         "hook",
-        SinkSpec::Webhook {
+        webhook::Spec {
             url: Url::parse(url).unwrap(),
-            token: token.map(String::from),
+            token: token.map(Secret::new),
         },
     )
 }
@@ -161,7 +156,7 @@ async fn webhook_connection_refused_is_an_error() {
 /// A Telegram sink read from the config file, as an operator writes it, with `api_url` on the
 /// test server.
 fn telegram(server_uri: &str) -> Sink {
-    let settings = pantau::config::load_str(
+    let settings = pantau::engine::Config::from_str(
         &format!(
             "[[alerts.sinks]]\nid = \"tim-humas\"\nkind = \"telegram\"\nbot_token = \"{BOT_TOKEN}\"\nchat_id = \"-100123\"\napi_url = \"{server_uri}\"\n"
         ),
@@ -358,7 +353,7 @@ impl SmtpReceiver {
 fn email(port: u16) -> Sink {
     sink(
         "surel",
-        SinkSpec::Email {
+        email::Spec {
             host: "127.0.0.1".into(),
             port,
             tls: Tls::None,
@@ -408,7 +403,7 @@ async fn email_refused_by_the_server_says_so() {
     };
     let sink = sink(
         "surel",
-        SinkSpec::Email {
+        email::Spec {
             host: "127.0.0.1".into(),
             port: receiver.port,
             tls: Tls::None,
@@ -445,9 +440,9 @@ async fn email_to_a_closed_port_is_an_smtp_error() {
 #[test]
 fn an_invalid_address_is_refused_when_the_sink_is_built() {
     let error = Sink::new(
-        SinkConfig {
-            id: "surel".into(),
-            spec: SinkSpec::Email {
+        SinkConfig::new(
+            "surel",
+            email::Spec {
                 host: "127.0.0.1".into(),
                 port: 25,
                 tls: Tls::None,
@@ -456,7 +451,7 @@ fn an_invalid_address_is_refused_when_the_sink_is_built() {
                 from: "pantau@contoh.id".into(),
                 to: vec!["humas di contoh.id".into()],
             },
-        },
+        ),
         UA,
     )
     .unwrap_err();

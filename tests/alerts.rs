@@ -69,18 +69,10 @@ struct World {
 impl World {
     fn new(sinks: &str) -> World {
         let project = project(sinks);
-        let settings = project.settings();
-        let classifier = Classifier::load(&settings.keywords.dir).unwrap();
+        let config = project.load();
+        let classifier = Classifier::load(&config.settings.keywords.dir).unwrap();
         let mut store = project.store();
-        store
-            .sync_sources(
-                &settings
-                    .sources
-                    .iter()
-                    .map(|s| s.info())
-                    .collect::<Vec<_>>(),
-            )
-            .unwrap();
+        store.sync_sources(&config.source_infos()).unwrap();
         let mut w = World {
             project,
             classifier,
@@ -113,7 +105,7 @@ impl World {
     }
 
     fn check(&mut self, now: Timestamp, sinks: &[String]) -> Vec<i64> {
-        let policy = self.project.settings().alerts.policy;
+        let policy = self.project.load().alerts.policy;
         alerts::check(&mut self.store, &self.classifier, &policy, sinks, now).unwrap()
     }
 }
@@ -205,7 +197,7 @@ async fn a_long_spike_alerts_once_per_episode_and_nothing_is_resent_after_a_rest
         broken.uri()
     );
     let mut w = World::new(&sinks_toml);
-    let settings = w.project.settings();
+    let settings = w.project.load();
     let ids: Vec<String> = settings.alerts.sinks.iter().map(|s| s.id.clone()).collect();
     let sinks: Vec<Sink> = settings
         .alerts
@@ -384,7 +376,7 @@ fn topics_below_the_priority_and_quiet_topics_do_not_alert() {
 
 #[tokio::test]
 async fn the_api_returns_what_the_command_prints() {
-    use pantau::daemon::SharedClassifier;
+    use pantau::engine::SharedClassifier;
     use pantau::server::AppState;
     use pantau::store::writer::Writer;
 
@@ -404,7 +396,7 @@ async fn the_api_returns_what_the_command_prints() {
 
     let (writer, thread) = Writer::spawn(store);
     let state = AppState::new(
-        &project.settings(),
+        &project.load(),
         SharedClassifier::new(std::sync::Arc::new(classifier)),
         writer,
     );
@@ -438,18 +430,18 @@ async fn the_api_returns_what_the_command_prints() {
 /// `/healthz` is healthy only while the store takes a write and the scheduler beats.
 #[tokio::test]
 async fn healthz_reports_a_stalled_scheduler() {
-    use pantau::daemon::SharedClassifier;
+    use pantau::engine::SharedClassifier;
     use pantau::server::AppState;
     use pantau::store::writer::Writer;
     use std::sync::atomic::{AtomicI64, Ordering};
 
     let project = Project::new("", "");
-    let settings = project.settings();
-    let classifier = Classifier::load(&settings.keywords.dir).unwrap();
+    let config = project.load();
+    let classifier = Classifier::load(&config.settings.keywords.dir).unwrap();
     let (writer, thread) = Writer::spawn(project.store());
     let beat = std::sync::Arc::new(AtomicI64::new(Timestamp::now().as_second()));
     let state = AppState::new(
-        &settings,
+        &config,
         SharedClassifier::new(std::sync::Arc::new(classifier)),
         writer,
     )

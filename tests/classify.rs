@@ -306,17 +306,17 @@ fn broken_lists_are_reported_at_file_line_col() {
 /// The shipped config file parses, with its documented defaults.
 #[test]
 fn the_shipped_config_parses() {
-    let settings = pantau::config::load(Some(&repo().join("config/default.toml"))).unwrap();
+    let config = pantau::engine::Config::load(Some(&repo().join("config/default.toml"))).unwrap();
+    let settings = &config.settings;
     assert_eq!(
         settings.schedule.timezone.iana_name(),
         Some("Asia/Makassar")
     );
     assert_eq!(settings.storage.path, repo().join("data/pantau.db"));
     // A starting set: outlets' feeds, Google News for each kabupaten/kota, public accounts.
-    let kinds: std::collections::BTreeSet<&str> =
-        settings.sources.iter().map(|s| s.kind()).collect();
+    let kinds: std::collections::BTreeSet<&str> = config.sources.iter().map(|s| s.kind()).collect();
     assert!(kinds.is_superset(&["feed", "google_news", "mastodon", "reddit", "bluesky"].into()));
-    let regions: std::collections::BTreeSet<&str> = settings
+    let regions: std::collections::BTreeSet<&str> = config
         .sources
         .iter()
         .filter(|s| s.kind() == "google_news")
@@ -328,7 +328,7 @@ fn the_shipped_config_parses() {
     );
     // Every default region is in the gazetteer.
     let c = pantau::Classifier::load(&settings.keywords.dir).unwrap();
-    for s in &settings.sources {
+    for s in &config.sources {
         if let Some(r) = &s.region {
             assert!(c.regions().iter().any(|g| &g.id == r), "{}: {r}", s.id);
         }

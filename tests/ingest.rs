@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use common::{Project, query_i64, repo, stderr, stdout};
 use pantau::Classifier;
-use pantau::daemon::SharedClassifier;
+use pantau::engine::SharedClassifier;
 use pantau::server::{AppState, MAX_INGEST_BYTES};
 use pantau::store::Store;
 use pantau::store::writer::Writer;
@@ -312,14 +312,11 @@ struct Api;
 
 impl Api {
     async fn start(project: &Project) -> common::Served {
-        let settings = project.settings();
+        let config = project.load();
+        let settings = &config.settings;
         let classifier = Classifier::load(&settings.keywords.dir).unwrap();
         let (writer, thread) = Writer::spawn(Store::open(&settings.storage.path).unwrap());
-        let state = AppState::new(
-            &settings,
-            SharedClassifier::new(Arc::new(classifier)),
-            writer,
-        );
+        let state = AppState::new(&config, SharedClassifier::new(Arc::new(classifier)), writer);
         common::serve(state, thread).await
     }
 }

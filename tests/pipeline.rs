@@ -213,16 +213,7 @@ fn hostile_post_text_is_escaped_in_every_briefing() {
         "[[sources]]\nid = \"warga\"\nname = \"Warga <b>X</b>\"\nkind = \"feed\"\nurl = \"https://warga.example/rss\"\n",
     );
     let mut store = project.store();
-    store
-        .sync_sources(
-            &project
-                .settings()
-                .sources
-                .iter()
-                .map(|s| s.info())
-                .collect::<Vec<_>>(),
-        )
-        .unwrap();
+    store.sync_sources(&project.load().source_infos()).unwrap();
     store
         .insert_posts(
             &[
@@ -422,16 +413,7 @@ fn regenerating_a_day_is_idempotent() {
         "[[sources]]\nid = \"warga\"\nkind = \"feed\"\nurl = \"https://warga.example/rss\"\n",
     );
     let mut store = project.store();
-    store
-        .sync_sources(
-            &project
-                .settings()
-                .sources
-                .iter()
-                .map(|s| s.info())
-                .collect::<Vec<_>>(),
-        )
-        .unwrap();
+    store.sync_sources(&project.load().source_infos()).unwrap();
     store
         .insert_posts(
             &[hostile_post(

@@ -460,7 +460,7 @@ fn config_with_random_values() {
                 rng.pick(VALUES)
             ));
         }
-        match pantau::config::load_str(&text, Path::new("/srv/pantau")) {
+        match pantau::engine::Config::from_str(&text, Path::new("/srv/pantau")) {
             Ok(_) => {}
             Err(pantau::config::ConfigError::Syntax { line, col, .. }) => {
                 assert!(

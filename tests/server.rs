@@ -11,7 +11,7 @@ use std::sync::Arc;
 use common::Project;
 use jiff::{SignedDuration, Timestamp};
 use pantau::Classifier;
-use pantau::daemon::SharedClassifier;
+use pantau::engine::SharedClassifier;
 use pantau::server::AppState;
 use pantau::store::Store;
 use pantau::store::writer::Writer;
@@ -20,14 +20,11 @@ use serde_json::Value;
 const TOKEN: &str = "token-uji-server";
 
 async fn start(project: &Project) -> common::Served {
-    let settings = project.settings();
+    let config = project.load();
+    let settings = &config.settings;
     let classifier = Classifier::load(&settings.keywords.dir).unwrap();
     let (writer, thread) = Writer::spawn(Store::open(&settings.storage.path).unwrap());
-    let state = AppState::new(
-        &settings,
-        SharedClassifier::new(Arc::new(classifier)),
-        writer,
-    );
+    let state = AppState::new(&config, SharedClassifier::new(Arc::new(classifier)), writer);
     common::serve(state, thread).await
 }
 

@@ -268,10 +268,10 @@ async fn an_expired_session_is_renewed_once() {
         .mount(&server)
         .await;
     let project = Project::new("", &login_source(&server));
-    let settings = project.settings();
+    let settings = project.load();
     let cx = PollCtx {
         source: settings.sources[0].id.clone(),
-        fetcher: Fetcher::new(&settings.fetch).unwrap(),
+        fetcher: Fetcher::new(&settings.settings.fetch).unwrap(),
         relevant: None,
     };
     let poller = settings.sources[0].build();
@@ -356,8 +356,9 @@ async fn a_malformed_answer_is_a_parse_error() {
 #[test]
 fn a_half_login_is_a_config_error() {
     let dir = tempfile::tempdir().unwrap();
-    let err = pantau::config::load_str(&source("handle = \"humas.bsky.social\""), dir.path())
-        .unwrap_err();
+    let err =
+        pantau::engine::Config::from_str(&source("handle = \"humas.bsky.social\""), dir.path())
+            .unwrap_err();
     let text = err.to_string();
     assert!(
         text.contains("handle dan app_password harus diisi bersamaan"),

@@ -113,7 +113,7 @@ fn a_youtube_source_needs_one_id() {
             "",
             &format!("[[sources]]\nid = \"yt\"\nkind = \"youtube\"\n{keys}"),
         );
-        let err = pantau::config::load(Some(&project.config()))
+        let err = pantau::engine::Config::load(Some(&project.config()))
             .unwrap_err()
             .to_string();
         assert!(err.contains(want), "{keys:?}: {err}");

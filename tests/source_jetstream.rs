@@ -123,10 +123,10 @@ fn source(url: &str, extra: &str) -> String {
 
 /// The source's poller and context, to drive polls one by one as the daemon's loop does.
 fn poller(project: &Project) -> (Box<dyn Poll>, PollCtx) {
-    let settings = project.settings();
+    let settings = project.load();
     let cx = PollCtx {
         source: settings.sources[0].id.clone(),
-        fetcher: Fetcher::new(&settings.fetch).unwrap(),
+        fetcher: Fetcher::new(&settings.settings.fetch).unwrap(),
         relevant: Some(Relevance::new(|text| {
             text.to_lowercase().contains("banjir")
         })),

@@ -376,7 +376,7 @@ fn config_errors_are_clear() {
     ];
     for (keys, expected) in cases {
         let project = Project::new("", &source("j", "https://api.example/laporan", keys));
-        let error = pantau::config::load(Some(&project.config()))
+        let error = pantau::engine::Config::load(Some(&project.config()))
             .unwrap_err()
             .to_string();
         assert!(error.contains(expected), "{keys}: {error}");
@@ -385,7 +385,7 @@ fn config_errors_are_clear() {
         "",
         "[[sources]]\nid = \"j\"\nkind = \"json\"\nitem_text = \"/x\"\n",
     );
-    let error = pantau::config::load(Some(&project.config()))
+    let error = pantau::engine::Config::load(Some(&project.config()))
         .unwrap_err()
         .to_string();
     assert!(error.contains("kunci \"url\" wajib diisi"), "{error}");

@@ -423,7 +423,7 @@ fn config_errors_are_clear() {
     ];
     for (keys, expected) in cases {
         let project = Project::new("", &source("toot", "https://mastodon.example", keys));
-        let error = pantau::config::load(Some(&project.config()))
+        let error = pantau::engine::Config::load(Some(&project.config()))
             .unwrap_err()
             .to_string();
         assert!(error.contains(expected), "{keys}: {error}");

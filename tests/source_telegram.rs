@@ -226,7 +226,7 @@ async fn pages_that_are_not_a_channel_preview_are_parse_errors() {
 #[test]
 fn a_link_instead_of_a_name_is_a_config_error() {
     let dir = tempfile::tempdir().unwrap();
-    let err = pantau::config::load_str(
+    let err = pantau::engine::Config::from_str(
         "[[sources]]\nid = \"tg\"\nkind = \"telegram\"\nchannel = \"https://t.me/s/humaskaltim\"\n",
         dir.path(),
     )

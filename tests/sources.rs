@@ -198,10 +198,10 @@ async fn the_daemon_waits_for_retry_after() {
             "interval = \"1s\"",
         ),
     );
-    let settings = project.settings();
-    let classifier = Classifier::load(&settings.keywords.dir).unwrap();
+    let config = project.load();
+    let classifier = Classifier::load(&config.settings.keywords.dir).unwrap();
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let daemon = tokio::spawn(pantau::daemon::run(settings, classifier, async {
+    let daemon = tokio::spawn(pantau::daemon::run(config, classifier, async {
         let _ = stopped.await;
     }));
     // Stop only once the second poll's posts are committed: stopping while its response is

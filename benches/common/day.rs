@@ -545,18 +545,14 @@ pub fn fill(store: &mut Store, classifier: &Classifier, shape: &Shape) -> Writte
 /// the config path.
 pub fn build(root: &Path, keywords: &Path, shape: &Shape) -> (PathBuf, Written) {
     let config = write_config(root, keywords, shape);
-    let settings = pantau::config::load(Some(&config)).expect("the generated config is valid");
+    let loaded =
+        pantau::engine::Config::load(Some(&config)).expect("the generated config is valid");
+    let settings = &loaded.settings;
     let classifier =
         Classifier::load(&settings.keywords.dir).expect("the shipped keyword lists load");
     let mut store = Store::open(&settings.storage.path).expect("the database opens");
     store
-        .sync_sources(
-            &settings
-                .sources
-                .iter()
-                .map(|s| s.info())
-                .collect::<Vec<_>>(),
-        )
+        .sync_sources(&loaded.source_infos())
         .expect("the sources sync");
     let written = fill(&mut store, &classifier, shape);
     store.optimize().expect("the planner statistics refresh");

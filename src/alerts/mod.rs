@@ -20,64 +20,23 @@
 //! must not wait for a slow sink), which can also repeat that one message after the restart.
 
 pub mod message;
+pub mod policy;
 pub mod sinks;
 
-use std::time::Duration;
-
-use jiff::tz::TimeZone;
 use jiff::{SignedDuration, Timestamp};
 use tokio_util::sync::CancellationToken;
 
 use crate::classify::Classifier;
-use crate::model::Priority;
 use crate::store::alerts::{Decision, Episode};
 use crate::store::{Store, StoreError};
 use crate::time::Lang;
-use crate::trends::{self, Rule, Trend, Window};
+use crate::trends::{self, Rule, Trend};
 
+pub use policy::{AlertSettings, Policy};
 pub use sinks::{Message, Sink};
 
 /// Tries per delivery before it is given up.
 pub const MAX_ATTEMPTS: u32 = 12;
-
-/// When to alert (`[alerts]` in the config).
-#[derive(Debug, Clone, PartialEq)]
-pub struct Policy {
-    /// Topics below this priority never alert.
-    pub min_priority: Priority,
-    /// The trend window alerts look at. 24 hours by default: in the detector benchmark
-    /// (docs/trends.md) it finds large spikes about as early as 6 hours does, with a quarter
-    /// of the false alarms.
-    pub window: Window,
-    /// How often trends are checked.
-    pub every: Duration,
-    /// An episode ends after this long without rising.
-    pub cooldown: Duration,
-    /// A follow-up needs the count to reach this many times the last alert's count.
-    pub growth: f64,
-    /// And at least this long since the last alert.
-    pub min_gap: Duration,
-    /// No alert before Pantau has collected this long: on a new installation every topic is
-    /// "new", and a first poll's backlog is no baseline.
-    pub min_history: Duration,
-    /// The zone alert texts show times in (`[schedule] timezone`).
-    pub timezone: TimeZone,
-}
-
-impl Default for Policy {
-    fn default() -> Policy {
-        Policy {
-            min_priority: Priority::Tinggi,
-            window: Window::DAY,
-            every: Duration::from_secs(10 * 60),
-            cooldown: Duration::from_secs(12 * 3600),
-            growth: 2.0,
-            min_gap: Duration::from_secs(3600),
-            min_history: Duration::from_secs(3 * 24 * 3600),
-            timezone: crate::time::default_zone(),
-        }
-    }
-}
 
 /// Decides on the trends at `now` and records the decisions; returns the new alerts' ids.
 /// `sinks` are the ids each new alert is to be delivered to.

@@ -7,14 +7,15 @@ use std::process::ExitCode;
 use crate::classify::{Document, explain};
 
 pub fn classify(
-    config: Option<&Path>,
+    path: Option<&Path>,
     explain_rules: bool,
     json: bool,
     text: Option<&str>,
 ) -> anyhow::Result<ExitCode> {
-    let settings = super::settings(config)?;
-    super::init_logging(Some(&settings), "warn");
-    let classifier = super::classifier(&settings)?;
+    let config = super::load(path)?;
+    let settings = &config.settings;
+    super::init_logging(Some(settings), "warn");
+    let classifier = super::classifier(&config)?;
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     let one = |line: &str, out: &mut dyn Write| -> std::io::Result<()> {

@@ -6,9 +6,10 @@ use std::process::ExitCode;
 use crate::store::Store;
 use crate::time::format_local;
 
-pub fn backup(config: Option<&Path>, dest: &Path, force: bool) -> anyhow::Result<ExitCode> {
-    let settings = super::settings(config)?;
-    super::init_logging(Some(&settings), "warn");
+pub fn backup(path: Option<&Path>, dest: &Path, force: bool) -> anyhow::Result<ExitCode> {
+    let config = super::load(path)?;
+    let settings = &config.settings;
+    super::init_logging(Some(settings), "warn");
     if dest.exists() && !force {
         return Err(super::user_error(
             format!("{} sudah ada", dest.display()),
@@ -34,9 +35,10 @@ pub fn backup(config: Option<&Path>, dest: &Path, force: bool) -> anyhow::Result
     Ok(ExitCode::SUCCESS)
 }
 
-pub fn stats(config: Option<&Path>, json: bool) -> anyhow::Result<ExitCode> {
-    let settings = super::settings(config)?;
-    super::init_logging(Some(&settings), "warn");
+pub fn stats(path: Option<&Path>, json: bool) -> anyhow::Result<ExitCode> {
+    let config = super::load(path)?;
+    let settings = &config.settings;
+    super::init_logging(Some(settings), "warn");
     let store = Store::open_read_only(&settings.storage.path)?;
     let s = store.stats()?;
     if json {

@@ -10,13 +10,14 @@ use crate::store::Store;
 use crate::time::{Lang, local_date};
 
 pub fn digest(
-    config: Option<&Path>,
+    path: Option<&Path>,
     date: Option<&str>,
     out: Option<PathBuf>,
     lang: Option<&str>,
 ) -> anyhow::Result<ExitCode> {
-    let settings = super::settings(config)?;
-    super::init_logging(Some(&settings), "warn");
+    let config = super::load(path)?;
+    let settings = &config.settings;
+    super::init_logging(Some(settings), "warn");
     let tz = &settings.schedule.timezone;
     let date = match date {
         Some(d) => super::parse_date(d, "--date")?,
@@ -33,7 +34,7 @@ pub fn digest(
             ));
         }
     };
-    let classifier = super::classifier(&settings)?;
+    let classifier = super::classifier(&config)?;
     let out_dir = out.unwrap_or_else(|| settings.briefing.dir.clone());
     let mut store = Store::open(&settings.storage.path)?;
     store.limit_size(settings.storage.max_size_mb)?;

@@ -9,8 +9,9 @@ use std::time::Duration;
 /// How long to wait for the answer: `/healthz` itself gives the writer 5 s.
 const TIMEOUT: Duration = Duration::from_secs(8);
 
-pub fn health(config: Option<&Path>, url: Option<&str>) -> anyhow::Result<ExitCode> {
-    let settings = super::settings(config)?;
+pub fn health(path: Option<&Path>, url: Option<&str>) -> anyhow::Result<ExitCode> {
+    let config = super::load(path)?;
+    let settings = &config.settings;
     let url = url.map_or_else(|| healthz_url(settings.http.bind), str::to_string);
     Ok(match probe(&url, TIMEOUT) {
         Service::Healthy => {

@@ -1,16 +1,18 @@
-//! `pantau import FILE`: posts from a JSON Lines or CSV file, through [`crate::ingest`], into
-//! the configured store. Safe while `pantau run` is running: each batch is one short write
-//! transaction, and the store waits its turn (busy timeout) rather than failing.
+//! `pantau import FILE`: posts from a JSON Lines or CSV file, read by [`crate::ingest`] and
+//! classified and stored by the engine's pipeline, as `POST /api/ingest` does. Safe while
+//! `pantau run` is running: each batch is one short write transaction, and the store waits
+//! its turn (busy timeout) rather than failing.
 
 use std::path::Path;
 use std::process::ExitCode;
+use std::sync::Arc;
 
 use anyhow::Context as _;
 
 use super::user_error;
+use crate::engine::{Engine, SharedClassifier};
 use crate::error::shown;
-use crate::ingest::{Charset, Format, Job, PushKind, source_regions};
-use crate::store::Store;
+use crate::ingest::{Charset, Format, PushKind};
 
 /// Rejected lines printed; the rest are counted.
 const MAX_LISTED: usize = 50;
@@ -53,13 +55,14 @@ pub fn parse_charset(label: &str) -> Result<Charset, String> {
 }
 
 pub fn import(
-    config: Option<&Path>,
+    path: Option<&Path>,
     file: &Path,
     format: Option<Format>,
     charset: Option<Charset>,
 ) -> anyhow::Result<ExitCode> {
-    let settings = super::settings(config)?;
-    super::init_logging(Some(&settings), "warn");
+    let config = super::load(path)?;
+    let settings = &config.settings;
+    super::init_logging(Some(settings), "warn");
     let name = shown(file);
     let Some(format) = format.or_else(|| Format::from_path(file)) else {
         return Err(user_error(
@@ -70,22 +73,30 @@ pub fn import(
     let charset = charset.unwrap_or(Charset::UTF8);
     let input =
         std::fs::File::open(file).with_context(|| format!("{name}: berkas tidak dapat dibuka"))?;
-    let classifier = super::classifier(&settings)?;
-    let mut store = Store::open(&settings.storage.path)?;
-    store.limit_size(settings.storage.max_size_mb)?;
-    let regions = source_regions(&settings.sources);
-    let job = Job {
-        kind: PushKind::Import,
-        classifier: &classifier,
-        regions: &regions,
-        now: jiff::Timestamp::now(),
-    };
+    let classifier = SharedClassifier::new(Arc::new(super::classifier(&config)?));
     let origin = std::path::absolute(file).unwrap_or_else(|_| file.to_path_buf());
     let origin = origin.display().to_string();
-    let report = crate::ingest::ingest(input, format, charset, &job, |batch, version| {
-        store.insert_pushed(PushKind::Import.as_str(), &origin, &batch, version)
-    })
-    .with_context(|| name.clone())?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    let report = runtime
+        .block_on(async {
+            let engine = Engine::start(&config, classifier)?;
+            let pipeline = engine.pipeline().clone();
+            let handle = tokio::runtime::Handle::current();
+            let report = tokio::task::spawn_blocking(move || {
+                pipeline.push(
+                    input,
+                    (format, charset),
+                    (PushKind::Import, &origin),
+                    &handle,
+                )
+            })
+            .await;
+            engine.stop().await;
+            anyhow::Ok(report?)
+        })?
+        .with_context(|| name.clone())?;
 
     for rejected in report.rejected.iter().take(MAX_LISTED) {
         eprintln!("{rejected}");

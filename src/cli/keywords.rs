@@ -6,9 +6,10 @@ use std::process::ExitCode;
 
 use crate::classify::{Classifier, lists};
 
-pub fn check(config: Option<&Path>) -> anyhow::Result<ExitCode> {
-    let settings = super::settings(config)?;
-    super::init_logging(Some(&settings), "warn");
+pub fn check(path: Option<&Path>) -> anyhow::Result<ExitCode> {
+    let config = super::load(path)?;
+    let settings = &config.settings;
+    super::init_logging(Some(settings), "warn");
     let dir = &settings.keywords.dir;
     let errors = match lists::load_dir(dir).and_then(Classifier::from_lists) {
         Ok(classifier) => {
@@ -129,13 +130,14 @@ fn sample(row: &crate::store::TaggedRow) -> String {
 /// `pantau keywords backtest`: re-tags stored posts with the lists on disk, in memory, and
 /// reports per topic what would be gained and lost. Nothing is written.
 pub fn backtest(
-    config: Option<&Path>,
+    path: Option<&Path>,
     since_text: Option<&str>,
     topic: Option<&str>,
 ) -> anyhow::Result<ExitCode> {
-    let settings = super::settings(config)?;
-    super::init_logging(Some(&settings), "warn");
-    let classifier = super::classifier(&settings)?;
+    let config = super::load(path)?;
+    let settings = &config.settings;
+    super::init_logging(Some(settings), "warn");
+    let classifier = super::classifier(&config)?;
     if let Some(t) = topic
         && classifier.topic(&t.into()).is_none()
     {
@@ -145,12 +147,8 @@ pub fn backtest(
         ));
     }
     let store = crate::store::Store::open_read_only(&settings.storage.path)?;
-    let start = since(&settings, since_text, 30)?;
-    let regions: std::collections::HashMap<&str, Option<&crate::model::RegionId>> = settings
-        .sources
-        .iter()
-        .map(|s| (s.id.as_str(), s.region.as_ref()))
-        .collect();
+    let start = since(settings, since_text, 30)?;
+    let regions = config.regions();
     let mut changes: std::collections::BTreeMap<String, Change> = Default::default();
     let mut progress = Progress::new(store.count_posts_since(start)?);
     let mut posts = 0u64;
@@ -164,7 +162,7 @@ pub fn backtest(
             author: row.author.as_deref(),
             lang: row.lang.as_deref(),
         };
-        let region = regions.get(row.source.as_str()).copied().flatten();
+        let region = regions.get(&row.source);
         let result = classifier.classify(&doc, region);
         let after: Vec<&str> = result
             .topics
@@ -203,7 +201,7 @@ pub fn backtest(
         }
     })?;
     progress.finish();
-    print_backtest(&changes, posts, start, &settings);
+    print_backtest(&changes, posts, start, settings);
     Ok(ExitCode::SUCCESS)
 }
 
@@ -267,15 +265,16 @@ const STOPWORDS: &[&str] = &[
 /// `pantau keywords suggest TOPIC`: words and two-word phrases over-represented in the topic's
 /// posts compared with all other posts, not yet in its lists.
 pub fn suggest(
-    config: Option<&Path>,
+    path: Option<&Path>,
     topic: &str,
     since_text: Option<&str>,
     limit: usize,
 ) -> anyhow::Result<ExitCode> {
     use std::collections::{HashMap, HashSet};
-    let settings = super::settings(config)?;
-    super::init_logging(Some(&settings), "warn");
-    let classifier = super::classifier(&settings)?;
+    let config = super::load(path)?;
+    let settings = &config.settings;
+    super::init_logging(Some(settings), "warn");
+    let classifier = super::classifier(&config)?;
     let Some(def) = classifier.topic(&topic.into()) else {
         return Err(super::user_error(
             format!("topik \"{topic}\" tidak ada di daftar kata kunci"),
@@ -290,7 +289,7 @@ pub fn suggest(
         .chain(def.any.iter().flat_map(|t| t.folded.iter().cloned()))
         .collect();
     let store = crate::store::Store::open_read_only(&settings.storage.path)?;
-    let start = since(&settings, since_text, 90)?;
+    let start = since(settings, since_text, 90)?;
     let (mut inside, mut outside) = (0u64, 0u64);
     let mut counts: HashMap<String, (u64, u64)> = HashMap::new();
     let mut progress = Progress::new(store.count_posts_since(start)?);

@@ -4,6 +4,7 @@
 
 mod classify;
 mod db;
+pub mod demo;
 mod digest;
 mod health;
 mod import;
@@ -24,6 +25,7 @@ use crate::classify::{Classifier, ListErrors};
 use crate::config::{ConfigError, LogFormat, Settings};
 use crate::daemon::DaemonError;
 use crate::digest::DigestError;
+use crate::engine::Config;
 use crate::ingest::IngestError;
 use crate::store::StoreError;
 
@@ -345,7 +347,7 @@ pub(crate) fn user_error(message: impl Into<String>, hint: impl Into<String>) ->
 }
 
 fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
-    let config = cli.config.as_deref();
+    let config = cli.config.as_deref(); // the config file's path
     match cli.command {
         Command::Run => run::run(config),
         Command::Poll(a) => {
@@ -384,42 +386,36 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Digest(a) => digest::digest(config, a.date.as_deref(), a.out, a.lang.as_deref()),
         Command::Demo(a) => {
             init_logging(None, "warn");
-            let report = crate::demo::run(&a.out)?;
+            let report = demo::run(&a.out)?;
             println!("{report}");
             Ok(ExitCode::SUCCESS)
         }
     }
 }
 
-/// Loads the settings (or the defaults when no config file exists).
-pub(crate) fn settings(config: Option<&Path>) -> anyhow::Result<Settings> {
-    Ok(crate::config::load(config)?)
+/// Loads the configuration (or the defaults when no config file exists).
+pub(crate) fn load(path: Option<&Path>) -> anyhow::Result<Config> {
+    Ok(Config::load(path)?)
 }
 
 /// Loads the keyword lists named by the settings, and checks the sources' regions exist.
-pub(crate) fn classifier(settings: &Settings) -> anyhow::Result<Classifier> {
-    let classifier = Classifier::load(&settings.keywords.dir)
-        .with_context(|| format!("memuat kata kunci dari {}", settings.keywords.dir.display()))?;
-    for s in &settings.sources {
-        if let Some(region) = &s.region
-            && classifier.region(region).is_none()
-        {
-            return Err(user_error(
-                format!(
-                    "sumber \"{}\": wilayah \"{region}\" tidak ada di keywords/regions.toml",
-                    s.id
-                ),
-                format!(
-                    "pakai salah satu id wilayah: {}",
-                    classifier
-                        .regions()
-                        .iter()
-                        .map(|r| r.id.as_str())
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ),
-            ));
-        }
+pub(crate) fn classifier(config: &Config) -> anyhow::Result<Classifier> {
+    let dir = &config.settings.keywords.dir;
+    let classifier = Classifier::load(dir)
+        .with_context(|| format!("memuat kata kunci dari {}", dir.display()))?;
+    if let Some((source, region)) = config.unknown_regions(&classifier).next() {
+        return Err(user_error(
+            format!("sumber \"{source}\": wilayah \"{region}\" tidak ada di keywords/regions.toml"),
+            format!(
+                "pakai salah satu id wilayah: {}",
+                classifier
+                    .regions()
+                    .iter()
+                    .map(|r| r.id.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        ));
     }
     Ok(classifier)
 }

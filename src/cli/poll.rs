@@ -5,17 +5,18 @@ use std::path::Path;
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use crate::daemon::poll_round;
+use crate::engine::{Engine, SharedClassifier};
 
-pub fn poll_once(config: Option<&Path>, only: Option<&str>) -> anyhow::Result<ExitCode> {
-    let settings = super::settings(config)?;
-    super::init_logging(Some(&settings), "warn");
-    let classifier = super::classifier(&settings)?;
-    let mut sources = settings.sources.clone();
+pub fn poll_once(path: Option<&Path>, only: Option<&str>) -> anyhow::Result<ExitCode> {
+    let config = super::load(path)?;
+    let settings = &config.settings;
+    super::init_logging(Some(settings), "warn");
+    let classifier = super::classifier(&config)?;
+    let mut sources = config.sources.clone();
     if let Some(id) = only {
         sources.retain(|s| s.id.as_str() == id);
         if sources.is_empty() {
-            let ids: Vec<&str> = settings.sources.iter().map(|s| s.id.as_str()).collect();
+            let ids: Vec<&str> = config.sources.iter().map(|s| s.id.as_str()).collect();
             return Err(super::user_error(
                 format!("tidak ada sumber dengan id \"{id}\""),
                 if ids.is_empty() {
@@ -35,7 +36,12 @@ pub fn poll_once(config: Option<&Path>, only: Option<&str>) -> anyhow::Result<Ex
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
-    let results = runtime.block_on(poll_round(&settings, &sources, Arc::new(classifier)))?;
+    let results = runtime.block_on(async {
+        let engine = Engine::start(&config, SharedClassifier::new(Arc::new(classifier)))?;
+        let results = engine.poll_once(&config, &sources).await;
+        engine.stop().await;
+        anyhow::Ok(results?)
+    })?;
     let rows: Vec<[String; 5]> = results
         .iter()
         .map(|r| {

@@ -30,12 +30,13 @@ fn limit_malloc_arenas() {}
 /// Most threads for blocking work (see below).
 const BLOCKING_THREADS: usize = 16;
 
-pub fn run(config: Option<&Path>) -> anyhow::Result<ExitCode> {
-    let settings = super::settings(config)?;
-    super::init_logging(Some(&settings), "info");
+pub fn run(path: Option<&Path>) -> anyhow::Result<ExitCode> {
+    let config = super::load(path)?;
+    let settings = &config.settings;
+    super::init_logging(Some(settings), "info");
     // At start there is no last good state to fall back on: bad lists stop the daemon here,
     // with every error listed.
-    let classifier = super::classifier(&settings)?;
+    let classifier = super::classifier(&config)?;
     limit_malloc_arenas();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -56,7 +57,7 @@ pub fn run(config: Option<&Path>) -> anyhow::Result<ExitCode> {
                 std::process::exit(130);
             });
         };
-        daemon::run(settings, classifier, shutdown).await?;
+        daemon::run(config, classifier, shutdown).await?;
         anyhow::Ok(())
     })?;
     // Blocking work abandoned at the deadline (a parse, a briefing) must not hold the exit.

@@ -9,15 +9,16 @@ use crate::store::search::{Search, fts_query};
 use crate::time::{day_bounds, format_local};
 
 pub fn search(
-    config: Option<&Path>,
+    path: Option<&Path>,
     query: &str,
     since: Option<&str>,
     until: Option<&str>,
     limit: usize,
     json: bool,
 ) -> anyhow::Result<ExitCode> {
-    let settings = super::settings(config)?;
-    super::init_logging(Some(&settings), "warn");
+    let config = super::load(path)?;
+    let settings = &config.settings;
+    super::init_logging(Some(settings), "warn");
     let tz = &settings.schedule.timezone;
     if fts_query(query).is_none() {
         return Err(super::user_error(

@@ -10,17 +10,18 @@ use crate::store::{SourceHealth, Store, StoreError};
 const SERVICE_PATIENCE: std::time::Duration = std::time::Duration::from_secs(6);
 use crate::time::format_local;
 
-pub fn sources(config: Option<&Path>, json: bool) -> anyhow::Result<ExitCode> {
-    let settings = super::settings(config)?;
-    super::init_logging(Some(&settings), "warn");
-    let order: Vec<_> = settings.sources.iter().map(|s| s.id.clone()).collect();
+pub fn sources(path: Option<&Path>, json: bool) -> anyhow::Result<ExitCode> {
+    let config = super::load(path)?;
+    let settings = &config.settings;
+    super::init_logging(Some(settings), "warn");
+    let order: Vec<_> = config.sources.iter().map(|s| s.id.clone()).collect();
     let (mut rows, keywords) = match Store::open_read_only(&settings.storage.path) {
         Ok(store) => (store.sources_health(&order)?, store.keywords_state()?),
         Err(StoreError::Missing(_)) => (Vec::new(), Default::default()),
         Err(e) => return Err(e.into()),
     };
     // Configured sources that never ran yet still show, so the list is complete.
-    for s in &settings.sources {
+    for s in &config.sources {
         if !rows.iter().any(|r| r.id == s.id) {
             rows.push(SourceHealth {
                 id: s.id.clone(),
@@ -81,7 +82,7 @@ pub fn sources(config: Option<&Path>, json: bool) -> anyhow::Result<ExitCode> {
     let table: Vec<[String; 7]> = rows
         .iter()
         .map(|r| {
-            let configured = settings.sources.iter().any(|s| s.id == r.id);
+            let configured = config.sources.iter().any(|s| s.id == r.id);
             let status = if !configured && r.kind == "import" {
                 "impor".to_string()
             } else if !configured && r.kind == "ingest" {

@@ -10,14 +10,15 @@ use crate::time::format_local;
 use crate::trends::{self, Rule, Trend, Window};
 
 pub fn trends(
-    config: Option<&Path>,
+    path: Option<&Path>,
     window: Window,
     json: bool,
     at: Option<&str>,
     limit: usize,
 ) -> anyhow::Result<ExitCode> {
-    let settings = super::settings(config)?;
-    super::init_logging(Some(&settings), "warn");
+    let config = super::load(path)?;
+    let settings = &config.settings;
+    super::init_logging(Some(settings), "warn");
     let tz = &settings.schedule.timezone;
     let lang = settings.briefing.language;
     let now = match at {
@@ -25,7 +26,7 @@ pub fn trends(
         None => Timestamp::now(),
     };
     let end = crate::time::window_end(now);
-    let classifier = super::classifier(&settings)?;
+    let classifier = super::classifier(&config)?;
     let rows = match Store::open_read_only(&settings.storage.path) {
         Ok(store) => trends::compute(&store, &classifier, end, window, &Rule::default(), lang)?,
         Err(StoreError::Missing(_)) if json => Vec::new(),

@@ -1,29 +1,49 @@
-//! Settings: `config/default.toml`, then `config/local.toml` beside it, then `PANTAU__SECTION__KEY`
-//! environment variables, merged by the `config` crate and resolved into typed [`Settings`].
+//! Settings: `config/default.toml`, then `config/local.toml` beside it, then
+//! `PANTAU__SECTION__KEY` environment variables, merged by the `config` crate ([`load`]) and
+//! read into typed [`Settings`].
 //!
-//! Every error names where the bad value came from (file and line, or the environment variable),
-//! the key, and what is expected; a misspelt key gets the nearest known one as a hint. Relative
-//! paths are resolved against the config folder's parent, so `--config /etc/pantau/config/default.toml`
-//! works from any working directory.
+//! Config only reads. Each section is a serde struct here, with its defaults beside it; the
+//! plug-in families — `[[sources]]` and the alert sinks of `[alerts]` — are handed over as the
+//! tables they are written as ([`Table`], [`TableArray`]), and each family reads its own
+//! entries with the same machinery ([`Table::read_as`], [`entries`], [`pick_kind`]). Every
+//! error names where the bad value came from (file and line, or the environment variable), the
+//! table and key, and what is expected; a misspelt key gets the nearest known one as a hint.
+//! Relative paths are resolved against the config folder's parent, so
+//! `--config /etc/pantau/config/default.toml` works from any working directory.
 
-mod resolve;
+mod de;
+mod error;
+mod load;
+mod table;
+pub mod value;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
+use config::{Map, Value, ValueKind};
 use jiff::civil::Time;
 use jiff::tz::TimeZone;
+use serde::{Deserialize, Deserializer};
 
-use crate::alerts::sinks::SinkConfig;
-use crate::sources::SourceConfig;
+use crate::error::suggest;
 use crate::time::Lang;
 
-pub(crate) use resolve::Table;
-pub use resolve::{ConfigError, load, load_str};
+pub use de::fields_of;
+pub use error::ConfigError;
+pub use load::{load, load_lenient, load_str, load_str_lenient};
+pub use table::{Invalid, ListNames, ReadPlugin, Table, TableArray, entries, pick_kind};
 
 /// Where the default config file is looked for when `--config` is not given.
 pub const DEFAULT_CONFIG: &str = "config/default.toml";
+
+/// The letterhead of the briefing when `[briefing] office` is not set.
+pub const DEFAULT_OFFICE: &str = "Dinas Komunikasi dan Informatika Provinsi Kalimantan Timur";
+
+/// The sections a config file may have. `alerts` and `sources` belong to their families.
+const SECTIONS: &[&str] = &[
+    "storage", "keywords", "schedule", "http", "fetch", "briefing", "log", "alerts", "sources",
+];
 
 /// The resolved settings: every value typed and checked, every path absolute.
 #[derive(Debug, Clone)]
@@ -39,194 +59,359 @@ pub struct Settings {
     pub fetch: FetchSettings,
     pub briefing: BriefingSettings,
     pub log: LogSettings,
-    pub alerts: AlertSettings,
-    pub sources: Vec<SourceConfig>,
+    /// `[alerts]` as written: the alerts family reads its policy and `[[alerts.sinks]]`.
+    pub alerts: Table,
+    /// `[[sources]]` as written, in file order: the sources family reads them.
+    pub sources: Option<TableArray>,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct StorageSettings {
     /// The SQLite database file (`data/pantau.db`).
     pub path: PathBuf,
     /// Raw posts older than this are pruned (hourly counts and briefings stay).
+    #[serde(deserialize_with = "value::uint::<_, _, 1, 36_500>")]
     pub retain_days: u32,
     /// Largest the database may grow, in MiB (0: as large as the disk allows). Past it,
     /// writes fail as on a full disk, so Pantau never fills a disk it shares.
+    #[serde(deserialize_with = "value::uint::<_, _, 0, { 16 << 20 }>")]
     pub max_size_mb: u64,
 }
 
-#[derive(Debug, Clone)]
+impl Default for StorageSettings {
+    fn default() -> Self {
+        StorageSettings {
+            path: "data/pantau.db".into(),
+            retain_days: 90,
+            max_size_mb: 0,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct KeywordSettings {
     /// Folder holding `topics/*.toml`, `regions.toml`, `slang.toml`, `sentiment.toml`.
     pub dir: PathBuf,
 }
 
-#[derive(Debug, Clone)]
+impl Default for KeywordSettings {
+    fn default() -> Self {
+        KeywordSettings {
+            dir: "keywords".into(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct ScheduleSettings {
     /// The zone every date a user sees is in (`Asia/Makassar`, WITA).
+    #[serde(deserialize_with = "timezone")]
     pub timezone: TimeZone,
     /// Local time of day at which yesterday's briefing is written.
+    #[serde(deserialize_with = "time_of_day")]
     pub briefing_at: Time,
 }
 
-#[derive(Debug, Clone)]
+impl Default for ScheduleSettings {
+    fn default() -> Self {
+        ScheduleSettings {
+            timezone: crate::time::default_zone(),
+            briefing_at: jiff::civil::time(7, 0, 0, 0),
+        }
+    }
+}
+
+fn timezone<'de, D: Deserializer<'de>>(d: D) -> Result<TimeZone, D::Error> {
+    value::parsed(d, "nama zona IANA, misalnya \"Asia/Makassar\"", |s| {
+        TimeZone::get(s).map_err(|_| format!("zona waktu \"{s}\" tidak dikenal"))
+    })
+}
+
+fn time_of_day<'de, D: Deserializer<'de>>(d: D) -> Result<Time, D::Error> {
+    value::parsed(d, "jam lokal \"HH:MM\", misalnya \"07:00\"", |s| {
+        Time::strptime("%H:%M", s).map_err(|_| format!("jam \"{s}\" tidak valid"))
+    })
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct HttpSettings {
+    #[serde(deserialize_with = "bind_address")]
     pub bind: SocketAddr,
     /// Bearer token for write endpoints; none means they are off.
+    #[serde(deserialize_with = "value::opt_nonempty")]
     pub token: Option<String>,
 }
 
+impl Default for HttpSettings {
+    fn default() -> Self {
+        HttpSettings {
+            bind: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            token: None,
+        }
+    }
+}
+
+fn bind_address<'de, D: Deserializer<'de>>(d: D) -> Result<SocketAddr, D::Error> {
+    value::parsed(d, "alamat:port, misalnya \"127.0.0.1:8080\"", |s| {
+        s.parse().map_err(|_| format!("alamat \"{s}\" tidak valid"))
+    })
+}
+
 /// How sources are fetched: politeness, limits and retry policy shared by every poller.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct FetchSettings {
     pub user_agent: String,
     /// Polling interval of a source that does not set its own.
+    #[serde(deserialize_with = "value::duration")]
     pub interval: Duration,
+    #[serde(deserialize_with = "value::duration")]
     pub connect_timeout: Duration,
     /// Whole request, headers and body.
+    #[serde(deserialize_with = "value::duration")]
     pub timeout: Duration,
     /// A body larger than this (after decompression) fails the fetch.
+    #[serde(deserialize_with = "value::uint::<_, _, 1024, { 1 << 34 }>")]
     pub max_body_bytes: u64,
     /// Requests in flight to one host at a time.
+    #[serde(deserialize_with = "value::uint::<_, _, 1, 64>")]
     pub per_host: usize,
     /// Ceiling of the exponential backoff after failures.
+    #[serde(deserialize_with = "value::duration")]
     pub max_backoff: Duration,
     /// Whether a source's interval follows how often it publishes (see `sources::poll::Pace`).
     pub adaptive: bool,
     /// Bounds of the adaptive interval; a source's own `interval` always lies within them.
+    #[serde(deserialize_with = "value::duration")]
     pub min_interval: Duration,
+    #[serde(deserialize_with = "value::duration")]
     pub max_interval: Duration,
 }
 
-#[derive(Debug, Clone)]
+impl Default for FetchSettings {
+    fn default() -> Self {
+        FetchSettings {
+            user_agent: format!(
+                "Pantau/{} (pemantauan isu publik; +https://github.com/pantau-kaltim/pantau)",
+                env!("CARGO_PKG_VERSION")
+            ),
+            interval: Duration::from_secs(15 * 60),
+            connect_timeout: Duration::from_secs(10),
+            timeout: Duration::from_secs(30),
+            max_body_bytes: 10 * 1024 * 1024,
+            per_host: 2,
+            max_backoff: Duration::from_secs(6 * 3600),
+            adaptive: true,
+            min_interval: Duration::from_secs(5 * 60),
+            max_interval: Duration::from_secs(6 * 3600),
+        }
+    }
+}
+
+impl FetchSettings {
+    fn check(&self) -> Result<(), ConfigError> {
+        if self.min_interval > self.max_interval {
+            return Err(ConfigError::Invalid {
+                origin: "konfigurasi".into(),
+                key: "[fetch] min_interval".into(),
+                message: "min_interval lebih besar dari max_interval".into(),
+                hint: Some("min_interval adalah batas bawah, max_interval batas atas".into()),
+            });
+        }
+        Ok(())
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct BriefingSettings {
     pub dir: PathBuf,
+    #[serde(deserialize_with = "language")]
     pub language: Lang,
     /// The office whose letterhead the briefing carries.
+    #[serde(deserialize_with = "office")]
     pub office: String,
 }
 
-/// The letterhead of the briefing when `[briefing] office` is not set.
-pub const DEFAULT_OFFICE: &str = "Dinas Komunikasi dan Informatika Provinsi Kalimantan Timur";
+impl Default for BriefingSettings {
+    fn default() -> Self {
+        BriefingSettings {
+            dir: "briefings".into(),
+            language: Lang::default(),
+            office: DEFAULT_OFFICE.into(),
+        }
+    }
+}
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+fn language<'de, D: Deserializer<'de>>(d: D) -> Result<Lang, D::Error> {
+    value::parsed(d, "\"id\" atau \"en\"", |s| match s {
+        "id" => Ok(Lang::Id),
+        "en" => Ok(Lang::En),
+        _ => Err(format!("bahasa \"{s}\" tidak didukung")),
+    })
+}
+
+/// An empty office name means the default letterhead.
+fn office<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    Ok(value::opt_text(d)?.unwrap_or_else(|| DEFAULT_OFFICE.to_string()))
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum LogFormat {
     Text,
     Json,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct LogSettings {
+    #[serde(deserialize_with = "log_format")]
     pub format: LogFormat,
     /// A tracing filter (`info`, `pantau=debug`); `RUST_LOG` overrides it.
     pub level: String,
 }
 
-/// Alerts on rising issues: where they are delivered.
-#[derive(Debug, Clone, Default)]
-pub struct AlertSettings {
-    /// `[[alerts.sinks]]` in file order; ids are unique. None by default.
-    pub sinks: Vec<SinkConfig>,
-    /// When to alert: `min_priority`, `window`, `every`, `cooldown`, `growth`, `min_gap`.
-    pub policy: crate::alerts::Policy,
+impl Default for LogSettings {
+    fn default() -> Self {
+        LogSettings {
+            format: LogFormat::Text,
+            level: "info".into(),
+        }
+    }
+}
+
+fn log_format<'de, D: Deserializer<'de>>(d: D) -> Result<LogFormat, D::Error> {
+    value::parsed(d, "\"text\" atau \"json\"", |s| match s {
+        "text" => Ok(LogFormat::Text),
+        "json" => Ok(LogFormat::Json),
+        _ => Err(format!("format log \"{s}\" tidak dikenal")),
+    })
+}
+
+impl Settings {
+    /// Reads the merged tree `root`. Every error of every section is collected, so one run
+    /// shows them all; a section with an error keeps its defaults.
+    fn read(root: Value, base_dir: PathBuf, files: Vec<PathBuf>) -> (Settings, Vec<ConfigError>) {
+        let mut errors = Vec::new();
+        let root_origin = files
+            .first()
+            .map(|f| crate::error::shown(f))
+            .unwrap_or_else(|| "konfigurasi".into());
+        let mut sections = Sections::split(root, &root_origin, &mut errors);
+        let mut settings = Settings {
+            storage: sections.read("storage", &mut errors),
+            keywords: sections.read("keywords", &mut errors),
+            schedule: sections.read("schedule", &mut errors),
+            http: sections.read("http", &mut errors),
+            fetch: sections.read("fetch", &mut errors),
+            briefing: sections.read("briefing", &mut errors),
+            log: sections.read("log", &mut errors),
+            alerts: sections.table("alerts"),
+            sources: sections.sources.take(),
+            files,
+            base_dir,
+        };
+        if let Err(e) = settings.fetch.check() {
+            errors.push(e);
+        }
+        settings.resolve_paths();
+        (settings, errors)
+    }
+
+    /// Relative paths are relative to the installation folder.
+    fn resolve_paths(&mut self) {
+        let base = &self.base_dir;
+        for path in [
+            &mut self.storage.path,
+            &mut self.keywords.dir,
+            &mut self.briefing.dir,
+        ] {
+            if path.is_relative() {
+                *path = base.join(&*path);
+            }
+        }
+    }
+}
+
+/// The top-level tables of the tree, by name.
+struct Sections {
+    tables: Map<String, Table>,
+    sources: Option<TableArray>,
+}
+
+impl Sections {
+    /// Sorts the tree's top level into sections; an unknown name or a value that is no table
+    /// is an error.
+    fn split(root: Value, root_origin: &str, errors: &mut Vec<ConfigError>) -> Sections {
+        let root = match root.kind {
+            ValueKind::Table(t) => t,
+            _ => Map::new(),
+        };
+        let mut sections = Sections {
+            tables: Map::new(),
+            sources: None,
+        };
+        for (name, value) in root {
+            if name == "sources" {
+                let origin = table::origin_of(&value, root_origin);
+                sections.sources = Some(TableArray::new(value, origin));
+                continue;
+            }
+            let origin = table::origin_of(&value, &format!("[{name}]"));
+            if !SECTIONS.contains(&name.as_str()) {
+                errors.push(ConfigError::Invalid {
+                    origin,
+                    key: name.clone(),
+                    message: format!("bagian tidak dikenal \"{name}\""),
+                    hint: Some(suggest(&name, SECTIONS).map_or_else(
+                        || format!("bagian yang dikenal: {}", SECTIONS.join(", ")),
+                        |k| format!("mungkin maksud Anda [{k}]"),
+                    )),
+                });
+                continue;
+            }
+            match value.kind {
+                ValueKind::Table(map) => {
+                    let table = Table::new(format!("[{name}]"), map, origin);
+                    sections.tables.insert(name, table);
+                }
+                _ => errors.push(ConfigError::Invalid {
+                    origin,
+                    key: name.clone(),
+                    message: format!("harus berupa bagian [{name}]"),
+                    hint: None,
+                }),
+            }
+        }
+        sections
+    }
+
+    /// Section `name` as written (empty when the files have none).
+    fn table(&mut self, name: &str) -> Table {
+        self.tables
+            .remove(name)
+            .unwrap_or_else(|| Table::empty(&format!("[{name}]")))
+    }
+
+    /// Section `name` read into its settings; its defaults where it is wrong or absent.
+    fn read<T: serde::de::DeserializeOwned + Default>(
+        &mut self,
+        name: &str,
+        errors: &mut Vec<ConfigError>,
+    ) -> T {
+        self.table(name).read(errors).unwrap_or_default()
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use std::path::Path;
-
-    fn err(text: &str) -> String {
-        load_str(text, Path::new("/srv/pantau"))
-            .unwrap_err()
-            .to_string()
-    }
-
-    #[test]
-    fn a_file_with_only_sources_works_and_defaults_apply() {
-        let s = load_str(
-            "[[sources]]\nid = \"warta\"\nkind = \"feed\"\nurl = \"https://warta.example/rss\"\n",
-            Path::new("/srv/pantau"),
-        )
-        .unwrap();
-        assert_eq!(s.storage.path, Path::new("/srv/pantau/data/pantau.db"));
-        assert_eq!(s.keywords.dir, Path::new("/srv/pantau/keywords"));
-        assert_eq!(s.http.bind.to_string(), "127.0.0.1:8080");
-        assert_eq!(s.schedule.timezone.iana_name(), Some("Asia/Makassar"));
-        assert_eq!(s.schedule.briefing_at, jiff::civil::time(7, 0, 0, 0));
-        assert_eq!(s.sources.len(), 1);
-        assert_eq!(s.sources[0].interval, Duration::from_secs(900));
-        assert_eq!(s.sources[0].location(), "https://warta.example/rss");
-    }
-
-    #[test]
-    fn errors_name_the_key_and_what_is_expected() {
-        let e = err(
-            "[[sources]]\nid = \"samarinda-reddit\"\nkind = \"feed\"\nurl = \"https://x.example/\"\nintreval = \"15m\"\n",
-        );
-        assert!(
-            e.contains(
-                "[[sources]] ke-1 (id \"samarinda-reddit\"): kunci tidak dikenal \"intreval\""
-            ),
-            "{e}"
-        );
-        let e = load_str("[[sources]]\nid = \"a\"\nkind = \"feed\"\nurl = \"https://x.example/\"\nintreval = \"15m\"\n", Path::new("/"))
-            .unwrap_err();
-        assert_eq!(e.hint().as_deref(), Some("mungkin maksud Anda `interval`"));
-        assert!(
-            err("[schedule]\nbriefing_at = \"7 pagi\"\n")
-                .contains("[schedule] briefing_at: jam \"7 pagi\" tidak valid")
-        );
-        assert!(err("[fetch]\ntimeout = \"0s\"\n").contains("durasi tidak boleh nol"));
-        assert!(err("[fetch]\ninterval = \"3000000d\"\n").contains("lebih dari 30 hari"));
-        assert!(
-            err("[storage]\nretain_days = -3\n")
-                .contains("[storage] retain_days: harus bilangan bulat")
-        );
-        assert!(err("[storag]\npath = \"x\"\n").contains("bagian tidak dikenal \"storag\""));
-        assert!(
-            err("[[sources]]\nid = \"Bad Id\"\nkind = \"feed\"\nurl = \"https://x.example/\"\n")
-                .contains("id \"Bad Id\" tidak valid")
-        );
-        assert!(
-            err("[[sources]]\nid = \"a\"\nkind = \"feed\"\n").contains("kunci \"url\" wajib diisi")
-        );
-        assert!(
-            err("[[sources]]\nid = \"a\"\nkind = \"fed\"\nurl = \"x\"\n")
-                .contains("jenis sumber \"fed\" tidak dikenal")
-        );
-        assert!(
-            err("[[sources]]\nid = \"a\"\nkind = \"feed\"\nurl = \"ftp://x.example/\"\n")
-                .contains("skema \"ftp\" tidak didukung")
-        );
-        let e = err(
-            "[[sources]]\nid = \"a\"\nkind = \"feed\"\nurl = \"https://x.example/\"\n[[sources]]\nid = \"a\"\nkind = \"feed\"\nurl = \"https://y.example/\"\n",
-        );
-        assert!(e.contains("dipakai oleh lebih dari satu sumber"), "{e}");
-        let e = err("[storage\n");
-        assert!(e.starts_with("<konfigurasi>:1:9: TOML tidak valid"), "{e}");
-    }
-
-    #[test]
-    fn a_wrong_value_in_a_file_is_reported_at_its_line() {
-        let dir = tempfile::tempdir().unwrap();
-        std::fs::create_dir(dir.path().join("config")).unwrap();
-        let file = dir.path().join("config/default.toml");
-        std::fs::write(
-            &file,
-            "[storage]\nretain_days = 0\n\n[fetch]\n# a comment\ntimeout = \"abc\"\n\n\
-             [[sources]]\nid = \"a\"\nkind = \"feed\"\nurl = \"https://a.example/\"\n\n\
-             [[sources]]\nid = \"b\"\nkind = \"feed\"\nurl = \"ftp://b.example/\"\n",
-        )
-        .unwrap();
-        let e = load(Some(&file)).unwrap_err().to_string();
-        for (line, what) in [
-            (2, "[storage] retain_days"),
-            (6, "[fetch] timeout"),
-            (16, "[[sources]] ke-2 (id \"b\") url"),
-        ] {
-            assert!(e.contains(&format!("default.toml:{line}: {what}")), "{e}");
-        }
-    }
 
     #[test]
     fn files_and_paths_resolve_from_the_config_folder_parent() {

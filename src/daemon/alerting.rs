@@ -7,8 +7,8 @@ use std::time::Duration;
 use jiff::{SignedDuration, Timestamp};
 use tokio_util::sync::CancellationToken;
 
-use super::reload::SharedClassifier;
 use crate::alerts::{self, Policy, Sink};
+use crate::engine::SharedClassifier;
 use crate::store::writer::Writer;
 
 /// How often due deliveries (first tries and retries) are looked for.

@@ -16,34 +16,25 @@
 //! Tasks still running after [`STOP_DEADLINE`] are abandoned with a log line.
 
 pub mod alerting;
-pub mod pipeline;
 pub mod reload;
 pub mod retention;
-pub mod round;
 pub mod schedule;
 pub mod systemd;
 
 use std::future::Future;
 use std::sync::Arc;
+use std::sync::atomic::AtomicI64;
 use std::time::Duration;
 
-use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
-use crate::classify::{Classifier, Document};
-use crate::config::Settings;
+use crate::alerts::Sink;
+use crate::classify::Classifier;
+use crate::engine::{Config, Engine, EngineError, SharedClassifier};
 use crate::server::{AppState, ServerError};
-use crate::sources::context::Relevance;
-use crate::sources::http::Fetcher;
-use crate::sources::poll::{Backoff, run_loop};
-use crate::sources::{PollCtx, SourceConfig, SourceError};
-use crate::store::writer::Writer;
-use crate::store::{Store, StoreError};
-
-pub use pipeline::Pipeline;
-pub use reload::SharedClassifier;
-pub use round::{RoundResult, poll_round};
+use crate::sources::poll::run_loop;
+use crate::store::StoreError;
 
 /// How long a stop may take before the remaining tasks are abandoned.
 pub const STOP_DEADLINE: Duration = Duration::from_secs(10);
@@ -51,21 +42,24 @@ pub const STOP_DEADLINE: Duration = Duration::from_secs(10);
 #[derive(Debug, thiserror::Error)]
 pub enum DaemonError {
     #[error(transparent)]
-    Store(#[from] StoreError),
-    #[error("klien HTTP tidak dapat dibuat: {0}")]
-    Http(#[from] SourceError),
+    Engine(#[from] EngineError),
     #[error(transparent)]
     Server(#[from] ServerError),
     #[error("tujuan peringatan tidak dapat disiapkan: {0}")]
     Sink(#[from] crate::alerts::sinks::SinkError),
 }
 
-/// Runs the daemon until `shutdown` completes.
+impl From<StoreError> for DaemonError {
+    fn from(e: StoreError) -> DaemonError {
+        DaemonError::Engine(EngineError::Store(e))
+    }
+}
+
 /// Hands the heap that building a classifier used and freed back to the OS. Compiling large
 /// keyword lists peaks well above what the compiled classifier keeps (parsed lists, the
 /// automaton's intermediate form); glibc keeps freed memory in its arenas, so without this the
-/// daemon's resident memory stays at the build's peak (issue 10: with 1,000 topics × 40 terms,
-/// about 20 MiB of it).
+/// daemon's resident memory stays at the build's peak (with 1,000 topics × 40 terms, about
+/// 20 MiB of it).
 pub(crate) fn release_freed_memory() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     // SAFETY: malloc_trim only returns free pages of malloc's arenas to the kernel; it is
@@ -75,131 +69,46 @@ pub(crate) fn release_freed_memory() {
     }
 }
 
+/// Runs the daemon until `shutdown` completes.
 pub async fn run(
-    settings: Settings,
+    config: Config,
     classifier: Classifier,
     shutdown: impl Future<Output = ()>,
 ) -> Result<(), DaemonError> {
     release_freed_memory();
     // First, so that a taken port stops the start before anything runs.
-    let listener = crate::server::bind(settings.http.bind).await?;
+    let listener = crate::server::bind(config.settings.http.bind).await?;
     let http_addr = listener
         .local_addr()
-        .map_or_else(|_| settings.http.bind.to_string(), |a| a.to_string());
-    let mut store = Store::open(&settings.storage.path)?;
-    store.limit_size(settings.storage.max_size_mb)?;
-    store.sync_sources(
-        &settings
-            .sources
-            .iter()
-            .map(SourceConfig::info)
-            .collect::<Vec<_>>(),
-    )?;
-    store.keywords_loaded(classifier.version())?;
-    let states = settings
-        .sources
-        .iter()
-        .map(|s| store.source_state(&s.id))
-        .collect::<Result<Vec<_>, _>>()?;
-    let (writer, writer_thread) = Writer::spawn(store);
-    let fetcher = Fetcher::new(&settings.fetch)?;
-    let sinks = settings
+        .map_or_else(|_| config.settings.http.bind.to_string(), |a| a.to_string());
+    let classifier = SharedClassifier::new(Arc::new(classifier));
+    let engine = Engine::start(&config, classifier.clone())?;
+    let version = classifier.get().version().to_string();
+    engine
+        .writer()
+        .call(move |store| store.keywords_loaded(&version))
+        .await??;
+    let sinks = config
         .alerts
         .sinks
         .iter()
-        .map(|c| crate::alerts::Sink::new(c.clone(), &settings.fetch.user_agent))
+        .map(|c| Sink::new(c.clone(), &config.settings.fetch.user_agent))
         .collect::<Result<Vec<_>, _>>()?;
-    let classifier = SharedClassifier::new(Arc::new(classifier));
-    let pipeline = Pipeline::new(classifier.clone(), writer.clone(), &settings.sources);
-    let backoff = Backoff {
-        max: settings.fetch.max_backoff,
-        ..Backoff::default()
-    };
 
     let stop = CancellationToken::new();
     let tracker = TaskTracker::new();
-    let (polled_tx, mut polled_rx) = mpsc::channel(64);
-    for (source, state) in settings.sources.iter().zip(states) {
-        let cx = PollCtx {
-            source: source.id.clone(),
-            fetcher: fetcher.clone(),
-            relevant: Some(relevance(classifier.clone())),
-        };
-        tracker.spawn(run_loop(
-            source.clone(),
-            source.build(),
-            cx,
-            state,
-            (source.pace(&settings.fetch), backoff),
-            polled_tx.clone(),
-            stop.child_token(),
-        ));
-    }
-    // The pipeline ends when every poll loop has ended and dropped its sender, after
-    // committing what they handed over.
-    drop(polled_tx);
-    tracker.spawn(async move {
-        while let Some(polled) = polled_rx.recv().await {
-            pipeline.handle(polled).await;
-        }
-    });
-    tracker.spawn(schedule::daily_briefings(
-        schedule::BriefingJob::new(&settings, classifier.clone(), writer.clone()),
+    spawn_polling(&engine, &config, &tracker, &stop).await?;
+    let heartbeat = Arc::new(AtomicI64::new(jiff::Timestamp::now().as_second()));
+    spawn_jobs(&engine, &config, sinks, heartbeat.clone(), &tracker, &stop);
+    let http = AppState::new(&config, classifier.clone(), engine.writer().clone())
+        .with_heartbeat(heartbeat);
+    spawn_server(listener, http, &tracker, &stop);
+    tracker.spawn(systemd::watchdog(
+        engine.writer().clone(),
         stop.child_token(),
     ));
-    tracker.spawn(reload::watch_keywords(
-        settings.keywords.dir.clone(),
-        classifier.clone(),
-        writer.clone(),
-        settings.sources.clone(),
-        stop.child_token(),
-    ));
-    let heartbeat = Arc::new(std::sync::atomic::AtomicI64::new(
-        jiff::Timestamp::now().as_second(),
-    ));
-    tracker.spawn(alerting::run(
-        settings.alerts.policy.clone(),
-        sinks,
-        classifier.clone(),
-        writer.clone(),
-        heartbeat.clone(),
-        stop.child_token(),
-    ));
-    tracker.spawn(retention::run(
-        settings.storage.retain_days,
-        writer.clone(),
-        stop.child_token(),
-    ));
-    let http =
-        AppState::new(&settings, classifier.clone(), writer.clone()).with_heartbeat(heartbeat);
-    let server_stop = stop.child_token();
-    tracker.spawn(async move {
-        let addr = listener.local_addr().ok();
-        let served = crate::server::serve(
-            listener,
-            crate::server::router(http),
-            server_stop.cancelled_owned(),
-        )
-        .await;
-        if let Err(e) = served {
-            tracing::error!(error = %e, ?addr, "server HTTP berhenti dengan galat");
-        }
-    });
-    tracker.spawn(systemd::watchdog(writer.clone(), stop.child_token()));
     tracker.close();
-    drop(writer);
-    if settings.sources.is_empty() {
-        tracing::warn!("belum ada sumber; tambahkan [[sources]] di konfigurasi");
-    }
-    tracing::info!(
-        sources = settings.sources.len(),
-        topics = classifier.get().topics().len(),
-        keywords = classifier.get().version(),
-        db = %settings.storage.path.display(),
-        http = %http_addr,
-        ingest = if settings.http.token.is_some() { "aktif" } else { "mati (tanpa [http] token)" },
-        "pantau berjalan"
-    );
+    announce(&config, &classifier, &http_addr);
     systemd::ready();
 
     shutdown.await;
@@ -219,23 +128,104 @@ pub async fn run(
         );
         return Ok(());
     }
-    // Every writer handle is gone once the tasks are: the thread commits what is queued,
-    // checkpoints and exits.
-    let _ = tokio::task::spawn_blocking(move || writer_thread.join()).await;
+    // Every other writer handle is gone once the tasks are: the thread commits what is
+    // queued, checkpoints and exits.
+    engine.stop().await;
     tracing::info!("pantau berhenti");
     Ok(())
 }
 
-/// The relevance check given to sources that filter a stream by topic: "does the text match a
-/// topic of the lists in force now" (read at each call, so a reload applies at once).
-pub(crate) fn relevance(classifier: SharedClassifier) -> Relevance {
-    Relevance::new(move |text| {
-        !classifier
-            .get()
-            .tags_for(&Document::text(text), None)
-            .topics
-            .is_empty()
-    })
+/// A poll loop per source, and the pipeline that commits what they hand over. The pipeline
+/// ends when every loop has ended and dropped its sender, after committing what they sent.
+async fn spawn_polling(
+    engine: &Engine,
+    config: &Config,
+    tracker: &TaskTracker,
+    stop: &CancellationToken,
+) -> Result<(), EngineError> {
+    let runs = engine.source_runs(config, &config.sources).await?;
+    let (polled, pipeline) = engine.pipeline_task();
+    for run in runs {
+        tracker.spawn(run_loop(run, polled.clone(), stop.child_token()));
+    }
+    tracker.spawn(async move {
+        let _ = pipeline.await;
+    });
+    Ok(())
+}
+
+/// The timed jobs: the daily briefing, keyword reloads, alerts and retention.
+fn spawn_jobs(
+    engine: &Engine,
+    config: &Config,
+    sinks: Vec<Sink>,
+    heartbeat: Arc<AtomicI64>,
+    tracker: &TaskTracker,
+    stop: &CancellationToken,
+) {
+    let (classifier, writer) = (engine.classifier(), engine.writer());
+    tracker.spawn(schedule::daily_briefings(
+        schedule::BriefingJob::new(&config.settings, classifier.clone(), writer.clone()),
+        stop.child_token(),
+    ));
+    tracker.spawn(reload::watch_keywords(
+        config.settings.keywords.dir.clone(),
+        classifier.clone(),
+        writer.clone(),
+        config.sources.clone(),
+        stop.child_token(),
+    ));
+    tracker.spawn(alerting::run(
+        config.alerts.policy.clone(),
+        sinks,
+        classifier.clone(),
+        writer.clone(),
+        heartbeat,
+        stop.child_token(),
+    ));
+    tracker.spawn(retention::run(
+        config.settings.storage.retain_days,
+        writer.clone(),
+        stop.child_token(),
+    ));
+}
+
+/// The HTTP server, stopped by the same token as everything else.
+fn spawn_server(
+    listener: tokio::net::TcpListener,
+    http: AppState,
+    tracker: &TaskTracker,
+    stop: &CancellationToken,
+) {
+    let server_stop = stop.child_token();
+    tracker.spawn(async move {
+        let addr = listener.local_addr().ok();
+        let served = crate::server::serve(
+            listener,
+            crate::server::router(http),
+            server_stop.cancelled_owned(),
+        )
+        .await;
+        if let Err(e) = served {
+            tracing::error!(error = %e, ?addr, "server HTTP berhenti dengan galat");
+        }
+    });
+}
+
+/// The start-up line of the log.
+fn announce(config: &Config, classifier: &SharedClassifier, http_addr: &str) {
+    if config.sources.is_empty() {
+        tracing::warn!("belum ada sumber; tambahkan [[sources]] di konfigurasi");
+    }
+    tracing::info!(
+        sources = config.sources.len(),
+        topics = classifier.get().topics().len(),
+        keywords = classifier.get().version(),
+        db = %config.settings.storage.path.display(),
+        http = %http_addr,
+        ingest = if config.settings.http.token.is_some() { "aktif" } else { "mati (tanpa [http] token)" },
+        "pantau berjalan"
+    );
 }
 
 /// SIGTERM and SIGINT (Ctrl-C): the binary's stop trigger. The handlers are installed once and

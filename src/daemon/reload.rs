@@ -6,7 +6,7 @@
 //! (`meta`), where `pantau sources` and the next briefing show it.
 
 use std::path::PathBuf;
-use std::sync::{Arc, RwLock};
+use std::sync::Arc;
 use std::time::Duration;
 
 use notify::Watcher as _;
@@ -15,33 +15,10 @@ use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
 use crate::classify::{Classifier, ListError, ListErrors};
+use crate::engine::SharedClassifier;
+use crate::engine::config::unknown_regions;
 use crate::sources::SourceConfig;
 use crate::store::writer::Writer;
-
-/// The classifier in force, replaced whole on reload.
-#[derive(Debug, Clone)]
-pub struct SharedClassifier(Arc<RwLock<Arc<Classifier>>>);
-
-impl SharedClassifier {
-    pub fn new(classifier: Arc<Classifier>) -> SharedClassifier {
-        SharedClassifier(Arc::new(RwLock::new(classifier)))
-    }
-
-    /// The classifier in force now.
-    pub fn get(&self) -> Arc<Classifier> {
-        self.0
-            .read()
-            .expect("the classifier lock is never poisoned")
-            .clone()
-    }
-
-    fn set(&self, classifier: Arc<Classifier>) {
-        *self
-            .0
-            .write()
-            .expect("the classifier lock is never poisoned") = classifier;
-    }
-}
 
 /// How long edits settle before a reload: editors save in several steps.
 const DEBOUNCE: Duration = Duration::from_millis(700);
@@ -229,19 +206,15 @@ pub fn build_checked(
 ) -> Result<Classifier, ListErrors> {
     let classifier = Classifier::load(dir)?;
     let mut errors = classifier.check_examples();
-    for s in sources {
-        if let Some(region) = &s.region
-            && classifier.region(region).is_none()
-        {
-            errors.push(ListError {
-                path: dir.join("regions.toml"),
-                line: 1,
-                col: 1,
-                message: format!("wilayah \"{region}\" dipakai sumber \"{}\" tetapi tidak ada lagi di daftar wilayah", s.id),
-                hint: Some("kembalikan wilayah itu, atau ubah region sumber tersebut di konfigurasi".into()),
-                context: None,
-            });
-        }
+    for (source, region) in unknown_regions(sources, &classifier) {
+        errors.push(ListError {
+            path: dir.join("regions.toml"),
+            line: 1,
+            col: 1,
+            message: format!("wilayah \"{region}\" dipakai sumber \"{source}\" tetapi tidak ada lagi di daftar wilayah"),
+            hint: Some("kembalikan wilayah itu, atau ubah region sumber tersebut di konfigurasi".into()),
+            context: None,
+        });
     }
     if errors.is_empty() {
         Ok(classifier)

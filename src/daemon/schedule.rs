@@ -10,9 +10,9 @@ use jiff::tz::TimeZone;
 use jiff::{Timestamp, ToSpan};
 use tokio_util::sync::CancellationToken;
 
-use super::reload::SharedClassifier;
 use crate::config::Settings;
 use crate::digest::{self, Request};
+use crate::engine::SharedClassifier;
 use crate::store::Store;
 use crate::store::writer::Writer;
 use crate::time::{Lang, local_date};

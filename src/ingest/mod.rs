@@ -11,28 +11,24 @@
 //! ```
 //!
 //! Flow: [`read`] turns bytes into records, numbered by line, each checked ([`record`]); a bad
-//! record is reported with its line and the reading goes on. Good records are classified with
-//! the lists in force and committed in batches of [`BATCH`] through the caller's `commit`
-//! (the CLI's own store, or the daemon's writer thread), each batch in one transaction with
-//! its tags and hourly counts, so a huge import never holds one giant transaction and a
-//! `kill -9` loses at most the batch in flight. Identity follows the feed rules (`id`, else
+//! record is reported with its line and the reading goes on. Good records go in batches of
+//! [`BATCH`] to the caller's `commit` — the engine's pipeline, which classifies them with the
+//! lists in force and stores each batch in one transaction with its tags and hourly counts,
+//! so a huge import never holds one giant transaction and a `kill -9` loses at most the batch
+//! in flight. Identity follows the feed rules (`id`, else
 //! the canonical URL, else the text hash), so importing the same file again stores nothing
 //! twice. Each source named gets a `sources` row of kind `import` or `ingest`.
 
 pub mod read;
 pub mod record;
 
-use std::collections::HashMap;
 use std::io::Read;
 use std::path::Path;
 
 use encoding_rs::{Encoding, REPLACEMENT, UTF_8};
 use jiff::Timestamp;
 
-use crate::classify::{Classifier, Tags};
-use crate::model::{Post, RegionId, SourceId};
-use crate::sources::SourceConfig;
-use crate::store::StoreError;
+use crate::model::Post;
 
 pub use read::Parsed;
 
@@ -173,8 +169,16 @@ pub enum IngestError {
         line: u64,
         /// Posts stored (new) before it.
         stored: usize,
-        source: StoreError,
+        source: CommitError,
     },
+}
+
+/// Why a batch could not be stored, as the storing side says it, with its advice.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
+pub struct CommitError {
+    pub message: String,
+    pub hint: Option<String>,
 }
 
 impl IngestError {
@@ -194,41 +198,22 @@ impl IngestError {
             )),
             IngestError::Store { stored, source, .. } => Some(format!(
                 "{stored} pos sebelumnya sudah tersimpan; setelah masalahnya diatasi{}, kirim ulang data yang sama: yang sudah tersimpan dilewati",
-                source.hint().map(|h| format!(" ({h})")).unwrap_or_default()
+                source.hint.as_ref().map(|h| format!(" ({h})")).unwrap_or_default()
             )),
             IngestError::Read(_) => None,
         }
     }
 }
 
-/// What a push needs besides its input.
-pub struct Job<'a> {
-    pub kind: PushKind,
-    /// The lists in force.
-    pub classifier: &'a Classifier,
-    /// Configured sources' default regions: a record naming such a source is tagged like the
-    /// source's own posts.
-    pub regions: &'a HashMap<SourceId, RegionId>,
-    /// When the posts are received (their `fetched`, and `published` when they carry none).
-    pub now: Timestamp,
-}
-
-/// Each configured source's default region.
-pub fn source_regions(sources: &[SourceConfig]) -> HashMap<SourceId, RegionId> {
-    sources
-        .iter()
-        .filter_map(|s| Some((s.id.clone(), s.region.clone()?)))
-        .collect()
-}
-
-/// Reads, checks, classifies and commits every record of `input`. `commit` stores one batch
-/// of tagged posts with the keyword-list version and returns how many were new.
+/// Reads and checks every record of `input`, pushed by the door `kind` at `now`; good records
+/// go to `commit` in batches of [`BATCH`], each stored in one transaction, and `commit` says
+/// how many of them were new. A bad record is reported with its line and the reading goes on.
 pub fn ingest<R: Read>(
     input: R,
     format: Format,
     charset: Charset,
-    job: &Job<'_>,
-    mut commit: impl FnMut(Vec<(Post, Tags)>, &str) -> Result<usize, StoreError>,
+    (kind, now): (PushKind, Timestamp),
+    mut commit: impl FnMut(Vec<Post>) -> Result<usize, CommitError>,
 ) -> Result<Report, IngestError> {
     let mut report = Report::default();
     let mut batch: Vec<(u64, Post)> = Vec::with_capacity(BATCH);
@@ -236,17 +221,16 @@ pub fn ingest<R: Read>(
         let Some(&(line, _)) = batch.first() else {
             return Ok(());
         };
-        let tagged = classify(std::mem::take(batch), job);
-        let new =
-            commit(tagged, job.classifier.version()).map_err(|source| IngestError::Store {
-                line,
-                stored: report.new,
-                source,
-            })?;
+        let posts = std::mem::take(batch).into_iter().map(|(_, p)| p).collect();
+        let new = commit(posts).map_err(|source| IngestError::Store {
+            line,
+            stored: report.new,
+            source,
+        })?;
         report.new += new;
         Ok::<(), IngestError>(())
     };
-    for parsed in read::records(input, format, charset, job.kind, job.now)? {
+    for parsed in read::records(input, format, charset, kind, now)? {
         match parsed? {
             Parsed::Post { line, post } => {
                 report.accepted += 1;
@@ -260,14 +244,4 @@ pub fn ingest<R: Read>(
     }
     flush(&mut batch, &mut report)?;
     Ok(report)
-}
-
-fn classify(posts: Vec<(u64, Post)>, job: &Job<'_>) -> Vec<(Post, Tags)> {
-    posts
-        .into_iter()
-        .map(|(_, post)| {
-            let tags = job.classifier.tags(&post, job.regions.get(&post.source));
-            (post, tags)
-        })
-        .collect()
 }

@@ -12,7 +12,7 @@ use axum::routing::post;
 use axum::{Json, Router};
 
 use super::{ApiError, AppState};
-use crate::ingest::{Charset, Format, IngestError, Job, PushKind, Report};
+use crate::ingest::{Charset, Format, IngestError, PushKind, Report};
 
 /// Largest request body accepted: about 20 000 posts, a few seconds of work.
 pub const MAX_INGEST_BYTES: usize = 10 * 1024 * 1024;
@@ -82,30 +82,16 @@ async fn handle(state: &AppState, request: Request) -> Result<Report, ApiError> 
              {\"source\":\"warga-samarinda\",\"text\":\"Banjir di Sempaja\"}",
         ));
     }
-    let classifier = state.inner.classifier.get();
-    let writer = state.inner.writer.clone();
-    let shared = state.inner.clone();
+    let pipeline = state.inner.pipeline.clone();
     let runtime = tokio::runtime::Handle::current();
     // Parsing and classifying are CPU work; the writer thread does the storing, one batch
     // (one transaction) at a time, between the pollers' commits.
     let result = tokio::task::spawn_blocking(move || {
-        let job = Job {
-            kind: PushKind::Ingest,
-            classifier: &classifier,
-            regions: &shared.regions,
-            now: jiff::Timestamp::now(),
-        };
-        crate::ingest::ingest(
+        pipeline.push(
             &body[..],
-            Format::JsonLines,
-            Charset::UTF8,
-            &job,
-            |batch, version| {
-                let version = version.to_owned();
-                runtime.block_on(writer.call(move |store| {
-                    store.insert_pushed(PushKind::Ingest.as_str(), ORIGIN, &batch, &version)
-                }))?
-            },
+            (Format::JsonLines, Charset::UTF8),
+            (PushKind::Ingest, ORIGIN),
+            &runtime,
         )
     })
     .await
@@ -115,15 +101,6 @@ async fn handle(state: &AppState, request: Request) -> Result<Report, ApiError> 
             format!("ingest gagal: {e}"),
         )
     })?;
-    let writer = &state.inner.writer;
-    match &result {
-        Ok(report) => writer.note_outcome(Ok(report.new)),
-        Err(IngestError::Store { source, .. }) => writer.note_outcome(Err(match source.hint() {
-            Some(hint) => format!("{source} ({hint})"),
-            None => source.to_string(),
-        })),
-        Err(_) => {}
-    }
     match result {
         Ok(report) => {
             tracing::info!(

@@ -16,7 +16,6 @@ mod metrics;
 mod read;
 mod trends;
 
-use std::collections::HashMap;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -26,9 +25,7 @@ use axum::http::{Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use tokio::net::TcpListener;
 
-use crate::config::Settings;
-use crate::daemon::SharedClassifier;
-use crate::model::{RegionId, SourceId};
+use crate::engine::{Config, Pipeline, SharedClassifier};
 use crate::store::writer::Writer;
 
 pub use ingest::MAX_INGEST_BYTES;
@@ -44,10 +41,10 @@ struct Shared {
     token: Option<String>,
     /// The keyword lists in force; a reload swaps them between two requests.
     classifier: SharedClassifier,
-    /// The daemon's single writer: pushed posts are committed by the same thread as polls.
+    /// Pushed posts are classified and stored as polled ones are, by the same writer thread.
+    pipeline: Pipeline,
+    /// The daemon's single writer, asked by `/healthz` whether writes still succeed.
     writer: Writer,
-    /// Configured sources' default regions, for records that name such a source.
-    regions: HashMap<SourceId, RegionId>,
     /// The database, opened read-only by report routes (writes go through `writer`).
     db: std::path::PathBuf,
     /// `[briefing] dir`, where the briefing files are served from.
@@ -59,13 +56,16 @@ struct Shared {
 }
 
 impl AppState {
-    pub fn new(settings: &Settings, classifier: SharedClassifier, writer: Writer) -> AppState {
+    /// The server of `config`, reading with the lists of `classifier` and storing pushed
+    /// posts through `writer`, by the engine's pipeline.
+    pub fn new(config: &Config, classifier: SharedClassifier, writer: Writer) -> AppState {
+        let settings = &config.settings;
         AppState {
             inner: Arc::new(Shared {
                 token: settings.http.token.clone().filter(|t| !t.is_empty()),
+                pipeline: Pipeline::new(classifier.clone(), writer.clone(), config.regions()),
                 classifier,
                 writer,
-                regions: crate::ingest::source_regions(&settings.sources),
                 db: settings.storage.path.clone(),
                 briefings: settings.briefing.dir.clone(),
                 timezone: settings.schedule.timezone.clone(),

@@ -30,11 +30,14 @@ use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 use url::Url;
 
+use super::context::PollCtx;
 use super::http::ApiResponse;
+use super::kind;
+use super::poller::{Batch, Poll, SourceError};
 use super::text::{MAX_TEXT_CHARS, truncate_chars};
-use super::{Batch, Poll, PollCtx, SourceError};
-use crate::config::{ConfigError, Table};
-use crate::model::{Cursor, Post, SourceId, primary_language};
+use crate::config::value::{self, Secret};
+use crate::config::Invalid;
+use crate::model::{Cursor, Medium, Post, SourceId, primary_language};
 
 const DEFAULT_APPVIEW: &str = "https://api.bsky.app";
 const DEFAULT_PDS: &str = "https://bsky.social";
@@ -45,14 +48,29 @@ const JSON: &str = "application/json";
 pub const MAX_PAGES: usize = 10;
 
 /// `[[sources]] kind = "bluesky"`.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Spec {
     pub query: String,
     /// The AppView's base address (searches without a login go there).
+    #[serde(default = "default_appview", deserialize_with = "value::http_url")]
     pub url: Url,
     pub lang: Option<String>,
+    #[serde(default = "max_limit", deserialize_with = "value::uint::<_, _, 1, 100>")]
     pub limit: u32,
-    pub login: Option<Login>,
+    /// An account to search as: its handle and an app password, and its PDS.
+    pub handle: Option<String>,
+    pub app_password: Option<Secret>,
+    #[serde(default, deserialize_with = "value::opt_http_url")]
+    pub pds: Option<Url>,
+}
+
+fn default_appview() -> Url {
+    value::fixed_url(DEFAULT_APPVIEW)
+}
+
+fn max_limit() -> u32 {
+    100
 }
 
 /// An account to search as.
@@ -75,85 +93,84 @@ impl std::fmt::Debug for Login {
     }
 }
 
-impl Spec {
-    pub(crate) fn from_table(t: &mut Table, errors: &mut Vec<ConfigError>) -> Option<Spec> {
-        let query = t.required("query", "\"banjir samarinda\"", errors);
-        let url = t
-            .url(
-                "url",
-                &["http", "https"],
-                "\"https://api.bsky.app\"",
-                errors,
-            )
-            .unwrap_or_else(|| Url::parse(DEFAULT_APPVIEW).expect("the default AppView parses"));
-        let lang = t.string("lang", errors).map(|l| l.trim().to_string());
-        let limit = t.uint("limit", 1, 100, errors).unwrap_or(100) as u32;
-        let handle = t.string("handle", errors);
-        let app_password = t.string("app_password", errors);
-        let pds = t.url("pds", &["http", "https"], "\"https://bsky.social\"", errors);
-        let login = match (handle, app_password) {
-            (Some(handle), Some(app_password)) => Some(Login {
-                handle: handle.trim().trim_start_matches('@').to_string(),
-                app_password,
-                pds: pds
-                    .unwrap_or_else(|| Url::parse(DEFAULT_PDS).expect("the default PDS parses")),
-            }),
-            (None, None) => {
-                if pds.is_some() {
-                    errors.push(t.invalid(
-                        "pds",
-                        "pds hanya dipakai bersama handle dan app_password".into(),
-                        Some("hapus pds, atau isi juga handle dan app_password".into()),
-                    ));
-                }
-                None
+impl kind::Spec for Spec {
+    const KIND: &'static str = "bluesky";
+    const MEDIUM: Option<Medium> = Some(Medium::Social);
+    const EXAMPLE: &'static str = "query = \"banjir samarinda\"\nurl = \"https://api.bsky.app\"\n\
+                                   lang = \"id\"\nlimit = 100\nhandle = \"humas.bsky.social\"\n\
+                                   app_password = \"xxxx-xxxx-xxxx-xxxx\"\npds = \"https://bsky.social\"";
+
+    /// A login needs both halves; a query and a language are never blank.
+    fn settle(&mut self) -> Result<(), Invalid> {
+        match (&self.handle, &self.app_password) {
+            (Some(handle), Some(_)) => {
+                self.handle = Some(handle.trim().trim_start_matches('@').to_string());
             }
+            (None, None) if self.pds.is_some() => {
+                return Err(Invalid::new(
+                    "pds",
+                    "pds hanya dipakai bersama handle dan app_password",
+                    Some("hapus pds, atau isi juga handle dan app_password".into()),
+                ));
+            }
+            (None, None) => {}
             (Some(_), None) | (None, Some(_)) => {
-                errors.push(
-                    t.invalid(
-                        "app_password",
-                        "handle dan app_password harus diisi bersamaan".into(),
-                        Some(
-                            "buat sandi aplikasi di Bluesky (Pengaturan → Privasi dan keamanan → \
+                return Err(Invalid::new(
+                    "app_password",
+                    "handle dan app_password harus diisi bersamaan",
+                    Some(
+                        "buat sandi aplikasi di Bluesky (Pengaturan → Privasi dan keamanan → \
                          Sandi aplikasi), lalu isi keduanya; atau hapus keduanya"
-                                .into(),
-                        ),
+                            .into(),
                     ),
-                );
-                return None;
+                ));
             }
-        };
-        let query = query?.trim().to_string();
-        if query.is_empty() {
-            errors.push(t.invalid("query", "kueri kosong".into(), None));
-            return None;
         }
-        if lang.as_deref() == Some("") {
-            errors.push(t.invalid(
-                "lang",
-                "bahasa kosong".into(),
-                Some("misalnya lang = \"id\", atau hapus kunci ini".into()),
-            ));
-            return None;
+        self.query = self.query.trim().to_string();
+        if self.query.is_empty() {
+            return Err(Invalid::new("query", "kueri kosong", None));
         }
-        Some(Spec {
-            query,
-            url,
-            lang,
-            limit,
-            login,
-        })
+        if let Some(lang) = &mut self.lang {
+            *lang = lang.trim().to_string();
+            if lang.is_empty() {
+                return Err(Invalid::new(
+                    "lang",
+                    "bahasa kosong",
+                    Some("misalnya lang = \"id\", atau hapus kunci ini".into()),
+                ));
+            }
+        }
+        Ok(())
     }
 
     /// Where the source is read from, for people (the first page's address).
-    pub fn location(&self) -> String {
+    fn location(&self) -> String {
         self.search_url(None).to_string()
+    }
+
+    fn poller(&self) -> Box<dyn Poll> {
+        Box::new(Poller::new(self.clone()))
+    }
+}
+
+impl Spec {
+    /// The account to search as, when the source has one.
+    pub fn login(&self) -> Option<Login> {
+        Some(Login {
+            handle: self.handle.clone()?,
+            app_password: self.app_password.as_ref()?.expose().to_string(),
+            pds: self
+                .pds
+                .clone()
+                .unwrap_or_else(|| value::fixed_url(DEFAULT_PDS)),
+        })
     }
 
     /// `{base}/xrpc/app.bsky.feed.searchPosts?q=…&sort=latest&limit=…[&lang=…][&cursor=…]`,
     /// on the PDS when logged in.
     fn search_url(&self, page: Option<&str>) -> Url {
-        let base = self.login.as_ref().map_or(&self.url, |l| &l.pds);
+        let login = self.login();
+        let base = login.as_ref().map_or(&self.url, |l| &l.pds);
         let mut url = xrpc(base, "app.bsky.feed.searchPosts");
         {
             let mut q = url.query_pairs_mut();
@@ -258,7 +275,7 @@ impl Poller {
     /// once when the session turns out to have expired.
     async fn search(&self, cx: &PollCtx, page: Option<&str>) -> Result<ApiResponse, SourceError> {
         let url = self.spec.search_url(page);
-        let Some(login) = &self.spec.login else {
+        let Some(login) = &self.spec.login() else {
             return cx.fetcher.get_api(&url, JSON, None).await;
         };
         let cached = self.cached_token();
@@ -525,6 +542,7 @@ fn rkey_of(uri: &str) -> Option<&str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::sources::kind::Spec as _;
 
     #[test]
     fn record_keys_come_from_post_uris_only() {
@@ -553,17 +571,17 @@ mod tests {
             url: Url::parse("https://api.bsky.app").unwrap(),
             lang: Some("id".into()),
             limit: 100,
-            login: None,
+            handle: None,
+            app_password: None,
+            pds: None,
         };
         assert_eq!(
             spec.search_url(Some("c1")).as_str(),
             "https://api.bsky.app/xrpc/app.bsky.feed.searchPosts?q=banjir+samarinda&sort=latest&limit=100&lang=id&cursor=c1"
         );
-        spec.login = Some(Login {
-            handle: "humas.bsky.social".into(),
-            app_password: "rahasia".into(),
-            pds: Url::parse("https://bsky.social/").unwrap(),
-        });
+        spec.handle = Some("humas.bsky.social".into());
+        spec.app_password = Some(Secret::new("rahasia"));
+        spec.pds = Some(Url::parse("https://bsky.social/").unwrap());
         assert!(
             spec.location()
                 .starts_with("https://bsky.social/xrpc/app.bsky.feed.searchPosts?")

@@ -4,56 +4,71 @@
 //! is moved into the post's author, so the title is the headline and the briefing can say who
 //! published it.
 
+use serde::Deserialize;
 use url::Url;
 
-use super::feed;
-use crate::config::{ConfigError, Table};
-use crate::model::Post;
-
-const DEFAULT_BASE: &str = "https://news.google.com";
+use super::feed::{self, FeedPoller};
+use super::kind;
+use super::poller::Poll;
+use crate::config::{Invalid, value};
+use crate::model::{Medium, Post};
 
 /// `[[sources]] kind = "google_news"`: `query` in Google's search syntax; optional `language`
 /// and `country` (default "id", "ID"); optional `url`, the service's base address (a test
 /// server, a mirror).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Spec {
     pub query: String,
-    pub feed: feed::Spec,
+    #[serde(default = "indonesian")]
+    pub language: String,
+    #[serde(default = "indonesia")]
+    pub country: String,
+    #[serde(rename = "url", default = "default_base", deserialize_with = "value::http_url")]
+    pub base: Url,
+}
+
+fn indonesian() -> String {
+    "id".into()
+}
+
+fn indonesia() -> String {
+    "ID".into()
+}
+
+fn default_base() -> Url {
+    value::fixed_url("https://news.google.com")
+}
+
+impl kind::Spec for Spec {
+    const KIND: &'static str = "google_news";
+    const MEDIUM: Option<Medium> = Some(Medium::News);
+    const EXAMPLE: &'static str = "query = \"banjir (Samarinda OR Balikpapan)\"\n\
+                                   language = \"id\"\ncountry = \"ID\"\nurl = \"https://news.google.com\"";
+
+    fn settle(&mut self) -> Result<(), Invalid> {
+        self.query = self.query.trim().to_string();
+        if self.query.is_empty() {
+            return Err(Invalid::new("query", "kueri kosong", None));
+        }
+        Ok(())
+    }
+
+    fn location(&self) -> String {
+        self.feed().url.to_string()
+    }
+
+    fn poller(&self) -> Box<dyn Poll> {
+        Box::new(FeedPoller::refined(self.feed(), split_publisher))
+    }
 }
 
 impl Spec {
-    pub(crate) fn from_table(t: &mut Table, errors: &mut Vec<ConfigError>) -> Option<Spec> {
-        let query = t.required("query", "\"banjir (Samarinda OR Balikpapan)\"", errors);
-        let language = t.string("language", errors).unwrap_or_else(|| "id".into());
-        let country = t.string("country", errors).unwrap_or_else(|| "ID".into());
-        let base = match t.url(
-            "url",
-            &["http", "https"],
-            "\"https://news.google.com\"",
-            errors,
-        ) {
-            Some(url) => url,
-            None => Url::parse(DEFAULT_BASE).expect("the default base parses"),
-        };
-        let query = query?.trim().to_string();
-        if query.is_empty() {
-            errors.push(t.invalid("query", "kueri kosong".into(), None));
-            return None;
+    /// The search, as the RSS feed the feed poller reads.
+    pub fn feed(&self) -> feed::Spec {
+        feed::Spec {
+            url: search_url(&self.base, &self.query, &self.language, &self.country),
         }
-        Some(Spec {
-            feed: feed::Spec {
-                url: search_url(&base, &query, &language, &country),
-            },
-            query,
-        })
-    }
-
-    pub fn location(&self) -> String {
-        self.feed.url.to_string()
-    }
-
-    pub fn poller(&self) -> feed::FeedPoller {
-        feed::FeedPoller::refined(self.feed.clone(), split_publisher)
     }
 }
 

@@ -13,8 +13,9 @@ use reqwest::header::{self, HeaderMap};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use url::Url;
 
-use super::SourceError;
+use super::poller::SourceError;
 use crate::config::FetchSettings;
+use crate::error::error_chain;
 
 /// Validators from the last successful fetch, sent back to ask "changed since?".
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -443,25 +444,15 @@ impl BearerToken {
     }
 }
 
+/// An optional token key (`token = "…"`): trimmed; blank means none.
+pub fn opt_token<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<BearerToken>, D::Error> {
+    Ok(crate::config::value::opt_text(d)?.map(BearerToken::new))
+}
+
 impl std::fmt::Debug for BearerToken {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("BearerToken(***)")
     }
-}
-
-/// The whole cause chain on one line; reqwest's own Display omits the useful inner part.
-pub(crate) fn error_chain(e: &dyn std::error::Error) -> String {
-    let mut out = e.to_string();
-    let mut source = e.source();
-    while let Some(s) = source {
-        let text = s.to_string();
-        if !out.contains(&text) {
-            out.push_str(": ");
-            out.push_str(&text);
-        }
-        source = s.source();
-    }
-    out
 }
 
 fn header_string(headers: &HeaderMap, name: header::HeaderName) -> Option<String> {

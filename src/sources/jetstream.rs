@@ -46,11 +46,12 @@ use tokio_tungstenite::tungstenite::{self, Message};
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 use url::Url;
 
+use super::context::PollCtx;
+use super::kind;
+use super::poller::{Batch, Poll, SourceError};
 use super::text::{MAX_TEXT_CHARS, truncate_chars};
-use super::{Batch, Poll, PollCtx, SourceError};
-use crate::config::{ConfigError, Table};
-use crate::model::primary_language;
-use crate::model::{Cursor, Post, SourceId};
+use crate::config::{Invalid, value};
+use crate::model::{Cursor, Medium, Post, SourceId, primary_language};
 
 const DEFAULT_URL: &str = "wss://jetstream2.us-east.bsky.network/subscribe";
 const POST: &str = "app.bsky.feed.post";
@@ -68,65 +69,84 @@ const MAX_MESSAGE_BYTES: usize = 2 << 20;
 type WsStream = WebSocketStream<MaybeTlsStream<TcpStream>>;
 
 /// `[[sources]] kind = "jetstream"`.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Spec {
+    #[serde(default = "default_url", deserialize_with = "websocket_url")]
     pub url: Url,
     /// Primary language subtags kept whatever the text says.
+    #[serde(default = "indonesian", deserialize_with = "languages")]
     pub langs: Vec<String>,
+    /// How long one poll reads the stream.
+    #[serde(default = "default_window", deserialize_with = "value::duration")]
     pub window: Duration,
+    #[serde(default = "default_max_posts", deserialize_with = "value::uint::<_, _, 1, 100_000>")]
     pub max_posts: usize,
 }
 
-impl Spec {
-    pub(crate) fn from_table(t: &mut Table, errors: &mut Vec<ConfigError>) -> Option<Spec> {
-        let url = t
-            .url("url", &["ws", "wss"], &format!("\"{DEFAULT_URL}\""), errors)
-            .unwrap_or_else(|| Url::parse(DEFAULT_URL).expect("the default endpoint parses"));
-        let langs = t.strings("langs", errors);
-        let window = t.duration("window", errors).unwrap_or(DEFAULT_WINDOW);
-        let max_posts = t.uint("max_posts", 1, 100_000, errors).unwrap_or(2000) as usize;
-        if window > MAX_WINDOW {
-            errors.push(t.invalid(
-                "window",
-                "jendela baca lebih dari 5 menit".into(),
-                Some(
-                    "pakai window pendek (misalnya \"10s\") dan interval yang lebih sering".into(),
-                ),
-            ));
-            return None;
-        }
-        let langs = match langs {
-            None => vec!["id".to_string()],
-            Some(list) => {
-                let mut out = Vec::new();
-                for raw in list {
-                    match primary_language(&raw) {
-                        Some(lang) => out.push(lang),
-                        None => {
-                            errors.push(t.invalid(
-                                "langs",
-                                format!("kode bahasa \"{raw}\" tidak valid"),
-                                Some("pakai kode seperti \"id\" atau \"en\"".into()),
-                            ));
-                            return None;
-                        }
-                    }
-                }
-                out
-            }
-        };
-        Some(Spec {
-            url,
-            langs,
-            window,
-            max_posts,
+fn default_url() -> Url {
+    value::fixed_url(DEFAULT_URL)
+}
+
+fn indonesian() -> Vec<String> {
+    vec!["id".to_string()]
+}
+
+fn default_window() -> Duration {
+    DEFAULT_WINDOW
+}
+
+fn default_max_posts() -> usize {
+    2000
+}
+
+fn websocket_url<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Url, D::Error> {
+    value::url(d, &["ws", "wss"])
+}
+
+/// Language codes, each reduced to its primary subtag.
+fn languages<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+    Vec::<String>::deserialize(d)?
+        .into_iter()
+        .map(|raw| {
+            primary_language(&raw).ok_or_else(|| {
+                value::rejected(
+                    format!("kode bahasa \"{raw}\" tidak valid"),
+                    "pakai kode seperti \"id\" atau \"en\"",
+                )
+            })
         })
+        .collect()
+}
+
+impl kind::Spec for Spec {
+    const KIND: &'static str = "jetstream";
+    const MEDIUM: Option<Medium> = Some(Medium::Social);
+    const EXAMPLE: &'static str = "url = \"wss://jetstream2.us-east.bsky.network/subscribe\"\n\
+                                   langs = [\"id\"]\nwindow = \"10s\"\nmax_posts = 2000";
+
+    fn settle(&mut self) -> Result<(), Invalid> {
+        if self.window > MAX_WINDOW {
+            return Err(Invalid::new(
+                "window",
+                "jendela baca lebih dari 5 menit",
+                Some("pakai window pendek (misalnya \"10s\") dan interval yang lebih sering".into()),
+            ));
+        }
+        Ok(())
     }
 
     /// Where the source is read from, for people.
-    pub fn location(&self) -> String {
+    fn location(&self) -> String {
         self.subscribe_url(None).to_string()
     }
+
+    fn poller(&self) -> Box<dyn Poll> {
+        Box::new(Poller::new(self.clone()))
+    }
+}
+
+impl Spec {
 
     /// The endpoint asking for posts only, from `resume` (microseconds) less a margin.
     fn subscribe_url(&self, resume: Option<u64>) -> Url {

@@ -34,15 +34,18 @@ use futures_util::FutureExt;
 use futures_util::future::BoxFuture;
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
+use serde::Deserialize;
 use serde_json::Value;
 use url::Url;
 
 use super::feed::identity::{canonical_url, external_id};
-use super::http::BearerToken;
+use super::context::PollCtx;
+use super::http::{BearerToken, opt_token};
+use super::kind;
+use super::poller::{Batch, Poll, SourceError};
 use super::text::html_to_text;
-use super::{Batch, Poll, PollCtx, SourceError};
-use crate::config::{ConfigError, Table};
-use crate::model::{Cursor, FUTURE_SLACK, Post, SourceId};
+use crate::config::{Invalid, value};
+use crate::model::{Cursor, FUTURE_SLACK, Medium, Post, SourceId};
 
 const ACCEPT: &str = "application/json";
 
@@ -67,6 +70,11 @@ impl Pointer {
             }
         }
         Ok(Pointer(text.to_string()))
+    }
+
+    /// `""`: the whole value.
+    pub fn whole() -> Pointer {
+        Pointer(String::new())
     }
 
     pub fn as_str(&self) -> &str {
@@ -112,106 +120,82 @@ impl TimeFormat {
     }
 }
 
-/// Where each part of a post is in one record.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Fields {
-    pub id: Option<Pointer>,
-    pub text: Option<Pointer>,
-    pub title: Option<Pointer>,
-    pub url: Option<Pointer>,
-    pub author: Option<Pointer>,
-    pub time: Option<Pointer>,
-}
-
-/// `[[sources]] kind = "json"` (keys in the module documentation).
-#[derive(Debug, Clone, PartialEq)]
+/// `[[sources]] kind = "json"` (keys in the module documentation). Every `item_*` key says
+/// where one part of a post is in a record.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Spec {
+    #[serde(deserialize_with = "value::http_url")]
     pub url: Url,
     /// Where the array of records is in the answer.
+    #[serde(default = "Pointer::whole")]
     pub items: Pointer,
-    pub fields: Fields,
-    pub time_format: TimeFormat,
+    pub item_id: Option<Pointer>,
+    pub item_text: Option<Pointer>,
+    pub item_title: Option<Pointer>,
+    pub item_url: Option<Pointer>,
+    pub item_author: Option<Pointer>,
+    pub item_time: Option<Pointer>,
+    /// How `item_time` is written; `None` reads RFC 3339.
+    pub time_format: Option<TimeFormat>,
+    #[serde(default, deserialize_with = "opt_token")]
     pub token: Option<BearerToken>,
 }
 
-impl Spec {
-    pub(crate) fn from_table(t: &mut Table, errors: &mut Vec<ConfigError>) -> Option<Spec> {
-        let url = t.required_url(
-            "url",
-            &["http", "https"],
-            "\"https://contoh.id/api/laporan\"",
-            errors,
-        );
-        let items = read_pointer(t, "items", errors).unwrap_or(Some(Pointer(String::new())));
-        let fields = Fields {
-            id: read_pointer(t, "item_id", errors).flatten(),
-            text: read_pointer(t, "item_text", errors).flatten(),
-            title: read_pointer(t, "item_title", errors).flatten(),
-            url: read_pointer(t, "item_url", errors).flatten(),
-            author: read_pointer(t, "item_author", errors).flatten(),
-            time: read_pointer(t, "item_time", errors).flatten(),
-        };
-        let time_format = t.parse(
-            "time_format",
-            errors,
-            "\"rfc3339\", \"unix\", \"unix_ms\" atau pola seperti \"%d/%m/%Y %H:%M\"",
-            TimeFormat::parse,
-        );
-        let token = t
-            .string("token", errors)
-            .map(|s| s.trim().to_string())
-            .filter(|s| !s.is_empty())
-            .map(BearerToken::new);
-        if fields.text.is_none() && fields.title.is_none() {
-            errors.push(t.invalid(
+impl kind::Spec for Spec {
+    const KIND: &'static str = "json";
+    const MEDIUM: Option<Medium> = None;
+    const EXAMPLE: &'static str = "url = \"https://contoh.id/api/laporan\"\nitems = \"/data\"\n\
+        item_id = \"/id\"\nitem_text = \"/body\"\nitem_title = \"/title\"\nitem_url = \"/link\"\n\
+        item_author = \"/author\"\nitem_time = \"/created_at\"\ntime_format = \"rfc3339\"\ntoken = \"…\"";
+
+    /// A record needs a text (or a title); a time format needs a time to read.
+    fn settle(&mut self) -> Result<(), Invalid> {
+        if self.item_text.is_none() && self.item_title.is_none() {
+            return Err(Invalid::new(
                 "item_text",
-                "kunci \"item_text\" (atau \"item_title\") wajib diisi".into(),
+                "kunci \"item_text\" (atau \"item_title\") wajib diisi",
                 Some("tunjuk teks dalam satu rekaman, misalnya item_text = \"/body\"".into()),
             ));
-            return None;
         }
-        if time_format.is_some() && fields.time.is_none() {
-            errors.push(t.invalid(
+        if self.time_format.is_some() && self.item_time.is_none() {
+            return Err(Invalid::new(
                 "time_format",
-                "time_format diisi tanpa item_time".into(),
+                "time_format diisi tanpa item_time",
                 Some("tambahkan item_time, misalnya item_time = \"/created_at\"".into()),
             ));
-            return None;
         }
-        Some(Spec {
-            url: url?,
-            items: items?,
-            fields,
-            time_format: time_format.unwrap_or(TimeFormat::Rfc3339),
-            token,
-        })
+        Ok(())
     }
 
-    /// Where the source is read from, for people.
-    pub fn location(&self) -> String {
+    fn location(&self) -> String {
         self.url.to_string()
+    }
+
+    fn poller(&self) -> Box<dyn Poll> {
+        Box::new(Poller::new(self.clone()))
     }
 }
 
-/// `None` when the key is absent, `Some(None)` when it is invalid (the error is recorded).
-fn read_pointer(
-    t: &mut Table,
-    key: &'static str,
-    errors: &mut Vec<ConfigError>,
-) -> Option<Option<Pointer>> {
-    let raw = t.string(key, errors)?;
-    match Pointer::parse(raw.trim()) {
-        Ok(p) => Some(Some(p)),
-        Err(message) => {
-            errors.push(t.invalid(
-                key,
-                message,
-                Some(format!(
-                    "tulis penunjuk JSON, misalnya {key} = \"/data/0/judul\" (\"\" = seluruh rekaman)"
-                )),
-            ));
-            Some(None)
-        }
+impl<'de> Deserialize<'de> for Pointer {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Pointer, D::Error> {
+        let raw = String::deserialize(d)?;
+        Pointer::parse(raw.trim()).map_err(|why| {
+            value::rejected(
+                why,
+                "tulis penunjuk JSON, misalnya \"/data/0/judul\" (\"\" = seluruh rekaman)",
+            )
+        })
+    }
+}
+
+impl<'de> Deserialize<'de> for TimeFormat {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<TimeFormat, D::Error> {
+        value::parsed(
+            d,
+            "\"rfc3339\", \"unix\", \"unix_ms\" atau pola seperti \"%d/%m/%Y %H:%M\"",
+            TimeFormat::parse,
+        )
     }
 }
 
@@ -315,20 +299,19 @@ fn to_post(
     source: &SourceId,
     fetched: Timestamp,
 ) -> Result<Post, Skip> {
-    let fields = &spec.fields;
     let read = |p: &Option<Pointer>| p.as_ref().and_then(|p| scalar(p.get(record)?));
-    let text = read(&fields.text)
+    let text = read(&spec.item_text)
         .map(|t| html_to_text(&t))
         .unwrap_or_default();
-    let title = read(&fields.title)
+    let title = read(&spec.item_title)
         .map(|t| html_to_text(&t))
         .filter(|t| !t.is_empty());
     if text.is_empty() && title.is_none() {
-        let (key, pointer) = match &fields.text {
+        let (key, pointer) = match &spec.item_text {
             Some(p) => ("item_text", p.as_str()),
             None => (
                 "item_title",
-                fields.title.as_ref().map_or("", Pointer::as_str),
+                spec.item_title.as_ref().map_or("", Pointer::as_str),
             ),
         };
         return Err(Skip {
@@ -336,11 +319,11 @@ fn to_post(
             reason: format!("\"{pointer}\" kosong atau tidak ada"),
         });
     }
-    let published = match fields.time.as_ref() {
+    let published = match spec.item_time.as_ref() {
         None => fetched,
         Some(pointer) => match pointer.get(record) {
             None | Some(Value::Null) => fetched,
-            Some(value) => parse_time(value, &spec.time_format).map_err(|reason| Skip {
+            Some(value) => parse_time(value, spec.time_format.as_ref().unwrap_or(&TimeFormat::Rfc3339)).map_err(|reason| Skip {
                 key: "item_time",
                 reason: format!("\"{}\": {reason}", pointer.as_str()),
             })?,
@@ -351,8 +334,8 @@ fn to_post(
     } else {
         published
     };
-    let url = read(&fields.url).and_then(|u| canonical_url(&u, Some(base)));
-    let author = read(&fields.author)
+    let url = read(&spec.item_url).and_then(|u| canonical_url(&u, Some(base)));
+    let author = read(&spec.item_author)
         .map(|a| html_to_text(&a))
         .filter(|a| !a.is_empty());
     let mut post = Post {
@@ -367,7 +350,7 @@ fn to_post(
         lang: None,
         shares: 0,
     };
-    let id = read(&fields.id).unwrap_or_default();
+    let id = read(&spec.item_id).unwrap_or_default();
     post.external_id = external_id(&id, post.url.as_deref(), || post.text_hash());
     Ok(post)
 }
@@ -541,15 +524,13 @@ mod tests {
         let spec = Spec {
             url: Url::parse("https://portal.example/api/laporan").unwrap(),
             items: Pointer::parse("/data").unwrap(),
-            fields: Fields {
-                id: Some(Pointer::parse("/id").unwrap()),
-                text: Some(Pointer::parse("/attributes/isi").unwrap()),
-                title: None,
-                url: Some(Pointer::parse("/links/self").unwrap()),
-                author: None,
-                time: Some(Pointer::parse("/attributes/waktu").unwrap()),
-            },
-            time_format: TimeFormat::Rfc3339,
+            item_id: Some(Pointer::parse("/id").unwrap()),
+            item_text: Some(Pointer::parse("/attributes/isi").unwrap()),
+            item_title: None,
+            item_url: Some(Pointer::parse("/links/self").unwrap()),
+            item_author: None,
+            item_time: Some(Pointer::parse("/attributes/waktu").unwrap()),
+            time_format: Some(TimeFormat::Rfc3339),
             token: None,
         };
         let body = json!({"data": [

@@ -31,11 +31,13 @@ use serde_json::Value;
 use url::Url;
 
 use super::feed::identity::canonical_url;
-use super::http::{ApiResponse, BearerToken};
+use super::context::PollCtx;
+use super::http::{ApiResponse, BearerToken, opt_token};
+use super::kind;
+use super::poller::{Batch, Poll, SourceError, map_records};
 use super::text::html_to_text;
-use super::{Batch, Poll, PollCtx, SourceError, map_records};
-use crate::config::{ConfigError, Table};
-use crate::model::{Cursor, Post, SourceId, primary_language};
+use crate::config::{Invalid, value};
+use crate::model::{Cursor, Medium, Post, SourceId, primary_language};
 
 const DEFAULT_BASE: &str = "https://mastodon.social";
 
@@ -60,81 +62,94 @@ pub enum Timeline {
 }
 
 /// `[[sources]] kind = "mastodon"` (keys in the module documentation).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Spec {
     /// The instance's base address.
+    #[serde(rename = "url", default = "default_base", deserialize_with = "value::http_url")]
     pub base: Url,
-    pub timeline: Timeline,
+    /// A hashtag, without `#` once settled.
+    pub tag: Option<String>,
+    /// `public` or `local`.
+    pub timeline: Option<String>,
+    #[serde(default, deserialize_with = "opt_token")]
     pub token: Option<BearerToken>,
     /// Statuses per page (1..=40).
+    #[serde(default = "max_limit", deserialize_with = "value::uint::<_, _, 1, MAX_LIMIT>")]
     pub limit: u8,
 }
 
-impl Spec {
-    pub(crate) fn from_table(t: &mut Table, errors: &mut Vec<ConfigError>) -> Option<Spec> {
-        let base = t
-            .url(
-                "url",
-                &["http", "https"],
-                "\"https://mastodon.social\"",
-                errors,
-            )
-            .unwrap_or_else(|| Url::parse(DEFAULT_BASE).expect("the default base parses"));
-        let tag = t.string("tag", errors);
-        let timeline = t.string("timeline", errors);
-        let token = t
-            .string("token", errors)
-            .map(|s| s.trim().to_string())
-            .filter(|s| !s.is_empty())
-            .map(BearerToken::new);
-        let limit = t.uint("limit", 1, MAX_LIMIT, errors).unwrap_or(MAX_LIMIT) as u8;
-        let timeline = match (tag, timeline) {
-            (Some(tag), None) => Timeline::Tag(parse_tag(t, &tag, errors)?),
-            (None, Some(name)) => match name.trim() {
-                "public" => Timeline::Public,
-                "local" => Timeline::Local,
-                other => {
-                    errors.push(t.invalid(
+fn default_base() -> Url {
+    value::fixed_url(DEFAULT_BASE)
+}
+
+fn max_limit() -> u8 {
+    MAX_LIMIT as u8
+}
+
+impl kind::Spec for Spec {
+    const KIND: &'static str = "mastodon";
+    const MEDIUM: Option<Medium> = Some(Medium::Social);
+    const EXAMPLE: &'static str = "url = \"https://mastodon.social\"\ntag = \"samarinda\"\n\
+                                   # timeline = \"local\"\ntoken = \"…\"\nlimit = 40";
+
+    /// Exactly one of `tag` and `timeline`; the tag as Mastodon knows it.
+    fn settle(&mut self) -> Result<(), Invalid> {
+        match (&self.tag, &self.timeline) {
+            (Some(tag), None) => self.tag = Some(parse_tag(tag)?),
+            (None, Some(name)) => {
+                let name = name.trim();
+                if !["public", "local"].contains(&name) {
+                    return Err(Invalid::new(
                         "timeline",
-                        format!("linimasa \"{other}\" tidak dikenal"),
+                        format!("linimasa \"{name}\" tidak dikenal"),
                         Some("pakai timeline = \"public\" atau \"local\"".into()),
                     ));
-                    return None;
                 }
-            },
+                self.timeline = Some(name.to_string());
+            }
             (Some(_), Some(_)) => {
-                errors.push(t.invalid(
+                return Err(Invalid::new(
                     "tag",
-                    "tag dan timeline diisi bersamaan".into(),
+                    "tag dan timeline diisi bersamaan",
                     Some("pilih salah satu; buat sumber kedua untuk yang lain".into()),
                 ));
-                return None;
             }
             (None, None) => {
-                errors.push(t.invalid(
+                return Err(Invalid::new(
                     "tag",
-                    "kunci \"tag\" atau \"timeline\" wajib diisi".into(),
+                    "kunci \"tag\" atau \"timeline\" wajib diisi",
                     Some("misalnya tag = \"samarinda\" atau timeline = \"local\"".into()),
                 ));
-                return None;
             }
-        };
-        Some(Spec {
-            base,
-            timeline,
-            token,
-            limit,
-        })
+        }
+        Ok(())
     }
 
     /// Where the source is read from, for people (and the key that resets the cursor when the
     /// configuration points elsewhere).
-    pub fn location(&self) -> String {
+    fn location(&self) -> String {
         self.endpoint().to_string()
+    }
+
+    fn poller(&self) -> Box<dyn Poll> {
+        Box::new(Poller::new(self.clone()))
+    }
+}
+
+impl Spec {
+    /// Which timeline the keys name.
+    pub fn timeline(&self) -> Timeline {
+        match (&self.tag, self.timeline.as_deref()) {
+            (Some(tag), _) => Timeline::Tag(tag.clone()),
+            (None, Some("local")) => Timeline::Local,
+            (None, _) => Timeline::Public,
+        }
     }
 
     /// The timeline's address with its fixed parameters (`limit`, `local`).
     pub fn endpoint(&self) -> Url {
+        let timeline = self.timeline();
         let mut url = self.base.clone();
         url.set_query(None);
         url.set_fragment(None);
@@ -143,7 +158,7 @@ impl Spec {
                 .path_segments_mut()
                 .expect("an http(s) base always has a path");
             path.pop_if_empty().extend(["api", "v1", "timelines"]);
-            match &self.timeline {
+            match &timeline {
                 Timeline::Tag(tag) => {
                     path.extend(["tag", tag.as_str()]);
                 }
@@ -154,7 +169,7 @@ impl Spec {
         }
         {
             let mut query = url.query_pairs_mut();
-            if self.timeline == Timeline::Local {
+            if timeline == Timeline::Local {
                 query.append_pair("local", "true");
             }
             query.append_pair("limit", &self.limit.to_string());
@@ -164,22 +179,19 @@ impl Spec {
 }
 
 /// A hashtag as Mastodon knows it: letters, digits and `_`, without the `#`.
-fn parse_tag(t: &Table, raw: &str, errors: &mut Vec<ConfigError>) -> Option<String> {
+fn parse_tag(raw: &str) -> Result<String, Invalid> {
     let tag = raw.trim().trim_start_matches('#');
     let valid = !tag.is_empty()
         && tag.chars().count() <= 100
         && tag.chars().all(|c| c.is_alphanumeric() || c == '_');
     if valid {
-        Some(tag.to_string())
+        Ok(tag.to_string())
     } else {
-        errors.push(t.invalid(
+        Err(Invalid::new(
             "tag",
             format!("tagar \"{raw}\" tidak valid"),
-            Some(
-                "tagar hanya berisi huruf, angka dan _, misalnya tag = \"banjirsamarinda\"".into(),
-            ),
-        ));
-        None
+            Some("tagar hanya berisi huruf, angka dan _, misalnya tag = \"banjirsamarinda\"".into()),
+        ))
     }
 }
 
@@ -416,6 +428,7 @@ pub fn link_rel(header: &str, rel: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::sources::kind::Spec as _;
 
     #[test]
     fn ids_compare_as_numbers_then_by_length() {
@@ -455,9 +468,17 @@ mod tests {
 
     #[test]
     fn endpoints_and_tags() {
-        let spec = |timeline| Spec {
+        let spec = |timeline: Timeline| Spec {
             base: Url::parse("https://social.example/mastodon/").unwrap(),
-            timeline,
+            tag: match &timeline {
+                Timeline::Tag(tag) => Some(tag.clone()),
+                _ => None,
+            },
+            timeline: match timeline {
+                Timeline::Tag(_) => None,
+                Timeline::Public => Some("public".into()),
+                Timeline::Local => Some("local".into()),
+            },
             token: Some(BearerToken::new("rahasia")),
             limit: 40,
         };

@@ -15,7 +15,10 @@ use tokio::sync::{mpsc, oneshot};
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
-use super::{Batch, Poll, PollCtx, SourceConfig, SourceError};
+use super::context::PollCtx;
+use super::poller::{Batch, Poll, SourceError};
+use super::source::SourceConfig;
+use crate::config::FetchSettings;
 use crate::model::{Attempt, PACE_WINDOW, SourceId, SourceState};
 
 /// Less history than this says nothing about a rate: the configured interval is kept.
@@ -48,6 +51,19 @@ impl Pace {
         Pace {
             bounds: Some((floor, ceiling.max(floor))),
             ..Pace::fixed()
+        }
+    }
+
+    /// How `source`'s interval moves: pinned, or between the configured bounds (which always
+    /// include the source's own interval).
+    pub fn of(source: &SourceConfig, fetch: &FetchSettings) -> Pace {
+        if source.adaptive.unwrap_or(fetch.adaptive) {
+            Pace::adaptive(
+                fetch.min_interval.min(source.interval),
+                fetch.max_interval.max(source.interval),
+            )
+        } else {
+            Pace::fixed()
         }
     }
 
@@ -106,6 +122,16 @@ pub struct Backoff {
     pub max: Duration,
     /// ± this fraction of the delay is added at random, so sources drift apart.
     pub jitter: f64,
+}
+
+impl Backoff {
+    /// The policy of `[fetch]`: its ceiling, the default jitter.
+    pub fn of(fetch: &FetchSettings) -> Backoff {
+        Backoff {
+            max: fetch.max_backoff,
+            ..Backoff::default()
+        }
+    }
 }
 
 impl Default for Backoff {
@@ -184,73 +210,154 @@ pub struct Committed {
     pub new_posts: usize,
 }
 
-/// Polls `source` until `stop` fires. The current poll is abandoned when stopping (safe: the
-/// cursor only moves with a commit); a poll already handed over is waited for, so its batch
-/// is committed before the loop ends.
-pub async fn run_loop(
+/// One source as its loop runs it: the poller, where the source stands, and its pace. Both
+/// the daemon's loop ([`run_loop`]) and a single round (`pantau poll --once`) take its
+/// [`SourceRun::turn`]s, so a source's cursor, failures, pace and next attempt move the same
+/// way whichever runs it.
+pub struct SourceRun {
     source: SourceConfig,
     poller: Box<dyn Poll>,
     cx: PollCtx,
-    mut state: SourceState,
-    (pace, backoff): (Pace, Backoff),
-    out: mpsc::Sender<Polled>,
-    stop: CancellationToken,
-) {
-    // A source's very first successful poll brings its backlog, not its rate: it is not counted
-    // (nor is it in the fetch log's history, see `Store::source_state`).
-    let mut backlog = state.recent.is_none();
-    let mut pace = pace.with_history(state.recent.take());
-    let mut due = first_due(&state, source.interval);
-    loop {
-        tokio::select! {
-            _ = stop.cancelled() => break,
-            _ = tokio::time::sleep_until(due) => {}
+    state: SourceState,
+    pace: Pace,
+    backoff: Backoff,
+    /// A source's very first successful poll brings its backlog, not its rate: it is not
+    /// counted (nor is it in the fetch log's history, see the store's `source_state`).
+    backlog: bool,
+}
+
+/// How one turn went.
+#[derive(Debug)]
+pub struct Turn {
+    pub started: Timestamp,
+    pub duration: Duration,
+    /// Items the source offered; `None` when the poll failed, `Some(0)` when nothing changed.
+    pub items_found: Option<usize>,
+    pub not_modified: bool,
+    /// The poll's error, if it failed.
+    pub error: Option<SourceError>,
+    /// What the commit did, or why it did not happen (the cursor then stays).
+    pub committed: Result<Committed, String>,
+    /// Until the next turn is due.
+    pub delay: Duration,
+}
+
+impl SourceRun {
+    /// The source as it stood (`state`, from the store), paced and retried by `fetch`.
+    pub fn new(
+        source: SourceConfig,
+        cx: PollCtx,
+        mut state: SourceState,
+        fetch: &FetchSettings,
+    ) -> SourceRun {
+        let backlog = state.recent.is_none();
+        let pace = Pace::of(&source, fetch).with_history(state.recent.take());
+        let backoff = Backoff::of(fetch);
+        SourceRun {
+            poller: source.build(),
+            source,
+            cx,
+            state,
+            pace,
+            backoff,
+            backlog,
         }
+    }
+
+    pub fn source(&self) -> &SourceConfig {
+        &self.source
+    }
+
+    /// Polls once, hands the outcome to the pipeline over `out`, waits until it is committed,
+    /// and plans the next turn. `None` when `stop` fired during the poll (an unfinished fetch
+    /// is dropped, which is safe: the cursor only moves with a commit) or the pipeline is
+    /// gone. A poll already handed over is waited for, so it is committed before a stop.
+    pub async fn turn(
+        &mut self,
+        out: &mpsc::Sender<Polled>,
+        stop: &CancellationToken,
+    ) -> Option<Turn> {
         let started = Timestamp::now();
         let clock = Instant::now();
         let outcome = tokio::select! {
-            _ = stop.cancelled() => break,
-            outcome = poller.poll(&cx, &state.cursor) => outcome,
+            _ = stop.cancelled() => return None,
+            outcome = self.poller.poll(&self.cx, &self.state.cursor) => outcome,
         };
+        let duration = clock.elapsed();
         let (failures, delay) = plan_next(
-            pace.interval(source.interval, started),
-            state.consecutive_failures,
+            self.pace.interval(self.source.interval, started),
+            self.state.consecutive_failures,
             outcome.as_ref().err(),
-            &backoff,
+            &self.backoff,
         );
-        let next_cursor = outcome.as_ref().ok().map(|b| b.cursor.clone());
+        let (items_found, not_modified, error, next_cursor) = match &outcome {
+            Ok(batch) => (
+                Some(if batch.not_modified {
+                    0
+                } else {
+                    batch.items_found
+                }),
+                batch.not_modified,
+                None,
+                Some(batch.cursor.clone()),
+            ),
+            Err(e) => (None, false, Some(e.clone()), None),
+        };
         let (reply, committed) = oneshot::channel();
         let polled = Polled {
-            source: source.id.clone(),
+            source: self.source.id.clone(),
             attempt: Attempt {
                 started,
-                duration: clock.elapsed(),
+                duration,
                 next_attempt: started + delay,
             },
             outcome,
             reply,
         };
-        if out.send(polled).await.is_err() {
-            break;
-        }
-        match committed.await {
-            Ok(Ok(committed)) => {
+        out.send(polled).await.ok()?;
+        let committed = committed.await.ok()?;
+        match &committed {
+            Ok(done) => {
                 if let Some(cursor) = next_cursor {
-                    pace.record(started, committed.new_posts as u64, backlog);
-                    backlog = false;
-                    state.cursor = cursor;
+                    self.pace
+                        .record(started, done.new_posts as u64, self.backlog);
+                    self.backlog = false;
+                    self.state.cursor = cursor;
                 }
-                state.consecutive_failures = failures;
+                self.state.consecutive_failures = failures;
             }
-            Ok(Err(error)) => {
+            Err(error) => {
                 // Not committed: keep the old cursor so the same items are fetched again.
-                tracing::warn!(source = %source.id, %error, "hasil polling belum tersimpan; dicoba lagi pada putaran berikut");
+                tracing::warn!(source = %self.source.id, %error, "hasil polling belum tersimpan; dicoba lagi pada putaran berikut");
             }
-            Err(_) => break,
         }
-        due = clock + delay;
+        Some(Turn {
+            started,
+            duration,
+            items_found,
+            not_modified,
+            error,
+            committed,
+            delay,
+        })
     }
-    tracing::debug!(source = %source.id, "poll loop stopped");
+}
+
+/// Runs `run`'s turns until `stop` fires, each when it is due.
+pub async fn run_loop(mut run: SourceRun, out: mpsc::Sender<Polled>, stop: CancellationToken) {
+    let mut due = first_due(&run.state, run.source.interval);
+    loop {
+        tokio::select! {
+            _ = stop.cancelled() => break,
+            _ = tokio::time::sleep_until(due) => {}
+        }
+        let clock = Instant::now();
+        match run.turn(&out, &stop).await {
+            Some(turn) => due = clock + turn.delay,
+            None => break,
+        }
+    }
+    tracing::debug!(source = %run.source.id, "poll loop stopped");
 }
 
 /// A source that planned its next attempt before a restart keeps that plan; others start soon,

@@ -34,11 +34,13 @@ use serde_json::Value;
 use url::Url;
 
 use super::feed::identity::canonical_url;
+use super::context::PollCtx;
 use super::http::ApiResponse;
+use super::kind;
+use super::poller::{Batch, Poll, SourceError, map_records};
 use super::text::html_to_text;
-use super::{Batch, Poll, PollCtx, SourceError, map_records};
-use crate::config::{ConfigError, Table};
-use crate::model::{Cursor, Post, SourceId};
+use crate::config::{Invalid, value};
+use crate::model::{Cursor, Medium, Post, SourceId};
 
 const DEFAULT_BASE: &str = "https://www.reddit.com";
 
@@ -58,67 +60,70 @@ const MAX_LIMIT: u64 = 100;
 const ACCEPT: &str = "application/json";
 
 /// `[[sources]] kind = "reddit"` (keys in the module documentation).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Spec {
+    #[serde(rename = "url", default = "default_base", deserialize_with = "value::http_url")]
     pub base: Url,
     /// Subreddit name(s) without `r/`, joined with `+`.
     pub subreddit: Option<String>,
     /// A search query.
     pub search: Option<String>,
     /// Posts per page (1..=100).
+    #[serde(default = "max_limit", deserialize_with = "value::uint::<_, _, 1, MAX_LIMIT>")]
     pub limit: u8,
 }
 
-impl Spec {
-    pub(crate) fn from_table(t: &mut Table, errors: &mut Vec<ConfigError>) -> Option<Spec> {
-        let base = t
-            .url(
-                "url",
-                &["http", "https"],
-                "\"https://www.reddit.com\"",
-                errors,
-            )
-            .unwrap_or_else(|| Url::parse(DEFAULT_BASE).expect("the default base parses"));
-        let subreddit = t.string("subreddit", errors);
-        let search = t.string("search", errors);
-        let limit = t.uint("limit", 1, MAX_LIMIT, errors).unwrap_or(MAX_LIMIT) as u8;
-        if subreddit.is_none() && search.is_none() {
-            errors.push(t.invalid(
+fn default_base() -> Url {
+    value::fixed_url(DEFAULT_BASE)
+}
+
+fn max_limit() -> u8 {
+    MAX_LIMIT as u8
+}
+
+impl kind::Spec for Spec {
+    const KIND: &'static str = "reddit";
+    const MEDIUM: Option<Medium> = Some(Medium::Social);
+    const EXAMPLE: &'static str = "url = \"https://www.reddit.com\"\nsubreddit = \"indonesia\"\n\
+                                   search = \"samarinda banjir\"\nlimit = 100";
+
+    /// A subreddit, a search or both; the subreddit's name as Reddit writes it.
+    fn settle(&mut self) -> Result<(), Invalid> {
+        if self.subreddit.is_none() && self.search.is_none() {
+            return Err(Invalid::new(
                 "subreddit",
-                "kunci \"subreddit\" atau \"search\" wajib diisi".into(),
-                Some(
-                    "misalnya subreddit = \"indonesia\" atau search = \"samarinda banjir\"".into(),
-                ),
+                "kunci \"subreddit\" atau \"search\" wajib diisi",
+                Some("misalnya subreddit = \"indonesia\" atau search = \"samarinda banjir\"".into()),
             ));
-            return None;
         }
-        let subreddit = match subreddit {
-            Some(raw) => Some(parse_subreddit(t, &raw, errors)?),
-            None => None,
-        };
-        let search = match search.map(|s| s.trim().to_string()) {
-            Some(q) if q.is_empty() || q.chars().count() > 512 => {
-                errors.push(t.invalid(
+        if let Some(raw) = &self.subreddit {
+            self.subreddit = Some(parse_subreddit(raw)?);
+        }
+        if let Some(q) = &mut self.search {
+            *q = q.trim().to_string();
+            if q.is_empty() || q.chars().count() > 512 {
+                return Err(Invalid::new(
                     "search",
-                    "kueri pencarian kosong atau lebih dari 512 karakter".into(),
+                    "kueri pencarian kosong atau lebih dari 512 karakter",
                     None,
                 ));
-                return None;
             }
-            other => other,
-        };
-        Some(Spec {
-            base,
-            subreddit,
-            search,
-            limit,
-        })
+        }
+        Ok(())
     }
 
     /// Where the source is read from, for people.
-    pub fn location(&self) -> String {
+    fn location(&self) -> String {
         self.listing_url(None).to_string()
     }
+
+    fn poller(&self) -> Box<dyn Poll> {
+        Box::new(Poller::new(self.clone()))
+    }
+}
+
+impl Spec {
 
     /// The listing's address, newest first, optionally only the posts newer than `before`.
     pub fn listing_url(&self, before: Option<&str>) -> Url {
@@ -161,7 +166,7 @@ impl Spec {
 
 /// `r/Indonesia+kalimantan` → `Indonesia+kalimantan`; Reddit names are 2 to 21 letters,
 /// digits or `_`.
-fn parse_subreddit(t: &Table, raw: &str, errors: &mut Vec<ConfigError>) -> Option<String> {
+fn parse_subreddit(raw: &str) -> Result<String, Invalid> {
     let name = raw.trim().trim_start_matches('/');
     let name = name
         .strip_prefix("r/")
@@ -173,14 +178,13 @@ fn parse_subreddit(t: &Table, raw: &str, errors: &mut Vec<ConfigError>) -> Optio
             && part.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
     });
     if valid {
-        Some(name.to_string())
+        Ok(name.to_string())
     } else {
-        errors.push(t.invalid(
+        Err(Invalid::new(
             "subreddit",
             format!("nama subreddit \"{raw}\" tidak valid"),
             Some("tulis namanya saja, misalnya subreddit = \"indonesia\"; gabungkan beberapa dengan +".into()),
-        ));
-        None
+        ))
     }
 }
 
@@ -558,6 +562,7 @@ fn is_reddit_host(url: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::sources::kind::Spec as _;
 
     fn spec(subreddit: Option<&str>, search: Option<&str>) -> Spec {
         Spec {

@@ -31,10 +31,14 @@ use jiff::Timestamp;
 use scraper::{ElementRef, Html, Selector};
 use url::Url;
 
+use serde::Deserialize;
+
+use super::context::PollCtx;
+use super::kind;
+use super::poller::{Batch, Poll, SourceError};
 use super::text;
-use super::{Batch, Poll, PollCtx, SourceError};
-use crate::config::{ConfigError, Table};
-use crate::model::{Cursor, Post, SourceId};
+use crate::config::{Invalid, value};
+use crate::model::{Cursor, Medium, Post, SourceId};
 
 const DEFAULT_BASE: &str = "https://t.me";
 const HTML: &str = "text/html,application/xhtml+xml;q=0.9,*/*;q=0.5";
@@ -43,38 +47,51 @@ const HTML: &str = "text/html,application/xhtml+xml;q=0.9,*/*;q=0.5";
 pub const MAX_PAGES: usize = 10;
 
 /// `[[sources]] kind = "telegram"`.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Spec {
     pub channel: String,
     /// Telegram's web address; pages are `{url}/s/{channel}`.
+    #[serde(default = "default_base", deserialize_with = "value::http_url")]
     pub url: Url,
 }
 
-impl Spec {
-    pub(crate) fn from_table(t: &mut Table, errors: &mut Vec<ConfigError>) -> Option<Spec> {
-        let channel = t.required("channel", "\"humaskaltim\"", errors);
-        let url = t
-            .url("url", &["http", "https"], "\"https://t.me\"", errors)
-            .unwrap_or_else(|| Url::parse(DEFAULT_BASE).expect("the default base parses"));
-        let channel = channel?.trim().trim_start_matches('@').to_string();
-        if !valid_channel(&channel) {
-            errors.push(t.invalid(
+fn default_base() -> Url {
+    value::fixed_url(DEFAULT_BASE)
+}
+
+impl kind::Spec for Spec {
+    const KIND: &'static str = "telegram";
+    const MEDIUM: Option<Medium> = Some(Medium::Social);
+    const EXAMPLE: &'static str = "channel = \"humaskaltim\"\nurl = \"https://t.me\"";
+
+    /// The channel's name as `t.me` writes it, without `@`.
+    fn settle(&mut self) -> Result<(), Invalid> {
+        self.channel = self.channel.trim().trim_start_matches('@').to_string();
+        if !valid_channel(&self.channel) {
+            return Err(Invalid::new(
                 "channel",
-                format!("nama kanal \"{channel}\" tidak valid"),
+                format!("nama kanal \"{}\" tidak valid", self.channel),
                 Some(
                     "tulis nama kanal publik saja (huruf, angka, _), misalnya channel = \"humaskaltim\" untuk t.me/humaskaltim"
                         .into(),
                 ),
             ));
-            return None;
         }
-        Some(Spec { channel, url })
+        Ok(())
     }
 
     /// Where the source is read from, for people.
-    pub fn location(&self) -> String {
+    fn location(&self) -> String {
         self.page_url(None).to_string()
     }
+
+    fn poller(&self) -> Box<dyn Poll> {
+        Box::new(Poller::new(self.clone()))
+    }
+}
+
+impl Spec {
 
     /// `{url}/s/{channel}`, or the page before message `before`.
     fn page_url(&self, before: Option<u64>) -> Url {

@@ -17,23 +17,12 @@ use serde::Serialize;
 pub use rule::{Assessment, Direction, Observation, Rule};
 
 use crate::classify::Classifier;
-use crate::model::Priority;
+use crate::model::{Medium, Priority};
+use crate::sources::medium_of;
 use crate::store::{Store, StoreError};
 use crate::time::Lang;
 
 const DAY: SignedDuration = SignedDuration::from_hours(24);
-
-/// Source kinds that are news; the social ones are [`SOCIAL_KINDS`]. Imports and the generic
-/// JSON kind are neither: their origin is not known.
-pub const NEWS_KINDS: &[&str] = &["feed", "google_news"];
-pub const SOCIAL_KINDS: &[&str] = &[
-    "mastodon",
-    "reddit",
-    "bluesky",
-    "jetstream",
-    "telegram",
-    "youtube",
-];
 
 /// The length of the window a trend is measured over: whole hours, 1 to 24.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -197,8 +186,10 @@ pub fn compute(
             // A story counted here always has a post somewhere; a post outside the window
             // (a story's first copy) leaves its sources unknown: count one.
             sources: (sources.len() as u64).max(1),
-            news: kinds.iter().any(|k| NEWS_KINDS.contains(&k.as_str())),
-            social: kinds.iter().any(|k| SOCIAL_KINDS.contains(&k.as_str())),
+            // Each kind says what its posts are; imports and the generic JSON kind are
+            // neither, their origin is not known.
+            news: kinds.iter().any(|k| medium_of(k) == Some(Medium::News)),
+            social: kinds.iter().any(|k| medium_of(k) == Some(Medium::Social)),
             areas: if all_regions {
                 areas_per_topic.get(topic.as_str()).copied().unwrap_or(0)
             } else {

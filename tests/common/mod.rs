@@ -13,7 +13,7 @@ use std::sync::Arc;
 
 use pantau::Classifier;
 use pantau::config::Settings;
-use pantau::daemon::{RoundResult, poll_round};
+use pantau::engine::{Config, Engine, RoundResult, SharedClassifier};
 use pantau::store::Store;
 
 /// A Pantau installation in a temporary folder.
@@ -45,7 +45,12 @@ impl Project {
     }
 
     pub fn settings(&self) -> Settings {
-        pantau::config::load(Some(&self.config())).expect("the test config is valid")
+        self.load().settings
+    }
+
+    /// The whole configuration: settings, sources, alerts.
+    pub fn load(&self) -> Config {
+        Config::load(Some(&self.config())).expect("the test config is valid")
     }
 
     pub fn db(&self) -> PathBuf {
@@ -132,11 +137,12 @@ pub fn query_i64(store: &Store, sql: &str) -> i64 {
 
 /// One polling round of every source of `project`, committed to its store.
 pub async fn round(project: &Project) -> Vec<RoundResult> {
-    let settings = project.settings();
-    let classifier = Arc::new(Classifier::load(&settings.keywords.dir).unwrap());
-    poll_round(&settings, &settings.sources, classifier)
-        .await
-        .unwrap()
+    let config = project.load();
+    let classifier = Arc::new(Classifier::load(&config.settings.keywords.dir).unwrap());
+    let engine = Engine::start(&config, SharedClassifier::new(classifier)).unwrap();
+    let results = engine.poll_once(&config, &config.sources).await.unwrap();
+    engine.stop().await;
+    results
 }
 
 /// The result of source `id` in a round.

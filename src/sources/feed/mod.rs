@@ -7,29 +7,41 @@ pub mod parse;
 
 use futures_util::FutureExt;
 use futures_util::future::BoxFuture;
+use serde::Deserialize;
 use url::Url;
 
+use super::context::PollCtx;
+use super::kind;
 use super::http::{Fetched, Validators};
-use super::{Batch, Poll, PollCtx, SourceError};
-use crate::config::{ConfigError, Table};
-use crate::model::Cursor;
+use super::poller::{Batch, Poll, SourceError};
+use crate::config::value;
+use crate::model::{Cursor, Medium};
 
 /// `[[sources]] kind = "feed"`: `url` is the feed's address (`https://…` or `file:///…`).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Spec {
+    #[serde(deserialize_with = "feed_url")]
     pub url: Url,
 }
 
-impl Spec {
-    pub(crate) fn from_table(t: &mut Table, errors: &mut Vec<ConfigError>) -> Option<Spec> {
-        let url = t.required_url(
-            "url",
-            &["http", "https", "file"],
-            "\"https://contoh.id/rss\"",
-            errors,
-        )?;
-        Some(Spec { url })
+impl kind::Spec for Spec {
+    const KIND: &'static str = "feed";
+    const MEDIUM: Option<Medium> = Some(Medium::News);
+    const EXAMPLE: &'static str = "url = \"https://contoh.id/rss\"";
+
+    fn location(&self) -> String {
+        self.url.to_string()
     }
+
+    fn poller(&self) -> Box<dyn Poll> {
+        Box::new(FeedPoller::new(self.clone()))
+    }
+}
+
+/// A feed's address: http(s), or a file (the demo, feeds written by other tools).
+fn feed_url<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Url, D::Error> {
+    value::url(d, &["http", "https", "file"])
 }
 
 /// Polls one feed.

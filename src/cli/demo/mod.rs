@@ -18,8 +18,8 @@ use jiff::{SignedDuration, Timestamp};
 use regex::bytes::{Captures, Regex};
 
 use crate::classify::Classifier;
-use crate::daemon::poll_round;
 use crate::digest::{self, Request};
+use crate::engine::{Config, Engine, SharedClassifier};
 use crate::store::Store;
 use crate::time::{local_date, parse_feed_date};
 
@@ -105,12 +105,18 @@ pub fn run(dir: &Path) -> anyhow::Result<DemoReport> {
     let now = Timestamp::from_second(Timestamp::now().as_second())?;
     let items = write_files(&dir, now)?;
 
-    let settings = crate::config::load(Some(&dir.join("config/default.toml")))?;
+    let config = Config::load(Some(&dir.join("config/default.toml")))?;
+    let settings = &config.settings;
     let classifier = Arc::new(Classifier::load(&settings.keywords.dir)?);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
-    let results = runtime.block_on(poll_round(&settings, &settings.sources, classifier.clone()))?;
+    let results = runtime.block_on(async {
+        let engine = Engine::start(&config, SharedClassifier::new(classifier.clone()))?;
+        let results = engine.poll_once(&config, &config.sources).await;
+        engine.stop().await;
+        anyhow::Ok(results?)
+    })?;
     let failed: Vec<String> = results
         .iter()
         .filter(|r| r.failed)
@@ -159,7 +165,7 @@ fn prepare_dir(dir: &Path) -> anyhow::Result<()> {
             .peekable();
         if entries.peek().is_some() {
             if !dir.join(MARKER).exists() {
-                bail!(crate::cli::UserError {
+                bail!(super::UserError {
                     message: format!("{} sudah berisi berkas lain", dir.display()),
                     hint: Some(
                         "pilih folder baru dengan --out DIR (demo tidak menimpa berkas Anda)"
@@ -306,14 +312,14 @@ mod tests {
         on_disk.sort();
         let mut embedded: Vec<String> = KEYWORDS.iter().map(|(n, _)| n.to_string()).collect();
         embedded.sort();
-        assert_eq!(embedded, on_disk, "update src/demo/files.rs");
+        assert_eq!(embedded, on_disk, "update src/cli/demo/files.rs");
         let mut feeds: Vec<String> = std::fs::read_dir(root.join("demo/feeds"))
             .unwrap()
             .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
             .collect();
         feeds.sort();
         let listed: Vec<String> = FEEDS.iter().map(|(n, _)| n.to_string()).collect();
-        assert_eq!(listed, feeds, "update src/demo/files.rs");
+        assert_eq!(listed, feeds, "update src/cli/demo/files.rs");
         let sources: Vec<String> = SOURCES
             .iter()
             .map(|(id, _, _)| format!("{id}.xml"))

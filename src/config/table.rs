@@ -1,0 +1,422 @@
+//! One table of the configuration as written — a section (`[fetch]`), a source, an alert sink —
+//! and where it came from. [`Table::read`] turns it into a typed struct through serde
+//! ([`super::de`]) and reports *every* wrong key of the table, each at its file and line, with
+//! what is expected; an unknown key gets the nearest known one as a hint.
+//!
+//! Families of plug-ins (source kinds, alert sinks) get their entries as [`Table`]s from
+//! [`entries`] and pick a kind with [`pick_kind`]; this module knows none of them.
+
+use std::fmt;
+use std::path::Path;
+
+use config::{Map, Value, ValueKind};
+use serde::de::DeserializeOwned;
+
+use super::ConfigError;
+use super::de::{DeError, Entries, fields_of};
+use crate::error::suggest;
+
+/// A problem found after every key was read (two keys that exclude each other), placed at the
+/// key a user should look at.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Invalid {
+    pub key: String,
+    pub message: String,
+    pub hint: Option<String>,
+}
+
+impl Invalid {
+    pub fn new(
+        key: impl Into<String>,
+        message: impl Into<String>,
+        hint: Option<String>,
+    ) -> Invalid {
+        Invalid {
+            key: key.into(),
+            message: message.into(),
+            hint,
+        }
+    }
+}
+
+/// How a family reads one plug-in's table into `T`: the table without the family's common
+/// keys, those keys (offered as hints for a misspelt one), and where errors go.
+pub type ReadPlugin<T> = fn(&Table, &[&str], &mut Vec<ConfigError>) -> Option<T>;
+
+/// One table of the merged configuration.
+#[derive(Clone)]
+pub struct Table {
+    /// How messages name it: `[fetch]`, `[[sources]] ke-2 (id "b")`.
+    label: String,
+    map: Map<String, Value>,
+    /// Where it came from, for a key whose own origin is unknown.
+    origin: String,
+}
+
+impl fmt::Debug for Table {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Values may hold secrets (tokens, passwords): never print them.
+        let mut keys: Vec<&String> = self.map.keys().collect();
+        keys.sort();
+        f.debug_struct("Table")
+            .field("label", &self.label)
+            .field("keys", &keys)
+            .finish()
+    }
+}
+
+impl PartialEq for Table {
+    fn eq(&self, other: &Table) -> bool {
+        self.label == other.label && format!("{:?}", self.map) == format!("{:?}", other.map)
+    }
+}
+
+impl Table {
+    pub(crate) fn new(label: String, map: Map<String, Value>, origin: String) -> Table {
+        Table { label, map, origin }
+    }
+
+    /// An empty table named `label` (a section the files do not write).
+    pub fn empty(label: &str) -> Table {
+        Table::new(label.to_string(), Map::new(), "konfigurasi".into())
+    }
+
+    pub fn label(&self) -> &str {
+        &self.label
+    }
+
+    /// The text of `key`, without reading it (an entry's `id` and `kind`).
+    pub fn text(&self, key: &str) -> Option<String> {
+        self.map.get(key).and_then(|v| v.clone().into_string().ok())
+    }
+
+    /// Takes the array of tables under `key` out of the table, to be read on its own
+    /// (`[alerts] sinks`).
+    pub fn take_array(&mut self, key: &str) -> Option<TableArray> {
+        let value = self.map.remove(key)?;
+        let origin = self.origin_of(&value);
+        Some(TableArray::new(value, origin))
+    }
+
+    /// The table without `keys` (the keys every entry of a family shares, read apart).
+    pub fn without(&self, keys: &[&str]) -> Table {
+        let mut rest = self.clone();
+        rest.map.retain(|k, _| !keys.contains(&k.as_str()));
+        rest
+    }
+
+    /// Reads the table into `T` strictly (see [`Table::read_as`]).
+    pub fn read<T: DeserializeOwned>(&self, errors: &mut Vec<ConfigError>) -> Option<T> {
+        self.read_as(&[], None, errors)
+    }
+
+    /// Reads the table into `T`. Every wrong key is reported, not only the first: after an
+    /// error its key is set aside and the rest read again. `also_known` are keys of the same
+    /// table read elsewhere (a source's common keys), offered in the hint for an unknown one;
+    /// `example` is TOML text whose line for a key shows what to write when it is missing.
+    /// `None` when anything was wrong.
+    pub fn read_as<T: DeserializeOwned>(
+        &self,
+        also_known: &[&str],
+        example: Option<&str>,
+        errors: &mut Vec<ConfigError>,
+    ) -> Option<T> {
+        let mut map = self.map.clone();
+        let mut set_aside: Vec<String> = Vec::new();
+        let mut failed = false;
+        // Each round either succeeds or sets one more key aside, so this ends.
+        loop {
+            let entries = Entries::new(map.clone(), fields_of::<T>());
+            match T::deserialize(serde::de::value::MapAccessDeserializer::new(entries)) {
+                Ok(value) => return (!failed).then_some(value),
+                Err(e) => {
+                    let key = e.key.clone();
+                    if e.missing && key.as_ref().is_some_and(|k| set_aside.contains(k)) {
+                        // Required, and already reported as wrong: nothing more to say.
+                        return None;
+                    }
+                    failed = true;
+                    errors.push(self.placed(e, also_known, example));
+                    match key.and_then(|k| map.remove_entry(&k)) {
+                        Some((k, _)) => set_aside.push(k),
+                        None => return None,
+                    }
+                }
+            }
+        }
+    }
+
+    /// Reads one plug-in's keys (a source kind's, a sink's): [`Table::read_as`] with the
+    /// plug-in's example, then `settle`, its rules between keys, whose error is placed at the
+    /// key it names.
+    pub fn read_plugin<T: DeserializeOwned>(
+        &self,
+        common: &[&str],
+        example: &str,
+        settle: impl FnOnce(&mut T) -> Result<(), Invalid>,
+        errors: &mut Vec<ConfigError>,
+    ) -> Option<T> {
+        let mut keys: T = self.read_as(common, Some(example), errors)?;
+        match settle(&mut keys) {
+            Ok(()) => Some(keys),
+            Err(invalid) => {
+                errors.push(self.invalid(invalid));
+                None
+            }
+        }
+    }
+
+    /// A problem found after reading, placed at its key.
+    pub fn invalid(&self, invalid: Invalid) -> ConfigError {
+        let (origin, key) = self.locate(&invalid.key);
+        ConfigError::Invalid {
+            origin,
+            key,
+            message: invalid.message,
+            hint: invalid.hint,
+        }
+    }
+
+    /// A read error placed at its file, line and key, with its hint completed.
+    fn placed(&self, e: DeError, also_known: &[&str], example: Option<&str>) -> ConfigError {
+        let Some(key) = e.key.as_deref() else {
+            return ConfigError::Invalid {
+                origin: self.origin.clone(),
+                key: self.label.clone(),
+                message: e.message,
+                hint: e.hint,
+            };
+        };
+        if let Some(known) = e.known {
+            let known: Vec<&str> = known.iter().chain(also_known).copied().collect();
+            let hint = match suggest(key, &known) {
+                Some(k) => format!("mungkin maksud Anda `{k}`"),
+                None => format!("kunci yang dikenal di sini: {}", known.join(", ")),
+            };
+            let (origin, _) = self.locate(key);
+            return ConfigError::Invalid {
+                origin,
+                key: self.label.clone(),
+                message: e.message,
+                hint: Some(hint),
+            };
+        }
+        let line = example.and_then(|text| example_line(text, key));
+        let hint = match (e.hint, line) {
+            (_, Some(line)) if e.missing => Some(format!("tambahkan, misalnya {line}")),
+            (None, _) if e.missing => Some(format!("tambahkan kunci {key}")),
+            (Some(hint), _) => Some(hint),
+            (None, line) => line.map(|l| format!("contoh: {l}")),
+        };
+        self.invalid(Invalid::new(key, e.message, hint))
+    }
+
+    fn origin_of(&self, value: &Value) -> String {
+        origin_of(value, &self.origin)
+    }
+
+    /// The environment variable that would set `key`, for messages about values from it.
+    fn env_name(&self, key: &str) -> String {
+        let section = self.label.trim_matches(|c| c == '[' || c == ']');
+        format!("PANTAU__{}__{}", section.to_uppercase(), key.to_uppercase())
+    }
+
+    /// Where `key`'s value came from (file:line, or the environment), and how to name the key
+    /// there (an environment variable's name, or `[section] key` in a file).
+    fn locate(&self, key: &str) -> (String, String) {
+        let value = self.map.get(key);
+        let origin = value.map_or_else(|| self.origin.clone(), |v| self.origin_of(v));
+        match value.and_then(Value::origin) {
+            Some("the environment") => (origin, self.env_name(key)),
+            Some(file) => {
+                // file:line, so an editor jumps to it; the text is read again only on error.
+                let line = std::fs::read_to_string(file)
+                    .ok()
+                    .and_then(|text| key_line(&text, &self.label, key));
+                let origin = line.map_or(origin.clone(), |l| format!("{origin}:{l}"));
+                (origin, format!("{} {key}", self.label))
+            }
+            None => (origin, format!("{} {key}", self.label)),
+        }
+    }
+}
+
+/// `key`'s own line in an example table (`url = "https://contoh.id/rss"`), comments dropped.
+/// A key the example writes commented out (one of two that exclude each other) counts too.
+fn example_line(example: &str, key: &str) -> Option<String> {
+    example.lines().find_map(|line| {
+        let line = line.trim().trim_start_matches('#').trim();
+        let line = line.split(" #").next().unwrap_or(line).trim();
+        let (lhs, _) = line.split_once('=')?;
+        (lhs.trim() == key).then(|| line.to_string())
+    })
+}
+
+pub(crate) fn origin_of(value: &Value, fallback: &str) -> String {
+    match value.origin() {
+        Some("the environment") => "variabel lingkungan".into(),
+        Some(o) => crate::error::shown(Path::new(o)),
+        None => fallback.to_string(),
+    }
+}
+
+/// An array of tables as written (`[[sources]]`, `[[alerts.sinks]]`), for its family to read
+/// with [`entries`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct TableArray {
+    value: Value,
+    /// Where the array came from, for an entry whose own origin is unknown.
+    origin: String,
+}
+
+impl TableArray {
+    pub(crate) fn new(value: Value, origin: String) -> TableArray {
+        TableArray { value, origin }
+    }
+}
+
+/// How a family's array of tables is named in messages.
+#[derive(Debug, Clone, Copy)]
+pub struct ListNames {
+    /// The key the array sits under, for the error when it is not an array.
+    pub key: &'static str,
+    /// How an entry is named: `[[sources]]` → `[[sources]] ke-2 (id "x")`.
+    pub label: &'static str,
+    pub hint: &'static str,
+    /// What an entry is called ("sumber"), and the hint when two share an id.
+    pub duplicate: (&'static str, &'static str),
+}
+
+/// The entries of an array of tables (`[[sources]]`, `[[alerts.sinks]]`) read by `read`, which
+/// returns each entry's id beside it. An entry with an error, or with an id an earlier entry
+/// has, is reported and left out.
+pub fn entries<T>(
+    TableArray { value, origin }: TableArray,
+    names: ListNames,
+    errors: &mut Vec<ConfigError>,
+    mut read: impl FnMut(&Table, &mut Vec<ConfigError>) -> Option<(String, T)>,
+) -> Vec<T> {
+    let ValueKind::Array(items) = value.kind else {
+        errors.push(ConfigError::Invalid {
+            origin,
+            key: names.key.into(),
+            message: format!("harus berupa daftar {}", names.label),
+            hint: Some(names.hint.into()),
+        });
+        return Vec::new();
+    };
+    let mut ids: Vec<String> = Vec::new();
+    let mut out = Vec::new();
+    for (i, item) in items.into_iter().enumerate() {
+        let item_origin = origin_of(&item, &origin);
+        let ValueKind::Table(map) = item.kind else {
+            errors.push(ConfigError::Invalid {
+                origin: item_origin,
+                key: format!("{} ke-{}", names.label, i + 1),
+                message: "harus berupa tabel".into(),
+                hint: None,
+            });
+            continue;
+        };
+        let id_hint = map
+            .get("id")
+            .and_then(|v| v.clone().into_string().ok())
+            .map(|id| format!(" (id \"{id}\")"))
+            .unwrap_or_default();
+        let table = Table::new(
+            format!("{} ke-{}{id_hint}", names.label, i + 1),
+            map,
+            item_origin,
+        );
+        let before = errors.len();
+        match read(&table, errors) {
+            Some((id, entry)) if errors.len() == before => {
+                if ids.contains(&id) {
+                    errors.push(table.invalid(Invalid::new(
+                        "id",
+                        format!(
+                            "id \"{id}\" dipakai oleh lebih dari satu {}",
+                            names.duplicate.0
+                        ),
+                        Some(names.duplicate.1.into()),
+                    )));
+                } else {
+                    ids.push(id);
+                    out.push(entry);
+                }
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+/// The entry of `kinds` that `kind` names; an error with the nearest name otherwise. `what`
+/// names the family in the message ("sumber", "tujuan").
+pub fn pick_kind<'k, K>(
+    table: &Table,
+    kind: &str,
+    kinds: &'k [K],
+    name: impl Fn(&K) -> &'static str,
+    what: &str,
+    errors: &mut Vec<ConfigError>,
+) -> Option<&'k K> {
+    if let Some(found) = kinds.iter().find(|k| name(k) == kind) {
+        return Some(found);
+    }
+    let names: Vec<&str> = kinds.iter().map(&name).collect();
+    let hint = match suggest(kind, &names) {
+        Some(k) if k != kind => format!("mungkin maksud Anda kind = \"{k}\""),
+        _ => format!("jenis yang tersedia: {}", names.join(", ")),
+    };
+    errors.push(table.invalid(Invalid::new(
+        "kind",
+        format!("jenis {what} \"{kind}\" tidak dikenal"),
+        Some(hint),
+    )));
+    None
+}
+
+/// The 1-based line of `key` in the table a [`Table`] label names, in a TOML file's text:
+/// `[fetch]` for a section, `[[sources]] ke-3 …` for the third entry of an array of tables.
+/// Best effort (a key in an inline table or a dotted key is not found): `None` then, and the
+/// message names the file alone.
+fn key_line(text: &str, label: &str, key: &str) -> Option<usize> {
+    let (name, nth) = match label.strip_prefix("[[") {
+        Some(rest) => {
+            let (name, rest) = rest.split_once("]]")?;
+            let nth: usize = rest
+                .trim_start()
+                .strip_prefix("ke-")?
+                .split(|c: char| !c.is_ascii_digit())
+                .next()?
+                .parse()
+                .ok()?;
+            (name, Some(nth))
+        }
+        None => (label.strip_prefix('[')?.strip_suffix(']')?, None),
+    };
+    let mut inside = false;
+    let mut seen = 0;
+    for (i, line) in text.lines().enumerate() {
+        let t = line.trim();
+        if let Some(header) = t.strip_prefix("[[") {
+            let header = header.split("]]").next().unwrap_or("").trim();
+            if nth.is_some() && header == name {
+                seen += 1;
+                inside = Some(seen) == nth;
+            } else {
+                inside = false;
+            }
+        } else if let Some(header) = t.strip_prefix('[') {
+            let header = header.split(']').next().unwrap_or("").trim();
+            inside = nth.is_none() && header == name;
+        } else if inside {
+            let lhs = t.split('=').next().unwrap_or("").trim().trim_matches('"');
+            if t.contains('=') && lhs == key {
+                return Some(i + 1);
+            }
+        }
+    }
+    None
+}

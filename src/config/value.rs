@@ -1,0 +1,221 @@
+//! Readers for values a person writes as text — durations ("15m"), whole numbers within bounds,
+//! addresses with the schemes a key allows, ids — for `#[serde(deserialize_with = "…")]` on the
+//! fields of sections, source kinds and sinks. Each rejects a value with what was wrong and
+//! what to write instead, the hint of the `saran:` line.
+
+use std::fmt::Display;
+use std::str::FromStr;
+use std::time::Duration;
+
+use serde::Deserialize;
+use serde::de::{Deserializer, Error, Unexpected};
+use url::Url;
+
+use crate::model::SourceId;
+use crate::time::parse_duration;
+
+/// Longest duration a setting may have: beyond it, schedule arithmetic stops making sense.
+pub const MAX_DURATION: Duration = Duration::from_secs(30 * 24 * 3600);
+
+/// The error of a value that is wrong: `why` is the message, `expected` the hint.
+pub fn rejected<E: Error>(why: impl Display, expected: impl Display) -> E {
+    E::invalid_value(
+        Unexpected::Other(&why.to_string()),
+        &expected.to_string().as_str(),
+    )
+}
+
+/// A value written as text (a number is taken as its text), parsed by `parse`; on failure the
+/// hint is "yang diharapkan: `expected`".
+pub fn parsed<'de, D, T>(
+    d: D,
+    expected: &str,
+    parse: impl FnOnce(&str) -> Result<T, String>,
+) -> Result<T, D::Error>
+where
+    D: Deserializer<'de>,
+{
+    let text = String::deserialize(d)?;
+    parse(text.trim()).map_err(|why| rejected(why, format!("yang diharapkan: {expected}")))
+}
+
+/// A duration such as "90s", "15m", "1h30m", "1d": not zero, at most 30 days.
+pub fn duration<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
+    parsed(
+        d,
+        "durasi seperti \"90s\", \"15m\", \"1h30m\", \"1d\"",
+        |s| match parse_duration(s) {
+            Ok(d) if d.is_zero() => Err("durasi tidak boleh nol".into()),
+            Ok(d) if d > MAX_DURATION => Err(format!("durasi \"{s}\" lebih dari 30 hari")),
+            other => other,
+        },
+    )
+}
+
+/// [`duration`], for an optional key.
+pub fn opt_duration<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Duration>, D::Error> {
+    duration(d).map(Some)
+}
+
+/// A whole number from `MIN` to `MAX` (also written as text, as environment variables are).
+pub fn uint<'de, D, T, const MIN: u64, const MAX: u64>(d: D) -> Result<T, D::Error>
+where
+    D: Deserializer<'de>,
+    T: TryFrom<u64>,
+{
+    let wrong = || D::Error::custom(format!("harus bilangan bulat antara {MIN} dan {MAX}"));
+    let n = d
+        .deserialize_any(WholeNumber)
+        .map_err(|_: D::Error| wrong())?;
+    match n {
+        Some(n) if (MIN..=MAX).contains(&n) => T::try_from(n).map_err(|_| wrong()),
+        _ => Err(wrong()),
+    }
+}
+
+/// [`uint`], for an optional key.
+pub fn opt_uint<'de, D, T, const MIN: u64, const MAX: u64>(d: D) -> Result<Option<T>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: TryFrom<u64>,
+{
+    uint::<D, T, MIN, MAX>(d).map(Some)
+}
+
+/// Any value, as a non-negative whole number when it is one.
+struct WholeNumber;
+
+impl<'de> serde::de::Visitor<'de> for WholeNumber {
+    type Value = Option<u64>;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("bilangan bulat")
+    }
+    fn visit_u64<E: Error>(self, n: u64) -> Result<Option<u64>, E> {
+        Ok(Some(n))
+    }
+    fn visit_i64<E: Error>(self, n: i64) -> Result<Option<u64>, E> {
+        Ok(u64::try_from(n).ok())
+    }
+    fn visit_str<E: Error>(self, s: &str) -> Result<Option<u64>, E> {
+        Ok(s.trim().parse().ok())
+    }
+    fn visit_bool<E: Error>(self, _: bool) -> Result<Option<u64>, E> {
+        Ok(None)
+    }
+    fn visit_f64<E: Error>(self, _: f64) -> Result<Option<u64>, E> {
+        Ok(None)
+    }
+    fn visit_unit<E: Error>(self) -> Result<Option<u64>, E> {
+        Ok(None)
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, _: A) -> Result<Option<u64>, A::Error> {
+        Ok(None)
+    }
+}
+
+/// Text that means nothing when empty (a token left as `token = ""`): `None` then; trimmed.
+pub fn opt_text<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    let text = String::deserialize(d)?;
+    let text = text.trim();
+    Ok((!text.is_empty()).then(|| text.to_string()))
+}
+
+/// Text that means nothing when blank (`token = ""`): `None` then; kept as written otherwise.
+pub fn opt_nonempty<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    let text = String::deserialize(d)?;
+    Ok((!text.trim().is_empty()).then_some(text))
+}
+
+/// An id such as a source's or a sink's: lower case, digits, `-` and `_`.
+pub fn id<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    let id = String::deserialize(d)?;
+    if SourceId::is_valid(&id) {
+        Ok(id)
+    } else {
+        Err(rejected(
+            format!("id \"{id}\" tidak valid"),
+            "pakai huruf kecil, angka, - dan _, misalnya \"tribun-kaltim\"",
+        ))
+    }
+}
+
+/// A value parsed by its `FromStr` whose error is already a sentence for the user.
+pub fn from_str<'de, D, T>(d: D, expected: &str) -> Result<T, D::Error>
+where
+    D: Deserializer<'de>,
+    T: FromStr<Err = String>,
+{
+    parsed(d, expected, T::from_str)
+}
+
+/// An absolute URL with one of `schemes`. A malformed one is shown only as far as its host: a
+/// webhook's path can hold its secret.
+pub fn url<'de, D: Deserializer<'de>>(d: D, schemes: &[&str]) -> Result<Url, D::Error> {
+    let raw = String::deserialize(d)?;
+    let allowed = schemes.join("/");
+    match Url::parse(raw.trim()) {
+        Ok(url) if schemes.contains(&url.scheme()) => Ok(url),
+        Ok(url) => Err(rejected(
+            format!("skema \"{}\" tidak didukung", url.scheme()),
+            format!("pakai alamat {allowed} yang lengkap"),
+        )),
+        Err(e) => Err(rejected(
+            format!("alamat \"{}\" tidak valid: {e}", without_path(raw.trim())),
+            format!("tulis alamat {allowed} yang lengkap, misalnya https://contoh.id/…"),
+        )),
+    }
+}
+
+/// An http(s) URL.
+pub fn http_url<'de, D: Deserializer<'de>>(d: D) -> Result<Url, D::Error> {
+    url(d, &["http", "https"])
+}
+
+/// [`http_url`], for an optional key.
+pub fn opt_http_url<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Url>, D::Error> {
+    http_url(d).map(Some)
+}
+
+/// An address as far as its host, for messages: a webhook's path can hold its secret.
+pub fn without_path(raw: &str) -> String {
+    let after_scheme = raw.find("://").map_or(0, |i| i + 3);
+    match raw[after_scheme..].find('/') {
+        Some(i) => format!("{}/…", &raw[..after_scheme + i]),
+        None => raw.to_string(),
+    }
+}
+
+/// A URL constant of the code (a service's default address).
+pub fn fixed_url(text: &str) -> Url {
+    Url::parse(text).expect("a built-in address parses")
+}
+
+/// Text that must never be shown — a password, a token: its `Debug` is `***`, so a spec that
+/// holds one can derive `Debug` and still be logged.
+#[derive(Clone, PartialEq, Eq, Deserialize)]
+#[serde(transparent)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(text: impl Into<String>) -> Secret {
+        Secret(text.into())
+    }
+
+    /// The secret itself, for the one place that sends it.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("***")
+    }
+}
+
+/// A secret key that means nothing when blank (`password = ""`): `None` then; as written
+/// otherwise.
+pub fn opt_secret<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Secret>, D::Error> {
+    Ok(opt_nonempty(d)?.map(Secret))
+}

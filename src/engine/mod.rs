@@ -1,0 +1,219 @@
+//! The engine: what every way into Pantau shares, set up in one place. `pantau run`,
+//! `pantau poll --once`, `pantau demo`, `pantau import` and `POST /api/ingest` all read the
+//! configuration through [`Config`], start the store's writer thread through [`Engine::start`],
+//! and classify and store through one [`Pipeline`]:
+//!
+//! ```text
+//! Config ──▶ Engine::start: store opened (migrated, size-capped) ──▶ writer thread
+//! polls (SourceRun::turn) ──Polled──▶ Pipeline::commit ─┐
+//! pushes (import, /api/ingest) ──▶ Pipeline::push ──────┴─▶ tag (lists in force) ──▶ writer
+//! ```
+//!
+//! [`SharedClassifier`] holds the keyword lists in force; a reload swaps it whole.
+
+pub mod config;
+pub mod pipeline;
+pub mod shared;
+
+use std::time::Duration;
+
+use futures_util::future::join_all;
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
+
+use crate::model::{SourceId, SourceState};
+use crate::sources::http::Fetcher;
+use crate::sources::poll::{Polled, SourceRun};
+use crate::sources::{PollCtx, SourceConfig, SourceError};
+use crate::store::writer::{Writer, WriterThread};
+use crate::store::{Store, StoreError};
+
+pub use config::{Config, Regions};
+pub use pipeline::Pipeline;
+pub use shared::SharedClassifier;
+
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("klien HTTP tidak dapat dibuat: {0}")]
+    Http(#[from] SourceError),
+}
+
+/// The store's writer thread and the pipeline that feeds it, with the lists in force.
+pub struct Engine {
+    classifier: SharedClassifier,
+    writer: Writer,
+    thread: WriterThread,
+    pipeline: Pipeline,
+}
+
+impl Engine {
+    /// Opens the store (creating or upgrading it), caps its size at `[storage] max_size_mb`,
+    /// and starts its writer thread, classifying with `classifier`.
+    pub fn start(config: &Config, classifier: SharedClassifier) -> Result<Engine, StoreError> {
+        let store = Store::open(&config.settings.storage.path)?;
+        store.limit_size(config.settings.storage.max_size_mb)?;
+        let (writer, thread) = Writer::spawn(store);
+        let pipeline = Pipeline::new(classifier.clone(), writer.clone(), config.regions());
+        Ok(Engine {
+            classifier,
+            writer,
+            thread,
+            pipeline,
+        })
+    }
+
+    pub fn classifier(&self) -> &SharedClassifier {
+        &self.classifier
+    }
+
+    /// A handle to the writer thread, for work that writes besides posts (briefings, alerts).
+    pub fn writer(&self) -> &Writer {
+        &self.writer
+    }
+
+    pub fn pipeline(&self) -> &Pipeline {
+        &self.pipeline
+    }
+
+    /// Records every configured source in the store (a changed location drops its cursor)
+    /// and returns where each of `sources` stands, to resume from.
+    pub async fn source_states(
+        &self,
+        config: &Config,
+        sources: &[SourceConfig],
+    ) -> Result<Vec<SourceState>, StoreError> {
+        let infos = config.source_infos();
+        let ids: Vec<SourceId> = sources.iter().map(|s| s.id.clone()).collect();
+        self.writer
+            .call(move |store| {
+                store.sync_sources(&infos)?;
+                ids.iter().map(|id| store.source_state(id)).collect()
+            })
+            .await?
+    }
+
+    /// Each of `sources`, ready to take turns, fetching through one shared client.
+    pub async fn source_runs(
+        &self,
+        config: &Config,
+        sources: &[SourceConfig],
+    ) -> Result<Vec<SourceRun>, EngineError> {
+        let states = self.source_states(config, sources).await?;
+        let fetcher = Fetcher::new(&config.settings.fetch)?;
+        let relevant = self.classifier.relevance();
+        Ok(sources
+            .iter()
+            .zip(states)
+            .map(|(source, state)| {
+                let cx = PollCtx {
+                    source: source.id.clone(),
+                    fetcher: fetcher.clone(),
+                    relevant: Some(relevant.clone()),
+                };
+                SourceRun::new(source.clone(), cx, state, &config.settings.fetch)
+            })
+            .collect())
+    }
+
+    /// A channel the pipeline drains, committing each poll handed over; the task ends once
+    /// every sender is gone and what they sent is committed.
+    pub fn pipeline_task(&self) -> (mpsc::Sender<Polled>, tokio::task::JoinHandle<()>) {
+        let (tx, mut rx) = mpsc::channel::<Polled>(64);
+        let pipeline = self.pipeline.clone();
+        let task = tokio::spawn(async move {
+            while let Some(polled) = rx.recv().await {
+                pipeline.handle(polled).await;
+            }
+        });
+        (tx, task)
+    }
+
+    /// One polling round: every one of `sources` polled once, concurrently, through the
+    /// daemon's own turn and pipeline.
+    pub async fn poll_once(
+        &self,
+        config: &Config,
+        sources: &[SourceConfig],
+    ) -> Result<Vec<RoundResult>, EngineError> {
+        let runs = self.source_runs(config, sources).await?;
+        let (tx, pipeline) = self.pipeline_task();
+        let never = CancellationToken::new();
+        let results = join_all(runs.into_iter().map(|mut run| {
+            let tx = tx.clone();
+            let never = never.clone();
+            async move {
+                let source = run.source().id.clone();
+                let turn = run.turn(&tx, &never).await;
+                RoundResult::of(source, turn)
+            }
+        }))
+        .await;
+        drop(tx);
+        let _ = pipeline.await;
+        Ok(results)
+    }
+
+    /// Lets the writer thread commit what is queued, checkpoint and exit. Every other handle
+    /// to the writer must be gone first.
+    pub async fn stop(self) {
+        let Engine {
+            writer,
+            thread,
+            pipeline,
+            ..
+        } = self;
+        drop(pipeline);
+        drop(writer);
+        let _ = tokio::task::spawn_blocking(move || thread.join()).await;
+    }
+}
+
+/// How one source's poll went, for `pantau poll --once` and `pantau demo`.
+#[derive(Debug, Clone)]
+pub struct RoundResult {
+    pub source: SourceId,
+    pub failed: bool,
+    /// `ok`, `tidak berubah` (not modified) or the error.
+    pub status: String,
+    pub items_found: usize,
+    pub new_posts: usize,
+    pub duration: Duration,
+    /// What to do about a failed fetch.
+    pub hint: Option<&'static str>,
+}
+
+impl RoundResult {
+    fn of(source: SourceId, turn: Option<crate::sources::poll::Turn>) -> RoundResult {
+        let Some(turn) = turn else {
+            return RoundResult {
+                source,
+                failed: true,
+                status: "tidak tersimpan: penulis basis data sudah berhenti".into(),
+                items_found: 0,
+                new_posts: 0,
+                duration: Duration::ZERO,
+                hint: None,
+            };
+        };
+        let (status, failed) = match (&turn.error, turn.not_modified) {
+            (Some(e), _) => (format!("gagal: {e}"), true),
+            (None, true) => ("tidak berubah".to_string(), false),
+            (None, false) => ("ok".to_string(), false),
+        };
+        let (status, new_posts, failed) = match turn.committed {
+            Ok(c) => (status, c.new_posts, failed),
+            Err(e) => (format!("tidak tersimpan: {e}"), 0, true),
+        };
+        RoundResult {
+            source,
+            failed,
+            status,
+            items_found: turn.items_found.unwrap_or(0),
+            new_posts,
+            duration: turn.duration,
+            hint: turn.error.as_ref().map(SourceError::hint),
+        }
+    }
+}

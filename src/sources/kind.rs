@@ -1,0 +1,118 @@
+//! What a source kind declares, in one place: its name, its keys (a strict serde [`Spec`]
+//! with their defaults), its [`Medium`], an example table, the rules between its keys, and the
+//! poller it builds. [`Kind::of`] turns a `Spec` into an entry of the family's list
+//! ([`super::KINDS`]); nothing else needs to know the kind exists.
+
+use std::any::Any;
+use std::fmt;
+use std::sync::Arc;
+
+use serde::de::DeserializeOwned;
+
+use super::poller::Poll;
+use crate::config::{ConfigError, Invalid, ReadPlugin, Table};
+use crate::model::Medium;
+
+/// The keys of one source kind, as a `[[sources]]` table writes them (beside the common keys
+/// of [`super::SourceConfig`]). Derive `Deserialize` with `deny_unknown_fields`, so a
+/// misspelt key is refused with the nearest known one as a hint; defaults are serde's.
+pub trait Spec: DeserializeOwned + fmt::Debug + Clone + PartialEq + Send + Sync + 'static {
+    /// The `kind = "…"` that selects it.
+    const KIND: &'static str;
+    /// What its posts are; `None` when that is not known (a generic JSON API).
+    const MEDIUM: Option<Medium>;
+    /// A table of its keys as a user writes them (TOML, without `id` and `kind`): a missing
+    /// key's hint quotes its line, and a test checks that it reads.
+    const EXAMPLE: &'static str;
+
+    /// Rules between keys that serde cannot state (one of `tag` and `timeline`), and values
+    /// tidied once every key is read (a `#` taken off a hashtag).
+    fn settle(&mut self) -> Result<(), Invalid> {
+        Ok(())
+    }
+
+    /// Where the source is read from, for people (a URL). When it changes, the stored cursor
+    /// is dropped: a cursor means something only to the place it came from.
+    fn location(&self) -> String;
+
+    /// The poller for this source.
+    fn poller(&self) -> Box<dyn Poll>;
+}
+
+/// A [`Spec`] of any kind, behind one type.
+pub trait AnySpec: fmt::Debug + Send + Sync + 'static {
+    fn kind(&self) -> &'static str;
+    fn medium(&self) -> Option<Medium>;
+    fn location(&self) -> String;
+    fn poller(&self) -> Box<dyn Poll>;
+    fn as_any(&self) -> &dyn Any;
+    /// The same kind with the same keys: a reload leaves such a source running.
+    fn same_as(&self, other: &dyn AnySpec) -> bool;
+}
+
+impl<S: Spec> AnySpec for S {
+    fn kind(&self) -> &'static str {
+        S::KIND
+    }
+    fn medium(&self) -> Option<Medium> {
+        S::MEDIUM
+    }
+    fn location(&self) -> String {
+        Spec::location(self)
+    }
+    fn poller(&self) -> Box<dyn Poll> {
+        Spec::poller(self)
+    }
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+    fn same_as(&self, other: &dyn AnySpec) -> bool {
+        other.as_any().downcast_ref::<S>() == Some(self)
+    }
+}
+
+/// One entry of the family's list: a kind's name and medium, and how to read its table.
+pub struct Kind {
+    pub name: &'static str,
+    pub medium: Option<Medium>,
+    pub example: &'static str,
+    read: ReadPlugin<Arc<dyn AnySpec>>,
+}
+
+impl Kind {
+    /// The entry for the kind whose keys are `S`.
+    pub const fn of<S: Spec>() -> Kind {
+        Kind {
+            name: S::KIND,
+            medium: S::MEDIUM,
+            example: S::EXAMPLE,
+            read: read::<S>,
+        }
+    }
+
+    /// Reads a `[[sources]]` table's own keys (the common ones taken out) as this kind's spec.
+    /// `common` are the keys read apart, offered as hints for a misspelt key.
+    pub fn read(
+        &self,
+        table: &Table,
+        common: &[&str],
+        errors: &mut Vec<ConfigError>,
+    ) -> Option<Arc<dyn AnySpec>> {
+        (self.read)(table, common, errors)
+    }
+}
+
+impl fmt::Debug for Kind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Kind").field("name", &self.name).finish()
+    }
+}
+
+fn read<S: Spec>(
+    table: &Table,
+    common: &[&str],
+    errors: &mut Vec<ConfigError>,
+) -> Option<Arc<dyn AnySpec>> {
+    let spec: S = table.read_plugin(common, S::EXAMPLE, S::settle, errors)?;
+    Some(Arc::new(spec))
+}

@@ -1,0 +1,184 @@
+//! One configured source: the keys every `[[sources]]` table has (`id`, `kind`, `name`,
+//! `interval`, `region`, `adaptive`) and its kind's own keys, read through the kind's
+//! [`Spec`](super::kind::Spec). [`read_sources`] reads them all from the settings.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde::Deserialize;
+
+use super::KINDS;
+use super::kind::{AnySpec, Kind};
+use super::poller::Poll;
+use crate::config::{ConfigError, ListNames, Settings, Table, entries, pick_kind};
+use crate::config::{fields_of, value};
+use crate::model::{Medium, RegionId, SourceId, SourceInfo};
+
+/// One configured source.
+#[derive(Debug, Clone)]
+pub struct SourceConfig {
+    pub id: SourceId,
+    /// A human name for the briefing ("Warta Mahakam"); the id when absent.
+    pub name: Option<String>,
+    pub interval: Duration,
+    /// Region assumed for posts whose text names none (a local news site, a city account).
+    pub region: Option<RegionId>,
+    /// `adaptive = false` pins the interval; absent, `[fetch] adaptive` decides.
+    pub adaptive: Option<bool>,
+    /// What to poll: the kind's own keys.
+    pub spec: Arc<dyn AnySpec>,
+}
+
+impl PartialEq for SourceConfig {
+    fn eq(&self, other: &SourceConfig) -> bool {
+        self.id == other.id
+            && self.name == other.name
+            && self.interval == other.interval
+            && self.region == other.region
+            && self.adaptive == other.adaptive
+            && self.spec.same_as(other.spec.as_ref())
+    }
+}
+
+impl SourceConfig {
+    pub fn kind(&self) -> &'static str {
+        self.spec.kind()
+    }
+
+    pub fn medium(&self) -> Option<Medium> {
+        self.spec.medium()
+    }
+
+    /// Where the source is read from, for people (a URL).
+    pub fn location(&self) -> String {
+        self.spec.location()
+    }
+
+    /// The poller for this source.
+    pub fn build(&self) -> Box<dyn Poll> {
+        self.spec.poller()
+    }
+
+    pub fn display_name(&self) -> &str {
+        self.name.as_deref().unwrap_or(self.id.as_str())
+    }
+
+    /// What the store records of this source.
+    pub fn info(&self) -> SourceInfo {
+        SourceInfo {
+            id: self.id.clone(),
+            kind: self.kind().to_string(),
+            name: self.name.clone(),
+            location: self.location(),
+            region: self.region.clone(),
+        }
+    }
+}
+
+/// The keys every `[[sources]]` table has; the rest belong to its kind.
+#[derive(Debug, Deserialize)]
+struct Common {
+    #[serde(deserialize_with = "value::id")]
+    id: String,
+    kind: String,
+    name: Option<String>,
+    #[serde(default, deserialize_with = "value::opt_duration")]
+    interval: Option<Duration>,
+    region: Option<RegionId>,
+    adaptive: Option<bool>,
+}
+
+/// What a missing common key's hint shows.
+const COMMON_EXAMPLE: &str = "id = \"warta-mahakam\"\nkind = \"feed\"\nname = \"Warta Mahakam\"\n\
+                              interval = \"15m\"\nregion = \"samarinda\"\nadaptive = false";
+
+const NAMES: ListNames = ListNames {
+    key: "sources",
+    label: "[[sources]]",
+    hint: "tulis setiap sumber sebagai tabel [[sources]] dengan id, kind dan url",
+    duplicate: ("sumber", "setiap sumber perlu id yang unik"),
+};
+
+/// Every `[[sources]]` table of the settings, in file order; errors go to `errors`, each
+/// naming the source and key. A source with an error is left out.
+pub fn read_sources(settings: &Settings, errors: &mut Vec<ConfigError>) -> Vec<SourceConfig> {
+    let Some(array) = settings.sources.clone() else {
+        return Vec::new();
+    };
+    entries(array, NAMES, errors, |table, errors| {
+        let source = read_source(table, settings.fetch.interval, errors)?;
+        Some((source.id.to_string(), source))
+    })
+}
+
+/// One `[[sources]]` table: the common keys, then the kind's own. Both are read even when
+/// the first fails, so that one run reports every mistake.
+fn read_source(
+    table: &Table,
+    default_interval: Duration,
+    errors: &mut Vec<ConfigError>,
+) -> Option<SourceConfig> {
+    let common_keys = fields_of::<Common>();
+    let common: Option<Common> = table.read_as(&[], Some(COMMON_EXAMPLE), errors);
+    let kind_name = common
+        .as_ref()
+        .map(|c| c.kind.clone())
+        .or_else(|| table.text("kind"))?;
+    let kind = pick_kind(
+        table,
+        &kind_name,
+        KINDS,
+        |k: &Kind| k.name,
+        "sumber",
+        errors,
+    )?;
+    let spec = kind.read(&table.without(common_keys), common_keys, errors)?;
+    let common = common?;
+    Some(SourceConfig {
+        id: SourceId::new(common.id),
+        name: common.name,
+        interval: common.interval.unwrap_or(default_interval),
+        region: common.region,
+        adaptive: common.adaptive,
+        spec,
+    })
+}
+
+/// The medium of the sources of `kind` (as the `sources` table names kinds): `None` for a
+/// kind whose posts may be anything (a JSON API) and for pushed posts (`import`, `ingest`).
+pub fn medium_of(kind: &str) -> Option<Medium> {
+    KINDS.iter().find(|k| k.name == kind).and_then(|k| k.medium)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use super::*;
+
+    /// Each kind's example table, with an id, is a source as it stands: the hints that quote
+    /// it show something that works.
+    #[test]
+    fn every_kinds_example_reads() {
+        for kind in KINDS {
+            let text = format!(
+                "[[sources]]\nid = \"contoh\"\nkind = \"{}\"\n{}\n",
+                kind.name, kind.example
+            );
+            let settings = crate::config::load_str(&text, Path::new("/srv/pantau")).unwrap();
+            let mut errors = Vec::new();
+            let sources = read_sources(&settings, &mut errors);
+            assert!(errors.is_empty(), "{}: {errors:?}", kind.name);
+            assert_eq!(sources[0].kind(), kind.name);
+            assert_eq!(sources[0].medium(), medium_of(kind.name));
+        }
+    }
+
+    #[test]
+    fn every_kind_has_its_own_name() {
+        let mut names: Vec<&str> = KINDS.iter().map(|k| k.name).collect();
+        names.sort();
+        names.dedup();
+        assert_eq!(names.len(), KINDS.len());
+    }
+}
