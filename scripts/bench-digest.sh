@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# `pantau digest` on a generated province day, timed with hyperfine (issue 10: a day of
+# `pantau digest` on a generated province day, timed with hyperfine (the target: a day of
 # 1,000,000 posts in under 2 s). For each POSTS given (default 1000000), benches/digest.rs
 # builds, once, an installation in target/bench-digest/ (one WITA day of POSTS posts and the 7
 # days before at a tenth of that, 300 sources, through the library's write path: see

@@ -2,7 +2,7 @@
 //! ../shared/corpus (IndoNLU; present in CI and on development machines, absent on a user's
 //! clone — then these tests print a notice and pass without checking anything).
 //!
-//! Measured with the shipped lists of issue 4 (44 topics; docs/quality.md has the full
+//! Measured with the shipped lists (44 topics; docs/quality.md has the full
 //! tables, made by scripts/quality.py):
 //! - 3,521 general tweets (emot): 157 (4.5 %) get a topic, nearly all truly about an issue,
 //!   though outside Kalimantan Timur: the tweets are full of national politics (korupsi 41,

@@ -132,8 +132,8 @@ fn sample(pid: u32, at: Duration, posts: u64) -> Sample {
     }
 }
 
-/// `PANTAU_SOAK_TOPICS=N` adds topics beside the shipped ones up to N in all (issue 10's
-/// memory target is for 1,000), each of 40 terms: phrases of one of the feeds' issue words and
+/// `PANTAU_SOAK_TOPICS=N` adds topics beside the shipped ones up to N in all (the memory
+/// target is for 1,000), each of 40 terms: phrases of one of the feeds' issue words and
 /// a made-up word, and made-up words, so the added lists are as large as real ones; every
 /// tenth also has an issue word alone, so that it tags posts. Returns the number of topics the daemon runs with.
 fn add_generated_topics(project: &Project) -> usize {

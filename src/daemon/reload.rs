@@ -29,7 +29,7 @@ const MOST_SETTLING: Duration = Duration::from_secs(5);
 /// Whether a file event in the keyword folder can have changed the lists. Linux reports
 /// every open and read of a watched file too (inotify `IN_OPEN`), and a reload reads every
 /// list: counting those made each reload start the next, so the daemon rebuilt its
-/// classifier without pause (issue 10). A finished write (`IN_CLOSE_WRITE`) is an edit.
+/// classifier without pause. A finished write (`IN_CLOSE_WRITE`) is an edit.
 fn is_edit(kind: &EventKind) -> bool {
     match kind {
         EventKind::Access(AccessKind::Close(AccessMode::Write)) => true,

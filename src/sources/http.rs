@@ -13,7 +13,7 @@ use reqwest::header::{self, HeaderMap};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use url::Url;
 
-use super::poller::SourceError;
+use super::error::SourceError;
 use crate::config::FetchSettings;
 use crate::error::error_chain;
 

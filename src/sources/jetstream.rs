@@ -48,7 +48,8 @@ use url::Url;
 
 use super::context::PollCtx;
 use super::kind;
-use super::poller::{Batch, Poll, SourceError};
+use super::error::SourceError;
+use super::poller::{Batch, Poll};
 use super::text::{MAX_TEXT_CHARS, truncate_chars};
 use crate::config::{Invalid, value};
 use crate::model::{Cursor, Medium, Post, SourceId, primary_language};

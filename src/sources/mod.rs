@@ -11,6 +11,7 @@
 //! and the pipeline (outside this module) classification and storage.
 
 pub mod context;
+pub mod error;
 pub mod http;
 pub mod kind;
 pub mod poll;
@@ -19,8 +20,9 @@ pub mod source;
 pub mod text;
 
 pub use context::PollCtx;
+pub use error::{SourceError, hint_for_class};
 pub use kind::{Kind, Spec};
-pub use poller::{Batch, Poll, SourceError, hint_for_class};
+pub use poller::{Batch, Poll};
 pub use source::{SourceConfig, medium_of, read_sources};
 
 /// Declares each kind's module (which defines its `Spec`) and lists it in [`KINDS`].

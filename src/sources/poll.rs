@@ -16,7 +16,8 @@ use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
 use super::context::PollCtx;
-use super::poller::{Batch, Poll, SourceError};
+use super::error::SourceError;
+use super::poller::{Batch, Poll};
 use super::source::SourceConfig;
 use crate::config::FetchSettings;
 use crate::model::{Attempt, PACE_WINDOW, SourceId, SourceState};

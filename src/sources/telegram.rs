@@ -35,7 +35,8 @@ use serde::Deserialize;
 
 use super::context::PollCtx;
 use super::kind;
-use super::poller::{Batch, Poll, SourceError};
+use super::error::SourceError;
+use super::poller::{Batch, Poll};
 use super::text;
 use crate::config::{Invalid, value};
 use crate::model::{Cursor, Medium, Post, SourceId};

@@ -13,7 +13,8 @@ use url::Url;
 use super::context::PollCtx;
 use super::kind;
 use super::http::{Fetched, Validators};
-use super::poller::{Batch, Poll, SourceError};
+use super::error::SourceError;
+use super::poller::{Batch, Poll};
 use crate::config::value;
 use crate::model::{Cursor, Medium};
 

@@ -8,7 +8,7 @@ use jiff::Timestamp;
 
 use super::identity::{canonical_url, external_id};
 use crate::model::{FUTURE_SLACK, Post, SourceId, primary_language};
-use crate::sources::poller::SourceError;
+use crate::sources::error::SourceError;
 use crate::sources::http::Document;
 use crate::sources::text::{decode, html_to_text};
 
