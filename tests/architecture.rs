@@ -115,8 +115,8 @@ fn code(text: &str) -> String {
             let len = 1 + rest[1..].chars().next().unwrap().len_utf8() + 1;
             i += len;
             out.push_str("' '");
-        } else if rest.starts_with("'\\") {
-            i += rest[2..].find('\'').map_or(rest.len(), |e| e + 3);
+        } else if let Some(escaped) = rest.strip_prefix("'\\") {
+            i += escaped.find('\'').map_or(rest.len(), |e| e + 3);
             out.push_str("' '");
         } else {
             let c = rest.chars().next().unwrap();

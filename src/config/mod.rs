@@ -14,6 +14,7 @@
 mod de;
 mod error;
 mod load;
+pub mod plugin;
 mod table;
 pub mod value;
 
@@ -29,10 +30,11 @@ use serde::{Deserialize, Deserializer};
 use crate::error::suggest;
 use crate::time::Lang;
 
-pub use de::fields_of;
 pub use error::ConfigError;
 pub use load::{load, load_lenient, load_str, load_str_lenient};
-pub use table::{Invalid, ListNames, ReadPlugin, Table, TableArray, entries, pick_kind};
+pub(crate) use plugin::kinds;
+pub use plugin::{CommonKeys, DynEq, Kind, ReadKind, read_entry};
+pub use table::{Invalid, ListNames, Table, TableArray, entries, pick_kind};
 
 /// Where the default config file is looked for when `--config` is not given.
 pub const DEFAULT_CONFIG: &str = "config/default.toml";

@@ -39,10 +39,6 @@ impl Invalid {
     }
 }
 
-/// How a family reads one plug-in's table into `T`: the table without the family's common
-/// keys, those keys (offered as hints for a misspelt one), and where errors go.
-pub type ReadPlugin<T> = fn(&Table, &[&str], &mut Vec<ConfigError>) -> Option<T>;
-
 /// One table of the merged configuration.
 #[derive(Clone)]
 pub struct Table {

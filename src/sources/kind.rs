@@ -3,14 +3,13 @@
 //! poller it builds. [`Kind::of`] turns a `Spec` into an entry of the family's list
 //! ([`super::KINDS`]); nothing else needs to know the kind exists.
 
-use std::any::Any;
 use std::fmt;
 use std::sync::Arc;
 
 use serde::de::DeserializeOwned;
 
 use super::poller::Poll;
-use crate::config::{ConfigError, Invalid, ReadPlugin, Table};
+use crate::config::{self, ConfigError, DynEq, Invalid, Table};
 use crate::model::Medium;
 
 /// The keys of one source kind, as a `[[sources]]` table writes them (beside the common keys
@@ -40,14 +39,11 @@ pub trait Spec: DeserializeOwned + fmt::Debug + Clone + PartialEq + Send + Sync 
 }
 
 /// A [`Spec`] of any kind, behind one type.
-pub trait AnySpec: fmt::Debug + Send + Sync + 'static {
+pub trait AnySpec: DynEq + fmt::Debug {
     fn kind(&self) -> &'static str;
     fn medium(&self) -> Option<Medium>;
     fn location(&self) -> String;
     fn poller(&self) -> Box<dyn Poll>;
-    fn as_any(&self) -> &dyn Any;
-    /// The same kind with the same keys: a reload leaves such a source running.
-    fn same_as(&self, other: &dyn AnySpec) -> bool;
 }
 
 impl<S: Spec> AnySpec for S {
@@ -63,48 +59,19 @@ impl<S: Spec> AnySpec for S {
     fn poller(&self) -> Box<dyn Poll> {
         Spec::poller(self)
     }
-    fn as_any(&self) -> &dyn Any {
-        self
-    }
-    fn same_as(&self, other: &dyn AnySpec) -> bool {
-        other.as_any().downcast_ref::<S>() == Some(self)
-    }
 }
 
-/// One entry of the family's list: a kind's name and medium, and how to read its table.
-pub struct Kind {
-    pub name: &'static str,
-    pub medium: Option<Medium>,
-    pub example: &'static str,
-    read: ReadPlugin<Arc<dyn AnySpec>>,
-}
+/// One entry of the family's list: a kind's name, its example, its medium (`extra`), and
+/// how its table becomes its spec.
+pub type Kind = config::Kind<Arc<dyn AnySpec>, Option<Medium>>;
 
-impl Kind {
-    /// The entry for the kind whose keys are `S`.
-    pub const fn of<S: Spec>() -> Kind {
-        Kind {
-            name: S::KIND,
-            medium: S::MEDIUM,
-            example: S::EXAMPLE,
-            read: read::<S>,
-        }
-    }
-
-    /// Reads a `[[sources]]` table's own keys (the common ones taken out) as this kind's spec.
-    /// `common` are the keys read apart, offered as hints for a misspelt key.
-    pub fn read(
-        &self,
-        table: &Table,
-        common: &[&str],
-        errors: &mut Vec<ConfigError>,
-    ) -> Option<Arc<dyn AnySpec>> {
-        (self.read)(table, common, errors)
-    }
-}
-
-impl fmt::Debug for Kind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Kind").field("name", &self.name).finish()
+/// The entry of the kind whose keys are `S`.
+pub const fn kind<S: Spec>() -> Kind {
+    Kind {
+        name: S::KIND,
+        example: S::EXAMPLE,
+        extra: S::MEDIUM,
+        read: read::<S>,
     }
 }
 

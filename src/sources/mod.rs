@@ -21,21 +21,12 @@ pub mod text;
 
 pub use context::PollCtx;
 pub use error::{SourceError, hint_for_class};
-pub use kind::{Kind, Spec};
+pub use kind::{Kind, Spec, kind};
 pub use poller::{Batch, Poll};
 pub use source::{SourceConfig, medium_of, read_sources};
 
-/// Declares each kind's module (which defines its `Spec`) and lists it in [`KINDS`].
-macro_rules! kinds {
-    ($($kind:ident),* $(,)?) => {
-        $(pub mod $kind;)*
-
-        /// Every source kind this version can poll, in the order messages list them.
-        pub static KINDS: &[Kind] = &[$(Kind::of::<$kind::Spec>()),*];
-    };
-}
-
-kinds! {
+// Each kind's module, and the family's list of them (`KINDS`): a new kind is one line here.
+crate::config::kinds! {
     feed,
     google_news,
     youtube,

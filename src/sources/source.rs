@@ -8,10 +8,10 @@ use std::time::Duration;
 use serde::Deserialize;
 
 use super::KINDS;
-use super::kind::{AnySpec, Kind};
+use super::kind::AnySpec;
 use super::poller::Poll;
-use crate::config::{ConfigError, ListNames, Settings, Table, entries, pick_kind};
-use crate::config::{fields_of, value};
+use crate::config::value;
+use crate::config::{CommonKeys, ConfigError, ListNames, Settings, Table, entries, read_entry};
 use crate::model::{Medium, RegionId, SourceId, SourceInfo};
 
 /// One configured source.
@@ -88,9 +88,14 @@ struct Common {
     adaptive: Option<bool>,
 }
 
-/// What a missing common key's hint shows.
-const COMMON_EXAMPLE: &str = "id = \"warta-mahakam\"\nkind = \"feed\"\nname = \"Warta Mahakam\"\n\
-                              interval = \"15m\"\nregion = \"samarinda\"\nadaptive = false";
+impl CommonKeys for Common {
+    const EXAMPLE: &'static str = "id = \"warta-mahakam\"\nkind = \"feed\"\n\
+        name = \"Warta Mahakam\"\ninterval = \"15m\"\nregion = \"samarinda\"\nadaptive = false";
+
+    fn kind(&self) -> &str {
+        &self.kind
+    }
+}
 
 const NAMES: ListNames = ListNames {
     key: "sources",
@@ -111,29 +116,13 @@ pub fn read_sources(settings: &Settings, errors: &mut Vec<ConfigError>) -> Vec<S
     })
 }
 
-/// One `[[sources]]` table: the common keys, then the kind's own. Both are read even when
-/// the first fails, so that one run reports every mistake.
+/// One `[[sources]]` table: the common keys, then the kind's own.
 fn read_source(
     table: &Table,
     default_interval: Duration,
     errors: &mut Vec<ConfigError>,
 ) -> Option<SourceConfig> {
-    let common_keys = fields_of::<Common>();
-    let common: Option<Common> = table.read_as(&[], Some(COMMON_EXAMPLE), errors);
-    let kind_name = common
-        .as_ref()
-        .map(|c| c.kind.clone())
-        .or_else(|| table.text("kind"))?;
-    let kind = pick_kind(
-        table,
-        &kind_name,
-        KINDS,
-        |k: &Kind| k.name,
-        "sumber",
-        errors,
-    )?;
-    let spec = kind.read(&table.without(common_keys), common_keys, errors)?;
-    let common = common?;
+    let (common, spec): (Common, _) = read_entry(table, KINDS, "sumber", errors)?;
     Some(SourceConfig {
         id: SourceId::new(common.id),
         name: common.name,
@@ -147,7 +136,7 @@ fn read_source(
 /// The medium of the sources of `kind` (as the `sources` table names kinds): `None` for a
 /// kind whose posts may be anything (a JSON API) and for pushed posts (`import`, `ingest`).
 pub fn medium_of(kind: &str) -> Option<Medium> {
-    KINDS.iter().find(|k| k.name == kind).and_then(|k| k.medium)
+    KINDS.iter().find(|k| k.name == kind).and_then(|k| k.extra)
 }
 
 #[cfg(test)]

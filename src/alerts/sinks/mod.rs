@@ -12,19 +12,11 @@ pub mod deliver;
 pub mod sink;
 
 pub use deliver::{Deliver, Message, SinkError};
-pub use sink::{Kind, Sink, SinkConfig, Spec, read_sinks};
+pub use sink::{Kind, Sink, SinkConfig, Spec, kind, read_sinks};
 
-/// Declares each sink kind's module (which defines its `Spec`) and lists it in [`KINDS`].
-macro_rules! kinds {
-    ($($kind:ident),* $(,)?) => {
-        $(pub mod $kind;)*
-
-        /// Every sink kind this version can deliver to, in the order messages list them.
-        pub static KINDS: &[Kind] = &[$(Kind::of::<$kind::Spec>()),*];
-    };
-}
-
-kinds! {
+// Each sink kind's module, and the family's list of them (`KINDS`): a new sink is one line
+// here.
+crate::config::kinds! {
     webhook,
     telegram,
     email,

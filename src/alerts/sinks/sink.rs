@@ -3,7 +3,6 @@
 //! built into something that delivers — and the configured [`Sink`]s read from
 //! `[[alerts.sinks]]`.
 
-use std::any::Any;
 use std::fmt;
 use std::sync::Arc;
 
@@ -12,9 +11,8 @@ use serde::de::DeserializeOwned;
 
 use super::KINDS;
 use super::deliver::{Deliver, Message, SinkError};
-use crate::config::{ConfigError, Invalid, ListNames, ReadPlugin, Table, TableArray};
-use crate::config::{entries, fields_of};
-use crate::config::{pick_kind, value};
+use crate::config::{self, CommonKeys, ConfigError, DynEq, Invalid, ListNames};
+use crate::config::{Table, TableArray, entries, read_entry, value};
 
 /// The keys of one sink kind, as an `[[alerts.sinks]]` table writes them beside `id` and
 /// `kind`. Derive `Deserialize` with `deny_unknown_fields`; a secret is a
@@ -36,11 +34,9 @@ pub trait Spec: DeserializeOwned + fmt::Debug + Clone + PartialEq + Send + Sync 
 }
 
 /// A [`Spec`] of any kind, behind one type.
-pub trait AnySpec: fmt::Debug + Send + Sync + 'static {
+pub trait AnySpec: DynEq + fmt::Debug {
     fn kind(&self) -> &'static str;
     fn connect(&self, user_agent: &str) -> Result<Box<dyn Deliver>, SinkError>;
-    fn as_any(&self) -> &dyn Any;
-    fn same_as(&self, other: &dyn AnySpec) -> bool;
 }
 
 impl<S: Spec> AnySpec for S {
@@ -50,29 +46,19 @@ impl<S: Spec> AnySpec for S {
     fn connect(&self, user_agent: &str) -> Result<Box<dyn Deliver>, SinkError> {
         Spec::connect(self, user_agent)
     }
-    fn as_any(&self) -> &dyn Any {
-        self
-    }
-    fn same_as(&self, other: &dyn AnySpec) -> bool {
-        other.as_any().downcast_ref::<S>() == Some(self)
-    }
 }
 
-/// One entry of the family's list: a sink kind's name and how to read its table.
-pub struct Kind {
-    pub name: &'static str,
-    pub example: &'static str,
-    read: ReadPlugin<Arc<dyn AnySpec>>,
-}
+/// One entry of the family's list: a sink kind's name, its example, and how its table
+/// becomes its spec.
+pub type Kind = config::Kind<Arc<dyn AnySpec>>;
 
-impl Kind {
-    /// The entry for the sink kind whose keys are `S`.
-    pub const fn of<S: Spec>() -> Kind {
-        Kind {
-            name: S::KIND,
-            example: S::EXAMPLE,
-            read: read::<S>,
-        }
+/// The entry of the sink kind whose keys are `S`.
+pub const fn kind<S: Spec>() -> Kind {
+    Kind {
+        name: S::KIND,
+        example: S::EXAMPLE,
+        extra: (),
+        read: read::<S>,
     }
 }
 
@@ -103,7 +89,7 @@ impl SinkConfig {
 
     /// The spec, when it is of kind `S`.
     pub fn spec_as<S: Spec>(&self) -> Option<&S> {
-        self.spec.as_any().downcast_ref()
+        (self.spec.as_ref() as &dyn DynEq).as_any().downcast_ref()
     }
 }
 
@@ -164,7 +150,13 @@ struct Common {
     kind: String,
 }
 
-const COMMON_EXAMPLE: &str = "id = \"tim-humas\"\nkind = \"telegram\"";
+impl CommonKeys for Common {
+    const EXAMPLE: &'static str = "id = \"tim-humas\"\nkind = \"telegram\"";
+
+    fn kind(&self) -> &str {
+        &self.kind
+    }
+}
 
 const NAMES: ListNames = ListNames {
     key: "[alerts] sinks",
@@ -180,22 +172,13 @@ pub fn read_sinks(array: Option<TableArray>, errors: &mut Vec<ConfigError>) -> V
         return Vec::new();
     };
     entries(array, NAMES, errors, |table, errors| {
-        let common_keys = fields_of::<Common>();
-        let common: Option<Common> = table.read_as(&[], Some(COMMON_EXAMPLE), errors);
-        let kind_name = common
-            .as_ref()
-            .map(|c| c.kind.clone())
-            .or_else(|| table.text("kind"))?;
-        let kind = pick_kind(
-            table,
-            &kind_name,
-            KINDS,
-            |k: &Kind| k.name,
-            "tujuan",
-            errors,
-        )?;
-        let spec = (kind.read)(&table.without(common_keys), common_keys, errors)?;
-        let id = common?.id;
-        Some((id.clone(), SinkConfig { id, spec }))
+        let (common, spec): (Common, _) = read_entry(table, KINDS, "tujuan", errors)?;
+        Some((
+            common.id.clone(),
+            SinkConfig {
+                id: common.id,
+                spec,
+            },
+        ))
     })
 }
