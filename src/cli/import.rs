@@ -10,7 +10,7 @@ use anyhow::Context as _;
 use super::user_error;
 use crate::error::shown;
 use crate::ingest::{Charset, Format, Job, PushKind, source_regions};
-use crate::store::Store;
+use crate::store::{Maintenance, Store, Writes};
 
 /// Rejected lines printed; the rest are counted.
 const MAX_LISTED: usize = 50;

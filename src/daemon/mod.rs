@@ -39,7 +39,7 @@ use crate::sources::http::Fetcher;
 use crate::sources::poll::{Backoff, run_loop};
 use crate::sources::{PollCtx, SourceConfig, SourceError};
 use crate::store::writer::Writer;
-use crate::store::{Store, StoreError};
+use crate::store::{Maintenance, Status, Store, StoreError, Writes};
 
 pub use pipeline::Pipeline;
 pub use reload::SharedClassifier;

@@ -16,6 +16,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::classify::{Classifier, ListError, ListErrors};
 use crate::sources::SourceConfig;
+use crate::store::Writes;
 use crate::store::writer::Writer;
 
 /// The classifier in force, replaced whole on reload.

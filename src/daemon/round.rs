@@ -15,8 +15,8 @@ use crate::model::SourceId;
 use crate::sources::http::Fetcher;
 use crate::sources::poll::{Backoff, plan_next};
 use crate::sources::{PollCtx, SourceConfig};
-use crate::store::Store;
 use crate::store::writer::Writer;
+use crate::store::{Maintenance, Status, Store, Writes};
 
 /// How one source's poll went.
 #[derive(Debug, Clone)]

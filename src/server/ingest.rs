@@ -13,6 +13,7 @@ use axum::{Json, Router};
 
 use super::{ApiError, AppState};
 use crate::ingest::{Charset, Format, IngestError, Job, PushKind, Report};
+use crate::store::Writes;
 
 /// Largest request body accepted: about 20 000 posts, a few seconds of work.
 pub const MAX_INGEST_BYTES: usize = 10 * 1024 * 1024;
