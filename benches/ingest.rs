@@ -36,10 +36,10 @@ use pantau::Classifier;
 use pantau::classify::Tags;
 use pantau::model::Attempt;
 use pantau::model::Cursor;
-use pantau::model::{Post, SourceId};
+use pantau::model::{Post, SourceId, SourceInfo};
 use pantau::sources::http::Document;
 use pantau::store::writer::Writer;
-use pantau::store::{Checkpointer, Ingest, Store, Write};
+use pantau::store::{Checkpointer, Ingest, Maintenance, Store, Write, Writes};
 
 fn main() {
     let Some(c) = &*CORPUS else {
@@ -177,16 +177,18 @@ struct Db {
 /// its configured sources before polling).
 fn fresh_store(feeds: &[Feed]) -> Db {
     let dir = tempfile::tempdir().expect("a temp dir");
-    let store = Store::open(&dir.path().join("bench.db")).expect("the store opens");
-    for f in feeds {
-        store
-            .connection()
-            .execute(
-                "INSERT INTO sources (id, kind, url) VALUES (?1, 'feed', ?2)",
-                [f.source.as_str(), f.doc.url.as_str()],
-            )
-            .expect("a source row");
-    }
+    let mut store = Store::open(&dir.path().join("bench.db")).expect("the store opens");
+    let sources: Vec<SourceInfo> = feeds
+        .iter()
+        .map(|f| SourceInfo {
+            id: f.source.clone(),
+            kind: "feed".into(),
+            name: None,
+            location: f.doc.url.to_string(),
+            region: None,
+        })
+        .collect();
+    store.sync_sources(&sources).expect("a source row per feed");
     Db {
         _checkpoints: store
             .checkpoint_in_background()

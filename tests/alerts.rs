@@ -10,7 +10,7 @@ use std::sync::Mutex;
 use jiff::{SignedDuration, Timestamp};
 use pantau::alerts::{self, Policy, Sink};
 use pantau::model::Post;
-use pantau::store::Store;
+use pantau::store::{Status, Store, Writes};
 use pantau::{Classifier, SourceId};
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -232,9 +232,7 @@ async fn a_long_spike_alerts_once_per_episode_and_nothing_is_resent_after_a_rest
     );
 
     // What the first alert says.
-    let (subject, text): (String, String) = w
-        .store
-        .connection()
+    let (subject, text): (String, String) = common::sql(w.store.path())
         .query_row(
             "SELECT subject, text FROM alerts ORDER BY id LIMIT 1",
             [],

@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 
 use common::daemon::{Daemon, GrowingFeed};
 use common::{Project, feed_source, query_i64};
-use pantau::store::Store;
+use pantau::store::{Maintenance, Store};
 use wiremock::matchers::path;
 use wiremock::{Mock, MockServer};
 
@@ -76,8 +76,8 @@ async fn push_until(
 
 /// The external ids stored for `source`, each with how often it is there.
 fn stored(store: &Store, source: &str) -> Vec<(String, i64)> {
-    let mut stmt = store
-        .connection()
+    let conn = common::sql(store.path());
+    let mut stmt = conn
         .prepare(
             "SELECT external_id, count(*) FROM posts WHERE source_id = ?1 GROUP BY external_id",
         )

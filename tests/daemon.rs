@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use common::{Project, feed_source, query_i64, rss};
-use pantau::store::Store;
+use pantau::store::{Browse, Maintenance, Status, Store, Writes};
 use wiremock::matchers::path;
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
@@ -68,7 +68,7 @@ async fn until(limit: Duration, mut done: impl FnMut() -> bool) -> bool {
 /// Posts stored so far; 0 while the daemon has not created the database or its tables yet.
 fn stored(project: &Project) -> i64 {
     Store::open_read_only(&project.db()).ok().map_or(0, |s| {
-        s.connection()
+        common::sql(s.path())
             .query_row("SELECT count(*) FROM posts", [], |r| r.get(0))
             .unwrap_or(0)
     })

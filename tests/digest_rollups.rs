@@ -13,7 +13,7 @@ use std::collections::{BTreeSet, HashSet};
 use jiff::{SignedDuration, Timestamp};
 use pantau::classify::{SentimentClass, Tags};
 use pantau::model::{Post, RegionId, SourceId, TopicId};
-use pantau::store::Store;
+use pantau::store::{Maintenance, Reports, Store, Writes};
 use pantau::time::to_db;
 use rusqlite::params;
 
@@ -28,6 +28,12 @@ const ROLLUPS: &[(&str, &str)] = &[
     ("topic_author_hourly", "topic_id, hour, author, source_id"),
     ("topic_posts", "topic_id, source_id, published_at, post_id"),
 ];
+
+/// A read-only connection of its own to the SQLite file at `path`: the oracles read the
+/// tables as users do with sqlite3, beside the store.
+fn sql(path: &std::path::Path) -> rusqlite::Connection {
+    rusqlite::Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY).unwrap()
+}
 
 fn repo() -> std::path::PathBuf {
     std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -172,7 +178,7 @@ fn edge_cases() -> Vec<(Post, Tags)> {
 // ---- the oracle: the queries over posts that the rollups replaced ------------------------
 
 fn old_post_totals(s: &Store, start: &str, end: &str) -> (u64, u64) {
-    s.connection()
+    sql(s.path())
         .query_row(
             "SELECT count(*), count(*) FILTER (WHERE EXISTS (SELECT 1 FROM post_topics t WHERE t.post_id = p.id))
              FROM posts p WHERE p.published_at >= ?1 AND p.published_at < ?2",
@@ -188,8 +194,8 @@ fn old_topic_sources(
     start: &str,
     end: &str,
 ) -> Vec<(String, Option<String>, Option<String>, u64)> {
-    let mut stmt = s
-        .connection()
+    let conn = sql(s.path());
+    let mut stmt = conn
         .prepare(
             "SELECT p.source_id, s.name, s.kind, count(*) AS n
              FROM post_topics t JOIN posts p ON p.id = t.post_id
@@ -213,8 +219,8 @@ fn old_topic_authors(
     end: &str,
     limit: usize,
 ) -> Vec<(String, String, Option<String>, u64)> {
-    let mut stmt = s
-        .connection()
+    let conn = sql(s.path());
+    let mut stmt = conn
         .prepare(
             "SELECT trim(p.author) AS a, p.source_id, s.name, count(*) AS n
              FROM post_topics t JOIN posts p ON p.id = t.post_id
@@ -233,8 +239,8 @@ fn old_topic_authors(
 }
 
 fn old_topic_sentiment(s: &Store, topic: &str, start: &str, end: &str) -> Vec<(String, u64)> {
-    let mut stmt = s
-        .connection()
+    let conn = sql(s.path());
+    let mut stmt = conn
         .prepare(
             "SELECT coalesce(p.sentiment, 'netral'), count(*)
              FROM post_topics t JOIN posts p ON p.id = t.post_id
@@ -253,8 +259,8 @@ fn old_topic_sentiment(s: &Store, topic: &str, start: &str, end: &str) -> Vec<(S
 /// The old representative posts: a window function over all the topic's posts in the period,
 /// then the same choice (one per story, no repeated text) as the store makes.
 fn old_topic_posts(s: &Store, topic: &str, start: &str, end: &str, limit: usize) -> Vec<i64> {
-    let mut stmt = s
-        .connection()
+    let conn = sql(s.path());
+    let mut stmt = conn
         .prepare(
             "SELECT p.id, p.title, p.text, p.story_id FROM (
                  SELECT p.*, row_number() OVER (PARTITION BY p.source_id ORDER BY p.published_at DESC, p.id DESC) AS rank
@@ -306,8 +312,8 @@ fn old_sources_seen(
     end: &str,
     areas: &HashSet<String>,
 ) -> BTreeSet<(String, String, String, String)> {
-    let mut stmt = s
-        .connection()
+    let conn = sql(s.path());
+    let mut stmt = conn
         .prepare(
             "SELECT t.topic_id, p.source_id, coalesce(s.kind, 'lain'), r.region_id
              FROM posts p JOIN post_topics t ON t.post_id = p.id
@@ -337,8 +343,8 @@ fn old_sources_seen(
 // ---- the comparison ------------------------------------------------------------------------
 
 fn topics(s: &Store) -> Vec<String> {
-    let mut stmt = s
-        .connection()
+    let conn = sql(s.path());
+    let mut stmt = conn
         .prepare("SELECT DISTINCT topic_id FROM post_topics ORDER BY 1")
         .unwrap();
     stmt.query_map([], |r| r.get(0))
@@ -366,8 +372,7 @@ fn periods() -> Vec<(Timestamp, Timestamp)> {
 
 /// Every report query against its oracle, for every topic and period.
 fn assert_same_as_posts(s: &Store, when: &str) {
-    let areas: HashSet<String> = s
-        .connection()
+    let areas: HashSet<String> = sql(s.path())
         .prepare("SELECT DISTINCT region_id FROM topic_hourly WHERE region_id <> '*'")
         .unwrap()
         .query_map([], |r| r.get(0))
@@ -447,8 +452,8 @@ fn assert_same_as_posts(s: &Store, when: &str) {
 }
 
 fn rows(s: &Store, table: &str, keys: &str) -> Vec<Vec<rusqlite::types::Value>> {
-    let mut stmt = s
-        .connection()
+    let conn = sql(s.path());
+    let mut stmt = conn
         .prepare(&format!("SELECT * FROM {table} ORDER BY {keys}"))
         .unwrap();
     let n = stmt.column_count();
@@ -471,8 +476,7 @@ fn rollups_answer_as_the_posts_do_before_and_after_pruning() {
     while store.prune_batch(cutoff, 97).unwrap().posts > 0 {}
     assert_same_as_posts(&store, "after pruning");
     for (table, _) in ROLLUPS.iter().filter(|(t, _)| *t != "topic_posts") {
-        let empty: i64 = store
-            .connection()
+        let empty: i64 = sql(store.path())
             .query_row(
                 &format!("SELECT count(*) FROM {table} WHERE posts <= 0"),
                 [],
@@ -514,12 +518,11 @@ fn an_upgraded_database_gets_the_same_rollups() {
         .iter()
         .map(|(t, _)| format!("DROP TABLE {t};"))
         .collect();
-    store.connection().execute_batch(&ddl).unwrap();
-    store
-        .connection()
-        .pragma_update(None, "user_version", 6)
-        .unwrap();
     drop(store);
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    conn.execute_batch(&ddl).unwrap();
+    conn.pragma_update(None, "user_version", 6).unwrap();
+    drop(conn);
     let store = Store::open(&path).unwrap();
     for ((table, keys), before) in ROLLUPS.iter().zip(&kept) {
         assert_eq!(

@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 
 use common::daemon::{Daemon, GrowingFeed};
 use common::{Project, feed_source, query_i64};
-use pantau::store::Store;
+use pantau::store::{Maintenance, Store};
 use wiremock::matchers::path;
 use wiremock::{Mock, MockServer};
 
@@ -57,8 +57,8 @@ async fn push_until_refused(
 }
 
 fn ids(store: &Store, source: &str, prefix: &str) -> (BTreeSet<u64>, i64) {
-    let mut stmt = store
-        .connection()
+    let conn = common::sql(store.path());
+    let mut stmt = conn
         .prepare("SELECT external_id FROM posts WHERE source_id = ?1")
         .unwrap();
     let all: Vec<String> = stmt
@@ -95,8 +95,7 @@ async fn a_full_disk_fails_writes_clearly_and_loses_nothing() {
     // files to free a disk.
     {
         let store = Store::open(&project.db()).unwrap();
-        store
-            .connection()
+        common::sql_writable(store.path())
             .execute_batch(
                 "CREATE TABLE ballast(b BLOB);
                  WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 256)
@@ -161,8 +160,7 @@ async fn a_full_disk_fails_writes_clearly_and_loses_nothing() {
     // The operator frees space; the retried writes go through.
     {
         let store = Store::open(&project.db()).unwrap();
-        store
-            .connection()
+        common::sql_writable(store.path())
             .execute_batch("DROP TABLE ballast")
             .unwrap();
     }

@@ -17,6 +17,7 @@ use std::time::{Duration, Instant};
 
 use common::daemon::Daemon;
 use common::{Project, feed_source, result, round, rss};
+use pantau::store::{Browse, Status};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
@@ -371,8 +372,7 @@ async fn every_hostile_server_fails_its_own_source_quickly_and_clearly() {
     // Bytes that are not the UTF-8 they claim to be are decoded by the encoding they reveal
     // (chardetng), so the readable words around them are kept and tagged.
     let title = |id: &str| -> String {
-        store
-            .connection()
+        common::sql(store.path())
             .query_row(
                 "SELECT title FROM posts WHERE external_id = ?1",
                 [id],

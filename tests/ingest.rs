@@ -13,8 +13,8 @@ use common::{Project, query_i64, repo, stderr, stdout};
 use pantau::Classifier;
 use pantau::engine::SharedClassifier;
 use pantau::server::{AppState, MAX_INGEST_BYTES};
-use pantau::store::Store;
 use pantau::store::writer::Writer;
+use pantau::store::{Browse, Maintenance, Store};
 
 const TOKEN: &str = "rahasia-uji-123";
 
@@ -27,8 +27,7 @@ fn fixture_path(name: &str) -> String {
 }
 
 fn topics_of(store: &Store, external_id: &str) -> Vec<String> {
-    store
-        .connection()
+    common::sql(store.path())
         .prepare(
             "SELECT t.topic_id FROM post_topics t JOIN posts p ON p.id = t.post_id
              WHERE p.external_id = ?1 ORDER BY t.topic_id",
@@ -41,8 +40,7 @@ fn topics_of(store: &Store, external_id: &str) -> Vec<String> {
 }
 
 fn source_kind(store: &Store, id: &str) -> Option<String> {
-    store
-        .connection()
+    common::sql(store.path())
         .query_row("SELECT kind FROM sources WHERE id = ?1", [id], |r| r.get(0))
         .ok()
 }
@@ -80,8 +78,7 @@ fn import_json_lines_reports_bad_lines_and_stores_the_rest_once() {
         ),
         3
     );
-    let (url, author, lang): (String, String, String) = store
-        .connection()
+    let (url, author, lang): (String, String, String) = common::sql(store.path())
         .query_row(
             "SELECT p2.url, p1.author, p1.lang FROM posts p1, posts p2
              WHERE p1.external_id = 'wa-1' AND p2.external_id = 'wa-2'",
@@ -204,8 +201,7 @@ fn a_windows_1252_csv_is_read_once_its_charset_is_declared() {
     );
     let store = project.store();
     assert_eq!(store.count_posts().unwrap(), 3);
-    let (title, text, author): (String, String, String) = store
-        .connection()
+    let (title, text, author): (String, String, String) = common::sql(store.path())
         .query_row(
             "SELECT title, text, author FROM posts WHERE external_id = 'k-3'",
             [],
@@ -218,8 +214,7 @@ fn a_windows_1252_csv_is_read_once_its_charset_is_declared() {
         "“Listrik padam” sejak pagi di Loa Janan, kafe tidak bisa buka"
     );
     assert_eq!(author, "André");
-    let samboja: String = store
-        .connection()
+    let samboja: String = common::sql(store.path())
         .query_row(
             "SELECT text FROM posts WHERE external_id = 'k-1'",
             [],

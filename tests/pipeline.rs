@@ -8,6 +8,7 @@ use std::collections::{BTreeSet, HashMap};
 use common::{Project, pantau_in, query_i64, repo, stderr, stdout};
 use pantau::classify::Tags;
 use pantau::model::{Post, RegionId, TopicId};
+use pantau::store::{Browse, Writes};
 use serde_json::Value;
 
 #[derive(Debug)]
@@ -72,8 +73,8 @@ fn the_demo_runs_end_to_end() {
 
     let mut topics: HashMap<(String, String), BTreeSet<String>> = HashMap::new();
     let mut regions: HashMap<(String, String), BTreeSet<String>> = HashMap::new();
-    let mut stmt = store
-        .connection()
+    let conn = common::sql(store.path());
+    let mut stmt = conn
         .prepare(
             "SELECT p.source_id, p.external_id, t.topic_id, r.region_id FROM posts p
              LEFT JOIN post_topics t ON t.post_id = p.id LEFT JOIN post_regions r ON r.post_id = p.id",

@@ -7,6 +7,7 @@ use common::{Project, query_i64, stderr, stdout};
 use jiff::Timestamp;
 use pantau::classify::Tags;
 use pantau::model::{Post, SourceId};
+use pantau::store::{Maintenance, Writes};
 
 fn post(source: &str, id: &str, title: Option<&str>, text: &str, at: &str) -> (Post, Tags) {
     let at: Timestamp = at.parse().unwrap();
@@ -117,8 +118,7 @@ fn an_older_database_gets_its_search_index_built() {
     let p = project();
     {
         let store = p.store();
-        store
-            .connection()
+        common::sql_writable(store.path())
             .execute_batch(
                 "DROP TRIGGER posts_fts_delete; DROP TRIGGER posts_fts_update;
                  DROP TABLE posts_fts; DROP TABLE post_hourly; DROP TABLE topic_source_hourly;

@@ -13,8 +13,8 @@ use jiff::{SignedDuration, Timestamp};
 use pantau::Classifier;
 use pantau::engine::SharedClassifier;
 use pantau::server::AppState;
-use pantau::store::Store;
 use pantau::store::writer::Writer;
+use pantau::store::{Maintenance, Store, Writes};
 use serde_json::Value;
 
 const TOKEN: &str = "token-uji-server";
@@ -498,8 +498,7 @@ async fn sigterm_during_ingest_exits_quickly_and_loses_nothing() {
     let acknowledged = acknowledged.lock().unwrap().clone();
     let store = project.store();
     assert_eq!(store.integrity_check().unwrap(), "ok");
-    let stored: std::collections::HashSet<String> = store
-        .connection()
+    let stored: std::collections::HashSet<String> = common::sql(store.path())
         .prepare("SELECT external_id FROM posts")
         .unwrap()
         .query_map([], |r| r.get(0))

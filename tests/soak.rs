@@ -14,6 +14,7 @@ use std::time::{Duration, Instant};
 use common::Project;
 use common::daemon::Daemon;
 use jiff::{SignedDuration, Timestamp};
+use pantau::store::Browse;
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
 const SOURCES: usize = 500;

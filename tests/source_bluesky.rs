@@ -12,6 +12,7 @@ use common::{Project, fixture, query_i64, round};
 use pantau::model::Cursor;
 use pantau::sources::http::Fetcher;
 use pantau::sources::{PollCtx, SourceError};
+use pantau::store::{Browse, Status};
 use wiremock::matchers::{body_json, header, method, path, query_param, query_param_is_missing};
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
@@ -28,9 +29,7 @@ fn source(extra: &str) -> String {
 }
 
 fn text_of(project: &Project, external_id: &str) -> (String, String, String, String, i64) {
-    project
-        .store()
-        .connection()
+    common::sql(&project.db())
         .query_row(
             "SELECT url, author, published_at, coalesce(lang, ''), shares FROM posts WHERE external_id = ?1",
             [external_id],
@@ -214,9 +213,7 @@ async fn an_app_password_logs_in_and_searches_with_the_token() {
     assert_eq!(results[0].new_posts, 2);
     assert_eq!(logins.load(Ordering::SeqCst), 1);
     // The password stays out of the stored source address.
-    let url: String = project
-        .store()
-        .connection()
+    let url: String = common::sql(&project.db())
         .query_row("SELECT url FROM sources", [], |r| r.get(0))
         .unwrap();
     assert!(

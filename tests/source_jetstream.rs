@@ -14,6 +14,7 @@ use pantau::model::Cursor;
 use pantau::sources::context::Relevance;
 use pantau::sources::http::Fetcher;
 use pantau::sources::{Batch, Poll, PollCtx, SourceError};
+use pantau::store::Status;
 use tokio::net::TcpListener;
 use tokio::sync::Notify;
 use tokio_tungstenite::tungstenite::Message;
@@ -159,8 +160,7 @@ async fn events_of_every_kind_are_filtered() {
     assert_eq!((r.items_found, r.new_posts), (6, 4));
 
     let store = project.store();
-    let rows: Vec<(String, String, String, String)> = store
-        .connection()
+    let rows: Vec<(String, String, String, String)> = common::sql(store.path())
         .prepare(
             "SELECT external_id, url, author, coalesce(lang, '') FROM posts ORDER BY external_id",
         )

@@ -7,6 +7,7 @@ mod common;
 
 use common::{Project, fixture, query_i64, result, round};
 use pantau::model::Cursor;
+use pantau::store::{Browse, Status};
 use wiremock::matchers::{header, path, query_param};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
@@ -61,9 +62,7 @@ struct Row {
 }
 
 fn row(project: &Project, external_id: &str) -> Row {
-    project
-        .store()
-        .connection()
+    common::sql(&project.db())
         .query_row(
             "SELECT title, text, url, author, published_at FROM posts WHERE external_id = ?1",
             [external_id],
@@ -231,8 +230,7 @@ time_format = "%d/%m/%Y %H:%M""#,
     let results = round(&project).await;
     assert_eq!((results[0].items_found, results[0].new_posts), (5, 3));
     let store = project.store();
-    let ids: Vec<String> = store
-        .connection()
+    let ids: Vec<String> = common::sql(store.path())
         .prepare("SELECT external_id FROM posts ORDER BY published_at")
         .unwrap()
         .query_map([], |r| r.get(0))

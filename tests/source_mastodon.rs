@@ -7,6 +7,7 @@ mod common;
 
 use common::{Project, fixture, query_i64, round};
 use pantau::model::Cursor;
+use pantau::store::{Browse, Status};
 use wiremock::matchers::{header, method, path, query_param, query_param_is_missing};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
@@ -96,8 +97,7 @@ async fn first_run_reads_the_newest_page_only() {
         i64,
         String,
     );
-    let row: Row = store
-        .connection()
+    let row: Row = common::sql(store.path())
         .query_row(
             "SELECT url, title, text, author, lang, published_at, shares, external_id
              FROM posts WHERE external_id = '113600000000000002'",

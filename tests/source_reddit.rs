@@ -7,6 +7,7 @@ mod common;
 
 use common::{Project, fixture, query_i64, result, round};
 use pantau::model::Cursor;
+use pantau::store::{Browse, Status};
 use wiremock::matchers::{method, path, query_param, query_param_is_missing};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
@@ -78,8 +79,7 @@ async fn first_run_reads_the_first_page_and_skips_removed_posts() {
         String,
         i64,
         String,
-    ) = store
-        .connection()
+    ) = common::sql(store.path())
         .query_row(
             "SELECT url, title, text, author, shares, published_at FROM posts
                  WHERE external_id = 't3_1h10004'",

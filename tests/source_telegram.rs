@@ -6,6 +6,7 @@
 mod common;
 
 use common::{Project, fixture, query_i64, round};
+use pantau::store::{Browse, Status};
 use wiremock::matchers::{method, path, query_param, query_param_is_missing};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
@@ -29,9 +30,7 @@ fn project(server: &MockServer) -> Project {
 }
 
 fn ids(project: &Project) -> Vec<String> {
-    project
-        .store()
-        .connection()
+    common::sql(&project.db())
         .prepare("SELECT external_id FROM posts ORDER BY external_id")
         .unwrap()
         .query_map([], |r| r.get(0))
@@ -68,8 +67,7 @@ async fn first_run_reads_the_newest_page() {
         ]
     );
     let store = project.store();
-    let (url, author, text, published, shares): (String, String, String, String, i64) = store
-        .connection()
+    let (url, author, text, published, shares): (String, String, String, String, i64) = common::sql(store.path())
         .query_row(
             "SELECT url, author, text, published_at, shares FROM posts WHERE external_id = 'humaskaltim/1180'",
             [],
@@ -86,8 +84,7 @@ async fn first_run_reads_the_newest_page() {
     assert_eq!(published, "2026-11-25T00:15:03Z");
     assert_eq!(shares, 0);
     // The reply's own words, not the message it quotes; the link preview is not text.
-    let reply: String = store
-        .connection()
+    let reply: String = common::sql(store.path())
         .query_row(
             "SELECT text FROM posts WHERE external_id = 'humaskaltim/1186'",
             [],
@@ -98,8 +95,7 @@ async fn first_run_reads_the_newest_page() {
         reply,
         "Update: air di Sempaja mulai surut, dapur umum tetap buka sampai Kamis 🙏"
     );
-    let linked: String = store
-        .connection()
+    let linked: String = common::sql(store.path())
         .query_row(
             "SELECT text FROM posts WHERE external_id = 'humaskaltim/1184'",
             [],

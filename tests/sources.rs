@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 
 use common::{Project, feed_source, query_i64, result, round, rss};
 use pantau::Classifier;
+use pantau::store::{Browse, Status};
 use wiremock::matchers::{header, header_exists, method, path};
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
@@ -88,8 +89,7 @@ async fn conditional_get_sends_validators_and_304_adds_nothing() {
         1
     );
     // The tracking parameter is gone from the stored link; the HTML from the description.
-    let (url, text): (String, String) = store
-        .connection()
+    let (url, text): (String, String) = common::sql(store.path())
         .query_row(
             "SELECT url, text FROM posts WHERE external_id = 'w-1'",
             [],
@@ -369,8 +369,7 @@ async fn compression_and_charsets() {
         assert!(!r.failed, "{}: {}", r.source, r.status);
     }
     let store = project.store();
-    let titles: Vec<String> = store
-        .connection()
+    let titles: Vec<String> = common::sql(store.path())
         .prepare("SELECT title FROM posts ORDER BY source_id")
         .unwrap()
         .query_map([], |r| r.get(0))

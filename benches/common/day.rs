@@ -30,7 +30,7 @@ use pantau::classify::{Classifier, SentimentClass, Tags};
 use pantau::model::Attempt;
 use pantau::model::Cursor;
 use pantau::model::{Post, RegionId, SourceId, TopicId};
-use pantau::store::{Ingest, Store, Write};
+use pantau::store::{Ingest, Maintenance, Store, Write, Writes};
 
 /// What to generate.
 #[derive(Debug, Clone)]

@@ -10,7 +10,7 @@ use serde_json::json;
 use crate::classify::Classifier;
 use crate::format::excerpt;
 use crate::store::alerts::NewAlert;
-use crate::store::{Store, StoreError};
+use crate::store::{Reports, Status, Store, StoreError};
 use crate::time::{Lang, format_local};
 use crate::trends::Trend;
 

@@ -28,7 +28,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::classify::Classifier;
 use crate::store::alerts::{Decision, Episode};
-use crate::store::{Store, StoreError};
+use crate::store::{Reports, Status, Store, StoreError, Writes};
 use crate::time::Lang;
 use crate::trends::{self, Rule, Trend};
 

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use jiff::ToSpan;
 
 use crate::digest::{self, Request};
-use crate::store::Store;
+use crate::store::{Maintenance, Store, Writes};
 use crate::time::{Lang, local_date};
 
 pub fn digest(

@@ -5,6 +5,7 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use crate::classify::{Classifier, lists};
+use crate::store::Browse;
 
 pub fn check(path: Option<&Path>) -> anyhow::Result<ExitCode> {
     let config = super::load(path)?;

@@ -4,8 +4,8 @@
 use std::path::Path;
 use std::process::ExitCode;
 
-use crate::store::Store;
 use crate::store::search::{Search, fts_query};
+use crate::store::{Browse, Store};
 use crate::time::{day_bounds, format_local};
 
 pub fn search(

@@ -4,7 +4,7 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use super::health::Service;
-use crate::store::{SourceHealth, Store, StoreError};
+use crate::store::{SourceHealth, Status, Store, StoreError};
 
 /// How long `pantau sources` waits for the service's `/healthz` (which gives its writer 5 s).
 const SERVICE_PATIENCE: std::time::Duration = std::time::Duration::from_secs(6);

@@ -10,6 +10,7 @@ use tokio_util::sync::CancellationToken;
 use crate::alerts::{self, Policy, Sink};
 use crate::engine::SharedClassifier;
 use crate::store::writer::Writer;
+use crate::store::{Status, Writes};
 
 /// How often due deliveries (first tries and retries) are looked for.
 pub const DELIVERY_TICK: Duration = Duration::from_secs(30);

@@ -34,7 +34,7 @@ use crate::classify::Classifier;
 use crate::engine::{Config, Engine, EngineError, SharedClassifier};
 use crate::server::{AppState, ServerError};
 use crate::sources::poll::run_loop;
-use crate::store::StoreError;
+use crate::store::{StoreError, Writes};
 
 /// How long a stop may take before the remaining tasks are abandoned.
 pub const STOP_DEADLINE: Duration = Duration::from_secs(10);

@@ -18,6 +18,7 @@ use crate::classify::{Classifier, ListError, ListErrors};
 use crate::engine::SharedClassifier;
 use crate::engine::config::unknown_regions;
 use crate::sources::SourceConfig;
+use crate::store::Writes;
 use crate::store::writer::Writer;
 
 /// How long edits settle before a reload: editors save in several steps.

@@ -9,6 +9,7 @@ use std::time::Duration;
 use jiff::{SignedDuration, Timestamp};
 use tokio_util::sync::CancellationToken;
 
+use crate::store::Maintenance;
 use crate::store::writer::Writer;
 
 pub const EVERY: Duration = Duration::from_secs(3600);

@@ -13,8 +13,8 @@ use tokio_util::sync::CancellationToken;
 use crate::config::Settings;
 use crate::digest::{self, Request};
 use crate::engine::SharedClassifier;
-use crate::store::Store;
 use crate::store::writer::Writer;
+use crate::store::{Browse, Store, Writes};
 use crate::time::{Lang, local_date};
 
 /// What the briefing job needs.

@@ -27,7 +27,7 @@ use serde::Serialize;
 use crate::classify::{Classifier, SentimentClass};
 use crate::format::{count, excerpt, format_decimal};
 use crate::model::Priority;
-use crate::store::{Store, StoreError};
+use crate::store::{Browse, Reports, Status, Store, StoreError};
 use crate::time::{Lang, day_bounds, format_date_long, format_local, local_date, zone_label};
 use crate::trends::Direction;
 

@@ -26,7 +26,7 @@ use crate::sources::http::Fetcher;
 use crate::sources::poll::{Polled, SourceRun};
 use crate::sources::{PollCtx, SourceConfig, SourceError};
 use crate::store::writer::{Writer, WriterThread};
-use crate::store::{Store, StoreError};
+use crate::store::{Maintenance, Status, Store, StoreError, Writes};
 
 pub use config::{Config, Regions};
 pub use pipeline::Pipeline;

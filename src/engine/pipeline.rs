@@ -16,7 +16,7 @@ use crate::model::{Attempt, Post, SourceId};
 use crate::sources::poll::{Committed, Polled};
 use crate::sources::{Batch, SourceError};
 use crate::store::writer::Writer;
-use crate::store::{Failure, Ingest, Write};
+use crate::store::{Failure, Ingest, Write, Writes};
 
 /// Classifies and stores what the sources bring.
 #[derive(Clone)]

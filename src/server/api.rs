@@ -26,10 +26,10 @@ use serde::{Deserialize, Serialize};
 use super::read::with_store;
 use super::{ApiError, AppState};
 use crate::model::Priority;
-use crate::store::SourceHealth;
 use crate::store::briefings::BriefingRecord;
 use crate::store::browse::{Cursor, ListedPost, MAX_PAGE, PostFilter};
 use crate::store::stories::Story;
+use crate::store::{Browse, Reports, SourceHealth, Status};
 
 /// Default page size of `/api/posts`.
 pub const DEFAULT_PAGE: usize = 50;

@@ -23,7 +23,7 @@ use super::read::with_store;
 use super::{ApiError, AppState};
 use crate::digest::DayCount;
 use crate::format::excerpt;
-use crate::store::Store;
+use crate::store::{Browse, Reports, Status, Store};
 use crate::time::{Lang, day_bounds, format_local, local_date};
 use crate::trends::{self, Rule, Window};
 

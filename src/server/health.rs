@@ -13,6 +13,7 @@ use axum::routing::get;
 use jiff::Timestamp;
 
 use super::{ApiError, AppState};
+use crate::store::Writes;
 
 /// How long the writer may take to answer.
 const WRITE_PATIENCE: Duration = Duration::from_secs(5);

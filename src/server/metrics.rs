@@ -11,6 +11,7 @@ use axum::routing::get;
 use super::read::with_store;
 use super::{ApiError, AppState};
 use crate::metrics::{Snapshot, global};
+use crate::store::{Browse, Status};
 
 pub fn routes() -> Router<AppState> {
     Router::new().route("/metrics", get(metrics))

@@ -1,9 +1,9 @@
 //! The `briefings` table: which daily briefings were written, for which period, where.
 
 use jiff::Timestamp;
-use rusqlite::{OptionalExtension, params};
+use rusqlite::{Connection, OptionalExtension, params};
 
-use super::{Store, StoreError};
+use super::StoreError;
 use crate::time::to_db;
 
 /// A written briefing.
@@ -21,39 +21,39 @@ pub struct BriefingRecord {
     pub keywords_version: String,
 }
 
-impl Store {
-    /// Records (or re-records, when regenerated) a briefing.
-    pub fn record_briefing(&mut self, b: &BriefingRecord) -> Result<(), StoreError> {
-        self.conn.execute(
-            "INSERT INTO briefings (date, generated_at, period_start, period_end, dir, issues, posts, keywords_version)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
-             ON CONFLICT (date) DO UPDATE SET generated_at = excluded.generated_at,
-                 period_start = excluded.period_start, period_end = excluded.period_end,
-                 dir = excluded.dir, issues = excluded.issues, posts = excluded.posts,
-                 keywords_version = excluded.keywords_version",
-            params![
-                b.date,
-                to_db(b.generated_at),
-                to_db(b.period_start),
-                to_db(b.period_end),
-                b.dir,
-                b.issues as i64,
-                b.posts as i64,
-                b.keywords_version
-            ],
-        )?;
-        Ok(())
-    }
+/// Records (or re-records, when regenerated) a briefing.
+pub(super) fn record_briefing(conn: &Connection, b: &BriefingRecord) -> Result<(), StoreError> {
+    conn.execute(
+        "INSERT INTO briefings (date, generated_at, period_start, period_end, dir, issues, posts, keywords_version)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+         ON CONFLICT (date) DO UPDATE SET generated_at = excluded.generated_at,
+             period_start = excluded.period_start, period_end = excluded.period_end,
+             dir = excluded.dir, issues = excluded.issues, posts = excluded.posts,
+             keywords_version = excluded.keywords_version",
+        params![
+            b.date,
+            to_db(b.generated_at),
+            to_db(b.period_start),
+            to_db(b.period_end),
+            b.dir,
+            b.issues as i64,
+            b.posts as i64,
+            b.keywords_version
+        ],
+    )?;
+    Ok(())
+}
 
-    /// When the briefing for `date` (`YYYY-MM-DD`) was generated, if it was.
-    pub fn briefing_generated_at(&self, date: &str) -> Result<Option<String>, StoreError> {
-        Ok(self
-            .conn
-            .query_row(
-                "SELECT generated_at FROM briefings WHERE date = ?1",
-                [date],
-                |r| r.get(0),
-            )
-            .optional()?)
-    }
+/// When the briefing for `date` (`YYYY-MM-DD`) was generated, if it was.
+pub(super) fn briefing_generated_at(
+    conn: &Connection,
+    date: &str,
+) -> Result<Option<String>, StoreError> {
+    Ok(conn
+        .query_row(
+            "SELECT generated_at FROM briefings WHERE date = ?1",
+            [date],
+            |r| r.get(0),
+        )
+        .optional()?)
 }

@@ -6,12 +6,12 @@
 
 use jiff::Timestamp;
 use rusqlite::types::Value;
-use rusqlite::{OptionalExtension, params_from_iter};
+use rusqlite::{Connection, OptionalExtension, params_from_iter};
 
+use super::StoreError;
 use super::briefings::BriefingRecord;
-use super::posts::{POST_COLUMNS, StoredPost, read_post};
+use super::rows::{POST_COLUMNS, StoredPost, read_post};
 use super::search::fts_query;
-use super::{Store, StoreError};
 use crate::time::{from_db, to_db};
 
 /// Largest page the API hands out.
@@ -70,117 +70,158 @@ pub struct Page {
     pub next: Option<Cursor>,
 }
 
-impl Store {
-    /// Posts matching `filter`, newest first, one page.
-    pub fn posts_page(&self, filter: &PostFilter) -> Result<Page, StoreError> {
-        let limit = filter.limit.clamp(1, MAX_PAGE);
-        let mut from = String::from("posts p");
-        let mut conditions: Vec<&str> = Vec::new();
-        let mut values: Vec<Value> = Vec::new();
-        if let Some(q) = &filter.query {
-            let Some(fts) = fts_query(q) else {
-                return Ok(Page {
-                    posts: Vec::new(),
-                    next: None,
-                });
-            };
-            from.push_str(" JOIN posts_fts f ON f.rowid = p.id");
-            conditions.push("posts_fts MATCH ?");
-            values.push(Value::Text(fts));
+/// Posts matching `filter`, newest first, one page.
+pub(super) fn posts_page(conn: &Connection, filter: &PostFilter) -> Result<Page, StoreError> {
+    let limit = filter.limit.clamp(1, MAX_PAGE);
+    let Some(PageQuery {
+        from,
+        conditions,
+        mut values,
+    }) = PageQuery::of(filter)
+    else {
+        return Ok(Page {
+            posts: Vec::new(),
+            next: None,
+        });
+    };
+    let where_ = if conditions.is_empty() {
+        String::new()
+    } else {
+        format!("WHERE {}", conditions.join(" AND "))
+    };
+    // One more than the page, to know whether another page follows.
+    values.push(Value::Integer(limit as i64 + 1));
+    let sql = format!(
+        "SELECT {POST_COLUMNS},
+                (SELECT group_concat(topic_id, ' ') FROM post_topics t WHERE t.post_id = p.id),
+                (SELECT group_concat(region_id, ' ') FROM post_regions r WHERE r.post_id = p.id)
+         FROM {from} {where_} ORDER BY p.published_at DESC, p.id DESC LIMIT ?"
+    );
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let mut posts = stmt
+        .query_map(params_from_iter(values), read_listed)?
+        .collect::<Result<Vec<_>, _>>()?;
+    let next = if posts.len() > limit {
+        posts.truncate(limit);
+        posts.last().map(|p| Cursor {
+            published: p.post.published,
+            id: p.post.id,
+        })
+    } else {
+        None
+    };
+    Ok(Page { posts, next })
+}
+
+/// The tables and conditions of a page's query, with the conditions' parameters in order.
+struct PageQuery {
+    from: String,
+    conditions: Vec<&'static str>,
+    values: Vec<Value>,
+}
+
+impl PageQuery {
+    /// The query of `filter`'s filters; None when its full-text query has nothing
+    /// searchable, so the page is empty.
+    fn of(filter: &PostFilter) -> Option<PageQuery> {
+        let mut q = PageQuery {
+            from: String::from("posts p"),
+            conditions: Vec::new(),
+            values: Vec::new(),
+        };
+        if let Some(words) = &filter.query {
+            q.from.push_str(" JOIN posts_fts f ON f.rowid = p.id");
+            q.add("posts_fts MATCH ?", fts_query(words)?);
         }
         if let Some(topic) = &filter.topic {
-            conditions.push("p.id IN (SELECT post_id FROM post_topics WHERE topic_id = ?)");
-            values.push(Value::Text(topic.clone()));
+            q.add(
+                "p.id IN (SELECT post_id FROM post_topics WHERE topic_id = ?)",
+                topic.clone(),
+            );
         }
         if let Some(region) = &filter.region {
-            conditions.push("p.id IN (SELECT post_id FROM post_regions WHERE region_id = ?)");
-            values.push(Value::Text(region.clone()));
+            q.add(
+                "p.id IN (SELECT post_id FROM post_regions WHERE region_id = ?)",
+                region.clone(),
+            );
         }
         if let Some(source) = &filter.source {
-            conditions.push("p.source_id = ?");
-            values.push(Value::Text(source.clone()));
+            q.add("p.source_id = ?", source.clone());
         }
         if let Some(since) = filter.since {
-            conditions.push("p.published_at >= ?");
-            values.push(Value::Text(to_db(since)));
+            q.add("p.published_at >= ?", to_db(since));
         }
         if let Some(until) = filter.until {
-            conditions.push("p.published_at < ?");
-            values.push(Value::Text(to_db(until)));
+            q.add("p.published_at < ?", to_db(until));
         }
         if let Some(after) = filter.after {
-            conditions.push("(p.published_at < ? OR (p.published_at = ? AND p.id < ?))");
+            q.conditions
+                .push("(p.published_at < ? OR (p.published_at = ? AND p.id < ?))");
             let at = to_db(after.published);
-            values.push(Value::Text(at.clone()));
-            values.push(Value::Text(at));
-            values.push(Value::Integer(after.id));
+            q.values.push(Value::Text(at.clone()));
+            q.values.push(Value::Text(at));
+            q.values.push(Value::Integer(after.id));
         }
-        let where_ = if conditions.is_empty() {
-            String::new()
-        } else {
-            format!("WHERE {}", conditions.join(" AND "))
-        };
-        // One more than the page, to know whether another page follows.
-        values.push(Value::Integer(limit as i64 + 1));
-        let sql = format!(
-            "SELECT {POST_COLUMNS},
-                    (SELECT group_concat(topic_id, ' ') FROM post_topics t WHERE t.post_id = p.id),
-                    (SELECT group_concat(region_id, ' ') FROM post_regions r WHERE r.post_id = p.id)
-             FROM {from} {where_} ORDER BY p.published_at DESC, p.id DESC LIMIT ?"
-        );
-        let mut stmt = self.conn.prepare_cached(&sql)?;
-        let mut posts = stmt
-            .query_map(params_from_iter(values), |r| {
-                let words = |i: usize| -> rusqlite::Result<Vec<String>> {
-                    Ok(r.get::<_, Option<String>>(i)?
-                        .map(|s| s.split(' ').map(str::to_owned).collect())
-                        .unwrap_or_default())
-                };
-                Ok(ListedPost {
-                    post: read_post(r)?,
-                    topics: words(9)?,
-                    regions: words(10)?,
-                })
-            })?
-            .collect::<Result<Vec<_>, _>>()?;
-        let next = if posts.len() > limit {
-            posts.truncate(limit);
-            posts.last().map(|p| Cursor {
-                published: p.post.published,
-                id: p.post.id,
-            })
-        } else {
-            None
-        };
-        Ok(Page { posts, next })
+        Some(q)
     }
 
-    /// The posts of a story, earliest first (the origin first), at most `limit`.
-    pub fn story_posts(&self, story: i64, limit: usize) -> Result<Vec<StoredPost>, StoreError> {
-        let mut stmt = self.conn.prepare_cached(&format!(
-            "SELECT {POST_COLUMNS} FROM posts p WHERE p.story_id = ?1
-             ORDER BY p.published_at, p.id LIMIT ?2"
-        ))?;
-        let rows = stmt.query_map(rusqlite::params![story, limit as i64], read_post)?;
-        Ok(rows.collect::<Result<_, _>>()?)
+    /// A condition with one text parameter.
+    fn add(&mut self, condition: &'static str, value: String) {
+        self.conditions.push(condition);
+        self.values.push(Value::Text(value));
     }
+}
 
-    /// Written briefings, newest first, at most `limit`.
-    pub fn briefings(&self, limit: usize) -> Result<Vec<BriefingRecord>, StoreError> {
-        let mut stmt = self.conn.prepare_cached(&format!(
-            "SELECT {BRIEFING_COLUMNS} FROM briefings ORDER BY date DESC LIMIT ?1"
-        ))?;
-        let rows = stmt.query_map([limit as i64], read_briefing)?;
-        Ok(rows.collect::<Result<_, _>>()?)
-    }
+/// A [`ListedPost`] from a row of [`POST_COLUMNS`] and then its topics and its regions, each
+/// a space-separated list or NULL.
+fn read_listed(r: &rusqlite::Row<'_>) -> rusqlite::Result<ListedPost> {
+    let words = |i: usize| -> rusqlite::Result<Vec<String>> {
+        Ok(r.get::<_, Option<String>>(i)?
+            .map(|s| s.split(' ').map(str::to_owned).collect())
+            .unwrap_or_default())
+    };
+    Ok(ListedPost {
+        post: read_post(r)?,
+        topics: words(9)?,
+        regions: words(10)?,
+    })
+}
 
-    /// The briefing of one local date (`YYYY-MM-DD`), if it was written.
-    pub fn briefing(&self, date: &str) -> Result<Option<BriefingRecord>, StoreError> {
-        let mut stmt = self.conn.prepare_cached(&format!(
-            "SELECT {BRIEFING_COLUMNS} FROM briefings WHERE date = ?1"
-        ))?;
-        Ok(stmt.query_row([date], read_briefing).optional()?)
-    }
+/// The posts of a story, earliest first (the origin first), at most `limit`.
+pub(super) fn story_posts(
+    conn: &Connection,
+    story: i64,
+    limit: usize,
+) -> Result<Vec<StoredPost>, StoreError> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {POST_COLUMNS} FROM posts p WHERE p.story_id = ?1
+         ORDER BY p.published_at, p.id LIMIT ?2"
+    ))?;
+    let rows = stmt.query_map(rusqlite::params![story, limit as i64], read_post)?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// Written briefings, newest first, at most `limit`.
+pub(super) fn briefings(
+    conn: &Connection,
+    limit: usize,
+) -> Result<Vec<BriefingRecord>, StoreError> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {BRIEFING_COLUMNS} FROM briefings ORDER BY date DESC LIMIT ?1"
+    ))?;
+    let rows = stmt.query_map([limit as i64], read_briefing)?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// The briefing of one local date (`YYYY-MM-DD`), if it was written.
+pub(super) fn briefing(
+    conn: &Connection,
+    date: &str,
+) -> Result<Option<BriefingRecord>, StoreError> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {BRIEFING_COLUMNS} FROM briefings WHERE date = ?1"
+    ))?;
+    Ok(stmt.query_row([date], read_briefing).optional()?)
 }
 
 const BRIEFING_COLUMNS: &str =

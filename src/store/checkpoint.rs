@@ -5,13 +5,14 @@
 //! from a connection of its own, between and during the writer's transactions; a `PASSIVE`
 //! checkpoint never blocks the writer nor readers.
 
+use std::path::Path;
 use std::sync::mpsc;
 use std::thread::JoinHandle;
 use std::time::Duration;
 
 use rusqlite::Connection;
 
-use super::{Store, StoreError};
+use super::StoreError;
 
 /// How often the checkpointer copies committed WAL frames into the database file.
 const EVERY: Duration = Duration::from_secs(1);
@@ -28,33 +29,39 @@ pub struct Checkpointer {
     handle: Option<JoinHandle<()>>,
 }
 
-impl Store {
-    /// Moves this connection's WAL checkpoints to a thread of its own (see the module's
-    /// documentation). For a connection that writes a lot: the daemon's writer, the benches.
-    pub fn checkpoint_in_background(&self) -> Result<Checkpointer, StoreError> {
-        let conn = Connection::open(&self.path)?;
-        conn.busy_timeout(Duration::from_secs(1))?;
-        self.conn
-            .pragma_update(None, "wal_autocheckpoint", WRITER_BACKSTOP_PAGES)?;
-        let (stop, stopped) = mpsc::channel::<()>();
-        let handle = std::thread::Builder::new()
-            .name("pantau-checkpoint".into())
-            .spawn(move || {
-                // A closed channel (the Checkpointer dropped) ends the loop like a message.
-                while let Err(mpsc::RecvTimeoutError::Timeout) = stopped.recv_timeout(EVERY) {
-                    passive(&conn);
-                }
+/// Moves the WAL checkpoints of `writer` (the database at `path`) to a thread of its own (see the
+/// module's documentation). For a connection that writes a lot: the daemon's writer, the benches.
+pub(super) fn checkpoint_in_background(
+    writer: &Connection,
+    path: &Path,
+) -> Result<Checkpointer, StoreError> {
+    let conn = Connection::open(path)?;
+    conn.busy_timeout(Duration::from_secs(1))?;
+    writer.pragma_update(None, "wal_autocheckpoint", WRITER_BACKSTOP_PAGES)?;
+    let (stop, stopped) = mpsc::channel::<()>();
+    let handle = std::thread::Builder::new()
+        .name("pantau-checkpoint".into())
+        .spawn(move || {
+            // A closed channel (the Checkpointer dropped) ends the loop like a message.
+            while let Err(mpsc::RecvTimeoutError::Timeout) = stopped.recv_timeout(EVERY) {
                 passive(&conn);
-            })
-            .map_err(|source| StoreError::Io {
-                path: self.path.clone(),
-                source,
-            })?;
-        Ok(Checkpointer {
-            stop: Some(stop),
-            handle: Some(handle),
+            }
+            passive(&conn);
         })
-    }
+        .map_err(|source| StoreError::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
+    Ok(Checkpointer {
+        stop: Some(stop),
+        handle: Some(handle),
+    })
+}
+
+/// Folds the WAL back into the main file (on a clean stop), so the database is one file.
+pub(super) fn checkpoint(conn: &Connection) -> Result<(), StoreError> {
+    conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
+    Ok(())
 }
 
 fn passive(conn: &Connection) {
@@ -77,6 +84,7 @@ impl Drop for Checkpointer {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::store::{Maintenance, Store};
 
     #[test]
     fn the_thread_checkpoints_what_the_writer_commits() {
@@ -85,14 +93,14 @@ mod tests {
         let store = Store::open(&path).unwrap();
         let checkpointer = store.checkpoint_in_background().unwrap();
         let limit: i64 = store
-            .connection()
+            .conn
             .query_row("PRAGMA wal_autocheckpoint", [], |r| r.get(0))
             .unwrap();
         assert_eq!(limit, WRITER_BACKSTOP_PAGES);
         // About 2 MB: 500 pages, below the writer's own threshold, so only the thread can
         // have copied them into the database file.
         store
-            .connection()
+            .conn
             .execute_batch(
                 "CREATE TABLE t (x TEXT);
                  WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 2000)

@@ -8,7 +8,7 @@ use rusqlite::backup::Backup;
 use rusqlite::{Connection, OptionalExtension};
 use serde::Serialize;
 
-use super::{Store, StoreError};
+use super::StoreError;
 use crate::time::from_db;
 
 /// How long a backup waits for a lock (a checkpoint in progress) before it gives up.
@@ -67,77 +67,75 @@ const TABLES: &[&str] = &[
     "alert_deliveries",
 ];
 
-impl Store {
-    /// Copies the whole database to `dest` with SQLite's online backup (readers and the
-    /// daemon's writer go on meanwhile), checks the copy's integrity, and only then moves it
-    /// into place: `dest` is never a half-written file. Returns the copy's size.
-    pub fn backup_to(&self, dest: &Path) -> Result<u64, StoreError> {
-        let name = dest
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_else(|| "pantau.db".into());
-        let tmp = dest.with_file_name(format!(".{name}.sebagian"));
+/// Copies the whole database to `dest` with SQLite's online backup (readers and the
+/// daemon's writer go on meanwhile), checks the copy's integrity, and only then moves it
+/// into place: `dest` is never a half-written file. Returns the copy's size.
+pub(super) fn backup_to(conn: &Connection, dest: &Path) -> Result<u64, StoreError> {
+    let name = dest
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "pantau.db".into());
+    let tmp = dest.with_file_name(format!(".{name}.sebagian"));
+    let _ = std::fs::remove_file(&tmp);
+    let result = (|| {
+        let mut copy = Connection::open(&tmp)?;
+        copy_all(conn, &mut copy)?;
+        let check: String = copy.query_row("PRAGMA integrity_check", [], |r| r.get(0))?;
+        // Leave one self-contained file behind, not a WAL beside it.
+        copy.pragma_update(None, "journal_mode", "DELETE")?;
+        drop(copy);
+        if check != "ok" {
+            return Err(StoreError::BackupCorrupt(check));
+        }
+        std::fs::rename(&tmp, dest).map_err(|source| StoreError::Io {
+            path: dest.to_path_buf(),
+            source,
+        })?;
+        Ok(std::fs::metadata(dest).map(|m| m.len()).unwrap_or(0))
+    })();
+    if result.is_err() {
         let _ = std::fs::remove_file(&tmp);
-        let result = (|| {
-            let mut copy = Connection::open(&tmp)?;
-            copy_all(&self.conn, &mut copy)?;
-            let check: String = copy.query_row("PRAGMA integrity_check", [], |r| r.get(0))?;
-            // Leave one self-contained file behind, not a WAL beside it.
-            copy.pragma_update(None, "journal_mode", "DELETE")?;
-            drop(copy);
-            if check != "ok" {
-                return Err(StoreError::BackupCorrupt(check));
-            }
-            std::fs::rename(&tmp, dest).map_err(|source| StoreError::Io {
-                path: dest.to_path_buf(),
-                source,
-            })?;
-            Ok(std::fs::metadata(dest).map(|m| m.len()).unwrap_or(0))
-        })();
-        if result.is_err() {
-            let _ = std::fs::remove_file(&tmp);
-        }
-        result
     }
+    result
+}
 
-    /// Figures about the database file and its tables.
-    pub fn stats(&self) -> Result<Stats, StoreError> {
-        let pragma = |name: &str| -> Result<i64, StoreError> {
-            Ok(self
-                .conn
-                .query_row(&format!("PRAGMA {name}"), [], |r| r.get(0))?)
-        };
-        let mut rows = Vec::new();
-        for table in TABLES {
-            let n: i64 =
-                self.conn
-                    .query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0))?;
-            rows.push((table.to_string(), n));
-        }
-        let span: Option<(Option<String>, Option<String>)> = self
-            .conn
-            .query_row(
-                "SELECT min(published_at), max(published_at) FROM posts",
-                [],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )
-            .optional()?;
-        let (oldest, newest) = span.unwrap_or((None, None));
-        let wal = PathBuf::from(format!("{}-wal", self.path.display()));
-        Ok(Stats {
-            path: self.path.clone(),
-            file_bytes: std::fs::metadata(&self.path).map(|m| m.len()).unwrap_or(0),
-            wal_bytes: std::fs::metadata(wal).map(|m| m.len()).unwrap_or(0),
-            page_size: pragma("page_size")?,
-            pages: pragma("page_count")?,
-            free_pages: pragma("freelist_count")?,
-            schema_version: pragma("user_version")?,
-            sqlite_version: rusqlite::version().to_string(),
-            rows,
-            oldest_post: oldest.as_deref().and_then(from_db),
-            newest_post: newest.as_deref().and_then(from_db),
-        })
+/// Figures about the database file and its tables.
+pub(super) fn stats(conn: &Connection, path: &Path) -> Result<Stats, StoreError> {
+    let pragma = |name: &str| -> Result<i64, StoreError> {
+        Ok(conn.query_row(&format!("PRAGMA {name}"), [], |r| r.get(0))?)
+    };
+    let mut rows = Vec::new();
+    for table in TABLES {
+        let n: i64 = conn.query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0))?;
+        rows.push((table.to_string(), n));
     }
+    let span: Option<(Option<String>, Option<String>)> = conn
+        .query_row(
+            "SELECT min(published_at), max(published_at) FROM posts",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?;
+    let (oldest, newest) = span.unwrap_or((None, None));
+    let wal = PathBuf::from(format!("{}-wal", path.display()));
+    Ok(Stats {
+        path: path.to_path_buf(),
+        file_bytes: std::fs::metadata(path).map(|m| m.len()).unwrap_or(0),
+        wal_bytes: std::fs::metadata(wal).map(|m| m.len()).unwrap_or(0),
+        page_size: pragma("page_size")?,
+        pages: pragma("page_count")?,
+        free_pages: pragma("freelist_count")?,
+        schema_version: pragma("user_version")?,
+        sqlite_version: rusqlite::version().to_string(),
+        rows,
+        oldest_post: oldest.as_deref().and_then(from_db),
+        newest_post: newest.as_deref().and_then(from_db),
+    })
+}
+
+/// `PRAGMA integrity_check`: "ok" when the file is sound.
+pub(super) fn integrity_check(conn: &Connection) -> Result<String, StoreError> {
+    Ok(conn.query_row("PRAGMA integrity_check", [], |r| r.get(0))?)
 }
 
 /// What one retention pass removed.
@@ -147,83 +145,78 @@ pub struct Pruned {
     pub fetch_log: usize,
 }
 
-impl Store {
-    /// Removes up to `limit` raw posts published before `before` (their tags, search entries
-    /// and their share of the per-post rollups go with them: see `store::rollups`), and as many
-    /// fetch-log rows from before it. Hourly counts (`topic_hourly`), stories, alerts and
-    /// briefings stay: reports over old periods keep their numbers. Small batches keep each
-    /// transaction short, so polls commit between them.
-    pub fn prune_batch(&mut self, before: Timestamp, limit: usize) -> Result<Pruned, StoreError> {
-        use super::rollups::{PRUNED, remove_pruned};
-        let at = crate::time::to_db(before);
-        let tx = self.conn.transaction()?;
-        tx.execute_batch(&format!(
-            "CREATE TEMP TABLE IF NOT EXISTS {} (id INTEGER PRIMARY KEY); DELETE FROM {PRUNED};",
-            PRUNED.trim_start_matches("temp.")
-        ))?;
-        tx.execute(
-            &format!(
-                "INSERT INTO {PRUNED} (id)
-                 SELECT id FROM posts WHERE published_at < ?1 ORDER BY published_at LIMIT ?2"
-            ),
-            rusqlite::params![at, limit as i64],
-        )?;
-        remove_pruned(&tx)?;
-        let posts = tx.execute(
-            &format!("DELETE FROM posts WHERE id IN (SELECT id FROM {PRUNED})"),
-            [],
-        )?;
-        tx.execute(&format!("DELETE FROM {PRUNED}"), [])?;
-        let fetch_log = tx.execute(
-            "DELETE FROM fetch_log WHERE id IN (
+/// Removes up to `limit` raw posts published before `before` (their tags, search entries
+/// and their share of the per-post rollups go with them: see `store::rollups`), and as many
+/// fetch-log rows from before it. Hourly counts (`topic_hourly`), stories, alerts and
+/// briefings stay: reports over old periods keep their numbers. Small batches keep each
+/// transaction short, so polls commit between them.
+pub(super) fn prune_batch(
+    conn: &mut Connection,
+    before: Timestamp,
+    limit: usize,
+) -> Result<Pruned, StoreError> {
+    use super::rollups::{PRUNED, remove_pruned};
+    let at = crate::time::to_db(before);
+    let tx = conn.transaction()?;
+    tx.execute_batch(&format!(
+        "CREATE TEMP TABLE IF NOT EXISTS {} (id INTEGER PRIMARY KEY); DELETE FROM {PRUNED};",
+        PRUNED.trim_start_matches("temp.")
+    ))?;
+    tx.execute(
+        &format!(
+            "INSERT INTO {PRUNED} (id)
+             SELECT id FROM posts WHERE published_at < ?1 ORDER BY published_at LIMIT ?2"
+        ),
+        rusqlite::params![at, limit as i64],
+    )?;
+    remove_pruned(&tx)?;
+    let posts = tx.execute(
+        &format!("DELETE FROM posts WHERE id IN (SELECT id FROM {PRUNED})"),
+        [],
+    )?;
+    tx.execute(&format!("DELETE FROM {PRUNED}"), [])?;
+    let fetch_log = tx.execute(
+        "DELETE FROM fetch_log WHERE id IN (
                  SELECT id FROM fetch_log WHERE started_at < ?1 ORDER BY id LIMIT ?2)",
-            rusqlite::params![at, limit as i64],
-        )?;
-        tx.commit()?;
-        Ok(Pruned { posts, fetch_log })
-    }
+        rusqlite::params![at, limit as i64],
+    )?;
+    tx.commit()?;
+    Ok(Pruned { posts, fetch_log })
+}
 
-    /// Lets SQLite refresh its query-planner statistics where they have gone stale (ANALYZE
-    /// of the tables that changed enough; cheap when none did).
-    pub fn optimize(&self) -> Result<(), StoreError> {
-        self.conn.execute_batch("PRAGMA optimize;")?;
-        Ok(())
-    }
+/// Lets SQLite refresh its query-planner statistics where they have gone stale (ANALYZE
+/// of the tables that changed enough; cheap when none did).
+pub(super) fn optimize(conn: &Connection) -> Result<(), StoreError> {
+    conn.execute_batch("PRAGMA optimize;")?;
+    Ok(())
+}
 
-    /// Returns up to `pages` free pages to the file system (incremental vacuum), and says how
-    /// many free pages are left. Does nothing in a database without `auto_vacuum =
-    /// INCREMENTAL` (one created by a Pantau before it set it), where it returns 0 left so
-    /// callers stop.
-    pub fn vacuum_step(&self, pages: u32) -> Result<u64, StoreError> {
-        let mode: i64 = self
-            .conn
-            .query_row("PRAGMA auto_vacuum", [], |r| r.get(0))?;
-        if mode != 2 {
-            return Ok(0);
-        }
-        self.conn
-            .execute_batch(&format!("PRAGMA incremental_vacuum({pages});"))?;
-        let free: i64 = self
-            .conn
-            .query_row("PRAGMA freelist_count", [], |r| r.get(0))?;
-        Ok(free as u64)
+/// Returns up to `pages` free pages to the file system (incremental vacuum), and says how
+/// many free pages are left. Does nothing in a database without `auto_vacuum =
+/// INCREMENTAL` (one created by a Pantau before it set it), where it returns 0 left so
+/// callers stop.
+pub(super) fn vacuum_step(conn: &Connection, pages: u32) -> Result<u64, StoreError> {
+    let mode: i64 = conn.query_row("PRAGMA auto_vacuum", [], |r| r.get(0))?;
+    if mode != 2 {
+        return Ok(0);
     }
+    conn.execute_batch(&format!("PRAGMA incremental_vacuum({pages});"))?;
+    let free: i64 = conn.query_row("PRAGMA freelist_count", [], |r| r.get(0))?;
+    Ok(free as u64)
+}
 
-    /// Caps the database at `max_mb` MiB (`[storage] max_size_mb`; 0 leaves it uncapped).
-    /// Past the cap SQLite refuses to add pages and a write fails with SQLITE_FULL, exactly
-    /// as on a full disk, while pages freed by pruning are reused. A cap below the current
-    /// size holds the file where it is.
-    pub fn limit_size(&self, max_mb: u64) -> Result<(), StoreError> {
-        if max_mb == 0 {
-            return Ok(());
-        }
-        let page_size: u64 = self
-            .conn
-            .query_row("PRAGMA page_size", [], |r| r.get::<_, i64>(0))?
-            .max(512) as u64;
-        let pages = (max_mb << 20).div_ceil(page_size);
-        self.conn
-            .query_row(&format!("PRAGMA max_page_count = {pages}"), [], |_| Ok(()))?;
-        Ok(())
+/// Caps the database at `max_mb` MiB (`[storage] max_size_mb`; 0 leaves it uncapped).
+/// Past the cap SQLite refuses to add pages and a write fails with SQLITE_FULL, exactly
+/// as on a full disk, while pages freed by pruning are reused. A cap below the current
+/// size holds the file where it is.
+pub(super) fn limit_size(conn: &Connection, max_mb: u64) -> Result<(), StoreError> {
+    if max_mb == 0 {
+        return Ok(());
     }
+    let page_size: u64 = conn
+        .query_row("PRAGMA page_size", [], |r| r.get::<_, i64>(0))?
+        .max(512) as u64;
+    let pages = (max_mb << 20).div_ceil(page_size);
+    conn.query_row(&format!("PRAGMA max_page_count = {pages}"), [], |_| Ok(()))?;
+    Ok(())
 }

@@ -2,10 +2,28 @@
 //! (PostgreSQL, for a national deployment) could replace it without touching pollers or the
 //! classifier.
 //!
-//! [`Store`] is synchronous. Commands open it directly; the daemon gives it to one writer
-//! thread ([`writer::Writer`]) that batches the pollers' results into transactions. Every batch
-//! of posts is committed in one transaction together with its source's cursor and health, so a
-//! crash (even `kill -9`) loses nothing committed and repeats nothing.
+//! The interface is this module's traits, grouped by use; they are the seam a second backend
+//! implements, and every caller outside `store/` reaches the data through them:
+//!
+//! - [`Writes`]: the write path — the writer thread's batches of polls, imports and pushes,
+//!   the sources table, the keyword lists in force, briefings, alert decisions and deliveries;
+//! - [`Reports`]: the counts and representative posts of periods that trends, the digest,
+//!   alerts and the dashboard read (from the hourly rollups);
+//! - [`Browse`]: posts, stories, briefings and full-text search, page by page, for the server
+//!   and the CLI;
+//! - [`Status`]: what the service records about its own work — sources' cursors and health,
+//!   `meta` values, alert episodes and pending deliveries;
+//! - [`Maintenance`]: backup, figures, retention and keeping the file in shape.
+//!
+//! [`Store`] is the SQLite backend and implements them all (`store::sqlite`, delegating to the
+//! SQL of one table family per file). It is synchronous. Commands open it directly; the daemon
+//! gives it to one writer thread ([`writer::Writer`]) that batches the pollers' results into
+//! transactions. Every batch of posts is committed in one transaction together with its
+//! source's cursor and health, so a crash (even `kill -9`) loses nothing committed and repeats
+//! nothing. The tables themselves are a contract too: users open them with sqlite3.
+//!
+//! Periods are half-open, [start, end), everywhere. Times are stored and compared at whole
+//! seconds in UTC.
 
 pub mod alerts;
 pub mod briefings;
@@ -16,21 +34,37 @@ pub mod meta;
 pub mod migrations;
 pub mod posts;
 pub mod rollups;
+pub mod rows;
 pub mod search;
 pub mod sources;
+mod sqlite;
 pub mod stories;
 pub mod writer;
 
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use jiff::Timestamp;
 use rusqlite::{Connection, OpenFlags};
 
+use crate::classify::Tags;
+use crate::model::{Post, SourceId, SourceInfo, SourceState};
+
 pub use checkpoint::Checkpointer;
-pub use posts::{Failure, Ingest, StoredPost, TaggedRow, Write};
+pub use posts::{Failure, Ingest, TaggedRow, Write};
 pub use rollups::{HourCount, SourceSeen};
+pub use rows::StoredPost;
 pub use sources::SourceHealth;
 pub use stories::Story;
+
+use alerts::{Decision, DeliveryRecord, Episode, PendingDelivery};
+use briefings::BriefingRecord;
+use browse::{Page, PostFilter};
+use maintenance::{Pruned, Stats};
+use meta::KeywordsState;
+use rollups::{AuthorCount, SourceCount};
+use search::Search;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -79,7 +113,348 @@ impl StoreError {
     }
 }
 
-/// An open database.
+/// The write path: everything the daemon's writer thread, `pantau import`, `POST /api/ingest`,
+/// the scheduler, reloads and the alert job record.
+///
+/// What a backend guarantees:
+/// - each method a backend implements is one transaction: it commits whole or not at all, and
+///   an error leaves the data as it was (the provided `keywords_*` methods are two writes);
+/// - a post is identified by (source, external id), by its canonical URL across sources
+///   (unless the URL is a site's front page, or several different items of one call share
+///   it), and by (source, normalised text hash); a post seen again is neither stored nor
+///   counted again, only its `shares` may grow — so re-delivering a write after a crash or a
+///   retry is harmless;
+/// - a stored post is committed together with everything derived from it: its topics and
+///   regions, its story (joined or started, see [`crate::stories`]), the hourly counts and
+///   rollups that [`Reports`] reads, and the full-text index that [`Browse::search`] reads;
+/// - a transaction that stores posts holds the write lock from its start: post ids and story
+///   ids ascend in the order they are stored, numbered from the largest stored one, and no
+///   other writer (`pantau import` beside the daemon) commits in between.
+pub trait Writes {
+    /// Commits `writes` in one transaction: each [`Ingest`]'s new posts together with its
+    /// source's cursor and health (last attempt and success, failures reset, the planned next
+    /// attempt, `items_seen` grown by the new posts) and a fetch-log row; each [`Failure`]'s
+    /// failure count, error class and message, next attempt and fetch-log row. The source's row
+    /// comes from [`Writes::sync_sources`]; for a source without one the posts and the
+    /// fetch-log row are stored all the same. Returns the number of new posts of each write,
+    /// in order.
+    fn write(&mut self, writes: &[Write]) -> Result<Vec<usize>, StoreError>;
+
+    /// Stores posts outside any poll (tests, the demo, benches): no cursor or health change.
+    /// Returns how many were new.
+    fn insert_posts(
+        &mut self,
+        posts: &[(Post, Tags)],
+        keywords_version: &str,
+    ) -> Result<usize, StoreError>;
+
+    /// Stores posts pushed in by `pantau import` or `POST /api/ingest` in one transaction.
+    /// `kind` ("import" or "ingest") and `origin` (the file, the endpoint) describe where they
+    /// came from. Each source the posts name gets a row in `sources` (so it shows in
+    /// `pantau sources` and the briefing) with its last push and posts seen; a configured
+    /// source's row is left alone, since its cursor and health belong to its poller. Counts
+    /// the new posts per source in the metrics ([`crate::metrics`]); returns how many were new.
+    fn insert_pushed(
+        &mut self,
+        kind: &str,
+        origin: &str,
+        posts: &[(Post, Tags)],
+        keywords_version: &str,
+    ) -> Result<usize, StoreError>;
+
+    /// Makes the `sources` table hold every configured source. A source whose URL changed
+    /// starts again from an empty cursor (the old validators belong to the old URL). Rows of
+    /// sources no longer configured stay, so their posts keep a name.
+    fn sync_sources(&mut self, sources: &[SourceInfo]) -> Result<(), StoreError>;
+
+    /// Sets a `meta` value, with the time it was set.
+    fn set_meta(&mut self, key: &str, value: &str) -> Result<(), StoreError>;
+
+    /// Removes a `meta` value (nothing happens when there is none).
+    fn delete_meta(&mut self, key: &str) -> Result<(), StoreError>;
+
+    /// Records that lists of `version` are in force (clearing a previous rejection).
+    fn keywords_loaded(&mut self, version: &str) -> Result<(), StoreError> {
+        self.set_meta(meta::KEYWORDS_VERSION, version)?;
+        self.delete_meta(meta::KEYWORDS_REJECTED)
+    }
+
+    /// Records that an edit of the lists was rejected, and why.
+    fn keywords_rejected(&mut self, errors: &str) -> Result<(), StoreError> {
+        self.set_meta(meta::KEYWORDS_REJECTED, errors)
+    }
+
+    /// Records (or re-records, when regenerated) a briefing, by its date.
+    fn record_briefing(&mut self, briefing: &BriefingRecord) -> Result<(), StoreError>;
+
+    /// Commits one alert check's decisions in one transaction: episodes opened, continued
+    /// (followed up) or closed at `now`, and every new alert with a pending delivery per sink
+    /// in `sinks`, due at `now`. Returns the ids of the new alerts, in order.
+    fn record_decisions(
+        &mut self,
+        decisions: &[Decision],
+        sinks: &[String],
+        now: Timestamp,
+    ) -> Result<Vec<i64>, StoreError>;
+
+    /// Records a delivery's outcome at `now` (one more attempt either way): sent; or failed
+    /// with the error and the next attempt (`None` gives up: the delivery is marked failed for
+    /// good).
+    fn record_delivery(
+        &mut self,
+        alert_id: i64,
+        sink: &str,
+        outcome: Result<(), (&str, Option<Timestamp>)>,
+        now: Timestamp,
+    ) -> Result<(), StoreError>;
+}
+
+/// The reports of periods: counts per topic, region, source, author and sentiment, and a
+/// topic's representative posts, for trends, the daily briefing, alerts and the dashboard.
+///
+/// What a backend guarantees: every answer is exact over the period, whatever hours it cuts
+/// (a dashboard's "last 24 hours" from now), and costs time that grows with topics × sources ×
+/// hours rather than with posts (a day's briefing must not read a day's posts). Counts per
+/// topic and region ([`Reports::topic_counts`], [`Reports::topic_hours`],
+/// [`Reports::topic_areas`], [`Reports::hour_counts`], [`Reports::first_hour`]) are history:
+/// they stay when retention prunes the posts. The others count the posts still stored.
+/// Region `*` is a topic over all regions, where a post naming two kabupaten counts once.
+pub trait Reports {
+    /// Posts per topic (all regions) in the period, by topic id.
+    fn topic_counts(
+        &self,
+        start: Timestamp,
+        end: Timestamp,
+    ) -> Result<Vec<(String, u64)>, StoreError>;
+
+    /// Hourly counts of one topic (all regions) in the period, by hour; hours without a count
+    /// are left out.
+    fn topic_hours(
+        &self,
+        topic: &str,
+        start: Timestamp,
+        end: Timestamp,
+    ) -> Result<Vec<(Timestamp, u64)>, StoreError>;
+
+    /// Posts of one topic per kabupaten/kota in the period, most first, then by region id.
+    fn topic_areas(
+        &self,
+        topic: &str,
+        start: Timestamp,
+        end: Timestamp,
+    ) -> Result<Vec<(String, u64)>, StoreError>;
+
+    /// Posts of one topic per source in the period (with the source's name and kind), most
+    /// first, then by source id.
+    fn topic_sources(
+        &self,
+        topic: &str,
+        start: Timestamp,
+        end: Timestamp,
+    ) -> Result<Vec<SourceCount>, StoreError>;
+
+    /// Posts of one topic per author (byline or account, trimmed of spaces) and source in the
+    /// period, most first, then by author and source, at most `limit` rows. Posts without an
+    /// author are left out; telling a person's account from a newsroom's generic byline
+    /// ("Redaksi") is the caller's business.
+    fn topic_authors(
+        &self,
+        topic: &str,
+        start: Timestamp,
+        end: Timestamp,
+        limit: usize,
+    ) -> Result<Vec<AuthorCount>, StoreError>;
+
+    /// Posts of one topic per sentiment class in the period (posts without one are
+    /// `netral`), by class.
+    fn topic_sentiment(
+        &self,
+        topic: &str,
+        start: Timestamp,
+        end: Timestamp,
+    ) -> Result<Vec<(String, u64)>, StoreError>;
+
+    /// Up to `limit` representative posts of a topic in the period: the newest post of each
+    /// source first (so one loud source cannot fill the list), then the next newest of each
+    /// (ties: newest, then highest id), one post per story (a syndicated story shows once),
+    /// and for posts without a story, skipping copies of a text already chosen (the first 200
+    /// characters of the folded body, or title when there is no body), from the first
+    /// `6 × limit` posts in that order.
+    fn topic_posts(
+        &self,
+        topic: &str,
+        start: Timestamp,
+        end: Timestamp,
+        limit: usize,
+    ) -> Result<Vec<StoredPost>, StoreError>;
+
+    /// Posts stored with a publication time in the period, and how many of them have a topic.
+    fn post_totals(&self, start: Timestamp, end: Timestamp) -> Result<(u64, u64), StoreError>;
+
+    /// Every hourly count (topic, region, posts, stories) in [start, end), in no set order.
+    fn hour_counts(&self, start: Timestamp, end: Timestamp) -> Result<Vec<HourCount>, StoreError>;
+
+    /// The start of the earliest hour with any count: how much history there is.
+    fn first_hour(&self) -> Result<Option<Timestamp>, StoreError>;
+
+    /// Since when Pantau has been collecting: its first poll (the fetch log's first row), or
+    /// (for a store filled only by imports and tests) [`Reports::first_hour`]. A feed's
+    /// backlog can reach days back, but those days hold only what the feed still lists, so
+    /// they are no baseline to alert on.
+    fn collecting_since(&self) -> Result<Option<Timestamp>, StoreError>;
+
+    /// The sources (with their kind, `lain` when unknown) that carried each topic in the
+    /// period, over all regions (`*`) and per region named in `areas` (kabupaten/kota: the
+    /// level of the hourly counts' regions); each (topic, region, source) once, in no set
+    /// order.
+    fn sources_seen(
+        &self,
+        start: Timestamp,
+        end: Timestamp,
+        areas: &HashSet<String>,
+    ) -> Result<Vec<SourceSeen>, StoreError>;
+}
+
+/// Browsing what is stored: posts page by page, stories, briefings, full-text search, and
+/// the counts and scan that commands run over posts. For the server, the CLI and the digest.
+///
+/// What a backend guarantees: lists of posts are newest first (publication time, then id,
+/// highest first) unless a method says otherwise, and a page costs the same however deep it
+/// is ([`browse`] says why paging is by keyset).
+pub trait Browse {
+    /// Posts matching `filter` (all of its filters together), newest first: one page of at
+    /// most `filter.limit` posts (between 1 and [`browse::MAX_PAGE`]), and the cursor of the
+    /// next page when there is one. A query with nothing searchable gives an empty page.
+    fn posts_page(&self, filter: &PostFilter) -> Result<Page, StoreError>;
+
+    /// The posts of a story, earliest first (the origin first), at most `limit`.
+    fn story_posts(&self, story: i64, limit: usize) -> Result<Vec<StoredPost>, StoreError>;
+
+    /// One story, with its spread.
+    fn story(&self, id: i64) -> Result<Option<Story>, StoreError>;
+
+    /// The story a stored post belongs to, if it has one.
+    fn story_of_post(&self, post_id: i64) -> Result<Option<i64>, StoreError>;
+
+    /// Posts matching `search` (the query language of [`search::fts_query`]: case and
+    /// accents fold) published in its period, newest first, at most `search.limit` (0 counts
+    /// as 1); nothing when the query has nothing searchable.
+    fn search(&self, search: &Search) -> Result<Vec<StoredPost>, StoreError>;
+
+    /// Written briefings, newest first, at most `limit`.
+    fn briefings(&self, limit: usize) -> Result<Vec<BriefingRecord>, StoreError>;
+
+    /// The briefing of one local date (`YYYY-MM-DD`), if it was written.
+    fn briefing(&self, date: &str) -> Result<Option<BriefingRecord>, StoreError>;
+
+    /// When the briefing for `date` (`YYYY-MM-DD`) was generated (as stored), if it was.
+    fn briefing_generated_at(&self, date: &str) -> Result<Option<String>, StoreError>;
+
+    /// Number of stored posts.
+    fn count_posts(&self) -> Result<u64, StoreError>;
+
+    /// Number of stored posts with at least one topic.
+    fn count_tagged_posts(&self) -> Result<u64, StoreError>;
+
+    /// Number of posts published since `since`.
+    fn count_posts_since(&self, since: Timestamp) -> Result<u64, StoreError>;
+
+    /// Calls `f` for every post published since `since`, oldest first (then by id), with its
+    /// stored topics, without holding them all in memory.
+    fn scan_posts(&self, since: Timestamp, f: impl FnMut(TaggedRow)) -> Result<(), StoreError>;
+}
+
+/// What the service records about its own work, as the scheduler, `pantau sources`,
+/// `/healthz`, the briefing's footer and the alert job read it: sources' cursors and health,
+/// `meta` values, alert episodes and deliveries.
+pub trait Status {
+    /// Every source row, configured ones first in the order of `order`, then others by id.
+    fn sources_health(&self, order: &[SourceId]) -> Result<Vec<SourceHealth>, StoreError>;
+
+    /// Every known source's id and display name (its id when it has none), by id.
+    fn source_names(&self) -> Result<Vec<(String, String)>, StoreError>;
+
+    /// Where a source stood: its cursor, failures and planned next attempt, and the new posts
+    /// of its successful polls over the last [`crate::model::PACE_WINDOW`] (its first
+    /// successful poll left out: that brought its backlog, not its rate). The default state
+    /// for a source without a row.
+    fn source_state(&self, id: &SourceId) -> Result<SourceState, StoreError>;
+
+    /// A `meta` value and when it was set (None also for a database older than the table,
+    /// opened read-only by a report).
+    fn meta(&self, key: &str) -> Result<Option<(String, Option<Timestamp>)>, StoreError>;
+
+    /// The keyword lists in force and the last rejected edit, as [`Writes::keywords_loaded`]
+    /// and [`Writes::keywords_rejected`] recorded them.
+    fn keywords_state(&self) -> Result<KeywordsState, StoreError> {
+        let version = self.meta(meta::KEYWORDS_VERSION)?;
+        let rejected = self.meta(meta::KEYWORDS_REJECTED)?;
+        Ok(KeywordsState {
+            loaded_at: version.as_ref().and_then(|v| v.1),
+            version: version.map(|v| v.0),
+            rejected_at: rejected.as_ref().and_then(|r| r.1),
+            rejected: rejected.map(|r| r.0),
+        })
+    }
+
+    /// The alert episodes not closed yet, oldest first.
+    fn open_episodes(&self) -> Result<Vec<Episode>, StoreError>;
+
+    /// Deliveries pending and due at `now`, by alert (oldest first), then sink.
+    fn due_deliveries(&self, now: Timestamp) -> Result<Vec<PendingDelivery>, StoreError>;
+
+    /// Every delivery of the alerts created since `since`, newest alert first, then by sink.
+    fn deliveries_since(&self, since: Timestamp) -> Result<Vec<DeliveryRecord>, StoreError>;
+
+    /// An alert's subject line.
+    fn alert_subject(&self, id: i64) -> Result<String, StoreError>;
+}
+
+/// Keeping the database: backup, figures, retention, and the file's upkeep.
+pub trait Maintenance {
+    /// What [`Maintenance::checkpoint_in_background`] hands out: background work that lasts
+    /// while it is held and ends (after a last round) when it is dropped.
+    type Checkpoints;
+
+    /// Copies the whole database to `dest` while readers and the writer go on (one consistent
+    /// snapshot), checks the copy, and only then moves it into place: `dest` is never a
+    /// half-written file. Returns the copy's size in bytes.
+    fn backup_to(&self, dest: &Path) -> Result<u64, StoreError>;
+
+    /// Figures about the database and its tables, for `pantau db stats`.
+    fn stats(&self) -> Result<Stats, StoreError>;
+
+    /// Removes up to `limit` posts published before `before`, oldest first (their tags,
+    /// search entries and their share of the per-post rollups go with them), and as many
+    /// fetch-log rows from before it, in one short transaction. The hourly counts per topic,
+    /// stories, alerts and briefings stay: reports over old periods keep their numbers.
+    fn prune_batch(&mut self, before: Timestamp, limit: usize) -> Result<Pruned, StoreError>;
+
+    /// Refreshes the query planner's statistics where they have gone stale; cheap when none
+    /// did.
+    fn optimize(&self) -> Result<(), StoreError>;
+
+    /// Returns up to `pages` free pages to the file system and says how many free pages are
+    /// left; 0 when the database cannot give pages back, so callers stop.
+    fn vacuum_step(&self, pages: u32) -> Result<u64, StoreError>;
+
+    /// Caps the database at `max_mb` MiB (`[storage] max_size_mb`; 0 leaves it uncapped): past
+    /// the cap a write fails as on a full disk, while space freed by pruning is reused.
+    fn limit_size(&self, max_mb: u64) -> Result<(), StoreError>;
+
+    /// Makes what is committed durable in the database itself (on a clean stop), so the
+    /// database is one file.
+    fn checkpoint(&self) -> Result<(), StoreError>;
+
+    /// Moves this connection's periodic checkpoints off the writer, for a connection that
+    /// writes a lot (the daemon's writer, the benches).
+    fn checkpoint_in_background(&self) -> Result<Self::Checkpoints, StoreError>;
+
+    /// Checks the database's integrity: "ok" when it is sound, else what is wrong.
+    fn integrity_check(&self) -> Result<String, StoreError>;
+}
+
+/// An open SQLite database: the backend that implements the traits above (`store::sqlite`).
 #[derive(Debug)]
 pub struct Store {
     conn: Connection,
@@ -130,25 +505,6 @@ impl Store {
 
     pub fn path(&self) -> &Path {
         &self.path
-    }
-
-    /// Direct access for reports and tests; writes go through the typed methods.
-    pub fn connection(&self) -> &Connection {
-        &self.conn
-    }
-
-    /// Folds the WAL back into the main file (on a clean stop), so the database is one file.
-    pub fn checkpoint(&self) -> Result<(), StoreError> {
-        self.conn
-            .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
-        Ok(())
-    }
-
-    /// `PRAGMA integrity_check`: "ok" when the file is sound.
-    pub fn integrity_check(&self) -> Result<String, StoreError> {
-        Ok(self
-            .conn
-            .query_row("PRAGMA integrity_check", [], |r| r.get(0))?)
     }
 }
 

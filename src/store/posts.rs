@@ -1,15 +1,19 @@
 //! Writing polls: posts with their tags, hourly counts, the source's cursor and health, and the
 //! fetch log, all in one transaction. A post seen again (same source id, same canonical URL
 //! from any source, or the same normalised text from the same source) is ignored by the
-//! unique indexes, so it is stored and counted once.
+//! unique indexes, so it is stored and counted once. Also the plain reads of `posts` (counts,
+//! and the scan `keywords backtest` runs).
+//!
+//! The SQLite side of [`super::Writes`]' post methods and of some of [`super::Browse`]'s: the
+//! trait implementations (`store::sqlite`) call these functions with the store's connection.
 
 use std::borrow::Cow;
 use std::collections::HashMap;
 
 use jiff::Timestamp;
-use rusqlite::{Transaction, TransactionBehavior, params};
+use rusqlite::{CachedStatement, Connection, Transaction, TransactionBehavior, params};
 
-use super::{Store, StoreError, rollups, stories};
+use super::{StoreError, rollups, stories};
 use crate::classify::Tags;
 use crate::model::Attempt;
 use crate::model::Cursor;
@@ -44,126 +48,114 @@ pub enum Write {
     Failure(Failure),
 }
 
-/// A post as read back for reports.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
-pub struct StoredPost {
-    pub id: i64,
-    pub source: SourceId,
-    pub url: Option<String>,
-    pub title: Option<String>,
-    pub text: String,
-    pub author: Option<String>,
-    pub published: Timestamp,
-    pub sentiment: Option<String>,
-    /// The story the post belongs to (posts with a topic, stored since stories exist).
-    pub story: Option<i64>,
+/// Commits `writes` in one transaction; returns the number of new posts of each.
+pub(super) fn write(conn: &mut Connection, writes: &[Write]) -> Result<Vec<usize>, StoreError> {
+    store_batch(conn, |tx, batch| {
+        let mut out = Vec::with_capacity(writes.len());
+        for w in writes {
+            out.push(match w {
+                Write::Ingest(i) => ingest(tx, i, batch)?,
+                Write::Failure(f) => {
+                    failure(tx, f)?;
+                    0
+                }
+            });
+        }
+        Ok(out)
+    })
 }
 
-impl Store {
-    /// Commits `writes` in one transaction; returns the number of new posts of each.
-    pub fn write(&mut self, writes: &[Write]) -> Result<Vec<usize>, StoreError> {
-        self.store_batch(|tx, batch| {
-            let mut out = Vec::with_capacity(writes.len());
-            for w in writes {
-                out.push(match w {
-                    Write::Ingest(i) => ingest(tx, i, batch)?,
-                    Write::Failure(f) => {
-                        failure(tx, f)?;
-                        0
-                    }
-                });
-            }
-            Ok(out)
-        })
-    }
-
-    /// Runs `f` in one write transaction with a [`Batch`], finished before the commit.
-    ///
-    /// The transaction takes the write lock when it begins (IMMEDIATE): the batch numbers its
-    /// posts from the largest stored id, which only holds while no other writer can commit;
-    /// another writer (`pantau import` beside the daemon) waits its busy timeout instead. A
-    /// deferred transaction took the lock at its first insert, and failed there ("database
-    /// is locked") whenever another writer had committed since its first read.
-    ///
-    /// Foreign keys are not checked meanwhile (the pragma only changes outside a
-    /// transaction, so it is set around it and always set back, committed or not: pruning's
-    /// deletes cascade through them). A batch writes a post's tags after the post, and a
-    /// story's keys, sources and topics after the story row or a read of it, all in this
-    /// transaction; the lookup of the parent row for each child row re-checked only that,
-    /// and cost a fifth of the time of storing a batch (store_batched 260 → 200 ms). The
-    /// tests hold the result to `PRAGMA foreign_key_check`.
-    fn store_batch<'a, T>(
-        &mut self,
-        f: impl FnOnce(&Transaction<'_>, &mut Batch<'a>) -> Result<T, StoreError>,
-    ) -> Result<T, StoreError> {
-        self.conn.pragma_update(None, "foreign_keys", "OFF")?;
-        let out: Result<T, StoreError> = (|| {
-            let tx = self
-                .conn
-                .transaction_with_behavior(TransactionBehavior::Immediate)?;
-            let mut batch = Batch::start(&tx)?;
-            let out = f(&tx, &mut batch)?;
-            batch.finish(&tx)?;
-            tx.commit()?;
-            Ok(out)
-        })();
-        // A failed batch has rolled back (its transaction is dropped) by now.
-        let on = self.conn.pragma_update(None, "foreign_keys", "ON");
-        let out = out?;
-        on?;
+/// Runs `f` in one write transaction with a [`Batch`], finished before the commit.
+///
+/// The transaction takes the write lock when it begins (IMMEDIATE): the batch numbers its
+/// posts from the largest stored id, which only holds while no other writer can commit;
+/// another writer (`pantau import` beside the daemon) waits its busy timeout instead. A
+/// deferred transaction took the lock at its first insert, and failed there ("database
+/// is locked") whenever another writer had committed since its first read.
+///
+/// Foreign keys are not checked meanwhile (the pragma only changes outside a
+/// transaction, so it is set around it and always set back, committed or not: pruning's
+/// deletes cascade through them). A batch writes a post's tags after the post, and a
+/// story's keys, sources and topics after the story row or a read of it, all in this
+/// transaction; the lookup of the parent row for each child row re-checked only that,
+/// and cost a fifth of the time of storing a batch (store_batched 260 → 200 ms). The
+/// tests hold the result to `PRAGMA foreign_key_check`.
+fn store_batch<'a, T>(
+    conn: &mut Connection,
+    f: impl FnOnce(&Transaction<'_>, &mut Batch<'a>) -> Result<T, StoreError>,
+) -> Result<T, StoreError> {
+    conn.pragma_update(None, "foreign_keys", "OFF")?;
+    let out: Result<T, StoreError> = (|| {
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let mut batch = Batch::start(&tx)?;
+        let out = f(&tx, &mut batch)?;
+        batch.finish(&tx)?;
+        tx.commit()?;
         Ok(out)
-    }
+    })();
+    // A failed batch has rolled back (its transaction is dropped) by now.
+    let on = conn.pragma_update(None, "foreign_keys", "ON");
+    let out = out?;
+    on?;
+    Ok(out)
+}
 
-    /// Stores posts outside any poll (tests, imports): no cursor or health change.
-    pub fn insert_posts(
-        &mut self,
-        posts: &[(Post, Tags)],
-        keywords_version: &str,
-    ) -> Result<usize, StoreError> {
-        self.store_batch(|tx, batch| insert_all(tx, posts, keywords_version, batch))
-    }
+/// Stores posts outside any poll (tests, imports): no cursor or health change.
+pub(super) fn insert_posts(
+    conn: &mut Connection,
+    posts: &[(Post, Tags)],
+    keywords_version: &str,
+) -> Result<usize, StoreError> {
+    store_batch(conn, |tx, batch| {
+        insert_all(tx, posts, keywords_version, batch)
+    })
+}
 
-    /// Stores posts pushed in by `pantau import` or `POST /api/ingest` in one transaction.
-    /// `kind` ("import" or "ingest") and `origin` (the file, the endpoint) describe where they
-    /// came from. Each source the posts name gets a row in `sources` (so it shows in
-    /// `pantau sources` and the briefing) with its last push and posts seen; a configured
-    /// source's row is left alone, since its cursor and health belong to its poller.
-    pub fn insert_pushed(
-        &mut self,
-        kind: &str,
-        origin: &str,
-        posts: &[(Post, Tags)],
-        keywords_version: &str,
-    ) -> Result<usize, StoreError> {
-        let mut by_source: Vec<(&SourceId, Vec<(Post, Tags)>)> = Vec::new();
-        for (post, tags) in posts {
-            match by_source.iter_mut().find(|(s, _)| *s == &post.source) {
-                Some((_, group)) => group.push((post.clone(), tags.clone())),
-                None => by_source.push((&post.source, vec![(post.clone(), tags.clone())])),
-            }
+/// Stores pushed posts in one transaction, each source's group after the other, and gives
+/// each source a row in `sources` ([`pushed_source`]); counts the new posts per source in the
+/// metrics once committed.
+pub(super) fn insert_pushed(
+    conn: &mut Connection,
+    kind: &str,
+    origin: &str,
+    posts: &[(Post, Tags)],
+    keywords_version: &str,
+) -> Result<usize, StoreError> {
+    let mut by_source: Vec<(&SourceId, Vec<(Post, Tags)>)> = Vec::new();
+    for (post, tags) in posts {
+        match by_source.iter_mut().find(|(s, _)| *s == &post.source) {
+            Some((_, group)) => group.push((post.clone(), tags.clone())),
+            None => by_source.push((&post.source, vec![(post.clone(), tags.clone())])),
         }
-        let now = to_db(Timestamp::now());
-        let new_by_source = self.store_batch(|tx, batch| {
-            let mut new_by_source = Vec::with_capacity(by_source.len());
-            for (source, group) in &by_source {
-                let new = insert_all(tx, group, keywords_version, batch)?;
-                new_by_source.push((source.as_str(), new));
-                pushed_source(tx, source, kind, origin, &now, new)?;
-            }
-            Ok(new_by_source)
-        })?;
-        for (source, new) in &new_by_source {
-            crate::metrics::global().ingested(source, *new);
+    }
+    let now = to_db(Timestamp::now());
+    let new_by_source = store_batch(conn, |tx, batch| {
+        let mut new_by_source = Vec::with_capacity(by_source.len());
+        for (source, group) in &by_source {
+            let new = insert_all(tx, group, keywords_version, batch)?;
+            new_by_source.push((source.as_str(), new));
+            pushed_source(tx, source, kind, origin, &now, new)?;
         }
-        Ok(new_by_source.iter().map(|(_, n)| n).sum())
+        Ok(new_by_source)
+    })?;
+    for (source, new) in &new_by_source {
+        crate::metrics::global().ingested(source, *new);
     }
+    Ok(new_by_source.iter().map(|(_, n)| n).sum())
+}
 
-    /// Number of stored posts.
-    pub fn count_posts(&self) -> Result<u64, StoreError> {
-        Ok(self
-            .conn
-            .query_row("SELECT count(*) FROM posts", [], |r| r.get::<_, i64>(0))? as u64)
-    }
+/// Number of stored posts.
+pub(super) fn count_posts(conn: &Connection) -> Result<u64, StoreError> {
+    Ok(conn.query_row("SELECT count(*) FROM posts", [], |r| r.get::<_, i64>(0))? as u64)
+}
+
+/// Number of stored posts with at least one topic.
+pub(super) fn count_tagged_posts(conn: &Connection) -> Result<u64, StoreError> {
+    Ok(
+        conn.query_row("SELECT count(DISTINCT post_id) FROM post_topics", [], |r| {
+            r.get::<_, i64>(0)
+        })? as u64,
+    )
 }
 
 /// A post with its stored tags, as re-examined by `keywords backtest` and `keywords suggest`.
@@ -180,65 +172,45 @@ pub struct TaggedRow {
     pub topics: Vec<String>,
 }
 
-impl Store {
-    /// Number of posts published since `since`.
-    pub fn count_posts_since(&self, since: Timestamp) -> Result<u64, StoreError> {
-        Ok(self.conn.query_row(
-            "SELECT count(*) FROM posts WHERE published_at >= ?1",
-            [to_db(since)],
-            |r| r.get::<_, i64>(0),
-        )? as u64)
-    }
-
-    /// Calls `f` for every post published since `since`, oldest first, with its stored
-    /// topics, without holding them all in memory.
-    pub fn scan_posts(
-        &self,
-        since: Timestamp,
-        mut f: impl FnMut(TaggedRow),
-    ) -> Result<(), StoreError> {
-        let mut stmt = self.conn.prepare(
-            "SELECT p.id, p.source_id, p.title, p.text, p.author, p.lang, p.published_at,
-                    (SELECT group_concat(topic_id, ' ') FROM post_topics t WHERE t.post_id = p.id)
-             FROM posts p WHERE p.published_at >= ?1 ORDER BY p.published_at, p.id",
-        )?;
-        let mut rows = stmt.query([to_db(since)])?;
-        while let Some(r) = rows.next()? {
-            let published: String = r.get(6)?;
-            let topics: Option<String> = r.get(7)?;
-            f(TaggedRow {
-                id: r.get(0)?,
-                source: SourceId::new(r.get::<_, String>(1)?),
-                title: r.get(2)?,
-                text: r.get(3)?,
-                author: r.get(4)?,
-                lang: r.get(5)?,
-                published: crate::time::from_db(&published).unwrap_or(Timestamp::UNIX_EPOCH),
-                topics: topics
-                    .map(|t| t.split(' ').map(str::to_owned).collect())
-                    .unwrap_or_default(),
-            });
-        }
-        Ok(())
-    }
+/// Number of posts published since `since`.
+pub(super) fn count_posts_since(conn: &Connection, since: Timestamp) -> Result<u64, StoreError> {
+    Ok(conn.query_row(
+        "SELECT count(*) FROM posts WHERE published_at >= ?1",
+        [to_db(since)],
+        |r| r.get::<_, i64>(0),
+    )? as u64)
 }
 
-pub(crate) const POST_COLUMNS: &str =
-    "p.id, p.source_id, p.url, p.title, p.text, p.author, p.published_at, p.sentiment, p.story_id";
-
-pub(crate) fn read_post(r: &rusqlite::Row<'_>) -> rusqlite::Result<StoredPost> {
-    let published: String = r.get(6)?;
-    Ok(StoredPost {
-        id: r.get(0)?,
-        source: SourceId::new(r.get::<_, String>(1)?),
-        url: r.get(2)?,
-        title: r.get(3)?,
-        text: r.get(4)?,
-        author: r.get(5)?,
-        published: crate::time::from_db(&published).unwrap_or(Timestamp::UNIX_EPOCH),
-        sentiment: r.get(7)?,
-        story: r.get(8)?,
-    })
+/// Calls `f` for every post published since `since`, oldest first, with its stored topics,
+/// row by row.
+pub(super) fn scan_posts(
+    conn: &Connection,
+    since: Timestamp,
+    mut f: impl FnMut(TaggedRow),
+) -> Result<(), StoreError> {
+    let mut stmt = conn.prepare(
+        "SELECT p.id, p.source_id, p.title, p.text, p.author, p.lang, p.published_at,
+                (SELECT group_concat(topic_id, ' ') FROM post_topics t WHERE t.post_id = p.id)
+         FROM posts p WHERE p.published_at >= ?1 ORDER BY p.published_at, p.id",
+    )?;
+    let mut rows = stmt.query([to_db(since)])?;
+    while let Some(r) = rows.next()? {
+        let published: String = r.get(6)?;
+        let topics: Option<String> = r.get(7)?;
+        f(TaggedRow {
+            id: r.get(0)?,
+            source: SourceId::new(r.get::<_, String>(1)?),
+            title: r.get(2)?,
+            text: r.get(3)?,
+            author: r.get(4)?,
+            lang: r.get(5)?,
+            published: crate::time::from_db(&published).unwrap_or(Timestamp::UNIX_EPOCH),
+            topics: topics
+                .map(|t| t.split(' ').map(str::to_owned).collect())
+                .unwrap_or_default(),
+        });
+    }
+    Ok(())
 }
 
 fn ingest<'a>(
@@ -275,7 +247,7 @@ fn ingest<'a>(
     Ok(new)
 }
 
-/// Records a push of `new` posts from `source` in `sources` (see [`Store::insert_pushed`]).
+/// Records a push of `new` posts from `source` in `sources` (see [`super::Writes::insert_pushed`]).
 fn pushed_source(
     tx: &Transaction<'_>,
     source: &SourceId,
@@ -385,22 +357,8 @@ fn insert_all<'a>(
     keywords_version: &str,
     batch: &mut Batch<'a>,
 ) -> Result<usize, StoreError> {
-    let keys = url_keys(posts);
-    let mut insert = tx.prepare_cached(
-        "INSERT OR IGNORE INTO posts (source_id, external_id, url, url_key, title, text, author, lang,
-             published_at, fetched_at, text_hash, sentiment, sentiment_score, keywords_version, shares,
-             id, story_id)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
-    )?;
-    // A post seen again (a reblog of it, the next page of a timeline) may have spread further.
-    let mut spread = tx.prepare_cached(
-        "UPDATE posts SET shares = ?3 WHERE source_id = ?1 AND external_id = ?2 AND shares < ?3",
-    )?;
-    let mut topic =
-        tx.prepare_cached("INSERT OR IGNORE INTO post_topics (post_id, topic_id) VALUES (?1, ?2)")?;
-    let mut region = tx.prepare_cached(
-        "INSERT OR IGNORE INTO post_regions (post_id, region_id) VALUES (?1, ?2)",
-    )?;
+    let url_keys = url_keys(posts);
+    let mut statements = PostStatements::prepare(tx)?;
     // Each post's story fingerprint and lookup keys, first, so that the stored stories for
     // all of them are looked up at once.
     let mut fingerprints: Vec<Option<(Cow<'_, Fingerprint>, Vec<i64>)>> = posts
@@ -419,7 +377,8 @@ fn insert_all<'a>(
         .collect();
     batch.stories.look_up(tx, all_keys)?;
     let mut new = 0;
-    for (((post, tags), url_key), fingerprint) in posts.iter().zip(keys).zip(&mut fingerprints) {
+    for (((post, tags), url_key), fingerprint) in posts.iter().zip(url_keys).zip(&mut fingerprints)
+    {
         let (fingerprint, placement) = match fingerprint.take() {
             Some((fp, keys)) => {
                 let placement = stories::place(tx, post, &fp, keys, &batch.stories)?;
@@ -427,11 +386,89 @@ fn insert_all<'a>(
             }
             None => (None, None),
         };
-        let changed = insert.execute(params![
+        let row = NewPost {
+            post,
+            tags,
+            url_key,
+            keywords_version,
+            id: batch.next_post_id,
+            story: placement.as_ref().map(|p| p.story(&batch.stories)),
+        };
+        if !statements.insert(&row)? {
+            continue;
+        }
+        new += 1;
+        batch.next_post_id += 1;
+        batch.rollups.add(post, tags);
+        let story = match (placement, &fingerprint) {
+            (Some(placement), Some(fp)) => Some(stories::record(
+                tx,
+                placement,
+                row.id,
+                post,
+                fp,
+                &mut batch.stories,
+            )?),
+            _ => None,
+        };
+        statements.tag(tx, row.id, post, tags, story, batch)?;
+    }
+    Ok(new)
+}
+
+/// One post about to be stored, with what its row holds besides the post and its tags.
+struct NewPost<'p> {
+    post: &'p Post,
+    tags: &'p Tags,
+    /// The URL it is de-duplicated by across sources ([`url_keys`]).
+    url_key: Option<&'p str>,
+    keywords_version: &'p str,
+    /// The id it takes if it is new ([`Batch::next_post_id`]).
+    id: i64,
+    /// The story it joins or starts, for a post with a topic.
+    story: Option<i64>,
+}
+
+/// The statements [`insert_all`] runs for every post, prepared once per call.
+struct PostStatements<'tx> {
+    insert: CachedStatement<'tx>,
+    spread: CachedStatement<'tx>,
+    topic: CachedStatement<'tx>,
+    region: CachedStatement<'tx>,
+}
+
+impl<'tx> PostStatements<'tx> {
+    fn prepare(tx: &'tx Transaction<'_>) -> Result<PostStatements<'tx>, StoreError> {
+        Ok(PostStatements {
+            insert: tx.prepare_cached(
+                "INSERT OR IGNORE INTO posts (source_id, external_id, url, url_key, title, text, author, lang,
+                     published_at, fetched_at, text_hash, sentiment, sentiment_score, keywords_version, shares,
+                     id, story_id)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
+            )?,
+            // A post seen again (a reblog of it, the next page of a timeline) may have spread
+            // further.
+            spread: tx.prepare_cached(
+                "UPDATE posts SET shares = ?3 WHERE source_id = ?1 AND external_id = ?2 AND shares < ?3",
+            )?,
+            topic: tx.prepare_cached(
+                "INSERT OR IGNORE INTO post_topics (post_id, topic_id) VALUES (?1, ?2)",
+            )?,
+            region: tx.prepare_cached(
+                "INSERT OR IGNORE INTO post_regions (post_id, region_id) VALUES (?1, ?2)",
+            )?,
+        })
+    }
+
+    /// Inserts the post's row; false when the post was stored before (then only its shares
+    /// may grow).
+    fn insert(&mut self, row: &NewPost<'_>) -> Result<bool, StoreError> {
+        let (post, tags) = (row.post, row.tags);
+        let changed = self.insert.execute(params![
             post.source.as_str(),
             post.external_id,
             post.url,
-            url_key,
+            row.url_key,
             post.title,
             post.text,
             post.author,
@@ -443,35 +480,38 @@ fn insert_all<'a>(
                 .map_or_else(|| Cow::Owned(post.text_hash()), Cow::Borrowed),
             tags.sentiment.map(|(c, _)| c.as_str()),
             tags.sentiment.map(|(_, s)| s),
-            keywords_version,
+            row.keywords_version,
             post.shares,
-            batch.next_post_id,
-            placement.as_ref().map(|p| p.story(&batch.stories)),
+            row.id,
+            row.story,
         ])?;
         if changed == 0 {
             if post.shares > 0 {
-                spread.execute(params![post.source.as_str(), post.external_id, post.shares])?;
+                self.spread.execute(params![
+                    post.source.as_str(),
+                    post.external_id,
+                    post.shares
+                ])?;
             }
-            continue;
+            return Ok(false);
         }
-        new += 1;
-        let id = batch.next_post_id;
-        batch.next_post_id += 1;
-        batch.rollups.add(post, tags);
+        Ok(true)
+    }
+
+    /// Writes the topics and regions of the new post `id`, and counts it in the batch's
+    /// hourly counts per topic and area, with its story once per topic and area.
+    fn tag<'a>(
+        &mut self,
+        tx: &Transaction<'_>,
+        id: i64,
+        post: &Post,
+        tags: &'a Tags,
+        story: Option<i64>,
+        batch: &mut Batch<'a>,
+    ) -> Result<(), StoreError> {
         let hour = hour_bucket(post.published);
-        let story = match (placement, &fingerprint) {
-            (Some(placement), Some(fp)) => Some(stories::record(
-                tx,
-                placement,
-                id,
-                post,
-                fp,
-                &mut batch.stories,
-            )?),
-            _ => None,
-        };
         for t in &tags.topics {
-            topic.execute(params![id, t.as_str()])?;
+            self.topic.execute(params![id, t.as_str()])?;
             for area in std::iter::once("*").chain(tags.areas.iter().map(|a| a.as_str())) {
                 let new_story = match story {
                     Some(story) => stories::count_once(tx, story, t.as_str(), area)?,
@@ -481,10 +521,10 @@ fn insert_all<'a>(
             }
         }
         for r in &tags.regions {
-            region.execute(params![id, r.as_str()])?;
+            self.region.execute(params![id, r.as_str()])?;
         }
+        Ok(())
     }
-    Ok(new)
 }
 
 /// What one transaction derives from the posts it stores, held in memory and written once,
@@ -584,6 +624,7 @@ fn fingerprint<'a>(post: &Post, tags: &'a Tags) -> Option<Cow<'a, Fingerprint>> 
 mod tests {
     use super::*;
     use crate::model::{RegionId, TopicId};
+    use crate::store::{Browse, Maintenance, Store, Writes};
     use std::time::Duration;
 
     pub(crate) fn post(source: &str, id: &str, url: Option<&str>, text: &str, at: &str) -> Post {
@@ -626,7 +667,7 @@ mod tests {
         let posts = vec![(given, with_hash), (computed.clone(), tags(&[], &[]))];
         assert_eq!(store.insert_posts(&posts, "v").unwrap(), 2);
         let stored: Vec<String> = store
-            .connection()
+            .conn
             .prepare("SELECT text_hash FROM posts ORDER BY id")
             .unwrap()
             .query_map([], |r| r.get(0))
@@ -648,9 +689,9 @@ mod tests {
     }
 
     /// Every row's parent exists, and the checks are on again for what follows (batches are
-    /// written without them: [`Store::store_batch`]).
+    /// written without them: [`store_batch`]).
     fn assert_foreign_keys_hold(store: &Store) {
-        let conn = store.connection();
+        let conn = &store.conn;
         let on: i64 = conn
             .query_row("PRAGMA foreign_keys", [], |r| r.get(0))
             .unwrap();
@@ -680,7 +721,7 @@ mod tests {
     /// The two integers of the one row `sql` returns.
     fn two(store: &Store, sql: &str, params: impl rusqlite::Params) -> (i64, i64) {
         store
-            .connection()
+            .conn
             .query_row(sql, params, |r| Ok((r.get(0)?, r.get(1)?)))
             .unwrap()
     }
@@ -723,7 +764,7 @@ mod tests {
             poll("warga", RELEASE, "2026-11-27T02:30:00Z", &["banjir"]),
         ];
         assert_eq!(store.write(&batch).unwrap(), [1, 1, 1]);
-        let conn = store.connection();
+        let conn = &store.conn;
         let story = |source: &str| -> Option<i64> {
             conn.query_row(
                 "SELECT story_id FROM posts WHERE source_id = ?1",
@@ -884,20 +925,19 @@ mod tests {
     fn a_batch_holds_the_write_lock_from_its_start() {
         let (dir, mut store) = temp_store();
         let mut other = Store::open(&dir.path().join("p.db")).unwrap();
-        other.connection().busy_timeout(Duration::ZERO).unwrap();
+        other.conn.busy_timeout(Duration::ZERO).unwrap();
         let at = "2026-11-27T02:10:00Z";
         let pushed = [(post("b", "1", None, "Tanggul retak", at), tags(&[], &[]))];
         let ours = [(post("a", "1", None, "Tanggul jebol", at), tags(&[], &[]))];
-        let stored = store
-            .store_batch(|tx, batch| {
-                let refused = other.insert_pushed("import", "f.jsonl", &pushed, "v");
-                assert!(
-                    refused.is_err(),
-                    "another writer committed inside the batch"
-                );
-                insert_all(tx, &ours, "v", batch)
-            })
-            .unwrap();
+        let stored = store_batch(&mut store.conn, |tx, batch| {
+            let refused = other.insert_pushed("import", "f.jsonl", &pushed, "v");
+            assert!(
+                refused.is_err(),
+                "another writer committed inside the batch"
+            );
+            insert_all(tx, &ours, "v", batch)
+        })
+        .unwrap();
         assert_eq!(stored, 1);
         assert_eq!(
             other
@@ -1013,7 +1053,7 @@ mod tests {
         assert_eq!(store.insert_posts(&again, "v").unwrap(), 1);
         assert_eq!(store.count_posts().unwrap(), 3);
         let hourly: Vec<(String, String, String, i64)> = store
-            .connection()
+            .conn
             .prepare("SELECT topic_id, region_id, hour, posts FROM topic_hourly ORDER BY region_id")
             .unwrap()
             .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
@@ -1081,16 +1121,13 @@ mod tests {
         drop(store);
         let store = Store::open(&path).unwrap();
         let v: i64 = store
-            .connection()
+            .conn
             .query_row("PRAGMA user_version", [], |r| r.get(0))
             .unwrap();
         assert_eq!(v as usize, super::super::migrations::MIGRATIONS.len());
         assert_eq!(store.count_posts().unwrap(), 1);
         assert_eq!(store.integrity_check().unwrap(), "ok");
-        store
-            .connection()
-            .pragma_update(None, "user_version", 99)
-            .unwrap();
+        store.conn.pragma_update(None, "user_version", 99).unwrap();
         drop(store);
         assert!(matches!(
             Store::open(&path),

@@ -14,10 +14,10 @@
 use std::collections::HashMap;
 
 use jiff::Timestamp;
-use rusqlite::{OptionalExtension, Transaction, params};
+use rusqlite::{Connection, OptionalExtension, Transaction, params};
 
-use super::posts::{POST_COLUMNS, StoredPost, read_post};
-use super::{Store, StoreError};
+use super::StoreError;
+use super::rows::{POST_COLUMNS, StoredPost, read_post};
 use crate::classify::Tags;
 use crate::model::Post;
 use crate::time::{from_db, hour_bucket, to_db};
@@ -40,386 +40,388 @@ pub struct AuthorCount {
     pub posts: u64,
 }
 
-impl Store {
-    /// Runs a query whose rows are (text, count) with `params`.
-    fn counts(
-        &self,
-        sql: &str,
-        params: impl rusqlite::Params,
-    ) -> Result<Vec<(String, u64)>, StoreError> {
-        let mut stmt = self.conn.prepare_cached(sql)?;
-        let rows = stmt
-            .query_map(params, |r| {
-                Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)? as u64))
-            })?
-            .collect::<Result<_, _>>()?;
-        Ok(rows)
-    }
+/// Runs a query whose rows are (text, count) with `params`.
+fn counts(
+    conn: &Connection,
+    sql: &str,
+    params: impl rusqlite::Params,
+) -> Result<Vec<(String, u64)>, StoreError> {
+    let mut stmt = conn.prepare_cached(sql)?;
+    let rows = stmt
+        .query_map(params, |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)? as u64))
+        })?
+        .collect::<Result<_, _>>()?;
+    Ok(rows)
+}
 
-    /// Posts per topic (all regions) in the period, from `topic_hourly`.
-    pub fn topic_counts(
-        &self,
-        start: Timestamp,
-        end: Timestamp,
-    ) -> Result<Vec<(String, u64)>, StoreError> {
-        self.counts(
-            "SELECT topic_id, sum(posts) FROM topic_hourly
-             WHERE region_id = '*' AND hour >= ?1 AND hour < ?2
-             GROUP BY topic_id ORDER BY topic_id",
-            params![to_db(start), to_db(end)],
-        )
-    }
+/// Posts per topic (all regions) in the period, from `topic_hourly`.
+pub(super) fn topic_counts(
+    conn: &Connection,
+    start: Timestamp,
+    end: Timestamp,
+) -> Result<Vec<(String, u64)>, StoreError> {
+    counts(
+        conn,
+        "SELECT topic_id, sum(posts) FROM topic_hourly
+         WHERE region_id = '*' AND hour >= ?1 AND hour < ?2
+         GROUP BY topic_id ORDER BY topic_id",
+        params![to_db(start), to_db(end)],
+    )
+}
 
-    /// Hourly counts of one topic (all regions) in the period.
-    pub fn topic_hours(
-        &self,
-        topic: &str,
-        start: Timestamp,
-        end: Timestamp,
-    ) -> Result<Vec<(Timestamp, u64)>, StoreError> {
-        let rows = self.counts(
-            "SELECT hour, posts FROM topic_hourly
-             WHERE topic_id = ?1 AND region_id = '*' AND hour >= ?2 AND hour < ?3 ORDER BY hour",
-            params![topic, to_db(start), to_db(end)],
-        )?;
-        Ok(rows
-            .into_iter()
-            .filter_map(|(hour, n)| from_db(&hour).map(|h| (h, n)))
-            .collect())
-    }
+/// Hourly counts of one topic (all regions) in the period.
+pub(super) fn topic_hours(
+    conn: &Connection,
+    topic: &str,
+    start: Timestamp,
+    end: Timestamp,
+) -> Result<Vec<(Timestamp, u64)>, StoreError> {
+    let rows = counts(
+        conn,
+        "SELECT hour, posts FROM topic_hourly
+         WHERE topic_id = ?1 AND region_id = '*' AND hour >= ?2 AND hour < ?3 ORDER BY hour",
+        params![topic, to_db(start), to_db(end)],
+    )?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(hour, n)| from_db(&hour).map(|h| (h, n)))
+        .collect())
+}
 
-    /// Posts of one topic per kabupaten/kota in the period, most first.
-    pub fn topic_areas(
-        &self,
-        topic: &str,
-        start: Timestamp,
-        end: Timestamp,
-    ) -> Result<Vec<(String, u64)>, StoreError> {
-        self.counts(
-            "SELECT region_id, sum(posts) AS n FROM topic_hourly
-             WHERE topic_id = ?1 AND region_id != '*' AND hour >= ?2 AND hour < ?3
-             GROUP BY region_id ORDER BY n DESC, region_id",
-            params![topic, to_db(start), to_db(end)],
-        )
-    }
+/// Posts of one topic per kabupaten/kota in the period, most first.
+pub(super) fn topic_areas(
+    conn: &Connection,
+    topic: &str,
+    start: Timestamp,
+    end: Timestamp,
+) -> Result<Vec<(String, u64)>, StoreError> {
+    counts(
+        conn,
+        "SELECT region_id, sum(posts) AS n FROM topic_hourly
+         WHERE topic_id = ?1 AND region_id != '*' AND hour >= ?2 AND hour < ?3
+         GROUP BY region_id ORDER BY n DESC, region_id",
+        params![topic, to_db(start), to_db(end)],
+    )
+}
 
-    /// Posts of one topic per source in the period, most first.
-    pub fn topic_sources(
-        &self,
-        topic: &str,
-        start: Timestamp,
-        end: Timestamp,
-    ) -> Result<Vec<SourceCount>, StoreError> {
-        let counts = self.period_counts(
-            &Split::of(start, end),
-            "SELECT source_id, sum(posts) FROM topic_source_hourly
-             WHERE topic_id = ?1 AND region_id = '*' AND hour >= ?2 AND hour < ?3
-             GROUP BY source_id",
-            "SELECT p.source_id, count(*)
-             FROM post_topics t JOIN posts p ON p.id = t.post_id
-             WHERE t.topic_id = ?1 AND p.published_at >= ?2 AND p.published_at < ?3
-             GROUP BY p.source_id",
-            topic,
-            |r| r.get::<_, String>(0),
-        )?;
-        let meta = self.source_meta()?;
-        let mut rows: Vec<SourceCount> = counts
-            .into_iter()
-            .map(|(source, posts)| {
-                let (name, kind) = meta.get(&source).cloned().unwrap_or_default();
-                SourceCount {
-                    source,
-                    name,
-                    kind,
-                    posts,
-                }
-            })
-            .collect();
-        rows.sort_by(|a, b| b.posts.cmp(&a.posts).then_with(|| a.source.cmp(&b.source)));
-        Ok(rows)
-    }
-
-    /// Posts of one topic per author (byline or account) and source in the period, most first,
-    /// at most `limit` rows. Posts without an author are left out; telling a person's account
-    /// from a newsroom's generic byline ("Redaksi") is the caller's business.
-    pub fn topic_authors(
-        &self,
-        topic: &str,
-        start: Timestamp,
-        end: Timestamp,
-        limit: usize,
-    ) -> Result<Vec<AuthorCount>, StoreError> {
-        let split = Split::of(start, end);
-        let mut counts: Vec<((String, String), u64)> = match (&split.hours, split.edges.is_empty())
-        {
-            // Whole hours only (a day's briefing): SQLite ranks and cuts, so only `limit` rows
-            // leave it.
-            (Some((from, to)), true) => {
-                let mut stmt = self.conn.prepare_cached(
-                    "SELECT author, source_id, sum(posts) AS n FROM topic_author_hourly
-                     WHERE topic_id = ?1 AND hour >= ?2 AND hour < ?3
-                     GROUP BY author, source_id ORDER BY n DESC, author, source_id LIMIT ?4",
-                )?;
-                stmt.query_map(params![topic, from, to, limit as i64], |r| {
-                    Ok(((r.get(0)?, r.get(1)?), r.get::<_, i64>(2)? as u64))
-                })?
-                .collect::<Result<_, _>>()?
+/// Posts of one topic per source in the period, most first.
+pub(super) fn topic_sources(
+    conn: &Connection,
+    topic: &str,
+    start: Timestamp,
+    end: Timestamp,
+) -> Result<Vec<SourceCount>, StoreError> {
+    let counts = period_counts(
+        conn,
+        &Split::of(start, end),
+        "SELECT source_id, sum(posts) FROM topic_source_hourly
+         WHERE topic_id = ?1 AND region_id = '*' AND hour >= ?2 AND hour < ?3
+         GROUP BY source_id",
+        "SELECT p.source_id, count(*)
+         FROM post_topics t JOIN posts p ON p.id = t.post_id
+         WHERE t.topic_id = ?1 AND p.published_at >= ?2 AND p.published_at < ?3
+         GROUP BY p.source_id",
+        topic,
+        |r| r.get::<_, String>(0),
+    )?;
+    let meta = source_meta(conn)?;
+    let mut rows: Vec<SourceCount> = counts
+        .into_iter()
+        .map(|(source, posts)| {
+            let (name, kind) = meta.get(&source).cloned().unwrap_or_default();
+            SourceCount {
+                source,
+                name,
+                kind,
+                posts,
             }
-            _ => self
-                .period_counts(
-                    &split,
-                    "SELECT author, source_id, sum(posts) FROM topic_author_hourly
+        })
+        .collect();
+    rows.sort_by(|a, b| b.posts.cmp(&a.posts).then_with(|| a.source.cmp(&b.source)));
+    Ok(rows)
+}
+
+/// Posts of one topic per author (byline or account) and source in the period, most first,
+/// at most `limit` rows. Posts without an author are left out; telling a person's account
+/// from a newsroom's generic byline ("Redaksi") is the caller's business.
+pub(super) fn topic_authors(
+    conn: &Connection,
+    topic: &str,
+    start: Timestamp,
+    end: Timestamp,
+    limit: usize,
+) -> Result<Vec<AuthorCount>, StoreError> {
+    let split = Split::of(start, end);
+    let mut counts: Vec<((String, String), u64)> = match (&split.hours, split.edges.is_empty()) {
+        // Whole hours only (a day's briefing): SQLite ranks and cuts, so only `limit` rows
+        // leave it.
+        (Some((from, to)), true) => {
+            let mut stmt = conn.prepare_cached(
+                "SELECT author, source_id, sum(posts) AS n FROM topic_author_hourly
+                 WHERE topic_id = ?1 AND hour >= ?2 AND hour < ?3
+                 GROUP BY author, source_id ORDER BY n DESC, author, source_id LIMIT ?4",
+            )?;
+            stmt.query_map(params![topic, from, to, limit as i64], |r| {
+                Ok(((r.get(0)?, r.get(1)?), r.get::<_, i64>(2)? as u64))
+            })?
+            .collect::<Result<_, _>>()?
+        }
+        _ => period_counts(
+            conn,
+            &split,
+            "SELECT author, source_id, sum(posts) FROM topic_author_hourly
                      WHERE topic_id = ?1 AND hour >= ?2 AND hour < ?3
                      GROUP BY author, source_id",
-                    "SELECT trim(p.author) AS a, p.source_id, count(*)
+            "SELECT trim(p.author) AS a, p.source_id, count(*)
                      FROM post_topics t JOIN posts p ON p.id = t.post_id
                      WHERE t.topic_id = ?1 AND p.published_at >= ?2 AND p.published_at < ?3
                        AND p.author IS NOT NULL AND trim(p.author) <> ''
                      GROUP BY a, p.source_id",
-                    topic,
-                    |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)),
-                )?
-                .into_iter()
-                .collect(),
-        };
-        counts.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
-        counts.truncate(limit);
-        let meta = self.source_meta()?;
-        Ok(counts
-            .into_iter()
-            .map(|((author, source), posts)| AuthorCount {
-                source_name: meta.get(&source).and_then(|(name, _)| name.clone()),
-                author,
-                source,
-                posts,
-            })
-            .collect())
-    }
+            topic,
+            |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)),
+        )?
+        .into_iter()
+        .collect(),
+    };
+    counts.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    counts.truncate(limit);
+    let meta = source_meta(conn)?;
+    Ok(counts
+        .into_iter()
+        .map(|((author, source), posts)| AuthorCount {
+            source_name: meta.get(&source).and_then(|(name, _)| name.clone()),
+            author,
+            source,
+            posts,
+        })
+        .collect())
+}
 
-    /// Posts of one topic per sentiment class in the period (posts without one are `netral`),
-    /// by class.
-    pub fn topic_sentiment(
-        &self,
-        topic: &str,
-        start: Timestamp,
-        end: Timestamp,
-    ) -> Result<Vec<(String, u64)>, StoreError> {
-        let mut rows: Vec<(String, u64)> = self
-            .period_counts(
-                &Split::of(start, end),
-                "SELECT sentiment, sum(posts) FROM topic_sentiment_hourly
+/// Posts of one topic per sentiment class in the period (posts without one are `netral`),
+/// by class.
+pub(super) fn topic_sentiment(
+    conn: &Connection,
+    topic: &str,
+    start: Timestamp,
+    end: Timestamp,
+) -> Result<Vec<(String, u64)>, StoreError> {
+    let mut rows: Vec<(String, u64)> = period_counts(
+        conn,
+        &Split::of(start, end),
+        "SELECT sentiment, sum(posts) FROM topic_sentiment_hourly
                  WHERE topic_id = ?1 AND hour >= ?2 AND hour < ?3 GROUP BY sentiment",
-                "SELECT coalesce(p.sentiment, 'netral'), count(*)
+        "SELECT coalesce(p.sentiment, 'netral'), count(*)
                  FROM post_topics t JOIN posts p ON p.id = t.post_id
                  WHERE t.topic_id = ?1 AND p.published_at >= ?2 AND p.published_at < ?3
                  GROUP BY 1",
-                topic,
-                |r| r.get::<_, String>(0),
-            )?
-            .into_iter()
-            .collect();
-        rows.sort();
-        Ok(rows)
-    }
+        topic,
+        |r| r.get::<_, String>(0),
+    )?
+    .into_iter()
+    .collect();
+    rows.sort();
+    Ok(rows)
+}
 
-    /// Up to `limit` representative posts of a topic in the period: the newest post of each
-    /// source first (so one loud source cannot fill the list), then the next newest of each,
-    /// one post per story (a syndicated story shows once), and for posts without a story,
-    /// skipping copies of a text already chosen, from the first `6 × limit` posts in that
-    /// order ([`Store::candidates`]).
-    pub fn topic_posts(
-        &self,
-        topic: &str,
-        start: Timestamp,
-        end: Timestamp,
-        limit: usize,
-    ) -> Result<Vec<StoredPost>, StoreError> {
-        let candidates = self.candidates(topic, start, end, limit * 6)?;
-        let mut by_id = self.conn.prepare_cached(&format!(
-            "SELECT {POST_COLUMNS} FROM posts p WHERE p.id = ?1"
-        ))?;
-        let mut seen_text = std::collections::HashSet::new();
-        let mut seen_story = std::collections::HashSet::new();
-        let mut out = Vec::new();
-        for id in candidates {
-            let Some(post) = by_id.query_row([id], read_post).optional()? else {
-                continue;
-            };
-            // Copies of one story carry the same body under different headlines; compare on
-            // a folded prefix of the body, or of the title for posts that have no body.
-            let basis = if post.text.trim().is_empty() {
-                post.title.as_deref().unwrap_or("")
-            } else {
-                &post.text
-            };
-            let key: String = crate::classify::normalize::fold(basis)
-                .text
-                .chars()
-                .take(200)
-                .collect();
-            let fresh = match post.story {
-                Some(story) => seen_story.insert(story),
-                None => true,
-            };
-            if seen_text.insert(key) && fresh {
-                out.push(post);
-            }
-            if out.len() == limit {
-                break;
-            }
-        }
-        Ok(out)
-    }
-
-    /// The first `wanted` posts of a topic in the period in the order representative posts
-    /// are chosen from: by rank within their source (newest first), then newest first, then
-    /// by id, highest first.
-    ///
-    /// They come from `topic_posts`, newest first per source, `depth` posts of each source at
-    /// a time: once the sources give `wanted` posts at ranks up to `depth`, no deeper post can
-    /// be among the first `wanted`; else sources that had more are asked again twice as deep.
-    /// A day's briefing reads a few posts per source, however many posts the topic has.
-    fn candidates(
-        &self,
-        topic: &str,
-        start: Timestamp,
-        end: Timestamp,
-        wanted: usize,
-    ) -> Result<Vec<i64>, StoreError> {
-        if wanted == 0 || end <= start {
-            return Ok(Vec::new());
-        }
-        // Every source with a post of the topic in [start, end), and perhaps a few more from
-        // the period's partial first hour, which give no candidates.
-        let sources: Vec<String> = {
-            let mut stmt = self.conn.prepare_cached(
-                "SELECT DISTINCT source_id FROM topic_source_hourly
-                 WHERE topic_id = ?1 AND region_id = '*' AND hour >= ?2 AND hour < ?3",
-            )?;
-            stmt.query_map(params![topic, to_db(hour_bucket(start)), to_db(end)], |r| {
-                r.get(0)
-            })?
-            .collect::<Result<_, _>>()?
+/// Up to `limit` representative posts of a topic in the period: the newest post of each
+/// source first (so one loud source cannot fill the list), then the next newest of each,
+/// one post per story (a syndicated story shows once), and for posts without a story,
+/// skipping copies of a text already chosen, from the first `6 × limit` posts in that
+/// order ([`candidates`]).
+pub(super) fn topic_posts(
+    conn: &Connection,
+    topic: &str,
+    start: Timestamp,
+    end: Timestamp,
+    limit: usize,
+) -> Result<Vec<StoredPost>, StoreError> {
+    let candidates = candidates(conn, topic, start, end, limit * 6)?;
+    let mut by_id = conn.prepare_cached(&format!(
+        "SELECT {POST_COLUMNS} FROM posts p WHERE p.id = ?1"
+    ))?;
+    let mut seen_text = std::collections::HashSet::new();
+    let mut seen_story = std::collections::HashSet::new();
+    let mut out = Vec::new();
+    for id in candidates {
+        let Some(post) = by_id.query_row([id], read_post).optional()? else {
+            continue;
         };
-        let mut newest = self.conn.prepare_cached(
-            "SELECT post_id, published_at FROM topic_posts
-             WHERE topic_id = ?1 AND source_id = ?2 AND published_at >= ?3 AND published_at < ?4
-             ORDER BY published_at DESC, post_id DESC LIMIT ?5",
+        // Copies of one story carry the same body under different headlines; compare on
+        // a folded prefix of the body, or of the title for posts that have no body.
+        let basis = if post.text.trim().is_empty() {
+            post.title.as_deref().unwrap_or("")
+        } else {
+            &post.text
+        };
+        let key: String = crate::classify::normalize::fold(basis)
+            .text
+            .chars()
+            .take(200)
+            .collect();
+        let fresh = match post.story {
+            Some(story) => seen_story.insert(story),
+            None => true,
+        };
+        if seen_text.insert(key) && fresh {
+            out.push(post);
+        }
+        if out.len() == limit {
+            break;
+        }
+    }
+    Ok(out)
+}
+
+/// The first `wanted` posts of a topic in the period in the order representative posts
+/// are chosen from: by rank within their source (newest first), then newest first, then
+/// by id, highest first.
+///
+/// They come from `topic_posts`, newest first per source, `depth` posts of each source at
+/// a time: once the sources give `wanted` posts at ranks up to `depth`, no deeper post can
+/// be among the first `wanted`; else sources that had more are asked again twice as deep.
+/// A day's briefing reads a few posts per source, however many posts the topic has.
+fn candidates(
+    conn: &Connection,
+    topic: &str,
+    start: Timestamp,
+    end: Timestamp,
+    wanted: usize,
+) -> Result<Vec<i64>, StoreError> {
+    if wanted == 0 || end <= start {
+        return Ok(Vec::new());
+    }
+    // Every source with a post of the topic in [start, end), and perhaps a few more from
+    // the period's partial first hour, which give no candidates.
+    let sources: Vec<String> = {
+        let mut stmt = conn.prepare_cached(
+            "SELECT DISTINCT source_id FROM topic_source_hourly
+             WHERE topic_id = ?1 AND region_id = '*' AND hour >= ?2 AND hour < ?3",
         )?;
-        let (from, to) = (to_db(start), to_db(end));
-        // Per source, its newest posts (published, id), newest first.
-        let mut per_source: Vec<Vec<(String, i64)>> = vec![Vec::new(); sources.len()];
-        let mut depth = wanted.div_ceil(sources.len().max(1));
-        let mut asked = 0;
-        loop {
-            let mut deeper = false;
-            for (source, posts) in sources.iter().zip(per_source.iter_mut()) {
-                // A source that gave fewer posts than asked for has no more.
-                if asked > 0 && posts.len() < asked {
-                    continue;
-                }
-                *posts = newest
-                    .query_map(params![topic, source, from, to, depth as i64], |r| {
-                        Ok((r.get::<_, String>(1)?, r.get::<_, i64>(0)?))
-                    })?
-                    .collect::<Result<_, _>>()?;
-                deeper |= posts.len() == depth;
+        stmt.query_map(params![topic, to_db(hour_bucket(start)), to_db(end)], |r| {
+            r.get(0)
+        })?
+        .collect::<Result<_, _>>()?
+    };
+    let mut newest = conn.prepare_cached(
+        "SELECT post_id, published_at FROM topic_posts
+         WHERE topic_id = ?1 AND source_id = ?2 AND published_at >= ?3 AND published_at < ?4
+         ORDER BY published_at DESC, post_id DESC LIMIT ?5",
+    )?;
+    let (from, to) = (to_db(start), to_db(end));
+    // Per source, its newest posts (published, id), newest first.
+    let mut per_source: Vec<Vec<(String, i64)>> = vec![Vec::new(); sources.len()];
+    let mut depth = wanted.div_ceil(sources.len().max(1));
+    let mut asked = 0;
+    loop {
+        let mut deeper = false;
+        for (source, posts) in sources.iter().zip(per_source.iter_mut()) {
+            // A source that gave fewer posts than asked for has no more.
+            if asked > 0 && posts.len() < asked {
+                continue;
             }
-            let found: usize = per_source.iter().map(Vec::len).sum();
-            if found >= wanted || !deeper {
-                break;
-            }
-            asked = depth;
-            depth *= 2;
+            *posts = newest
+                .query_map(params![topic, source, from, to, depth as i64], |r| {
+                    Ok((r.get::<_, String>(1)?, r.get::<_, i64>(0)?))
+                })?
+                .collect::<Result<_, _>>()?;
+            deeper |= posts.len() == depth;
         }
-        let mut ranked: Vec<(usize, &str, i64)> = per_source
-            .iter()
-            .flat_map(|posts| {
-                posts
-                    .iter()
-                    .enumerate()
-                    .map(|(rank, (published, id))| (rank, published.as_str(), *id))
-            })
-            .collect();
-        ranked.sort_by(|a, b| {
-            a.0.cmp(&b.0)
-                .then_with(|| b.1.cmp(a.1))
-                .then_with(|| b.2.cmp(&a.2))
-        });
-        ranked.truncate(wanted);
-        Ok(ranked.into_iter().map(|(_, _, id)| id).collect())
+        let found: usize = per_source.iter().map(Vec::len).sum();
+        if found >= wanted || !deeper {
+            break;
+        }
+        asked = depth;
+        depth *= 2;
     }
+    let mut ranked: Vec<(usize, &str, i64)> = per_source
+        .iter()
+        .flat_map(|posts| {
+            posts
+                .iter()
+                .enumerate()
+                .map(|(rank, (published, id))| (rank, published.as_str(), *id))
+        })
+        .collect();
+    ranked.sort_by(|a, b| {
+        a.0.cmp(&b.0)
+            .then_with(|| b.1.cmp(a.1))
+            .then_with(|| b.2.cmp(&a.2))
+    });
+    ranked.truncate(wanted);
+    Ok(ranked.into_iter().map(|(_, _, id)| id).collect())
+}
 
-    /// Posts stored with a publication time in the period, and how many of them have a topic.
-    pub fn post_totals(&self, start: Timestamp, end: Timestamp) -> Result<(u64, u64), StoreError> {
-        let split = Split::of(start, end);
-        let mut totals = (0, 0);
-        let mut add = |sql: &str, from: &str, to: &str| -> Result<(), StoreError> {
-            let (posts, tagged) = self
-                .conn
-                .prepare_cached(sql)?
-                .query_row(params![from, to], |r| {
-                    Ok((r.get::<_, i64>(0)? as u64, r.get::<_, i64>(1)? as u64))
-                })?;
-            totals.0 += posts;
-            totals.1 += tagged;
-            Ok(())
-        };
-        if let Some((from, to)) = &split.hours {
-            add(
-                "SELECT coalesce(sum(posts), 0), coalesce(sum(tagged), 0) FROM post_hourly
-                 WHERE hour >= ?1 AND hour < ?2",
-                from,
-                to,
-            )?;
-        }
-        for (from, to) in &split.edges {
-            add(
-                "SELECT count(*), count(*) FILTER (WHERE EXISTS (SELECT 1 FROM post_topics t WHERE t.post_id = p.id))
-                 FROM posts p WHERE p.published_at >= ?1 AND p.published_at < ?2",
-                from,
-                to,
-            )?;
-        }
-        Ok(totals)
+/// Posts stored with a publication time in the period, and how many of them have a topic.
+pub(super) fn post_totals(
+    conn: &Connection,
+    start: Timestamp,
+    end: Timestamp,
+) -> Result<(u64, u64), StoreError> {
+    let split = Split::of(start, end);
+    let mut totals = (0, 0);
+    let mut add = |sql: &str, from: &str, to: &str| -> Result<(), StoreError> {
+        let (posts, tagged) = conn
+            .prepare_cached(sql)?
+            .query_row(params![from, to], |r| {
+                Ok((r.get::<_, i64>(0)? as u64, r.get::<_, i64>(1)? as u64))
+            })?;
+        totals.0 += posts;
+        totals.1 += tagged;
+        Ok(())
+    };
+    if let Some((from, to)) = &split.hours {
+        add(
+            "SELECT coalesce(sum(posts), 0), coalesce(sum(tagged), 0) FROM post_hourly
+             WHERE hour >= ?1 AND hour < ?2",
+            from,
+            to,
+        )?;
     }
+    for (from, to) in &split.edges {
+        add(
+            "SELECT count(*), count(*) FILTER (WHERE EXISTS (SELECT 1 FROM post_topics t WHERE t.post_id = p.id))
+             FROM posts p WHERE p.published_at >= ?1 AND p.published_at < ?2",
+            from,
+            to,
+        )?;
+    }
+    Ok(totals)
+}
 
-    /// Counts per key of one topic over `split`: `rollup` (parameters topic, first hour, end
-    /// hour) for the whole hours, `scan` (topic, start, end) over the posts of the partial
-    /// hours at either end. Both return the key's columns, then the count.
-    fn period_counts<K: Eq + std::hash::Hash>(
-        &self,
-        split: &Split,
-        rollup: &str,
-        scan: &str,
-        topic: &str,
-        key: impl Fn(&rusqlite::Row<'_>) -> rusqlite::Result<K>,
-    ) -> Result<HashMap<K, u64>, StoreError> {
-        let mut out: HashMap<K, u64> = HashMap::new();
-        let parts = split
-            .hours
-            .iter()
-            .map(|range| (rollup, range))
-            .chain(split.edges.iter().map(|range| (scan, range)));
-        for (sql, (from, to)) in parts {
-            let mut stmt = self.conn.prepare_cached(sql)?;
-            let mut rows = stmt.query(params![topic, from, to])?;
-            while let Some(r) = rows.next()? {
-                let n = r.get::<_, i64>(r.as_ref().column_count() - 1)? as u64;
-                *out.entry(key(r)?).or_default() += n;
-            }
+/// Counts per key of one topic over `split`: `rollup` (parameters topic, first hour, end
+/// hour) for the whole hours, `scan` (topic, start, end) over the posts of the partial
+/// hours at either end. Both return the key's columns, then the count.
+fn period_counts<K: Eq + std::hash::Hash>(
+    conn: &Connection,
+    split: &Split,
+    rollup: &str,
+    scan: &str,
+    topic: &str,
+    key: impl Fn(&rusqlite::Row<'_>) -> rusqlite::Result<K>,
+) -> Result<HashMap<K, u64>, StoreError> {
+    let mut out: HashMap<K, u64> = HashMap::new();
+    let parts = split
+        .hours
+        .iter()
+        .map(|range| (rollup, range))
+        .chain(split.edges.iter().map(|range| (scan, range)));
+    for (sql, (from, to)) in parts {
+        let mut stmt = conn.prepare_cached(sql)?;
+        let mut rows = stmt.query(params![topic, from, to])?;
+        while let Some(r) = rows.next()? {
+            let n = r.get::<_, i64>(r.as_ref().column_count() - 1)? as u64;
+            *out.entry(key(r)?).or_default() += n;
         }
-        Ok(out)
     }
+    Ok(out)
+}
 
-    /// Every source's name and kind, by id.
-    fn source_meta(&self) -> Result<HashMap<String, SourceMeta>, StoreError> {
-        let mut stmt = self
-            .conn
-            .prepare_cached("SELECT id, name, kind FROM sources")?;
-        let rows = stmt.query_map([], |r| Ok((r.get(0)?, (r.get(1)?, r.get(2)?))))?;
-        Ok(rows.collect::<Result<_, _>>()?)
-    }
+/// Every source's name and kind, by id.
+fn source_meta(conn: &Connection) -> Result<HashMap<String, SourceMeta>, StoreError> {
+    let mut stmt = conn.prepare_cached("SELECT id, name, kind FROM sources")?;
+    let rows = stmt.query_map([], |r| Ok((r.get(0)?, (r.get(1)?, r.get(2)?))))?;
+    Ok(rows.collect::<Result<_, _>>()?)
 }
 
 /// A source's name and kind, as `sources` has them.
@@ -480,136 +482,131 @@ pub struct SourceSeen {
     pub kind: String,
 }
 
-impl Store {
-    /// Every hourly count in [start, end).
-    pub fn hour_counts(
-        &self,
-        start: Timestamp,
-        end: Timestamp,
-    ) -> Result<Vec<HourCount>, StoreError> {
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT topic_id, region_id, hour, posts, stories FROM topic_hourly
-             WHERE hour >= ?1 AND hour < ?2",
+/// Every hourly count in [start, end).
+pub(super) fn hour_counts(
+    conn: &Connection,
+    start: Timestamp,
+    end: Timestamp,
+) -> Result<Vec<HourCount>, StoreError> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT topic_id, region_id, hour, posts, stories FROM topic_hourly
+         WHERE hour >= ?1 AND hour < ?2",
+    )?;
+    let rows = stmt.query_map(params![to_db(start), to_db(end)], |r| {
+        Ok((
+            r.get::<_, String>(0)?,
+            r.get::<_, String>(1)?,
+            r.get::<_, String>(2)?,
+            r.get::<_, i64>(3)?,
+            r.get::<_, i64>(4)?,
+        ))
+    })?;
+    let mut out = Vec::new();
+    for row in rows {
+        let (topic, region, hour, posts, stories) = row?;
+        if let Some(hour) = from_db(&hour) {
+            out.push(HourCount {
+                topic,
+                region,
+                hour,
+                posts: posts as u64,
+                stories: stories as u64,
+            });
+        }
+    }
+    Ok(out)
+}
+
+/// The start of the earliest hour with any count: how much history there is.
+pub(super) fn first_hour(conn: &Connection) -> Result<Option<Timestamp>, StoreError> {
+    let first: Option<String> =
+        conn.query_row("SELECT min(hour) FROM topic_hourly", [], |r| r.get(0))?;
+    Ok(first.as_deref().and_then(from_db))
+}
+
+/// Since when Pantau has been collecting: its first poll, or (for a store filled only by
+/// imports and tests) the earliest hourly count. A feed's backlog can reach days back, but
+/// those days hold only what the feed still lists, so they are no baseline to alert on.
+pub(super) fn collecting_since(conn: &Connection) -> Result<Option<Timestamp>, StoreError> {
+    let first_poll: Option<String> = conn
+        .query_row(
+            "SELECT started_at FROM fetch_log ORDER BY id LIMIT 1",
+            [],
+            |r| r.get(0),
+        )
+        .optional()?;
+    match first_poll.as_deref().and_then(from_db) {
+        Some(t) => Ok(Some(t)),
+        None => first_hour(conn),
+    }
+}
+
+/// The sources that carried each topic in [start, end), over all regions (`*`) and per
+/// region named in `areas` (kabupaten/kota: the level of `topic_hourly`'s regions).
+pub(super) fn sources_seen(
+    conn: &Connection,
+    start: Timestamp,
+    end: Timestamp,
+    areas: &std::collections::HashSet<String>,
+) -> Result<Vec<SourceSeen>, StoreError> {
+    let split = Split::of(start, end);
+    let mut seen: std::collections::HashSet<(String, String, String)> = Default::default();
+    let mut out = Vec::new();
+    let mut push = |topic: String, region: String, source: String, kind: String| {
+        if seen.insert((topic.clone(), region.clone(), source.clone())) {
+            out.push(SourceSeen {
+                topic,
+                region,
+                source,
+                kind,
+            });
+        }
+    };
+    if let Some((from, to)) = &split.hours {
+        // The topics with posts in the period have hourly counts in it.
+        let topics: Vec<String> = conn
+            .prepare_cached(
+                "SELECT DISTINCT topic_id FROM topic_hourly WHERE hour >= ?1 AND hour < ?2",
+            )?
+            .query_map(params![from, to], |r| r.get(0))?
+            .collect::<Result<_, _>>()?;
+        let mut regions: Vec<&str> = areas.iter().map(String::as_str).collect();
+        regions.sort_unstable();
+        regions.insert(0, "*");
+        let mut stmt = conn.prepare_cached(
+            "SELECT DISTINCT x.source_id, coalesce(s.kind, 'lain') FROM topic_source_hourly x
+             LEFT JOIN sources s ON s.id = x.source_id
+             WHERE x.topic_id = ?1 AND x.region_id = ?2 AND x.hour >= ?3 AND x.hour < ?4",
         )?;
-        let rows = stmt.query_map(params![to_db(start), to_db(end)], |r| {
-            Ok((
-                r.get::<_, String>(0)?,
-                r.get::<_, String>(1)?,
-                r.get::<_, String>(2)?,
-                r.get::<_, i64>(3)?,
-                r.get::<_, i64>(4)?,
-            ))
-        })?;
-        let mut out = Vec::new();
-        for row in rows {
-            let (topic, region, hour, posts, stories) = row?;
-            if let Some(hour) = from_db(&hour) {
-                out.push(HourCount {
-                    topic,
-                    region,
-                    hour,
-                    posts: posts as u64,
-                    stories: stories as u64,
-                });
-            }
-        }
-        Ok(out)
-    }
-
-    /// The start of the earliest hour with any count: how much history there is.
-    pub fn first_hour(&self) -> Result<Option<Timestamp>, StoreError> {
-        let first: Option<String> =
-            self.conn
-                .query_row("SELECT min(hour) FROM topic_hourly", [], |r| r.get(0))?;
-        Ok(first.as_deref().and_then(from_db))
-    }
-
-    /// Since when Pantau has been collecting: its first poll, or (for a store filled only by
-    /// imports and tests) the earliest hourly count. A feed's backlog can reach days back, but
-    /// those days hold only what the feed still lists, so they are no baseline to alert on.
-    pub fn collecting_since(&self) -> Result<Option<Timestamp>, StoreError> {
-        let first_poll: Option<String> = self
-            .conn
-            .query_row(
-                "SELECT started_at FROM fetch_log ORDER BY id LIMIT 1",
-                [],
-                |r| r.get(0),
-            )
-            .optional()?;
-        match first_poll.as_deref().and_then(from_db) {
-            Some(t) => Ok(Some(t)),
-            None => self.first_hour(),
-        }
-    }
-
-    /// The sources that carried each topic in [start, end), over all regions (`*`) and per
-    /// region named in `areas` (kabupaten/kota: the level of `topic_hourly`'s regions).
-    pub fn sources_seen(
-        &self,
-        start: Timestamp,
-        end: Timestamp,
-        areas: &std::collections::HashSet<String>,
-    ) -> Result<Vec<SourceSeen>, StoreError> {
-        let split = Split::of(start, end);
-        let mut seen: std::collections::HashSet<(String, String, String)> = Default::default();
-        let mut out = Vec::new();
-        let mut push = |topic: String, region: String, source: String, kind: String| {
-            if seen.insert((topic.clone(), region.clone(), source.clone())) {
-                out.push(SourceSeen {
-                    topic,
-                    region,
-                    source,
-                    kind,
-                });
-            }
-        };
-        if let Some((from, to)) = &split.hours {
-            // The topics with posts in the period have hourly counts in it.
-            let topics: Vec<String> = self
-                .conn
-                .prepare_cached(
-                    "SELECT DISTINCT topic_id FROM topic_hourly WHERE hour >= ?1 AND hour < ?2",
-                )?
-                .query_map(params![from, to], |r| r.get(0))?
-                .collect::<Result<_, _>>()?;
-            let mut regions: Vec<&str> = areas.iter().map(String::as_str).collect();
-            regions.sort_unstable();
-            regions.insert(0, "*");
-            let mut stmt = self.conn.prepare_cached(
-                "SELECT DISTINCT x.source_id, coalesce(s.kind, 'lain') FROM topic_source_hourly x
-                 LEFT JOIN sources s ON s.id = x.source_id
-                 WHERE x.topic_id = ?1 AND x.region_id = ?2 AND x.hour >= ?3 AND x.hour < ?4",
-            )?;
-            for topic in &topics {
-                for region in &regions {
-                    let mut rows = stmt.query(params![topic, region, from, to])?;
-                    while let Some(r) = rows.next()? {
-                        push(topic.clone(), region.to_string(), r.get(0)?, r.get(1)?);
-                    }
+        for topic in &topics {
+            for region in &regions {
+                let mut rows = stmt.query(params![topic, region, from, to])?;
+                while let Some(r) = rows.next()? {
+                    push(topic.clone(), region.to_string(), r.get(0)?, r.get(1)?);
                 }
             }
         }
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT t.topic_id, p.source_id, coalesce(s.kind, 'lain'), r.region_id
-             FROM posts p JOIN post_topics t ON t.post_id = p.id
-             LEFT JOIN post_regions r ON r.post_id = p.id
-             LEFT JOIN sources s ON s.id = p.source_id
-             WHERE p.published_at >= ?1 AND p.published_at < ?2
-             GROUP BY 1, 2, 4",
-        )?;
-        for (from, to) in &split.edges {
-            let mut rows = stmt.query(params![from, to])?;
-            while let Some(r) = rows.next()? {
-                let (topic, source, kind, region): (String, String, String, Option<String>) =
-                    (r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?);
-                push(topic.clone(), "*".into(), source.clone(), kind.clone());
-                if let Some(region) = region.filter(|r| areas.contains(r)) {
-                    push(topic, region, source, kind);
-                }
+    }
+    let mut stmt = conn.prepare_cached(
+        "SELECT t.topic_id, p.source_id, coalesce(s.kind, 'lain'), r.region_id
+         FROM posts p JOIN post_topics t ON t.post_id = p.id
+         LEFT JOIN post_regions r ON r.post_id = p.id
+         LEFT JOIN sources s ON s.id = p.source_id
+         WHERE p.published_at >= ?1 AND p.published_at < ?2
+         GROUP BY 1, 2, 4",
+    )?;
+    for (from, to) in &split.edges {
+        let mut rows = stmt.query(params![from, to])?;
+        while let Some(r) = rows.next()? {
+            let (topic, source, kind, region): (String, String, String, Option<String>) =
+                (r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?);
+            push(topic.clone(), "*".into(), source.clone(), kind.clone());
+            if let Some(region) = region.filter(|r| areas.contains(r)) {
+                push(topic, region, source, kind);
             }
         }
-        Ok(out)
     }
+    Ok(out)
 }
 
 /// One of the migration-7 counting rollups: where its rows come from, for the posts that
@@ -840,8 +837,8 @@ pub(super) fn remove_pruned(tx: &Transaction<'_>) -> Result<(), StoreError> {
         ),
         format!(
             "DELETE FROM topic_posts WHERE (topic_id, source_id, published_at, post_id) IN
-                 (SELECT t.topic_id, p.source_id, p.published_at, p.id
-                  FROM posts p JOIN post_topics t ON t.post_id = p.id WHERE {filter})"
+             (SELECT t.topic_id, p.source_id, p.published_at, p.id
+              FROM posts p JOIN post_topics t ON t.post_id = p.id WHERE {filter})"
         ),
     ];
     for sql in &emptied {
@@ -857,6 +854,7 @@ mod tests {
     use super::*;
     use crate::classify::Tags;
     use crate::model::{Post, TopicId};
+    use crate::store::{Store, Writes};
 
     fn at(text: &str) -> Timestamp {
         text.parse().unwrap()
@@ -972,7 +970,7 @@ mod tests {
         for (start, end) in periods {
             for wanted in 0..90 {
                 assert_eq!(
-                    store.candidates("jalan", start, end, wanted).unwrap(),
+                    candidates(&store.conn, "jalan", start, end, wanted).unwrap(),
                     ranked_by_window(&store, "jalan", &to_db(start), &to_db(end), wanted),
                     "[{start}, {end}) wanted {wanted}"
                 );

@@ -3,10 +3,10 @@
 //! can be an FTS5 syntax error or reach a column it should not.
 
 use jiff::Timestamp;
-use rusqlite::params;
+use rusqlite::{Connection, params};
 
-use super::posts::{POST_COLUMNS, StoredPost, read_post};
-use super::{Store, StoreError};
+use super::StoreError;
+use super::rows::{POST_COLUMNS, StoredPost, read_post};
 use crate::time::to_db;
 
 /// A search: the words, and the period of publication (half-open).
@@ -87,28 +87,26 @@ pub fn fts_query(input: &str) -> Option<String> {
     (!out.is_empty()).then(|| out.join(" AND "))
 }
 
-impl Store {
-    /// Posts matching `search`, newest first.
-    pub fn search(&self, search: &Search) -> Result<Vec<StoredPost>, StoreError> {
-        let Some(query) = fts_query(&search.query) else {
-            return Ok(Vec::new());
-        };
-        let mut stmt = self.conn.prepare_cached(&format!(
-            "SELECT {POST_COLUMNS} FROM posts_fts f JOIN posts p ON p.id = f.rowid
-             WHERE posts_fts MATCH ?1 AND p.published_at >= ?2 AND p.published_at < ?3
-             ORDER BY p.published_at DESC, p.id DESC LIMIT ?4"
-        ))?;
-        let rows = stmt.query_map(
-            params![
-                query,
-                search.since.map_or_else(|| "0000".to_string(), to_db),
-                search.until.map_or_else(|| "9999".to_string(), to_db),
-                search.limit.max(1) as i64
-            ],
-            read_post,
-        )?;
-        Ok(rows.collect::<Result<_, _>>()?)
-    }
+/// Posts matching `search`, newest first.
+pub(super) fn search(conn: &Connection, search: &Search) -> Result<Vec<StoredPost>, StoreError> {
+    let Some(query) = fts_query(&search.query) else {
+        return Ok(Vec::new());
+    };
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {POST_COLUMNS} FROM posts_fts f JOIN posts p ON p.id = f.rowid
+         WHERE posts_fts MATCH ?1 AND p.published_at >= ?2 AND p.published_at < ?3
+         ORDER BY p.published_at DESC, p.id DESC LIMIT ?4"
+    ))?;
+    let rows = stmt.query_map(
+        params![
+            query,
+            search.since.map_or_else(|| "0000".to_string(), to_db),
+            search.until.map_or_else(|| "9999".to_string(), to_db),
+            search.limit.max(1) as i64
+        ],
+        read_post,
+    )?;
+    Ok(rows.collect::<Result<_, _>>()?)
 }
 
 #[cfg(test)]

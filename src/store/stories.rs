@@ -3,12 +3,12 @@
 //! its story membership are committed together.
 
 use jiff::{SignedDuration, Timestamp};
-use rusqlite::{OptionalExtension, Transaction, params, params_from_iter};
+use rusqlite::{Connection, OptionalExtension, Transaction, params, params_from_iter};
 use rustc_hash::FxHashMap;
 use serde::Serialize;
 use smallvec::SmallVec;
 
-use super::{Store, StoreError};
+use super::StoreError;
 use crate::model::Post;
 use crate::stories::{Fingerprint, STORY_WINDOW_HOURS};
 use crate::time::{from_db, to_db};
@@ -341,11 +341,9 @@ fn join(tx: &Transaction<'_>, story: i64, post_id: i64, post: &Post) -> Result<(
     Ok(())
 }
 
-impl Store {
-    /// One story, with its spread.
-    pub fn story(&self, id: i64) -> Result<Option<Story>, StoreError> {
-        let row = self
-            .conn
+/// One story, with its spread.
+pub(super) fn story(conn: &Connection, id: i64) -> Result<Option<Story>, StoreError> {
+    let row = conn
             .query_row(
                 "SELECT id, title, first_seen_at, last_seen_at, first_source_id, first_url, posts, sources
                  FROM stories WHERE id = ?1",
@@ -364,39 +362,37 @@ impl Store {
                 },
             )
             .optional()?;
-        let Some((id, title, first, last, first_source, first_url, posts, sources)) = row else {
-            return Ok(None);
-        };
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT DISTINCT coalesce(s.kind, 'lain') FROM story_sources ss
-             LEFT JOIN sources s ON s.id = ss.source_id WHERE ss.story_id = ?1 ORDER BY 1",
-        )?;
-        let kinds = stmt
-            .query_map(params![id], |r| r.get::<_, String>(0))?
-            .collect::<Result<_, _>>()?;
-        Ok(Some(Story {
-            id,
-            title,
-            first_seen: from_db(&first).unwrap_or(Timestamp::UNIX_EPOCH),
-            last_seen: from_db(&last).unwrap_or(Timestamp::UNIX_EPOCH),
-            first_source,
-            first_url,
-            posts: posts as u64,
-            sources: sources as u64,
-            kinds,
-        }))
-    }
+    let Some((id, title, first, last, first_source, first_url, posts, sources)) = row else {
+        return Ok(None);
+    };
+    let mut stmt = conn.prepare_cached(
+        "SELECT DISTINCT coalesce(s.kind, 'lain') FROM story_sources ss
+         LEFT JOIN sources s ON s.id = ss.source_id WHERE ss.story_id = ?1 ORDER BY 1",
+    )?;
+    let kinds = stmt
+        .query_map(params![id], |r| r.get::<_, String>(0))?
+        .collect::<Result<_, _>>()?;
+    Ok(Some(Story {
+        id,
+        title,
+        first_seen: from_db(&first).unwrap_or(Timestamp::UNIX_EPOCH),
+        last_seen: from_db(&last).unwrap_or(Timestamp::UNIX_EPOCH),
+        first_source,
+        first_url,
+        posts: posts as u64,
+        sources: sources as u64,
+        kinds,
+    }))
+}
 
-    /// The story a stored post belongs to, if it has one.
-    pub fn story_of_post(&self, post_id: i64) -> Result<Option<i64>, StoreError> {
-        Ok(self
-            .conn
-            .query_row(
-                "SELECT story_id FROM posts WHERE id = ?1",
-                params![post_id],
-                |r| r.get::<_, Option<i64>>(0),
-            )
-            .optional()?
-            .flatten())
-    }
+/// The story a stored post belongs to, if it has one.
+pub(super) fn story_of_post(conn: &Connection, post_id: i64) -> Result<Option<i64>, StoreError> {
+    Ok(conn
+        .query_row(
+            "SELECT story_id FROM posts WHERE id = ?1",
+            params![post_id],
+            |r| r.get::<_, Option<i64>>(0),
+        )
+        .optional()?
+        .flatten())
 }

@@ -12,7 +12,7 @@ use std::time::Instant;
 
 use tokio::sync::oneshot;
 
-use super::{Store, StoreError, Write};
+use super::{Maintenance, Store, StoreError, Write, Writes};
 use crate::metrics;
 
 /// Most writes committed in one transaction.

@@ -19,7 +19,7 @@ pub use rule::{Assessment, Direction, Observation, Rule};
 use crate::classify::Classifier;
 use crate::model::{Medium, Priority};
 use crate::sources::medium_of;
-use crate::store::{Store, StoreError};
+use crate::store::{Reports, Store, StoreError};
 use crate::time::Lang;
 
 const DAY: SignedDuration = SignedDuration::from_hours(24);

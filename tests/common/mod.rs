@@ -131,8 +131,23 @@ pub fn stderr(o: &Output) -> String {
 }
 
 /// Scalar query on the project's database.
-pub fn query_i64(store: &Store, sql: &str) -> i64 {
-    store.connection().query_row(sql, [], |r| r.get(0)).unwrap()
+pub fn query_i64(store: &Store, query: &str) -> i64 {
+    sql(store.path())
+        .query_row(query, [], |r| r.get(0))
+        .unwrap()
+}
+
+/// A read-only connection of its own to the SQLite file at `path`. Its tables are a contract
+/// with users (who open them with sqlite3), so tests check them directly, beside the store.
+pub fn sql(path: &Path) -> rusqlite::Connection {
+    rusqlite::Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+        .expect("the test database opens read-only")
+}
+
+/// A connection that may write to the SQLite file at `path`, for tests that make a database
+/// of an older schema or fill the disk.
+pub fn sql_writable(path: &Path) -> rusqlite::Connection {
+    rusqlite::Connection::open(path).expect("the test database opens")
 }
 
 /// One polling round of every source of `project`, committed to its store.

@@ -20,7 +20,7 @@ use regex::bytes::{Captures, Regex};
 use crate::classify::Classifier;
 use crate::digest::{self, Request};
 use crate::engine::{Config, Engine, SharedClassifier};
-use crate::store::Store;
+use crate::store::{Browse, Store, Writes};
 use crate::time::{local_date, parse_feed_date};
 
 pub use files::{FEEDS, KEYWORDS};
@@ -140,11 +140,7 @@ pub fn run(dir: &Path) -> anyhow::Result<DemoReport> {
     let written = digest::write(&store, &classifier, &request)?;
     store.record_briefing(&written.record)?;
     let stored = store.count_posts()?;
-    let tagged: u64 = store.connection().query_row(
-        "SELECT count(DISTINCT post_id) FROM post_topics",
-        [],
-        |r| r.get::<_, i64>(0),
-    )? as u64;
+    let tagged = store.count_tagged_posts()?;
     Ok(DemoReport {
         dir,
         seconds: started.elapsed().as_secs_f64(),

@@ -1,0 +1,298 @@
+//! [`Store`], the SQLite backend, implements the store's traits (see `store/mod.rs`): each
+//! method hands the connection to the function of the file that holds its table family's SQL
+//! (`posts`, `rollups`, `browse`, `stories`, `search`, `sources`, `meta`, `briefings`,
+//! `alerts`, `maintenance`, `checkpoint`). Nothing here knows SQL; nothing there knows the
+//! traits.
+
+use std::collections::HashSet;
+use std::path::Path;
+
+use jiff::Timestamp;
+
+use super::alerts::{self, Decision, DeliveryRecord, Episode, PendingDelivery};
+use super::briefings::{self, BriefingRecord};
+use super::browse::{self, Page, PostFilter};
+use super::maintenance::{self, Pruned, Stats};
+use super::rollups::{self, AuthorCount, SourceCount};
+use super::search::{self, Search};
+use super::{
+    Browse, Checkpointer, HourCount, Maintenance, Reports, SourceHealth, SourceSeen, Status, Store,
+    StoreError, StoredPost, Story, TaggedRow, Write, Writes,
+};
+use super::{checkpoint, meta, posts, sources, stories};
+use crate::classify::Tags;
+use crate::model::{Post, SourceId, SourceInfo, SourceState};
+
+impl Writes for Store {
+    fn write(&mut self, writes: &[Write]) -> Result<Vec<usize>, StoreError> {
+        posts::write(&mut self.conn, writes)
+    }
+
+    fn insert_posts(
+        &mut self,
+        posts: &[(Post, Tags)],
+        keywords_version: &str,
+    ) -> Result<usize, StoreError> {
+        posts::insert_posts(&mut self.conn, posts, keywords_version)
+    }
+
+    fn insert_pushed(
+        &mut self,
+        kind: &str,
+        origin: &str,
+        posts: &[(Post, Tags)],
+        keywords_version: &str,
+    ) -> Result<usize, StoreError> {
+        posts::insert_pushed(&mut self.conn, kind, origin, posts, keywords_version)
+    }
+
+    fn sync_sources(&mut self, configured: &[SourceInfo]) -> Result<(), StoreError> {
+        sources::sync_sources(&mut self.conn, configured)
+    }
+
+    fn set_meta(&mut self, key: &str, value: &str) -> Result<(), StoreError> {
+        meta::set_meta(&self.conn, key, value)
+    }
+
+    fn delete_meta(&mut self, key: &str) -> Result<(), StoreError> {
+        meta::delete_meta(&self.conn, key)
+    }
+
+    fn record_briefing(&mut self, briefing: &BriefingRecord) -> Result<(), StoreError> {
+        briefings::record_briefing(&self.conn, briefing)
+    }
+
+    fn record_decisions(
+        &mut self,
+        decisions: &[Decision],
+        sinks: &[String],
+        now: Timestamp,
+    ) -> Result<Vec<i64>, StoreError> {
+        alerts::record_decisions(&mut self.conn, decisions, sinks, now)
+    }
+
+    fn record_delivery(
+        &mut self,
+        alert_id: i64,
+        sink: &str,
+        outcome: Result<(), (&str, Option<Timestamp>)>,
+        now: Timestamp,
+    ) -> Result<(), StoreError> {
+        alerts::record_delivery(&self.conn, alert_id, sink, outcome, now)
+    }
+}
+
+impl Reports for Store {
+    fn topic_counts(
+        &self,
+        start: Timestamp,
+        end: Timestamp,
+    ) -> Result<Vec<(String, u64)>, StoreError> {
+        rollups::topic_counts(&self.conn, start, end)
+    }
+
+    fn topic_hours(
+        &self,
+        topic: &str,
+        start: Timestamp,
+        end: Timestamp,
+    ) -> Result<Vec<(Timestamp, u64)>, StoreError> {
+        rollups::topic_hours(&self.conn, topic, start, end)
+    }
+
+    fn topic_areas(
+        &self,
+        topic: &str,
+        start: Timestamp,
+        end: Timestamp,
+    ) -> Result<Vec<(String, u64)>, StoreError> {
+        rollups::topic_areas(&self.conn, topic, start, end)
+    }
+
+    fn topic_sources(
+        &self,
+        topic: &str,
+        start: Timestamp,
+        end: Timestamp,
+    ) -> Result<Vec<SourceCount>, StoreError> {
+        rollups::topic_sources(&self.conn, topic, start, end)
+    }
+
+    fn topic_authors(
+        &self,
+        topic: &str,
+        start: Timestamp,
+        end: Timestamp,
+        limit: usize,
+    ) -> Result<Vec<AuthorCount>, StoreError> {
+        rollups::topic_authors(&self.conn, topic, start, end, limit)
+    }
+
+    fn topic_sentiment(
+        &self,
+        topic: &str,
+        start: Timestamp,
+        end: Timestamp,
+    ) -> Result<Vec<(String, u64)>, StoreError> {
+        rollups::topic_sentiment(&self.conn, topic, start, end)
+    }
+
+    fn topic_posts(
+        &self,
+        topic: &str,
+        start: Timestamp,
+        end: Timestamp,
+        limit: usize,
+    ) -> Result<Vec<StoredPost>, StoreError> {
+        rollups::topic_posts(&self.conn, topic, start, end, limit)
+    }
+
+    fn post_totals(&self, start: Timestamp, end: Timestamp) -> Result<(u64, u64), StoreError> {
+        rollups::post_totals(&self.conn, start, end)
+    }
+
+    fn hour_counts(&self, start: Timestamp, end: Timestamp) -> Result<Vec<HourCount>, StoreError> {
+        rollups::hour_counts(&self.conn, start, end)
+    }
+
+    fn first_hour(&self) -> Result<Option<Timestamp>, StoreError> {
+        rollups::first_hour(&self.conn)
+    }
+
+    fn collecting_since(&self) -> Result<Option<Timestamp>, StoreError> {
+        rollups::collecting_since(&self.conn)
+    }
+
+    fn sources_seen(
+        &self,
+        start: Timestamp,
+        end: Timestamp,
+        areas: &HashSet<String>,
+    ) -> Result<Vec<SourceSeen>, StoreError> {
+        rollups::sources_seen(&self.conn, start, end, areas)
+    }
+}
+
+impl Browse for Store {
+    fn posts_page(&self, filter: &PostFilter) -> Result<Page, StoreError> {
+        browse::posts_page(&self.conn, filter)
+    }
+
+    fn story_posts(&self, story: i64, limit: usize) -> Result<Vec<StoredPost>, StoreError> {
+        browse::story_posts(&self.conn, story, limit)
+    }
+
+    fn story(&self, id: i64) -> Result<Option<Story>, StoreError> {
+        stories::story(&self.conn, id)
+    }
+
+    fn story_of_post(&self, post_id: i64) -> Result<Option<i64>, StoreError> {
+        stories::story_of_post(&self.conn, post_id)
+    }
+
+    fn search(&self, query: &Search) -> Result<Vec<StoredPost>, StoreError> {
+        search::search(&self.conn, query)
+    }
+
+    fn briefings(&self, limit: usize) -> Result<Vec<BriefingRecord>, StoreError> {
+        browse::briefings(&self.conn, limit)
+    }
+
+    fn briefing(&self, date: &str) -> Result<Option<BriefingRecord>, StoreError> {
+        browse::briefing(&self.conn, date)
+    }
+
+    fn briefing_generated_at(&self, date: &str) -> Result<Option<String>, StoreError> {
+        briefings::briefing_generated_at(&self.conn, date)
+    }
+
+    fn count_posts(&self) -> Result<u64, StoreError> {
+        posts::count_posts(&self.conn)
+    }
+
+    fn count_tagged_posts(&self) -> Result<u64, StoreError> {
+        posts::count_tagged_posts(&self.conn)
+    }
+
+    fn count_posts_since(&self, since: Timestamp) -> Result<u64, StoreError> {
+        posts::count_posts_since(&self.conn, since)
+    }
+
+    fn scan_posts(&self, since: Timestamp, f: impl FnMut(TaggedRow)) -> Result<(), StoreError> {
+        posts::scan_posts(&self.conn, since, f)
+    }
+}
+
+impl Status for Store {
+    fn sources_health(&self, order: &[SourceId]) -> Result<Vec<SourceHealth>, StoreError> {
+        sources::sources_health(&self.conn, order)
+    }
+
+    fn source_names(&self) -> Result<Vec<(String, String)>, StoreError> {
+        sources::source_names(&self.conn)
+    }
+
+    fn source_state(&self, id: &SourceId) -> Result<SourceState, StoreError> {
+        sources::source_state(&self.conn, id)
+    }
+
+    fn meta(&self, key: &str) -> Result<Option<(String, Option<Timestamp>)>, StoreError> {
+        meta::meta(&self.conn, key)
+    }
+
+    fn open_episodes(&self) -> Result<Vec<Episode>, StoreError> {
+        alerts::open_episodes(&self.conn)
+    }
+
+    fn due_deliveries(&self, now: Timestamp) -> Result<Vec<PendingDelivery>, StoreError> {
+        alerts::due_deliveries(&self.conn, now)
+    }
+
+    fn deliveries_since(&self, since: Timestamp) -> Result<Vec<DeliveryRecord>, StoreError> {
+        alerts::deliveries_since(&self.conn, since)
+    }
+
+    fn alert_subject(&self, id: i64) -> Result<String, StoreError> {
+        alerts::alert_subject(&self.conn, id)
+    }
+}
+
+impl Maintenance for Store {
+    type Checkpoints = Checkpointer;
+
+    fn backup_to(&self, dest: &Path) -> Result<u64, StoreError> {
+        maintenance::backup_to(&self.conn, dest)
+    }
+
+    fn stats(&self) -> Result<Stats, StoreError> {
+        maintenance::stats(&self.conn, &self.path)
+    }
+
+    fn prune_batch(&mut self, before: Timestamp, limit: usize) -> Result<Pruned, StoreError> {
+        maintenance::prune_batch(&mut self.conn, before, limit)
+    }
+
+    fn optimize(&self) -> Result<(), StoreError> {
+        maintenance::optimize(&self.conn)
+    }
+
+    fn vacuum_step(&self, pages: u32) -> Result<u64, StoreError> {
+        maintenance::vacuum_step(&self.conn, pages)
+    }
+
+    fn limit_size(&self, max_mb: u64) -> Result<(), StoreError> {
+        maintenance::limit_size(&self.conn, max_mb)
+    }
+
+    fn checkpoint(&self) -> Result<(), StoreError> {
+        checkpoint::checkpoint(&self.conn)
+    }
+
+    fn checkpoint_in_background(&self) -> Result<Checkpointer, StoreError> {
+        checkpoint::checkpoint_in_background(&self.conn, &self.path)
+    }
+
+    fn integrity_check(&self) -> Result<String, StoreError> {
+        maintenance::integrity_check(&self.conn)
+    }
+}
