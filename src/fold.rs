@@ -4,8 +4,8 @@
 //!
 //! It sits below everything that compares text: the model's text hash
 //! ([`crate::model::Post::text_hash`]), the store's author keys, and the classifier, whose
-//! [`crate::classify::normalize::Normalizer`] adds links, hashtags, slang and emphasis on top
-//! of the `Builder` here. What this module folds never depends on the keyword lists, so
+//! normalizer (`classify::normalize`) adds links, hashtags, slang and emphasis on top of the
+//! `Builder` here. What this module folds never depends on the keyword lists, so
 //! stored hashes stay comparable across versions of the lists.
 
 use unicode_normalization::char::{decompose_compatible, is_combining_mark};

@@ -133,7 +133,7 @@ impl TermSet {
 /// Builds one of the topics' regexes. Patterns run on folded text (lower case, no accents)
 /// and ignore case anyway, so that an analyst's `Ketinggian Air` works too; loading checks
 /// them with this and compiling builds them with it, so a pattern that loads also compiles.
-pub fn compile_pattern(p: &str) -> Result<Regex, regex::Error> {
+pub(crate) fn compile_pattern(p: &str) -> Result<Regex, regex::Error> {
     regex::RegexBuilder::new(p)
         .case_insensitive(true)
         .size_limit(1 << 20)
