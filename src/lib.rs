@@ -18,7 +18,8 @@
 //!   e-mail).
 //! - [`daemon`]: `pantau run`, wiring the stages with a clean stop; [`server`]: its HTTP
 //!   side (axum); [`demo`]: the bundled sample corpus replayed through everything.
-//! - [`config`], [`model`], [`time`], [`error`]: settings, shared types, time and error helpers.
+//! - [`config`], [`model`], [`time`], [`error`]: settings, shared types, time and error helpers;
+//!   [`fold`]: case and accent folding shared by every stage.
 //! - [`cli`]: one function per command, the binary's glue.
 
 pub mod alerts;
@@ -29,6 +30,7 @@ pub mod daemon;
 pub mod digest;
 pub mod engine;
 pub mod error;
+pub mod fold;
 pub mod format;
 pub mod ingest;
 pub mod metrics;

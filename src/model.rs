@@ -129,7 +129,7 @@ impl Post {
     ///
     /// The hashed text is the full text ([`Post::full_text`]) folded, its words joined by one
     /// space. It is built here in one pass (this runs for every stored post; the general
-    /// [`crate::classify::normalize::fold`] with its offsets cost a fifth of storing a post).
+    /// [`crate::fold::fold`] with its offsets cost a fifth of storing a post).
     pub fn text_hash(&self) -> String {
         let title = self.title.as_deref().unwrap_or("");
         let mut squeezed = String::with_capacity(title.len() + 1 + self.text.len());
@@ -145,9 +145,9 @@ impl Post {
                 squeezed.push(c);
             }
         };
-        crate::classify::normalize::fold_chars(title, &mut push);
+        crate::fold::fold_chars(title, &mut push);
         push(' ');
-        crate::classify::normalize::fold_chars(&self.text, &mut push);
+        crate::fold::fold_chars(&self.text, &mut push);
         format!("{:032x}", xxhash_rust::xxh3::xxh3_128(squeezed.as_bytes()))
     }
 }
@@ -279,7 +279,7 @@ mod tests {
 
     /// The hash as first defined: stored hashes must keep matching it.
     fn text_hash_as_defined(p: &Post) -> String {
-        let folded = crate::classify::normalize::fold(&p.full_text());
+        let folded = crate::fold::fold(&p.full_text());
         let squeezed = folded.text.split_whitespace().collect::<Vec<_>>().join(" ");
         format!("{:032x}", xxhash_rust::xxh3::xxh3_128(squeezed.as_bytes()))
     }

@@ -286,11 +286,7 @@ fn old_topic_posts(s: &Store, topic: &str, start: &str, end: &str, limit: usize)
         } else {
             &text
         };
-        let key: String = pantau::classify::normalize::fold(basis)
-            .text
-            .chars()
-            .take(200)
-            .collect();
+        let key: String = pantau::fold::fold(basis).text.chars().take(200).collect();
         let fresh = match story {
             Some(story) => seen_story.insert(story),
             None => true,

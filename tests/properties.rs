@@ -8,8 +8,9 @@
 use std::path::{Path, PathBuf};
 
 use pantau::classify::lists::load_files;
-use pantau::classify::normalize::{Normalizer, fold};
+use pantau::classify::normalize::Normalizer;
 use pantau::classify::{Classifier, Document, query};
+use pantau::fold::fold;
 use pantau::ingest::read::{Parsed, records};
 use pantau::ingest::{Charset, Format, PushKind};
 use pantau::sources::feed::parse::parse;

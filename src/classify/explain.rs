@@ -3,7 +3,7 @@
 
 use serde_json::{Value, json};
 
-use super::{Classification, Classifier, Match, Rule};
+use super::{Classification, Classifier, Clause, Field, Match, Rule};
 
 fn rule_text(rule: &Rule) -> String {
     match rule {
@@ -107,7 +107,30 @@ pub fn summary(c: &Classifier, r: &Classification) -> String {
 /// The `--explain` listing.
 pub fn explain(c: &Classifier, r: &Classification) -> String {
     let mut out = String::new();
-    let loc = |m: &Match| format!("\"{}\" [{}..{} {}]", m.text, m.start, m.end, field_name(m));
+    explain_topics(&mut out, c, r);
+    explain_regions(&mut out, c, r);
+    out.push_str(&format!(
+        "Sentimen: {} (skor {})\n",
+        r.sentiment.class.as_str(),
+        r.sentiment.score
+    ));
+    for (m, w) in &r.sentiment.words {
+        out.push_str(&format!(
+            "    {} {w:+} pada {}\n",
+            rule_text(&m.rule),
+            loc(m)
+        ));
+    }
+    out
+}
+
+/// A match as `"words" [start..end field]`.
+fn loc(m: &Match) -> String {
+    format!("\"{}\" [{}..{} {}]", m.text, m.start, m.end, field_name(m))
+}
+
+/// The topics that matched with their clauses and matches, then the vetoed and yielded ones.
+fn explain_topics(out: &mut String, c: &Classifier, r: &Classification) {
     if r.topics.is_empty() {
         out.push_str("Topik: tidak ada\n");
     } else {
@@ -121,31 +144,19 @@ pub fn explain(c: &Classifier, r: &Classification) -> String {
         ));
         for clause in &hit.clauses {
             match clause {
-                super::Clause::Query => {
+                Clause::Query => {
                     let q = t.query.as_ref().map_or("", |q| q.written.as_str());
                     out.push_str(&format!("    klausa query terpenuhi: {q}\n"));
                 }
                 other => out.push_str(&format!("    klausa {} terpenuhi\n", other.as_str())),
             }
         }
-        for m in &hit.matches {
-            out.push_str(&format!(
-                "    {} cocok dengan {}\n",
-                rule_text(&m.rule),
-                loc(m)
-            ));
-        }
+        push_matches(out, &hit.matches);
     }
     for hit in &r.vetoed {
         let t = &c.topics[hit.topic];
         out.push_str(&format!("  {} dikecualikan:\n", t.id));
-        for m in &hit.matches {
-            out.push_str(&format!(
-                "    {} cocok dengan {}\n",
-                rule_text(&m.rule),
-                loc(m)
-            ));
-        }
+        push_matches(out, &hit.matches);
     }
     for (hit, narrower) in &r.yielded {
         out.push_str(&format!(
@@ -153,6 +164,21 @@ pub fn explain(c: &Classifier, r: &Classification) -> String {
             c.topics[hit.topic].id, c.topics[*narrower].id
         ));
     }
+}
+
+fn push_matches(out: &mut String, matches: &[Match]) {
+    for m in matches {
+        out.push_str(&format!(
+            "    {} cocok dengan {}\n",
+            rule_text(&m.rule),
+            loc(m)
+        ));
+    }
+}
+
+/// The regions with the names that named them (or how they were inferred), then the
+/// ambiguous names ignored.
+fn explain_regions(out: &mut String, c: &Classifier, r: &Classification) {
     if r.regions.is_empty() {
         out.push_str("Wilayah: tidak ada\n");
     } else {
@@ -190,24 +216,11 @@ pub fn explain(c: &Classifier, r: &Classification) -> String {
             words.join(", ")
         ));
     }
-    out.push_str(&format!(
-        "Sentimen: {} (skor {})\n",
-        r.sentiment.class.as_str(),
-        r.sentiment.score
-    ));
-    for (m, w) in &r.sentiment.words {
-        out.push_str(&format!(
-            "    {} {w:+} pada {}\n",
-            rule_text(&m.rule),
-            loc(m)
-        ));
-    }
-    out
 }
 
 fn field_name(m: &Match) -> &'static str {
     match m.field {
-        super::Field::Title => "judul",
-        super::Field::Text => "teks",
+        Field::Title => "judul",
+        Field::Text => "teks",
     }
 }

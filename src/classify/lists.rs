@@ -11,9 +11,11 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 use toml::Spanned;
 
-use super::normalize::{Normalizer, is_word_char};
+use super::matcher::compile_pattern;
+use super::normalize::Normalizer;
 use super::query::{self, Expr, Term};
 use crate::error::{LineIndex, suggest};
+use crate::fold::{fold, is_word_char};
 use crate::model::{Priority, RegionId, TopicId};
 
 /// A problem in a keyword file, at the spot where it is.
@@ -325,7 +327,22 @@ struct FileCx<'a> {
     normalizer: &'a Normalizer,
 }
 
-impl FileCx<'_> {
+impl<'a> FileCx<'a> {
+    fn new(
+        path: &'a Path,
+        text: &'a str,
+        errors: &'a mut Vec<ListError>,
+        normalizer: &'a Normalizer,
+    ) -> FileCx<'a> {
+        FileCx {
+            path,
+            text,
+            lines: LineIndex::new(text),
+            errors,
+            normalizer,
+        }
+    }
+
     fn error_at(&mut self, offset: usize, message: impl Into<String>, hint: Option<String>) {
         let (line, col) = self.pos(offset);
         self.errors.push(ListError {
@@ -444,6 +461,19 @@ fn translate_toml_error(message: &str, known: &[&str]) -> (String, Option<String
     )
 }
 
+const REGION_KEYS: &[&str] = &[
+    "region",
+    "id",
+    "name",
+    "level",
+    "parent",
+    "aliases",
+    "ambiguous",
+    "other_senses",
+];
+
+const SENTIMENT_KEYS: &[&str] = &["positive", "negative", "negators", "intensifiers"];
+
 const TOPIC_KEYS: &[&str] = &[
     "id", "name", "category", "priority", "owner", "advice", "stem", "any", "exclude", "query",
     "patterns", "narrower", "examples", "match", "no_match",
@@ -528,93 +558,79 @@ pub fn load_files(files: &[(PathBuf, String)]) -> Result<Lists, ListErrors> {
     // Slang first: every other term is folded through it, so "bnjir" in a list still works.
     if let Some((path, text)) = named("slang.toml") {
         let empty = Normalizer::default();
-        let mut cx = FileCx {
-            path,
-            text,
-            lines: LineIndex::new(text),
-            errors: &mut errors,
-            normalizer: &empty,
-        };
+        let mut cx = FileCx::new(path, text, &mut errors, &empty);
         if let Some(raw) = cx.parse::<RawSlang>(&["words"]) {
             lists.slang = load_slang(&mut cx, raw);
         }
     }
     let normalizer = Normalizer::new(lists.slang.clone(), HashSet::new());
-    fn cx<'a>(
-        path: &'a Path,
-        text: &'a str,
-        errors: &'a mut Vec<ListError>,
-        normalizer: &'a Normalizer,
-    ) -> FileCx<'a> {
-        FileCx {
-            path,
-            text,
-            lines: LineIndex::new(text),
-            errors,
-            normalizer,
-        }
-    }
     if let Some((path, text)) = named("regions.toml") {
-        let mut cx = cx(path, text, &mut errors, &normalizer);
-        if let Some(raw) = cx.parse::<RawRegions>(&[
-            "region",
-            "id",
-            "name",
-            "level",
-            "parent",
-            "aliases",
-            "ambiguous",
-            "other_senses",
-        ]) {
+        let mut cx = FileCx::new(path, text, &mut errors, &normalizer);
+        if let Some(raw) = cx.parse::<RawRegions>(REGION_KEYS) {
             lists.regions = load_regions(&mut cx, raw);
         }
     }
     if let Some((path, text)) = named("sentiment.toml") {
-        let mut cx = cx(path, text, &mut errors, &normalizer);
-        if let Some(raw) =
-            cx.parse::<RawSentiment>(&["positive", "negative", "negators", "intensifiers"])
-        {
-            let mut terms = |list: &[Spanned<String>], what| {
-                list.iter()
-                    .filter_map(|t| cx.term(t, what, false))
-                    .collect::<Vec<_>>()
-            };
-            lists.sentiment = SentimentDef {
-                positive: terms(&raw.positive, "kata positif"),
-                negative: terms(&raw.negative, "kata negatif"),
-                negators: terms(&raw.negators, "kata ingkar"),
-                intensifiers: terms(&raw.intensifiers, "kata penguat"),
-            };
+        let mut cx = FileCx::new(path, text, &mut errors, &normalizer);
+        if let Some(raw) = cx.parse::<RawSentiment>(SENTIMENT_KEYS) {
+            lists.sentiment = load_sentiment(&mut cx, raw);
         }
     }
-    let mut seen: HashMap<String, PathBuf> = HashMap::new();
-    for (path, text) in files.iter().filter(|(p, _)| is_topic_file(p)) {
-        let mut cx = cx(path, text, &mut errors, &normalizer);
-        if let Some(raw) = cx.parse::<RawTopic>(TOPIC_KEYS)
-            && let Some(topic) = load_topic(&mut cx, raw)
-        {
-            if let Some(other) = seen.get(topic.id.as_str()) {
-                cx.error_at(
-                    0,
-                    format!(
-                        "id topik \"{}\" sudah dipakai di {}",
-                        topic.id,
-                        crate::error::shown(other)
-                    ),
-                    Some("setiap topik perlu id yang unik".into()),
-                );
-            } else {
-                seen.insert(topic.id.to_string(), path.clone());
-                lists.topics.push(topic);
-            }
-        }
-    }
+    lists.topics = load_topics(files, &mut errors, &normalizer);
     check_narrower(&lists.topics, &mut errors);
     if !errors.is_empty() {
         return Err(ListErrors(errors));
     }
     lists.version = version(files);
     Ok(lists)
+}
+
+/// Every topic file, in the order given; a topic whose id is taken is an error.
+fn load_topics(
+    files: &[(PathBuf, String)],
+    errors: &mut Vec<ListError>,
+    normalizer: &Normalizer,
+) -> Vec<TopicDef> {
+    let mut topics = Vec::new();
+    let mut seen: HashMap<String, PathBuf> = HashMap::new();
+    for (path, text) in files.iter().filter(|(p, _)| is_topic_file(p)) {
+        let mut cx = FileCx::new(path, text, errors, normalizer);
+        let Some(topic) = cx
+            .parse::<RawTopic>(TOPIC_KEYS)
+            .and_then(|raw| load_topic(&mut cx, raw))
+        else {
+            continue;
+        };
+        if let Some(other) = seen.get(topic.id.as_str()) {
+            cx.error_at(
+                0,
+                format!(
+                    "id topik \"{}\" sudah dipakai di {}",
+                    topic.id,
+                    crate::error::shown(other)
+                ),
+                Some("setiap topik perlu id yang unik".into()),
+            );
+        } else {
+            seen.insert(topic.id.to_string(), path.clone());
+            topics.push(topic);
+        }
+    }
+    topics
+}
+
+fn load_sentiment(cx: &mut FileCx<'_>, raw: RawSentiment) -> SentimentDef {
+    let mut terms = |list: &[Spanned<String>], what| {
+        list.iter()
+            .filter_map(|t| cx.term(t, what, false))
+            .collect::<Vec<_>>()
+    };
+    SentimentDef {
+        positive: terms(&raw.positive, "kata positif"),
+        negative: terms(&raw.negative, "kata negatif"),
+        negators: terms(&raw.negators, "kata ingkar"),
+        intensifiers: terms(&raw.intensifiers, "kata penguat"),
+    }
 }
 
 fn is_topic_file(path: &Path) -> bool {
@@ -706,55 +722,8 @@ fn value_offset(file: &str, span: Range<usize>, index: usize) -> usize {
 
 fn load_topic(cx: &mut FileCx<'_>, raw: RawTopic) -> Option<TopicDef> {
     let before = cx.errors.len();
-    let stem_name = cx
-        .path
-        .file_stem()
-        .map(|s| s.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let id = match &raw.id {
-        Some(id) => {
-            if !valid_id(id.get_ref()) {
-                cx.error_at(
-                    id.span().start,
-                    format!("id \"{}\" tidak valid", id.get_ref()),
-                    Some("pakai huruf kecil, angka, - dan _, misalnya \"jalan-rusak\"".into()),
-                );
-            }
-            id.get_ref().clone()
-        }
-        None => {
-            if !valid_id(&stem_name) {
-                cx.error_at(
-                    0,
-                    format!("nama berkas \"{stem_name}\" tidak bisa menjadi id topik"),
-                    Some(
-                        "ganti nama berkas (huruf kecil, angka, - dan _) atau isi id = \"…\""
-                            .into(),
-                    ),
-                );
-            }
-            stem_name
-        }
-    };
-    let priority = match &raw.priority {
-        None => Priority::Sedang,
-        Some(p) => match p.get_ref().parse::<Priority>() {
-            Ok(p) => p,
-            Err(_) => {
-                let other = p.get_ref().as_str();
-                let known = Priority::NAMES;
-                let hint = suggest(other, &known)
-                    .map(|k| format!("mungkin maksud Anda \"{k}\""))
-                    .unwrap_or_else(|| "pilih rendah, sedang, tinggi atau kritis".into());
-                cx.error_at(
-                    p.span().start,
-                    format!("prioritas \"{other}\" tidak dikenal"),
-                    Some(hint),
-                );
-                Priority::Sedang
-            }
-        },
-    };
+    let id = topic_id(cx, raw.id.as_ref());
+    let priority = priority(cx, raw.priority.as_ref());
     if raw.name.get_ref().trim().is_empty() {
         cx.error_at(
             raw.name.span().start,
@@ -762,61 +731,11 @@ fn load_topic(cx: &mut FileCx<'_>, raw: RawTopic) -> Option<TopicDef> {
             Some("tulis nama isu untuk briefing".into()),
         );
     }
-    // Kept for the classifier's lifetime (explanations, checks): no growth slack, which with
-    // a thousand topics was a tenth of the daemon's memory.
-    let mut any: Vec<TermDef> = raw
-        .any
-        .iter()
-        .filter_map(|t| cx.term(t, "istilah", raw.stem))
-        .collect();
-    any.shrink_to_fit();
-    let mut exclude: Vec<TermDef> = raw
-        .exclude
-        .iter()
-        .filter_map(|t| cx.term(t, "pengecualian", raw.stem))
-        .collect();
-    exclude.shrink_to_fit();
-    // A term that is also excluded can never make the topic fire.
-    for term in &any {
-        if exclude
-            .iter()
-            .any(|x| x.folded == term.folded && x.term.stem == term.term.stem)
-        {
-            cx.errors.push(ListError {
-                path: cx.path.to_path_buf(),
-                line: term.line,
-                col: term.col,
-                message: format!(
-                    "istilah \"{}\" juga ada di exclude: istilah ini tidak akan pernah cocok",
-                    term.written()
-                ),
-                hint: Some(
-                    "hapus dari salah satu daftar; exclude membatalkan topik untuk pos itu".into(),
-                ),
-                context: None,
-            });
-        }
-    }
+    let any = term_list(cx, &raw.any, "istilah", raw.stem);
+    let exclude = term_list(cx, &raw.exclude, "pengecualian", raw.stem);
+    check_not_excluded(cx, &any, &exclude);
     let query = raw.query.as_ref().and_then(|q| load_query(cx, q, raw.stem));
-    let mut patterns = Vec::new();
-    for p in &raw.patterns {
-        let (line, col) = cx.pos(p.span().start);
-        match super::compile_pattern(p.get_ref()) {
-            Ok(_) => patterns.push(PatternDef {
-                written: p.get_ref().clone(),
-                line,
-                col,
-            }),
-            Err(e) => cx.error_at(
-                p.span().start,
-                format!("pola regex tidak valid: {}", regex_message(&e)),
-                Some(
-                    "periksa sintaks regex (tanpa look-around); pola dicocokkan pada teks huruf kecil tanpa aksen"
-                        .into(),
-                ),
-            ),
-        }
-    }
+    let patterns = load_patterns(cx, &raw.patterns);
     if raw.any.is_empty() && raw.patterns.is_empty() && raw.query.is_none() {
         cx.error_at(
             raw.name.span().start,
@@ -824,23 +743,8 @@ fn load_topic(cx: &mut FileCx<'_>, raw: RawTopic) -> Option<TopicDef> {
             Some("isi any = [\"…\"], query = '…' dan/atau patterns = ['…']".into()),
         );
     }
-    let examples = |list: &[Spanned<RawExample>], cx: &FileCx<'_>| -> Vec<Example> {
-        list.iter()
-            .map(|e| {
-                let (line, col) = cx.pos(e.span().start);
-                let post = match e.get_ref() {
-                    RawExample::Text(t) => ExamplePost {
-                        text: t.clone(),
-                        ..ExamplePost::default()
-                    },
-                    RawExample::Post(p) => p.clone(),
-                };
-                Example { post, line, col }
-            })
-            .collect()
-    };
-    let examples_match = examples(&raw.examples.matches, cx);
-    let examples_no_match = examples(&raw.examples.no_match, cx);
+    let examples_match = examples(cx, &raw.examples.matches);
+    let examples_no_match = examples(cx, &raw.examples.no_match);
     if cx.errors.len() > before {
         return None;
     }
@@ -868,6 +772,131 @@ fn load_topic(cx: &mut FileCx<'_>, raw: RawTopic) -> Option<TopicDef> {
             .collect(),
         file: cx.path.to_path_buf(),
     })
+}
+
+/// The topic's `id`, or else its file name; an invalid one is an error (and kept, so that
+/// the other checks still run).
+fn topic_id(cx: &mut FileCx<'_>, id: Option<&Spanned<String>>) -> String {
+    if let Some(id) = id {
+        if !valid_id(id.get_ref()) {
+            cx.error_at(
+                id.span().start,
+                format!("id \"{}\" tidak valid", id.get_ref()),
+                Some("pakai huruf kecil, angka, - dan _, misalnya \"jalan-rusak\"".into()),
+            );
+        }
+        return id.get_ref().clone();
+    }
+    let stem_name = cx
+        .path
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    if !valid_id(&stem_name) {
+        cx.error_at(
+            0,
+            format!("nama berkas \"{stem_name}\" tidak bisa menjadi id topik"),
+            Some("ganti nama berkas (huruf kecil, angka, - dan _) atau isi id = \"…\"".into()),
+        );
+    }
+    stem_name
+}
+
+/// The topic's `priority` (sedang when absent or unknown, the latter an error).
+fn priority(cx: &mut FileCx<'_>, priority: Option<&Spanned<String>>) -> Priority {
+    let Some(p) = priority else {
+        return Priority::Sedang;
+    };
+    match p.get_ref().parse::<Priority>() {
+        Ok(p) => p,
+        Err(_) => {
+            let other = p.get_ref().as_str();
+            let known = Priority::NAMES;
+            let hint = suggest(other, &known)
+                .map(|k| format!("mungkin maksud Anda \"{k}\""))
+                .unwrap_or_else(|| "pilih rendah, sedang, tinggi atau kritis".into());
+            cx.error_at(
+                p.span().start,
+                format!("prioritas \"{other}\" tidak dikenal"),
+                Some(hint),
+            );
+            Priority::Sedang
+        }
+    }
+}
+
+/// The terms of `any` or `exclude`.
+fn term_list(cx: &mut FileCx<'_>, raw: &[Spanned<String>], what: &str, stem: bool) -> Vec<TermDef> {
+    // Kept for the classifier's lifetime (explanations, checks): no growth slack, which with
+    // a thousand topics was a tenth of the daemon's memory.
+    let mut terms: Vec<TermDef> = raw.iter().filter_map(|t| cx.term(t, what, stem)).collect();
+    terms.shrink_to_fit();
+    terms
+}
+
+/// A term that is also excluded can never make the topic fire.
+fn check_not_excluded(cx: &mut FileCx<'_>, any: &[TermDef], exclude: &[TermDef]) {
+    for term in any {
+        if exclude
+            .iter()
+            .any(|x| x.folded == term.folded && x.term.stem == term.term.stem)
+        {
+            cx.errors.push(ListError {
+                path: cx.path.to_path_buf(),
+                line: term.line,
+                col: term.col,
+                message: format!(
+                    "istilah \"{}\" juga ada di exclude: istilah ini tidak akan pernah cocok",
+                    term.written()
+                ),
+                hint: Some(
+                    "hapus dari salah satu daftar; exclude membatalkan topik untuk pos itu".into(),
+                ),
+                context: None,
+            });
+        }
+    }
+}
+
+/// The topic's `patterns`, each checked by building it.
+fn load_patterns(cx: &mut FileCx<'_>, raw: &[Spanned<String>]) -> Vec<PatternDef> {
+    let mut patterns = Vec::new();
+    for p in raw {
+        let (line, col) = cx.pos(p.span().start);
+        match compile_pattern(p.get_ref()) {
+            Ok(_) => patterns.push(PatternDef {
+                written: p.get_ref().clone(),
+                line,
+                col,
+            }),
+            Err(e) => cx.error_at(
+                p.span().start,
+                format!("pola regex tidak valid: {}", regex_message(&e)),
+                Some(
+                    "periksa sintaks regex (tanpa look-around); pola dicocokkan pada teks huruf kecil tanpa aksen"
+                        .into(),
+                ),
+            ),
+        }
+    }
+    patterns
+}
+
+/// The examples of one list (`match` or `no_match`), with where each is.
+fn examples(cx: &FileCx<'_>, list: &[Spanned<RawExample>]) -> Vec<Example> {
+    list.iter()
+        .map(|e| {
+            let (line, col) = cx.pos(e.span().start);
+            let post = match e.get_ref() {
+                RawExample::Text(t) => ExamplePost {
+                    text: t.clone(),
+                    ..ExamplePost::default()
+                },
+                RawExample::Post(p) => p.clone(),
+            };
+            Example { post, line, col }
+        })
+        .collect()
 }
 
 /// `narrower` must name other topics that exist, without a cycle (topics that yield to each
@@ -972,7 +1001,7 @@ fn fold_expr(cx: &mut FileCx<'_>, expr: &mut Expr, at: &dyn Fn(usize) -> usize, 
             }
         }
         Expr::Regex(re, pos) => {
-            if let Err(e) = super::compile_pattern(re) {
+            if let Err(e) = compile_pattern(re) {
                 let offset = at(*pos);
                 cx.error_with_caret(
                     offset,
@@ -1025,90 +1054,125 @@ fn load_regions(cx: &mut FileCx<'_>, raw: RawRegions) -> Vec<RegionDef> {
     let mut parents: Vec<Option<Spanned<String>>> = Vec::new();
     for entry in raw.region {
         let r = entry.into_inner();
-        if !valid_id(r.id.get_ref()) {
-            cx.error_at(
-                r.id.span().start,
-                format!("id wilayah \"{}\" tidak valid", r.id.get_ref()),
-                Some("pakai huruf kecil, angka, - dan _".into()),
-            );
-            continue;
+        if let Some(region) = load_region(cx, &r, &out) {
+            parents.push(r.parent.clone());
+            out.push(region);
         }
-        if out.iter().any(|o| o.id.as_str() == r.id.get_ref()) {
-            cx.error_at(
-                r.id.span().start,
-                format!("id wilayah \"{}\" ganda", r.id.get_ref()),
-                None,
-            );
-            continue;
-        }
-        let level = match r.level.get_ref().as_str() {
-            "provinsi" => Level::Provinsi,
-            "kabupaten" => Level::Kabupaten,
-            "kota" => Level::Kota,
-            "kecamatan" => Level::Kecamatan,
-            "landmark" => Level::Landmark,
-            other => {
-                cx.error_at(
-                    r.level.span().start,
-                    format!("level \"{other}\" tidak dikenal"),
-                    Some("pilih provinsi, kabupaten, kota, kecamatan atau landmark".into()),
-                );
-                continue;
-            }
-        };
-        let all_names: Vec<&Spanned<String>> = std::iter::once(&r.name).chain(&r.aliases).collect();
-        for amb in &r.ambiguous {
-            if !all_names.iter().any(|n| n.get_ref() == amb.get_ref()) {
-                cx.error_at(
-                    amb.span().start,
-                    format!(
-                        "\"{}\" di ambiguous bukan nama atau alias wilayah ini",
-                        amb.get_ref()
-                    ),
-                    Some("tulis persis seperti di name atau aliases".into()),
-                );
-            }
-        }
-        let mut names = Vec::new();
-        for (i, n) in all_names.iter().enumerate() {
-            let what = if i == 0 { "nama wilayah" } else { "alias" };
-            if let Some(term) = cx.term(n, what, false) {
-                let ambiguous = r.ambiguous.iter().any(|a| a.get_ref() == n.get_ref());
-                names.push(RegionName { term, ambiguous });
-            }
-        }
-        let mut other_senses = Vec::new();
-        for phrase in &r.other_senses {
-            let Some(term) = cx.term(phrase, "other_senses", false) else {
-                continue;
-            };
-            let holds_name = names
-                .iter()
-                .any(|n| contains_words(&term.folded, &n.term.folded));
-            if holds_name {
-                other_senses.push(term);
-            } else {
-                cx.error_at(
-                    phrase.span().start,
-                    format!(
-                        "\"{}\" di other_senses tidak memuat nama atau alias wilayah ini",
-                        phrase.get_ref()
-                    ),
-                    Some("tulis frasa yang memuat nama itu, misalnya \"Kanwil BPN\"".into()),
-                );
-            }
-        }
-        parents.push(r.parent.clone());
-        out.push(RegionDef {
-            id: RegionId::new(r.id.get_ref().clone()),
-            name: r.name.get_ref().trim().to_string(),
-            level,
-            parent: r.parent.map(|p| RegionId::new(p.into_inner())),
-            names,
-            other_senses,
-        });
     }
-    // Parents must exist, and following them must end (no cycles).
+    check_parents(cx, &out, &parents);
+    out
+}
+
+/// One `[[region]]`; None (with an error) when its id or level is wrong.
+fn load_region(cx: &mut FileCx<'_>, r: &RawRegion, before: &[RegionDef]) -> Option<RegionDef> {
+    if !valid_id(r.id.get_ref()) {
+        cx.error_at(
+            r.id.span().start,
+            format!("id wilayah \"{}\" tidak valid", r.id.get_ref()),
+            Some("pakai huruf kecil, angka, - dan _".into()),
+        );
+        return None;
+    }
+    if before.iter().any(|o| o.id.as_str() == r.id.get_ref()) {
+        cx.error_at(
+            r.id.span().start,
+            format!("id wilayah \"{}\" ganda", r.id.get_ref()),
+            None,
+        );
+        return None;
+    }
+    let level = level(cx, &r.level)?;
+    let names = region_names(cx, r);
+    let other_senses = other_senses(cx, &r.other_senses, &names);
+    Some(RegionDef {
+        id: RegionId::new(r.id.get_ref().clone()),
+        name: r.name.get_ref().trim().to_string(),
+        level,
+        parent: r
+            .parent
+            .as_ref()
+            .map(|p| RegionId::new(p.get_ref().clone())),
+        names,
+        other_senses,
+    })
+}
+
+fn level(cx: &mut FileCx<'_>, level: &Spanned<String>) -> Option<Level> {
+    Some(match level.get_ref().as_str() {
+        "provinsi" => Level::Provinsi,
+        "kabupaten" => Level::Kabupaten,
+        "kota" => Level::Kota,
+        "kecamatan" => Level::Kecamatan,
+        "landmark" => Level::Landmark,
+        other => {
+            cx.error_at(
+                level.span().start,
+                format!("level \"{other}\" tidak dikenal"),
+                Some("pilih provinsi, kabupaten, kota, kecamatan atau landmark".into()),
+            );
+            return None;
+        }
+    })
+}
+
+/// A region's name and aliases as terms, each marked when `ambiguous` names it.
+fn region_names(cx: &mut FileCx<'_>, r: &RawRegion) -> Vec<RegionName> {
+    let all_names: Vec<&Spanned<String>> = std::iter::once(&r.name).chain(&r.aliases).collect();
+    for amb in &r.ambiguous {
+        if !all_names.iter().any(|n| n.get_ref() == amb.get_ref()) {
+            cx.error_at(
+                amb.span().start,
+                format!(
+                    "\"{}\" di ambiguous bukan nama atau alias wilayah ini",
+                    amb.get_ref()
+                ),
+                Some("tulis persis seperti di name atau aliases".into()),
+            );
+        }
+    }
+    let mut names = Vec::new();
+    for (i, n) in all_names.iter().enumerate() {
+        let what = if i == 0 { "nama wilayah" } else { "alias" };
+        if let Some(term) = cx.term(n, what, false) {
+            let ambiguous = r.ambiguous.iter().any(|a| a.get_ref() == n.get_ref());
+            names.push(RegionName { term, ambiguous });
+        }
+    }
+    names
+}
+
+/// The `other_senses` phrases; each must hold one of the region's names.
+fn other_senses(
+    cx: &mut FileCx<'_>,
+    raw: &[Spanned<String>],
+    names: &[RegionName],
+) -> Vec<TermDef> {
+    let mut out = Vec::new();
+    for phrase in raw {
+        let Some(term) = cx.term(phrase, "other_senses", false) else {
+            continue;
+        };
+        let holds_name = names
+            .iter()
+            .any(|n| contains_words(&term.folded, &n.term.folded));
+        if holds_name {
+            out.push(term);
+        } else {
+            cx.error_at(
+                phrase.span().start,
+                format!(
+                    "\"{}\" di other_senses tidak memuat nama atau alias wilayah ini",
+                    phrase.get_ref()
+                ),
+                Some("tulis frasa yang memuat nama itu, misalnya \"Kanwil BPN\"".into()),
+            );
+        }
+    }
+    out
+}
+
+/// Parents must exist, and following them must end (no cycles).
+fn check_parents(cx: &mut FileCx<'_>, out: &[RegionDef], parents: &[Option<Spanned<String>>]) {
     for (i, parent) in parents.iter().enumerate() {
         let Some(p) = parent else { continue };
         if !out.iter().any(|o| o.id.as_str() == p.get_ref()) {
@@ -1136,7 +1200,6 @@ fn load_regions(cx: &mut FileCx<'_>, raw: RawRegions) -> Vec<RegionDef> {
                 .and_then(|pid| out.iter().position(|o| &o.id == pid));
         }
     }
-    out
 }
 
 fn load_slang(cx: &mut FileCx<'_>, raw: RawSlang) -> HashMap<String, String> {
@@ -1144,11 +1207,8 @@ fn load_slang(cx: &mut FileCx<'_>, raw: RawSlang) -> HashMap<String, String> {
     let mut entries: Vec<_> = raw.words.into_iter().collect();
     entries.sort_by_key(|(_, v)| v.span().start);
     for (key, value) in entries {
-        let k = super::normalize::fold(&key).text.trim().to_string();
-        let v = super::normalize::fold(value.get_ref())
-            .text
-            .trim()
-            .to_string();
+        let k = fold(&key).text.trim().to_string();
+        let v = fold(value.get_ref()).text.trim().to_string();
         if k.is_empty() || !k.chars().all(is_word_char) {
             cx.error_at(
                 value.span().start,
@@ -1173,6 +1233,7 @@ fn load_slang(cx: &mut FileCx<'_>, raw: RawSlang) -> HashMap<String, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::classify::lists;
 
     #[test]
     fn offsets_inside_toml_strings() {
@@ -1191,6 +1252,67 @@ mod tests {
         assert_eq!(
             &file[value_offset(file, span("'''\nmulti z'''"), 6)..][..1],
             "z"
+        );
+    }
+
+    #[test]
+    fn list_errors_point_at_file_line_col() {
+        let bad = "name = \"X\"\nany = [\"ok\"]\npatterns = ['(?<=a)b']\npriority = \"tingi\"\nanyy = []\n";
+        let files = vec![(PathBuf::from("keywords/topics/x.toml"), bad.to_string())];
+        let err = lists::load_files(&files).unwrap_err();
+        let text = err.to_string();
+        assert!(
+            text.contains("keywords/topics/x.toml:5:1: kunci tidak dikenal \"anyy\""),
+            "{text}"
+        );
+        assert_eq!(err.hint().as_deref(), Some("mungkin maksud Anda `any`"));
+
+        let bad = "name = \"X\"\nany = [\"ok\"]\npatterns = ['(?<=a)b']\npriority = \"tingi\"\n";
+        let files = vec![(PathBuf::from("keywords/topics/x.toml"), bad.to_string())];
+        let err = lists::load_files(&files).unwrap_err();
+        let lines: Vec<String> = err.0.iter().map(ToString::to_string).collect();
+        assert!(
+            lines[0].starts_with("keywords/topics/x.toml:4:12: prioritas \"tingi\""),
+            "{lines:?}"
+        );
+        assert!(
+            lines[1].starts_with("keywords/topics/x.toml:3:13: pola regex tidak valid"),
+            "{lines:?}"
+        );
+
+        let files = vec![(
+            PathBuf::from("keywords/topics/x.toml"),
+            "name = \"X\"\nany = [\"ok\"\n".to_string(),
+        )];
+        let err = lists::load_files(&files).unwrap_err();
+        assert_eq!(err.0[0].line, 2, "{err}");
+    }
+
+    #[test]
+    fn query_errors_show_the_line_and_a_caret() {
+        let files = vec![(
+            PathBuf::from("keywords/topics/q.toml"),
+            "name = \"Q\"\nquery = '(banjir OR rob'\n".to_string(),
+        )];
+        let err = lists::load_files(&files).unwrap_err();
+        let text = err.0[0].to_string();
+        assert_eq!(
+            text,
+            "keywords/topics/q.toml:2:10: query: tanda kurung tidak ditutup\n  query = '(banjir OR rob'\n           ^"
+        );
+        let files = vec![(
+            PathBuf::from("keywords/topics/q.toml"),
+            "name = \"Q\"\nany = [\"banjir\"]\nexclude = [\"banjir\"]\nquery = 'rob AND NOT rob'\n"
+                .to_string(),
+        )];
+        let err = lists::load_files(&files).unwrap_err();
+        assert!(
+            err.0[0].message.contains("tidak akan pernah cocok"),
+            "{err}"
+        );
+        assert!(
+            err.0[1].message.contains("tidak akan pernah cocok"),
+            "{err}"
         );
     }
 }

@@ -3,12 +3,15 @@
 //! the cost per post grows with the text and the number of hits, not with the number of topics.
 //! A hit must start at a word boundary; whether it must also end at one (a whole word) or may
 //! end inside a word (a prefix term, `genang*`) is for the owner to say, so the hit reports it.
+//! The topics' regexes are built here too ([`compile_pattern`]): they run beside the automaton,
+//! one `RegexSet` pass per field.
 
 use std::collections::HashMap;
 
 use aho_corasick::{AhoCorasick, MatchKind};
+use regex::Regex;
 
-use super::normalize::is_word_char;
+use crate::fold::is_word_char;
 
 /// Who asked for a term. One folded term may belong to several lists.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -125,6 +128,16 @@ impl TermSet {
         );
         hits.sort_unstable_by_key(|h| (h.start, std::cmp::Reverse(h.end)));
     }
+}
+
+/// Builds one of the topics' regexes. Patterns run on folded text (lower case, no accents)
+/// and ignore case anyway, so that an analyst's `Ketinggian Air` works too; loading checks
+/// them with this and compiling builds them with it, so a pattern that loads also compiles.
+pub(crate) fn compile_pattern(p: &str) -> Result<Regex, regex::Error> {
+    regex::RegexBuilder::new(p)
+        .case_insensitive(true)
+        .size_limit(1 << 20)
+        .build()
 }
 
 fn boundary_before(text: &str, start: usize) -> bool {

@@ -6,91 +6,16 @@
 //! 2. hashtags become words: `#BanjirSamarinda` and `#banjirsamarinda` → `banjir samarinda`
 //!    (camel case, or the lists' own vocabulary for lower-case tags);
 //! 3. compatibility folding (NFKD: full-width letters, ligatures), accents removed, lower case,
-//!    every run of white space one space;
+//!    every run of white space one space — the characters as [`crate::fold`] folds them, into
+//!    its [`Folded`] with the offset map;
 //! 4. per word: letters repeated for emphasis squeezed (`bannnjiiir` → `banjir`: runs of three
 //!    or more become one), reduplication with 2 expanded (`jalan2` → `jalan jalan`), and
 //!    informal spellings replaced from `keywords/slang.toml` (`gk` → `tidak`, `jln` → `jalan`).
 
 use std::collections::{HashMap, HashSet};
 
-use unicode_normalization::char::{decompose_compatible, is_combining_mark};
-
-/// Text prepared for matching.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct Folded {
-    pub text: String,
-    /// For every byte of `text`, the byte offset in the original where the character (or the
-    /// rewritten word) it came from starts; one more entry for the end.
-    offsets: Vec<u32>,
-    /// For every byte of `text`, the byte offset in the original where that character (or
-    /// rewritten word) ends, so a match ending inside a rewritten word ends with the word.
-    ends: Vec<u32>,
-    /// Byte spans of the words in `text`, in order: positions for NEAR and for stemming.
-    pub words: Vec<(u32, u32)>,
-    /// @mentions, without the @, as written.
-    pub mentions: Vec<String>,
-    pub urls: Vec<String>,
-}
-
-impl Folded {
-    /// The original byte range of a folded byte range.
-    pub fn original_span(&self, start: usize, end: usize) -> (usize, usize) {
-        let last = self.offsets.len() - 1;
-        let s = self.offsets[start.min(last)] as usize;
-        let e = if end > start {
-            self.ends[(end - 1).min(self.ends.len() - 1)] as usize
-        } else {
-            s
-        };
-        (s, e.max(s))
-    }
-
-    /// Empties the folded text, keeping the buffers' capacity.
-    pub fn clear(&mut self) {
-        self.text.clear();
-        self.offsets.clear();
-        self.ends.clear();
-        self.words.clear();
-        self.mentions.clear();
-        self.urls.clear();
-    }
-
-    /// Index in `words` of the word holding byte `at` of `text` (or the next word).
-    pub fn word_at(&self, at: usize) -> usize {
-        self.words.partition_point(|&(_, end)| (end as usize) <= at)
-    }
-}
-
-/// Whether `c` is part of a word for whole-word matching.
-pub fn is_word_char(c: char) -> bool {
-    c.is_alphanumeric()
-}
-
-/// Folds text for hashing and de-duplication only: lower case, no accents, single spaces. It
-/// never changes, so stored text hashes stay comparable across versions of the lists.
-pub fn fold(input: &str) -> Folded {
-    let mut folded = Folded::default();
-    let mut out = Builder::new(&mut folded);
-    for (pos, c) in input.char_indices() {
-        out.push_folded(c, pos as u32);
-    }
-    out.finish(input.len());
-    folded
-}
-
-/// Calls `emit` with each character of `input` folded as [`fold`] folds it (white space as
-/// `' '`), without building offsets or words: for hashing, where only the characters count.
-pub fn fold_chars(input: &str, mut emit: impl FnMut(char)) {
-    for c in input.chars() {
-        if c.is_whitespace() {
-            emit(' ');
-        } else if c.is_ascii() {
-            emit(c.to_ascii_lowercase());
-        } else {
-            fold_char_parts(c, &mut emit);
-        }
-    }
-}
+pub use crate::fold::Folded;
+use crate::fold::{Builder, fold_char_parts, is_word_char};
 
 /// The rules of folding, with the analysts' slang and vocabulary.
 #[derive(Debug, Clone, Default)]
@@ -136,9 +61,7 @@ impl Normalizer {
 
     fn fold_with(&self, input: &str, out: &mut Folded, squeeze: bool) {
         out.clear();
-        out.text.reserve(input.len());
-        out.offsets.reserve(input.len() + 1);
-        out.ends.reserve(input.len() + 1);
+        out.reserve(input.len());
         let mut st = WordState {
             out: Builder::new(out),
             word: String::with_capacity(32),
@@ -155,7 +78,7 @@ impl Normalizer {
                 if matches!(c, 'h' | 'H' | 'w' | 'W') && starts_link(rest) {
                     let end = rest.find(char::is_whitespace).unwrap_or(rest.len());
                     self.flush(&mut st);
-                    st.out.f.urls.push(
+                    st.out.folded().urls.push(
                         rest[..end]
                             .trim_end_matches(['.', ',', ')', '!', '?'])
                             .to_string(),
@@ -173,7 +96,7 @@ impl Normalizer {
                         let body_start = pos + 1;
                         self.flush(&mut st);
                         if c == '@' {
-                            st.out.f.mentions.push(body.to_string());
+                            st.out.folded().mentions.push(body.to_string());
                             st.out.push(' ', pos as u32, pos as u32);
                         } else {
                             st.out.push(' ', pos as u32, pos as u32);
@@ -407,30 +330,6 @@ fn has_triple(word: &str) -> bool {
     false
 }
 
-/// The folded characters of a non-ASCII character: compatibility decomposition, combining
-/// marks dropped, lower case, typographic quotes and dashes made plain, white space a space.
-fn fold_char_parts(c: char, mut emit: impl FnMut(char)) {
-    let mut parts: [char; 8] = ['\0'; 8];
-    let mut n = 0;
-    decompose_compatible(c, |d| {
-        if !is_combining_mark(d) && n < parts.len() {
-            parts[n] = d;
-            n += 1;
-        }
-    });
-    for &d in &parts[..n] {
-        for lower in d.to_lowercase() {
-            emit(match lower {
-                '\u{2019}' | '\u{2018}' | '\u{02bc}' => '\'',
-                '\u{201c}' | '\u{201d}' => '"',
-                '\u{2013}' | '\u{2014}' => '-',
-                ws if ws.is_whitespace() => ' ',
-                other => other,
-            });
-        }
-    }
-}
-
 /// Letters repeated three or more times become one (`bannnjiiir` → `banjir`); digits stay.
 fn squeeze(word: &str, out: &mut String) {
     out.clear();
@@ -463,80 +362,10 @@ fn skip_to(iter: &mut std::iter::Peekable<std::str::CharIndices<'_>>, to: usize)
     }
 }
 
-/// Appends folded text to a [`Folded`], with its offset map and word spans.
-struct Builder<'a> {
-    f: &'a mut Folded,
-    word_start: Option<u32>,
-    last_space: bool,
-}
-
-impl<'a> Builder<'a> {
-    fn new(f: &'a mut Folded) -> Builder<'a> {
-        Builder {
-            f,
-            word_start: None,
-            last_space: false,
-        }
-    }
-
-    /// Appends `c` as it is (already folded), mapping it to the original range `orig..end`.
-    fn push(&mut self, c: char, orig: u32, end: u32) {
-        if c == ' ' {
-            if self.last_space {
-                return;
-            }
-            self.last_space = true;
-        } else {
-            self.last_space = false;
-        }
-        let at = self.f.text.len() as u32;
-        if is_word_char(c) {
-            self.word_start.get_or_insert(at);
-        } else if let Some(start) = self.word_start.take() {
-            self.f.words.push((start, at));
-        }
-        self.f.text.push(c);
-        self.f
-            .offsets
-            .extend(std::iter::repeat_n(orig, c.len_utf8()));
-        self.f.ends.extend(std::iter::repeat_n(end, c.len_utf8()));
-    }
-
-    /// Appends a whole folded word with the original offset of each of its bytes.
-    fn push_word(&mut self, word: &str, offs: &[u32], ends: &[u32]) {
-        let at = self.f.text.len() as u32;
-        let start = self.word_start.take().unwrap_or(at);
-        self.last_space = false;
-        self.f.text.push_str(word);
-        self.f.offsets.extend_from_slice(offs);
-        self.f.ends.extend_from_slice(ends);
-        self.word_start = Some(start);
-    }
-
-    /// Appends the folded form of original character `c`.
-    fn push_folded(&mut self, c: char, orig: u32) {
-        let end = orig + c.len_utf8() as u32;
-        if c.is_whitespace() {
-            self.push(' ', orig, end);
-        } else if c.is_ascii() {
-            self.push(c.to_ascii_lowercase(), orig, end);
-        } else {
-            fold_char_parts(c, |lower| self.push(lower, orig, end));
-        }
-    }
-
-    fn finish(mut self, input_len: usize) {
-        if let Some(start) = self.word_start.take() {
-            self.f.words.push((start, self.f.text.len() as u32));
-        }
-        self.f.offsets.push(input_len as u32);
-        self.f.ends.push(input_len as u32);
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::fold::fold;
 
     fn normalizer() -> Normalizer {
         Normalizer::new(

@@ -316,140 +316,148 @@ fn err(at: Pos, message: impl Into<String>, hint: impl Into<String>) -> QueryErr
     }
 }
 
+type Chars<'a> = std::iter::Peekable<std::str::CharIndices<'a>>;
+
 fn lex(q: &str) -> Result<Vec<(Tok, Pos)>, QueryError> {
     let mut out = Vec::new();
     let mut chars = q.char_indices().peekable();
     while let Some(&(pos, c)) = chars.peek() {
-        match c {
+        let tok = match c {
             c if c.is_whitespace() => {
                 chars.next();
+                continue;
             }
             '(' => {
                 chars.next();
-                out.push((Tok::LParen, pos));
+                Tok::LParen
             }
             ')' => {
                 chars.next();
-                out.push((Tok::RParen, pos));
+                Tok::RParen
             }
-            '"' | '\u{201c}' | '\u{201d}' => {
-                chars.next();
-                let mut phrase = String::new();
-                let mut closed = false;
-                for (_, ch) in chars.by_ref() {
-                    if ch == '"' || ch == '\u{201d}' || ch == '\u{201c}' {
-                        closed = true;
-                        break;
-                    }
-                    phrase.push(ch);
-                }
-                if !closed {
-                    return Err(err(
-                        pos,
-                        "tanda kutip tidak ditutup",
-                        "tutup frasa dengan \" di akhirnya",
-                    ));
-                }
-                // A trailing * or ~ after the closing quote applies to the phrase.
-                let mut suffix = String::new();
-                while let Some(&(_, ch)) = chars.peek() {
-                    if ch == '*' || ch == '~' {
-                        suffix.push(ch);
-                        chars.next();
-                    } else {
-                        break;
-                    }
-                }
-                out.push((Tok::Phrase(phrase + &suffix), pos));
-            }
-            '/' => {
-                chars.next();
-                let mut re = String::new();
-                let mut closed = false;
-                while let Some((_, ch)) = chars.next() {
-                    if ch == '\\' {
-                        if let Some(&(_, next)) = chars.peek()
-                            && next == '/'
-                        {
-                            re.push('/');
-                            chars.next();
-                            continue;
-                        }
-                        re.push(ch);
-                    } else if ch == '/' {
-                        closed = true;
-                        break;
-                    } else {
-                        re.push(ch);
-                    }
-                }
-                if !closed {
-                    return Err(err(
-                        pos,
-                        "regex tidak ditutup",
-                        "tulis regex di antara dua garis miring: /pola/",
-                    ));
-                }
-                out.push((Tok::Regex(re), pos));
-            }
-            _ => {
-                let mut word = String::new();
-                while let Some(&(_, ch)) = chars.peek() {
-                    if ch.is_whitespace() || matches!(ch, '(' | ')' | '"' | '\u{201c}' | '\u{201d}')
-                    {
-                        break;
-                    }
-                    // `name:` starts a field filter (known or not: an unknown one is an error,
-                    // not a silent literal).
-                    if ch == ':'
-                        && !word.is_empty()
-                        && word.chars().all(|c| c.is_ascii_alphabetic())
-                    {
-                        break;
-                    }
-                    word.push(ch);
-                    chars.next();
-                }
-                if let Some(&(_, ':')) = chars.peek() {
-                    chars.next();
-                    out.push((Tok::Field(word.to_lowercase()), pos));
-                    continue;
-                }
-                let tok = match word.as_str() {
-                    "AND" => Tok::And,
-                    "OR" => Tok::Or,
-                    "NOT" => Tok::Not,
-                    w if w.starts_with("NEAR/") || w.starts_with("ONEAR/") => {
-                        let ordered = w.starts_with('O');
-                        let n = w.split_once('/').map(|(_, n)| n).unwrap_or("");
-                        match n.parse::<u32>() {
-                            Ok(n) if n <= 100 => Tok::Near(n, ordered),
-                            _ => {
-                                return Err(err(
-                                    pos,
-                                    format!(
-                                        "jarak \"{n}\" pada {} tidak valid",
-                                        &w[..w.find('/').unwrap_or(w.len())]
-                                    ),
-                                    "tulis jarak dalam kata, 0 sampai 100, misalnya NEAR/5",
-                                ));
-                            }
-                        }
-                    }
-                    "NEAR" | "ONEAR" => {
-                        return Err(err(
-                            pos,
-                            format!("{word} tanpa jarak"),
-                            "tulis jaraknya dalam kata, misalnya NEAR/5",
-                        ));
-                    }
-                    _ => Tok::Word(word),
-                };
-                out.push((tok, pos));
-            }
-        }
+            '"' | '\u{201c}' | '\u{201d}' => lex_phrase(&mut chars, pos)?,
+            '/' => lex_regex(&mut chars, pos)?,
+            _ => lex_word(&mut chars, pos)?,
+        };
+        out.push((tok, pos));
     }
     Ok(out)
+}
+
+/// A quoted phrase, straight or curly quotes, with a `*` or `~` right after it.
+fn lex_phrase(chars: &mut Chars<'_>, pos: Pos) -> Result<Tok, QueryError> {
+    chars.next();
+    let mut phrase = String::new();
+    let mut closed = false;
+    for (_, ch) in chars.by_ref() {
+        if ch == '"' || ch == '\u{201d}' || ch == '\u{201c}' {
+            closed = true;
+            break;
+        }
+        phrase.push(ch);
+    }
+    if !closed {
+        return Err(err(
+            pos,
+            "tanda kutip tidak ditutup",
+            "tutup frasa dengan \" di akhirnya",
+        ));
+    }
+    // A trailing * or ~ after the closing quote applies to the phrase.
+    let mut suffix = String::new();
+    while let Some(&(_, ch)) = chars.peek() {
+        if ch == '*' || ch == '~' {
+            suffix.push(ch);
+            chars.next();
+        } else {
+            break;
+        }
+    }
+    Ok(Tok::Phrase(phrase + &suffix))
+}
+
+/// A `/regex/`; `\/` inside it is a slash.
+fn lex_regex(chars: &mut Chars<'_>, pos: Pos) -> Result<Tok, QueryError> {
+    chars.next();
+    let mut re = String::new();
+    let mut closed = false;
+    while let Some((_, ch)) = chars.next() {
+        if ch == '\\' {
+            if let Some(&(_, next)) = chars.peek()
+                && next == '/'
+            {
+                re.push('/');
+                chars.next();
+                continue;
+            }
+            re.push(ch);
+        } else if ch == '/' {
+            closed = true;
+            break;
+        } else {
+            re.push(ch);
+        }
+    }
+    if !closed {
+        return Err(err(
+            pos,
+            "regex tidak ditutup",
+            "tulis regex di antara dua garis miring: /pola/",
+        ));
+    }
+    Ok(Tok::Regex(re))
+}
+
+/// A word: a field filter (`name:`), an operator (capitals only) or a term.
+fn lex_word(chars: &mut Chars<'_>, pos: Pos) -> Result<Tok, QueryError> {
+    let mut word = String::new();
+    while let Some(&(_, ch)) = chars.peek() {
+        if ch.is_whitespace() || matches!(ch, '(' | ')' | '"' | '\u{201c}' | '\u{201d}') {
+            break;
+        }
+        // `name:` starts a field filter (known or not: an unknown one is an error, not a
+        // silent literal).
+        if ch == ':' && !word.is_empty() && word.chars().all(|c| c.is_ascii_alphabetic()) {
+            break;
+        }
+        word.push(ch);
+        chars.next();
+    }
+    if let Some(&(_, ':')) = chars.peek() {
+        chars.next();
+        return Ok(Tok::Field(word.to_lowercase()));
+    }
+    Ok(match word.as_str() {
+        "AND" => Tok::And,
+        "OR" => Tok::Or,
+        "NOT" => Tok::Not,
+        w if w.starts_with("NEAR/") || w.starts_with("ONEAR/") => near_token(w, pos)?,
+        "NEAR" | "ONEAR" => {
+            return Err(err(
+                pos,
+                format!("{word} tanpa jarak"),
+                "tulis jaraknya dalam kata, misalnya NEAR/5",
+            ));
+        }
+        _ => Tok::Word(word),
+    })
+}
+
+/// `NEAR/n` or `ONEAR/n`, n words at most 100.
+fn near_token(w: &str, pos: Pos) -> Result<Tok, QueryError> {
+    let ordered = w.starts_with('O');
+    let n = w.split_once('/').map(|(_, n)| n).unwrap_or("");
+    match n.parse::<u32>() {
+        Ok(n) if n <= 100 => Ok(Tok::Near(n, ordered)),
+        _ => Err(err(
+            pos,
+            format!(
+                "jarak \"{n}\" pada {} tidak valid",
+                &w[..w.find('/').unwrap_or(w.len())]
+            ),
+            "tulis jarak dalam kata, 0 sampai 100, misalnya NEAR/5",
+        )),
+    }
 }
 
 /// Deepest nesting of parentheses and NOT a query may have.
@@ -643,69 +651,11 @@ impl Parser {
             }
             Tok::Field(name) => {
                 self.i += 1;
-                let field = FieldName::parse(&name).ok_or_else(|| {
-                    let known = ["title", "text", "source", "author", "lang", "mention", "link"];
-                    let hint = match name.as_str() {
-                        "judul" => "mungkin maksud Anda title:".to_string(),
-                        "teks" | "isi" => "mungkin maksud Anda text:".to_string(),
-                        "sumber" => "mungkin maksud Anda source:".to_string(),
-                        "penulis" => "mungkin maksud Anda author:".to_string(),
-                        "bahasa" => "mungkin maksud Anda lang:".to_string(),
-                        _ => match crate::error::suggest(&name, &known) {
-                            Some(k) => format!("mungkin maksud Anda {k}:"),
-                            None => "bidang yang ada: title:, text:, source:, author:, lang:, mention:, link:"
-                                .to_string(),
-                        },
-                    };
-                    err(pos, format!("bidang \"{name}:\" tidak dikenal"), hint)
-                })?;
-                match field {
-                    FieldName::Title | FieldName::Text => {
-                        Ok(Expr::InField(field, Box::new(self.unary()?)))
-                    }
-                    _ => match self.peek() {
-                        Some((Tok::Word(v), _)) => {
-                            let v = v.clone();
-                            self.i += 1;
-                            Ok(Expr::Meta(field, v.to_lowercase()))
-                        }
-                        Some((Tok::Phrase(v), _)) => {
-                            let v = v.clone();
-                            self.i += 1;
-                            Ok(Expr::Meta(field, v.to_lowercase()))
-                        }
-                        _ => Err(err(
-                            self.pos(),
-                            format!("{name}: membutuhkan nilai"),
-                            format!(
-                                "tulis nilainya langsung setelah titik dua, misalnya {name}:{}",
-                                example_value(field)
-                            ),
-                        )),
-                    },
-                }
+                self.field(&name, pos)
             }
             Tok::LParen => {
                 self.i += 1;
-                if let Some((Tok::RParen, p)) = self.peek() {
-                    return Err(err(
-                        p,
-                        "kurung kosong",
-                        "tulis istilah di dalam kurung atau hapus kurungnya",
-                    ));
-                }
-                let inner = self.or()?;
-                match self.peek() {
-                    Some((Tok::RParen, _)) => {
-                        self.i += 1;
-                        Ok(inner)
-                    }
-                    _ => Err(err(
-                        pos,
-                        "tanda kurung tidak ditutup",
-                        "tambahkan \")\" di akhir kelompok ini",
-                    )),
-                }
+                self.group(pos)
             }
             Tok::Phrase(p) => {
                 self.i += 1;
@@ -738,6 +688,73 @@ impl Parser {
             )),
         }
     }
+
+    /// What follows `name:` (at `pos`): a sub-expression for `title:` and `text:`, a value
+    /// for the others.
+    fn field(&mut self, name: &str, pos: Pos) -> Result<Expr, QueryError> {
+        let field = FieldName::parse(name).ok_or_else(|| unknown_field(name, pos))?;
+        if let FieldName::Title | FieldName::Text = field {
+            return Ok(Expr::InField(field, Box::new(self.unary()?)));
+        }
+        match self.peek() {
+            Some((Tok::Word(v) | Tok::Phrase(v), _)) => {
+                let v = v.clone();
+                self.i += 1;
+                Ok(Expr::Meta(field, v.to_lowercase()))
+            }
+            _ => Err(err(
+                self.pos(),
+                format!("{name}: membutuhkan nilai"),
+                format!(
+                    "tulis nilainya langsung setelah titik dua, misalnya {name}:{}",
+                    example_value(field)
+                ),
+            )),
+        }
+    }
+
+    /// A bracketed group, its `(` at `pos` already read.
+    fn group(&mut self, pos: Pos) -> Result<Expr, QueryError> {
+        if let Some((Tok::RParen, p)) = self.peek() {
+            return Err(err(
+                p,
+                "kurung kosong",
+                "tulis istilah di dalam kurung atau hapus kurungnya",
+            ));
+        }
+        let inner = self.or()?;
+        match self.peek() {
+            Some((Tok::RParen, _)) => {
+                self.i += 1;
+                Ok(inner)
+            }
+            _ => Err(err(
+                pos,
+                "tanda kurung tidak ditutup",
+                "tambahkan \")\" di akhir kelompok ini",
+            )),
+        }
+    }
+}
+
+/// An unknown `name:`, with the field meant when the name is an Indonesian one or close to one.
+fn unknown_field(name: &str, pos: Pos) -> QueryError {
+    let known = [
+        "title", "text", "source", "author", "lang", "mention", "link",
+    ];
+    let hint = match name {
+        "judul" => "mungkin maksud Anda title:".to_string(),
+        "teks" | "isi" => "mungkin maksud Anda text:".to_string(),
+        "sumber" => "mungkin maksud Anda source:".to_string(),
+        "penulis" => "mungkin maksud Anda author:".to_string(),
+        "bahasa" => "mungkin maksud Anda lang:".to_string(),
+        _ => match crate::error::suggest(name, &known) {
+            Some(k) => format!("mungkin maksud Anda {k}:"),
+            None => "bidang yang ada: title:, text:, source:, author:, lang:, mention:, link:"
+                .to_string(),
+        },
+    };
+    err(pos, format!("bidang \"{name}:\" tidak dikenal"), hint)
 }
 
 fn example_value(field: FieldName) -> &'static str {

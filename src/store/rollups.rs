@@ -254,11 +254,7 @@ pub(super) fn topic_posts(
         } else {
             &post.text
         };
-        let key: String = crate::classify::normalize::fold(basis)
-            .text
-            .chars()
-            .take(200)
-            .collect();
+        let key: String = crate::fold::fold(basis).text.chars().take(200).collect();
         let fresh = match post.story {
             Some(story) => seen_story.insert(story),
             None => true,

@@ -1,0 +1,81 @@
+//! What classifying returns: the full [`Classification`], with every match and the topics
+//! vetoed or set aside (for `--explain`, `--json` and the examples' checks), and the [`Tags`]
+//! the store keeps of it. Indices in here (`TopicHit::topic`, `RegionHit::region`) point into
+//! the [`super::Classifier`]'s topics and regions.
+
+use serde::Serialize;
+
+use super::document::Match;
+use super::sentiment::{Sentiment, SentimentClass};
+use crate::model::{RegionId, TopicId};
+use crate::stories::Fingerprint;
+
+/// The part of a topic's rule that fired.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Clause {
+    Any,
+    Patterns,
+    Query,
+}
+
+impl Clause {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Clause::Any => "any",
+            Clause::Patterns => "patterns",
+            Clause::Query => "query",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TopicHit {
+    #[serde(skip)]
+    pub topic: usize,
+    pub clauses: Vec<Clause>,
+    pub matches: Vec<Match>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RegionHit {
+    #[serde(skip)]
+    pub region: usize,
+    pub matches: Vec<Match>,
+    /// Not named in the text: a parent of a named region, or the source's default.
+    pub inferred: bool,
+}
+
+/// The full result, with everything `--explain` shows.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Classification {
+    pub topics: Vec<TopicHit>,
+    /// Topics that would have matched but an `exclude` term vetoed them.
+    pub vetoed: Vec<TopicHit>,
+    /// Topics that matched but stepped aside for a narrower topic (the second index).
+    pub yielded: Vec<(TopicHit, usize)>,
+    pub regions: Vec<RegionHit>,
+    /// Ambiguous region names found without Kalimantan Timur context, not counted.
+    pub ignored_regions: Vec<RegionHit>,
+    pub sentiment: Sentiment,
+}
+
+/// What the store keeps of a classification.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Tags {
+    pub topics: Vec<TopicId>,
+    /// Regions named or inferred, with their parents.
+    pub regions: Vec<RegionId>,
+    /// The kabupaten/kota among `regions`: the level hourly counts are kept at.
+    pub areas: Vec<RegionId>,
+    pub sentiment: Option<(SentimentClass, f64)>,
+    /// The text's fingerprint for story matching ([`crate::stories`]); only posts with a topic
+    /// are grouped into stories, so only they have one.
+    pub fingerprint: Option<Fingerprint>,
+    /// The post's [`crate::model::Post::text_hash`] (its de-duplication key), when
+    /// [`super::Classifier::tags`] computed it. It is computed there, on the pollers' threads,
+    /// because the store has one writer thread and every microsecond spent on it limits the
+    /// whole ingest (folding and hashing the text was a sixteenth of its time); the store
+    /// computes it when it is absent.
+    pub text_hash: Option<String>,
+}
