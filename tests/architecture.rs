@@ -10,7 +10,8 @@
 //!
 //! Imports are read as text: `use` statements (with their `{…}` groups) and inline paths
 //! (`crate::a::b`, `super::x`, `self::y`), outside comments and string literals. A path names
-//! the file of the longest module it starts with.
+//! the file of the longest module it starts with. Code built only for tests
+//! (`#[cfg(test)] mod …`) is left out: it is no part of the product's structure.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
@@ -56,6 +57,71 @@ fn files() -> Vec<File> {
     let mut out = Vec::new();
     walk(&repo().join("src"), &mut out);
     out.retain(|f| !f.path.ends_with("main.rs"));
+    // Modules declared only for tests (`#[cfg(test)] mod testing;`) are no part of it.
+    let test_only: Vec<Vec<String>> = out
+        .iter()
+        .flat_map(|f| {
+            let text = std::fs::read_to_string(&f.path).unwrap();
+            let parent = f.module.clone();
+            test_modules(&text)
+                .into_iter()
+                .map(move |name| [parent.clone(), vec![name]].concat())
+        })
+        .collect();
+    out.retain(|f| !test_only.contains(&f.module));
+    out
+}
+
+/// The modules a file declares for tests only: `#[cfg(test)]` followed by `mod name;`.
+fn test_modules(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut lines = text.lines().map(str::trim);
+    while let Some(line) = lines.next() {
+        if line == "#[cfg(test)]"
+            && let Some(next) = lines.next()
+            && let Some(name) = next
+                .strip_prefix("mod ")
+                .or_else(|| next.strip_prefix("pub(crate) mod "))
+                .and_then(|n| n.strip_suffix(';'))
+        {
+            out.push(name.trim().to_string());
+        }
+    }
+    out
+}
+
+/// The text without its test-only blocks (`#[cfg(test)] mod tests { … }`).
+fn without_tests(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find("#[cfg(test)]") {
+        out.push_str(&rest[..at]);
+        let after = &rest[at..];
+        let Some(open) = after.find(['{', ';']) else {
+            return out;
+        };
+        if after.as_bytes()[open] == b';' {
+            rest = &after[open + 1..];
+            continue;
+        }
+        let mut depth = 0;
+        let mut end = after.len();
+        for (i, c) in after[open..].char_indices() {
+            match c {
+                '{' => depth += 1,
+                '}' => {
+                    depth -= 1;
+                    if depth == 0 {
+                        end = open + i + 1;
+                        break;
+                    }
+                }
+                _ => {}
+            }
+        }
+        rest = &after[end..];
+    }
+    out.push_str(rest);
     out
 }
 
@@ -255,7 +321,7 @@ fn graph() -> Graph {
     let mut edges: BTreeMap<usize, BTreeSet<usize>> = BTreeMap::new();
     for (i, file) in files.iter().enumerate() {
         let text = std::fs::read_to_string(&file.path).unwrap();
-        for path in paths(&code(&text)) {
+        for path in paths(&without_tests(&code(&text))) {
             if let Some(t) = target(file, &path, &modules)
                 && t != i
             {
