@@ -228,10 +228,10 @@ INSERT INTO posts_fts (posts_fts) VALUES ('rebuild');
     r#"
 DROP TRIGGER posts_fts_insert;
 "#,
-    // 7: rollups of the briefing's per-issue facts (issue 10), so that a report over a day of
+    // 7: rollups of the briefing's per-issue facts, so that a report over a day of
     // a million posts reads rows per topic × source × hour, not per post. Each is kept per write
     // batch by `store::rollups::RollupBatch` and, unlike `topic_hourly` (history, kept when
-    // retention prunes posts), describes the posts stored: `Store::prune_batch` takes pruned
+    // retention prunes posts), describes the posts stored: `Maintenance::prune_batch` takes pruned
     // posts out again, so each equals the same count over `posts` at any time.
     // - `post_hourly`: posts per hour, and how many of them have a topic;
     // - `topic_source_hourly`: posts per topic × source × hour, over all regions (`*`) and per
