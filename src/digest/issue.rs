@@ -5,14 +5,6 @@
 
 use std::collections::HashMap;
 
-use crate::classify::lists::TopicDef;
-use crate::classify::{Classifier, SentimentClass};
-use crate::format::{count, excerpt};
-use crate::model::Priority;
-use crate::store::{Store, StoreError};
-use crate::time::{Lang, format_local};
-use crate::trends::Direction;
-
 use super::report::PeriodReport;
 use super::svg;
 use super::words::words;
@@ -20,6 +12,13 @@ use super::{
     ACCOUNTS_PER_ISSUE, AccountCount, DigestError, Issue, POSTS_PER_ISSUE, PostRef, RegionCount,
     Request, SentimentCounts, SourceShare,
 };
+use crate::classify::lists::TopicDef;
+use crate::classify::{Classifier, SentimentClass};
+use crate::format::{count, excerpt};
+use crate::model::Priority;
+use crate::store::{Store, StoreError};
+use crate::time::{Lang, format_local};
+use crate::trends::Direction;
 
 /// What every issue of one briefing is read against.
 pub(super) struct Context<'a> {

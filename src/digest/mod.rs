@@ -1,7 +1,7 @@
 //! The briefing (*telaahan*): what happened in a period, per issue, for leadership.
 //!
 //! [`build`] reads the store into a [`Briefing`]: the [`report::PeriodReport`] gives each
-//! topic's counts and trend (the dashboard reads the same report), [`issue`] reads each issue's
+//! topic's counts and trend (the dashboard reads the same report); `issue.rs` reads each issue's
 //! regions, sources, accounts, sentiment and representative posts and judges it. One renderer
 //! per format turns the briefing into text ([`markdown`], [`html`], [`json`]); [`write`] writes
 //! the three files atomically, and the folder's [`index`]. Post text is attacker-controlled:

@@ -24,6 +24,7 @@ pub const PERIODS: usize = 8;
 /// The period a report covers, and where the trend rule's window ends.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Frame {
+    /// The period is [start, end).
     pub start: Timestamp,
     pub end: Timestamp,
     /// The end of the trend rule's window: the period's own end once it is over; the end of
@@ -32,8 +33,7 @@ pub struct Frame {
 }
 
 impl Frame {
-    /// A period that is over, such as a briefing's day. A day of 23 or 25 hours (a zone with
-    /// daylight saving; WITA has none) has its trend measured as 24 hours ending at its end.
+    /// A period that is over, such as a briefing's day.
     pub fn closed(start: Timestamp, end: Timestamp) -> Frame {
         Frame {
             start,
@@ -51,12 +51,15 @@ impl Frame {
         }
     }
 
+    /// The length of the period and of each period before it.
     pub fn length(&self) -> SignedDuration {
         self.end.duration_since(self.start)
     }
 
-    /// The trend rule's window: the period's length in whole hours, a day when that is not
-    /// 1 to 24.
+    /// The trend rule's window: the period's length in whole hours, so the trend is the rule's
+    /// over the period itself, the same numbers `pantau trends` and the alerts use. A day of
+    /// 25 hours (a zone with daylight saving; WITA has none) is longer than the rule's longest
+    /// window and is measured as 24 hours ending at its end.
     pub fn window(&self) -> Window {
         Window::from_hours(self.length().as_hours()).unwrap_or_default()
     }
