@@ -232,3 +232,46 @@ impl PeriodReport {
         Ok(days)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_periods_tile_the_eight_before_the_end() {
+        let end: Timestamp = "2026-11-26T16:00:00Z".parse().unwrap();
+        let frame = Frame::closed(end - SignedDuration::from_hours(24), end);
+        let periods = frame.periods();
+        assert_eq!(periods[PERIODS - 1], (frame.start, frame.end));
+        assert_eq!(periods[0].0, end - SignedDuration::from_hours(24 * 8));
+        for pair in periods.windows(2) {
+            assert_eq!(pair[0].1, pair[1].0);
+        }
+        assert_eq!(frame.window(), Window::DAY);
+    }
+
+    #[test]
+    fn a_running_day_ends_its_trend_window_with_the_hour() {
+        let now: Timestamp = "2026-11-26T07:20:00Z".parse().unwrap();
+        let frame = Frame::last_day(now);
+        assert_eq!(frame.end, now);
+        assert_eq!(frame.trend_end, "2026-11-26T08:00:00Z".parse().unwrap());
+    }
+
+    #[test]
+    fn the_week_is_counted_before_and_up_to_the_period() {
+        let numbers = TopicPeriod {
+            counts: [1, 2, 3, 4, 5, 6, 7, 8],
+            trend: None,
+        };
+        assert_eq!(numbers.posts(), 8);
+        assert_eq!(numbers.previous(), 7);
+        assert_eq!(numbers.before(), 28);
+        assert_eq!(numbers.last_seven(), 35);
+        assert_eq!(numbers.direction(), Direction::Stabil);
+        assert_eq!(
+            (numbers.stories(), numbers.rising(), numbers.reason()),
+            (0, false, "")
+        );
+    }
+}
