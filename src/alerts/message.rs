@@ -10,7 +10,7 @@ use serde_json::json;
 use crate::classify::Classifier;
 use crate::format::excerpt;
 use crate::store::alerts::NewAlert;
-use crate::store::{Reports, Status, Store, StoreError};
+use crate::store::{Reports, Status, Store, StoreError, StoredPost};
 use crate::time::{Lang, format_local};
 use crate::trends::Trend;
 
@@ -35,26 +35,7 @@ pub fn compose(
     let when = |t: Timestamp| format_local(t, tz, Lang::Id);
     let category = topic.map_or("-", |t| t.category.as_str());
 
-    let mut text = String::new();
-    let subject = match previous {
-        None => {
-            text.push_str(&format!("PERINGATAN ISU — {}\n", trend.name));
-            format!(
-                "[Pantau] Isu naik: {} (prioritas {})",
-                trend.name, trend.priority
-            )
-        }
-        Some(before) => {
-            text.push_str(&format!(
-                "LANJUTAN — {} terus naik: {} cerita (peringatan sebelumnya {before})\n",
-                trend.name, trend.count
-            ));
-            format!(
-                "[Pantau] Lanjutan: {} terus naik ({} cerita)",
-                trend.name, trend.count
-            )
-        }
-    };
+    let (subject, mut text) = heading(trend, previous);
     text.push_str(&format!(
         "Prioritas {} · kategori {category}\n{}\nPeriode: {} jam terakhir, {} – {}\n",
         trend.priority,
@@ -63,54 +44,9 @@ pub fn compose(
         when(trend.window_start),
         when(trend.window_end)
     ));
-    let top: Vec<String> = regions
-        .iter()
-        .take(REGIONS)
-        .map(|r| {
-            format!(
-                "{} ({} cerita)",
-                r.region_name.as_deref().unwrap_or("-"),
-                r.count
-            )
-        })
-        .collect();
-    if !top.is_empty() {
-        text.push_str(&format!("\nWilayah teratas: {}\n", top.join(", ")));
-    }
-    if !posts.is_empty() {
-        text.push_str("\nUnggahan representatif:\n");
-    }
-    let mut post_json = Vec::new();
-    for (i, p) in posts.iter().enumerate() {
-        let source = names
-            .iter()
-            .find(|(id, _)| id == p.source.as_str())
-            .map_or(p.source.as_str(), |(_, n)| n.as_str());
-        let body = match p.title.as_deref().filter(|t| !t.trim().is_empty()) {
-            Some(t) if !p.text.starts_with(t) => format!("{t} — {}", p.text),
-            _ => p.text.clone(),
-        };
-        let body = excerpt(&body, 200);
-        text.push_str(&format!(
-            "{}. {source}, {}: {body}\n",
-            i + 1,
-            when(p.published)
-        ));
-        let url = p
-            .url
-            .as_deref()
-            .filter(|u| u.starts_with("https://") || u.starts_with("http://"));
-        if let Some(u) = url {
-            text.push_str(&format!("   {u}\n"));
-        }
-        post_json.push(json!({
-            "source": p.source.as_str(),
-            "source_name": source,
-            "published": p.published,
-            "text": body,
-            "url": url,
-        }));
-    }
+    text.push_str(&top_regions(regions));
+    let (post_text, post_json) = representative(&posts, &names, &when);
+    text.push_str(&post_text);
     if let Some(t) = topic {
         if let Some(owner) = &t.owner {
             text.push_str(&format!("\nPenanggung jawab: {owner}\n"));
@@ -158,4 +94,93 @@ pub fn compose(
         text,
         payload,
     })
+}
+
+/// The subject and the text's first line: a first alert, or a follow-up naming the count of
+/// the episode's last alert.
+fn heading(trend: &Trend, previous: Option<u64>) -> (String, String) {
+    match previous {
+        None => (
+            format!(
+                "[Pantau] Isu naik: {} (prioritas {})",
+                trend.name, trend.priority
+            ),
+            format!("PERINGATAN ISU — {}\n", trend.name),
+        ),
+        Some(before) => (
+            format!(
+                "[Pantau] Lanjutan: {} terus naik ({} cerita)",
+                trend.name, trend.count
+            ),
+            format!(
+                "LANJUTAN — {} terus naik: {} cerita (peringatan sebelumnya {before})\n",
+                trend.name, trend.count
+            ),
+        ),
+    }
+}
+
+/// The line naming the top regions; empty when the topic was seen in none.
+fn top_regions(regions: &[&Trend]) -> String {
+    let top: Vec<String> = regions
+        .iter()
+        .take(REGIONS)
+        .map(|r| {
+            format!(
+                "{} ({} cerita)",
+                r.region_name.as_deref().unwrap_or("-"),
+                r.count
+            )
+        })
+        .collect();
+    if top.is_empty() {
+        String::new()
+    } else {
+        format!("\nWilayah teratas: {}\n", top.join(", "))
+    }
+}
+
+/// The representative posts as numbered text lines with their links, and as the webhook's
+/// JSON.
+fn representative(
+    posts: &[StoredPost],
+    names: &[(String, String)],
+    when: &dyn Fn(Timestamp) -> String,
+) -> (String, Vec<serde_json::Value>) {
+    let mut text = String::new();
+    if !posts.is_empty() {
+        text.push_str("\nUnggahan representatif:\n");
+    }
+    let mut post_json = Vec::new();
+    for (i, p) in posts.iter().enumerate() {
+        let source = names
+            .iter()
+            .find(|(id, _)| id == p.source.as_str())
+            .map_or(p.source.as_str(), |(_, n)| n.as_str());
+        let body = match p.title.as_deref().filter(|t| !t.trim().is_empty()) {
+            Some(t) if !p.text.starts_with(t) => format!("{t} — {}", p.text),
+            _ => p.text.clone(),
+        };
+        let body = excerpt(&body, 200);
+        text.push_str(&format!(
+            "{}. {source}, {}: {body}\n",
+            i + 1,
+            when(p.published)
+        ));
+        let url = p
+            .url
+            .as_deref()
+            .filter(|u| u.starts_with("https://") || u.starts_with("http://"));
+        if let Some(u) = url {
+            text.push_str(&format!("   {u}\n"));
+        }
+        post_json.push(json!({
+            "source": p.source.as_str(),
+            "source_name": source,
+            "published": p.published,
+            "text": body,
+            "url": url,
+        }));
+    }
+    (text, post_json)
 }

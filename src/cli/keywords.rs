@@ -1,6 +1,7 @@
 //! `pantau keywords check`: validates every keyword file and runs the examples inside them.
 //! Errors print as `file:line:col: message`, then one `saran:` and a count; exit 1 on any.
 
+use std::collections::{HashMap, HashSet};
 use std::path::Path;
 use std::process::ExitCode;
 
@@ -271,7 +272,6 @@ pub fn suggest(
     since_text: Option<&str>,
     limit: usize,
 ) -> anyhow::Result<ExitCode> {
-    use std::collections::{HashMap, HashSet};
     let config = super::load(path)?;
     let settings = &config.settings;
     super::init_logging(Some(settings), "warn");
@@ -291,68 +291,15 @@ pub fn suggest(
         .collect();
     let store = crate::store::Store::open_read_only(&settings.storage.path)?;
     let start = since(settings, since_text, 90)?;
-    let (mut inside, mut outside) = (0u64, 0u64);
-    let mut counts: HashMap<String, (u64, u64)> = HashMap::new();
-    let mut progress = Progress::new(store.count_posts_since(start)?);
-    store.scan_posts(start, |row| {
-        progress.tick();
-        let in_topic = row.topics.iter().any(|t| t == topic);
-        if in_topic {
-            inside += 1;
-        } else {
-            outside += 1;
-        }
-        let text = format!("{}\n{}", row.title.as_deref().unwrap_or(""), row.text);
-        let folded = classifier.normalizer().fold(&text);
-        let words: Vec<&str> = folded
-            .words
-            .iter()
-            .map(|&(s, e)| &folded.text[s as usize..e as usize])
-            .collect();
-        let useful = |w: &str| {
-            w.len() >= 3 && !STOPWORDS.contains(&w) && !w.chars().all(|c| c.is_ascii_digit())
-        };
-        let mut seen: HashSet<String> = HashSet::new();
-        for (i, w) in words.iter().enumerate() {
-            if useful(w) {
-                seen.insert((*w).to_string());
-            }
-            if let Some(next) = words.get(i + 1)
-                && useful(w)
-                && useful(next)
-            {
-                seen.insert(format!("{w} {next}"));
-            }
-        }
-        for term in seen {
-            let c = counts.entry(term).or_default();
-            if in_topic {
-                c.0 += 1;
-            } else {
-                c.1 += 1;
-            }
-        }
-    })?;
-    progress.finish();
-    if inside == 0 {
+    let terms = count_terms(&store, &classifier, topic, start)?;
+    if terms.inside == 0 {
         println!(
             "Belum ada unggahan bertopik \"{topic}\" sejak tanggal itu; tidak ada yang bisa disarankan."
         );
         return Ok(ExitCode::SUCCESS);
     }
-    // Smoothed log-odds of a term in the topic's posts against the other posts.
-    let odds = |k: u64, n: u64| ((k as f64 + 0.5) / ((n - k.min(n)) as f64 + 0.5)).ln();
-    let mut scored: Vec<(String, u64, u64, f64)> = counts
-        .into_iter()
-        .filter(|(t, (a, _))| *a >= 3 && !known.contains(t))
-        .map(|(t, (a, b))| {
-            let score = odds(a, inside) - odds(b, outside);
-            (t, a, b, score)
-        })
-        .filter(|(_, _, _, s)| *s > 1.0)
-        .collect();
-    scored.sort_by(|x, y| y.3.total_cmp(&x.3).then(y.1.cmp(&x.1)).then(x.0.cmp(&y.0)));
-    scored.truncate(limit);
+    let (inside, outside) = (terms.inside, terms.outside);
+    let scored = terms.over_represented(&known, limit);
     println!(
         "Usulan kata untuk \"{topic}\" dari {inside} unggahan bertopik dan {outside} unggahan lain (belum ada di daftarnya):\n"
     );
@@ -365,4 +312,100 @@ pub fn suggest(
         "\nPeriksa dulu dengan `pantau keywords backtest` sebelum menambahkannya ke any atau query."
     );
     Ok(ExitCode::SUCCESS)
+}
+
+/// Words and two-word phrases counted over the stored posts: in how many of the topic's posts
+/// and of the other posts each occurs.
+struct TermCounts {
+    inside: u64,
+    outside: u64,
+    /// Per term: posts in the topic, posts outside it.
+    counts: HashMap<String, (u64, u64)>,
+}
+
+/// Counts the terms of every post published since `start`, with a progress line.
+fn count_terms(
+    store: &crate::store::Store,
+    classifier: &Classifier,
+    topic: &str,
+    start: jiff::Timestamp,
+) -> anyhow::Result<TermCounts> {
+    let mut terms = TermCounts {
+        inside: 0,
+        outside: 0,
+        counts: HashMap::new(),
+    };
+    let mut progress = Progress::new(store.count_posts_since(start)?);
+    store.scan_posts(start, |row| {
+        progress.tick();
+        let in_topic = row.topics.iter().any(|t| t == topic);
+        if in_topic {
+            terms.inside += 1;
+        } else {
+            terms.outside += 1;
+        }
+        let text = format!("{}\n{}", row.title.as_deref().unwrap_or(""), row.text);
+        for term in terms_of(classifier, &text) {
+            let c = terms.counts.entry(term).or_default();
+            if in_topic {
+                c.0 += 1;
+            } else {
+                c.1 += 1;
+            }
+        }
+    })?;
+    progress.finish();
+    Ok(terms)
+}
+
+/// The distinct useful words of `text` (folded) and the two-word phrases of useful words.
+fn terms_of(classifier: &Classifier, text: &str) -> HashSet<String> {
+    let folded = classifier.normalizer().fold(text);
+    let words: Vec<&str> = folded
+        .words
+        .iter()
+        .map(|&(s, e)| &folded.text[s as usize..e as usize])
+        .collect();
+    let useful =
+        |w: &str| w.len() >= 3 && !STOPWORDS.contains(&w) && !w.chars().all(|c| c.is_ascii_digit());
+    let mut seen: HashSet<String> = HashSet::new();
+    for (i, w) in words.iter().enumerate() {
+        if useful(w) {
+            seen.insert((*w).to_string());
+        }
+        if let Some(next) = words.get(i + 1)
+            && useful(w)
+            && useful(next)
+        {
+            seen.insert(format!("{w} {next}"));
+        }
+    }
+    seen
+}
+
+impl TermCounts {
+    /// The terms not in `known` seen in at least three of the topic's posts and clearly more
+    /// often there than elsewhere, best first, at most `limit`: (term, inside, outside, score).
+    fn over_represented(
+        self,
+        known: &HashSet<String>,
+        limit: usize,
+    ) -> Vec<(String, u64, u64, f64)> {
+        let (inside, outside) = (self.inside, self.outside);
+        // Smoothed log-odds of a term in the topic's posts against the other posts.
+        let odds = |k: u64, n: u64| ((k as f64 + 0.5) / ((n - k.min(n)) as f64 + 0.5)).ln();
+        let mut scored: Vec<(String, u64, u64, f64)> = self
+            .counts
+            .into_iter()
+            .filter(|(t, (a, _))| *a >= 3 && !known.contains(t))
+            .map(|(t, (a, b))| {
+                let score = odds(a, inside) - odds(b, outside);
+                (t, a, b, score)
+            })
+            .filter(|(_, _, _, s)| *s > 1.0)
+            .collect();
+        scored.sort_by(|x, y| y.3.total_cmp(&x.3).then(y.1.cmp(&x.1)).then(x.0.cmp(&y.0)));
+        scored.truncate(limit);
+        scored
+    }
 }

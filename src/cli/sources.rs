@@ -4,56 +4,25 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use super::health::Service;
+use crate::engine::Config;
+use crate::store::meta::KeywordsState;
 use crate::store::{SourceHealth, Status, Store, StoreError};
+use crate::time::format_local;
 
 /// How long `pantau sources` waits for the service's `/healthz` (which gives its writer 5 s).
 const SERVICE_PATIENCE: std::time::Duration = std::time::Duration::from_secs(6);
-use crate::time::format_local;
 
 pub fn sources(path: Option<&Path>, json: bool) -> anyhow::Result<ExitCode> {
     let config = super::load(path)?;
     let settings = &config.settings;
     super::init_logging(Some(settings), "warn");
-    let order: Vec<_> = config.sources.iter().map(|s| s.id.clone()).collect();
-    let (mut rows, keywords) = match Store::open_read_only(&settings.storage.path) {
-        Ok(store) => (store.sources_health(&order)?, store.keywords_state()?),
-        Err(StoreError::Missing(_)) => (Vec::new(), Default::default()),
-        Err(e) => return Err(e.into()),
-    };
-    // Configured sources that never ran yet still show, so the list is complete.
-    for s in &config.sources {
-        if !rows.iter().any(|r| r.id == s.id) {
-            rows.push(SourceHealth {
-                id: s.id.clone(),
-                kind: s.kind().to_string(),
-                name: s.name.clone(),
-                url: s.location(),
-                last_attempt: None,
-                last_success: None,
-                consecutive_failures: 0,
-                last_error_class: None,
-                last_error: None,
-                next_attempt: None,
-                items_seen: 0,
-            });
-        }
-    }
+    let (rows, keywords) = health_rows(&config)?;
     // The running service's own word: a full disk or a hung writer shows only there, since
     // the failed writes cannot be recorded in the database.
     let url = super::health::healthz_url(settings.http.bind);
     let service = super::health::probe(&url, SERVICE_PATIENCE);
     if json {
-        let (state, detail) = match &service {
-            Service::Healthy => ("ok", None),
-            Service::Unhealthy(why) => ("unhealthy", Some(why.as_str())),
-            Service::Unreachable(e) => ("unreachable", Some(e.as_str())),
-        };
-        let out = serde_json::json!({
-            "sources": rows,
-            "keywords": keywords,
-            "service": {"url": url, "state": state, "detail": detail},
-        });
-        println!("{}", serde_json::to_string_pretty(&out)?);
+        print_json(&rows, &keywords, &url, &service)?;
         return Ok(ExitCode::SUCCESS);
     }
     match &service {
@@ -79,27 +48,74 @@ pub fn sources(path: Option<&Path>, json: bool) -> anyhow::Result<ExitCode> {
     let when = |t: Option<jiff::Timestamp>| {
         t.map_or_else(|| "-".to_string(), |t| format_local(t, tz, lang))
     };
+    print_health(&config, &rows, &when);
+    print_keywords(&keywords, &when);
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The stored health of every source, in the config's order, and the keyword lists' state.
+/// Configured sources that never ran yet still show, so the list is complete.
+fn health_rows(config: &Config) -> anyhow::Result<(Vec<SourceHealth>, KeywordsState)> {
+    let order: Vec<_> = config.sources.iter().map(|s| s.id.clone()).collect();
+    let (mut rows, keywords) = match Store::open_read_only(&config.settings.storage.path) {
+        Ok(store) => (store.sources_health(&order)?, store.keywords_state()?),
+        Err(StoreError::Missing(_)) => (Vec::new(), Default::default()),
+        Err(e) => return Err(e.into()),
+    };
+    for s in &config.sources {
+        if !rows.iter().any(|r| r.id == s.id) {
+            rows.push(SourceHealth {
+                id: s.id.clone(),
+                kind: s.kind().to_string(),
+                name: s.name.clone(),
+                url: s.location(),
+                last_attempt: None,
+                last_success: None,
+                consecutive_failures: 0,
+                last_error_class: None,
+                last_error: None,
+                next_attempt: None,
+                items_seen: 0,
+            });
+        }
+    }
+    Ok((rows, keywords))
+}
+
+fn print_json(
+    rows: &[SourceHealth],
+    keywords: &KeywordsState,
+    url: &str,
+    service: &Service,
+) -> anyhow::Result<()> {
+    let (state, detail) = match service {
+        Service::Healthy => ("ok", None),
+        Service::Unhealthy(why) => ("unhealthy", Some(why.as_str())),
+        Service::Unreachable(e) => ("unreachable", Some(e.as_str())),
+    };
+    let out = serde_json::json!({
+        "sources": rows,
+        "keywords": keywords,
+        "service": {"url": url, "state": state, "detail": detail},
+    });
+    println!("{}", serde_json::to_string_pretty(&out)?);
+    Ok(())
+}
+
+/// The table of sources, then a `saran:` line for each failing one.
+fn print_health(
+    config: &Config,
+    rows: &[SourceHealth],
+    when: &dyn Fn(Option<jiff::Timestamp>) -> String,
+) {
     let table: Vec<[String; 7]> = rows
         .iter()
         .map(|r| {
             let configured = config.sources.iter().any(|s| s.id == r.id);
-            let status = if !configured && r.kind == "import" {
-                "impor".to_string()
-            } else if !configured && r.kind == "ingest" {
-                "kiriman API".to_string()
-            } else if !configured {
-                "tidak dikonfigurasi".to_string()
-            } else if r.last_attempt.is_none() {
-                "belum dipoll".to_string()
-            } else if r.consecutive_failures == 0 {
-                "sehat".to_string()
-            } else {
-                format!("gagal ({})", r.last_error_class.as_deref().unwrap_or("?"))
-            };
             [
                 r.id.to_string(),
                 r.kind.clone(),
-                status,
+                status(r, configured),
                 when(r.last_success),
                 r.consecutive_failures.to_string(),
                 r.items_seen.to_string(),
@@ -126,6 +142,28 @@ pub fn sources(path: Option<&Path>, json: bool) -> anyhow::Result<ExitCode> {
             );
         }
     }
+}
+
+/// The STATUS column: where a source's posts come from when it is not configured, else its
+/// health.
+fn status(r: &SourceHealth, configured: bool) -> String {
+    if !configured && r.kind == "import" {
+        "impor".to_string()
+    } else if !configured && r.kind == "ingest" {
+        "kiriman API".to_string()
+    } else if !configured {
+        "tidak dikonfigurasi".to_string()
+    } else if r.last_attempt.is_none() {
+        "belum dipoll".to_string()
+    } else if r.consecutive_failures == 0 {
+        "sehat".to_string()
+    } else {
+        format!("gagal ({})", r.last_error_class.as_deref().unwrap_or("?"))
+    }
+}
+
+/// The keyword lists in force, and a rejected edit with its errors.
+fn print_keywords(keywords: &KeywordsState, when: &dyn Fn(Option<jiff::Timestamp>) -> String) {
     if let Some(version) = &keywords.version {
         println!(
             "\nDaftar kata kunci yang berlaku: versi {version} (sejak {})",
@@ -141,5 +179,4 @@ pub fn sources(path: Option<&Path>, json: bool) -> anyhow::Result<ExitCode> {
             println!("  {line}");
         }
     }
-    Ok(ExitCode::SUCCESS)
 }

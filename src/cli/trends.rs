@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use jiff::Timestamp;
 
 use crate::store::{Store, StoreError};
-use crate::time::format_local;
+use crate::time::{Lang, format_local};
 use crate::trends::{self, Rule, Trend, Window};
 
 pub fn trends(
@@ -54,7 +54,20 @@ pub fn trends(
         window.hours(),
         rows.len()
     );
-    let shown: Vec<&Trend> = rows.iter().take(limit.max(rising)).collect();
+    print_rows(&rows, limit.max(rising), lang);
+    println!(
+        "\nAturan: naik bila ≥ {} cerita, ≥ {}× rata-rata jam yang sama 7 hari sebelumnya, dan skor ≥ {} \
+         (lihat docs/trends.md).",
+        Rule::default().min_count,
+        Rule::default().min_ratio,
+        Rule::default().min_score
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The table of the first `shown` rows, and how many more there are.
+fn print_rows(rows: &[Trend], shown: usize, lang: Lang) {
+    let shown: Vec<&Trend> = rows.iter().take(shown).collect();
     let table: Vec<[String; 6]> = shown
         .iter()
         .map(|t| {
@@ -79,14 +92,6 @@ pub fn trends(
             rows.len()
         );
     }
-    println!(
-        "\nAturan: naik bila ≥ {} cerita, ≥ {}× rata-rata jam yang sama 7 hari sebelumnya, dan skor ≥ {} \
-         (lihat docs/trends.md).",
-        Rule::default().min_count,
-        Rule::default().min_ratio,
-        Rule::default().min_score
-    );
-    Ok(ExitCode::SUCCESS)
 }
 
 fn status(t: &Trend) -> &'static str {

@@ -1,14 +1,14 @@
 //! `briefings/index.html`: every briefing in the folder, newest first, with links to its HTML,
 //! Markdown and JSON files and, read back from its JSON, how many posts and issues it held and
-//! which issues led it. Rewritten after each briefing (see [`super::write`]), so it lists what
-//! is on disk, including briefings written before it existed or by another `--out`.
+//! which issues led it. [`super::write`] rewrites it after each briefing, so it lists what is
+//! on disk, including briefings written before it existed or by another `--out`.
 
 use std::path::Path;
 
 use minijinja::value::Serde;
 use serde::Serialize;
 
-use super::{DigestError, templates, write::write_atomic};
+use super::{DigestError, templates};
 use crate::time::{Lang, format_date_long};
 
 /// One briefing in the folder.
@@ -91,12 +91,4 @@ pub fn render(entries: &[Entry], lang: Lang, office: &str) -> Result<String, Dig
         lang => lang.code(),
         office => office,
     })?)
-}
-
-/// Writes `dir/index.html` (atomically) listing the briefings in `dir`.
-pub fn write(dir: &Path, lang: Lang, office: &str) -> Result<std::path::PathBuf, DigestError> {
-    let list = entries(dir, lang)?;
-    let path = dir.join("index.html");
-    write_atomic(&path, render(&list, lang, office)?.as_bytes())?;
-    Ok(path)
 }

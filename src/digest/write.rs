@@ -1,6 +1,7 @@
 //! Writing a briefing's three files atomically: each is written to a temporary file in the same
 //! folder, flushed to disk, then renamed over the final name, so a reader (a leader opening the
-//! file, a sync tool) never sees half a briefing.
+//! file, a sync tool) never sees half a briefing. The folder's `index.html` ([`index`]) is
+//! rewritten the same way after each briefing.
 
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
@@ -9,6 +10,7 @@ use super::{Briefing, DigestError, Request, build, html, index, json, markdown};
 use crate::classify::Classifier;
 use crate::store::Store;
 use crate::store::briefings::BriefingRecord;
+use crate::time::Lang;
 
 /// The files written and the row to record in `briefings`.
 #[derive(Debug, Clone)]
@@ -42,7 +44,7 @@ pub fn write(
     write_atomic(&md_path, markdown::render(&briefing)?.as_bytes())?;
     write_atomic(&html_path, html::render(&briefing)?.as_bytes())?;
     write_atomic(&json_path, json::render(&briefing).as_bytes())?;
-    let index = index::write(dir, req.lang, &req.office)?;
+    let index = write_index(dir, req.lang, &req.office)?;
     let record = BriefingRecord {
         date: briefing.date.clone(),
         generated_at: briefing.generated_at,
@@ -61,6 +63,14 @@ pub fn write(
         record,
         briefing,
     })
+}
+
+/// Writes `dir/index.html` (atomically) listing the briefings in `dir`.
+pub fn write_index(dir: &Path, lang: Lang, office: &str) -> Result<PathBuf, DigestError> {
+    let list = index::entries(dir, lang)?;
+    let path = dir.join("index.html");
+    write_atomic(&path, index::render(&list, lang, office)?.as_bytes())?;
+    Ok(path)
 }
 
 /// Writes `bytes` to `path` through a temporary file and a rename.

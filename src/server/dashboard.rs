@@ -4,8 +4,10 @@
 //!
 //! It shows the rising issues of the last 24 hours with their 7-day charts, every topic with
 //! its volume, the recent posts of a topic or a search (`/?topic=banjir&q=…`, paged with a
-//! plain link), the sources' health and the latest briefings. Post text is escaped by the
-//! template (minijinja's HTML auto-escaping); only our own SVG charts are inserted as markup.
+//! plain link), the sources' health and the latest briefings. The topics' numbers are the
+//! briefing's period report ([`PeriodReport`]) over the last 24 hours, so the page and the
+//! briefing count alike. Post text is escaped by the template (minijinja's HTML
+//! auto-escaping); only our own SVG charts are inserted as markup.
 
 use std::collections::HashMap;
 
@@ -14,18 +16,19 @@ use axum::extract::{Query, State};
 use axum::http::header;
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
-use jiff::{SignedDuration, Timestamp, ToSpan};
+use jiff::Timestamp;
+use jiff::tz::TimeZone;
 use minijinja::value::{Serde, Value};
 use serde::Serialize;
 
 use super::api::{PostParams, post_filter};
 use super::read::with_store;
 use super::{ApiError, AppState};
-use crate::digest::DayCount;
+use crate::digest::{Frame, PeriodReport};
 use crate::format::excerpt;
+use crate::store::browse::PostFilter;
 use crate::store::{Browse, Reports, Status, Store};
-use crate::time::{Lang, day_bounds, format_local, local_date};
-use crate::trends::{self, Rule, Window};
+use crate::time::{Lang, format_local};
 
 /// Recent posts shown for a topic or a search.
 const POSTS_SHOWN: usize = 30;
@@ -36,7 +39,7 @@ pub fn routes() -> Router<AppState> {
     Router::new().route("/", get(page))
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Clone, Serialize)]
 struct TopicLine {
     id: String,
     name: String,
@@ -135,144 +138,30 @@ async fn page(State(state): State<AppState>, Query(params): Query<PostParams>) -
 fn build(
     store: &Store,
     classifier: &crate::Classifier,
-    filter: Result<crate::store::browse::PostFilter, ApiError>,
+    filter: Result<PostFilter, ApiError>,
     now: Timestamp,
-    tz: &jiff::tz::TimeZone,
+    tz: &TimeZone,
     lang: Lang,
 ) -> Result<(View, HashMap<String, Value>), ApiError> {
-    let day_ago = now - SignedDuration::from_hours(24);
-    let week_ago = now - SignedDuration::from_hours(24 * 7);
-    let day: HashMap<String, u64> = store.topic_counts(day_ago, now)?.into_iter().collect();
-    let week: HashMap<String, u64> = store.topic_counts(week_ago, now)?.into_iter().collect();
-    let assessed: HashMap<String, trends::Trend> = trends::compute(
-        store,
-        classifier,
-        crate::time::window_end(now),
-        Window::default(),
-        &Rule::default(),
-        lang,
-    )?
-    .into_iter()
-    .filter(|t| t.region.is_none())
-    .map(|t| (t.topic.clone(), t))
-    .collect();
-
-    let mut topics: Vec<TopicLine> = classifier
-        .topics()
-        .iter()
-        .map(|t| {
-            let id = t.id.as_str();
-            let trend = assessed.get(id);
-            TopicLine {
-                id: id.to_string(),
-                name: t.name.clone(),
-                priority: t.priority.as_str().to_string(),
-                posts_24h: day.get(id).copied().unwrap_or(0),
-                posts_7d: week.get(id).copied().unwrap_or(0),
-                stories: trend.map_or(0, |t| t.count),
-                direction: trend.map_or("stabil", |t| t.direction.as_str()).to_string(),
-                rising: trend.is_some_and(|t| t.rising),
-                reason: trend.map(|t| t.reason.clone()).unwrap_or_default(),
-            }
-        })
-        .collect();
-    topics.sort_by(|a, b| {
-        b.rising
-            .cmp(&a.rising)
-            .then(b.posts_24h.cmp(&a.posts_24h))
-            .then(a.name.cmp(&b.name))
-    });
-    // The cards: every rising issue, most significant first; with none rising, the busiest
-    // three, so the page is never blank on a quiet day.
-    let mut rising: Vec<&TopicLine> = topics.iter().filter(|t| t.rising).collect();
-    rising.sort_by(|a, b| {
-        let score = |t: &TopicLine| assessed.get(&t.id).map_or(0.0, |x| x.score);
-        score(b).total_cmp(&score(a))
-    });
-    if rising.is_empty() {
-        rising = topics.iter().filter(|t| t.posts_24h > 0).take(3).collect();
-    }
+    let report = PeriodReport::read(store, classifier, Frame::last_day(now), lang)?;
+    let topics = topic_lines(&report, classifier);
+    let rising = cards(&topics, &report);
     let mut charts = HashMap::new();
     for t in &rising {
-        let days = daily(store, &t.id, now, tz)?;
+        let days = report.local_days(store, &t.id, tz)?;
         charts.insert(
             t.id.clone(),
             Value::from_safe_string(crate::digest::svg::daily_bars(&days, lang)),
         );
     }
-    let rising = rising
-        .into_iter()
-        .map(|t| TopicLine {
-            id: t.id.clone(),
-            name: t.name.clone(),
-            priority: t.priority.clone(),
-            posts_24h: t.posts_24h,
-            posts_7d: t.posts_7d,
-            stories: t.stories,
-            direction: t.direction.clone(),
-            rising: t.rising,
-            reason: t.reason.clone(),
-        })
-        .collect();
-
     // A bad parameter (a mistyped topic in a bookmarked link) shows on the page, which stays
     // usable, rather than replacing it with a JSON error.
     let (filter, error) = match filter {
         Ok(f) => (f, None),
         Err(e) => (Default::default(), Some(e.message)),
     };
-    let shows_posts = filter.topic.is_some() || filter.query.is_some() || filter.region.is_some();
-    let (posts, next) = if shows_posts {
-        let page = store.posts_page(&filter)?;
-        let next = page.next.map(|c| {
-            let mut q = url::form_urlencoded::Serializer::new(String::new());
-            for (key, value) in [
-                ("topic", &filter.topic),
-                ("region", &filter.region),
-                ("q", &filter.query),
-            ] {
-                if let Some(v) = value {
-                    q.append_pair(key, v);
-                }
-            }
-            q.append_pair("cursor", &c.encode());
-            q.finish()
-        });
-        let posts = page
-            .posts
-            .into_iter()
-            .map(|p| PostLine {
-                source: p.post.source.to_string(),
-                published: format_local(p.post.published, tz, lang),
-                title: p.post.title.clone(),
-                excerpt: excerpt(&p.post.text, 320),
-                url: p
-                    .post
-                    .url
-                    .filter(|u| u.starts_with("https://") || u.starts_with("http://")),
-                topics: p.topics,
-                story: p.post.story,
-            })
-            .collect();
-        (posts, next)
-    } else {
-        (Vec::new(), None)
-    };
-
-    let health = store.sources_health(&[])?;
-    let sources: Vec<SourceLine> = health
-        .into_iter()
-        .map(|h| SourceLine {
-            name: h.name.clone().unwrap_or_else(|| h.id.to_string()),
-            id: h.id.to_string(),
-            kind: h.kind,
-            ok: h.consecutive_failures == 0,
-            last_success: h.last_success.map(|t| format_local(t, tz, lang)),
-            failures: h.consecutive_failures,
-            error: h.last_error.map(|e| excerpt(&e, 160)),
-            items_seen: h.items_seen,
-        })
-        .collect();
+    let (posts, next) = post_lines(store, &filter, tz, lang)?;
+    let sources = source_lines(store, tz, lang)?;
     let failing = sources.iter().filter(|s| !s.ok).count();
     let briefings = store
         .briefings(BRIEFINGS_SHOWN)?
@@ -293,7 +182,7 @@ fn build(
         View {
             now: format_local(now, tz, lang),
             keywords_version: classifier.version().to_string(),
-            posts_24h: store.post_totals(day_ago, now)?.0,
+            posts_24h: store.post_totals(report.frame.start, now)?.0,
             sources_ok: sources.len() - failing,
             sources_failing: failing,
             rising,
@@ -311,30 +200,110 @@ fn build(
     ))
 }
 
-/// Posts per local day of `topic` for the 7 days ending today.
-fn daily(
-    store: &Store,
-    topic: &str,
-    now: Timestamp,
-    tz: &jiff::tz::TimeZone,
-) -> Result<Vec<DayCount>, ApiError> {
-    let today = local_date(now, tz);
-    let first = today.checked_sub(6.days()).unwrap_or(today);
-    let mut days: Vec<DayCount> = (0..7)
-        .filter_map(|i| first.checked_add(i.days()).ok())
-        .map(|d| DayCount {
-            date: d.to_string(),
-            label: format!("{}/{}", d.day(), d.month()),
-            posts: 0,
+/// Every topic of the lists in force with its numbers: rising ones first, then by posts.
+fn topic_lines(report: &PeriodReport, classifier: &crate::Classifier) -> Vec<TopicLine> {
+    let mut topics: Vec<TopicLine> = classifier
+        .topics()
+        .iter()
+        .map(|t| {
+            let id = t.id.as_str();
+            let numbers = report.topic(id);
+            TopicLine {
+                id: id.to_string(),
+                name: t.name.clone(),
+                priority: t.priority.as_str().to_string(),
+                posts_24h: numbers.posts(),
+                posts_7d: numbers.last_seven(),
+                stories: numbers.stories(),
+                direction: numbers.direction().as_str().to_string(),
+                rising: numbers.rising(),
+                reason: numbers.reason().to_string(),
+            }
         })
         .collect();
-    for (hour, n) in store.topic_hours(topic, day_bounds(first, tz).0, now)? {
-        let d = local_date(hour, tz).to_string();
-        if let Some(day) = days.iter_mut().find(|x| x.date == d) {
-            day.posts += n;
-        }
+    topics.sort_by(|a, b| {
+        b.rising
+            .cmp(&a.rising)
+            .then(b.posts_24h.cmp(&a.posts_24h))
+            .then(a.name.cmp(&b.name))
+    });
+    topics
+}
+
+/// The cards: every rising issue, most significant first; with none rising, the busiest
+/// three, so the page is never blank on a quiet day.
+fn cards(topics: &[TopicLine], report: &PeriodReport) -> Vec<TopicLine> {
+    let mut rising: Vec<&TopicLine> = topics.iter().filter(|t| t.rising).collect();
+    rising.sort_by(|a, b| {
+        let score = |t: &TopicLine| report.topic(&t.id).score();
+        score(b).total_cmp(&score(a))
+    });
+    if rising.is_empty() {
+        rising = topics.iter().filter(|t| t.posts_24h > 0).take(3).collect();
     }
-    Ok(days)
+    rising.into_iter().cloned().collect()
+}
+
+/// The posts of the topic, region or search asked for, one page, with the query string of
+/// the next; none when nothing was asked for.
+fn post_lines(
+    store: &Store,
+    filter: &PostFilter,
+    tz: &TimeZone,
+    lang: Lang,
+) -> Result<(Vec<PostLine>, Option<String>), ApiError> {
+    if filter.topic.is_none() && filter.query.is_none() && filter.region.is_none() {
+        return Ok((Vec::new(), None));
+    }
+    let page = store.posts_page(filter)?;
+    let next = page.next.map(|c| {
+        let mut q = url::form_urlencoded::Serializer::new(String::new());
+        for (key, value) in [
+            ("topic", &filter.topic),
+            ("region", &filter.region),
+            ("q", &filter.query),
+        ] {
+            if let Some(v) = value {
+                q.append_pair(key, v);
+            }
+        }
+        q.append_pair("cursor", &c.encode());
+        q.finish()
+    });
+    let posts = page
+        .posts
+        .into_iter()
+        .map(|p| PostLine {
+            source: p.post.source.to_string(),
+            published: format_local(p.post.published, tz, lang),
+            title: p.post.title.clone(),
+            excerpt: excerpt(&p.post.text, 320),
+            url: p
+                .post
+                .url
+                .filter(|u| u.starts_with("https://") || u.starts_with("http://")),
+            topics: p.topics,
+            story: p.post.story,
+        })
+        .collect();
+    Ok((posts, next))
+}
+
+fn source_lines(store: &Store, tz: &TimeZone, lang: Lang) -> Result<Vec<SourceLine>, ApiError> {
+    Ok(store
+        .sources_health(&[])?
+        .into_iter()
+        .map(|h| SourceLine {
+            name: h.name.clone().unwrap_or_else(|| h.id.to_string()),
+            id: h.id.to_string(),
+            kind: h.kind,
+            ok: h.consecutive_failures == 0,
+            last_success: h.last_success.map(|t| format_local(t, tz, lang)),
+            failures: h.consecutive_failures,
+            error: h.last_error.map(|e| excerpt(&e, 160)),
+            items_seen: h.items_seen,
+        })
+        .collect())
 }
 
 fn render(view: &View, charts: HashMap<String, Value>) -> Result<String, ApiError> {

@@ -118,6 +118,23 @@ struct Tally {
     history: [u64; rule::BASELINE_DAYS],
 }
 
+/// A topic (region `"*"`) or a topic in one kabupaten/kota, as the hourly counts key them.
+type Key = (String, String);
+
+/// The sources and the source kinds that carried a key in the window.
+type Carriers = HashMap<Key, (BTreeSet<String>, BTreeSet<String>)>;
+
+/// What every line of one computation shares.
+struct Scope<'a> {
+    classifier: &'a Classifier,
+    rule: &'a Rule,
+    lang: Lang,
+    window: Window,
+    start: Timestamp,
+    end: Timestamp,
+    history_days: usize,
+}
+
 /// Trends for the window ending at `end` (an hour boundary), most significant first: rising
 /// ones by score, then the rest by score and count.
 pub fn compute(
@@ -128,16 +145,72 @@ pub fn compute(
     rule: &Rule,
     lang: Lang,
 ) -> Result<Vec<Trend>, StoreError> {
-    let w = window.duration();
-    let start = end - w;
-    let history_days = match store.first_hour()? {
+    let start = end - window.duration();
+    let history_days = history_days(store, start)?;
+    let scope = Scope {
+        classifier,
+        rule,
+        lang,
+        window,
+        start,
+        end,
+        history_days,
+    };
+    let tallies = tally(store, &scope)?;
+    let areas: HashSet<String> = tallies
+        .iter()
+        .filter(|((_, r), t)| r != "*" && t.count > 0)
+        .map(|((_, r), _)| r.clone())
+        .collect();
+    let mut seen: Carriers = HashMap::new();
+    for s in store.sources_seen(start, end, &areas)? {
+        let e = seen.entry((s.topic, s.region)).or_default();
+        e.0.insert(s.source);
+        e.1.insert(s.kind);
+    }
+    let mut areas_per_topic: HashMap<&str, u64> = HashMap::new();
+    for ((topic, region), t) in &tallies {
+        if region != "*" && t.count > 0 {
+            *areas_per_topic.entry(topic.as_str()).or_default() += 1;
+        }
+    }
+    let mut out: Vec<Trend> = tallies
+        .iter()
+        .filter(|(_, t)| t.count > 0)
+        .map(|(key, t)| {
+            let areas = areas_per_topic.get(key.0.as_str()).copied().unwrap_or(0);
+            line(&scope, key, t, seen.get(key), areas)
+        })
+        .collect();
+    out.sort_by(|a, b| {
+        b.rising
+            .cmp(&a.rising)
+            .then(b.score.total_cmp(&a.score))
+            .then(b.count.cmp(&a.count))
+            .then(a.region.is_some().cmp(&b.region.is_some()))
+            .then(a.topic.cmp(&b.topic))
+            .then(a.region.cmp(&b.region))
+    });
+    Ok(out)
+}
+
+/// Days of baseline the store holds before the window starting at `start`, at most
+/// [`rule::BASELINE_DAYS`].
+fn history_days(store: &Store, start: Timestamp) -> Result<usize, StoreError> {
+    Ok(match store.first_hour()? {
         Some(first) => (1..=rule::BASELINE_DAYS as i64)
             .take_while(|&d| start - DAY * d as i32 >= first)
             .count(),
         None => 0,
-    };
-    let from = start - DAY * history_days as i32;
-    let mut tallies: HashMap<(String, String), Tally> = HashMap::new();
+    })
+}
+
+/// Stories and posts per key in the window, and stories in the same hours of each day of
+/// the history.
+fn tally(store: &Store, scope: &Scope) -> Result<HashMap<Key, Tally>, StoreError> {
+    let (end, w, history_days) = (scope.end, scope.window.duration(), scope.history_days);
+    let from = scope.start - DAY * history_days as i32;
+    let mut tallies: HashMap<Key, Tally> = HashMap::new();
     for row in store.hour_counts(from, end)? {
         // Day 0 is the window itself; day d the same hours d days earlier.
         let since_end = end.duration_since(row.hour);
@@ -154,88 +227,62 @@ pub fn compute(
             t.history[day - 1] += row.stories;
         }
     }
-    let areas: HashSet<String> = tallies
-        .iter()
-        .filter(|((_, r), t)| r != "*" && t.count > 0)
-        .map(|((_, r), _)| r.clone())
-        .collect();
-    let mut seen: HashMap<(String, String), (BTreeSet<String>, BTreeSet<String>)> = HashMap::new();
-    for s in store.sources_seen(start, end, &areas)? {
-        let e = seen.entry((s.topic, s.region)).or_default();
-        e.0.insert(s.source);
-        e.1.insert(s.kind);
-    }
-    let mut areas_per_topic: HashMap<&str, u64> = HashMap::new();
-    for ((topic, region), t) in &tallies {
-        if region != "*" && t.count > 0 {
-            *areas_per_topic.entry(topic.as_str()).or_default() += 1;
-        }
-    }
+    Ok(tallies)
+}
 
-    let mut out = Vec::new();
-    for ((topic, region), t) in &tallies {
-        if t.count == 0 {
-            continue;
-        }
-        let empty = Default::default();
-        let (sources, kinds) = seen.get(&(topic.clone(), region.clone())).unwrap_or(&empty);
-        let all_regions = region == "*";
-        let o = Observation {
-            count: t.count,
-            history: t.history[..history_days].to_vec(),
-            // A story counted here always has a post somewhere; a post outside the window
-            // (a story's first copy) leaves its sources unknown: count one.
-            sources: (sources.len() as u64).max(1),
-            // Each kind says what its posts are; imports and the generic JSON kind are
-            // neither, their origin is not known.
-            news: kinds.iter().any(|k| medium_of(k) == Some(Medium::News)),
-            social: kinds.iter().any(|k| medium_of(k) == Some(Medium::Social)),
-            areas: if all_regions {
-                areas_per_topic.get(topic.as_str()).copied().unwrap_or(0)
-            } else {
-                0
-            },
-        };
-        let a = rule.assess(&o);
-        let meta = classifier.topic(&topic.as_str().into());
-        out.push(Trend {
-            topic: topic.clone(),
-            region: (!all_regions).then(|| region.clone()),
-            count: o.count,
-            baseline: a.baseline,
-            score: a.score,
-            rising: a.rising,
-            new: a.new,
-            reason: rule.reason(&o, &a, lang),
-            name: meta.map_or_else(|| topic.clone(), |m| m.name.clone()),
-            region_name: (!all_regions).then(|| {
-                classifier
-                    .region(&region.as_str().into())
-                    .map_or_else(|| region.clone(), |r| r.name.clone())
-            }),
-            priority: meta.map_or(Priority::Rendah, |m| m.priority),
-            direction: a.direction,
-            ratio: a.ratio,
-            posts: t.posts,
-            sources: o.sources,
-            source_kinds: kinds.iter().cloned().collect(),
-            areas: o.areas,
-            history_days,
-            window_hours: window.hours(),
-            window_start: start,
-            window_end: end,
-        });
+/// The line of one key: what is known about it, the rule's verdict and its reason.
+fn line(
+    scope: &Scope,
+    (topic, region): &Key,
+    t: &Tally,
+    carriers: Option<&(BTreeSet<String>, BTreeSet<String>)>,
+    areas: u64,
+) -> Trend {
+    let empty = Default::default();
+    let (sources, kinds) = carriers.unwrap_or(&empty);
+    let all_regions = region == "*";
+    let o = Observation {
+        count: t.count,
+        history: t.history[..scope.history_days].to_vec(),
+        // A story counted here always has a post somewhere; a post outside the window
+        // (a story's first copy) leaves its sources unknown: count one.
+        sources: (sources.len() as u64).max(1),
+        // Each kind says what its posts are; imports and the generic JSON kind are
+        // neither, their origin is not known.
+        news: kinds.iter().any(|k| medium_of(k) == Some(Medium::News)),
+        social: kinds.iter().any(|k| medium_of(k) == Some(Medium::Social)),
+        areas: if all_regions { areas } else { 0 },
+    };
+    let a = scope.rule.assess(&o);
+    let meta = scope.classifier.topic(&topic.as_str().into());
+    Trend {
+        topic: topic.clone(),
+        region: (!all_regions).then(|| region.clone()),
+        count: o.count,
+        baseline: a.baseline,
+        score: a.score,
+        rising: a.rising,
+        new: a.new,
+        reason: scope.rule.reason(&o, &a, scope.lang),
+        name: meta.map_or_else(|| topic.clone(), |m| m.name.clone()),
+        region_name: (!all_regions).then(|| {
+            scope
+                .classifier
+                .region(&region.as_str().into())
+                .map_or_else(|| region.clone(), |r| r.name.clone())
+        }),
+        priority: meta.map_or(Priority::Rendah, |m| m.priority),
+        direction: a.direction,
+        ratio: a.ratio,
+        posts: t.posts,
+        sources: o.sources,
+        source_kinds: kinds.iter().cloned().collect(),
+        areas: o.areas,
+        history_days: scope.history_days,
+        window_hours: scope.window.hours(),
+        window_start: scope.start,
+        window_end: scope.end,
     }
-    out.sort_by(|a, b| {
-        b.rising
-            .cmp(&a.rising)
-            .then(b.score.total_cmp(&a.score))
-            .then(b.count.cmp(&a.count))
-            .then(a.region.is_some().cmp(&b.region.is_some()))
-            .then(a.topic.cmp(&b.topic))
-            .then(a.region.cmp(&b.region))
-    });
-    Ok(out)
 }
 
 #[cfg(test)]

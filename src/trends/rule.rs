@@ -156,69 +156,8 @@ impl Rule {
     /// The plain-language reason, e.g. "naik 4,2× dari rata-rata 7 hari (2,1 cerita);
     /// 9 sumber; 3 kab/kota".
     pub fn reason(&self, o: &Observation, a: &Assessment, lang: Lang) -> String {
-        let days = o.history.len();
         let dec = |x: f64| format_decimal(x, lang);
-        let mut parts = Vec::new();
-        parts.push(match (lang, a.direction) {
-            (Lang::Id, Direction::Baru) if days == 0 => {
-                format!("baru muncul: {} cerita (belum ada riwayat)", o.count)
-            }
-            (Lang::En, Direction::Baru) if days == 0 => {
-                format!("new: {} (no history yet)", count(o.count, "stories", lang))
-            }
-            (Lang::Id, Direction::Baru) => {
-                format!(
-                    "baru muncul: {} cerita, tidak ada dalam {days} hari sebelumnya",
-                    o.count
-                )
-            }
-            (Lang::En, Direction::Baru) => {
-                format!(
-                    "new: {}, none in the {days} days before",
-                    count(o.count, "stories", lang)
-                )
-            }
-            (Lang::Id, Direction::Naik) if a.baseline < 1.0 => format!(
-                "naik menjadi {} cerita dari rata-rata {} pada {days} hari sebelumnya",
-                o.count,
-                dec(a.baseline)
-            ),
-            (Lang::En, Direction::Naik) if a.baseline < 1.0 => format!(
-                "up to {} from an average of {} over the {days} days before",
-                count(o.count, "stories", lang),
-                dec(a.baseline)
-            ),
-            (Lang::Id, Direction::Naik) => format!(
-                "naik {}× dari rata-rata {days} hari ({} cerita)",
-                dec(a.ratio),
-                dec(a.baseline)
-            ),
-            (Lang::En, Direction::Naik) => format!(
-                "up {}× on the {days}-day average ({} stories)",
-                dec(a.ratio),
-                dec(a.baseline)
-            ),
-            (Lang::Id, Direction::Turun) => format!(
-                "turun: {} cerita, rata-rata {days} hari {}",
-                o.count,
-                dec(a.baseline)
-            ),
-            (Lang::En, Direction::Turun) => format!(
-                "down: {}, {days}-day average {}",
-                count(o.count, "stories", lang),
-                dec(a.baseline)
-            ),
-            (Lang::Id, Direction::Stabil) => format!(
-                "{} cerita, rata-rata {days} hari {}",
-                o.count,
-                dec(a.baseline)
-            ),
-            (Lang::En, Direction::Stabil) => format!(
-                "{}, {days}-day average {}",
-                count(o.count, "stories", lang),
-                dec(a.baseline)
-            ),
-        });
+        let mut parts = vec![headline(o, a, lang)];
         if !a.rising && o.count < self.min_count {
             parts.push(match lang {
                 Lang::Id => format!("di bawah ambang {} cerita", self.min_count),
@@ -257,6 +196,72 @@ impl Rule {
             });
         }
         parts.join("; ")
+    }
+}
+
+/// The reason's first part: the direction with the count and the baseline behind it.
+fn headline(o: &Observation, a: &Assessment, lang: Lang) -> String {
+    let days = o.history.len();
+    let dec = |x: f64| format_decimal(x, lang);
+    match (lang, a.direction) {
+        (Lang::Id, Direction::Baru) if days == 0 => {
+            format!("baru muncul: {} cerita (belum ada riwayat)", o.count)
+        }
+        (Lang::En, Direction::Baru) if days == 0 => {
+            format!("new: {} (no history yet)", count(o.count, "stories", lang))
+        }
+        (Lang::Id, Direction::Baru) => {
+            format!(
+                "baru muncul: {} cerita, tidak ada dalam {days} hari sebelumnya",
+                o.count
+            )
+        }
+        (Lang::En, Direction::Baru) => {
+            format!(
+                "new: {}, none in the {days} days before",
+                count(o.count, "stories", lang)
+            )
+        }
+        (Lang::Id, Direction::Naik) if a.baseline < 1.0 => format!(
+            "naik menjadi {} cerita dari rata-rata {} pada {days} hari sebelumnya",
+            o.count,
+            dec(a.baseline)
+        ),
+        (Lang::En, Direction::Naik) if a.baseline < 1.0 => format!(
+            "up to {} from an average of {} over the {days} days before",
+            count(o.count, "stories", lang),
+            dec(a.baseline)
+        ),
+        (Lang::Id, Direction::Naik) => format!(
+            "naik {}× dari rata-rata {days} hari ({} cerita)",
+            dec(a.ratio),
+            dec(a.baseline)
+        ),
+        (Lang::En, Direction::Naik) => format!(
+            "up {}× on the {days}-day average ({} stories)",
+            dec(a.ratio),
+            dec(a.baseline)
+        ),
+        (Lang::Id, Direction::Turun) => format!(
+            "turun: {} cerita, rata-rata {days} hari {}",
+            o.count,
+            dec(a.baseline)
+        ),
+        (Lang::En, Direction::Turun) => format!(
+            "down: {}, {days}-day average {}",
+            count(o.count, "stories", lang),
+            dec(a.baseline)
+        ),
+        (Lang::Id, Direction::Stabil) => format!(
+            "{} cerita, rata-rata {days} hari {}",
+            o.count,
+            dec(a.baseline)
+        ),
+        (Lang::En, Direction::Stabil) => format!(
+            "{}, {days}-day average {}",
+            count(o.count, "stories", lang),
+            dec(a.baseline)
+        ),
     }
 }
 

@@ -1,0 +1,340 @@
+//! One issue of the briefing: a topic's numbers from the [`PeriodReport`], read out further
+//! from the store for the period (kabupaten/kota, sources, accounts, sentiment,
+//! representative posts) and judged (the follow-up it calls for, how urgent it is, the
+//! executive-summary sentence). [`super::build`] ranks the issues and assembles the briefing.
+
+use std::collections::HashMap;
+
+use super::report::PeriodReport;
+use super::svg;
+use super::words::words;
+use super::{
+    ACCOUNTS_PER_ISSUE, AccountCount, DigestError, Issue, POSTS_PER_ISSUE, PostRef, RegionCount,
+    Request, SentimentCounts, SourceShare,
+};
+use crate::classify::lists::TopicDef;
+use crate::classify::{Classifier, SentimentClass};
+use crate::format::{count, excerpt};
+use crate::model::Priority;
+use crate::store::{Browse, Reports, Store, StoreError};
+use crate::time::{Lang, format_local};
+use crate::trends::Direction;
+
+/// What every issue of one briefing is read against.
+pub(super) struct Context<'a> {
+    pub store: &'a Store,
+    pub classifier: &'a Classifier,
+    pub req: &'a Request,
+    pub report: &'a PeriodReport,
+    /// Source names by id (the id when a source has no name).
+    pub names: HashMap<&'a str, &'a str>,
+}
+
+/// The issue of `topic` in the briefing's period; `None` when the topic has no post in it.
+pub(super) fn issue(cx: &Context, topic: &TopicDef) -> Result<Option<Issue>, DigestError> {
+    let (store, req) = (cx.store, cx.req);
+    let id = topic.id.as_str();
+    let numbers = cx.report.topic(id);
+    let posts = numbers.posts();
+    if posts == 0 {
+        return Ok(None);
+    }
+    let average = numbers.before() as f64 / 7.0;
+    let trend = numbers.direction();
+    let assessed = numbers.trend.as_ref();
+    let regions = regions(cx, id)?;
+    let sources = source_shares(store, id, req)?;
+    let mut source_kinds: Vec<String> = sources.iter().map(|s| s.kind.clone()).collect();
+    source_kinds.sort();
+    source_kinds.dedup();
+    let accounts = accounts(store, id, req)?;
+    let sentiment = sentiment(store, id, req)?;
+    let representative = representative(cx, id)?;
+    let daily = cx.report.series(id, &req.tz);
+    let urgency = priority_weight(topic.priority)
+        * (1.0 + assessed.map_or(posts, |t| t.count) as f64).log2()
+        * trend_weight(trend);
+    let trend_label = assessed.map_or_else(
+        || (words(req.lang).trend)(trend).to_string(),
+        |t| t.reason.clone(),
+    );
+    let headline = trend_label.split(';').next().unwrap_or_default();
+    let sentence = summary_sentence(req.lang, posts, headline, &regions);
+    let chart_svg = svg::daily_bars_with_average(&daily, Some(average), req.lang);
+    let sentiment_svg = svg::sentiment_bar(&sentiment);
+    Ok(Some(Issue {
+        topic: id.to_string(),
+        name: topic.name.clone(),
+        category: topic.category.clone(),
+        priority: topic.priority,
+        owner: topic.owner.clone(),
+        advice: topic.advice.clone(),
+        posts,
+        previous: numbers.previous(),
+        average_7d: (average * 10.0).round() / 10.0,
+        stories: numbers.stories(),
+        score: numbers.score(),
+        rising: numbers.rising(),
+        trend,
+        trend_label,
+        action: action(topic.priority, trend, posts, &sentiment).to_string(),
+        sentence,
+        in_summary: false,
+        daily,
+        regions,
+        sources,
+        source_kinds,
+        accounts,
+        sentiment,
+        representative,
+        urgency,
+        chart_svg,
+        sentiment_svg,
+    }))
+}
+
+/// Posts of the topic per kabupaten/kota, most first, named from the lists in force.
+fn regions(cx: &Context, topic: &str) -> Result<Vec<RegionCount>, StoreError> {
+    Ok(cx
+        .store
+        .topic_areas(topic, cx.req.start, cx.req.end)?
+        .into_iter()
+        .map(|(rid, n)| RegionCount {
+            name: cx
+                .classifier
+                .region(&rid.as_str().into())
+                .map_or_else(|| rid.clone(), |r| r.name.clone()),
+            id: rid,
+            posts: n,
+        })
+        .collect())
+}
+
+fn source_shares(
+    store: &Store,
+    topic: &str,
+    req: &Request,
+) -> Result<Vec<SourceShare>, StoreError> {
+    Ok(store
+        .topic_sources(topic, req.start, req.end)?
+        .into_iter()
+        .map(|s| SourceShare {
+            name: s.name.clone().unwrap_or_else(|| s.source.clone()),
+            id: s.source,
+            kind: s.kind.unwrap_or_else(|| "lain".into()),
+            posts: s.posts,
+        })
+        .collect())
+}
+
+/// The accounts posting most about the topic, at most [`ACCOUNTS_PER_ISSUE`]. One account
+/// seen on several sources (an aggregator re-posting it) counts once.
+fn accounts(store: &Store, topic: &str, req: &Request) -> Result<Vec<AccountCount>, StoreError> {
+    let mut accounts: Vec<AccountCount> = Vec::new();
+    for a in store.topic_authors(topic, req.start, req.end, 200)? {
+        if is_generic_byline(&a.author) {
+            continue;
+        }
+        let source = a.source_name.unwrap_or(a.source);
+        match accounts
+            .iter_mut()
+            .find(|x| x.name.to_lowercase() == a.author.to_lowercase())
+        {
+            Some(x) => {
+                x.posts += a.posts;
+                x.sources.push(source);
+            }
+            None => accounts.push(AccountCount {
+                name: a.author,
+                posts: a.posts,
+                sources: vec![source],
+            }),
+        }
+    }
+    accounts.sort_by(|a, b| b.posts.cmp(&a.posts).then(a.name.cmp(&b.name)));
+    accounts.truncate(ACCOUNTS_PER_ISSUE);
+    Ok(accounts)
+}
+
+fn sentiment(store: &Store, topic: &str, req: &Request) -> Result<SentimentCounts, StoreError> {
+    let mut sentiment = SentimentCounts::default();
+    for (class, n) in store.topic_sentiment(topic, req.start, req.end)? {
+        match SentimentClass::parse(&class) {
+            Some(SentimentClass::Positif) => sentiment.positif += n,
+            Some(SentimentClass::BerpotensiNegatif) => sentiment.berpotensi_negatif += n,
+            Some(SentimentClass::Negatif) => sentiment.negatif += n,
+            _ => sentiment.netral += n,
+        }
+    }
+    Ok(sentiment)
+}
+
+/// The topic's representative posts, at most [`POSTS_PER_ISSUE`], each with how far its
+/// story spread.
+fn representative(cx: &Context, topic: &str) -> Result<Vec<PostRef>, StoreError> {
+    let req = cx.req;
+    let mut out = Vec::new();
+    for p in cx
+        .store
+        .topic_posts(topic, req.start, req.end, POSTS_PER_ISSUE)?
+    {
+        let spread = p.story.map(|s| cx.store.story(s)).transpose()?.flatten();
+        out.push(PostRef {
+            story_posts: spread.as_ref().map_or(0, |s| s.posts),
+            story_sources: spread.as_ref().map_or(0, |s| s.sources),
+            source_name: cx
+                .names
+                .get(p.source.as_str())
+                .copied()
+                .unwrap_or(p.source.as_str())
+                .to_string(),
+            source: p.source.to_string(),
+            author: p
+                .author
+                .map(|a| a.trim().to_string())
+                .filter(|a| !a.is_empty() && !is_generic_byline(a)),
+            published: p.published,
+            published_label: format_local(p.published, &req.tz, req.lang),
+            // Social feeds often repeat the start of the text as a title: show it once.
+            title: p
+                .title
+                .filter(|t| !p.text.starts_with(t.trim_end_matches(['…', '.']))),
+            excerpt: excerpt(&p.text, 280),
+            url: p
+                .url
+                .filter(|u| u.starts_with("https://") || u.starts_with("http://")),
+        });
+    }
+    Ok(out)
+}
+
+fn priority_weight(p: Priority) -> f64 {
+    match p {
+        Priority::Rendah => 1.0,
+        Priority::Sedang => 2.0,
+        Priority::Tinggi => 3.0,
+        Priority::Kritis => 4.0,
+    }
+}
+
+fn trend_weight(d: Direction) -> f64 {
+    match d {
+        Direction::Naik => 2.0,
+        Direction::Baru => 1.5,
+        Direction::Stabil => 1.0,
+        Direction::Turun => 0.7,
+    }
+}
+
+/// The follow-up an issue calls for: `koordinasi`, `klarifikasi` or `pantau`.
+fn action(
+    priority: Priority,
+    trend: Direction,
+    posts: u64,
+    sentiment: &SentimentCounts,
+) -> &'static str {
+    let negative = sentiment.negatif + sentiment.berpotensi_negatif;
+    if priority >= Priority::Tinggi
+        && matches!(trend, Direction::Naik | Direction::Baru)
+        && posts >= 5
+    {
+        "koordinasi"
+    } else if posts >= 3 && negative * 2 >= posts {
+        "klarifikasi"
+    } else {
+        "pantau"
+    }
+}
+/// Whether an author name is a newsroom's generic byline rather than a person or an account:
+/// "Redaksi", "Admin", "Tim Redaksi", "Tim Liputan", "Kontributor Daerah", "Humas" and the like.
+pub fn is_generic_byline(name: &str) -> bool {
+    const GENERIC: &[&str] = &[
+        "redaksi",
+        "admin",
+        "administrator",
+        "humas",
+        "kontributor",
+        "reporter",
+        "wartawan",
+        "editor",
+        "penulis",
+        "staf",
+        "staff",
+        "tim",
+        "team",
+        "desk",
+        "newsroom",
+        "webmaster",
+        "web",
+        "anonim",
+        "anonymous",
+        "unknown",
+        "liputan",
+        "pewarta",
+    ];
+    let name = name.trim();
+    if name.starts_with('@') {
+        return false;
+    }
+    let folded = name.to_lowercase();
+    // Judged by the first word: "Tim Redaksi", "Kontributor Daerah", "Admin Kaltim".
+    match folded
+        .split(|c: char| !c.is_alphanumeric())
+        .find(|w| !w.is_empty())
+    {
+        None => true,
+        Some(first) => GENERIC.contains(&first),
+    }
+}
+
+/// The executive-summary sentence of an issue (its name is printed before it).
+fn summary_sentence(lang: Lang, posts: u64, trend: &str, regions: &[RegionCount]) -> String {
+    let posts = count(posts, "posts", lang);
+    let top: Vec<&str> = regions.iter().take(3).map(|r| r.name.as_str()).collect();
+    match lang {
+        Lang::Id => {
+            let where_ = if top.is_empty() {
+                String::new()
+            } else {
+                format!(", terutama di {}", top.join(", "))
+            };
+            format!("{posts}, {trend}{where_}.")
+        }
+        Lang::En => {
+            let where_ = if top.is_empty() {
+                String::new()
+            } else {
+                format!(", mostly in {}", top.join(", "))
+            };
+            format!("{posts}, {trend}{where_}.")
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn generic_bylines_are_not_accounts() {
+        for generic in [
+            "Redaksi",
+            "admin",
+            "Tim Redaksi",
+            "Tim Liputan",
+            "Kontributor Daerah",
+            " ",
+            "Humas",
+        ] {
+            assert!(is_generic_byline(generic), "{generic}");
+        }
+        for account in [
+            "@anakmahakam",
+            "@admin_warga",
+            "Budi Santoso",
+            "Rina (warga Sempaja)",
+        ] {
+            assert!(!is_generic_byline(account), "{account}");
+        }
+    }
+}

@@ -1,0 +1,217 @@
+//! Words and labels in the two languages the briefing speaks (Bahasa Indonesia and English):
+//! the few the briefing's data carries ([`words`]) and the table the templates print as `t`
+//! ([`labels`]).
+
+use std::collections::HashMap;
+
+use crate::time::Lang;
+use crate::trends::Direction;
+
+/// Words in the two languages the briefing speaks.
+pub(crate) struct Words {
+    pub title: &'static str,
+    pub trend: fn(Direction) -> &'static str,
+}
+
+pub(crate) fn words(lang: Lang) -> Words {
+    match lang {
+        Lang::Id => Words {
+            title: "Telaahan Harian Pemantauan Isu Publik",
+            trend: |t| match t {
+                Direction::Baru => "baru muncul",
+                Direction::Naik => "naik",
+                Direction::Stabil => "stabil",
+                Direction::Turun => "turun",
+            },
+        },
+        Lang::En => Words {
+            title: "Daily Public Issue Monitoring Brief",
+            trend: |t| match t {
+                Direction::Baru => "newly appeared",
+                Direction::Naik => "rising",
+                Direction::Stabil => "steady",
+                Direction::Turun => "falling",
+            },
+        },
+    }
+}
+
+/// Labels in the briefing's language, handed to the templates as `t`.
+pub(crate) fn labels(lang: Lang) -> HashMap<&'static str, &'static str> {
+    let pairs: &[(&str, &str, &str)] = &[
+        ("number", "Nomor", "Number"),
+        ("date", "Hari, tanggal", "Date"),
+        (
+            "system",
+            "Pantau · Pemantauan Isu Publik",
+            "Pantau · Public Issue Monitoring",
+        ),
+        ("fig_posts", "unggahan terkumpul", "posts collected"),
+        ("fig_issues", "isu terpantau", "issues detected"),
+        (
+            "fig_rising",
+            "isu naik signifikan",
+            "issues rising significantly",
+        ),
+        ("fig_sources", "sumber terjangkau", "sources reached"),
+        ("tr_naik", "naik", "rising"),
+        ("tr_baru", "baru", "new"),
+        ("tr_stabil", "stabil", "steady"),
+        ("tr_turun", "turun", "falling"),
+        ("p_rendah", "rendah", "low"),
+        ("p_sedang", "sedang", "medium"),
+        ("p_tinggi", "tinggi", "high"),
+        ("p_kritis", "kritis", "critical"),
+        ("short_pantau", "pantau", "monitor"),
+        ("short_klarifikasi", "klarifikasi", "clarify"),
+        ("short_koordinasi", "koordinasi", "coordinate"),
+        ("from", "dari", "from"),
+        ("in_period", "pada periode ini", "in this period"),
+        (
+            "stories",
+            "Cerita (tanpa duplikat)",
+            "Stories (copies once)",
+        ),
+        (
+            "chart_daily_note",
+            "Unggahan per hari, 7 hari; batang gelap = periode telaahan, garis putus-putus = rata-rata 7 hari sebelumnya.",
+            "Posts per day over 7 days; dark bar = this briefing's period, dashed line = the average of the 7 days before.",
+        ),
+        (
+            "chart_regions_note",
+            "Jumlah unggahan bertopik yang menyebut tiap kabupaten/kota (satu unggahan dapat menyebut beberapa wilayah).",
+            "Posts with an issue naming each regency/city (one post may name several).",
+        ),
+        ("region_col", "Kabupaten/kota", "Regency/city"),
+        ("stories_short", "Cerita", "Stories"),
+        ("more", "lainnya", "more"),
+        ("archive", "Arsip Telaahan Harian", "Daily Brief Archive"),
+        ("archive_empty", "Belum ada telaahan.", "No briefings yet."),
+        ("top_issues", "Isu utama", "Leading issues"),
+        ("files", "Berkas", "Files"),
+        ("other_issues_short", "isu lainnya", "other issues"),
+        ("posts_col", "Unggahan", "Posts"),
+        ("source_col", "Sumber", "Source"),
+        ("kind_col", "Jenis", "Kind"),
+        ("issue_col", "Isu", "Issue"),
+        ("note_col", "Keterangan", "Summary"),
+        ("of", "dari", "of"),
+        ("last_error", "Galat terakhir", "Last error"),
+        ("failures_col", "Gagal beruntun", "Failures in a row"),
+        (
+            "unconfirmed",
+            "belum terkonfirmasi sumber lain",
+            "not yet confirmed by another source",
+        ),
+        ("accounts", "Akun paling aktif", "Most active accounts"),
+        (
+            "no_accounts",
+            "tidak ada akun perorangan yang menonjol",
+            "no individual account stands out",
+        ),
+        ("period", "Periode", "Period"),
+        ("generated", "Dibuat", "Generated"),
+        ("sources", "Sumber", "Sources"),
+        ("reached", "terjangkau", "reached"),
+        ("failed", "gagal", "failed"),
+        ("posts_collected", "Unggahan terkumpul", "Posts collected"),
+        ("tagged", "bertopik", "with a topic"),
+        ("summary", "Ringkasan Eksekutif", "Executive Summary"),
+        (
+            "no_issues",
+            "Tidak ada isu yang terpantau pada periode ini.",
+            "No issues were detected in this period.",
+        ),
+        ("problem", "Persoalan", "Issue"),
+        ("facts", "Fakta-fakta", "Facts"),
+        ("analysis", "Analisis", "Analysis"),
+        ("advice", "Saran Tindak Lanjut", "Recommended Follow-up"),
+        ("volume", "Volume", "Volume"),
+        ("posts", "unggahan", "posts"),
+        ("previous", "periode sebelumnya", "previous period"),
+        (
+            "average",
+            "rata-rata 7 hari sebelumnya",
+            "average of the 7 days before",
+        ),
+        ("last7", "7 hari terakhir", "Last 7 days"),
+        ("regions", "Wilayah", "Regions"),
+        (
+            "no_region",
+            "tidak menyebut kabupaten/kota",
+            "no kabupaten/kota named",
+        ),
+        ("sentiment", "Sentimen", "Sentiment"),
+        ("positif", "positif", "positive"),
+        ("netral", "netral", "neutral"),
+        (
+            "berpotensi_negatif",
+            "berpotensi negatif",
+            "potentially negative",
+        ),
+        ("negatif", "negatif", "negative"),
+        (
+            "representative",
+            "Unggahan representatif",
+            "Representative posts",
+        ),
+        ("category", "Kategori", "Category"),
+        ("priority", "prioritas", "priority"),
+        ("owner", "Penanggung jawab", "Responsible office"),
+        ("trend", "Tren", "Trend"),
+        ("spread", "Sebaran", "Spread"),
+        ("corroboration", "Konfirmasi lintas sumber", "Corroboration"),
+        (
+            "who",
+            "Yang paling banyak memberitakan",
+            "Most active sources",
+        ),
+        ("kinds", "jenis sumber", "source kinds"),
+        ("action", "Rekomendasi", "Recommendation"),
+        (
+            "act_pantau",
+            "terus ikuti perkembangan isu ini",
+            "keep following this issue",
+        ),
+        (
+            "act_klarifikasi",
+            "siapkan informasi resmi untuk meluruskan pemberitaan",
+            "prepare an official statement to set the record straight",
+        ),
+        (
+            "act_koordinasi",
+            "koordinasikan segera dengan OPD penanggung jawab",
+            "coordinate promptly with the responsible office",
+        ),
+        ("other_issues", "Isu Lainnya", "Other Issues"),
+        ("source_status", "Kondisi Sumber", "Source Status"),
+        (
+            "all_ok",
+            "Semua sumber terjangkau.",
+            "All sources were reached.",
+        ),
+        ("last_success", "terakhir berhasil", "last success"),
+        ("never", "belum pernah", "never"),
+        ("failures", "kegagalan beruntun", "consecutive failures"),
+        ("method", "Metode", "Method"),
+        ("regions_count", "kab/kota", "regencies/cities"),
+        ("sources_count", "sumber", "sources"),
+        ("discussed", "dibicarakan dalam", "was discussed in"),
+        ("mentions", "disebut", "mentioned"),
+        ("carried", "dimuat", "carried by"),
+        (
+            "chart_regions",
+            "Isu per kabupaten/kota",
+            "Issues by regency/city",
+        ),
+        (
+            "footer",
+            "Dihasilkan otomatis oleh Pantau dari sumber publik; periksa tautan sebelum dikutip.",
+            "Generated automatically by Pantau from public sources; check the links before quoting.",
+        ),
+    ];
+    pairs
+        .iter()
+        .map(|(k, id, en)| (*k, if lang == Lang::En { *en } else { *id }))
+        .collect()
+}
