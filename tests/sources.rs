@@ -498,3 +498,30 @@ async fn requests_per_host_are_limited() {
         );
     }
 }
+
+/// `pantau sources --json | head -1`: a reader that goes away is no error; the command exits
+/// 0 without a panic message.
+#[test]
+fn a_closed_pipe_ends_the_listing_quietly() {
+    let project = Project::new(
+        "",
+        &feed_source("warta", "https://warta.example/rss", ""),
+    );
+    for args in [&["sources", "--json"][..], &["sources"][..]] {
+        let config = project.config();
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_pantau"))
+            .args(["--config", config.to_str().unwrap()])
+            .args(args)
+            .current_dir(project.path())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("pantau starts");
+        // Closed before pantau has loaded its config, so its first line meets a closed pipe.
+        drop(child.stdout.take());
+        let out = child.wait_with_output().expect("pantau ends");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {stderr}");
+    }
+}

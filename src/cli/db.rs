@@ -27,7 +27,7 @@ pub fn backup(path: Option<&Path>, dest: &Path, force: bool) -> anyhow::Result<E
     }
     let store = Store::open_read_only(&settings.storage.path)?;
     let bytes = store.backup_to(dest)?;
-    println!(
+    outln!(
         "Cadangan ditulis: {} ({:.1} MB, integrity_check ok).",
         dest.display(),
         bytes as f64 / 1e6
@@ -42,14 +42,14 @@ pub fn stats(path: Option<&Path>, json: bool) -> anyhow::Result<ExitCode> {
     let store = Store::open_read_only(&settings.storage.path)?;
     let s = store.stats()?;
     if json {
-        println!("{}", serde_json::to_string_pretty(&s)?);
+        outln!("{}", serde_json::to_string_pretty(&s)?);
         return Ok(ExitCode::SUCCESS);
     }
     let tz = &settings.schedule.timezone;
     let lang = settings.briefing.language;
     let when = |t: Option<jiff::Timestamp>| t.map_or("-".into(), |t| format_local(t, tz, lang));
-    println!("Basis data: {}", s.path.display());
-    println!(
+    outln!("Basis data: {}", s.path.display());
+    outln!(
         "Ukuran: {:.1} MB (+ WAL {:.1} MB); {} halaman × {} bita, {} kosong; skema versi {}; SQLite {}",
         s.file_bytes as f64 / 1e6,
         s.wal_bytes as f64 / 1e6,
@@ -59,7 +59,7 @@ pub fn stats(path: Option<&Path>, json: bool) -> anyhow::Result<ExitCode> {
         s.schema_version,
         s.sqlite_version
     );
-    println!(
+    outln!(
         "Unggahan terbit dari {} sampai {}\n",
         when(s.oldest_post),
         when(s.newest_post)
@@ -69,6 +69,6 @@ pub fn stats(path: Option<&Path>, json: bool) -> anyhow::Result<ExitCode> {
         .iter()
         .map(|(name, n)| [name.clone(), n.to_string()])
         .collect();
-    super::print_table(&["TABEL", "BARIS"], &table);
+    super::print_table(&["TABEL", "BARIS"], &table)?;
     Ok(ExitCode::SUCCESS)
 }

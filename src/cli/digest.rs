@@ -41,7 +41,7 @@ pub fn digest(
     let request = Request::day(date, tz, lang, out_dir).with_office(&settings.briefing.office);
     let written = digest::write(&store, &classifier, &request)?;
     store.record_briefing(&written.record)?;
-    println!(
+    outln!(
         "Briefing {} ditulis: {} isu, {} unggahan.\n  {}\n  {}\n  {}",
         written.briefing.date,
         written.briefing.issues.len(),

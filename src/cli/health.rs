@@ -15,7 +15,7 @@ pub fn health(path: Option<&Path>, url: Option<&str>) -> anyhow::Result<ExitCode
     let url = url.map_or_else(|| healthz_url(settings.http.bind), str::to_string);
     Ok(match probe(&url, TIMEOUT) {
         Service::Healthy => {
-            println!("sehat: {url} menjawab ok");
+            outln!("sehat: {url} menjawab ok");
             ExitCode::SUCCESS
         }
         Service::Unhealthy(why) => {

@@ -104,7 +104,7 @@ pub fn import(
     if report.rejected_total > MAX_LISTED {
         eprintln!("… dan {} baris lain", report.rejected_total - MAX_LISTED);
     }
-    println!(
+    outln!(
         "{name} ({}, {}): {} rekaman diterima ({} baru, {} sudah ada), {} ditolak",
         format.as_str(),
         charset.name(),

@@ -22,7 +22,7 @@ pub fn check(path: Option<&Path>) -> anyhow::Result<ExitCode> {
                     .iter()
                     .map(|t| t.examples_match.len() + t.examples_no_match.len())
                     .sum();
-                println!(
+                outln!(
                     "{}: {} topik, {} wilayah, {} contoh — semua valid (versi {})",
                     crate::error::shown(dir),
                     classifier.topics().len(),
@@ -203,7 +203,7 @@ pub fn backtest(
         }
     })?;
     progress.finish();
-    print_backtest(&changes, posts, start, settings);
+    print_backtest(&changes, posts, start, settings)?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -212,8 +212,8 @@ fn print_backtest(
     posts: u64,
     start: jiff::Timestamp,
     settings: &crate::config::Settings,
-) {
-    println!(
+) -> std::io::Result<()> {
+    outln!(
         "{posts} unggahan sejak {} ditandai ulang dengan daftar di disk (tidak ada yang ditulis).\n",
         crate::time::format_local(
             start,
@@ -236,19 +236,20 @@ fn print_backtest(
     super::print_table(
         &["TOPIK", "SEKARANG", "SETELAH", "BERTAMBAH", "HILANG"],
         &rows,
-    );
+    )?;
     for (t, c) in changes {
         if c.gained.is_empty() && c.lost.is_empty() {
             continue;
         }
-        println!("\n{t}:");
+        outln!("\n{t}:");
         for s in &c.gained {
-            println!("  + {s}");
+            outln!("  + {s}");
         }
         for s in &c.lost {
-            println!("  - {s}");
+            outln!("  - {s}");
         }
     }
+    Ok(())
 }
 
 /// Indonesian function words, never suggested.
@@ -293,22 +294,22 @@ pub fn suggest(
     let start = since(settings, since_text, 90)?;
     let terms = count_terms(&store, &classifier, topic, start)?;
     if terms.inside == 0 {
-        println!(
+        outln!(
             "Belum ada unggahan bertopik \"{topic}\" sejak tanggal itu; tidak ada yang bisa disarankan."
         );
         return Ok(ExitCode::SUCCESS);
     }
     let (inside, outside) = (terms.inside, terms.outside);
     let scored = terms.over_represented(&known, limit);
-    println!(
+    outln!(
         "Usulan kata untuk \"{topic}\" dari {inside} unggahan bertopik dan {outside} unggahan lain (belum ada di daftarnya):\n"
     );
     let rows: Vec<[String; 4]> = scored
         .iter()
         .map(|(t, a, b, s)| [t.clone(), a.to_string(), b.to_string(), format!("{s:.1}")])
         .collect();
-    super::print_table(&["KATA/FRASA", "DI TOPIK", "DI LUAR", "SKOR"], &rows);
-    println!(
+    super::print_table(&["KATA/FRASA", "DI TOPIK", "DI LUAR", "SKOR"], &rows)?;
+    outln!(
         "\nPeriksa dulu dengan `pantau keywords backtest` sebelum menambahkannya ke any atau query."
     );
     Ok(ExitCode::SUCCESS)

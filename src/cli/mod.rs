@@ -2,6 +2,15 @@
 //! that prints `pantau: …` and a `saran:` line. One file per command, each only glue over the
 //! library.
 
+/// `println!` that hands a broken pipe (`pantau sources | head`) back as an error instead of
+/// panicking; the error edge ([`report`]) then exits quietly with 0.
+macro_rules! outln {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        writeln!(std::io::stdout().lock(), $($arg)*)?;
+    }};
+}
+
 mod classify;
 mod db;
 pub mod demo;
@@ -387,7 +396,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Demo(a) => {
             init_logging(None, "warn");
             let report = demo::run(&a.out)?;
-            println!("{report}");
+            outln!("{report}");
             Ok(ExitCode::SUCCESS)
         }
     }
@@ -451,14 +460,17 @@ pub(crate) fn init_logging(settings: Option<&Settings>, default: &str) {
 }
 
 /// A plain text table with columns padded to their widest cell.
-pub(crate) fn print_table<const N: usize>(header: &[&str; N], rows: &[[String; N]]) {
+pub(crate) fn print_table<const N: usize>(
+    header: &[&str; N],
+    rows: &[[String; N]],
+) -> std::io::Result<()> {
     let mut widths = header.map(|h| h.chars().count());
     for row in rows {
         for (w, cell) in widths.iter_mut().zip(row) {
             *w = (*w).max(cell.chars().count());
         }
     }
-    let line = |cells: Vec<&str>| {
+    let line = |cells: Vec<&str>| -> std::io::Result<()> {
         let mut out = String::new();
         for (i, (cell, w)) in cells.iter().zip(widths).enumerate() {
             if i + 1 == N {
@@ -467,12 +479,14 @@ pub(crate) fn print_table<const N: usize>(header: &[&str; N], rows: &[[String; N
                 out.push_str(&format!("{cell:<w$}  "));
             }
         }
-        println!("{}", out.trim_end());
+        outln!("{}", out.trim_end());
+        Ok(())
     };
-    line(header.to_vec());
+    line(header.to_vec())?;
     for row in rows {
-        line(row.iter().map(String::as_str).collect());
+        line(row.iter().map(String::as_str).collect())?;
     }
+    Ok(())
 }
 
 /// A local date given on the command line (`--date`, `--since`), or a user error naming the flag.

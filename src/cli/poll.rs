@@ -54,15 +54,15 @@ pub fn poll_once(path: Option<&Path>, only: Option<&str>) -> anyhow::Result<Exit
             ]
         })
         .collect();
-    super::print_table(&["SUMBER", "HASIL", "ITEM", "BARU", "WAKTU"], &rows);
+    super::print_table(&["SUMBER", "HASIL", "ITEM", "BARU", "WAKTU"], &rows)?;
     for r in results.iter().filter(|r| r.failed) {
         if let Some(hint) = r.hint {
-            println!("saran untuk {}: {hint}", r.source);
+            outln!("saran untuk {}: {hint}", r.source);
         }
     }
     let failed = results.iter().filter(|r| r.failed).count();
     let new: usize = results.iter().map(|r| r.new_posts).sum();
-    println!(
+    outln!(
         "{} sumber, {} gagal, {} pos baru",
         results.len(),
         failed,

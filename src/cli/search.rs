@@ -40,17 +40,17 @@ pub fn search(
         limit,
     })?;
     if json {
-        println!("{}", serde_json::to_string_pretty(&posts)?);
+        outln!("{}", serde_json::to_string_pretty(&posts)?);
         return Ok(ExitCode::SUCCESS);
     }
     if posts.is_empty() {
-        println!("Tidak ada unggahan yang cocok dengan \"{}\".", plain(query));
+        outln!("Tidak ada unggahan yang cocok dengan \"{}\".", plain(query));
         return Ok(ExitCode::SUCCESS);
     }
     let lang = settings.briefing.language;
     for p in &posts {
         let head = p.title.as_deref().filter(|t| !t.trim().is_empty());
-        println!(
+        outln!(
             "{} · {}{}",
             format_local(p.published, tz, lang),
             plain(p.source.as_str()),
@@ -60,11 +60,11 @@ pub fn search(
                 .unwrap_or_default()
         );
         if let Some(t) = head {
-            println!("  {}", plain(&crate::format::excerpt(t, 160)));
+            outln!("  {}", plain(&crate::format::excerpt(t, 160)));
         }
-        println!("  {}\n", plain(&crate::format::excerpt(&p.text, 240)));
+        outln!("  {}\n", plain(&crate::format::excerpt(&p.text, 240)));
     }
-    println!(
+    outln!(
         "{} unggahan{} (terbaru dahulu).",
         posts.len(),
         if posts.len() == limit {

@@ -26,15 +26,15 @@ pub fn sources(path: Option<&Path>, json: bool) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     match &service {
-        Service::Healthy => println!("Layanan `pantau run`: sehat ({url})"),
-        Service::Unhealthy(why) => println!("Layanan `pantau run`: TIDAK SEHAT: {why} ({url})"),
+        Service::Healthy => outln!("Layanan `pantau run`: sehat ({url})"),
+        Service::Unhealthy(why) => outln!("Layanan `pantau run`: TIDAK SEHAT: {why} ({url})"),
         Service::Unreachable(_) => {
-            println!("Layanan `pantau run`: tidak menjawab di {url} (tidak berjalan?)")
+            outln!("Layanan `pantau run`: tidak menjawab di {url} (tidak berjalan?)")
         }
     }
-    println!();
+    outln!();
     if rows.is_empty() {
-        println!(
+        outln!(
             "Belum ada sumber. Tambahkan [[sources]] di {}.",
             settings
                 .files
@@ -48,8 +48,8 @@ pub fn sources(path: Option<&Path>, json: bool) -> anyhow::Result<ExitCode> {
     let when = |t: Option<jiff::Timestamp>| {
         t.map_or_else(|| "-".to_string(), |t| format_local(t, tz, lang))
     };
-    print_health(&config, &rows, &when);
-    print_keywords(&keywords, &when);
+    print_health(&config, &rows, &when)?;
+    print_keywords(&keywords, &when)?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -98,7 +98,7 @@ fn print_json(
         "keywords": keywords,
         "service": {"url": url, "state": state, "detail": detail},
     });
-    println!("{}", serde_json::to_string_pretty(&out)?);
+    outln!("{}", serde_json::to_string_pretty(&out)?);
     Ok(())
 }
 
@@ -107,7 +107,7 @@ fn print_health(
     config: &Config,
     rows: &[SourceHealth],
     when: &dyn Fn(Option<jiff::Timestamp>) -> String,
-) {
+) -> std::io::Result<()> {
     let table: Vec<[String; 7]> = rows
         .iter()
         .map(|r| {
@@ -132,16 +132,17 @@ fn print_health(
         "POS",
         "GALAT TERAKHIR",
     ];
-    super::print_table(&header, &table);
+    super::print_table(&header, &table)?;
     for r in rows.iter().filter(|r| r.consecutive_failures > 0) {
         if let Some(class) = &r.last_error_class {
-            println!(
+            outln!(
                 "saran untuk {}: {}",
                 r.id,
                 crate::sources::hint_for_class(class)
             );
         }
     }
+    Ok(())
 }
 
 /// The STATUS column: where a source's posts come from when it is not configured, else its
@@ -163,20 +164,24 @@ fn status(r: &SourceHealth, configured: bool) -> String {
 }
 
 /// The keyword lists in force, and a rejected edit with its errors.
-fn print_keywords(keywords: &KeywordsState, when: &dyn Fn(Option<jiff::Timestamp>) -> String) {
+fn print_keywords(
+    keywords: &KeywordsState,
+    when: &dyn Fn(Option<jiff::Timestamp>) -> String,
+) -> std::io::Result<()> {
     if let Some(version) = &keywords.version {
-        println!(
+        outln!(
             "\nDaftar kata kunci yang berlaku: versi {version} (sejak {})",
             when(keywords.loaded_at)
         );
     }
     if let Some(rejected) = &keywords.rejected {
-        println!(
+        outln!(
             "Perubahan kata kunci ditolak pada {}; versi sebelumnya tetap berlaku:",
             when(keywords.rejected_at)
         );
         for line in rejected.lines() {
-            println!("  {line}");
+            outln!("  {line}");
         }
     }
+    Ok(())
 }

@@ -33,7 +33,7 @@ pub fn trends(
         Err(e) => return Err(e.into()),
     };
     if json {
-        println!("{}", serde_json::to_string_pretty(&rows)?);
+        outln!("{}", serde_json::to_string_pretty(&rows)?);
         return Ok(ExitCode::SUCCESS);
     }
     let period = format!(
@@ -42,20 +42,20 @@ pub fn trends(
         format_local(end, tz, lang)
     );
     if rows.is_empty() {
-        println!(
+        outln!(
             "Tidak ada isu dalam {} jam terakhir ({period}).",
             window.hours()
         );
         return Ok(ExitCode::SUCCESS);
     }
     let rising = rows.iter().filter(|t| t.rising).count();
-    println!(
+    outln!(
         "Isu dalam {} jam terakhir ({period}): {rising} naik dari {} baris.\n",
         window.hours(),
         rows.len()
     );
-    print_rows(&rows, limit.max(rising), lang);
-    println!(
+    print_rows(&rows, limit.max(rising), lang)?;
+    outln!(
         "\nAturan: naik bila ≥ {} cerita, ≥ {}× rata-rata jam yang sama 7 hari sebelumnya, dan skor ≥ {} \
          (lihat docs/trends.md).",
         Rule::default().min_count,
@@ -66,7 +66,7 @@ pub fn trends(
 }
 
 /// The table of the first `shown` rows, and how many more there are.
-fn print_rows(rows: &[Trend], shown: usize, lang: Lang) {
+fn print_rows(rows: &[Trend], shown: usize, lang: Lang) -> std::io::Result<()> {
     let shown: Vec<&Trend> = rows.iter().take(shown).collect();
     let table: Vec<[String; 6]> = shown
         .iter()
@@ -84,14 +84,15 @@ fn print_rows(rows: &[Trend], shown: usize, lang: Lang) {
     super::print_table(
         &["STATUS", "ISU", "WILAYAH", "CERITA", "SKOR", "ALASAN"],
         &table,
-    );
+    )?;
     if shown.len() < rows.len() {
-        println!(
+        outln!(
             "\n… {} baris lain; `--limit {}` untuk semuanya, `--json` untuk angka lengkap.",
             rows.len() - shown.len(),
             rows.len()
         );
     }
+    Ok(())
 }
 
 fn status(t: &Trend) -> &'static str {
