@@ -503,10 +503,7 @@ async fn requests_per_host_are_limited() {
 /// 0 without a panic message.
 #[test]
 fn a_closed_pipe_ends_the_listing_quietly() {
-    let project = Project::new(
-        "",
-        &feed_source("warta", "https://warta.example/rss", ""),
-    );
+    let project = Project::new("", &feed_source("warta", "https://warta.example/rss", ""));
     for args in [&["sources", "--json"][..], &["sources"][..]] {
         let config = project.config();
         let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_pantau"))

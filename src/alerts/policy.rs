@@ -90,7 +90,10 @@ impl AlertSettings {
     pub fn read(settings: &Settings, errors: &mut Vec<ConfigError>) -> AlertSettings {
         let mut table = settings.alerts.clone();
         let sinks = read_sinks(table.take_array("sinks"), errors);
-        let mut policy: Policy = table.read_as(&["sinks"], None, errors).unwrap_or_default();
+        let mut policy: Policy = table
+            .read_as(&["sinks"], None, errors)
+            .value
+            .unwrap_or_default();
         policy.timezone = settings.schedule.timezone.clone();
         AlertSettings { sinks, policy }
     }

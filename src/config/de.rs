@@ -339,9 +339,14 @@ impl<'de> de::SeqAccess<'de> for Items {
         &mut self,
         seed: T,
     ) -> Result<Option<T::Value>, DeError> {
+        // An item of the wrong kind says what the whole key should be.
+        let list_of_text = |e: DeError| match e.message.as_str() {
+            "harus berupa teks" => DeError::new("harus berupa daftar teks", e.hint),
+            _ => e,
+        };
         self.0
             .next()
-            .map(|value| seed.deserialize(ValueDe(value)))
+            .map(|value| seed.deserialize(ValueDe(value)).map_err(list_of_text))
             .transpose()
     }
 }

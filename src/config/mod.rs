@@ -34,7 +34,7 @@ pub use error::ConfigError;
 pub use load::{load, load_lenient, load_str, load_str_lenient};
 pub(crate) use plugin::kinds;
 pub use plugin::{CommonKeys, DynEq, Kind, ReadKind, read_entry};
-pub use table::{Invalid, ListNames, Table, TableArray, entries, pick_kind};
+pub use table::{Invalid, ListNames, Read, Table, TableArray, entries, pick_kind};
 
 /// Where the default config file is looked for when `--config` is not given.
 pub const DEFAULT_CONFIG: &str = "config/default.toml";
@@ -144,8 +144,8 @@ pub struct HttpSettings {
     #[serde(deserialize_with = "bind_address")]
     pub bind: SocketAddr,
     /// Bearer token for write endpoints; none means they are off.
-    #[serde(deserialize_with = "value::opt_nonempty")]
-    pub token: Option<String>,
+    #[serde(deserialize_with = "value::opt_secret")]
+    pub token: Option<value::Secret>,
 }
 
 impl Default for HttpSettings {
@@ -310,7 +310,7 @@ impl Settings {
             keywords: sections.read("keywords", &mut errors),
             schedule: sections.read("schedule", &mut errors),
             http: sections.read("http", &mut errors),
-            fetch: sections.read("fetch", &mut errors),
+            fetch: sections.read_fetch(&mut errors),
             briefing: sections.read("briefing", &mut errors),
             log: sections.read("log", &mut errors),
             alerts: sections.table("alerts"),
@@ -318,9 +318,6 @@ impl Settings {
             files,
             base_dir,
         };
-        if let Err(e) = settings.fetch.check() {
-            errors.push(e);
-        }
         settings.resolve_paths();
         (settings, errors)
     }
@@ -400,13 +397,22 @@ impl Sections {
             .unwrap_or_else(|| Table::empty(&format!("[{name}]")))
     }
 
+    /// `[fetch]`, whose bounds are checked against each other right after its keys.
+    fn read_fetch(&mut self, errors: &mut Vec<ConfigError>) -> FetchSettings {
+        let fetch: FetchSettings = self.read("fetch", errors);
+        if let Err(e) = fetch.check() {
+            errors.push(e);
+        }
+        fetch
+    }
+
     /// Section `name` read into its settings; its defaults where it is wrong or absent.
     fn read<T: serde::de::DeserializeOwned + Default>(
         &mut self,
         name: &str,
         errors: &mut Vec<ConfigError>,
     ) -> T {
-        self.table(name).read(errors).unwrap_or_default()
+        self.table(name).read(errors).value.unwrap_or_default()
     }
 }
 

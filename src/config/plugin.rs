@@ -51,7 +51,8 @@ pub fn read_entry<C: CommonKeys, T, X>(
     errors: &mut Vec<ConfigError>,
 ) -> Option<(C, T)> {
     let common_keys = fields_of::<C>();
-    let common: Option<C> = table.read_as(&[], Some(C::EXAMPLE), errors);
+    let common = table.read_as::<C>(&[], Some(C::EXAMPLE), errors).clean();
+    // The kind as written: a stand-in for a missing one would read the rest as another kind.
     let name = common
         .as_ref()
         .map(|c| c.kind().to_string())

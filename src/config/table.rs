@@ -23,6 +23,8 @@ pub struct Invalid {
     pub key: String,
     pub message: String,
     pub hint: Option<String>,
+    /// Further problems found by the same check, reported after this one.
+    more: Vec<Invalid>,
 }
 
 impl Invalid {
@@ -35,8 +37,59 @@ impl Invalid {
             key: key.into(),
             message: message.into(),
             hint,
+            more: Vec::new(),
         }
     }
+
+    /// This problem and `other`, reported together.
+    pub fn and(mut self, other: Invalid) -> Invalid {
+        self.more.extend(other.all());
+        self
+    }
+
+    /// Every problem this one holds, in order.
+    pub fn all(mut self) -> Vec<Invalid> {
+        let more = std::mem::take(&mut self.more);
+        std::iter::once(self).chain(more).collect()
+    }
+}
+
+/// What reading a table gave.
+#[derive(Debug)]
+pub struct Read<T> {
+    /// The value read; keys that were wrong took their default (or the example's value).
+    /// `None` when the table could not be read at all.
+    pub value: Option<T>,
+    /// No key was wrong.
+    pub clean: bool,
+    /// The keys reported wrong.
+    pub reported: Vec<String>,
+}
+
+impl<T> Read<T> {
+    fn failed(reported: Vec<String>) -> Read<T> {
+        Read {
+            value: None,
+            clean: false,
+            reported,
+        }
+    }
+
+    /// The value, when nothing was wrong.
+    pub fn clean(self) -> Option<T> {
+        if self.clean { self.value } else { None }
+    }
+}
+
+/// The values of an example table (TOML), by key: stand-ins for required keys that are
+/// missing or wrong, so that the keys after them are read too.
+fn example_values(example: &str) -> Map<String, Value> {
+    config::Config::builder()
+        .add_source(config::File::from_str(example, config::FileFormat::Toml))
+        .build()
+        .ok()
+        .and_then(|c| c.cache.into_table().ok())
+        .unwrap_or_default()
 }
 
 /// One table of the merged configuration.
@@ -102,49 +155,71 @@ impl Table {
     }
 
     /// Reads the table into `T` strictly (see [`Table::read_as`]).
-    pub fn read<T: DeserializeOwned>(&self, errors: &mut Vec<ConfigError>) -> Option<T> {
+    pub fn read<T: DeserializeOwned>(&self, errors: &mut Vec<ConfigError>) -> Read<T> {
         self.read_as(&[], None, errors)
     }
 
-    /// Reads the table into `T`. Every wrong key is reported, not only the first: after an
-    /// error its key is set aside and the rest read again. `also_known` are keys of the same
-    /// table read elsewhere (a source's common keys), offered in the hint for an unknown one;
-    /// `example` is TOML text whose line for a key shows what to write when it is missing.
-    /// `None` when anything was wrong.
+    /// Reads the table into `T`, reporting every wrong key, not only the first: after an error
+    /// its key is set aside — taking its default, or the `example`'s value for a required key —
+    /// and the rest read again, so the value comes back even when keys were wrong (a section
+    /// keeps what was right). `also_known` are keys of the same table read elsewhere (a
+    /// source's common keys), offered in the hint for an unknown one; `example` is TOML text
+    /// whose line for a key shows what to write.
     pub fn read_as<T: DeserializeOwned>(
         &self,
         also_known: &[&str],
         example: Option<&str>,
         errors: &mut Vec<ConfigError>,
-    ) -> Option<T> {
+    ) -> Read<T> {
+        let stand_ins = example.map(example_values).unwrap_or_default();
         let mut map = self.map.clone();
-        let mut set_aside: Vec<String> = Vec::new();
-        let mut failed = false;
-        // Each round either succeeds or sets one more key aside, so this ends.
+        let mut reported: Vec<String> = Vec::new();
+        let mut filled: Vec<String> = Vec::new();
+        // Each round succeeds, or takes a key of the table out, or puts a stand-in in for a
+        // key that has had none: there are finitely many of either, so this ends.
         loop {
             let entries = Entries::new(map.clone(), fields_of::<T>());
-            match T::deserialize(serde::de::value::MapAccessDeserializer::new(entries)) {
-                Ok(value) => return (!failed).then_some(value),
-                Err(e) => {
-                    let key = e.key.clone();
-                    if e.missing && key.as_ref().is_some_and(|k| set_aside.contains(k)) {
-                        // Required, and already reported as wrong: nothing more to say.
-                        return None;
-                    }
-                    failed = true;
-                    errors.push(self.placed(e, also_known, example));
-                    match key.and_then(|k| map.remove_entry(&k)) {
-                        Some((k, _)) => set_aside.push(k),
-                        None => return None,
-                    }
+            let e = match T::deserialize(serde::de::value::MapAccessDeserializer::new(entries)) {
+                Ok(value) => {
+                    let clean = reported.is_empty();
+                    return Read {
+                        value: Some(value),
+                        clean,
+                        reported,
+                    };
                 }
+                Err(e) => e,
+            };
+            let key = e.key.clone();
+            let unknown = e.known.is_some();
+            if key.as_ref().is_none_or(|k| !reported.contains(k)) {
+                errors.push(self.placed(e, also_known, example));
+            }
+            let Some(key) = key else {
+                return Read::failed(reported);
+            };
+            let had = map.remove(&key).is_some();
+            let stand_in = (!unknown && !filled.contains(&key))
+                .then(|| stand_ins.get(&key).cloned())
+                .flatten();
+            if !reported.contains(&key) {
+                reported.push(key.clone());
+            }
+            match stand_in {
+                Some(value) => {
+                    map.insert(key.clone(), value);
+                    filled.push(key);
+                }
+                None if had => {}
+                None => return Read::failed(reported),
             }
         }
     }
 
     /// Reads one plug-in's keys (a source kind's, a sink's): [`Table::read_as`] with the
-    /// plug-in's example, then `settle`, its rules between keys, whose error is placed at the
-    /// key it names.
+    /// plug-in's example, then `settle`, its rules between keys. Their problems are placed at
+    /// the keys they name, except keys already reported wrong (a rule about a stand-in would
+    /// only repeat that). `None` when anything was wrong.
     pub fn read_plugin<T: DeserializeOwned>(
         &self,
         common: &[&str],
@@ -152,11 +227,16 @@ impl Table {
         settle: impl FnOnce(&mut T) -> Result<(), Invalid>,
         errors: &mut Vec<ConfigError>,
     ) -> Option<T> {
-        let mut keys: T = self.read_as(common, Some(example), errors)?;
+        let read: Read<T> = self.read_as(common, Some(example), errors);
+        let mut keys = read.value?;
         match settle(&mut keys) {
-            Ok(()) => Some(keys),
+            Ok(()) => read.clean.then_some(keys),
             Err(invalid) => {
-                errors.push(self.invalid(invalid));
+                for problem in invalid.all() {
+                    if !read.reported.contains(&problem.key) {
+                        errors.push(self.invalid(problem));
+                    }
+                }
                 None
             }
         }
@@ -199,10 +279,14 @@ impl Table {
         }
         let line = example.and_then(|text| example_line(text, key));
         let hint = match (e.hint, line) {
-            (_, Some(line)) if e.missing => Some(format!("tambahkan, misalnya {line}")),
+            (_, Some(line)) if e.missing => Some(format!("tambahkan, misalnya {}", line.shown())),
             (None, _) if e.missing => Some(format!("tambahkan kunci {key}")),
+            // A reader's general advice, with this key's own example.
+            (Some(hint), Some(line)) if !hint.contains("misalnya") => {
+                Some(format!("{hint}, misalnya {}", line.value))
+            }
             (Some(hint), _) => Some(hint),
-            (None, line) => line.map(|l| format!("contoh: {l}")),
+            (None, line) => line.map(|l| format!("contoh: {}", l.shown())),
         };
         self.invalid(Invalid::new(key, e.message, hint))
     }
@@ -237,14 +321,40 @@ impl Table {
     }
 }
 
-/// `key`'s own line in an example table (`url = "https://contoh.id/rss"`), comments dropped.
-/// A key the example writes commented out (one of two that exclude each other) counts too.
-fn example_line(example: &str, key: &str) -> Option<String> {
+/// A key's line in an example table: `url = "https://contoh.id/rss"`, and its comment.
+struct ExampleLine {
+    /// `url = "https://contoh.id/rss"`.
+    line: String,
+    /// `"https://contoh.id/rss"`.
+    value: String,
+    /// `dari @BotFather`.
+    note: Option<String>,
+}
+
+impl ExampleLine {
+    fn shown(&self) -> String {
+        match &self.note {
+            Some(note) => format!("{} ({note})", self.line),
+            None => self.line.clone(),
+        }
+    }
+}
+
+/// `key`'s own line in an example table. A key the example writes commented out (one of two
+/// that exclude each other) counts too.
+fn example_line(example: &str, key: &str) -> Option<ExampleLine> {
     example.lines().find_map(|line| {
         let line = line.trim().trim_start_matches('#').trim();
-        let line = line.split(" #").next().unwrap_or(line).trim();
-        let (lhs, _) = line.split_once('=')?;
-        (lhs.trim() == key).then(|| line.to_string())
+        let (line, note) = match line.split_once(" #") {
+            Some((line, note)) => (line.trim(), Some(note.trim().to_string())),
+            None => (line, None),
+        };
+        let (lhs, rhs) = line.split_once('=')?;
+        (lhs.trim() == key).then(|| ExampleLine {
+            line: line.to_string(),
+            value: rhs.trim().to_string(),
+            note,
+        })
     })
 }
 
@@ -258,7 +368,7 @@ pub(crate) fn origin_of(value: &Value, fallback: &str) -> String {
 
 /// An array of tables as written (`[[sources]]`, `[[alerts.sinks]]`), for its family to read
 /// with [`entries`].
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Clone, PartialEq)]
 pub struct TableArray {
     value: Value,
     /// Where the array came from, for an entry whose own origin is unknown.
@@ -268,6 +378,20 @@ pub struct TableArray {
 impl TableArray {
     pub(crate) fn new(value: Value, origin: String) -> TableArray {
         TableArray { value, origin }
+    }
+}
+
+impl fmt::Debug for TableArray {
+    /// Values may hold secrets (tokens, passwords): never printed.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let entries = match &self.value.kind {
+            ValueKind::Array(items) => items.len(),
+            _ => 0,
+        };
+        f.debug_struct("TableArray")
+            .field("origin", &self.origin)
+            .field("entries", &entries)
+            .finish()
     }
 }
 

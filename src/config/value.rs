@@ -121,10 +121,10 @@ pub fn opt_text<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Er
     Ok((!text.is_empty()).then(|| text.to_string()))
 }
 
-/// Text that means nothing when blank (`token = ""`): `None` then; kept as written otherwise.
+/// Text that means nothing when empty (`token = ""`): `None` then; kept as written otherwise.
 pub fn opt_nonempty<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
     let text = String::deserialize(d)?;
-    Ok((!text.trim().is_empty()).then_some(text))
+    Ok((!text.is_empty()).then_some(text))
 }
 
 /// An id such as a source's or a sink's: lower case, digits, `-` and `_`.
@@ -135,7 +135,7 @@ pub fn id<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
     } else {
         Err(rejected(
             format!("id \"{id}\" tidak valid"),
-            "pakai huruf kecil, angka, - dan _, misalnya \"tribun-kaltim\"",
+            "pakai huruf kecil, angka, - dan _",
         ))
     }
 }
@@ -158,11 +158,11 @@ pub fn url<'de, D: Deserializer<'de>>(d: D, schemes: &[&str]) -> Result<Url, D::
         Ok(url) if schemes.contains(&url.scheme()) => Ok(url),
         Ok(url) => Err(rejected(
             format!("skema \"{}\" tidak didukung", url.scheme()),
-            format!("pakai alamat {allowed} yang lengkap"),
+            format!("pakai alamat {allowed}"),
         )),
         Err(e) => Err(rejected(
             format!("alamat \"{}\" tidak valid: {e}", without_path(raw.trim())),
-            format!("tulis alamat {allowed} yang lengkap, misalnya https://contoh.id/…"),
+            "tulis alamat lengkap",
         )),
     }
 }
@@ -214,8 +214,15 @@ impl std::fmt::Debug for Secret {
     }
 }
 
-/// A secret key that means nothing when blank (`password = ""`): `None` then; as written
+/// A secret key that means nothing when empty (`password = ""`): `None` then; as written
 /// otherwise.
 pub fn opt_secret<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Secret>, D::Error> {
     Ok(opt_nonempty(d)?.map(Secret))
+}
+
+/// A secret key that means nothing when blank (`token = "  "`): `None` then; as written
+/// otherwise.
+pub fn opt_secret_nonblank<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Secret>, D::Error> {
+    let text = String::deserialize(d)?;
+    Ok((!text.trim().is_empty()).then_some(Secret(text)))
 }

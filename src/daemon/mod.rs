@@ -144,7 +144,7 @@ async fn spawn_polling(
     stop: &CancellationToken,
 ) -> Result<(), EngineError> {
     let runs = engine.source_runs(config, &config.sources).await?;
-    let (polled, pipeline) = engine.pipeline_task();
+    let (polled, pipeline) = engine.pipeline_task(false);
     for run in runs {
         tracker.spawn(run_loop(run, polled.clone(), stop.child_token()));
     }

@@ -34,8 +34,9 @@ impl Config {
 
     /// Reads the families even when the settings have errors, so that all are reported.
     fn read((settings, mut errors): (Settings, Vec<ConfigError>)) -> Result<Config, ConfigError> {
-        let sources = read_sources(&settings, &mut errors);
+        // In the order of the file's sections: `[alerts]`, then the `[[sources]]`.
         let alerts = AlertSettings::read(&settings, &mut errors);
+        let sources = read_sources(&settings, &mut errors);
         ConfigError::check(errors)?;
         Ok(Config {
             settings,
@@ -188,5 +189,140 @@ mod tests {
         ] {
             assert!(e.contains(&format!("default.toml:{line}: {what}")), "{e}");
         }
+    }
+
+    /// Every mistake of a table shows in one run: a required key after a wrong or missing
+    /// one, the rules between keys after a wrong value, a section's other keys.
+    #[test]
+    fn one_run_reports_every_mistake() {
+        let all = |text: &str| {
+            Config::from_str(text, Path::new("/srv/pantau"))
+                .unwrap_err()
+                .into_all()
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+        };
+        let sinks = "[[alerts.sinks]]\nid = \"t\"\nkind = \"telegram\"\n";
+        let found = all(sinks);
+        assert_eq!(found.len(), 2, "{found:?}");
+        assert!(
+            found[0].contains("kunci \"bot_token\" wajib diisi"),
+            "{found:?}"
+        );
+        assert!(
+            found[1].contains("kunci \"chat_id\" wajib diisi"),
+            "{found:?}"
+        );
+        let found = all(&format!("{sinks}bot_token = \"salah\"\n"));
+        assert!(
+            found[0].contains("bot_token: bukan token bot Telegram"),
+            "{found:?}"
+        );
+        assert!(
+            found[1].contains("kunci \"chat_id\" wajib diisi"),
+            "{found:?}"
+        );
+        let found = all("[[alerts.sinks]]\nid = \"s\"\nkind = \"email\"\n");
+        for key in ["host", "from", "to"] {
+            let want = format!("kunci \"{key}\" wajib diisi");
+            assert!(found.iter().any(|e| e.contains(&want)), "{key}: {found:?}");
+        }
+        let found = all(
+            "[[alerts.sinks]]\nid = \"s\"\nkind = \"email\"\nhost = \"h\"\n\
+             from = \"pantau\"\nto = \"bukan alamat\"\n",
+        );
+        assert!(
+            found.iter().any(|e| e.contains("from: alamat e-mail")),
+            "{found:?}"
+        );
+        assert!(
+            found.iter().any(|e| e.contains("to: alamat e-mail")),
+            "{found:?}"
+        );
+        let found = all("[[sources]]\nurl = \"https://x.example/\"\n");
+        assert!(
+            found.iter().any(|e| e.contains("kunci \"id\" wajib diisi")),
+            "{found:?}"
+        );
+        assert!(
+            found
+                .iter()
+                .any(|e| e.contains("kunci \"kind\" wajib diisi")),
+            "{found:?}"
+        );
+        let found = all("[[sources]]\nid = \"r\"\nkind = \"reddit\"\nlimit = 0\n");
+        assert!(
+            found
+                .iter()
+                .any(|e| e.contains("limit: harus bilangan bulat")),
+            "{found:?}"
+        );
+        assert!(
+            found
+                .iter()
+                .any(|e| e.contains("\"subreddit\" atau \"search\"")),
+            "{found:?}"
+        );
+        let found = all(
+            "[[sources]]\nid = \"g\"\nkind = \"google_news\"\nquery = \" \"\nurl = \"ftp://x\"\n",
+        );
+        assert!(
+            found.iter().any(|e| e.contains("skema \"ftp\"")),
+            "{found:?}"
+        );
+        assert!(
+            found.iter().any(|e| e.contains("kueri kosong")),
+            "{found:?}"
+        );
+        // A wrong key leaves the section's others as written: the bounds are still compared.
+        let found = all("[fetch]\nmin_interval = \"7h\"\nper_host = 0\n");
+        assert!(found.iter().any(|e| e.contains("per_host")), "{found:?}");
+        assert!(
+            found
+                .iter()
+                .any(|e| e.contains("lebih besar dari max_interval")),
+            "{found:?}"
+        );
+    }
+
+    /// A hint shows the key's own example, as written for its kind.
+    #[test]
+    fn hints_carry_the_kinds_example() {
+        let e = Config::from_str(
+            "[[sources]]\nid = \"m\"\nkind = \"mastodon\"\ntag = \"kaltim\"\nurl = \"ftp://m.example\"\n",
+            Path::new("/srv/pantau"),
+        )
+        .unwrap_err();
+        assert_eq!(
+            e.hint().as_deref(),
+            Some("pakai alamat http/https, misalnya \"https://mastodon.social\"")
+        );
+        let e = Config::from_str(
+            "[[alerts.sinks]]\nid = \"t\"\nkind = \"telegram\"\nchat_id = \"-100\"\n",
+            Path::new("/srv/pantau"),
+        )
+        .unwrap_err();
+        assert!(
+            e.hint().unwrap().contains("dari @BotFather"),
+            "{:?}",
+            e.hint()
+        );
+    }
+
+    /// Tokens and passwords of sources and sinks never show in the configuration's `Debug`.
+    #[test]
+    fn debug_output_holds_no_secret() {
+        let config = Config::from_str(
+            "[http]\ntoken = \"RAHASIA-HTTP\"\n\
+             [[sources]]\nid = \"m\"\nkind = \"mastodon\"\ntag = \"kaltim\"\ntoken = \"RAHASIA-M\"\n\
+             [[sources]]\nid = \"b\"\nkind = \"bluesky\"\nquery = \"banjir\"\n\
+             handle = \"h.bsky.social\"\napp_password = \"RAHASIA-B\"\n\
+             [[alerts.sinks]]\nid = \"t\"\nkind = \"telegram\"\nbot_token = \"123:RAHASIA\"\nchat_id = \"-100\"\n",
+            Path::new("/srv/pantau"),
+        )
+        .unwrap();
+        let shown = format!("{config:?} {:?}", config.settings);
+        assert!(!shown.contains("RAHASIA"), "{shown}");
     }
 }

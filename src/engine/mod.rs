@@ -118,14 +118,26 @@ impl Engine {
     }
 
     /// A channel the pipeline drains, committing each poll handed over; the task ends once
-    /// every sender is gone and what they sent is committed.
-    pub fn pipeline_task(&self) -> (mpsc::Sender<Polled>, tokio::task::JoinHandle<()>) {
+    /// every sender is gone and what they sent is committed. The daemon's polls are committed
+    /// one after another as they arrive; a round's (`side_by_side`) are classified and
+    /// committed together, as they finish, so the writer takes them in one transaction.
+    pub fn pipeline_task(
+        &self,
+        side_by_side: bool,
+    ) -> (mpsc::Sender<Polled>, tokio::task::JoinHandle<()>) {
         let (tx, mut rx) = mpsc::channel::<Polled>(64);
         let pipeline = self.pipeline.clone();
         let task = tokio::spawn(async move {
+            let mut handling = tokio::task::JoinSet::new();
             while let Some(polled) = rx.recv().await {
-                pipeline.handle(polled).await;
+                if side_by_side {
+                    let pipeline = pipeline.clone();
+                    handling.spawn(async move { pipeline.handle(polled).await });
+                } else {
+                    pipeline.handle(polled).await;
+                }
             }
+            while handling.join_next().await.is_some() {}
         });
         (tx, task)
     }
@@ -138,7 +150,7 @@ impl Engine {
         sources: &[SourceConfig],
     ) -> Result<Vec<RoundResult>, EngineError> {
         let runs = self.source_runs(config, sources).await?;
-        let (tx, pipeline) = self.pipeline_task();
+        let (tx, pipeline) = self.pipeline_task(true);
         let never = CancellationToken::new();
         let results = join_all(runs.into_iter().map(|mut run| {
             let tx = tx.clone();

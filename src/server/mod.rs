@@ -62,7 +62,7 @@ impl AppState {
         let settings = &config.settings;
         AppState {
             inner: Arc::new(Shared {
-                token: settings.http.token.clone().filter(|t| !t.is_empty()),
+                token: settings.http.token.as_ref().map(|t| t.expose().to_string()),
                 pipeline: Pipeline::new(classifier.clone(), writer.clone(), config.regions()),
                 classifier,
                 writer,

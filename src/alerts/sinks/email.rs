@@ -76,24 +76,18 @@ impl sink::Spec for Spec {
     /// unencrypted, and the port `tls` implies when none is written.
     fn settle(&mut self) -> Result<(), Invalid> {
         self.host = self.host.trim().to_string();
-        self.from = checked_address("from", &self.from)?;
-        if self.to.is_empty() {
-            return Err(Invalid::new(
-                "to",
-                "daftar penerima kosong",
-                Some("tulis setidaknya satu alamat, misalnya to = [\"humas@contoh.id\"]".into()),
-            ));
-        }
-        self.to = self
-            .to
-            .iter()
-            .map(|a| checked_address("to", a))
-            .collect::<Result<_, _>>()?;
-        check_credentials(self.tls, &self.username, &self.password)?;
+        let from = checked_address("from", &self.from).map(|from| self.from = from);
+        let to = self.checked_recipients();
+        let login = check_credentials(self.tls, &self.username, &self.password);
         if self.port == 0 {
             self.port = self.tls.default_port();
         }
-        Ok(())
+        // Every problem at once, as the keys are read.
+        [from, to, login]
+            .into_iter()
+            .filter_map(Result::err)
+            .reduce(Invalid::and)
+            .map_or(Ok(()), Err)
     }
 
     fn connect(&self, _user_agent: &str) -> Result<Box<dyn Deliver>, SinkError> {
@@ -114,6 +108,29 @@ impl sink::Spec for Spec {
             &self.from,
             &self.to,
         )?))
+    }
+}
+
+impl Spec {
+    /// At least one recipient, each an address that parses (trimmed).
+    fn checked_recipients(&mut self) -> Result<(), Invalid> {
+        if self.to.is_empty() {
+            return Err(Invalid::new(
+                "to",
+                "daftar penerima kosong",
+                Some("tulis setidaknya satu alamat, misalnya to = [\"humas@contoh.id\"]".into()),
+            ));
+        }
+        let mut checked = Vec::with_capacity(self.to.len());
+        let mut wrong: Option<Invalid> = None;
+        for address in &self.to {
+            match checked_address("to", address) {
+                Ok(a) => checked.push(a),
+                Err(e) => wrong = Some(wrong.map_or(e.clone(), |w| w.and(e))),
+            }
+        }
+        self.to = checked;
+        wrong.map_or(Ok(()), Err)
     }
 }
 

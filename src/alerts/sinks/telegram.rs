@@ -26,7 +26,7 @@ pub const DEFAULT_TELEGRAM_API: &str = "https://api.telegram.org";
 const TELEGRAM_MAX: usize = 4096;
 
 /// `[[alerts.sinks]] kind = "telegram"`.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Spec {
     /// From @BotFather: `ANGKA:KODE`.
@@ -37,6 +37,18 @@ pub struct Spec {
     pub chat_id: String,
     #[serde(default = "default_api", deserialize_with = "value::http_url")]
     pub api_url: Url,
+}
+
+/// The bot token is hidden, and the API's address is shown as scheme and host, as every
+/// sink's address is.
+impl std::fmt::Debug for Spec {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Spec")
+            .field("bot_token", &self.bot_token)
+            .field("chat_id", &self.chat_id)
+            .field("api_url", &shown_url(&self.api_url))
+            .finish()
+    }
 }
 
 fn default_api() -> Url {

@@ -22,7 +22,7 @@ pub struct Spec {
     #[serde(deserialize_with = "value::http_url")]
     pub url: Url,
     /// Sent as `Authorization: Bearer TOKEN`.
-    #[serde(default, deserialize_with = "value::opt_secret")]
+    #[serde(default, deserialize_with = "value::opt_secret_nonblank")]
     pub token: Option<Secret>,
 }
 
