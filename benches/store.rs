@@ -12,7 +12,7 @@ use divan::counter::ItemsCount;
 use jiff::Timestamp;
 use pantau::classify::Tags;
 use pantau::model::{Post, RegionId, SourceId, TopicId};
-use pantau::store::{Store, Writes};
+use pantau::store::Store;
 use pantau::stories::Fingerprint;
 
 const BATCH: usize = 1000;

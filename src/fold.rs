@@ -3,7 +3,7 @@
 //! original text.
 //!
 //! It sits below everything that compares text: the model's text hash
-//! ([`crate::model::Post::text_hash`]), the store's author keys, and the classifier, whose
+//! ([`crate::model::Post::text_hash`]), the store's duplicate-text key for representative posts, and the classifier, whose
 //! normalizer (`classify::normalize`) adds links, hashtags, slang and emphasis on top of the
 //! `Builder` here. What this module folds never depends on the keyword lists, so
 //! stored hashes stay comparable across versions of the lists.

@@ -374,8 +374,6 @@ fn topics_below_the_priority_and_quiet_topics_do_not_alert() {
 
 #[tokio::test]
 async fn the_api_returns_what_the_command_prints() {
-    use pantau::engine::SharedClassifier;
-    use pantau::server::AppState;
     use pantau::store::writer::Writer;
 
     let mut w = World::new("");
@@ -393,11 +391,7 @@ async fn the_api_returns_what_the_command_prints() {
     let printed: serde_json::Value = serde_json::from_slice(&cli.stdout).unwrap();
 
     let (writer, thread) = Writer::spawn(store);
-    let state = AppState::new(
-        &project.load(),
-        SharedClassifier::new(std::sync::Arc::new(classifier)),
-        writer,
-    );
+    let state = common::app_state(&project.load(), classifier, writer);
     let served = common::serve(state, thread).await;
     let base = served.base.clone();
     let client = reqwest::Client::new();
@@ -428,8 +422,6 @@ async fn the_api_returns_what_the_command_prints() {
 /// `/healthz` is healthy only while the store takes a write and the scheduler beats.
 #[tokio::test]
 async fn healthz_reports_a_stalled_scheduler() {
-    use pantau::engine::SharedClassifier;
-    use pantau::server::AppState;
     use pantau::store::writer::Writer;
     use std::sync::atomic::{AtomicI64, Ordering};
 
@@ -438,12 +430,7 @@ async fn healthz_reports_a_stalled_scheduler() {
     let classifier = Classifier::load(&config.settings.keywords.dir).unwrap();
     let (writer, thread) = Writer::spawn(project.store());
     let beat = std::sync::Arc::new(AtomicI64::new(Timestamp::now().as_second()));
-    let state = AppState::new(
-        &config,
-        SharedClassifier::new(std::sync::Arc::new(classifier)),
-        writer,
-    )
-    .with_heartbeat(beat.clone());
+    let state = common::app_state(&config, classifier, writer).with_heartbeat(beat.clone());
     let served = common::serve(state, thread).await;
     let base = served.base.clone();
     let client = reqwest::Client::new();

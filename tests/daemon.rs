@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use common::{Project, feed_source, query_i64, rss};
-use pantau::store::{Browse, Maintenance, Status, Store, Writes};
+use pantau::store::{Browse, Maintenance, Status, Store};
 use wiremock::matchers::path;
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
@@ -524,12 +524,9 @@ async fn a_missed_briefing_is_written_when_the_daemon_starts() {
     .await;
     // The row is recorded right after the files are written.
     let recorded = until(Duration::from_secs(10), || {
-        Store::open_read_only(&project.db()).ok().is_some_and(|s| {
-            s.briefing_generated_at(&yesterday.to_string())
-                .ok()
-                .flatten()
-                .is_some()
-        })
+        Store::open_read_only(&project.db())
+            .ok()
+            .is_some_and(|s| s.briefing(&yesterday.to_string()).ok().flatten().is_some())
     })
     .await;
     sigterm(&child);

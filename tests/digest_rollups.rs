@@ -13,7 +13,7 @@ use std::collections::{BTreeSet, HashSet};
 use jiff::{SignedDuration, Timestamp};
 use pantau::classify::{SentimentClass, Tags};
 use pantau::model::{Post, RegionId, SourceId, TopicId};
-use pantau::store::{Maintenance, Reports, Store, Writes};
+use pantau::store::{Maintenance, Reports, Store};
 use pantau::time::to_db;
 use rusqlite::params;
 

@@ -6,13 +6,11 @@ mod common;
 
 use std::net::SocketAddr;
 use std::process::{Command, Stdio};
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use common::{Project, query_i64, repo, stderr, stdout};
 use pantau::Classifier;
-use pantau::engine::SharedClassifier;
-use pantau::server::{AppState, MAX_INGEST_BYTES};
+use pantau::server::MAX_INGEST_BYTES;
 use pantau::store::writer::Writer;
 use pantau::store::{Browse, Maintenance, Store};
 
@@ -311,7 +309,7 @@ impl Api {
         let settings = &config.settings;
         let classifier = Classifier::load(&settings.keywords.dir).unwrap();
         let (writer, thread) = Writer::spawn(Store::open(&settings.storage.path).unwrap());
-        let state = AppState::new(&config, SharedClassifier::new(Arc::new(classifier)), writer);
+        let state = common::app_state(&config, classifier, writer);
         common::serve(state, thread).await
     }
 }

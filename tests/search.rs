@@ -7,7 +7,7 @@ use common::{Project, query_i64, stderr, stdout};
 use jiff::Timestamp;
 use pantau::classify::Tags;
 use pantau::model::{Post, SourceId};
-use pantau::store::{Maintenance, Writes};
+use pantau::store::Maintenance;
 
 fn post(source: &str, id: &str, title: Option<&str>, text: &str, at: &str) -> (Post, Tags) {
     let at: Timestamp = at.parse().unwrap();

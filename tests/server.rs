@@ -11,8 +11,6 @@ use std::sync::Arc;
 use common::Project;
 use jiff::{SignedDuration, Timestamp};
 use pantau::Classifier;
-use pantau::engine::SharedClassifier;
-use pantau::server::AppState;
 use pantau::store::writer::Writer;
 use pantau::store::{Maintenance, Store, Writes};
 use serde_json::Value;
@@ -24,7 +22,7 @@ async fn start(project: &Project) -> common::Served {
     let settings = &config.settings;
     let classifier = Classifier::load(&settings.keywords.dir).unwrap();
     let (writer, thread) = Writer::spawn(Store::open(&settings.storage.path).unwrap());
-    let state = AppState::new(&config, SharedClassifier::new(Arc::new(classifier)), writer);
+    let state = common::app_state(&config, classifier, writer);
     common::serve(state, thread).await
 }
 

@@ -10,7 +10,7 @@ use serde_json::json;
 use crate::classify::Classifier;
 use crate::format::excerpt;
 use crate::store::alerts::NewAlert;
-use crate::store::{Reports, Status, Store, StoreError, StoredPost};
+use crate::store::{Reports, Status, StoreError, StoredPost};
 use crate::time::{Lang, format_local};
 use crate::trends::Trend;
 
@@ -22,7 +22,7 @@ pub const REGIONS: usize = 3;
 /// The alert for `trend`; `previous` is the count of the episode's last alert for a
 /// follow-up, `None` for an episode's first alert.
 pub fn compose(
-    store: &Store,
+    store: &(impl Reports + Status),
     classifier: &Classifier,
     trend: &Trend,
     regions: &[&Trend],

@@ -28,7 +28,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::classify::Classifier;
 use crate::store::alerts::{Decision, Episode};
-use crate::store::{Reports, Status, Store, StoreError, Writes};
+use crate::store::{Reports, Status, StoreError, Writes};
 use crate::time::Lang;
 use crate::trends::{self, Rule, Trend};
 
@@ -41,7 +41,7 @@ pub const MAX_ATTEMPTS: u32 = 12;
 /// Decides on the trends at `now` and records the decisions; returns the new alerts' ids.
 /// `sinks` are the ids each new alert is to be delivered to.
 pub fn check(
-    store: &mut Store,
+    store: &mut (impl Reports + Status + Writes),
     classifier: &Classifier,
     policy: &Policy,
     sinks: &[String],
@@ -79,7 +79,7 @@ pub fn check(
 
 /// The decisions for one check (see the module comment), with the messages of new alerts.
 pub fn decide(
-    store: &Store,
+    store: &(impl Reports + Status),
     classifier: &Classifier,
     policy: &Policy,
     all: &[Trend],

@@ -13,7 +13,7 @@ macro_rules! outln {
 
 mod classify;
 mod db;
-pub mod demo;
+mod demo;
 mod digest;
 mod health;
 mod import;
@@ -34,7 +34,7 @@ use crate::classify::{Classifier, ListErrors};
 use crate::config::{ConfigError, LogFormat, Settings};
 use crate::daemon::DaemonError;
 use crate::digest::DigestError;
-use crate::engine::Config;
+use crate::engine::{Config, EngineError};
 use crate::ingest::IngestError;
 use crate::store::StoreError;
 
@@ -172,8 +172,8 @@ enum KeywordsCommand {
         /// Mulai hari lokal ini [bawaan: 90 hari terakhir]
         #[arg(long, value_name = "YYYY-MM-DD")]
         since: Option<String>,
-        /// Berapa usulan
-        #[arg(long, default_value_t = 20)]
+        /// Berapa usulan [bawaan: 20]
+        #[arg(long, default_value_t = 20, hide_default_value = true)]
         limit: usize,
     },
 }
@@ -204,8 +204,8 @@ dihitung sekali. Isu naik bila ≥ 5 cerita, ≥ 3× rata-rata jam yang sama pad
 
 #[derive(Debug, Args)]
 struct TrendsArgs {
-    /// Panjang jendela, 1–24 jam, misalnya 6h atau 24h
-    #[arg(long, value_name = "JAM", default_value = "24h", value_parser = |s: &str| s.parse::<crate::trends::Window>())]
+    /// Panjang jendela, 1–24 jam, misalnya 6h atau 24h [bawaan: 24h]
+    #[arg(long, value_name = "JAM", default_value = "24h", hide_default_value = true, value_parser = |s: &str| s.parse::<crate::trends::Window>())]
     window: crate::trends::Window,
     /// Satu larik JSON, paling signifikan dahulu
     #[arg(long)]
@@ -213,8 +213,8 @@ struct TrendsArgs {
     /// Hitung seolah-olah pada waktu lokal ini (YYYY-MM-DD atau YYYY-MM-DDTHH:MM) [bawaan: sekarang]
     #[arg(long, value_name = "WAKTU")]
     at: Option<String>,
-    /// Baris tabel paling banyak (yang naik selalu tampil)
-    #[arg(long, default_value_t = 20)]
+    /// Baris tabel paling banyak (yang naik selalu tampil) [bawaan: 20]
+    #[arg(long, default_value_t = 20, hide_default_value = true)]
     limit: usize,
 }
 
@@ -234,8 +234,8 @@ struct SearchArgs {
     /// Sampai akhir hari lokal ini
     #[arg(long, value_name = "YYYY-MM-DD")]
     until: Option<String>,
-    /// Paling banyak sekian unggahan
-    #[arg(long, default_value_t = 20)]
+    /// Paling banyak sekian unggahan [bawaan: 20]
+    #[arg(long, default_value_t = 20, hide_default_value = true)]
     limit: usize,
     /// Satu larik JSON
     #[arg(long)]
@@ -279,8 +279,14 @@ struct DigestArgs {
 
 #[derive(Debug, Args)]
 struct DemoArgs {
-    /// Folder tujuan (dibuat; harus kosong bila sudah ada) [bawaan: pantau-demo]
-    #[arg(long, value_name = "DIR", default_value = "pantau-demo")]
+    /// Folder tujuan: dibuat bila belum ada; folder demo sebelumnya ditimpa, folder lain yang
+    /// berisi berkas ditolak. Demo memakai konfigurasinya sendiri (--config diabaikan) [bawaan: pantau-demo]
+    #[arg(
+        long,
+        value_name = "DIR",
+        default_value = "pantau-demo",
+        hide_default_value = true
+    )]
     out: PathBuf,
 }
 
@@ -327,9 +333,11 @@ fn hint(e: &anyhow::Error) -> Option<String> {
             x.hint()
         } else if let Some(x) = c.downcast_ref::<StoreError>() {
             x.hint()
-        } else if let Some(DigestError::Store(x)) = c.downcast_ref::<DigestError>() {
+        } else if let Some(x) = c.downcast_ref::<DigestError>() {
             x.hint()
-        } else if let Some(DaemonError::Server(x)) = c.downcast_ref::<DaemonError>() {
+        } else if let Some(x) = c.downcast_ref::<DaemonError>() {
+            x.hint()
+        } else if let Some(x) = c.downcast_ref::<EngineError>() {
             x.hint()
         } else if let Some(x) = c.downcast_ref::<IngestError>() {
             x.hint()

@@ -5,7 +5,7 @@ use std::path::Path;
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use crate::engine::{Engine, SharedClassifier};
+use crate::engine::{self, SharedClassifier};
 
 pub fn poll_once(path: Option<&Path>, only: Option<&str>) -> anyhow::Result<ExitCode> {
     let config = super::load(path)?;
@@ -36,12 +36,8 @@ pub fn poll_once(path: Option<&Path>, only: Option<&str>) -> anyhow::Result<Exit
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
-    let results = runtime.block_on(async {
-        let engine = Engine::start(&config, SharedClassifier::new(Arc::new(classifier)))?;
-        let results = engine.poll_once(&config, &sources).await;
-        engine.stop().await;
-        anyhow::Ok(results?)
-    })?;
+    let classifier = SharedClassifier::new(Arc::new(classifier));
+    let results = runtime.block_on(engine::poll_round(&config, &sources, classifier))?;
     let rows: Vec<[String; 5]> = results
         .iter()
         .map(|r| {

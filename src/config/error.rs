@@ -31,7 +31,8 @@ pub enum ConfigError {
         message: String,
         hint: Option<String>,
     },
-    #[error("{}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"))]
+    /// Each error on its own line, with its own advice under it.
+    #[error("{}", many(.0))]
     Many(Vec<ConfigError>),
 }
 
@@ -47,9 +48,21 @@ impl ConfigError {
                 Some("perbaiki baris itu; contoh lengkap ada di config/default.toml".into())
             }
             ConfigError::Invalid { hint, .. } => hint.clone(),
-            ConfigError::Many(all) => all.iter().find_map(ConfigError::hint),
+            // Each error's advice is shown under it.
+            ConfigError::Many(_) => None,
         }
     }
+}
+
+fn many(all: &[ConfigError]) -> String {
+    let mut out = Vec::new();
+    for e in all {
+        out.push(e.to_string());
+        if let Some(hint) = e.hint() {
+            out.push(format!("  saran: {hint}"));
+        }
+    }
+    out.join("\n")
 }
 
 impl ConfigError {

@@ -100,6 +100,9 @@ pub struct Table {
     map: Map<String, Value>,
     /// Where it came from, for a key whose own origin is unknown.
     origin: String,
+    /// The file its keys were read from, if any (kept when keys are set apart), so that an
+    /// absent key is placed at the table's header.
+    file: Option<String>,
 }
 
 impl fmt::Debug for Table {
@@ -114,24 +117,24 @@ impl fmt::Debug for Table {
     }
 }
 
-impl PartialEq for Table {
-    fn eq(&self, other: &Table) -> bool {
-        self.label == other.label && format!("{:?}", self.map) == format!("{:?}", other.map)
-    }
-}
-
 impl Table {
     pub(crate) fn new(label: String, map: Map<String, Value>, origin: String) -> Table {
-        Table { label, map, origin }
+        let file = map
+            .values()
+            .filter_map(Value::origin)
+            .find(|o| *o != "the environment")
+            .map(str::to_owned);
+        Table {
+            label,
+            map,
+            origin,
+            file,
+        }
     }
 
     /// An empty table named `label` (a section the files do not write).
     pub fn empty(label: &str) -> Table {
         Table::new(label.to_string(), Map::new(), "konfigurasi".into())
-    }
-
-    pub fn label(&self) -> &str {
-        &self.label
     }
 
     /// The text of `key`, without reading it (an entry's `id` and `kind`).
@@ -316,7 +319,17 @@ impl Table {
                 let origin = line.map_or(origin.clone(), |l| format!("{origin}:{l}"));
                 (origin, format!("{} {key}", self.label))
             }
-            None => (origin, format!("{} {key}", self.label)),
+            None => {
+                // An absent key: point at its table's header, in the file its other keys
+                // came from.
+                let line = self
+                    .file
+                    .as_ref()
+                    .and_then(|file| std::fs::read_to_string(file).ok())
+                    .and_then(|text| header_line(&text, &self.label));
+                let origin = line.map_or(origin.clone(), |l| format!("{origin}:{l}"));
+                (origin, format!("{} {key}", self.label))
+            }
         }
     }
 }
@@ -368,7 +381,7 @@ pub(crate) fn origin_of(value: &Value, fallback: &str) -> String {
 
 /// An array of tables as written (`[[sources]]`, `[[alerts.sinks]]`), for its family to read
 /// with [`entries`].
-#[derive(Clone, PartialEq)]
+#[derive(Clone)]
 pub struct TableArray {
     value: Value,
     /// Where the array came from, for an entry whose own origin is unknown.
@@ -502,6 +515,16 @@ pub fn pick_kind<'k, K>(
 /// Best effort (a key in an inline table or a dotted key is not found): `None` then, and the
 /// message names the file alone.
 fn key_line(text: &str, label: &str, key: &str) -> Option<usize> {
+    find_line(text, label, Some(key))
+}
+
+/// The line of the header of the table `label` names (as [`key_line`]).
+fn header_line(text: &str, label: &str) -> Option<usize> {
+    find_line(text, label, None)
+}
+
+/// `key`'s line inside the table `label` names, or with no key the table's header line.
+fn find_line(text: &str, label: &str, key: Option<&str>) -> Option<usize> {
     let (name, nth) = match label.strip_prefix("[[") {
         Some(rest) => {
             let (name, rest) = rest.split_once("]]")?;
@@ -525,13 +548,19 @@ fn key_line(text: &str, label: &str, key: &str) -> Option<usize> {
             if nth.is_some() && header == name {
                 seen += 1;
                 inside = Some(seen) == nth;
+                if inside && key.is_none() {
+                    return Some(i + 1);
+                }
             } else {
                 inside = false;
             }
         } else if let Some(header) = t.strip_prefix('[') {
             let header = header.split(']').next().unwrap_or("").trim();
             inside = nth.is_none() && header == name;
-        } else if inside {
+            if inside && key.is_none() {
+                return Some(i + 1);
+            }
+        } else if let (true, Some(key)) = (inside, key) {
             let lhs = t.split('=').next().unwrap_or("").trim().trim_matches('"');
             if t.contains('=') && lhs == key {
                 return Some(i + 1);

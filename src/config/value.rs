@@ -73,15 +73,6 @@ where
     }
 }
 
-/// [`uint`], for an optional key.
-pub fn opt_uint<'de, D, T, const MIN: u64, const MAX: u64>(d: D) -> Result<Option<T>, D::Error>
-where
-    D: Deserializer<'de>,
-    T: TryFrom<u64>,
-{
-    uint::<D, T, MIN, MAX>(d).map(Some)
-}
-
 /// Any value, as a non-negative whole number when it is one.
 struct WholeNumber;
 
@@ -218,6 +209,12 @@ impl std::fmt::Debug for Secret {
 /// otherwise.
 pub fn opt_secret<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Secret>, D::Error> {
     Ok(opt_nonempty(d)?.map(Secret))
+}
+
+/// A token key that means nothing when blank (`token = "  "`): `None` then; trimmed
+/// otherwise (an API token never holds spaces).
+pub fn opt_token<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Secret>, D::Error> {
+    Ok(opt_text(d)?.map(Secret))
 }
 
 /// A secret key that means nothing when blank (`token = "  "`): `None` then; as written

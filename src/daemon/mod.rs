@@ -49,6 +49,17 @@ pub enum DaemonError {
     Sink(#[from] crate::alerts::sinks::SinkError),
 }
 
+impl DaemonError {
+    /// What the operator can do about it, where the failing part knows.
+    pub fn hint(&self) -> Option<String> {
+        match self {
+            DaemonError::Engine(e) => e.hint(),
+            DaemonError::Server(e) => e.hint(),
+            DaemonError::Sink(_) => None,
+        }
+    }
+}
+
 impl From<StoreError> for DaemonError {
     fn from(e: StoreError) -> DaemonError {
         DaemonError::Engine(EngineError::Store(e))
@@ -100,8 +111,7 @@ pub async fn run(
     spawn_polling(&engine, &config, &tracker, &stop).await?;
     let heartbeat = Arc::new(AtomicI64::new(jiff::Timestamp::now().as_second()));
     spawn_jobs(&engine, &config, sinks, heartbeat.clone(), &tracker, &stop);
-    let http = AppState::new(&config, classifier.clone(), engine.writer().clone())
-        .with_heartbeat(heartbeat);
+    let http = AppState::new(&config, engine.pipeline().clone()).with_heartbeat(heartbeat);
     spawn_server(listener, http, &tracker, &stop);
     tracker.spawn(systemd::watchdog(
         engine.writer().clone(),

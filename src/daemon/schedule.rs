@@ -78,11 +78,7 @@ impl BriefingJob {
 
     async fn missing(&self, date: Date) -> bool {
         let key = date.to_string();
-        match self
-            .writer
-            .call(move |s| s.briefing_generated_at(&key))
-            .await
-        {
+        match self.writer.call(move |s| s.briefing(&key)).await {
             Ok(Ok(found)) => found.is_none(),
             _ => false,
         }

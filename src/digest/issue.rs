@@ -16,13 +16,13 @@ use crate::classify::lists::TopicDef;
 use crate::classify::{Classifier, SentimentClass};
 use crate::format::{count, excerpt};
 use crate::model::Priority;
-use crate::store::{Browse, Reports, Store, StoreError};
+use crate::store::{Browse, Reports, StoreError};
 use crate::time::{Lang, format_local};
 use crate::trends::Direction;
 
 /// What every issue of one briefing is read against.
-pub(super) struct Context<'a> {
-    pub store: &'a Store,
+pub(super) struct Context<'a, S> {
+    pub store: &'a S,
     pub classifier: &'a Classifier,
     pub req: &'a Request,
     pub report: &'a PeriodReport,
@@ -31,7 +31,10 @@ pub(super) struct Context<'a> {
 }
 
 /// The issue of `topic` in the briefing's period; `None` when the topic has no post in it.
-pub(super) fn issue(cx: &Context, topic: &TopicDef) -> Result<Option<Issue>, DigestError> {
+pub(super) fn issue<S: Reports + Browse>(
+    cx: &Context<S>,
+    topic: &TopicDef,
+) -> Result<Option<Issue>, DigestError> {
     let (store, req) = (cx.store, cx.req);
     let id = topic.id.as_str();
     let numbers = cx.report.topic(id);
@@ -94,7 +97,7 @@ pub(super) fn issue(cx: &Context, topic: &TopicDef) -> Result<Option<Issue>, Dig
 }
 
 /// Posts of the topic per kabupaten/kota, most first, named from the lists in force.
-fn regions(cx: &Context, topic: &str) -> Result<Vec<RegionCount>, StoreError> {
+fn regions<S: Reports>(cx: &Context<S>, topic: &str) -> Result<Vec<RegionCount>, StoreError> {
     Ok(cx
         .store
         .topic_areas(topic, cx.req.start, cx.req.end)?
@@ -111,7 +114,7 @@ fn regions(cx: &Context, topic: &str) -> Result<Vec<RegionCount>, StoreError> {
 }
 
 fn source_shares(
-    store: &Store,
+    store: &(impl Reports + Browse),
     topic: &str,
     req: &Request,
 ) -> Result<Vec<SourceShare>, StoreError> {
@@ -129,7 +132,11 @@ fn source_shares(
 
 /// The accounts posting most about the topic, at most [`ACCOUNTS_PER_ISSUE`]. One account
 /// seen on several sources (an aggregator re-posting it) counts once.
-fn accounts(store: &Store, topic: &str, req: &Request) -> Result<Vec<AccountCount>, StoreError> {
+fn accounts(
+    store: &impl Reports,
+    topic: &str,
+    req: &Request,
+) -> Result<Vec<AccountCount>, StoreError> {
     let mut accounts: Vec<AccountCount> = Vec::new();
     for a in store.topic_authors(topic, req.start, req.end, 200)? {
         if is_generic_byline(&a.author) {
@@ -156,7 +163,11 @@ fn accounts(store: &Store, topic: &str, req: &Request) -> Result<Vec<AccountCoun
     Ok(accounts)
 }
 
-fn sentiment(store: &Store, topic: &str, req: &Request) -> Result<SentimentCounts, StoreError> {
+fn sentiment(
+    store: &impl Reports,
+    topic: &str,
+    req: &Request,
+) -> Result<SentimentCounts, StoreError> {
     let mut sentiment = SentimentCounts::default();
     for (class, n) in store.topic_sentiment(topic, req.start, req.end)? {
         match SentimentClass::parse(&class) {
@@ -171,7 +182,10 @@ fn sentiment(store: &Store, topic: &str, req: &Request) -> Result<SentimentCount
 
 /// The topic's representative posts, at most [`POSTS_PER_ISSUE`], each with how far its
 /// story spread.
-fn representative(cx: &Context, topic: &str) -> Result<Vec<PostRef>, StoreError> {
+fn representative<S: Reports + Browse>(
+    cx: &Context<S>,
+    topic: &str,
+) -> Result<Vec<PostRef>, StoreError> {
     let req = cx.req;
     let mut out = Vec::new();
     for p in cx

@@ -32,7 +32,7 @@ use crate::classify::Classifier;
 use crate::format::{count, format_decimal};
 use crate::model::Priority;
 use crate::store::meta::KeywordsState;
-use crate::store::{Reports, SourceHealth, Status, Store, StoreError};
+use crate::store::{Browse, Reports, SourceHealth, Status, StoreError};
 use crate::time::{Lang, day_bounds, format_date_long, format_local, zone_label};
 use crate::trends::Direction;
 
@@ -59,6 +59,16 @@ pub enum DigestError {
     },
     #[error("templat briefing gagal: {0}")]
     Template(#[from] minijinja::Error),
+}
+
+impl DigestError {
+    /// What the operator can do about it, when the store knows.
+    pub fn hint(&self) -> Option<String> {
+        match self {
+            DigestError::Store(e) => e.hint(),
+            DigestError::Write { .. } | DigestError::Template(_) => None,
+        }
+    }
 }
 
 /// Which briefing to write.
@@ -264,7 +274,7 @@ pub struct SourceStatus {
 
 /// Reads the store into a briefing.
 pub fn build(
-    store: &Store,
+    store: &(impl Reports + Browse + Status),
     classifier: &Classifier,
     req: &Request,
 ) -> Result<Briefing, DigestError> {

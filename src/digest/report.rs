@@ -14,7 +14,7 @@ use jiff::{SignedDuration, Timestamp, ToSpan};
 
 use super::DayCount;
 use crate::classify::Classifier;
-use crate::store::{Reports, Store, StoreError};
+use crate::store::{Reports, StoreError};
 use crate::time::{Lang, day_bounds, local_date, window_end};
 use crate::trends::{self, Direction, Rule, Trend, Window};
 
@@ -52,7 +52,7 @@ impl Frame {
     }
 
     /// The length of the period and of each period before it.
-    pub fn length(&self) -> SignedDuration {
+    fn length(&self) -> SignedDuration {
         self.end.duration_since(self.start)
     }
 
@@ -60,12 +60,12 @@ impl Frame {
     /// over the period itself, the same numbers `pantau trends` and the alerts use. A day of
     /// 25 hours (a zone with daylight saving; WITA has none) is longer than the rule's longest
     /// window and is measured as 24 hours ending at its end.
-    pub fn window(&self) -> Window {
+    fn window(&self) -> Window {
         Window::from_hours(self.length().as_hours()).unwrap_or_default()
     }
 
     /// The [`PERIODS`] periods counted, oldest first; the last is the frame's own.
-    pub fn periods(&self) -> [(Timestamp, Timestamp); PERIODS] {
+    fn periods(&self) -> [(Timestamp, Timestamp); PERIODS] {
         let length = self.length();
         std::array::from_fn(|i| {
             let end = self.end - length * (PERIODS - 1 - i) as i32;
@@ -149,7 +149,7 @@ impl PeriodReport {
     /// Reads the counts of the [`PERIODS`] periods and the trend rule's lines; the reasons
     /// are written in `lang`.
     pub fn read(
-        store: &Store,
+        store: &impl Reports,
         classifier: &Classifier,
         frame: Frame,
         lang: Lang,
@@ -208,7 +208,7 @@ impl PeriodReport {
     /// days while the period still runs.
     pub fn local_days(
         &self,
-        store: &Store,
+        store: &impl Reports,
         topic: &str,
         tz: &TimeZone,
     ) -> Result<Vec<DayCount>, StoreError> {

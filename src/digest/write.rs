@@ -8,8 +8,8 @@ use std::path::{Path, PathBuf};
 
 use super::{Briefing, DigestError, Request, build, html, index, json, markdown};
 use crate::classify::Classifier;
-use crate::store::Store;
 use crate::store::briefings::BriefingRecord;
+use crate::store::{Browse, Reports, Status};
 use crate::time::Lang;
 
 /// The files written and the row to record in `briefings`.
@@ -27,7 +27,7 @@ pub struct Written {
 /// Builds the briefing of `req` and writes `DATE.md`, `DATE.html` and `DATE.json` into
 /// `req.out_dir`, then rewrites the folder's `index.html`.
 pub fn write(
-    store: &Store,
+    store: &(impl Reports + Browse + Status),
     classifier: &Classifier,
     req: &Request,
 ) -> Result<Written, DigestError> {
@@ -66,7 +66,7 @@ pub fn write(
 }
 
 /// Writes `dir/index.html` (atomically) listing the briefings in `dir`.
-pub fn write_index(dir: &Path, lang: Lang, office: &str) -> Result<PathBuf, DigestError> {
+fn write_index(dir: &Path, lang: Lang, office: &str) -> Result<PathBuf, DigestError> {
     let list = index::entries(dir, lang)?;
     let path = dir.join("index.html");
     write_atomic(&path, index::render(&list, lang, office)?.as_bytes())?;
@@ -74,7 +74,7 @@ pub fn write_index(dir: &Path, lang: Lang, office: &str) -> Result<PathBuf, Dige
 }
 
 /// Writes `bytes` to `path` through a temporary file and a rename.
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), DigestError> {
+fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), DigestError> {
     let err = |source| DigestError::Write {
         path: path.to_path_buf(),
         source,

@@ -61,7 +61,7 @@ impl Config {
     /// The sources whose `region` the gazetteer of `classifier` does not know.
     pub fn unknown_regions<'a>(
         &'a self,
-        classifier: &Classifier,
+        classifier: &'a Classifier,
     ) -> impl Iterator<Item = (&'a SourceId, &'a RegionId)> {
         unknown_regions(&self.sources, classifier)
     }
@@ -70,21 +70,15 @@ impl Config {
 /// The sources among `sources` whose `region` the gazetteer of `classifier` does not know.
 pub fn unknown_regions<'a>(
     sources: &'a [SourceConfig],
-    classifier: &Classifier,
+    classifier: &'a Classifier,
 ) -> impl Iterator<Item = (&'a SourceId, &'a RegionId)> {
-    let known: Vec<bool> = sources
-        .iter()
-        .map(|s| {
-            s.region
-                .as_ref()
-                .is_none_or(|r| classifier.region(r).is_some())
-        })
-        .collect();
-    sources
-        .iter()
-        .zip(known)
-        .filter(|(_, known)| !known)
-        .filter_map(|(s, _)| Some((&s.id, s.region.as_ref()?)))
+    sources.iter().filter_map(|s| {
+        let region = s.region.as_ref()?;
+        classifier
+            .region(region)
+            .is_none()
+            .then_some((&s.id, region))
+    })
 }
 
 /// Configured sources' default regions, by source.

@@ -40,9 +40,18 @@ pub enum EngineError {
     Http(#[from] SourceError),
 }
 
+impl EngineError {
+    /// What the operator can do about it, when the store knows.
+    pub fn hint(&self) -> Option<String> {
+        match self {
+            EngineError::Store(e) => e.hint(),
+            EngineError::Http(_) => None,
+        }
+    }
+}
+
 /// The store's writer thread and the pipeline that feeds it, with the lists in force.
 pub struct Engine {
-    classifier: SharedClassifier,
     writer: Writer,
     thread: WriterThread,
     pipeline: Pipeline,
@@ -55,9 +64,8 @@ impl Engine {
         let store = Store::open(&config.settings.storage.path)?;
         store.limit_size(config.settings.storage.max_size_mb)?;
         let (writer, thread) = Writer::spawn(store);
-        let pipeline = Pipeline::new(classifier.clone(), writer.clone(), config.regions());
+        let pipeline = Pipeline::new(classifier, writer.clone(), config.regions());
         Ok(Engine {
-            classifier,
             writer,
             thread,
             pipeline,
@@ -65,7 +73,7 @@ impl Engine {
     }
 
     pub fn classifier(&self) -> &SharedClassifier {
-        &self.classifier
+        self.pipeline.classifier()
     }
 
     /// A handle to the writer thread, for work that writes besides posts (briefings, alerts).
@@ -79,7 +87,7 @@ impl Engine {
 
     /// Records every configured source in the store (a changed location drops its cursor)
     /// and returns where each of `sources` stands, to resume from.
-    pub async fn source_states(
+    async fn source_states(
         &self,
         config: &Config,
         sources: &[SourceConfig],
@@ -102,7 +110,7 @@ impl Engine {
     ) -> Result<Vec<SourceRun>, EngineError> {
         let states = self.source_states(config, sources).await?;
         let fetcher = Fetcher::new(&config.settings.fetch)?;
-        let relevant = self.classifier.relevance();
+        let relevant = self.classifier().relevance();
         Ok(sources
             .iter()
             .zip(states)
@@ -144,7 +152,7 @@ impl Engine {
 
     /// One polling round: every one of `sources` polled once, concurrently, through the
     /// daemon's own turn and pipeline.
-    pub async fn poll_once(
+    async fn poll_once(
         &self,
         config: &Config,
         sources: &[SourceConfig],
@@ -180,6 +188,19 @@ impl Engine {
         drop(writer);
         let _ = tokio::task::spawn_blocking(move || thread.join()).await;
     }
+}
+
+/// Opens the store, polls every one of `sources` once through the daemon's own turn and
+/// pipeline, and closes the store again once all is committed: `pantau poll --once`.
+pub async fn poll_round(
+    config: &Config,
+    sources: &[SourceConfig],
+    classifier: SharedClassifier,
+) -> Result<Vec<RoundResult>, EngineError> {
+    let engine = Engine::start(config, classifier)?;
+    let results = engine.poll_once(config, sources).await;
+    engine.stop().await;
+    results
 }
 
 /// How one source's poll went, for `pantau poll --once` and `pantau demo`.

@@ -27,7 +27,7 @@ use super::{ApiError, AppState};
 use crate::digest::{Frame, PeriodReport};
 use crate::format::excerpt;
 use crate::store::browse::PostFilter;
-use crate::store::{Browse, Reports, Status, Store};
+use crate::store::{Browse, Reports, Status};
 use crate::time::{Lang, format_local};
 
 /// Recent posts shown for a topic or a search.
@@ -136,7 +136,7 @@ async fn page(State(state): State<AppState>, Query(params): Query<PostParams>) -
 }
 
 fn build(
-    store: &Store,
+    store: &(impl Reports + Browse + Status),
     classifier: &crate::Classifier,
     filter: Result<PostFilter, ApiError>,
     now: Timestamp,
@@ -247,7 +247,7 @@ fn cards(topics: &[TopicLine], report: &PeriodReport) -> Vec<TopicLine> {
 /// The posts of the topic, region or search asked for, one page, with the query string of
 /// the next; none when nothing was asked for.
 fn post_lines(
-    store: &Store,
+    store: &(impl Reports + Browse + Status),
     filter: &PostFilter,
     tz: &TimeZone,
     lang: Lang,
@@ -289,7 +289,11 @@ fn post_lines(
     Ok((posts, next))
 }
 
-fn source_lines(store: &Store, tz: &TimeZone, lang: Lang) -> Result<Vec<SourceLine>, ApiError> {
+fn source_lines(
+    store: &(impl Reports + Status),
+    tz: &TimeZone,
+    lang: Lang,
+) -> Result<Vec<SourceLine>, ApiError> {
     Ok(store
         .sources_health(&[])?
         .into_iter()

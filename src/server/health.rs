@@ -29,7 +29,8 @@ async fn health(State(state): State<AppState>) -> Response {
         WRITE_PATIENCE,
         state
             .inner
-            .writer
+            .pipeline
+            .writer()
             .call(|s| s.set_meta("health_check", &Timestamp::now().to_string())),
     )
     .await;
@@ -44,7 +45,7 @@ async fn health(State(state): State<AppState>) -> Response {
     };
     let problem = problem
         .or_else(|| {
-            let failing = state.inner.writer.failing()?;
+            let failing = state.inner.pipeline.writer().failing()?;
             Some(format!("penyimpanan terakhir gagal: {failing}"))
         })
         .or_else(|| {

@@ -25,8 +25,7 @@ use axum::http::{Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use tokio::net::TcpListener;
 
-use crate::engine::{Config, Pipeline, SharedClassifier};
-use crate::store::writer::Writer;
+use crate::engine::{Config, Pipeline};
 
 pub use ingest::MAX_INGEST_BYTES;
 
@@ -39,13 +38,11 @@ pub struct AppState {
 struct Shared {
     /// `[http] token`: write endpoints answer 403 while it is unset.
     token: Option<String>,
-    /// The keyword lists in force; a reload swaps them between two requests.
-    classifier: SharedClassifier,
-    /// Pushed posts are classified and stored as polled ones are, by the same writer thread.
+    /// The engine's pipeline: pushed posts are classified and stored as polled ones are, by
+    /// the same writer thread (which `/healthz` asks whether writes still succeed), with the
+    /// keyword lists in force (which reads use too; a reload swaps them between requests).
     pipeline: Pipeline,
-    /// The daemon's single writer, asked by `/healthz` whether writes still succeed.
-    writer: Writer,
-    /// The database, opened read-only by report routes (writes go through `writer`).
+    /// The database, opened read-only by report routes (writes go through the pipeline).
     db: std::path::PathBuf,
     /// `[briefing] dir`, where the briefing files are served from.
     briefings: std::path::PathBuf,
@@ -56,16 +53,14 @@ struct Shared {
 }
 
 impl AppState {
-    /// The server of `config`, reading with the lists of `classifier` and storing pushed
-    /// posts through `writer`, by the engine's pipeline.
-    pub fn new(config: &Config, classifier: SharedClassifier, writer: Writer) -> AppState {
+    /// The server of `config`, reading with the lists of `pipeline` and storing pushed posts
+    /// through it.
+    pub fn new(config: &Config, pipeline: Pipeline) -> AppState {
         let settings = &config.settings;
         AppState {
             inner: Arc::new(Shared {
                 token: settings.http.token.as_ref().map(|t| t.expose().to_string()),
-                pipeline: Pipeline::new(classifier.clone(), writer.clone(), config.regions()),
-                classifier,
-                writer,
+                pipeline,
                 db: settings.storage.path.clone(),
                 briefings: settings.briefing.dir.clone(),
                 timezone: settings.schedule.timezone.clone(),

@@ -24,7 +24,7 @@ pub(super) async fn with_store<R: Send + 'static>(
     f: impl FnOnce(&Store, &Classifier) -> Result<R, ApiError> + Send + 'static,
 ) -> Result<R, ApiError> {
     let db = state.inner.db.clone();
-    let classifier = state.inner.classifier.get();
+    let classifier = state.inner.pipeline.classifier().get();
     tokio::task::spawn_blocking(move || {
         let store = Store::open_read_only(&db)?;
         f(&store, &classifier)

@@ -429,32 +429,6 @@ fn is_private_host(url: &Url) -> bool {
     }
 }
 
-/// A bearer token from the configuration. Debug output hides it, so a token never reaches a
-/// log through a `{:?}` of the source's settings.
-#[derive(Clone, PartialEq, Eq)]
-pub struct BearerToken(String);
-
-impl BearerToken {
-    pub fn new(token: impl Into<String>) -> Self {
-        BearerToken(token.into())
-    }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
-/// An optional token key (`token = "…"`): trimmed; blank means none.
-pub fn opt_token<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<BearerToken>, D::Error> {
-    Ok(crate::config::value::opt_text(d)?.map(BearerToken::new))
-}
-
-impl std::fmt::Debug for BearerToken {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("BearerToken(***)")
-    }
-}
-
 fn header_string(headers: &HeaderMap, name: header::HeaderName) -> Option<String> {
     headers
         .get(name)

@@ -40,12 +40,12 @@ use url::Url;
 
 use super::feed::identity::{canonical_url, external_id};
 use super::context::PollCtx;
-use super::http::{BearerToken, opt_token};
 use super::kind;
 use super::error::SourceError;
 use super::poller::{Batch, Poll};
 use super::text::html_to_text;
-use crate::config::{Invalid, value};
+use crate::config::value::{self, Secret};
+use crate::config::Invalid;
 use crate::model::{Cursor, FUTURE_SLACK, Medium, Post, SourceId};
 
 const ACCEPT: &str = "application/json";
@@ -139,8 +139,8 @@ pub struct Spec {
     pub item_time: Option<Pointer>,
     /// How `item_time` is written; `None` reads RFC 3339.
     pub time_format: Option<TimeFormat>,
-    #[serde(default, deserialize_with = "opt_token")]
-    pub token: Option<BearerToken>,
+    #[serde(default, deserialize_with = "value::opt_token")]
+    pub token: Option<Secret>,
 }
 
 impl kind::Spec for Spec {
@@ -212,7 +212,7 @@ impl Poller {
     }
 
     async fn poll_once(&self, cx: &PollCtx) -> Result<Batch, SourceError> {
-        let token = self.spec.token.as_ref().map(BearerToken::as_str);
+        let token = self.spec.token.as_ref().map(Secret::expose);
         let response = cx.fetcher.get_api(&self.spec.url, ACCEPT, token).await?;
         let fetched = Timestamp::now();
         let spec = self.spec.clone();

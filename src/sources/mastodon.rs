@@ -32,12 +32,13 @@ use url::Url;
 
 use super::feed::identity::canonical_url;
 use super::context::PollCtx;
-use super::http::{ApiResponse, BearerToken, opt_token};
+use super::http::ApiResponse;
 use super::kind;
 use super::error::SourceError;
 use super::poller::{Batch, Poll, map_records};
 use super::text::html_to_text;
-use crate::config::{Invalid, value};
+use crate::config::value::{self, Secret};
+use crate::config::Invalid;
 use crate::model::{Cursor, Medium, Post, SourceId, primary_language};
 
 const DEFAULT_BASE: &str = "https://mastodon.social";
@@ -73,8 +74,8 @@ pub struct Spec {
     pub tag: Option<String>,
     /// `public` or `local`.
     pub timeline: Option<String>,
-    #[serde(default, deserialize_with = "opt_token")]
-    pub token: Option<BearerToken>,
+    #[serde(default, deserialize_with = "value::opt_token")]
+    pub token: Option<Secret>,
     /// Statuses per page (1..=40).
     #[serde(default = "max_limit", deserialize_with = "value::uint::<_, _, 1, MAX_LIMIT>")]
     pub limit: u8,
@@ -214,7 +215,7 @@ impl Poller {
         };
         let fetched = Timestamp::now();
         let host = self.spec.base.host_str().unwrap_or_default().to_string();
-        let token = self.spec.token.as_ref().map(BearerToken::as_str);
+        let token = self.spec.token.as_ref().map(Secret::expose);
         let mut url = self.spec.endpoint();
         if let Some(id) = &since {
             url.query_pairs_mut().append_pair("min_id", id);
@@ -480,7 +481,7 @@ mod tests {
                 Timeline::Public => Some("public".into()),
                 Timeline::Local => Some("local".into()),
             },
-            token: Some(BearerToken::new("rahasia")),
+            token: Some(Secret::new("rahasia")),
             limit: 40,
         };
         assert_eq!(

@@ -1,7 +1,7 @@
 //! The `briefings` table: which daily briefings were written, for which period, where.
 
 use jiff::Timestamp;
-use rusqlite::{Connection, OptionalExtension, params};
+use rusqlite::{Connection, params};
 
 use super::StoreError;
 use crate::time::to_db;
@@ -42,18 +42,4 @@ pub(super) fn record_briefing(conn: &Connection, b: &BriefingRecord) -> Result<(
         ],
     )?;
     Ok(())
-}
-
-/// When the briefing for `date` (`YYYY-MM-DD`) was generated, if it was.
-pub(super) fn briefing_generated_at(
-    conn: &Connection,
-    date: &str,
-) -> Result<Option<String>, StoreError> {
-    Ok(conn
-        .query_row(
-            "SELECT generated_at FROM briefings WHERE date = ?1",
-            [date],
-            |r| r.get(0),
-        )
-        .optional()?)
 }

@@ -58,7 +58,7 @@ pub use rows::StoredPost;
 pub use sources::SourceHealth;
 pub use stories::Story;
 
-use alerts::{Decision, DeliveryRecord, Episode, PendingDelivery};
+use alerts::{Decision, Episode, PendingDelivery};
 use briefings::BriefingRecord;
 use browse::{Page, PostFilter};
 use maintenance::{Pruned, Stats};
@@ -139,14 +139,6 @@ pub trait Writes {
     /// fetch-log row are stored all the same. Returns the number of new posts of each write,
     /// in order.
     fn write(&mut self, writes: &[Write]) -> Result<Vec<usize>, StoreError>;
-
-    /// Stores posts outside any poll (tests, the demo, benches): no cursor or health change.
-    /// Returns how many were new.
-    fn insert_posts(
-        &mut self,
-        posts: &[(Post, Tags)],
-        keywords_version: &str,
-    ) -> Result<usize, StoreError>;
 
     /// Stores posts pushed in by `pantau import` or `POST /api/ingest` in one transaction.
     /// `kind` ("import" or "ingest") and `origin` (the file, the endpoint) describe where they
@@ -333,9 +325,6 @@ pub trait Browse {
     /// One story, with its spread.
     fn story(&self, id: i64) -> Result<Option<Story>, StoreError>;
 
-    /// The story a stored post belongs to, if it has one.
-    fn story_of_post(&self, post_id: i64) -> Result<Option<i64>, StoreError>;
-
     /// Posts matching `search` (the query language of [`search::fts_query`]: case and
     /// accents fold) published in its period, newest first, at most `search.limit` (0 counts
     /// as 1); nothing when the query has nothing searchable.
@@ -346,9 +335,6 @@ pub trait Browse {
 
     /// The briefing of one local date (`YYYY-MM-DD`), if it was written.
     fn briefing(&self, date: &str) -> Result<Option<BriefingRecord>, StoreError>;
-
-    /// When the briefing for `date` (`YYYY-MM-DD`) was generated (as stored), if it was.
-    fn briefing_generated_at(&self, date: &str) -> Result<Option<String>, StoreError>;
 
     /// Number of stored posts.
     fn count_posts(&self) -> Result<u64, StoreError>;
@@ -402,9 +388,6 @@ pub trait Status {
 
     /// Deliveries pending and due at `now`, by alert (oldest first), then sink.
     fn due_deliveries(&self, now: Timestamp) -> Result<Vec<PendingDelivery>, StoreError>;
-
-    /// Every delivery of the alerts created since `since`, newest alert first, then by sink.
-    fn deliveries_since(&self, since: Timestamp) -> Result<Vec<DeliveryRecord>, StoreError>;
 
     /// An alert's subject line.
     fn alert_subject(&self, id: i64) -> Result<String, StoreError>;

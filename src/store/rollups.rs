@@ -850,7 +850,7 @@ mod tests {
     use super::*;
     use crate::classify::Tags;
     use crate::model::{Post, TopicId};
-    use crate::store::{Store, Writes};
+    use crate::store::Store;
 
     fn at(text: &str) -> Timestamp {
         text.parse().unwrap()

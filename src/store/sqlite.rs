@@ -9,7 +9,7 @@ use std::path::Path;
 
 use jiff::Timestamp;
 
-use super::alerts::{self, Decision, DeliveryRecord, Episode, PendingDelivery};
+use super::alerts::{self, Decision, Episode, PendingDelivery};
 use super::briefings::{self, BriefingRecord};
 use super::browse::{self, Page, PostFilter};
 use super::maintenance::{self, Pruned, Stats};
@@ -26,14 +26,6 @@ use crate::model::{Post, SourceId, SourceInfo, SourceState};
 impl Writes for Store {
     fn write(&mut self, writes: &[Write]) -> Result<Vec<usize>, StoreError> {
         posts::write(&mut self.conn, writes)
-    }
-
-    fn insert_posts(
-        &mut self,
-        posts: &[(Post, Tags)],
-        keywords_version: &str,
-    ) -> Result<usize, StoreError> {
-        posts::insert_posts(&mut self.conn, posts, keywords_version)
     }
 
     fn insert_pushed(
@@ -186,10 +178,6 @@ impl Browse for Store {
         stories::story(&self.conn, id)
     }
 
-    fn story_of_post(&self, post_id: i64) -> Result<Option<i64>, StoreError> {
-        stories::story_of_post(&self.conn, post_id)
-    }
-
     fn search(&self, query: &Search) -> Result<Vec<StoredPost>, StoreError> {
         search::search(&self.conn, query)
     }
@@ -200,10 +188,6 @@ impl Browse for Store {
 
     fn briefing(&self, date: &str) -> Result<Option<BriefingRecord>, StoreError> {
         browse::briefing(&self.conn, date)
-    }
-
-    fn briefing_generated_at(&self, date: &str) -> Result<Option<String>, StoreError> {
-        briefings::briefing_generated_at(&self.conn, date)
     }
 
     fn count_posts(&self) -> Result<u64, StoreError> {
@@ -248,10 +232,6 @@ impl Status for Store {
         alerts::due_deliveries(&self.conn, now)
     }
 
-    fn deliveries_since(&self, since: Timestamp) -> Result<Vec<DeliveryRecord>, StoreError> {
-        alerts::deliveries_since(&self.conn, since)
-    }
-
     fn alert_subject(&self, id: i64) -> Result<String, StoreError> {
         alerts::alert_subject(&self.conn, id)
     }
@@ -294,5 +274,31 @@ impl Maintenance for Store {
 
     fn integrity_check(&self) -> Result<String, StoreError> {
         maintenance::integrity_check(&self.conn)
+    }
+}
+
+/// What only this backend's tests and benches use to set up and inspect a database: not part
+/// of the seam.
+impl Store {
+    /// Stores posts outside any poll: no cursor or health change. Returns how many were new.
+    pub fn insert_posts(
+        &mut self,
+        posts: &[(Post, Tags)],
+        keywords_version: &str,
+    ) -> Result<usize, StoreError> {
+        posts::insert_posts(&mut self.conn, posts, keywords_version)
+    }
+
+    /// The story a stored post belongs to, if it has one.
+    pub fn story_of_post(&self, post_id: i64) -> Result<Option<i64>, StoreError> {
+        stories::story_of_post(&self.conn, post_id)
+    }
+
+    /// Every delivery of the alerts created since `since`, newest alert first, then by sink.
+    pub fn deliveries_since(
+        &self,
+        since: Timestamp,
+    ) -> Result<Vec<alerts::DeliveryRecord>, StoreError> {
+        alerts::deliveries_since(&self.conn, since)
     }
 }

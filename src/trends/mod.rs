@@ -19,7 +19,7 @@ pub use rule::{Assessment, Direction, Observation, Rule};
 use crate::classify::Classifier;
 use crate::model::{Medium, Priority};
 use crate::sources::medium_of;
-use crate::store::{Reports, Store, StoreError};
+use crate::store::{Reports, StoreError};
 use crate::time::Lang;
 
 const DAY: SignedDuration = SignedDuration::from_hours(24);
@@ -138,7 +138,7 @@ struct Scope<'a> {
 /// Trends for the window ending at `end` (an hour boundary), most significant first: rising
 /// ones by score, then the rest by score and count.
 pub fn compute(
-    store: &Store,
+    store: &impl Reports,
     classifier: &Classifier,
     end: Timestamp,
     window: Window,
@@ -196,7 +196,7 @@ pub fn compute(
 
 /// Days of baseline the store holds before the window starting at `start`, at most
 /// [`rule::BASELINE_DAYS`].
-fn history_days(store: &Store, start: Timestamp) -> Result<usize, StoreError> {
+fn history_days(store: &impl Reports, start: Timestamp) -> Result<usize, StoreError> {
     Ok(match store.first_hour()? {
         Some(first) => (1..=rule::BASELINE_DAYS as i64)
             .take_while(|&d| start - DAY * d as i32 >= first)
@@ -207,7 +207,7 @@ fn history_days(store: &Store, start: Timestamp) -> Result<usize, StoreError> {
 
 /// Stories and posts per key in the window, and stories in the same hours of each day of
 /// the history.
-fn tally(store: &Store, scope: &Scope) -> Result<HashMap<Key, Tally>, StoreError> {
+fn tally(store: &impl Reports, scope: &Scope) -> Result<HashMap<Key, Tally>, StoreError> {
     let (end, w, history_days) = (scope.end, scope.window.duration(), scope.history_days);
     let from = scope.start - DAY * history_days as i32;
     let mut tallies: HashMap<Key, Tally> = HashMap::new();

@@ -13,7 +13,7 @@ use std::sync::Arc;
 
 use pantau::Classifier;
 use pantau::config::Settings;
-use pantau::engine::{Config, Engine, RoundResult, SharedClassifier};
+use pantau::engine::{self, Config, RoundResult, SharedClassifier};
 use pantau::store::Store;
 
 /// A Pantau installation in a temporary folder.
@@ -154,10 +154,9 @@ pub fn sql_writable(path: &Path) -> rusqlite::Connection {
 pub async fn round(project: &Project) -> Vec<RoundResult> {
     let config = project.load();
     let classifier = Arc::new(Classifier::load(&config.settings.keywords.dir).unwrap());
-    let engine = Engine::start(&config, SharedClassifier::new(classifier)).unwrap();
-    let results = engine.poll_once(&config, &config.sources).await.unwrap();
-    engine.stop().await;
-    results
+    engine::poll_round(&config, &config.sources, SharedClassifier::new(classifier))
+        .await
+        .unwrap()
 }
 
 /// The result of source `id` in a round.
@@ -248,4 +247,19 @@ impl Served {
             .await
             .unwrap();
     }
+}
+
+/// The HTTP server's state over `writer`, classifying with `classifier`, as the daemon builds
+/// it from its engine.
+pub fn app_state(
+    config: &Config,
+    classifier: Classifier,
+    writer: pantau::store::writer::Writer,
+) -> pantau::server::AppState {
+    let pipeline = pantau::engine::Pipeline::new(
+        SharedClassifier::new(Arc::new(classifier)),
+        writer,
+        config.regions(),
+    );
+    pantau::server::AppState::new(config, pipeline)
 }

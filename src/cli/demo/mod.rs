@@ -19,7 +19,7 @@ use regex::bytes::{Captures, Regex};
 
 use crate::classify::Classifier;
 use crate::digest::{self, Request};
-use crate::engine::{Config, Engine, SharedClassifier};
+use crate::engine::{self, Config, SharedClassifier};
 use crate::store::{Browse, Store, Writes};
 use crate::time::{local_date, parse_feed_date};
 
@@ -111,12 +111,8 @@ pub fn run(dir: &Path) -> anyhow::Result<DemoReport> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
-    let results = runtime.block_on(async {
-        let engine = Engine::start(&config, SharedClassifier::new(classifier.clone()))?;
-        let results = engine.poll_once(&config, &config.sources).await;
-        engine.stop().await;
-        anyhow::Ok(results?)
-    })?;
+    let shared = SharedClassifier::new(classifier.clone());
+    let results = runtime.block_on(engine::poll_round(&config, &config.sources, shared))?;
     let failed: Vec<String> = results
         .iter()
         .filter(|r| r.failed)
