@@ -200,7 +200,7 @@ fn a_backup_is_whole_and_checked_while_another_connection_writes() {
 }
 
 #[test]
-fn pruning_removes_old_posts_but_keeps_counts_stories_and_search_in_step() {
+fn pruning_removes_old_posts_and_their_stories_but_keeps_counts_and_search_in_step() {
     let p = Project::new("", "");
     let classifier = pantau::Classifier::load(&p.settings().keywords.dir).unwrap();
     let mut store = p.store();
@@ -243,7 +243,16 @@ fn pruning_removes_old_posts_but_keeps_counts_stories_and_search_in_step() {
     );
     // Reports over old periods keep their numbers.
     assert_eq!(hourly(&store), counts);
-    assert_eq!(query_i64(&store, "SELECT count(*) FROM stories"), stories);
+    // A story none of whose posts is left goes with its lookup keys: retention bounds the file.
+    assert_eq!(stories, 4, "four distinct stories before the prune");
+    assert_eq!(query_i64(&store, "SELECT count(*) FROM stories"), 1);
+    assert_eq!(
+        query_i64(
+            &store,
+            "SELECT count(*) FROM story_keys WHERE story_id NOT IN (SELECT story_id FROM posts)"
+        ),
+        0
+    );
     // The search index forgets the pruned posts with them.
     assert_eq!(
         query_i64(

@@ -72,9 +72,14 @@ pub struct Settings {
 pub struct StorageSettings {
     /// The SQLite database file (`data/pantau.db`).
     pub path: PathBuf,
-    /// Raw posts older than this are pruned (hourly counts and briefings stay).
+    /// Raw posts older than this are pruned, with what only they use (hourly counts and
+    /// briefings stay).
     #[serde(deserialize_with = "value::uint::<_, _, 1, 36_500>")]
     pub retain_days: u32,
+    /// Hourly counts per topic (the history reports over past periods read) older than this
+    /// are pruned; 0 keeps them for ever. At least `retain_days`.
+    #[serde(deserialize_with = "value::uint::<_, _, 0, 36_500>")]
+    pub history_days: u32,
     /// Largest the database may grow, in MiB (0: as large as the disk allows). Past it,
     /// writes fail as on a full disk, so Pantau never fills a disk it shares.
     #[serde(deserialize_with = "value::uint::<_, _, 0, { 16 << 20 }>")]
@@ -86,6 +91,7 @@ impl Default for StorageSettings {
         StorageSettings {
             path: "data/pantau.db".into(),
             retain_days: 90,
+            history_days: 400,
             max_size_mb: 0,
         }
     }
@@ -306,7 +312,7 @@ impl Settings {
             .unwrap_or_else(|| "konfigurasi".into());
         let mut sections = Sections::split(root, &root_origin, &mut errors);
         let mut settings = Settings {
-            storage: sections.read("storage", &mut errors),
+            storage: sections.read_storage(&mut errors),
             keywords: sections.read("keywords", &mut errors),
             schedule: sections.read("schedule", &mut errors),
             http: sections.read("http", &mut errors),
@@ -406,6 +412,27 @@ impl Sections {
         fetch
     }
 
+    /// `[storage]`, whose history may not be shorter than the posts it counts.
+    fn read_storage(&mut self, errors: &mut Vec<ConfigError>) -> StorageSettings {
+        let table = self.table("storage");
+        let storage: StorageSettings = table.read(errors).value.unwrap_or_default();
+        if storage.history_days != 0 && storage.history_days < storage.retain_days {
+            errors.push(table.invalid(table::Invalid::new(
+                "history_days",
+                format!(
+                    "history_days ({}) lebih pendek dari retain_days ({})",
+                    storage.history_days, storage.retain_days
+                ),
+                Some(format!(
+                    "jumlah per jam harus tersimpan selama unggahannya: history_days = {} atau lebih, \
+                     atau 0 untuk menyimpannya selamanya",
+                    storage.retain_days
+                )),
+            )));
+        }
+        storage
+    }
+
     /// Section `name` read into its settings; its defaults where it is wrong or absent.
     fn read<T: serde::de::DeserializeOwned + Default>(
         &mut self,
@@ -442,5 +469,24 @@ mod tests {
         assert_eq!(s.base_dir, std::path::absolute(dir.path()).unwrap());
         let missing = load(Some(&dir.path().join("config/nope.toml"))).unwrap_err();
         assert!(missing.to_string().contains("berkas tidak ditemukan"));
+    }
+
+    #[test]
+    fn history_may_not_be_shorter_than_the_posts_it_counts() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("default.toml");
+        let write = |text: &str| std::fs::write(&path, text).unwrap();
+        write("[storage]\nretain_days = 30\nhistory_days = 0\n");
+        assert_eq!(load(Some(&path)).unwrap().storage.history_days, 0);
+        write("[storage]\nretain_days = 30\n");
+        assert_eq!(load(Some(&path)).unwrap().storage.history_days, 400);
+        write("[storage]\nretain_days = 30\nhistory_days = 20\n");
+        let e = load(Some(&path)).unwrap_err();
+        assert!(e.to_string().contains("default.toml:3:"), "{e}");
+        assert!(
+            e.to_string().contains("history_days (20) lebih pendek"),
+            "{e}"
+        );
+        assert!(e.hint().unwrap().contains("history_days = 30"), "{e:?}");
     }
 }

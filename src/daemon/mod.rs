@@ -194,7 +194,7 @@ fn spawn_jobs(
         stop.child_token(),
     ));
     tracker.spawn(retention::run(
-        config.settings.storage.retain_days,
+        retention::Keep::of(&config.settings.storage),
         writer.clone(),
         stop.child_token(),
     ));

@@ -2,14 +2,18 @@
 //! pruned in batches of [`BATCH`] through the writer (polls commit between batches); then
 //! SQLite's planner statistics are refreshed (`PRAGMA optimize`, which runs ANALYZE where it
 //! is due) and the freed pages are handed back to the file system [`VACUUM_PAGES`] at a time
-//! (incremental vacuum). Hourly counts, stories, alerts and briefings stay.
+//! (incremental vacuum). Stories none of whose posts is left go too. The hourly counts per
+//! topic (the history reports over past periods read) are pruned after `history_days`;
+//! alerts and briefings stay.
 
 use std::time::Duration;
 
 use jiff::{SignedDuration, Timestamp};
 use tokio_util::sync::CancellationToken;
 
+use crate::config::StorageSettings;
 use crate::store::Maintenance;
+use crate::store::maintenance::Pruned;
 use crate::store::writer::Writer;
 
 pub const EVERY: Duration = Duration::from_secs(3600);
@@ -19,9 +23,26 @@ pub const VACUUM_PAGES: u32 = 2000;
 /// At most this many steps per pass (2 GB); the rest waits for the next hour.
 const VACUUM_STEPS: usize = 250;
 
-pub async fn run(retain_days: u32, writer: Writer, stop: CancellationToken) {
+/// How long what is stored is kept: `[storage] retain_days` and `history_days`.
+#[derive(Debug, Clone, Copy)]
+pub struct Keep {
+    pub retain_days: u32,
+    /// 0: the hourly history is kept for ever.
+    pub history_days: u32,
+}
+
+impl Keep {
+    pub fn of(storage: &StorageSettings) -> Keep {
+        Keep {
+            retain_days: storage.retain_days,
+            history_days: storage.history_days,
+        }
+    }
+}
+
+pub async fn run(keep: Keep, writer: Writer, stop: CancellationToken) {
     loop {
-        prune(retain_days, &writer, &stop).await;
+        prune(keep, &writer, &stop).await;
         tokio::select! {
             _ = stop.cancelled() => return,
             _ = tokio::time::sleep(EVERY) => {}
@@ -30,15 +51,18 @@ pub async fn run(retain_days: u32, writer: Writer, stop: CancellationToken) {
 }
 
 /// One retention pass.
-pub async fn prune(retain_days: u32, writer: &Writer, stop: &CancellationToken) {
-    let before = Timestamp::now() - SignedDuration::from_hours(24 * retain_days as i64);
-    let mut total = crate::store::maintenance::Pruned::default();
+pub async fn prune(keep: Keep, writer: &Writer, stop: &CancellationToken) {
+    let now = Timestamp::now();
+    let days_ago = |days: u32| now - SignedDuration::from_hours(24 * days as i64);
+    let before = days_ago(keep.retain_days);
+    let mut total = Pruned::default();
     while !stop.is_cancelled() {
         match writer.call(move |s| s.prune_batch(before, BATCH)).await {
             Ok(Ok(p)) => {
                 total.posts += p.posts;
                 total.fetch_log += p.fetch_log;
-                if p.posts < BATCH && p.fetch_log < BATCH {
+                total.stories += p.stories;
+                if p.done(BATCH) {
                     break;
                 }
             }
@@ -50,15 +74,44 @@ pub async fn prune(retain_days: u32, writer: &Writer, stop: &CancellationToken) 
         }
         tokio::task::yield_now().await;
     }
-    if total.posts > 0 || total.fetch_log > 0 {
+    let hours = match keep.history_days {
+        0 => 0,
+        days => prune_history(days_ago(days), writer, stop).await,
+    };
+    if total != Pruned::default() || hours > 0 {
         tracing::info!(
             posts = total.posts,
             fetch_log = total.fetch_log,
-            retain_days,
+            stories = total.stories,
+            hourly_counts = hours,
+            retain_days = keep.retain_days,
+            history_days = keep.history_days,
             "data lama dipangkas"
         );
     }
     maintain(writer, stop).await;
+}
+
+/// Hourly counts per topic before `before`, in batches; how many went.
+async fn prune_history(before: Timestamp, writer: &Writer, stop: &CancellationToken) -> usize {
+    let mut total = 0;
+    while !stop.is_cancelled() {
+        match writer.call(move |s| s.prune_history(before, BATCH)).await {
+            Ok(Ok(n)) => {
+                total += n;
+                if n < BATCH {
+                    break;
+                }
+            }
+            Ok(Err(e)) => {
+                tracing::error!(error = %e, "pemangkasan riwayat per jam gagal; dicoba lagi nanti");
+                break;
+            }
+            Err(_) => break,
+        }
+        tokio::task::yield_now().await;
+    }
+    total
 }
 
 /// Planner statistics and incremental vacuum, in small steps through the writer.

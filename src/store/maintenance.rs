@@ -61,6 +61,7 @@ const TABLES: &[&str] = &[
     "post_regions",
     "topic_hourly",
     "stories",
+    "story_keys",
     "fetch_log",
     "briefings",
     "alerts",
@@ -143,13 +144,23 @@ pub(super) fn integrity_check(conn: &Connection) -> Result<String, StoreError> {
 pub struct Pruned {
     pub posts: usize,
     pub fetch_log: usize,
+    pub stories: usize,
+}
+
+impl Pruned {
+    /// Whether a batch of `limit` left nothing more to remove.
+    pub fn done(&self, limit: usize) -> bool {
+        self.posts < limit && self.fetch_log < limit && self.stories < limit
+    }
 }
 
 /// Removes up to `limit` raw posts published before `before` (their tags, search entries
-/// and their share of the per-post rollups go with them: see `store::rollups`), and as many
-/// fetch-log rows from before it. Hourly counts (`topic_hourly`), stories, alerts and
-/// briefings stay: reports over old periods keep their numbers. Small batches keep each
-/// transaction short, so polls commit between them.
+/// and their share of the per-post rollups go with them: see `store::rollups`), as many
+/// fetch-log rows from before it, and as many stories that no post belongs to any more and
+/// that were last seen a joining window before it (their lookup keys, sources and counted
+/// topics go with them by cascade). Hourly counts (`topic_hourly`), alerts and briefings stay: reports over old
+/// periods keep their numbers. Small batches keep each transaction short, so polls commit
+/// between them.
 pub(super) fn prune_batch(
     conn: &mut Connection,
     before: Timestamp,
@@ -180,8 +191,42 @@ pub(super) fn prune_batch(
                  SELECT id FROM fetch_log WHERE started_at < ?1 ORDER BY id LIMIT ?2)",
         rusqlite::params![at, limit as i64],
     )?;
+    // A story's posts are pruned with the posts; once none is left and it was last seen a
+    // joining window before the cut, nothing can show it or join it (a post joins only a story
+    // seen within `STORY_WINDOW_HOURS` of its own time, and older posts are pruned), and its
+    // keys would otherwise grow the file for ever.
+    let unjoinable = crate::time::to_db(
+        before - jiff::SignedDuration::from_hours(crate::stories::STORY_WINDOW_HOURS),
+    );
+    let stories = tx.execute(
+        "DELETE FROM stories WHERE id IN (
+                 SELECT id FROM stories
+                 WHERE first_seen_at < ?1 AND last_seen_at < ?1
+                   AND NOT EXISTS (SELECT 1 FROM posts WHERE posts.story_id = stories.id)
+                 ORDER BY first_seen_at LIMIT ?2)",
+        rusqlite::params![unjoinable, limit as i64],
+    )?;
     tx.commit()?;
-    Ok(Pruned { posts, fetch_log })
+    Ok(Pruned {
+        posts,
+        fetch_log,
+        stories,
+    })
+}
+
+/// Removes up to `limit` hourly counts per topic (`topic_hourly`) of hours before `before`,
+/// oldest first: the history that `[storage] history_days` keeps. Returns how many went.
+pub(super) fn prune_history(
+    conn: &Connection,
+    before: Timestamp,
+    limit: usize,
+) -> Result<usize, StoreError> {
+    Ok(conn.execute(
+        "DELETE FROM topic_hourly WHERE (topic_id, region_id, hour) IN (
+             SELECT topic_id, region_id, hour FROM topic_hourly
+             WHERE hour < ?1 ORDER BY hour LIMIT ?2)",
+        rusqlite::params![crate::time::to_db(before), limit as i64],
+    )?)
 }
 
 /// Lets SQLite refresh its query-planner statistics where they have gone stale (ANALYZE

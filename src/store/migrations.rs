@@ -115,7 +115,7 @@ ALTER TABLE posts ADD COLUMN shares INTEGER NOT NULL DEFAULT 0;
     // story's distinct variants; `story_topics` records which topic × region (region `*` = all)
     // a story has been counted for in `topic_hourly.stories`, so it is counted once.
     // Posts stored before this migration were never grouped: each counts as its own story.
-    // Stories outlive the posts retention prunes (no cascade from posts).
+    // Retention removes a story once none of its posts is left (no cascade from posts).
     r#"
 CREATE TABLE stories (
     id              INTEGER PRIMARY KEY,

@@ -408,10 +408,16 @@ pub trait Maintenance {
     fn stats(&self) -> Result<Stats, StoreError>;
 
     /// Removes up to `limit` posts published before `before`, oldest first (their tags,
-    /// search entries and their share of the per-post rollups go with them), and as many
-    /// fetch-log rows from before it, in one short transaction. The hourly counts per topic,
-    /// stories, alerts and briefings stay: reports over old periods keep their numbers.
+    /// search entries and their share of the per-post rollups go with them), as many
+    /// fetch-log rows from before it, and as many stories none of whose posts is left (with
+    /// their lookup keys), in one short transaction. The hourly counts per topic, alerts and
+    /// briefings stay: reports over old periods keep their numbers.
     fn prune_batch(&mut self, before: Timestamp, limit: usize) -> Result<Pruned, StoreError>;
+
+    /// Removes up to `limit` hourly counts per topic of hours before `before`, oldest first,
+    /// in one short transaction; returns how many went. Reports over those hours then count
+    /// nothing: `[storage] history_days` says how far back they may look.
+    fn prune_history(&mut self, before: Timestamp, limit: usize) -> Result<usize, StoreError>;
 
     /// Refreshes the query planner's statistics where they have gone stale; cheap when none
     /// did.

@@ -252,6 +252,10 @@ impl Maintenance for Store {
         maintenance::prune_batch(&mut self.conn, before, limit)
     }
 
+    fn prune_history(&mut self, before: Timestamp, limit: usize) -> Result<usize, StoreError> {
+        maintenance::prune_history(&self.conn, before, limit)
+    }
+
     fn optimize(&self) -> Result<(), StoreError> {
         maintenance::optimize(&self.conn)
     }
