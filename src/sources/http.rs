@@ -1,7 +1,9 @@
 //! Fetching for every poller: conditional GET (ETag, Last-Modified), gzip and brotli, connect
 //! and total timeouts, a body size cap that also stops decompression bombs, a descriptive
-//! User-Agent, a limit on requests in flight per host, and failures mapped to [`SourceError`]
-//! classes with Retry-After kept. `file://` URLs are read from disk with the file's modification
+//! User-Agent, a limit on requests in flight per host, no address outside the public internet
+//! unless allowed ([`Guard`]: the client's DNS resolver, a check of IP-literal hosts before a
+//! request and on every redirect), and failures mapped to [`SourceError`] classes with
+//! Retry-After kept. `file://` URLs are read from disk with the file's modification
 //! time standing in for Last-Modified, so a replayed file that did not change costs nothing.
 
 use std::collections::HashMap;
@@ -14,7 +16,9 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use url::Url;
 
 use super::error::SourceError;
+use super::guard::{self, Guard, PrivateAddress, Resolver};
 use crate::config::FetchSettings;
+use crate::config::value::IpRanges;
 use crate::error::error_chain;
 
 /// Validators from the last successful fetch, sent back to ask "changed since?".
@@ -70,6 +74,10 @@ pub enum Fetched {
 #[derive(Clone)]
 pub struct Fetcher {
     client: reqwest::Client,
+    /// Which addresses `client` may reach; its resolver and redirect policy hold the same.
+    guard: Guard,
+    /// Kept to build a client for another allowance ([`Fetcher::allowing`]).
+    settings: Arc<FetchSettings>,
     hosts: Arc<Mutex<HashMap<String, Arc<Semaphore>>>>,
     per_host: usize,
     max_body: u64,
@@ -81,6 +89,7 @@ impl std::fmt::Debug for Fetcher {
         f.debug_struct("Fetcher")
             .field("per_host", &self.per_host)
             .field("max_body", &self.max_body)
+            .field("allow_private", &self.guard.allowed().to_string())
             .finish()
     }
 }
@@ -89,27 +98,45 @@ const ACCEPT: &str = "application/rss+xml, application/atom+xml, application/fee
                       application/xml;q=0.9, text/xml;q=0.9, application/json;q=0.8, */*;q=0.5";
 
 impl Fetcher {
+    /// A fetcher for `settings`, allowing the private addresses of `[fetch] allow_private`.
     pub fn new(settings: &FetchSettings) -> Result<Fetcher, SourceError> {
-        let client = reqwest::Client::builder()
-            .user_agent(settings.user_agent.clone())
-            .connect_timeout(settings.connect_timeout)
-            .timeout(settings.timeout)
-            .redirect(redirect_policy())
-            // Keep-alive connections left idle per host are capped like the requests in flight:
-            // after a stall, hyper's pool kept every connection it had raced open meanwhile
-            // (the soak saw 100 sockets to its one feed host with `per_host` 64).
-            .pool_max_idle_per_host(settings.per_host)
-            .gzip(true)
-            .brotli(true)
-            .build()
-            .map_err(|e| SourceError::Network(error_chain(&e)))?;
+        Fetcher::guarded(settings, Guard::new(settings.allow_private.clone()))
+    }
+
+    /// A fetcher for `settings` whose `guard` decides which addresses may be reached (a test
+    /// pins names to addresses with [`Guard::with_hosts`]).
+    pub fn guarded(settings: &FetchSettings, guard: Guard) -> Result<Fetcher, SourceError> {
         Ok(Fetcher {
-            client,
+            client: client(settings, &guard)?,
+            guard,
+            settings: Arc::new(settings.clone()),
             hosts: Arc::default(),
             per_host: settings.per_host,
             max_body: settings.max_body_bytes,
             timeout: settings.timeout,
         })
+    }
+
+    /// This fetcher, also allowing `extra` (a source's own `allow_private`). It gets a client
+    /// of its own: the resolver's answer is part of a pooled connection, so a connection
+    /// opened under one allowance must never serve a source under another. The per-host
+    /// limits stay shared, as they are about the remote site.
+    pub fn allowing(&self, extra: &IpRanges) -> Result<Fetcher, SourceError> {
+        if extra.is_empty() {
+            return Ok(self.clone());
+        }
+        let guard = self.guard.allowing(extra);
+        Ok(Fetcher {
+            client: client(&self.settings, &guard)?,
+            guard,
+            ..self.clone()
+        })
+    }
+
+    /// Which addresses this fetcher may reach: for connections made outside its HTTP client
+    /// (the Jetstream WebSocket).
+    pub fn guard(&self) -> &Guard {
+        &self.guard
     }
 
     /// GETs `url`, conditionally when `validators` hold anything.
@@ -141,6 +168,7 @@ impl Fetcher {
     }
 
     async fn get_http(&self, url: &Url, validators: &Validators) -> Result<Fetched, SourceError> {
+        self.guard.check_url(url)?;
         let _permit = self.host_permit(url).await;
         let mut request = self.client.get(url.clone()).header(header::ACCEPT, ACCEPT);
         if let Some(etag) = &validators.etag {
@@ -154,7 +182,7 @@ impl Fetcher {
         if status == StatusCode::NOT_MODIFIED {
             return Ok(Fetched::NotModified);
         }
-        unfollowed_redirect(&response)?;
+        unfollowed_redirect(&response, &self.guard)?;
         if !status.is_success() {
             return Err(SourceError::Http {
                 status: status.as_u16(),
@@ -237,10 +265,11 @@ impl Fetcher {
                 url.scheme()
             )));
         }
+        self.guard.check_url(url)?;
         let _permit = self.host_permit(url).await;
         let mut response = request.send().await.map_err(|e| self.map_error(e))?;
         let status = response.status();
-        unfollowed_redirect(&response)?;
+        unfollowed_redirect(&response, &self.guard)?;
         if !status.is_success() {
             return Err(SourceError::Http {
                 status: status.as_u16(),
@@ -315,7 +344,11 @@ impl Fetcher {
     }
 
     fn map_error(&self, e: reqwest::Error) -> SourceError {
-        if e.is_timeout() {
+        // A refusal by the resolver arrives as a connect error, one by the redirect policy as
+        // a redirect error: either way it is the address that was refused.
+        if let Some(refused) = guard::private_in_chain(&e) {
+            SourceError::Private(refused)
+        } else if e.is_timeout() {
             SourceError::Timeout(self.timeout)
         } else if e.is_redirect() {
             SourceError::Redirect(error_chain(&e))
@@ -327,54 +360,110 @@ impl Fetcher {
     }
 }
 
+/// The HTTP client of a fetcher: its resolver and redirect policy judge addresses by `guard`.
+fn client(settings: &FetchSettings, guard: &Guard) -> Result<reqwest::Client, SourceError> {
+    reqwest::Client::builder()
+        .user_agent(settings.user_agent.clone())
+        .connect_timeout(settings.connect_timeout)
+        .timeout(settings.timeout)
+        .dns_resolver(Resolver(guard.clone()))
+        .redirect(redirect_policy(guard.clone()))
+        // Keep-alive connections left idle per host are capped like the requests in flight:
+        // after a stall, hyper's pool kept every connection it had raced open meanwhile
+        // (the soak saw 100 sockets to its one feed host with `per_host` 64).
+        .pool_max_idle_per_host(settings.per_host)
+        .gzip(true)
+        .brotli(true)
+        .build()
+        .map_err(|e| SourceError::Network(error_chain(&e)))
+}
+
 /// Redirects followed before a fetch fails.
 const MAX_REDIRECTS: usize = 5;
 
+/// Why a redirect is not followed.
+#[derive(Debug)]
+enum Refusal {
+    /// Into an address outside the public internet that is not allowed.
+    Private(PrivateAddress),
+    /// A loop, too many hops, another scheme.
+    Other(String),
+}
+
+impl std::fmt::Display for Refusal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Refusal::Private(p) => p.fmt(f),
+            Refusal::Other(why) => f.write_str(why),
+        }
+    }
+}
+
 /// Which redirects are followed: at most [`MAX_REDIRECTS`], never in a loop, only to http(s),
-/// and never from one host to a private, loopback or link-local address on another. A feed
-/// is public; a public server that redirects into the office's own network (or the cloud
-/// metadata address 169.254.169.254) is trying to make Pantau fetch what it should not.
-/// A redirect within the same host stays allowed, so a feed served on the LAN (or loopback,
-/// as in the tests) can still move from one path to another.
-fn redirect_policy() -> reqwest::redirect::Policy {
-    reqwest::redirect::Policy::custom(|attempt| {
-        let refusal = redirect_refusal(attempt.url(), attempt.previous());
-        match refusal {
-            Some(why) => attempt.error(why),
-            None => attempt.follow(),
+/// and never to an address outside the public internet that `guard` does not allow. A feed
+/// is public; a server that redirects into the office's own network (or the cloud metadata
+/// address 169.254.169.254) is trying to make Pantau fetch what it should not. A redirect to
+/// a name is judged again by the resolver when the next hop connects.
+fn redirect_policy(guard: Guard) -> reqwest::redirect::Policy {
+    reqwest::redirect::Policy::custom(move |attempt| {
+        match redirect_check(attempt.url(), attempt.previous(), &guard) {
+            Ok(()) => attempt.follow(),
+            Err(Refusal::Private(p)) => attempt.error(p),
+            Err(Refusal::Other(why)) => attempt.error(why),
         }
     })
 }
 
-/// Why a redirect to `next` after the URLs `previous` (the original first) is refused.
-fn redirect_refusal(next: &Url, previous: &[Url]) -> Option<String> {
+/// Whether a redirect to `next` after the URLs `previous` (the original first) is followed.
+fn redirect_check(next: &Url, previous: &[Url], guard: &Guard) -> Result<(), Refusal> {
     if previous.len() > MAX_REDIRECTS {
-        return Some(format!("lebih dari {MAX_REDIRECTS} kali berturut-turut"));
+        return Err(Refusal::Other(format!(
+            "lebih dari {MAX_REDIRECTS} kali berturut-turut"
+        )));
     }
     if previous.contains(next) {
-        return Some(format!("berputar kembali ke {next}"));
+        return Err(Refusal::Other(format!("berputar kembali ke {next}")));
     }
     if !matches!(next.scheme(), "http" | "https") {
-        return Some(format!(
+        return Err(Refusal::Other(format!(
             "ke skema \"{}\" (hanya http dan https yang diikuti)",
             next.scheme()
-        ));
+        )));
     }
-    let origin = previous.first()?;
-    if is_private_host(next) && next.host() != origin.host() {
-        return Some(format!(
-            "dari {} ke alamat privat/lokal {}",
-            origin.host_str().unwrap_or("?"),
-            next.host_str().unwrap_or("?")
-        ));
+    guard.check_url(next).map_err(Refusal::Private)?;
+    local_name_check(next, guard).map_err(Refusal::Private)
+}
+
+/// `localhost` and `*.localhost` are this machine by definition (RFC 6761): a redirect to
+/// one is refused by its name, unless loopback is allowed, without waiting for the resolver.
+fn local_name_check(url: &Url, guard: &Guard) -> Result<(), PrivateAddress> {
+    use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+    let Some(url::Host::Domain(name)) = url.host() else {
+        return Ok(());
+    };
+    let name = name.trim_end_matches('.').to_ascii_lowercase();
+    if name != "localhost" && !name.ends_with(".localhost") {
+        return Ok(());
     }
-    None
+    let v4 = guard.check(IpAddr::V4(Ipv4Addr::LOCALHOST), Some(&name));
+    match guard.check(IpAddr::V6(Ipv6Addr::LOCALHOST), Some(&name)) {
+        Ok(()) => Ok(()),
+        Err(_) => v4,
+    }
+}
+
+/// Why a redirect to `next` after the URLs `previous` (the original first) is refused.
+#[cfg(test)]
+fn redirect_refusal(next: &Url, previous: &[Url], guard: &Guard) -> Option<String> {
+    redirect_check(next, previous, guard)
+        .err()
+        .map(|r| r.to_string())
 }
 
 /// A 3xx that reached us is a redirect reqwest would not follow: a `Location` it could not
 /// parse or, more often, one to a scheme it does not speak (`file:`, `gopher:`), which never
 /// reaches [`redirect_policy`]. Said as a refused redirect rather than a bare "HTTP 302".
-fn unfollowed_redirect(response: &reqwest::Response) -> Result<(), SourceError> {
+fn unfollowed_redirect(response: &reqwest::Response, guard: &Guard) -> Result<(), SourceError> {
     if !response.status().is_redirection() {
         return Ok(());
     }
@@ -385,48 +474,15 @@ fn unfollowed_redirect(response: &reqwest::Response) -> Result<(), SourceError> 
     let why = match location.as_deref().map(|l| response.url().join(l)) {
         None => format!("HTTP {} tanpa Location", response.status().as_u16()),
         Some(Err(_)) => format!("Location tidak valid: {}", location.unwrap_or_default()),
-        Some(Ok(next)) => redirect_refusal(&next, std::slice::from_ref(response.url()))
-            .unwrap_or_else(|| format!("ke {next} tidak diikuti")),
+        Some(Ok(next)) => {
+            match redirect_check(&next, std::slice::from_ref(response.url()), guard) {
+                Err(Refusal::Private(p)) => return Err(SourceError::Private(p)),
+                Err(Refusal::Other(why)) => why,
+                Ok(()) => format!("ke {next} tidak diikuti"),
+            }
+        }
     };
     Err(SourceError::Redirect(why))
-}
-
-/// Whether `url` names this machine or a private network: `localhost`, or an IP address that
-/// is loopback, private (RFC 1918, unique local), link-local, shared (100.64/10) or
-/// unspecified. Names are judged as written; a public name that resolves to a private address
-/// is not caught here.
-fn is_private_host(url: &Url) -> bool {
-    use std::net::{IpAddr, Ipv4Addr};
-    let private_v4 = |ip: Ipv4Addr| {
-        ip.is_private()
-            || ip.is_loopback()
-            || ip.is_link_local()
-            || ip.is_unspecified()
-            || ip.is_broadcast()
-            || (ip.octets()[0] == 100 && (ip.octets()[1] & 0xC0) == 64)
-    };
-    let ip = match url.host() {
-        Some(url::Host::Domain(d)) => {
-            let d = d.trim_end_matches('.').to_ascii_lowercase();
-            return d == "localhost" || d.ends_with(".localhost");
-        }
-        Some(url::Host::Ipv4(ip)) => IpAddr::V4(ip),
-        Some(url::Host::Ipv6(ip)) => IpAddr::V6(ip),
-        None => return false,
-    };
-    match ip {
-        IpAddr::V4(ip) => private_v4(ip),
-        IpAddr::V6(ip) => {
-            if let Some(v4) = ip.to_ipv4_mapped() {
-                return private_v4(v4);
-            }
-            let first = ip.segments()[0];
-            ip.is_loopback()
-                || ip.is_unspecified()
-                || (first & 0xfe00) == 0xfc00 // unique local fc00::/7
-                || (first & 0xffc0) == 0xfe80 // link-local fe80::/10
-        }
-    }
 }
 
 fn header_string(headers: &HeaderMap, name: header::HeaderName) -> Option<String> {
@@ -468,6 +524,7 @@ mod tests {
     fn redirects_are_refused_into_private_networks_loops_and_other_schemes() {
         let u = |s: &str| Url::parse(s).unwrap();
         let public = [u("https://warta.example/rss")];
+        let nothing_allowed = Guard::default();
         for (next, why) in [
             ("http://10.0.0.7/rss", "alamat privat"),
             ("http://169.254.169.254/latest/meta-data/", "alamat privat"),
@@ -481,7 +538,7 @@ mod tests {
             ("ftp://warta.example/rss", "skema \"ftp\""),
             ("https://warta.example/rss", "berputar"),
         ] {
-            let refusal = redirect_refusal(&u(next), &public);
+            let refusal = redirect_refusal(&u(next), &public, &nothing_allowed);
             assert!(
                 refusal.as_deref().is_some_and(|r| r.contains(why)),
                 "{next}: {refusal:?}"
@@ -492,15 +549,23 @@ mod tests {
             "http://8.8.8.8/rss",
             "http://[2001:db8::1]/",
         ] {
-            assert_eq!(redirect_refusal(&u(next), &public), None, "{next}");
+            assert_eq!(
+                redirect_refusal(&u(next), &public, &nothing_allowed),
+                None,
+                "{next}"
+            );
         }
-        // Within one private host a move is fine (a LAN or loopback feed changing path).
+        // On an allowed private host a move is fine (a LAN feed changing path).
         let lan = [u("http://192.168.1.5/old")];
-        assert_eq!(redirect_refusal(&u("http://192.168.1.5/new"), &lan), None);
+        let lan_allowed = Guard::new("192.168.1.5".parse().unwrap());
+        assert_eq!(
+            redirect_refusal(&u("http://192.168.1.5/new"), &lan, &lan_allowed),
+            None
+        );
         let chain: Vec<Url> = (0..6)
             .map(|i| u(&format!("https://a.example/{i}")))
             .collect();
-        assert!(redirect_refusal(&u("https://a.example/x"), &chain).is_some());
+        assert!(redirect_refusal(&u("https://a.example/x"), &chain, &nothing_allowed).is_some());
     }
 
     #[test]

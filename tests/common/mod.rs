@@ -16,6 +16,9 @@ use pantau::config::Settings;
 use pantau::engine::{self, Config, RoundResult, SharedClassifier};
 use pantau::store::Store;
 
+/// The `config/local.toml` of every test project: loopback, where the fixtures are served.
+pub const LOOPBACK_ALLOWED: &str = "[fetch]\nallow_private = [\"127.0.0.1\", \"::1\"]\n";
+
 /// A Pantau installation in a temporary folder.
 pub struct Project {
     pub dir: tempfile::TempDir,
@@ -33,6 +36,9 @@ impl Project {
             format!("{extra}\n{sources_toml}"),
         )
         .unwrap();
+        // Fixtures are served on loopback, which Pantau refuses unless allowed. The allowance
+        // sits in local.toml, so a test's own [fetch] table in default.toml still works.
+        std::fs::write(dir.path().join("config/local.toml"), LOOPBACK_ALLOWED).unwrap();
         Project { dir }
     }
 
