@@ -32,7 +32,7 @@ pub enum SourceError {
     Unsupported(String),
     /// An address of this machine or a private network that no `allow_private` lists,
     /// refused before any connection.
-    #[error(transparent)]
+    #[error("{0} ditolak")]
     Private(#[from] super::guard::PrivateAddress),
 }
 
@@ -91,7 +91,10 @@ pub fn hint_for_class(class: &str) -> &'static str {
         "http_not_found" => "alamat feed sudah tidak ada; cari alamat feed yang baru",
         "too_large" => "naikkan [fetch] max_body_bytes bila sumber ini memang besar",
         "parse" => "pastikan url menunjuk ke feed RSS/Atom/JSON, bukan halaman web",
-        "redirect" => "buka alamatnya di peramban dan pakai alamat tujuan akhirnya sebagai url",
+        "redirect" => {
+            "buka alamatnya di peramban dan pakai alamat tujuan akhirnya sebagai url; pengalihan \
+             ke alamat privat/lokal hanya diikuti bila alamat itu tertulis di allow_private"
+        }
         "private_address" => {
             "Pantau tidak mengambil dari jaringan privat/lokal; bila sumber ini memang sah di \
              jaringan kantor, tulis alamatnya di allow_private sumber ini atau di [fetch] \

@@ -20,9 +20,10 @@ use url::Url;
 
 use crate::config::value::IpRanges;
 
-/// An address refused because it is not on the public internet.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{}alamat privat/lokal {address} ({range}) ditolak", by_name(.host))]
+/// An address refused because it is not on the public internet. Display names it (and the
+/// name it came from): "alamat privat/lokal 127.0.0.1 (loopback)", "intranet.kantor (alamat
+/// privat/lokal 10.0.0.5, jaringan privat)"; the caller says what was refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PrivateAddress {
     /// The address as judged (IPv4 inside IPv6 already taken out).
     pub address: IpAddr,
@@ -32,11 +33,21 @@ pub struct PrivateAddress {
     pub host: Option<String>,
 }
 
-fn by_name(host: &Option<String>) -> String {
-    host.as_ref()
-        .map(|h| format!("{h} menunjuk ke "))
-        .unwrap_or_default()
+impl std::fmt::Display for PrivateAddress {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let PrivateAddress {
+            address,
+            range,
+            host,
+        } = self;
+        match host {
+            Some(host) => write!(f, "{host} (alamat privat/lokal {address}, {range})"),
+            None => write!(f, "alamat privat/lokal {address} ({range})"),
+        }
+    }
 }
+
+impl std::error::Error for PrivateAddress {}
 
 /// The address an IPv6 address stands for when it carries an IPv4 one: IPv4-mapped
 /// (`::ffff:a.b.c.d`), IPv4-compatible (`::a.b.c.d`, deprecated but still routed by some
@@ -50,12 +61,7 @@ pub fn normalise(ip: IpAddr) -> IpAddr {
         return IpAddr::V4(v4);
     }
     let s = v6.segments();
-    let low = Ipv4Addr::new(
-        (s[6] >> 8) as u8,
-        s[6] as u8,
-        (s[7] >> 8) as u8,
-        s[7] as u8,
-    );
+    let low = Ipv4Addr::new((s[6] >> 8) as u8, s[6] as u8, (s[7] >> 8) as u8, s[7] as u8);
     // `::` and `::1` are IPv6's own unspecified and loopback addresses, not IPv4-compatible.
     let compatible = s[..6] == [0; 6] && v6 != Ipv6Addr::UNSPECIFIED && v6 != Ipv6Addr::LOCALHOST;
     let nat64 = s[..6] == [0x64, 0xff9b, 0, 0, 0, 0];
@@ -211,7 +217,9 @@ impl Guard {
                 .collect(),
         };
         if found.is_empty() {
-            return Err(ResolveError::Lookup(format!("{host}: nama tidak ditemukan")));
+            return Err(ResolveError::Lookup(format!(
+                "{host}: nama tidak ditemukan"
+            )));
         }
         Ok(found)
     }
@@ -333,22 +341,27 @@ mod tests {
         assert!(guard.check(ip("127.0.0.1"), None).is_ok());
         assert!(guard.check(ip("::ffff:127.0.0.1"), None).is_ok());
         assert!(guard.check(ip("10.20.200.1"), None).is_ok());
-        let refused = guard.check(ip("10.21.0.1"), Some("intranet.kantor")).unwrap_err();
+        let refused = guard
+            .check(ip("10.21.0.1"), Some("intranet.kantor"))
+            .unwrap_err();
         assert_eq!(
             refused.to_string(),
-            "intranet.kantor menunjuk ke alamat privat/lokal 10.21.0.1 (jaringan privat) ditolak"
+            "intranet.kantor (alamat privat/lokal 10.21.0.1, jaringan privat)"
         );
         let refused = guard.check(ip("::ffff:127.0.0.2"), None).unwrap_err();
         assert_eq!(
             refused.to_string(),
-            "alamat privat/lokal 127.0.0.2 (loopback) ditolak"
+            "alamat privat/lokal 127.0.0.2 (loopback)"
         );
     }
 
     #[tokio::test]
     async fn a_name_keeps_its_public_addresses_and_fails_on_inward_ones_alone() {
         let hosts = HashMap::from([
-            ("campur.test".to_string(), vec![ip("10.0.0.5"), ip("8.8.8.8")]),
+            (
+                "campur.test".to_string(),
+                vec![ip("10.0.0.5"), ip("8.8.8.8")],
+            ),
             ("dalam.test".to_string(), vec![ip("127.0.0.1"), ip("::1")]),
         ]);
         let guard = Guard::default().with_hosts(hosts);

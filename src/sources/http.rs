@@ -177,7 +177,10 @@ impl Fetcher {
         if let Some(lm) = &validators.last_modified {
             request = request.header(header::IF_MODIFIED_SINCE, lm);
         }
-        let mut response = request.send().await.map_err(|e| self.map_error(e))?;
+        let mut response = request
+            .send()
+            .await
+            .map_err(|e| self.map_error(e, Some(url)))?;
         let status = response.status();
         if status == StatusCode::NOT_MODIFIED {
             return Ok(Fetched::NotModified);
@@ -267,7 +270,10 @@ impl Fetcher {
         }
         self.guard.check_url(url)?;
         let _permit = self.host_permit(url).await;
-        let mut response = request.send().await.map_err(|e| self.map_error(e))?;
+        let mut response = request
+            .send()
+            .await
+            .map_err(|e| self.map_error(e, Some(url)))?;
         let status = response.status();
         unfollowed_redirect(&response, &self.guard)?;
         if !status.is_success() {
@@ -298,7 +304,11 @@ impl Fetcher {
     /// Reads a body, stopping at the cap (decompressed bytes, so a gzip bomb stops too).
     async fn read_capped(&self, response: &mut reqwest::Response) -> Result<Vec<u8>, SourceError> {
         let mut body = Vec::new();
-        while let Some(chunk) = response.chunk().await.map_err(|e| self.map_error(e))? {
+        while let Some(chunk) = response
+            .chunk()
+            .await
+            .map_err(|e| self.map_error(e, None))?
+        {
             if body.len() as u64 + chunk.len() as u64 > self.max_body {
                 return Err(SourceError::TooLarge {
                     limit: self.max_body,
@@ -343,11 +353,18 @@ impl Fetcher {
         }))
     }
 
-    fn map_error(&self, e: reqwest::Error) -> SourceError {
+    /// `e` as a [`SourceError`]; `requested` is the URL asked for, to tell a refusal of the
+    /// configured address from one of a redirect's target.
+    fn map_error(&self, e: reqwest::Error, requested: Option<&Url>) -> SourceError {
         // A refusal by the resolver arrives as a connect error, one by the redirect policy as
-        // a redirect error: either way it is the address that was refused.
+        // a redirect error. Refused after a redirect, the redirect is what went wrong (the
+        // configured address was fine), and it is classed as one.
         if let Some(refused) = guard::private_in_chain(&e) {
-            SourceError::Private(refused)
+            if is_requested_host(&refused, requested) {
+                SourceError::Private(refused)
+            } else {
+                SourceError::Redirect(format!("ke {refused}"))
+            }
         } else if e.is_timeout() {
             SourceError::Timeout(self.timeout)
         } else if e.is_redirect() {
@@ -378,6 +395,19 @@ fn client(settings: &FetchSettings, guard: &Guard) -> Result<reqwest::Client, So
         .map_err(|e| SourceError::Network(error_chain(&e)))
 }
 
+/// Whether `refused` is the host that was asked for rather than a redirect's target. An
+/// address written in the URL is judged before the request, so one refused later came from
+/// a redirect; a name is the requested one when it is the URL's. (The client's errors carry
+/// the first URL even after a redirect, so they cannot tell.)
+fn is_requested_host(refused: &PrivateAddress, requested: Option<&Url>) -> bool {
+    match (&refused.host, requested.and_then(Url::host_str)) {
+        (Some(name), Some(host)) => name
+            .trim_end_matches('.')
+            .eq_ignore_ascii_case(host.trim_end_matches('.')),
+        _ => false,
+    }
+}
+
 /// Redirects followed before a fetch fails.
 const MAX_REDIRECTS: usize = 5;
 
@@ -393,7 +423,7 @@ enum Refusal {
 impl std::fmt::Display for Refusal {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            Refusal::Private(p) => p.fmt(f),
+            Refusal::Private(p) => write!(f, "ke {p}"),
             Refusal::Other(why) => f.write_str(why),
         }
     }
@@ -476,8 +506,7 @@ fn unfollowed_redirect(response: &reqwest::Response, guard: &Guard) -> Result<()
         Some(Err(_)) => format!("Location tidak valid: {}", location.unwrap_or_default()),
         Some(Ok(next)) => {
             match redirect_check(&next, std::slice::from_ref(response.url()), guard) {
-                Err(Refusal::Private(p)) => return Err(SourceError::Private(p)),
-                Err(Refusal::Other(why)) => why,
+                Err(refusal) => refusal.to_string(),
                 Ok(()) => format!("ke {next} tidak diikuti"),
             }
         }
@@ -584,5 +613,109 @@ mod tests {
         assert!((590..=600).contains(&got), "{got}");
         h.insert(header::RETRY_AFTER, HeaderValue::from_static("besok"));
         assert_eq!(retry_after(&h), None);
+    }
+
+    /// A listener on `ip` that must never see a connection, and its port.
+    fn untouched(ip: &str) -> (std::net::TcpListener, u16) {
+        let listener = std::net::TcpListener::bind((ip, 0)).unwrap();
+        listener.set_nonblocking(true).unwrap();
+        let port = listener.local_addr().unwrap().port();
+        (listener, port)
+    }
+
+    fn assert_no_connection(listener: &std::net::TcpListener) {
+        let accepted = listener.accept();
+        assert!(
+            matches!(&accepted, Err(e) if e.kind() == std::io::ErrorKind::WouldBlock),
+            "{accepted:?}"
+        );
+    }
+
+    /// A fetcher whose resolver knows `names`, allowing `allowed`.
+    fn pinned(names: &[(&str, &str)], allowed: &str) -> Fetcher {
+        let hosts = names
+            .iter()
+            .map(|(name, ip)| (name.to_string(), vec![ip.parse().unwrap()]))
+            .collect();
+        let guard = Guard::new(allowed.parse().unwrap()).with_hosts(hosts);
+        Fetcher::guarded(&FetchSettings::default(), guard).unwrap()
+    }
+
+    /// The check is on the address a name resolves to, not on the name: a harmless-looking
+    /// name that the resolver maps to 127.0.0.1 is refused before any connection, and the same
+    /// name is fetched once 127.0.0.1 is allowed.
+    #[tokio::test]
+    async fn a_name_is_judged_by_the_address_it_resolves_to() {
+        let (listener, port) = untouched("127.0.0.1");
+        let url = Url::parse(&format!("http://warta-mahakam.test:{port}/rss")).unwrap();
+        let fetcher = pinned(&[("warta-mahakam.test", "127.0.0.1")], "");
+        let err = fetcher.get(&url, &Validators::default()).await.unwrap_err();
+        assert_eq!(err.class(), "private_address");
+        assert_eq!(
+            err.to_string(),
+            "warta-mahakam.test (alamat privat/lokal 127.0.0.1, loopback) ditolak"
+        );
+        assert_no_connection(&listener);
+
+        let server = wiremock::MockServer::start().await;
+        wiremock::Mock::given(wiremock::matchers::any())
+            .respond_with(wiremock::ResponseTemplate::new(200).set_body_string("<rss/>"))
+            .mount(&server)
+            .await;
+        let url = Url::parse(&format!(
+            "http://warta-mahakam.test:{}/rss",
+            server.address().port()
+        ))
+        .unwrap();
+        let fetcher = pinned(&[("warta-mahakam.test", "127.0.0.1")], "127.0.0.1");
+        assert!(fetcher.get(&url, &Validators::default()).await.is_ok());
+        let api = fetcher.get_api(&url, "application/json", None).await;
+        assert!(api.is_ok(), "{api:?}");
+    }
+
+    /// A redirect to a name that resolves to an address not allowed is refused when the next
+    /// hop resolves, before it connects; it is the redirect that failed.
+    #[tokio::test]
+    async fn a_redirect_to_a_name_pointing_inward_is_refused() {
+        let (listener, port) = untouched("127.0.0.2");
+        let server = wiremock::MockServer::start().await;
+        wiremock::Mock::given(wiremock::matchers::any())
+            .respond_with(
+                wiremock::ResponseTemplate::new(301)
+                    .insert_header("Location", format!("http://dalam.test:{port}/rss")),
+            )
+            .mount(&server)
+            .await;
+        let fetcher = pinned(&[("dalam.test", "127.0.0.2")], "127.0.0.1/32");
+        let url = Url::parse(&format!("{}/rss", server.uri())).unwrap();
+        let err = fetcher.get(&url, &Validators::default()).await.unwrap_err();
+        assert_eq!(err.class(), "redirect", "{err}");
+        assert_eq!(
+            err.to_string(),
+            "pengalihan (redirect) ditolak: ke dalam.test (alamat privat/lokal 127.0.0.2, loopback)"
+        );
+        assert_no_connection(&listener);
+    }
+
+    /// A source's own allowance is a client of its own; the fetcher it came from still refuses.
+    #[tokio::test]
+    async fn an_allowance_added_for_one_source_stays_with_it() {
+        let (listener, port) = untouched("127.0.0.1");
+        let url = Url::parse(&format!("http://127.0.0.1:{port}/rss")).unwrap();
+        let shared = Fetcher::new(&FetchSettings::default()).unwrap();
+        let own = shared.allowing(&"127.0.0.0/8".parse().unwrap()).unwrap();
+        assert!(
+            own.guard()
+                .check("127.0.0.1".parse().unwrap(), None)
+                .is_ok()
+        );
+        let err = shared.get(&url, &Validators::default()).await.unwrap_err();
+        assert_eq!(err.class(), "private_address");
+        let err = shared
+            .post_json(&url, &serde_json::json!({}))
+            .await
+            .unwrap_err();
+        assert_eq!(err.class(), "private_address");
+        assert_no_connection(&listener);
     }
 }

@@ -16,8 +16,9 @@ use pantau::config::Settings;
 use pantau::engine::{self, Config, RoundResult, SharedClassifier};
 use pantau::store::Store;
 
-/// The `config/local.toml` of every test project: loopback, where the fixtures are served.
-pub const LOOPBACK_ALLOWED: &str = "[fetch]\nallow_private = [\"127.0.0.1\", \"::1\"]\n";
+/// The `config/local.toml` of every test project: loopback, where the fixtures are served
+/// (some on 127.0.0.2, another host to the per-host limits).
+pub const LOOPBACK_ALLOWED: &str = "[fetch]\nallow_private = [\"127.0.0.0/8\", \"::1\"]\n";
 
 /// A Pantau installation in a temporary folder.
 pub struct Project {
