@@ -198,6 +198,10 @@ pub struct FetchSettings {
     pub min_interval: Duration,
     #[serde(deserialize_with = "value::duration")]
     pub max_interval: Duration,
+    /// Private and local addresses (or CIDR ranges) sources may be fetched from; every other
+    /// address that is not on the public internet is refused (see `sources::guard`).
+    #[serde(deserialize_with = "value::ip_ranges")]
+    pub allow_private: value::IpRanges,
 }
 
 impl Default for FetchSettings {
@@ -216,6 +220,7 @@ impl Default for FetchSettings {
             adaptive: true,
             min_interval: Duration::from_secs(5 * 60),
             max_interval: Duration::from_secs(6 * 3600),
+            allow_private: value::IpRanges::default(),
         }
     }
 }

@@ -223,3 +223,99 @@ pub fn opt_secret_nonblank<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Sec
     let text = String::deserialize(d)?;
     Ok((!text.trim().is_empty()).then_some(Secret(text)))
 }
+
+/// Addresses and CIDR ranges (`"127.0.0.1"`, `"10.20.0.0/16"`, `"::1"`), as `allow_private`
+/// lists them. A single address is a range of one; an IPv4-mapped IPv6 address
+/// (`"::ffff:10.0.0.5"`) is kept as the IPv4 address it is. Sorted and without repeats, so two
+/// lists that allow the same compare equal.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
+pub struct IpRanges(Vec<ipnet::IpNet>);
+
+impl IpRanges {
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// Whether `ip` lies in one of the ranges.
+    pub fn contains(&self, ip: std::net::IpAddr) -> bool {
+        let ip = ip.to_canonical();
+        self.0.iter().any(|net| net.contains(&ip))
+    }
+
+    /// Both lists in one.
+    pub fn union(&self, other: &IpRanges) -> IpRanges {
+        IpRanges::from_nets(self.0.iter().chain(&other.0).copied())
+    }
+
+    fn from_nets(nets: impl IntoIterator<Item = ipnet::IpNet>) -> IpRanges {
+        let mut nets: Vec<ipnet::IpNet> = nets.into_iter().map(|n| n.trunc()).collect();
+        nets.sort();
+        nets.dedup();
+        IpRanges(nets)
+    }
+
+    /// One entry: an address or a range.
+    fn entry(text: &str) -> Result<ipnet::IpNet, String> {
+        if let Ok(ip) = text.parse::<std::net::IpAddr>() {
+            return Ok(ipnet::IpNet::from(ip.to_canonical()));
+        }
+        text.parse::<ipnet::IpNet>().map_err(|_| {
+            if text.contains('/') {
+                format!("rentang \"{text}\" tidak valid")
+            } else {
+                format!("\"{text}\" bukan alamat IP")
+            }
+        })
+    }
+}
+
+impl FromStr for IpRanges {
+    type Err = String;
+
+    /// Entries separated by commas (an environment variable holds a list so).
+    fn from_str(text: &str) -> Result<IpRanges, String> {
+        let nets = text
+            .split(',')
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .map(IpRanges::entry)
+            .collect::<Result<Vec<_>, String>>()?;
+        Ok(IpRanges::from_nets(nets))
+    }
+}
+
+impl std::fmt::Display for IpRanges {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut first = true;
+        for net in &self.0 {
+            if !first {
+                f.write_str(", ")?;
+            }
+            first = false;
+            // A range of one is shown as the address written.
+            if net.prefix_len() == net.max_prefix_len() {
+                write!(f, "{}", net.addr())?;
+            } else {
+                write!(f, "{net}")?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A list of addresses and CIDR ranges ([`IpRanges`]); one text is a list of one, and may
+/// hold several separated by commas.
+pub fn ip_ranges<'de, D: Deserializer<'de>>(d: D) -> Result<IpRanges, D::Error> {
+    let entries = Vec::<String>::deserialize(d)?;
+    let mut all = IpRanges::default();
+    for entry in &entries {
+        let ranges: IpRanges = entry.parse().map_err(|why| {
+            rejected(
+                why,
+                "tulis alamat IP atau rentang CIDR, misalnya [\"127.0.0.1\", \"10.20.0.0/16\", \"::1\"]",
+            )
+        })?;
+        all = all.union(&ranges);
+    }
+    Ok(all)
+}

@@ -15,12 +15,14 @@ pub mod config;
 pub mod pipeline;
 pub mod shared;
 
+use std::collections::HashMap;
 use std::time::Duration;
 
 use futures_util::future::join_all;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
+use crate::config::value::IpRanges;
 use crate::model::{SourceId, SourceState};
 use crate::sources::http::Fetcher;
 use crate::sources::poll::{Polled, SourceRun};
@@ -102,14 +104,15 @@ impl Engine {
             .await?
     }
 
-    /// Each of `sources`, ready to take turns, fetching through one shared client.
+    /// Each of `sources`, ready to take turns, fetching through one shared client (one more
+    /// for each distinct `allow_private` of a source's own).
     pub async fn source_runs(
         &self,
         config: &Config,
         sources: &[SourceConfig],
     ) -> Result<Vec<SourceRun>, EngineError> {
         let states = self.source_states(config, sources).await?;
-        let fetcher = Fetcher::new(&config.settings.fetch)?;
+        let fetchers = fetchers(config, sources)?;
         let relevant = self.classifier().relevance();
         Ok(sources
             .iter()
@@ -117,7 +120,7 @@ impl Engine {
             .map(|(source, state)| {
                 let cx = PollCtx {
                     source: source.id.clone(),
-                    fetcher: fetcher.clone(),
+                    fetcher: fetchers[&source.allow_private].clone(),
                     relevant: Some(relevant.clone()),
                 };
                 SourceRun::new(source.clone(), cx, state, &config.settings.fetch)
@@ -249,4 +252,21 @@ impl RoundResult {
             hint: turn.error.as_ref().map(SourceError::hint),
         }
     }
+}
+
+/// A fetcher for each distinct `allow_private` among `sources`: the shared one of `[fetch]`
+/// for the sources that add nothing, and one per own allowance, sharing its per-host limits.
+fn fetchers(
+    config: &Config,
+    sources: &[SourceConfig],
+) -> Result<HashMap<IpRanges, Fetcher>, EngineError> {
+    let shared = Fetcher::new(&config.settings.fetch)?;
+    let mut fetchers = HashMap::new();
+    for source in sources {
+        if !fetchers.contains_key(&source.allow_private) {
+            let fetcher = shared.allowing(&source.allow_private)?;
+            fetchers.insert(source.allow_private.clone(), fetcher);
+        }
+    }
+    Ok(fetchers)
 }

@@ -30,6 +30,10 @@ pub enum SourceError {
     Io(String),
     #[error("alamat tidak didukung: {0}")]
     Unsupported(String),
+    /// An address of this machine or a private network that no `allow_private` lists,
+    /// refused before any connection.
+    #[error("{0} ditolak")]
+    Private(#[from] super::guard::PrivateAddress),
 }
 
 impl SourceError {
@@ -53,6 +57,7 @@ impl SourceError {
             SourceError::Parse(_) => "parse",
             SourceError::Io(_) => "io",
             SourceError::Unsupported(_) => "unsupported",
+            SourceError::Private(_) => "private_address",
         }
     }
 
@@ -86,7 +91,15 @@ pub fn hint_for_class(class: &str) -> &'static str {
         "http_not_found" => "alamat feed sudah tidak ada; cari alamat feed yang baru",
         "too_large" => "naikkan [fetch] max_body_bytes bila sumber ini memang besar",
         "parse" => "pastikan url menunjuk ke feed RSS/Atom/JSON, bukan halaman web",
-        "redirect" => "buka alamatnya di peramban dan pakai alamat tujuan akhirnya sebagai url",
+        "redirect" => {
+            "buka alamatnya di peramban dan pakai alamat tujuan akhirnya sebagai url; pengalihan \
+             ke alamat privat/lokal hanya diikuti bila alamat itu tertulis di allow_private"
+        }
+        "private_address" => {
+            "Pantau tidak mengambil dari jaringan privat/lokal; bila sumber ini memang sah di \
+             jaringan kantor, tulis alamatnya di allow_private sumber ini atau di [fetch] \
+             allow_private, misalnya allow_private = [\"10.20.0.5\"]"
+        }
         _ => "lihat pesan galat dan periksa konfigurasi sumber",
     }
 }

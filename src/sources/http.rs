@@ -1,7 +1,9 @@
 //! Fetching for every poller: conditional GET (ETag, Last-Modified), gzip and brotli, connect
 //! and total timeouts, a body size cap that also stops decompression bombs, a descriptive
-//! User-Agent, a limit on requests in flight per host, and failures mapped to [`SourceError`]
-//! classes with Retry-After kept. `file://` URLs are read from disk with the file's modification
+//! User-Agent, a limit on requests in flight per host, no address outside the public internet
+//! unless allowed ([`Guard`]: the client's DNS resolver, a check of IP-literal hosts before a
+//! request and on every redirect), and failures mapped to [`SourceError`] classes with
+//! Retry-After kept. `file://` URLs are read from disk with the file's modification
 //! time standing in for Last-Modified, so a replayed file that did not change costs nothing.
 
 use std::collections::HashMap;
@@ -14,7 +16,9 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use url::Url;
 
 use super::error::SourceError;
+use super::guard::{self, Guard, PrivateAddress, Resolver};
 use crate::config::FetchSettings;
+use crate::config::value::IpRanges;
 use crate::error::error_chain;
 
 /// Validators from the last successful fetch, sent back to ask "changed since?".
@@ -70,6 +74,10 @@ pub enum Fetched {
 #[derive(Clone)]
 pub struct Fetcher {
     client: reqwest::Client,
+    /// Which addresses `client` may reach; its resolver and redirect policy hold the same.
+    guard: Guard,
+    /// Kept to build a client for another allowance ([`Fetcher::allowing`]).
+    settings: Arc<FetchSettings>,
     hosts: Arc<Mutex<HashMap<String, Arc<Semaphore>>>>,
     per_host: usize,
     max_body: u64,
@@ -81,6 +89,7 @@ impl std::fmt::Debug for Fetcher {
         f.debug_struct("Fetcher")
             .field("per_host", &self.per_host)
             .field("max_body", &self.max_body)
+            .field("allow_private", &self.guard.allowed().to_string())
             .finish()
     }
 }
@@ -89,27 +98,45 @@ const ACCEPT: &str = "application/rss+xml, application/atom+xml, application/fee
                       application/xml;q=0.9, text/xml;q=0.9, application/json;q=0.8, */*;q=0.5";
 
 impl Fetcher {
+    /// A fetcher for `settings`, allowing the private addresses of `[fetch] allow_private`.
     pub fn new(settings: &FetchSettings) -> Result<Fetcher, SourceError> {
-        let client = reqwest::Client::builder()
-            .user_agent(settings.user_agent.clone())
-            .connect_timeout(settings.connect_timeout)
-            .timeout(settings.timeout)
-            .redirect(redirect_policy())
-            // Keep-alive connections left idle per host are capped like the requests in flight:
-            // after a stall, hyper's pool kept every connection it had raced open meanwhile
-            // (the soak saw 100 sockets to its one feed host with `per_host` 64).
-            .pool_max_idle_per_host(settings.per_host)
-            .gzip(true)
-            .brotli(true)
-            .build()
-            .map_err(|e| SourceError::Network(error_chain(&e)))?;
+        Fetcher::guarded(settings, Guard::new(settings.allow_private.clone()))
+    }
+
+    /// A fetcher for `settings` whose `guard` decides which addresses may be reached (a test
+    /// pins names to addresses with [`Guard::with_hosts`]).
+    pub fn guarded(settings: &FetchSettings, guard: Guard) -> Result<Fetcher, SourceError> {
         Ok(Fetcher {
-            client,
+            client: client(settings, &guard)?,
+            guard,
+            settings: Arc::new(settings.clone()),
             hosts: Arc::default(),
             per_host: settings.per_host,
             max_body: settings.max_body_bytes,
             timeout: settings.timeout,
         })
+    }
+
+    /// This fetcher, also allowing `extra` (a source's own `allow_private`). It gets a client
+    /// of its own: the resolver's answer is part of a pooled connection, so a connection
+    /// opened under one allowance must never serve a source under another. The per-host
+    /// limits stay shared, as they are about the remote site.
+    pub fn allowing(&self, extra: &IpRanges) -> Result<Fetcher, SourceError> {
+        if extra.is_empty() {
+            return Ok(self.clone());
+        }
+        let guard = self.guard.allowing(extra);
+        Ok(Fetcher {
+            client: client(&self.settings, &guard)?,
+            guard,
+            ..self.clone()
+        })
+    }
+
+    /// Which addresses this fetcher may reach: for connections made outside its HTTP client
+    /// (the Jetstream WebSocket).
+    pub fn guard(&self) -> &Guard {
+        &self.guard
     }
 
     /// GETs `url`, conditionally when `validators` hold anything.
@@ -141,6 +168,7 @@ impl Fetcher {
     }
 
     async fn get_http(&self, url: &Url, validators: &Validators) -> Result<Fetched, SourceError> {
+        self.guard.check_url(url)?;
         let _permit = self.host_permit(url).await;
         let mut request = self.client.get(url.clone()).header(header::ACCEPT, ACCEPT);
         if let Some(etag) = &validators.etag {
@@ -149,12 +177,15 @@ impl Fetcher {
         if let Some(lm) = &validators.last_modified {
             request = request.header(header::IF_MODIFIED_SINCE, lm);
         }
-        let mut response = request.send().await.map_err(|e| self.map_error(e))?;
+        let mut response = request
+            .send()
+            .await
+            .map_err(|e| self.map_error(e, Some(url)))?;
         let status = response.status();
         if status == StatusCode::NOT_MODIFIED {
             return Ok(Fetched::NotModified);
         }
-        unfollowed_redirect(&response)?;
+        unfollowed_redirect(&response, &self.guard)?;
         if !status.is_success() {
             return Err(SourceError::Http {
                 status: status.as_u16(),
@@ -237,10 +268,14 @@ impl Fetcher {
                 url.scheme()
             )));
         }
+        self.guard.check_url(url)?;
         let _permit = self.host_permit(url).await;
-        let mut response = request.send().await.map_err(|e| self.map_error(e))?;
+        let mut response = request
+            .send()
+            .await
+            .map_err(|e| self.map_error(e, Some(url)))?;
         let status = response.status();
-        unfollowed_redirect(&response)?;
+        unfollowed_redirect(&response, &self.guard)?;
         if !status.is_success() {
             return Err(SourceError::Http {
                 status: status.as_u16(),
@@ -269,7 +304,11 @@ impl Fetcher {
     /// Reads a body, stopping at the cap (decompressed bytes, so a gzip bomb stops too).
     async fn read_capped(&self, response: &mut reqwest::Response) -> Result<Vec<u8>, SourceError> {
         let mut body = Vec::new();
-        while let Some(chunk) = response.chunk().await.map_err(|e| self.map_error(e))? {
+        while let Some(chunk) = response
+            .chunk()
+            .await
+            .map_err(|e| self.map_error(e, None))?
+        {
             if body.len() as u64 + chunk.len() as u64 > self.max_body {
                 return Err(SourceError::TooLarge {
                     limit: self.max_body,
@@ -314,8 +353,19 @@ impl Fetcher {
         }))
     }
 
-    fn map_error(&self, e: reqwest::Error) -> SourceError {
-        if e.is_timeout() {
+    /// `e` as a [`SourceError`]; `requested` is the URL asked for, to tell a refusal of the
+    /// configured address from one of a redirect's target.
+    fn map_error(&self, e: reqwest::Error, requested: Option<&Url>) -> SourceError {
+        // A refusal by the resolver arrives as a connect error, one by the redirect policy as
+        // a redirect error. Refused after a redirect, the redirect is what went wrong (the
+        // configured address was fine), and it is classed as one.
+        if let Some(refused) = guard::private_in_chain(&e) {
+            if is_requested_host(&refused, requested) {
+                SourceError::Private(refused)
+            } else {
+                SourceError::Redirect(format!("ke {refused}"))
+            }
+        } else if e.is_timeout() {
             SourceError::Timeout(self.timeout)
         } else if e.is_redirect() {
             SourceError::Redirect(error_chain(&e))
@@ -327,54 +377,123 @@ impl Fetcher {
     }
 }
 
+/// The HTTP client of a fetcher: its resolver and redirect policy judge addresses by `guard`.
+fn client(settings: &FetchSettings, guard: &Guard) -> Result<reqwest::Client, SourceError> {
+    reqwest::Client::builder()
+        .user_agent(settings.user_agent.clone())
+        .connect_timeout(settings.connect_timeout)
+        .timeout(settings.timeout)
+        .dns_resolver(Resolver(guard.clone()))
+        .redirect(redirect_policy(guard.clone()))
+        // Keep-alive connections left idle per host are capped like the requests in flight:
+        // after a stall, hyper's pool kept every connection it had raced open meanwhile
+        // (the soak saw 100 sockets to its one feed host with `per_host` 64).
+        .pool_max_idle_per_host(settings.per_host)
+        .gzip(true)
+        .brotli(true)
+        .build()
+        .map_err(|e| SourceError::Network(error_chain(&e)))
+}
+
+/// Whether `refused` is the host that was asked for rather than a redirect's target. An
+/// address written in the URL is judged before the request, so one refused later came from
+/// a redirect; a name is the requested one when it is the URL's. (The client's errors carry
+/// the first URL even after a redirect, so they cannot tell.)
+fn is_requested_host(refused: &PrivateAddress, requested: Option<&Url>) -> bool {
+    match (&refused.host, requested.and_then(Url::host_str)) {
+        (Some(name), Some(host)) => name
+            .trim_end_matches('.')
+            .eq_ignore_ascii_case(host.trim_end_matches('.')),
+        _ => false,
+    }
+}
+
 /// Redirects followed before a fetch fails.
 const MAX_REDIRECTS: usize = 5;
 
+/// Why a redirect is not followed.
+#[derive(Debug)]
+enum Refusal {
+    /// Into an address outside the public internet that is not allowed.
+    Private(PrivateAddress),
+    /// A loop, too many hops, another scheme.
+    Other(String),
+}
+
+impl std::fmt::Display for Refusal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Refusal::Private(p) => write!(f, "ke {p}"),
+            Refusal::Other(why) => f.write_str(why),
+        }
+    }
+}
+
 /// Which redirects are followed: at most [`MAX_REDIRECTS`], never in a loop, only to http(s),
-/// and never from one host to a private, loopback or link-local address on another. A feed
-/// is public; a public server that redirects into the office's own network (or the cloud
-/// metadata address 169.254.169.254) is trying to make Pantau fetch what it should not.
-/// A redirect within the same host stays allowed, so a feed served on the LAN (or loopback,
-/// as in the tests) can still move from one path to another.
-fn redirect_policy() -> reqwest::redirect::Policy {
-    reqwest::redirect::Policy::custom(|attempt| {
-        let refusal = redirect_refusal(attempt.url(), attempt.previous());
-        match refusal {
-            Some(why) => attempt.error(why),
-            None => attempt.follow(),
+/// and never to an address outside the public internet that `guard` does not allow. A feed
+/// is public; a server that redirects into the office's own network (or the cloud metadata
+/// address 169.254.169.254) is trying to make Pantau fetch what it should not. A redirect to
+/// a name is judged again by the resolver when the next hop connects.
+fn redirect_policy(guard: Guard) -> reqwest::redirect::Policy {
+    reqwest::redirect::Policy::custom(move |attempt| {
+        match redirect_check(attempt.url(), attempt.previous(), &guard) {
+            Ok(()) => attempt.follow(),
+            Err(Refusal::Private(p)) => attempt.error(p),
+            Err(Refusal::Other(why)) => attempt.error(why),
         }
     })
 }
 
-/// Why a redirect to `next` after the URLs `previous` (the original first) is refused.
-fn redirect_refusal(next: &Url, previous: &[Url]) -> Option<String> {
+/// Whether a redirect to `next` after the URLs `previous` (the original first) is followed.
+fn redirect_check(next: &Url, previous: &[Url], guard: &Guard) -> Result<(), Refusal> {
     if previous.len() > MAX_REDIRECTS {
-        return Some(format!("lebih dari {MAX_REDIRECTS} kali berturut-turut"));
+        return Err(Refusal::Other(format!(
+            "lebih dari {MAX_REDIRECTS} kali berturut-turut"
+        )));
     }
     if previous.contains(next) {
-        return Some(format!("berputar kembali ke {next}"));
+        return Err(Refusal::Other(format!("berputar kembali ke {next}")));
     }
     if !matches!(next.scheme(), "http" | "https") {
-        return Some(format!(
+        return Err(Refusal::Other(format!(
             "ke skema \"{}\" (hanya http dan https yang diikuti)",
             next.scheme()
-        ));
+        )));
     }
-    let origin = previous.first()?;
-    if is_private_host(next) && next.host() != origin.host() {
-        return Some(format!(
-            "dari {} ke alamat privat/lokal {}",
-            origin.host_str().unwrap_or("?"),
-            next.host_str().unwrap_or("?")
-        ));
+    guard.check_url(next).map_err(Refusal::Private)?;
+    local_name_check(next, guard).map_err(Refusal::Private)
+}
+
+/// `localhost` and `*.localhost` are this machine by definition (RFC 6761): a redirect to
+/// one is refused by its name, unless loopback is allowed, without waiting for the resolver.
+fn local_name_check(url: &Url, guard: &Guard) -> Result<(), PrivateAddress> {
+    use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+    let Some(url::Host::Domain(name)) = url.host() else {
+        return Ok(());
+    };
+    let name = name.trim_end_matches('.').to_ascii_lowercase();
+    if name != "localhost" && !name.ends_with(".localhost") {
+        return Ok(());
     }
-    None
+    let v4 = guard.check(IpAddr::V4(Ipv4Addr::LOCALHOST), Some(&name));
+    match guard.check(IpAddr::V6(Ipv6Addr::LOCALHOST), Some(&name)) {
+        Ok(()) => Ok(()),
+        Err(_) => v4,
+    }
+}
+
+/// Why a redirect to `next` after the URLs `previous` (the original first) is refused.
+#[cfg(test)]
+fn redirect_refusal(next: &Url, previous: &[Url], guard: &Guard) -> Option<String> {
+    redirect_check(next, previous, guard)
+        .err()
+        .map(|r| r.to_string())
 }
 
 /// A 3xx that reached us is a redirect reqwest would not follow: a `Location` it could not
 /// parse or, more often, one to a scheme it does not speak (`file:`, `gopher:`), which never
 /// reaches [`redirect_policy`]. Said as a refused redirect rather than a bare "HTTP 302".
-fn unfollowed_redirect(response: &reqwest::Response) -> Result<(), SourceError> {
+fn unfollowed_redirect(response: &reqwest::Response, guard: &Guard) -> Result<(), SourceError> {
     if !response.status().is_redirection() {
         return Ok(());
     }
@@ -385,48 +504,14 @@ fn unfollowed_redirect(response: &reqwest::Response) -> Result<(), SourceError> 
     let why = match location.as_deref().map(|l| response.url().join(l)) {
         None => format!("HTTP {} tanpa Location", response.status().as_u16()),
         Some(Err(_)) => format!("Location tidak valid: {}", location.unwrap_or_default()),
-        Some(Ok(next)) => redirect_refusal(&next, std::slice::from_ref(response.url()))
-            .unwrap_or_else(|| format!("ke {next} tidak diikuti")),
+        Some(Ok(next)) => {
+            match redirect_check(&next, std::slice::from_ref(response.url()), guard) {
+                Err(refusal) => refusal.to_string(),
+                Ok(()) => format!("ke {next} tidak diikuti"),
+            }
+        }
     };
     Err(SourceError::Redirect(why))
-}
-
-/// Whether `url` names this machine or a private network: `localhost`, or an IP address that
-/// is loopback, private (RFC 1918, unique local), link-local, shared (100.64/10) or
-/// unspecified. Names are judged as written; a public name that resolves to a private address
-/// is not caught here.
-fn is_private_host(url: &Url) -> bool {
-    use std::net::{IpAddr, Ipv4Addr};
-    let private_v4 = |ip: Ipv4Addr| {
-        ip.is_private()
-            || ip.is_loopback()
-            || ip.is_link_local()
-            || ip.is_unspecified()
-            || ip.is_broadcast()
-            || (ip.octets()[0] == 100 && (ip.octets()[1] & 0xC0) == 64)
-    };
-    let ip = match url.host() {
-        Some(url::Host::Domain(d)) => {
-            let d = d.trim_end_matches('.').to_ascii_lowercase();
-            return d == "localhost" || d.ends_with(".localhost");
-        }
-        Some(url::Host::Ipv4(ip)) => IpAddr::V4(ip),
-        Some(url::Host::Ipv6(ip)) => IpAddr::V6(ip),
-        None => return false,
-    };
-    match ip {
-        IpAddr::V4(ip) => private_v4(ip),
-        IpAddr::V6(ip) => {
-            if let Some(v4) = ip.to_ipv4_mapped() {
-                return private_v4(v4);
-            }
-            let first = ip.segments()[0];
-            ip.is_loopback()
-                || ip.is_unspecified()
-                || (first & 0xfe00) == 0xfc00 // unique local fc00::/7
-                || (first & 0xffc0) == 0xfe80 // link-local fe80::/10
-        }
-    }
 }
 
 fn header_string(headers: &HeaderMap, name: header::HeaderName) -> Option<String> {
@@ -468,6 +553,7 @@ mod tests {
     fn redirects_are_refused_into_private_networks_loops_and_other_schemes() {
         let u = |s: &str| Url::parse(s).unwrap();
         let public = [u("https://warta.example/rss")];
+        let nothing_allowed = Guard::default();
         for (next, why) in [
             ("http://10.0.0.7/rss", "alamat privat"),
             ("http://169.254.169.254/latest/meta-data/", "alamat privat"),
@@ -481,7 +567,7 @@ mod tests {
             ("ftp://warta.example/rss", "skema \"ftp\""),
             ("https://warta.example/rss", "berputar"),
         ] {
-            let refusal = redirect_refusal(&u(next), &public);
+            let refusal = redirect_refusal(&u(next), &public, &nothing_allowed);
             assert!(
                 refusal.as_deref().is_some_and(|r| r.contains(why)),
                 "{next}: {refusal:?}"
@@ -492,15 +578,23 @@ mod tests {
             "http://8.8.8.8/rss",
             "http://[2001:db8::1]/",
         ] {
-            assert_eq!(redirect_refusal(&u(next), &public), None, "{next}");
+            assert_eq!(
+                redirect_refusal(&u(next), &public, &nothing_allowed),
+                None,
+                "{next}"
+            );
         }
-        // Within one private host a move is fine (a LAN or loopback feed changing path).
+        // On an allowed private host a move is fine (a LAN feed changing path).
         let lan = [u("http://192.168.1.5/old")];
-        assert_eq!(redirect_refusal(&u("http://192.168.1.5/new"), &lan), None);
+        let lan_allowed = Guard::new("192.168.1.5".parse().unwrap());
+        assert_eq!(
+            redirect_refusal(&u("http://192.168.1.5/new"), &lan, &lan_allowed),
+            None
+        );
         let chain: Vec<Url> = (0..6)
             .map(|i| u(&format!("https://a.example/{i}")))
             .collect();
-        assert!(redirect_refusal(&u("https://a.example/x"), &chain).is_some());
+        assert!(redirect_refusal(&u("https://a.example/x"), &chain, &nothing_allowed).is_some());
     }
 
     #[test]
@@ -519,5 +613,109 @@ mod tests {
         assert!((590..=600).contains(&got), "{got}");
         h.insert(header::RETRY_AFTER, HeaderValue::from_static("besok"));
         assert_eq!(retry_after(&h), None);
+    }
+
+    /// A listener on `ip` that must never see a connection, and its port.
+    fn untouched(ip: &str) -> (std::net::TcpListener, u16) {
+        let listener = std::net::TcpListener::bind((ip, 0)).unwrap();
+        listener.set_nonblocking(true).unwrap();
+        let port = listener.local_addr().unwrap().port();
+        (listener, port)
+    }
+
+    fn assert_no_connection(listener: &std::net::TcpListener) {
+        let accepted = listener.accept();
+        assert!(
+            matches!(&accepted, Err(e) if e.kind() == std::io::ErrorKind::WouldBlock),
+            "{accepted:?}"
+        );
+    }
+
+    /// A fetcher whose resolver knows `names`, allowing `allowed`.
+    fn pinned(names: &[(&str, &str)], allowed: &str) -> Fetcher {
+        let hosts = names
+            .iter()
+            .map(|(name, ip)| (name.to_string(), vec![ip.parse().unwrap()]))
+            .collect();
+        let guard = Guard::new(allowed.parse().unwrap()).with_hosts(hosts);
+        Fetcher::guarded(&FetchSettings::default(), guard).unwrap()
+    }
+
+    /// The check is on the address a name resolves to, not on the name: a harmless-looking
+    /// name that the resolver maps to 127.0.0.1 is refused before any connection, and the same
+    /// name is fetched once 127.0.0.1 is allowed.
+    #[tokio::test]
+    async fn a_name_is_judged_by_the_address_it_resolves_to() {
+        let (listener, port) = untouched("127.0.0.1");
+        let url = Url::parse(&format!("http://warta-mahakam.test:{port}/rss")).unwrap();
+        let fetcher = pinned(&[("warta-mahakam.test", "127.0.0.1")], "");
+        let err = fetcher.get(&url, &Validators::default()).await.unwrap_err();
+        assert_eq!(err.class(), "private_address");
+        assert_eq!(
+            err.to_string(),
+            "warta-mahakam.test (alamat privat/lokal 127.0.0.1, loopback) ditolak"
+        );
+        assert_no_connection(&listener);
+
+        let server = wiremock::MockServer::start().await;
+        wiremock::Mock::given(wiremock::matchers::any())
+            .respond_with(wiremock::ResponseTemplate::new(200).set_body_string("<rss/>"))
+            .mount(&server)
+            .await;
+        let url = Url::parse(&format!(
+            "http://warta-mahakam.test:{}/rss",
+            server.address().port()
+        ))
+        .unwrap();
+        let fetcher = pinned(&[("warta-mahakam.test", "127.0.0.1")], "127.0.0.1");
+        assert!(fetcher.get(&url, &Validators::default()).await.is_ok());
+        let api = fetcher.get_api(&url, "application/json", None).await;
+        assert!(api.is_ok(), "{api:?}");
+    }
+
+    /// A redirect to a name that resolves to an address not allowed is refused when the next
+    /// hop resolves, before it connects; it is the redirect that failed.
+    #[tokio::test]
+    async fn a_redirect_to_a_name_pointing_inward_is_refused() {
+        let (listener, port) = untouched("127.0.0.2");
+        let server = wiremock::MockServer::start().await;
+        wiremock::Mock::given(wiremock::matchers::any())
+            .respond_with(
+                wiremock::ResponseTemplate::new(301)
+                    .insert_header("Location", format!("http://dalam.test:{port}/rss")),
+            )
+            .mount(&server)
+            .await;
+        let fetcher = pinned(&[("dalam.test", "127.0.0.2")], "127.0.0.1/32");
+        let url = Url::parse(&format!("{}/rss", server.uri())).unwrap();
+        let err = fetcher.get(&url, &Validators::default()).await.unwrap_err();
+        assert_eq!(err.class(), "redirect", "{err}");
+        assert_eq!(
+            err.to_string(),
+            "pengalihan (redirect) ditolak: ke dalam.test (alamat privat/lokal 127.0.0.2, loopback)"
+        );
+        assert_no_connection(&listener);
+    }
+
+    /// A source's own allowance is a client of its own; the fetcher it came from still refuses.
+    #[tokio::test]
+    async fn an_allowance_added_for_one_source_stays_with_it() {
+        let (listener, port) = untouched("127.0.0.1");
+        let url = Url::parse(&format!("http://127.0.0.1:{port}/rss")).unwrap();
+        let shared = Fetcher::new(&FetchSettings::default()).unwrap();
+        let own = shared.allowing(&"127.0.0.0/8".parse().unwrap()).unwrap();
+        assert!(
+            own.guard()
+                .check("127.0.0.1".parse().unwrap(), None)
+                .is_ok()
+        );
+        let err = shared.get(&url, &Validators::default()).await.unwrap_err();
+        assert_eq!(err.class(), "private_address");
+        let err = shared
+            .post_json(&url, &serde_json::json!({}))
+            .await
+            .unwrap_err();
+        assert_eq!(err.class(), "private_address");
+        assert_no_connection(&listener);
     }
 }

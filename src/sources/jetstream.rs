@@ -49,6 +49,7 @@ use url::Url;
 use super::context::PollCtx;
 use super::kind;
 use super::error::SourceError;
+use super::guard::{Guard, ResolveError};
 use super::poller::{Batch, Poll};
 use super::text::{MAX_TEXT_CHARS, truncate_chars};
 use crate::config::{Invalid, value};
@@ -203,7 +204,7 @@ impl Poller {
         let reused = conn.stream.take().filter(|_| positioned);
         let mut stream = match reused {
             Some(stream) => stream,
-            None => self.connect(resume).await?,
+            None => self.connect(cx, resume).await?,
         };
         let mut drain = Drain::new(&self.spec, cx, resume);
         let ended = drain.run(&mut stream, &self.spec).await;
@@ -233,7 +234,7 @@ impl Poller {
         })
     }
 
-    async fn connect(&self, resume: Option<u64>) -> Result<WsStream, SourceError> {
+    async fn connect(&self, cx: &PollCtx, resume: Option<u64>) -> Result<WsStream, SourceError> {
         let url = self.spec.subscribe_url(resume);
         let mut request = url
             .as_str()
@@ -249,10 +250,15 @@ impl Poller {
         // TLS uses rustls with the one crypto provider compiled in (aws-lc-rs, through
         // reqwest); tests/source_jetstream.rs opens a wss:// connection so that a second
         // provider sneaking into the build shows up as a failing test, not a panic in service.
-        let connecting = tokio_tungstenite::connect_async_with_config(request, Some(config), true);
+        let connecting = async {
+            let socket = open_socket(&self.spec.url, cx.fetcher.guard()).await?;
+            tokio_tungstenite::client_async_tls_with_config(request, socket, Some(config), None)
+                .await
+                .map_err(|e| connect_error(&self.spec.url, e))
+        };
         match tokio::time::timeout(CONNECT_TIMEOUT, connecting).await {
             Err(_) => Err(SourceError::Timeout(CONNECT_TIMEOUT)),
-            Ok(Err(e)) => Err(connect_error(&self.spec.url, e)),
+            Ok(Err(e)) => Err(e),
             Ok(Ok((stream, _response))) => Ok(stream),
         }
     }
@@ -280,6 +286,26 @@ fn resume_point(cursor: &Cursor, source: &SourceId) -> Option<u64> {
         },
         Cursor::Start | Cursor::Http { .. } => None,
     }
+}
+
+/// A TCP connection to the stream's host, on an address the fetcher's [`Guard`] lets through
+/// (the WebSocket is not made by the HTTP client, so its resolver is asked here).
+async fn open_socket(url: &Url, guard: &Guard) -> Result<TcpStream, SourceError> {
+    let host = url
+        .host_str()
+        .ok_or_else(|| SourceError::Unsupported(format!("alamat Jetstream {url} tanpa host")))?;
+    let port = url.port_or_known_default().unwrap_or(443);
+    let addrs = guard.resolve(host, port).await.map_err(|e| match e {
+        ResolveError::Private(p) => SourceError::Private(p),
+        ResolveError::Lookup(why) => SourceError::Connect(format!("Jetstream {url}: {why}")),
+    })?;
+    let socket = TcpStream::connect(&addrs[..])
+        .await
+        .map_err(|e| connect_error(url, tungstenite::Error::Io(e)))?;
+    socket
+        .set_nodelay(true)
+        .map_err(|e| connect_error(url, tungstenite::Error::Io(e)))?;
+    Ok(socket)
 }
 
 fn connect_error(url: &Url, e: tungstenite::Error) -> SourceError {

@@ -1,17 +1,19 @@
 //! Sources: pollers that turn the outside world into [`Post`](crate::model::Post)s.
 //!
 //! A source is a `[[sources]]` table: the common keys (`id`, `kind`, `name`, `interval`,
-//! `region`, `adaptive`, read by [`source`]) plus the keys of its kind, read strictly into that
-//! kind's [`Spec`]. A kind is one file that declares everything about it in its `Spec`
-//! ([`kind`]); the list below is the only place that names them all, so a new kind is one new
-//! file and one line there.
+//! `region`, `adaptive`, `allow_private`, read by [`source`]) plus the keys of its kind, read
+//! strictly into that kind's [`Spec`]. A kind is one file that declares everything about it
+//! in its `Spec` ([`kind`]); the list below is the only place that names them all, so a new
+//! kind is one new file and one line there.
 //!
 //! A poller does one round of "what is new since this cursor" ([`poller`]) and never sleeps,
-//! retries or stores: [`poll`] owns the schedule, backoff and politeness, [`http`] the fetching,
-//! and the pipeline (outside this module) classification and storage.
+//! retries or stores: [`poll`] owns the schedule, backoff and politeness, [`http`] the fetching
+//! (with [`guard`] deciding which addresses it may reach), and the pipeline (outside this
+//! module) classification and storage.
 
 pub mod context;
 pub mod error;
+pub mod guard;
 pub mod http;
 pub mod kind;
 pub mod poll;

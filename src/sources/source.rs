@@ -1,5 +1,5 @@
 //! One configured source: the keys every `[[sources]]` table has (`id`, `kind`, `name`,
-//! `interval`, `region`, `adaptive`) and its kind's own keys, read through the kind's
+//! `interval`, `region`, `adaptive`, `allow_private`) and its kind's own keys, read through the kind's
 //! [`Spec`](super::kind::Spec). [`read_sources`] reads them all from the settings.
 
 use std::sync::Arc;
@@ -10,7 +10,7 @@ use serde::Deserialize;
 use super::KINDS;
 use super::kind::AnySpec;
 use super::poller::Poll;
-use crate::config::value;
+use crate::config::value::{self, IpRanges};
 use crate::config::{CommonKeys, ConfigError, ListNames, Settings, Table, entries, read_entry};
 use crate::model::{Medium, RegionId, SourceId, SourceInfo};
 
@@ -25,6 +25,9 @@ pub struct SourceConfig {
     pub region: Option<RegionId>,
     /// `adaptive = false` pins the interval; absent, `[fetch] adaptive` decides.
     pub adaptive: Option<bool>,
+    /// Private or local addresses this source may reach besides `[fetch] allow_private` (a
+    /// feed on the office's own network).
+    pub allow_private: IpRanges,
     /// What to poll: the kind's own keys.
     pub spec: Arc<dyn AnySpec>,
 }
@@ -36,6 +39,7 @@ impl PartialEq for SourceConfig {
             && self.interval == other.interval
             && self.region == other.region
             && self.adaptive == other.adaptive
+            && self.allow_private == other.allow_private
             && self.spec.same_as(other.spec.as_ref())
     }
 }
@@ -86,6 +90,8 @@ struct Common {
     interval: Option<Duration>,
     region: Option<RegionId>,
     adaptive: Option<bool>,
+    #[serde(default, deserialize_with = "value::ip_ranges")]
+    allow_private: IpRanges,
 }
 
 impl CommonKeys for Common {
@@ -129,6 +135,7 @@ fn read_source(
         interval: common.interval.unwrap_or(default_interval),
         region: common.region,
         adaptive: common.adaptive,
+        allow_private: common.allow_private,
         spec,
     })
 }

@@ -16,6 +16,10 @@ use pantau::config::Settings;
 use pantau::engine::{self, Config, RoundResult, SharedClassifier};
 use pantau::store::Store;
 
+/// The `config/local.toml` of every test project: loopback, where the fixtures are served
+/// (some on 127.0.0.2, another host to the per-host limits).
+pub const LOOPBACK_ALLOWED: &str = "[fetch]\nallow_private = [\"127.0.0.0/8\", \"::1\"]\n";
+
 /// A Pantau installation in a temporary folder.
 pub struct Project {
     pub dir: tempfile::TempDir,
@@ -33,6 +37,9 @@ impl Project {
             format!("{extra}\n{sources_toml}"),
         )
         .unwrap();
+        // Fixtures are served on loopback, which Pantau refuses unless allowed. The allowance
+        // sits in local.toml, so a test's own [fetch] table in default.toml still works.
+        std::fs::write(dir.path().join("config/local.toml"), LOOPBACK_ALLOWED).unwrap();
         Project { dir }
     }
 
