@@ -26,7 +26,6 @@ on the image's VOLUMEs, its port is published on 127.0.0.1 only, the token is no
 """
 
 import argparse
-import fnmatch
 import json
 import os
 import pwd
