@@ -244,13 +244,25 @@ struct SearchArgs {
 
 #[derive(Debug, Subcommand)]
 enum DbCommand {
-    /// Salin basis data ke BERKAS dengan backup daring SQLite (aman selagi `pantau run` berjalan);
-    /// salinan diperiksa integrity_check sebelum dipindah ke tempatnya
+    /// Salin basis data ke BERKAS (atau ke folder --dir) dengan backup daring SQLite (aman selagi
+    /// `pantau run` berjalan); salinan diperiksa integrity_check sebelum dipindah ke tempatnya
     #[command(help_template = HELP_TEMPLATE, next_help_heading = "Opsi")]
     Backup {
         /// Berkas tujuan
-        #[arg(value_name = "BERKAS")]
-        file: PathBuf,
+        #[arg(
+            value_name = "BERKAS",
+            required_unless_present = "dir",
+            conflicts_with = "dir"
+        )]
+        file: Option<PathBuf>,
+        /// Tulis ke folder ini sebagai pantau-YYYY-MM-DD-HHMMSS.db (waktu lokal [schedule] timezone)
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
+        /// Dengan --dir: simpan N cadangan terbaru bernama demikian, hapus yang lebih lama; berkas
+        /// lain di folder itu tidak disentuh [bawaan: 14]
+        #[arg(long, value_name = "N", requires = "dir", conflicts_with = "file",
+              value_parser = clap::value_parser!(u32).range(1..))]
+        keep: Option<u32>,
         /// Timpa BERKAS bila sudah ada
         #[arg(long)]
         force: bool,
@@ -397,7 +409,21 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             a.limit,
             a.json,
         ),
-        Command::Db(DbCommand::Backup { file, force }) => db::backup(config, &file, force),
+        Command::Db(DbCommand::Backup {
+            file,
+            dir,
+            keep,
+            force,
+        }) => match (file, dir) {
+            (Some(file), _) => db::backup(config, &file, force),
+            (None, Some(dir)) => {
+                db::backup_rotated(config, &dir, keep.unwrap_or(db::DEFAULT_KEEP), force)
+            }
+            (None, None) => Err(user_error(
+                "tujuan cadangan tidak disebut",
+                "tulis `pantau db backup BERKAS`, atau `pantau db backup --dir FOLDER --keep N`",
+            )),
+        },
         Command::Db(DbCommand::Stats { json }) => db::stats(config, json),
         Command::Health { url } => health::health(config, url.as_deref()),
         Command::Digest(a) => digest::digest(config, a.date.as_deref(), a.out, a.lang.as_deref()),
