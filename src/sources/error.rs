@@ -30,6 +30,16 @@ pub enum SourceError {
     Io(String),
     #[error("alamat tidak didukung: {0}")]
     Unsupported(String),
+    /// A parser (ours or a dependency's) panicked on this source's data; the panic is caught
+    /// and held to this one value (see [`crate::panics`]).
+    #[error("pengurai berhenti karena galat internal (panic): {0}")]
+    Panic(crate::panics::Panicked),
+}
+
+impl From<crate::panics::Panicked> for SourceError {
+    fn from(panicked: crate::panics::Panicked) -> Self {
+        SourceError::Panic(panicked)
+    }
 }
 
 impl SourceError {
@@ -53,6 +63,7 @@ impl SourceError {
             SourceError::Parse(_) => "parse",
             SourceError::Io(_) => "io",
             SourceError::Unsupported(_) => "unsupported",
+            SourceError::Panic(_) => "panic",
         }
     }
 
@@ -86,6 +97,9 @@ pub fn hint_for_class(class: &str) -> &'static str {
         "http_not_found" => "alamat feed sudah tidak ada; cari alamat feed yang baru",
         "too_large" => "naikkan [fetch] max_body_bytes bila sumber ini memang besar",
         "parse" => "pastikan url menunjuk ke feed RSS/Atom/JSON, bukan halaman web",
+        "panic" => {
+            "isi sumber ini membuat pengurai gagal; sumber lain tetap berjalan — simpan isi feed-nya dan laporkan ke pengembang Pantau"
+        }
         "redirect" => "buka alamatnya di peramban dan pakai alamat tujuan akhirnya sebagai url",
         _ => "lihat pesan galat dan periksa konfigurasi sumber",
     }
