@@ -29,7 +29,11 @@ pub struct Panicked {
 impl std::fmt::Display for Panicked {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         // One line, whatever the panic's message held.
-        let message = self.message.split_whitespace().collect::<Vec<_>>().join(" ");
+        let message = self
+            .message
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ");
         match &self.location {
             Some(location) => write!(f, "{message} (di {location})"),
             None => f.write_str(&message),
@@ -88,7 +92,9 @@ pub fn install_hook() {
 }
 
 fn hook(info: &PanicHookInfo<'_>) {
-    let location = info.location().map(|l| format!("{}:{}", l.file(), l.line()));
+    let location = info
+        .location()
+        .map(|l| format!("{}:{}", short_path(l.file()), l.line()));
     if DEPTH.with(Cell::get) > 0 {
         LOCATION.with(|l| *l.borrow_mut() = location);
         return;
@@ -106,7 +112,22 @@ fn hook(info: &PanicHookInfo<'_>) {
         tracing::error!(%location, thread, message, "galat internal (panic){backtrace}");
     } else {
         // Before logging is set up (or in a command without it) the line must still show.
-        eprintln!("pantau: galat internal (panic) di {location} (thread {thread}): {message}{backtrace}");
+        eprintln!(
+            "pantau: galat internal (panic) di {location} (thread {thread}): {message}{backtrace}"
+        );
+    }
+}
+
+/// A dependency's source path from the crate's folder on (`feed-rs-3.0.0/src/…`): the
+/// registry's own folders say nothing to an operator.
+fn short_path(file: &str) -> &str {
+    match file.find("/registry/src/") {
+        Some(at) => {
+            let rest = &file[at + "/registry/src/".len()..];
+            rest.split_once('/')
+                .map_or(rest, |(_, crate_path)| crate_path)
+        }
+        None => file,
     }
 }
 
@@ -140,6 +161,17 @@ mod tests {
         let outer = guarded(|| guarded(|| panic!("dalam")).unwrap_err().message);
         assert_eq!(outer, Ok("dalam".to_owned()));
         assert_eq!(DEPTH.with(Cell::get), 0);
+    }
+
+    #[test]
+    fn dependency_paths_start_at_the_crate() {
+        assert_eq!(
+            short_path(
+                "/root/.cargo/registry/src/index.crates.io-1949cf8c6b5b557f/feed-rs-3.0.0/src/lib.rs"
+            ),
+            "feed-rs-3.0.0/src/lib.rs"
+        );
+        assert_eq!(short_path("src/sources/poll.rs"), "src/sources/poll.rs");
     }
 
     #[test]
