@@ -121,10 +121,8 @@ pub fn repair(text: &str) -> Option<String> {
         let local = tag.local_name().as_ref().to_owned();
         if root.is_none() {
             root = Some(local.clone());
-            if local == "rss" {
-                if let Some(tag) = rss_version(tag, empty) {
-                    edits.push((before..after, tag));
-                }
+            if let Some(tag) = (local == "rss").then(|| rss_version(tag, empty)).flatten() {
+                edits.push((before..after, tag));
             }
         } else {
             let atom_default = matches!(root.as_deref(), Some("feed" | "entry"));
