@@ -19,7 +19,8 @@
 //! - [`daemon`]: `pantau run`, wiring the stages with a clean stop; [`server`]: its HTTP
 //!   side (axum); [`demo`]: the bundled sample corpus replayed through everything.
 //! - [`config`], [`model`], [`time`], [`error`]: settings, shared types, time and error helpers;
-//!   [`fold`]: case and accent folding shared by every stage.
+//!   [`fold`]: case and accent folding shared by every stage; [`panics`]: a panic in a
+//!   parser held to one line and a value.
 //! - [`cli`]: one function per command, the binary's glue.
 
 pub mod alerts;
@@ -35,6 +36,7 @@ pub mod format;
 pub mod ingest;
 pub mod metrics;
 pub mod model;
+pub mod panics;
 pub mod server;
 pub mod sources;
 pub mod store;

@@ -304,6 +304,8 @@ struct DemoArgs {
 
 /// The binary's entry point.
 pub fn main() -> ExitCode {
+    // First of all: a panic prints one line, never the default hook's backtrace.
+    crate::panics::install_hook();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {

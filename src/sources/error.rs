@@ -34,6 +34,16 @@ pub enum SourceError {
     /// refused before any connection.
     #[error("{0} ditolak")]
     Private(#[from] super::guard::PrivateAddress),
+    /// A parser (ours or a dependency's) panicked on this source's data; the panic is caught
+    /// and held to this one value (see [`crate::panics`]).
+    #[error("pengurai berhenti karena galat internal (panic): {0}")]
+    Panic(crate::panics::Panicked),
+}
+
+impl From<crate::panics::Panicked> for SourceError {
+    fn from(panicked: crate::panics::Panicked) -> Self {
+        SourceError::Panic(panicked)
+    }
 }
 
 impl SourceError {
@@ -58,6 +68,7 @@ impl SourceError {
             SourceError::Io(_) => "io",
             SourceError::Unsupported(_) => "unsupported",
             SourceError::Private(_) => "private_address",
+            SourceError::Panic(_) => "panic",
         }
     }
 
@@ -99,6 +110,9 @@ pub fn hint_for_class(class: &str) -> &'static str {
             "Pantau tidak mengambil dari jaringan privat/lokal; bila sumber ini memang sah di \
              jaringan kantor, tulis alamatnya di allow_private sumber ini atau di [fetch] \
              allow_private, misalnya allow_private = [\"10.20.0.5\"]"
+        }
+        "panic" => {
+            "isi sumber ini membuat pengurai gagal; sumber lain tetap berjalan — simpan isi feed-nya dan laporkan ke pengembang Pantau"
         }
         _ => "lihat pesan galat dan periksa konfigurasi sumber",
     }

@@ -42,7 +42,7 @@ use super::feed::identity::{canonical_url, external_id};
 use super::context::PollCtx;
 use super::kind;
 use super::error::SourceError;
-use super::poller::{Batch, Poll};
+use super::poller::{Batch, Poll, off_workers};
 use super::text::html_to_text;
 use crate::config::value::{self, Secret};
 use crate::config::Invalid;
@@ -218,11 +218,10 @@ impl Poller {
         let spec = self.spec.clone();
         let source = cx.source.clone();
         // Mapping thousands of records (with HTML to text) is CPU work: off the async workers.
-        let (posts, items_found) = tokio::task::spawn_blocking(move || {
+        let (posts, items_found) = off_workers("pengurai", move || {
             parse(&response.body, &spec, &response.url, &source, fetched)
         })
-        .await
-        .map_err(|e| SourceError::Parse(format!("pengurai berhenti: {e}")))??;
+        .await??;
         Ok(Batch {
             posts,
             cursor: Cursor::Start,

@@ -21,6 +21,7 @@ use super::poller::{Batch, Poll};
 use super::source::SourceConfig;
 use crate::config::FetchSettings;
 use crate::model::{Attempt, PACE_WINDOW, SourceId, SourceState};
+use crate::panics::Guarded;
 
 /// Less history than this says nothing about a rate: the configured interval is kept.
 const PACE_WARMUP: Duration = Duration::from_secs(3600);
@@ -282,7 +283,11 @@ impl SourceRun {
         let clock = Instant::now();
         let outcome = tokio::select! {
             _ = stop.cancelled() => return None,
-            outcome = self.poller.poll(&self.cx, &self.state.cursor) => outcome,
+            // A panic anywhere in the poll (a parser on untrusted bytes) is this source's
+            // failure, not a backtrace and a lost task.
+            outcome = Guarded::new(self.poller.poll(&self.cx, &self.state.cursor)) => {
+                outcome.unwrap_or_else(|panicked| Err(SourceError::from(panicked)))
+            }
         };
         let duration = clock.elapsed();
         let (failures, delay) = plan_next(

@@ -8,6 +8,20 @@ use super::context::PollCtx;
 use super::error::SourceError;
 use crate::model::{Cursor, Post, SourceId};
 
+/// Runs `work` — parsing untrusted bytes, CPU work — on the blocking pool, under the panic
+/// guard: a panic in it (ours or a dependency's) becomes this poll's [`SourceError::Panic`]
+/// instead of a backtrace. `what` names the work for the rare error of a stopped runtime.
+pub(crate) async fn off_workers<T, F>(what: &'static str, work: F) -> Result<T, SourceError>
+where
+    T: Send + 'static,
+    F: FnOnce() -> T + Send + 'static,
+{
+    tokio::task::spawn_blocking(move || crate::panics::guarded(work))
+        .await
+        .map_err(|e| SourceError::Parse(format!("{what} berhenti: {e}")))?
+        .map_err(SourceError::from)
+}
+
 /// Maps raw records to posts off the async workers: turning HTML into text is CPU work on
 /// untrusted input, as parsing a feed is. A record that does not map is logged (`what` names
 /// it, e.g. "status Mastodon") and skipped; the others are kept.
@@ -22,7 +36,7 @@ where
     F: Fn(T) -> Result<Option<Post>, String> + Send + 'static,
 {
     let source = source.clone();
-    tokio::task::spawn_blocking(move || {
+    off_workers("pemetaan rekaman", move || {
         let mut posts = Vec::with_capacity(records.len());
         for (index, record) in records.into_iter().enumerate() {
             match map(record) {
@@ -37,7 +51,6 @@ where
         posts
     })
     .await
-    .map_err(|e| SourceError::Parse(format!("pemetaan {what} berhenti: {e}")))
 }
 
 /// What one poll found.

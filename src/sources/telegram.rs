@@ -36,7 +36,7 @@ use serde::Deserialize;
 use super::context::PollCtx;
 use super::kind;
 use super::error::SourceError;
-use super::poller::{Batch, Poll};
+use super::poller::{Batch, Poll, off_workers};
 use super::text;
 use crate::config::{Invalid, value};
 use crate::model::{Cursor, Medium, Post, SourceId};
@@ -190,12 +190,11 @@ impl Poller {
         let content_type = response.header("content-type").map(str::to_owned);
         let channel = self.spec.channel.clone();
         let source = cx.source.clone();
-        tokio::task::spawn_blocking(move || {
+        off_workers("pengurai", move || {
             let html = text::decode(&response.body, content_type.as_deref());
             parse_page(&html, &channel, &response.url, &source, fetched)
         })
-        .await
-        .map_err(|e| SourceError::Parse(format!("pengurai berhenti: {e}")))?
+        .await?
     }
 }
 

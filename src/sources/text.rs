@@ -9,7 +9,7 @@ use scraper::{Html, Node};
 /// and a hostile feed must not fill the database.
 pub const MAX_TEXT_CHARS: usize = 20_000;
 
-/// Decodes a document to UTF-8. Order: a byte-order mark; else the charset declared in the
+/// Decodes a document to UTF-8. Order: a byte-order mark, or UTF-16's zero bytes; else the charset declared in the
 /// Content-Type header, the XML declaration or an HTML meta tag — unless the bytes are valid
 /// UTF-8 with non-ASCII in them, which a legacy charset practically never produces, so the
 /// declaration is wrong; else UTF-8 when valid; else the encoding the bytes reveal (chardetng).
@@ -17,6 +17,10 @@ pub const MAX_TEXT_CHARS: usize = 20_000;
 pub fn decode(body: &[u8], content_type: Option<&str>) -> String {
     if let Some((encoding, bom_len)) = Encoding::for_bom(body) {
         let (text, _) = encoding.decode_without_bom_handling(&body[bom_len..]);
+        return fix_xml_declaration(text.into_owned());
+    }
+    if let Some(encoding) = utf16_without_bom(body) {
+        let (text, _) = encoding.decode_without_bom_handling(body);
         return fix_xml_declaration(text.into_owned());
     }
     let declared = content_type
@@ -39,6 +43,21 @@ pub fn decode(body: &[u8], content_type: Option<&str>) -> String {
     };
     let (text, _) = encoding.decode_without_bom_handling(body);
     fix_xml_declaration(text.into_owned())
+}
+
+/// UTF-16 without a byte-order mark, told by its first two characters being ASCII (`<?`, or
+/// white space then `<`): every other byte is zero. Whatever the document declares, it is
+/// UTF-16; read as UTF-8 it would be NULs between letters.
+fn utf16_without_bom(body: &[u8]) -> Option<&'static Encoding> {
+    match body.get(..4)? {
+        [a, 0, b, 0] if *a != 0 && *b != 0 && a.is_ascii() && b.is_ascii() => {
+            Some(encoding_rs::UTF_16LE)
+        }
+        [0, a, 0, b] if *a != 0 && *b != 0 && a.is_ascii() && b.is_ascii() => {
+            Some(encoding_rs::UTF_16BE)
+        }
+        _ => None,
+    }
 }
 
 /// `charset` of a Content-Type value: `application/rss+xml; charset=ISO-8859-1`.
@@ -349,6 +368,14 @@ mod tests {
             .chain("<rss>Á</rss>".encode_utf16().flat_map(|u| u.to_le_bytes()))
             .collect();
         assert_eq!(decode(&utf16, None), "<rss>Á</rss>");
+
+        // UTF-16 without a byte-order mark, declared as UTF-8 in the header and the document.
+        let doc = "<?xml version=\"1.0\" encoding=\"UTF-8\"?><rss>Á</rss>";
+        let le: Vec<u8> = doc.encode_utf16().flat_map(|u| u.to_le_bytes()).collect();
+        let be: Vec<u8> = doc.encode_utf16().flat_map(|u| u.to_be_bytes()).collect();
+        for body in [le, be] {
+            assert_eq!(decode(&body, Some("text/xml; charset=utf-8")), doc);
+        }
     }
 
     #[test]

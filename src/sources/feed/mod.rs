@@ -4,6 +4,7 @@
 
 pub mod identity;
 pub mod parse;
+pub mod repair;
 
 use futures_util::FutureExt;
 use futures_util::future::BoxFuture;
@@ -14,7 +15,7 @@ use super::context::PollCtx;
 use super::kind;
 use super::http::{Fetched, Validators};
 use super::error::SourceError;
-use super::poller::{Batch, Poll};
+use super::poller::{Batch, Poll, off_workers};
 use crate::config::value;
 use crate::model::{Cursor, Medium};
 
@@ -87,11 +88,10 @@ impl FeedPoller {
             Fetched::Changed(doc) => {
                 // Parsing is CPU work on untrusted bytes: keep it off the async workers.
                 let source = cx.source.clone();
-                let (mut posts, items_found, doc) = tokio::task::spawn_blocking(move || {
+                let (mut posts, items_found, doc) = off_workers("pengurai feed", move || {
                     parse::parse(&doc, &source, fetched_at).map(|(p, n)| (p, n, doc))
                 })
-                .await
-                .map_err(|e| SourceError::Parse(format!("pengurai berhenti: {e}")))??;
+                .await??;
                 if let Some(refine) = self.refine {
                     posts.iter_mut().for_each(refine);
                 }

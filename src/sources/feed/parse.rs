@@ -1,12 +1,13 @@
 //! Feed bytes → [`Post`]s. feed-rs reads every format into one model; this adapter decodes the
-//! charset first, turns HTML into text, picks the item's link, id, author, times and language,
-//! and never panics on hostile input.
-
-use std::panic::AssertUnwindSafe;
+//! charset first, makes the text safe for the XML reader and mends what lenient readers forgive
+//! ([`super::repair`]), turns HTML into text, and picks the item's link, id, author, times and
+//! language. The poller runs it under the panic guard ([`crate::panics`]): a panic in a
+//! dependency is that poll's failure.
 
 use jiff::Timestamp;
 
 use super::identity::{canonical_url, external_id};
+use super::repair;
 use crate::model::{FUTURE_SLACK, Post, SourceId, primary_language};
 use crate::sources::error::SourceError;
 use crate::sources::http::Document;
@@ -36,31 +37,24 @@ pub fn parse(
             "elemen bersarang lebih dari {MAX_XML_NESTING} tingkat"
         )));
     }
-    let run = |bytes: &[u8]| {
-        // A fresh parser each time: feed-rs keeps state in its parser, and reusing one after a
-        // failed parse trips an internal assertion.
-        let parser = feed_rs::parser::Builder::new()
-            .base_uri(Some(doc.url.as_str()))
-            // An empty id tells us the item had none, so we can fall back to the URL ourselves
-            // (feed-rs would otherwise make one up, sometimes randomly).
-            .id_generator(|_, _, _| String::new())
-            .timestamp_parser(|s| {
-                crate::time::parse_feed_date(s)
-                    .and_then(|ts| chrono::DateTime::from_timestamp(ts.as_second(), 0))
-            })
-            .build();
-        std::panic::catch_unwind(AssertUnwindSafe(|| parser.parse(bytes)))
-            .map_err(|_| SourceError::Parse("pengurai feed gagal pada isi ini".into()))?
-            .map_err(|e| SourceError::Parse(e.to_string()))
-    };
-    let feed = match run(text.as_bytes()) {
+    // Every declaration goes: the text is UTF-8 now, and an `encoding` left in would make the
+    // XML reader switch decoders (or panic doing so).
+    let prepared = repair::prepare(&text);
+    let feed = match read(&prepared, doc) {
         Ok(feed) => feed,
-        // Feeds written by hand-made templates often carry a bare `&` (in links with query
-        // strings, or in titles); escape those and try once more before giving up.
-        Err(first) => match escape_bare_ampersands(&text) {
-            Some(fixed) => run(fixed.as_bytes()).map_err(|_| first)?,
-            None => return Err(first),
-        },
+        // What lenient readers forgive — a bare `&` from a hand-made template, an `<rss>`
+        // without a version, a field of an unknown content type — is mended and read once
+        // more; the first error stands when that does not help.
+        Err(first) => {
+            let escaped = escape_bare_ampersands(&prepared);
+            let base = escaped.as_deref().unwrap_or(&prepared);
+            let mended = repair::repair(base);
+            if escaped.is_none() && mended.is_none() {
+                return Err(SourceError::Parse(describe(&first)));
+            }
+            read(mended.as_deref().unwrap_or(base), doc)
+                .map_err(|_| SourceError::Parse(describe(&first)))?
+        }
     };
 
     let feed_lang = feed.language.as_deref().and_then(primary_language);
@@ -71,6 +65,42 @@ pub fn parse(
         .filter_map(|entry| to_post(entry, source, fetched, feed_lang.as_deref(), &doc.url))
         .collect();
     Ok((posts, items_found))
+}
+
+/// One feed-rs parse of `text`. A fresh parser each time: feed-rs keeps state in its parser,
+/// and reusing one after a failed parse trips an internal assertion.
+fn read(
+    text: &str,
+    doc: &Document,
+) -> Result<feed_rs::model::Feed, feed_rs::parser::ParseFeedError> {
+    feed_rs::parser::Builder::new()
+        .base_uri(Some(doc.url.as_str()))
+        // An empty id tells us the item had none, so we can fall back to the URL ourselves
+        // (feed-rs would otherwise make one up, sometimes randomly).
+        .id_generator(|_, _, _| String::new())
+        .timestamp_parser(|s| {
+            crate::time::parse_feed_date(s)
+                .and_then(|ts| chrono::DateTime::from_timestamp(ts.as_second(), 0))
+        })
+        .build()
+        .parse(text.as_bytes())
+}
+
+/// Why feed-rs refused a feed, on one line: the sources table and the log show it so.
+fn describe(error: &feed_rs::parser::ParseFeedError) -> String {
+    use feed_rs::parser::{ParseErrorKind, ParseFeedError};
+    let why = match error {
+        ParseFeedError::ParseError(ParseErrorKind::NoFeedRoot) => {
+            "tidak ada elemen akar RSS, Atom atau RDF, dan bukan JSON Feed".to_owned()
+        }
+        ParseFeedError::XmlReader(e) => format!("XML rusak: {e}"),
+        ParseFeedError::JsonSerde(e) => format!("JSON rusak: {e}"),
+        ParseFeedError::JsonUnsupportedVersion(v) => {
+            format!("versi JSON Feed tidak didukung: {v}")
+        }
+        other => other.to_string(),
+    };
+    why.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 fn to_post(
@@ -84,8 +114,10 @@ fn to_post(
         .title
         .map(|t| html_to_text(&t.content))
         .filter(|t| !t.is_empty());
+    // A body that is not text (base64 of a file, say) is lost, not read as words.
     let body = entry
         .content
+        .filter(|c| is_text(c.content_type.as_str()))
         .and_then(|c| c.body)
         .map(|b| html_to_text(&b))
         .filter(|t| !t.is_empty());
@@ -140,6 +172,12 @@ fn to_post(
     };
     post.external_id = external_id(&entry.id, post.url.as_deref(), || post.text_hash());
     Some(post)
+}
+
+/// Whether a content's media type is text a person reads: `text/*`, HTML, XHTML or XML.
+fn is_text(media_type: &str) -> bool {
+    let media_type = media_type.to_ascii_lowercase();
+    media_type.starts_with("text/") || media_type.contains("html") || media_type.ends_with("xml")
 }
 
 /// Replaces every `&` that does not start an entity or character reference with `&amp;`;
