@@ -213,7 +213,12 @@ async fn respond(
         "/to-gopher" => redirect("gopher://warta.example/rss"),
         "/to-metadata" => redirect("http://169.254.169.254/latest/meta-data/"),
         "/to-lan" => redirect("http://10.255.255.1/rss"),
-        "/same-host" => redirect("/good"),
+        // Its target serves `good`'s items, and posts dedup by link across sources: answered
+        // late, so that `good` has stored them first and counts them as its own new posts.
+        "/same-host" => {
+            tokio::time::sleep(Duration::from_millis(1500)).await;
+            redirect("/good")
+        }
         // Half a body, then a TCP reset (SO_LINGER 0 makes close send RST).
         "/reset" => {
             let mut part = head(
