@@ -4,9 +4,9 @@
 //! per-post rollups, stories and their lookup keys) stop growing once 30 days are stored; the
 //! hourly history per topic once 60 are; the file stops growing with them.
 //!
-//! `PANTAU_RETENTION_PER_DAY` sets the daily volume (default 100, about half a minute in a debug build); with
-//! `-- --nocapture` the test prints the table that `docs/operations.md` quotes:
-//! `PANTAU_RETENTION_PER_DAY=3000 cargo test --release --test retention -- --nocapture`.
+//! `PANTAU_RETENTION_PER_DAY` sets the daily volume (default 100, under a minute in a debug
+//! build); with `-- --nocapture` the test prints the table that `docs/operations.md` quotes:
+//! `PANTAU_RETENTION_PER_DAY=400 cargo test --test retention -- --nocapture`.
 
 mod common;
 

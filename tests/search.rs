@@ -129,7 +129,7 @@ fn an_older_database_gets_its_search_index_built() {
     }
     // Opening it again runs migration 5, which indexes the posts already stored (and 6, 7).
     let store = p.store();
-    assert_eq!(query_i64(&store, "PRAGMA user_version"), 7);
+    assert_eq!(query_i64(&store, "PRAGMA user_version"), 8);
     assert_eq!(
         query_i64(
             &store,
@@ -187,7 +187,7 @@ fn a_backup_is_whole_and_checked_while_another_connection_writes() {
     let stats = p.pantau(&["db", "stats", "--json"]);
     assert!(stats.status.success(), "{}", stderr(&stats));
     let s: serde_json::Value = serde_json::from_slice(&stats.stdout).unwrap();
-    assert_eq!(s["schema_version"], 7);
+    assert_eq!(s["schema_version"], 8);
     let posts = s["rows"]
         .as_array()
         .unwrap()
