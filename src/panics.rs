@@ -57,25 +57,24 @@ pub fn guarded<T>(work: impl FnOnce() -> T) -> Result<T, Panicked> {
 /// `Err(Panicked)` instead of unwinding into the runtime. The future is not polled again
 /// after a panic.
 pub struct Guarded<F> {
-    inner: Option<Pin<Box<F>>>,
+    inner: Option<F>,
 }
 
-impl<F: Future> Guarded<F> {
+impl<F: Future + Unpin> Guarded<F> {
+    /// `inner` is `Unpin` (a boxed future, as pollers return), so it is polled in place.
     pub fn new(inner: F) -> Self {
-        Guarded {
-            inner: Some(Box::pin(inner)),
-        }
+        Guarded { inner: Some(inner) }
     }
 }
 
-impl<F: Future> Future for Guarded<F> {
+impl<F: Future + Unpin> Future for Guarded<F> {
     type Output = Result<F::Output, Panicked>;
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let Some(inner) = self.inner.as_mut() else {
             return Poll::Pending;
         };
-        match guarded(|| inner.as_mut().poll(cx)) {
+        match guarded(|| Pin::new(inner).poll(cx)) {
             Ok(Poll::Ready(output)) => Poll::Ready(Ok(output)),
             Ok(Poll::Pending) => Poll::Pending,
             Err(panicked) => {
@@ -180,13 +179,13 @@ mod tests {
             .build()
             .unwrap();
         let caught = runtime
-            .block_on(Guarded::new(async {
+            .block_on(Guarded::new(Box::pin(async {
                 tokio::task::yield_now().await;
                 let v: Vec<u8> = Vec::new();
                 v[3]
-            }))
+            })))
             .unwrap_err();
         assert!(caught.message.contains("index out of bounds"), "{caught:?}");
-        assert_eq!(runtime.block_on(Guarded::new(async { 5 })), Ok(5));
+        assert_eq!(runtime.block_on(Guarded::new(Box::pin(async { 5 }))), Ok(5));
     }
 }

@@ -19,7 +19,9 @@ pub const DEFAULT_KEEP: u32 = 14;
 pub fn backup(path: Option<&Path>, dest: &Path, force: bool) -> anyhow::Result<ExitCode> {
     let config = super::load(path)?;
     super::init_logging(Some(&config.settings), "warn");
-    write_backup(&config.settings, dest, force)?;
+    let store = Store::open_read_only(&config.settings.storage.path)?;
+    let clash = "pilih nama berkas lain, atau tambahkan --force untuk menimpanya";
+    write_backup(&store, &config.settings, dest, (force, clash))?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -34,6 +36,8 @@ pub fn backup_rotated(
     let config = super::load(path)?;
     let settings = &config.settings;
     super::init_logging(Some(settings), "warn");
+    // The database first: a missing one leaves no empty folder behind.
+    let store = Store::open_read_only(&settings.storage.path)?;
     std::fs::create_dir_all(dir).map_err(|e| {
         super::user_error(
             format!("folder cadangan {} tidak bisa dibuat: {e}", dir.display()),
@@ -42,7 +46,9 @@ pub fn backup_rotated(
     })?;
     let name = backup_file_name(Timestamp::now(), &settings.schedule.timezone);
     let dest = dir.join(&name);
-    write_backup(settings, &dest, force)?;
+    // The name is the second it was taken: a clash is a second run within that second.
+    let clash = "ulangi sedetik lagi, atau tambahkan --force untuk menimpanya";
+    write_backup(&store, settings, &dest, (force, clash))?;
     let removed = rotate(dir, keep, &name).map_err(|e| {
         super::user_error(
             format!(
@@ -61,11 +67,18 @@ pub fn backup_rotated(
     Ok(ExitCode::SUCCESS)
 }
 
-fn write_backup(settings: &Settings, dest: &Path, force: bool) -> anyhow::Result<()> {
+/// Copies `store` to `dest`; an existing `dest` is overwritten only with `force` (else the
+/// error carries `clash` as its advice).
+fn write_backup(
+    store: &Store,
+    settings: &Settings,
+    dest: &Path,
+    (force, clash): (bool, &str),
+) -> anyhow::Result<()> {
     if dest.exists() && !force {
         return Err(super::user_error(
             format!("{} sudah ada", dest.display()),
-            "pilih nama berkas lain, atau tambahkan --force untuk menimpanya",
+            clash,
         ));
     }
     if let Ok(a) = std::path::absolute(dest)
@@ -74,10 +87,9 @@ fn write_backup(settings: &Settings, dest: &Path, force: bool) -> anyhow::Result
     {
         return Err(super::user_error(
             "cadangan tidak boleh menimpa basis data itu sendiri",
-            "tulis cadangan ke berkas lain, misalnya cadangan/pantau-2026-11-27.db",
+            "tulis cadangan ke berkas atau folder lain, misalnya cadangan/pantau-2026-11-27.db",
         ));
     }
-    let store = Store::open_read_only(&settings.storage.path)?;
     let bytes = store.backup_to(dest)?;
     outln!(
         "Cadangan ditulis: {} ({:.1} MB, integrity_check ok).",

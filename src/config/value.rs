@@ -224,9 +224,34 @@ pub fn opt_secret_nonblank<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Sec
     Ok((!text.trim().is_empty()).then_some(Secret(text)))
 }
 
+/// The address an IPv6 address stands for when it carries an IPv4 one: IPv4-mapped
+/// (`::ffff:a.b.c.d`), IPv4-compatible (`::a.b.c.d`, deprecated but still routed by some
+/// stacks) and the NAT64 well-known prefix (`64:ff9b::/96`, which a NAT64 gateway forwards
+/// to the IPv4 address). Anything else is returned as it is.
+pub fn normalise_ip(ip: std::net::IpAddr) -> std::net::IpAddr {
+    let std::net::IpAddr::V6(v6) = ip else {
+        return ip;
+    };
+    if let Some(v4) = v6.to_ipv4_mapped() {
+        return std::net::IpAddr::V4(v4);
+    }
+    let s = v6.segments();
+    let low = std::net::Ipv4Addr::new((s[6] >> 8) as u8, s[6] as u8, (s[7] >> 8) as u8, s[7] as u8);
+    // `::` and `::1` are IPv6's own unspecified and loopback addresses, not IPv4-compatible.
+    let compatible = s[..6] == [0; 6]
+        && v6 != std::net::Ipv6Addr::UNSPECIFIED
+        && v6 != std::net::Ipv6Addr::LOCALHOST;
+    let nat64 = s[..6] == [0x64, 0xff9b, 0, 0, 0, 0];
+    if compatible || nat64 {
+        std::net::IpAddr::V4(low)
+    } else {
+        ip
+    }
+}
+
 /// Addresses and CIDR ranges (`"127.0.0.1"`, `"10.20.0.0/16"`, `"::1"`), as `allow_private`
-/// lists them. A single address is a range of one; an IPv4-mapped IPv6 address
-/// (`"::ffff:10.0.0.5"`) is kept as the IPv4 address it is. Sorted and without repeats, so two
+/// lists them. A single address is a range of one; an IPv6 address carrying an IPv4 one
+/// (`"::ffff:10.0.0.5"`, see [`normalise_ip`]) is kept as the IPv4 address it is. Sorted and without repeats, so two
 /// lists that allow the same compare equal.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
 pub struct IpRanges(Vec<ipnet::IpNet>);
@@ -236,9 +261,9 @@ impl IpRanges {
         self.0.is_empty()
     }
 
-    /// Whether `ip` lies in one of the ranges.
+    /// Whether `ip` lies in one of the ranges (judged as [`normalise_ip`] reads it).
     pub fn contains(&self, ip: std::net::IpAddr) -> bool {
-        let ip = ip.to_canonical();
+        let ip = normalise_ip(ip);
         self.0.iter().any(|net| net.contains(&ip))
     }
 
@@ -257,7 +282,7 @@ impl IpRanges {
     /// One entry: an address or a range.
     fn entry(text: &str) -> Result<ipnet::IpNet, String> {
         if let Ok(ip) = text.parse::<std::net::IpAddr>() {
-            return Ok(ipnet::IpNet::from(ip.to_canonical()));
+            return Ok(ipnet::IpNet::from(normalise_ip(ip)));
         }
         text.parse::<ipnet::IpNet>().map_err(|_| {
             if text.contains('/') {

@@ -194,7 +194,7 @@ fn spawn_jobs(
         stop.child_token(),
     ));
     tracker.spawn(retention::run(
-        retention::Keep::of(&config.settings.storage),
+        config.settings.storage.clone(),
         writer.clone(),
         stop.child_token(),
     ));

@@ -12,9 +12,9 @@ use jiff::{SignedDuration, Timestamp};
 use tokio_util::sync::CancellationToken;
 
 use crate::config::StorageSettings;
-use crate::store::Maintenance;
 use crate::store::maintenance::Pruned;
 use crate::store::writer::Writer;
+use crate::store::{Maintenance, Store, StoreError};
 
 pub const EVERY: Duration = Duration::from_secs(3600);
 pub const BATCH: usize = 500;
@@ -23,26 +23,10 @@ pub const VACUUM_PAGES: u32 = 2000;
 /// At most this many steps per pass (2 GB); the rest waits for the next hour.
 const VACUUM_STEPS: usize = 250;
 
-/// How long what is stored is kept: `[storage] retain_days` and `history_days`.
-#[derive(Debug, Clone, Copy)]
-pub struct Keep {
-    pub retain_days: u32,
-    /// 0: the hourly history is kept for ever.
-    pub history_days: u32,
-}
-
-impl Keep {
-    pub fn of(storage: &StorageSettings) -> Keep {
-        Keep {
-            retain_days: storage.retain_days,
-            history_days: storage.history_days,
-        }
-    }
-}
-
-pub async fn run(keep: Keep, writer: Writer, stop: CancellationToken) {
+/// Prunes every [`EVERY`] as `[storage] retain_days` and `history_days` say.
+pub async fn run(keep: StorageSettings, writer: Writer, stop: CancellationToken) {
     loop {
-        prune(keep, &writer, &stop).await;
+        prune(&keep, &writer, &stop).await;
         tokio::select! {
             _ = stop.cancelled() => return,
             _ = tokio::time::sleep(EVERY) => {}
@@ -51,39 +35,27 @@ pub async fn run(keep: Keep, writer: Writer, stop: CancellationToken) {
 }
 
 /// One retention pass.
-pub async fn prune(keep: Keep, writer: &Writer, stop: &CancellationToken) {
+pub async fn prune(keep: &StorageSettings, writer: &Writer, stop: &CancellationToken) {
     let now = Timestamp::now();
     let days_ago = |days: u32| now - SignedDuration::from_hours(24 * days as i64);
     let before = days_ago(keep.retain_days);
-    let mut total = Pruned::default();
-    while !stop.is_cancelled() {
-        match writer.call(move |s| s.prune_batch(before, BATCH)).await {
-            Ok(Ok(p)) => {
-                total.posts += p.posts;
-                total.fetch_log += p.fetch_log;
-                total.stories += p.stories;
-                if p.done(BATCH) {
-                    break;
-                }
-            }
-            Ok(Err(e)) => {
-                tracing::error!(error = %e, "pemangkasan data lama gagal; dicoba lagi nanti");
-                return;
-            }
-            Err(_) => return,
-        }
-        tokio::task::yield_now().await;
+    let mut total = in_batches(writer, stop, move |s| s.prune_batch(before, BATCH)).await;
+    if keep.history_days > 0 {
+        let before = days_ago(keep.history_days);
+        total += in_batches(writer, stop, move |s| {
+            s.prune_history(before, BATCH).map(|hourly_counts| Pruned {
+                hourly_counts,
+                ..Pruned::default()
+            })
+        })
+        .await;
     }
-    let hours = match keep.history_days {
-        0 => 0,
-        days => prune_history(days_ago(days), writer, stop).await,
-    };
-    if total != Pruned::default() || hours > 0 {
+    if total != Pruned::default() {
         tracing::info!(
             posts = total.posts,
             fetch_log = total.fetch_log,
             stories = total.stories,
-            hourly_counts = hours,
+            hourly_counts = total.hourly_counts,
             retain_days = keep.retain_days,
             history_days = keep.history_days,
             "data lama dipangkas"
@@ -92,19 +64,24 @@ pub async fn prune(keep: Keep, writer: &Writer, stop: &CancellationToken) {
     maintain(writer, stop).await;
 }
 
-/// Hourly counts per topic before `before`, in batches; how many went.
-async fn prune_history(before: Timestamp, writer: &Writer, stop: &CancellationToken) -> usize {
-    let mut total = 0;
+/// Runs `step` through the writer until a batch comes back short (or the service stops, or a
+/// step fails: logged, and retried at the next pass); what the batches removed, added up.
+async fn in_batches(
+    writer: &Writer,
+    stop: &CancellationToken,
+    step: impl Fn(&mut Store) -> Result<Pruned, StoreError> + Copy + Send + 'static,
+) -> Pruned {
+    let mut total = Pruned::default();
     while !stop.is_cancelled() {
-        match writer.call(move |s| s.prune_history(before, BATCH)).await {
-            Ok(Ok(n)) => {
-                total += n;
-                if n < BATCH {
+        match writer.call(step).await {
+            Ok(Ok(p)) => {
+                total += p;
+                if p.done(BATCH) {
                     break;
                 }
             }
             Ok(Err(e)) => {
-                tracing::error!(error = %e, "pemangkasan riwayat per jam gagal; dicoba lagi nanti");
+                tracing::error!(error = %e, "pemangkasan data lama gagal; dicoba lagi nanti");
                 break;
             }
             Err(_) => break,

@@ -34,9 +34,9 @@ pub enum SourceError {
     /// refused before any connection.
     #[error("{0} ditolak")]
     Private(#[from] super::guard::PrivateAddress),
-    /// A parser (ours or a dependency's) panicked on this source's data; the panic is caught
-    /// and held to this one value (see [`crate::panics`]).
-    #[error("pengurai berhenti karena galat internal (panic): {0}")]
+    /// Polling this source panicked (most likely a parser, ours or a dependency's, on its
+    /// data); the panic is caught and held to this one value (see [`crate::panics`]).
+    #[error("pengambilan berhenti karena galat internal (panic): {0}")]
     Panic(crate::panics::Panicked),
 }
 
@@ -112,7 +112,8 @@ pub fn hint_for_class(class: &str) -> &'static str {
              allow_private, misalnya allow_private = [\"10.20.0.5\"]"
         }
         "panic" => {
-            "isi sumber ini membuat pengurai gagal; sumber lain tetap berjalan — simpan isi feed-nya dan laporkan ke pengembang Pantau"
+            "isi sumber ini membuat pengurai gagal; sumber lain tetap berjalan — simpan \
+             jawaban sumber ini (feed atau API) dan laporkan ke pengembang Pantau"
         }
         _ => "lihat pesan galat dan periksa konfigurasi sumber",
     }

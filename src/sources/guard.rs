@@ -18,7 +18,7 @@ use std::sync::Arc;
 
 use url::Url;
 
-use crate::config::value::IpRanges;
+use crate::config::value::{IpRanges, normalise_ip as normalise};
 
 /// An address refused because it is not on the public internet. Display names it (and the
 /// name it came from): "alamat privat/lokal 127.0.0.1 (loopback)", "intranet.kantor (alamat
@@ -49,35 +49,12 @@ impl std::fmt::Display for PrivateAddress {
 
 impl std::error::Error for PrivateAddress {}
 
-/// The address an IPv6 address stands for when it carries an IPv4 one: IPv4-mapped
-/// (`::ffff:a.b.c.d`), IPv4-compatible (`::a.b.c.d`, deprecated but still routed by some
-/// stacks) and the NAT64 well-known prefix (`64:ff9b::/96`, which a NAT64 gateway forwards
-/// to the IPv4 address). Anything else is returned as it is.
-pub fn normalise(ip: IpAddr) -> IpAddr {
-    let IpAddr::V6(v6) = ip else {
-        return ip;
-    };
-    if let Some(v4) = v6.to_ipv4_mapped() {
-        return IpAddr::V4(v4);
-    }
-    let s = v6.segments();
-    let low = Ipv4Addr::new((s[6] >> 8) as u8, s[6] as u8, (s[7] >> 8) as u8, s[7] as u8);
-    // `::` and `::1` are IPv6's own unspecified and loopback addresses, not IPv4-compatible.
-    let compatible = s[..6] == [0; 6] && v6 != Ipv6Addr::UNSPECIFIED && v6 != Ipv6Addr::LOCALHOST;
-    let nat64 = s[..6] == [0x64, 0xff9b, 0, 0, 0, 0];
-    if compatible || nat64 {
-        IpAddr::V4(low)
-    } else {
-        ip
-    }
-}
-
 /// The kind of non-public range `ip` is in (after [`normalise`]), or `None` for a public
 /// unicast address. std's `is_global` is unstable, so the ranges are spelt out: the ones an
 /// attacker aims at (this machine, the LAN, the cloud metadata service at 169.254.169.254,
 /// a carrier's NAT) and the ones no feed lives at (unspecified, multicast, broadcast and
 /// 240.0.0.0/4). Documentation and benchmarking ranges are left alone: nothing routes them.
-pub fn non_public(ip: IpAddr) -> Option<&'static str> {
+pub(crate) fn non_public(ip: IpAddr) -> Option<&'static str> {
     match normalise(ip) {
         IpAddr::V4(v4) => non_public_v4(v4),
         IpAddr::V6(v6) => non_public_v6(v6),

@@ -76,19 +76,16 @@ pub struct Fetcher {
     client: reqwest::Client,
     /// Which addresses `client` may reach; its resolver and redirect policy hold the same.
     guard: Guard,
-    /// Kept to build a client for another allowance ([`Fetcher::allowing`]).
+    /// Its limits, and what builds a client for another allowance ([`Fetcher::allowing`]).
     settings: Arc<FetchSettings>,
     hosts: Arc<Mutex<HashMap<String, Arc<Semaphore>>>>,
-    per_host: usize,
-    max_body: u64,
-    timeout: Duration,
 }
 
 impl std::fmt::Debug for Fetcher {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Fetcher")
-            .field("per_host", &self.per_host)
-            .field("max_body", &self.max_body)
+            .field("per_host", &self.settings.per_host)
+            .field("max_body", &self.settings.max_body_bytes)
             .field("allow_private", &self.guard.allowed().to_string())
             .finish()
     }
@@ -111,9 +108,6 @@ impl Fetcher {
             guard,
             settings: Arc::new(settings.clone()),
             hosts: Arc::default(),
-            per_host: settings.per_host,
-            max_body: settings.max_body_bytes,
-            timeout: settings.timeout,
         })
     }
 
@@ -122,10 +116,10 @@ impl Fetcher {
     /// opened under one allowance must never serve a source under another. The per-host
     /// limits stay shared, as they are about the remote site.
     pub fn allowing(&self, extra: &IpRanges) -> Result<Fetcher, SourceError> {
-        if extra.is_empty() {
+        let guard = self.guard.allowing(extra);
+        if guard.allowed() == self.guard.allowed() {
             return Ok(self.clone());
         }
-        let guard = self.guard.allowing(extra);
         Ok(Fetcher {
             client: client(&self.settings, &guard)?,
             guard,
@@ -158,7 +152,7 @@ impl Fetcher {
             let mut hosts = self.hosts.lock().expect("host map lock is never poisoned");
             hosts
                 .entry(host)
-                .or_insert_with(|| Arc::new(Semaphore::new(self.per_host)))
+                .or_insert_with(|| Arc::new(Semaphore::new(self.settings.per_host)))
                 .clone()
         };
         semaphore
@@ -205,11 +199,11 @@ impl Fetcher {
         // With compression the length header is the compressed size; the streamed check below
         // counts decompressed bytes, which is what stops a decompression bomb.
         if let Some(len) = response.content_length()
-            && len > self.max_body
+            && len > self.settings.max_body_bytes
             && headers.get(header::CONTENT_ENCODING).is_none()
         {
             return Err(SourceError::TooLarge {
-                limit: self.max_body,
+                limit: self.settings.max_body_bytes,
             });
         }
         let final_url = response.url().clone();
@@ -283,11 +277,11 @@ impl Fetcher {
             });
         }
         if let Some(len) = response.content_length()
-            && len > self.max_body
+            && len > self.settings.max_body_bytes
             && response.headers().get(header::CONTENT_ENCODING).is_none()
         {
             return Err(SourceError::TooLarge {
-                limit: self.max_body,
+                limit: self.settings.max_body_bytes,
             });
         }
         let headers = response.headers().clone();
@@ -309,9 +303,9 @@ impl Fetcher {
             .await
             .map_err(|e| self.map_error(e, None))?
         {
-            if body.len() as u64 + chunk.len() as u64 > self.max_body {
+            if body.len() as u64 + chunk.len() as u64 > self.settings.max_body_bytes {
                 return Err(SourceError::TooLarge {
-                    limit: self.max_body,
+                    limit: self.settings.max_body_bytes,
                 });
             }
             body.extend_from_slice(&chunk);
@@ -325,9 +319,9 @@ impl Fetcher {
             .map_err(|_| SourceError::Unsupported(format!("jalur berkas tidak valid: {url}")))?;
         let io = |e: std::io::Error| SourceError::Io(format!("{}: {e}", path.display()));
         let meta = tokio::fs::metadata(&path).await.map_err(io)?;
-        if meta.len() > self.max_body {
+        if meta.len() > self.settings.max_body_bytes {
             return Err(SourceError::TooLarge {
-                limit: self.max_body,
+                limit: self.settings.max_body_bytes,
             });
         }
         let modified = meta
@@ -366,7 +360,7 @@ impl Fetcher {
                 SourceError::Redirect(format!("ke {refused}"))
             }
         } else if e.is_timeout() {
-            SourceError::Timeout(self.timeout)
+            SourceError::Timeout(self.settings.timeout)
         } else if e.is_redirect() {
             SourceError::Redirect(error_chain(&e))
         } else if e.is_connect() {

@@ -297,7 +297,7 @@ async fn open_socket(url: &Url, guard: &Guard) -> Result<TcpStream, SourceError>
     let port = url.port_or_known_default().unwrap_or(443);
     let addrs = guard.resolve(host, port).await.map_err(|e| match e {
         ResolveError::Private(p) => SourceError::Private(p),
-        ResolveError::Lookup(why) => SourceError::Connect(format!("Jetstream {url}: {why}")),
+        lookup => SourceError::Connect(format!("Jetstream {url}: {lookup}")),
     })?;
     let socket = TcpStream::connect(&addrs[..])
         .await

@@ -145,12 +145,25 @@ pub struct Pruned {
     pub posts: usize,
     pub fetch_log: usize,
     pub stories: usize,
+    /// Hourly counts per topic past `[storage] history_days`.
+    pub hourly_counts: usize,
 }
 
 impl Pruned {
     /// Whether a batch of `limit` left nothing more to remove.
     pub fn done(&self, limit: usize) -> bool {
-        self.posts < limit && self.fetch_log < limit && self.stories < limit
+        [self.posts, self.fetch_log, self.stories, self.hourly_counts]
+            .iter()
+            .all(|&n| n < limit)
+    }
+}
+
+impl std::ops::AddAssign for Pruned {
+    fn add_assign(&mut self, other: Pruned) {
+        self.posts += other.posts;
+        self.fetch_log += other.fetch_log;
+        self.stories += other.stories;
+        self.hourly_counts += other.hourly_counts;
     }
 }
 
@@ -158,9 +171,9 @@ impl Pruned {
 /// and their share of the per-post rollups go with them: see `store::rollups`), as many
 /// fetch-log rows from before it, and as many stories that no post belongs to any more and
 /// that were last seen a joining window before it (their lookup keys, sources and counted
-/// topics go with them by cascade). Hourly counts (`topic_hourly`), alerts and briefings stay: reports over old
-/// periods keep their numbers. Small batches keep each transaction short, so polls commit
-/// between them.
+/// topics go with them by cascade). Hourly counts (`topic_hourly`), alerts and briefings
+/// stay: reports over old periods keep their numbers. Small batches keep each transaction
+/// short, so polls commit between them.
 pub(super) fn prune_batch(
     conn: &mut Connection,
     before: Timestamp,
@@ -211,6 +224,7 @@ pub(super) fn prune_batch(
         posts,
         fetch_log,
         stories,
+        hourly_counts: 0,
     })
 }
 

@@ -163,11 +163,11 @@ fn mend_for(
     let kind = raw.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
     match (local, atom, namespace) {
         ("title" | "subtitle" | "summary" | "rights", true, _) => {
-            atom_text(&raw, &kind, &["text", "html", "xhtml", "text/html"])
+            atom_text(&raw, &kind)
         }
         // `content` with `src` points elsewhere; feed-rs reads its type as a media type.
         ("content", true, _) if attribute(tag, "src").is_some() => Mend::Keep,
-        ("content", true, _) => atom_text(&raw, &kind, &["text", "html", "xhtml", "text/html"]),
+        ("content", true, _) => atom_text(&raw, &kind),
         ("title" | "description", false, Some(MEDIA_RSS)) => match raw.as_str() {
             "plain" | "html" => Mend::Keep,
             _ if kind.contains("html") => Mend::Retype("html"),
@@ -177,11 +177,14 @@ fn mend_for(
     }
 }
 
+/// The `type` values feed-rs reads on an Atom text construct, as written.
+const ATOM_TEXT_TYPES: [&str; 4] = ["text", "html", "xhtml", "text/html"];
+
 /// An Atom text construct's `type`: kept when feed-rs knows it as written, else html-ish and
 /// xml-ish types read as `html` (feed-rs then takes the text, or the markup inside), other
 /// text as `text`, and anything else is not text.
-fn atom_text(raw: &str, kind: &str, known: &[&str]) -> Mend {
-    if known.contains(&raw) {
+fn atom_text(raw: &str, kind: &str) -> Mend {
+    if ATOM_TEXT_TYPES.contains(&raw) {
         Mend::Keep
     } else if kind.contains("html") || kind.ends_with("xml") || kind == "xhtml" {
         Mend::Retype("html")
