@@ -52,7 +52,8 @@ fn posts(tagged: bool, copies: usize) -> Vec<(Post, Tags)> {
                 published: at,
                 fetched: at,
                 lang: None,
-                shares: 0,
+                platform: None,
+                reach: Default::default(),
             };
             let tags = Tags {
                 topics: if tagged {

@@ -83,9 +83,62 @@ pub struct Post {
     pub fetched: Timestamp,
     /// BCP 47 language tag when the source states one (`id`, `en`, …).
     pub lang: Option<String>,
-    /// How often the platform says the post was reshared (reblogs, reposts, forwards); 0 when
-    /// it says nothing. Reshares are this post's spread, never posts of their own.
-    pub shares: u32,
+    /// Where the post was said (`x`, `youtube`, `instagram`, `tiktok`, `news`, …): the poller's
+    /// own kind when it leaves this empty (see `sources::Spec::PLATFORM`), so a vendor's JSON
+    /// of TikTok posts counts as TikTok, not as "json".
+    #[serde(default)]
+    pub platform: Option<Platform>,
+    /// What the platform says about who saw and answered the post, when it was read.
+    #[serde(default)]
+    pub reach: Reach,
+}
+
+id_type!(
+    /// A platform's name as posts carry it: lower-case ASCII (`x`, `youtube`, `tiktok`).
+    Platform
+);
+impl Platform {
+    /// The platform named `name` (trimmed, lower-cased); `None` for an empty or odd name (over
+    /// 32 bytes, or other than letters, digits, `-`, `_` and `.`), which then counts as the
+    /// source's own kind.
+    pub fn parse(name: &str) -> Option<Platform> {
+        let name = name.trim().to_ascii_lowercase();
+        let fits = !name.is_empty()
+            && name.len() <= 32
+            && name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
+        fits.then_some(Platform(name))
+    }
+}
+
+/// How far a post reached, as its platform counts it when the post is read. `None` where the
+/// platform says nothing (a news feed), which is not the same as 0. A post seen again (the next
+/// poll, a reshare of it) carries newer counts and they replace the stored ones; `shares` only
+/// ever grows, because a reshare seen is spread that happened.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Reach {
+    pub likes: Option<u64>,
+    /// Reshares (reblogs, reposts, quotes, forwards); 0 when the platform says nothing.
+    /// Reshares are this post's spread, never posts of their own.
+    pub shares: u64,
+    /// Comments or replies.
+    pub comments: Option<u64>,
+    /// Views or impressions.
+    pub views: Option<u64>,
+    /// The author's followers (subscribers) when the post was read.
+    pub followers: Option<u64>,
+}
+
+impl Reach {
+    /// The engagement the briefing ranks posts by: likes, shares and comments together
+    /// (views are not engagement: a platform counts them its own way).
+    pub fn engagement(&self) -> u64 {
+        self.likes
+            .unwrap_or(0)
+            .saturating_add(self.shares)
+            .saturating_add(self.comments.unwrap_or(0))
+    }
 }
 
 /// The primary subtag of a BCP 47 language tag, lower case (`pt-BR` → `pt`, `ID` → `id`);
@@ -273,7 +326,8 @@ mod tests {
             published: Timestamp::UNIX_EPOCH,
             fetched: Timestamp::UNIX_EPOCH,
             lang: None,
-            shares: 0,
+            platform: None,
+            reach: Reach::default(),
         }
     }
 

@@ -55,7 +55,8 @@ fn post(source: &str, id: &str, text: &str, when: Timestamp) -> Post {
         published: when,
         fetched: when,
         lang: Some("id".into()),
-        shares: 0,
+        platform: None,
+        reach: Default::default(),
     }
 }
 

@@ -418,7 +418,8 @@ async fn the_daemon_alerts_a_rising_topic_once_across_a_restart() {
             published: t,
             fetched: t,
             lang: None,
-            shares: 0,
+            platform: None,
+            reach: Default::default(),
         };
         let tags = classifier.tags(&post, None);
         posts.push((post, tags));

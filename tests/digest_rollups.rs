@@ -74,7 +74,8 @@ fn tagged(source: &str, id: &str, at: &str, author: Option<&str>, topics: &[&str
         published,
         fetched: published,
         lang: Some("id".into()),
-        shares: 0,
+        platform: None,
+        reach: Default::default(),
     };
     let tags = Tags {
         topics: topics.iter().map(|t| TopicId::new(*t)).collect(),

@@ -192,7 +192,8 @@ fn hostile_post(id: &str, title: &str, text: &str, url: &str) -> (Post, Tags) {
             published: at,
             fetched: at,
             lang: None,
-            shares: 0,
+            platform: None,
+            reach: Default::default(),
         },
         Tags {
             topics: vec![TopicId::new("banjir")],

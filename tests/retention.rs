@@ -109,7 +109,8 @@ fn day_posts(day: i64, per_day: usize, start: Timestamp) -> Vec<Post> {
             published: at,
             fetched: at,
             lang: Some("id".into()),
-            shares: 0,
+            platform: None,
+            reach: Default::default(),
         });
     }
     out

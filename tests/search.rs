@@ -22,7 +22,8 @@ fn post(source: &str, id: &str, title: Option<&str>, text: &str, at: &str) -> (P
             published: at,
             fetched: at,
             lang: Some("id".into()),
-            shares: 0,
+            platform: None,
+            reach: Default::default(),
         },
         Tags::default(),
     )

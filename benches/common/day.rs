@@ -29,7 +29,7 @@ use pantau::classify::lists::Level;
 use pantau::classify::{Classifier, SentimentClass, Tags};
 use pantau::model::Attempt;
 use pantau::model::Cursor;
-use pantau::model::{Post, RegionId, SourceId, TopicId};
+use pantau::model::{Platform, Post, Reach, RegionId, SourceId, TopicId};
 use pantau::store::{Ingest, Maintenance, Store, Write, Writes};
 
 /// What to generate.
@@ -432,7 +432,11 @@ impl Generator {
             published,
             fetched: published,
             lang: Some("id".into()),
-            shares: if feed { 0 } else { self.rng.u32(..4) },
+            platform: Some(Platform::new(if feed { "news" } else { kind_of(source) })),
+            reach: Reach {
+                shares: if feed { 0 } else { self.rng.u64(..4) },
+                ..Reach::default()
+            },
         };
         let tags = Tags {
             topics: topics.iter().map(|&t| self.topics[t].0.clone()).collect(),

@@ -94,7 +94,8 @@ impl RawRecord {
             published,
             fetched: now,
             lang,
-            shares: 0,
+            platform: None,
+            reach: Default::default(),
         };
         post.external_id = external_id(
             self.id.as_deref().unwrap_or(""),

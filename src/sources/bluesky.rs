@@ -38,7 +38,7 @@ use super::poller::{Batch, Poll};
 use super::text::{MAX_TEXT_CHARS, truncate_chars};
 use crate::config::value::{self, Secret};
 use crate::config::Invalid;
-use crate::model::{Cursor, Medium, Post, SourceId, primary_language};
+use crate::model::{Cursor, Medium, Post, Reach, SourceId, primary_language};
 
 const DEFAULT_APPVIEW: &str = "https://api.bsky.app";
 const DEFAULT_PDS: &str = "https://bsky.social";
@@ -418,6 +418,10 @@ struct RawView {
     repost_count: u64,
     #[serde(rename = "quoteCount", default)]
     quote_count: u64,
+    #[serde(rename = "likeCount")]
+    like_count: Option<u64>,
+    #[serde(rename = "replyCount")]
+    reply_count: Option<u64>,
 }
 
 #[derive(Deserialize)]
@@ -448,7 +452,7 @@ struct PostView {
     created_at: Option<Timestamp>,
     indexed_at: Timestamp,
     lang: Option<String>,
-    shares: u64,
+    reach: Reach,
 }
 
 impl PostView {
@@ -488,7 +492,12 @@ impl PostView {
                 .and_then(|c| c.parse::<Timestamp>().ok()),
             indexed_at,
             lang: view.record.langs.first().and_then(|l| primary_language(l)),
-            shares: view.repost_count.saturating_add(view.quote_count),
+            reach: Reach {
+                likes: view.like_count,
+                shares: view.repost_count.saturating_add(view.quote_count),
+                comments: view.reply_count,
+                ..Reach::default()
+            },
             uri: view.uri,
         })
     }
@@ -519,7 +528,8 @@ impl PostView {
             published: self.created_at.unwrap_or(self.indexed_at),
             fetched,
             lang: self.lang,
-            shares: u32::try_from(self.shares).unwrap_or(u32::MAX),
+            platform: None,
+            reach: self.reach,
             external_id: self.uri,
         })
     }

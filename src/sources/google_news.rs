@@ -42,6 +42,7 @@ fn default_base() -> Url {
 
 impl kind::Spec for Spec {
     const KIND: &'static str = "google_news";
+    const PLATFORM: &'static str = "news";
     const MEDIUM: Option<Medium> = Some(Medium::News);
     const EXAMPLE: &'static str = "query = \"banjir (Samarinda OR Balikpapan)\"\n\
                                    language = \"id\"\ncountry = \"ID\"\nurl = \"https://news.google.com\"";
@@ -141,7 +142,8 @@ mod tests {
             published: jiff::Timestamp::UNIX_EPOCH,
             fetched: jiff::Timestamp::UNIX_EPOCH,
             lang: None,
-            shares: 0,
+            platform: None,
+            reach: Default::default(),
         };
         split_publisher(&mut post);
         assert_eq!(

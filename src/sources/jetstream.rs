@@ -123,6 +123,7 @@ fn languages<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<String>, D::E
 
 impl kind::Spec for Spec {
     const KIND: &'static str = "jetstream";
+    const PLATFORM: &'static str = "bluesky";
     const MEDIUM: Option<Medium> = Some(Medium::Social);
     const EXAMPLE: &'static str = "url = \"wss://jetstream2.us-east.bsky.network/subscribe\"\n\
                                    langs = [\"id\"]\nwindow = \"10s\"\nmax_posts = 2000";
@@ -502,7 +503,8 @@ fn to_post(did: &str, rkey: &str, record: &Value, time_us: u64) -> Result<Option
         published,
         fetched: Timestamp::UNIX_EPOCH,
         lang: None,
-        shares: 0,
+        platform: None,
+        reach: Default::default(),
     }))
 }
 

@@ -348,7 +348,8 @@ fn to_post(
         published,
         fetched,
         lang: None,
-        shares: 0,
+        platform: None,
+        reach: Default::default(),
     };
     let id = read(&spec.item_id).unwrap_or_default();
     post.external_id = external_id(&id, post.url.as_deref(), || post.text_hash());

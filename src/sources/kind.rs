@@ -20,6 +20,11 @@ pub trait Spec: DeserializeOwned + fmt::Debug + Clone + PartialEq + Send + Sync 
     const KIND: &'static str;
     /// What its posts are; `None` when that is not known (a generic JSON API).
     const MEDIUM: Option<Medium>;
+    /// The platform its posts count under when a post names none ([`Post::platform`]): the
+    /// kind's name unless the kind reads a platform by another name (`jetstream` is Bluesky).
+    ///
+    /// [`Post::platform`]: crate::model::Post::platform
+    const PLATFORM: &'static str = Self::KIND;
     /// A table of its keys as a user writes them (TOML, without `id` and `kind`): a missing
     /// key's hint quotes its line, and a test checks that it reads.
     const EXAMPLE: &'static str;
@@ -42,6 +47,7 @@ pub trait Spec: DeserializeOwned + fmt::Debug + Clone + PartialEq + Send + Sync 
 pub trait AnySpec: DynEq + fmt::Debug {
     fn kind(&self) -> &'static str;
     fn medium(&self) -> Option<Medium>;
+    fn platform(&self) -> &'static str;
     fn location(&self) -> String;
     fn poller(&self) -> Box<dyn Poll>;
 }
@@ -52,6 +58,9 @@ impl<S: Spec> AnySpec for S {
     }
     fn medium(&self) -> Option<Medium> {
         S::MEDIUM
+    }
+    fn platform(&self) -> &'static str {
+        S::PLATFORM
     }
     fn location(&self) -> String {
         Spec::location(self)

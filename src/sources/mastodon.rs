@@ -39,7 +39,7 @@ use super::poller::{Batch, Poll, map_records};
 use super::text::html_to_text;
 use crate::config::value::{self, Secret};
 use crate::config::Invalid;
-use crate::model::{Cursor, Medium, Post, SourceId, primary_language};
+use crate::model::{Cursor, Medium, Post, Reach, SourceId, primary_language};
 
 const DEFAULT_BASE: &str = "https://mastodon.social";
 
@@ -297,6 +297,10 @@ struct Status {
     uri: Option<String>,
     #[serde(default)]
     reblogs_count: Option<u64>,
+    #[serde(default)]
+    favourites_count: Option<u64>,
+    #[serde(default)]
+    replies_count: Option<u64>,
     /// Set when this status is a boost: the original.
     #[serde(default)]
     reblog: Option<Box<Status>>,
@@ -309,6 +313,8 @@ struct Account {
     /// The profile page, whose host is the account's own domain.
     #[serde(default)]
     url: Option<String>,
+    #[serde(default)]
+    followers_count: Option<u64>,
 }
 
 /// One status to a post; `Ok(None)` when it carries no text at all (a picture without words),
@@ -368,7 +374,14 @@ fn to_post(
         published: status.created_at,
         fetched,
         lang: status.language.as_deref().and_then(primary_language),
-        shares: status.reblogs_count.unwrap_or(0).min(u64::from(u32::MAX)) as u32,
+        platform: None,
+        reach: Reach {
+            likes: status.favourites_count,
+            shares: status.reblogs_count.unwrap_or(0),
+            comments: status.replies_count,
+            views: None,
+            followers: status.account.followers_count,
+        },
     }))
 }
 
@@ -526,6 +539,6 @@ mod tests {
             Some("https://kaltim.social/@warga/100")
         );
         assert_eq!(post.lang.as_deref(), Some("id"));
-        assert_eq!(post.shares, 7);
+        assert_eq!(post.reach.shares, 7);
     }
 }

@@ -20,7 +20,7 @@ use super::error::SourceError;
 use super::poller::{Batch, Poll};
 use super::source::SourceConfig;
 use crate::config::FetchSettings;
-use crate::model::{Attempt, PACE_WINDOW, SourceId, SourceState};
+use crate::model::{Attempt, PACE_WINDOW, Platform, Post, SourceId, SourceState};
 use crate::panics::Guarded;
 
 /// Less history than this says nothing about a rate: the configured interval is kept.
@@ -270,6 +270,14 @@ impl SourceRun {
         &self.source
     }
 
+    /// Posts whose poller named no platform count under the kind's own.
+    fn name_platform(&self, posts: &mut [Post]) {
+        let platform = Platform::new(self.source.spec.platform());
+        for post in posts.iter_mut().filter(|p| p.platform.is_none()) {
+            post.platform = Some(platform.clone());
+        }
+    }
+
     /// Polls once, hands the outcome to the pipeline over `out`, waits until it is committed,
     /// and plans the next turn. `None` when `stop` fired during the poll (an unfinished fetch
     /// is dropped, which is safe: the cursor only moves with a commit) or the pipeline is
@@ -281,7 +289,7 @@ impl SourceRun {
     ) -> Option<Turn> {
         let started = Timestamp::now();
         let clock = Instant::now();
-        let outcome = tokio::select! {
+        let mut outcome = tokio::select! {
             _ = stop.cancelled() => return None,
             // A panic anywhere in the poll (a parser on untrusted bytes) is this source's
             // failure, not a backtrace and a lost task.
@@ -290,6 +298,9 @@ impl SourceRun {
             }
         };
         let duration = clock.elapsed();
+        if let Ok(batch) = &mut outcome {
+            self.name_platform(&mut batch.posts);
+        }
         let (failures, delay) = plan_next(
             self.pace.interval(self.source.interval, started),
             self.state.consecutive_failures,

@@ -41,7 +41,7 @@ use super::error::SourceError;
 use super::poller::{Batch, Poll, map_records};
 use super::text::html_to_text;
 use crate::config::{Invalid, value};
-use crate::model::{Cursor, Medium, Post, SourceId};
+use crate::model::{Cursor, Medium, Post, Reach, SourceId};
 
 const DEFAULT_BASE: &str = "https://www.reddit.com";
 
@@ -465,6 +465,11 @@ struct Link {
     is_self: bool,
     #[serde(default)]
     num_crossposts: Option<u64>,
+    /// Net votes: the nearest Reddit has to likes.
+    #[serde(default)]
+    score: Option<i64>,
+    #[serde(default)]
+    num_comments: Option<u64>,
     /// Set (`moderator`, `deleted`, `reddit`, …) when the post was taken down.
     #[serde(default)]
     removed_by_category: Option<String>,
@@ -519,7 +524,14 @@ fn to_post(child: Value, source: &SourceId, fetched: Timestamp) -> Result<Option
         published,
         fetched,
         lang: None,
-        shares: link.num_crossposts.unwrap_or(0).min(u64::from(u32::MAX)) as u32,
+        platform: None,
+        reach: Reach {
+            likes: link.score.map(|s| u64::try_from(s).unwrap_or(0)),
+            shares: link.num_crossposts.unwrap_or(0),
+            comments: link.num_comments,
+            views: None,
+            followers: None,
+        },
     }))
 }
 
@@ -635,7 +647,7 @@ mod tests {
             post.url.as_deref(),
             Some("https://www.reddit.com/r/indonesia/comments/a1/banjir/")
         );
-        assert_eq!(post.shares, 3);
+        assert_eq!(post.reach.shares, 3);
         for (key, value) in [
             ("author", Value::from("[deleted]")),
             ("selftext", Value::from("[removed]")),

@@ -358,7 +358,8 @@ fn read_message(
         published,
         fetched,
         lang: None,
-        shares: 0,
+        platform: None,
+        reach: Default::default(),
     }))
 }
 

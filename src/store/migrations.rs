@@ -330,6 +330,17 @@ FROM post_topics t JOIN posts p ON p.id = t.post_id WHERE true;
 INSERT INTO posts_fts (posts_fts, rank) VALUES ('secure-delete', 1);
 CREATE INDEX IF NOT EXISTS story_keys_by_story ON story_keys(story_id);
 "#,
+    // 9: where a post was said and how far it reached (`model::Reach`); NULL where the
+    // platform says nothing. Posts stored before have no platform: readers count them under
+    // their source's kind, as the poller would have named them (rewriting every row of a
+    // large store here would take minutes).
+    r#"
+ALTER TABLE posts ADD COLUMN platform TEXT;
+ALTER TABLE posts ADD COLUMN likes INTEGER;
+ALTER TABLE posts ADD COLUMN comments INTEGER;
+ALTER TABLE posts ADD COLUMN views INTEGER;
+ALTER TABLE posts ADD COLUMN followers INTEGER;
+"#,
 ];
 
 /// Applies the migrations this database has not had yet. A database from a newer Pantau is

@@ -17,7 +17,7 @@ use super::{StoreError, rollups, stories};
 use crate::classify::Tags;
 use crate::model::Attempt;
 use crate::model::Cursor;
-use crate::model::{Post, SourceId};
+use crate::model::{Post, Reach, SourceId};
 use crate::stories::Fingerprint;
 use crate::time::{hour_bucket, to_db};
 
@@ -443,13 +443,17 @@ impl<'tx> PostStatements<'tx> {
             insert: tx.prepare_cached(
                 "INSERT OR IGNORE INTO posts (source_id, external_id, url, url_key, title, text, author, lang,
                      published_at, fetched_at, text_hash, sentiment, sentiment_score, keywords_version, shares,
-                     id, story_id)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
+                     id, story_id, platform, likes, comments, views, followers)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,
+                         ?18, ?19, ?20, ?21, ?22)",
             )?,
-            // A post seen again (a reblog of it, the next page of a timeline) may have spread
-            // further.
+            // A post seen again (a reblog of it, the next poll of a search) carries newer
+            // counts: they replace the stored ones, except that shares only grow (see `Reach`).
             spread: tx.prepare_cached(
-                "UPDATE posts SET shares = ?3 WHERE source_id = ?1 AND external_id = ?2 AND shares < ?3",
+                "UPDATE posts SET shares = max(shares, ?3), likes = coalesce(?4, likes),
+                     comments = coalesce(?5, comments), views = coalesce(?6, views),
+                     followers = coalesce(?7, followers)
+                 WHERE source_id = ?1 AND external_id = ?2",
             )?,
             topic: tx.prepare_cached(
                 "INSERT OR IGNORE INTO post_topics (post_id, topic_id) VALUES (?1, ?2)",
@@ -460,10 +464,11 @@ impl<'tx> PostStatements<'tx> {
         })
     }
 
-    /// Inserts the post's row; false when the post was stored before (then only its shares
-    /// may grow).
+    /// Inserts the post's row; false when the post was stored before (then only its reach
+    /// changes).
     fn insert(&mut self, row: &NewPost<'_>) -> Result<bool, StoreError> {
         let (post, tags) = (row.post, row.tags);
+        let reach = post.reach;
         let changed = self.insert.execute(params![
             post.source.as_str(),
             post.external_id,
@@ -481,16 +486,25 @@ impl<'tx> PostStatements<'tx> {
             tags.sentiment.map(|(c, _)| c.as_str()),
             tags.sentiment.map(|(_, s)| s),
             row.keywords_version,
-            post.shares,
+            count(reach.shares),
             row.id,
             row.story,
+            post.platform.as_ref().map(|p| p.as_str()),
+            reach.likes.map(count),
+            reach.comments.map(count),
+            reach.views.map(count),
+            reach.followers.map(count),
         ])?;
         if changed == 0 {
-            if post.shares > 0 {
+            if reach != Reach::default() {
                 self.spread.execute(params![
                     post.source.as_str(),
                     post.external_id,
-                    post.shares
+                    count(reach.shares),
+                    reach.likes.map(count),
+                    reach.comments.map(count),
+                    reach.views.map(count),
+                    reach.followers.map(count),
                 ])?;
             }
             return Ok(false);
@@ -620,10 +634,15 @@ fn fingerprint<'a>(post: &Post, tags: &'a Tags) -> Option<Cow<'a, Fingerprint>> 
     }
 }
 
+/// A platform's count as SQLite stores it (a signed 64-bit integer).
+fn count(n: u64) -> i64 {
+    i64::try_from(n).unwrap_or(i64::MAX)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{RegionId, TopicId};
+    use crate::model::{Platform, RegionId, TopicId};
     use crate::store::{Browse, Maintenance, Store, Writes};
     use std::time::Duration;
 
@@ -639,7 +658,8 @@ mod tests {
             published: ts,
             fetched: ts,
             lang: Some("id".into()),
-            shares: 0,
+            platform: None,
+            reach: Default::default(),
         }
     }
 
@@ -686,6 +706,74 @@ mod tests {
             ..tags(&[], &[])
         };
         assert_eq!(store.insert_posts(&[(again, again_tags)], "v").unwrap(), 0);
+    }
+
+    #[test]
+    fn reach_is_stored_and_a_post_seen_again_brings_newer_counts() {
+        let (_dir, mut store) = temp_store();
+        let mut first = post("x", "1", None, "Banjir di Sempaja", "2026-11-27T02:10:00Z");
+        first.platform = Platform::parse("X");
+        first.reach = Reach {
+            likes: Some(10),
+            shares: 5,
+            comments: None,
+            views: Some(900),
+            followers: Some(300_000),
+        };
+        assert_eq!(
+            store
+                .insert_posts(&[(first.clone(), tags(&[], &[]))], "v")
+                .unwrap(),
+            1
+        );
+        // Seen again: likes rose, a reshare was undone (shares never fall), the platform now
+        // states comments and no views.
+        let mut again = first.clone();
+        again.reach = Reach {
+            likes: Some(12),
+            shares: 4,
+            comments: Some(3),
+            views: None,
+            followers: Some(300_500),
+        };
+        assert_eq!(
+            store.insert_posts(&[(again, tags(&[], &[]))], "v").unwrap(),
+            0
+        );
+        let row: (String, i64, i64, Option<i64>, i64, i64) = store
+            .conn
+            .query_row(
+                "SELECT platform, likes, shares, comments, views, followers FROM posts",
+                [],
+                |r| {
+                    Ok((
+                        r.get(0)?,
+                        r.get(1)?,
+                        r.get(2)?,
+                        r.get(3)?,
+                        r.get(4)?,
+                        r.get(5)?,
+                    ))
+                },
+            )
+            .unwrap();
+        assert_eq!(row, ("x".into(), 12, 5, Some(3), 900, 300_500));
+        // A feed item says nothing of its reach: NULL, not 0.
+        let feed = post(
+            "f",
+            "1",
+            None,
+            "Jalan rusak di Loa Janan",
+            "2026-11-27T02:10:00Z",
+        );
+        store.insert_posts(&[(feed, tags(&[], &[]))], "v").unwrap();
+        let likes: Option<i64> = store
+            .conn
+            .query_row("SELECT likes FROM posts WHERE source_id = 'f'", [], |r| {
+                r.get(0)
+            })
+            .unwrap();
+        assert_eq!(likes, None);
     }
 
     /// Every row's parent exists, and the checks are on again for what follows (batches are

@@ -936,7 +936,8 @@ mod tests {
                     published,
                     fetched: published,
                     lang: None,
-                    shares: 0,
+                    platform: None,
+                    reach: Default::default(),
                 };
                 let topics = if i % 4 == 3 {
                     vec![TopicId::new("lain")]

@@ -29,6 +29,7 @@ pub struct Spec {
 
 impl kind::Spec for Spec {
     const KIND: &'static str = "feed";
+    const PLATFORM: &'static str = "news";
     const MEDIUM: Option<Medium> = Some(Medium::News);
     const EXAMPLE: &'static str = "url = \"https://contoh.id/rss\"";
 

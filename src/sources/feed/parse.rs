@@ -168,7 +168,8 @@ fn to_post(
         published,
         fetched,
         lang,
-        shares: 0,
+        platform: None,
+        reach: Default::default(),
     };
     post.external_id = external_id(&entry.id, post.url.as_deref(), || post.text_hash());
     Some(post)
