@@ -269,6 +269,7 @@ async fn an_expired_session_is_renewed_once() {
     let cx = PollCtx {
         source: settings.sources[0].id.clone(),
         fetcher: Fetcher::new(&settings.settings.fetch).unwrap(),
+        secrets: Default::default(),
         relevant: None,
     };
     let poller = settings.sources[0].build();

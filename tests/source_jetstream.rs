@@ -128,6 +128,7 @@ fn poller(project: &Project) -> (Box<dyn Poll>, PollCtx) {
     let cx = PollCtx {
         source: settings.sources[0].id.clone(),
         fetcher: Fetcher::new(&settings.settings.fetch).unwrap(),
+        secrets: Default::default(),
         relevant: Some(Relevance::new(|text| {
             text.to_lowercase().contains("banjir")
         })),

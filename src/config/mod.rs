@@ -45,6 +45,7 @@ pub const DEFAULT_OFFICE: &str = "Dinas Komunikasi dan Informatika Provinsi Kali
 /// The sections a config file may have. `alerts` and `sources` belong to their families.
 const SECTIONS: &[&str] = &[
     "storage", "keywords", "schedule", "http", "fetch", "briefing", "log", "alerts", "sources",
+    "secrets",
 ];
 
 /// The resolved settings: every value typed and checked, every path absolute.
@@ -65,6 +66,47 @@ pub struct Settings {
     pub alerts: Table,
     /// `[[sources]]` as written, in file order: the sources family reads them.
     pub sources: Option<TableArray>,
+    /// `[secrets]`: the tokens and keys sources name.
+    pub secrets: Secrets,
+}
+
+/// `[secrets]`: tokens and API keys, by name (`x_bearer_token = "…"`). A source names the one
+/// it uses (each kind has a default name, e.g. `x_bearer_token`), so `[[sources]]` tables hold
+/// no secret and a shipped or shared config file holds none: the values live in
+/// `config/local.toml` or in `PANTAU__SECRETS__<NAME>` variables
+/// (`PANTAU__SECRETS__X_BEARER_TOKEN`). An empty value counts as unset.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Secrets(std::sync::Arc<std::collections::BTreeMap<String, value::Secret>>);
+
+impl Secrets {
+    /// The secrets of `pairs`, for tests and tools.
+    pub fn from_pairs<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> Secrets {
+        Secrets(std::sync::Arc::new(
+            pairs
+                .into_iter()
+                .map(|(k, v)| (k.to_ascii_lowercase(), value::Secret::new(v)))
+                .collect(),
+        ))
+    }
+
+    /// The secret called `name` (names are case-insensitive, as environment variables are
+    /// read in lower case); `None` when unset or empty.
+    pub fn get(&self, name: &str) -> Option<&value::Secret> {
+        self.0
+            .get(&name.to_ascii_lowercase())
+            .filter(|s| !s.expose().trim().is_empty())
+    }
+}
+
+impl<'de> Deserialize<'de> for Secrets {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Secrets, D::Error> {
+        let map = std::collections::BTreeMap::<String, String>::deserialize(d)?;
+        Ok(Secrets(std::sync::Arc::new(
+            map.into_iter()
+                .map(|(k, v)| (k.to_ascii_lowercase(), value::Secret::new(v.trim())))
+                .collect(),
+        )))
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -326,6 +368,7 @@ impl Settings {
             log: sections.read("log", &mut errors),
             alerts: sections.table("alerts"),
             sources: sections.sources.take(),
+            secrets: sections.read("secrets", &mut errors),
             files,
             base_dir,
         };
@@ -452,6 +495,25 @@ impl Sections {
 mod tests {
     use super::*;
     use std::path::Path;
+
+    #[test]
+    fn secrets_are_read_by_name_and_never_shown() {
+        let dir = tempfile::tempdir().unwrap();
+        let text = "[secrets]\nX_Bearer_Token = \" AAAA-rahasia \"\nyoutube_api_key = \"\"\n";
+        let (s, errors) = load_str_lenient(text, dir.path()).unwrap();
+        assert!(errors.is_empty(), "{errors:?}");
+        assert_eq!(
+            s.secrets.get("x_bearer_token").map(|t| t.expose()),
+            Some("AAAA-rahasia")
+        );
+        // Empty is unset; an unknown name is unset.
+        assert!(s.secrets.get("youtube_api_key").is_none());
+        assert!(s.secrets.get("instagram_access_token").is_none());
+        assert!(!format!("{s:?}").contains("rahasia"));
+        // A secret is text: a table or a number is refused with where it was.
+        let (_, errors) = load_str_lenient("[secrets]\nx = [1]\n", dir.path()).unwrap();
+        assert_eq!(errors.len(), 1, "{errors:?}");
+    }
 
     #[test]
     fn files_and_paths_resolve_from_the_config_folder_parent() {

@@ -122,6 +122,7 @@ impl Engine {
                     source: source.id.clone(),
                     fetcher: fetchers[&source.allow_private].clone(),
                     relevant: Some(relevant.clone()),
+                    secrets: config.settings.secrets.clone(),
                 };
                 SourceRun::new(source.clone(), cx, state, &config.settings.fetch)
             })

@@ -7,6 +7,7 @@ use std::fmt;
 use std::sync::Arc;
 
 use super::http::Fetcher;
+use crate::config::Secrets;
 use crate::model::SourceId;
 
 #[derive(Debug, Clone)]
@@ -17,6 +18,8 @@ pub struct PollCtx {
     /// force (so a reload of the lists applies at once); `None` means "nothing is known to be
     /// relevant", and filtering sources then keep only what their own rules select.
     pub relevant: Option<Relevance>,
+    /// `[secrets]`, from which a source takes the token or key it names.
+    pub secrets: Secrets,
 }
 
 /// "Does this text match a topic of the keyword lists?", shared and cheap to clone.
