@@ -518,6 +518,13 @@ fn an_upgraded_database_gets_the_same_rollups() {
     drop(store);
     let conn = rusqlite::Connection::open(&path).unwrap();
     conn.execute_batch(&ddl).unwrap();
+    // Nor had it the later migrations' columns.
+    conn.execute_batch(
+        "ALTER TABLE posts DROP COLUMN platform; ALTER TABLE posts DROP COLUMN likes;
+         ALTER TABLE posts DROP COLUMN comments; ALTER TABLE posts DROP COLUMN views;
+         ALTER TABLE posts DROP COLUMN followers;",
+    )
+    .unwrap();
     conn.pragma_update(None, "user_version", 6).unwrap();
     drop(conn);
     let store = Store::open(&path).unwrap();
