@@ -29,8 +29,10 @@ fn source(id: &str, base: &str, keys: &str) -> String {
 }
 
 fn json(name: &str) -> ResponseTemplate {
-    ResponseTemplate::new(200)
-        .set_body_raw(fixture(&format!("instagram/{name}.json")), "application/json")
+    ResponseTemplate::new(200).set_body_raw(
+        fixture(&format!("instagram/{name}.json")),
+        "application/json",
+    )
 }
 
 fn fixture_json(name: &str) -> Value {
@@ -79,7 +81,10 @@ async fn mount_account(server: &MockServer, first: Value, later: Option<Value>) 
         .await;
     if let Some(later) = later {
         Mock::given(path(format!("/v25.0/{ACCOUNT}")))
-            .and(query_param_contains("fields", "media.after(QVFIUmx1WTBpMGpRN2RNbV9)"))
+            .and(query_param_contains(
+                "fields",
+                "media.after(QVFIUmx1WTBpMGpRN2RNbV9)",
+            ))
             .respond_with(ResponseTemplate::new(200).set_body_json(later))
             .mount(server)
             .await;
@@ -125,15 +130,30 @@ async fn first_poll_paging_and_resume() {
     assert!(!r.failed, "{}", r.status);
     assert_eq!((r.items_found, r.new_posts), (6, 5));
     let store = project.store();
-    let row: (String, Option<i64>, Option<i64>, Option<i64>, Option<String>, String) =
-        common::sql(store.path())
-            .query_row(
-                "SELECT platform, likes, comments, followers, author, url FROM posts \
+    let row: (
+        String,
+        Option<i64>,
+        Option<i64>,
+        Option<i64>,
+        Option<String>,
+        String,
+    ) = common::sql(store.path())
+        .query_row(
+            "SELECT platform, likes, comments, followers, author, url FROM posts \
                  WHERE external_id = '17885103395504675'",
-                [],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?)),
-            )
-            .unwrap();
+            [],
+            |r| {
+                Ok((
+                    r.get(0)?,
+                    r.get(1)?,
+                    r.get(2)?,
+                    r.get(3)?,
+                    r.get(4)?,
+                    r.get(5)?,
+                ))
+            },
+        )
+        .unwrap();
     assert_eq!(
         row,
         (
@@ -146,18 +166,22 @@ async fn first_poll_paging_and_resume() {
         )
     );
     // Hidden like count stays unknown; a hashtag's media has no author or followers.
-    let (likes, followers, published): (Option<i64>, Option<i64>, String) =
-        common::sql(store.path())
-            .query_row(
-                "SELECT likes, followers, published_at FROM posts WHERE external_id = '18091636405131559'",
-                [],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-            )
-            .unwrap();
+    let (likes, followers, published): (Option<i64>, Option<i64>, String) = common::sql(
+        store.path(),
+    )
+    .query_row(
+        "SELECT likes, followers, published_at FROM posts WHERE external_id = '18091636405131559'",
+        [],
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+    )
+    .unwrap();
     assert_eq!((likes, followers), (None, None));
     assert!(published.starts_with("2026-11-27T00:40:05"), "{published}");
     let cursor = format!("{:?}", store.source_state(&"ig".into()).unwrap().cursor);
-    assert!(cursor.contains(TAG_ID) && cursor.contains("banjirsamarinda"), "{cursor}");
+    assert!(
+        cursor.contains(TAG_ID) && cursor.contains("banjirsamarinda"),
+        "{cursor}"
+    );
     assert!(!cursor.contains(TOKEN));
 
     // Three new media on the account: two on the first page, one on the next, then the
@@ -165,7 +189,10 @@ async fn first_poll_paging_and_resume() {
     server.reset().await;
     mount_hashtag(&server).await;
     let newer = discovery(
-        &[("900003", "2026-11-27T05:00:00+0000"), ("900002", "2026-11-27T04:00:00+0000")],
+        &[
+            ("900003", "2026-11-27T05:00:00+0000"),
+            ("900002", "2026-11-27T04:00:00+0000"),
+        ],
         Some("QVFIUmx1WTBpMGpRN2RNbV9"),
     );
     let back = discovery(
@@ -239,15 +266,26 @@ async fn the_thirty_hashtag_limit_holds_across_polls() {
     // Only `baru`: nothing can be asked, and the source says when a place frees up.
     std::fs::write(
         project.config(),
-        format!("{}\n{}", secrets(), source("ig", &server.uri(), "hashtags = [\"baru\"]")),
+        format!(
+            "{}\n{}",
+            secrets(),
+            source("ig", &server.uri(), "hashtags = [\"baru\"]")
+        ),
     )
     .unwrap();
     let r = round(&project).await;
     let r = result(&r, "ig");
     assert!(r.failed);
-    assert!(r.status.contains("30 tagar unik per 7 hari"), "{}", r.status);
+    assert!(
+        r.status.contains("30 tagar unik per 7 hari"),
+        "{}",
+        r.status
+    );
     let health = project.store().sources_health(&[]).unwrap();
-    assert_eq!(health[0].last_error_class.as_deref(), Some("http_rate_limited"));
+    assert_eq!(
+        health[0].last_error_class.as_deref(),
+        Some("http_rate_limited")
+    );
 }
 
 /// Error code 4 on the first request fails the poll as rate limited and plans the next
@@ -258,10 +296,10 @@ async fn throttling_errors_and_usage_headers_pause_the_source() {
     let server = MockServer::start().await;
     let usage = r#"{"17841400000000000":[{"type":"instagram","call_count":100,"total_cputime":12,"total_time":9,"estimated_time_to_regain_access":0}]}"#;
     Mock::given(path("/v25.0/ig_hashtag_search"))
-        .respond_with(
-            ResponseTemplate::new(400)
-                .set_body_raw(fixture("instagram/error_rate_limit.json"), "application/json"),
-        )
+        .respond_with(ResponseTemplate::new(400).set_body_raw(
+            fixture("instagram/error_rate_limit.json"),
+            "application/json",
+        ))
         .mount(&server)
         .await;
     Mock::given(path(format!("/v25.0/{ACCOUNT}")))
@@ -326,7 +364,11 @@ async fn an_expired_or_missing_token_is_an_auth_failure() {
         &secrets(),
         &[
             source("kedaluwarsa", &uri, "hashtags = [\"kaltim\"]"),
-            source("tanpa", &uri, "accounts = [\"humaskaltim\"]\nsecret = \"ig_kantor_kedua\""),
+            source(
+                "tanpa",
+                &uri,
+                "accounts = [\"humaskaltim\"]\nsecret = \"ig_kantor_kedua\"",
+            ),
         ]
         .concat(),
     );
@@ -336,8 +378,14 @@ async fn an_expired_or_missing_token_is_an_auth_failure() {
     let expired = get("kedaluwarsa");
     assert_eq!(expired.last_error_class.as_deref(), Some("auth"));
     let message = expired.last_error.clone().unwrap();
-    assert!(message.contains("kedaluwarsa (kode 190, subkode 463)"), "{message}");
-    assert!(message.contains("PANTAU__SECRETS__INSTAGRAM_ACCESS_TOKEN"), "{message}");
+    assert!(
+        message.contains("kedaluwarsa (kode 190, subkode 463)"),
+        "{message}"
+    );
+    assert!(
+        message.contains("PANTAU__SECRETS__INSTAGRAM_ACCESS_TOKEN"),
+        "{message}"
+    );
     assert!(!message.contains(TOKEN), "{message}");
     let missing = get("tanpa");
     assert_eq!(missing.last_error_class.as_deref(), Some("auth"));
@@ -360,10 +408,10 @@ async fn an_expired_or_missing_token_is_an_auth_failure() {
 async fn malformed_and_empty_answers() {
     let broken = MockServer::start().await;
     Mock::given(method("GET"))
-        .respond_with(
-            ResponseTemplate::new(200)
-                .set_body_raw("<html><body>Sorry, something went wrong.</body></html>", "text/html"),
-        )
+        .respond_with(ResponseTemplate::new(200).set_body_raw(
+            "<html><body>Sorry, something went wrong.</body></html>",
+            "text/html",
+        ))
         .mount(&broken)
         .await;
     let quiet = MockServer::start().await;
@@ -380,7 +428,11 @@ async fn malformed_and_empty_answers() {
         &secrets(),
         &[
             source("rusak", &broken.uri(), "hashtags = [\"kaltim\"]"),
-            source("sepi", &quiet.uri(), "hashtags = [\"kaltim\"]\naccounts = [\"samarindaterkini\"]"),
+            source(
+                "sepi",
+                &quiet.uri(),
+                "hashtags = [\"kaltim\"]\naccounts = [\"samarindaterkini\"]",
+            ),
         ]
         .concat(),
     );
@@ -408,12 +460,21 @@ async fn the_token_never_reaches_logs_or_the_sources_table() {
         "[log]\nlevel = \"debug\"\n",
         &[
             source("baik", &server.uri(), "hashtags = [\"banjirsamarinda\"]"),
-            source("putus", &format!("http://127.0.0.1:{closed}"), "hashtags = [\"kaltim\"]"),
+            source(
+                "putus",
+                &format!("http://127.0.0.1:{closed}"),
+                "hashtags = [\"kaltim\"]",
+            ),
         ]
         .concat(),
     );
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_pantau"))
-        .args(["--config", project.config().to_str().unwrap(), "poll", "--once"])
+        .args([
+            "--config",
+            project.config().to_str().unwrap(),
+            "poll",
+            "--once",
+        ])
         .current_dir(project.path())
         .env_remove("PANTAU_CONFIG")
         .env("PANTAU__SECRETS__INSTAGRAM_ACCESS_TOKEN", TOKEN)
@@ -426,12 +487,49 @@ async fn the_token_never_reaches_logs_or_the_sources_table() {
     assert!(!shown.contains(TOKEN), "the token was shown:\n{shown}");
     let store = project.store();
     assert_eq!(
-        query_i64(&store, "SELECT count(*) FROM posts WHERE source_id = 'baik'"),
+        query_i64(
+            &store,
+            "SELECT count(*) FROM posts WHERE source_id = 'baik'"
+        ),
         3
     );
     let health = store.sources_health(&[]).unwrap();
     let putus = health.iter().find(|h| h.id.as_str() == "putus").unwrap();
     let error = putus.last_error.clone().unwrap();
-    assert_eq!(putus.last_error_class.as_deref(), Some("connect"), "{error}");
+    assert_eq!(
+        putus.last_error_class.as_deref(),
+        Some("connect"),
+        "{error}"
+    );
     assert!(!error.contains(TOKEN), "{error}");
+}
+
+/// The commented Instagram and vendor examples of config/default.toml, uncommented, are
+/// sources as they stand.
+#[test]
+fn the_shipped_examples_read() {
+    let shipped = std::fs::read_to_string(common::repo().join("config/default.toml")).unwrap();
+    let start = shipped.find("# --- Instagram and data vendors").unwrap();
+    let block: String = shipped[start..]
+        .lines()
+        .skip(1)
+        .take_while(|l| l.starts_with('#'))
+        .map(|l| l.strip_prefix("# ").unwrap_or(l.trim_start_matches('#')))
+        .collect::<Vec<_>>()
+        .join("\n");
+    let project = Project::new("", &block);
+    let config = project.load();
+    let kinds: Vec<(&str, &str)> = config
+        .sources
+        .iter()
+        .map(|s| (s.id.as_str(), s.kind()))
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            ("ig-kaltim", "instagram"),
+            ("vendor-tiktok", "json"),
+            ("vendor-facebook", "json")
+        ]
+    );
 }

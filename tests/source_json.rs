@@ -422,7 +422,7 @@ fn vendor_record(n: u64) -> serde_json::Value {
         "create_time": 1795770600 + n,
         "author": {"unique_id": format!("warga_{n}"), "follower_count": 1000 * n},
         "stats": {"digg_count": 10 * n, "share_count": n, "comment_count": 2 * n, "play_count": format!("{}", 100 * n)},
-        "platform": if n % 2 == 0 { "Facebook" } else { "" }
+        "platform": if n.is_multiple_of(2) { "Facebook" } else { "" }
     })
 }
 
@@ -450,7 +450,9 @@ async fn every_paging_style_reads_every_page() {
     // next_url: relative, then absolute, then none.
     Mock::given(path("/next/items"))
         .and(query_param_is_missing("after"))
-        .respond_with(ok(serde_json::json!({"data": records(0..3), "paging": {"next": "/next/items?after=p2"}})))
+        .respond_with(ok(
+            serde_json::json!({"data": records(0..3), "paging": {"next": "/next/items?after=p2"}}),
+        ))
         .mount(&server)
         .await;
     Mock::given(path("/next/items"))
@@ -460,7 +462,9 @@ async fn every_paging_style_reads_every_page() {
         .await;
     Mock::given(path("/next/items"))
         .and(query_param("after", "p3"))
-        .respond_with(ok(serde_json::json!({"data": records(6..7), "paging": {"next": null}})))
+        .respond_with(ok(
+            serde_json::json!({"data": records(6..7), "paging": {"next": null}}),
+        ))
         .mount(&server)
         .await;
     // Link header, in two header lines on the second page.
@@ -520,24 +524,48 @@ async fn every_paging_style_reads_every_page() {
     let project = Project::new(
         "",
         &[
-            source("next", &format!("{uri}/next/items"), &keys("/data", "next_url = \"/paging/next\"")),
-            source("link", &format!("{uri}/link/items"), &keys("/data", "next_link = true")),
+            source(
+                "next",
+                &format!("{uri}/next/items"),
+                &keys("/data", "next_url = \"/paging/next\""),
+            ),
+            source(
+                "link",
+                &format!("{uri}/link/items"),
+                &keys("/data", "next_link = true"),
+            ),
             source(
                 "page",
                 &format!("{uri}/page/items"),
-                &keys("/data", "page_param = \"halaman\"\npage_size = 2\nsize_param = \"per_page\""),
+                &keys(
+                    "/data",
+                    "page_param = \"halaman\"\npage_size = 2\nsize_param = \"per_page\"",
+                ),
             ),
-            source("offset", &format!("{uri}/offset/items"), &keys("", "offset_param = \"offset\"")),
+            source(
+                "offset",
+                &format!("{uri}/offset/items"),
+                &keys("", "offset_param = \"offset\""),
+            ),
             source(
                 "cursor",
                 &format!("{uri}/cursor/items"),
-                &keys("/data/videos", "cursor_param = \"cursor\"\nnext_cursor = \"/data/cursor\""),
+                &keys(
+                    "/data/videos",
+                    "cursor_param = \"cursor\"\nnext_cursor = \"/data/cursor\"",
+                ),
             ),
         ]
         .concat(),
     );
     let results = round(&project).await;
-    for (id, found) in [("next", 7), ("link", 5), ("page", 5), ("offset", 5), ("cursor", 4)] {
+    for (id, found) in [
+        ("next", 7),
+        ("link", 5),
+        ("page", 5),
+        ("offset", 5),
+        ("cursor", 4),
+    ] {
         let r = result(&results, id);
         assert!(!r.failed, "{id}: {}", r.status);
         assert_eq!((r.items_found, r.new_posts), (found, found), "{id}");
@@ -552,7 +580,9 @@ async fn the_page_limit_stops_the_walk() {
     for page in 1..=3u64 {
         Mock::given(path("/items"))
             .and(query_param("page", page.to_string()))
-            .respond_with(ok(serde_json::json!({"data": records(page * 10..page * 10 + 4)})))
+            .respond_with(ok(
+                serde_json::json!({"data": records(page * 10..page * 10 + 4)}),
+            ))
             .expect(if page <= 2 { 1 } else { 0 })
             .mount(&server)
             .await;
@@ -586,7 +616,10 @@ async fn header_auth_from_secrets() {
         .mount(&server)
         .await;
     Mock::given(path("/ditolak"))
-        .respond_with(ResponseTemplate::new(401).set_body_json(serde_json::json!({"error": "invalid api key"})))
+        .respond_with(
+            ResponseTemplate::new(401)
+                .set_body_json(serde_json::json!({"error": "invalid api key"})),
+        )
         .mount(&server)
         .await;
     let uri = server.uri();
@@ -594,14 +627,26 @@ async fn header_auth_from_secrets() {
     let project = Project::new(
         "[secrets]\nvendor_satu = \"kunci-vendor-1\"\nvendor_dua = \"kunci-vendor-2\"\n",
         &[
-            source("bearer", &format!("{uri}/bearer"), &keys("secret = \"vendor_satu\"")),
+            source(
+                "bearer",
+                &format!("{uri}/bearer"),
+                &keys("secret = \"vendor_satu\""),
+            ),
             source(
                 "apikey",
                 &format!("{uri}/apikey"),
                 &keys("secret = \"vendor_dua\"\nauth_header = \"X-API-Key\"\nauth_scheme = \"\""),
             ),
-            source("ditolak", &format!("{uri}/ditolak"), &keys("secret = \"vendor_satu\"")),
-            source("kosong", &format!("{uri}/bearer"), &keys("secret = \"vendor_tiga\"")),
+            source(
+                "ditolak",
+                &format!("{uri}/ditolak"),
+                &keys("secret = \"vendor_satu\""),
+            ),
+            source(
+                "kosong",
+                &format!("{uri}/bearer"),
+                &keys("secret = \"vendor_tiga\""),
+            ),
         ]
         .concat(),
     );
@@ -611,7 +656,10 @@ async fn header_auth_from_secrets() {
     let health = project.store().sources_health(&[]).unwrap();
     let get = |id: &str| health.iter().find(|h| h.id.as_str() == id).unwrap();
     for (id, message) in [
-        ("ditolak", "HTTP 401: rahasia \"vendor_satu\" ([secrets]) ditolak"),
+        (
+            "ditolak",
+            "HTTP 401: rahasia \"vendor_satu\" ([secrets]) ditolak",
+        ),
         ("kosong", "PANTAU__SECRETS__VENDOR_TIGA"),
     ] {
         assert_eq!(get(id).last_error_class.as_deref(), Some("auth"), "{id}");
@@ -631,7 +679,9 @@ async fn platform_and_reach_from_the_records() {
     sparse["stats"] = serde_json::json!({"digg_count": -3});
     sparse["author"] = serde_json::json!({"unique_id": "warga_5"});
     Mock::given(path("/tiktok"))
-        .respond_with(ok(serde_json::json!({"data": [vendor_record(1), vendor_record(2), sparse]})))
+        .respond_with(ok(
+            serde_json::json!({"data": [vendor_record(1), vendor_record(2), sparse]}),
+        ))
         .mount(&server)
         .await;
     Mock::given(path("/polos"))
@@ -655,7 +705,14 @@ async fn platform_and_reach_from_the_records() {
         .concat(),
     );
     round(&project).await;
-    type Row = (String, Option<i64>, i64, Option<i64>, Option<i64>, Option<i64>);
+    type Row = (
+        String,
+        Option<i64>,
+        i64,
+        Option<i64>,
+        Option<i64>,
+        Option<i64>,
+    );
     let row = |id: &str| -> Row {
         common::sql(&project.db())
             .query_row(
@@ -671,9 +728,19 @@ async fn platform_and_reach_from_the_records() {
     );
     assert_eq!(
         row("7301234567890100002"),
-        ("facebook".into(), Some(20), 2, Some(4), Some(200), Some(2000))
+        (
+            "facebook".into(),
+            Some(20),
+            2,
+            Some(4),
+            Some(200),
+            Some(2000)
+        )
     );
-    assert_eq!(row("7301234567890100005"), ("tiktok".into(), None, 0, None, None, None));
+    assert_eq!(
+        row("7301234567890100005"),
+        ("tiktok".into(), None, 0, None, None, None)
+    );
     // Without `platform`, the kind's own name.
     assert_eq!(row("7301234567890100007").0, "json");
 }
