@@ -8,7 +8,7 @@ mod common;
 use common::{Project, fixture, query_i64, result, round};
 use pantau::model::Cursor;
 use pantau::store::{Browse, Status};
-use wiremock::matchers::{header, path, query_param};
+use wiremock::matchers::{header, path, query_param, query_param_is_missing};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
 fn source(id: &str, url: &str, keys: &str) -> String {
@@ -371,6 +371,31 @@ fn config_errors_are_clear() {
             "item_text = \"/body\"\ntime_format = \"unix\"",
             "time_format diisi tanpa item_time",
         ),
+        (
+            "item_text = \"/body\"\nnext_link = true\npage_param = \"page\"",
+            "hanya satu cara berpindah halaman: next_link dan page_param",
+        ),
+        (
+            "item_text = \"/body\"\ncursor_param = \"cursor\"",
+            "cursor_param dan next_cursor harus diisi bersama",
+        ),
+        (
+            "item_text = \"/body\"\ntoken = \"a\"\nsecret = \"b\"",
+            "token dan secret tidak boleh diisi bersama",
+        ),
+        (
+            "item_text = \"/body\"\nsecret = \"vendor-tiktok\"",
+            "nama rahasia \"vendor-tiktok\" hanya boleh huruf kecil",
+        ),
+        (
+            "item_text = \"/body\"\nauth_header = \"X API\"",
+            "\"X API\" bukan nama header HTTP",
+        ),
+        (
+            "item_text = \"/body\"\nplatform = \"tik tok\"",
+            "\"tik tok\" bukan nama platform",
+        ),
+        ("item_text = \"/body\"\nmax_pages = 0", "antara 1 dan 1000"),
     ];
     for (keys, expected) in cases {
         let project = Project::new("", &source("j", "https://api.example/laporan", keys));
@@ -387,4 +412,335 @@ fn config_errors_are_clear() {
         .unwrap_err()
         .to_string();
     assert!(error.contains("kunci \"url\" wajib diisi"), "{error}");
+}
+
+/// A vendor's TikTok-like record `n`: its text, time, author with followers, and counts.
+fn vendor_record(n: u64) -> serde_json::Value {
+    serde_json::json!({
+        "id": format!("73012345678901{n:05}"),
+        "desc": format!("Antrean solar di SPBU Loa Janan makin panjang, video ke-{n}"),
+        "create_time": 1795770600 + n,
+        "author": {"unique_id": format!("warga_{n}"), "follower_count": 1000 * n},
+        "stats": {"digg_count": 10 * n, "share_count": n, "comment_count": 2 * n, "play_count": format!("{}", 100 * n)},
+        "platform": if n.is_multiple_of(2) { "Facebook" } else { "" }
+    })
+}
+
+fn records(range: std::ops::Range<u64>) -> Vec<serde_json::Value> {
+    range.map(vendor_record).collect()
+}
+
+const VENDOR: &str = r#"item_id = "/id"
+item_text = "/desc"
+item_author = "/author/unique_id"
+item_time = "/create_time"
+time_format = "unix""#;
+
+fn ok(body: serde_json::Value) -> ResponseTemplate {
+    ResponseTemplate::new(200).set_body_json(body)
+}
+
+/// Five vendors, five ways to page, each over several pages on loopback: a next address in
+/// the body, the Link header, page numbers ending at a short page, offsets ending at an empty
+/// page, and a cursor sent back until the answer holds none.
+#[tokio::test(flavor = "multi_thread")]
+async fn every_paging_style_reads_every_page() {
+    let server = MockServer::start().await;
+    let uri = server.uri();
+    // next_url: relative, then absolute, then none.
+    Mock::given(path("/next/items"))
+        .and(query_param_is_missing("after"))
+        .respond_with(ok(
+            serde_json::json!({"data": records(0..3), "paging": {"next": "/next/items?after=p2"}}),
+        ))
+        .mount(&server)
+        .await;
+    Mock::given(path("/next/items"))
+        .and(query_param("after", "p2"))
+        .respond_with(ok(serde_json::json!({"data": records(3..6), "paging": {"next": format!("{uri}/next/items?after=p3")}})))
+        .mount(&server)
+        .await;
+    Mock::given(path("/next/items"))
+        .and(query_param("after", "p3"))
+        .respond_with(ok(
+            serde_json::json!({"data": records(6..7), "paging": {"next": null}}),
+        ))
+        .mount(&server)
+        .await;
+    // Link header, in two header lines on the second page.
+    Mock::given(path("/link/items"))
+        .and(query_param_is_missing("page"))
+        .respond_with(
+            ok(serde_json::json!({"data": records(10..12)}))
+                .insert_header("link", "</link/items?page=2>; rel=\"next\""),
+        )
+        .mount(&server)
+        .await;
+    Mock::given(path("/link/items"))
+        .and(query_param("page", "2"))
+        .respond_with(
+            ok(serde_json::json!({"data": records(12..14)}))
+                .append_header("link", "</link/items?page=1>; rel=\"prev\"")
+                .append_header("link", "</link/items?page=3>; rel=\"next\""),
+        )
+        .mount(&server)
+        .await;
+    Mock::given(path("/link/items"))
+        .and(query_param("page", "3"))
+        .respond_with(ok(serde_json::json!({"data": records(14..15)})))
+        .mount(&server)
+        .await;
+    // Page numbers with a page size: 2, 2, then 1 (short: the last).
+    for (page, range) in [("1", 20..22), ("2", 22..24), ("3", 24..25)] {
+        Mock::given(path("/page/items"))
+            .and(query_param("halaman", page))
+            .and(query_param("per_page", "2"))
+            .respond_with(ok(serde_json::json!({"data": records(range)})))
+            .expect(1)
+            .mount(&server)
+            .await;
+    }
+    // Offsets without a page size: the empty page ends it (Apify-style bare array).
+    for (offset, range) in [("0", 30..33), ("3", 33..35), ("5", 35..35)] {
+        Mock::given(path("/offset/items"))
+            .and(query_param("offset", offset))
+            .respond_with(ok(serde_json::json!(records(range))))
+            .expect(1)
+            .mount(&server)
+            .await;
+    }
+    // A cursor in the body, sent back until it is absent.
+    Mock::given(path("/cursor/items"))
+        .and(query_param_is_missing("cursor"))
+        .respond_with(ok(serde_json::json!({"data": {"videos": records(40..42), "cursor": 1795770642, "has_more": true}})))
+        .mount(&server)
+        .await;
+    Mock::given(path("/cursor/items"))
+        .and(query_param("cursor", "1795770642"))
+        .respond_with(ok(serde_json::json!({"data": {"videos": records(42..44), "cursor": null, "has_more": false}})))
+        .mount(&server)
+        .await;
+    let keys = |items: &str, paging: &str| format!("items = \"{items}\"\n{VENDOR}\n{paging}");
+    let project = Project::new(
+        "",
+        &[
+            source(
+                "next",
+                &format!("{uri}/next/items"),
+                &keys("/data", "next_url = \"/paging/next\""),
+            ),
+            source(
+                "link",
+                &format!("{uri}/link/items"),
+                &keys("/data", "next_link = true"),
+            ),
+            source(
+                "page",
+                &format!("{uri}/page/items"),
+                &keys(
+                    "/data",
+                    "page_param = \"halaman\"\npage_size = 2\nsize_param = \"per_page\"",
+                ),
+            ),
+            source(
+                "offset",
+                &format!("{uri}/offset/items"),
+                &keys("", "offset_param = \"offset\""),
+            ),
+            source(
+                "cursor",
+                &format!("{uri}/cursor/items"),
+                &keys(
+                    "/data/videos",
+                    "cursor_param = \"cursor\"\nnext_cursor = \"/data/cursor\"",
+                ),
+            ),
+        ]
+        .concat(),
+    );
+    let results = round(&project).await;
+    for (id, found) in [
+        ("next", 7),
+        ("link", 5),
+        ("page", 5),
+        ("offset", 5),
+        ("cursor", 4),
+    ] {
+        let r = result(&results, id);
+        assert!(!r.failed, "{id}: {}", r.status);
+        assert_eq!((r.items_found, r.new_posts), (found, found), "{id}");
+    }
+    server.verify().await;
+}
+
+/// `max_pages` stops a walk that would go on: two pages read of three.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_page_limit_stops_the_walk() {
+    let server = MockServer::start().await;
+    for page in 1..=3u64 {
+        Mock::given(path("/items"))
+            .and(query_param("page", page.to_string()))
+            .respond_with(ok(
+                serde_json::json!({"data": records(page * 10..page * 10 + 4)}),
+            ))
+            .expect(if page <= 2 { 1 } else { 0 })
+            .mount(&server)
+            .await;
+    }
+    let project = Project::new(
+        "",
+        &source(
+            "vendor",
+            &format!("{}/items", server.uri()),
+            &format!("items = \"/data\"\n{VENDOR}\npage_param = \"page\"\nmax_pages = 2"),
+        ),
+    );
+    let r = round(&project).await;
+    assert_eq!((r[0].items_found, r[0].new_posts), (8, 8));
+    server.verify().await;
+}
+
+/// The credential from `[secrets]`: in `Authorization` as a bearer token by default, or bare
+/// in a header the vendor names; a missing entry or a refused key is an `auth` failure.
+#[tokio::test(flavor = "multi_thread")]
+async fn header_auth_from_secrets() {
+    let server = MockServer::start().await;
+    Mock::given(path("/bearer"))
+        .and(header("authorization", "Bearer kunci-vendor-1"))
+        .respond_with(ok(serde_json::json!({"data": records(0..2)})))
+        .mount(&server)
+        .await;
+    Mock::given(path("/apikey"))
+        .and(header("x-api-key", "kunci-vendor-2"))
+        .respond_with(ok(serde_json::json!({"data": records(2..3)})))
+        .mount(&server)
+        .await;
+    Mock::given(path("/ditolak"))
+        .respond_with(
+            ResponseTemplate::new(401)
+                .set_body_json(serde_json::json!({"error": "invalid api key"})),
+        )
+        .mount(&server)
+        .await;
+    let uri = server.uri();
+    let keys = |more: &str| format!("items = \"/data\"\n{VENDOR}\n{more}");
+    let project = Project::new(
+        "[secrets]\nvendor_satu = \"kunci-vendor-1\"\nvendor_dua = \"kunci-vendor-2\"\n",
+        &[
+            source(
+                "bearer",
+                &format!("{uri}/bearer"),
+                &keys("secret = \"vendor_satu\""),
+            ),
+            source(
+                "apikey",
+                &format!("{uri}/apikey"),
+                &keys("secret = \"vendor_dua\"\nauth_header = \"X-API-Key\"\nauth_scheme = \"\""),
+            ),
+            source(
+                "ditolak",
+                &format!("{uri}/ditolak"),
+                &keys("secret = \"vendor_satu\""),
+            ),
+            source(
+                "kosong",
+                &format!("{uri}/bearer"),
+                &keys("secret = \"vendor_tiga\""),
+            ),
+        ]
+        .concat(),
+    );
+    let results = round(&project).await;
+    assert_eq!(result(&results, "bearer").new_posts, 2);
+    assert_eq!(result(&results, "apikey").new_posts, 1);
+    let health = project.store().sources_health(&[]).unwrap();
+    let get = |id: &str| health.iter().find(|h| h.id.as_str() == id).unwrap();
+    for (id, message) in [
+        (
+            "ditolak",
+            "HTTP 401: rahasia \"vendor_satu\" ([secrets]) ditolak",
+        ),
+        ("kosong", "PANTAU__SECRETS__VENDOR_TIGA"),
+    ] {
+        assert_eq!(get(id).last_error_class.as_deref(), Some("auth"), "{id}");
+        let error = get(id).last_error.clone().unwrap();
+        assert!(error.contains(message), "{id}: {error}");
+        assert!(!error.contains("kunci-vendor"), "{id}: {error}");
+    }
+}
+
+/// `platform` names what every record counts under, `item_platform` each record's own (a
+/// valid name wins, an empty one falls back); the reach pointers fill the counts, digits in
+/// a text included, and what a record does not state stays unknown.
+#[tokio::test(flavor = "multi_thread")]
+async fn platform_and_reach_from_the_records() {
+    let server = MockServer::start().await;
+    let mut sparse = vendor_record(5);
+    sparse["stats"] = serde_json::json!({"digg_count": -3});
+    sparse["author"] = serde_json::json!({"unique_id": "warga_5"});
+    Mock::given(path("/tiktok"))
+        .respond_with(ok(
+            serde_json::json!({"data": [vendor_record(1), vendor_record(2), sparse]}),
+        ))
+        .mount(&server)
+        .await;
+    Mock::given(path("/polos"))
+        .respond_with(ok(serde_json::json!({"data": records(7..8)})))
+        .mount(&server)
+        .await;
+    let reach = "item_likes = \"/stats/digg_count\"\nitem_shares = \"/stats/share_count\"\n\
+                 item_comments = \"/stats/comment_count\"\nitem_views = \"/stats/play_count\"\n\
+                 item_followers = \"/author/follower_count\"";
+    let uri = server.uri();
+    let project = Project::new(
+        "",
+        &[
+            source(
+                "vendor",
+                &format!("{uri}/tiktok"),
+                &format!("items = \"/data\"\n{VENDOR}\nplatform = \"TikTok\"\nitem_platform = \"/platform\"\n{reach}"),
+            ),
+            source("polos", &format!("{uri}/polos"), &format!("items = \"/data\"\n{VENDOR}")),
+        ]
+        .concat(),
+    );
+    round(&project).await;
+    type Row = (
+        String,
+        Option<i64>,
+        i64,
+        Option<i64>,
+        Option<i64>,
+        Option<i64>,
+    );
+    let row = |id: &str| -> Row {
+        common::sql(&project.db())
+            .query_row(
+                "SELECT platform, likes, shares, comments, views, followers FROM posts WHERE external_id = ?1",
+                [id],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?)),
+            )
+            .unwrap()
+    };
+    assert_eq!(
+        row("7301234567890100001"),
+        ("tiktok".into(), Some(10), 1, Some(2), Some(100), Some(1000))
+    );
+    assert_eq!(
+        row("7301234567890100002"),
+        (
+            "facebook".into(),
+            Some(20),
+            2,
+            Some(4),
+            Some(200),
+            Some(2000)
+        )
+    );
+    assert_eq!(
+        row("7301234567890100005"),
+        ("tiktok".into(), None, 0, None, None, None)
+    );
+    // Without `platform`, the kind's own name.
+    assert_eq!(row("7301234567890100007").0, "json");
 }

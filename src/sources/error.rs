@@ -38,7 +38,22 @@ pub enum SourceError {
     /// data); the panic is caught and held to this one value (see [`crate::panics`]).
     #[error("pengambilan berhenti karena galat internal (panic): {0}")]
     Panic(crate::panics::Panicked),
+    /// The service refused the token or key (expired, revoked, wrong), or none is set: the
+    /// message says which secret and how to renew it. Retried no sooner than [`AUTH_WAIT`],
+    /// so a dead token does not hammer the API while nobody has replaced it.
+    #[error("akses ditolak: {0}")]
+    Auth(String),
+    /// The service said its allowance is used up (in its body or usage headers rather than a
+    /// 429), and how long to wait when it said so.
+    #[error("batas pemakaian API tercapai: {what}{}", wait.map(|d| format!(" (tunggu {})", crate::time::format_duration(d))).unwrap_or_default())]
+    RateLimited {
+        what: String,
+        wait: Option<Duration>,
+    },
 }
+
+/// The least wait after a refused token: an operator has to act before it can work again.
+pub const AUTH_WAIT: Duration = Duration::from_secs(3600);
 
 impl From<crate::panics::Panicked> for SourceError {
     fn from(panicked: crate::panics::Panicked) -> Self {
@@ -69,17 +84,47 @@ impl SourceError {
             SourceError::Unsupported(_) => "unsupported",
             SourceError::Private(_) => "private_address",
             SourceError::Panic(_) => "panic",
+            SourceError::Auth(_) => "auth",
+            SourceError::RateLimited { .. } => "http_rate_limited",
         }
     }
 
-    /// The wait the server asked for (Retry-After on 429, 503 or 403).
+    /// The wait the server asked for (Retry-After on 429, 503 or 403, a usage limit's own
+    /// wait), or [`AUTH_WAIT`] after a refused token.
     pub fn retry_after(&self) -> Option<Duration> {
         match self {
             SourceError::Http {
                 status: 429 | 503 | 403,
                 retry_after,
             } => *retry_after,
+            SourceError::RateLimited { wait, .. } => *wait,
+            SourceError::Auth(_) => Some(AUTH_WAIT),
             _ => None,
+        }
+    }
+
+    /// This error with every appearance of `secret` (as written and as a URL query writes it)
+    /// replaced by `***`: an error of a request whose URL carries a token (the Graph API's
+    /// `access_token`) names that URL, and errors are logged and stored.
+    pub fn redacted(self, secret: &str) -> SourceError {
+        if secret.is_empty() {
+            return self;
+        }
+        let encoded: String = url::form_urlencoded::byte_serialize(secret.as_bytes()).collect();
+        let scrub = |text: String| text.replace(secret, "***").replace(&encoded, "***");
+        match self {
+            SourceError::Connect(t) => SourceError::Connect(scrub(t)),
+            SourceError::Network(t) => SourceError::Network(scrub(t)),
+            SourceError::Redirect(t) => SourceError::Redirect(scrub(t)),
+            SourceError::Parse(t) => SourceError::Parse(scrub(t)),
+            SourceError::Io(t) => SourceError::Io(scrub(t)),
+            SourceError::Unsupported(t) => SourceError::Unsupported(scrub(t)),
+            SourceError::Auth(t) => SourceError::Auth(scrub(t)),
+            SourceError::RateLimited { what, wait } => SourceError::RateLimited {
+                what: scrub(what),
+                wait,
+            },
+            other => other,
         }
     }
 
@@ -110,6 +155,12 @@ pub fn hint_for_class(class: &str) -> &'static str {
             "Pantau tidak mengambil dari jaringan privat/lokal; bila sumber ini memang sah di \
              jaringan kantor, tulis alamatnya di allow_private sumber ini atau di [fetch] \
              allow_private, misalnya allow_private = [\"10.20.0.5\"]"
+        }
+        "auth" => {
+            "token atau kunci API sumber ini ditolak, kedaluwarsa atau belum diisi; buat yang \
+             baru di konsol pengembang layanannya dan simpan di [secrets] pada \
+             config/local.toml (atau variabel PANTAU__SECRETS__<NAMA>), lalu mulai ulang \
+             Pantau; sampai itu sumber ini dicoba paling sering sekali sejam"
         }
         "panic" => {
             "isi sumber ini membuat pengurai gagal; sumber lain tetap berjalan — simpan \

@@ -61,6 +61,19 @@ impl ApiResponse {
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers.get(name).and_then(|v| v.to_str().ok())
     }
+
+    /// This answer when its status is 2xx; otherwise the HTTP error, with the server's
+    /// Retry-After.
+    pub fn success(self) -> Result<ApiResponse, SourceError> {
+        if (200..300).contains(&self.status) {
+            Ok(self)
+        } else {
+            Err(SourceError::Http {
+                status: self.status,
+                retry_after: retry_after(&self.headers),
+            })
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -235,6 +248,24 @@ impl Fetcher {
         self.send_api(url, request).await
     }
 
+    /// GETs an API resource with `headers` added (an API key in a header a vendor names) and
+    /// returns the answer whatever its status, body included: APIs that explain a refusal in
+    /// their body (the Graph API's error codes) are judged by their poller, and
+    /// [`ApiResponse::success`] turns any other status into the usual error.
+    pub async fn get_api_answer(
+        &self,
+        url: &Url,
+        accept: &str,
+        headers: HeaderMap,
+    ) -> Result<ApiResponse, SourceError> {
+        let request = self
+            .client
+            .get(url.clone())
+            .header(header::ACCEPT, accept)
+            .headers(headers);
+        self.send_raw(url, request).await
+    }
+
     /// POSTs a JSON body (a login such as Bluesky's createSession) and reads the answer like
     /// [`Fetcher::get_api`].
     pub async fn post_json(
@@ -256,6 +287,15 @@ impl Fetcher {
         url: &Url,
         request: reqwest::RequestBuilder,
     ) -> Result<ApiResponse, SourceError> {
+        self.send_raw(url, request).await?.success()
+    }
+
+    /// Sends `request` with the politeness and caps of every fetch; any status is an answer.
+    async fn send_raw(
+        &self,
+        url: &Url,
+        request: reqwest::RequestBuilder,
+    ) -> Result<ApiResponse, SourceError> {
         if !matches!(url.scheme(), "http" | "https") {
             return Err(SourceError::Unsupported(format!(
                 "skema \"{}\" (yang didukung: http, https)",
@@ -270,23 +310,25 @@ impl Fetcher {
             .map_err(|e| self.map_error(e, Some(url)))?;
         let status = response.status();
         unfollowed_redirect(&response, &self.guard)?;
-        if !status.is_success() {
-            return Err(SourceError::Http {
-                status: status.as_u16(),
-                retry_after: retry_after(response.headers()),
-            });
-        }
-        if let Some(len) = response.content_length()
-            && len > self.settings.max_body_bytes
-            && response.headers().get(header::CONTENT_ENCODING).is_none()
-        {
-            return Err(SourceError::TooLarge {
-                limit: self.settings.max_body_bytes,
-            });
-        }
+        let too_large = response.content_length().is_some_and(|len| {
+            len > self.settings.max_body_bytes
+                && response.headers().get(header::CONTENT_ENCODING).is_none()
+        });
         let headers = response.headers().clone();
         let final_url = response.url().clone();
-        let body = self.read_capped(&mut response).await?;
+        let body = if status.is_success() {
+            if too_large {
+                return Err(SourceError::TooLarge {
+                    limit: self.settings.max_body_bytes,
+                });
+            }
+            self.read_capped(&mut response).await?
+        } else if too_large {
+            // A refusal's status is what counts: an explanation too large to read is dropped.
+            Vec::new()
+        } else {
+            self.read_capped(&mut response).await.unwrap_or_default()
+        };
         Ok(ApiResponse {
             status: status.as_u16(),
             body,

@@ -18,6 +18,7 @@ pub mod http;
 pub mod kind;
 pub mod poll;
 pub mod poller;
+pub mod secret;
 pub mod source;
 pub mod text;
 
@@ -38,4 +39,5 @@ crate::config::kinds! {
     jetstream,
     telegram,
     json,
+    instagram,
 }

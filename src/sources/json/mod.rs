@@ -17,38 +17,80 @@
 //! - `time_format`: how `item_time` is written: `"rfc3339"` (default; a time without an offset
 //!   is read as WITA, Asia/Makassar), `"unix"` (seconds), `"unix_ms"` (milliseconds), or a
 //!   strptime pattern such as `"%d/%m/%Y %H:%M"` (read as WITA unless it has `%z`/`%Z`).
-//! - `token`: optional access token, sent as a bearer token.
+//! - `platform`: the platform every record counts under (`"tiktok"`, `"facebook"`); without
+//!   it, `"json"`. `item_platform`: a pointer to the platform per record, which wins when it
+//!   holds a valid name (letters, digits, `-`, `_`, `.`).
+//! - `item_likes`, `item_shares`, `item_comments`, `item_views`, `item_followers`: pointers to
+//!   the record's counts as the platform states them (a number, or digits in a text); the
+//!   author's followers for `item_followers`. A count that is absent, negative or not a number
+//!   is left unknown; the record is kept.
+//!
+//! Credentials (a data vendor's key):
+//! - `secret`: the name of a `[secrets]` entry (`config/local.toml`, or the variable
+//!   `PANTAU__SECRETS__<NAME>`) sent in the header `auth_header` (default `Authorization`) as
+//!   `auth_scheme` (default `Bearer`) then a space then the value; `auth_scheme = ""` sends
+//!   the bare value (`auth_header = "X-API-Key"`). An entry that is unset fails the source as
+//!   `auth` with where to write it; a 401 or 403 answer to a request that carried it is an
+//!   `auth` failure too.
+//! - `token`: deprecated in favour of `secret`: a token written in the source table itself,
+//!   sent the same way.
+//!
+//! Paging within a poll (one style at most; without one, a single request):
+//! - `next_url`: pointer to the next page's address in the answer (relative addresses resolve
+//!   against the page read);
+//! - `next_link = true`: the address in the `Link: <…>; rel="next"` header;
+//! - `page_param`: a page number in this query parameter, from `first_page` (default 1);
+//! - `offset_param`: the count of records read so far in this query parameter;
+//! - `cursor_param` with `next_cursor`: the text at the pointer `next_cursor` sent back in this
+//!   query parameter;
+//! - `page_size` with `size_param`: the page size sent with every request; `page_size` also
+//!   tells the page and offset styles that a shorter page is the last;
+//! - `max_pages`: pages read at most in one poll, 1 to 1000 (default 10).
+//!
+//! Paging stops at an empty page, when the answer names no next page, at a next address on
+//! another origin (the credential would go with it) and at an address or cursor already read
+//! ([`paging`]). A page after the first that fails ends the walk and keeps what was read; a
+//! failed first page fails the poll.
 //!
 //! A record whose text (or title) is missing, or whose time is present but does not parse, is
 //! skipped with a warning naming the record's index and the key; the rest are kept. An
 //! answer that is not JSON, or whose `items` pointer does not lead to an array, fails the
 //! poll with a parse error naming the pointer.
 //!
-//! There is no cursor: a plain list has no "since" to ask for, and each API spells paging
-//! differently. Every poll reads the list as it is, the cursor stays [`Cursor::Start`], and
-//! the store's unique keys (the record's id per source, its text per source, its link) drop
-//! what is already stored, so nothing is stored twice. A list that shows only its newest N
-//! records therefore needs an interval short enough that fewer than N arrive between polls.
+//! There is no cursor between polls: a plain list has no "since" to ask for. Every poll reads
+//! the pages from the configured address, the cursor stays [`Cursor::Start`], and the store's
+//! unique keys (the record's id per source, its text per source, its link) drop what is
+//! already stored, while the counts of a record seen again replace the stored ones. A list
+//! whose newest records outrun `max_pages` between two polls therefore needs a shorter
+//! interval.
+
+pub mod paging;
 
 use futures_util::FutureExt;
 use futures_util::future::BoxFuture;
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
+use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use serde::Deserialize;
 use serde_json::Value;
 use url::Url;
 
-use super::feed::identity::{canonical_url, external_id};
 use super::context::PollCtx;
-use super::kind;
 use super::error::SourceError;
+use super::feed::identity::{canonical_url, external_id};
+use super::kind;
 use super::poller::{Batch, Poll, off_workers};
+use super::secret::SecretName;
 use super::text::html_to_text;
-use crate::config::value::{self, Secret};
 use crate::config::Invalid;
-use crate::model::{Cursor, FUTURE_SLACK, Medium, Post, SourceId};
+use crate::config::value::{self, Secret};
+use crate::model::{Cursor, FUTURE_SLACK, Medium, Platform, Post, Reach, SourceId};
+use paging::{PageSignals, Pager, Paging, Stop};
 
 const ACCEPT: &str = "application/json";
+
+/// Pages one poll reads unless `max_pages` says otherwise: the same reach as the other kinds.
+pub const DEFAULT_MAX_PAGES: u16 = 10;
 
 /// A JSON Pointer (RFC 6901), checked when the configuration is read.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -139,8 +181,198 @@ pub struct Spec {
     pub item_time: Option<Pointer>,
     /// How `item_time` is written; `None` reads RFC 3339.
     pub time_format: Option<TimeFormat>,
+    /// Deprecated: a token in the table itself; `secret` names one in `[secrets]` instead.
     #[serde(default, deserialize_with = "value::opt_token")]
     pub token: Option<Secret>,
+    /// The `[secrets]` entry sent as the credential.
+    pub secret: Option<SecretName>,
+    /// The header that carries the credential.
+    #[serde(default = "default_auth_header", deserialize_with = "header_name")]
+    pub auth_header: HeaderName,
+    /// Written before the credential, with a space; empty for a bare key.
+    #[serde(default = "default_auth_scheme")]
+    pub auth_scheme: String,
+    /// The platform every record counts under.
+    #[serde(default, deserialize_with = "platform")]
+    pub platform: Option<Platform>,
+    pub item_platform: Option<Pointer>,
+    pub item_likes: Option<Pointer>,
+    pub item_shares: Option<Pointer>,
+    pub item_comments: Option<Pointer>,
+    pub item_views: Option<Pointer>,
+    pub item_followers: Option<Pointer>,
+    pub next_url: Option<Pointer>,
+    #[serde(default)]
+    pub next_link: bool,
+    #[serde(default, deserialize_with = "param")]
+    pub page_param: Option<String>,
+    #[serde(default = "one")]
+    pub first_page: u64,
+    #[serde(default, deserialize_with = "param")]
+    pub offset_param: Option<String>,
+    #[serde(default, deserialize_with = "param")]
+    pub cursor_param: Option<String>,
+    pub next_cursor: Option<Pointer>,
+    #[serde(default, deserialize_with = "opt_page_size")]
+    pub page_size: Option<u32>,
+    #[serde(default, deserialize_with = "param")]
+    pub size_param: Option<String>,
+    #[serde(
+        default = "default_max_pages",
+        deserialize_with = "value::uint::<_, _, 1, 1000>"
+    )]
+    pub max_pages: u16,
+}
+
+impl Spec {
+    /// A spec reading `url` with no optional key set (paging, credentials, reach): the
+    /// defaults a table gets, for tests and tools.
+    pub fn plain(url: Url, item_text: Pointer) -> Spec {
+        Spec {
+            url,
+            items: Pointer::whole(),
+            item_id: None,
+            item_text: Some(item_text),
+            item_title: None,
+            item_url: None,
+            item_author: None,
+            item_time: None,
+            time_format: None,
+            token: None,
+            secret: None,
+            auth_header: default_auth_header(),
+            auth_scheme: default_auth_scheme(),
+            platform: None,
+            item_platform: None,
+            item_likes: None,
+            item_shares: None,
+            item_comments: None,
+            item_views: None,
+            item_followers: None,
+            next_url: None,
+            next_link: false,
+            page_param: None,
+            first_page: 1,
+            offset_param: None,
+            cursor_param: None,
+            next_cursor: None,
+            page_size: None,
+            size_param: None,
+            max_pages: DEFAULT_MAX_PAGES,
+        }
+    }
+
+    /// The paging style the keys select (after [`kind::Spec::settle`], at most one).
+    pub fn paging(&self) -> Paging {
+        if let Some(pointer) = &self.next_url {
+            Paging::NextUrl(pointer.clone())
+        } else if self.next_link {
+            Paging::Link
+        } else if let Some(param) = &self.page_param {
+            Paging::Page {
+                param: param.clone(),
+                first: self.first_page,
+            }
+        } else if let Some(param) = &self.offset_param {
+            Paging::Offset {
+                param: param.clone(),
+            }
+        } else if let (Some(param), Some(pointer)) = (&self.cursor_param, &self.next_cursor) {
+            Paging::Cursor {
+                param: param.clone(),
+                pointer: pointer.clone(),
+            }
+        } else {
+            Paging::Single
+        }
+    }
+
+    /// The paging and credential keys agree with each other.
+    fn settle_paging(&self) -> Result<(), Invalid> {
+        let styles = [
+            ("next_url", self.next_url.is_some()),
+            ("next_link", self.next_link),
+            ("page_param", self.page_param.is_some()),
+            ("offset_param", self.offset_param.is_some()),
+            ("cursor_param", self.cursor_param.is_some()),
+        ];
+        let chosen: Vec<&str> = styles.iter().filter(|s| s.1).map(|s| s.0).collect();
+        if chosen.len() > 1 {
+            return Err(Invalid::new(
+                chosen[1],
+                format!("hanya satu cara berpindah halaman: {}", chosen.join(" dan ")),
+                Some("pilih satu: next_url, next_link, page_param, offset_param atau cursor_param".into()),
+            ));
+        }
+        if self.cursor_param.is_some() != self.next_cursor.is_some() {
+            return Err(Invalid::new(
+                if self.cursor_param.is_some() { "next_cursor" } else { "cursor_param" },
+                "cursor_param dan next_cursor harus diisi bersama",
+                Some("misalnya cursor_param = \"cursor\" dan next_cursor = \"/meta/next_cursor\"".into()),
+            ));
+        }
+        if self.size_param.is_some() && self.page_size.is_none() {
+            return Err(Invalid::new(
+                "size_param",
+                "size_param diisi tanpa page_size",
+                Some("tambahkan page_size, misalnya page_size = 100".into()),
+            ));
+        }
+        if self.token.is_some() && self.secret.is_some() {
+            return Err(Invalid::new(
+                "token",
+                "token dan secret tidak boleh diisi bersama",
+                Some("hapus token dan simpan nilainya di [secrets] config/local.toml".into()),
+            ));
+        }
+        Ok(())
+    }
+}
+
+fn default_auth_header() -> HeaderName {
+    reqwest::header::AUTHORIZATION
+}
+
+fn default_auth_scheme() -> String {
+    "Bearer".into()
+}
+
+fn one() -> u64 {
+    1
+}
+
+fn default_max_pages() -> u16 {
+    DEFAULT_MAX_PAGES
+}
+
+fn header_name<'de, D: serde::Deserializer<'de>>(d: D) -> Result<HeaderName, D::Error> {
+    value::parsed(d, "nama header HTTP, misalnya \"X-API-Key\"", |text| {
+        HeaderName::from_bytes(text.as_bytes())
+            .map_err(|_| format!("\"{text}\" bukan nama header HTTP"))
+    })
+}
+
+fn platform<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Platform>, D::Error> {
+    value::parsed(d, "nama platform, misalnya \"tiktok\" atau \"facebook\"", |text| {
+        Platform::parse(text)
+            .map(Some)
+            .ok_or_else(|| format!("\"{text}\" bukan nama platform"))
+    })
+}
+
+/// A query parameter's name: printable, without spaces, `=` or `&`.
+fn param<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    value::parsed(d, "nama parameter kueri, misalnya \"page\"", |text| {
+        let fits = !text.is_empty()
+            && text.len() <= 64
+            && text.chars().all(|c| c.is_ascii_graphic() && !matches!(c, '=' | '&' | '#'));
+        fits.then(|| Some(text.to_string()))
+            .ok_or_else(|| format!("\"{text}\" bukan nama parameter kueri"))
+    })
+}
+
+fn opt_page_size<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<u32>, D::Error> {
+    value::uint::<_, u32, 1, 10_000>(d).map(Some)
 }
 
 impl kind::Spec for Spec {
@@ -148,7 +380,11 @@ impl kind::Spec for Spec {
     const MEDIUM: Option<Medium> = None;
     const EXAMPLE: &'static str = "url = \"https://contoh.id/api/laporan\"\nitems = \"/data\"\n\
         item_id = \"/id\"\nitem_text = \"/body\"\nitem_title = \"/title\"\nitem_url = \"/link\"\n\
-        item_author = \"/author\"\nitem_time = \"/created_at\"\ntime_format = \"rfc3339\"\ntoken = \"…\"";
+        item_author = \"/author\"\nitem_time = \"/created_at\"\ntime_format = \"rfc3339\"\n\
+        platform = \"tiktok\"\nitem_likes = \"/stats/likes\"\nitem_shares = \"/stats/shares\"\n\
+        item_comments = \"/stats/comments\"\nitem_views = \"/stats/views\"\n\
+        item_followers = \"/author_stats/followers\"\nnext_url = \"/paging/next\"\nmax_pages = 10\n\
+        secret = \"vendor_tiktok\"";
 
     /// A record needs a text (or a title); a time format needs a time to read.
     fn settle(&mut self) -> Result<(), Invalid> {
@@ -166,7 +402,7 @@ impl kind::Spec for Spec {
                 Some("tambahkan item_time, misalnya item_time = \"/created_at\"".into()),
             ));
         }
-        Ok(())
+        self.settle_paging()
     }
 
     fn location(&self) -> String {
@@ -212,22 +448,131 @@ impl Poller {
     }
 
     async fn poll_once(&self, cx: &PollCtx) -> Result<Batch, SourceError> {
-        let token = self.spec.token.as_ref().map(Secret::expose);
-        let response = cx.fetcher.get_api(&self.spec.url, ACCEPT, token).await?;
+        let headers = self.credential(cx)?;
         let fetched = Timestamp::now();
+        let spec = &self.spec;
+        let mut pager = Pager::new(
+            &spec.url,
+            spec.paging(),
+            spec.page_size,
+            spec.size_param.as_deref(),
+        );
+        let mut url = pager.first();
+        let mut batch = Batch {
+            cursor: Cursor::Start,
+            ..Batch::default()
+        };
+        for page in 1..=spec.max_pages {
+            let read = self.read(cx, &url, &headers, fetched).await;
+            let (posts, signals, response_headers) = match read {
+                Ok(read) => read,
+                Err(error) if page == 1 => return Err(error),
+                Err(error) => {
+                    tracing::warn!(
+                        source = %cx.source, page, %error,
+                        "halaman berikut gagal dibaca; halaman sebelumnya tetap disimpan"
+                    );
+                    break;
+                }
+            };
+            batch.items_found += signals.records;
+            batch.posts.extend(posts);
+            match pager.next(&url, &signals, &response_headers) {
+                Ok(next) if page == spec.max_pages => {
+                    tracing::info!(
+                        source = %cx.source, max_pages = spec.max_pages, next = %next.path(),
+                        "batas max_pages tercapai; halaman berikutnya tidak dibaca putaran ini"
+                    );
+                }
+                Ok(next) => url = next,
+                Err(stop) => {
+                    note_stop(&cx.source, &stop);
+                    break;
+                }
+            }
+        }
+        Ok(batch)
+    }
+
+    /// One page: its posts, what it says about the next, and its headers.
+    async fn read(
+        &self,
+        cx: &PollCtx,
+        url: &Url,
+        headers: &HeaderMap,
+        fetched: Timestamp,
+    ) -> Result<(Vec<Post>, PageSignals, HeaderMap), SourceError> {
+        let response = cx
+            .fetcher
+            .get_api_answer(url, ACCEPT, headers.clone())
+            .await?;
+        if matches!(response.status, 401 | 403) && !headers.is_empty() {
+            return Err(SourceError::Auth(format!(
+                "HTTP {}: {} ditolak oleh {}",
+                response.status,
+                self.credential_name(),
+                url.host_str().unwrap_or("server")
+            )));
+        }
+        let response = response.success()?;
         let spec = self.spec.clone();
         let source = cx.source.clone();
+        let page_url = response.url.clone();
+        let body = response.body;
         // Mapping thousands of records (with HTML to text) is CPU work: off the async workers.
-        let (posts, items_found) = off_workers("pengurai", move || {
-            parse(&response.body, &spec, &response.url, &source, fetched)
+        let (posts, signals) = off_workers("pengurai", move || {
+            parse_page(&body, &spec, &page_url, &source, fetched)
         })
         .await??;
-        Ok(Batch {
-            posts,
-            cursor: Cursor::Start,
-            not_modified: false,
-            items_found,
-        })
+        Ok((posts, signals, response.headers))
+    }
+
+    /// The header that carries the credential, when the source has one.
+    fn credential(&self, cx: &PollCtx) -> Result<HeaderMap, SourceError> {
+        let mut headers = HeaderMap::new();
+        let secret = match (&self.spec.secret, &self.spec.token) {
+            (Some(name), _) => name.lookup(cx)?,
+            (None, Some(token)) => token,
+            (None, None) => return Ok(headers),
+        };
+        let scheme = self.spec.auth_scheme.trim();
+        let text = if scheme.is_empty() {
+            secret.expose().trim().to_string()
+        } else {
+            format!("{scheme} {}", secret.expose().trim())
+        };
+        let mut value = HeaderValue::from_str(&text).map_err(|_| {
+            SourceError::Auth(format!(
+                "{} memuat karakter yang tidak boleh ada di header HTTP",
+                self.credential_name()
+            ))
+        })?;
+        value.set_sensitive(true);
+        headers.insert(self.spec.auth_header.clone(), value);
+        Ok(headers)
+    }
+
+    /// The credential as a person finds it in the configuration.
+    fn credential_name(&self) -> String {
+        match &self.spec.secret {
+            Some(name) => format!("rahasia \"{}\" ([secrets])", name.as_str()),
+            None => "token sumber ini".into(),
+        }
+    }
+}
+
+/// Logs why paging stopped early; the normal end says nothing.
+fn note_stop(source: &SourceId, stop: &Stop) {
+    match stop {
+        Stop::End => {}
+        Stop::Foreign(target) => tracing::warn!(
+            source = %source, %target,
+            "halaman berikut berada di host lain; tidak diikuti agar kredensial tidak terkirim ke sana"
+        ),
+        Stop::Repeated => tracing::warn!(
+            source = %source,
+            "server menunjuk halaman yang sudah dibaca; paging berhenti"
+        ),
     }
 }
 
@@ -249,6 +594,18 @@ pub fn parse(
     source: &SourceId,
     fetched: Timestamp,
 ) -> Result<(Vec<Post>, usize), SourceError> {
+    parse_page(body, spec, base, source, fetched).map(|(posts, signals)| (posts, signals.records))
+}
+
+/// One page to posts, with what it says about the next page (its records, and the text at
+/// `next_url` or `next_cursor`).
+pub fn parse_page(
+    body: &[u8],
+    spec: &Spec,
+    base: &Url,
+    source: &SourceId,
+    fetched: Timestamp,
+) -> Result<(Vec<Post>, PageSignals), SourceError> {
     let root: Value = serde_json::from_slice(body)
         .map_err(|e| SourceError::Parse(format!("jawaban bukan JSON: {e}")))?;
     let pointer = spec.items.as_str();
@@ -282,7 +639,16 @@ pub fn parse(
             },
         )
         .collect();
-    Ok((posts, records.len()))
+    let next = spec
+        .next_url
+        .as_ref()
+        .or(spec.next_cursor.as_ref())
+        .and_then(|p| scalar(p.get(&root)?));
+    let signals = PageSignals {
+        records: records.len(),
+        next,
+    };
+    Ok((posts, signals))
 }
 
 /// Why a record was skipped: the configuration key whose value was wrong, and how.
@@ -353,7 +719,37 @@ fn to_post(
     };
     let id = read(&spec.item_id).unwrap_or_default();
     post.external_id = external_id(&id, post.url.as_deref(), || post.text_hash());
+    post.platform = read(&spec.item_platform)
+        .and_then(|p| Platform::parse(&p))
+        .or_else(|| spec.platform.clone());
+    post.reach = reach(record, spec);
     Ok(post)
+}
+
+/// The counts the record states; what it does not state stays unknown (shares: 0).
+fn reach(record: &Value, spec: &Spec) -> Reach {
+    let count = |p: &Option<Pointer>| p.as_ref().and_then(|p| count(p.get(record)?));
+    Reach {
+        likes: count(&spec.item_likes),
+        shares: count(&spec.item_shares).unwrap_or(0),
+        comments: count(&spec.item_comments),
+        views: count(&spec.item_views),
+        followers: count(&spec.item_followers),
+    }
+}
+
+/// A count: a whole number, or digits in a text (`"1024"`); negative, fractional, or other
+/// text is not one.
+fn count(value: &Value) -> Option<u64> {
+    match value {
+        Value::Number(n) => n.as_u64().or_else(|| {
+            n.as_f64()
+                .filter(|f| f.is_finite() && *f >= 0.0 && f.fract() == 0.0 && *f < 1e18)
+                .map(|f| f as u64)
+        }),
+        Value::String(s) => s.trim().parse().ok(),
+        _ => None,
+    }
 }
 
 /// A text or a number as text; other kinds are not a value for a post's field.
@@ -523,16 +919,15 @@ mod tests {
     #[test]
     fn records_map_and_fall_back() {
         let spec = Spec {
-            url: Url::parse("https://portal.example/api/laporan").unwrap(),
             items: Pointer::parse("/data").unwrap(),
             item_id: Some(Pointer::parse("/id").unwrap()),
-            item_text: Some(Pointer::parse("/attributes/isi").unwrap()),
-            item_title: None,
             item_url: Some(Pointer::parse("/links/self").unwrap()),
-            item_author: None,
             item_time: Some(Pointer::parse("/attributes/waktu").unwrap()),
             time_format: Some(TimeFormat::Rfc3339),
-            token: None,
+            ..Spec::plain(
+                Url::parse("https://portal.example/api/laporan").unwrap(),
+                Pointer::parse("/attributes/isi").unwrap(),
+            )
         };
         let body = json!({"data": [
             {"id": 7, "attributes": {"isi": "<p>Jalan rusak</p>", "waktu": "2026-11-27T08:00:00+08:00"}, "links": {"self": "/laporan/7"}},
