@@ -20,6 +20,18 @@ pub enum SourceError {
         status: u16,
         retry_after: Option<Duration>,
     },
+    /// An API refused the request and said why (its error body), optionally with when to
+    /// come back (a rate-limit reset header rather than Retry-After).
+    #[error("HTTP {status}: {detail}")]
+    Api {
+        status: u16,
+        detail: String,
+        retry_after: Option<Duration>,
+    },
+    /// The service refused the token or key (HTTP 401/403), or the secret it needs is not
+    /// set: the message names the secret and how to renew it, never its value.
+    #[error("{0}")]
+    Auth(String),
     #[error("isi lebih besar dari batas {limit} bita")]
     TooLarge { limit: u64 },
     #[error("isi kosong")]
@@ -54,14 +66,10 @@ impl SourceError {
             SourceError::Connect(_) => "connect",
             SourceError::Network(_) => "network",
             SourceError::Redirect(_) => "redirect",
-            SourceError::Http { status, .. } => match status {
-                401 => "http_unauthorized",
-                403 => "http_forbidden",
-                404 | 410 => "http_not_found",
-                429 => "http_rate_limited",
-                500..=599 => "http_server",
-                _ => "http_other",
-            },
+            SourceError::Http { status, .. } | SourceError::Api { status, .. } => {
+                http_class(*status)
+            }
+            SourceError::Auth(_) => "auth",
             SourceError::TooLarge { .. } => "too_large",
             SourceError::Empty => "empty",
             SourceError::Parse(_) => "parse",
@@ -78,6 +86,11 @@ impl SourceError {
             SourceError::Http {
                 status: 429 | 503 | 403,
                 retry_after,
+            }
+            | SourceError::Api {
+                status: 429 | 503 | 403,
+                retry_after,
+                ..
             } => *retry_after,
             _ => None,
         }
@@ -86,6 +99,18 @@ impl SourceError {
     /// Advice in Indonesian for the operator.
     pub fn hint(&self) -> &'static str {
         hint_for_class(self.class())
+    }
+}
+
+/// The class of an HTTP status.
+fn http_class(status: u16) -> &'static str {
+    match status {
+        401 => "http_unauthorized",
+        403 => "http_forbidden",
+        404 | 410 => "http_not_found",
+        429 => "http_rate_limited",
+        500..=599 => "http_server",
+        _ => "http_other",
     }
 }
 
@@ -99,6 +124,11 @@ pub fn hint_for_class(class: &str) -> &'static str {
             "situs menolak akses (mungkin Cloudflare); perpanjang interval atau hubungi pengelola situs"
         }
         "http_rate_limited" => "terlalu sering diminta; perpanjang interval sumber ini",
+        "auth" => {
+            "buat token atau kunci baru di portal pengembang platform itu (pesan galat menyebut \
+             caranya), simpan di config/local.toml bagian [secrets] dengan nama yang disebut \
+             galat atau di variabel PANTAU__SECRETS__<NAMA>, lalu mulai ulang Pantau"
+        }
         "http_not_found" => "alamat feed sudah tidak ada; cari alamat feed yang baru",
         "too_large" => "naikkan [fetch] max_body_bytes bila sumber ini memang besar",
         "parse" => "pastikan url menunjuk ke feed RSS/Atom/JSON, bukan halaman web",

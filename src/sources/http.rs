@@ -232,7 +232,23 @@ impl Fetcher {
         if let Some(token) = bearer {
             request = request.bearer_auth(token);
         }
-        self.send_api(url, request).await
+        self.send_api(url, request, false).await
+    }
+
+    /// GETs an API resource like [`Fetcher::get_api`], but hands back an answer of any status
+    /// with its headers and (capped) body: for APIs whose error bodies and rate-limit headers
+    /// say what to do next (X's `usage-capped` 429, a stale `since_id` 400).
+    pub async fn get_api_any_status(
+        &self,
+        url: &Url,
+        accept: &str,
+        bearer: Option<&str>,
+    ) -> Result<ApiResponse, SourceError> {
+        let mut request = self.client.get(url.clone()).header(header::ACCEPT, accept);
+        if let Some(token) = bearer {
+            request = request.bearer_auth(token);
+        }
+        self.send_api(url, request, true).await
     }
 
     /// POSTs a JSON body (a login such as Bluesky's createSession) and reads the answer like
@@ -248,13 +264,15 @@ impl Fetcher {
             .header(header::ACCEPT, "application/json")
             .header(header::CONTENT_TYPE, "application/json")
             .body(body.to_string());
-        self.send_api(url, request).await
+        self.send_api(url, request, false).await
     }
 
+    /// Sends an API request; a status other than 2xx is an error unless `any_status`.
     async fn send_api(
         &self,
         url: &Url,
         request: reqwest::RequestBuilder,
+        any_status: bool,
     ) -> Result<ApiResponse, SourceError> {
         if !matches!(url.scheme(), "http" | "https") {
             return Err(SourceError::Unsupported(format!(
@@ -270,7 +288,7 @@ impl Fetcher {
             .map_err(|e| self.map_error(e, Some(url)))?;
         let status = response.status();
         unfollowed_redirect(&response, &self.guard)?;
-        if !status.is_success() {
+        if !status.is_success() && !any_status {
             return Err(SourceError::Http {
                 status: status.as_u16(),
                 retry_after: retry_after(response.headers()),
