@@ -746,10 +746,11 @@ mod tests {
 
     #[test]
     fn a_snowflake_holds_its_time() {
-        // 1212092628029698048 was posted 2019-12-31T19:26:16.898Z.
-        assert_eq!(
-            snowflake_time(1_212_092_628_029_698_048).unwrap().to_string(),
-            "2019-12-31T19:26:16.898Z"
-        );
+        // Milliseconds since X's epoch (1288834974657) sit above 22 bits of machine and
+        // sequence number.
+        let at: Timestamp = "2026-12-06T01:30:00.123Z".parse().unwrap();
+        let id = ((at.as_millisecond() as u64 - 1_288_834_974_657) << 22) | 0x3f_ffff;
+        assert_eq!(snowflake_time(id), Some(at));
     }
+
 }
