@@ -5,6 +5,8 @@ use std::process::ExitCode;
 
 use super::health::Service;
 use crate::engine::Config;
+use crate::model::{Cursor, SourceId};
+use crate::sources::Budget;
 use crate::store::meta::KeywordsState;
 use crate::store::{SourceHealth, Status, Store, StoreError};
 use crate::time::format_local;
@@ -17,12 +19,13 @@ pub fn sources(path: Option<&Path>, json: bool) -> anyhow::Result<ExitCode> {
     let settings = &config.settings;
     super::init_logging(Some(settings), "warn");
     let (rows, keywords) = health_rows(&config)?;
+    let budgets = budgets(&config)?;
     // The running service's own word: a full disk or a hung writer shows only there, since
     // the failed writes cannot be recorded in the database.
     let url = super::health::healthz_url(settings.http.bind);
     let service = super::health::probe(&url, SERVICE_PATIENCE);
     if json {
-        print_json(&rows, &keywords, &url, &service)?;
+        print_json(&rows, &budgets, &keywords, &url, &service)?;
         return Ok(ExitCode::SUCCESS);
     }
     match &service {
@@ -49,6 +52,7 @@ pub fn sources(path: Option<&Path>, json: bool) -> anyhow::Result<ExitCode> {
         t.map_or_else(|| "-".to_string(), |t| format_local(t, tz, lang))
     };
     print_health(&config, &rows, &when)?;
+    print_budgets(&budgets, &when)?;
     print_keywords(&keywords, &when)?;
     Ok(ExitCode::SUCCESS)
 }
@@ -82,8 +86,54 @@ fn health_rows(config: &Config) -> anyhow::Result<(Vec<SourceHealth>, KeywordsSt
     Ok((rows, keywords))
 }
 
+/// The quota each configured source that spends one has used, as its stored cursor counts it
+/// (a source that never ran has used nothing).
+fn budgets(config: &Config) -> anyhow::Result<Vec<(SourceId, Budget)>> {
+    let store = match Store::open_read_only(&config.settings.storage.path) {
+        Ok(store) => Some(store),
+        Err(StoreError::Missing(_)) => None,
+        Err(e) => return Err(e.into()),
+    };
+    let mut out = Vec::new();
+    for s in &config.sources {
+        let cursor = match &store {
+            Some(store) => store.source_state(&s.id)?.cursor,
+            None => Cursor::Start,
+        };
+        if let Some(budget) = s.spec.budget(&cursor) {
+            out.push((s.id.clone(), budget));
+        }
+    }
+    Ok(out)
+}
+
+/// One line per source with a quota: "x-kaltim: 1234 dari 10000 pos terpakai pada 2026-12
+/// (UTC); pulih …".
+fn print_budgets(
+    budgets: &[(SourceId, Budget)],
+    when: &dyn Fn(Option<jiff::Timestamp>) -> String,
+) -> std::io::Result<()> {
+    if budgets.is_empty() {
+        return Ok(());
+    }
+    outln!("\nAnggaran baca:");
+    for (id, b) in budgets {
+        let spent = if b.used >= b.limit { "; HABIS" } else { "" };
+        outln!(
+            "  {id}: {} dari {} {} terpakai pada {}{spent}; pulih {}",
+            b.used,
+            b.limit,
+            b.unit,
+            b.period,
+            when(Some(b.renews))
+        );
+    }
+    Ok(())
+}
+
 fn print_json(
     rows: &[SourceHealth],
+    budgets: &[(SourceId, Budget)],
     keywords: &KeywordsState,
     url: &str,
     service: &Service,
@@ -93,8 +143,18 @@ fn print_json(
         Service::Unhealthy(why) => ("unhealthy", Some(why.as_str())),
         Service::Unreachable(e) => ("unreachable", Some(e.as_str())),
     };
+    // Each row as stored, plus `budget` (null for sources that spend none).
+    let mut sources = Vec::with_capacity(rows.len());
+    for row in rows {
+        let mut value = serde_json::to_value(row)?;
+        let budget = budgets.iter().find(|(id, _)| *id == row.id).map(|(_, b)| b);
+        if let Some(fields) = value.as_object_mut() {
+            fields.insert("budget".into(), serde_json::to_value(budget)?);
+        }
+        sources.push(value);
+    }
     let out = serde_json::json!({
-        "sources": rows,
+        "sources": sources,
         "keywords": keywords,
         "service": {"url": url, "state": state, "detail": detail},
     });

@@ -20,6 +20,14 @@ pub enum SourceError {
         status: u16,
         retry_after: Option<Duration>,
     },
+    /// An API refused the request and said why (its error body), optionally with when to
+    /// come back (a rate-limit reset header rather than Retry-After).
+    #[error("HTTP {status}: {detail}")]
+    Api {
+        status: u16,
+        detail: String,
+        retry_after: Option<Duration>,
+    },
     #[error("isi lebih besar dari batas {limit} bita")]
     TooLarge { limit: u64 },
     #[error("isi kosong")]
@@ -69,14 +77,10 @@ impl SourceError {
             SourceError::Connect(_) => "connect",
             SourceError::Network(_) => "network",
             SourceError::Redirect(_) => "redirect",
-            SourceError::Http { status, .. } => match status {
-                401 => "http_unauthorized",
-                403 => "http_forbidden",
-                404 | 410 => "http_not_found",
-                429 => "http_rate_limited",
-                500..=599 => "http_server",
-                _ => "http_other",
-            },
+            SourceError::Http { status, .. } | SourceError::Api { status, .. } => {
+                http_class(*status)
+            }
+            SourceError::Auth(_) => "auth",
             SourceError::TooLarge { .. } => "too_large",
             SourceError::Empty => "empty",
             SourceError::Parse(_) => "parse",
@@ -84,7 +88,6 @@ impl SourceError {
             SourceError::Unsupported(_) => "unsupported",
             SourceError::Private(_) => "private_address",
             SourceError::Panic(_) => "panic",
-            SourceError::Auth(_) => "auth",
             SourceError::RateLimited { .. } => "http_rate_limited",
         }
     }
@@ -96,6 +99,11 @@ impl SourceError {
             SourceError::Http {
                 status: 429 | 503 | 403,
                 retry_after,
+            }
+            | SourceError::Api {
+                status: 429 | 503 | 403,
+                retry_after,
+                ..
             } => *retry_after,
             SourceError::RateLimited { wait, .. } => *wait,
             SourceError::Auth(_) => Some(AUTH_WAIT),
@@ -131,6 +139,18 @@ impl SourceError {
     /// Advice in Indonesian for the operator.
     pub fn hint(&self) -> &'static str {
         hint_for_class(self.class())
+    }
+}
+
+/// The class of an HTTP status.
+fn http_class(status: u16) -> &'static str {
+    match status {
+        401 => "http_unauthorized",
+        403 => "http_forbidden",
+        404 | 410 => "http_not_found",
+        429 => "http_rate_limited",
+        500..=599 => "http_server",
+        _ => "http_other",
     }
 }
 

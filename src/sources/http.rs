@@ -248,6 +248,22 @@ impl Fetcher {
         self.send_api(url, request).await
     }
 
+    /// GETs an API resource like [`Fetcher::get_api`], but hands back an answer of any status
+    /// with its headers and (capped) body: for APIs whose error bodies and rate-limit headers
+    /// say what to do next (X's `usage-capped` 429, a stale `since_id` 400).
+    pub async fn get_api_any_status(
+        &self,
+        url: &Url,
+        accept: &str,
+        bearer: Option<&str>,
+    ) -> Result<ApiResponse, SourceError> {
+        let mut request = self.client.get(url.clone()).header(header::ACCEPT, accept);
+        if let Some(token) = bearer {
+            request = request.bearer_auth(token);
+        }
+        self.send_raw(url, request).await
+    }
+
     /// GETs an API resource with `headers` added (an API key in a header a vendor names) and
     /// returns the answer whatever its status, body included: APIs that explain a refusal in
     /// their body (the Graph API's error codes) are judged by their poller, and
@@ -282,6 +298,7 @@ impl Fetcher {
         self.send_api(url, request).await
     }
 
+    /// Sends an API request; a status other than 2xx is an error unless `any_status`.
     async fn send_api(
         &self,
         url: &Url,

@@ -10,7 +10,7 @@ use serde::de::DeserializeOwned;
 
 use super::poller::Poll;
 use crate::config::{self, ConfigError, DynEq, Invalid, Table};
-use crate::model::Medium;
+use crate::model::{Cursor, Medium};
 
 /// The keys of one source kind, as a `[[sources]]` table writes them (beside the common keys
 /// of [`super::SourceConfig`]). Derive `Deserialize` with `deny_unknown_fields`, so a
@@ -41,6 +41,25 @@ pub trait Spec: DeserializeOwned + fmt::Debug + Clone + PartialEq + Send + Sync 
 
     /// The poller for this source.
     fn poller(&self) -> Box<dyn Poll>;
+
+    /// The quota the source spends, as its cursor counts it, for `pantau sources`; `None` for
+    /// kinds that spend none.
+    fn budget(&self, _cursor: &Cursor) -> Option<Budget> {
+        None
+    }
+}
+
+/// A quota a source must not exceed (X's posts read per month), as counted in its cursor.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Budget {
+    pub used: u64,
+    pub limit: u64,
+    /// What is counted, as a person says it (`pos`).
+    pub unit: &'static str,
+    /// The period counted, as a person reads it (`2026-12 (UTC)`).
+    pub period: String,
+    /// When the count starts again.
+    pub renews: jiff::Timestamp,
 }
 
 /// A [`Spec`] of any kind, behind one type.
@@ -50,6 +69,7 @@ pub trait AnySpec: DynEq + fmt::Debug {
     fn platform(&self) -> &'static str;
     fn location(&self) -> String;
     fn poller(&self) -> Box<dyn Poll>;
+    fn budget(&self, cursor: &Cursor) -> Option<Budget>;
 }
 
 impl<S: Spec> AnySpec for S {
@@ -67,6 +87,9 @@ impl<S: Spec> AnySpec for S {
     }
     fn poller(&self) -> Box<dyn Poll> {
         Spec::poller(self)
+    }
+    fn budget(&self, cursor: &Cursor) -> Option<Budget> {
+        Spec::budget(self, cursor)
     }
 }
 

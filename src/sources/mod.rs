@@ -24,7 +24,7 @@ pub mod text;
 
 pub use context::PollCtx;
 pub use error::{SourceError, hint_for_class};
-pub use kind::{Kind, Spec, kind};
+pub use kind::{Budget, Kind, Spec, kind};
 pub use poller::{Batch, Poll};
 pub use source::{SourceConfig, medium_of, read_sources};
 
@@ -40,4 +40,5 @@ crate::config::kinds! {
     telegram,
     json,
     instagram,
+    x,
 }
