@@ -34,6 +34,17 @@ pub enum SourceError {
     /// refused before any connection.
     #[error("{0} ditolak")]
     Private(#[from] super::guard::PrivateAddress),
+    /// The service refused with a reason its answer states (an API's error body). `class` is
+    /// one of [`SourceError::class`]'s names: `auth` (a token or key missing, wrong or
+    /// expired), `quota` (a used-up allowance, with the wait until it is renewed), or an
+    /// `http_…` one; `hint` says what to do about this very case.
+    #[error("{message}")]
+    Api {
+        class: &'static str,
+        message: String,
+        hint: &'static str,
+        retry_after: Option<Duration>,
+    },
     /// Polling this source panicked (most likely a parser, ours or a dependency's, on its
     /// data); the panic is caught and held to this one value (see [`crate::panics`]).
     #[error("pengambilan berhenti karena galat internal (panic): {0}")]
@@ -69,6 +80,7 @@ impl SourceError {
             SourceError::Unsupported(_) => "unsupported",
             SourceError::Private(_) => "private_address",
             SourceError::Panic(_) => "panic",
+            SourceError::Api { class, .. } => class,
         }
     }
 
@@ -79,13 +91,17 @@ impl SourceError {
                 status: 429 | 503 | 403,
                 retry_after,
             } => *retry_after,
+            SourceError::Api { retry_after, .. } => *retry_after,
             _ => None,
         }
     }
 
     /// Advice in Indonesian for the operator.
     pub fn hint(&self) -> &'static str {
-        hint_for_class(self.class())
+        match self {
+            SourceError::Api { hint, .. } => hint,
+            _ => hint_for_class(self.class()),
+        }
     }
 }
 
@@ -110,6 +126,16 @@ pub fn hint_for_class(class: &str) -> &'static str {
             "Pantau tidak mengambil dari jaringan privat/lokal; bila sumber ini memang sah di \
              jaringan kantor, tulis alamatnya di allow_private sumber ini atau di [fetch] \
              allow_private, misalnya allow_private = [\"10.20.0.5\"]"
+        }
+        "auth" => {
+            "token atau kunci API sumber ini belum diisi, salah atau kedaluwarsa: buat atau \
+             perbarui di konsol pengembang platformnya, lalu isi di [secrets] pada \
+             config/local.toml atau variabel PANTAU__SECRETS__<NAMA> (namanya tertulis di \
+             pesan galat) dan mulai ulang pantau"
+        }
+        "quota" => {
+            "jatah harian API platform ini habis; sumber menunggu sampai jatah pulih — kurangi \
+             pengambilan per putaran atau perpanjang interval bila ini sering terjadi"
         }
         "panic" => {
             "isi sumber ini membuat pengurai gagal; sumber lain tetap berjalan — simpan \

@@ -38,7 +38,7 @@ pub struct Document {
     pub validators: Validators,
 }
 
-/// An API answer with a 2xx status.
+/// An API answer: with a 2xx status, except from [`Fetcher::get_api_answer`].
 #[derive(Debug, Clone)]
 pub struct ApiResponse {
     pub status: u16,
@@ -235,6 +235,15 @@ impl Fetcher {
         self.send_api(url, request).await
     }
 
+    /// GETs an API resource like [`Fetcher::get_api`], but returns the answer whatever its
+    /// status, body included: for APIs whose error bodies say what went wrong (YouTube's
+    /// `error.errors[].reason` tells a used-up quota from a wrong key from comments turned
+    /// off). Failures before an answer (network, size cap, refused address) are errors still.
+    pub async fn get_api_answer(&self, url: &Url, accept: &str) -> Result<ApiResponse, SourceError> {
+        let request = self.client.get(url.clone()).header(header::ACCEPT, accept);
+        self.send(url, request, true).await
+    }
+
     /// POSTs a JSON body (a login such as Bluesky's createSession) and reads the answer like
     /// [`Fetcher::get_api`].
     pub async fn post_json(
@@ -256,6 +265,17 @@ impl Fetcher {
         url: &Url,
         request: reqwest::RequestBuilder,
     ) -> Result<ApiResponse, SourceError> {
+        self.send(url, request, false).await
+    }
+
+    /// Sends `request` and reads the answer; a status other than 2xx is an error unless
+    /// `any_status`.
+    async fn send(
+        &self,
+        url: &Url,
+        request: reqwest::RequestBuilder,
+        any_status: bool,
+    ) -> Result<ApiResponse, SourceError> {
         if !matches!(url.scheme(), "http" | "https") {
             return Err(SourceError::Unsupported(format!(
                 "skema \"{}\" (yang didukung: http, https)",
@@ -270,7 +290,7 @@ impl Fetcher {
             .map_err(|e| self.map_error(e, Some(url)))?;
         let status = response.status();
         unfollowed_redirect(&response, &self.guard)?;
-        if !status.is_success() {
+        if !status.is_success() && !any_status {
             return Err(SourceError::Http {
                 status: status.as_u16(),
                 retry_after: retry_after(response.headers()),

@@ -38,4 +38,5 @@ crate::config::kinds! {
     jetstream,
     telegram,
     json,
+    youtube_comments,
 }
