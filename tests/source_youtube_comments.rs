@@ -37,7 +37,12 @@ fn shift_times(v: &mut Value, by: SignedDuration) {
     match v {
         Value::Object(map) => {
             for (k, v) in map.iter_mut() {
-                let time = ["publishedAt", "updatedAt", "videoPublishedAt", "publishTime"];
+                let time = [
+                    "publishedAt",
+                    "updatedAt",
+                    "videoPublishedAt",
+                    "publishTime",
+                ];
                 match v.as_str().and_then(|s| s.parse::<Timestamp>().ok()) {
                     Some(t) if time.contains(&k.as_str()) => {
                         *v = Value::String((t + by).round(jiff::Unit::Second).unwrap().to_string())
@@ -101,14 +106,19 @@ struct PublishedAfter;
 
 impl wiremock::Match for PublishedAfter {
     fn matches(&self, request: &Request) -> bool {
-        let Some((_, after)) = request.url.query_pairs().find(|(k, _)| k == "publishedAfter") else {
+        let Some((_, after)) = request
+            .url
+            .query_pairs()
+            .find(|(k, _)| k == "publishedAfter")
+        else {
             return false;
         };
         let Ok(after) = after.parse::<Timestamp>() else {
             return false;
         };
         let ago = Timestamp::now().duration_since(after);
-        ago >= SignedDuration::from_hours(72) && ago < SignedDuration::from_hours(72) + SignedDuration::from_mins(1)
+        ago >= SignedDuration::from_hours(72)
+            && ago < SignedDuration::from_hours(72) + SignedDuration::from_mins(1)
     }
 }
 
@@ -146,7 +156,9 @@ async fn requests(server: &MockServer, to: &str, video: Option<&str>) -> usize {
     let all = server.received_requests().await.unwrap();
     all.iter()
         .filter(|r| r.url.path() == to)
-        .filter(|r| video.is_none_or(|v| r.url.query_pairs().any(|(k, x)| k == "videoId" && x == v)))
+        .filter(|r| {
+            video.is_none_or(|v| r.url.query_pairs().any(|(k, x)| k == "videoId" && x == v))
+        })
         .count()
 }
 
@@ -188,33 +200,71 @@ async fn first_poll_reads_the_search_then_the_comment_threads_page_by_page() {
     assert_eq!(server.received_requests().await.unwrap().len(), 5);
 
     let (url, title, text, author, likes, comments, platform, published): (
-        String, String, String, String, i64, i64, String, String,
+        String,
+        String,
+        String,
+        String,
+        i64,
+        i64,
+        String,
+        String,
     ) = common::sql(&project.db())
         .query_row(
             "SELECT url, title, text, author, likes, comments, platform, published_at FROM posts
              WHERE external_id = 'UgzA1aRt7yQ2nX9kB4d4AaABAg'",
             [],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?, r.get(7)?)),
+            |r| {
+                Ok((
+                    r.get(0)?,
+                    r.get(1)?,
+                    r.get(2)?,
+                    r.get(3)?,
+                    r.get(4)?,
+                    r.get(5)?,
+                    r.get(6)?,
+                    r.get(7)?,
+                ))
+            },
         )
         .unwrap();
-    assert_eq!(url, "https://www.youtube.com/watch?v=kT3mBnJr5aQ&lc=UgzA1aRt7yQ2nX9kB4d4AaABAg");
+    assert_eq!(
+        url,
+        "https://www.youtube.com/watch?v=kT3mBnJr5aQ&lc=UgzA1aRt7yQ2nX9kB4d4AaABAg"
+    );
     // The search's HTML-escaped title, as text.
-    assert_eq!(title, "Banjir Rendam Sempaja, Warga & Relawan Evakuasi Lansia");
-    assert!(text.starts_with("Air sudah masuk rumah sejak subuh"), "{text}");
+    assert_eq!(
+        title,
+        "Banjir Rendam Sempaja, Warga & Relawan Evakuasi Lansia"
+    );
+    assert!(
+        text.starts_with("Air sudah masuk rumah sejak subuh"),
+        "{text}"
+    );
     assert_eq!(author, "@wargasempaja");
     assert_eq!((likes, comments), (41, 6));
     assert_eq!(platform, "youtube");
     let published: Timestamp = published.parse().unwrap();
     let age = Timestamp::now().duration_since(published);
-    assert!(age > SignedDuration::from_mins(49) && age < SignedDuration::from_mins(52), "{age:?}");
+    assert!(
+        age > SignedDuration::from_mins(49) && age < SignedDuration::from_mins(52),
+        "{age:?}"
+    );
     // The flood comments are tagged like any post.
     let store = project.store();
-    assert!(query_i64(&store, "SELECT count(*) FROM post_topics WHERE topic_id = 'banjir'") >= 2);
+    assert!(
+        query_i64(
+            &store,
+            "SELECT count(*) FROM post_topics WHERE topic_id = 'banjir'"
+        ) >= 2
+    );
 
     // Spent: one search (100) and four list calls (1 each), on today's Pacific date.
     let state = cursor(&project, "yt-kaltim");
     assert_eq!(state["quota"]["spent"], 104);
-    let pacific = Timestamp::now().in_tz("America/Los_Angeles").unwrap().date();
+    let pacific = Timestamp::now()
+        .in_tz("America/Los_Angeles")
+        .unwrap()
+        .date();
     assert_eq!(state["quota"]["day"], pacific.to_string());
     assert_eq!(state["videos"].as_array().unwrap().len(), 3);
 }
@@ -251,7 +301,10 @@ async fn a_restart_resumes_at_the_newest_comment_seen_without_duplicates_or_gaps
     let store = project.store();
     assert_eq!(query_i64(&store, "SELECT count(*) FROM posts"), 9);
     assert_eq!(
-        query_i64(&store, "SELECT likes FROM posts WHERE external_id = 'UgzA1aRt7yQ2nX9kB4d4AaABAg'"),
+        query_i64(
+            &store,
+            "SELECT likes FROM posts WHERE external_id = 'UgzA1aRt7yQ2nX9kB4d4AaABAg'"
+        ),
         58
     );
     assert_eq!(requests(&server, SEARCH, None).await, 1);
@@ -299,13 +352,19 @@ async fn a_channel_is_read_through_its_uploads_playlist_for_one_unit_a_call() {
     assert_eq!(requests(&server, SEARCH, None).await, 0);
     assert_eq!(requests(&server, THREADS, Some("Pr1vat3Vid0")).await, 0);
     let state = cursor(&project, "yt-kaltim");
-    assert_eq!(state["uploads"]["UCq8vR2tYb5nM3kL7wX1pZ4e"], "UUq8vR2tYb5nM3kL7wX1pZ4e");
+    assert_eq!(
+        state["uploads"]["UCq8vR2tYb5nM3kL7wX1pZ4e"],
+        "UUq8vR2tYb5nM3kL7wX1pZ4e"
+    );
     assert_eq!(state["quota"]["spent"], 4);
     // The playlist's title is not escaped, and is kept as written.
     let title: String = common::sql(&project.db())
         .query_row("SELECT title FROM posts LIMIT 1", [], |r| r.get(0))
         .unwrap();
-    assert_eq!(title, "Banjir Rendam Sempaja, Warga & Relawan Evakuasi Lansia");
+    assert_eq!(
+        title,
+        "Banjir Rendam Sempaja, Warga & Relawan Evakuasi Lansia"
+    );
 }
 
 /// With 102 units a day, the search (100) and two thread pages fit; nothing more is asked that
@@ -344,7 +403,11 @@ async fn quota_exceeded_waits_until_midnight_pacific() {
     let results = round(&project).await;
     let r = result(&results, "yt-kaltim");
     assert!(r.failed);
-    assert!(r.status.contains("quotaExceeded") && r.status.contains("Pasifik"), "{}", r.status);
+    assert!(
+        r.status.contains("quotaExceeded") && r.status.contains("Pasifik"),
+        "{}",
+        r.status
+    );
     assert!(r.hint.unwrap().contains("tengah malam waktu Pasifik"));
     assert_eq!(health(&project, "yt-kaltim").0.as_deref(), Some("quota"));
 
@@ -367,7 +430,10 @@ async fn quota_exceeded_waits_until_midnight_pacific() {
     assert!(next >= midnight, "{next} before {midnight}");
     // The loop adds up to 10 % of jitter on top, never below the wait.
     let wait = midnight.duration_since(now) + SignedDuration::from_mins(1);
-    assert!(next <= now + wait.mul_f64(1.1) + SignedDuration::from_mins(1), "{next}");
+    assert!(
+        next <= now + wait.mul_f64(1.1) + SignedDuration::from_mins(1),
+        "{next}"
+    );
 }
 
 /// A video whose comments are off is skipped (and remembered); the others are read.
@@ -375,7 +441,12 @@ async fn quota_exceeded_waits_until_midnight_pacific() {
 async fn comments_disabled_skips_that_video_only() {
     let server = MockServer::start().await;
     mount_search(&server, ok("search_kaltim.json")).await;
-    mount_threads(&server, VIDEO_A, refused(403, "error_comments_disabled.json")).await;
+    mount_threads(
+        &server,
+        VIDEO_A,
+        refused(403, "error_comments_disabled.json"),
+    )
+    .await;
     mount_threads(&server, VIDEO_B, ok("threads_video_b.json")).await;
     mount_threads(&server, VIDEO_C, ok("threads_empty.json")).await;
     let project = project(&server.uri(), QUERY);
@@ -389,7 +460,12 @@ async fn comments_disabled_skips_that_video_only() {
     assert_eq!(requests(&server, THREADS, Some(VIDEO_A)).await, 1);
     assert_eq!(requests(&server, THREADS, Some(VIDEO_B)).await, 2);
     let state = cursor(&project, "yt-kaltim");
-    let a = state["videos"].as_array().unwrap().iter().find(|v| v["id"] == VIDEO_A).unwrap();
+    let a = state["videos"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|v| v["id"] == VIDEO_A)
+        .unwrap();
     assert_eq!(a["disabled"], true);
 }
 
@@ -407,9 +483,17 @@ async fn wrong_refused_and_missing_keys_are_auth_failures_with_advice() {
         let results = round(&project).await;
         let r = result(&results, "yt-kaltim");
         assert!(r.failed && r.status.contains(says), "{body}: {}", r.status);
-        assert!(r.status.contains("[secrets] youtube_api_key"), "{}", r.status);
+        assert!(
+            r.status.contains("[secrets] youtube_api_key"),
+            "{}",
+            r.status
+        );
         assert!(r.hint.unwrap().contains("Google Cloud Console"));
-        assert_eq!(health(&project, "yt-kaltim").0.as_deref(), Some("auth"), "{body}");
+        assert_eq!(
+            health(&project, "yt-kaltim").0.as_deref(),
+            Some("auth"),
+            "{body}"
+        );
     }
 
     let server = MockServer::start().await;
@@ -422,17 +506,31 @@ async fn wrong_refused_and_missing_keys_are_auth_failures_with_advice() {
     .await;
     let refused_key = project(&server.uri(), QUERY);
     let r = round(&refused_key).await;
-    assert_eq!(health(&refused_key, "yt-kaltim").0.as_deref(), Some("auth"), "{}", result(&r, "yt-kaltim").status);
+    assert_eq!(
+        health(&refused_key, "yt-kaltim").0.as_deref(),
+        Some("auth"),
+        "{}",
+        result(&r, "yt-kaltim").status
+    );
 
     let server = MockServer::start().await;
     let missing = Project::new(
         "",
-        &source("yt-kaltim", &server.uri(), &format!("{QUERY}\nsecret = \"kunci_kanal\"")),
+        &source(
+            "yt-kaltim",
+            &server.uri(),
+            &format!("{QUERY}\nsecret = \"kunci_kanal\""),
+        ),
     );
     let results = round(&missing).await;
     let r = result(&results, "yt-kaltim");
     assert!(r.failed);
-    assert!(r.status.contains("[secrets] kunci_kanal") && r.status.contains("PANTAU__SECRETS__KUNCI_KANAL"), "{}", r.status);
+    assert!(
+        r.status.contains("[secrets] kunci_kanal")
+            && r.status.contains("PANTAU__SECRETS__KUNCI_KANAL"),
+        "{}",
+        r.status
+    );
     assert!(r.hint.unwrap().contains("Google Cloud Console"));
     assert_eq!(server.received_requests().await.unwrap().len(), 0);
 }
@@ -443,12 +541,17 @@ async fn a_malformed_body_fails_that_source_alone() {
     let server = MockServer::start().await;
     Mock::given(path(SEARCH))
         .and(query_param("q", "rusak"))
-        .respond_with(ResponseTemplate::new(200).set_body_string("<html><body>Server Error</body></html>"))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_string("<html><body>Server Error</body></html>"),
+        )
         .mount(&server)
         .await;
     Mock::given(path(SEARCH))
         .and(query_param("q", "bukan daftar"))
-        .respond_with(ResponseTemplate::new(200).set_body_string(r#"{"kind":"youtube#videoListResponse","items":[]}"#))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_string(r#"{"kind":"youtube#videoListResponse","items":[]}"#),
+        )
         .mount(&server)
         .await;
     mount_search(&server, ok("search_empty.json")).await;
@@ -458,16 +561,31 @@ async fn a_malformed_body_fails_that_source_alone() {
         source("yt-sehat", &server.uri(), QUERY),
     ]
     .concat();
-    let project = Project::new(&format!("[secrets]\nyoutube_api_key = \"{KEY}\"\n"), &sources);
+    let project = Project::new(
+        &format!("[secrets]\nyoutube_api_key = \"{KEY}\"\n"),
+        &sources,
+    );
 
     let results = round(&project).await;
     for id in ["yt-rusak", "yt-lain"] {
         let r = result(&results, id);
         assert!(r.failed, "{id}");
-        assert_eq!(health(&project, id).0.as_deref(), Some("parse"), "{}", r.status);
-        assert_eq!(project.store().source_state(&id.into()).unwrap().cursor, Cursor::Start);
+        assert_eq!(
+            health(&project, id).0.as_deref(),
+            Some("parse"),
+            "{}",
+            r.status
+        );
+        assert_eq!(
+            project.store().source_state(&id.into()).unwrap().cursor,
+            Cursor::Start
+        );
     }
-    assert!(result(&results, "yt-lain").status.contains("youtube#searchListResponse"));
+    assert!(
+        result(&results, "yt-lain")
+            .status
+            .contains("youtube#searchListResponse")
+    );
     let r = result(&results, "yt-sehat");
     assert!(!r.failed, "{}", r.status);
 }
@@ -503,7 +621,12 @@ fn the_key_never_shows_in_logs_output_or_the_database() {
         &source("yt-kaltim", &base, QUERY),
     );
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_pantau"))
-        .args(["--config", project.config().to_str().unwrap(), "poll", "--once"])
+        .args([
+            "--config",
+            project.config().to_str().unwrap(),
+            "poll",
+            "--once",
+        ])
         .current_dir(project.path())
         .env_remove("PANTAU_CONFIG")
         .env("RUST_LOG", "debug")
@@ -512,14 +635,19 @@ fn the_key_never_shows_in_logs_output_or_the_database() {
         .unwrap();
     let shown = format!("{}{}", common::stdout(&out), common::stderr(&out));
     assert!(shown.contains("gagal"), "{shown}");
-    assert!(shown.contains("/youtube/v3/search"), "the request is logged: {shown}");
+    assert!(
+        shown.contains("/youtube/v3/search"),
+        "the request is logged: {shown}"
+    );
     assert!(!shown.contains(KEY), "{shown}");
     let (class, error) = health(&project, "yt-kaltim");
     assert_eq!(class.as_deref(), Some("connect"));
     let error = error.unwrap();
     assert!(!error.contains(KEY), "{error}");
     let logged: String = common::sql(&project.db())
-        .query_row("SELECT group_concat(error, ' ') FROM fetch_log", [], |r| r.get(0))
+        .query_row("SELECT group_concat(error, ' ') FROM fetch_log", [], |r| {
+            r.get(0)
+        })
         .unwrap();
     assert!(!logged.contains(KEY), "{logged}");
 }

@@ -239,7 +239,11 @@ impl Fetcher {
     /// status, body included: for APIs whose error bodies say what went wrong (YouTube's
     /// `error.errors[].reason` tells a used-up quota from a wrong key from comments turned
     /// off). Failures before an answer (network, size cap, refused address) are errors still.
-    pub async fn get_api_answer(&self, url: &Url, accept: &str) -> Result<ApiResponse, SourceError> {
+    pub async fn get_api_answer(
+        &self,
+        url: &Url,
+        accept: &str,
+    ) -> Result<ApiResponse, SourceError> {
         let request = self.client.get(url.clone()).header(header::ACCEPT, accept);
         self.send(url, request, true).await
     }

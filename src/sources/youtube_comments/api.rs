@@ -493,35 +493,66 @@ mod tests {
     fn refusals_are_told_apart_by_their_reasons() {
         let r = |status, body: &str| Refusal::read(&answer(status, body));
         assert_eq!(
-            r(403, r#"{"error":{"code":403,"message":"The request cannot be completed because you have exceeded your <a href=\"/youtube/v3/getting-started#quota\">quota</a>.","errors":[{"message":"x","domain":"youtube.quota","reason":"quotaExceeded"}]}}"#),
+            r(
+                403,
+                r#"{"error":{"code":403,"message":"The request cannot be completed because you have exceeded your <a href=\"/youtube/v3/getting-started#quota\">quota</a>.","errors":[{"message":"x","domain":"youtube.quota","reason":"quotaExceeded"}]}}"#
+            ),
             Refusal::Quota
         );
         assert_eq!(
-            r(403, r#"{"error":{"errors":[{"reason":"commentsDisabled"}]}}"#),
+            r(
+                403,
+                r#"{"error":{"errors":[{"reason":"commentsDisabled"}]}}"#
+            ),
             Refusal::CommentsDisabled
         );
-        let legacy = r(400, r#"{"error":{"errors":[{"domain":"usageLimits","reason":"keyInvalid","message":"Bad Request"}],"code":400,"message":"Bad Request"}}"#);
+        let legacy = r(
+            400,
+            r#"{"error":{"errors":[{"domain":"usageLimits","reason":"keyInvalid","message":"Bad Request"}],"code":400,"message":"Bad Request"}}"#,
+        );
         assert_eq!(legacy, Refusal::Key("Bad Request".into()));
-        let current = r(400, r#"{"error":{"code":400,"message":"API key not valid. Please pass a valid API key.","errors":[{"message":"API key not valid. Please pass a valid API key.","domain":"global","reason":"badRequest"}],"status":"INVALID_ARGUMENT","details":[{"@type":"type.googleapis.com/google.rpc.ErrorInfo","reason":"API_KEY_INVALID","domain":"googleapis.com"}]}}"#);
-        assert_eq!(current, Refusal::Key("API key not valid. Please pass a valid API key.".into()));
-        assert!(matches!(r(403, r#"{"error":{"errors":[{"reason":"forbidden"}]}}"#), Refusal::Key(_)));
+        let current = r(
+            400,
+            r#"{"error":{"code":400,"message":"API key not valid. Please pass a valid API key.","errors":[{"message":"API key not valid. Please pass a valid API key.","domain":"global","reason":"badRequest"}],"status":"INVALID_ARGUMENT","details":[{"@type":"type.googleapis.com/google.rpc.ErrorInfo","reason":"API_KEY_INVALID","domain":"googleapis.com"}]}}"#,
+        );
+        assert_eq!(
+            current,
+            Refusal::Key("API key not valid. Please pass a valid API key.".into())
+        );
         assert!(matches!(
-            r(403, r#"{"error":{"errors":[{"reason":"accessNotConfigured"}],"details":[{"reason":"SERVICE_DISABLED"}]}}"#),
+            r(403, r#"{"error":{"errors":[{"reason":"forbidden"}]}}"#),
+            Refusal::Key(_)
+        ));
+        assert!(matches!(
+            r(
+                403,
+                r#"{"error":{"errors":[{"reason":"accessNotConfigured"}],"details":[{"reason":"SERVICE_DISABLED"}]}}"#
+            ),
             Refusal::NotEnabled(_)
         ));
-        assert_eq!(r(404, r#"{"error":{"errors":[{"reason":"videoNotFound"}]}}"#), Refusal::NotFound("videoNotFound".into()));
+        assert_eq!(
+            r(404, r#"{"error":{"errors":[{"reason":"videoNotFound"}]}}"#),
+            Refusal::NotFound("videoNotFound".into())
+        );
         // Not the envelope: judged by the status.
-        assert!(matches!(r(503, "<html>busy</html>"), Refusal::Other { status: 503, .. }));
+        assert!(matches!(
+            r(503, "<html>busy</html>"),
+            Refusal::Other { status: 503, .. }
+        ));
         assert!(matches!(r(403, "{}"), Refusal::Other { status: 403, .. }));
     }
 
     #[test]
     fn the_quota_message_is_one_line_without_markup() {
-        let text = tidy_message("exceeded your <a href=\"/youtube/v3/getting-started#quota\">quota</a>.");
+        let text =
+            tidy_message("exceeded your <a href=\"/youtube/v3/getting-started#quota\">quota</a>.");
         assert_eq!(text, "exceeded your quota.");
         let e = quota_error("2026-12-06T07:00:00Z".parse().unwrap());
         assert_eq!(e.class(), "quota");
-        assert_eq!(e.retry_after(), Some(std::time::Duration::from_secs(3600 + 60)));
+        assert_eq!(
+            e.retry_after(),
+            Some(std::time::Duration::from_secs(3600 + 60))
+        );
     }
 
     #[test]

@@ -77,7 +77,10 @@ pub struct Spec {
         deserialize_with = "value::uint::<_, _, 1, 100_000_000>"
     )]
     pub daily_quota: u64,
-    #[serde(default = "a_hundred", deserialize_with = "value::uint::<_, _, 0, 10_000>")]
+    #[serde(
+        default = "a_hundred",
+        deserialize_with = "value::uint::<_, _, 0, 10_000>"
+    )]
     pub search_cost: u64,
     #[serde(default = "one", deserialize_with = "value::uint::<_, _, 0, 10_000>")]
     pub list_cost: u64,
@@ -208,7 +211,8 @@ mod tests {
 
     fn spec(toml: &str) -> Result<Spec, String> {
         let mut spec: Spec = toml::from_str(toml).map_err(|e| e.to_string())?;
-        spec.settle().map_err(|e| format!("{}: {}", e.key, e.message))?;
+        spec.settle()
+            .map_err(|e| format!("{}: {}", e.key, e.message))?;
         Ok(spec)
     }
 
@@ -221,20 +225,30 @@ mod tests {
         assert_eq!(s.discover_every, Duration::from_secs(3600));
         assert_eq!(s.secret, "youtube_api_key");
         assert_eq!(s.base_url.as_str(), "https://www.googleapis.com/youtube/v3");
-        assert_eq!((s.daily_quota, s.search_cost, s.list_cost), (10_000, 100, 1));
+        assert_eq!(
+            (s.daily_quota, s.search_cost, s.list_cost),
+            (10_000, 100, 1)
+        );
         assert!(!s.location().contains("key="));
     }
 
     #[test]
     fn a_query_or_channels_is_required_and_channel_ids_are_checked() {
-        assert!(spec("videos_per_poll = 5").unwrap_err().starts_with("query"));
+        assert!(
+            spec("videos_per_poll = 5")
+                .unwrap_err()
+                .starts_with("query")
+        );
         assert!(spec("query = \"  \"").unwrap_err().starts_with("query"));
-        let s = spec(
-            "channels = [\" UC_x5XG1OV2P6uZZ5FSM9Ttw\", \"UC_x5XG1OV2P6uZZ5FSM9Ttw\"]",
-        )
-        .unwrap();
+        let s = spec("channels = [\" UC_x5XG1OV2P6uZZ5FSM9Ttw\", \"UC_x5XG1OV2P6uZZ5FSM9Ttw\"]")
+            .unwrap();
         assert_eq!(s.channels, ["UC_x5XG1OV2P6uZZ5FSM9Ttw"]);
-        for bad in ["@tribunkaltim", "UCshort", "PL_x5XG1OV2P6uZZ5FSM9Ttw", "UC_x5XG1OV2P6uZZ5FSM9T w"] {
+        for bad in [
+            "@tribunkaltim",
+            "UCshort",
+            "PL_x5XG1OV2P6uZZ5FSM9Ttw",
+            "UC_x5XG1OV2P6uZZ5FSM9T w",
+        ] {
             let e = spec(&format!("channels = [\"{bad}\"]")).unwrap_err();
             assert!(e.starts_with("channels"), "{bad}: {e}");
         }

@@ -44,10 +44,18 @@ impl Poller {
         }
     }
 
-    async fn poll_once(&self, cx: &PollCtx, cursor: &Cursor, key: &str) -> Result<Batch, SourceError> {
+    async fn poll_once(
+        &self,
+        cx: &PollCtx,
+        cursor: &Cursor,
+        key: &str,
+    ) -> Result<Batch, SourceError> {
         let now = Timestamp::now();
         let mut state = State::from_cursor(cursor);
-        let remembered = *self.spent.lock().expect("the ledger lock is never poisoned");
+        let remembered = *self
+            .spent
+            .lock()
+            .expect("the ledger lock is never poisoned");
         state.quota = state.quota.at(now).most(remembered.at(now));
         let mut round = Round {
             cx,
@@ -60,7 +68,11 @@ impl Poller {
             items_found: 0,
             over_budget: false,
         };
-        if !round.state.quota.affords(self.spec.list_cost, self.spec.daily_quota) {
+        if !round
+            .state
+            .quota
+            .affords(self.spec.list_cost, self.spec.daily_quota)
+        {
             tracing::debug!(source = %cx.source, "anggaran kuota hari ini sudah habis; tidak ada permintaan");
             return Ok(Batch {
                 cursor: round.state.to_cursor(),
@@ -71,7 +83,10 @@ impl Poller {
         let result = round.run().await;
         if let Err(SourceError::Api { class: "quota", .. }) = &result {
             // Google says the project's quota is gone: count the day as spent.
-            let mut spent = self.spent.lock().expect("the ledger lock is never poisoned");
+            let mut spent = self
+                .spent
+                .lock()
+                .expect("the ledger lock is never poisoned");
             spent.spent = spent.spent.max(self.spec.daily_quota);
         }
         result?;
@@ -149,7 +164,10 @@ impl Round<'_> {
     /// Pays for a call of `cost` units, when the budget still holds them.
     fn charge(&mut self, cost: u64) -> bool {
         if self.state.quota.charge(cost, self.spec.daily_quota) {
-            *self.memory.lock().expect("the ledger lock is never poisoned") = self.state.quota;
+            *self
+                .memory
+                .lock()
+                .expect("the ledger lock is never poisoned") = self.state.quota;
             return true;
         }
         if !self.over_budget {
@@ -209,7 +227,11 @@ impl Round<'_> {
             .append_pair("order", "date")
             .append_pair("maxResults", &self.spec.videos_per_poll.to_string());
         let page = match self
-            .call(self.spec.search_cost, &url, ("youtube#searchListResponse", WHAT))
+            .call(
+                self.spec.search_cost,
+                &url,
+                ("youtube#searchListResponse", WHAT),
+            )
             .await?
         {
             None => return Ok(false),
@@ -247,7 +269,8 @@ impl Round<'_> {
                 }
                 Some(Answer::Refused(r)) => return Err(r.into_error(WHAT, &self.spec.secret)),
                 Some(Answer::Page(page)) => {
-                    let found = self.mapped(page.items, "unggahan kanal YouTube", api::playlist_item);
+                    let found =
+                        self.mapped(page.items, "unggahan kanal YouTube", api::playlist_item);
                     self.state.merge(found);
                 }
             }
@@ -272,19 +295,28 @@ impl Round<'_> {
             .append_pair("id", &missing.join(","))
             .append_pair("maxResults", "50");
         let page = match self
-            .call(self.spec.list_cost, &url, ("youtube#channelListResponse", WHAT))
+            .call(
+                self.spec.list_cost,
+                &url,
+                ("youtube#channelListResponse", WHAT),
+            )
             .await?
         {
             None => return Ok(false),
             Some(Answer::Refused(r)) => return Err(r.into_error(WHAT, &self.spec.secret)),
             Some(Answer::Page(page)) => page,
         };
-        for (channel, uploads) in self.mapped(page.items, "kanal YouTube", |v| api::uploads_of(v).map(Some)) {
+        for (channel, uploads) in self.mapped(page.items, "kanal YouTube", |v| {
+            api::uploads_of(v).map(Some)
+        }) {
             if missing.contains(&channel) && !uploads.is_empty() {
                 self.state.uploads.insert(channel, uploads);
             }
         }
-        for channel in missing.iter().filter(|c| !self.state.uploads.contains_key(*c)) {
+        for channel in missing
+            .iter()
+            .filter(|c| !self.state.uploads.contains_key(*c))
+        {
             tracing::warn!(source = %self.cx.source, %channel, "kanal YouTube tidak ditemukan; periksa id di channels");
         }
         Ok(true)
@@ -324,7 +356,14 @@ impl Round<'_> {
         let mut whole = false;
         for page_no in 1..=self.spec.max_pages {
             let url = self.threads_url(&video.id, token.as_deref());
-            let page = match self.call(self.spec.list_cost, &url, ("youtube#commentThreadListResponse", WHAT)).await? {
+            let page = match self
+                .call(
+                    self.spec.list_cost,
+                    &url,
+                    ("youtube#commentThreadListResponse", WHAT),
+                )
+                .await?
+            {
                 None => break,
                 Some(Answer::Page(page)) => page,
                 Some(Answer::Refused(Refusal::CommentsDisabled)) => {
@@ -340,7 +379,9 @@ impl Round<'_> {
                 Some(Answer::Refused(r)) => return Err(r.into_error(WHAT, &self.spec.secret)),
             };
             self.items_found += page.items.len();
-            let comments = self.mapped(page.items, "komentar YouTube", |v| api::comment_thread(v).map(Some));
+            let comments = self.mapped(page.items, "komentar YouTube", |v| {
+                api::comment_thread(v).map(Some)
+            });
             let mut reached = false;
             for comment in comments {
                 if video.seen.is_some_and(|seen| comment.published < seen) {
@@ -349,7 +390,8 @@ impl Round<'_> {
                 }
                 newest = newest.max(Some(comment.published));
                 let context = (video.id.as_str(), video.title.as_str());
-                self.posts.push(api::into_post(comment, &self.cx.source, context, self.now));
+                self.posts
+                    .push(api::into_post(comment, &self.cx.source, context, self.now));
             }
             match page.next {
                 Some(next) if !reached => token = Some(next),

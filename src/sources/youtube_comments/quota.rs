@@ -96,14 +96,32 @@ mod tests {
     #[test]
     fn the_quota_day_turns_at_midnight_pacific_with_daylight_saving() {
         // Summer (PDT, UTC−7): midnight is 07:00 UTC.
-        assert_eq!(quota_day(ts("2026-07-01T06:59:59Z")).to_string(), "2026-06-30");
-        assert_eq!(quota_day(ts("2026-07-01T07:00:00Z")).to_string(), "2026-07-01");
-        assert_eq!(next_reset(ts("2026-07-01T06:00:00Z")), ts("2026-07-01T07:00:00Z"));
+        assert_eq!(
+            quota_day(ts("2026-07-01T06:59:59Z")).to_string(),
+            "2026-06-30"
+        );
+        assert_eq!(
+            quota_day(ts("2026-07-01T07:00:00Z")).to_string(),
+            "2026-07-01"
+        );
+        assert_eq!(
+            next_reset(ts("2026-07-01T06:00:00Z")),
+            ts("2026-07-01T07:00:00Z")
+        );
         // Winter (PST, UTC−8): 08:00 UTC; 15:00 WITA is still the same Pacific day.
-        assert_eq!(next_reset(ts("2026-12-06T07:59:00Z")), ts("2026-12-06T08:00:00Z"));
-        assert_eq!(next_reset(ts("2026-12-06T08:00:00Z")), ts("2026-12-07T08:00:00Z"));
+        assert_eq!(
+            next_reset(ts("2026-12-06T07:59:00Z")),
+            ts("2026-12-06T08:00:00Z")
+        );
+        assert_eq!(
+            next_reset(ts("2026-12-06T08:00:00Z")),
+            ts("2026-12-07T08:00:00Z")
+        );
         // The night DST ends (1 Nov 2026) the Pacific day is 25 hours long.
-        assert_eq!(next_reset(ts("2026-11-01T12:00:00Z")), ts("2026-11-02T08:00:00Z"));
+        assert_eq!(
+            next_reset(ts("2026-11-01T12:00:00Z")),
+            ts("2026-11-02T08:00:00Z")
+        );
     }
 
     #[test]
@@ -121,7 +139,10 @@ mod tests {
         // The larger of the same day's counts wins; another day's does not.
         let less = Ledger { spent: 5, ..ledger };
         assert_eq!(less.most(ledger).spent, 102);
-        let old = Ledger { day: quota_day(ts("2026-12-01T10:00:00Z")).into(), spent: 900 };
+        let old = Ledger {
+            day: quota_day(ts("2026-12-01T10:00:00Z")).into(),
+            spent: 900,
+        };
         assert_eq!(less.most(old).spent, 5);
     }
 }

@@ -76,8 +76,7 @@ impl State {
     /// Whether the video list is due for a refresh at `now`.
     pub fn discovery_due(&self, now: Timestamp, every: Duration) -> bool {
         self.discovered.is_none_or(|at| {
-            Duration::try_from(now.duration_since(at)).is_ok_and(|since| since >= every)
-                || at > now
+            Duration::try_from(now.duration_since(at)).is_ok_and(|since| since >= every) || at > now
         })
     }
 
@@ -101,11 +100,12 @@ impl State {
     /// Drops the videos published before `now − lookback`, then the oldest beyond
     /// [`MAX_VIDEOS`].
     pub fn forget_old(&mut self, now: Timestamp, lookback: Duration) {
-        let lookback = jiff::SignedDuration::try_from(lookback).unwrap_or(jiff::SignedDuration::MAX);
+        let lookback =
+            jiff::SignedDuration::try_from(lookback).unwrap_or(jiff::SignedDuration::MAX);
         let since = now.checked_sub(lookback).unwrap_or(Timestamp::MIN);
         self.videos.retain(|v| v.published >= since);
         if self.videos.len() > MAX_VIDEOS {
-            self.videos.sort_by(|a, b| b.published.cmp(&a.published));
+            self.videos.sort_by_key(|v| std::cmp::Reverse(v.published));
             self.videos.truncate(MAX_VIDEOS);
         }
     }
@@ -116,7 +116,12 @@ impl State {
         let mut open: Vec<usize> = (0..self.videos.len())
             .filter(|&i| !self.videos[i].disabled)
             .collect();
-        open.sort_by_key(|&i| (self.videos[i].checked, std::cmp::Reverse(self.videos[i].published)));
+        open.sort_by_key(|&i| {
+            (
+                self.videos[i].checked,
+                std::cmp::Reverse(self.videos[i].published),
+            )
+        });
         open.truncate(n);
         open
     }
@@ -147,7 +152,10 @@ mod tests {
             found("b", "2026-12-05T09:00:00Z"),
             found("c", "2026-12-02T09:00:00Z"),
         ]);
-        state.merge(vec![Found { title: "Baru".into(), ..found("a", "2026-12-06T09:00:00Z") }]);
+        state.merge(vec![Found {
+            title: "Baru".into(),
+            ..found("a", "2026-12-06T09:00:00Z")
+        }]);
         assert_eq!(state.videos.len(), 3);
         assert_eq!(state.videos[0].title, "Baru");
         state.forget_old(now, Duration::from_secs(3 * 86_400));
@@ -169,8 +177,12 @@ mod tests {
         state.merge(vec![found("a", "2026-12-06T09:00:00Z")]);
         state.uploads.insert("UCa".into(), "UUa".into());
         assert_eq!(State::from_cursor(&state.to_cursor()), state);
-        let junk = Cursor::Token { value: "{\"videos\": 7}".into() };
+        let junk = Cursor::Token {
+            value: "{\"videos\": 7}".into(),
+        };
         assert_eq!(State::from_cursor(&junk), State::default());
-        assert!(State::default().discovery_due(ts("2026-12-06T09:00:00Z"), Duration::from_secs(3600)));
+        assert!(
+            State::default().discovery_due(ts("2026-12-06T09:00:00Z"), Duration::from_secs(3600))
+        );
     }
 }
