@@ -42,6 +42,17 @@ pub enum SourceError {
     /// refused before any connection.
     #[error("{0} ditolak")]
     Private(#[from] super::guard::PrivateAddress),
+    /// The service refused with a reason its answer states (an API's error body). `class` is
+    /// one of [`SourceError::class`]'s names: `auth` (a token or key missing, wrong or
+    /// expired), `quota` (a used-up allowance, with the wait until it is renewed), or an
+    /// `http_…` one; `hint` says what to do about this very case.
+    #[error("{message}")]
+    Refused {
+        class: &'static str,
+        message: String,
+        hint: &'static str,
+        retry_after: Option<Duration>,
+    },
     /// Polling this source panicked (most likely a parser, ours or a dependency's, on its
     /// data); the panic is caught and held to this one value (see [`crate::panics`]).
     #[error("pengambilan berhenti karena galat internal (panic): {0}")]
@@ -89,6 +100,7 @@ impl SourceError {
             SourceError::Private(_) => "private_address",
             SourceError::Panic(_) => "panic",
             SourceError::RateLimited { .. } => "http_rate_limited",
+            SourceError::Refused { class, .. } => class,
         }
     }
 
@@ -107,6 +119,7 @@ impl SourceError {
             } => *retry_after,
             SourceError::RateLimited { wait, .. } => *wait,
             SourceError::Auth(_) => Some(AUTH_WAIT),
+            SourceError::Refused { retry_after, .. } => *retry_after,
             _ => None,
         }
     }
@@ -132,13 +145,27 @@ impl SourceError {
                 what: scrub(what),
                 wait,
             },
+            SourceError::Refused {
+                class,
+                message,
+                hint,
+                retry_after,
+            } => SourceError::Refused {
+                class,
+                message: scrub(message),
+                hint,
+                retry_after,
+            },
             other => other,
         }
     }
 
     /// Advice in Indonesian for the operator.
     pub fn hint(&self) -> &'static str {
-        hint_for_class(self.class())
+        match self {
+            SourceError::Refused { hint, .. } => hint,
+            _ => hint_for_class(self.class()),
+        }
     }
 }
 
@@ -181,6 +208,10 @@ pub fn hint_for_class(class: &str) -> &'static str {
              baru di konsol pengembang layanannya dan simpan di [secrets] pada \
              config/local.toml (atau variabel PANTAU__SECRETS__<NAMA>), lalu mulai ulang \
              Pantau; sampai itu sumber ini dicoba paling sering sekali sejam"
+        }
+        "quota" => {
+            "jatah harian API platform ini habis; sumber menunggu sampai jatah pulih — kurangi \
+             pengambilan per putaran atau perpanjang interval bila ini sering terjadi"
         }
         "panic" => {
             "isi sumber ini membuat pengurai gagal; sumber lain tetap berjalan — simpan \

@@ -38,7 +38,7 @@ pub struct Document {
     pub validators: Validators,
 }
 
-/// An API answer with a 2xx status.
+/// An API answer: with a 2xx status, except from [`Fetcher::get_api_answer`].
 #[derive(Debug, Clone)]
 pub struct ApiResponse {
     pub status: u16,

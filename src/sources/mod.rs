@@ -41,4 +41,5 @@ crate::config::kinds! {
     json,
     instagram,
     x,
+    youtube_comments,
 }
