@@ -12,12 +12,14 @@
 //! module) classification and storage.
 
 pub mod context;
+pub mod dates;
 pub mod error;
 pub mod guard;
 pub mod http;
 pub mod kind;
 pub mod poll;
 pub mod poller;
+pub mod seen;
 pub mod source;
 pub mod text;
 
@@ -38,4 +40,6 @@ crate::config::kinds! {
     jetstream,
     telegram,
     json,
+    news_sitemap,
+    html,
 }
