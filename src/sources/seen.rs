@@ -61,7 +61,7 @@ impl Seen {
     /// Orders the memory newest first and forgets the oldest beyond `capacity`, raising the
     /// floor to the newest date forgotten. Called once per poll, after every insert.
     pub fn trim(&mut self, capacity: usize) {
-        self.links.sort_by(|a, b| b.1.cmp(&a.1));
+        self.links.sort_by_key(|l| std::cmp::Reverse(l.1));
         if self.links.len() > capacity {
             let newest_gone = self.links[capacity].1;
             self.floor = Some(self.floor.map_or(newest_gone, |f| f.max(newest_gone)));

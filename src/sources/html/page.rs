@@ -105,10 +105,10 @@ pub fn read(
         ..Page::default()
     };
     for el in elements {
-        if let Some(item) = read_item(el, &base, sel, fetched, zone) {
-            if !page.items.iter().any(|i| i.url == item.url) {
-                page.items.push(item);
-            }
+        if let Some(item) = read_item(el, &base, sel, fetched, zone)
+            && !page.items.iter().any(|i| i.url == item.url)
+        {
+            page.items.push(item);
         }
     }
     page.next = sel.next.as_ref().and_then(|next| {

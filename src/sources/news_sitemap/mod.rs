@@ -252,7 +252,7 @@ impl Poller {
             })
             .collect();
         // Stable: children of the same date keep the index's order.
-        dated.sort_by(|a, b| b.0.cmp(&a.0));
+        dated.sort_by_key(|d| std::cmp::Reverse(d.0));
         dated
             .into_iter()
             .take(self.spec.max_sitemaps)
@@ -354,7 +354,7 @@ impl Poller {
         if undated > 0 {
             tracing::warn!(%source, links = undated, "tanggal di sitemap tidak terbaca; dipakai waktu pengambilan");
         }
-        fresh.sort_by(|a, b| b.0.cmp(&a.0));
+        fresh.sort_by_key(|f| std::cmp::Reverse(f.0));
         let rest = fresh.split_off(fresh.len().min(self.spec.max_items));
         if first_poll {
             for (date, url, _) in &rest {

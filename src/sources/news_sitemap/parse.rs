@@ -183,10 +183,11 @@ fn open(st: &mut State, ns: Ns, local: String) -> Result<(), SourceError> {
             _ => {}
         }
     }
-    if ns == Ns::News && local == "news" {
-        if let Some(entry) = &mut st.entry {
-            entry.news.get_or_insert_with(News::default);
-        }
+    if ns == Ns::News
+        && local == "news"
+        && let Some(entry) = &mut st.entry
+    {
+        entry.news.get_or_insert_with(News::default);
     }
     st.text.clear();
     st.stack.push((ns, local));
