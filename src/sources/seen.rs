@@ -108,4 +108,18 @@ mod tests {
         assert!(back.contains("https://warta.example/8", None));
         assert!(!back.contains("https://warta.example/1", None));
     }
+
+    /// The cursor stays small enough to commit with every poll: a full sitemap memory (2,000
+    /// links) is about 67 KB of JSON.
+    #[test]
+    fn a_full_memory_is_a_small_cursor() {
+        let mut seen = Seen::default();
+        for i in 0..5000 {
+            seen.insert(&format!("https://warta.example/berita/{i}"), at(i * 60));
+        }
+        seen.trim(2000);
+        let json = serde_json::to_string(&seen).unwrap();
+        eprintln!("cursor bytes for 2000 links: {}", json.len());
+        assert!(json.len() < 80_000, "{}", json.len());
+    }
 }
