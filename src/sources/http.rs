@@ -140,6 +140,12 @@ impl Fetcher {
         })
     }
 
+    /// The largest body a fetch may bring, after decompression: also the cap of a body a
+    /// poller decompresses itself (a `.xml.gz` sitemap served as a file, not as an encoding).
+    pub fn max_body_bytes(&self) -> u64 {
+        self.settings.max_body_bytes
+    }
+
     /// Which addresses this fetcher may reach: for connections made outside its HTTP client
     /// (the Jetstream WebSocket).
     pub fn guard(&self) -> &Guard {

@@ -12,6 +12,7 @@
 //! module) classification and storage.
 
 pub mod context;
+pub mod dates;
 pub mod error;
 pub mod guard;
 pub mod http;
@@ -19,6 +20,7 @@ pub mod kind;
 pub mod poll;
 pub mod poller;
 pub mod secret;
+pub mod seen;
 pub mod source;
 pub mod text;
 
@@ -42,4 +44,6 @@ crate::config::kinds! {
     instagram,
     x,
     youtube_comments,
+    news_sitemap,
+    html,
 }

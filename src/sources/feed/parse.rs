@@ -183,7 +183,7 @@ fn is_text(media_type: &str) -> bool {
 
 /// Replaces every `&` that does not start an entity or character reference with `&amp;`;
 /// `None` when there is none.
-fn escape_bare_ampersands(text: &str) -> Option<String> {
+pub(crate) fn escape_bare_ampersands(text: &str) -> Option<String> {
     let is_reference = |rest: &str| {
         let body = rest.split(';').next().unwrap_or("");
         rest.len() > body.len()
