@@ -186,6 +186,16 @@ mod tests {
     }
 
     #[test]
+    fn posts_without_a_platform_count_under_their_kinds() {
+        assert_eq!(platform_of(Some("feed")), "news");
+        assert_eq!(platform_of(Some("google_news")), "news");
+        assert_eq!(platform_of(Some("jetstream")), "bluesky");
+        assert_eq!(platform_of(Some("mastodon")), "mastodon");
+        assert_eq!(platform_of(Some("import")), UNKNOWN_PLATFORM);
+        assert_eq!(platform_of(None), UNKNOWN_PLATFORM);
+    }
+
+    #[test]
     fn every_kind_has_its_own_name() {
         let mut names: Vec<&str> = KINDS.iter().map(|k| k.name).collect();
         names.sort();
