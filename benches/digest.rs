@@ -118,9 +118,15 @@ fn reach(bencher: divan::Bencher) {
     bencher.bench_local(|| {
         for topic in classifier.topics() {
             let id = topic.id.as_str();
-            store.topic_platforms(id, req.start, req.end).expect("it reads");
-            store.topic_engaged(id, req.start, req.end, 5).expect("it reads");
-            store.topic_accounts(id, req.start, req.end, 10).expect("it reads");
+            store
+                .topic_platforms(id, req.start, req.end)
+                .expect("it reads");
+            store
+                .topic_engaged(id, req.start, req.end, 5)
+                .expect("it reads");
+            store
+                .topic_accounts(id, req.start, req.end, 10)
+                .expect("it reads");
         }
     });
 }

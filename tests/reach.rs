@@ -62,7 +62,10 @@ fn store_old_posts(project: &Project) {
         .unwrap();
     let at: Timestamp = AT.parse().unwrap();
     let mut posts = Vec::new();
-    for (i, source) in ["warta", "warta", "warta", "langit"].into_iter().enumerate() {
+    for (i, source) in ["warta", "warta", "warta", "langit"]
+        .into_iter()
+        .enumerate()
+    {
         let post = Post {
             source: SourceId::new(source),
             external_id: format!("old-{i}"),
@@ -98,7 +101,11 @@ fn briefing(project: &Project) -> (String, String, Value) {
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let dir = project.path().join("keluar");
     let read = |ext: &str| std::fs::read_to_string(dir.join(format!("{DAY}.{ext}"))).unwrap();
-    (read("md"), read("html"), serde_json::from_str(&read("json")).unwrap())
+    (
+        read("md"),
+        read("html"),
+        serde_json::from_str(&read("json")).unwrap(),
+    )
 }
 
 fn banjir(json: &Value) -> &Value {

@@ -305,7 +305,10 @@ fn card_reach(
         .into_iter()
         .map(|p| EngagedLine {
             platform: platform_label(p.platform.as_str(), lang),
-            author: p.author.map(|a| a.trim().to_string()).filter(|a| !a.is_empty()),
+            author: p
+                .author
+                .map(|a| a.trim().to_string())
+                .filter(|a| !a.is_empty()),
             reach: reach_label(&p.reach, lang),
             text: excerpt(p.title.as_deref().unwrap_or(&p.text), 140),
             url: p

@@ -385,7 +385,13 @@ pub(super) fn topic_platforms(
          WHERE t.topic_id = ?1 AND p.published_at >= ?2 AND p.published_at < ?3
          GROUP BY 1, 2",
         topic,
-        |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, i64>(2)?)),
+        |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, i64>(2)?,
+            ))
+        },
     )?;
     let meta = source_meta(conn)?;
     let mut by_platform: HashMap<Platform, u64> = HashMap::new();
@@ -398,7 +404,11 @@ pub(super) fn topic_platforms(
         .into_iter()
         .map(|(platform, posts)| PlatformCount { platform, posts })
         .collect();
-    out.sort_by(|a, b| b.posts.cmp(&a.posts).then_with(|| a.platform.cmp(&b.platform)));
+    out.sort_by(|a, b| {
+        b.posts
+            .cmp(&a.posts)
+            .then_with(|| a.platform.cmp(&b.platform))
+    });
     Ok(out)
 }
 
@@ -441,8 +451,12 @@ pub(super) fn topic_accounts(
     let meta = source_meta(conn)?;
     let mut accounts: HashMap<(Platform, String), AccountReach> = HashMap::new();
     let mut reached: HashMap<(Platform, String), u64> = HashMap::new();
-    for (platform, source, author, [posts, with_reach, likes, shares, comments, views, followers]) in
-        rows
+    for (
+        platform,
+        source,
+        author,
+        [posts, with_reach, likes, shares, comments, views, followers],
+    ) in rows
     {
         let kind = meta.get(&source).and_then(|(_, kind)| kind.clone());
         let platform = super::rows::platform(Some(platform).filter(|p| !p.is_empty()), kind);
@@ -459,17 +473,16 @@ pub(super) fn topic_accounts(
                 comments: 0,
                 views: 0,
             });
-        *reached.entry((a.platform.clone(), a.author.clone())).or_default() += with_reach;
+        *reached
+            .entry((a.platform.clone(), a.author.clone()))
+            .or_default() += with_reach;
         a.posts += posts;
         a.likes += likes;
         a.shares += shares;
         a.comments += comments;
         a.views += views;
         a.followers = a.followers.max(followers);
-        a.engagement = a
-            .likes
-            .saturating_add(a.shares)
-            .saturating_add(a.comments);
+        a.engagement = a.likes.saturating_add(a.shares).saturating_add(a.comments);
     }
     // Accounts whose platform never stated any reach (a newsroom's bylines) are left out.
     let mut out: Vec<AccountReach> = accounts
@@ -538,8 +551,9 @@ pub(super) fn topic_engaged(
     candidates.sort_unstable_by(|a, b| b.cmp(a));
     candidates.dedup_by_key(|c| c.1);
     candidates.truncate(limit);
-    let mut by_id =
-        conn.prepare_cached(&format!("SELECT {POST_COLUMNS} FROM posts p WHERE p.id = ?1"))?;
+    let mut by_id = conn.prepare_cached(&format!(
+        "SELECT {POST_COLUMNS} FROM posts p WHERE p.id = ?1"
+    ))?;
     let mut out = Vec::with_capacity(candidates.len());
     for (_, id) in candidates {
         if let Some(post) = by_id.query_row([id], read_post).optional()? {
@@ -588,7 +602,10 @@ pub(super) fn reach_totals(
     )?;
     for stmt in [&mut topics, &mut regions] {
         let rows = stmt.query_map(params![from, to], |r| {
-            Ok(((r.get::<_, String>(0)?, r.get::<_, Option<String>>(1)?), read(r)?))
+            Ok((
+                (r.get::<_, String>(0)?, r.get::<_, Option<String>>(1)?),
+                read(r)?,
+            ))
         })?;
         for row in rows {
             let (key, totals) = row?;
@@ -609,7 +626,7 @@ mod tests {
     fn post(i: u64, author: &str, platform: Option<&str>, reach: Reach) -> (Post, Tags) {
         let at: Timestamp = "2026-11-27T02:10:00Z".parse().unwrap();
         let post = Post {
-            source: SourceId::new(if i % 3 == 0 { "feed-a" } else { "vendor" }),
+            source: SourceId::new(if i.is_multiple_of(3) { "feed-a" } else { "vendor" }),
             external_id: format!("p{i}"),
             url: None,
             title: None,

@@ -27,7 +27,8 @@ pub struct StoredPost {
 }
 
 /// The columns [`read_post`] reads, of `posts p`, in its order.
-pub(super) const POST_COLUMNS: &str = "p.id, p.source_id, p.url, p.title, p.text, p.author, p.published_at, p.sentiment, p.story_id,
+pub(super) const POST_COLUMNS: &str =
+    "p.id, p.source_id, p.url, p.title, p.text, p.author, p.published_at, p.sentiment, p.story_id,
      p.platform, (SELECT s.kind FROM sources s WHERE s.id = p.source_id),
      p.likes, p.shares, p.comments, p.views, p.followers";
 
