@@ -110,7 +110,7 @@ pub struct Trend {
     pub window_start: Timestamp,
     pub window_end: Timestamp,
     /// What the platforms said of the reach of the row's posts in the window; filled by
-    /// [`add_reach`] (`pantau trends --json`), absent elsewhere. It plays no part in the rule.
+    /// [`add_reach`] (`pantau trends --json`, `GET /api/trends`), absent elsewhere. It plays no part in the rule.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reach: Option<ReachTotals>,
 }
