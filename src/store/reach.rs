@@ -626,7 +626,11 @@ mod tests {
     fn post(i: u64, author: &str, platform: Option<&str>, reach: Reach) -> (Post, Tags) {
         let at: Timestamp = "2026-11-27T02:10:00Z".parse().unwrap();
         let post = Post {
-            source: SourceId::new(if i.is_multiple_of(3) { "feed-a" } else { "vendor" }),
+            source: SourceId::new(if i.is_multiple_of(3) {
+                "feed-a"
+            } else {
+                "vendor"
+            }),
             external_id: format!("p{i}"),
             url: None,
             title: None,

@@ -823,7 +823,6 @@ pub(super) const PRUNED: &str = "temp.pruned_posts";
 /// and drops the rows that fall to zero. Pruning is not on the polls' path, so here each
 /// rollup is one statement.
 pub(super) fn remove_pruned(tx: &Transaction<'_>) -> Result<(), StoreError> {
-    super::reach::remove_pruned(tx)?;
     let filter = format!("p.id IN (SELECT id FROM {PRUNED})");
     for rollup in ROLLUPS {
         tx.prepare_cached(&rollup.upsert(&rollup.select("-", &filter)))?
