@@ -7,7 +7,8 @@
 //! a 1,000,000-post day takes a few minutes to build and about 2 GB.
 //!
 //! Benches, one thread: `briefing` is `digest::build` (every query of `pantau digest`, without
-//! writing files); `trends` is the trend rule's part of it alone.
+//! writing files); `trends` is the trend rule's part of it alone; `reach` is the reach part of
+//! it alone (per topic: platforms, most engaged posts, accounts of widest reach).
 //!
 //! `PANTAU_DIGEST_PREPARE=1 cargo bench --bench digest` only builds (or finds) the database and
 //! prints its config file's path and the day: scripts/bench-digest.sh then times the real
@@ -107,5 +108,25 @@ fn trends(bencher: divan::Bencher) {
             Lang::Id,
         )
         .expect("it computes")
+    });
+}
+
+#[divan::bench(sample_count = 5, sample_size = 1)]
+fn reach(bencher: divan::Bencher) {
+    use pantau::store::Reports;
+    let (store, classifier, req) = setup();
+    bencher.bench_local(|| {
+        for topic in classifier.topics() {
+            let id = topic.id.as_str();
+            store
+                .topic_platforms(id, req.start, req.end)
+                .expect("it reads");
+            store
+                .topic_engaged(id, req.start, req.end, 5)
+                .expect("it reads");
+            store
+                .topic_accounts(id, req.start, req.end, 10)
+                .expect("it reads");
+        }
     });
 }

@@ -7,11 +7,20 @@
 //!   as the pipeline does off the writer thread): band-key lookups, a story row and 16 keys each;
 //! - `tagged_copies`: every post has a topic, and each story is carried by five sources (the
 //!   syndication case): one story row per five posts.
+//!
+//! And a poll of 100 pages of 100 posts (10,000 posts of one X search, half of them with a
+//! topic, 500 accounts) committed in one transaction, as the writer commits a poll with its
+//! cursor:
+//! - `poll_without_reach`: the platform named, no counts (as a news feed's posts);
+//! - `poll_with_reach`: likes, shares, comments, views and followers on every post (the reach
+//!   rollups and the engaged-posts list are written);
+//! - `poll_seen_again`: the same 10,000 posts read again with newer counts, into a database
+//!   that holds them: every post's counts and its topics' rollups are updated.
 
 use divan::counter::ItemsCount;
 use jiff::Timestamp;
 use pantau::classify::Tags;
-use pantau::model::{Post, RegionId, SourceId, TopicId};
+use pantau::model::{Platform, Post, Reach, RegionId, SourceId, TopicId};
 use pantau::store::Store;
 use pantau::stories::Fingerprint;
 
@@ -104,4 +113,88 @@ fn tagged_distinct(bencher: divan::Bencher) {
 #[divan::bench(sample_count = 20)]
 fn tagged_copies(bencher: divan::Bencher) {
     run(bencher, true, 5);
+}
+
+/// Posts of one poll of 100 pages of 100 posts, with or without their counts; `bump` raises
+/// every count, as a later read of the same posts would.
+fn poll(reach: bool, bump: u64) -> Vec<(Post, Tags)> {
+    let at: Timestamp = "2026-11-27T02:00:00Z".parse().unwrap();
+    (0..100 * 100)
+        .map(|i| {
+            let mut rng = fastrand::Rng::with_seed(i as u64);
+            let post = Post {
+                source: SourceId::new("x-kaltim"),
+                external_id: format!("t{i}"),
+                url: Some(format!("https://x.com/i/web/status/{i}")),
+                title: None,
+                text: format!("{} #kaltim {i}", text(i)),
+                author: Some(format!("@akun_{}", i % 500)),
+                published: at + jiff::SignedDuration::from_secs(i as i64),
+                fetched: at,
+                lang: None,
+                platform: Some(Platform::new("x")),
+                reach: if reach {
+                    Reach {
+                        likes: Some(rng.u64(..500) + bump),
+                        shares: rng.u64(..50) + bump,
+                        comments: Some(rng.u64(..40) + bump),
+                        views: Some(rng.u64(..20_000) + bump),
+                        followers: Some(rng.u64(..300_000)),
+                    }
+                } else {
+                    Reach::default()
+                },
+            };
+            let tagged = i % 2 == 0;
+            let tags = Tags {
+                topics: if tagged {
+                    vec![TopicId::new(["banjir", "jalan", "listrik"][i % 3])]
+                } else {
+                    vec![]
+                },
+                regions: vec![RegionId::new("samarinda")],
+                areas: vec![RegionId::new("samarinda")],
+                sentiment: None,
+                fingerprint: if tagged {
+                    Fingerprint::of(None, &post.text)
+                } else {
+                    None
+                },
+                text_hash: None,
+            };
+            (post, tags)
+        })
+        .collect()
+}
+
+fn run_poll(bencher: divan::Bencher, batch: Vec<(Post, Tags)>, before: Option<Vec<(Post, Tags)>>) {
+    bencher
+        .counter(ItemsCount::new(batch.len()))
+        .with_inputs(|| {
+            let dir = tempfile::tempdir().unwrap();
+            let mut store = Store::open(&dir.path().join("b.db")).unwrap();
+            if let Some(before) = &before {
+                store.insert_posts(before, "bench").unwrap();
+            }
+            (dir, store)
+        })
+        .bench_local_values(|(dir, mut store)| {
+            store.insert_posts(&batch, "bench").unwrap();
+            (dir, store)
+        });
+}
+
+#[divan::bench(sample_count = 10)]
+fn poll_without_reach(bencher: divan::Bencher) {
+    run_poll(bencher, poll(false, 0), None);
+}
+
+#[divan::bench(sample_count = 10)]
+fn poll_with_reach(bencher: divan::Bencher) {
+    run_poll(bencher, poll(true, 0), None);
+}
+
+#[divan::bench(sample_count = 10)]
+fn poll_seen_again(bencher: divan::Bencher) {
+    run_poll(bencher, poll(true, 7), Some(poll(true, 0)));
 }

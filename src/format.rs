@@ -40,6 +40,24 @@ pub fn count(n: u64, noun: &str, lang: Lang) -> String {
     format!("{n} {word}")
 }
 
+/// A whole number with its thousands grouped as the reader writes them: `300.000` in
+/// Indonesian, `300,000` in English.
+pub fn thousands(n: u64, lang: Lang) -> String {
+    let digits = n.to_string();
+    let mark = match lang {
+        Lang::Id => '.',
+        Lang::En => ',',
+    };
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(mark);
+        }
+        out.push(c);
+    }
+    out
+}
+
 /// The first `max` characters of a text on one line, cut at a word.
 pub fn excerpt(text: &str, max: usize) -> String {
     let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
@@ -54,6 +72,15 @@ pub fn excerpt(text: &str, max: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn thousands_are_grouped_as_each_language_writes_them() {
+        assert_eq!(thousands(0, Lang::Id), "0");
+        assert_eq!(thousands(999, Lang::Id), "999");
+        assert_eq!(thousands(1_000, Lang::Id), "1.000");
+        assert_eq!(thousands(300_000, Lang::Id), "300.000");
+        assert_eq!(thousands(1_234_567, Lang::En), "1,234,567");
+    }
 
     #[test]
     fn numbers_and_excerpts_read_well() {

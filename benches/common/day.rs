@@ -422,21 +422,36 @@ impl Generator {
             "mastodon" => format!("https://mastodon{source}.example/@warga/{n}"),
             _ => format!("https://www.reddit.com/r/kaltim{source}/comments/{n}/"),
         };
+        let author = self.author(source);
+        // Social posts state their counts; an account's followers are its own (from its name),
+        // long-tailed: most accounts have a few hundred, a few hundreds of thousands.
+        let reach = if feed {
+            Reach::default()
+        } else {
+            let seed = author.as_deref().map_or(0, |a| {
+                a.bytes()
+                    .fold(17u64, |h, b| h.wrapping_mul(31).wrapping_add(b as u64))
+            });
+            Reach {
+                likes: Some(self.rng.u64(..60)),
+                shares: self.rng.u64(..4),
+                comments: Some(self.rng.u64(..12)),
+                views: None,
+                followers: Some(100 + (seed % 1000).pow(3) / 3_000),
+            }
+        };
         let post = Post {
             source: SourceId::new(id),
             external_id: format!("{day}-{n}"),
             url: Some(url),
             title,
             text,
-            author: self.author(source),
+            author,
             published,
             fetched: published,
             lang: Some("id".into()),
             platform: Some(Platform::new(if feed { "news" } else { kind_of(source) })),
-            reach: Reach {
-                shares: if feed { 0 } else { self.rng.u64(..4) },
-                ..Reach::default()
-            },
+            reach,
         };
         let tags = Tags {
             topics: topics.iter().map(|&t| self.topics[t].0.clone()).collect(),

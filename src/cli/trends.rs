@@ -33,6 +33,10 @@ pub fn trends(
         Err(e) => return Err(e.into()),
     };
     if json {
+        let mut rows = rows;
+        if let Ok(store) = Store::open_read_only(&settings.storage.path) {
+            trends::add_reach(&store, &mut rows)?;
+        }
         outln!("{}", serde_json::to_string_pretty(&rows)?);
         return Ok(ExitCode::SUCCESS);
     }

@@ -1,22 +1,23 @@
 //! One issue of the briefing: a topic's numbers from the [`PeriodReport`], read out further
 //! from the store for the period (kabupaten/kota, sources, accounts, sentiment,
-//! representative posts) and judged (the follow-up it calls for, how urgent it is, the
+//! representative posts; platforms, the most engaged posts and the accounts of widest reach) and judged (the follow-up it calls for, how urgent it is, the
 //! executive-summary sentence). [`super::build`] ranks the issues and assembles the briefing.
 
 use std::collections::HashMap;
 
 use super::report::PeriodReport;
 use super::svg;
-use super::words::words;
+use super::words::{account_label, platform_label, reach_label, words};
 use super::{
-    ACCOUNTS_PER_ISSUE, AccountCount, DigestError, Issue, POSTS_PER_ISSUE, PostRef, RegionCount,
-    Request, SentimentCounts, SourceShare,
+    ACCOUNTS_PER_ISSUE, AccountCount, AccountReachRef, DigestError, ENGAGED_PER_ISSUE, Issue,
+    POSTS_PER_ISSUE, PlatformShare, PostRef, REACH_ACCOUNTS_PER_ISSUE, RegionCount, Request,
+    SentimentCounts, SourceShare,
 };
 use crate::classify::lists::TopicDef;
 use crate::classify::{Classifier, SentimentClass};
 use crate::format::{count, excerpt};
 use crate::model::Priority;
-use crate::store::{Browse, Reports, StoreError};
+use crate::store::{Browse, Reports, StoreError, StoredPost};
 use crate::time::{Lang, format_local};
 use crate::trends::Direction;
 
@@ -53,6 +54,9 @@ pub(super) fn issue<S: Reports + Browse>(
     let accounts = accounts(store, id, req)?;
     let sentiment = sentiment(store, id, req)?;
     let representative = representative(cx, id)?;
+    let platforms = platforms(store, id, req, posts)?;
+    let engaged = engaged(cx, id)?;
+    let reach_accounts = reach_accounts(store, id, req)?;
     let daily = cx.report.series(id, &req.tz);
     let urgency = priority_weight(topic.priority)
         * (1.0 + assessed.map_or(posts, |t| t.count) as f64).log2()
@@ -90,6 +94,9 @@ pub(super) fn issue<S: Reports + Browse>(
         accounts,
         sentiment,
         representative,
+        platforms,
+        engaged,
+        reach_accounts,
         urgency,
         chart_svg,
         sentiment_svg,
@@ -192,34 +199,102 @@ fn representative<S: Reports + Browse>(
         .store
         .topic_posts(topic, req.start, req.end, POSTS_PER_ISSUE)?
     {
-        let spread = p.story.map(|s| cx.store.story(s)).transpose()?.flatten();
-        out.push(PostRef {
-            story_posts: spread.as_ref().map_or(0, |s| s.posts),
-            story_sources: spread.as_ref().map_or(0, |s| s.sources),
-            source_name: cx
-                .names
-                .get(p.source.as_str())
-                .copied()
-                .unwrap_or(p.source.as_str())
-                .to_string(),
-            source: p.source.to_string(),
-            author: p
-                .author
-                .map(|a| a.trim().to_string())
-                .filter(|a| !a.is_empty() && !is_generic_byline(a)),
-            published: p.published,
-            published_label: format_local(p.published, &req.tz, req.lang),
-            // Social feeds often repeat the start of the text as a title: show it once.
-            title: p
-                .title
-                .filter(|t| !p.text.starts_with(t.trim_end_matches(['…', '.']))),
-            excerpt: excerpt(&p.text, 280),
-            url: p
-                .url
-                .filter(|u| u.starts_with("https://") || u.starts_with("http://")),
-        });
+        out.push(post_ref(cx, p)?);
     }
     Ok(out)
+}
+
+/// The topic's posts with most engagement, at most [`ENGAGED_PER_ISSUE`].
+fn engaged<S: Reports + Browse>(cx: &Context<S>, topic: &str) -> Result<Vec<PostRef>, StoreError> {
+    let req = cx.req;
+    cx.store
+        .topic_engaged(topic, req.start, req.end, ENGAGED_PER_ISSUE)?
+        .into_iter()
+        .map(|p| post_ref(cx, p))
+        .collect()
+}
+
+/// A stored post as the briefing lists it, with how far its story spread.
+fn post_ref<S: Browse>(cx: &Context<S>, p: StoredPost) -> Result<PostRef, StoreError> {
+    let req = cx.req;
+    let spread = p.story.map(|s| cx.store.story(s)).transpose()?.flatten();
+    Ok(PostRef {
+        story_posts: spread.as_ref().map_or(0, |s| s.posts),
+        story_sources: spread.as_ref().map_or(0, |s| s.sources),
+        source_name: cx
+            .names
+            .get(p.source.as_str())
+            .copied()
+            .unwrap_or(p.source.as_str())
+            .to_string(),
+        source: p.source.to_string(),
+        author: p
+            .author
+            .map(|a| a.trim().to_string())
+            .filter(|a| !a.is_empty() && !is_generic_byline(a)),
+        published: p.published,
+        published_label: format_local(p.published, &req.tz, req.lang),
+        // Social feeds often repeat the start of the text as a title: show it once.
+        title: p
+            .title
+            .filter(|t| !p.text.starts_with(t.trim_end_matches(['…', '.']))),
+        excerpt: excerpt(&p.text, 280),
+        url: p
+            .url
+            .filter(|u| u.starts_with("https://") || u.starts_with("http://")),
+        platform_label: platform_label(p.platform.as_str(), req.lang),
+        platform: p.platform.to_string(),
+        reach_label: reach_label(&p.reach, req.lang),
+        reach: p.reach,
+    })
+}
+
+/// The topic's posts per platform, most first, with each one's share of `posts` (the issue's
+/// posts in the period).
+fn platforms(
+    store: &impl Reports,
+    topic: &str,
+    req: &Request,
+    posts: u64,
+) -> Result<Vec<PlatformShare>, StoreError> {
+    Ok(store
+        .topic_platforms(topic, req.start, req.end)?
+        .into_iter()
+        .map(|p| PlatformShare {
+            label: platform_label(p.platform.as_str(), req.lang),
+            platform: p.platform.to_string(),
+            percent: (p.posts as f64 * 100.0 / posts.max(1) as f64).round() as u64,
+            posts: p.posts,
+        })
+        .collect())
+}
+
+/// The accounts with the widest reach on the topic, at most [`REACH_ACCOUNTS_PER_ISSUE`]
+/// (ranked by the store: followers × engagement). A newsroom's generic byline is no account.
+fn reach_accounts(
+    store: &impl Reports,
+    topic: &str,
+    req: &Request,
+) -> Result<Vec<AccountReachRef>, StoreError> {
+    Ok(store
+        .topic_accounts(topic, req.start, req.end, REACH_ACCOUNTS_PER_ISSUE * 2)?
+        .into_iter()
+        .filter(|a| !is_generic_byline(&a.author))
+        .take(REACH_ACCOUNTS_PER_ISSUE)
+        .map(|a| AccountReachRef {
+            platform_label: platform_label(a.platform.as_str(), req.lang),
+            platform: a.platform.to_string(),
+            label: account_label(a.followers, a.engagement, a.posts, req.lang),
+            name: a.author,
+            posts: a.posts,
+            followers: a.followers,
+            engagement: a.engagement,
+            likes: a.likes,
+            shares: a.shares,
+            comments: a.comments,
+            views: a.views,
+        })
+        .collect())
 }
 
 fn priority_weight(p: Priority) -> f64 {

@@ -30,7 +30,7 @@ use serde::Serialize;
 
 use crate::classify::Classifier;
 use crate::format::{count, format_decimal};
-use crate::model::Priority;
+use crate::model::{Priority, Reach};
 use crate::store::meta::KeywordsState;
 use crate::store::{Browse, Reports, SourceHealth, Status, StoreError};
 use crate::time::{Lang, day_bounds, format_date_long, format_local, zone_label};
@@ -38,7 +38,7 @@ use crate::trends::Direction;
 
 pub use issue::is_generic_byline;
 pub use report::{Frame, PeriodReport, TopicPeriod};
-pub(crate) use words::{labels, words};
+pub(crate) use words::{account_label, labels, platform_label, reach_label, words};
 pub use write::{Written, write};
 
 /// Most representative posts per issue.
@@ -47,6 +47,10 @@ pub const POSTS_PER_ISSUE: usize = 5;
 pub const SUMMARY_MAX: usize = 7;
 /// Most accounts named per issue under "who is talking".
 pub const ACCOUNTS_PER_ISSUE: usize = 5;
+/// Most posts per issue under "most engagement".
+pub const ENGAGED_PER_ISSUE: usize = 5;
+/// Most accounts per issue under "widest reach".
+pub const REACH_ACCOUNTS_PER_ISSUE: usize = 5;
 
 #[derive(Debug, thiserror::Error)]
 pub enum DigestError {
@@ -195,6 +199,14 @@ pub struct Issue {
     pub accounts: Vec<AccountCount>,
     pub sentiment: SentimentCounts,
     pub representative: Vec<PostRef>,
+    /// The issue's posts per platform (where they were said), most first.
+    pub platforms: Vec<PlatformShare>,
+    /// The posts with most engagement (likes + shares + comments), most first; empty when no
+    /// platform stated any.
+    pub engaged: Vec<PostRef>,
+    /// The accounts with the widest reach, by followers × engagement (not by posts); only
+    /// accounts whose platform stated any reach.
+    pub reach_accounts: Vec<AccountReachRef>,
     #[serde(skip)]
     pub urgency: f64,
     /// Inline SVG of `daily` (HTML only).
@@ -236,6 +248,35 @@ pub struct AccountCount {
     pub sources: Vec<String>,
 }
 
+#[derive(Debug, Clone, Serialize)]
+pub struct PlatformShare {
+    /// The platform's id (`x`, `news`, `tiktok`; `lain` when nobody said).
+    pub platform: String,
+    pub label: String,
+    pub posts: u64,
+    /// Percent of the issue's posts, rounded (the shares may not add up to exactly 100).
+    pub percent: u64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct AccountReachRef {
+    pub platform: String,
+    pub platform_label: String,
+    /// The account as its posts name it.
+    pub name: String,
+    pub posts: u64,
+    /// The most followers it was seen with (0 when its platform did not say).
+    pub followers: u64,
+    /// Likes, shares and comments of its posts on the issue.
+    pub engagement: u64,
+    pub likes: u64,
+    pub shares: u64,
+    pub comments: u64,
+    pub views: u64,
+    /// "300.000 pengikut · keterlibatan 150 · 1 unggahan".
+    pub label: String,
+}
+
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct SentimentCounts {
     pub positif: u64,
@@ -260,6 +301,13 @@ pub struct PostRef {
     /// in no story).
     pub story_posts: u64,
     pub story_sources: u64,
+    /// Where it was said (`x`, `news`, …; `lain` when nobody said).
+    pub platform: String,
+    pub platform_label: String,
+    /// What its platform said of its reach (absent counts are null, not 0).
+    pub reach: Reach,
+    /// That reach for people: "1.200 suka · 35 dibagikan"; empty when nothing was said.
+    pub reach_label: String,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -517,6 +565,9 @@ pub(crate) fn templates() -> minijinja::Environment<'static> {
     });
     env.add_filter("change", |posts: u64, previous: u64, lang: String| {
         change_label(posts, previous, Lang::from_code(&lang))
+    });
+    env.add_filter("num", |n: u64, lang: String| {
+        crate::format::thousands(n, Lang::from_code(&lang))
     });
     env.add_filter("dec", |x: f64, lang: String| {
         format_decimal(x, Lang::from_code(&lang))

@@ -4,6 +4,8 @@
 
 use std::collections::HashMap;
 
+use crate::format::{count, thousands};
+use crate::model::Reach;
 use crate::time::Lang;
 use crate::trends::Direction;
 
@@ -36,6 +38,68 @@ pub(crate) fn words(lang: Lang) -> Words {
     }
 }
 
+/// A platform's name for people (`x` → "X", `news` → "Berita" / "News"); a platform this
+/// version does not name is shown as it is stored.
+pub(crate) fn platform_label(platform: &str, lang: Lang) -> String {
+    let name = match (platform, lang) {
+        ("news", Lang::Id) => "Berita",
+        ("news", Lang::En) => "News",
+        ("lain", Lang::Id) => "Tidak disebut",
+        ("lain", Lang::En) => "Not stated",
+        ("x", _) => "X",
+        ("youtube", _) => "YouTube",
+        ("instagram", _) => "Instagram",
+        ("tiktok", _) => "TikTok",
+        ("facebook", _) => "Facebook",
+        ("mastodon", _) => "Mastodon",
+        ("reddit", _) => "Reddit",
+        ("bluesky", _) => "Bluesky",
+        ("telegram", _) => "Telegram",
+        ("threads", _) => "Threads",
+        ("json", _) => "JSON",
+        (other, _) => other,
+    };
+    name.to_string()
+}
+
+/// What a platform said of a post's reach, for people: "1.200 suka · 35 dibagikan ·
+/// 4 komentar · 10.000 tayangan"; only what it stated (empty when nothing).
+pub(crate) fn reach_label(reach: &Reach, lang: Lang) -> String {
+    let [likes, shares, comments, views] = match lang {
+        Lang::Id => ["suka", "dibagikan", "komentar", "tayangan"],
+        Lang::En => ["likes", "shares", "comments", "views"],
+    };
+    let parts = [
+        reach.likes.map(|n| (n, likes)),
+        (reach.shares > 0).then_some((reach.shares, shares)),
+        reach.comments.map(|n| (n, comments)),
+        reach.views.map(|n| (n, views)),
+    ];
+    parts
+        .into_iter()
+        .flatten()
+        .map(|(n, word)| format!("{} {word}", thousands(n, lang)))
+        .collect::<Vec<_>>()
+        .join(" · ")
+}
+
+/// An account's reach for people: "300.000 pengikut · keterlibatan 150 · 1 unggahan".
+pub(crate) fn account_label(followers: u64, engagement: u64, posts: u64, lang: Lang) -> String {
+    let followers = (followers > 0).then(|| match lang {
+        Lang::Id => format!("{} pengikut", thousands(followers, lang)),
+        Lang::En => format!("{} followers", thousands(followers, lang)),
+    });
+    let engagement = match lang {
+        Lang::Id => format!("keterlibatan {}", thousands(engagement, lang)),
+        Lang::En => format!("engagement {}", thousands(engagement, lang)),
+    };
+    followers
+        .into_iter()
+        .chain([engagement, count(posts, "posts", lang)])
+        .collect::<Vec<_>>()
+        .join(" · ")
+}
+
 /// Labels in the briefing's language, handed to the templates as `t`.
 pub(crate) fn labels(lang: Lang) -> HashMap<&'static str, &'static str> {
     let pairs: &[(&str, &str, &str)] = &[
@@ -66,6 +130,31 @@ pub(crate) fn labels(lang: Lang) -> HashMap<&'static str, &'static str> {
         ("short_klarifikasi", "klarifikasi", "clarify"),
         ("short_koordinasi", "koordinasi", "coordinate"),
         ("from", "dari", "from"),
+        ("platforms", "Sebaran platform", "Share by platform"),
+        ("account_col", "Akun", "Account"),
+        ("platform_col", "Platform", "Platform"),
+        ("followers_col", "Pengikut", "Followers"),
+        ("engagement_col", "Keterlibatan", "Engagement"),
+        (
+            "engaged",
+            "Unggahan dengan keterlibatan tertinggi",
+            "Posts with the most engagement",
+        ),
+        (
+            "reach_accounts",
+            "Akun dengan jangkauan terbesar",
+            "Accounts with the widest reach",
+        ),
+        (
+            "reach_rule",
+            "peringkat menurut pengikut × keterlibatan (suka + dibagikan + komentar), bukan jumlah unggahan",
+            "ranked by followers × engagement (likes + shares + comments), not by number of posts",
+        ),
+        (
+            "no_reach",
+            "tidak ada platform yang menyebut jangkauan unggahan isu ini",
+            "no platform stated the reach of this issue's posts",
+        ),
         ("in_period", "pada periode ini", "in this period"),
         (
             "stories",

@@ -12,7 +12,7 @@ use std::rc::Rc;
 use encoding_rs::{Decoder, Encoding, UTF_8};
 use jiff::Timestamp;
 
-use super::record::{FIELDS, RawRecord, unknown_field};
+use super::record::{COUNT_FIELDS, FIELDS, POST_FIELDS, RawRecord, unknown_field};
 use super::{Charset, Format, IngestError, PushKind, Rejected};
 use crate::model::Post;
 
@@ -257,7 +257,7 @@ fn json_record(text: &str) -> Result<RawRecord, String> {
         return Err(format!(
             "kunci tidak dikenal: {}; kunci yang dikenal: {}",
             unknown.join(", "),
-            FIELDS.join(", ")
+            POST_FIELDS.join(", ")
         ));
     }
     let mut record = RawRecord::default();
@@ -265,8 +265,11 @@ fn json_record(text: &str) -> Result<RawRecord, String> {
         let value = match value {
             serde_json::Value::Null => continue,
             serde_json::Value::String(s) => s,
-            // Numeric ids are common in exports; they are ids all the same.
-            serde_json::Value::Number(n) if key == "id" => n.to_string(),
+            // Numeric ids are common in exports; they are ids all the same. Counts are numbers
+            // (checked as whole numbers with the record).
+            serde_json::Value::Number(n) if key == "id" || COUNT_FIELDS.contains(&key.as_str()) => {
+                n.to_string()
+            }
             other => {
                 let kind = match other {
                     serde_json::Value::Bool(_) => "boolean",
@@ -274,7 +277,12 @@ fn json_record(text: &str) -> Result<RawRecord, String> {
                     serde_json::Value::Array(_) => "daftar",
                     _ => "objek",
                 };
-                return Err(format!("{key} harus berupa teks, bukan {kind}"));
+                let wanted = if COUNT_FIELDS.contains(&key.as_str()) {
+                    "angka"
+                } else {
+                    "teks"
+                };
+                return Err(format!("{key} harus berupa {wanted}, bukan {kind}"));
             }
         };
         record.set(&key, value);
@@ -476,7 +484,7 @@ fn columns(header: &csv::ByteRecord) -> Result<Vec<Option<&'static str>>, Ingest
         return Err(IngestError::CsvHeader(format!(
             "kolom tidak dikenal: {}; kolom yang dikenal: {}",
             unknown.join(", "),
-            FIELDS.join(", ")
+            POST_FIELDS.join(", ")
         )));
     }
     if !columns.contains(&Some("source")) {

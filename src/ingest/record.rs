@@ -5,12 +5,13 @@
 use jiff::Timestamp;
 
 use crate::error::suggest;
-use crate::model::{FUTURE_SLACK, Post, SourceId, primary_language};
+use crate::model::{FUTURE_SLACK, Platform, Post, Reach, SourceId, primary_language};
 use crate::sources::feed::identity::{canonical_url, external_id};
 use crate::sources::text::{MAX_TEXT_CHARS, truncate_chars};
 
-/// The fields of a record, as JSON keys and CSV column names.
-pub const FIELDS: &[&str] = &[
+/// The fields of a post that messages about an unknown field list: the reach fields after
+/// them are optional extras, offered when a name is near one.
+pub const POST_FIELDS: &[&str] = &[
     "source",
     "text",
     "id",
@@ -20,6 +21,28 @@ pub const FIELDS: &[&str] = &[
     "published",
     "lang",
 ];
+
+/// The fields of a record, as JSON keys and CSV column names: [`POST_FIELDS`], then where the
+/// post was said and how far it reached.
+pub const FIELDS: &[&str] = &[
+    "source",
+    "text",
+    "id",
+    "url",
+    "title",
+    "author",
+    "published",
+    "lang",
+    "platform",
+    "likes",
+    "shares",
+    "comments",
+    "views",
+    "followers",
+];
+
+/// The fields that hold a platform's count: JSON may give them as numbers.
+pub const COUNT_FIELDS: &[&str] = &["likes", "shares", "comments", "views", "followers"];
 
 /// Longest author name kept, in characters.
 const MAX_AUTHOR_CHARS: usize = 256;
@@ -35,6 +58,13 @@ pub struct RawRecord {
     pub author: Option<String>,
     pub published: Option<String>,
     pub lang: Option<String>,
+    /// Where the post was said (`tiktok`, `facebook`); absent: it counts under its source.
+    pub platform: Option<String>,
+    pub likes: Option<String>,
+    pub shares: Option<String>,
+    pub comments: Option<String>,
+    pub views: Option<String>,
+    pub followers: Option<String>,
 }
 
 impl RawRecord {
@@ -49,6 +79,12 @@ impl RawRecord {
             "author" => &mut self.author,
             "published" => &mut self.published,
             "lang" => &mut self.lang,
+            "platform" => &mut self.platform,
+            "likes" => &mut self.likes,
+            "shares" => &mut self.shares,
+            "comments" => &mut self.comments,
+            "views" => &mut self.views,
+            "followers" => &mut self.followers,
             _ => return false,
         };
         *slot = Some(value);
@@ -83,6 +119,22 @@ impl RawRecord {
                 )
             })?),
         };
+        let platform = match present(self.platform) {
+            None => None,
+            Some(raw) => Some(Platform::parse(&raw).ok_or_else(|| {
+                format!(
+                    "platform \"{}\" tidak valid: pakai huruf kecil, angka, -, _ dan . (paling panjang 32), misalnya tiktok",
+                    shorten(&raw)
+                )
+            })?),
+        };
+        let reach = Reach {
+            likes: reach_count("likes", self.likes)?,
+            shares: reach_count("shares", self.shares)?.unwrap_or(0),
+            comments: reach_count("comments", self.comments)?,
+            views: reach_count("views", self.views)?,
+            followers: reach_count("followers", self.followers)?,
+        };
         let mut post = Post {
             source,
             external_id: String::new(),
@@ -94,8 +146,8 @@ impl RawRecord {
             published,
             fetched: now,
             lang,
-            platform: None,
-            reach: Default::default(),
+            platform,
+            reach,
         };
         post.external_id = external_id(
             self.id.as_deref().unwrap_or(""),
@@ -126,6 +178,19 @@ fn unix_lines(text: String) -> String {
     } else {
         text
     }
+}
+
+/// A platform's count: a whole number, 0 or more, without separators (`1200`, not `1.200`).
+fn reach_count(field: &str, raw: Option<String>) -> Result<Option<u64>, String> {
+    let Some(raw) = present(raw) else {
+        return Ok(None);
+    };
+    raw.parse::<u64>().map(Some).map_err(|_| {
+        format!(
+            "{field} \"{}\" bukan bilangan bulat ≥ 0; tulis angka tanpa pemisah ribuan, misalnya 1200",
+            shorten(&raw)
+        )
+    })
 }
 
 fn source_id(raw: Option<&str>) -> Result<SourceId, String> {
@@ -268,6 +333,49 @@ mod tests {
         assert!(
             error(&[("source", "a"), ("text", "x"), ("lang", "Indonesia")])
                 .starts_with("lang \"Indonesia\" bukan kode bahasa")
+        );
+    }
+
+    #[test]
+    fn platform_and_reach_are_read_and_checked() {
+        let p = record(&[
+            ("source", "vendor-tiktok"),
+            ("text", "Banjir lagi di Sempaja"),
+            ("platform", " TikTok "),
+            ("likes", "1200"),
+            ("shares", "35"),
+            ("comments", "0"),
+            ("followers", "300000"),
+        ])
+        .into_post(now())
+        .unwrap();
+        assert_eq!(p.platform.as_ref().map(|p| p.as_str()), Some("tiktok"));
+        assert_eq!(
+            p.reach,
+            Reach {
+                likes: Some(1200),
+                shares: 35,
+                comments: Some(0),
+                views: None,
+                followers: Some(300_000),
+            }
+        );
+        // Without them the post says nothing of its reach, and counts under its source.
+        let bare = record(&[("source", "a"), ("text", "x")])
+            .into_post(now())
+            .unwrap();
+        assert_eq!((bare.platform, bare.reach), (None, Reach::default()));
+        assert_eq!(
+            error(&[("source", "a"), ("text", "x"), ("likes", "1.200")]),
+            "likes \"1.200\" bukan bilangan bulat ≥ 0; tulis angka tanpa pemisah ribuan, misalnya 1200"
+        );
+        assert!(
+            error(&[("source", "a"), ("text", "x"), ("followers", "-5")])
+                .starts_with("followers \"-5\" bukan bilangan bulat")
+        );
+        assert!(
+            error(&[("source", "a"), ("text", "x"), ("platform", "Tik Tok")])
+                .starts_with("platform \"Tik Tok\" tidak valid")
         );
     }
 

@@ -3,7 +3,8 @@
 //! office network and behind a strict proxy.
 //!
 //! It shows the rising issues of the last 24 hours with their 7-day charts, every topic with
-//! its volume, the recent posts of a topic or a search (`/?topic=banjir&q=…`, paged with a
+//! its volume and, on each card, where the issue was said (platforms), its most engaged posts
+//! and its accounts of widest reach; the recent posts of a topic or a search (`/?topic=banjir&q=…`, paged with a
 //! plain link), the sources' health and the latest briefings. The topics' numbers are the
 //! briefing's period report ([`PeriodReport`]) over the last 24 hours, so the page and the
 //! briefing count alike. Post text is escaped by the template (minijinja's HTML
@@ -24,7 +25,9 @@ use serde::Serialize;
 use super::api::{PostParams, post_filter};
 use super::read::with_store;
 use super::{ApiError, AppState};
-use crate::digest::{Frame, PeriodReport};
+use crate::digest::{
+    Frame, PeriodReport, account_label, is_generic_byline, platform_label, reach_label,
+};
 use crate::format::excerpt;
 use crate::store::browse::PostFilter;
 use crate::store::{Browse, Reports, Status};
@@ -34,6 +37,8 @@ use crate::time::{Lang, format_local};
 const POSTS_SHOWN: usize = 30;
 /// Briefings listed.
 const BRIEFINGS_SHOWN: usize = 10;
+/// Posts and accounts a card lists under reach.
+const CARD_REACH_ROWS: usize = 3;
 
 pub fn routes() -> Router<AppState> {
     Router::new().route("/", get(page))
@@ -61,6 +66,31 @@ struct PostLine {
     url: Option<String>,
     topics: Vec<String>,
     story: Option<i64>,
+}
+
+/// What a card shows of an issue's reach over the last 24 hours, as the briefing does.
+#[derive(Debug, Default, Serialize)]
+struct CardReach {
+    /// (platform, percent of the issue's posts, posts).
+    platforms: Vec<(String, u64, u64)>,
+    engaged: Vec<EngagedLine>,
+    accounts: Vec<AccountLine>,
+}
+
+#[derive(Debug, Serialize)]
+struct EngagedLine {
+    platform: String,
+    author: Option<String>,
+    reach: String,
+    text: String,
+    url: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+struct AccountLine {
+    name: String,
+    platform: String,
+    label: String,
 }
 
 #[derive(Debug, Serialize)]
@@ -92,6 +122,8 @@ struct View {
     sources_ok: usize,
     sources_failing: usize,
     rising: Vec<TopicLine>,
+    /// Each card's reach, by topic id.
+    reach: HashMap<String, CardReach>,
     topics: Vec<TopicLine>,
     /// The topic picked in the form, if any, with its name.
     topic: Option<String>,
@@ -147,7 +179,12 @@ fn build(
     let topics = topic_lines(&report, classifier);
     let rising = cards(&topics, &report);
     let mut charts = HashMap::new();
+    let mut reach = HashMap::new();
     for t in &rising {
+        reach.insert(
+            t.id.clone(),
+            card_reach(store, &t.id, t.posts_24h, report.frame, lang)?,
+        );
         let days = report.local_days(store, &t.id, tz)?;
         charts.insert(
             t.id.clone(),
@@ -186,6 +223,7 @@ fn build(
             sources_ok: sources.len() - failing,
             sources_failing: failing,
             rising,
+            reach,
             topics,
             topic: filter.topic,
             topic_name,
@@ -242,6 +280,58 @@ fn cards(topics: &[TopicLine], report: &PeriodReport) -> Vec<TopicLine> {
         rising = topics.iter().filter(|t| t.posts_24h > 0).take(3).collect();
     }
     rising.into_iter().cloned().collect()
+}
+
+/// Where the card's issue was said, its most engaged posts and its accounts of widest reach,
+/// over the report's period (the briefing's sections, shorter).
+fn card_reach(
+    store: &impl Reports,
+    topic: &str,
+    posts: u64,
+    frame: Frame,
+    lang: Lang,
+) -> Result<CardReach, ApiError> {
+    let (start, end) = (frame.start, frame.end);
+    let platforms = store
+        .topic_platforms(topic, start, end)?
+        .into_iter()
+        .map(|p| {
+            let percent = (p.posts as f64 * 100.0 / posts.max(1) as f64).round() as u64;
+            (platform_label(p.platform.as_str(), lang), percent, p.posts)
+        })
+        .collect();
+    let engaged = store
+        .topic_engaged(topic, start, end, CARD_REACH_ROWS)?
+        .into_iter()
+        .map(|p| EngagedLine {
+            platform: platform_label(p.platform.as_str(), lang),
+            author: p
+                .author
+                .map(|a| a.trim().to_string())
+                .filter(|a| !a.is_empty()),
+            reach: reach_label(&p.reach, lang),
+            text: excerpt(p.title.as_deref().unwrap_or(&p.text), 140),
+            url: p
+                .url
+                .filter(|u| u.starts_with("https://") || u.starts_with("http://")),
+        })
+        .collect();
+    let accounts = store
+        .topic_accounts(topic, start, end, CARD_REACH_ROWS * 2)?
+        .into_iter()
+        .filter(|a| !is_generic_byline(&a.author))
+        .take(CARD_REACH_ROWS)
+        .map(|a| AccountLine {
+            platform: platform_label(a.platform.as_str(), lang),
+            label: account_label(a.followers, a.engagement, a.posts, lang),
+            name: a.author,
+        })
+        .collect();
+    Ok(CardReach {
+        platforms,
+        engaged,
+        accounts,
+    })
 }
 
 /// The posts of the topic, region or search asked for, one page, with the query string of

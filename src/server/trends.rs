@@ -46,14 +46,16 @@ async fn list(
     };
     let lang = state.inner.lang;
     let rows = with_store(&state, move |store, classifier| {
-        Ok(trends::compute(
+        let mut rows = trends::compute(
             store,
             classifier,
             crate::time::window_end(now),
             window,
             &Rule::default(),
             lang,
-        )?)
+        )?;
+        trends::add_reach(store, &mut rows)?;
+        Ok(rows)
     })
     .await?;
     Ok(axum::Json(rows))

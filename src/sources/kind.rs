@@ -93,16 +93,29 @@ impl<S: Spec> AnySpec for S {
     }
 }
 
-/// One entry of the family's list: a kind's name, its example, its medium (`extra`), and
-/// how its table becomes its spec.
-pub type Kind = config::Kind<Arc<dyn AnySpec>, Option<Medium>>;
+/// One entry of the family's list: a kind's name, its example, its medium and platform
+/// (`extra`), and how its table becomes its spec.
+pub type Kind = config::Kind<Arc<dyn AnySpec>, Facts>;
+
+/// What the family's list keeps of a kind besides its name: what readers of stored posts
+/// need without a configured source (a post of a source no longer configured still counts).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Facts {
+    /// [`Spec::MEDIUM`].
+    pub medium: Option<Medium>,
+    /// [`Spec::PLATFORM`].
+    pub platform: &'static str,
+}
 
 /// The entry of the kind whose keys are `S`.
 pub const fn kind<S: Spec>() -> Kind {
     Kind {
         name: S::KIND,
         example: S::EXAMPLE,
-        extra: S::MEDIUM,
+        extra: Facts {
+            medium: S::MEDIUM,
+            platform: S::PLATFORM,
+        },
         read: read::<S>,
     }
 }

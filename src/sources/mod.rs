@@ -28,7 +28,7 @@ pub use context::PollCtx;
 pub use error::{SourceError, hint_for_class};
 pub use kind::{Budget, Kind, Spec, kind};
 pub use poller::{Batch, Poll};
-pub use source::{SourceConfig, medium_of, read_sources};
+pub use source::{SourceConfig, UNKNOWN_PLATFORM, medium_of, platform_of, read_sources};
 
 // Each kind's module, and the family's list of them (`KINDS`): a new kind is one line here.
 crate::config::kinds! {

@@ -143,8 +143,23 @@ fn read_source(
 /// The medium of the sources of `kind` (as the `sources` table names kinds): `None` for a
 /// kind whose posts may be anything (a JSON API) and for pushed posts (`import`, `ingest`).
 pub fn medium_of(kind: &str) -> Option<Medium> {
-    KINDS.iter().find(|k| k.name == kind).and_then(|k| k.extra)
+    KINDS
+        .iter()
+        .find(|k| k.name == kind)
+        .and_then(|k| k.extra.medium)
 }
+
+/// The platform that posts of a source of `kind` count under when they name none
+/// (`Spec::PLATFORM`: `feed` → `news`, `jetstream` → `bluesky`). Posts pushed by `pantau
+/// import` or `POST /api/ingest` without a platform, and posts of a kind this version does not
+/// know, count as [`UNKNOWN_PLATFORM`]: where they were said was not stated.
+pub fn platform_of(kind: Option<&str>) -> &'static str {
+    kind.and_then(|kind| KINDS.iter().find(|k| k.name == kind))
+        .map_or(UNKNOWN_PLATFORM, |k| k.extra.platform)
+}
+
+/// The platform of posts whose platform nobody stated (see [`platform_of`]).
+pub const UNKNOWN_PLATFORM: &str = "lain";
 
 #[cfg(test)]
 mod tests {
@@ -168,6 +183,16 @@ mod tests {
             assert_eq!(sources[0].kind(), kind.name);
             assert_eq!(sources[0].medium(), medium_of(kind.name));
         }
+    }
+
+    #[test]
+    fn posts_without_a_platform_count_under_their_kinds() {
+        assert_eq!(platform_of(Some("feed")), "news");
+        assert_eq!(platform_of(Some("google_news")), "news");
+        assert_eq!(platform_of(Some("jetstream")), "bluesky");
+        assert_eq!(platform_of(Some("mastodon")), "mastodon");
+        assert_eq!(platform_of(Some("import")), UNKNOWN_PLATFORM);
+        assert_eq!(platform_of(None), UNKNOWN_PLATFORM);
     }
 
     #[test]

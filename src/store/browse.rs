@@ -10,7 +10,7 @@ use rusqlite::{Connection, OptionalExtension, params_from_iter};
 
 use super::StoreError;
 use super::briefings::BriefingRecord;
-use super::rows::{POST_COLUMNS, StoredPost, read_post};
+use super::rows::{POST_COLUMN_COUNT, POST_COLUMNS, StoredPost, read_post};
 use super::search::fts_query;
 use crate::time::{from_db, to_db};
 
@@ -182,8 +182,8 @@ fn read_listed(r: &rusqlite::Row<'_>) -> rusqlite::Result<ListedPost> {
     };
     Ok(ListedPost {
         post: read_post(r)?,
-        topics: words(9)?,
-        regions: words(10)?,
+        topics: words(POST_COLUMN_COUNT)?,
+        regions: words(POST_COLUMN_COUNT + 1)?,
     })
 }
 

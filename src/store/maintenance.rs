@@ -194,6 +194,7 @@ pub(super) fn prune_batch(
         rusqlite::params![at, limit as i64],
     )?;
     remove_pruned(&tx)?;
+    super::reach::remove_pruned(&tx)?;
     let posts = tx.execute(
         &format!("DELETE FROM posts WHERE id IN (SELECT id FROM {PRUNED})"),
         [],

@@ -341,6 +341,58 @@ ALTER TABLE posts ADD COLUMN comments INTEGER;
 ALTER TABLE posts ADD COLUMN views INTEGER;
 ALTER TABLE posts ADD COLUMN followers INTEGER;
 "#,
+    // 10: reach in reports (`store::reach`), so a briefing reads rows per topic × hour ×
+    // account, not posts: `topic_reach_hourly` sums each topic's posts and their counts per
+    // hour, platform (`''`: the post names none, and counts under its source's kind), source
+    // and author (`''`: none); `followers` is the most seen. `topic_engagement` lists each
+    // topic's posts with any engagement (likes + shares + comments) under their hour. Both are
+    // filled here from the posts stored (row by row, as migration 7, so no sort of all posts),
+    // and kept per write batch and by pruning after.
+    r#"
+CREATE TABLE topic_reach_hourly (
+    topic_id  TEXT NOT NULL,
+    hour      TEXT NOT NULL,
+    platform  TEXT NOT NULL,
+    source_id TEXT NOT NULL,
+    author    TEXT NOT NULL,
+    posts     INTEGER NOT NULL,
+    reached   INTEGER NOT NULL,
+    likes     INTEGER NOT NULL,
+    shares    INTEGER NOT NULL,
+    comments  INTEGER NOT NULL,
+    views     INTEGER NOT NULL,
+    followers INTEGER NOT NULL,
+    PRIMARY KEY (topic_id, hour, platform, source_id, author)
+) STRICT, WITHOUT ROWID;
+
+CREATE TABLE topic_engagement (
+    topic_id   TEXT NOT NULL,
+    hour       TEXT NOT NULL,
+    engagement INTEGER NOT NULL,
+    post_id    INTEGER NOT NULL,
+    PRIMARY KEY (topic_id, hour, engagement, post_id)
+) STRICT, WITHOUT ROWID;
+
+INSERT INTO topic_reach_hourly
+    (topic_id, hour, platform, source_id, author, posts, reached, likes, shares, comments, views, followers)
+SELECT t.topic_id, substr(p.published_at, 1, 13) || ':00:00Z', coalesce(p.platform, ''),
+       p.source_id, coalesce(trim(p.author), ''), 1,
+       p.likes IS NOT NULL OR p.comments IS NOT NULL OR p.views IS NOT NULL
+           OR p.followers IS NOT NULL OR p.shares > 0,
+       coalesce(p.likes, 0), p.shares, coalesce(p.comments, 0), coalesce(p.views, 0),
+       coalesce(p.followers, 0)
+FROM posts p JOIN post_topics t ON t.post_id = p.id WHERE true
+ON CONFLICT (topic_id, hour, platform, source_id, author) DO UPDATE SET
+    posts = posts + 1, reached = reached + excluded.reached, likes = likes + excluded.likes,
+    shares = shares + excluded.shares, comments = comments + excluded.comments,
+    views = views + excluded.views, followers = max(followers, excluded.followers);
+
+INSERT INTO topic_engagement (topic_id, hour, engagement, post_id)
+SELECT t.topic_id, substr(p.published_at, 1, 13) || ':00:00Z',
+       coalesce(p.likes, 0) + p.shares + coalesce(p.comments, 0), p.id
+FROM posts p JOIN post_topics t ON t.post_id = p.id
+WHERE coalesce(p.likes, 0) + p.shares + coalesce(p.comments, 0) > 0;
+"#,
 ];
 
 /// Applies the migrations this database has not had yet. A database from a newer Pantau is

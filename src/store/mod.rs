@@ -33,6 +33,7 @@ pub mod maintenance;
 pub mod meta;
 pub mod migrations;
 pub mod posts;
+pub mod reach;
 pub mod rollups;
 pub mod rows;
 pub mod search;
@@ -41,7 +42,7 @@ mod sqlite;
 pub mod stories;
 pub mod writer;
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -53,6 +54,7 @@ use crate::model::{Post, SourceId, SourceInfo, SourceState};
 
 pub use checkpoint::Checkpointer;
 pub use posts::{Failure, Ingest, TaggedRow, Write};
+pub use reach::{AccountReach, PlatformCount, ReachTotals};
 pub use rollups::{HourCount, SourceSeen};
 pub use rows::StoredPost;
 pub use sources::SourceHealth;
@@ -122,7 +124,8 @@ impl StoreError {
 /// - a post is identified by (source, external id), by its canonical URL across sources
 ///   (unless the URL is a site's front page, or several different items of one call share
 ///   it), and by (source, normalised text hash); a post seen again is neither stored nor
-///   counted again, only its `shares` may grow — so re-delivering a write after a crash or a
+///   counted again, only its reach changes (newer counts replace older, shares only grow; the
+///   reach reports follow) — so re-delivering a write after a crash or a
 ///   retry is harmless;
 /// - a stored post is committed together with everything derived from it: its topics and
 ///   regions, its story (joined or started, see [`crate::stories`]), the hourly counts and
@@ -279,6 +282,45 @@ pub trait Reports {
         end: Timestamp,
         limit: usize,
     ) -> Result<Vec<StoredPost>, StoreError>;
+
+    /// Posts of one topic per platform in the period (a post naming none counts under its
+    /// source's kind's platform, see [`crate::sources::platform_of`]), most first, then by name.
+    fn topic_platforms(
+        &self,
+        topic: &str,
+        start: Timestamp,
+        end: Timestamp,
+    ) -> Result<Vec<PlatformCount>, StoreError>;
+
+    /// Up to `limit` posts of a topic in the period with the most engagement
+    /// ([`crate::model::Reach::engagement`], at least 1), most first, then newest id first.
+    fn topic_engaged(
+        &self,
+        topic: &str,
+        start: Timestamp,
+        end: Timestamp,
+        limit: usize,
+    ) -> Result<Vec<StoredPost>, StoreError>;
+
+    /// Up to `limit` accounts (an author on a platform) of a topic in the period whose
+    /// platform stated any reach, ranked by [`AccountReach::score`] (followers and engagement,
+    /// not posts), then engagement, then name.
+    fn topic_accounts(
+        &self,
+        topic: &str,
+        start: Timestamp,
+        end: Timestamp,
+        limit: usize,
+    ) -> Result<Vec<AccountReach>, StoreError>;
+
+    /// Reach in [start, end) (whole hours) per topic (region `None`) and per topic and region
+    /// its posts name; topics and regions without reach are left out. It reads the window's
+    /// posts for the regions: for `pantau trends`, not for the briefing.
+    fn reach_totals(
+        &self,
+        start: Timestamp,
+        end: Timestamp,
+    ) -> Result<HashMap<(String, Option<String>), ReachTotals>, StoreError>;
 
     /// Posts stored with a publication time in the period, and how many of them have a topic.
     fn post_totals(&self, start: Timestamp, end: Timestamp) -> Result<(u64, u64), StoreError>;

@@ -13,7 +13,7 @@ use std::collections::HashMap;
 use jiff::Timestamp;
 use rusqlite::{CachedStatement, Connection, Transaction, TransactionBehavior, params};
 
-use super::{StoreError, rollups, stories};
+use super::{StoreError, reach, rollups, stories};
 use crate::classify::Tags;
 use crate::model::Attempt;
 use crate::model::Cursor;
@@ -395,11 +395,15 @@ fn insert_all<'a>(
             story: placement.as_ref().map(|p| p.story(&batch.stories)),
         };
         if !statements.insert(&row)? {
+            if post.reach != Reach::default() {
+                reach::seen_again(tx, post, &mut batch.reach)?;
+            }
             continue;
         }
         new += 1;
         batch.next_post_id += 1;
         batch.rollups.add(post, tags);
+        batch.reach.add(row.id, post, tags);
         let story = match (placement, &fingerprint) {
             (Some(placement), Some(fp)) => Some(stories::record(
                 tx,
@@ -432,7 +436,6 @@ struct NewPost<'p> {
 /// The statements [`insert_all`] runs for every post, prepared once per call.
 struct PostStatements<'tx> {
     insert: CachedStatement<'tx>,
-    spread: CachedStatement<'tx>,
     topic: CachedStatement<'tx>,
     region: CachedStatement<'tx>,
 }
@@ -447,14 +450,6 @@ impl<'tx> PostStatements<'tx> {
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,
                          ?18, ?19, ?20, ?21, ?22)",
             )?,
-            // A post seen again (a reblog of it, the next poll of a search) carries newer
-            // counts: they replace the stored ones, except that shares only grow (see `Reach`).
-            spread: tx.prepare_cached(
-                "UPDATE posts SET shares = max(shares, ?3), likes = coalesce(?4, likes),
-                     comments = coalesce(?5, comments), views = coalesce(?6, views),
-                     followers = coalesce(?7, followers)
-                 WHERE source_id = ?1 AND external_id = ?2",
-            )?,
             topic: tx.prepare_cached(
                 "INSERT OR IGNORE INTO post_topics (post_id, topic_id) VALUES (?1, ?2)",
             )?,
@@ -465,7 +460,7 @@ impl<'tx> PostStatements<'tx> {
     }
 
     /// Inserts the post's row; false when the post was stored before (then only its reach
-    /// changes).
+    /// changes: [`reach::seen_again`]).
     fn insert(&mut self, row: &NewPost<'_>) -> Result<bool, StoreError> {
         let (post, tags) = (row.post, row.tags);
         let reach = post.reach;
@@ -495,21 +490,7 @@ impl<'tx> PostStatements<'tx> {
             reach.views.map(count),
             reach.followers.map(count),
         ])?;
-        if changed == 0 {
-            if reach != Reach::default() {
-                self.spread.execute(params![
-                    post.source.as_str(),
-                    post.external_id,
-                    count(reach.shares),
-                    reach.likes.map(count),
-                    reach.comments.map(count),
-                    reach.views.map(count),
-                    reach.followers.map(count),
-                ])?;
-            }
-            return Ok(false);
-        }
-        Ok(true)
+        Ok(changed > 0)
     }
 
     /// Writes the topics and regions of the new post `id`, and counts it in the batch's
@@ -557,6 +538,8 @@ struct Batch<'a> {
     stories: stories::StoryBatch,
     hourly: HourlyCounts<'a>,
     rollups: rollups::RollupBatch<'a>,
+    /// The reach rollups: new posts' counts, and changes of posts seen again.
+    reach: reach::ReachBatch<'a>,
 }
 
 impl<'a> Batch<'a> {
@@ -569,6 +552,7 @@ impl<'a> Batch<'a> {
             stories: stories::StoryBatch::new(tx)?,
             hourly: HourlyCounts::default(),
             rollups: rollups::RollupBatch::default(),
+            reach: reach::ReachBatch::default(),
         })
     }
 
@@ -578,6 +562,7 @@ impl<'a> Batch<'a> {
     fn finish(self, tx: &Transaction<'_>) -> Result<(), StoreError> {
         self.stories.write(tx)?;
         self.hourly.write(tx)?;
+        self.reach.write(tx)?;
         if self.next_post_id > self.before + 1 {
             self.rollups.write(tx, self.before)?;
             tx.prepare_cached(

@@ -413,27 +413,53 @@ fn period_counts<K: Eq + std::hash::Hash>(
     Ok(out)
 }
 
+/// The rows of one topic over `split`, as [`period_counts`] reads them, each as `read` makes
+/// it, unsummed: the caller merges rows of the same key.
+pub(super) fn period_rows<T>(
+    conn: &Connection,
+    split: &Split,
+    rollup: &str,
+    scan: &str,
+    topic: &str,
+    read: impl Fn(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
+) -> Result<Vec<T>, StoreError> {
+    let mut out = Vec::new();
+    let parts = split
+        .hours
+        .iter()
+        .map(|range| (rollup, range))
+        .chain(split.edges.iter().map(|range| (scan, range)));
+    for (sql, (from, to)) in parts {
+        let mut stmt = conn.prepare_cached(sql)?;
+        let mut rows = stmt.query(params![topic, from, to])?;
+        while let Some(r) = rows.next()? {
+            out.push(read(r)?);
+        }
+    }
+    Ok(out)
+}
+
 /// Every source's name and kind, by id.
-fn source_meta(conn: &Connection) -> Result<HashMap<String, SourceMeta>, StoreError> {
+pub(super) fn source_meta(conn: &Connection) -> Result<HashMap<String, SourceMeta>, StoreError> {
     let mut stmt = conn.prepare_cached("SELECT id, name, kind FROM sources")?;
     let rows = stmt.query_map([], |r| Ok((r.get(0)?, (r.get(1)?, r.get(2)?))))?;
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
 /// A source's name and kind, as `sources` has them.
-type SourceMeta = (Option<String>, Option<String>);
+pub(super) type SourceMeta = (Option<String>, Option<String>);
 
 /// A period [start, end) as the rollups can answer it: the whole hours inside it (as database
 /// times, [first, last)), and the partial hours at either end, which only the posts can. A
 /// day's briefing in a zone of whole-hour offsets, and a trend window, have no partial hours.
 #[derive(Debug, Clone, PartialEq)]
-struct Split {
-    hours: Option<(String, String)>,
-    edges: Vec<(String, String)>,
+pub(super) struct Split {
+    pub(super) hours: Option<(String, String)>,
+    pub(super) edges: Vec<(String, String)>,
 }
 
 impl Split {
-    fn of(start: Timestamp, end: Timestamp) -> Split {
+    pub(super) fn of(start: Timestamp, end: Timestamp) -> Split {
         let mut split = Split {
             hours: None,
             edges: Vec::new(),

@@ -4,7 +4,7 @@
 
 use jiff::Timestamp;
 
-use crate::model::SourceId;
+use crate::model::{Platform, Reach, SourceId};
 
 /// A post as read back for reports.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
@@ -19,11 +19,21 @@ pub struct StoredPost {
     pub sentiment: Option<String>,
     /// The story the post belongs to (posts with a topic, stored since stories exist).
     pub story: Option<i64>,
+    /// Where it was said: as the post names it, else its source's kind's platform
+    /// (`sources::platform_of`; `lain` when nobody said).
+    pub platform: Platform,
+    /// How far it reached, as last read.
+    pub reach: Reach,
 }
 
 /// The columns [`read_post`] reads, of `posts p`, in its order.
 pub(super) const POST_COLUMNS: &str =
-    "p.id, p.source_id, p.url, p.title, p.text, p.author, p.published_at, p.sentiment, p.story_id";
+    "p.id, p.source_id, p.url, p.title, p.text, p.author, p.published_at, p.sentiment, p.story_id,
+     p.platform, (SELECT s.kind FROM sources s WHERE s.id = p.source_id),
+     p.likes, p.shares, p.comments, p.views, p.followers";
+
+/// How many columns [`POST_COLUMNS`] holds: a query's own columns follow them.
+pub(super) const POST_COLUMN_COUNT: usize = 16;
 
 /// A [`StoredPost`] from a row that starts with [`POST_COLUMNS`].
 pub(super) fn read_post(r: &rusqlite::Row<'_>) -> rusqlite::Result<StoredPost> {
@@ -38,5 +48,26 @@ pub(super) fn read_post(r: &rusqlite::Row<'_>) -> rusqlite::Result<StoredPost> {
         published: crate::time::from_db(&published).unwrap_or(Timestamp::UNIX_EPOCH),
         sentiment: r.get(7)?,
         story: r.get(8)?,
+        platform: platform(r.get(9)?, r.get(10)?),
+        reach: Reach {
+            likes: r.get::<_, Option<i64>>(11)?.map(uncount),
+            shares: uncount(r.get(12)?),
+            comments: r.get::<_, Option<i64>>(13)?.map(uncount),
+            views: r.get::<_, Option<i64>>(14)?.map(uncount),
+            followers: r.get::<_, Option<i64>>(15)?.map(uncount),
+        },
     })
+}
+
+/// A post's platform as stored, or (NULL: stored before platforms were kept, or pushed
+/// without one) its source's kind's (`kind` as `sources` has it).
+pub(super) fn platform(stored: Option<String>, kind: Option<String>) -> Platform {
+    stored
+        .and_then(|p| Platform::parse(&p))
+        .unwrap_or_else(|| Platform::new(crate::sources::platform_of(kind.as_deref())))
+}
+
+/// A count as SQLite holds it, back as a platform's count (never negative).
+pub(super) fn uncount(n: i64) -> u64 {
+    u64::try_from(n).unwrap_or(0)
 }

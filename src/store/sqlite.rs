@@ -1,10 +1,10 @@
 //! [`Store`], the SQLite backend, implements the store's traits (see `store/mod.rs`): each
 //! method hands the connection to the function of the file that holds its table family's SQL
-//! (`posts`, `rollups`, `browse`, `stories`, `search`, `sources`, `meta`, `briefings`,
+//! (`posts`, `rollups`, `reach`, `browse`, `stories`, `search`, `sources`, `meta`, `briefings`,
 //! `alerts`, `maintenance`, `checkpoint`). Nothing here knows SQL; nothing there knows the
 //! traits.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
 use jiff::Timestamp;
@@ -13,6 +13,7 @@ use super::alerts::{self, Decision, Episode, PendingDelivery};
 use super::briefings::{self, BriefingRecord};
 use super::browse::{self, Page, PostFilter};
 use super::maintenance::{self, Pruned, Stats};
+use super::reach::{self, AccountReach, PlatformCount, ReachTotals};
 use super::rollups::{self, AuthorCount, SourceCount};
 use super::search::{self, Search};
 use super::{
@@ -137,6 +138,43 @@ impl Reports for Store {
         limit: usize,
     ) -> Result<Vec<StoredPost>, StoreError> {
         rollups::topic_posts(&self.conn, topic, start, end, limit)
+    }
+
+    fn topic_platforms(
+        &self,
+        topic: &str,
+        start: Timestamp,
+        end: Timestamp,
+    ) -> Result<Vec<PlatformCount>, StoreError> {
+        reach::topic_platforms(&self.conn, topic, start, end)
+    }
+
+    fn topic_engaged(
+        &self,
+        topic: &str,
+        start: Timestamp,
+        end: Timestamp,
+        limit: usize,
+    ) -> Result<Vec<StoredPost>, StoreError> {
+        reach::topic_engaged(&self.conn, topic, start, end, limit)
+    }
+
+    fn topic_accounts(
+        &self,
+        topic: &str,
+        start: Timestamp,
+        end: Timestamp,
+        limit: usize,
+    ) -> Result<Vec<AccountReach>, StoreError> {
+        reach::topic_accounts(&self.conn, topic, start, end, limit)
+    }
+
+    fn reach_totals(
+        &self,
+        start: Timestamp,
+        end: Timestamp,
+    ) -> Result<HashMap<(String, Option<String>), ReachTotals>, StoreError> {
+        reach::reach_totals(&self.conn, start, end)
     }
 
     fn post_totals(&self, start: Timestamp, end: Timestamp) -> Result<(u64, u64), StoreError> {

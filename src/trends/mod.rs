@@ -19,7 +19,7 @@ pub use rule::{Assessment, Direction, Observation, Rule};
 use crate::classify::Classifier;
 use crate::model::{Medium, Priority};
 use crate::sources::medium_of;
-use crate::store::{Reports, StoreError};
+use crate::store::{ReachTotals, Reports, StoreError};
 use crate::time::Lang;
 
 const DAY: SignedDuration = SignedDuration::from_hours(24);
@@ -109,6 +109,10 @@ pub struct Trend {
     pub window_hours: i64,
     pub window_start: Timestamp,
     pub window_end: Timestamp,
+    /// What the platforms said of the reach of the row's posts in the window; filled by
+    /// [`add_reach`] (`pantau trends --json`, `GET /api/trends`), absent elsewhere. It plays no part in the rule.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reach: Option<ReachTotals>,
 }
 
 #[derive(Default)]
@@ -133,6 +137,21 @@ struct Scope<'a> {
     start: Timestamp,
     end: Timestamp,
     history_days: usize,
+}
+
+/// Gives every row its reach over its window (zeros where no platform said any): the
+/// platforms' likes, shares, comments and views, and the most followers, of the row's posts
+/// (`pantau trends --json`). The rule is not touched.
+pub fn add_reach(store: &impl Reports, rows: &mut [Trend]) -> Result<(), StoreError> {
+    let Some(first) = rows.first() else {
+        return Ok(());
+    };
+    let totals = store.reach_totals(first.window_start, first.window_end)?;
+    for row in rows.iter_mut() {
+        let key = (row.topic.clone(), row.region.clone());
+        row.reach = Some(totals.get(&key).cloned().unwrap_or_default());
+    }
+    Ok(())
 }
 
 /// Trends for the window ending at `end` (an hour boundary), most significant first: rising
@@ -282,6 +301,7 @@ fn line(
         window_hours: scope.window.hours(),
         window_start: scope.start,
         window_end: scope.end,
+        reach: None,
     }
 }
 
