@@ -18,6 +18,7 @@ use crate::classify::Tags;
 use crate::model::Attempt;
 use crate::model::Cursor;
 use crate::model::{Post, Reach, SourceId};
+use crate::sources::article::ItemKey;
 use crate::stories::Fingerprint;
 use crate::time::{hour_bucket, to_db};
 
@@ -322,6 +323,29 @@ fn log_fetch(
         error
     ])?;
     Ok(())
+}
+
+/// Whether each item is stored: by `source` and its id, or by its URL as a URL key.
+pub(super) fn stored_items(
+    conn: &Connection,
+    source: &SourceId,
+    items: &[ItemKey],
+) -> Result<Vec<bool>, StoreError> {
+    let mut by_id =
+        conn.prepare_cached("SELECT 1 FROM posts WHERE source_id = ?1 AND external_id = ?2")?;
+    let mut by_url = conn.prepare_cached("SELECT 1 FROM posts WHERE url_key = ?1")?;
+    items
+        .iter()
+        .map(|item| {
+            if by_id.exists(params![source.as_str(), item.external_id])? {
+                return Ok(true);
+            }
+            match &item.url {
+                Some(url) => Ok(by_url.exists([url])?),
+                None => Ok(false),
+            }
+        })
+        .collect()
 }
 
 /// The URL a post is de-duplicated by, across sources. None for a site's front page, and for a
