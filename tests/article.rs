@@ -53,8 +53,8 @@ fn text_of(project: &Project, id: &str) -> String {
 /// A small article page whose body is `body`, amid a menu and a footer.
 fn small_page(body: &str) -> Vec<u8> {
     format!(
-        "<html><head><title>Berita</title></head><body><nav><a href=\"/\">Beranda</a> \
-         <a href=\"/kanal\">Kanal Olahraga</a></nav><article><h1>Judul</h1><p>{body}</p>\
+        "<html><head><title>Kabar Kota - Warta</title></head><body><nav><a href=\"/\">Beranda</a> \
+         <a href=\"/kanal\">Kanal Olahraga</a></nav><article><h1>Kabar Kota</h1><p>{body}</p>\
          <p>{body}</p></article><footer>© 2026 Redaksi</footer></body></html>"
     )
     .into_bytes()
@@ -255,7 +255,7 @@ async fn the_article_text_kept_is_bounded() {
     let paragraph = "<p>Pemerintah Provinsi Kalimantan Timur memaparkan rencana pembangunan \
                      jalan, jembatan dan sekolah di seluruh kabupaten dan kota.</p>";
     let long = format!(
-        "<html><body><article><h1>Laporan</h1>{}</article></body></html>",
+        "<html><head><title>Laporan Panjang</title></head><body><article><h1>Laporan Panjang</h1>{}</article></body></html>",
         paragraph.repeat(400)
     );
     page(&server, "/panjang", long.into_bytes(), 1).await;

@@ -402,11 +402,32 @@ pub fn extract(html: &str, url: &str, max_chars: usize) -> Result<String, Articl
     let article = dom_smoothie::Readability::new(html, Some(url), Some(config))
         .and_then(|mut r| r.parse())
         .map_err(|e| ArticleError::NoText(e.to_string()))?;
-    let tidy = tidy_lines(&article.text_content);
+    let tidy = without_headline(tidy_lines(&article.text_content), &article.title);
     if tidy.is_empty() {
         return Err(ArticleError::NoText("halaman tanpa teks".into()));
     }
     Ok(truncate_chars(tidy, max_chars))
+}
+
+/// The text without its first line when that line is the page's headline: the post has the
+/// headline as its title already, and the classifier would read it twice.
+fn without_headline(text: String, title: &str) -> String {
+    let fold = |s: &str| s.trim().to_lowercase();
+    let title = fold(title);
+    let Some((first, rest)) = text.split_once('\n') else {
+        return text;
+    };
+    let first = fold(first);
+    let is_headline = !first.is_empty()
+        && (first == title
+            || title
+                .strip_prefix(first.as_str())
+                .is_some_and(|tail| tail.trim_start().starts_with(['-', '|', '–', '—'])));
+    if is_headline {
+        rest.to_string()
+    } else {
+        text
+    }
 }
 
 /// Spaces collapsed within lines; empty lines and the lines Indonesian outlets put inside the
@@ -493,6 +514,18 @@ mod tests {
             tidy_lines("Warga diminta baca juga pengumuman BPBD."),
             "Warga diminta baca juga pengumuman BPBD."
         );
+    }
+
+    #[test]
+    fn the_headline_is_not_read_twice() {
+        let text = "Banjir di Sempaja\nAir naik.".to_string();
+        assert_eq!(without_headline(text.clone(), "Banjir di Sempaja"), "Air naik.");
+        assert_eq!(
+            without_headline(text.clone(), "Banjir di Sempaja - Warta Mahakam"),
+            "Air naik."
+        );
+        assert_eq!(without_headline(text.clone(), "Kabar lain"), text);
+        assert_eq!(without_headline("Satu baris".into(), "Satu baris"), "Satu baris");
     }
 
     #[test]

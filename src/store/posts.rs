@@ -859,6 +859,47 @@ mod tests {
         })
     }
 
+    /// A story's link is the outlet's, never Google News's, whichever is published or
+    /// polled first; its first-seen time is still the earliest.
+    #[test]
+    fn a_story_shows_the_outlets_link_not_google_news() {
+        let google = "https://news.google.com/rss/articles/CBMiekFVX3lxTE1h?oc=5";
+        let outlet = "https://warta.example/2026/11/27/banjir";
+        let linked = |source: &str, url: &str, at: &str| {
+            let Write::Ingest(mut ingest) = poll(source, RELEASE, at, &["banjir"]) else {
+                unreachable!()
+            };
+            ingest.posts[0].0.url = Some(url.into());
+            Write::Ingest(ingest)
+        };
+        let first = |store: &Store| -> (String, String) {
+            store
+                .conn
+                .query_row("SELECT first_url, first_seen_at FROM stories", [], |r| {
+                    Ok((r.get(0)?, r.get(1)?))
+                })
+                .unwrap()
+        };
+        // Google News earlier in time but polled second: the outlet stays the story's link.
+        let (_dir, mut store) = temp_store();
+        store.write(&[linked("warta", outlet, "2026-11-27T03:00:00Z")]).unwrap();
+        store.write(&[linked("gn", google, "2026-11-27T02:00:00Z")]).unwrap();
+        assert_eq!(first(&store), (outlet.into(), "2026-11-27T02:00:00Z".into()));
+        // Google News first, the outlet published later: the outlet takes the story's link.
+        let (_dir, mut store) = temp_store();
+        store.write(&[linked("gn", google, "2026-11-27T02:00:00Z")]).unwrap();
+        assert_eq!(first(&store).0, google);
+        store.write(&[linked("warta", outlet, "2026-11-27T03:00:00Z")]).unwrap();
+        assert_eq!(first(&store), (outlet.into(), "2026-11-27T02:00:00Z".into()));
+        // Between two outlets the earliest stays the origin, as before.
+        let (_dir, mut store) = temp_store();
+        store.write(&[linked("warta", outlet, "2026-11-27T03:00:00Z")]).unwrap();
+        store
+            .write(&[linked("kaltimpost", "https://kp.example/b", "2026-11-27T04:00:00Z")])
+            .unwrap();
+        assert_eq!(first(&store).0, outlet);
+    }
+
     /// The writer commits every queued poll in one transaction, whose story keys and counts
     /// are written only at its end: a copy in a later poll of the same transaction still
     /// joins the story an earlier poll started, and the story counts once.
