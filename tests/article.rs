@@ -25,9 +25,7 @@ async fn page(server: &MockServer, route: &str, body: Vec<u8>, times: u64) {
 async fn feed(server: &MockServer, items: &[(&str, &str, &str, &str)]) {
     Mock::given(method("GET"))
         .and(path("/rss"))
-        .respond_with(
-            ResponseTemplate::new(200).set_body_raw(rss(items), "application/rss+xml"),
-        )
+        .respond_with(ResponseTemplate::new(200).set_body_raw(rss(items), "application/rss+xml"))
         .mount(server)
         .await;
 }
@@ -42,11 +40,9 @@ async fn robots(server: &MockServer, answer: ResponseTemplate) {
 
 fn text_of(project: &Project, id: &str) -> String {
     sql(&project.db())
-        .query_row(
-            "SELECT text FROM posts WHERE external_id = ?1",
-            [id],
-            |r| r.get(0),
-        )
+        .query_row("SELECT text FROM posts WHERE external_id = ?1", [id], |r| {
+            r.get(0)
+        })
         .unwrap()
 }
 
@@ -128,7 +124,10 @@ async fn an_article_page_gives_its_body_and_none_of_its_boilerplate() {
         "memperbaiki drainase agar banjir tidak terus berulang",
         "menunggu air surut",
     ] {
-        assert!(body.contains(sentence), "{sentence:?} missing from {body:?}");
+        assert!(
+            body.contains(sentence),
+            "{sentence:?} missing from {body:?}"
+        );
     }
     for boilerplate in [
         "Beranda",
@@ -150,10 +149,7 @@ async fn an_article_page_gives_its_body_and_none_of_its_boilerplate() {
         "Pedoman Media Siber",
         "dataLayer",
     ] {
-        assert!(
-            !body.contains(boilerplate),
-            "{boilerplate:?} in {body:?}"
-        );
+        assert!(!body.contains(boilerplate), "{boilerplate:?} in {body:?}");
     }
     // The kabupaten named only in the body is one of the post's regions.
     assert_eq!(
@@ -164,8 +160,14 @@ async fn an_article_page_gives_its_body_and_none_of_its_boilerplate() {
         ),
         1
     );
-    assert_eq!(text_of(&project, "a2"), "Rapat anggaran digelar di balai kota.");
-    assert_eq!(text_of(&project, "a3"), "Perbaikan jembatan dimulai pekan ini.");
+    assert_eq!(
+        text_of(&project, "a2"),
+        "Rapat anggaran digelar di balai kota."
+    );
+    assert_eq!(
+        text_of(&project, "a3"),
+        "Perbaikan jembatan dimulai pekan ini."
+    );
     // Search sees the body too.
     let found = project.pantau(&["search", "Tenggarong", "--json"]);
     assert!(
@@ -248,7 +250,12 @@ async fn the_article_text_kept_is_bounded() {
     let uri = server.uri();
     feed(
         &server,
-        &[("long", "Laporan Panjang", "Ringkas.", &format!("{uri}/panjang"))],
+        &[(
+            "long",
+            "Laporan Panjang",
+            "Ringkas.",
+            &format!("{uri}/panjang"),
+        )],
     )
     .await;
     robots(&server, ResponseTemplate::new(404)).await;
@@ -269,7 +276,10 @@ async fn the_article_text_kept_is_bounded() {
     );
     round(&project).await;
     let text = text_of(&project, "long");
-    assert!(text.starts_with("Pemerintah Provinsi Kalimantan Timur"), "{text}");
+    assert!(
+        text.starts_with("Pemerintah Provinsi Kalimantan Timur"),
+        "{text}"
+    );
     assert_eq!(text.chars().count(), 301, "{text}");
     assert!(text.ends_with('…'));
 }
@@ -281,7 +291,12 @@ async fn an_unreachable_robots_txt_means_no_page() {
     let uri = server.uri();
     feed(
         &server,
-        &[("r1", "Kabar", "Ringkasan kabar.", &format!("{uri}/berita/1"))],
+        &[(
+            "r1",
+            "Kabar",
+            "Ringkasan kabar.",
+            &format!("{uri}/berita/1"),
+        )],
     )
     .await;
     robots(&server, ResponseTemplate::new(503)).await;

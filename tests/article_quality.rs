@@ -44,7 +44,7 @@ fn page(headline: &str, sentences: &[String]) -> String {
             } else {
                 ""
             };
-            format!("<p>{s}</p>{baca}")
+            format!("<p>{}</p>{baca}", escape(s))
         })
         .collect();
     format!(
@@ -61,6 +61,13 @@ fn page(headline: &str, sentences: &[String]) -> String {
          mana janji normalisasi sungai itu pak wali?</p></div></section></main>\
          <footer><p>© 2026 Warta. Hak cipta dilindungi undang-undang.</p></footer></body></html>"
     )
+}
+
+/// Text as HTML text: the corpus holds `&`, `<` and `>` of its own.
+fn escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
 }
 
 /// Sentences of the CoNLL file, words joined by spaces.
@@ -120,12 +127,8 @@ fn article_text_finds_more_tags_than_the_summary_and_none_of_the_boilerplate() {
     let (mut pages, mut complete, mut leaked, mut failed) = (0, 0, 0, 0);
     for group in all.chunks_exact(SENTENCES_PER_PAGE) {
         pages += 1;
-        let headline: String = group[0]
-            .split(' ')
-            .take(8)
-            .collect::<Vec<_>>()
-            .join(" ");
-        let html = page(&headline, group);
+        let headline: String = group[0].split(' ').take(8).collect::<Vec<_>>().join(" ");
+        let html = page(&escape(&headline), group);
         let Ok(text) = extract(&html, "https://warta.example/berita/1", 10_000) else {
             failed += 1;
             summary.add(&classifier, &headline, &group[0]);
@@ -137,7 +140,10 @@ fn article_text_finds_more_tags_than_the_summary_and_none_of_the_boilerplate() {
         article.add(&classifier, &headline, &text);
         whole.add(&classifier, &headline, &html_to_text(&html));
     }
-    println!("pages {pages}: extracted {} (failed {failed}), all six sentences kept in {complete}, boilerplate leaked in {leaked}", pages - failed);
+    println!(
+        "pages {pages}: extracted {} (failed {failed}), all six sentences kept in {complete}, boilerplate leaked in {leaked}",
+        pages - failed
+    );
     for (name, c) in [
         ("headline + summary", &summary),
         ("headline + article", &article),

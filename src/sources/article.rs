@@ -140,11 +140,15 @@ enum Rules {
     Text(Arc<str>),
 }
 
+/// One site's robots.txt as read, and until when it holds; locked while it is being read, so
+/// that sources asking at once wait for one request.
+type Site = Arc<tokio::sync::Mutex<Option<(Rules, Instant)>>>;
+
 /// robots.txt per site (scheme, host and port), shared by every source of the process and
 /// read at most once per site at a time.
 #[derive(Debug, Clone, Default)]
 pub struct Robots {
-    sites: Arc<Mutex<HashMap<String, Arc<tokio::sync::Mutex<Option<(Rules, Instant)>>>>>>,
+    sites: Arc<Mutex<HashMap<String, Site>>>,
 }
 
 impl Robots {
@@ -159,7 +163,10 @@ impl Robots {
     ) -> Result<bool, SourceError> {
         let origin = url.origin().ascii_serialization();
         let site = {
-            let mut sites = self.sites.lock().expect("robots map lock is never poisoned");
+            let mut sites = self
+                .sites
+                .lock()
+                .expect("robots map lock is never poisoned");
             sites.entry(origin.clone()).or_default().clone()
         };
         let mut cached = site.lock().await;
@@ -294,7 +301,10 @@ impl Articles {
             .collect();
         let stored = self.stored.stored(&cx.source, keys).await;
         let mut wanted = Vec::new();
-        for (&i, known) in linked.iter().zip(stored.iter().chain(std::iter::repeat(&true))) {
+        for (&i, known) in linked
+            .iter()
+            .zip(stored.iter().chain(std::iter::repeat(&true)))
+        {
             if *known {
                 round.stored += 1;
             } else if self.take_from_cap() {
@@ -392,7 +402,9 @@ async fn read(
 pub fn extract(html: &str, url: &str, max_chars: usize) -> Result<String, ArticleError> {
     if text::nesting_exceeds(html, text::MAX_NESTING) {
         // A page nested this deep is hostile, and deep trees are walked recursively.
-        return Err(ArticleError::NoText("halaman bersarang terlalu dalam".into()));
+        return Err(ArticleError::NoText(
+            "halaman bersarang terlalu dalam".into(),
+        ));
     }
     let config = dom_smoothie::Config {
         max_elements_to_parse: MAX_ELEMENTS,
@@ -423,11 +435,7 @@ fn without_headline(text: String, title: &str) -> String {
             || title
                 .strip_prefix(first.as_str())
                 .is_some_and(|tail| tail.trim_start().starts_with(['-', '|', '–', '—'])));
-    if is_headline {
-        rest.to_string()
-    } else {
-        text
-    }
+    if is_headline { rest.to_string() } else { text }
 }
 
 /// Spaces collapsed within lines; empty lines and the lines Indonesian outlets put inside the
@@ -455,11 +463,7 @@ const INLINE_BOILERPLATE: [&str; 9] = [
 ];
 
 fn is_inline_boilerplate(line: &str) -> bool {
-    let head: String = line
-        .chars()
-        .take(40)
-        .flat_map(char::to_lowercase)
-        .collect();
+    let head: String = line.chars().take(40).flat_map(char::to_lowercase).collect();
     let head = head.trim_start_matches(|c: char| !c.is_alphanumeric());
     INLINE_BOILERPLATE.iter().any(|b| head.starts_with(b))
 }
@@ -508,7 +512,10 @@ mod tests {
         let raw = "Banjir merendam Sempaja.\n  \nBaca juga: Harga Cabai Meroket\n\
                    ADVERTISEMENT\n— Baca Juga —\nWarga   mengungsi.\n\
                    Artikel ini telah tayang di Warta.com";
-        assert_eq!(tidy_lines(raw), "Banjir merendam Sempaja.\nWarga mengungsi.");
+        assert_eq!(
+            tidy_lines(raw),
+            "Banjir merendam Sempaja.\nWarga mengungsi."
+        );
         // A sentence that merely contains the words stays.
         assert_eq!(
             tidy_lines("Warga diminta baca juga pengumuman BPBD."),
@@ -519,13 +526,19 @@ mod tests {
     #[test]
     fn the_headline_is_not_read_twice() {
         let text = "Banjir di Sempaja\nAir naik.".to_string();
-        assert_eq!(without_headline(text.clone(), "Banjir di Sempaja"), "Air naik.");
+        assert_eq!(
+            without_headline(text.clone(), "Banjir di Sempaja"),
+            "Air naik."
+        );
         assert_eq!(
             without_headline(text.clone(), "Banjir di Sempaja - Warta Mahakam"),
             "Air naik."
         );
         assert_eq!(without_headline(text.clone(), "Kabar lain"), text);
-        assert_eq!(without_headline("Satu baris".into(), "Satu baris"), "Satu baris");
+        assert_eq!(
+            without_headline("Satu baris".into(), "Satu baris"),
+            "Satu baris"
+        );
     }
 
     #[test]

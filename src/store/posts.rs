@@ -882,20 +882,40 @@ mod tests {
         };
         // Google News earlier in time but polled second: the outlet stays the story's link.
         let (_dir, mut store) = temp_store();
-        store.write(&[linked("warta", outlet, "2026-11-27T03:00:00Z")]).unwrap();
-        store.write(&[linked("gn", google, "2026-11-27T02:00:00Z")]).unwrap();
-        assert_eq!(first(&store), (outlet.into(), "2026-11-27T02:00:00Z".into()));
+        store
+            .write(&[linked("warta", outlet, "2026-11-27T03:00:00Z")])
+            .unwrap();
+        store
+            .write(&[linked("gn", google, "2026-11-27T02:00:00Z")])
+            .unwrap();
+        assert_eq!(
+            first(&store),
+            (outlet.into(), "2026-11-27T02:00:00Z".into())
+        );
         // Google News first, the outlet published later: the outlet takes the story's link.
         let (_dir, mut store) = temp_store();
-        store.write(&[linked("gn", google, "2026-11-27T02:00:00Z")]).unwrap();
+        store
+            .write(&[linked("gn", google, "2026-11-27T02:00:00Z")])
+            .unwrap();
         assert_eq!(first(&store).0, google);
-        store.write(&[linked("warta", outlet, "2026-11-27T03:00:00Z")]).unwrap();
-        assert_eq!(first(&store), (outlet.into(), "2026-11-27T02:00:00Z".into()));
+        store
+            .write(&[linked("warta", outlet, "2026-11-27T03:00:00Z")])
+            .unwrap();
+        assert_eq!(
+            first(&store),
+            (outlet.into(), "2026-11-27T02:00:00Z".into())
+        );
         // Between two outlets the earliest stays the origin, as before.
         let (_dir, mut store) = temp_store();
-        store.write(&[linked("warta", outlet, "2026-11-27T03:00:00Z")]).unwrap();
         store
-            .write(&[linked("kaltimpost", "https://kp.example/b", "2026-11-27T04:00:00Z")])
+            .write(&[linked("warta", outlet, "2026-11-27T03:00:00Z")])
+            .unwrap();
+        store
+            .write(&[linked(
+                "kaltimpost",
+                "https://kp.example/b",
+                "2026-11-27T04:00:00Z",
+            )])
             .unwrap();
         assert_eq!(first(&store).0, outlet);
     }
