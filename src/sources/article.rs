@@ -359,8 +359,11 @@ impl Articles {
     }
 }
 
+/// An outlet's page: http(s), and not a Google News link, which leads to Google (never asked)
+/// rather than to the article.
 fn is_web_url(url: &str) -> bool {
-    url.starts_with("https://") || url.starts_with("http://")
+    (url.starts_with("https://") || url.starts_with("http://"))
+        && !super::google_news::is_google_news(url)
 }
 
 /// One article: robots.txt, the page, its main text.
@@ -521,6 +524,17 @@ mod tests {
             tidy_lines("Warga diminta baca juga pengumuman BPBD."),
             "Warga diminta baca juga pengumuman BPBD."
         );
+    }
+
+    #[test]
+    fn only_outlets_pages_are_read() {
+        assert!(is_web_url("https://warta.example/berita/1"));
+        assert!(is_web_url("http://127.0.0.1:8080/berita/1"));
+        assert!(!is_web_url(
+            "https://news.google.com/rss/articles/CBMi?oc=5"
+        ));
+        assert!(!is_web_url("file:///etc/passwd"));
+        assert!(!is_web_url("ftp://warta.example/a"));
     }
 
     #[test]
