@@ -24,11 +24,12 @@ use tokio_util::sync::CancellationToken;
 
 use crate::config::value::IpRanges;
 use crate::model::{SourceId, SourceState};
+use crate::sources::article::{Articles, ItemKey, Robots, StoredCheck};
 use crate::sources::http::Fetcher;
 use crate::sources::poll::{Polled, SourceRun};
 use crate::sources::{PollCtx, SourceConfig, SourceError};
 use crate::store::writer::{Writer, WriterThread};
-use crate::store::{Maintenance, Status, Store, StoreError, Writes};
+use crate::store::{Browse, Maintenance, Status, Store, StoreError, Writes};
 
 pub use config::{Config, Regions};
 pub use pipeline::Pipeline;
@@ -114,6 +115,7 @@ impl Engine {
         let states = self.source_states(config, sources).await?;
         let fetchers = fetchers(config, sources)?;
         let relevant = self.classifier().relevance();
+        let robots = Robots::default();
         Ok(sources
             .iter()
             .zip(states)
@@ -124,9 +126,41 @@ impl Engine {
                     relevant: Some(relevant.clone()),
                     secrets: config.settings.secrets.clone(),
                 };
-                SourceRun::new(source.clone(), cx, state, &config.settings.fetch)
+                let run = SourceRun::new(source.clone(), cx, state, &config.settings.fetch);
+                match source.article {
+                    Some(settings) => run.with_articles(Articles::new(
+                        settings,
+                        self.stored_check(),
+                        robots.clone(),
+                        config.settings.schedule.timezone.clone(),
+                    )),
+                    None => run,
+                }
             })
             .collect())
+    }
+
+    /// "Which of these items are stored?", asked of the store through the writer thread
+    /// (so it sees every commit before it). A store that cannot answer counts every item
+    /// as stored: no page is fetched rather than pages fetched twice.
+    fn stored_check(&self) -> StoredCheck {
+        let writer = self.writer.clone();
+        StoredCheck::new(move |source: SourceId, items: Vec<ItemKey>| {
+            let writer = writer.clone();
+            Box::pin(async move {
+                let count = items.len();
+                let answer = writer
+                    .call(move |store| store.stored_items(&source, &items))
+                    .await;
+                match answer {
+                    Ok(Ok(stored)) => stored,
+                    Ok(Err(error)) | Err(error) => {
+                        tracing::warn!(%error, "basis data tidak dapat ditanya; artikel tidak diambil");
+                        vec![true; count]
+                    }
+                }
+            })
+        })
     }
 
     /// A channel the pipeline drains, committing each poll handed over; the task ends once

@@ -146,6 +146,11 @@ impl Fetcher {
         self.settings.max_body_bytes
     }
 
+    /// The User-Agent every request carries; robots.txt is matched against its name.
+    pub fn user_agent(&self) -> &str {
+        &self.settings.user_agent
+    }
+
     /// Which addresses this fetcher may reach: for connections made outside its HTTP client
     /// (the Jetstream WebSocket).
     pub fn guard(&self) -> &Guard {

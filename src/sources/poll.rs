@@ -15,6 +15,7 @@ use tokio::sync::{mpsc, oneshot};
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
+use super::article::Articles;
 use super::context::PollCtx;
 use super::error::SourceError;
 use super::poller::{Batch, Poll};
@@ -226,6 +227,8 @@ pub struct SourceRun {
     /// A source's very first successful poll brings its backlog, not its rate: it is not
     /// counted (nor is it in the fetch log's history, see the store's `source_state`).
     backlog: bool,
+    /// Reads each new item's article page, for a source with `fetch_article = true`.
+    articles: Option<Articles>,
 }
 
 /// How one turn went.
@@ -263,7 +266,14 @@ impl SourceRun {
             pace,
             backoff,
             backlog,
+            articles: None,
         }
+    }
+
+    /// The source, reading each new item's article page through `articles` after a poll.
+    pub fn with_articles(mut self, articles: Articles) -> SourceRun {
+        self.articles = Some(articles);
+        self
     }
 
     pub fn source(&self) -> &SourceConfig {
@@ -297,6 +307,12 @@ impl SourceRun {
                 outcome.unwrap_or_else(|panicked| Err(SourceError::from(panicked)))
             }
         };
+        if let (Ok(batch), Some(articles)) = (&mut outcome, &mut self.articles) {
+            tokio::select! {
+                _ = stop.cancelled() => return None,
+                _ = articles.enrich(&self.cx, &mut batch.posts) => {}
+            }
+        }
         let duration = clock.elapsed();
         if let Ok(batch) = &mut outcome {
             self.name_platform(&mut batch.posts);

@@ -1,5 +1,6 @@
 //! One configured source: the keys every `[[sources]]` table has (`id`, `kind`, `name`,
-//! `interval`, `region`, `adaptive`, `allow_private`) and its kind's own keys, read through the kind's
+//! `interval`, `region`, `adaptive`, `allow_private`, and `fetch_article` with its
+//! `article_daily_cap` and `article_max_chars`) and its kind's own keys, read through the kind's
 //! [`Spec`](super::kind::Spec). [`read_sources`] reads them all from the settings.
 
 use std::sync::Arc;
@@ -8,6 +9,7 @@ use std::time::Duration;
 use serde::Deserialize;
 
 use super::KINDS;
+use super::article::{self, ArticleSettings};
 use super::kind::AnySpec;
 use super::poller::Poll;
 use crate::config::value::{self, IpRanges};
@@ -28,6 +30,9 @@ pub struct SourceConfig {
     /// Private or local addresses this source may reach besides `[fetch] allow_private` (a
     /// feed on the office's own network).
     pub allow_private: IpRanges,
+    /// Whether each new item's page is read for its article text (`fetch_article = true`),
+    /// and within which bounds; `None` keeps what the source gives.
+    pub article: Option<ArticleSettings>,
     /// What to poll: the kind's own keys.
     pub spec: Arc<dyn AnySpec>,
 }
@@ -40,6 +45,7 @@ impl PartialEq for SourceConfig {
             && self.region == other.region
             && self.adaptive == other.adaptive
             && self.allow_private == other.allow_private
+            && self.article == other.article
             && self.spec.same_as(other.spec.as_ref())
     }
 }
@@ -92,6 +98,12 @@ struct Common {
     adaptive: Option<bool>,
     #[serde(default, deserialize_with = "value::ip_ranges")]
     allow_private: IpRanges,
+    #[serde(default)]
+    fetch_article: bool,
+    #[serde(default, deserialize_with = "article::daily_cap")]
+    article_daily_cap: Option<u32>,
+    #[serde(default, deserialize_with = "article::max_chars")]
+    article_max_chars: Option<usize>,
 }
 
 impl CommonKeys for Common {
@@ -136,6 +148,11 @@ fn read_source(
         region: common.region,
         adaptive: common.adaptive,
         allow_private: common.allow_private,
+        article: ArticleSettings::of(
+            common.fetch_article,
+            common.article_daily_cap,
+            common.article_max_chars,
+        ),
         spec,
     })
 }

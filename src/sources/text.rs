@@ -149,7 +149,7 @@ pub fn html_to_text(s: &str) -> String {
 }
 
 /// Deeper nesting than this is an attack, not a post.
-const MAX_NESTING: usize = 512;
+pub(crate) const MAX_NESTING: usize = 512;
 
 /// Whether opening tags nest deeper than `limit`: a quick scan, not a parse. Void elements
 /// (`<br>`, `<img>`, …), self-closing tags and CDATA sections do not count.

@@ -381,6 +381,15 @@ pub trait Browse {
     /// Number of stored posts.
     fn count_posts(&self) -> Result<u64, StoreError>;
 
+    /// Whether each of `items` of `source` is stored already, in order: the same id from
+    /// that source, or the same canonical URL from any source (what the write path would
+    /// ignore as a duplicate). Article pages are fetched only for items that are not.
+    fn stored_items(
+        &self,
+        source: &SourceId,
+        items: &[crate::sources::article::ItemKey],
+    ) -> Result<Vec<bool>, StoreError>;
+
     /// Number of stored posts with at least one topic.
     fn count_tagged_posts(&self) -> Result<u64, StoreError>;
 

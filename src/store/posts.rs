@@ -18,6 +18,7 @@ use crate::classify::Tags;
 use crate::model::Attempt;
 use crate::model::Cursor;
 use crate::model::{Post, Reach, SourceId};
+use crate::sources::article::ItemKey;
 use crate::stories::Fingerprint;
 use crate::time::{hour_bucket, to_db};
 
@@ -322,6 +323,29 @@ fn log_fetch(
         error
     ])?;
     Ok(())
+}
+
+/// Whether each item is stored: by `source` and its id, or by its URL as a URL key.
+pub(super) fn stored_items(
+    conn: &Connection,
+    source: &SourceId,
+    items: &[ItemKey],
+) -> Result<Vec<bool>, StoreError> {
+    let mut by_id =
+        conn.prepare_cached("SELECT 1 FROM posts WHERE source_id = ?1 AND external_id = ?2")?;
+    let mut by_url = conn.prepare_cached("SELECT 1 FROM posts WHERE url_key = ?1")?;
+    items
+        .iter()
+        .map(|item| {
+            if by_id.exists(params![source.as_str(), item.external_id])? {
+                return Ok(true);
+            }
+            match &item.url {
+                Some(url) => Ok(by_url.exists([url])?),
+                None => Ok(false),
+            }
+        })
+        .collect()
 }
 
 /// The URL a post is de-duplicated by, across sources. None for a site's front page, and for a
@@ -818,6 +842,67 @@ mod tests {
             not_modified: false,
             keywords_version: "v".into(),
         })
+    }
+
+    /// A story's link is the outlet's, never Google News's, whichever is published or
+    /// polled first; its first-seen time is still the earliest.
+    #[test]
+    fn a_story_shows_the_outlets_link_not_google_news() {
+        let google = "https://news.google.com/rss/articles/CBMiekFVX3lxTE1h?oc=5";
+        let outlet = "https://warta.example/2026/11/27/banjir";
+        let linked = |source: &str, url: &str, at: &str| {
+            let Write::Ingest(mut ingest) = poll(source, RELEASE, at, &["banjir"]) else {
+                unreachable!()
+            };
+            ingest.posts[0].0.url = Some(url.into());
+            Write::Ingest(ingest)
+        };
+        let first = |store: &Store| -> (String, String) {
+            store
+                .conn
+                .query_row("SELECT first_url, first_seen_at FROM stories", [], |r| {
+                    Ok((r.get(0)?, r.get(1)?))
+                })
+                .unwrap()
+        };
+        // Google News earlier in time but polled second: the outlet stays the story's link.
+        let (_dir, mut store) = temp_store();
+        store
+            .write(&[linked("warta", outlet, "2026-11-27T03:00:00Z")])
+            .unwrap();
+        store
+            .write(&[linked("gn", google, "2026-11-27T02:00:00Z")])
+            .unwrap();
+        assert_eq!(
+            first(&store),
+            (outlet.into(), "2026-11-27T02:00:00Z".into())
+        );
+        // Google News first, the outlet published later: the outlet takes the story's link.
+        let (_dir, mut store) = temp_store();
+        store
+            .write(&[linked("gn", google, "2026-11-27T02:00:00Z")])
+            .unwrap();
+        assert_eq!(first(&store).0, google);
+        store
+            .write(&[linked("warta", outlet, "2026-11-27T03:00:00Z")])
+            .unwrap();
+        assert_eq!(
+            first(&store),
+            (outlet.into(), "2026-11-27T02:00:00Z".into())
+        );
+        // Between two outlets the earliest stays the origin, as before.
+        let (_dir, mut store) = temp_store();
+        store
+            .write(&[linked("warta", outlet, "2026-11-27T03:00:00Z")])
+            .unwrap();
+        store
+            .write(&[linked(
+                "kaltimpost",
+                "https://kp.example/b",
+                "2026-11-27T04:00:00Z",
+            )])
+            .unwrap();
+        assert_eq!(first(&store).0, outlet);
     }
 
     /// The writer commits every queued poll in one transaction, whose story keys and counts

@@ -20,6 +20,7 @@ use super::StoreError;
 use super::rows::{POST_COLUMNS, StoredPost, read_post};
 use crate::classify::Tags;
 use crate::model::Post;
+use crate::sources::google_news::is_google_news;
 use crate::time::{from_db, hour_bucket, to_db};
 
 /// Posts of one source about a topic in a period.
@@ -247,6 +248,7 @@ pub(super) fn topic_posts(
         let Some(post) = by_id.query_row([id], read_post).optional()? else {
             continue;
         };
+        let post = outlets_post(conn, post)?;
         // Copies of one story carry the same body under different headlines; compare on
         // a folded prefix of the body, or of the title for posts that have no body.
         let basis = if post.text.trim().is_empty() {
@@ -267,6 +269,28 @@ pub(super) fn topic_posts(
         }
     }
     Ok(out)
+}
+
+/// For a post that only links to Google News, its story's first post when that one is the
+/// outlet's own (see `stories::join`): one article shows with the outlet's link.
+fn outlets_post(conn: &Connection, post: StoredPost) -> Result<StoredPost, StoreError> {
+    let (Some(url), Some(story)) = (post.url.as_deref(), post.story) else {
+        return Ok(post);
+    };
+    if !is_google_news(url) {
+        return Ok(post);
+    }
+    let outlet = conn
+        .prepare_cached(&format!(
+            "SELECT {POST_COLUMNS} FROM posts p
+             WHERE p.id = (SELECT first_post_id FROM stories WHERE id = ?1)"
+        ))?
+        .query_row([story], read_post)
+        .optional()?;
+    Ok(match outlet {
+        Some(o) if o.url.as_deref().is_some_and(|u| !is_google_news(u)) => o,
+        _ => post,
+    })
 }
 
 /// The first `wanted` posts of a topic in the period in the order representative posts

@@ -23,6 +23,7 @@ use super::{
 use super::{checkpoint, meta, posts, sources, stories};
 use crate::classify::Tags;
 use crate::model::{Post, SourceId, SourceInfo, SourceState};
+use crate::sources::article::ItemKey;
 
 impl Writes for Store {
     fn write(&mut self, writes: &[Write]) -> Result<Vec<usize>, StoreError> {
@@ -230,6 +231,10 @@ impl Browse for Store {
 
     fn count_posts(&self) -> Result<u64, StoreError> {
         posts::count_posts(&self.conn)
+    }
+
+    fn stored_items(&self, source: &SourceId, items: &[ItemKey]) -> Result<Vec<bool>, StoreError> {
+        posts::stored_items(&self.conn, source, items)
     }
 
     fn count_tagged_posts(&self) -> Result<u64, StoreError> {

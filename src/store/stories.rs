@@ -10,6 +10,7 @@ use smallvec::SmallVec;
 
 use super::StoreError;
 use crate::model::Post;
+use crate::sources::google_news::is_google_news;
 use crate::stories::{Fingerprint, STORY_WINDOW_HOURS};
 use crate::time::{from_db, to_db};
 
@@ -332,14 +333,37 @@ fn join(tx: &Transaction<'_>, story: i64, post_id: i64, post: &Post) -> Result<(
          WHERE id = ?1",
     )?
     .execute(params![story, new_source as i64, at])?;
-    // A copy published earlier than the story's first post (polled later) is its origin.
-    tx.prepare_cached(
-        "UPDATE stories SET first_seen_at = ?2, first_post_id = ?3, first_source_id = ?4, first_url = ?5
-         WHERE id = ?1 AND first_seen_at > ?2",
-    )?
-    .execute(params![story, at, post_id, post.source.as_str(), post.url])?;
+    // A copy published earlier than the story's first post (polled later) is its origin; but
+    // an item that only links to Google News never takes the place of the outlet's own post
+    // (its time still counts), and the outlet's post takes the place of such an item: the
+    // story shows the outlet's link.
+    let aggregated = post.url.as_deref().is_some_and(is_google_news);
+    if aggregated {
+        tx.prepare_cached(&format!(
+            "UPDATE stories SET first_seen_at = ?2,
+                 first_post_id = CASE WHEN {ON_GOOGLE} THEN ?3 ELSE first_post_id END,
+                 first_source_id = CASE WHEN {ON_GOOGLE} THEN ?4 ELSE first_source_id END,
+                 first_url = CASE WHEN {ON_GOOGLE} THEN ?5 ELSE first_url END
+             WHERE id = ?1 AND first_seen_at > ?2"
+        ))?
+        .execute(params![story, at, post_id, post.source.as_str(), post.url])?;
+    } else {
+        tx.prepare_cached(&format!(
+            "UPDATE stories SET first_seen_at = min(first_seen_at, ?2), first_post_id = ?3,
+                 first_source_id = ?4, first_url = ?5
+             WHERE id = ?1 AND (first_seen_at > ?2 OR ({GOOGLE_LINK} AND ?5 IS NOT NULL))"
+        ))?
+        .execute(params![story, at, post_id, post.source.as_str(), post.url])?;
+    }
     Ok(())
 }
+
+/// SQL: the story's shown link is Google News's.
+const GOOGLE_LINK: &str =
+    "(first_url LIKE 'https://news.google.com/%' OR first_url LIKE 'http://news.google.com/%')";
+/// SQL: the story shows no outlet's link (none, or Google News's).
+const ON_GOOGLE: &str = "(first_url IS NULL OR first_url LIKE 'https://news.google.com/%' \
+                         OR first_url LIKE 'http://news.google.com/%')";
 
 /// One story, with its spread.
 pub(super) fn story(conn: &Connection, id: i64) -> Result<Option<Story>, StoreError> {
