@@ -11,6 +11,7 @@
 //! (with [`guard`] deciding which addresses it may reach), and the pipeline (outside this
 //! module) classification and storage.
 
+pub mod check;
 pub mod context;
 pub mod error;
 pub mod guard;
