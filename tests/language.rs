@@ -111,13 +111,19 @@ fn search_narrows_by_language() {
     assert_eq!(ids(&["banjir", "lang:id"]), ["1"]);
     assert_eq!(ids(&["banjir"]), ["banjir Sempaja", "2", "1"]);
     let text = stdout(&p.pantau(&["search", "sempaja lang:en"]));
-    assert!(text.contains("Banjir again") && !text.contains("merendam"), "{text}");
+    assert!(
+        text.contains("Banjir again") && !text.contains("merendam"),
+        "{text}"
+    );
 }
 
 /// A wrong code in `[keywords] languages` stops the start with the file, the key and a hint.
 #[test]
 fn a_wrong_language_code_is_reported() {
-    let p = Project::new("[keywords]\nlanguages = [\"id\", \"bahasa indonesia\"]\n", "");
+    let p = Project::new(
+        "[keywords]\nlanguages = [\"id\", \"bahasa indonesia\"]\n",
+        "",
+    );
     let out = p.pantau(&["sources"]);
     assert_eq!(out.status.code(), Some(1));
     let err = stderr(&out);

@@ -309,7 +309,11 @@ async fn posts_without_langs_are_kept_by_their_detected_language() {
             &[],
             "Long queues at the petrol station on Juanda street since dawn, people are angry",
         ),
-        post(3, &[], "Flooding again near the river in Samarinda this morning"),
+        post(
+            3,
+            &[],
+            "Flooding again near the river in Samarinda this morning",
+        ),
         post(4, &[], "antre lagi"),
     ]);
     script.push(Step::Cut);

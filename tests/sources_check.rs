@@ -13,9 +13,24 @@ use wiremock::{Mock, MockServer, ResponseTemplate};
 async fn server() -> MockServer {
     let server = MockServer::start().await;
     let feed = rss(&[
-        ("1", "Banjir di Sempaja", "Air naik", "https://kaltim.example/1"),
-        ("2", "Jalan rusak", "Lubang besar", "https://kaltim.example/2"),
-        ("3", "Harga sembako", "Naik lagi", "https://kaltim.example/3"),
+        (
+            "1",
+            "Banjir di Sempaja",
+            "Air naik",
+            "https://kaltim.example/1",
+        ),
+        (
+            "2",
+            "Jalan rusak",
+            "Lubang besar",
+            "https://kaltim.example/2",
+        ),
+        (
+            "3",
+            "Harga sembako",
+            "Naik lagi",
+            "https://kaltim.example/3",
+        ),
     ]);
     Mock::given(method("GET"))
         .and(path("/rss"))
@@ -73,7 +88,10 @@ async fn each_source_is_fetched_once_and_reported() {
     };
     assert!(line("baik").contains("feed, 3 item"), "{text}");
     assert!(line("baik").contains("application/rss+xml"), "{text}");
-    assert!(line("hilang").contains("404") && line("hilang").contains("GAGAL"), "{text}");
+    assert!(
+        line("hilang").contains("404") && line("hilang").contains("GAGAL"),
+        "{text}"
+    );
     assert!(line("beranda").contains("halaman HTML"), "{text}");
     assert!(line("lambat").contains("batas waktu habis"), "{text}");
     assert!(text.contains("saran untuk hilang:"), "{text}");
@@ -122,7 +140,10 @@ async fn the_json_form_has_every_figure() {
 #[tokio::test(flavor = "multi_thread")]
 async fn the_private_network_guard_holds_and_success_exits_zero() {
     let server = server().await;
-    let p = Project::new("", &feed_source("baik", &format!("{}/rss", server.uri()), ""));
+    let p = Project::new(
+        "",
+        &feed_source("baik", &format!("{}/rss", server.uri()), ""),
+    );
     let ok = p.pantau(&["sources", "--check"]);
     assert_eq!(ok.status.code(), Some(0), "{}", stdout(&ok));
     std::fs::write(p.path().join("config/local.toml"), "").unwrap();

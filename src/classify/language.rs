@@ -238,7 +238,8 @@ mod tests {
     #[test]
     fn other_scripts_get_their_own_code() {
         assert_eq!(
-            detect("오늘 사마린다에 비가 많이 와서 도로가 물에 잠겼습니다 정말 큰일이에요").as_deref(),
+            detect("오늘 사마린다에 비가 많이 와서 도로가 물에 잠겼습니다 정말 큰일이에요")
+                .as_deref(),
             Some("ko")
         );
     }

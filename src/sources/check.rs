@@ -39,11 +39,17 @@ impl Probe {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Looks {
     /// RSS, Atom or JSON Feed, with its items.
-    Feed { items: usize },
+    Feed {
+        items: usize,
+    },
     /// A sitemap (`<urlset>`), with its `<loc>` URLs.
-    Sitemap { urls: usize },
+    Sitemap {
+        urls: usize,
+    },
     /// A sitemap index, with its sitemaps.
-    SitemapIndex { sitemaps: usize },
+    SitemapIndex {
+        sitemaps: usize,
+    },
     Json,
     Html,
     Other,
