@@ -153,7 +153,11 @@ async fn events_of_every_kind_are_filtered() {
     let mut script = sends(lines.lines().map(str::to_owned));
     script.push(Step::Cut);
     let server = Server::start(vec![script]).await;
-    let project = Project::new("", &source(&server.url(), "window = \"5s\""));
+    // English counts here too, so the English post about a flood is tagged.
+    let project = Project::new(
+        "[keywords]\nlanguages = [\"id\", \"en\"]\n",
+        &source(&server.url(), "window = \"5s\""),
+    );
     let results = round(&project).await;
     let r = &results[0];
     assert!(!r.failed, "{}", r.status);
