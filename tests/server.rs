@@ -47,6 +47,8 @@ fn records(prefix: &str) -> String {
             "id": format!("b-{i}"),
             "url": format!("https://contoh.example/banjir/{i}"),
             "text": text,
+            // The stories are word salad: stating the language keeps detection out of it.
+            "lang": "id",
             "published": at.to_string(),
         }));
     }

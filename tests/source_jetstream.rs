@@ -153,7 +153,11 @@ async fn events_of_every_kind_are_filtered() {
     let mut script = sends(lines.lines().map(str::to_owned));
     script.push(Step::Cut);
     let server = Server::start(vec![script]).await;
-    let project = Project::new("", &source(&server.url(), "window = \"5s\""));
+    // English counts here too, so the English post about a flood is tagged.
+    let project = Project::new(
+        "[keywords]\nlanguages = [\"id\", \"en\"]\n",
+        &source(&server.url(), "window = \"5s\""),
+    );
     let results = round(&project).await;
     let r = &results[0];
     assert!(!r.failed, "{}", r.status);
@@ -291,6 +295,45 @@ async fn malformed_messages_are_skipped() {
     let texts: Vec<&str> = batch.posts.iter().map(|p| p.text.as_str()).collect();
     assert_eq!(texts, ["Sebelum", "Banjir after"]);
     assert_eq!(token(&batch), T0 + 3);
+}
+
+/// A post that states no language is kept by the language its text is detected in: an
+/// Indonesian one whatever it says, an English one only when it matches the lists; a post too
+/// short to tell stays out unless it matches.
+#[tokio::test(flavor = "multi_thread")]
+async fn posts_without_langs_are_kept_by_their_detected_language() {
+    let mut script = sends([
+        post(
+            1,
+            &[],
+            "Antrean panjang di SPBU Jalan Juanda sejak subuh tadi, warga mengeluh solar kosong",
+        ),
+        post(
+            2,
+            &[],
+            "Long queues at the petrol station on Juanda street since dawn, people are angry",
+        ),
+        post(
+            3,
+            &[],
+            "Flooding again near the river in Samarinda this morning",
+        ),
+        post(4, &[], "antre lagi"),
+    ]);
+    script.push(Step::Cut);
+    let server = Server::start(vec![script]).await;
+    let project = Project::new("", &source(&server.url(), "langs = [\"id\"]"));
+    let (poller, cx) = poller(&project);
+    let batch = poller.poll(&cx, &Cursor::Start).await.unwrap();
+    let kept: Vec<(u64, Option<&str>)> = batch
+        .posts
+        .iter()
+        .map(|p| (p.published.as_second() as u64, p.lang.as_deref()))
+        .collect();
+    assert_eq!(kept.len(), 1, "{kept:?}");
+    assert_eq!(batch.posts[0].lang.as_deref(), Some("id"));
+    assert!(batch.posts[0].text.starts_with("Antrean"));
+    assert_eq!(token(&batch), T0 + 4);
 }
 
 /// A refused connection, a server that hangs up before any event and an HTTP refusal of the

@@ -27,6 +27,7 @@ mod document;
 mod evaluate;
 mod examples;
 pub mod explain;
+pub mod language;
 pub mod lists;
 pub mod matcher;
 pub mod normalize;
@@ -48,6 +49,7 @@ use crate::model::{Post, RegionId, TopicId};
 use crate::stories::Fingerprint;
 
 pub use document::{Document, Field, Match, Rule};
+pub use language::Languages;
 pub use lists::{ListError, ListErrors};
 pub use sentiment::{Sentiment, SentimentClass};
 pub use tags::{Classification, Clause, RegionHit, Tags, TopicHit};

@@ -1,10 +1,12 @@
-//! `pantau classify [--explain] [--json] [TEXT]`: tags TEXT, or each line of stdin.
+//! `pantau classify [--explain] [--json] [TEXT]`: tags TEXT, or each line of stdin. The text's
+//! language is detected as the pipeline detects it for a post whose source states none, so
+//! `lang:` in the lists sees it; `--json` shows it as `lang` (null when too short to tell).
 
 use std::io::{BufRead, Write};
 use std::path::Path;
 use std::process::ExitCode;
 
-use crate::classify::{Document, explain};
+use crate::classify::{Document, explain, language};
 
 pub fn classify(
     path: Option<&Path>,
@@ -19,10 +21,14 @@ pub fn classify(
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     let one = |line: &str, out: &mut dyn Write| -> std::io::Result<()> {
-        let result = classifier.classify(&Document::text(line), None);
+        let lang = language::detect(line);
+        let mut doc = Document::text(line);
+        doc.lang = lang.as_deref();
+        let result = classifier.classify(&doc, None);
         if json {
             let mut value = explain::to_json(&classifier, &result);
             value["text"] = line.into();
+            value["lang"] = lang.as_deref().into();
             writeln!(out, "{value}")?;
         } else if explain_rules {
             writeln!(out, "Teks: {line}")?;

@@ -151,6 +151,7 @@ pub fn backtest(
     let store = crate::store::Store::open_read_only(&settings.storage.path)?;
     let start = since(settings, since_text, 30)?;
     let regions = config.regions();
+    let languages = config.languages();
     let mut changes: std::collections::BTreeMap<String, Change> = Default::default();
     let mut progress = Progress::new(store.count_posts_since(start)?);
     let mut posts = 0u64;
@@ -166,9 +167,12 @@ pub fn backtest(
         };
         let region = regions.get(&row.source);
         let result = classifier.classify(&doc, region);
+        // A post in a language not counted gets no issue, as the pipeline tags it.
+        let counted = languages.counts(row.lang.as_deref());
         let after: Vec<&str> = result
             .topics
             .iter()
+            .filter(|_| counted)
             .map(|h| classifier.topics()[h.topic].id.as_str())
             .collect();
         let mut all: Vec<&str> = row

@@ -183,6 +183,10 @@ struct SourcesArgs {
     /// Keluaran JSON
     #[arg(long)]
     json: bool,
+    /// Ambil alamat setiap sumber sekali dan laporkan jawabannya (status HTTP, tipe isi,
+    /// feed/sitemap/JSON/HTML, waktu); keluar 1 bila ada yang gagal
+    #[arg(long)]
+    check: bool,
 }
 
 #[derive(Debug, Args)]
@@ -400,6 +404,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             since,
             limit,
         }) => keywords::suggest(config, &topic, since.as_deref(), limit),
+        Command::Sources(a) if a.check => sources::check(config, a.json),
         Command::Sources(a) => sources::sources(config, a.json),
         Command::Import(a) => import::import(config, &a.file, a.format, a.charset),
         Command::Trends(a) => trends::trends(config, a.window, a.json, a.at.as_deref(), a.limit),

@@ -4,7 +4,7 @@
 use std::path::Path;
 use std::process::ExitCode;
 
-use crate::store::search::{Search, fts_query};
+use crate::store::search::{Search, split_filters};
 use crate::store::{Browse, Store};
 use crate::time::{day_bounds, format_local};
 
@@ -20,10 +20,11 @@ pub fn search(
     let settings = &config.settings;
     super::init_logging(Some(settings), "warn");
     let tz = &settings.schedule.timezone;
-    if fts_query(query).is_none() {
+    if split_filters(query).is_empty() {
         return Err(super::user_error(
             format!("kueri \"{query}\" tidak memuat kata yang bisa dicari"),
-            "tulis satu kata atau lebih, misalnya: pantau search \"banjir sempaja\"",
+            "tulis satu kata atau lebih, misalnya: pantau search \"banjir sempaja\" \
+             (tambahkan lang:en untuk unggahan berbahasa Inggris saja)",
         ));
     }
     let since = since

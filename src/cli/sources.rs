@@ -245,3 +245,175 @@ fn print_keywords(
     }
     Ok(())
 }
+
+/// Sources checked at once; the fetcher's `per_host` still limits each site.
+const CHECKS_AT_ONCE: usize = 8;
+
+/// `pantau sources --check`: fetches where each source reads from, once, and reports what
+/// answered (see [`crate::sources::check`]); exit 1 when any failed.
+pub fn check(path: Option<&Path>, json: bool) -> anyhow::Result<ExitCode> {
+    use crate::sources::check::{Probe, probe};
+    use futures_util::StreamExt as _;
+    use std::io::IsTerminal as _;
+
+    let config = super::load(path)?;
+    super::init_logging(Some(&config.settings), "warn");
+    if config.sources.is_empty() {
+        return Err(super::user_error(
+            "belum ada sumber yang dikonfigurasi",
+            "tambahkan [[sources]] dengan id, kind dan url di config/default.toml",
+        ));
+    }
+    let shared = crate::sources::http::Fetcher::new(&config.settings.fetch)?;
+    let total = config.sources.len();
+    let progress = std::io::stderr().is_terminal() && !json;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    let results: Vec<(&crate::sources::source::SourceConfig, Option<Probe>)> =
+        runtime.block_on(async {
+            let mut done = 0usize;
+            let mut out = Vec::with_capacity(total);
+            let mut checks = futures_util::stream::iter(&config.sources)
+                .map(|source| {
+                    let shared = shared.clone();
+                    async move {
+                        let Ok(url) = url::Url::parse(&source.location()) else {
+                            return (source, None);
+                        };
+                        if !matches!(url.scheme(), "http" | "https" | "file") {
+                            return (source, None);
+                        }
+                        let probed = match shared.allowing(&source.allow_private) {
+                            Ok(fetcher) => probe(&fetcher, &url).await,
+                            Err(error) => Probe {
+                                status: None,
+                                content_type: None,
+                                looks: None,
+                                elapsed: Default::default(),
+                                error: Some(error),
+                            },
+                        };
+                        (source, Some(probed))
+                    }
+                })
+                .buffered(CHECKS_AT_ONCE);
+            while let Some(result) = checks.next().await {
+                done += 1;
+                if progress {
+                    eprint!("\r\x1b[2K[{done}/{total}] {}", result.0.id);
+                }
+                out.push(result);
+            }
+            if progress {
+                eprint!("\r\x1b[2K");
+            }
+            out
+        });
+    let failed = results
+        .iter()
+        .filter(|(_, p)| p.as_ref().is_some_and(|p| !p.ok()))
+        .count();
+    let skipped = results.iter().filter(|(_, p)| p.is_none()).count();
+    if json {
+        print_check_json(&results, failed, skipped)?;
+    } else {
+        print_check(&results)?;
+        outln!(
+            "{total} sumber: {} menjawab, {failed} gagal{}",
+            total - failed - skipped,
+            if skipped > 0 {
+                format!(", {skipped} tidak diperiksa (bukan alamat http/https/file)")
+            } else {
+                String::new()
+            }
+        );
+    }
+    Ok(if failed > 0 {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+type Checked<'a> = (
+    &'a crate::sources::source::SourceConfig,
+    Option<crate::sources::check::Probe>,
+);
+
+fn print_check(results: &[Checked<'_>]) -> anyhow::Result<()> {
+    let rows: Vec<[String; 6]> = results
+        .iter()
+        .map(|(source, probe)| {
+            let Some(p) = probe else {
+                return [
+                    source.id.to_string(),
+                    source.kind().to_string(),
+                    "-".into(),
+                    "-".into(),
+                    "tidak diperiksa".into(),
+                    "-".into(),
+                ];
+            };
+            [
+                source.id.to_string(),
+                source.kind().to_string(),
+                p.status.map_or_else(|| "-".into(), |s| s.to_string()),
+                p.content_type.clone().unwrap_or_else(|| "-".into()),
+                match (&p.looks, &p.error) {
+                    (_, Some(e)) => format!("GAGAL: {e}"),
+                    (Some(looks), None) => looks.describe(),
+                    (None, None) => "-".into(),
+                },
+                format!("{:.1}s", p.elapsed.as_secs_f64()),
+            ]
+        })
+        .collect();
+    super::print_table(
+        &["SUMBER", "JENIS", "HTTP", "TIPE ISI", "HASIL", "WAKTU"],
+        &rows,
+    )?;
+    for (source, probe) in results {
+        if let Some(error) = probe.as_ref().and_then(|p| p.error.as_ref()) {
+            outln!("saran untuk {}: {}", source.id, error.hint());
+        }
+    }
+    Ok(())
+}
+
+fn print_check_json(results: &[Checked<'_>], failed: usize, skipped: usize) -> anyhow::Result<()> {
+    let sources: Vec<serde_json::Value> = results
+        .iter()
+        .map(|(source, probe)| {
+            let mut row = serde_json::json!({
+                "id": source.id.as_str(),
+                "kind": source.kind(),
+                "url": source.location(),
+                "checked": probe.is_some(),
+            });
+            if let Some(p) = probe {
+                row["ok"] = p.ok().into();
+                row["status"] = p.status.into();
+                row["content_type"] = p.content_type.clone().into();
+                row["looks"] = p.looks.as_ref().map(|l| l.name()).into();
+                row["count"] = p.looks.as_ref().and_then(|l| l.count()).into();
+                row["elapsed_ms"] = (p.elapsed.as_millis() as u64).into();
+                row["error"] = p.error.as_ref().map(|e| e.to_string()).into();
+                row["class"] = p.error.as_ref().map(|e| e.class()).into();
+                row["hint"] = p.error.as_ref().map(|e| e.hint()).into();
+            }
+            row
+        })
+        .collect();
+    let out = serde_json::json!({
+        "sources": sources,
+        "summary": {
+            "total": results.len(),
+            "ok": results.len() - failed - skipped,
+            "failed": failed,
+            "skipped": skipped,
+        },
+    });
+    outln!("{}", serde_json::to_string_pretty(&out)?);
+    Ok(())
+}

@@ -144,12 +144,19 @@ impl Default for StorageSettings {
 pub struct KeywordSettings {
     /// Folder holding `topics/*.toml`, `regions.toml`, `slang.toml`, `sentiment.toml`.
     pub dir: PathBuf,
+    /// The languages (primary subtags) whose posts the lists tag with issues, and so the ones
+    /// counted in trends, the briefing and alerts. The lists are written in Indonesian; a post
+    /// in another language is stored and searchable, tagged with no issue. It sits here, not
+    /// in `[briefing]`, because it acts where posts are tagged and so on every count alike.
+    #[serde(deserialize_with = "value::languages")]
+    pub languages: Vec<String>,
 }
 
 impl Default for KeywordSettings {
     fn default() -> Self {
         KeywordSettings {
             dir: "keywords".into(),
+            languages: vec!["id".into()],
         }
     }
 }

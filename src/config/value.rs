@@ -344,3 +344,25 @@ pub fn ip_ranges<'de, D: Deserializer<'de>>(d: D) -> Result<IpRanges, D::Error> 
     }
     Ok(all)
 }
+
+/// A non-empty list of language codes (BCP 47), each reduced to its primary subtag
+/// (`"id-ID"` → `"id"`).
+pub fn languages<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+    let raw = Vec::<String>::deserialize(d)?;
+    if raw.is_empty() {
+        return Err(rejected(
+            "daftar bahasa kosong",
+            "tulis paling sedikit satu kode, misalnya languages = [\"id\"]",
+        ));
+    }
+    raw.into_iter()
+        .map(|tag| {
+            crate::model::primary_language(&tag).ok_or_else(|| {
+                rejected(
+                    format!("kode bahasa \"{tag}\" tidak valid"),
+                    "pakai kode seperti \"id\", \"en\" atau \"jv\"",
+                )
+            })
+        })
+        .collect()
+}

@@ -67,7 +67,8 @@ impl Engine {
         let store = Store::open(&config.settings.storage.path)?;
         store.limit_size(config.settings.storage.max_size_mb)?;
         let (writer, thread) = Writer::spawn(store);
-        let pipeline = Pipeline::new(classifier, writer.clone(), config.regions());
+        let pipeline = Pipeline::new(classifier, writer.clone(), config.regions())
+            .with_languages(config.languages());
         Ok(Engine {
             writer,
             thread,

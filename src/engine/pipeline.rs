@@ -10,7 +10,7 @@ use std::sync::{Arc, Mutex};
 
 use super::config::Regions;
 use super::shared::SharedClassifier;
-use crate::classify::{Classifier, Tags};
+use crate::classify::{Classifier, Languages, Tags, language};
 use crate::ingest::{Charset, CommitError, Format, IngestError, PushKind, Report};
 use crate::model::{Attempt, Post, SourceId};
 use crate::sources::poll::{Committed, Polled};
@@ -25,6 +25,8 @@ pub struct Pipeline {
     classifier: SharedClassifier,
     writer: Writer,
     regions: Arc<Regions>,
+    /// The languages counted (`[keywords] languages`).
+    languages: Arc<Languages>,
     /// Each source's last error class (None = healthy), so that logs report changes of state
     /// rather than every failed round.
     last_state: Arc<Mutex<HashMap<SourceId, Option<&'static str>>>>,
@@ -32,16 +34,41 @@ pub struct Pipeline {
 
 /// Tags each post with the lists of `classifier`; a post whose text names no place gets its
 /// source's default region. A published time too far ahead is brought back to the fetch time
-/// first, so that the post counts when it was seen.
-pub fn tag(classifier: &Classifier, posts: Vec<Post>, regions: &Regions) -> Vec<(Post, Tags)> {
+/// first, so that the post counts when it was seen. A post whose source states no language
+/// gets the detected one ([`language::detect`]) before it is classified, so `lang:` in the
+/// lists sees it; a post in a language `languages` does not count keeps its regions and
+/// sentiment but no issue, so no trend, briefing or alert counts it.
+pub fn tag(
+    classifier: &Classifier,
+    posts: Vec<Post>,
+    regions: &Regions,
+    languages: &Languages,
+) -> Vec<(Post, Tags)> {
     posts
         .into_iter()
         .map(|mut post| {
             post.clamp_published();
-            let tags = classifier.tags(&post, regions.get(&post.source));
+            if post.lang.is_none() {
+                post.lang = language::detect(&detection_text(&post));
+            }
+            let mut tags = classifier.tags(&post, regions.get(&post.source));
+            if !languages.counts(post.lang.as_deref()) {
+                tags.topics.clear();
+                tags.fingerprint = None;
+            }
             (post, tags)
         })
         .collect()
+}
+
+/// The title and the text, which together say most about the language.
+fn detection_text(post: &Post) -> String {
+    match &post.title {
+        Some(title) if !post.text.starts_with(title.as_str()) => {
+            format!("{title}\n{}", post.text)
+        }
+        _ => post.text.clone(),
+    }
 }
 
 impl Pipeline {
@@ -50,8 +77,15 @@ impl Pipeline {
             classifier,
             writer,
             regions: Arc::new(regions),
+            languages: Arc::new(Languages::default()),
             last_state: Arc::default(),
         }
+    }
+
+    /// The same pipeline counting posts in `languages` only.
+    pub fn with_languages(mut self, languages: Languages) -> Pipeline {
+        self.languages = Arc::new(languages);
+        self
     }
 
     /// The lists it classifies with.
@@ -120,10 +154,11 @@ impl Pipeline {
             Vec::new()
         } else {
             let regions = self.regions.clone();
+            let languages = self.languages.clone();
             // `/metrics` times classification per polled batch (pushes are timed as imports).
             tokio::task::spawn_blocking(move || {
                 let started = std::time::Instant::now();
-                let tagged = tag(&classifier, posts, &regions);
+                let tagged = tag(&classifier, posts, &regions, &languages);
                 crate::metrics::global().observe_classify(started.elapsed());
                 tagged
             })
@@ -157,7 +192,7 @@ impl Pipeline {
         let classifier = self.classifier.get();
         let now = jiff::Timestamp::now();
         let result = crate::ingest::ingest(input, format, charset, (kind, now), |posts| {
-            let tagged = tag(&classifier, posts, &self.regions);
+            let tagged = tag(&classifier, posts, &self.regions, &self.languages);
             let version = classifier.version().to_owned();
             let origin = origin.to_owned();
             let stored =

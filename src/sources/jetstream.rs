@@ -402,7 +402,7 @@ impl<'a> Drain<'a> {
         }
         let record = commit.record.unwrap_or(Value::Null);
         let text = record.get("text").and_then(Value::as_str).unwrap_or("");
-        let langs: Vec<String> = record
+        let mut langs: Vec<String> = record
             .get("langs")
             .and_then(Value::as_array)
             .into_iter()
@@ -410,6 +410,11 @@ impl<'a> Drain<'a> {
             .filter_map(Value::as_str)
             .filter_map(primary_language)
             .collect();
+        // A post that states no language is kept by the one its text is detected in, as the
+        // pipeline would store it.
+        if langs.is_empty() {
+            langs.extend(crate::classify::language::detect(text));
+        }
         let by_lang = langs.iter().any(|l| self.langs.contains(l));
         let by_topic = || {
             !text.trim().is_empty()

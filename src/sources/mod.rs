@@ -12,6 +12,7 @@
 //! module) classification and storage.
 
 pub mod article;
+pub mod check;
 pub mod context;
 pub mod dates;
 pub mod error;

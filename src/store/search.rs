@@ -1,6 +1,7 @@
 //! Full-text search over stored posts (SQLite FTS5, see migration 5), for `pantau search` and
 //! the API. The user's words are turned into an FTS5 query by [`fts_query`], so that no input
-//! can be an FTS5 syntax error or reach a column it should not.
+//! can be an FTS5 syntax error or reach a column it should not. `lang:en` (outside quotes)
+//! keeps the posts in that language, as stated by the source or detected ([`split_filters`]).
 
 use jiff::Timestamp;
 use rusqlite::{Connection, params};
@@ -87,26 +88,82 @@ pub fn fts_query(input: &str) -> Option<String> {
     (!out.is_empty()).then(|| out.join(" AND "))
 }
 
+/// A query's words apart from its `lang:` filters.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Filtered {
+    /// The words, for [`fts_query`].
+    pub words: String,
+    /// The languages asked for (primary subtags, lower case); empty: any.
+    pub langs: Vec<String>,
+}
+
+impl Filtered {
+    /// Whether anything is asked for: words to search, or a language.
+    pub fn is_empty(&self) -> bool {
+        fts_query(&self.words).is_none() && self.langs.is_empty()
+    }
+}
+
+/// Takes the `lang:CODE` filters (outside quotes) out of `input`; a `lang:` whose value is
+/// not a language code stays a word.
+pub fn split_filters(input: &str) -> Filtered {
+    let mut out = Filtered::default();
+    let mut quoted = false;
+    let mut words: Vec<&str> = Vec::new();
+    for token in input.split_whitespace() {
+        let value = token
+            .get(..5)
+            .filter(|head| !quoted && head.eq_ignore_ascii_case("lang:"))
+            .and_then(|_| crate::model::primary_language(&token[5..]));
+        match value {
+            Some(lang) => out.langs.push(lang),
+            None => words.push(token),
+        }
+        quoted ^= token.matches('"').count() % 2 == 1;
+    }
+    out.words = words.join(" ");
+    out
+}
+
 /// Posts matching `search`, newest first.
 pub(super) fn search(conn: &Connection, search: &Search) -> Result<Vec<StoredPost>, StoreError> {
-    let Some(query) = fts_query(&search.query) else {
+    let filtered = split_filters(&search.query);
+    let query = fts_query(&filtered.words);
+    if query.is_none() && filtered.langs.is_empty() {
         return Ok(Vec::new());
+    }
+    // Languages go in as one JSON array; a stored tag matches by its primary subtag.
+    let lang_clause = if filtered.langs.is_empty() {
+        ""
+    } else {
+        "AND EXISTS (SELECT 1 FROM json_each(?5) j
+                     WHERE lower(p.lang) = j.value OR lower(p.lang) LIKE j.value || '-%')"
     };
-    let mut stmt = conn.prepare_cached(&format!(
-        "SELECT {POST_COLUMNS} FROM posts_fts f JOIN posts p ON p.id = f.rowid
-         WHERE posts_fts MATCH ?1 AND p.published_at >= ?2 AND p.published_at < ?3
-         ORDER BY p.published_at DESC, p.id DESC LIMIT ?4"
-    ))?;
-    let rows = stmt.query_map(
-        params![
-            query,
-            search.since.map_or_else(|| "0000".to_string(), to_db),
-            search.until.map_or_else(|| "9999".to_string(), to_db),
-            search.limit.max(1) as i64
-        ],
-        read_post,
-    )?;
-    Ok(rows.collect::<Result<_, _>>()?)
+    let sql = match query {
+        Some(_) => format!(
+            "SELECT {POST_COLUMNS} FROM posts_fts f JOIN posts p ON p.id = f.rowid
+             WHERE posts_fts MATCH ?1 AND p.published_at >= ?2 AND p.published_at < ?3 {lang_clause}
+             ORDER BY p.published_at DESC, p.id DESC LIMIT ?4"
+        ),
+        None => format!(
+            "SELECT {POST_COLUMNS} FROM posts p
+             WHERE ?1 IS NULL AND p.published_at >= ?2 AND p.published_at < ?3 {lang_clause}
+             ORDER BY p.published_at DESC, p.id DESC LIMIT ?4"
+        ),
+    };
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let since = search.since.map_or_else(|| "0000".to_string(), to_db);
+    let until = search.until.map_or_else(|| "9999".to_string(), to_db);
+    let limit = search.limit.max(1) as i64;
+    let rows = if filtered.langs.is_empty() {
+        stmt.query_map(params![query, since, until, limit], read_post)?
+            .collect::<Result<_, _>>()?
+    } else {
+        let langs = serde_json::to_string(&filtered.langs).unwrap_or_default();
+        stmt.query_map(params![query, since, until, limit, langs], read_post)?
+            .collect::<Result<_, _>>()?
+    };
+    Ok(rows)
 }
 
 #[cfg(test)]
@@ -144,5 +201,18 @@ mod tests {
         );
         assert_eq!(fts_query(" -- ** \"\" "), None);
         assert_eq!(fts_query("OR"), None);
+    }
+
+    #[test]
+    fn lang_filters_are_taken_out_of_the_words() {
+        let f = split_filters("banjir LANG:en-GB samarinda lang:jv");
+        assert_eq!(f.words, "banjir samarinda");
+        assert_eq!(f.langs, ["en", "jv"]);
+        // Inside quotes, or with no code after it, it is only text.
+        let f = split_filters("\"kata lang:en di sini\" lang: lang:!!");
+        assert_eq!(f.words, "\"kata lang:en di sini\" lang: lang:!!");
+        assert!(f.langs.is_empty());
+        assert!(split_filters("lang:en").langs == ["en"] && !split_filters("lang:en").is_empty());
+        assert!(split_filters(" -- ").is_empty());
     }
 }

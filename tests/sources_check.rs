@@ -1,0 +1,155 @@
+//! `pantau sources --check` through the real binary against a loopback server: a good feed,
+//! a 404, an HTML page where a feed was expected, a server too slow for `[fetch] timeout`, and
+//! a private address no `allow_private` lists; the table, the `--json` form and the exit code.
+
+mod common;
+
+use std::time::Duration;
+
+use common::{Project, feed_source, rss, stderr, stdout};
+use wiremock::matchers::{method, path};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+async fn server() -> MockServer {
+    let server = MockServer::start().await;
+    let feed = rss(&[
+        (
+            "1",
+            "Banjir di Sempaja",
+            "Air naik",
+            "https://kaltim.example/1",
+        ),
+        (
+            "2",
+            "Jalan rusak",
+            "Lubang besar",
+            "https://kaltim.example/2",
+        ),
+        (
+            "3",
+            "Harga sembako",
+            "Naik lagi",
+            "https://kaltim.example/3",
+        ),
+    ]);
+    Mock::given(method("GET"))
+        .and(path("/rss"))
+        .respond_with(ResponseTemplate::new(200).set_body_raw(feed, "application/rss+xml"))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/hilang"))
+        .respond_with(ResponseTemplate::new(404))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/beranda"))
+        .respond_with(ResponseTemplate::new(200).set_body_raw(
+            "<!DOCTYPE html><html><head><title>Portal</title></head><body><a href=\"/a\">Berita</a></body></html>",
+            "text/html; charset=utf-8",
+        ))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/lambat"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_raw(rss(&[]), "application/rss+xml")
+                .set_delay(Duration::from_secs(5)),
+        )
+        .mount(&server)
+        .await;
+    server
+}
+
+fn project(base: &str) -> Project {
+    let sources = [
+        feed_source("baik", &format!("{base}/rss"), ""),
+        feed_source("hilang", &format!("{base}/hilang"), ""),
+        feed_source("beranda", &format!("{base}/beranda"), ""),
+        feed_source("lambat", &format!("{base}/lambat"), ""),
+    ]
+    .concat();
+    Project::new("[fetch]\ntimeout = \"1s\"\n", &sources)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn each_source_is_fetched_once_and_reported() {
+    let server = server().await;
+    let p = project(&server.uri());
+    let out = p.pantau(&["sources", "--check"]);
+    let text = stdout(&out);
+    assert_eq!(out.status.code(), Some(1), "{text}\n{}", stderr(&out));
+    let line = |id: &str| {
+        text.lines()
+            .find(|l| l.starts_with(id))
+            .unwrap_or_else(|| panic!("no line for {id}: {text}"))
+            .to_string()
+    };
+    assert!(line("baik").contains("feed, 3 item"), "{text}");
+    assert!(line("baik").contains("application/rss+xml"), "{text}");
+    assert!(
+        line("hilang").contains("404") && line("hilang").contains("GAGAL"),
+        "{text}"
+    );
+    assert!(line("beranda").contains("halaman HTML"), "{text}");
+    assert!(line("lambat").contains("batas waktu habis"), "{text}");
+    assert!(text.contains("saran untuk hilang:"), "{text}");
+    assert!(text.contains("4 sumber: 2 menjawab, 2 gagal"), "{text}");
+    // One request per source: a check is not a poll.
+    assert_eq!(server.received_requests().await.unwrap().len(), 4);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_json_form_has_every_figure() {
+    let server = server().await;
+    let p = project(&server.uri());
+    let out = p.pantau(&["sources", "--check", "--json"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let by = |id: &str| {
+        v["sources"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["id"] == id)
+            .unwrap()
+            .clone()
+    };
+    let good = by("baik");
+    assert_eq!(
+        (&good["ok"], &good["status"], &good["looks"], &good["count"]),
+        (
+            &serde_json::json!(true),
+            &serde_json::json!(200),
+            &serde_json::json!("feed"),
+            &serde_json::json!(3)
+        )
+    );
+    assert_eq!(by("hilang")["status"], 404);
+    assert_eq!(by("hilang")["class"], "http_not_found");
+    assert_eq!(by("beranda")["looks"], "html");
+    assert_eq!(by("lambat")["class"], "timeout");
+    assert!(by("lambat")["hint"].as_str().unwrap().contains("koneksi"));
+    assert_eq!(v["summary"]["ok"], 2);
+    assert_eq!(v["summary"]["failed"], 2);
+}
+
+/// Without the test's loopback allowance, the guard refuses the address before connecting,
+/// as it does for a poll; with every source answering, the exit code is 0.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_private_network_guard_holds_and_success_exits_zero() {
+    let server = server().await;
+    let p = Project::new(
+        "",
+        &feed_source("baik", &format!("{}/rss", server.uri()), ""),
+    );
+    let ok = p.pantau(&["sources", "--check"]);
+    assert_eq!(ok.status.code(), Some(0), "{}", stdout(&ok));
+    std::fs::write(p.path().join("config/local.toml"), "").unwrap();
+    let refused = p.pantau(&["sources", "--check", "--json"]);
+    assert_eq!(refused.status.code(), Some(1));
+    let v: serde_json::Value = serde_json::from_slice(&refused.stdout).unwrap();
+    assert_eq!(v["sources"][0]["class"], "private_address");
+    assert_eq!(server.received_requests().await.unwrap().len(), 1);
+}
