@@ -31,13 +31,13 @@ use serde::{Deserialize, Serialize};
 use url::Url;
 
 use super::context::PollCtx;
+use super::error::SourceError;
 use super::http::ApiResponse;
 use super::kind;
-use super::error::SourceError;
 use super::poller::{Batch, Poll};
 use super::text::{MAX_TEXT_CHARS, truncate_chars};
-use crate::config::value::{self, Secret};
 use crate::config::Invalid;
+use crate::config::value::{self, Secret};
 use crate::model::{Cursor, Medium, Post, Reach, SourceId, primary_language};
 
 const DEFAULT_APPVIEW: &str = "https://api.bsky.app";
@@ -57,7 +57,10 @@ pub struct Spec {
     #[serde(default = "default_appview", deserialize_with = "value::http_url")]
     pub url: Url,
     pub lang: Option<String>,
-    #[serde(default = "max_limit", deserialize_with = "value::uint::<_, _, 1, 100>")]
+    #[serde(
+        default = "max_limit",
+        deserialize_with = "value::uint::<_, _, 1, 100>"
+    )]
     pub limit: u32,
     /// An account to search as: its handle and an app password, and its PDS.
     pub handle: Option<String>,

@@ -32,7 +32,11 @@ pub struct Spec {
     pub language: String,
     #[serde(default = "indonesia")]
     pub country: String,
-    #[serde(rename = "url", default = "default_base", deserialize_with = "value::http_url")]
+    #[serde(
+        rename = "url",
+        default = "default_base",
+        deserialize_with = "value::http_url"
+    )]
     pub base: Url,
 }
 

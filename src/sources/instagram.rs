@@ -129,11 +129,15 @@ fn default_max_pages() -> u16 {
 }
 
 fn account_id<'de, D: serde::Deserializer<'de>>(d: D) -> Result<String, D::Error> {
-    value::parsed(d, "id akun bisnis Instagram (angka), misalnya \"17841400000000000\"", |t| {
-        let fits = !t.is_empty() && t.len() <= 32 && t.chars().all(|c| c.is_ascii_digit());
-        fits.then(|| t.to_string())
-            .ok_or_else(|| format!("\"{t}\" bukan id akun Instagram (hanya angka)"))
-    })
+    value::parsed(
+        d,
+        "id akun bisnis Instagram (angka), misalnya \"17841400000000000\"",
+        |t| {
+            let fits = !t.is_empty() && t.len() <= 32 && t.chars().all(|c| c.is_ascii_digit());
+            fits.then(|| t.to_string())
+                .ok_or_else(|| format!("\"{t}\" bukan id akun Instagram (hanya angka)"))
+        },
+    )
 }
 
 impl kind::Spec for Spec {
@@ -149,7 +153,10 @@ impl kind::Spec for Spec {
             return Err(Invalid::new(
                 "hashtags",
                 "kunci \"hashtags\" atau \"accounts\" wajib diisi",
-                Some("misalnya hashtags = [\"banjirsamarinda\"] atau accounts = [\"humaskaltim\"]".into()),
+                Some(
+                    "misalnya hashtags = [\"banjirsamarinda\"] atau accounts = [\"humaskaltim\"]"
+                        .into(),
+                ),
             ));
         }
         self.hashtags = tidy(&self.hashtags, "hashtags", hashtag)?;
@@ -191,8 +198,13 @@ fn tidy(
                 key,
                 format!("\"{raw}\" tidak valid untuk {key}"),
                 Some(match key {
-                    "hashtags" => "tulis tagar tanpa #, huruf, angka dan _ saja: \"banjirsamarinda\"".into(),
-                    _ => "tulis nama pengguna tanpa @: huruf, angka, titik dan _ (paling panjang 30)".into(),
+                    "hashtags" => {
+                        "tulis tagar tanpa #, huruf, angka dan _ saja: \"banjirsamarinda\"".into()
+                    }
+                    _ => {
+                        "tulis nama pengguna tanpa @: huruf, angka, titik dan _ (paling panjang 30)"
+                            .into()
+                    }
                 }),
             )
         })?;
@@ -294,7 +306,12 @@ impl State {
 
     /// When the oldest counted hashtag leaves the window, freeing a place.
     fn next_free(&self, now: Timestamp) -> Duration {
-        let oldest = self.queried.values().min().copied().unwrap_or(now.as_second());
+        let oldest = self
+            .queried
+            .values()
+            .min()
+            .copied()
+            .unwrap_or(now.as_second());
         let free = oldest + HASHTAG_WINDOW.as_secs() - now.as_second();
         Duration::from_secs(free.max(60) as u64)
     }
@@ -553,7 +570,8 @@ impl Round<'_> {
                 Some(cursor) => format!("media.after({cursor}){{{DISCOVERY_MEDIA_FIELDS}}}"),
                 None => format!("media{{{DISCOVERY_MEDIA_FIELDS}}}"),
             };
-            let fields = format!("business_discovery.username({name}){{followers_count,{media_edge}}}");
+            let fields =
+                format!("business_discovery.username({name}){{followers_count,{media_edge}}}");
             let url = self.endpoint(&[&self.spec.account_id], &[("fields", fields.as_str())]);
             let root = self.get(&url).await?;
             let found: Discovery = from_value(root, "business_discovery")?;
@@ -655,10 +673,9 @@ fn judge(response: &ApiResponse, secret: &SecretName) -> Result<Value, Failure> 
 /// references).
 fn graph_failure(error: &GraphError, secret: &SecretName) -> Failure {
     match error.code {
-        Some(190 | 102) => Failure::Fatal(SourceError::Auth(auth_message(
-            error.error_subcode,
-            secret,
-        ))),
+        Some(190 | 102) => {
+            Failure::Fatal(SourceError::Auth(auth_message(error.error_subcode, secret)))
+        }
         Some(code @ (4 | 17 | 32 | 613)) => Failure::Limited {
             what: format!("kode {code}: {}", clip(&error.message)),
             wait: LIMIT_PAUSE,
@@ -719,7 +736,10 @@ fn usage_pause(headers: &HeaderMap) -> Option<(String, Duration)> {
     }
     if regain_minutes > 0 || percent >= 100 {
         let wait = Duration::from_secs(regain_minutes * 60).max(LIMIT_PAUSE);
-        Some((format!("pemakaian {percent} %, pulih dalam {regain_minutes} menit"), wait))
+        Some((
+            format!("pemakaian {percent} %, pulih dalam {regain_minutes} menit"),
+            wait,
+        ))
     } else if percent >= SLOW_PERCENT {
         Some((format!("pemakaian {percent} %"), SLOW_PAUSE))
     } else {
@@ -945,7 +965,10 @@ mod tests {
 
     #[test]
     fn names_are_tidied_and_checked() {
-        assert_eq!(hashtag(" #BanjirSamarinda "), Some("banjirsamarinda".into()));
+        assert_eq!(
+            hashtag(" #BanjirSamarinda "),
+            Some("banjirsamarinda".into())
+        );
         assert_eq!(hashtag("#ikn_2026"), Some("ikn_2026".into()));
         assert_eq!(hashtag("banjir samarinda"), None);
         assert_eq!(hashtag("#"), None);
@@ -959,7 +982,10 @@ mod tests {
         let now = at("2026-11-27T00:00:00Z");
         let mut state = State::default();
         for i in 0..HASHTAG_LIMIT {
-            assert!(state.admit(&format!("tagar{i}"), now - SignedDuration::from_hours(i as i64)));
+            assert!(state.admit(
+                &format!("tagar{i}"),
+                now - SignedDuration::from_hours(i as i64)
+            ));
         }
         assert!(!state.admit("baru", now));
         // A hashtag already counted is asked again freely.
@@ -1039,7 +1065,10 @@ mod tests {
             }),
             next: None,
         };
-        assert_eq!(p("QVFIUmx1WTBpMGpRN2=").after().as_deref(), Some("QVFIUmx1WTBpMGpRN2="));
+        assert_eq!(
+            p("QVFIUmx1WTBpMGpRN2=").after().as_deref(),
+            Some("QVFIUmx1WTBpMGpRN2=")
+        );
         assert_eq!(p("x){id}").after(), None);
         assert_eq!(p("").after(), None);
     }

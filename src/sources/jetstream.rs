@@ -47,9 +47,9 @@ use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 use url::Url;
 
 use super::context::PollCtx;
-use super::kind;
 use super::error::SourceError;
 use super::guard::{Guard, ResolveError};
+use super::kind;
 use super::poller::{Batch, Poll};
 use super::text::{MAX_TEXT_CHARS, truncate_chars};
 use crate::config::{Invalid, value};
@@ -82,7 +82,10 @@ pub struct Spec {
     /// How long one poll reads the stream.
     #[serde(default = "default_window", deserialize_with = "value::duration")]
     pub window: Duration,
-    #[serde(default = "default_max_posts", deserialize_with = "value::uint::<_, _, 1, 100_000>")]
+    #[serde(
+        default = "default_max_posts",
+        deserialize_with = "value::uint::<_, _, 1, 100_000>"
+    )]
     pub max_posts: usize,
 }
 
@@ -133,7 +136,9 @@ impl kind::Spec for Spec {
             return Err(Invalid::new(
                 "window",
                 "jendela baca lebih dari 5 menit",
-                Some("pakai window pendek (misalnya \"10s\") dan interval yang lebih sering".into()),
+                Some(
+                    "pakai window pendek (misalnya \"10s\") dan interval yang lebih sering".into(),
+                ),
             ));
         }
         Ok(())
@@ -150,7 +155,6 @@ impl kind::Spec for Spec {
 }
 
 impl Spec {
-
     /// The endpoint asking for posts only, from `resume` (microseconds) less a margin.
     fn subscribe_url(&self, resume: Option<u64>) -> Url {
         let mut url = self.url.clone();

@@ -30,15 +30,15 @@ use serde::Deserialize;
 use serde_json::Value;
 use url::Url;
 
-use super::feed::identity::canonical_url;
 use super::context::PollCtx;
+use super::error::SourceError;
+use super::feed::identity::canonical_url;
 use super::http::ApiResponse;
 use super::kind;
-use super::error::SourceError;
 use super::poller::{Batch, Poll, map_records};
 use super::text::html_to_text;
-use crate::config::value::{self, Secret};
 use crate::config::Invalid;
+use crate::config::value::{self, Secret};
 use crate::model::{Cursor, Medium, Post, Reach, SourceId, primary_language};
 
 const DEFAULT_BASE: &str = "https://mastodon.social";
@@ -68,7 +68,11 @@ pub enum Timeline {
 #[serde(deny_unknown_fields)]
 pub struct Spec {
     /// The instance's base address.
-    #[serde(rename = "url", default = "default_base", deserialize_with = "value::http_url")]
+    #[serde(
+        rename = "url",
+        default = "default_base",
+        deserialize_with = "value::http_url"
+    )]
     pub base: Url,
     /// A hashtag, without `#` once settled.
     pub tag: Option<String>,
@@ -77,7 +81,10 @@ pub struct Spec {
     #[serde(default, deserialize_with = "value::opt_token")]
     pub token: Option<Secret>,
     /// Statuses per page (1..=40).
-    #[serde(default = "max_limit", deserialize_with = "value::uint::<_, _, 1, MAX_LIMIT>")]
+    #[serde(
+        default = "max_limit",
+        deserialize_with = "value::uint::<_, _, 1, MAX_LIMIT>"
+    )]
     pub limit: u8,
 }
 
@@ -192,7 +199,9 @@ fn parse_tag(raw: &str) -> Result<String, Invalid> {
         Err(Invalid::new(
             "tag",
             format!("tagar \"{raw}\" tidak valid"),
-            Some("tagar hanya berisi huruf, angka dan _, misalnya tag = \"banjirsamarinda\"".into()),
+            Some(
+                "tagar hanya berisi huruf, angka dan _, misalnya tag = \"banjirsamarinda\"".into(),
+            ),
         ))
     }
 }

@@ -33,11 +33,11 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use url::Url;
 
-use super::feed::identity::canonical_url;
 use super::context::PollCtx;
+use super::error::SourceError;
+use super::feed::identity::canonical_url;
 use super::http::ApiResponse;
 use super::kind;
-use super::error::SourceError;
 use super::poller::{Batch, Poll, map_records};
 use super::text::html_to_text;
 use crate::config::{Invalid, value};
@@ -64,14 +64,21 @@ const ACCEPT: &str = "application/json";
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Spec {
-    #[serde(rename = "url", default = "default_base", deserialize_with = "value::http_url")]
+    #[serde(
+        rename = "url",
+        default = "default_base",
+        deserialize_with = "value::http_url"
+    )]
     pub base: Url,
     /// Subreddit name(s) without `r/`, joined with `+`.
     pub subreddit: Option<String>,
     /// A search query.
     pub search: Option<String>,
     /// Posts per page (1..=100).
-    #[serde(default = "max_limit", deserialize_with = "value::uint::<_, _, 1, MAX_LIMIT>")]
+    #[serde(
+        default = "max_limit",
+        deserialize_with = "value::uint::<_, _, 1, MAX_LIMIT>"
+    )]
     pub limit: u8,
 }
 
@@ -95,7 +102,9 @@ impl kind::Spec for Spec {
             return Err(Invalid::new(
                 "subreddit",
                 "kunci \"subreddit\" atau \"search\" wajib diisi",
-                Some("misalnya subreddit = \"indonesia\" atau search = \"samarinda banjir\"".into()),
+                Some(
+                    "misalnya subreddit = \"indonesia\" atau search = \"samarinda banjir\"".into(),
+                ),
             ));
         }
         if let Some(raw) = &self.subreddit {
@@ -125,7 +134,6 @@ impl kind::Spec for Spec {
 }
 
 impl Spec {
-
     /// The listing's address, newest first, optionally only the posts newer than `before`.
     pub fn listing_url(&self, before: Option<&str>) -> Url {
         let mut url = self.base.clone();

@@ -34,8 +34,8 @@ use url::Url;
 use serde::Deserialize;
 
 use super::context::PollCtx;
-use super::kind;
 use super::error::SourceError;
+use super::kind;
 use super::poller::{Batch, Poll, off_workers};
 use super::text;
 use crate::config::{Invalid, value};
@@ -93,7 +93,6 @@ impl kind::Spec for Spec {
 }
 
 impl Spec {
-
     /// `{url}/s/{channel}`, or the page before message `before`.
     fn page_url(&self, before: Option<u64>) -> Url {
         let mut url = self.url.clone();

@@ -18,7 +18,11 @@ use crate::model::Medium;
 pub struct Spec {
     pub channel: Option<String>,
     pub playlist: Option<String>,
-    #[serde(rename = "url", default = "default_base", deserialize_with = "value::http_url")]
+    #[serde(
+        rename = "url",
+        default = "default_base",
+        deserialize_with = "value::http_url"
+    )]
     pub base: Url,
 }
 

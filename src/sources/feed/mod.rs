@@ -12,9 +12,9 @@ use serde::Deserialize;
 use url::Url;
 
 use super::context::PollCtx;
-use super::kind;
-use super::http::{Fetched, Validators};
 use super::error::SourceError;
+use super::http::{Fetched, Validators};
+use super::kind;
 use super::poller::{Batch, Poll, off_workers};
 use crate::config::value;
 use crate::model::{Cursor, Medium};

@@ -128,7 +128,9 @@ pub fn repair(text: &str) -> Option<String> {
             let atom_default = matches!(root.as_deref(), Some("feed" | "entry"));
             match mend_for(&local, namespace.as_deref(), atom_default, tag) {
                 Mend::Keep => {}
-                Mend::Retype(to) => edits.push((before..after, with_attribute(tag, "type", to, empty))),
+                Mend::Retype(to) => {
+                    edits.push((before..after, with_attribute(tag, "type", to, empty)))
+                }
                 Mend::Drop if empty => drop_range(&mut edits, before..after),
                 Mend::Drop => dropping.push((depth + 1, before)),
             }
@@ -160,11 +162,14 @@ fn mend_for(
     let Some(raw) = attribute(tag, "type") else {
         return Mend::Keep;
     };
-    let kind = raw.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+    let kind = raw
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
     match (local, atom, namespace) {
-        ("title" | "subtitle" | "summary" | "rights", true, _) => {
-            atom_text(&raw, &kind)
-        }
+        ("title" | "subtitle" | "summary" | "rights", true, _) => atom_text(&raw, &kind),
         // `content` with `src` points elsewhere; feed-rs reads its type as a media type.
         ("content", true, _) if attribute(tag, "src").is_some() => Mend::Keep,
         ("content", true, _) => atom_text(&raw, &kind),
@@ -254,19 +259,28 @@ mod tests {
             "  <!-- x --><rss></rss>"
         );
         // Another processing instruction stays, and so does an unclosed one.
-        assert_eq!(prepare("<?xml-stylesheet href='a'?><rss/>"), "<?xml-stylesheet href='a'?><rss/>");
+        assert_eq!(
+            prepare("<?xml-stylesheet href='a'?><rss/>"),
+            "<?xml-stylesheet href='a'?><rss/>"
+        );
         assert_eq!(prepare("<rss/><?xml "), "<rss/><?xml ");
         assert_eq!(prepare("<r\0s\0s/>"), "<rss/>");
     }
 
     #[test]
     fn an_rss_root_without_a_known_version_is_rss_2() {
-        let fixed = repair("<!-- <rss> --><rss xmlns:dc='x'><channel><title>rss</title></channel></rss>").unwrap();
+        let fixed =
+            repair("<!-- <rss> --><rss xmlns:dc='x'><channel><title>rss</title></channel></rss>")
+                .unwrap();
         assert_eq!(
             fixed,
             "<!-- <rss> --><rss xmlns:dc=\"x\" version=\"2.0\"><channel><title>rss</title></channel></rss>"
         );
-        assert!(repair("<rss version=\"0.94\"><channel/></rss>").unwrap().contains("version=\"2.0\""));
+        assert!(
+            repair("<rss version=\"0.94\"><channel/></rss>")
+                .unwrap()
+                .contains("version=\"2.0\"")
+        );
         assert_eq!(repair("<rss version=\"2.0\"><channel/></rss>"), None);
         // Only the root: an `rss` element inside is content.
         assert_eq!(repair("<feed><rss/></feed>"), None);

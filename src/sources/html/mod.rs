@@ -111,9 +111,9 @@ impl kind::Spec for Spec {
                 ));
             }
             let sample = pattern.replace("{page}", "2");
-            let parsed = Url::parse(&sample).ok().filter(|u| {
-                matches!(u.scheme(), "http" | "https" | "file")
-            });
+            let parsed = Url::parse(&sample)
+                .ok()
+                .filter(|u| matches!(u.scheme(), "http" | "https" | "file"));
             if !pattern.contains("{page}") || parsed.is_none() {
                 return Err(Invalid::new(
                     "page_url",
@@ -125,7 +125,10 @@ impl kind::Spec for Spec {
         if self.max_pages > 1 && self.next.is_none() && self.page_url.is_none() {
             return Err(Invalid::new(
                 "max_pages",
-                format!("max_pages = {} membutuhkan next atau page_url", self.max_pages),
+                format!(
+                    "max_pages = {} membutuhkan next atau page_url",
+                    self.max_pages
+                ),
                 Some("misalnya next = \"a.next@href\", atau hapus max_pages".into()),
             ));
         }
@@ -240,7 +243,10 @@ impl Poller {
             visited.push(next.clone());
             // A later page that fails (a "next" link to nowhere) ends the walk; what the
             // pages before it held is kept.
-            match self.page(cx, &next, &Validators::default(), number, fetched).await {
+            match self
+                .page(cx, &next, &Validators::default(), number, fetched)
+                .await
+            {
                 Ok(Some((page, _))) if !page.items.is_empty() => {
                     offered += page.offered;
                     current = page;
@@ -303,7 +309,10 @@ impl Poller {
         seen: &mut Seen,
         fetched: Timestamp,
     ) -> Vec<Post> {
-        let unread: Vec<&str> = items.iter().filter_map(|i| i.unread_date.as_deref()).collect();
+        let unread: Vec<&str> = items
+            .iter()
+            .filter_map(|i| i.unread_date.as_deref())
+            .collect();
         if let Some(example) = unread.first() {
             tracing::warn!(%source, items = unread.len(), example = %example, "tanggal di halaman tidak terbaca; dipakai waktu pengambilan");
         }
@@ -328,7 +337,12 @@ impl Poller {
 }
 
 /// One item as a post; `None` when it has neither a title nor a summary.
-fn to_post(source: &SourceId, item: Item, lang: Option<String>, fetched: Timestamp) -> Option<Post> {
+fn to_post(
+    source: &SourceId,
+    item: Item,
+    lang: Option<String>,
+    fetched: Timestamp,
+) -> Option<Post> {
     if item.title.is_none() && item.summary.is_none() {
         return None;
     }

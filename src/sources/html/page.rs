@@ -159,7 +159,9 @@ fn read_item(
         .map(|s| truncate_chars(s, MAX_TEXT_CHARS));
     let author = sel.author.as_ref().and_then(|a| a.value(el));
     let written = date_text(el, sel.date.as_ref());
-    let date = written.as_deref().and_then(|d| dates::parse(d, fetched, zone));
+    let date = written
+        .as_deref()
+        .and_then(|d| dates::parse(d, fetched, zone));
     Some(Item {
         url,
         title,

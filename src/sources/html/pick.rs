@@ -51,9 +51,10 @@ impl Pick {
         let css = match css.trim() {
             "" if attr.is_some() => None,
             "" => return Err("pemilih kosong".into()),
-            css => Some(Selector::parse(css).map_err(|e| {
-                format!("pemilih CSS \"{css}\" tidak valid: {e}")
-            })?),
+            css => Some(
+                Selector::parse(css)
+                    .map_err(|e| format!("pemilih CSS \"{css}\" tidak valid: {e}"))?,
+            ),
         };
         Ok(Pick {
             written: written.to_string(),

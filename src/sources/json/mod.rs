@@ -300,15 +300,28 @@ impl Spec {
         if chosen.len() > 1 {
             return Err(Invalid::new(
                 chosen[1],
-                format!("hanya satu cara berpindah halaman: {}", chosen.join(" dan ")),
-                Some("pilih satu: next_url, next_link, page_param, offset_param atau cursor_param".into()),
+                format!(
+                    "hanya satu cara berpindah halaman: {}",
+                    chosen.join(" dan ")
+                ),
+                Some(
+                    "pilih satu: next_url, next_link, page_param, offset_param atau cursor_param"
+                        .into(),
+                ),
             ));
         }
         if self.cursor_param.is_some() != self.next_cursor.is_some() {
             return Err(Invalid::new(
-                if self.cursor_param.is_some() { "next_cursor" } else { "cursor_param" },
+                if self.cursor_param.is_some() {
+                    "next_cursor"
+                } else {
+                    "cursor_param"
+                },
                 "cursor_param dan next_cursor harus diisi bersama",
-                Some("misalnya cursor_param = \"cursor\" dan next_cursor = \"/meta/next_cursor\"".into()),
+                Some(
+                    "misalnya cursor_param = \"cursor\" dan next_cursor = \"/meta/next_cursor\""
+                        .into(),
+                ),
             ));
         }
         if self.size_param.is_some() && self.page_size.is_none() {
@@ -353,11 +366,15 @@ fn header_name<'de, D: serde::Deserializer<'de>>(d: D) -> Result<HeaderName, D::
 }
 
 fn platform<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Platform>, D::Error> {
-    value::parsed(d, "nama platform, misalnya \"tiktok\" atau \"facebook\"", |text| {
-        Platform::parse(text)
-            .map(Some)
-            .ok_or_else(|| format!("\"{text}\" bukan nama platform"))
-    })
+    value::parsed(
+        d,
+        "nama platform, misalnya \"tiktok\" atau \"facebook\"",
+        |text| {
+            Platform::parse(text)
+                .map(Some)
+                .ok_or_else(|| format!("\"{text}\" bukan nama platform"))
+        },
+    )
 }
 
 /// A query parameter's name: printable, without spaces, `=` or `&`.
@@ -365,7 +382,9 @@ fn param<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<String>, D::Er
     value::parsed(d, "nama parameter kueri, misalnya \"page\"", |text| {
         let fits = !text.is_empty()
             && text.len() <= 64
-            && text.chars().all(|c| c.is_ascii_graphic() && !matches!(c, '=' | '&' | '#'));
+            && text
+                .chars()
+                .all(|c| c.is_ascii_graphic() && !matches!(c, '=' | '&' | '#'));
         fits.then(|| Some(text.to_string()))
             .ok_or_else(|| format!("\"{text}\" bukan nama parameter kueri"))
     })
@@ -689,7 +708,11 @@ fn to_post(
         None => fetched,
         Some(pointer) => match pointer.get(record) {
             None | Some(Value::Null) => fetched,
-            Some(value) => parse_time(value, spec.time_format.as_ref().unwrap_or(&TimeFormat::Rfc3339)).map_err(|reason| Skip {
+            Some(value) => parse_time(
+                value,
+                spec.time_format.as_ref().unwrap_or(&TimeFormat::Rfc3339),
+            )
+            .map_err(|reason| Skip {
                 key: "item_time",
                 reason: format!("\"{}\": {reason}", pointer.as_str()),
             })?,

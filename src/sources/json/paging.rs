@@ -227,7 +227,10 @@ mod tests {
         );
         let second = pager.next(&first, &signals(50, None), &none).unwrap();
         assert_eq!(second.query(), Some("q=banjir&per_page=50&page=2"));
-        assert_eq!(pager.next(&second, &signals(49, None), &none), Err(Stop::End));
+        assert_eq!(
+            pager.next(&second, &signals(49, None), &none),
+            Err(Stop::End)
+        );
 
         let paging = Paging::Offset {
             param: "offset".into(),
@@ -252,15 +255,26 @@ mod tests {
             .unwrap();
         assert_eq!(next.as_str(), "https://v.example/api/posts?after=abc");
         assert_eq!(
-            pager.next(&next, &signals(10, Some("https://v.example/api/posts?after=abc")), &none),
+            pager.next(
+                &next,
+                &signals(10, Some("https://v.example/api/posts?after=abc")),
+                &none
+            ),
             Err(Stop::Repeated)
         );
         assert_eq!(
-            pager.next(&next, &signals(10, Some("https://lain.example/p?token=rahasia")), &none),
+            pager.next(
+                &next,
+                &signals(10, Some("https://lain.example/p?token=rahasia")),
+                &none
+            ),
             Err(Stop::Foreign("https://lain.example/p".into()))
         );
         assert_eq!(pager.next(&next, &signals(10, None), &none), Err(Stop::End));
-        assert_eq!(pager.next(&next, &signals(10, Some(" ")), &none), Err(Stop::End));
+        assert_eq!(
+            pager.next(&next, &signals(10, Some(" ")), &none),
+            Err(Stop::End)
+        );
     }
 
     #[test]
@@ -269,7 +283,10 @@ mod tests {
         let mut pager = Pager::new(&start, Paging::Link, None, None);
         let first = pager.first();
         let mut headers = HeaderMap::new();
-        headers.append(LINK, HeaderValue::from_static("</items?page=1>; rel=\"prev\""));
+        headers.append(
+            LINK,
+            HeaderValue::from_static("</items?page=1>; rel=\"prev\""),
+        );
         headers.append(
             LINK,
             HeaderValue::from_static("</items?page=3>; rel=\"last\", </items?page=2>; rel=next"),
@@ -293,8 +310,13 @@ mod tests {
         let mut pager = Pager::new(&start, paging, Some(20), Some("max_count"));
         let first = pager.first();
         assert_eq!(first.query(), Some("fields=id&max_count=20"));
-        let next = pager.next(&first, &signals(20, Some("1700000000")), &none).unwrap();
-        assert_eq!(next.query(), Some("fields=id&max_count=20&cursor=1700000000"));
+        let next = pager
+            .next(&first, &signals(20, Some("1700000000")), &none)
+            .unwrap();
+        assert_eq!(
+            next.query(),
+            Some("fields=id&max_count=20&cursor=1700000000")
+        );
         assert_eq!(
             pager.next(&next, &signals(20, Some("1700000000")), &none),
             Err(Stop::Repeated)

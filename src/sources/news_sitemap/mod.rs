@@ -54,9 +54,15 @@ pub const SEEN_CAPACITY: usize = 2000;
 pub struct Spec {
     #[serde(deserialize_with = "sitemap_url")]
     pub url: Url,
-    #[serde(default = "default_max_sitemaps", deserialize_with = "value::uint::<_, _, 1, 20>")]
+    #[serde(
+        default = "default_max_sitemaps",
+        deserialize_with = "value::uint::<_, _, 1, 20>"
+    )]
     pub max_sitemaps: usize,
-    #[serde(default = "default_max_items", deserialize_with = "value::uint::<_, _, 1, 1000>")]
+    #[serde(
+        default = "default_max_items",
+        deserialize_with = "value::uint::<_, _, 1, 1000>"
+    )]
     pub max_items: usize,
     #[serde(default, deserialize_with = "dates::zone")]
     pub timezone: Zone,
@@ -86,9 +92,7 @@ impl kind::Spec for Spec {
     }
 
     fn poller(&self) -> Box<dyn Poll> {
-        Box::new(Poller {
-            spec: self.clone(),
-        })
+        Box::new(Poller { spec: self.clone() })
     }
 }
 
@@ -290,7 +294,9 @@ impl Poller {
                 Ok(Fetched::Changed(doc)) => {
                     let validators = doc.validators.clone();
                     let base = doc.url.clone();
-                    read_document(cx, doc).await.map(|s| Some((s, validators, base)))
+                    read_document(cx, doc)
+                        .await
+                        .map(|s| Some((s, validators, base)))
                 }
                 Err(e) => Err(e),
             };
@@ -487,6 +493,9 @@ mod tests {
         assert_eq!(gunzip(packed.clone(), 10_000).unwrap().len(), 10_000);
         assert_eq!(gunzip(packed, 9_999).unwrap_err().class(), "too_large");
         assert_eq!(gunzip(b"<urlset/>".to_vec(), 5).unwrap(), b"<urlset/>");
-        assert_eq!(gunzip(vec![0x1f, 0x8b, 0, 1, 2], 100).unwrap_err().class(), "parse");
+        assert_eq!(
+            gunzip(vec![0x1f, 0x8b, 0, 1, 2], 100).unwrap_err().class(),
+            "parse"
+        );
     }
 }

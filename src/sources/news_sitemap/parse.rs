@@ -289,7 +289,10 @@ mod tests {
         let news = entries[0].news.as_ref().unwrap();
         assert_eq!(news.publication.as_deref(), Some("Kaltim Kini"));
         assert_eq!(news.language.as_deref(), Some("id"));
-        assert_eq!(news.title.as_deref(), Some("Banjir & longsor di Samarinda – warga"));
+        assert_eq!(
+            news.title.as_deref(),
+            Some("Banjir & longsor di Samarinda – warga")
+        );
         assert_eq!(news.keywords.as_deref(), Some("banjir, samarinda"));
         assert_eq!(entries[1].lastmod.as_deref(), Some("2025-12-06"));
         assert_eq!(entries[1].news, None);

@@ -403,31 +403,45 @@ mod tests {
         let limited = answer(
             429,
             r#"{"title":"Too Many Requests","detail":"Too Many Requests","type":"about:blank","status":429}"#,
-            &[("x-rate-limit-remaining", "0"), ("x-rate-limit-reset", "1705420800")],
+            &[
+                ("x-rate-limit-remaining", "0"),
+                ("x-rate-limit-reset", "1705420800"),
+            ],
         );
         assert_eq!(
             refusal(&limited, now),
-            Some(Refusal::RateLimited { until: 1_705_420_800 })
+            Some(Refusal::RateLimited {
+                until: 1_705_420_800
+            })
         );
         let capped = answer(
             429,
             r#"{"title":"UsageCapExceeded","detail":"Usage cap exceeded: Monthly product cap","type":"https://api.twitter.com/2/problems/usage-capped","period":"Monthly","scope":"Product"}"#,
             &[],
         );
-        assert!(matches!(refusal(&capped, now), Some(Refusal::UsageCapped { detail }) if detail.contains("Monthly product cap")));
+        assert!(
+            matches!(refusal(&capped, now), Some(Refusal::UsageCapped { detail }) if detail.contains("Monthly product cap"))
+        );
         let stale = answer(
             400,
             r#"{"errors":[{"parameters":{"since_id":["100"]},"message":"'since_id' must be a tweet id created after 2026-06-23T10:50Z. Please use a 'since_id' that is larger than 150"}],"title":"Invalid Request","detail":"One or more parameters to your request was invalid.","type":"https://api.twitter.com/2/problems/invalid-request"}"#,
             &[],
         );
-        assert!(matches!(refusal(&stale, now), Some(Refusal::StaleBound { .. })));
+        assert!(matches!(
+            refusal(&stale, now),
+            Some(Refusal::StaleBound { .. })
+        ));
         let bad_query = answer(
             400,
             r#"{"errors":[{"parameters":{"query":["x:"]},"message":"There were errors processing your request: Invalid query"}],"title":"Invalid Request","detail":"One or more parameters to your request was invalid.","type":"https://api.twitter.com/2/problems/invalid-request"}"#,
             &[],
         );
         match refusal(&bad_query, now) {
-            Some(Refusal::Other { status: 400, detail, .. }) => {
+            Some(Refusal::Other {
+                status: 400,
+                detail,
+                ..
+            }) => {
                 assert!(detail.contains("Invalid query"), "{detail}")
             }
             other => panic!("{other:?}"),

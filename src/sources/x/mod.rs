@@ -129,7 +129,11 @@ impl kind::Spec for Spec {
                 ),
             ));
         }
-        if self.query.as_ref().is_some_and(|q| q.chars().count() > 4096) {
+        if self
+            .query
+            .as_ref()
+            .is_some_and(|q| q.chars().count() > 4096)
+        {
             return Err(Invalid::new(
                 "query",
                 "kueri X lebih dari 4096 karakter",
@@ -182,7 +186,9 @@ fn parse_accounts(raw: &[String]) -> Result<Vec<String>, Invalid> {
             return Err(Invalid::new(
                 "accounts",
                 format!("nama akun X \"{name}\" tidak valid"),
-                Some("tulis nama penggunanya saja, misalnya accounts = [\"humasprovkaltim\"]".into()),
+                Some(
+                    "tulis nama penggunanya saja, misalnya accounts = [\"humasprovkaltim\"]".into(),
+                ),
             ));
         }
         if !names.contains(&clean) {
@@ -332,7 +338,12 @@ impl Poller {
     }
 
     /// Resolves listed usernames not yet known to ids, in one request.
-    async fn resolve(&self, cx: &PollCtx, token: &str, round: &mut Round) -> Result<(), SourceError> {
+    async fn resolve(
+        &self,
+        cx: &PollCtx,
+        token: &str,
+        round: &mut Round,
+    ) -> Result<(), SourceError> {
         let state = &mut round.state;
         let wanted: Vec<&str> = self
             .spec
@@ -345,13 +356,18 @@ impl Poller {
             return Ok(());
         }
         let url = api::users_url(&self.spec.base, &wanted);
-        let response = cx.fetcher.get_api_any_status(&url, ACCEPT, Some(token)).await?;
+        let response = cx
+            .fetcher
+            .get_api_any_status(&url, ACCEPT, Some(token))
+            .await?;
         if let Some(refusal) = api::refusal(&response, Timestamp::now()) {
             return Err(self.refused(refusal, round));
         }
         let users: Users = response.json("X (users/by)")?;
         for user in &users.data {
-            state.users.insert(user.username.to_ascii_lowercase(), user.id.clone());
+            state
+                .users
+                .insert(user.username.to_ascii_lowercase(), user.id.clone());
         }
         let missing: Vec<String> = wanted
             .iter()
@@ -428,7 +444,10 @@ impl Poller {
                 break;
             }
             let url = api::page_url(&self.spec.base, endpoint, allowance, &walk.bounds());
-            let response = cx.fetcher.get_api_any_status(&url, ACCEPT, Some(token)).await?;
+            let response = cx
+                .fetcher
+                .get_api_any_status(&url, ACCEPT, Some(token))
+                .await?;
             let now = Timestamp::now();
             match api::refusal(&response, now) {
                 None => {}
@@ -600,13 +619,19 @@ fn to_post(
     fetched: Timestamp,
 ) -> Result<Option<Post>, String> {
     let tweet: api::Tweet = serde_json::from_value(value).map_err(|e| e.to_string())?;
-    if tweet.referenced_tweets.iter().any(|r| r.kind == "retweeted") {
+    if tweet
+        .referenced_tweets
+        .iter()
+        .any(|r| r.kind == "retweeted")
+    {
         return Ok(None);
     }
-    let id: u64 = tweet
-        .id
-        .parse()
-        .map_err(|_| format!("id \"{}\" bukan angka", tweet.id.chars().take(40).collect::<String>()))?;
+    let id: u64 = tweet.id.parse().map_err(|_| {
+        format!(
+            "id \"{}\" bukan angka",
+            tweet.id.chars().take(40).collect::<String>()
+        )
+    })?;
     let published = match &tweet.created_at {
         Some(t) => t
             .parse::<Timestamp>()
@@ -679,10 +704,20 @@ mod tests {
 
     #[test]
     fn accounts_are_read_as_x_spells_them() {
-        let names = parse_accounts(&["@HumasProvKaltim".into(), "humasprovkaltim".into(), "a_1".into()])
-            .unwrap();
+        let names = parse_accounts(&[
+            "@HumasProvKaltim".into(),
+            "humasprovkaltim".into(),
+            "a_1".into(),
+        ])
+        .unwrap();
         assert_eq!(names, ["humasprovkaltim", "a_1"]);
-        for bad in ["", "@", "nama dengan spasi", "abcdefghijklmnop", "kaltim.go.id"] {
+        for bad in [
+            "",
+            "@",
+            "nama dengan spasi",
+            "abcdefghijklmnop",
+            "kaltim.go.id",
+        ] {
             assert!(parse_accounts(&[bad.into()]).is_err(), "{bad}");
         }
     }
@@ -719,17 +754,29 @@ mod tests {
         let post = to_post(tweet, &authors, &"x".into(), Timestamp::now())
             .unwrap()
             .unwrap();
-        assert_eq!(post.url.as_deref(), Some("https://x.com/warga_smd/status/1864000000000000201"));
+        assert_eq!(
+            post.url.as_deref(),
+            Some("https://x.com/warga_smd/status/1864000000000000201")
+        );
         assert_eq!(post.author.as_deref(), Some("@warga_smd"));
         assert_eq!(post.text, "Banjir & longsor di Samarinda <3");
         assert_eq!(post.lang.as_deref(), Some("id"));
         assert_eq!(
             post.reach,
-            Reach { likes: Some(42), shares: 6, comments: Some(2), views: Some(15200), followers: Some(514020) }
+            Reach {
+                likes: Some(42),
+                shares: 6,
+                comments: Some(2),
+                views: Some(15200),
+                followers: Some(514020)
+            }
         );
         let repost = serde_json::json!({"id": "1", "text": "RT @a: b",
             "referenced_tweets": [{"type": "retweeted", "id": "2"}]});
-        assert_eq!(to_post(repost, &authors, &"x".into(), Timestamp::now()), Ok(None));
+        assert_eq!(
+            to_post(repost, &authors, &"x".into(), Timestamp::now()),
+            Ok(None)
+        );
         let bad = serde_json::json!({"id": 5});
         assert!(to_post(bad, &authors, &"x".into(), Timestamp::now()).is_err());
     }
@@ -752,5 +799,4 @@ mod tests {
         let id = ((at.as_millisecond() as u64 - 1_288_834_974_657) << 22) | 0x3f_ffff;
         assert_eq!(snowflake_time(id), Some(at));
     }
-
 }

@@ -123,7 +123,9 @@ impl State {
 
 /// `YYYY-MM` of `at` in UTC.
 pub fn month_of(at: Timestamp) -> String {
-    at.to_zoned_datetime(TimeZone::UTC).strftime("%Y-%m").to_string()
+    at.to_zoned_datetime(TimeZone::UTC)
+        .strftime("%Y-%m")
+        .to_string()
 }
 
 /// The first instant of the UTC month after `at`'s: when the budget is renewed.
@@ -152,7 +154,9 @@ mod tests {
         let mut state = State::default();
         state.roll_month("2026-12-06T18:00:00Z".parse().unwrap());
         state.spend(130);
-        state.users.insert("diskominfokaltim".into(), "1460000000000000001".into());
+        state
+            .users
+            .insert("diskominfokaltim".into(), "1460000000000000001".into());
         state.streams.insert(
             SEARCH.into(),
             Stream {
@@ -184,7 +188,10 @@ mod tests {
         state.roll_month("2026-12-31T23:59:59Z".parse().unwrap());
         assert_eq!(state.budget.used, 10_010);
         state.roll_month("2027-01-01T00:00:00Z".parse().unwrap());
-        assert_eq!((state.budget.month.as_str(), state.budget.used), ("2027-01", 0));
+        assert_eq!(
+            (state.budget.month.as_str(), state.budget.used),
+            ("2027-01", 0)
+        );
         assert_eq!(
             next_month("2026-12-31T23:30:00Z".parse().unwrap()),
             "2027-01-01T00:00:00Z".parse::<Timestamp>().unwrap()
