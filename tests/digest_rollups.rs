@@ -518,11 +518,12 @@ fn an_upgraded_database_gets_the_same_rollups() {
     drop(store);
     let conn = rusqlite::Connection::open(&path).unwrap();
     conn.execute_batch(&ddl).unwrap();
-    // Nor had it the later migrations' columns.
+    // Nor had it the later migrations' columns and tables.
     conn.execute_batch(
         "ALTER TABLE posts DROP COLUMN platform; ALTER TABLE posts DROP COLUMN likes;
          ALTER TABLE posts DROP COLUMN comments; ALTER TABLE posts DROP COLUMN views;
-         ALTER TABLE posts DROP COLUMN followers;",
+         ALTER TABLE posts DROP COLUMN followers; DROP TABLE topic_reach_hourly;
+         DROP TABLE topic_engagement;",
     )
     .unwrap();
     conn.pragma_update(None, "user_version", 6).unwrap();

@@ -22,23 +22,24 @@ const HOSTILE: &str = "<img src=x onerror=alert(1)>*Akun* [x](javascript:alert(1
 
 /// The pushed posts about floods on one platform-stating vendor source: the most-followed
 /// account posts once, a busy small account ten times, a TikTok account with a hostile name
-/// once.
+/// once. The texts are generated word salad, which language detection may take for Malay:
+/// they state their language, as a vendor's records do.
 fn records(famous_likes: u64) -> String {
     let mut lines = vec![json!({
         "source": "vendor-x", "id": "famous-1", "platform": "X",
-        "author": "@kaltim_besar", "text": flood_story(1), "published": AT,
+        "author": "@kaltim_besar", "text": flood_story(1), "published": AT, "lang": "id",
         "likes": famous_likes, "shares": 10, "comments": 5, "views": 90000, "followers": 300000,
     })];
     for i in 0..10 {
         lines.push(json!({
             "source": "vendor-x", "id": format!("busy-{i}"), "platform": "x",
-            "author": "@warga_rajin", "text": flood_story(10 + i), "published": AT,
+            "author": "@warga_rajin", "text": flood_story(10 + i), "published": AT, "lang": "id",
             "likes": "20", "shares": 5, "comments": 5, "followers": 2000,
         }));
     }
     lines.push(json!({
         "source": "vendor-tiktok", "id": "tt-1", "platform": "tiktok",
-        "author": HOSTILE, "text": flood_story(30), "published": AT,
+        "author": HOSTILE, "text": flood_story(30), "published": AT, "lang": "id",
         "likes": 100, "followers": 5000,
     }));
     lines.iter().map(|l| format!("{l}\n")).collect()
