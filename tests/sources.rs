@@ -522,3 +522,31 @@ fn a_closed_pipe_ends_the_listing_quietly() {
         assert_eq!(out.status.code(), Some(0), "{args:?}: {stderr}");
     }
 }
+
+/// The commented block of the province's outlets and government pages in config/default.toml,
+/// uncommented as its text tells an operator to, is 16 sources of the kinds it names, each with
+/// its kabupaten/kota or the province as region.
+#[test]
+fn the_shipped_local_sources_read_once_uncommented() {
+    let shipped = std::fs::read_to_string(common::repo().join("config/default.toml")).unwrap();
+    let start = shipped
+        .find("# --- More outlets and the government news pages")
+        .unwrap();
+    let block: String = shipped[start..]
+        .lines()
+        .skip(1)
+        .skip_while(|l| !l.starts_with("# [[sources]]"))
+        .take_while(|l| l.starts_with('#'))
+        .map(|l| l.strip_prefix("# ").unwrap_or(l.trim_start_matches('#')))
+        .collect::<Vec<_>>()
+        .join("\n");
+    let config = Project::new("", &block).load();
+    let kinds: Vec<&str> = config.sources.iter().map(|s| s.kind()).collect();
+    assert_eq!(kinds.len(), 16, "{kinds:?}");
+    assert!(
+        kinds
+            .iter()
+            .all(|k| ["feed", "news_sitemap", "html"].contains(k))
+    );
+    assert!(config.sources.iter().all(|s| s.region.is_some()));
+}
