@@ -8,6 +8,7 @@
 //! - `generated_k1000` / `generated_k50`: the lists of ../shared/bench/gen_corpus.py (K topics ×
 //!   40 terms) over its generated news items — the same input as the Python reference
 //!   (../shared/bench/python_baseline/baseline.py), so the rates compare;
+//! - `detect_language_real_text`: language detection alone over the real text;
 //! - `bare_aho_corasick_k1000`: the floor — one Aho-Corasick automaton (ASCII case-insensitive)
 //!   over the same terms, counting overlapping matches in the same text, nothing else.
 //!
@@ -173,6 +174,22 @@ fn shipped_lists_real_text(bencher: divan::Bencher) {
                 tagged += r.classifier.tags_for(&Document::text(t), None).topics.len();
             }
             tagged
+        });
+}
+
+/// Language detection (`classify::language::detect`, what the pipeline runs on every post
+/// whose source states no language) over the same real text, for comparison with its tagging.
+#[divan::bench(sample_count = 10)]
+fn detect_language_real_text(bencher: divan::Bencher) {
+    let Some(r) = &*REAL else { return };
+    bencher
+        .counter(ItemsCount::new(r.texts.len()))
+        .counter(BytesCount::new(r.bytes))
+        .bench(|| {
+            r.texts
+                .iter()
+                .filter(|t| pantau::classify::language::detect(t).is_some())
+                .count()
         });
 }
 
