@@ -155,6 +155,42 @@ pub fn primary_language(tag: &str) -> Option<String> {
         .then_some(primary)
 }
 
+/// The languages whose posts are counted in trends, the briefing and alerts (`[keywords]
+/// languages`, default `["id"]`). A post in another language is stored, shown and searchable,
+/// but tagged with no issue; a post whose language is unknown is counted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Languages(Vec<String>);
+
+impl Default for Languages {
+    fn default() -> Self {
+        Languages(vec!["id".into()])
+    }
+}
+
+impl Languages {
+    /// The languages of `tags` (BCP 47 tags; their primary subtags are kept), or `Err` with
+    /// the tag that is not one.
+    pub fn new<S: AsRef<str>>(tags: &[S]) -> Result<Languages, String> {
+        tags.iter()
+            .map(|t| primary_language(t.as_ref()).ok_or_else(|| t.as_ref().to_string()))
+            .collect::<Result<Vec<_>, _>>()
+            .map(Languages)
+    }
+
+    /// The primary subtags, as configured.
+    pub fn as_slice(&self) -> &[String] {
+        &self.0
+    }
+
+    /// Whether a post in `lang` counts: unknown languages do, so do those listed.
+    pub fn counts(&self, lang: Option<&str>) -> bool {
+        match lang.and_then(primary_language) {
+            None => true,
+            Some(primary) => self.0.contains(&primary),
+        }
+    }
+}
+
 /// How far in the future a post's time may lie before it is taken for a wrong clock (a feed's,
 /// or a client app's, as Bluesky's `createdAt`): such a post counts as published when fetched,
 /// so it cannot sit in every "since" window of the trends and briefings.

@@ -132,3 +132,26 @@ fn a_wrong_language_code_is_reported() {
         "{err}"
     );
 }
+
+/// `pantau classify` answers as the pipeline stores: the English flood post gets no issue by
+/// default and says why, and gets `banjir` once English is counted.
+#[test]
+fn classify_applies_the_counting_rule() {
+    let english = RECORDS.lines().nth(1).unwrap();
+    let text: serde_json::Value = serde_json::from_str(english).unwrap();
+    let text = text["text"].as_str().unwrap();
+    let p = Project::new("", "");
+    let out: serde_json::Value =
+        serde_json::from_str(&stdout(&p.pantau(&["classify", "--json", text]))).unwrap();
+    assert_eq!(out["lang"], "en");
+    assert_eq!(out["counted"], false);
+    assert_eq!(out["topics"], serde_json::json!([]));
+    let plain = stdout(&p.pantau(&["classify", text]));
+    assert!(plain.contains("bahasa en tidak dihitung"), "{plain}");
+
+    let counted = Project::new("[keywords]\nlanguages = [\"id\", \"en\"]\n", "");
+    let out: serde_json::Value =
+        serde_json::from_str(&stdout(&counted.pantau(&["classify", "--json", text]))).unwrap();
+    assert_eq!(out["counted"], true);
+    assert_eq!(out["topics"][0]["id"], "banjir", "{out}");
+}

@@ -151,7 +151,7 @@ pub fn backtest(
     let store = crate::store::Store::open_read_only(&settings.storage.path)?;
     let start = since(settings, since_text, 30)?;
     let regions = config.regions();
-    let languages = config.languages();
+    let languages = &config.settings.keywords.languages;
     let mut changes: std::collections::BTreeMap<String, Change> = Default::default();
     let mut progress = Progress::new(store.count_posts_since(start)?);
     let mut posts = 0u64;

@@ -149,14 +149,14 @@ pub struct KeywordSettings {
     /// in another language is stored and searchable, tagged with no issue. It sits here, not
     /// in `[briefing]`, because it acts where posts are tagged and so on every count alike.
     #[serde(deserialize_with = "value::languages")]
-    pub languages: Vec<String>,
+    pub languages: crate::model::Languages,
 }
 
 impl Default for KeywordSettings {
     fn default() -> Self {
         KeywordSettings {
             dir: "keywords".into(),
-            languages: vec!["id".into()],
+            languages: crate::model::Languages::default(),
         }
     }
 }

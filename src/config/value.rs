@@ -347,7 +347,7 @@ pub fn ip_ranges<'de, D: Deserializer<'de>>(d: D) -> Result<IpRanges, D::Error> 
 
 /// A non-empty list of language codes (BCP 47), each reduced to its primary subtag
 /// (`"id-ID"` → `"id"`).
-pub fn languages<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+pub fn languages<'de, D: Deserializer<'de>>(d: D) -> Result<crate::model::Languages, D::Error> {
     let raw = Vec::<String>::deserialize(d)?;
     if raw.is_empty() {
         return Err(rejected(
@@ -355,14 +355,10 @@ pub fn languages<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Erro
             "tulis paling sedikit satu kode, misalnya languages = [\"id\"]",
         ));
     }
-    raw.into_iter()
-        .map(|tag| {
-            crate::model::primary_language(&tag).ok_or_else(|| {
-                rejected(
-                    format!("kode bahasa \"{tag}\" tidak valid"),
-                    "pakai kode seperti \"id\", \"en\" atau \"jv\"",
-                )
-            })
-        })
-        .collect()
+    crate::model::Languages::new(&raw).map_err(|tag| {
+        rejected(
+            format!("kode bahasa \"{tag}\" tidak valid"),
+            "pakai kode seperti \"id\", \"en\" atau \"jv\"",
+        )
+    })
 }

@@ -58,11 +58,6 @@ impl Config {
             .collect()
     }
 
-    /// The languages counted (`[keywords] languages`, checked when read).
-    pub fn languages(&self) -> crate::classify::Languages {
-        crate::classify::Languages::new(&self.settings.keywords.languages).unwrap_or_default()
-    }
-
     /// The sources whose `region` the gazetteer of `classifier` does not know.
     pub fn unknown_regions<'a>(
         &'a self,

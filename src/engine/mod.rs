@@ -68,7 +68,7 @@ impl Engine {
         store.limit_size(config.settings.storage.max_size_mb)?;
         let (writer, thread) = Writer::spawn(store);
         let pipeline = Pipeline::new(classifier, writer.clone(), config.regions())
-            .with_languages(config.languages());
+            .with_languages(config.settings.keywords.languages.clone());
         Ok(Engine {
             writer,
             thread,

@@ -49,7 +49,7 @@ pub fn tag(
         .map(|mut post| {
             post.clamp_published();
             if post.lang.is_none() {
-                post.lang = language::detect(&detection_text(&post));
+                post.lang = language::detect_post(post.title.as_deref(), &post.text);
             }
             let mut tags = classifier.tags(&post, regions.get(&post.source));
             if !languages.counts(post.lang.as_deref()) {
@@ -59,16 +59,6 @@ pub fn tag(
             (post, tags)
         })
         .collect()
-}
-
-/// The title and the text, which together say most about the language.
-fn detection_text(post: &Post) -> String {
-    match &post.title {
-        Some(title) if !post.text.starts_with(title.as_str()) => {
-            format!("{title}\n{}", post.text)
-        }
-        _ => post.text.clone(),
-    }
 }
 
 impl Pipeline {
