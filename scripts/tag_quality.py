@@ -31,10 +31,34 @@ import os
 import subprocess
 import sys
 
+try:
+    import tomllib
+except ImportError:  # Python < 3.11: the parent links are then not shown
+    tomllib = None
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 LABELS = os.path.join(ROOT, "tests/fixtures/quality/kaltim-news.jsonl")
 DEFAULT_TEXTS = os.path.join(ROOT, "../devdata/kaltim-news/texts.jsonl")
 KAB_LEVELS = ("kabupaten", "kota")
+
+
+def region_parents():
+    """id -> parent id from keywords/regions.toml, to say which smaller place a kabupaten/kota was
+    inferred from."""
+    path = os.path.join(ROOT, "keywords/regions.toml")
+    if tomllib is None or not os.path.exists(path):
+        return {}
+    with open(path, "rb") as f:
+        data = tomllib.load(f)
+    return {r["id"]: r.get("parent") for r in data.get("region", [])}
+
+
+def ancestors(rid, parents):
+    seen = []
+    while rid in parents and parents[rid] and rid not in seen:
+        seen.append(rid)
+        rid = parents[rid]
+    return seen[1:] + ([rid] if rid not in seen else [])
 
 
 def load_jsonl(path):
@@ -110,6 +134,20 @@ class Score:
             self.first["right"] += topics[0] in want_top
 
 
+def check_labels(labels):
+    """A label naming a topic or region the lists do not have would silently count as missed."""
+    topics = {f[:-5] for f in os.listdir(os.path.join(ROOT, "keywords/topics")) if f.endswith(".toml")}
+    parents = region_parents()
+    known = {r for r, p in parents.items() if p == "kaltim"} | {"kaltim"} if parents else None
+    ids = set()
+    for l in labels:
+        bad = [t for t in l["topics"] if t not in topics]
+        bad += [r for r in l["regions"] if known is not None and r not in known]
+        if bad or l["id"] in ids or l.get("split") not in ("dev", "heldout"):
+            sys.exit(f"label {l['id']} salah: {bad or l.get('split') or 'id ganda'}")
+        ids.add(l["id"])
+
+
 def ratio(a, b):
     return a / b if b else 1.0
 
@@ -166,7 +204,7 @@ def snippet(text, match, width=50):
     return " ".join(s.split())
 
 
-def errors(label, article, result, text):
+def errors(label, article, result, text, parents):
     want_kab = {r for r in label["regions"] if r != "kaltim"}
     want_top = label["topics"]
     roles = has_roles(result)
@@ -185,8 +223,11 @@ def errors(label, article, result, text):
         r = by_id[rid]
         where = [snippet(text, m) for m in r.get("matches", [])[:3]]
         if not where and r.get("inferred"):
-            kec = [k for k in result.get("regions", []) if k.get("level") == "kecamatan"]
-            where = [f"inferred from {', '.join(k['id'] for k in kec) or 'a smaller place'}"]
+            small = [k for k in result.get("regions", []) if k.get("level") not in KAB_LEVELS
+                     and k.get("matches") and rid in ancestors(k["id"], parents)]
+            where = ["inferred from " + ", ".join(
+                f"{k['id']} ({k['level']}) " + snippet(text, k["matches"][0]) for k in small)
+                or "inferred from a smaller place"]
         extra = f" role {r['role']} weight {r.get('weight')}" if "role" in r else ""
         print(f"  - extra kab/kota {rid}{extra}: " + " | ".join(where))
     for rid in sorted(want_kab - kab_p):
@@ -227,7 +268,9 @@ def main():
     if not os.path.exists(pantau):
         sys.exit(f"{pantau} tidak ada: jalankan `cargo build --release` dahulu")
 
-    labels = [l for l in load_jsonl(args.labels) if args.split == "all" or l["split"] == args.split]
+    all_labels = load_jsonl(args.labels)
+    check_labels(all_labels)
+    labels = [l for l in all_labels if args.split == "all" or l["split"] == args.split]
     texts = {t["id"]: t for t in load_jsonl(args.texts)}
     missing = [l["id"] for l in labels if l["id"] not in texts]
     if missing:
@@ -244,8 +287,9 @@ def main():
         for name, score in scores.items():
             score.add(label, *tags(result, name == "primary"))
     if args.errors:
+        parents = region_parents()
         for label, result, text in zip(labels, results, inputs):
-            errors(label, texts[label["id"]], result, text)
+            errors(label, texts[label["id"]], result, text, parents)
     table(labels, scores, args.split, os.path.relpath(pantau, ROOT))
 
 
