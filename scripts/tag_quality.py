@@ -136,7 +136,8 @@ class Score:
 
 def check_labels(labels):
     """A label naming a topic or region the lists do not have would silently count as missed."""
-    topics = {f[:-5] for f in os.listdir(os.path.join(ROOT, "keywords/topics")) if f.endswith(".toml")}
+    folder = os.path.join(ROOT, "keywords/topics")
+    topics = {f[:-5] for f in os.listdir(folder) if f.endswith(".toml")}
     parents = region_parents()
     known = {r for r, p in parents.items() if p == "kaltim"} | {"kaltim"} if parents else None
     ids = set()
