@@ -79,6 +79,8 @@ fn posts(tagged: bool, copies: usize) -> Vec<(Post, Tags)> {
                     None
                 },
                 text_hash: None,
+                mentioned_topics: Vec::new(),
+                mentioned_regions: Vec::new(),
             };
             (post, tags)
         })
@@ -161,6 +163,8 @@ fn poll(reach: bool, bump: u64) -> Vec<(Post, Tags)> {
                     None
                 },
                 text_hash: None,
+                mentioned_topics: Vec::new(),
+                mentioned_regions: Vec::new(),
             };
             (post, tags)
         })

@@ -88,6 +88,8 @@ fn tagged(source: &str, id: &str, at: &str, author: Option<&str>, topics: &[&str
         sentiment: (!id.len().is_multiple_of(3)).then_some((SentimentClass::Negatif, -2.0)),
         fingerprint: None,
         text_hash: None,
+        mentioned_topics: Vec::new(),
+        mentioned_regions: Vec::new(),
     };
     (post, tags)
 }
@@ -523,7 +525,7 @@ fn an_upgraded_database_gets_the_same_rollups() {
         "ALTER TABLE posts DROP COLUMN platform; ALTER TABLE posts DROP COLUMN likes;
          ALTER TABLE posts DROP COLUMN comments; ALTER TABLE posts DROP COLUMN views;
          ALTER TABLE posts DROP COLUMN followers; DROP TABLE topic_reach_hourly;
-         DROP TABLE topic_engagement;",
+         DROP TABLE topic_engagement; DROP TABLE post_mentions;",
     )
     .unwrap();
     conn.pragma_update(None, "user_version", 6).unwrap();

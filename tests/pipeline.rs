@@ -74,10 +74,17 @@ fn the_demo_runs_end_to_end() {
     let mut topics: HashMap<(String, String), BTreeSet<String>> = HashMap::new();
     let mut regions: HashMap<(String, String), BTreeSet<String>> = HashMap::new();
     let conn = common::sql(store.path());
+    // The corpus lists every issue and place an item names; the store keeps those it is about
+    // (primary) apart from those it only mentions, so both are read.
     let mut stmt = conn
         .prepare(
             "SELECT p.source_id, p.external_id, t.topic_id, r.region_id FROM posts p
-             LEFT JOIN post_topics t ON t.post_id = p.id LEFT JOIN post_regions r ON r.post_id = p.id",
+             LEFT JOIN (SELECT post_id, topic_id FROM post_topics
+                        UNION ALL SELECT post_id, tag_id FROM post_mentions WHERE kind = 'topic') t
+                 ON t.post_id = p.id
+             LEFT JOIN (SELECT post_id, region_id FROM post_regions
+                        UNION ALL SELECT post_id, tag_id FROM post_mentions WHERE kind = 'region') r
+                 ON r.post_id = p.id",
         )
         .unwrap();
     let rows = stmt
@@ -202,6 +209,8 @@ fn hostile_post(id: &str, title: &str, text: &str, url: &str) -> (Post, Tags) {
             sentiment: None,
             fingerprint: None,
             text_hash: None,
+            mentioned_topics: Vec::new(),
+            mentioned_regions: Vec::new(),
         },
     )
 }

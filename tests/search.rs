@@ -128,14 +128,14 @@ fn an_older_database_gets_its_search_index_built() {
                  ALTER TABLE posts DROP COLUMN likes; ALTER TABLE posts DROP COLUMN comments;
                  ALTER TABLE posts DROP COLUMN views; ALTER TABLE posts DROP COLUMN followers;
                  DROP TABLE topic_reach_hourly; DROP TABLE topic_engagement;
-                 PRAGMA user_version = 4;",
+                 DROP TABLE post_mentions; PRAGMA user_version = 4;",
             )
             .unwrap();
     }
     // Opening it again runs migration 5, which indexes the posts already stored (and the
     // later ones).
     let store = p.store();
-    assert_eq!(query_i64(&store, "PRAGMA user_version"), 10);
+    assert_eq!(query_i64(&store, "PRAGMA user_version"), 11);
     assert_eq!(
         query_i64(
             &store,
@@ -193,7 +193,7 @@ fn a_backup_is_whole_and_checked_while_another_connection_writes() {
     let stats = p.pantau(&["db", "stats", "--json"]);
     assert!(stats.status.success(), "{}", stderr(&stats));
     let s: serde_json::Value = serde_json::from_slice(&stats.stdout).unwrap();
-    assert_eq!(s["schema_version"], 10);
+    assert_eq!(s["schema_version"], 11);
     let posts = s["rows"]
         .as_array()
         .unwrap()

@@ -460,6 +460,8 @@ impl Generator {
             sentiment,
             fingerprint: None,
             text_hash: None,
+            mentioned_topics: Vec::new(),
+            mentioned_regions: Vec::new(),
         };
         (post, tags)
     }

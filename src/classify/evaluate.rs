@@ -21,6 +21,7 @@ use super::document::{Document, Field, Match, Rule};
 use super::matcher::{self, Owner};
 use super::query::FieldName;
 use super::regions::{self, Found, NameHit, Placed};
+use super::salience;
 use super::sentiment::{self, Event, Sentiment, SentimentClass, Weighed};
 use super::tags::{Clause, RegionHit, TopicHit};
 use crate::fold::{self, Folded};
@@ -384,6 +385,36 @@ impl Program {
         doc.matched(h.field, h.orig, rule)
     }
 
+    /// The mentions (field, original span) of a fired topic in text order, its hits close
+    /// together joined, and how many distinct words its hits are (two terms matching one word
+    /// are one).
+    pub(super) fn topic_spans(
+        &self,
+        doc: &Document<'_>,
+        raw: &Raw,
+        f: &Fired,
+    ) -> (Vec<(Field, (usize, usize))>, usize) {
+        let mut spans: Vec<(Field, (usize, usize))> = raw.used[f.used.clone()]
+            .iter()
+            .map(|&i| (raw.hits[i].field, raw.hits[i].orig))
+            .collect();
+        spans.sort_unstable_by_key(|&(field, span)| (field as u8, span));
+        spans.dedup();
+        let mut words: Vec<String> = spans
+            .iter()
+            .map(|&(field, (s, e))| {
+                let input = match field {
+                    Field::Title => doc.title.unwrap_or(""),
+                    Field::Text => doc.text,
+                };
+                input[s..e].to_lowercase()
+            })
+            .collect();
+        words.sort_unstable();
+        words.dedup();
+        (mentions(spans), words.len())
+    }
+
     /// A fired topic with its matches in text order, the vetoing exclusion last.
     pub(super) fn topic_hit(&self, doc: &Document<'_>, raw: &Raw, f: &Fired) -> TopicHit {
         let mut matches: Vec<Match> = raw.used[f.used.clone()]
@@ -398,6 +429,7 @@ impl Program {
             topic: f.topic,
             clauses: f.clauses(),
             matches,
+            salience: None,
         }
     }
 
@@ -422,6 +454,7 @@ impl Program {
                     })
                     .collect(),
                 inferred: p.inferred,
+                salience: None,
             })
             .collect()
     }
@@ -442,6 +475,21 @@ impl Program {
             words,
         }
     }
+}
+
+/// Joins sorted spans of one field less than [`salience::MENTION_GAP`] bytes apart into one
+/// mention each.
+fn mentions(spans: Vec<(Field, (usize, usize))>) -> Vec<(Field, (usize, usize))> {
+    let mut out: Vec<(Field, (usize, usize))> = Vec::with_capacity(spans.len());
+    for (field, (s, e)) in spans {
+        match out.last_mut() {
+            Some((f, (_, end))) if *f == field && s < *end + salience::MENTION_GAP => {
+                *end = (*end).max(e);
+            }
+            _ => out.push((field, (s, e))),
+        }
+    }
+    out
 }
 
 /// Whether a `source:`, `author:`, `lang:`, `mention:` or `link:` condition holds.

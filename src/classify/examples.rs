@@ -1,11 +1,12 @@
 //! The examples inside each topic file (`[examples] match`, `no_match`), run against the
 //! built [`Classifier`]: `pantau keywords check` and every reload run them, and each failure
-//! is a [`ListError`] at the example's line, saying why it failed and what to change.
+//! is a [`ListError`] at the example's line, saying why it failed and what to change. A `match`
+//! example must be *about* the topic (role `primary`), a `no_match` example must not be.
 
 use super::Classifier;
 use super::document::Document;
 use super::lists::{Example, ListError, TopicDef};
-use super::tags::Classification;
+use super::tags::{Classification, TopicHit};
 
 impl Classifier {
     /// Runs every topic's examples; each failure is an error at the example's line.
@@ -39,12 +40,17 @@ impl Classifier {
     /// topic that took it when one did.
     fn missed(&self, i: usize, topic: &TopicDef, ex: &Example) -> Option<ListError> {
         let c = self.run_example(ex);
-        if c.topics.iter().any(|t| t.topic == i) {
+        let found = c.topics.iter().find(|t| t.topic == i);
+        if found.is_some_and(TopicHit::primary) {
             return None;
         }
         let vetoed = c.vetoed.iter().find(|t| t.topic == i);
         let yielded = c.yielded.iter().find(|(t, _)| t.topic == i);
         let why = match (vetoed, yielded) {
+            _ if let Some(s) = found.and_then(|t| t.salience.as_ref()) => format!(
+                "; topik itu hanya disebut, bukan pokok unggahan ({})",
+                s.reason.text()
+            ),
             (Some(v), _) => format!(
                 "; dikecualikan oleh \"{}\"",
                 v.matches.last().map_or("", |m| m.text.as_str())
@@ -76,7 +82,8 @@ impl Classifier {
     /// A `no_match` example that topic `i` tags all the same, with the words that did it.
     fn tagged_wrongly(&self, i: usize, topic: &TopicDef, ex: &Example) -> Option<ListError> {
         let c = self.run_example(ex);
-        let hit = c.topics.iter().find(|t| t.topic == i)?;
+        // Only named, it is not what the example is about, which is what no_match says.
+        let hit = c.topics.iter().find(|t| t.topic == i && t.primary())?;
         let words: Vec<&str> = hit.matches.iter().map(|m| m.text.as_str()).collect();
         Some(ListError {
             path: topic.file.clone(),

@@ -3,7 +3,8 @@
 
 use serde_json::{Value, json};
 
-use super::{Classification, Classifier, Clause, Field, Match, Rule};
+use super::salience::fmt_weight;
+use super::{Classification, Classifier, Clause, Field, Match, Role, Rule, Salience};
 
 fn rule_text(rule: &Rule) -> String {
     match rule {
@@ -50,6 +51,9 @@ pub fn to_json(c: &Classifier, r: &Classification) -> Value {
                 "priority": t.priority,
                 "matches": hit.matches.iter().map(match_json).collect::<Vec<_>>(),
                 "clauses": hit.clauses,
+                "role": role(hit.salience.as_ref()).as_str(),
+                "weight": weight_json(hit.salience.as_ref()),
+                "reason": hit.salience.as_ref().map(|s| s.reason.text()),
             })
         })
         .collect();
@@ -64,6 +68,9 @@ pub fn to_json(c: &Classifier, r: &Classification) -> Value {
                 "level": g.level.as_str(),
                 "inferred": hit.inferred,
                 "matches": hit.matches.iter().map(match_json).collect::<Vec<_>>(),
+                "role": role(hit.salience.as_ref()).as_str(),
+                "weight": weight_json(hit.salience.as_ref()),
+                "reason": hit.salience.as_ref().map(|s| s.reason.text()),
             })
         })
         .collect();
@@ -74,31 +81,66 @@ pub fn to_json(c: &Classifier, r: &Classification) -> Value {
     })
 }
 
-/// `banjir, jalan-rusak | samarinda | negatif (-2)`: one line per input.
+/// A tag's role; one classified without salience (never, in practice) counts as primary.
+fn role(s: Option<&Salience>) -> Role {
+    s.map_or(Role::Primary, |s| s.role)
+}
+
+/// A weight as a JSON number rounded to hundredths (f32 sums print as 2.2500000953…).
+fn weight_json(s: Option<&Salience>) -> Value {
+    let w = s.map_or(0.0, |s| f64::from(s.weight));
+    json!((w * 100.0).round() / 100.0)
+}
+
+/// `[utama, bobot 5: disebut di judul atau paragraf awal]`, as `--explain` shows a tag.
+fn salience_text(s: Option<&Salience>) -> String {
+    match s {
+        None => String::new(),
+        Some(s) => format!(
+            " [{}, bobot {}: {}]",
+            match s.role {
+                Role::Primary => "utama",
+                Role::Mentioned => "hanya disebut",
+            },
+            fmt_weight(s.weight),
+            s.reason.text()
+        ),
+    }
+}
+
+/// `banjir, jalan-rusak | samarinda | negatif (-2)`: one line per input; topics and regions
+/// only named are added in brackets (`(disebut: longsor)`).
 pub fn summary(c: &Classifier, r: &Classification) -> String {
-    let topics: Vec<&str> = r
-        .topics
-        .iter()
-        .map(|t| c.topics[t.topic].id.as_str())
-        .collect();
-    let regions: Vec<&str> = r
-        .regions
-        .iter()
-        .filter(|h| !h.inferred)
-        .map(|h| c.regions[h.region].id.as_str())
-        .collect();
+    let primary = |s: Option<&Salience>| role(s) == Role::Primary;
+    let topic_ids = |want: bool| -> Vec<&str> {
+        r.topics
+            .iter()
+            .filter(|t| primary(t.salience.as_ref()) == want)
+            .map(|t| c.topics[t.topic].id.as_str())
+            .collect()
+    };
+    let region_ids = |want: bool| -> Vec<&str> {
+        r.regions
+            .iter()
+            .filter(|h| !h.inferred && primary(h.salience.as_ref()) == want)
+            .map(|h| c.regions[h.region].id.as_str())
+            .collect()
+    };
+    let list = |main: Vec<&str>, named: Vec<&str>| {
+        let mut out = if main.is_empty() {
+            "-".to_string()
+        } else {
+            main.join(", ")
+        };
+        if !named.is_empty() {
+            out.push_str(&format!(" (disebut: {})", named.join(", ")));
+        }
+        out
+    };
     format!(
         "topik: {} | wilayah: {} | sentimen: {} ({})",
-        if topics.is_empty() {
-            "-".into()
-        } else {
-            topics.join(", ")
-        },
-        if regions.is_empty() {
-            "-".into()
-        } else {
-            regions.join(", ")
-        },
+        list(topic_ids(true), topic_ids(false)),
+        list(region_ids(true), region_ids(false)),
         r.sentiment.class.as_str(),
         r.sentiment.score
     )
@@ -139,8 +181,12 @@ fn explain_topics(out: &mut String, c: &Classifier, r: &Classification) {
     for hit in &r.topics {
         let t = &c.topics[hit.topic];
         out.push_str(&format!(
-            "  {} ({}; {}, prioritas {})\n",
-            t.id, t.name, t.category, t.priority
+            "  {} ({}; {}, prioritas {}){}\n",
+            t.id,
+            t.name,
+            t.category,
+            t.priority,
+            salience_text(hit.salience.as_ref())
         ));
         for clause in &hit.clauses {
             match clause {
@@ -196,10 +242,11 @@ fn explain_regions(out: &mut String, c: &Classifier, r: &Classification) {
                 .join("; ")
         };
         out.push_str(&format!(
-            "  {} ({}, {}): {how}\n",
+            "  {} ({}, {}): {how}{}\n",
             g.id,
             g.name,
-            g.level.as_str()
+            g.level.as_str(),
+            salience_text(hit.salience.as_ref())
         ));
     }
     for hit in &r.ignored_regions {

@@ -165,6 +165,12 @@ pub struct TopicDef {
     /// More specific topics: when one of them matches a post, this one steps aside ("ikn"
     /// yields to "ikn-lahan"), so one issue is not counted twice. With their line and column.
     pub narrower: Vec<(TopicId, usize, usize)>,
+    /// What must be present for the topic to be a post's subject (`subject = "lead OR 2
+    /// terms"`): any one alternative; empty when the topic states none. A post that names the
+    /// topic without it has the topic as `mentioned` ([`super::salience`]).
+    pub subject: Vec<super::salience::Subject>,
+    /// `subject` as written, for `--explain`.
+    pub subject_written: Option<String>,
     pub file: PathBuf,
 }
 
@@ -260,6 +266,7 @@ struct RawTopic {
     examples: RawExamples,
     #[serde(default)]
     narrower: Vec<Spanned<String>>,
+    subject: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize, Default)]
@@ -476,7 +483,7 @@ const SENTIMENT_KEYS: &[&str] = &["positive", "negative", "negators", "intensifi
 
 const TOPIC_KEYS: &[&str] = &[
     "id", "name", "category", "priority", "owner", "advice", "stem", "any", "exclude", "query",
-    "patterns", "narrower", "examples", "match", "no_match",
+    "patterns", "narrower", "subject", "examples", "match", "no_match",
 ];
 
 /// Reads every keyword file under `dir`.
@@ -743,6 +750,11 @@ fn load_topic(cx: &mut FileCx<'_>, raw: RawTopic) -> Option<TopicDef> {
             Some("isi any = [\"…\"], query = '…' dan/atau patterns = ['…']".into()),
         );
     }
+    let subject = raw
+        .subject
+        .as_ref()
+        .map(|s| subject_rule(cx, s))
+        .unwrap_or_default();
     let examples_match = examples(cx, &raw.examples.matches);
     let examples_no_match = examples(cx, &raw.examples.no_match);
     if cx.errors.len() > before {
@@ -770,8 +782,30 @@ fn load_topic(cx: &mut FileCx<'_>, raw: RawTopic) -> Option<TopicDef> {
                 (TopicId::new(n.get_ref().trim()), line, col)
             })
             .collect(),
+        subject,
+        subject_written: raw.subject.map(|s| s.into_inner().trim().to_string()),
         file: cx.path.to_path_buf(),
     })
+}
+
+/// `subject = "lead OR 2 terms"`: alternatives joined by OR, each `lead`, `title` or `N terms`.
+fn subject_rule(cx: &mut FileCx<'_>, written: &Spanned<String>) -> Vec<super::salience::Subject> {
+    let mut out = Vec::new();
+    for part in written.get_ref().split(" OR ") {
+        match super::salience::Subject::parse(part) {
+            Some(s) => out.push(s),
+            None => cx.error_at(
+                written.span().start,
+                format!("subject: \"{}\" tidak dikenal", part.trim()),
+                Some(
+                    "tulis \"lead\" (istilah di judul atau paragraf awal), \"title\" (di judul) \
+                     atau \"2 terms\" (dua istilah berbeda), digabung dengan OR"
+                        .into(),
+                ),
+            ),
+        }
+    }
+    out
 }
 
 /// The topic's `id`, or else its file name; an invalid one is an error (and kept, so that

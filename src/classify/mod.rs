@@ -33,6 +33,7 @@ pub mod matcher;
 pub mod normalize;
 pub mod query;
 mod regions;
+pub mod salience;
 mod sentiment;
 pub mod stem;
 mod tags;
@@ -42,8 +43,9 @@ mod testing;
 use std::path::Path;
 
 use compile::Program;
-use lists::{Lists, RegionDef, TopicDef};
+use lists::{Level, Lists, RegionDef, TopicDef};
 use normalize::Normalizer;
+use salience::Layout;
 
 use crate::model::{Post, RegionId, TopicId};
 use crate::stories::Fingerprint;
@@ -51,6 +53,7 @@ use crate::stories::Fingerprint;
 pub use document::{Document, Field, Match, Rule};
 pub use language::Languages;
 pub use lists::{ListError, ListErrors};
+pub use salience::{Reason, Role, Salience};
 pub use sentiment::{Sentiment, SentimentClass};
 pub use tags::{Classification, Clause, RegionHit, Tags, TopicHit};
 
@@ -119,8 +122,22 @@ impl Classifier {
         let raw = program.run(doc);
         let hit = |f| program.topic_hit(doc, &raw, f);
         let placed = regions::resolve(&self.regions, &raw.regions, default_region);
+        let layout = Layout::of(doc);
+        let (topic_order, topic_salience) = self.topic_salience(doc, &layout, &raw);
+        let region_salience = self.region_salience(doc, &layout, &raw, &placed.kept);
+        let counted: Vec<&evaluate::Fired> = raw.fired.iter().filter(|f| f.counts()).collect();
+        let mut regions = program.region_hits(doc, &raw, placed.kept);
+        for (hit, s) in regions.iter_mut().zip(region_salience) {
+            hit.salience = Some(s);
+        }
         Classification {
-            topics: raw.fired.iter().filter(|f| f.counts()).map(hit).collect(),
+            topics: topic_order
+                .into_iter()
+                .map(|i| TopicHit {
+                    salience: Some(topic_salience[i].clone()),
+                    ..hit(counted[i])
+                })
+                .collect(),
             vetoed: raw
                 .fired
                 .iter()
@@ -132,7 +149,7 @@ impl Classifier {
                 .iter()
                 .filter_map(|f| Some((hit(f), f.yielded_to?)))
                 .collect(),
-            regions: program.region_hits(doc, &raw, placed.kept),
+            regions,
             ignored_regions: program.region_hits(doc, &raw, placed.ignored),
             sentiment: program.sentiment(doc, &raw),
         }
@@ -150,13 +167,34 @@ impl Classifier {
     pub fn tags_for(&self, doc: &Document<'_>, default_region: Option<&RegionId>) -> Tags {
         let raw = self.program.run(doc);
         let placed = regions::resolve(&self.regions, &raw.regions, default_region).kept;
-        let kept = placed.iter().map(|p| &self.regions[p.region]);
-        let topics: Vec<TopicId> = raw
-            .fired
-            .iter()
-            .filter(|f| f.counts())
-            .map(|f| self.topics[f.topic].id.clone())
-            .collect();
+        let layout = Layout::of(doc);
+        let (order, salience) = self.topic_salience(doc, &layout, &raw);
+        let region_salience = self.region_salience(doc, &layout, &raw, &placed);
+        let counted: Vec<&evaluate::Fired> = raw.fired.iter().filter(|f| f.counts()).collect();
+        let mut topics = Vec::new();
+        let mut mentioned_topics = Vec::new();
+        for i in order {
+            let id = self.topics[counted[i].topic].id.clone();
+            if salience[i].primary() {
+                topics.push(id);
+            } else {
+                mentioned_topics.push((id, salience[i].weight));
+            }
+        }
+        let mut regions = Vec::new();
+        let mut areas = Vec::new();
+        let mut mentioned_regions = Vec::new();
+        for (p, s) in placed.iter().zip(&region_salience) {
+            let r = &self.regions[p.region];
+            if !s.primary() {
+                mentioned_regions.push((r.id.clone(), s.weight));
+                continue;
+            }
+            if regions::is_area(r) {
+                areas.push(r.id.clone());
+            }
+            regions.push(r.id.clone());
+        }
         let fingerprint = if topics.is_empty() {
             None
         } else {
@@ -164,14 +202,142 @@ impl Classifier {
         };
         Tags {
             topics,
-            regions: kept.clone().map(|r| r.id.clone()).collect(),
-            areas: kept
-                .filter(|r| regions::is_area(r))
-                .map(|r| r.id.clone())
-                .collect(),
+            regions,
+            areas,
+            mentioned_topics,
+            mentioned_regions,
             sentiment: Some((SentimentClass::from_score(raw.score), raw.score)),
             fingerprint,
             text_hash: None,
         }
+    }
+
+    /// The salience of each counted topic (in the order of `raw.fired` without the vetoed and
+    /// yielded), and that order sorted for output: primary first, each group most salient
+    /// first, ties in list order.
+    fn topic_salience(
+        &self,
+        doc: &Document<'_>,
+        layout: &Layout,
+        raw: &evaluate::Raw,
+    ) -> (Vec<usize>, Vec<Salience>) {
+        let counted: Vec<&evaluate::Fired> = raw.fired.iter().filter(|f| f.counts()).collect();
+        let mut sums = Vec::with_capacity(counted.len());
+        let mut eligible = Vec::with_capacity(counted.len());
+        for f in &counted {
+            let (spans, distinct) = self.program.topic_spans(doc, raw, f);
+            let sum = if spans.is_empty() {
+                salience::Sum::neutral()
+            } else {
+                layout.sum_topic(doc, spans.into_iter())
+            };
+            let subject = &self.topics[f.topic].subject;
+            eligible.push(salience::subject_holds(subject, &sum, distinct));
+            sums.push(sum);
+        }
+        let mut out = salience::decide(&sums, &eligible, salience::TOPIC_SHARE);
+        for (s, f) in out.iter_mut().zip(&counted) {
+            if let Reason::NotSubject(rule) = &mut s.reason {
+                if let Some(written) = &self.topics[f.topic].subject_written {
+                    rule.clone_from(written);
+                }
+            }
+        }
+        let mut order: Vec<usize> = (0..counted.len()).collect();
+        order.sort_by(|&a, &b| {
+            out[b]
+                .primary()
+                .cmp(&out[a].primary())
+                .then(out[b].weight.total_cmp(&out[a].weight))
+                .then(a.cmp(&b))
+        });
+        (order, out)
+    }
+
+    /// The salience of each kept region: kabupaten/kota (and named places outside any) weigh
+    /// their own names and those of the places inside them and compete; a place inside one
+    /// takes its role; the province is primary with any primary place, else by its own names;
+    /// a region only inferred from the source is primary.
+    fn region_salience(
+        &self,
+        doc: &Document<'_>,
+        layout: &Layout,
+        raw: &evaluate::Raw,
+        kept: &[regions::Placed],
+    ) -> Vec<Salience> {
+        if kept.iter().all(|p| p.found.is_empty()) {
+            return kept
+                .iter()
+                .map(|_| Salience::inferred(Role::Primary))
+                .collect();
+        }
+        let defs = &self.regions;
+        let own: Vec<salience::Sum> = kept
+            .iter()
+            .map(|p| {
+                let spans = p
+                    .found
+                    .iter()
+                    .map(|&i| (raw.regions[i].field, raw.regions[i].orig));
+                layout.sum_place(doc, spans)
+            })
+            .collect();
+        // Each region's sum with the sums of the kept places inside it.
+        let mut total = own.clone();
+        for (k, p) in kept.iter().enumerate() {
+            for ancestor in regions::lineage(defs, p.region).skip(1) {
+                if let Some(j) = kept.iter().position(|q| q.region == ancestor) {
+                    total[j].merge(&own[k]);
+                }
+            }
+        }
+        let area_of = |r: usize| regions::lineage(defs, r).find(|&i| regions::is_area(&defs[i]));
+        let province = |r: usize| defs[r].level == Level::Provinsi;
+        // Competing: the kabupaten/kota, and named places in none (province-wide ones).
+        let competing: Vec<usize> = (0..kept.len())
+            .filter(|&k| {
+                let r = kept[k].region;
+                regions::is_area(&defs[r]) || (!province(r) && area_of(r).is_none())
+            })
+            .collect();
+        let sums: Vec<salience::Sum> = competing.iter().map(|&k| total[k]).collect();
+        let decided = salience::decide(&sums, &vec![true; sums.len()], salience::PLACE_SHARE);
+        let mut out: Vec<Option<Salience>> = vec![None; kept.len()];
+        for (&k, s) in competing.iter().zip(decided) {
+            out[k] = Some(s);
+        }
+        let any_primary = out.iter().flatten().any(Salience::primary);
+        for k in 0..kept.len() {
+            if out[k].is_some() {
+                continue;
+            }
+            let r = kept[k].region;
+            let s = if province(r) {
+                let alone = salience::decide(&[total[k]], &[true], salience::PLACE_SHARE).remove(0);
+                if any_primary {
+                    Salience {
+                        role: Role::Primary,
+                        weight: total[k].weight,
+                        reason: Reason::Inferred,
+                    }
+                } else {
+                    alone
+                }
+            } else {
+                let area = area_of(r).and_then(|a| kept.iter().position(|q| q.region == a));
+                let role = area
+                    .and_then(|a| out[a].as_ref())
+                    .map_or(Role::Mentioned, |s| s.role);
+                Salience {
+                    role,
+                    weight: total[k].weight,
+                    reason: Reason::FollowsArea,
+                }
+            };
+            out[k] = Some(s);
+        }
+        out.into_iter()
+            .map(|s| s.unwrap_or(Salience::inferred(Role::Mentioned)))
+            .collect()
     }
 }

@@ -6,6 +6,7 @@
 use serde::Serialize;
 
 use super::document::Match;
+use super::salience::Salience;
 use super::sentiment::{Sentiment, SentimentClass};
 use crate::model::{RegionId, TopicId};
 use crate::stories::Fingerprint;
@@ -35,6 +36,9 @@ pub struct TopicHit {
     pub topic: usize,
     pub clauses: Vec<Clause>,
     pub matches: Vec<Match>,
+    /// Whether the post is about the topic or only names it.
+    #[serde(skip)]
+    pub salience: Option<Salience>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -44,11 +48,22 @@ pub struct RegionHit {
     pub matches: Vec<Match>,
     /// Not named in the text: a parent of a named region, or the source's default.
     pub inferred: bool,
+    /// Whether the post is about the region or only names it (none for ignored names).
+    #[serde(skip)]
+    pub salience: Option<Salience>,
+}
+
+impl TopicHit {
+    /// Whether the post is about the topic (it counts), not only naming it.
+    pub fn primary(&self) -> bool {
+        self.salience.as_ref().is_none_or(Salience::primary)
+    }
 }
 
 /// The full result, with everything `--explain` shows.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Classification {
+    /// The topics that count, primary ones first, each group most salient first.
     pub topics: Vec<TopicHit>,
     /// Topics that would have matched but an `exclude` term vetoed them.
     pub vetoed: Vec<TopicHit>,
@@ -63,11 +78,16 @@ pub struct Classification {
 /// What the store keeps of a classification.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Tags {
+    /// The topics the post is about (`primary`), most salient first: what every count uses.
     pub topics: Vec<TopicId>,
-    /// Regions named or inferred, with their parents.
+    /// Regions the post is about, named or inferred, with their parents.
     pub regions: Vec<RegionId>,
     /// The kabupaten/kota among `regions`: the level hourly counts are kept at.
     pub areas: Vec<RegionId>,
+    /// Topics and regions the post names without being about them (`mentioned`), with their
+    /// weights: kept for search and `--explain`, never counted.
+    pub mentioned_topics: Vec<(TopicId, f32)>,
+    pub mentioned_regions: Vec<(RegionId, f32)>,
     pub sentiment: Option<(SentimentClass, f64)>,
     /// The text's fingerprint for story matching ([`crate::stories`]); only posts with a topic
     /// are grouped into stories, so only they have one.

@@ -49,7 +49,8 @@ pub fn search(
         return Ok(ExitCode::SUCCESS);
     }
     let lang = settings.briefing.language;
-    for p in &posts {
+    for listed in &posts {
+        let p = &listed.post;
         let head = p.title.as_deref().filter(|t| !t.trim().is_empty());
         outln!(
             "{} · {}{}",
@@ -63,7 +64,8 @@ pub fn search(
         if let Some(t) = head {
             outln!("  {}", plain(&crate::format::excerpt(t, 160)));
         }
-        outln!("  {}\n", plain(&crate::format::excerpt(&p.text, 240)));
+        outln!("  {}", plain(&crate::format::excerpt(&p.text, 240)));
+        outln!("{}\n", tags_line(listed));
     }
     outln!(
         "{} unggahan{} (terbaru dahulu).",
@@ -79,6 +81,29 @@ pub fn search(
 
 /// Post text is hostile: control characters (terminal escape sequences) are dropped before
 /// it reaches the operator's terminal.
+/// `  isu: banjir · wilayah: samarinda · hanya disebut: drainase, balikpapan`: what the post
+/// is about (counted) and what it only names (not counted).
+fn tags_line(p: &crate::store::browse::ListedPost) -> String {
+    let list = |ids: &[String]| {
+        if ids.is_empty() {
+            "-".to_string()
+        } else {
+            ids.join(", ")
+        }
+    };
+    let mut line = format!("  isu: {} · wilayah: {}", list(&p.topics), list(&p.regions));
+    let named: Vec<String> = p
+        .mentioned_topics
+        .iter()
+        .chain(&p.mentioned_regions)
+        .cloned()
+        .collect();
+    if !named.is_empty() {
+        line.push_str(&format!(" · hanya disebut: {}", named.join(", ")));
+    }
+    plain(&line)
+}
+
 fn plain(text: &str) -> String {
     text.chars().filter(|c| !c.is_control()).collect()
 }

@@ -59,9 +59,21 @@ impl Cursor {
 pub struct ListedPost {
     #[serde(flatten)]
     pub post: StoredPost,
+    /// The topics and regions the post is about: what every count reads.
     pub topics: Vec<String>,
     pub regions: Vec<String>,
+    /// Topics and regions it only names (`classify::salience`), not counted.
+    pub mentioned_topics: Vec<String>,
+    pub mentioned_regions: Vec<String>,
 }
+
+/// The columns after [`POST_COLUMNS`] that [`read_listed`] reads: a post's topics, regions,
+/// and the topics and regions it only mentions, each a space-separated list or NULL.
+pub(super) const TAG_COLUMNS: &str =
+    "(SELECT group_concat(topic_id, ' ') FROM post_topics t WHERE t.post_id = p.id),
+     (SELECT group_concat(region_id, ' ') FROM post_regions r WHERE r.post_id = p.id),
+     (SELECT group_concat(tag_id, ' ') FROM post_mentions m WHERE m.post_id = p.id AND m.kind = 'topic'),
+     (SELECT group_concat(tag_id, ' ') FROM post_mentions m WHERE m.post_id = p.id AND m.kind = 'region')";
 
 /// One page of posts and the cursor of the next (None on the last page).
 #[derive(Debug, Clone)]
@@ -92,9 +104,7 @@ pub(super) fn posts_page(conn: &Connection, filter: &PostFilter) -> Result<Page,
     // One more than the page, to know whether another page follows.
     values.push(Value::Integer(limit as i64 + 1));
     let sql = format!(
-        "SELECT {POST_COLUMNS},
-                (SELECT group_concat(topic_id, ' ') FROM post_topics t WHERE t.post_id = p.id),
-                (SELECT group_concat(region_id, ' ') FROM post_regions r WHERE r.post_id = p.id)
+        "SELECT {POST_COLUMNS}, {TAG_COLUMNS}
          FROM {from} {where_} ORDER BY p.published_at DESC, p.id DESC LIMIT ?"
     );
     let mut stmt = conn.prepare_cached(&sql)?;
@@ -172,9 +182,8 @@ impl PageQuery {
     }
 }
 
-/// A [`ListedPost`] from a row of [`POST_COLUMNS`] and then its topics and its regions, each
-/// a space-separated list or NULL.
-fn read_listed(r: &rusqlite::Row<'_>) -> rusqlite::Result<ListedPost> {
+/// A [`ListedPost`] from a row of [`POST_COLUMNS`] and then [`TAG_COLUMNS`].
+pub(super) fn read_listed(r: &rusqlite::Row<'_>) -> rusqlite::Result<ListedPost> {
     let words = |i: usize| -> rusqlite::Result<Vec<String>> {
         Ok(r.get::<_, Option<String>>(i)?
             .map(|s| s.split(' ').map(str::to_owned).collect())
@@ -184,6 +193,8 @@ fn read_listed(r: &rusqlite::Row<'_>) -> rusqlite::Result<ListedPost> {
         post: read_post(r)?,
         topics: words(POST_COLUMN_COUNT)?,
         regions: words(POST_COLUMN_COUNT + 1)?,
+        mentioned_topics: words(POST_COLUMN_COUNT + 2)?,
+        mentioned_regions: words(POST_COLUMN_COUNT + 3)?,
     })
 }
 

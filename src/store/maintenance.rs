@@ -59,6 +59,7 @@ const TABLES: &[&str] = &[
     "posts",
     "post_topics",
     "post_regions",
+    "post_mentions",
     "topic_hourly",
     "stories",
     "story_keys",

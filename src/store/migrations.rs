@@ -393,6 +393,18 @@ SELECT t.topic_id, substr(p.published_at, 1, 13) || ':00:00Z',
 FROM posts p JOIN post_topics t ON t.post_id = p.id
 WHERE coalesce(p.likes, 0) + p.shares + coalesce(p.comments, 0) > 0;
 "#,
+    // 11: tags a post names without being about them (`classify::salience`: role
+    // `mentioned`), for search and the read API; `post_topics`/`post_regions` keep the
+    // primary tags every count reads. Posts stored before have none (every tag was primary).
+    r#"
+CREATE TABLE post_mentions (
+    post_id INTEGER NOT NULL REFERENCES posts(id) ON DELETE CASCADE,
+    kind    TEXT NOT NULL CHECK (kind IN ('topic', 'region')),
+    tag_id  TEXT NOT NULL,
+    weight  REAL NOT NULL,
+    PRIMARY KEY (post_id, kind, tag_id)
+) STRICT, WITHOUT ROWID;
+"#,
 ];
 
 /// Applies the migrations this database has not had yet. A database from a newer Pantau is

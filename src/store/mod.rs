@@ -62,7 +62,7 @@ pub use stories::Story;
 
 use alerts::{Decision, Episode, PendingDelivery};
 use briefings::BriefingRecord;
-use browse::{Page, PostFilter};
+use browse::{ListedPost, Page, PostFilter};
 use maintenance::{Pruned, Stats};
 use meta::KeywordsState;
 use rollups::{AuthorCount, SourceCount};
@@ -370,7 +370,7 @@ pub trait Browse {
     /// Posts matching `search` (the query language of [`search::fts_query`]: case and
     /// accents fold) published in its period, newest first, at most `search.limit` (0 counts
     /// as 1); nothing when the query has nothing searchable.
-    fn search(&self, search: &Search) -> Result<Vec<StoredPost>, StoreError>;
+    fn search(&self, search: &Search) -> Result<Vec<ListedPost>, StoreError>;
 
     /// Written briefings, newest first, at most `limit`.
     fn briefings(&self, limit: usize) -> Result<Vec<BriefingRecord>, StoreError>;

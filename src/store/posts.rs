@@ -462,6 +462,7 @@ struct PostStatements<'tx> {
     insert: CachedStatement<'tx>,
     topic: CachedStatement<'tx>,
     region: CachedStatement<'tx>,
+    mention: CachedStatement<'tx>,
 }
 
 impl<'tx> PostStatements<'tx> {
@@ -479,6 +480,10 @@ impl<'tx> PostStatements<'tx> {
             )?,
             region: tx.prepare_cached(
                 "INSERT OR IGNORE INTO post_regions (post_id, region_id) VALUES (?1, ?2)",
+            )?,
+            mention: tx.prepare_cached(
+                "INSERT OR IGNORE INTO post_mentions (post_id, kind, tag_id, weight)
+                 VALUES (?1, ?2, ?3, ?4)",
             )?,
         })
     }
@@ -517,8 +522,9 @@ impl<'tx> PostStatements<'tx> {
         Ok(changed > 0)
     }
 
-    /// Writes the topics and regions of the new post `id`, and counts it in the batch's
-    /// hourly counts per topic and area, with its story once per topic and area.
+    /// Writes the topics and regions of the new post `id` (the primary ones, and those only
+    /// mentioned apart), and counts the primary ones in the batch's hourly counts per topic
+    /// and area, with its story once per topic and area.
     fn tag<'a>(
         &mut self,
         tx: &Transaction<'_>,
@@ -541,6 +547,14 @@ impl<'tx> PostStatements<'tx> {
         }
         for r in &tags.regions {
             self.region.execute(params![id, r.as_str()])?;
+        }
+        for (t, weight) in &tags.mentioned_topics {
+            self.mention
+                .execute(params![id, "topic", t.as_str(), f64::from(*weight)])?;
+        }
+        for (r, weight) in &tags.mentioned_regions {
+            self.mention
+                .execute(params![id, "region", r.as_str(), f64::from(*weight)])?;
         }
         Ok(())
     }
@@ -680,6 +694,8 @@ mod tests {
             sentiment: None,
             fingerprint: None,
             text_hash: None,
+            mentioned_topics: Vec::new(),
+            mentioned_regions: Vec::new(),
         }
     }
 
@@ -691,6 +707,8 @@ mod tests {
         // A value the store could not have computed itself: it must take the tags' word.
         let with_hash = Tags {
             text_hash: Some("dari-klasifikasi".into()),
+            mentioned_topics: Vec::new(),
+            mentioned_regions: Vec::new(),
             ..tags(&[], &[])
         };
         let posts = vec![(given, with_hash), (computed.clone(), tags(&[], &[]))];
@@ -712,6 +730,8 @@ mod tests {
         let again = post("b", "2", None, "JALAN  rusak", "2026-11-27T02:20:00Z");
         let again_tags = Tags {
             text_hash: Some(again.text_hash()),
+            mentioned_topics: Vec::new(),
+            mentioned_regions: Vec::new(),
             ..tags(&[], &[])
         };
         assert_eq!(store.insert_posts(&[(again, again_tags)], "v").unwrap(), 0);
@@ -984,7 +1004,7 @@ mod tests {
                 limit: 10,
             })
             .unwrap();
-        let mut sources: Vec<&str> = found.iter().map(|p| p.source.as_str()).collect();
+        let mut sources: Vec<&str> = found.iter().map(|p| p.post.source.as_str()).collect();
         sources.sort_unstable();
         assert_eq!(sources, ["a", "b", "c", "d"]);
         assert_foreign_keys_hold(&store);

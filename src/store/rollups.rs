@@ -1001,6 +1001,8 @@ mod tests {
                     sentiment: None,
                     fingerprint: None,
                     text_hash: None,
+                    mentioned_topics: Vec::new(),
+                    mentioned_regions: Vec::new(),
                 };
                 posts.push((post, tags));
             }

@@ -7,7 +7,8 @@ use jiff::Timestamp;
 use rusqlite::{Connection, params};
 
 use super::StoreError;
-use super::rows::{POST_COLUMNS, StoredPost, read_post};
+use super::browse::{ListedPost, TAG_COLUMNS, read_listed};
+use super::rows::POST_COLUMNS;
 use crate::time::to_db;
 
 /// A search: the words, and the period of publication (half-open).
@@ -126,7 +127,7 @@ pub fn split_filters(input: &str) -> Filtered {
 }
 
 /// Posts matching `search`, newest first.
-pub(super) fn search(conn: &Connection, search: &Search) -> Result<Vec<StoredPost>, StoreError> {
+pub(super) fn search(conn: &Connection, search: &Search) -> Result<Vec<ListedPost>, StoreError> {
     let filtered = split_filters(&search.query);
     let query = fts_query(&filtered.words);
     if query.is_none() && filtered.langs.is_empty() {
@@ -141,12 +142,12 @@ pub(super) fn search(conn: &Connection, search: &Search) -> Result<Vec<StoredPos
     };
     let sql = match query {
         Some(_) => format!(
-            "SELECT {POST_COLUMNS} FROM posts_fts f JOIN posts p ON p.id = f.rowid
+            "SELECT {POST_COLUMNS}, {TAG_COLUMNS} FROM posts_fts f JOIN posts p ON p.id = f.rowid
              WHERE posts_fts MATCH ?1 AND p.published_at >= ?2 AND p.published_at < ?3 {lang_clause}
              ORDER BY p.published_at DESC, p.id DESC LIMIT ?4"
         ),
         None => format!(
-            "SELECT {POST_COLUMNS} FROM posts p
+            "SELECT {POST_COLUMNS}, {TAG_COLUMNS} FROM posts p
              WHERE ?1 IS NULL AND p.published_at >= ?2 AND p.published_at < ?3 {lang_clause}
              ORDER BY p.published_at DESC, p.id DESC LIMIT ?4"
         ),
@@ -156,11 +157,11 @@ pub(super) fn search(conn: &Connection, search: &Search) -> Result<Vec<StoredPos
     let until = search.until.map_or_else(|| "9999".to_string(), to_db);
     let limit = search.limit.max(1) as i64;
     let rows = if filtered.langs.is_empty() {
-        stmt.query_map(params![query, since, until, limit], read_post)?
+        stmt.query_map(params![query, since, until, limit], read_listed)?
             .collect::<Result<_, _>>()?
     } else {
         let langs = serde_json::to_string(&filtered.langs).unwrap_or_default();
-        stmt.query_map(params![query, since, until, limit, langs], read_post)?
+        stmt.query_map(params![query, since, until, limit, langs], read_listed)?
             .collect::<Result<_, _>>()?
     };
     Ok(rows)

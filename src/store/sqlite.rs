@@ -11,7 +11,7 @@ use jiff::Timestamp;
 
 use super::alerts::{self, Decision, Episode, PendingDelivery};
 use super::briefings::{self, BriefingRecord};
-use super::browse::{self, Page, PostFilter};
+use super::browse::{self, ListedPost, Page, PostFilter};
 use super::maintenance::{self, Pruned, Stats};
 use super::reach::{self, AccountReach, PlatformCount, ReachTotals};
 use super::rollups::{self, AuthorCount, SourceCount};
@@ -217,7 +217,7 @@ impl Browse for Store {
         stories::story(&self.conn, id)
     }
 
-    fn search(&self, query: &Search) -> Result<Vec<StoredPost>, StoreError> {
+    fn search(&self, query: &Search) -> Result<Vec<ListedPost>, StoreError> {
         search::search(&self.conn, query)
     }
 
