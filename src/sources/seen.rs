@@ -203,4 +203,58 @@ mod tests {
         eprintln!("cursor bytes for 2000 links: {}", json.len());
         assert!(json.len() < 80_000, "{}", json.len());
     }
+
+    /// A listing's state as its cursor holds it: validators flattened beside the links (the
+    /// keys earlier versions wrote), read back whole; a cursor that is not such a state, or
+    /// is no token, starts from nothing.
+    #[test]
+    fn a_listing_state_goes_through_its_cursor() {
+        use crate::model::{Cursor, SourceId};
+
+        #[derive(Debug, Default, Serialize, Deserialize)]
+        struct State {
+            #[serde(flatten)]
+            page: Kept,
+            #[serde(default)]
+            seen: Seen,
+        }
+
+        let source = SourceId::new("warta");
+        let older = Cursor::Token {
+            value: r#"{"etag":"\"v1\"","seen":{"links":[[1,5]]}}"#.into(),
+        };
+        let state: State = older.state(&source, "halaman");
+        let validators = Validators::from(&state.page);
+        assert_eq!(validators.etag.as_deref(), Some("\"v1\""));
+        assert_eq!(validators.last_modified, None);
+        assert_eq!(state.seen.len(), 1);
+
+        let mut state = state;
+        state.page = Validators {
+            etag: None,
+            last_modified: Some("Sun, 06 Dec 2026 10:00:00 GMT".into()),
+        }
+        .into();
+        state.seen.insert("https://warta.example/1", at(1));
+        let Cursor::Token { value } = Cursor::from_state(&state) else {
+            panic!("a state is a token cursor");
+        };
+        assert!(
+            value.contains(r#""last_modified":"Sun, 06 Dec 2026 10:00:00 GMT""#),
+            "{value}"
+        );
+        assert!(!value.contains("etag"), "{value}");
+        let back: State = Cursor::Token { value }.state(&source, "halaman");
+        assert!(back.seen.contains("https://warta.example/1", None));
+
+        for other in [
+            Cursor::Token {
+                value: "bukan json".into(),
+            },
+            Cursor::Start,
+        ] {
+            let fresh: State = other.state(&source, "halaman");
+            assert!(fresh.seen.is_empty() && fresh.page == Kept::default());
+        }
+    }
 }
