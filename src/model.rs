@@ -279,6 +279,32 @@ pub enum Cursor {
     Token { value: String },
 }
 
+impl Cursor {
+    /// The state a source keeps as JSON in a token cursor ([`Cursor::from_state`]): the
+    /// default for any other cursor, and for a token that does not read as `T` (a cursor of an
+    /// older version), with a warning naming `source` and `what` the state is about.
+    pub fn state<T: serde::de::DeserializeOwned + Default>(
+        &self,
+        source: &SourceId,
+        what: &str,
+    ) -> T {
+        match self {
+            Cursor::Token { value } => serde_json::from_str(value).unwrap_or_else(|e| {
+                tracing::warn!(%source, error = %e, "kursor {what} tidak dikenali; mulai dari awal");
+                T::default()
+            }),
+            _ => T::default(),
+        }
+    }
+
+    /// A token cursor holding `state` as JSON.
+    pub fn from_state(state: &impl Serialize) -> Cursor {
+        Cursor::Token {
+            value: serde_json::to_string(state).expect("a source's state always serialises"),
+        }
+    }
+}
+
 /// Where a source stood when the process (re)started, read from the store.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SourceState {

@@ -267,38 +267,85 @@ pub fn parse_feed_date(text: &str) -> Option<Timestamp> {
     None
 }
 
-/// Replaces Indonesian month names and zone names with the English/numeric forms parsers know.
+/// Replaces month names (Indonesian, or English in full) and Indonesia's zone names with the
+/// English abbreviations and numeric offsets the parsers know.
 fn to_english_date(text: &str) -> String {
-    const WORDS: &[(&str, &str)] = &[
-        ("januari", "Jan"),
-        ("februari", "Feb"),
-        ("pebruari", "Feb"),
-        ("maret", "Mar"),
-        ("mei", "May"),
-        ("juni", "Jun"),
-        ("juli", "Jul"),
-        ("agustus", "Aug"),
-        ("agu", "Aug"),
-        ("agt", "Aug"),
-        ("oktober", "Oct"),
-        ("okt", "Oct"),
-        ("desember", "Dec"),
-        ("des", "Dec"),
-        ("nopember", "Nov"),
-        ("wib", "+0700"),
-        ("wita", "+0800"),
-        ("wit", "+0900"),
-    ];
     text.split(' ')
         .map(|word| {
             let lower = word.to_lowercase();
-            WORDS
-                .iter()
-                .find(|(id, _)| *id == lower)
-                .map_or(word, |(_, en)| en)
+            if let Some(month) = month_number(&lower) {
+                MONTHS_EN[(month - 1) as usize][..3].to_string()
+            } else if let Some(hours) = indonesian_zone_hours(&lower) {
+                format!("+{hours:02}00")
+            } else {
+                word.to_string()
+            }
         })
         .collect::<Vec<_>>()
         .join(" ")
+}
+
+/// A month's number from its Indonesian or English name, full or abbreviated as the
+/// province's sites write them (`desember`, `des`, `nop`, `agst`, `sept`, `dec`); `word` in
+/// lower case. The one table of feed dates ([`parse_feed_date`]) and page dates
+/// ([`crate::sources::dates`]).
+pub fn month_number(word: &str) -> Option<i8> {
+    const NAMES: &[(&str, i8)] = &[
+        ("januari", 1),
+        ("january", 1),
+        ("jan", 1),
+        ("februari", 2),
+        ("pebruari", 2),
+        ("february", 2),
+        ("feb", 2),
+        ("peb", 2),
+        ("maret", 3),
+        ("march", 3),
+        ("mar", 3),
+        ("april", 4),
+        ("apr", 4),
+        ("mei", 5),
+        ("may", 5),
+        ("juni", 6),
+        ("june", 6),
+        ("jun", 6),
+        ("juli", 7),
+        ("july", 7),
+        ("jul", 7),
+        ("agustus", 8),
+        ("august", 8),
+        ("agu", 8),
+        ("agt", 8),
+        ("agst", 8),
+        ("aug", 8),
+        ("september", 9),
+        ("sept", 9),
+        ("sep", 9),
+        ("oktober", 10),
+        ("october", 10),
+        ("okt", 10),
+        ("oct", 10),
+        ("november", 11),
+        ("nopember", 11),
+        ("nov", 11),
+        ("nop", 11),
+        ("desember", 12),
+        ("december", 12),
+        ("des", 12),
+        ("dec", 12),
+    ];
+    NAMES.iter().find(|(n, _)| *n == word).map(|&(_, m)| m)
+}
+
+/// Hours east of UTC of Indonesia's zones as written after a time: `wib` 7, `wita` 8, `wit`
+/// 9; `word` in lower case.
+pub fn indonesian_zone_hours(word: &str) -> Option<i8> {
+    match word {
+        "wib" => Some(7),
+        "wita" => Some(8),
+        "wit" => Some(9),
+        _ => None,
+    }
 }
 
 #[cfg(test)]
@@ -344,6 +391,20 @@ mod tests {
             }
         }
         assert_eq!(parse_feed_date("kemarin sore"), None);
+    }
+
+    /// Feed dates read the abbreviations page dates read: one table for both.
+    #[test]
+    fn feed_dates_know_every_abbreviation() {
+        for (text, want) in [
+            ("27 Nop 2026 10:00 WITA", "2026-11-27T02:00:00Z"),
+            ("6 Agst 2026 10:00 WITA", "2026-08-06T02:00:00Z"),
+            ("Sab, 5 Sept 2026 10:00:00 WIB", "2026-09-05T03:00:00Z"),
+            ("3 Peb 2026 10:00 WIT", "2026-02-03T01:00:00Z"),
+        ] {
+            let got = parse_feed_date(text).unwrap_or_else(|| panic!("{text}"));
+            assert_eq!(got, want.parse::<Timestamp>().unwrap(), "{text}");
+        }
     }
 
     #[test]

@@ -327,6 +327,28 @@ fn wrong_article_keys_are_refused() {
     assert!(err.contains("article_max_chars"), "{err}");
 }
 
+/// An article key without `fetch_article = true` would do nothing: it is refused at its
+/// line, with what to do.
+#[test]
+fn article_keys_without_fetch_article_are_refused() {
+    for key in ["article_daily_cap = 50", "article_max_chars = 3000"] {
+        let project = Project::new("", &feed_source("warta", "https://warta.example/rss", key));
+        let out = project.pantau(&["sources"]);
+        let err = common::stderr(&out);
+        assert_eq!(out.status.code(), Some(1), "{err}");
+        let name = key.split(' ').next().unwrap();
+        assert!(
+            err.contains(&format!("{name} diisi tanpa fetch_article = true")),
+            "{err}"
+        );
+        assert!(
+            err.contains("tambahkan fetch_article = true atau hapus kunci ini"),
+            "{err}"
+        );
+        assert!(err.contains("default.toml:"), "{err}");
+    }
+}
+
 /// `pantau poll --once` end to end: the feed's item is stored with its article's text.
 #[tokio::test(flavor = "multi_thread")]
 async fn poll_once_stores_the_article_text() {

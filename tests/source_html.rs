@@ -17,29 +17,6 @@ fn page(name: &str) -> ResponseTemplate {
         .set_body_raw(fixture(&format!("html/{name}")), "text/html; charset=utf-8")
 }
 
-/// `(url, title, text, author, lang, published)` of every post, by url.
-fn posts(project: &Project) -> Vec<(String, String, String, String, String, String)> {
-    common::sql(&project.db())
-        .prepare(
-            "SELECT url, coalesce(title, ''), text, coalesce(author, ''), coalesce(lang, ''),
-                    published_at FROM posts ORDER BY url",
-        )
-        .unwrap()
-        .query_map([], |r| {
-            Ok((
-                r.get(0)?,
-                r.get(1)?,
-                r.get(2)?,
-                r.get(3)?,
-                r.get(4)?,
-                r.get(5)?,
-            ))
-        })
-        .unwrap()
-        .collect::<Result<_, _>>()
-        .unwrap()
-}
-
 fn pemprov(uri: &str) -> String {
     format!(
         "[[sources]]\nid = \"pemprov\"\nkind = \"html\"\nurl = \"{uri}/berita\"\n\
@@ -82,7 +59,7 @@ async fn a_listing_with_explicit_selectors_is_paged() {
     let r = result(&results, "pemprov");
     assert!(!r.failed, "{}", r.status);
     assert_eq!((r.items_found, r.new_posts), (6, 5));
-    let got = posts(&project);
+    let got = common::stored_posts(&project);
     let urls: Vec<&str> = got.iter().map(|p| p.0.as_str()).collect();
     assert_eq!(
         urls,
@@ -220,7 +197,7 @@ async fn relative_dates_and_a_numbered_page_address() {
     let r = result(&results, "etam");
     assert!(!r.failed, "{}", r.status);
     assert_eq!((r.items_found, r.new_posts), (6, 6));
-    let got = posts(&project);
+    let got = common::stored_posts(&project);
     let at = |tail: &str| -> Timestamp {
         got.iter()
             .find(|p| p.0.ends_with(tail))
@@ -317,8 +294,42 @@ async fn layouts_the_selectors_do_not_fit() {
         err.contains("pemilih CSS \"div.berita >\" tidak valid"),
         "{err}"
     );
-    assert!(
-        err.contains("max_pages = 2 membutuhkan next atau page_url") || err.contains("item"),
-        "{err}"
-    );
+}
+
+/// The rules between the paging keys, each refused at its key's line with what to do: `next`
+/// and `page_url` together, a `page_url` without `{page}`, and `max_pages` above 1 with no
+/// way to a next page.
+#[test]
+fn paging_keys_that_do_not_fit_are_refused() {
+    let cases = [
+        (
+            "next = \"a.next@href\"\npage_url = \"https://warta.example/berita?page={page}\"",
+            "default.toml:7",
+            "isi salah satu saja: next atau page_url",
+        ),
+        (
+            "page_url = \"https://warta.example/berita?page=2\"",
+            "default.toml:6",
+            "pola alamat halaman \"https://warta.example/berita?page=2\" tidak valid",
+        ),
+        (
+            "max_pages = 2",
+            "default.toml:6",
+            "max_pages = 2 membutuhkan next atau page_url",
+        ),
+    ];
+    for (keys, line, message) in cases {
+        let project = Project::new(
+            "",
+            &format!(
+                "[[sources]]\nid = \"x\"\nkind = \"html\"\nurl = \"https://warta.example/berita\"\n\
+                 {keys}\nitem = \"article\"\n"
+            ),
+        );
+        let out = project.pantau(&["sources"]);
+        let err = common::stderr(&out);
+        assert_eq!(out.status.code(), Some(1), "{keys}: {err}");
+        assert!(err.contains(line), "{keys}: {err}");
+        assert!(err.contains(message), "{keys}: {err}");
+    }
 }

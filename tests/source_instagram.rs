@@ -509,14 +509,7 @@ async fn the_token_never_reaches_logs_or_the_sources_table() {
 #[test]
 fn the_shipped_examples_read() {
     let shipped = std::fs::read_to_string(common::repo().join("config/default.toml")).unwrap();
-    let start = shipped.find("# --- Instagram and data vendors").unwrap();
-    let block: String = shipped[start..]
-        .lines()
-        .skip(1)
-        .take_while(|l| l.starts_with('#'))
-        .map(|l| l.strip_prefix("# ").unwrap_or(l.trim_start_matches('#')))
-        .collect::<Vec<_>>()
-        .join("\n");
+    let block = common::uncommented(&shipped, "# --- Instagram and data vendors");
     let project = Project::new("", &block);
     let config = project.load();
     let kinds: Vec<(&str, &str)> = config

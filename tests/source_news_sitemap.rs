@@ -20,30 +20,7 @@ fn xml(name: &str) -> ResponseTemplate {
 }
 
 fn source(id: &str, url: &str, extra: &str) -> String {
-    format!("[[sources]]\nid = \"{id}\"\nkind = \"news_sitemap\"\nurl = \"{url}\"\n{extra}\n")
-}
-
-/// `(url, title, text, author, lang, published)` of every post, by url.
-fn posts(project: &Project) -> Vec<(String, String, String, String, String, String)> {
-    common::sql(&project.db())
-        .prepare(
-            "SELECT url, coalesce(title, ''), text, coalesce(author, ''), coalesce(lang, ''),
-                    published_at FROM posts ORDER BY url",
-        )
-        .unwrap()
-        .query_map([], |r| {
-            Ok((
-                r.get(0)?,
-                r.get(1)?,
-                r.get(2)?,
-                r.get(3)?,
-                r.get(4)?,
-                r.get(5)?,
-            ))
-        })
-        .unwrap()
-        .collect::<Result<_, _>>()
-        .unwrap()
+    common::source("news_sitemap", id, url, extra)
 }
 
 /// The first poll stores every link of a Google News sitemap: headline, keywords as text,
@@ -67,7 +44,7 @@ async fn a_google_news_sitemap_becomes_posts() {
     let r = result(&results, "kk");
     assert!(!r.failed, "{}", r.status);
     assert_eq!((r.items_found, r.new_posts), (5, 5));
-    let got = posts(&project);
+    let got = common::stored_posts(&project);
     let first = &got[0];
     assert_eq!(
         first.0,
@@ -145,7 +122,7 @@ async fn conditional_get_and_resume_without_repeats() {
     // The same document again: every link is known, nothing is handed on.
     let fourth = round(&project).await;
     assert_eq!(result(&fourth, "kk").new_posts, 0);
-    assert_eq!(posts(&project).len(), 7);
+    assert_eq!(common::stored_posts(&project).len(), 7);
     // Not the store's doing: the poller itself hands nothing on from its cursor.
     let batch = poll_directly(&project).await;
     assert_eq!((batch.items_found, batch.posts.len()), (6, 0));
@@ -241,7 +218,7 @@ async fn an_index_is_followed_to_its_newest_children() {
     let r = result(&results, "bb");
     assert!(!r.failed, "{}", r.status);
     assert_eq!((r.items_found, r.new_posts), (5, 4));
-    let got = posts(&project);
+    let got = common::stored_posts(&project);
     let titles: Vec<&str> = got.iter().map(|p| p.1.as_str()).collect();
     assert_eq!(
         titles,
@@ -288,7 +265,10 @@ async fn the_first_poll_takes_the_newest_links_only() {
         &source("kk", &format!("{}/news.xml", server.uri()), "max_items = 2"),
     );
     assert_eq!(result(&round(&project).await, "kk").new_posts, 2);
-    let titles: Vec<String> = posts(&project).into_iter().map(|p| p.1).collect();
+    let titles: Vec<String> = common::stored_posts(&project)
+        .into_iter()
+        .map(|p| p.1)
+        .collect();
     assert_eq!(
         titles,
         [

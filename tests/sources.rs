@@ -529,17 +529,7 @@ fn a_closed_pipe_ends_the_listing_quietly() {
 #[test]
 fn the_shipped_local_sources_read_once_uncommented() {
     let shipped = std::fs::read_to_string(common::repo().join("config/default.toml")).unwrap();
-    let start = shipped
-        .find("# --- More outlets and the government news pages")
-        .unwrap();
-    let block: String = shipped[start..]
-        .lines()
-        .skip(1)
-        .skip_while(|l| !l.starts_with("# [[sources]]"))
-        .take_while(|l| l.starts_with('#'))
-        .map(|l| l.strip_prefix("# ").unwrap_or(l.trim_start_matches('#')))
-        .collect::<Vec<_>>()
-        .join("\n");
+    let block = common::uncommented(&shipped, "# --- More outlets and the government news pages");
     let config = Project::new("", &block).load();
     let kinds: Vec<&str> = config.sources.iter().map(|s| s.kind()).collect();
     assert_eq!(kinds.len(), 16, "{kinds:?}");

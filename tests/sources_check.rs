@@ -1,6 +1,7 @@
 //! `pantau sources --check` through the real binary against a loopback server: a good feed,
-//! a 404, an HTML page where a feed was expected, a server too slow for `[fetch] timeout`, and
-//! a private address no `allow_private` lists; the table, the `--json` form and the exit code.
+//! a 404, an HTML page where a feed was expected (failed: the feed reader cannot read it), a
+//! server too slow for `[fetch] timeout`, and a private address no `allow_private` lists; the
+//! listing kinds judging their own answers; the table, the `--json` form and the exit code.
 
 mod common;
 
@@ -92,10 +93,12 @@ async fn each_source_is_fetched_once_and_reported() {
         line("hilang").contains("404") && line("hilang").contains("GAGAL"),
         "{text}"
     );
+    // A feed source answering a web page cannot be read: it fails, saying what came.
     assert!(line("beranda").contains("halaman HTML"), "{text}");
+    assert!(line("beranda").contains("GAGAL"), "{text}");
     assert!(line("lambat").contains("batas waktu habis"), "{text}");
     assert!(text.contains("saran untuk hilang:"), "{text}");
-    assert!(text.contains("4 sumber: 2 menjawab, 2 gagal"), "{text}");
+    assert!(text.contains("4 sumber: 1 menjawab, 3 gagal"), "{text}");
     // One request per source: a check is not a poll.
     assert_eq!(server.received_requests().await.unwrap().len(), 4);
 }
@@ -129,10 +132,11 @@ async fn the_json_form_has_every_figure() {
     assert_eq!(by("hilang")["status"], 404);
     assert_eq!(by("hilang")["class"], "http_not_found");
     assert_eq!(by("beranda")["looks"], "html");
+    assert_eq!(by("beranda")["class"], "parse");
     assert_eq!(by("lambat")["class"], "timeout");
     assert!(by("lambat")["hint"].as_str().unwrap().contains("koneksi"));
-    assert_eq!(v["summary"]["ok"], 2);
-    assert_eq!(v["summary"]["failed"], 2);
+    assert_eq!(v["summary"]["ok"], 1);
+    assert_eq!(v["summary"]["failed"], 3);
 }
 
 /// Without the test's loopback allowance, the guard refuses the address before connecting,
@@ -152,4 +156,104 @@ async fn the_private_network_guard_holds_and_success_exits_zero() {
     let v: serde_json::Value = serde_json::from_slice(&refused.stdout).unwrap();
     assert_eq!(v["sources"][0]["class"], "private_address");
     assert_eq!(server.received_requests().await.unwrap().len(), 1);
+}
+
+/// Each listing kind judges the answer as its poll would: a gzipped sitemap served as a plain
+/// file is read through, a listing page counts the items its selectors find, selectors that
+/// find nothing fail with the selector named, and a WebSocket source is left unchecked.
+#[tokio::test(flavor = "multi_thread")]
+async fn listing_kinds_judge_what_they_read() {
+    use std::io::Write as _;
+    let server = MockServer::start().await;
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    gz.write_all(
+        b"<?xml version=\"1.0\"?><urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\
+          <url><loc>https://kaltim.example/1</loc></url>\
+          <url><loc>https://kaltim.example/2</loc></url></urlset>",
+    )
+    .unwrap();
+    Mock::given(method("GET"))
+        .and(path("/peta.xml.gz"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_raw(gz.finish().unwrap(), "application/octet-stream"),
+        )
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/berita"))
+        .respond_with(ResponseTemplate::new(200).set_body_raw(
+            "<!DOCTYPE html><html lang=\"id\"><body>\
+             <article><h2><a href=\"/a\">Banjir di Sempaja</a></h2></article>\
+             <article><h2><a href=\"/b\">Jalan rusak</a></h2></article></body></html>",
+            "text/html; charset=utf-8",
+        ))
+        .mount(&server)
+        .await;
+    let base = server.uri();
+    let sources = [
+        common::source("news_sitemap", "peta", &format!("{base}/peta.xml.gz"), ""),
+        common::source(
+            "html",
+            "daftar",
+            &format!("{base}/berita"),
+            "item = \"article\"",
+        ),
+        common::source(
+            "html",
+            "salah",
+            &format!("{base}/berita"),
+            "item = \"div.berita\"",
+        ),
+        common::source(
+            "jetstream",
+            "langit",
+            "wss://jetstream2.us-east.bsky.network/subscribe",
+            "",
+        ),
+    ]
+    .concat();
+    let p = Project::new("", &sources);
+    let out = p.pantau(&["sources", "--check"]);
+    let text = stdout(&out);
+    assert_eq!(out.status.code(), Some(1), "{text}\n{}", stderr(&out));
+    let line = |id: &str| {
+        text.lines()
+            .find(|l| l.starts_with(id))
+            .unwrap_or_else(|| panic!("no line for {id}: {text}"))
+            .to_string()
+    };
+    assert!(line("peta").contains("sitemap, 2 URL"), "{text}");
+    assert!(line("daftar").contains("halaman HTML, 2 item"), "{text}");
+    assert!(
+        line("salah").contains("GAGAL") && line("salah").contains("pemilih item \"div.berita\""),
+        "{text}"
+    );
+    assert!(
+        line("langit").contains("tidak diperiksa: bukan alamat http/https/file"),
+        "{text}"
+    );
+    assert!(
+        text.contains("4 sumber: 2 menjawab, 1 gagal, 1 tidak diperiksa"),
+        "{text}"
+    );
+
+    let json = p.pantau(&["sources", "--check", "--json"]);
+    let v: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    let by = |id: &str| {
+        v["sources"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["id"] == id)
+            .unwrap()
+            .clone()
+    };
+    assert_eq!(
+        (&by("daftar")["looks"], &by("daftar")["count"]),
+        (&serde_json::json!("listing"), &serde_json::json!(2))
+    );
+    assert_eq!(by("salah")["class"], "parse");
+    assert_eq!(by("langit")["skipped"], "not_web");
+    assert_eq!(v["summary"]["skipped"], 1);
 }

@@ -252,7 +252,6 @@ const CHECKS_AT_ONCE: usize = 8;
 /// `pantau sources --check`: fetches where each source reads from, once, and reports what
 /// answered (see [`crate::sources::check`]); exit 1 when any failed.
 pub fn check(path: Option<&Path>, json: bool) -> anyhow::Result<ExitCode> {
-    use crate::sources::check::{Probe, probe};
     use futures_util::StreamExt as _;
     use std::io::IsTerminal as _;
 
@@ -270,51 +269,32 @@ pub fn check(path: Option<&Path>, json: bool) -> anyhow::Result<ExitCode> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
-    let results: Vec<(&crate::sources::source::SourceConfig, Option<Probe>)> =
-        runtime.block_on(async {
-            let mut done = 0usize;
-            let mut out = Vec::with_capacity(total);
-            let mut checks = futures_util::stream::iter(&config.sources)
-                .map(|source| {
-                    let shared = shared.clone();
-                    async move {
-                        let Ok(url) = url::Url::parse(&source.location()) else {
-                            return (source, None);
-                        };
-                        if !matches!(url.scheme(), "http" | "https" | "file") {
-                            return (source, None);
-                        }
-                        let probed = match shared.allowing(&source.allow_private) {
-                            Ok(fetcher) => probe(&fetcher, &url).await,
-                            Err(error) => Probe {
-                                status: None,
-                                content_type: None,
-                                looks: None,
-                                elapsed: Default::default(),
-                                error: Some(error),
-                            },
-                        };
-                        (source, Some(probed))
-                    }
-                })
-                .buffered(CHECKS_AT_ONCE);
-            while let Some(result) = checks.next().await {
-                done += 1;
-                if progress {
-                    eprint!("\r\x1b[2K[{done}/{total}] {}", result.0.id);
-                }
-                out.push(result);
-            }
+    let results: Vec<Checked<'_>> = runtime.block_on(async {
+        let mut done = 0usize;
+        let mut out = Vec::with_capacity(total);
+        let mut checks = futures_util::stream::iter(&config.sources)
+            .map(|source| {
+                let shared = shared.clone();
+                async move { check_one(source, &shared).await }
+            })
+            .buffered(CHECKS_AT_ONCE);
+        while let Some(result) = checks.next().await {
+            done += 1;
             if progress {
-                eprint!("\r\x1b[2K");
+                eprint!("\r\x1b[2K[{done}/{total}] {}", result.0.id);
             }
-            out
-        });
+            out.push(result);
+        }
+        if progress {
+            eprint!("\r\x1b[2K");
+        }
+        out
+    });
     let failed = results
         .iter()
-        .filter(|(_, p)| p.as_ref().is_some_and(|p| !p.ok()))
+        .filter(|(_, p)| p.as_ref().is_ok_and(|p| !p.ok()))
         .count();
-    let skipped = results.iter().filter(|(_, p)| p.is_none()).count();
+    let skipped = results.iter().filter(|(_, p)| p.is_err()).count();
     if json {
         print_check_json(&results, failed, skipped)?;
     } else {
@@ -323,7 +303,7 @@ pub fn check(path: Option<&Path>, json: bool) -> anyhow::Result<ExitCode> {
             "{total} sumber: {} menjawab, {failed} gagal{}",
             total - failed - skipped,
             if skipped > 0 {
-                format!(", {skipped} tidak diperiksa (bukan alamat http/https/file)")
+                format!(", {skipped} tidak diperiksa")
             } else {
                 String::new()
             }
@@ -336,24 +316,47 @@ pub fn check(path: Option<&Path>, json: bool) -> anyhow::Result<ExitCode> {
     })
 }
 
+/// Checks one source: its address fetched once with its own `allow_private`, or why it is
+/// not checked.
+async fn check_one<'a>(
+    source: &'a crate::sources::source::SourceConfig,
+    shared: &crate::sources::http::Fetcher,
+) -> Checked<'a> {
+    use crate::sources::check::{Probe, address, probe};
+    let spec = source.spec.as_ref();
+    let url = match address(spec) {
+        Ok(url) => url,
+        Err(skip) => return (source, Err(skip)),
+    };
+    let probed = match shared.allowing(&source.allow_private) {
+        Ok(fetcher) => probe(&fetcher, spec, &url).await,
+        Err(error) => Probe::failed(error),
+    };
+    (source, Ok(probed))
+}
+
+/// A source and what its check found, or why it was not checked.
 type Checked<'a> = (
     &'a crate::sources::source::SourceConfig,
-    Option<crate::sources::check::Probe>,
+    Result<crate::sources::check::Probe, crate::sources::check::Skip>,
 );
 
 fn print_check(results: &[Checked<'_>]) -> anyhow::Result<()> {
     let rows: Vec<[String; 6]> = results
         .iter()
         .map(|(source, probe)| {
-            let Some(p) = probe else {
-                return [
-                    source.id.to_string(),
-                    source.kind().to_string(),
-                    "-".into(),
-                    "-".into(),
-                    "tidak diperiksa".into(),
-                    "-".into(),
-                ];
+            let p = match probe {
+                Ok(p) => p,
+                Err(skip) => {
+                    return [
+                        source.id.to_string(),
+                        source.kind().to_string(),
+                        "-".into(),
+                        "-".into(),
+                        skip.describe().into(),
+                        "-".into(),
+                    ];
+                }
             };
             [
                 source.id.to_string(),
@@ -374,7 +377,7 @@ fn print_check(results: &[Checked<'_>]) -> anyhow::Result<()> {
         &rows,
     )?;
     for (source, probe) in results {
-        if let Some(error) = probe.as_ref().and_then(|p| p.error.as_ref()) {
+        if let Some(error) = probe.as_ref().ok().and_then(|p| p.error.as_ref()) {
             outln!("saran untuk {}: {}", source.id, error.hint());
         }
     }
@@ -389,9 +392,12 @@ fn print_check_json(results: &[Checked<'_>], failed: usize, skipped: usize) -> a
                 "id": source.id.as_str(),
                 "kind": source.kind(),
                 "url": source.location(),
-                "checked": probe.is_some(),
+                "checked": probe.is_ok(),
             });
-            if let Some(p) = probe {
+            if let Err(skip) = probe {
+                row["skipped"] = skip.name().into();
+            }
+            if let Ok(p) = probe {
                 row["ok"] = p.ok().into();
                 row["status"] = p.status.into();
                 row["content_type"] = p.content_type.clone().into();

@@ -239,17 +239,17 @@ pub enum ArticleError {
     NoText(String),
 }
 
-/// What one round of article fetching did, for the log and the tests.
+/// What one round of article fetching did, for the log.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct ArticleRound {
+struct ArticleRound {
     /// Items the store already held: not fetched.
-    pub stored: usize,
+    stored: usize,
     /// Pages read, their text now the post's.
-    pub read: usize,
+    read: usize,
     /// Pages that failed (the item keeps its summary).
-    pub failed: usize,
+    failed: usize,
     /// New items left unfetched because the day's cap was spent.
-    pub over_cap: usize,
+    over_cap: usize,
 }
 
 /// A source's article fetching: its settings, what the store holds, the shared robots.txt
@@ -284,14 +284,26 @@ impl Articles {
 
     /// Fetches the article of each of `posts` the store does not hold (within today's cap)
     /// and puts its text in the post.
-    pub async fn enrich(&mut self, cx: &PollCtx, posts: &mut [Post]) -> ArticleRound {
-        let mut round = ArticleRound::default();
+    pub async fn enrich(&mut self, cx: &PollCtx, posts: &mut [Post]) {
         let linked: Vec<usize> = (0..posts.len())
             .filter(|&i| posts[i].url.as_deref().is_some_and(is_web_url))
             .collect();
         if linked.is_empty() {
-            return round;
+            return;
         }
+        let round = self.enrich_linked(cx, posts, linked).await;
+        tracing::debug!(source = %cx.source, stored = round.stored, read = round.read,
+            failed = round.failed, over_cap = round.over_cap, "putaran artikel selesai");
+    }
+
+    /// [`Self::enrich`] for the posts at `linked`, those with a web link.
+    async fn enrich_linked(
+        &mut self,
+        cx: &PollCtx,
+        posts: &mut [Post],
+        linked: Vec<usize>,
+    ) -> ArticleRound {
+        let mut round = ArticleRound::default();
         let keys = linked
             .iter()
             .map(|&i| ItemKey {

@@ -17,15 +17,12 @@ use regex::Regex;
 /// The zone a source's dates are written in when they carry none.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Zone {
-    /// As the user wrote it (`WITA`, `Asia/Jakarta`), for messages.
-    pub name: String,
     tz: TimeZone,
 }
 
 impl Default for Zone {
     fn default() -> Self {
         Zone {
-            name: "WITA".into(),
             tz: crate::time::default_zone(),
         }
     }
@@ -43,10 +40,7 @@ impl Zone {
             _ => name,
         };
         TimeZone::get(iana)
-            .map(|tz| Zone {
-                name: name.to_string(),
-                tz,
-            })
+            .map(|tz| Zone { tz })
             .map_err(|_| format!("zona waktu \"{name}\" tidak dikenal"))
     }
 
@@ -71,11 +65,8 @@ pub fn parse(text: &str, now: Timestamp, zone: &Zone) -> Option<Timestamp> {
     if text.is_empty() || text.len() > 200 {
         return None;
     }
-    if let Ok(ts) = text.parse::<Timestamp>() {
+    if let Some(ts) = crate::time::parse_local(text, zone.tz()) {
         return Some(ts);
-    }
-    if let Ok(dt) = text.parse::<DateTime>() {
-        return in_zone(dt, zone.tz());
     }
     let lower = text.to_lowercase();
     relative(&lower, now, zone.tz()).or_else(|| absolute(&lower, zone.tz()))
@@ -154,62 +145,10 @@ fn relative(text: &str, now: Timestamp, tz: &TimeZone) -> Option<Timestamp> {
 /// WIB, WITA, WIT and the like as an offset.
 fn zone_offset(word: &str) -> Option<Offset> {
     let hours = match word {
-        "wib" => 7,
-        "wita" => 8,
-        "wit" => 9,
         "utc" | "gmt" | "z" => 0,
-        _ => return None,
+        _ => crate::time::indonesian_zone_hours(word)?,
     };
     Offset::from_hours(hours).ok()
-}
-
-/// A month's number from its Indonesian or English name, full or abbreviated.
-fn month(word: &str) -> Option<i8> {
-    const NAMES: &[(&str, i8)] = &[
-        ("januari", 1),
-        ("january", 1),
-        ("jan", 1),
-        ("februari", 2),
-        ("pebruari", 2),
-        ("february", 2),
-        ("feb", 2),
-        ("peb", 2),
-        ("maret", 3),
-        ("march", 3),
-        ("mar", 3),
-        ("april", 4),
-        ("apr", 4),
-        ("mei", 5),
-        ("may", 5),
-        ("juni", 6),
-        ("june", 6),
-        ("jun", 6),
-        ("juli", 7),
-        ("july", 7),
-        ("jul", 7),
-        ("agustus", 8),
-        ("august", 8),
-        ("agu", 8),
-        ("agt", 8),
-        ("agst", 8),
-        ("aug", 8),
-        ("september", 9),
-        ("sept", 9),
-        ("sep", 9),
-        ("oktober", 10),
-        ("october", 10),
-        ("okt", 10),
-        ("oct", 10),
-        ("november", 11),
-        ("nopember", 11),
-        ("nov", 11),
-        ("nop", 11),
-        ("desember", 12),
-        ("december", 12),
-        ("des", 12),
-        ("dec", 12),
-    ];
-    NAMES.iter().find(|(n, _)| *n == word).map(|&(_, m)| m)
 }
 
 /// What [`absolute`] has found so far.
@@ -257,7 +196,7 @@ fn absolute(text: &str, tz: &TimeZone) -> Option<Timestamp> {
 
 /// Reads one word of an absolute date into `parts`.
 fn read_token(token: &str, parts: &mut Parts) {
-    if let Some(m) = month(token) {
+    if let Some(m) = crate::time::month_number(token) {
         parts.month.get_or_insert(m);
     } else if let Some(offset) = zone_offset(token).or_else(|| numeric_offset(token)) {
         parts.offset = Some(offset);

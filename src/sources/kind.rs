@@ -47,6 +47,12 @@ pub trait Spec: DeserializeOwned + fmt::Debug + Clone + PartialEq + Send + Sync 
     fn budget(&self, _cursor: &Cursor) -> Option<Budget> {
         None
     }
+
+    /// Whether reading it takes a secret (a token, a key): `pantau sources --check` sends
+    /// none, so such a source is left unchecked rather than reported as refusing.
+    fn needs_secret(&self) -> bool {
+        false
+    }
 }
 
 /// A quota a source must not exceed (X's posts read per month), as counted in its cursor.
@@ -70,6 +76,7 @@ pub trait AnySpec: DynEq + fmt::Debug {
     fn location(&self) -> String;
     fn poller(&self) -> Box<dyn Poll>;
     fn budget(&self, cursor: &Cursor) -> Option<Budget>;
+    fn needs_secret(&self) -> bool;
 }
 
 impl<S: Spec> AnySpec for S {
@@ -90,6 +97,9 @@ impl<S: Spec> AnySpec for S {
     }
     fn budget(&self, cursor: &Cursor) -> Option<Budget> {
         Spec::budget(self, cursor)
+    }
+    fn needs_secret(&self) -> bool {
+        Spec::needs_secret(self)
     }
 }
 

@@ -13,7 +13,9 @@ use super::article::{self, ArticleSettings};
 use super::kind::AnySpec;
 use super::poller::Poll;
 use crate::config::value::{self, IpRanges};
-use crate::config::{CommonKeys, ConfigError, ListNames, Settings, Table, entries, read_entry};
+use crate::config::{
+    CommonKeys, ConfigError, Invalid, ListNames, Settings, Table, entries, read_entry,
+};
 use crate::model::{Medium, RegionId, SourceId, SourceInfo};
 
 /// One configured source.
@@ -106,6 +108,27 @@ struct Common {
     article_max_chars: Option<usize>,
 }
 
+impl Common {
+    /// An article key written without `fetch_article = true`, where it would do nothing: the
+    /// operator meant articles to be fetched, or the key is left over.
+    fn unused_article_key(&self) -> Option<Invalid> {
+        if self.fetch_article {
+            return None;
+        }
+        let key = [
+            ("article_daily_cap", self.article_daily_cap.is_some()),
+            ("article_max_chars", self.article_max_chars.is_some()),
+        ]
+        .into_iter()
+        .find_map(|(key, set)| set.then_some(key))?;
+        Some(Invalid::new(
+            key,
+            format!("{key} diisi tanpa fetch_article = true"),
+            Some("tambahkan fetch_article = true atau hapus kunci ini".into()),
+        ))
+    }
+}
+
 impl CommonKeys for Common {
     const EXAMPLE: &'static str = "id = \"warta-mahakam\"\nkind = \"feed\"\n\
         name = \"Warta Mahakam\"\ninterval = \"15m\"\nregion = \"samarinda\"\nadaptive = false";
@@ -141,6 +164,10 @@ fn read_source(
     errors: &mut Vec<ConfigError>,
 ) -> Option<SourceConfig> {
     let (common, spec): (Common, _) = read_entry(table, KINDS, "sumber", errors)?;
+    if let Some(unused) = common.unused_article_key() {
+        errors.push(table.invalid(unused));
+        return None;
+    }
     Some(SourceConfig {
         id: SourceId::new(common.id),
         name: common.name,

@@ -109,9 +109,54 @@ fn copy_dir(from: &Path, to: &Path) {
     }
 }
 
+/// A `[[sources]]` table of `kind` reading `url`, with `extra` keys.
+pub fn source(kind: &str, id: &str, url: &str, extra: &str) -> String {
+    format!("[[sources]]\nid = \"{id}\"\nkind = \"{kind}\"\nurl = \"{url}\"\n{extra}\n")
+}
+
 /// A `[[sources]]` table for a feed.
 pub fn feed_source(id: &str, url: &str, extra: &str) -> String {
-    format!("[[sources]]\nid = \"{id}\"\nkind = \"feed\"\nurl = \"{url}\"\n{extra}\n")
+    source("feed", id, url, extra)
+}
+
+/// `(url, title, text, author, lang, published)` of every stored post, by url.
+pub fn stored_posts(project: &Project) -> Vec<(String, String, String, String, String, String)> {
+    sql(&project.db())
+        .prepare(
+            "SELECT url, coalesce(title, ''), text, coalesce(author, ''), coalesce(lang, ''),
+                    published_at FROM posts ORDER BY url",
+        )
+        .unwrap()
+        .query_map([], |r| {
+            Ok((
+                r.get(0)?,
+                r.get(1)?,
+                r.get(2)?,
+                r.get(3)?,
+                r.get(4)?,
+                r.get(5)?,
+            ))
+        })
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap()
+}
+
+/// The commented block of `[[sources]]` tables that follows `marker` in `text` (a shipped
+/// config), uncommented as its text tells an operator to: from its first `# [[sources]]` to
+/// the first line that is not a comment.
+pub fn uncommented(text: &str, marker: &str) -> String {
+    let start = text
+        .find(marker)
+        .unwrap_or_else(|| panic!("no \"{marker}\""));
+    text[start..]
+        .lines()
+        .skip(1)
+        .skip_while(|l| !l.starts_with("# [[sources]]"))
+        .take_while(|l| l.starts_with('#'))
+        .map(|l| l.strip_prefix("# ").unwrap_or(l.trim_start_matches('#')))
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 /// An RSS 2.0 document with `items` as (guid, title, description, link).

@@ -42,10 +42,10 @@ use self::pick::{Pick, opt_pick, pick};
 use super::context::PollCtx;
 use super::dates::{self, Zone};
 use super::error::SourceError;
-use super::http::{Fetched, Validators};
+use super::http::{Document, Fetched, Validators};
 use super::kind;
 use super::poller::{Batch, Poll, off_workers};
-use super::seen::Seen;
+use super::seen::{Kept, Seen};
 use crate::config::{Invalid, value};
 use crate::model::{Cursor, Medium, Post, Reach, SourceId};
 
@@ -77,7 +77,10 @@ pub struct Spec {
     pub next: Option<Pick>,
     #[serde(default, deserialize_with = "value::opt_text")]
     pub page_url: Option<String>,
-    #[serde(default = "one", deserialize_with = "value::uint::<_, _, 1, 20>")]
+    #[serde(
+        default = "one",
+        deserialize_with = "value::uint::<_, _, 1, { MAX_PAGES as u64 }>"
+    )]
     pub max_pages: usize,
     #[serde(default, deserialize_with = "dates::zone")]
     pub timezone: Zone,
@@ -142,46 +145,47 @@ impl kind::Spec for Spec {
     fn poller(&self) -> Box<dyn Poll> {
         Box::new(Poller {
             spec: self.clone(),
-            selectors: Selectors {
-                item: self.item.clone(),
-                link: self.link.clone(),
-                title: self.title.clone(),
-                date: self.date.clone(),
-                summary: self.summary.clone(),
-                author: self.author.clone(),
-                next: self.next.clone(),
-            },
+            selectors: self.selectors(),
         })
+    }
+}
+
+impl Spec {
+    fn selectors(&self) -> Selectors {
+        Selectors {
+            item: self.item.clone(),
+            link: self.link.clone(),
+            title: self.title.clone(),
+            date: self.date.clone(),
+            summary: self.summary.clone(),
+            author: self.author.clone(),
+            next: self.next.clone(),
+        }
+    }
+
+    /// Reads `doc` as this listing's first page (CPU work, for the blocking pool): its items,
+    /// or the error of selectors that find none.
+    pub fn read_first_page(&self, doc: &Document, fetched: Timestamp) -> Result<Page, SourceError> {
+        let html = crate::sources::text::decode(&doc.body, doc.content_type.as_deref());
+        page::read(
+            &html,
+            &doc.url,
+            &self.selectors(),
+            true,
+            fetched,
+            &self.timezone,
+        )
     }
 }
 
 /// The cursor's content.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 struct Position {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    etag: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    last_modified: Option<String>,
+    /// The first page's validators.
+    #[serde(flatten)]
+    page: Kept,
     #[serde(default)]
     seen: Seen,
-}
-
-impl Position {
-    fn from_cursor(cursor: &Cursor, source: &SourceId) -> Position {
-        match cursor {
-            Cursor::Token { value } => serde_json::from_str(value).unwrap_or_else(|e| {
-                tracing::warn!(%source, error = %e, "kursor halaman tidak dikenali; mulai dari awal");
-                Position::default()
-            }),
-            _ => Position::default(),
-        }
-    }
-
-    fn to_cursor(&self) -> Cursor {
-        Cursor::Token {
-            value: serde_json::to_string(self).expect("a position always serialises"),
-        }
-    }
 }
 
 /// Polls one listing.
@@ -203,15 +207,11 @@ impl Poll for Poller {
 
 impl Poller {
     async fn poll_once(&self, cx: &PollCtx, cursor: &Cursor) -> Result<Batch, SourceError> {
-        let mut pos = Position::from_cursor(cursor, &cx.source);
+        let mut pos: Position = cursor.state(&cx.source, "halaman");
         let first_poll = pos.seen.is_empty();
         let fetched = Timestamp::now();
-        let validators = Validators {
-            etag: pos.etag.clone(),
-            last_modified: pos.last_modified.clone(),
-        };
         let Some((page, validators)) = self
-            .page(cx, &self.spec.url, &validators, 1, fetched)
+            .page(cx, &self.spec.url, &(&pos.page).into(), 1, fetched)
             .await?
         else {
             return Ok(Batch {
@@ -220,8 +220,7 @@ impl Poller {
                 ..Batch::default()
             });
         };
-        pos.etag = validators.etag;
-        pos.last_modified = validators.last_modified;
+        pos.page = validators.into();
         let lang = page.lang.clone();
         let mut offered = page.offered;
         let mut items = Vec::new();
@@ -262,7 +261,7 @@ impl Poller {
         let posts = self.select(&cx.source, items, lang, &mut pos.seen, fetched);
         Ok(Batch {
             posts,
-            cursor: pos.to_cursor(),
+            cursor: Cursor::from_state(&pos),
             not_modified: false,
             items_found: offered,
         })
@@ -316,12 +315,7 @@ impl Poller {
         if let Some(example) = unread.first() {
             tracing::warn!(%source, items = unread.len(), example = %example, "tanggal di halaman tidak terbaca; dipakai waktu pengambilan");
         }
-        let mut fresh: Vec<Item> = Vec::new();
-        for item in items {
-            if !seen.contains(&item.url, item.date) && !fresh.iter().any(|f| f.url == item.url) {
-                fresh.push(item);
-            }
-        }
+        let mut fresh = seen.take_new(items, |i| (i.url.as_str(), i.date));
         // Stable: undated items count as just published, in the page's order.
         fresh.sort_by_key(|i| std::cmp::Reverse(i.date.unwrap_or(fetched)));
         let posts = fresh
@@ -346,7 +340,7 @@ fn to_post(
     if item.title.is_none() && item.summary.is_none() {
         return None;
     }
-    let mut post = Post {
+    Some(Post {
         source: source.clone(),
         external_id: item.url.clone(),
         url: Some(item.url),
@@ -358,7 +352,5 @@ fn to_post(
         lang,
         platform: None,
         reach: Reach::default(),
-    };
-    post.clamp_published();
-    Some(post)
+    })
 }

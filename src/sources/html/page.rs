@@ -13,10 +13,7 @@ use crate::model::primary_language;
 use crate::sources::dates::{self, Zone};
 use crate::sources::error::SourceError;
 use crate::sources::feed::identity::canonical_url;
-use crate::sources::text::{MAX_TEXT_CHARS, nesting_exceeds, truncate_chars};
-
-/// Deepest nesting of a page read: real pages nest a few dozen levels.
-const MAX_NESTING: usize = 512;
+use crate::sources::text::{MAX_NESTING, MAX_TEXT_CHARS, nesting_exceeds, truncate_chars};
 
 /// Longest title kept, in characters.
 const MAX_TITLE_CHARS: usize = 500;
@@ -113,12 +110,7 @@ pub fn read(
     }
     page.next = sel.next.as_ref().and_then(|next| {
         let el = next.element(root)?;
-        let href = match next.attr() {
-            Some(a) => el.attr(a),
-            None => el
-                .attr("href")
-                .or_else(|| el.select(&ANCHOR).next().and_then(|a| a.attr("href"))),
-        }?;
+        let href = href(el, next.attr())?;
         let next = base.join(href.trim()).ok()?;
         matches!(next.scheme(), "http" | "https" | "file").then_some(next)
     });
@@ -138,12 +130,7 @@ fn read_item(
         None if el.value().name() == "a" => el,
         None => el.select(&ANCHOR).next()?,
     };
-    let href = match sel.link.as_ref().and_then(Pick::attr) {
-        Some(attr) => link_el.attr(attr)?,
-        None => link_el
-            .attr("href")
-            .or_else(|| link_el.select(&ANCHOR).next().and_then(|a| a.attr("href")))?,
-    };
+    let href = href(link_el, sel.link.as_ref().and_then(Pick::attr))?;
     let url = canonical_url(href, Some(base))?;
     let title = match &sel.title {
         Some(title) => title.value(el),
@@ -170,6 +157,17 @@ fn read_item(
         unread_date: written.filter(|_| date.is_none()),
         date,
     })
+}
+
+/// The address an element links to: its `attr` when the pick names one, else its own `href`
+/// or that of the first link inside it.
+fn href<'a>(el: ElementRef<'a>, attr: Option<&str>) -> Option<&'a str> {
+    match attr {
+        Some(attr) => el.attr(attr),
+        None => el
+            .attr("href")
+            .or_else(|| el.select(&ANCHOR).next().and_then(|a| a.attr("href"))),
+    }
 }
 
 /// The item's date as written: the `date` pick (an element's `datetime` attribute before its

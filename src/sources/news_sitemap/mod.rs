@@ -24,7 +24,6 @@
 
 pub mod parse;
 
-use std::collections::HashSet;
 use std::io::Read;
 
 use futures_util::FutureExt;
@@ -38,10 +37,10 @@ use super::context::PollCtx;
 use super::dates::{self, Zone};
 use super::error::SourceError;
 use super::feed::identity::canonical_url;
-use super::http::{Document, Fetched, Validators};
+use super::http::{Document, Fetched};
 use super::kind;
 use super::poller::{Batch, Poll, off_workers};
-use super::seen::Seen;
+use super::seen::{Kept, Seen};
 use crate::config::value;
 use crate::model::{Cursor, Medium, Post, Reach, SourceId, primary_language};
 
@@ -99,10 +98,9 @@ impl kind::Spec for Spec {
 /// The cursor's content.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 struct Position {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    etag: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    last_modified: Option<String>,
+    /// The sitemap's (or index's) validators.
+    #[serde(flatten)]
+    sitemap: Kept,
     /// The children of an index read last time, with their validators.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     children: Vec<ChildState>,
@@ -113,45 +111,12 @@ struct Position {
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 struct ChildState {
     url: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    etag: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    last_modified: Option<String>,
+    #[serde(flatten)]
+    kept: Kept,
 }
 
-impl ChildState {
-    fn validators(&self) -> Validators {
-        Validators {
-            etag: self.etag.clone(),
-            last_modified: self.last_modified.clone(),
-        }
-    }
-}
-
-impl Position {
-    fn from_cursor(cursor: &Cursor, source: &SourceId) -> Position {
-        match cursor {
-            Cursor::Token { value } => serde_json::from_str(value).unwrap_or_else(|e| {
-                tracing::warn!(%source, error = %e, "kursor sitemap tidak dikenali; mulai dari awal");
-                Position::default()
-            }),
-            _ => Position::default(),
-        }
-    }
-
-    fn to_cursor(&self) -> Cursor {
-        Cursor::Token {
-            value: serde_json::to_string(self).expect("a position always serialises"),
-        }
-    }
-
-    fn validators(&self) -> Validators {
-        Validators {
-            etag: self.etag.clone(),
-            last_modified: self.last_modified.clone(),
-        }
-    }
-}
+/// A link of a sitemap: its date, its canonical address, its entry.
+type Dated = (Option<Timestamp>, String, Entry);
 
 /// A sitemap read this poll, with the address its relative links resolve against.
 struct Listing {
@@ -177,10 +142,14 @@ impl Poll for Poller {
 
 impl Poller {
     async fn poll_once(&self, cx: &PollCtx, cursor: &Cursor) -> Result<Batch, SourceError> {
-        let mut pos = Position::from_cursor(cursor, &cx.source);
+        let mut pos: Position = cursor.state(&cx.source, "sitemap");
         let fetched = Timestamp::now();
         let mut reads = Vec::new();
-        match cx.fetcher.get(&self.spec.url, &pos.validators()).await? {
+        match cx
+            .fetcher
+            .get(&self.spec.url, &(&pos.sitemap).into())
+            .await?
+        {
             Fetched::NotModified if pos.children.is_empty() => {
                 return Ok(Batch {
                     cursor: cursor.clone(),
@@ -190,8 +159,7 @@ impl Poller {
             }
             Fetched::NotModified => {}
             Fetched::Changed(doc) => {
-                pos.etag = doc.validators.etag.clone();
-                pos.last_modified = doc.validators.last_modified.clone();
+                pos.sitemap = doc.validators.clone().into();
                 let base = doc.url.clone();
                 match read_document(cx, doc).await? {
                     Sitemap::Urls(entries) => {
@@ -208,7 +176,7 @@ impl Poller {
         if reads.is_empty() {
             // Nothing changed anywhere: the index, and every child read last time.
             return Ok(Batch {
-                cursor: pos.to_cursor(),
+                cursor: Cursor::from_state(&pos),
                 not_modified: true,
                 ..Batch::default()
             });
@@ -217,7 +185,7 @@ impl Poller {
         let posts = self.select(&cx.source, reads, &mut pos.seen, fetched);
         Ok(Batch {
             posts,
-            cursor: pos.to_cursor(),
+            cursor: Cursor::from_state(&pos),
             not_modified: false,
             items_found,
         })
@@ -289,7 +257,7 @@ impl Poller {
             let Ok(url) = Url::parse(&child.url) else {
                 continue;
             };
-            let outcome = match cx.fetcher.get(&url, &child.validators()).await {
+            let outcome = match cx.fetcher.get(&url, &(&child.kept).into()).await {
                 Ok(Fetched::NotModified) => Ok(None),
                 Ok(Fetched::Changed(doc)) => {
                     let validators = doc.validators.clone();
@@ -304,8 +272,7 @@ impl Poller {
                 Ok(None) => answered += 1,
                 Ok(Some((Sitemap::Urls(entries), validators, base))) => {
                     answered += 1;
-                    child.etag = validators.etag;
-                    child.last_modified = validators.last_modified;
+                    child.kept = validators.into();
                     reads.push(Listing { base, entries });
                 }
                 Ok(Some((Sitemap::Index(_), ..))) => {
@@ -324,19 +291,11 @@ impl Poller {
         }
     }
 
-    /// The links not seen before, newest first, at most `max_items`, as posts; `seen` learns
-    /// them (and, on the first poll, every other link too).
-    fn select(
-        &self,
-        source: &SourceId,
-        reads: Vec<Listing>,
-        seen: &mut Seen,
-        fetched: Timestamp,
-    ) -> Vec<Post> {
-        let first_poll = seen.is_empty();
-        let mut fresh: Vec<(Option<Timestamp>, String, Entry)> = Vec::new();
-        let mut taken_urls = HashSet::new();
-        let mut undated = 0usize;
+    /// Every link of `reads`, absolute and canonical, with its date (`<news:publication_date>`,
+    /// else `<lastmod>`), and how many dates were written but could not be read.
+    fn dated_links(&self, reads: Vec<Listing>, fetched: Timestamp) -> (Vec<Dated>, usize) {
+        let mut undated = 0;
+        let mut links = Vec::new();
         for read in reads {
             for entry in read.entries {
                 let Some(url) = canonical_url(&entry.loc, Some(&read.base)) else {
@@ -351,15 +310,27 @@ impl Poller {
                 if written.is_some() && date.is_none() {
                     undated += 1;
                 }
-                if seen.contains(&url, date) || !taken_urls.insert(url.clone()) {
-                    continue;
-                }
-                fresh.push((date, url, entry));
+                links.push((date, url, entry));
             }
         }
+        (links, undated)
+    }
+
+    /// The links not seen before, newest first, at most `max_items`, as posts; `seen` learns
+    /// them (and, on the first poll, every other link too).
+    fn select(
+        &self,
+        source: &SourceId,
+        reads: Vec<Listing>,
+        seen: &mut Seen,
+        fetched: Timestamp,
+    ) -> Vec<Post> {
+        let first_poll = seen.is_empty();
+        let (listed, undated) = self.dated_links(reads, fetched);
         if undated > 0 {
             tracing::warn!(%source, links = undated, "tanggal di sitemap tidak terbaca; dipakai waktu pengambilan");
         }
+        let mut fresh = seen.take_new(listed, |(date, url, _)| (url.as_str(), *date));
         fresh.sort_by_key(|f| std::cmp::Reverse(f.0));
         let rest = fresh.split_off(fresh.len().min(self.spec.max_items));
         if first_poll {
@@ -381,21 +352,31 @@ impl Poller {
     }
 }
 
-/// Decompresses (when gzip), decodes and parses a fetched sitemap off the async workers.
+/// Reads a fetched sitemap off the async workers ([`read_body`]).
 async fn read_document(cx: &PollCtx, doc: Document) -> Result<Sitemap, SourceError> {
     let cap = cx.fetcher.max_body_bytes();
     off_workers("pengurai sitemap", move || {
-        let body = gunzip(doc.body, cap)?;
-        let text = crate::sources::text::decode(&body, doc.content_type.as_deref());
-        if crate::sources::text::nesting_exceeds(&text, 64) {
-            return Err(SourceError::Parse(
-                "sitemap bersarang terlalu dalam (lebih dari 64 tingkat)".into(),
-            ));
-        }
-        let prepared = crate::sources::feed::repair::prepare(&text);
-        parse::parse(&prepared)
+        read_body(doc.body, doc.content_type.as_deref(), cap)
     })
     .await?
+}
+
+/// Decompresses (when gzip, within `cap` bytes), decodes and parses a sitemap's body: CPU
+/// work on untrusted bytes, for the blocking pool under the panic guard.
+pub fn read_body(
+    body: Vec<u8>,
+    content_type: Option<&str>,
+    cap: u64,
+) -> Result<Sitemap, SourceError> {
+    let body = gunzip(body, cap)?;
+    let text = crate::sources::text::decode(&body, content_type);
+    if crate::sources::text::nesting_exceeds(&text, 64) {
+        return Err(SourceError::Parse(
+            "sitemap bersarang terlalu dalam (lebih dari 64 tingkat)".into(),
+        ));
+    }
+    let prepared = crate::sources::feed::repair::prepare(&text);
+    parse::parse(&prepared)
 }
 
 /// `body` itself, or its gzip content (a `.xml.gz` served as a file rather than with
@@ -435,7 +416,7 @@ fn to_post(
                 .join(", ")
         })
         .unwrap_or_default();
-    let mut post = Post {
+    Some(Post {
         source: source.clone(),
         external_id: url.clone(),
         url: Some(url),
@@ -447,9 +428,7 @@ fn to_post(
         lang: news.language.as_deref().and_then(primary_language),
         platform: None,
         reach: Reach::default(),
-    };
-    post.clamp_published();
-    Some(post)
+    })
 }
 
 /// The words of a link's last path segment (`/berita/2025/12/06/banjir-rendam-sempaja.html`
