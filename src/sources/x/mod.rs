@@ -745,6 +745,18 @@ mod tests {
     }
 
     #[test]
+    fn an_unreadable_cursor_shows_the_month_as_spent_not_fresh() {
+        use kind::Spec as _;
+        let spec: Spec = toml::from_str("query = \"banjir\"\nmax_posts_per_month = 500").unwrap();
+        let junk = Cursor::Token {
+            value: "{bukan json".into(),
+        };
+        let budget = spec.budget(&junk).unwrap();
+        assert_eq!((budget.used, budget.limit), (500, 500));
+        assert_eq!(spec.budget(&Cursor::Start).unwrap().used, 0);
+    }
+
+    #[test]
     fn a_secret_name_is_checked_when_the_configuration_is_read() {
         let read = |keys: &str| toml::from_str::<Spec>(&format!("query = \"banjir\"\n{keys}"));
         assert_eq!(read("").unwrap().secret.as_str(), "x_bearer_token");
