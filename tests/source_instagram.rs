@@ -281,11 +281,11 @@ async fn the_thirty_hashtag_limit_holds_across_polls() {
         "{}",
         r.status
     );
+    assert!(r.status.contains("kurangi tagar"), "{}", r.status);
+    // A used-up allowance that waits for its own renewal, not a rate to slow down.
     let health = project.store().sources_health(&[]).unwrap();
-    assert_eq!(
-        health[0].last_error_class.as_deref(),
-        Some("http_rate_limited")
-    );
+    assert_eq!(health[0].last_error_class.as_deref(), Some("quota"));
+    assert!(r.hint.unwrap().contains("jatah"));
 }
 
 /// Error code 4 on the first request fails the poll as rate limited and plans the next
@@ -387,6 +387,9 @@ async fn an_expired_or_missing_token_is_an_auth_failure() {
         "{message}"
     );
     assert!(!message.contains(TOKEN), "{message}");
+    // The advice is a sentence of the message; `saran:` is the hint's own line.
+    assert!(message.contains("buat token akses"), "{message}");
+    assert!(!message.contains("saran"), "{message}");
     let missing = get("tanpa");
     assert_eq!(missing.last_error_class.as_deref(), Some("auth"));
     assert!(

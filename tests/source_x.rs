@@ -9,9 +9,9 @@ mod common;
 
 use common::{Project, fixture, query_i64, result, round};
 use pantau::model::Cursor;
-use pantau::store::Status;
+use pantau::store::{SourceHealth, Status};
 use wiremock::matchers::{header, method, path, query_param, query_param_is_missing};
-use wiremock::{Mock, MockServer, ResponseTemplate};
+use wiremock::{Mock, MockBuilder, MockServer, ResponseTemplate};
 
 const SEARCH: &str = "/2/tweets/search/recent";
 const TOKEN: &str = "AAAAAAAAAAAAAAAAAAAAAUjiTokenUntukUjiSaja0123456789";
@@ -74,6 +74,40 @@ fn param<'a>(pairs: &'a [(String, String)], key: &str) -> Option<&'a str> {
         .map(|(_, v)| v.as_str())
 }
 
+/// A GET of the recent search.
+fn search() -> MockBuilder {
+    Mock::given(method("GET")).and(path(SEARCH))
+}
+
+/// Search's two fixture pages: `first` (with the matchers a test adds) answered by the first
+/// page, whose `next_token` is answered by `second`.
+async fn mount_two_pages(server: &MockServer, first: MockBuilder, second: ResponseTemplate) {
+    first
+        .and(query_param_is_missing("next_token"))
+        .respond_with(answer("search_page1"))
+        .mount(server)
+        .await;
+    search()
+        .and(query_param(
+            "next_token",
+            "b26v89c19zqg8o3fobd8v73egzbdt3qao235oql",
+        ))
+        .respond_with(second)
+        .mount(server)
+        .await;
+}
+
+/// The source's row as `pantau sources` reads it.
+fn health(project: &Project, id: &str) -> SourceHealth {
+    project
+        .store()
+        .sources_health(&[])
+        .unwrap()
+        .into_iter()
+        .find(|h| h.id.to_string() == id)
+        .unwrap_or_else(|| panic!("no health row for {id}"))
+}
+
 fn count(project: &Project, sql: &str) -> i64 {
     query_i64(&project.store(), sql)
 }
@@ -84,28 +118,15 @@ fn count(project: &Project, sql: &str) -> i64 {
 #[tokio::test(flavor = "multi_thread")]
 async fn the_first_poll_pages_with_next_token_and_keeps_reach() {
     let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .and(path(SEARCH))
+    let first = search()
         .and(header("authorization", format!("Bearer {TOKEN}").as_str()))
         .and(query_param(
             "query",
             "(banjir OR solar OR listrik) -is:retweet",
         ))
         .and(query_param("max_results", "100"))
-        .and(query_param("expansions", "author_id"))
-        .and(query_param_is_missing("next_token"))
-        .respond_with(answer("search_page1"))
-        .mount(&server)
-        .await;
-    Mock::given(method("GET"))
-        .and(path(SEARCH))
-        .and(query_param(
-            "next_token",
-            "b26v89c19zqg8o3fobd8v73egzbdt3qao235oql",
-        ))
-        .respond_with(answer("search_page2"))
-        .mount(&server)
-        .await;
+        .and(query_param("expansions", "author_id"));
+    mount_two_pages(&server, first, answer("search_page2")).await;
     let project = Project::new(
         SECRETS,
         &source(
@@ -214,16 +235,10 @@ async fn a_cut_round_resumes_after_a_restart_with_no_gap_and_no_duplicate() {
         mock.and(query_param_is_missing("next_token"))
             .respond_with(answer(name))
     };
-    mount("search_page1", None, None).mount(&server).await;
-    Mock::given(method("GET"))
-        .and(path(SEARCH))
-        .and(query_param(
-            "next_token",
-            "b26v89c19zqg8o3fobd8v73egzbdt3qao235oql",
-        ))
-        .respond_with(answer("search_page2"))
-        .mount(&server)
-        .await;
+    let first = search()
+        .and(query_param_is_missing("since_id"))
+        .and(query_param_is_missing("until_id"));
+    mount_two_pages(&server, first, answer("search_page2")).await;
     let url = server.uri();
     let project = Project::new(SECRETS, &source("x-smd", &url, query));
     assert_eq!(result(&round(&project).await, "x-smd").new_posts, 3);
@@ -379,34 +394,14 @@ async fn rate_limits_wait_for_the_reset() {
     let r = round(&project).await;
     let r = result(&r, "x-a");
     assert!(r.failed);
-    let (class, next): (String, String) = common::sql(&project.db())
-        .query_row(
-            "SELECT last_error_class, next_attempt_at FROM sources WHERE id = 'x-a'",
-            [],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
-        .unwrap();
-    assert_eq!(class, "http_rate_limited");
-    let next: jiff::Timestamp = next.parse().unwrap();
+    let row = health(&project, "x-a");
+    assert_eq!(row.last_error_class.as_deref(), Some("http_rate_limited"));
+    let next = row.next_attempt.unwrap();
     assert!(next.as_second() >= reset - 1, "{next} vs {reset}");
 
     // Page one good, page two limited.
     let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .and(path(SEARCH))
-        .and(query_param_is_missing("next_token"))
-        .respond_with(answer("search_page1"))
-        .mount(&server)
-        .await;
-    Mock::given(method("GET"))
-        .and(path(SEARCH))
-        .and(query_param(
-            "next_token",
-            "b26v89c19zqg8o3fobd8v73egzbdt3qao235oql",
-        ))
-        .respond_with(limited)
-        .mount(&server)
-        .await;
+    mount_two_pages(&server, search(), limited).await;
     let project = Project::new(SECRETS, &source("x-b", &server.uri(), "query = \"banjir\""));
     let r = round(&project).await;
     assert!(!result(&r, "x-b").failed);
@@ -437,14 +432,15 @@ async fn a_usage_cap_waits_a_day() {
         "{}",
         r[0].status
     );
-    let next: String = common::sql(&project.db())
-        .query_row(
-            "SELECT next_attempt_at FROM sources WHERE id = 'x-cap'",
-            [],
-            |r| r.get(0),
-        )
-        .unwrap();
-    let next: jiff::Timestamp = next.parse().unwrap();
+    let row = health(&project, "x-cap");
+    // A used-up allowance, not a rate: class `quota`, with what to change in the message.
+    assert_eq!(row.last_error_class.as_deref(), Some("quota"));
+    assert!(
+        r[0].status.contains("max_posts_per_month"),
+        "{}",
+        r[0].status
+    );
+    let next = row.next_attempt.unwrap();
     assert!(
         next.as_second() >= jiff::Timestamp::now().as_second() + 23 * 3600,
         "{next}"
@@ -478,14 +474,8 @@ async fn a_refused_or_missing_token_is_an_auth_failure() {
     assert!(r.status.contains("developer.x.com"), "{}", r.status);
     assert!(!r.status.contains(TOKEN));
     assert!(r.hint.unwrap().contains("[secrets]"));
-    let class: String = common::sql(&project.db())
-        .query_row(
-            "SELECT last_error_class FROM sources WHERE id = 'x-401'",
-            [],
-            |r| r.get(0),
-        )
-        .unwrap();
-    assert_eq!(class, "auth");
+    let row = health(&project, "x-401");
+    assert_eq!(row.last_error_class.as_deref(), Some("auth"));
 
     let empty = MockServer::start().await;
     let project = Project::new(
@@ -623,21 +613,7 @@ fn seed_cursor(project: &Project, id: &str, value: &str) {
 #[tokio::test(flavor = "multi_thread")]
 async fn the_monthly_budget_is_never_exceeded() {
     let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .and(path(SEARCH))
-        .and(query_param_is_missing("next_token"))
-        .respond_with(answer("search_page1"))
-        .mount(&server)
-        .await;
-    Mock::given(method("GET"))
-        .and(path(SEARCH))
-        .and(query_param(
-            "next_token",
-            "b26v89c19zqg8o3fobd8v73egzbdt3qao235oql",
-        ))
-        .respond_with(answer("search_page2"))
-        .mount(&server)
-        .await;
+    mount_two_pages(&server, search(), answer("search_page2")).await;
     let project = Project::new(
         SECRETS,
         &source(
@@ -679,6 +655,74 @@ async fn the_monthly_budget_is_never_exceeded() {
     assert_eq!(budget["unit"], "pos");
     let text = common::stdout(&project.pantau(&["sources"]));
     assert!(text.contains("x-hemat: 4 dari 13 pos terpakai"), "{text}");
+}
+
+/// A budget too small for a search page (10) ends the search only: the account's timeline,
+/// whose page may be 5, still reads what is left.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_budget_too_small_for_the_search_still_reads_the_timelines() {
+    let server = MockServer::start().await;
+    let timeline = "/2/users/1460000000000000009/tweets";
+    search()
+        .and(query_param_is_missing("next_token"))
+        .respond_with(answer("search_page1"))
+        .expect(1)
+        .mount(&server)
+        .await;
+    search()
+        .and(query_param(
+            "next_token",
+            "b26v89c19zqg8o3fobd8v73egzbdt3qao235oql",
+        ))
+        .respond_with(answer("search_page2"))
+        .expect(0)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/2/users/by"))
+        .respond_with(answer("users_by"))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path(timeline))
+        .and(query_param_is_missing("pagination_token"))
+        .respond_with(answer("timeline_page1"))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path(timeline))
+        .and(query_param(
+            "pagination_token",
+            "7140dibdnow9c7btw3w3itbygz8uu5pbs45oy6erjc2ls",
+        ))
+        .respond_with(answer("timeline_page2"))
+        .mount(&server)
+        .await;
+    let project = Project::new(
+        SECRETS,
+        &source(
+            "x-campur",
+            &server.uri(),
+            "query = \"banjir\"\naccounts = [\"HumasProvKaltim\"]\nmax_posts_per_month = 10",
+        ),
+    );
+    let r = round(&project).await;
+    let r = result(&r, "x-campur");
+    assert!(!r.failed, "{}", r.status);
+    let sizes: Vec<(String, String)> = requests(&server)
+        .await
+        .into_iter()
+        .filter(|(p, _)| p != "/2/users/by")
+        .map(|(p, q)| (p, param(&q, "max_results").unwrap().to_string()))
+        .collect();
+    // The search's first page leaves 8, short of its smallest page: the timeline reads 8 then 7.
+    let expected: Vec<(String, String)> = [(SEARCH, "10"), (timeline, "8"), (timeline, "7")]
+        .iter()
+        .map(|(p, n)| (p.to_string(), n.to_string()))
+        .collect();
+    assert_eq!(sizes, expected);
+    assert_eq!(state(&project, "x-campur")["budget"]["used"], 4);
+    // The `expect` counts (no second search page) are checked when the server drops.
 }
 
 /// A real `pantau poll --once` takes the token from `PANTAU__SECRETS__X_BEARER_TOKEN`, sends it

@@ -170,14 +170,16 @@ fn cursor(project: &Project, id: &str) -> Value {
     }
 }
 
+/// The source's last error class and message, as `pantau sources` reads them.
 fn health(project: &Project, id: &str) -> (Option<String>, Option<String>) {
-    common::sql(&project.db())
-        .query_row(
-            "SELECT last_error_class, last_error FROM sources WHERE id = ?1",
-            [id],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
+    let row = project
+        .store()
+        .sources_health(&[])
         .unwrap()
+        .into_iter()
+        .find(|h| h.id.to_string() == id)
+        .unwrap_or_else(|| panic!("no health row for {id}"));
+    (row.last_error_class, row.last_error)
 }
 
 /// A search, then each video's comment threads newest first, following `nextPageToken`; each
@@ -408,7 +410,15 @@ async fn quota_exceeded_waits_until_midnight_pacific() {
         "{}",
         r.status
     );
-    assert!(r.hint.unwrap().contains("tengah malam waktu Pasifik"));
+    // The concrete advice is the message's, so `pantau sources` shows it too; the hint is
+    // the class's, the same one `pantau sources` gives.
+    assert!(
+        r.status.contains("tengah malam waktu Pasifik"),
+        "{}",
+        r.status
+    );
+    assert!(r.status.contains("daily_quota"), "{}", r.status);
+    assert!(r.hint.unwrap().contains("jatah"));
     assert_eq!(health(&project, "yt-kaltim").0.as_deref(), Some("quota"));
 
     let now = Timestamp::now();
@@ -488,7 +498,10 @@ async fn wrong_refused_and_missing_keys_are_auth_failures_with_advice() {
             "{}",
             r.status
         );
-        assert!(r.hint.unwrap().contains("Google Cloud Console"));
+        // The advice is the message's (stored, so `pantau sources` shows it); the hint is
+        // the `auth` class's, which also says how often the source is tried.
+        assert!(r.status.contains("Google Cloud Console"), "{}", r.status);
+        assert!(r.hint.unwrap().contains("sekali sejam"));
         assert_eq!(
             health(&project, "yt-kaltim").0.as_deref(),
             Some("auth"),
@@ -512,6 +525,17 @@ async fn wrong_refused_and_missing_keys_are_auth_failures_with_advice() {
         "{}",
         result(&r, "yt-kaltim").status
     );
+    // Nothing changes until someone renews the key: tried again no sooner than an hour.
+    let next = refused_key
+        .store()
+        .source_state(&"yt-kaltim".into())
+        .unwrap()
+        .next_attempt
+        .unwrap();
+    assert!(
+        next >= Timestamp::now() + SignedDuration::from_mins(59),
+        "{next}"
+    );
 
     let server = MockServer::start().await;
     let missing = Project::new(
@@ -531,7 +555,8 @@ async fn wrong_refused_and_missing_keys_are_auth_failures_with_advice() {
         "{}",
         r.status
     );
-    assert!(r.hint.unwrap().contains("Google Cloud Console"));
+    assert!(r.status.contains("Google Cloud Console"), "{}", r.status);
+    assert!(r.hint.unwrap().contains("sekali sejam"));
     assert_eq!(server.received_requests().await.unwrap().len(), 0);
 }
 

@@ -42,17 +42,6 @@ pub enum SourceError {
     /// refused before any connection.
     #[error("{0} ditolak")]
     Private(#[from] super::guard::PrivateAddress),
-    /// The service refused with a reason its answer states (an API's error body). `class` is
-    /// one of [`SourceError::class`]'s names: `auth` (a token or key missing, wrong or
-    /// expired), `quota` (a used-up allowance, with the wait until it is renewed), or an
-    /// `http_…` one; `hint` says what to do about this very case.
-    #[error("{message}")]
-    Refused {
-        class: &'static str,
-        message: String,
-        hint: &'static str,
-        retry_after: Option<Duration>,
-    },
     /// Polling this source panicked (most likely a parser, ours or a dependency's, on its
     /// data); the panic is caught and held to this one value (see [`crate::panics`]).
     #[error("pengambilan berhenti karena galat internal (panic): {0}")]
@@ -66,6 +55,13 @@ pub enum SourceError {
     /// 429), and how long to wait when it said so.
     #[error("batas pemakaian API tercapai: {what}{}", wait.map(|d| format!(" (tunggu {})", crate::time::format_duration(d))).unwrap_or_default())]
     RateLimited {
+        what: String,
+        wait: Option<Duration>,
+    },
+    /// The platform's allowance for this project is used up (YouTube's daily quota, X's
+    /// monthly cap): `what` says which and what to do, `wait` how long until it is renewed.
+    #[error("jatah API habis: {what}{}", wait.map(|d| format!(" (tunggu {})", crate::time::format_duration(d))).unwrap_or_default())]
+    Quota {
         what: String,
         wait: Option<Duration>,
     },
@@ -100,7 +96,7 @@ impl SourceError {
             SourceError::Private(_) => "private_address",
             SourceError::Panic(_) => "panic",
             SourceError::RateLimited { .. } => "http_rate_limited",
-            SourceError::Refused { class, .. } => class,
+            SourceError::Quota { .. } => "quota",
         }
     }
 
@@ -117,9 +113,8 @@ impl SourceError {
                 retry_after,
                 ..
             } => *retry_after,
-            SourceError::RateLimited { wait, .. } => *wait,
+            SourceError::RateLimited { wait, .. } | SourceError::Quota { wait, .. } => *wait,
             SourceError::Auth(_) => Some(AUTH_WAIT),
-            SourceError::Refused { retry_after, .. } => *retry_after,
             _ => None,
         }
     }
@@ -128,11 +123,7 @@ impl SourceError {
     /// replaced by `***`: an error of a request whose URL carries a token (the Graph API's
     /// `access_token`) names that URL, and errors are logged and stored.
     pub fn redacted(self, secret: &str) -> SourceError {
-        if secret.is_empty() {
-            return self;
-        }
-        let encoded: String = url::form_urlencoded::byte_serialize(secret.as_bytes()).collect();
-        let scrub = |text: String| text.replace(secret, "***").replace(&encoded, "***");
+        let scrub = |text: String| scrub(&text, secret);
         match self {
             SourceError::Connect(t) => SourceError::Connect(scrub(t)),
             SourceError::Network(t) => SourceError::Network(scrub(t)),
@@ -141,20 +132,22 @@ impl SourceError {
             SourceError::Io(t) => SourceError::Io(scrub(t)),
             SourceError::Unsupported(t) => SourceError::Unsupported(scrub(t)),
             SourceError::Auth(t) => SourceError::Auth(scrub(t)),
+            SourceError::Api {
+                status,
+                detail,
+                retry_after,
+            } => SourceError::Api {
+                status,
+                detail: scrub(detail),
+                retry_after,
+            },
             SourceError::RateLimited { what, wait } => SourceError::RateLimited {
                 what: scrub(what),
                 wait,
             },
-            SourceError::Refused {
-                class,
-                message,
-                hint,
-                retry_after,
-            } => SourceError::Refused {
-                class,
-                message: scrub(message),
-                hint,
-                retry_after,
+            SourceError::Quota { what, wait } => SourceError::Quota {
+                what: scrub(what),
+                wait,
             },
             other => other,
         }
@@ -162,11 +155,18 @@ impl SourceError {
 
     /// Advice in Indonesian for the operator.
     pub fn hint(&self) -> &'static str {
-        match self {
-            SourceError::Refused { hint, .. } => hint,
-            _ => hint_for_class(self.class()),
-        }
+        hint_for_class(self.class())
     }
+}
+
+/// `text` with every appearance of `secret`, as written and as a URL query writes it, replaced
+/// by `***` (see [`SourceError::redacted`]); for text that is not yet an error (a warning).
+pub(crate) fn scrub(text: &str, secret: &str) -> String {
+    if secret.is_empty() {
+        return text.to_string();
+    }
+    let encoded: String = url::form_urlencoded::byte_serialize(secret.as_bytes()).collect();
+    text.replace(secret, "***").replace(&encoded, "***")
 }
 
 /// The class of an HTTP status.
@@ -210,8 +210,9 @@ pub fn hint_for_class(class: &str) -> &'static str {
              Pantau; sampai itu sumber ini dicoba paling sering sekali sejam"
         }
         "quota" => {
-            "jatah harian API platform ini habis; sumber menunggu sampai jatah pulih — kurangi \
-             pengambilan per putaran atau perpanjang interval bila ini sering terjadi"
+            "jatah pemakaian API platform ini (harian atau bulanan) habis; sumber menunggu \
+             sampai jatah pulih, lalu mencoba lagi sendiri — bila ini sering terjadi, kurangi \
+             pengambilan per putaran atau perpanjang interval (pesan galat menyebut jatah mana)"
         }
         "panic" => {
             "isi sumber ini membuat pengurai gagal; sumber lain tetap berjalan — simpan \

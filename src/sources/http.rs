@@ -11,7 +11,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use reqwest::StatusCode;
-use reqwest::header::{self, HeaderMap};
+use reqwest::header::{self, HeaderMap, HeaderName, HeaderValue};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use url::Url;
 
@@ -38,7 +38,7 @@ pub struct Document {
     pub validators: Validators,
 }
 
-/// An API answer: with a 2xx status, except from [`Fetcher::get_api_answer`].
+/// An API answer: any status from [`Fetcher::get_api_answer`], a 2xx one from the others.
 #[derive(Debug, Clone)]
 pub struct ApiResponse {
     pub status: u16,
@@ -259,25 +259,10 @@ impl Fetcher {
         self.send_api(url, request).await
     }
 
-    /// GETs an API resource like [`Fetcher::get_api`], but hands back an answer of any status
-    /// with its headers and (capped) body: for APIs whose error bodies and rate-limit headers
-    /// say what to do next (X's `usage-capped` 429, a stale `since_id` 400).
-    pub async fn get_api_any_status(
-        &self,
-        url: &Url,
-        accept: &str,
-        bearer: Option<&str>,
-    ) -> Result<ApiResponse, SourceError> {
-        let mut request = self.client.get(url.clone()).header(header::ACCEPT, accept);
-        if let Some(token) = bearer {
-            request = request.bearer_auth(token);
-        }
-        self.send_raw(url, request).await
-    }
-
-    /// GETs an API resource with `headers` added (an API key in a header a vendor names) and
+    /// GETs an API resource with `headers` added (a credential from [`secret_header`]) and
     /// returns the answer whatever its status, body included: APIs that explain a refusal in
-    /// their body (the Graph API's error codes) are judged by their poller, and
+    /// their body or headers (the Graph API's error codes, X's `usage-capped` 429 and rate-limit
+    /// headers) are judged by their poller, and
     /// [`ApiResponse::success`] turns any other status into the usual error.
     pub async fn get_api_answer(
         &self,
@@ -309,7 +294,7 @@ impl Fetcher {
         self.send_api(url, request).await
     }
 
-    /// Sends an API request; a status other than 2xx is an error unless `any_status`.
+    /// Sends an API request; a status other than 2xx is an error carrying its Retry-After.
     async fn send_api(
         &self,
         url: &Url,
@@ -584,6 +569,17 @@ fn header_string(headers: &HeaderMap, name: header::HeaderName) -> Option<String
         .and_then(|v| v.to_str().ok())
         .map(|s| s.trim().to_string())
         .filter(|s| !s.is_empty())
+}
+
+/// A header carrying a credential (`Authorization: Bearer …`, a vendor's key header), marked
+/// sensitive so that no debug output of a request shows it; `None` when `value` holds
+/// characters a header cannot.
+pub fn secret_header(name: HeaderName, value: &str) -> Option<HeaderMap> {
+    let mut value = HeaderValue::from_str(value).ok()?;
+    value.set_sensitive(true);
+    let mut headers = HeaderMap::new();
+    headers.insert(name, value);
+    Some(headers)
 }
 
 /// Retry-After as seconds or an HTTP date, capped at a day so a hostile value cannot park a

@@ -56,7 +56,7 @@ use serde_json::Value;
 use url::Url;
 
 use super::context::PollCtx;
-use super::error::SourceError;
+use super::error::{SourceError, scrub};
 use super::feed::identity::canonical_url;
 use super::http::ApiResponse;
 use super::kind;
@@ -488,9 +488,12 @@ impl Round<'_> {
         }
         let asked = self.spec.hashtags.len() - refused.len() + self.spec.accounts.len();
         if self.pages == 0 && asked == 0 {
-            return Err(SourceError::RateLimited {
+            return Err(SourceError::Quota {
                 what: format!(
-                    "semua tagar sumber ini menunggu batas {HASHTAG_LIMIT} tagar unik per 7 hari"
+                    "semua tagar sumber ini menunggu batas Instagram {HASHTAG_LIMIT} tagar unik \
+                     per 7 hari untuk akun ini; tagar dibaca lagi begitu ada tempat — bila ini \
+                     sering terjadi, kurangi tagar di sumber-sumber instagram yang memakai akun \
+                     ini atau pakai token akun bisnis lain untuk sebagian tagar"
                 ),
                 wait: Some(self.state.next_free(self.now)),
             });
@@ -712,7 +715,7 @@ fn auth_message(subcode: Option<i64>, secret: &SecretName) -> String {
         None => "token akses Instagram ditolak".to_string(),
     };
     format!(
-        "{why}; saran: buat token akses pengguna jangka panjang yang baru (berlaku sekitar 60 \
+        "{why}; buat token akses pengguna jangka panjang yang baru (berlaku sekitar 60 \
          hari) lewat akun Facebook yang mengelola Halaman terhubung dengan akun bisnis Instagram, \
          lalu simpan di [secrets] {name} pada config/local.toml atau variabel {var}",
         name = secret.as_str(),
@@ -939,15 +942,6 @@ fn to_post(
     };
     post.clamp_published();
     Ok(Some(post))
-}
-
-/// `text` without the token.
-fn scrub(text: &str, token: &str) -> String {
-    if token.is_empty() {
-        text.to_string()
-    } else {
-        text.replace(token, "***")
-    }
 }
 
 fn clip(text: &str) -> String {

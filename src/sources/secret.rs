@@ -58,6 +58,19 @@ impl SecretName {
             ))
         })
     }
+
+    /// [`SecretName::lookup`], its failure followed by `advice`: how to get a new secret from
+    /// the platform's console, which a person needs before writing it anywhere.
+    pub fn lookup_advised<'a>(
+        &self,
+        cx: &'a PollCtx,
+        advice: &str,
+    ) -> Result<&'a Secret, SourceError> {
+        self.lookup(cx).map_err(|e| match e {
+            SourceError::Auth(message) => SourceError::Auth(format!("{message}; {advice}")),
+            other => other,
+        })
+    }
 }
 
 impl<'de> Deserialize<'de> for SecretName {

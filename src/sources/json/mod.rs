@@ -70,7 +70,7 @@ use futures_util::FutureExt;
 use futures_util::future::BoxFuture;
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
-use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
+use reqwest::header::{HeaderMap, HeaderName};
 use serde::Deserialize;
 use serde_json::Value;
 use url::Url;
@@ -78,6 +78,7 @@ use url::Url;
 use super::context::PollCtx;
 use super::error::SourceError;
 use super::feed::identity::{canonical_url, external_id};
+use super::http;
 use super::kind;
 use super::poller::{Batch, Poll, off_workers};
 use super::secret::SecretName;
@@ -548,11 +549,10 @@ impl Poller {
 
     /// The header that carries the credential, when the source has one.
     fn credential(&self, cx: &PollCtx) -> Result<HeaderMap, SourceError> {
-        let mut headers = HeaderMap::new();
         let secret = match (&self.spec.secret, &self.spec.token) {
             (Some(name), _) => name.lookup(cx)?,
             (None, Some(token)) => token,
-            (None, None) => return Ok(headers),
+            (None, None) => return Ok(HeaderMap::new()),
         };
         let scheme = self.spec.auth_scheme.trim();
         let text = if scheme.is_empty() {
@@ -560,15 +560,12 @@ impl Poller {
         } else {
             format!("{scheme} {}", secret.expose().trim())
         };
-        let mut value = HeaderValue::from_str(&text).map_err(|_| {
+        http::secret_header(self.spec.auth_header.clone(), &text).ok_or_else(|| {
             SourceError::Auth(format!(
                 "{} memuat karakter yang tidak boleh ada di header HTTP",
                 self.credential_name()
             ))
-        })?;
-        value.set_sensitive(true);
-        headers.insert(self.spec.auth_header.clone(), value);
-        Ok(headers)
+        })
     }
 
     /// The credential as a person finds it in the configuration.
@@ -603,17 +600,6 @@ impl Poll for Poller {
     ) -> BoxFuture<'a, Result<Batch, SourceError>> {
         self.poll_once(cx).boxed()
     }
-}
-
-/// An answer to posts: the records found and the posts made of the well-formed ones.
-pub fn parse(
-    body: &[u8],
-    spec: &Spec,
-    base: &Url,
-    source: &SourceId,
-    fetched: Timestamp,
-) -> Result<(Vec<Post>, usize), SourceError> {
-    parse_page(body, spec, base, source, fetched).map(|(posts, signals)| (posts, signals.records))
 }
 
 /// One page to posts, with what it says about the next page (its records, and the text at
@@ -961,8 +947,9 @@ mod tests {
         ]})
         .to_string();
         let now = at("2026-11-27T10:00:00Z");
-        let (posts, found) = parse(body.as_bytes(), &spec, &spec.url, &"j".into(), now).unwrap();
-        assert_eq!(found, 5);
+        let (posts, signals) =
+            parse_page(body.as_bytes(), &spec, &spec.url, &"j".into(), now).unwrap();
+        assert_eq!(signals.records, 5);
         assert_eq!(posts.len(), 3);
         assert_eq!(posts[0].external_id, "7");
         assert_eq!(posts[0].text, "Jalan rusak");
@@ -985,7 +972,7 @@ mod tests {
 
         let mut object = spec.clone();
         object.items = Pointer::parse("/data/0").unwrap();
-        let error = parse(body.as_bytes(), &object, &spec.url, &"j".into(), now).unwrap_err();
+        let error = parse_page(body.as_bytes(), &object, &spec.url, &"j".into(), now).unwrap_err();
         assert_eq!(
             error.to_string(),
             "bukan feed yang valid: penunjuk items \"/data/0\" menunjuk ke objek, bukan larik (array) rekaman"

@@ -21,11 +21,14 @@
 //! reads back at most `max_pages` pages (history before a source starts is not a gap).
 //!
 //! Budget: every page's `meta.result_count` is counted against `max_posts_per_month` (X bills
-//! per post returned); a page asks for no more than what is left, and when less than the
-//! smallest page is left (10 for search, 5 for a timeline) the source stops until the month
-//! ends. Rate limits: a 429, or `x-rate-limit-remaining: 0` on a good answer, pauses the source
-//! until `x-rate-limit-reset`; a 429 of type `usage-capped` pauses it a day. A 401/403 or a
-//! missing token is an `auth` failure naming the secret and how to renew it; the token itself
+//! per post returned); a page asks for no more than what is left, and a stream whose smallest
+//! page (10 for search, 5 for a timeline) no longer fits stops there, the others read on; when
+//! no stream's page fits, the source stops until the month ends. A cursor that does not read
+//! counts the month as spent (logged), so it never grants a second budget. Rate limits: a 429,
+//! or `x-rate-limit-remaining: 0` on a good answer, pauses the source until
+//! `x-rate-limit-reset`; a 429 of type `usage-capped` is a `quota` failure retried a day later.
+//! A 401/403 or a missing token is an `auth` failure (retried at most hourly) naming the secret
+//! and how to renew it; the token itself
 //! is sent only as a header and never appears in a message or log. Reposts are skipped (the
 //! original carries their count in `shares`): add `-is:retweet` to a query to spend nothing
 //! on them.
@@ -46,10 +49,13 @@ use self::api::{Bounds, Endpoint, Page, Refusal, User, Users};
 use self::state::{Resume, SEARCH, State, Stream, newer, timeline_key};
 use super::context::PollCtx;
 use super::error::SourceError;
+use super::http;
 use super::kind::{self, Budget};
 use super::poller::{Batch, Poll, map_records};
+use super::secret::SecretName;
 use crate::config::{Invalid, value};
 use crate::model::{Cursor, Medium, Post, Reach, SourceId, primary_language};
+use reqwest::header::{AUTHORIZATION, HeaderMap};
 
 const DEFAULT_BASE: &str = "https://api.x.com";
 
@@ -91,8 +97,8 @@ pub struct Spec {
         deserialize_with = "value::uint::<_, _, 1, 100>"
     )]
     pub max_pages: u32,
-    #[serde(default = "default_secret", deserialize_with = "value::id")]
-    pub secret: String,
+    #[serde(default = "default_secret")]
+    pub secret: SecretName,
 }
 
 fn default_base() -> Url {
@@ -104,8 +110,8 @@ fn default_budget() -> u64 {
 fn default_max_pages() -> u32 {
     DEFAULT_MAX_PAGES
 }
-fn default_secret() -> String {
-    "x_bearer_token".into()
+fn default_secret() -> SecretName {
+    SecretName::fixed("x_bearer_token")
 }
 
 impl kind::Spec for Spec {
@@ -163,7 +169,8 @@ impl kind::Spec for Spec {
 
     fn budget(&self, cursor: &Cursor) -> Option<Budget> {
         let now = Timestamp::now();
-        let mut state = State::from_cursor(cursor);
+        let mut state = State::from_cursor(cursor)
+            .unwrap_or_else(|_| State::spent(now, self.max_posts_per_month));
         state.roll_month(now);
         Some(Budget {
             used: state.budget.used,
@@ -211,15 +218,6 @@ pub struct Poller {
     spec: Spec,
 }
 
-/// Why a round stopped before every stream was read to its end.
-#[derive(Debug, Clone, Copy, PartialEq)]
-enum Stop {
-    /// The month's budget is spent.
-    Budget,
-    /// X asked for a pause (recorded in the state).
-    Paused,
-}
-
 /// What one poll gathers across its streams.
 struct Round {
     state: State,
@@ -229,7 +227,10 @@ struct Round {
     authors: HashMap<String, User>,
     /// Pages read this poll.
     pages: usize,
-    stop: Option<Stop>,
+    /// X asked for a pause (recorded in the state): no stream reads on.
+    paused: bool,
+    /// A stream stopped for want of budget; a stream with a smaller page may still read.
+    short_of_budget: bool,
 }
 
 impl Poll for Poller {
@@ -244,9 +245,9 @@ impl Poll for Poller {
 
 impl Poller {
     async fn poll_once(&self, cx: &PollCtx, cursor: &Cursor) -> Result<Batch, SourceError> {
-        let token = self.token(cx)?;
+        let auth = self.authorization(cx)?;
         let now = Timestamp::now();
-        let mut state = State::from_cursor(cursor);
+        let mut state = self.restore(&cx.source, cursor, now);
         if state.paused(now) {
             tracing::info!(source = %cx.source, until = state.not_before.unwrap_or_default(),
                 "batas laju X tercapai; putaran ini dilewati sampai batasnya pulih");
@@ -272,55 +273,75 @@ impl Poller {
             seen: HashSet::new(),
             authors: HashMap::new(),
             pages: 0,
-            stop: None,
+            paused: false,
+            short_of_budget: false,
         };
-        self.resolve(cx, token, &mut round).await?;
+        self.resolve(cx, &auth, &mut round).await?;
         let streams = self.streams(&round.state);
         let keys: BTreeSet<String> = streams.iter().map(|(k, _)| k.clone()).collect();
         round.state.keep_streams(&keys);
         for (key, endpoint) in &streams {
-            if round.stop.is_some() {
+            if round.paused {
                 break;
             }
-            self.read_stream(cx, token, key, endpoint, &mut round)
+            self.read_stream(cx, &auth, key, endpoint, &mut round)
                 .await?;
         }
-        if round.stop == Some(Stop::Budget) {
+        if round.short_of_budget {
             tracing::info!(source = %cx.source, limit = self.spec.max_posts_per_month,
                 month = %round.state.budget.month,
-                "anggaran bulanan X habis; sumber ini berhenti membaca sampai bulan berikutnya");
+                "sisa anggaran bulanan X kurang dari satu halaman untuk sebagian aliran; aliran \
+                 itu berhenti sampai bulan berikutnya, aliran dengan halaman lebih kecil tetap dibaca");
         }
         finish(&cx.source, round).await
     }
 
-    /// The Bearer Token this source names; its absence is this source's `auth` failure.
-    fn token<'a>(&self, cx: &'a PollCtx) -> Result<&'a str, SourceError> {
-        cx.secrets
-            .get(&self.spec.secret)
-            .map(|s| s.expose())
-            .ok_or_else(|| {
-                SourceError::Auth(format!(
-                    "token X belum diisi: [secrets] {} tidak ada; {}",
-                    self.spec.secret,
-                    self.renew()
-                ))
-            })
+    /// The state in `cursor`. A cursor that does not read loses its streams' positions (read
+    /// afresh within `max_pages`) but not the month's count: the month counts as spent, so a
+    /// damaged cursor never grants a second budget in the same month.
+    fn restore(&self, source: &SourceId, cursor: &Cursor, now: Timestamp) -> State {
+        State::from_cursor(cursor).unwrap_or_else(|error| {
+            tracing::warn!(source = %source, %error,
+                "kursor X tidak terbaca; posisi tiap aliran dimulai ulang, dan anggaran bulan \
+                 ini dianggap habis agar tidak terpakai dua kali (sumber membaca lagi bulan depan)");
+            State::spent(now, self.spec.max_posts_per_month)
+        })
+    }
+
+    /// The Authorization header of the Bearer Token this source names; a missing token is this
+    /// source's `auth` failure, with how to make one.
+    fn authorization(&self, cx: &PollCtx) -> Result<HeaderMap, SourceError> {
+        let token = self.spec.secret.lookup_advised(cx, &self.renew())?;
+        let value = format!("Bearer {}", token.expose().trim());
+        http::secret_header(AUTHORIZATION, &value).ok_or_else(|| {
+            SourceError::Auth(format!(
+                "token X di [secrets] {} memuat karakter yang tidak boleh ada di header HTTP; {}",
+                self.spec.secret.as_str(),
+                self.renew()
+            ))
+        })
     }
 
     /// How to renew the token and where to put it.
     fn renew(&self) -> String {
-        let name = &self.spec.secret;
         format!(
             "buat Bearer Token di portal pengembang X (developer.x.com → Projects & Apps → \
-             aplikasi Anda → Keys and tokens → Bearer Token → Regenerate), lalu simpan sebagai \
-             {name} = \"…\" di bagian [secrets] config/local.toml atau di variabel \
-             PANTAU__SECRETS__{}, dan mulai ulang Pantau",
-            name.to_ascii_uppercase()
+             aplikasi Anda → Keys and tokens → Bearer Token → Regenerate), lalu simpan di \
+             [secrets] {} pada config/local.toml atau di variabel {}, dan mulai ulang Pantau",
+            self.spec.secret.as_str(),
+            self.spec.secret.variable()
         )
     }
 
+    /// The smallest page a configured stream may ask for: with less left, no stream can read.
     fn smallest_page(&self) -> u64 {
-        if self.spec.accounts.is_empty() { 10 } else { 5 }
+        let search = self.spec.query.iter().map(|q| Endpoint::Search(q.clone()));
+        let timeline = (self.spec.accounts.first()).map(|_| Endpoint::Timeline(String::new()));
+        search
+            .chain(timeline)
+            .map(|e| e.min_results())
+            .min()
+            .unwrap_or(api::MAX_RESULTS)
     }
 
     /// The streams to read, search first, then each resolved account.
@@ -341,7 +362,7 @@ impl Poller {
     async fn resolve(
         &self,
         cx: &PollCtx,
-        token: &str,
+        auth: &HeaderMap,
         round: &mut Round,
     ) -> Result<(), SourceError> {
         let state = &mut round.state;
@@ -358,10 +379,10 @@ impl Poller {
         let url = api::users_url(&self.spec.base, &wanted);
         let response = cx
             .fetcher
-            .get_api_any_status(&url, ACCEPT, Some(token))
+            .get_api_answer(&url, ACCEPT, auth.clone())
             .await?;
         if let Some(refusal) = api::refusal(&response, Timestamp::now()) {
-            return Err(self.refused(refusal, round));
+            return Err(self.refused(refusal));
         }
         let users: Users = response.json("X (users/by)")?;
         for user in &users.data {
@@ -384,25 +405,26 @@ impl Poller {
     }
 
     /// The failure a refusal is when it ends the poll.
-    fn refused(&self, refusal: Refusal, round: &mut Round) -> SourceError {
+    /// The wait is the error's own: the poll commits no cursor, so nothing else carries it.
+    fn refused(&self, refusal: Refusal) -> SourceError {
         let now = Timestamp::now().as_second();
         match refusal {
-            Refusal::RateLimited { until } => {
-                round.state.pause_until(until);
-                SourceError::Api {
-                    status: 429,
-                    detail: "batas laju X tercapai (x-rate-limit-reset)".into(),
-                    retry_after: Some(std::time::Duration::from_secs((until - now).max(1) as u64)),
-                }
-            }
-            Refusal::UsageCapped { detail } => SourceError::Api {
+            Refusal::RateLimited { until } => SourceError::Api {
                 status: 429,
-                detail: format!("batas pemakaian X untuk proyek ini habis ({detail})"),
-                retry_after: Some(std::time::Duration::from_secs(api::USAGE_CAP_WAIT as u64)),
+                detail: "batas laju X tercapai (x-rate-limit-reset)".into(),
+                retry_after: Some(std::time::Duration::from_secs((until - now).max(1) as u64)),
+            },
+            Refusal::UsageCapped { detail } => SourceError::Quota {
+                what: format!(
+                    "batas pemakaian X untuk proyek ini habis ({detail}); dicoba lagi sehari \
+                     kemudian — naikkan paket atau batas di portal pengembang X, atau kecilkan \
+                     max_posts_per_month agar jatah tidak habis sebelum akhir bulan"
+                ),
+                wait: Some(std::time::Duration::from_secs(api::USAGE_CAP_WAIT as u64)),
             },
             Refusal::Token { status, detail } => SourceError::Auth(format!(
                 "X menolak Bearer Token [secrets] {} (HTTP {status}: {detail}); {}",
-                self.spec.secret,
+                self.spec.secret.as_str(),
                 self.renew()
             )),
             Refusal::StaleBound { detail } => SourceError::Api {
@@ -426,7 +448,7 @@ impl Poller {
     async fn read_stream(
         &self,
         cx: &PollCtx,
-        token: &str,
+        auth: &HeaderMap,
         key: &str,
         endpoint: &Endpoint,
         round: &mut Round,
@@ -440,13 +462,13 @@ impl Poller {
             }
             let allowance = round.state.remaining(limit).min(api::MAX_RESULTS);
             if allowance < endpoint.min_results() {
-                round.stop = Some(Stop::Budget);
+                round.short_of_budget = true;
                 break;
             }
             let url = api::page_url(&self.spec.base, endpoint, allowance, &walk.bounds());
             let response = cx
                 .fetcher
-                .get_api_any_status(&url, ACCEPT, Some(token))
+                .get_api_answer(&url, ACCEPT, auth.clone())
                 .await?;
             let now = Timestamp::now();
             match api::refusal(&response, now) {
@@ -466,10 +488,10 @@ impl Poller {
                         _ => now.as_second() + api::USAGE_CAP_WAIT,
                     };
                     round.state.pause_until(until);
-                    round.stop = Some(Stop::Paused);
+                    round.paused = true;
                     break;
                 }
-                Some(refusal) => return Err(self.refused(refusal, round)),
+                Some(refusal) => return Err(self.refused(refusal)),
             }
             let page: Page = response.json("X")?;
             round.pages += 1;
@@ -478,9 +500,9 @@ impl Poller {
             round.take(page);
             if let Some(until) = api::exhausted_until(&response, now) {
                 round.state.pause_until(until);
-                round.stop = Some(Stop::Paused);
+                round.paused = true;
             }
-            if !more || round.stop.is_some() {
+            if !more || round.paused {
                 break;
             }
         }
@@ -720,6 +742,27 @@ mod tests {
         ] {
             assert!(parse_accounts(&[bad.into()]).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn an_unreadable_cursor_shows_the_month_as_spent_not_fresh() {
+        use kind::Spec as _;
+        let spec: Spec = toml::from_str("query = \"banjir\"\nmax_posts_per_month = 500").unwrap();
+        let junk = Cursor::Token {
+            value: "{bukan json".into(),
+        };
+        let budget = spec.budget(&junk).unwrap();
+        assert_eq!((budget.used, budget.limit), (500, 500));
+        assert_eq!(spec.budget(&Cursor::Start).unwrap().used, 0);
+    }
+
+    #[test]
+    fn a_secret_name_is_checked_when_the_configuration_is_read() {
+        let read = |keys: &str| toml::from_str::<Spec>(&format!("query = \"banjir\"\n{keys}"));
+        assert_eq!(read("").unwrap().secret.as_str(), "x_bearer_token");
+        let named = read("secret = \"X_Kantor\"").unwrap();
+        assert_eq!(named.secret.as_str(), "x_kantor");
+        assert!(read("secret = \"x-kantor\"").is_err());
     }
 
     #[test]

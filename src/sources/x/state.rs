@@ -74,10 +74,24 @@ pub struct Resume {
 }
 
 impl State {
-    pub fn from_cursor(cursor: &Cursor) -> State {
+    /// The state a cursor holds (a fresh one before the first poll); an error when the cursor
+    /// does not read, so the caller decides what it may still trust.
+    pub fn from_cursor(cursor: &Cursor) -> Result<State, String> {
         match cursor {
-            Cursor::Token { value } => serde_json::from_str(value).unwrap_or_default(),
-            _ => State::default(),
+            Cursor::Token { value } => serde_json::from_str(value).map_err(|e| e.to_string()),
+            _ => Ok(State::default()),
+        }
+    }
+
+    /// A fresh state whose month at `now` is already spent under `limit`: what is left of an
+    /// unreadable cursor, since its count might have been anything.
+    pub fn spent(now: Timestamp, limit: u64) -> State {
+        State {
+            budget: Spent {
+                month: month_of(now),
+                used: limit,
+            },
+            ..State::default()
         }
     }
 
@@ -150,7 +164,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_cursor_round_trips_and_a_damaged_one_starts_afresh() {
+    fn the_cursor_round_trips_and_a_damaged_one_starts_afresh_with_its_month_spent() {
         let mut state = State::default();
         state.roll_month("2026-12-06T18:00:00Z".parse().unwrap());
         state.spend(130);
@@ -168,12 +182,24 @@ mod tests {
             },
         );
         state.pause_until(1_796_000_000);
-        assert_eq!(State::from_cursor(&state.to_cursor()), state);
+        assert_eq!(State::from_cursor(&state.to_cursor()), Ok(state));
         let junk = Cursor::Token {
             value: "{not json".into(),
         };
-        assert_eq!(State::from_cursor(&junk), State::default());
-        assert_eq!(State::from_cursor(&Cursor::Start), State::default());
+        // A damaged cursor starts its streams afresh, but its month counts as spent.
+        let now: Timestamp = "2026-12-06T18:00:00Z".parse().unwrap();
+        assert!(State::from_cursor(&junk).is_err());
+        let afresh = State::spent(now, 10_000);
+        assert_eq!(
+            State {
+                budget: Spent::default(),
+                ..afresh.clone()
+            },
+            State::default()
+        );
+        assert_eq!(afresh.remaining(10_000), 0);
+        assert_eq!(afresh.budget.month, "2026-12");
+        assert_eq!(State::from_cursor(&Cursor::Start), Ok(State::default()));
     }
 
     #[test]

@@ -5,8 +5,8 @@
 //! read into a [`Refusal`] this source can act on.
 //!
 //! The key travels in the URL, so it must never be shown: requests are logged without it, and
-//! every error leaving this source goes through [`redact`] (the HTTP client's own errors name
-//! the URL they failed on).
+//! every error leaving this source goes through [`SourceError::redacted`] (the HTTP client's
+//! own errors name the URL they failed on).
 
 use jiff::Timestamp;
 use serde::Deserialize;
@@ -16,29 +16,34 @@ use url::Url;
 use super::state::Found;
 use crate::model::{Post, Reach, SourceId};
 use crate::sources::context::PollCtx;
-use crate::sources::error::{SourceError, hint_for_class};
+use crate::sources::error::SourceError;
 use crate::sources::http::{ApiResponse, retry_after};
+use crate::sources::secret::SecretName;
 use crate::sources::text::{MAX_TEXT_CHARS, html_to_text, truncate_chars};
 
 const JSON: &str = "application/json";
 
-/// What to do about a wrong or missing key.
-pub const KEY_HINT: &str = "buat kunci API di Google Cloud Console (APIs & Services → \
-    Credentials → Create credentials → API key) pada proyek yang mengaktifkan YouTube Data API \
-    v3, atau salin kunci yang masih berlaku dari sana; isi di config/local.toml sebagai \
-    [secrets] youtube_api_key = \"…\" (atau nama di kunci secret sumber ini) atau di variabel \
-    PANTAU__SECRETS__YOUTUBE_API_KEY, lalu mulai ulang pantau";
+/// What to do about a wrong or missing key: make one, and where to write it.
+pub fn key_advice(secret: &SecretName) -> String {
+    format!(
+        "buat kunci API di Google Cloud Console (APIs & Services → Credentials → Create \
+         credentials → API key) pada proyek yang mengaktifkan YouTube Data API v3, atau salin \
+         kunci yang masih berlaku dari sana; simpan di [secrets] {} pada config/local.toml atau \
+         di variabel {}, lalu mulai ulang Pantau",
+        secret.as_str(),
+        secret.variable()
+    )
+}
 
 /// What to do when the key's project does not have the API turned on.
-const ENABLE_HINT: &str = "buka Google Cloud Console → APIs & Services → Library, cari \
-    \"YouTube Data API v3\" dan klik Enable pada proyek pemilik kunci ini; tunggu beberapa \
-    menit lalu biarkan sumber mencoba lagi";
+const ENABLE_ADVICE: &str = "buka Google Cloud Console → APIs & Services → Library, cari \
+    \"YouTube Data API v3\" dan klik Enable pada proyek pemilik kunci ini; sumber mencoba lagi \
+    paling cepat sejam kemudian, atau mulai ulang Pantau agar segera dicoba";
 
 /// What to do about a used-up daily quota.
-const QUOTA_HINT: &str = "kuota harian proyek Google Cloud habis (mungkin dipakai aplikasi \
-    lain juga); sumber menunggu sampai tengah malam waktu Pasifik — kecilkan daily_quota, \
-    videos_per_poll atau perpanjang discover_every, atau ajukan tambahan kuota di Google Cloud \
-    Console";
+const QUOTA_ADVICE: &str = "kuota itu milik proyek Google Cloud, mungkin dipakai aplikasi lain \
+    juga; bila sering habis, kecilkan daily_quota atau videos_per_poll, perpanjang \
+    discover_every, atau ajukan tambahan kuota di Google Cloud Console";
 
 /// `{base}/{method}`, keeping a path prefix of `base` (`/youtube/v3`, a test server's).
 pub fn endpoint(base: &Url, method: &str) -> Url {
@@ -187,25 +192,20 @@ impl Refusal {
         }
     }
 
-    /// The refusal as this poll's error; `what` names the call, `secret` the key's entry.
-    pub fn into_error(self, what: &str, secret: &str) -> SourceError {
+    /// The refusal as this poll's error; `what` names the call, `secret` the key's entry. A
+    /// refused key is `auth`, so it is retried no sooner than an hour, like every kind's.
+    pub fn into_error(self, what: &str, secret: &SecretName) -> SourceError {
+        let name = secret.as_str();
         match self {
             Refusal::Quota => quota_error(Timestamp::now()),
-            Refusal::Key(message) => SourceError::Refused {
-                class: "auth",
-                message: format!("YouTube menolak kunci API ([secrets] {secret}): {message}"),
-                hint: KEY_HINT,
-                retry_after: None,
-            },
-            Refusal::NotEnabled(message) => SourceError::Refused {
-                class: "auth",
-                message: format!(
-                    "YouTube Data API v3 belum diaktifkan untuk proyek kunci API ([secrets] \
-                     {secret}): {message}"
-                ),
-                hint: ENABLE_HINT,
-                retry_after: None,
-            },
+            Refusal::Key(message) => SourceError::Auth(format!(
+                "YouTube menolak kunci API ([secrets] {name}): {message}; {}",
+                key_advice(secret)
+            )),
+            Refusal::NotEnabled(message) => SourceError::Auth(format!(
+                "YouTube Data API v3 belum diaktifkan untuk proyek kunci API ([secrets] {name}): \
+                 {message}; {ENABLE_ADVICE}"
+            )),
             Refusal::CommentsDisabled => other(403, "commentsDisabled", "", None, what),
             Refusal::NotFound(reason) => other(404, &reason, "", None, what),
             Refusal::Other {
@@ -224,19 +224,17 @@ pub fn quota_error(now: Timestamp) -> SourceError {
     let wait = std::time::Duration::try_from(reset.duration_since(now))
         .unwrap_or_default()
         .saturating_add(std::time::Duration::from_secs(60));
-    SourceError::Refused {
-        class: "quota",
-        message: format!(
-            "kuota harian YouTube Data API habis (quotaExceeded); menunggu sampai tengah malam \
-             waktu Pasifik, {} lagi",
-            crate::time::format_duration(wait)
+    SourceError::Quota {
+        what: format!(
+            "kuota harian YouTube Data API habis (quotaExceeded); sumber menunggu sampai tengah \
+             malam waktu Pasifik — {QUOTA_ADVICE}"
         ),
-        hint: QUOTA_HINT,
-        retry_after: Some(wait),
+        wait: Some(wait),
     }
 }
 
-/// Any other refusal, classed by its status as a plain HTTP failure would be.
+/// Any other refusal: the API's status, reasons and message, classed by the status as a plain
+/// HTTP failure is.
 fn other(
     status: u16,
     reasons: &str,
@@ -244,22 +242,16 @@ fn other(
     retry_after: Option<std::time::Duration>,
     what: &str,
 ) -> SourceError {
-    let class = SourceError::Http {
-        status,
-        retry_after: None,
-    }
-    .class();
-    let mut text = format!("{what}: HTTP {status}");
+    let mut detail = what.to_string();
     if !reasons.is_empty() {
-        text.push_str(&format!(" ({reasons})"));
+        detail.push_str(&format!(" ({reasons})"));
     }
     if !message.is_empty() {
-        text.push_str(&format!(": {message}"));
+        detail.push_str(&format!(": {message}"));
     }
-    SourceError::Refused {
-        class,
-        message: text,
-        hint: hint_for_class(class),
+    SourceError::Api {
+        status,
+        detail,
         retry_after,
     }
 }
@@ -268,39 +260,6 @@ fn other(
 fn tidy_message(message: &str) -> String {
     let text = html_to_text(message).replace('\n', " ");
     truncate_chars(text.trim().to_string(), 200)
-}
-
-/// `error` with every appearance of `key` (as written or URL-encoded) replaced by `***`.
-pub fn redact(error: SourceError, key: &str) -> SourceError {
-    let scrub = |s: String| scrub(s, key);
-    match error {
-        SourceError::Connect(s) => SourceError::Connect(scrub(s)),
-        SourceError::Network(s) => SourceError::Network(scrub(s)),
-        SourceError::Redirect(s) => SourceError::Redirect(scrub(s)),
-        SourceError::Parse(s) => SourceError::Parse(scrub(s)),
-        SourceError::Io(s) => SourceError::Io(scrub(s)),
-        SourceError::Unsupported(s) => SourceError::Unsupported(scrub(s)),
-        SourceError::Refused {
-            class,
-            message,
-            hint,
-            retry_after,
-        } => SourceError::Refused {
-            class,
-            message: scrub(message),
-            hint,
-            retry_after,
-        },
-        other => other,
-    }
-}
-
-fn scrub(text: String, key: &str) -> String {
-    if key.is_empty() {
-        return text;
-    }
-    let encoded: String = url::form_urlencoded::byte_serialize(key.as_bytes()).collect();
-    text.replace(key, "***").replace(&encoded, "***")
 }
 
 /// A search result (`items[].id.videoId`, `snippet.title` HTML-escaped, `snippet.publishedAt`).
@@ -563,17 +522,18 @@ mod tests {
         let e = SourceError::Connect(format!(
             "error sending request for url (https://www.googleapis.com/youtube/v3/search?q=a&key={key})"
         ));
-        let shown = redact(e, key).to_string();
+        let shown = e.redacted(key).to_string();
         assert!(!shown.contains(key) && shown.contains("key=***"), "{shown}");
-        let e = SourceError::Refused {
-            class: "auth",
-            message: format!("kunci {key}"),
-            hint: KEY_HINT,
+        let e = SourceError::Auth(format!("kunci {key}"));
+        assert!(!e.redacted(key).to_string().contains(key));
+        let e = SourceError::Api {
+            status: 400,
+            detail: format!("kunci {key}"),
             retry_after: None,
         };
-        assert!(!redact(e, key).to_string().contains(key));
+        assert!(!e.redacted(key).to_string().contains(key));
         let odd = "a b+c/d";
         let e = SourceError::Network("key=a+b%2Bc%2Fd".into());
-        assert_eq!(redact(e, odd).to_string(), "galat jaringan: key=***");
+        assert_eq!(e.redacted(odd).to_string(), "galat jaringan: key=***");
     }
 }

@@ -18,7 +18,7 @@
 //! - `discover_every` (default `1h`): how often the video list is refreshed (search and
 //!   channel uploads); comments of the known videos are read every poll.
 //! - `secret` (default `youtube_api_key`): the `[secrets]` entry holding the API key.
-//! - `base_url` (default `https://www.googleapis.com/youtube/v3`): the API's address.
+//! - `url` (or `base_url`; default `https://www.googleapis.com/youtube/v3`): the API's address.
 //! - `daily_quota` (default 10000): units this source may spend per Pacific day; `search_cost`
 //!   (100) and `list_cost` (1) are what a call costs, as Google's quota table counts them.
 //!
@@ -40,6 +40,7 @@ use url::Url;
 
 use super::kind;
 use super::poller::Poll;
+use super::secret::SecretName;
 use crate::config::{Invalid, value};
 use crate::model::Medium;
 
@@ -68,9 +69,14 @@ pub struct Spec {
     pub lookback: Duration,
     #[serde(default = "an_hour", deserialize_with = "value::duration")]
     pub discover_every: Duration,
-    #[serde(default = "default_secret", deserialize_with = "value::id")]
-    pub secret: String,
-    #[serde(default = "default_base", deserialize_with = "value::http_url")]
+    #[serde(default = "default_secret")]
+    pub secret: SecretName,
+    #[serde(
+        rename = "url",
+        alias = "base_url",
+        default = "default_base",
+        deserialize_with = "value::http_url"
+    )]
     pub base_url: Url,
     #[serde(
         default = "ten_thousand",
@@ -107,8 +113,8 @@ fn three_days() -> Duration {
 fn an_hour() -> Duration {
     Duration::from_secs(3600)
 }
-fn default_secret() -> String {
-    DEFAULT_SECRET.to_string()
+fn default_secret() -> SecretName {
+    SecretName::fixed(DEFAULT_SECRET)
 }
 fn default_base() -> Url {
     value::fixed_url(DEFAULT_BASE)
@@ -122,7 +128,7 @@ impl kind::Spec for Spec {
                                    channels = [\"UCxxxxxxxxxxxxxxxxxxxxxx\"]\n\
                                    videos_per_poll = 10\nmax_pages = 5\nlookback = \"3d\"\n\
                                    discover_every = \"1h\"\nsecret = \"youtube_api_key\"\n\
-                                   base_url = \"https://www.googleapis.com/youtube/v3\"\n\
+                                   url = \"https://www.googleapis.com/youtube/v3\"\n\
                                    daily_quota = 10000\nsearch_cost = 100\nlist_cost = 1";
 
     /// A query, channels or both; channel ids as YouTube writes them.
@@ -223,7 +229,7 @@ mod tests {
         assert_eq!((s.videos_per_poll, s.max_pages), (10, 5));
         assert_eq!(s.lookback, Duration::from_secs(3 * 86_400));
         assert_eq!(s.discover_every, Duration::from_secs(3600));
-        assert_eq!(s.secret, "youtube_api_key");
+        assert_eq!(s.secret.as_str(), "youtube_api_key");
         assert_eq!(s.base_url.as_str(), "https://www.googleapis.com/youtube/v3");
         assert_eq!(
             (s.daily_quota, s.search_cost, s.list_cost),
@@ -254,5 +260,17 @@ mod tests {
         }
         assert!(spec("query = \"x\"\nvideos_per_poll = 51").is_err());
         assert!(spec("query = \"x\"\nsecret = \"Bukan Nama\"").is_err());
+        assert!(spec("query = \"x\"\nsecret = \"youtube-kantor\"").is_err());
+    }
+
+    #[test]
+    fn the_address_is_url_as_for_every_kind_or_base_url_as_before() {
+        for key in ["url", "base_url"] {
+            let s = spec(&format!(
+                "query = \"x\"\n{key} = \"http://127.0.0.1:9/yt/v3\""
+            ))
+            .unwrap();
+            assert_eq!(s.base_url.as_str(), "http://127.0.0.1:9/yt/v3", "{key}");
+        }
     }
 }

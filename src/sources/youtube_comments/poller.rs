@@ -4,8 +4,9 @@
 //!
 //! Refusals: `quotaExceeded` fails the poll with a wait until midnight Pacific (the poll
 //! loop's Retry-After channel); `commentsDisabled` marks that video and the poll goes on; a
-//! wrong, refused or missing key fails the poll as `auth` (reported once by the pipeline, and
-//! retried with the loop's backoff). A malformed answer fails the poll and its cursor stays.
+//! wrong, refused or missing key, or a project without the API enabled, fails the poll as
+//! `auth` (reported once by the pipeline, and retried no sooner than an hour). A malformed
+//! answer fails the poll and its cursor stays.
 
 use std::sync::Mutex;
 
@@ -16,7 +17,7 @@ use serde_json::Value;
 use url::Url;
 
 use super::Spec;
-use super::api::{self, Answer, KEY_HINT, Refusal};
+use super::api::{self, Answer, Refusal};
 use super::quota::Ledger;
 use super::state::State;
 use crate::model::{Cursor, Post};
@@ -81,7 +82,7 @@ impl Poller {
             });
         }
         let result = round.run().await;
-        if let Err(SourceError::Refused { class: "quota", .. }) = &result {
+        if let Err(SourceError::Quota { .. }) = &result {
             // Google says the project's quota is gone: count the day as spent.
             let mut spent = self
                 .spent
@@ -106,29 +107,14 @@ impl Poll for Poller {
         cursor: &'a Cursor,
     ) -> BoxFuture<'a, Result<Batch, SourceError>> {
         async move {
-            let Some(key) = cx.secrets.get(&self.spec.secret) else {
-                return Err(missing_key(&self.spec.secret));
-            };
+            let secret = &self.spec.secret;
+            let key = secret.lookup_advised(cx, &api::key_advice(secret))?;
             let key = key.expose().trim();
             self.poll_once(cx, cursor, key)
                 .await
-                .map_err(|e| api::redact(e, key))
+                .map_err(|e| e.redacted(key))
         }
         .boxed()
-    }
-}
-
-/// The source's key is not in `[secrets]`.
-fn missing_key(name: &str) -> SourceError {
-    SourceError::Refused {
-        class: "auth",
-        message: format!(
-            "kunci API YouTube belum diisi: [secrets] {name} tidak ada atau kosong (variabel \
-             PANTAU__SECRETS__{})",
-            name.to_ascii_uppercase()
-        ),
-        hint: KEY_HINT,
-        retry_after: None,
     }
 }
 
