@@ -257,3 +257,41 @@ async fn listing_kinds_judge_what_they_read() {
     assert_eq!(by("langit")["skipped"], "not_web");
     assert_eq!(v["summary"]["skipped"], 1);
 }
+
+/// Kinds that read with a token are left unchecked (the check sends none) rather than reported
+/// as refusing: X, Instagram, YouTube comments, and a JSON API that names a secret. Nothing is
+/// requested from them.
+#[tokio::test(flavor = "multi_thread")]
+async fn token_kinds_are_left_unchecked() {
+    let server = MockServer::start().await;
+    let base = server.uri();
+    let sources = [
+        common::source("x", "x-kaltim", &base, "query = \"banjir samarinda\""),
+        common::source(
+            "instagram",
+            "ig-kaltim",
+            &base,
+            "account_id = \"17841400000000000\"\nhashtags = [\"banjirsamarinda\"]",
+        ),
+        common::source("youtube_comments", "yt-kaltim", &base, "query = \"banjir\""),
+        common::source(
+            "json",
+            "vendor",
+            &format!("{base}/api"),
+            "items = \"/data\"\nitem_id = \"/id\"\nitem_text = \"/text\"\nsecret = \"vendor_key\"",
+        ),
+    ]
+    .concat();
+    let p = Project::new("", &sources);
+    let out = p.pantau(&["sources", "--check"]);
+    let text = stdout(&out);
+    assert_eq!(out.status.code(), Some(0), "{text}\n{}", stderr(&out));
+    for id in ["x-kaltim", "ig-kaltim", "yt-kaltim", "vendor"] {
+        let line = text.lines().find(|l| l.starts_with(id)).unwrap_or("");
+        assert!(
+            line.contains("tidak diperiksa: perlu token"),
+            "{id}: {text}"
+        );
+    }
+    assert!(server.received_requests().await.unwrap().is_empty());
+}

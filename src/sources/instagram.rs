@@ -183,6 +183,10 @@ impl kind::Spec for Spec {
     fn poller(&self) -> Box<dyn Poll> {
         Box::new(Poller { spec: self.clone() })
     }
+
+    fn needs_secret(&self) -> bool {
+        true
+    }
 }
 
 /// Each of `names` through `check`, once each, in the order written.

@@ -432,6 +432,10 @@ impl kind::Spec for Spec {
     fn poller(&self) -> Box<dyn Poll> {
         Box::new(Poller::new(self.clone()))
     }
+
+    fn needs_secret(&self) -> bool {
+        self.secret.is_some() || self.token.is_some()
+    }
 }
 
 impl<'de> Deserialize<'de> for Pointer {

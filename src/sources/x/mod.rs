@@ -180,6 +180,10 @@ impl kind::Spec for Spec {
             renews: state::next_month(now),
         })
     }
+
+    fn needs_secret(&self) -> bool {
+        true
+    }
 }
 
 /// `@Humas_Kaltim` → `humas_kaltim`: 1 to 15 letters, digits or `_`, each once.

@@ -185,6 +185,10 @@ impl kind::Spec for Spec {
     fn poller(&self) -> Box<dyn Poll> {
         Box::new(poller::Poller::new(self.clone()))
     }
+
+    fn needs_secret(&self) -> bool {
+        true
+    }
 }
 
 /// A channel id: `UC` and 22 letters, digits, `-` or `_`, as the channel's address shows it.
