@@ -410,11 +410,16 @@ AMBIGUOUS = {"Kota Bangun", "Batu Ampar", "Air Hitam", "Sungai Pinang", "Sidodad
              "Guntung", "Talisayan"}
 
 
-# A broad topic steps aside when one of its narrower topics is present (the `narrower` lists of
-# keywords/topics/ikn.toml and kriminalitas.toml).
+# A broad topic steps aside when one of its narrower topics is present (the `narrower` lists in
+# keywords/topics/).
 NARROWER = {
     "ikn": {"ikn-asn", "ikn-lahan", "ikn-masyarakat"},
     "kriminalitas": {"narkoba", "korupsi", "konflik-sosial", "hoaks"},
+    "konflik-lahan": {"ikn-lahan", "ikn-masyarakat"},
+    "disiplin-asn": {"gaji-guru"},
+    "anggaran": {"korupsi"},
+    "layanan-kesehatan": {"stunting", "dbd-malaria"},
+    "transportasi": {"jembatan-mahakam"},
 }
 
 

@@ -17,6 +17,7 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use pantau::Classifier;
+use pantau::model::RegionId;
 use pantau::classify::Document;
 use pantau::sources::article::extract;
 use pantau::sources::text::html_to_text;
@@ -104,12 +105,27 @@ impl Count {
             },
             None,
         );
-        self.pages_with_topic += usize::from(!tags.topics.is_empty());
-        self.topic_tags += tags.topics.len();
-        self.pages_with_region += usize::from(!tags.areas.is_empty());
-        self.region_tags += tags.areas.len();
-        for t in tags.topics {
-            *self.topics.entry(t.to_string()).or_default() += 1;
+        // What the lists find in the text, whether the page is about it or only names it: the
+        // question here is what reaches the classifier, not which tags count.
+        let topics: Vec<String> = tags
+            .topics
+            .iter()
+            .map(ToString::to_string)
+            .chain(tags.mentioned_topics.iter().map(|(t, _)| t.to_string()))
+            .collect();
+        let is_area = |r: &str| c.region(&RegionId::new(r)).is_some_and(|d| d.level.is_area());
+        let areas = tags.areas.len()
+            + tags
+                .mentioned_regions
+                .iter()
+                .filter(|(r, _)| is_area(r.as_str()))
+                .count();
+        self.pages_with_topic += usize::from(!topics.is_empty());
+        self.topic_tags += topics.len();
+        self.pages_with_region += usize::from(areas > 0);
+        self.region_tags += areas;
+        for t in topics {
+            *self.topics.entry(t).or_default() += 1;
         }
     }
 }

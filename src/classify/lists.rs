@@ -186,6 +186,11 @@ pub enum Level {
 }
 
 impl Level {
+    /// A kabupaten or kota: the level counts are kept at.
+    pub fn is_area(self) -> bool {
+        matches!(self, Level::Kabupaten | Level::Kota)
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Level::Provinsi => "provinsi",

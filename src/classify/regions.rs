@@ -9,7 +9,7 @@
 //! parents; failing any, the source's region is used.
 
 use super::document::Field;
-use super::lists::{Level, RegionDef};
+use super::lists::RegionDef;
 use crate::fold::Folded;
 use crate::model::RegionId;
 
@@ -159,7 +159,7 @@ fn add_parents(regions: &[RegionDef], kept: &mut Vec<Placed>) {
 
 /// Whether a region is a kabupaten or kota: the level hourly counts are kept at.
 pub(super) fn is_area(region: &RegionDef) -> bool {
-    matches!(region.level, Level::Kabupaten | Level::Kota)
+    region.level.is_area()
 }
 
 fn index(regions: &[RegionDef], id: &RegionId) -> Option<usize> {

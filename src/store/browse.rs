@@ -10,7 +10,8 @@ use rusqlite::{Connection, OptionalExtension, params_from_iter};
 
 use super::StoreError;
 use super::briefings::BriefingRecord;
-use super::rows::{POST_COLUMN_COUNT, POST_COLUMNS, StoredPost, read_post};
+pub use super::rows::ListedPost;
+use super::rows::{POST_COLUMNS, StoredPost, TAG_COLUMNS, read_listed, read_post};
 use super::search::fts_query;
 use crate::time::{from_db, to_db};
 
@@ -53,27 +54,6 @@ impl Cursor {
         })
     }
 }
-
-/// A post with its tags, as the API lists it.
-#[derive(Debug, Clone, serde::Serialize)]
-pub struct ListedPost {
-    #[serde(flatten)]
-    pub post: StoredPost,
-    /// The topics and regions the post is about: what every count reads.
-    pub topics: Vec<String>,
-    pub regions: Vec<String>,
-    /// Topics and regions it only names (`classify::salience`), not counted.
-    pub mentioned_topics: Vec<String>,
-    pub mentioned_regions: Vec<String>,
-}
-
-/// The columns after [`POST_COLUMNS`] that [`read_listed`] reads: a post's topics, regions,
-/// and the topics and regions it only mentions, each a space-separated list or NULL.
-pub(super) const TAG_COLUMNS: &str =
-    "(SELECT group_concat(topic_id, ' ') FROM post_topics t WHERE t.post_id = p.id),
-     (SELECT group_concat(region_id, ' ') FROM post_regions r WHERE r.post_id = p.id),
-     (SELECT group_concat(tag_id, ' ') FROM post_mentions m WHERE m.post_id = p.id AND m.kind = 'topic'),
-     (SELECT group_concat(tag_id, ' ') FROM post_mentions m WHERE m.post_id = p.id AND m.kind = 'region')";
 
 /// One page of posts and the cursor of the next (None on the last page).
 #[derive(Debug, Clone)]
@@ -180,22 +160,6 @@ impl PageQuery {
         self.conditions.push(condition);
         self.values.push(Value::Text(value));
     }
-}
-
-/// A [`ListedPost`] from a row of [`POST_COLUMNS`] and then [`TAG_COLUMNS`].
-pub(super) fn read_listed(r: &rusqlite::Row<'_>) -> rusqlite::Result<ListedPost> {
-    let words = |i: usize| -> rusqlite::Result<Vec<String>> {
-        Ok(r.get::<_, Option<String>>(i)?
-            .map(|s| s.split(' ').map(str::to_owned).collect())
-            .unwrap_or_default())
-    };
-    Ok(ListedPost {
-        post: read_post(r)?,
-        topics: words(POST_COLUMN_COUNT)?,
-        regions: words(POST_COLUMN_COUNT + 1)?,
-        mentioned_topics: words(POST_COLUMN_COUNT + 2)?,
-        mentioned_regions: words(POST_COLUMN_COUNT + 3)?,
-    })
 }
 
 /// The posts of a story, earliest first (the origin first), at most `limit`.

@@ -7,8 +7,7 @@ use jiff::Timestamp;
 use rusqlite::{Connection, params};
 
 use super::StoreError;
-use super::browse::{ListedPost, TAG_COLUMNS, read_listed};
-use super::rows::POST_COLUMNS;
+use super::rows::{ListedPost, POST_COLUMNS, TAG_COLUMNS, read_listed};
 use crate::time::to_db;
 
 /// A search: the words, and the period of publication (half-open).
