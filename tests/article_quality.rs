@@ -17,8 +17,8 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use pantau::Classifier;
-use pantau::model::RegionId;
 use pantau::classify::Document;
+use pantau::model::RegionId;
 use pantau::sources::article::extract;
 use pantau::sources::text::html_to_text;
 
@@ -113,7 +113,10 @@ impl Count {
             .map(ToString::to_string)
             .chain(tags.mentioned_topics.iter().map(|(t, _)| t.to_string()))
             .collect();
-        let is_area = |r: &str| c.region(&RegionId::new(r)).is_some_and(|d| d.level.is_area());
+        let is_area = |r: &str| {
+            c.region(&RegionId::new(r))
+                .is_some_and(|d| d.level.is_area())
+        };
         let areas = tags.areas.len()
             + tags
                 .mentioned_regions

@@ -108,4 +108,3 @@ pub(super) fn read_listed(r: &rusqlite::Row<'_>) -> rusqlite::Result<ListedPost>
         mentioned_regions: words(POST_COLUMN_COUNT + 3)?,
     })
 }
-
