@@ -400,18 +400,17 @@ impl Program {
             .collect();
         spans.sort_unstable_by_key(|&(field, span)| (field as u8, span));
         spans.dedup();
-        let mut words: Vec<String> = spans
-            .iter()
-            .map(|&(field, (s, e))| {
-                let input = match field {
-                    Field::Title => doc.title.unwrap_or(""),
-                    Field::Text => doc.text,
-                };
-                input[s..e].to_lowercase()
-            })
-            .collect();
-        words.sort_unstable();
-        words.dedup();
+        let text = |&(field, (s, e)): &(Field, (usize, usize))| match field {
+            Field::Title => &doc.title.unwrap_or("")[s..e],
+            Field::Text => &doc.text[s..e],
+        };
+        let mut words: Vec<&str> = Vec::with_capacity(spans.len());
+        for span in &spans {
+            let w = text(span);
+            if !words.iter().any(|x| x.eq_ignore_ascii_case(w)) {
+                words.push(w);
+            }
+        }
         (mentions(spans), words.len())
     }
 

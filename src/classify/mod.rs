@@ -14,7 +14,10 @@
 //!    the cost per post does not grow with the topics it does not match. Region names go to
 //!    `regions` (longer names win, ambiguous ones need context, parents are added) and
 //!    sentiment words to `sentiment` (negators flip, intensifiers double);
-//! 4. the result is a [`Classification`] with every match (for [`explain`]) or just the
+//! 4. [`salience`] weighs every topic and region by where it stands (title, lead, body;
+//!    datelines, "baca juga" lines, routes and organisations' names discounted) and gives it a
+//!    role: `primary`, what the post is about and every count uses, or `mentioned`;
+//! 5. the result is a [`Classification`] with every match (for [`explain`]) or just the
 //!    [`Tags`] the store keeps ([`Classifier::tags`]).
 //!
 //! A topic matches when one of its `any` terms or `patterns` occurs, or its `query` holds, and
@@ -66,6 +69,10 @@ pub struct Classifier {
     regions: Vec<RegionDef>,
     /// What every post is matched with.
     program: Program,
+    /// Each region's parent and its kabupaten/kota (itself for one), as indices into
+    /// `regions`: salience walks them for every post that names a place.
+    parent: Vec<Option<usize>>,
+    area: Vec<Option<usize>>,
     version: String,
 }
 
@@ -77,10 +84,13 @@ impl Classifier {
 
     pub fn from_lists(lists: Lists) -> Result<Classifier, ListErrors> {
         let program = Program::compile(&lists)?;
+        let (parent, area) = region_tree(&lists.regions);
         Ok(Classifier {
             topics: lists.topics,
             regions: lists.regions,
             program,
+            parent,
+            area,
             version: lists.version,
         })
     }
@@ -122,7 +132,7 @@ impl Classifier {
         let raw = program.run(doc);
         let hit = |f| program.topic_hit(doc, &raw, f);
         let placed = regions::resolve(&self.regions, &raw.regions, default_region);
-        let layout = Layout::of(doc);
+        let layout = self.layout(doc, &raw, &placed.kept);
         let (topic_order, topic_salience) = self.topic_salience(doc, &layout, &raw);
         let region_salience = self.region_salience(doc, &layout, &raw, &placed.kept);
         let counted: Vec<&evaluate::Fired> = raw.fired.iter().filter(|f| f.counts()).collect();
@@ -167,7 +177,7 @@ impl Classifier {
     pub fn tags_for(&self, doc: &Document<'_>, default_region: Option<&RegionId>) -> Tags {
         let raw = self.program.run(doc);
         let placed = regions::resolve(&self.regions, &raw.regions, default_region).kept;
-        let layout = Layout::of(doc);
+        let layout = self.layout(doc, &raw, &placed);
         let (order, salience) = self.topic_salience(doc, &layout, &raw);
         let region_salience = self.region_salience(doc, &layout, &raw, &placed);
         let counted: Vec<&evaluate::Fired> = raw.fired.iter().filter(|f| f.counts()).collect();
@@ -209,6 +219,17 @@ impl Classifier {
             sentiment: Some((SentimentClass::from_score(raw.score), raw.score)),
             fingerprint,
             text_hash: None,
+        }
+    }
+
+    /// Where the document's title, lead and discounted lines are; not worked out for a post
+    /// that names no topic and no place (most posts), which has nothing to weigh.
+    fn layout(&self, doc: &Document<'_>, raw: &evaluate::Raw, kept: &[regions::Placed]) -> Layout {
+        let named = raw.fired.iter().any(|f| f.counts()) || kept.iter().any(|p| !p.found.is_empty());
+        if named {
+            Layout::of(doc)
+        } else {
+            Layout::default()
         }
     }
 
@@ -282,22 +303,23 @@ impl Classifier {
                 layout.sum_place(doc, spans)
             })
             .collect();
+        let position = |r: usize| kept.iter().position(|q| q.region == r);
         // Each region's sum with the sums of the kept places inside it.
         let mut total = own.clone();
         for (k, p) in kept.iter().enumerate() {
-            for ancestor in regions::lineage(defs, p.region).skip(1) {
-                if let Some(j) = kept.iter().position(|q| q.region == ancestor) {
+            let ancestors = std::iter::successors(self.parent[p.region], |&a| self.parent[a]);
+            for ancestor in ancestors.take(MAX_REGION_DEPTH) {
+                if let Some(j) = position(ancestor) {
                     total[j].merge(&own[k]);
                 }
             }
         }
-        let area_of = |r: usize| regions::lineage(defs, r).find(|&i| regions::is_area(&defs[i]));
         let province = |r: usize| defs[r].level == Level::Provinsi;
         // Competing: the kabupaten/kota, and named places in none (province-wide ones).
         let competing: Vec<usize> = (0..kept.len())
             .filter(|&k| {
                 let r = kept[k].region;
-                regions::is_area(&defs[r]) || (!province(r) && area_of(r).is_none())
+                self.area[r] == Some(r) || (!province(r) && self.area[r].is_none())
             })
             .collect();
         let sums: Vec<salience::Sum> = competing.iter().map(|&k| total[k]).collect();
@@ -324,7 +346,7 @@ impl Classifier {
                     alone
                 }
             } else {
-                let area = area_of(r).and_then(|a| kept.iter().position(|q| q.region == a));
+                let area = self.area[r].and_then(position);
                 let role = area
                     .and_then(|a| out[a].as_ref())
                     .map_or(Role::Mentioned, |s| s.role);
@@ -340,4 +362,25 @@ impl Classifier {
             .map(|s| s.unwrap_or(Salience::inferred(Role::Mentioned)))
             .collect()
     }
+}
+
+/// Deepest chain of parents followed (loading rejects a cycle; this guards anyway).
+const MAX_REGION_DEPTH: usize = 16;
+
+/// Each region's parent, and the kabupaten/kota it lies in (itself for one), as indices.
+fn region_tree(regions: &[RegionDef]) -> (Vec<Option<usize>>, Vec<Option<usize>>) {
+    let index: std::collections::HashMap<&RegionId, usize> =
+        regions.iter().enumerate().map(|(i, r)| (&r.id, i)).collect();
+    let parent: Vec<Option<usize>> = regions
+        .iter()
+        .map(|r| r.parent.as_ref().and_then(|p| index.get(p).copied()))
+        .collect();
+    let area = (0..regions.len())
+        .map(|r| {
+            std::iter::successors(Some(r), |&i| parent[i])
+                .take(MAX_REGION_DEPTH)
+                .find(|&i| regions::is_area(&regions[i]))
+        })
+        .collect();
+    (parent, area)
 }

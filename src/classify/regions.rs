@@ -167,7 +167,7 @@ fn index(regions: &[RegionDef], id: &RegionId) -> Option<usize> {
 }
 
 /// Region `r` and its parents, nearest first.
-pub(super) fn lineage(regions: &[RegionDef], r: usize) -> impl Iterator<Item = usize> + '_ {
+fn lineage(regions: &[RegionDef], r: usize) -> impl Iterator<Item = usize> + '_ {
     std::iter::successors(Some(r), |&i| {
         regions[i].parent.as_ref().and_then(|p| index(regions, p))
     })

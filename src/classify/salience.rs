@@ -480,19 +480,18 @@ const COMPARISON: &[&str] = &[
 
 /// The discount of a place name from the words around it.
 fn context_discount(input: &str, (start, end): (usize, usize)) -> Option<Discount> {
-    let before: Vec<&str> = input[..start].split_whitespace().rev().take(4).collect();
-    if in_organisation(&before) {
+    let mut before = input[..start].split_whitespace().rev();
+    if in_organisation(before.clone()) {
         return Some(Discount::Organisation);
     }
-    let word = |i: usize| before.get(i).map(|w| clean_word(w));
-    if let Some(p) = word(0) {
+    if let Some(p) = before.next() {
         // Where something comes from or goes to ("BBM dari Samarinda", "menuju Berau").
-        if matches!(p.as_str(), "dari" | "menuju") {
+        if word_in(p, &["dari", "menuju"]) {
             return Some(Discount::Route);
         }
-        let compared = COMPARISON.contains(&p.as_str())
-            || (matches!(p.as_str(), "di" | "dengan" | "kota")
-                && word(1).is_some_and(|q| COMPARISON.contains(&q.as_str())));
+        let compared = word_in(p, COMPARISON)
+            || (word_in(p, &["di", "dengan", "kota"])
+                && before.next().is_some_and(|q| word_in(q, COMPARISON)));
         if compared {
             return Some(Discount::Comparison);
         }
@@ -503,9 +502,9 @@ fn context_discount(input: &str, (start, end): (usize, usize)) -> Option<Discoun
 /// Whether the words before a place name (nearest first) end an organisation's name: an
 /// organisation word, then only capitalised words up to the place ("Universitas Mulawarman
 /// Samarinda", "Bank Kaltimtara Balikpapan").
-fn in_organisation(before: &[&str]) -> bool {
-    for w in before {
-        if ORGANISATION.contains(&clean_word(w).as_str()) {
+fn in_organisation<'a>(before: impl Iterator<Item = &'a str>) -> bool {
+    for w in before.take(4) {
+        if word_in(w, ORGANISATION) {
             return true;
         }
         let capitalised = w.chars().next().is_some_and(char::is_uppercase);
@@ -516,9 +515,10 @@ fn in_organisation(before: &[&str]) -> bool {
     false
 }
 
-fn clean_word(w: &str) -> String {
-    w.trim_matches(|c: char| !c.is_alphanumeric())
-        .to_lowercase()
+/// Whether `word`, without the punctuation around it, is one of `list` (lower case, ASCII).
+fn word_in(word: &str, list: &[&str]) -> bool {
+    let w = word.trim_matches(|c: char| !c.is_alphanumeric());
+    list.iter().any(|l| l.eq_ignore_ascii_case(w))
 }
 
 /// Whether the name at `start..end` is an end of a route or a road's section: joined by a dash
@@ -545,7 +545,7 @@ fn is_route_end(input: &str, start: usize, end: usize) -> bool {
             .split_whitespace()
             .rev()
             .take(6)
-            .any(|w| ROAD.contains(&clean_word(w).as_str()))
+            .any(|w| word_in(w, ROAD))
     };
     let after = &input[end..];
     if let Some(rest) = after.trim_start_matches(' ').strip_prefix(JOINS) {
