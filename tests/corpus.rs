@@ -131,7 +131,11 @@ fn sara_provocation_is_rare_in_ordinary_posts() {
             .find(|(t, _)| t == "konten-sara")
             .map_or(0.0, |(_, s)| s);
         println!("{name}: konten-sara {:.2} %", share * 100.0);
-        assert!(share < 0.01, "konten-sara tags {:.2} % of {name}", share * 100.0);
+        assert!(
+            share < 0.01,
+            "konten-sara tags {:.2} % of {name}",
+            share * 100.0
+        );
     }
 }
 
