@@ -113,6 +113,10 @@ pub const KEYWORDS: &[(&str, &str)] = &[
         include_str!("../../../keywords/topics/konflik-sosial.toml"),
     ),
     (
+        "topics/konten-sara.toml",
+        include_str!("../../../keywords/topics/konten-sara.toml"),
+    ),
+    (
         "topics/korupsi.toml",
         include_str!("../../../keywords/topics/korupsi.toml"),
     ),
