@@ -393,14 +393,14 @@ impl Program {
         doc: &Document<'_>,
         raw: &Raw,
         f: &Fired,
-    ) -> (Vec<(Field, (usize, usize))>, usize) {
-        let mut spans: Vec<(Field, (usize, usize))> = raw.used[f.used.clone()]
+    ) -> (Vec<salience::Span>, usize) {
+        let mut spans: Vec<salience::Span> = raw.used[f.used.clone()]
             .iter()
             .map(|&i| (raw.hits[i].field, raw.hits[i].orig))
             .collect();
         spans.sort_unstable_by_key(|&(field, span)| (field as u8, span));
         spans.dedup();
-        let text = |&(field, (s, e)): &(Field, (usize, usize))| match field {
+        let text = |&(field, (s, e)): &salience::Span| match field {
             Field::Title => &doc.title.unwrap_or("")[s..e],
             Field::Text => &doc.text[s..e],
         };
@@ -478,8 +478,8 @@ impl Program {
 
 /// Joins sorted spans of one field less than [`salience::MENTION_GAP`] bytes apart into one
 /// mention each.
-fn mentions(spans: Vec<(Field, (usize, usize))>) -> Vec<(Field, (usize, usize))> {
-    let mut out: Vec<(Field, (usize, usize))> = Vec::with_capacity(spans.len());
+fn mentions(spans: Vec<salience::Span>) -> Vec<salience::Span> {
+    let mut out: Vec<salience::Span> = Vec::with_capacity(spans.len());
     for (field, (s, e)) in spans {
         match out.last_mut() {
             Some((f, (_, end))) if *f == field && s < *end + salience::MENTION_GAP => {

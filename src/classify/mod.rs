@@ -225,7 +225,8 @@ impl Classifier {
     /// Where the document's title, lead and discounted lines are; not worked out for a post
     /// that names no topic and no place (most posts), which has nothing to weigh.
     fn layout(&self, doc: &Document<'_>, raw: &evaluate::Raw, kept: &[regions::Placed]) -> Layout {
-        let named = raw.fired.iter().any(|f| f.counts()) || kept.iter().any(|p| !p.found.is_empty());
+        let named =
+            raw.fired.iter().any(|f| f.counts()) || kept.iter().any(|p| !p.found.is_empty());
         if named {
             Layout::of(doc)
         } else {
@@ -258,10 +259,10 @@ impl Classifier {
         }
         let mut out = salience::decide(&sums, &eligible, salience::TOPIC_SHARE);
         for (s, f) in out.iter_mut().zip(&counted) {
-            if let Reason::NotSubject(rule) = &mut s.reason {
-                if let Some(written) = &self.topics[f.topic].subject_written {
-                    rule.clone_from(written);
-                }
+            if let Reason::NotSubject(rule) = &mut s.reason
+                && let Some(written) = &self.topics[f.topic].subject_written
+            {
+                rule.clone_from(written);
             }
         }
         let mut order: Vec<usize> = (0..counted.len()).collect();
@@ -369,8 +370,11 @@ const MAX_REGION_DEPTH: usize = 16;
 
 /// Each region's parent, and the kabupaten/kota it lies in (itself for one), as indices.
 fn region_tree(regions: &[RegionDef]) -> (Vec<Option<usize>>, Vec<Option<usize>>) {
-    let index: std::collections::HashMap<&RegionId, usize> =
-        regions.iter().enumerate().map(|(i, r)| (&r.id, i)).collect();
+    let index: std::collections::HashMap<&RegionId, usize> = regions
+        .iter()
+        .enumerate()
+        .map(|(i, r)| (&r.id, i))
+        .collect();
     let parent: Vec<Option<usize>> = regions
         .iter()
         .map(|r| r.parent.as_ref().and_then(|p| index.get(p).copied()))

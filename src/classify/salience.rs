@@ -204,6 +204,9 @@ impl Subject {
     }
 }
 
+/// Where a word stands in a post: its field and its byte range in that field as given.
+pub type Span = (Field, (usize, usize));
+
 /// Where an occurrence stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Place {
@@ -619,11 +622,7 @@ impl Sum {
 
 impl Layout {
     /// Sums the occurrences at `spans` (field, span) of a topic's terms.
-    pub(super) fn sum_topic(
-        &self,
-        doc: &Document<'_>,
-        spans: impl Iterator<Item = (Field, (usize, usize))>,
-    ) -> Sum {
+    pub(super) fn sum_topic(&self, doc: &Document<'_>, spans: impl Iterator<Item = Span>) -> Sum {
         let mut sum = Sum::default();
         for (field, span) in spans {
             sum.add(self.weigh(doc, field, span, false));
@@ -632,11 +631,7 @@ impl Layout {
     }
 
     /// Sums the occurrences at `spans` of a place's names.
-    pub(super) fn sum_place(
-        &self,
-        doc: &Document<'_>,
-        spans: impl Iterator<Item = (Field, (usize, usize))>,
-    ) -> Sum {
+    pub(super) fn sum_place(&self, doc: &Document<'_>, spans: impl Iterator<Item = Span>) -> Sum {
         let mut sum = Sum::default();
         for (field, span) in spans {
             sum.add(self.weigh(doc, field, span, true));
