@@ -34,6 +34,7 @@ pub mod normalize;
 pub mod query;
 mod regions;
 mod sentiment;
+pub mod sentiment_model;
 pub mod stem;
 mod tags;
 #[cfg(test)]
@@ -169,7 +170,7 @@ impl Classifier {
                 .filter(|r| regions::is_area(r))
                 .map(|r| r.id.clone())
                 .collect(),
-            sentiment: Some((SentimentClass::from_score(raw.score), raw.score)),
+            sentiment: Some((raw.sentiment_class(), raw.score)),
             fingerprint,
             text_hash: None,
         }
