@@ -6,7 +6,8 @@
 //!
 //! Options: `--out FILE` (default models/sentiment.bin), `--bits N` (hashing size 2^N, default
 //! 18), `--epochs N` (default 12), `--emot FILE` (emotion tweets to cross-tabulate, default
-//! beside the smsa folder), `--dry-run` (measure, write nothing).
+//! beside the smsa folder), `--dry-run` (measure, write nothing), `--time` (how long the
+//! shipped model's part of classifying takes beside the whole, on every text; then stop).
 //!
 //! The texts are folded by the shipped lists' normalizer (`keywords/`, so run it from the
 //! project root) and their features come from `pantau::classify::sentiment_model`, the code
@@ -30,6 +31,7 @@ struct Opts {
     bits: u32,
     epochs: usize,
     dry_run: bool,
+    time: bool,
 }
 
 fn opts() -> Opts {
@@ -41,6 +43,7 @@ fn opts() -> Opts {
         bits: 18,
         epochs: 12,
         dry_run: false,
+        time: false,
     };
     while let Some(a) = args.next() {
         let mut value = || args.next().expect("option needs a value");
@@ -50,6 +53,7 @@ fn opts() -> Opts {
             "--epochs" => o.epochs = value().parse().expect("--epochs N"),
             "--emot" => o.emot = value().into(),
             "--dry-run" => o.dry_run = true,
+            "--time" => o.time = true,
             _ => o.smsa = a.into(),
         }
     }
@@ -79,6 +83,9 @@ fn main() {
     let classifier = Classifier::load(Path::new("keywords")).expect("keywords/ loads");
     let file =
         std::fs::read_to_string(&o.smsa).unwrap_or_else(|e| panic!("{}: {e}", o.smsa.display()));
+    if o.time {
+        return time(&classifier, &file, &o.emot);
+    }
     let (mut train, mut held) = (Vec::new(), Vec::new());
     for line in file.lines() {
         let Some((text, label)) = line.rsplit_once('\t') else {
@@ -323,4 +330,58 @@ fn emotions(c: &Classifier, m: &Model, path: &Path) {
             100.0 * n[2] as f64 / all
         );
     }
+}
+
+/// The model's share of classifying: its features and look-ups over every text, already
+/// folded, against `Classifier::tags_for` (which folds, matches and runs the model), best of
+/// five rounds each.
+fn time(c: &Classifier, smsa: &str, emot: &Path) {
+    use std::time::Instant;
+    let tweets = std::fs::read_to_string(emot).unwrap_or_default();
+    let texts: Vec<&str> = smsa
+        .lines()
+        .filter_map(|l| l.rsplit_once('\t').map(|(t, _)| t))
+        .chain(
+            tweets
+                .lines()
+                .skip(1)
+                .filter_map(|l| l.split_once(',').map(|(_, t)| t)),
+        )
+        .collect();
+    let folded: Vec<_> = texts.iter().map(|t| c.normalizer().fold(t)).collect();
+    let m = sm::shipped();
+    let best = |f: &mut dyn FnMut() -> f64| {
+        (0..5)
+            .map(|_| {
+                let start = Instant::now();
+                std::hint::black_box(f());
+                start.elapsed().as_secs_f64()
+            })
+            .fold(f64::INFINITY, f64::min)
+    };
+    let model = best(&mut || {
+        folded
+            .iter()
+            .map(|f| {
+                let mut ev = Evidence::default();
+                m.read(f, &mut ev);
+                m.predict(&ev, 0.0)[0]
+            })
+            .sum()
+    });
+    let whole = best(&mut || {
+        texts
+            .iter()
+            .map(|t| c.tags_for(&Document::text(t), None).topics.len() as f64)
+            .sum()
+    });
+    let n = texts.len() as f64;
+    println!(
+        "{} texts: the model alone {:.2} µs a text, classifying (Classifier::tags_for) {:.2} µs a text ({:.0} posts/s); the model is {:.0} % of it",
+        texts.len(),
+        model / n * 1e6,
+        whole / n * 1e6,
+        n / whole,
+        100.0 * model / whole
+    );
 }

@@ -94,7 +94,7 @@ fn complaints_come_out_negative() {
 }
 
 /// Accuracy and negative recall on the held-out fifth of smsa. Measured 88.03 % and 83.01 %
-/// (docs/quality.md); the bounds leave room for a retrained model on another machine.
+/// (docs/quality.md); the bounds are the targets the model was built to meet.
 #[test]
 fn held_out_accuracy() {
     let Some(text) = corpus("smsa_doc-sentiment-prosa/train_preprocess.tsv") else {

@@ -212,7 +212,7 @@ pub fn is_held_out(text: &str) -> bool {
     for b in text.bytes() {
         h = (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3);
     }
-    h % 5 == 0
+    h.is_multiple_of(5)
 }
 
 const PRIME: u64 = 0x0000_0100_0000_01b3;
