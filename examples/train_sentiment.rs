@@ -5,9 +5,10 @@
 //!         ../shared/corpus/indonlu/smsa_doc-sentiment-prosa/train_preprocess.tsv
 //!
 //! Options: `--out FILE` (default models/sentiment.bin), `--bits N` (hashing size 2^N, default
-//! 18), `--epochs N` (default 12), `--emot FILE` (emotion tweets to cross-tabulate, default
-//! beside the smsa folder), `--dry-run` (measure, write nothing), `--time` (how long the
-//! shipped model's part of classifying takes beside the whole, on every text; then stop).
+//! 18), `--epochs N` (default 12), `--emot FILE` (emotion
+//! tweets to cross-tabulate, default beside the smsa folder), `--dry-run` (measure, write
+//! nothing), `--time` (how long the shipped model's part of classifying takes beside the
+//! whole, on every text; then stop).
 //!
 //! The texts are folded by the shipped lists' normalizer (`keywords/`, so run it from the
 //! project root) and their features come from `pantau::classify::sentiment_model`, the code
