@@ -238,7 +238,9 @@ fn sentiment_accuracy_per_class() {
             .sum();
         confusion.get(&(gold, gold)).copied().unwrap_or(0) as f64 / all as f64
     };
-    // Measured 83.9 / 85.1 / 65.5 %: each class well above chance, none sacrificed.
+    // Measured 98.5 / 94.4 / 96.2 %, but the sentiment model trained on four fifths of these
+    // texts: tests/sentiment_model.rs measures the fifth it did not see. Each class well above
+    // chance, none sacrificed.
     for (gold, floor) in [("positive", 0.75), ("neutral", 0.75), ("negative", 0.55)] {
         assert!(
             recall(gold) > floor,

@@ -23,6 +23,7 @@ use super::query::FieldName;
 use super::regions::{self, Found, NameHit, Placed};
 use super::salience;
 use super::sentiment::{self, Event, Sentiment, SentimentClass, Weighed};
+use super::sentiment_model;
 use super::tags::{Clause, RegionHit, TopicHit};
 use crate::fold::{self, Folded};
 
@@ -81,9 +82,20 @@ pub(super) struct Raw {
     pub(super) regions: Vec<Found>,
     sentiment: Vec<Weighed>,
     pub(super) score: f64,
+    /// The sentiment model's n-gram evidence, then its probabilities ([`sentiment_model`]).
+    evidence: sentiment_model::Evidence,
+    pub(super) probabilities: [f64; 3],
     /// @mentions and links of all fields, folded (for `mention:` and `link:`).
     mentions: Vec<String>,
     links: Vec<String>,
+}
+
+impl Raw {
+    /// The final sentiment class: the model's, which weighs the lexicon's score among its
+    /// features.
+    pub(super) fn sentiment_class(&self) -> SentimentClass {
+        SentimentClass::from_probabilities(self.probabilities)
+    }
 }
 
 /// What a query is evaluated against.
@@ -113,11 +125,13 @@ impl Program {
                     .extend(folded.urls.iter().map(|u| u.to_lowercase()));
                 self.terms.find_into(&folded.text, found);
                 self.scan_field(field, folded, found, &mut raw);
+                sentiment_model::shipped().read(folded, &mut raw.evidence);
             }
         });
         raw.hits
             .sort_unstable_by_key(|h| (h.leaf, h.field as u8, h.start));
         raw.score = sentiment::score(&raw.sentiment);
+        raw.probabilities = sentiment_model::shipped().predict(&raw.evidence, raw.score);
         self.evaluate(doc, &mut raw);
         raw
     }
@@ -469,9 +483,11 @@ impl Program {
             })
             .collect();
         Sentiment {
-            class: SentimentClass::from_score(raw.score),
+            class: raw.sentiment_class(),
             score: raw.score,
             words,
+            lexicon: SentimentClass::from_score(raw.score),
+            probabilities: raw.probabilities,
         }
     }
 }

@@ -4,7 +4,7 @@
 use serde_json::{Value, json};
 
 use super::salience::fmt_weight;
-use super::{Classification, Classifier, Clause, Field, Match, Role, Rule, Salience};
+use super::{Classification, Classifier, Clause, Field, Match, Role, Rule, Salience, Sentiment};
 
 fn rule_text(rule: &Rule) -> String {
     match rule {
@@ -77,7 +77,28 @@ pub fn to_json(c: &Classifier, r: &Classification) -> Value {
     json!({
         "topics": topics,
         "regions": regions,
-        "sentiment": {"class": r.sentiment.class.as_str(), "score": r.sentiment.score},
+        "sentiment": sentiment_json(&r.sentiment),
+    })
+}
+
+/// The class with the lexicon's score (as before), then what each half says: the lexicon's
+/// class and words, the model's probabilities.
+fn sentiment_json(s: &Sentiment) -> Value {
+    // Four decimals say all a reader needs and keep the JSON lines short.
+    let [positive, neutral, negative] = s.probabilities.map(|p| (p * 1e4).round() / 1e4);
+    json!({
+        "class": s.class.as_str(),
+        "score": s.score,
+        "lexicon": {
+            "class": s.lexicon.as_str(),
+            "score": s.score,
+            "words": s.words.iter().map(|(m, w)| json!({
+                "text": m.text,
+                "weight": w,
+                "rule": rule_json(&m.rule),
+            })).collect::<Vec<_>>(),
+        },
+        "model": {"positive": positive, "neutral": neutral, "negative": negative},
     })
 }
 
@@ -151,12 +172,20 @@ pub fn explain(c: &Classifier, r: &Classification) -> String {
     let mut out = String::new();
     explain_topics(&mut out, c, r);
     explain_regions(&mut out, c, r);
+    let s = &r.sentiment;
+    let [positive, neutral, negative] = s.probabilities;
     out.push_str(&format!(
         "Sentimen: {} (skor {})\n",
-        r.sentiment.class.as_str(),
-        r.sentiment.score
+        s.class.as_str(),
+        s.score
     ));
-    for (m, w) in &r.sentiment.words {
+    out.push_str(&format!(
+        "  model: positif {positive:.2}, netral {neutral:.2}, negatif {negative:.2}\n  \
+         leksikon: {} (skor {})\n",
+        s.lexicon.as_str(),
+        s.score
+    ));
+    for (m, w) in &s.words {
         out.push_str(&format!(
             "    {} {w:+} pada {}\n",
             rule_text(&m.rule),

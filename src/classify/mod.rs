@@ -38,6 +38,7 @@ pub mod query;
 mod regions;
 pub mod salience;
 mod sentiment;
+pub mod sentiment_model;
 pub mod stem;
 mod tags;
 #[cfg(test)]
@@ -216,7 +217,7 @@ impl Classifier {
             areas,
             mentioned_topics,
             mentioned_regions,
-            sentiment: Some((SentimentClass::from_score(raw.score), raw.score)),
+            sentiment: Some((raw.sentiment_class(), raw.score)),
             fingerprint,
             text_hash: None,
         }

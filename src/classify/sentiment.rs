@@ -4,8 +4,13 @@
 //! and intensifiers as [`Event`]s; [`weigh`] turns them into signed weights here. Positive
 //! words count +1 and negative ones −1; a negator up to two words before a word flips it
 //! (never across punctuation), an intensifier right before or after it doubles it, and a word
-//! inside a longer sentiment phrase does not count on its own. The sum gives the
-//! [`SentimentClass`]: ≥ 1 positif, between netral, −1 to −2 berpotensi negatif, ≤ −2 negatif.
+//! inside a longer sentiment phrase does not count on its own. The sum is the lexicon's score,
+//! and alone would give the [`SentimentClass`]: ≥ 1 positif, between netral, −1 to −2
+//! berpotensi negatif, ≤ −2 negatif ([`SentimentClass::from_score`]).
+//!
+//! The class a post gets comes from the trained model ([`super::sentiment_model`]), which reads
+//! the lexicon's score as four of its features beside the n-grams: the lexicon's words explain,
+//! the model decides ([`SentimentClass::from_probabilities`]).
 
 use serde::Serialize;
 
@@ -38,6 +43,22 @@ impl SentimentClass {
         }
     }
 
+    /// The class from the model's probabilities (positive, neutral, negative): the likeliest
+    /// class, and a negative one is `negatif` only when the model is sure of it
+    /// ([`NEGATIF_FROM`]), `berpotensi_negatif` when negative is merely the likeliest.
+    pub fn from_probabilities(p: [f64; 3]) -> Self {
+        use super::sentiment_model::{NEGATIVE, NEUTRAL, POSITIVE};
+        if p[POSITIVE] >= p[NEUTRAL] && p[POSITIVE] >= p[NEGATIVE] {
+            SentimentClass::Positif
+        } else if p[NEUTRAL] >= p[NEGATIVE] {
+            SentimentClass::Netral
+        } else if p[NEGATIVE] >= NEGATIF_FROM {
+            SentimentClass::Negatif
+        } else {
+            SentimentClass::BerpotensiNegatif
+        }
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             SentimentClass::Positif => "positif",
@@ -59,13 +80,23 @@ impl SentimentClass {
     }
 }
 
+/// The model's probability of the negative class from which a post is `negatif` rather than
+/// `berpotensi_negatif`.
+pub const NEGATIF_FROM: f64 = 0.8;
+
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Sentiment {
+    /// The final class, from the model with the lexicon's score among its features.
     pub class: SentimentClass,
+    /// The lexicon's score (what the store keeps beside the class).
     pub score: f64,
     /// Each sentiment word with its signed weight after negation and intensifiers.
     #[serde(skip)]
     pub words: Vec<(Match, f64)>,
+    /// The class the lexicon's score alone gives.
+    pub lexicon: SentimentClass,
+    /// The model's probabilities of positive, neutral and negative.
+    pub probabilities: [f64; 3],
 }
 
 /// A sentiment word, negator or intensifier found in a field.
