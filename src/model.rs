@@ -155,6 +155,20 @@ pub fn primary_language(tag: &str) -> Option<String> {
         .then_some(primary)
 }
 
+/// The language a platform or vendor states for a post, as [`primary_language`] reads it,
+/// without the codes that name no language (`und` undetermined, `zxx` no linguistic content,
+/// `mul` several, `mis` uncoded) or a private one (the reserved `qaa`–`qtz`, which X uses for
+/// posts of only media, hashtags or links). The withdrawn ISO 639 code `in` (X, old Java
+/// locales) is `id`.
+pub fn stated_language(tag: &str) -> Option<String> {
+    let lang = primary_language(tag)?;
+    if lang == "in" {
+        return Some("id".into());
+    }
+    let private = lang.len() == 3 && lang.starts_with('q') && lang.as_bytes()[1] <= b't';
+    (!private && !matches!(lang.as_str(), "und" | "zxx" | "mul" | "mis")).then_some(lang)
+}
+
 /// The languages whose posts are counted in trends, the briefing and alerts (`[keywords]
 /// languages`, default `["id"]`). A post in another language is stored, shown and searchable,
 /// but tagged with no issue; a post whose language is unknown is counted.
@@ -431,5 +445,16 @@ mod tests {
         let c = post(Some("Banjir di Sempaja"), "Air surut.");
         assert_eq!(a.text_hash(), b.text_hash());
         assert_ne!(a.text_hash(), c.text_hash());
+    }
+    #[test]
+    fn stated_languages_without_meaning_are_dropped() {
+        assert_eq!(stated_language("id").as_deref(), Some("id"));
+        assert_eq!(stated_language("in").as_deref(), Some("id"));
+        assert_eq!(stated_language("en-US").as_deref(), Some("en"));
+        for none in [
+            "und", "zxx", "mul", "mis", "qme", "qht", "qam", "qst", "", "1x",
+        ] {
+            assert_eq!(stated_language(none), None, "{none}");
+        }
     }
 }

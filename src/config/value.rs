@@ -345,6 +345,19 @@ pub fn ip_ranges<'de, D: Deserializer<'de>>(d: D) -> Result<IpRanges, D::Error> 
     Ok(all)
 }
 
+/// One language code (BCP 47), reduced to its primary subtag (`"id-ID"` → `"id"`).
+pub fn opt_language<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    let raw = String::deserialize(d)?;
+    crate::model::primary_language(&raw)
+        .map(Some)
+        .ok_or_else(|| {
+            rejected(
+                format!("kode bahasa \"{raw}\" tidak valid"),
+                "pakai kode seperti \"id\", \"en\" atau \"jv\"",
+            )
+        })
+}
+
 /// A non-empty list of language codes (BCP 47), each reduced to its primary subtag
 /// (`"id-ID"` → `"id"`).
 pub fn languages<'de, D: Deserializer<'de>>(d: D) -> Result<crate::model::Languages, D::Error> {

@@ -20,6 +20,11 @@
 //! - `platform`: the platform every record counts under (`"tiktok"`, `"facebook"`); without
 //!   it, `"json"`. `item_platform`: a pointer to the platform per record, which wins when it
 //!   holds a valid name (letters, digits, `-`, `_`, `.`).
+//! - `language`: the language every record is written in, as a BCP 47 code (`"id"`), when
+//!   the vendor or the office knows it (a collection filtered to Indonesian); `item_lang`: a
+//!   pointer to each record's own code, which wins when it holds a valid one. A record with
+//!   neither has its language detected (`classify::language`), which costs more than
+//!   classifying it.
 //! - `item_likes`, `item_shares`, `item_comments`, `item_views`, `item_followers`: pointers to
 //!   the record's counts as the platform states them (a number, or digits in a text); the
 //!   author's followers for `item_followers`. A count that is absent, negative or not a number
@@ -85,7 +90,9 @@ use super::secret::SecretName;
 use super::text::html_to_text;
 use crate::config::Invalid;
 use crate::config::value::{self, Secret};
-use crate::model::{Cursor, FUTURE_SLACK, Medium, Platform, Post, Reach, SourceId};
+use crate::model::{
+    Cursor, FUTURE_SLACK, Medium, Platform, Post, Reach, SourceId, stated_language,
+};
 use paging::{PageSignals, Pager, Paging, Stop};
 
 const ACCEPT: &str = "application/json";
@@ -197,6 +204,10 @@ pub struct Spec {
     #[serde(default, deserialize_with = "platform")]
     pub platform: Option<Platform>,
     pub item_platform: Option<Pointer>,
+    /// The language every record is written in (a primary subtag).
+    #[serde(default, deserialize_with = "value::opt_language")]
+    pub language: Option<String>,
+    pub item_lang: Option<Pointer>,
     pub item_likes: Option<Pointer>,
     pub item_shares: Option<Pointer>,
     pub item_comments: Option<Pointer>,
@@ -245,6 +256,8 @@ impl Spec {
             auth_scheme: default_auth_scheme(),
             platform: None,
             item_platform: None,
+            language: None,
+            item_lang: None,
             item_likes: None,
             item_shares: None,
             item_comments: None,
@@ -735,6 +748,9 @@ fn to_post(
     post.platform = read(&spec.item_platform)
         .and_then(|p| Platform::parse(&p))
         .or_else(|| spec.platform.clone());
+    post.lang = read(&spec.item_lang)
+        .and_then(|l| stated_language(&l))
+        .or_else(|| spec.language.clone());
     post.reach = reach(record, spec);
     Ok(post)
 }
@@ -981,5 +997,38 @@ mod tests {
             error.to_string(),
             "bukan feed yang valid: penunjuk items \"/data/0\" menunjuk ke objek, bukan larik (array) rekaman"
         );
+    }
+
+    #[test]
+    fn languages_are_read_per_record_or_for_the_source() {
+        let spec = Spec {
+            items: Pointer::parse("/data").unwrap(),
+            item_lang: Some(Pointer::parse("/lang").unwrap()),
+            language: Some("id".into()),
+            ..Spec::plain(
+                Url::parse("https://vendor.example/api").unwrap(),
+                Pointer::parse("/text").unwrap(),
+            )
+        };
+        let body = json!({"data": [
+            {"text": "Banjir lagi di Samarinda Ulu", "lang": "en-US"},
+            {"text": "Jalan rusak di Tenggarong", "lang": "und"},
+            {"text": "Listrik padam di Bontang", "lang": "in"},
+            {"text": "Air PDAM keruh"}
+        ]})
+        .to_string();
+        let now = Timestamp::now();
+        let (posts, _) = parse_page(body.as_bytes(), &spec, &spec.url, &"j".into(), now).unwrap();
+        let langs: Vec<_> = posts.iter().map(|p| p.lang.as_deref()).collect();
+        assert_eq!(langs, [Some("en"), Some("id"), Some("id"), Some("id")]);
+
+        let unstated = Spec {
+            language: None,
+            ..spec
+        };
+        let (posts, _) =
+            parse_page(body.as_bytes(), &unstated, &unstated.url, &"j".into(), now).unwrap();
+        let langs: Vec<_> = posts.iter().map(|p| p.lang.as_deref()).collect();
+        assert_eq!(langs, [Some("en"), None, Some("id"), None]);
     }
 }

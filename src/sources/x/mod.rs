@@ -54,7 +54,7 @@ use super::kind::{self, Budget};
 use super::poller::{Batch, Poll, map_records};
 use super::secret::SecretName;
 use crate::config::{Invalid, value};
-use crate::model::{Cursor, Medium, Post, Reach, SourceId, primary_language};
+use crate::model::{Cursor, Medium, Post, Reach, SourceId, stated_language};
 use reqwest::header::{AUTHORIZATION, HeaderMap};
 
 const DEFAULT_BASE: &str = "https://api.x.com";
@@ -680,7 +680,7 @@ fn to_post(
         author: author.map(|u| format!("@{}", u.username)),
         published,
         fetched,
-        lang: tweet.lang.as_deref().and_then(language),
+        lang: tweet.lang.as_deref().and_then(stated_language),
         platform: None,
         reach: Reach {
             likes: metrics.like_count,
@@ -697,18 +697,6 @@ fn to_post(
     };
     post.clamp_published();
     Ok(Some(post))
-}
-
-/// X's `lang`, without its codes for "no language" (`und`, `zxx`) and its private ones
-/// (`qme` media only, `qht` hashtags only, …, all in the reserved `qaa`–`qtz`). X writes
-/// Indonesian with the withdrawn ISO 639 code `in`, which is `id` everywhere else.
-fn language(tag: &str) -> Option<String> {
-    let lang = primary_language(tag)?;
-    if lang == "in" {
-        return Some("id".into());
-    }
-    let private = lang.len() == 3 && lang.starts_with('q') && lang.as_bytes()[1] <= b't';
-    (!private && lang != "und" && lang != "zxx").then_some(lang)
 }
 
 /// X escapes `&`, `<` and `>` in post text.
@@ -826,16 +814,6 @@ mod tests {
         );
         let bad = serde_json::json!({"id": 5});
         assert!(to_post(bad, &authors, &"x".into(), Timestamp::now()).is_err());
-    }
-
-    #[test]
-    fn languages_without_meaning_are_dropped() {
-        assert_eq!(language("id").as_deref(), Some("id"));
-        assert_eq!(language("in").as_deref(), Some("id"));
-        assert_eq!(language("en").as_deref(), Some("en"));
-        for none in ["und", "zxx", "qme", "qht", "qam", "qst", ""] {
-            assert_eq!(language(none), None, "{none}");
-        }
     }
 
     #[test]
