@@ -100,6 +100,40 @@ async fn the_demo_briefing_opens_offline_on_desk_and_phone_and_prints_on_a4() {
         .await;
     let summary = json["summary"].as_array().unwrap().len();
     assert_eq!(charts, summary, "one 7-day chart per issue in the summary");
+    // The province map draws the 10 kabupaten/kota with the JSON's counts (0 where it has
+    // none) and marks the same rising areas; each summary issue has its small map.
+    let drawn: Vec<(String, u64, bool)> = serde_json::from_str(
+        page.eval(
+            "JSON.stringify([...document.querySelectorAll('#ringkasan svg.peta path[data-region]')]
+                .map(p => [p.dataset.region, Number(p.dataset.posts), p.dataset.rising === '1']))",
+        )
+        .await
+        .as_str()
+        .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(drawn.len(), 10, "{drawn:?}");
+    for (region, posts, rising) in &drawn {
+        let area = json["areas"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|a| a["id"] == region.as_str());
+        assert_eq!(
+            *posts,
+            area.map_or(0, |a| a["posts"].as_u64().unwrap()),
+            "{region}"
+        );
+        assert_eq!(
+            *rising,
+            area.is_some_and(|a| a["rising"] == true),
+            "{region}"
+        );
+    }
+    let maps = page
+        .eval("document.querySelectorAll('section.issue svg.peta.kecil').length")
+        .await;
+    assert_eq!(maps, summary, "one small map per issue in the summary");
     drop(page);
     drop(chromium);
 
@@ -142,4 +176,156 @@ async fn the_demo_briefing_opens_offline_on_desk_and_phone_and_prints_on_a4() {
             "{ext} link"
         );
     }
+}
+
+/// The day of the map's briefing (WITA), and a time inside it.
+const MAP_DAY: &str = "2026-11-20";
+const MAP_AT: &str = "2026-11-20T10:00:00+08:00";
+
+/// Flood reports pushed with `pantau import`, each naming one kabupaten/kota: 5 in Samarinda,
+/// 3 in Balikpapan, 2 in Bontang, 1 in Berau, none elsewhere.
+const MAP_POSTS: [(&str, usize); 4] = [
+    ("Kota Samarinda", 5),
+    ("Kota Balikpapan", 3),
+    ("Kota Bontang", 2),
+    ("Kabupaten Berau", 1),
+];
+
+fn map_records() -> String {
+    let mut out = String::new();
+    for (place, n) in MAP_POSTS {
+        for i in 0..n {
+            let text = format!(
+                "Banjir merendam permukiman warga di {place} setelah hujan deras semalam; \
+                 air setinggi lutut masuk ke rumah warga, laporan nomor {i} dari posko."
+            );
+            let record = serde_json::json!({
+                "source": "posko-banjir", "id": format!("{place}-{i}"), "text": text,
+                "published": MAP_AT, "lang": "id",
+            });
+            out.push_str(&format!("{record}\n"));
+        }
+    }
+    out
+}
+
+/// The map of a briefing whose counts are known: headless Chromium draws 10 areas, each with
+/// the count the fixture put there (0 where it put none) in its data, its title and the table
+/// beside it, the areas with posts in blue and the others in grey; the issue's own small map
+/// counts the same.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_map_draws_the_ten_kabupaten_kota_with_their_counts() {
+    let project = common::Project::new("", "");
+    let file = project.path().join("banjir.jsonl");
+    std::fs::write(&file, map_records()).unwrap();
+    let out = project.pantau(&["import", file.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = project.pantau(&["digest", "--date", MAP_DAY, "--out", "keluar"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let html = project.path().join(format!("keluar/{MAP_DAY}.html"));
+
+    let want = |name: &str| {
+        MAP_POSTS
+            .iter()
+            .find(|(place, _)| *place == name)
+            .map_or(0, |(_, n)| *n as u64)
+    };
+    // The JSON, the map's source, counts the same (a precondition: the lists tag each post
+    // with its place).
+    let json: Value =
+        serde_json::from_slice(&std::fs::read(html.with_extension("json")).unwrap()).unwrap();
+    let areas: Vec<(String, u64)> = json["areas"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| {
+            (
+                a["name"].as_str().unwrap().into(),
+                a["posts"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    let expected: Vec<(String, u64)> = MAP_POSTS
+        .iter()
+        .map(|(p, n)| (p.to_string(), *n as u64))
+        .collect();
+    assert_eq!(areas, expected);
+
+    let Some(mut chromium) = Browser::launch().await else {
+        return;
+    };
+    let mut page = chromium.page(1100).await;
+    page.goto(&file_url(&html)).await;
+    let read = |selector: &str| {
+        format!(
+            "JSON.stringify([...document.querySelectorAll('{selector} path[data-region]')].map(p => {{
+                const box = p.getBBox();
+                return [p.querySelector('title').textContent, Number(p.dataset.posts),
+                        getComputedStyle(p).fill, box.width * box.height];
+            }}))"
+        )
+    };
+    for (what, selector) in [
+        ("province map", "#ringkasan svg.peta"),
+        ("issue map", "section.issue svg.peta.kecil"),
+    ] {
+        let drawn: Vec<(String, u64, String, f64)> =
+            serde_json::from_str(page.eval(&read(selector)).await.as_str().unwrap()).unwrap();
+        assert_eq!(drawn.len(), 10, "{what}: {drawn:?}");
+        let mut fills = std::collections::HashSet::new();
+        for (title, posts, fill, area) in &drawn {
+            let (name, rest) = title.split_once(": ").unwrap();
+            assert_eq!(*posts, want(name), "{what}: {title}");
+            assert!(rest.starts_with(&format!("{posts} unggahan")), "{title}");
+            assert!(*area > 0.0, "{what}: {name} is not drawn");
+            let grey = fill == "rgb(236, 239, 243)";
+            assert_eq!(grey, *posts == 0, "{what}: {name} has {fill}");
+            fills.insert(fill.clone());
+        }
+        // Grey for none and a blue per count class: 1, 2, 3 and 5 posts fall in 4 classes.
+        assert_eq!(fills.len(), 5, "{what}: {fills:?}");
+    }
+    // The table beside the province map: the same 10 names and counts, as text.
+    let rows: Vec<(String, u64)> = serde_json::from_str(
+        page.eval(
+            "JSON.stringify([...document.querySelectorAll('table.peta-data tbody tr')].map(r =>
+                [r.cells[0].innerText, Number(r.cells[1].innerText)]))",
+        )
+        .await
+        .as_str()
+        .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(rows.len(), 10, "{rows:?}");
+    for (name, posts) in &rows {
+        assert_eq!(*posts, want(name), "{name}");
+    }
+    assert_eq!(rows[0], ("Kota Samarinda".to_string(), 5));
+    let label = page
+        .eval("document.querySelector('#ringkasan svg.peta').getAttribute('aria-label')")
+        .await;
+    assert!(
+        label.as_str().unwrap().contains("Kota Balikpapan 3"),
+        "{label}"
+    );
+
+    // Printed (A4 less the page margins is 182 mm, about 688 CSS px wide): the map keeps to
+    // its print size and nothing is wider than the paper.
+    let mut print = chromium.page(688).await;
+    print
+        .call(
+            "Emulation.setEmulatedMedia",
+            serde_json::json!({"media": "print"}),
+        )
+        .await;
+    print.goto(&file_url(&html)).await;
+    let size = print
+        .eval(
+            "(() => { const r = document.querySelector('#ringkasan svg.peta').getBoundingClientRect();
+                      return [r.width, r.height, document.documentElement.scrollWidth - window.innerWidth]; })()",
+        )
+        .await;
+    let mm = |px: &Value| px.as_f64().unwrap() * 25.4 / 96.0;
+    assert!(mm(&size[0]) <= 95.5 && mm(&size[1]) <= 92.5, "map {size}");
+    assert!(size[2].as_f64().unwrap() <= 0.0, "wider than A4: {size}");
 }

@@ -315,6 +315,14 @@ async fn the_dashboard_is_server_rendered_escaped_and_clean_in_chromium() {
         assert!(page.contains(part), "missing {part}");
     }
     assert!(!page.contains("<script"), "no script at all");
+    // The map of the kabupaten/kota: 10 areas, the pushed posts' ones counted.
+    assert!(page.contains("<svg class=\"peta\""), "the map");
+    assert_eq!(page.matches("<path data-region=").count(), 10);
+    assert_eq!(page.matches("<tr data-region=").count(), 10);
+    assert!(
+        !page.contains("data-region=\"samarinda\" data-posts=\"0\""),
+        "the pushed flood posts name Samarinda"
+    );
 
     // A topic's posts: the hostile one shows as text.
     let (status, page) = get(&client, &format!("{base}/?topic=banjir")).await;

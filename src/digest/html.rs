@@ -1,6 +1,6 @@
 //! The HTML briefing: one self-contained file (inline CSS and SVG, no script, nothing fetched
 //! from the network), readable on a phone and printing cleanly on A4. The template environment
-//! escapes every value; only our own SVG charts are inserted as-is (and they escape their text).
+//! escapes every value; only our own SVG charts and maps are inserted as-is (and they escape their text).
 
 use std::collections::HashMap;
 
@@ -32,6 +32,11 @@ pub fn render(b: &Briefing) -> Result<String, DigestError> {
             )
         })
         .collect();
+    let maps: HashMap<&str, Value> = b
+        .issues
+        .iter()
+        .map(|i| (i.topic.as_str(), Value::from_safe_string(i.map_svg.clone())))
+        .collect();
     // The reference number in the printed page footer sits in CSS, where HTML escaping does
     // not apply: only the characters a number is made of are kept.
     let number_css: String = b
@@ -47,5 +52,7 @@ pub fn render(b: &Briefing) -> Result<String, DigestError> {
         sentiments => sentiments,
         number_css => Value::from_safe_string(number_css),
         areas_svg => Value::from_safe_string(b.areas_svg.clone()),
+        maps => maps,
+        map_html => Value::from_safe_string(b.map_html.clone()),
     })?)
 }

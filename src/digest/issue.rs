@@ -46,7 +46,7 @@ pub(super) fn issue<S: Reports + Browse>(
     let average = numbers.before() as f64 / 7.0;
     let trend = numbers.direction();
     let assessed = numbers.trend.as_ref();
-    let regions = regions(cx, id)?;
+    let regions = cx.report.topic_areas(store, cx.classifier, id)?;
     let sources = source_shares(store, id, req)?;
     let mut source_kinds: Vec<String> = sources.iter().map(|s| s.kind.clone()).collect();
     source_kinds.sort();
@@ -69,6 +69,7 @@ pub(super) fn issue<S: Reports + Browse>(
     let sentence = summary_sentence(req.lang, posts, headline, &regions);
     let chart_svg = svg::daily_bars_with_average(&daily, Some(average), req.lang);
     let sentiment_svg = svg::sentiment_bar(&sentiment);
+    let map_svg = super::map::small(&regions, &topic.name, req.lang);
     Ok(Some(Issue {
         topic: id.to_string(),
         name: topic.name.clone(),
@@ -100,24 +101,8 @@ pub(super) fn issue<S: Reports + Browse>(
         urgency,
         chart_svg,
         sentiment_svg,
+        map_svg,
     }))
-}
-
-/// Posts of the topic per kabupaten/kota, most first, named from the lists in force.
-fn regions<S: Reports>(cx: &Context<S>, topic: &str) -> Result<Vec<RegionCount>, StoreError> {
-    Ok(cx
-        .store
-        .topic_areas(topic, cx.req.start, cx.req.end)?
-        .into_iter()
-        .map(|(rid, n)| RegionCount {
-            name: cx
-                .classifier
-                .region(&rid.as_str().into())
-                .map_or_else(|| rid.clone(), |r| r.name.clone()),
-            id: rid,
-            posts: n,
-        })
-        .collect())
 }
 
 fn source_shares(

@@ -15,6 +15,7 @@ pub mod html;
 pub mod index;
 mod issue;
 pub mod json;
+pub mod map;
 pub mod markdown;
 pub mod report;
 pub mod svg;
@@ -37,7 +38,7 @@ use crate::time::{Lang, day_bounds, format_date_long, format_local, zone_label};
 use crate::trends::Direction;
 
 pub use issue::is_generic_byline;
-pub use report::{Frame, PeriodReport, TopicPeriod};
+pub use report::{Frame, PeriodReport, TopicPeriod, merge_areas};
 pub(crate) use words::{account_label, labels, platform_label, reach_label, words};
 pub use write::{Written, write};
 
@@ -145,6 +146,10 @@ pub struct Briefing {
     /// Inline SVG of `areas` (HTML only).
     #[serde(skip)]
     pub areas_svg: String,
+    /// The choropleth of `areas` over the 10 kabupaten/kota with its table of names and
+    /// counts (HTML only; see [`map`]).
+    #[serde(skip)]
+    pub map_html: String,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -215,6 +220,9 @@ pub struct Issue {
     /// Inline SVG of `sentiment` as one stacked bar (HTML only).
     #[serde(skip)]
     pub sentiment_svg: String,
+    /// A small choropleth of `regions` (HTML only; the regions table is its text).
+    #[serde(skip)]
+    pub map_svg: String,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -230,6 +238,9 @@ pub struct RegionCount {
     pub id: String,
     pub name: String,
     pub posts: u64,
+    /// Whether the trend rule finds the issue (for `areas`: any issue) rising in this
+    /// kabupaten/kota over the period.
+    pub rising: bool,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -352,7 +363,7 @@ pub fn build(
     let summary = rank(&mut issues);
     let sources = source_statuses(&health, req);
     let failed = sources.iter().filter(|s| !s.ok).count();
-    let areas = areas(&issues);
+    let areas = merge_areas(issues.iter().flat_map(|i| &i.regions));
     // The chart splits each region's bar by the summary's issues (the page's legend names them).
     let series: Vec<Vec<(String, u64)>> = issues
         .iter()
@@ -360,6 +371,7 @@ pub fn build(
         .map(|i| i.regions.iter().map(|r| (r.id.clone(), r.posts)).collect())
         .collect();
     let areas_svg = svg::region_bars(&areas, &series);
+    let map_html = map::figure(&areas, req.lang);
     let mut method = method_lines(req.lang, classifier);
     method.extend(rejected_lists(&keywords, req));
     Ok(Briefing {
@@ -396,6 +408,7 @@ pub fn build(
         sources,
         method,
         areas_svg,
+        map_html,
     })
 }
 
@@ -431,21 +444,6 @@ fn source_statuses(health: &[SourceHealth], req: &Request) -> Vec<SourceStatus> 
             last_error: h.last_error.clone(),
         })
         .collect()
-}
-
-/// Issue posts per kabupaten/kota over all issues, most first.
-fn areas(issues: &[Issue]) -> Vec<RegionCount> {
-    let mut areas: Vec<RegionCount> = Vec::new();
-    for issue in issues {
-        for r in &issue.regions {
-            match areas.iter_mut().find(|a| a.id == r.id) {
-                Some(a) => a.posts += r.posts,
-                None => areas.push(r.clone()),
-            }
-        }
-    }
-    areas.sort_by(|a, b| b.posts.cmp(&a.posts).then(a.name.cmp(&b.name)));
-    areas
 }
 
 /// The method's note on an edit of the keyword lists that was rejected, when there is one.

@@ -7,12 +7,12 @@
 //! [`super::build`] turns the report into the briefing's issues and the dashboard
 //! (`server::dashboard`) into its topic lines and cards, so the two show the same numbers.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use jiff::tz::TimeZone;
 use jiff::{SignedDuration, Timestamp, ToSpan};
 
-use super::DayCount;
+use super::{DayCount, RegionCount};
 use crate::classify::Classifier;
 use crate::store::{Reports, StoreError};
 use crate::time::{Lang, day_bounds, local_date, window_end};
@@ -143,6 +143,8 @@ impl TopicPeriod {
 pub struct PeriodReport {
     pub frame: Frame,
     topics: HashMap<String, TopicPeriod>,
+    /// (topic, kabupaten/kota) pairs the trend rule finds rising over the period's window.
+    rising_areas: HashSet<(String, String)>,
 }
 
 impl PeriodReport {
@@ -168,11 +170,71 @@ impl PeriodReport {
             &Rule::default(),
             lang,
         )?;
-        for line in lines.into_iter().filter(|t| t.region.is_none()) {
-            let numbers = topics.entry(line.topic.clone()).or_default();
-            numbers.trend = Some(line);
+        let mut rising_areas = HashSet::new();
+        for line in lines {
+            match &line.region {
+                Some(region) => {
+                    if line.rising {
+                        rising_areas.insert((line.topic.clone(), region.clone()));
+                    }
+                }
+                None => {
+                    let numbers = topics.entry(line.topic.clone()).or_default();
+                    numbers.trend = Some(line);
+                }
+            }
         }
-        Ok(PeriodReport { frame, topics })
+        Ok(PeriodReport {
+            frame,
+            topics,
+            rising_areas,
+        })
+    }
+
+    /// Whether the trend rule finds `topic` rising in the kabupaten/kota `region` (the same
+    /// rule as for the topic over all regions, on that area's own counts).
+    pub fn rising_in(&self, topic: &str, region: &str) -> bool {
+        self.rising_areas
+            .contains(&(topic.to_string(), region.to_string()))
+    }
+
+    /// Posts of `topic` per kabupaten/kota in the period (primary tags, from the hourly
+    /// counts), most first, each named from the lists in force and marked where the topic is
+    /// rising in it.
+    pub fn topic_areas(
+        &self,
+        store: &impl Reports,
+        classifier: &Classifier,
+        topic: &str,
+    ) -> Result<Vec<RegionCount>, StoreError> {
+        Ok(store
+            .topic_areas(topic, self.frame.start, self.frame.end)?
+            .into_iter()
+            .map(|(id, posts)| RegionCount {
+                name: region_name(classifier, &id),
+                rising: self.rising_in(topic, &id),
+                id,
+                posts,
+            })
+            .collect())
+    }
+
+    /// Issue posts per kabupaten/kota over every topic with posts in the period (a post about
+    /// two issues counts for each, as in the issues' own tables), most first; an area is
+    /// marked rising when any topic is rising in it. The dashboard's map; the briefing sums
+    /// its issues' areas with [`merge_areas`] to the same numbers.
+    pub fn areas(
+        &self,
+        store: &impl Reports,
+        classifier: &Classifier,
+    ) -> Result<Vec<RegionCount>, StoreError> {
+        let mut per_topic = Vec::new();
+        for topic in classifier.topics() {
+            if self.topic(topic.id.as_str()).posts() > 0 {
+                per_topic.push(self.topic_areas(store, classifier, topic.id.as_str())?);
+            }
+        }
+        Ok(merge_areas(per_topic.iter().flatten()))
     }
 
     /// The numbers of `topic` (all zero for a topic with no post).
@@ -233,6 +295,29 @@ impl PeriodReport {
     }
 }
 
+/// A region's name in the lists in force; its id when the lists no longer know it.
+fn region_name(classifier: &Classifier, id: &str) -> String {
+    classifier
+        .region(&id.into())
+        .map_or_else(|| id.to_string(), |r| r.name.clone())
+}
+
+/// Adds up per-topic counts per kabupaten/kota (rising when any is), most first, then by name.
+pub fn merge_areas<'a>(counts: impl IntoIterator<Item = &'a RegionCount>) -> Vec<RegionCount> {
+    let mut areas: Vec<RegionCount> = Vec::new();
+    for r in counts {
+        match areas.iter_mut().find(|a| a.id == r.id) {
+            Some(a) => {
+                a.posts += r.posts;
+                a.rising |= r.rising;
+            }
+            None => areas.push(r.clone()),
+        }
+    }
+    areas.sort_by(|a, b| b.posts.cmp(&a.posts).then(a.name.cmp(&b.name)));
+    areas
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -272,6 +357,28 @@ mod tests {
         assert_eq!(
             (numbers.stories(), numbers.rising(), numbers.reason()),
             (0, false, "")
+        );
+    }
+
+    #[test]
+    fn areas_add_up_across_topics_and_stay_rising() {
+        let area = |id: &str, posts, rising| RegionCount {
+            id: id.into(),
+            name: id.into(),
+            posts,
+            rising,
+        };
+        let merged = merge_areas(&[
+            area("samarinda", 3, false),
+            area("berau", 4, false),
+            area("samarinda", 2, true),
+        ]);
+        assert_eq!(
+            merged
+                .iter()
+                .map(|a| (a.id.as_str(), a.posts, a.rising))
+                .collect::<Vec<_>>(),
+            [("samarinda", 5, true), ("berau", 4, false)]
         );
     }
 }

@@ -8,7 +8,7 @@ use super::{DayCount, RegionCount, SentimentCounts};
 use crate::time::Lang;
 
 /// Escapes text for SVG/XML content and attributes.
-fn esc(s: &str) -> String {
+pub(super) fn esc(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         match c {
@@ -208,6 +208,7 @@ mod tests {
             id: "x".into(),
             name: "<script>alert(1)</script>".into(),
             posts: 3,
+            rising: false,
         }];
         let svg = region_bars(&areas, &[vec![("x".to_string(), 2)]]);
         assert!(svg.contains("class=\"c0\"") && svg.contains("class=\"c-other\""));

@@ -289,6 +289,21 @@ pub(crate) fn labels(lang: Lang) -> HashMap<&'static str, &'static str> {
         ("mentions", "disebut", "mentioned"),
         ("carried", "dimuat", "carried by"),
         (
+            "map_title",
+            "Peta sebaran per kabupaten/kota",
+            "Map by regency/city",
+        ),
+        (
+            "map_note",
+            "Warna = jumlah unggahan bertopik yang menyebut tiap kabupaten/kota pada periode ini (unggahan tentang dua isu dihitung pada keduanya); abu-abu = tidak ada; garis merah dan ▲ = ada isu yang naik di wilayah itu. Batas wilayah: wilayah_boundaries (Cahya DSN, lisensi MIT), disederhanakan.",
+            "Colour = posts with an issue naming each regency/city in this period (a post about two issues counts for both); grey = none; red outline and ▲ = an issue is rising there. Boundaries: wilayah_boundaries (Cahya DSN, MIT licence), simplified.",
+        ),
+        (
+            "map_issue_note",
+            "Sebaran isu ini per kabupaten/kota; angkanya pada tabel Wilayah.",
+            "Where this issue is talked about; the numbers are in the Regions table.",
+        ),
+        (
             "chart_regions",
             "Isu per kabupaten/kota",
             "Issues by regency/city",

@@ -2,13 +2,14 @@
 //! no script and no external asset (inline CSS and SVG), so it works in any browser on an
 //! office network and behind a strict proxy.
 //!
-//! It shows the rising issues of the last 24 hours with their 7-day charts, every topic with
+//! It shows the rising issues of the last 24 hours with their 7-day charts, a map of the posts
+//! per kabupaten/kota (the briefing's, [`crate::digest::map`]), every topic with
 //! its volume and, on each card, where the issue was said (platforms), its most engaged posts
 //! and its accounts of widest reach; the recent posts of a topic or a search (`/?topic=banjir&q=…`, paged with a
 //! plain link), the sources' health and the latest briefings. The topics' numbers are the
 //! briefing's period report ([`PeriodReport`]) over the last 24 hours, so the page and the
 //! briefing count alike. Post text is escaped by the template (minijinja's HTML
-//! auto-escaping); only our own SVG charts are inserted as markup.
+//! auto-escaping); only our own SVG charts and map are inserted as markup.
 
 use std::collections::HashMap;
 
@@ -113,6 +114,13 @@ struct BriefingLine {
     generated: String,
 }
 
+/// Our own markup the page inserts as-is (it escapes its text): the cards' charts, by topic
+/// id, and the map.
+struct Markup {
+    charts: HashMap<String, Value>,
+    map: Value,
+}
+
 /// Everything the page shows.
 #[derive(Debug, Serialize)]
 struct View {
@@ -154,7 +162,7 @@ async fn page(State(state): State<AppState>, Query(params): Query<PostParams>) -
         build(store, classifier, filter, now, &tz, lang)
     })
     .await;
-    match result.and_then(|(view, charts)| render(&view, charts)) {
+    match result.and_then(|(view, markup)| render(&view, markup)) {
         Ok(html) => (
             [(
                 header::CONTENT_SECURITY_POLICY,
@@ -174,8 +182,10 @@ fn build(
     now: Timestamp,
     tz: &TimeZone,
     lang: Lang,
-) -> Result<(View, HashMap<String, Value>), ApiError> {
+) -> Result<(View, Markup), ApiError> {
     let report = PeriodReport::read(store, classifier, Frame::last_day(now), lang)?;
+    // The briefing's map over the same report: posts per kabupaten/kota, rising ones marked.
+    let map = crate::digest::map::figure(&report.areas(store, classifier)?, lang);
     let topics = topic_lines(&report, classifier);
     let rising = cards(&topics, &report);
     let mut charts = HashMap::new();
@@ -234,7 +244,10 @@ fn build(
             sources,
             briefings,
         },
-        charts,
+        Markup {
+            charts,
+            map: Value::from_safe_string(map),
+        },
     ))
 }
 
@@ -400,7 +413,7 @@ fn source_lines(
         .collect())
 }
 
-fn render(view: &View, charts: HashMap<String, Value>) -> Result<String, ApiError> {
+fn render(view: &View, markup: Markup) -> Result<String, ApiError> {
     let mut env = minijinja::Environment::new();
     env.set_auto_escape_callback(|_| minijinja::AutoEscape::Html);
     env.set_syntax(
@@ -413,7 +426,7 @@ fn render(view: &View, charts: HashMap<String, Value>) -> Result<String, ApiErro
     env.add_template("dashboard.html", include_str!("templates/dashboard.html"))
         .map_err(template_error)?;
     env.get_template("dashboard.html")
-        .and_then(|t| t.render(minijinja::context! { v => Serde(view), charts => charts }))
+        .and_then(|t| t.render(minijinja::context! { v => Serde(view), charts => markup.charts, map => markup.map }))
         .map_err(template_error)
 }
 
