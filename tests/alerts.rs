@@ -8,7 +8,7 @@ mod common;
 use std::sync::Mutex;
 
 use jiff::{SignedDuration, Timestamp};
-use pantau::alerts::{self, Policy, Sink};
+use pantau::alerts::{self, Policy, Route, Sink};
 use pantau::model::Post;
 use pantau::store::{Status, Store, Writes};
 use pantau::{Classifier, SourceId};
@@ -105,9 +105,9 @@ impl World {
         self.store.insert_posts(&[(p, tags)], "uji").unwrap();
     }
 
-    fn check(&mut self, now: Timestamp, sinks: &[String]) -> Vec<i64> {
+    fn check(&mut self, now: Timestamp, routes: &[Route]) -> Vec<i64> {
         let policy = self.project.load().alerts.policy;
-        alerts::check(&mut self.store, &self.classifier, &policy, sinks, now).unwrap()
+        alerts::check(&mut self.store, &self.classifier, &policy, routes, now).unwrap()
     }
 }
 
@@ -199,7 +199,7 @@ async fn a_long_spike_alerts_once_per_episode_and_nothing_is_resent_after_a_rest
     );
     let mut w = World::new(&sinks_toml);
     let settings = w.project.load();
-    let ids: Vec<String> = settings.alerts.sinks.iter().map(|s| s.id.clone()).collect();
+    let ids: Vec<Route> = settings.alerts.sinks.iter().map(|s| s.route()).collect();
     let sinks: Vec<Sink> = settings
         .alerts
         .sinks
@@ -227,9 +227,21 @@ async fn a_long_spike_alerts_once_per_episode_and_nothing_is_resent_after_a_rest
     );
     assert!((1..=3).contains(&follow_ups), "{follow_ups} follow-ups");
     assert_eq!(alerts_sent.len() as i64, 1 + follow_ups);
+    // The flood is Samarinda's: its episode alerts, and the province-wide one it carries opens
+    // without an alert of its own.
     assert_eq!(
-        query_i64(&w.store, "SELECT count(*) FROM alert_episodes"),
+        query_i64(
+            &w.store,
+            "SELECT count(*) FROM alert_episodes WHERE region_id = 'samarinda'"
+        ),
         1
+    );
+    assert_eq!(
+        query_i64(
+            &w.store,
+            "SELECT count(*) FROM alerts WHERE region_id <> 'samarinda'"
+        ),
+        0
     );
 
     // What the first alert says.
@@ -240,12 +252,15 @@ async fn a_long_spike_alerts_once_per_episode_and_nothing_is_resent_after_a_rest
             |r| Ok((r.get(0)?, r.get(1)?)),
         )
         .unwrap();
-    assert!(subject.contains("Isu naik: Banjir"), "{subject}");
+    assert!(
+        subject.contains("genangan naik di Kota Samarinda"),
+        "{subject}"
+    );
     assert!(
         text.contains("prioritas") || text.contains("Prioritas"),
         "{text}"
     );
-    assert!(text.contains("Wilayah teratas: Kota Samarinda"), "{text}");
+    assert!(text.contains("Se-provinsi: "), "{text}");
     assert_eq!(
         text.matches("https://").count(),
         3,
@@ -337,9 +352,9 @@ async fn a_long_spike_alerts_once_per_episode_and_nothing_is_resent_after_a_rest
     assert_eq!(
         query_i64(
             &w3.store,
-            "SELECT count(*) FROM alert_episodes WHERE closed_at IS NOT NULL"
+            "SELECT count(*) FROM alert_episodes WHERE closed_at IS NULL"
         ),
-        1
+        0
     );
 }
 

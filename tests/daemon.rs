@@ -439,7 +439,10 @@ async fn the_daemon_alerts_a_rising_topic_once_across_a_restart() {
     sigterm(&child);
     let (status, log) = wait_exit(child, Duration::from_secs(10)).await;
     assert!(alerted && status.success(), "log:\n{log}");
-    assert!(log.contains("Isu naik: Banjir"), "{log}");
+    assert!(
+        log.contains("Banjir, banjir rob dan genangan naik di Kota Samarinda"),
+        "{log}"
+    );
     let body: serde_json::Value =
         serde_json::from_slice(&hook.received_requests().await.unwrap()[0].body).unwrap();
     assert_eq!(body["topic"], "banjir");

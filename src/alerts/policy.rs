@@ -7,6 +7,7 @@ use jiff::tz::TimeZone;
 use serde::{Deserialize, Deserializer};
 
 use super::sinks::{SinkConfig, read_sinks};
+use crate::classify::Classifier;
 use crate::config::{ConfigError, Settings, value};
 use crate::model::Priority;
 use crate::trends::Window;
@@ -15,7 +16,8 @@ use crate::trends::Window;
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Policy {
-    /// Topics below this priority never alert.
+    /// Topics below this priority do not alert, unless a sink's own `min_priority` is lower
+    /// (then they go to that sink only).
     #[serde(deserialize_with = "priority")]
     pub min_priority: Priority,
     /// The trend window alerts look at. 24 hours by default: in the detector benchmark
@@ -96,5 +98,14 @@ impl AlertSettings {
             .unwrap_or_default();
         policy.timezone = settings.schedule.timezone.clone();
         AlertSettings { sinks, policy }
+    }
+
+    /// Every topic, category or region id a sink subscribes to that the lists of
+    /// `classifier` do not know, each at its key.
+    pub fn unknown_ids(&self, classifier: &Classifier) -> Vec<ConfigError> {
+        self.sinks
+            .iter()
+            .flat_map(|s| s.subscription.unknown_ids(classifier))
+            .collect()
     }
 }

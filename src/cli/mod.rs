@@ -448,7 +448,8 @@ pub(crate) fn load(path: Option<&Path>) -> anyhow::Result<Config> {
     Ok(Config::load(path)?)
 }
 
-/// Loads the keyword lists named by the settings, and checks the sources' regions exist.
+/// Loads the keyword lists named by the settings, and checks that the sources' regions and
+/// the topics, categories and regions alert sinks subscribe to exist.
 pub(crate) fn classifier(config: &Config) -> anyhow::Result<Classifier> {
     let dir = &config.settings.keywords.dir;
     let classifier = Classifier::load(dir)
@@ -467,6 +468,7 @@ pub(crate) fn classifier(config: &Config) -> anyhow::Result<Classifier> {
             ),
         ));
     }
+    ConfigError::check(config.alerts.unknown_ids(&classifier))?;
     Ok(classifier)
 }
 

@@ -157,6 +157,13 @@ impl Table {
         rest
     }
 
+    /// The table with only `keys` (kept to report a problem found later at its line).
+    pub fn only(&self, keys: &[&str]) -> Table {
+        let mut kept = self.clone();
+        kept.map.retain(|k, _| keys.contains(&k.as_str()));
+        kept
+    }
+
     /// Reads the table into `T` strictly (see [`Table::read_as`]).
     pub fn read<T: DeserializeOwned>(&self, errors: &mut Vec<ConfigError>) -> Read<T> {
         self.read_as(&[], None, errors)

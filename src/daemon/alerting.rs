@@ -7,7 +7,7 @@ use std::time::Duration;
 use jiff::{SignedDuration, Timestamp};
 use tokio_util::sync::CancellationToken;
 
-use crate::alerts::{self, Policy, Sink};
+use crate::alerts::{self, Policy, Route, Sink};
 use crate::engine::SharedClassifier;
 use crate::store::writer::Writer;
 use crate::store::{Status, Writes};
@@ -26,7 +26,7 @@ pub async fn run(
     stop: CancellationToken,
 ) {
     let sinks = Arc::new(sinks);
-    let sink_ids: Arc<Vec<String>> = Arc::new(sinks.iter().map(|s| s.id().to_string()).collect());
+    let routes: Arc<Vec<Route>> = Arc::new(sinks.iter().map(Sink::route).collect());
     let every = SignedDuration::try_from(policy.every).unwrap_or(SignedDuration::from_mins(10));
     let policy = Arc::new(policy);
     let mut next_check = Timestamp::now();
@@ -35,7 +35,7 @@ pub async fn run(
         // The scheduler's heartbeat for /healthz: this loop wakes every DELIVERY_TICK.
         heartbeat.store(now.as_second(), std::sync::atomic::Ordering::Relaxed);
         if now >= next_check {
-            check_once(&policy, &sink_ids, &classifier, &writer, now).await;
+            check_once(&policy, &routes, &classifier, &writer, now).await;
             next_check = now + every;
         }
         deliver_due(&sinks, &writer, &stop).await;
@@ -49,16 +49,16 @@ pub async fn run(
 /// One trend check; new alerts are logged (so they are seen even with no sink configured).
 pub async fn check_once(
     policy: &Arc<Policy>,
-    sink_ids: &Arc<Vec<String>>,
+    routes: &Arc<Vec<Route>>,
     classifier: &SharedClassifier,
     writer: &Writer,
     now: Timestamp,
 ) {
-    let (policy, sinks, classifier) = (policy.clone(), sink_ids.clone(), classifier.get());
+    let (policy, routes, classifier) = (policy.clone(), routes.clone(), classifier.get());
     let result = writer
         .call(
             move |store| -> Result<Vec<(i64, String)>, crate::store::StoreError> {
-                let ids = alerts::check(store, &classifier, &policy, &sinks, now)?;
+                let ids = alerts::check(store, &classifier, &policy, &routes, now)?;
                 ids.into_iter()
                     .map(|id| Ok((id, store.alert_subject(id)?)))
                     .collect()
@@ -68,7 +68,7 @@ pub async fn check_once(
     match result {
         Ok(Ok(new)) => {
             for (id, subject) in new {
-                tracing::warn!(alert = id, sinks = sink_ids.len(), "{subject}");
+                tracing::warn!(alert = id, "{subject}");
             }
         }
         Ok(Err(e)) => tracing::error!(error = %e, "pemeriksaan peringatan gagal"),

@@ -182,7 +182,7 @@ fn spawn_jobs(
         config.settings.keywords.dir.clone(),
         classifier.clone(),
         writer.clone(),
-        config.sources.clone(),
+        (config.sources.clone(), config.alerts.sinks.clone()),
         stop.child_token(),
     ));
     tracker.spawn(alerting::run(

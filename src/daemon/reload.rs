@@ -1,7 +1,8 @@
 //! Hot reload of the keyword lists. A saved edit in `keywords/` (or SIGHUP) builds a new
 //! classifier off the async workers, runs every example in the lists, and only then swaps it
 //! in; posts already being classified finish on the old one. A broken edit — a syntax error, a
-//! failing example, a source region that no longer exists — is rejected whole: the last good
+//! failing example, a source region or an id an alert sink subscribes to that no longer
+//! exists — is rejected whole: the last good
 //! lists stay in force, every error is logged, and the rejection is recorded in the store
 //! (`meta`), where `pantau sources` and the next briefing show it.
 
@@ -14,6 +15,7 @@ use notify::event::{AccessKind, AccessMode, EventKind};
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
+use crate::alerts::sinks::SinkConfig;
 use crate::classify::{Classifier, ListError, ListErrors};
 use crate::engine::SharedClassifier;
 use crate::engine::config::unknown_regions;
@@ -52,9 +54,10 @@ pub async fn watch_keywords(
     dir: PathBuf,
     shared: SharedClassifier,
     writer: Writer,
-    sources: Vec<SourceConfig>,
+    (sources, sinks): (Vec<SourceConfig>, Vec<SinkConfig>),
     stop: CancellationToken,
 ) {
+    let configured = Configured { sources, sinks };
     let (tx, mut changed) = mpsc::channel::<()>(1);
     let watcher = notify::recommended_watcher(move |event: notify::Result<notify::Event>| {
         // An error (the kernel's event queue overflowed) may hide an edit: reload to be sure.
@@ -81,7 +84,7 @@ pub async fn watch_keywords(
     // An edit saved while the daemon started, after it read the lists and before the folder
     // was watched, sent no event.
     if changed_on_disk(&dir, &shared).await {
-        rebuild(&dir, &shared, &writer, &sources).await;
+        rebuild(&dir, &shared, &writer, &configured).await;
     }
     loop {
         #[cfg(unix)]
@@ -109,7 +112,7 @@ pub async fn watch_keywords(
                 () = settle(&mut changed) => {}
             }
         }
-        reload(&dir, &shared, &writer, &sources).await;
+        reload(&dir, &shared, &writer, &configured).await;
     }
 }
 
@@ -124,16 +127,23 @@ async fn changed_on_disk(dir: &std::path::Path, shared: &SharedClassifier) -> bo
     }
 }
 
+/// What the configuration names from the lists: sources' regions, sinks' subscriptions.
+#[derive(Debug, Clone, Default)]
+pub struct Configured {
+    pub sources: Vec<SourceConfig>,
+    pub sinks: Vec<SinkConfig>,
+}
+
 /// Builds, checks and swaps in the lists under `dir` when their files changed; keeps the old
 /// ones on any error.
 pub async fn reload(
     dir: &std::path::Path,
     shared: &SharedClassifier,
     writer: &Writer,
-    sources: &[SourceConfig],
+    configured: &Configured,
 ) {
     if changed_on_disk(dir, shared).await {
-        return rebuild(dir, shared, writer, sources).await;
+        return rebuild(dir, shared, writer, configured).await;
     }
     // The lists in force again (a file touched, an edit undone): they are good lists, so a
     // rejection recorded in between no longer holds.
@@ -149,12 +159,12 @@ async fn rebuild(
     dir: &std::path::Path,
     shared: &SharedClassifier,
     writer: &Writer,
-    sources: &[SourceConfig],
+    configured: &Configured,
 ) {
     let built = {
         let dir = dir.to_path_buf();
-        let sources = sources.to_vec();
-        tokio::task::spawn_blocking(move || build_checked(&dir, &sources)).await
+        let configured = configured.clone();
+        tokio::task::spawn_blocking(move || build_checked(&dir, &configured)).await
     };
     let built = match built {
         Ok(b) => b,
@@ -200,14 +210,39 @@ async fn rebuild(
     }
 }
 
-/// Loads the lists, runs their examples, and checks that every source's region still exists.
+/// Loads the lists, runs their examples, and checks that every source's region, and every
+/// topic, category and region an alert sink subscribes to, still exists.
 pub fn build_checked(
     dir: &std::path::Path,
-    sources: &[SourceConfig],
+    configured: &Configured,
 ) -> Result<Classifier, ListErrors> {
     let classifier = Classifier::load(dir)?;
     let mut errors = classifier.check_examples();
-    for (source, region) in unknown_regions(sources, &classifier) {
+    for e in configured
+        .sinks
+        .iter()
+        .flat_map(|s| s.subscription.unknown_ids(&classifier))
+    {
+        // The list the id went missing from: regions.toml, or the topic files.
+        let list = match &e {
+            crate::config::ConfigError::Invalid { key, .. } if key.ends_with("regions") => {
+                dir.join("regions.toml")
+            }
+            _ => dir.join("topics"),
+        };
+        errors.push(ListError {
+            path: list,
+            line: 1,
+            col: 1,
+            message: format!("konfigurasi tujuan peringatan tidak cocok lagi dengan daftar: {e}"),
+            hint: Some(
+                "kembalikan id itu di daftar kata kunci, atau ubah langganan tujuan tersebut di konfigurasi"
+                    .into(),
+            ),
+            context: None,
+        });
+    }
+    for (source, region) in unknown_regions(&configured.sources, &classifier) {
         errors.push(ListError {
             path: dir.join("regions.toml"),
             line: 1,

@@ -8,11 +8,14 @@ use rusqlite::{Connection, params};
 use super::StoreError;
 use crate::time::{from_db, to_db};
 
-/// An open episode: a topic that rose and has not been quiet for the cooldown since.
+/// An open episode: a topic that rose (province-wide, or in one kabupaten/kota) and has not
+/// been quiet for the cooldown since.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Episode {
     pub id: i64,
     pub topic: String,
+    /// The kabupaten/kota whose count rose; `None` for the province-wide count.
+    pub region: Option<String>,
     pub started: Timestamp,
     pub last_rising: Timestamp,
     /// The count (stories in the window) the last alert reported.
@@ -24,6 +27,8 @@ pub struct Episode {
 #[derive(Debug, Clone, PartialEq)]
 pub struct NewAlert {
     pub topic: String,
+    /// The kabupaten/kota it is about; `None` for a province-wide rise.
+    pub region: Option<String>,
     pub follow_up: bool,
     pub count: u64,
     pub score: f64,
@@ -31,20 +36,36 @@ pub struct NewAlert {
     pub subject: String,
     pub text: String,
     pub payload: serde_json::Value,
+    /// The sinks it is delivered to (each gets a pending delivery).
+    pub sinks: Vec<String>,
 }
 
-/// What one check decided for one topic.
+/// What one check decided for one topic in one region.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Decision {
-    /// A new episode and its first alert.
-    Open(NewAlert),
+    /// A new episode at `count` stories, and its first alert; no alert when the rise is told
+    /// by other alerts (a province-wide rise told by its kabupaten/kota).
+    Open {
+        topic: String,
+        region: Option<String>,
+        count: u64,
+        alert: Option<NewAlert>,
+    },
     /// The episode goes on; `Some` when it has grown enough for a follow-up.
     Continue {
         episode: i64,
-        follow_up: Option<NewAlert>,
+        follow_up: Option<FollowUp>,
     },
     /// The topic has been quiet for the cooldown: the episode ends.
     Close { episode: i64 },
+}
+
+/// An episode grown enough for a follow-up: its new count, and the alert (none when the
+/// rise is told by other alerts).
+#[derive(Debug, Clone, PartialEq)]
+pub struct FollowUp {
+    pub count: u64,
+    pub alert: Option<NewAlert>,
 }
 
 /// A delivery still to be made.
@@ -72,7 +93,7 @@ pub struct DeliveryRecord {
 
 pub(super) fn open_episodes(conn: &Connection) -> Result<Vec<Episode>, StoreError> {
     let mut stmt = conn.prepare_cached(
-        "SELECT id, topic_id, started_at, last_rising_at, alerted_count, last_alert_at
+        "SELECT id, topic_id, region_id, started_at, last_rising_at, alerted_count, last_alert_at
          FROM alert_episodes WHERE closed_at IS NULL ORDER BY id",
     )?;
     let rows = stmt.query_map([], |r| {
@@ -81,16 +102,18 @@ pub(super) fn open_episodes(conn: &Connection) -> Result<Vec<Episode>, StoreErro
             r.get::<_, String>(1)?,
             r.get::<_, String>(2)?,
             r.get::<_, String>(3)?,
-            r.get::<_, i64>(4)?,
-            r.get::<_, String>(5)?,
+            r.get::<_, String>(4)?,
+            r.get::<_, i64>(5)?,
+            r.get::<_, String>(6)?,
         ))
     })?;
     let mut out = Vec::new();
     for row in rows {
-        let (id, topic, started, rising, count, last) = row?;
+        let (id, topic, region, started, rising, count, last) = row?;
         out.push(Episode {
             id,
             topic,
+            region: (region != ALL).then_some(region),
             started: from_db(&started).unwrap_or(Timestamp::UNIX_EPOCH),
             last_rising: from_db(&rising).unwrap_or(Timestamp::UNIX_EPOCH),
             alerted_count: count as u64,
@@ -100,12 +123,15 @@ pub(super) fn open_episodes(conn: &Connection) -> Result<Vec<Episode>, StoreErro
     Ok(out)
 }
 
-/// Commits one check's decisions; every new alert gets a pending delivery per sink.
-/// Returns the ids of the new alerts.
+/// How the region column names the province-wide count, as `topic_hourly` does.
+const ALL: &str = "*";
+
+/// Commits one check's decisions; every new alert gets a pending delivery per sink it names.
+/// Returns the ids of the new alerts. An episode opened or followed up without an alert
+/// records its count all the same, so that the rise is not alerted later as if new.
 pub(super) fn record_decisions(
     conn: &mut Connection,
     decisions: &[Decision],
-    sinks: &[String],
     now: Timestamp,
 ) -> Result<Vec<i64>, StoreError> {
     let tx = conn.transaction()?;
@@ -113,24 +139,33 @@ pub(super) fn record_decisions(
     let mut new = Vec::new();
     for d in decisions {
         match d {
-            Decision::Open(alert) => {
+            Decision::Open {
+                topic,
+                region,
+                count,
+                alert,
+            } => {
                 tx.prepare_cached(
-                    "INSERT INTO alert_episodes (topic_id, started_at, last_rising_at, alerted_count, last_alert_at)
-                     VALUES (?1, ?2, ?2, ?3, ?2)",
+                    "INSERT INTO alert_episodes (topic_id, region_id, started_at, last_rising_at, alerted_count, last_alert_at)
+                     VALUES (?1, ?2, ?3, ?3, ?4, ?3)",
                 )?
-                .execute(params![alert.topic, at, alert.count as i64])?;
+                .execute(params![topic, region.as_deref().unwrap_or(ALL), at, *count as i64])?;
                 let episode = tx.last_insert_rowid();
-                new.push(insert_alert(&tx, episode, alert, sinks, &at)?);
+                if let Some(alert) = alert {
+                    new.push(insert_alert(&tx, episode, alert, &at)?);
+                }
             }
             Decision::Continue { episode, follow_up } => {
                 tx.prepare_cached("UPDATE alert_episodes SET last_rising_at = ?2 WHERE id = ?1")?
                     .execute(params![episode, at])?;
-                if let Some(alert) = follow_up {
+                if let Some(f) = follow_up {
                     tx.prepare_cached(
                         "UPDATE alert_episodes SET alerted_count = ?2, last_alert_at = ?3 WHERE id = ?1",
                     )?
-                    .execute(params![episode, alert.count as i64, at])?;
-                    new.push(insert_alert(&tx, *episode, alert, sinks, &at)?);
+                    .execute(params![episode, f.count as i64, at])?;
+                    if let Some(alert) = &f.alert {
+                        new.push(insert_alert(&tx, *episode, alert, &at)?);
+                    }
                 }
             }
             Decision::Close { episode } => {
@@ -248,16 +283,16 @@ fn insert_alert(
     tx: &rusqlite::Transaction<'_>,
     episode: i64,
     alert: &NewAlert,
-    sinks: &[String],
     at: &str,
 ) -> Result<i64, StoreError> {
     tx.prepare_cached(
-        "INSERT INTO alerts (episode_id, topic_id, created_at, follow_up, count, score, reason, subject, text, payload)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+        "INSERT INTO alerts (episode_id, topic_id, region_id, created_at, follow_up, count, score, reason, subject, text, payload)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
     )?
     .execute(params![
         episode,
         alert.topic,
+        alert.region.as_deref().unwrap_or(ALL),
         at,
         alert.follow_up as i64,
         alert.count as i64,
@@ -271,7 +306,7 @@ fn insert_alert(
     let mut delivery = tx.prepare_cached(
         "INSERT INTO alert_deliveries (alert_id, sink_id, status, next_attempt_at) VALUES (?1, ?2, 'pending', ?3)",
     )?;
-    for sink in sinks {
+    for sink in &alert.sinks {
         delivery.execute(params![id, sink, at])?;
     }
     Ok(id)

@@ -405,6 +405,15 @@ CREATE TABLE post_mentions (
     PRIMARY KEY (post_id, kind, tag_id)
 ) STRICT, WITHOUT ROWID;
 "#,
+    // 12: alerts per kabupaten/kota: an episode is one rise of one topic in one region
+    // (`*` = the province-wide count, as in `topic_hourly`), and each alert records the region
+    // it is about. Episodes and alerts from before were all province-wide.
+    r#"
+ALTER TABLE alert_episodes ADD COLUMN region_id TEXT NOT NULL DEFAULT '*';
+DROP INDEX alert_episodes_open;
+CREATE INDEX alert_episodes_open ON alert_episodes(topic_id, region_id) WHERE closed_at IS NULL;
+ALTER TABLE alerts ADD COLUMN region_id TEXT NOT NULL DEFAULT '*';
+"#,
 ];
 
 /// Applies the migrations this database has not had yet. A database from a newer Pantau is

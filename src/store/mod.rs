@@ -184,11 +184,10 @@ pub trait Writes {
 
     /// Commits one alert check's decisions in one transaction: episodes opened, continued
     /// (followed up) or closed at `now`, and every new alert with a pending delivery per sink
-    /// in `sinks`, due at `now`. Returns the ids of the new alerts, in order.
+    /// it names, due at `now`. Returns the ids of the new alerts, in order.
     fn record_decisions(
         &mut self,
         decisions: &[Decision],
-        sinks: &[String],
         now: Timestamp,
     ) -> Result<Vec<i64>, StoreError>;
 
@@ -278,6 +277,17 @@ pub trait Reports {
     fn topic_posts(
         &self,
         topic: &str,
+        start: Timestamp,
+        end: Timestamp,
+        limit: usize,
+    ) -> Result<Vec<StoredPost>, StoreError>;
+
+    /// [`Reports::topic_posts`] among the posts that name the kabupaten/kota `region` (or a
+    /// place in it): a regional alert shows that region's posts.
+    fn topic_region_posts(
+        &self,
+        topic: &str,
+        region: &str,
         start: Timestamp,
         end: Timestamp,
         limit: usize,

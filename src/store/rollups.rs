@@ -229,15 +229,16 @@ pub(super) fn topic_sentiment(
 /// source first (so one loud source cannot fill the list), then the next newest of each,
 /// one post per story (a syndicated story shows once), and for posts without a story,
 /// skipping copies of a text already chosen, from the first `6 × limit` posts in that
-/// order ([`candidates`]).
+/// order ([`candidates`]). With `region` (a kabupaten/kota), only posts that name it.
 pub(super) fn topic_posts(
     conn: &Connection,
     topic: &str,
+    region: Option<&str>,
     start: Timestamp,
     end: Timestamp,
     limit: usize,
 ) -> Result<Vec<StoredPost>, StoreError> {
-    let candidates = candidates(conn, topic, start, end, limit * 6)?;
+    let candidates = candidates(conn, topic, region, start, end, limit * 6)?;
     let mut by_id = conn.prepare_cached(&format!(
         "SELECT {POST_COLUMNS} FROM posts p WHERE p.id = ?1"
     ))?;
@@ -304,6 +305,7 @@ fn outlets_post(conn: &Connection, post: StoredPost) -> Result<StoredPost, Store
 fn candidates(
     conn: &Connection,
     topic: &str,
+    region: Option<&str>,
     start: Timestamp,
     end: Timestamp,
     wanted: usize,
@@ -311,22 +313,27 @@ fn candidates(
     if wanted == 0 || end <= start {
         return Ok(Vec::new());
     }
-    // Every source with a post of the topic in [start, end), and perhaps a few more from
-    // the period's partial first hour, which give no candidates.
+    // `*`: every region, as the hourly tables write it.
+    let region = region.unwrap_or("*");
+    // Every source with a post of the topic (in the region) in [start, end), and perhaps a
+    // few more from the period's partial first hour, which give no candidates.
     let sources: Vec<String> = {
         let mut stmt = conn.prepare_cached(
             "SELECT DISTINCT source_id FROM topic_source_hourly
-             WHERE topic_id = ?1 AND region_id = '*' AND hour >= ?2 AND hour < ?3",
+             WHERE topic_id = ?1 AND region_id = ?4 AND hour >= ?2 AND hour < ?3",
         )?;
-        stmt.query_map(params![topic, to_db(hour_bucket(start)), to_db(end)], |r| {
-            r.get(0)
-        })?
+        stmt.query_map(
+            params![topic, to_db(hour_bucket(start)), to_db(end), region],
+            |r| r.get(0),
+        )?
         .collect::<Result<_, _>>()?
     };
     let mut newest = conn.prepare_cached(
-        "SELECT post_id, published_at FROM topic_posts
-         WHERE topic_id = ?1 AND source_id = ?2 AND published_at >= ?3 AND published_at < ?4
-         ORDER BY published_at DESC, post_id DESC LIMIT ?5",
+        "SELECT t.post_id, t.published_at FROM topic_posts t
+         WHERE t.topic_id = ?1 AND t.source_id = ?2 AND t.published_at >= ?3 AND t.published_at < ?4
+           AND (?6 = '*' OR EXISTS (SELECT 1 FROM post_regions r
+                                    WHERE r.post_id = t.post_id AND r.region_id = ?6))
+         ORDER BY t.published_at DESC, t.post_id DESC LIMIT ?5",
     )?;
     let (from, to) = (to_db(start), to_db(end));
     // Per source, its newest posts (published, id), newest first.
@@ -341,9 +348,10 @@ fn candidates(
                 continue;
             }
             *posts = newest
-                .query_map(params![topic, source, from, to, depth as i64], |r| {
-                    Ok((r.get::<_, String>(1)?, r.get::<_, i64>(0)?))
-                })?
+                .query_map(
+                    params![topic, source, from, to, depth as i64, region],
+                    |r| Ok((r.get::<_, String>(1)?, r.get::<_, i64>(0)?)),
+                )?
                 .collect::<Result<_, _>>()?;
             deeper |= posts.len() == depth;
         }
@@ -1019,7 +1027,7 @@ mod tests {
         for (start, end) in periods {
             for wanted in 0..90 {
                 assert_eq!(
-                    candidates(&store.conn, "jalan", start, end, wanted).unwrap(),
+                    candidates(&store.conn, "jalan", None, start, end, wanted).unwrap(),
                     ranked_by_window(&store, "jalan", &to_db(start), &to_db(end), wanted),
                     "[{start}, {end}) wanted {wanted}"
                 );

@@ -59,10 +59,9 @@ impl Writes for Store {
     fn record_decisions(
         &mut self,
         decisions: &[Decision],
-        sinks: &[String],
         now: Timestamp,
     ) -> Result<Vec<i64>, StoreError> {
-        alerts::record_decisions(&mut self.conn, decisions, sinks, now)
+        alerts::record_decisions(&mut self.conn, decisions, now)
     }
 
     fn record_delivery(
@@ -138,7 +137,18 @@ impl Reports for Store {
         end: Timestamp,
         limit: usize,
     ) -> Result<Vec<StoredPost>, StoreError> {
-        rollups::topic_posts(&self.conn, topic, start, end, limit)
+        rollups::topic_posts(&self.conn, topic, None, start, end, limit)
+    }
+
+    fn topic_region_posts(
+        &self,
+        topic: &str,
+        region: &str,
+        start: Timestamp,
+        end: Timestamp,
+        limit: usize,
+    ) -> Result<Vec<StoredPost>, StoreError> {
+        rollups::topic_posts(&self.conn, topic, Some(region), start, end, limit)
     }
 
     fn topic_platforms(

@@ -237,13 +237,14 @@ const WORDS: [&str; 40] = [
 /// A distinct flood story: a short flood sentence and a dozen words drawn at random, so that
 /// no two stories share enough word pairs to be taken for copies.
 pub fn flood_story(n: usize) -> String {
+    flood_story_in(n, &format!("{} Samarinda", PLACES[n % PLACES.len()]))
+}
+
+/// [`flood_story`] in `place` ("Tanjung Redeb, Kabupaten Berau").
+pub fn flood_story_in(n: usize, place: &str) -> String {
     let mut rng = fastrand::Rng::with_seed(n as u64);
     let tail: Vec<&str> = (0..12).map(|_| WORDS[rng.usize(..WORDS.len())]).collect();
-    format!(
-        "Banjir lagi di {} Samarinda. {}",
-        PLACES[n % PLACES.len()],
-        tail.join(" ")
-    )
+    format!("Banjir lagi di {place}. {}", tail.join(" "))
 }
 
 /// A file of ../shared/corpus/indonlu (present in CI and on development machines); `None`

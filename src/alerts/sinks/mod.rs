@@ -53,6 +53,10 @@ mod tests {
         read(text).unwrap_err()
     }
 
+    fn all_subscribed(text: &str) -> Vec<crate::alerts::Subscription> {
+        sinks(text).into_iter().map(|s| s.subscription).collect()
+    }
+
     const TELEGRAM: &str = "[[alerts.sinks]]\nid = \"tim-humas\"\nkind = \"telegram\"\nbot_token = \"123:ABC-def_9\"\nchat_id = -100123\n";
 
     /// Each sink's example table, with an id, is a sink as it stands.
@@ -155,7 +159,14 @@ mod tests {
             .into_iter()
             .map(|s| Sink::new(s, "Pantau/test").unwrap().kind())
             .collect();
-        assert_eq!(kinds, ["webhook", "telegram", "email"]);
+        assert_eq!(kinds, ["webhook", "telegram", "telegram", "email"]);
+        let bpbd = &all_subscribed(&example)[2];
+        assert_eq!(
+            bpbd.categories.as_deref(),
+            Some(&["bencana".to_string()][..])
+        );
+        assert_eq!(bpbd.regions.as_deref(), Some(&["berau".to_string()][..]));
+        assert_eq!(bpbd.min_priority, Some(crate::model::Priority::Sedang));
         // And shipped as it is, no sink is active.
         assert!(sinks(shipped).is_empty());
     }
@@ -227,6 +238,33 @@ mod tests {
             e.to_string().contains("skema \"ftp\" tidak didukung"),
             "{e}"
         );
+    }
+
+    /// Subscriptions read beside any kind; a wrong value is reported at its key, and an empty
+    /// list (which would take nothing) is refused.
+    #[test]
+    fn subscriptions_are_read_and_checked() {
+        let base = "[[alerts.sinks]]\nid = \"a\"\nkind = \"webhook\"\nurl = \"https://x.id/\"\n";
+        let all = all_subscribed(base);
+        assert_eq!(all[0], crate::alerts::Subscription::default());
+        let one = all_subscribed(&format!(
+            "{base}regions = \"berau\"\ntopics = [\"banjir\", \"karhutla\"]\n"
+        ));
+        assert_eq!(one[0].regions.as_deref(), Some(&["berau".to_string()][..]));
+        assert_eq!(one[0].topics.as_ref().map(Vec::len), Some(2));
+        let e = err(&format!("{base}min_priority = \"penting\"\n"));
+        assert!(
+            e.to_string()
+                .contains("[[alerts.sinks]] ke-1 (id \"a\") min_priority:"),
+            "{e}"
+        );
+        let e = err(&format!("{base}regions = []\n"));
+        assert!(
+            e.to_string().contains("(id \"a\") regions: daftar kosong"),
+            "{e}"
+        );
+        let e = err(&format!("{base}region = [\"berau\"]\n"));
+        assert_eq!(e.hint().as_deref(), Some("mungkin maksud Anda `regions`"));
     }
 
     #[test]

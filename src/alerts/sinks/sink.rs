@@ -11,6 +11,7 @@ use serde::de::DeserializeOwned;
 
 use super::KINDS;
 use super::deliver::{Deliver, Message, SinkError};
+use crate::alerts::routing::{self, Route, Subscription};
 use crate::config::{self, CommonKeys, ConfigError, DynEq, Invalid, ListNames};
 use crate::config::{Table, TableArray, entries, read_entry, value};
 
@@ -77,13 +78,25 @@ pub struct SinkConfig {
     /// Unique: lower case, digits, `-` and `_` ("tim-humas").
     pub id: String,
     pub spec: Arc<dyn AnySpec>,
+    /// The alerts it takes (every one by default).
+    pub subscription: Subscription,
 }
 
 impl SinkConfig {
+    /// A sink that takes every alert.
     pub fn new(id: impl Into<String>, spec: impl Spec) -> SinkConfig {
         SinkConfig {
             id: id.into(),
             spec: Arc::new(spec),
+            subscription: Subscription::default(),
+        }
+    }
+
+    /// Its id and subscription, as the alert check routes alerts.
+    pub fn route(&self) -> Route {
+        Route {
+            id: self.id.clone(),
+            subscription: self.subscription.clone(),
         }
     }
 
@@ -95,7 +108,9 @@ impl SinkConfig {
 
 impl PartialEq for SinkConfig {
     fn eq(&self, other: &SinkConfig) -> bool {
-        self.id == other.id && self.spec.same_as(other.spec.as_ref())
+        self.id == other.id
+            && self.spec.same_as(other.spec.as_ref())
+            && self.subscription == other.subscription
     }
 }
 
@@ -104,6 +119,7 @@ pub struct Sink {
     id: String,
     kind: &'static str,
     transport: Box<dyn Deliver>,
+    subscription: Subscription,
 }
 
 impl fmt::Debug for Sink {
@@ -123,11 +139,20 @@ impl Sink {
             kind: config.spec.kind(),
             transport: config.spec.connect(user_agent)?,
             id: config.id,
+            subscription: config.subscription,
         })
     }
 
     pub fn id(&self) -> &str {
         &self.id
+    }
+
+    /// Its id and subscription, as the alert check routes alerts.
+    pub fn route(&self) -> Route {
+        Route {
+            id: self.id.clone(),
+            subscription: self.subscription.clone(),
+        }
     }
 
     /// The sink's kind name ("webhook", "telegram", "email").
@@ -148,10 +173,21 @@ struct Common {
     #[serde(deserialize_with = "value::id")]
     id: String,
     kind: String,
+    // Which alerts it takes (see [`routing`]).
+    #[serde(default)]
+    topics: Option<Vec<String>>,
+    #[serde(default)]
+    categories: Option<Vec<String>>,
+    #[serde(default)]
+    regions: Option<Vec<String>>,
+    #[serde(default, deserialize_with = "routing::priority")]
+    min_priority: Option<crate::model::Priority>,
 }
 
 impl CommonKeys for Common {
-    const EXAMPLE: &'static str = "id = \"tim-humas\"\nkind = \"telegram\"";
+    const EXAMPLE: &'static str = "id = \"tim-humas\"\nkind = \"telegram\"\n\
+        topics = [\"banjir\"]\ncategories = [\"bencana\"]\nregions = [\"berau\"]\n\
+        min_priority = \"sedang\"";
 
     fn kind(&self) -> &str {
         &self.kind
@@ -173,11 +209,27 @@ pub fn read_sinks(array: Option<TableArray>, errors: &mut Vec<ConfigError>) -> V
     };
     entries(array, NAMES, errors, |table, errors| {
         let (common, spec): (Common, _) = read_entry(table, KINDS, "tujuan", errors)?;
+        let subscription = match Subscription::read(
+            routing::Keys {
+                topics: common.topics,
+                categories: common.categories,
+                regions: common.regions,
+                min_priority: common.min_priority,
+            },
+            table,
+        ) {
+            Ok(s) => s,
+            Err(invalid) => {
+                errors.extend(invalid.all().into_iter().map(|i| table.invalid(i)));
+                return None;
+            }
+        };
         Some((
             common.id.clone(),
             SinkConfig {
                 id: common.id,
                 spec,
+                subscription,
             },
         ))
     })
