@@ -250,7 +250,8 @@ pub struct Exporter<W: Write> {
 }
 
 enum Sink<W: Write> {
-    Csv(csv::Writer<W>),
+    // Boxed: the csv writer's state is some 350 bytes, and an exporter is moved around.
+    Csv(Box<csv::Writer<W>>),
     Jsonl(std::io::BufWriter<W>),
 }
 
@@ -264,7 +265,7 @@ impl<W: Write> Exporter<W> {
                     .buffer_capacity(64 * 1024)
                     .from_writer(out);
                 w.write_record(COLUMNS)?;
-                Sink::Csv(w)
+                Sink::Csv(Box::new(w))
             }
             Format::Jsonl => Sink::Jsonl(std::io::BufWriter::with_capacity(64 * 1024, out)),
         };
@@ -299,13 +300,12 @@ impl<W: Write> Exporter<W> {
 
     /// Flushes everything and returns the writer.
     pub fn finish(self) -> Result<W, ExportError> {
+        // The flush's error keeps its kind (a closed pipe stays one).
+        let failed =
+            |e: &std::io::Error| ExportError::Write(std::io::Error::new(e.kind(), e.to_string()));
         match self.sink {
-            Sink::Csv(w) => w
-                .into_inner()
-                .map_err(|e| ExportError::Write(std::io::Error::other(e.error().to_string()))),
-            Sink::Jsonl(w) => w.into_inner().map_err(|e| {
-                ExportError::Write(std::io::Error::new(e.error().kind(), e.error().to_string()))
-            }),
+            Sink::Csv(w) => (*w).into_inner().map_err(|e| failed(e.error())),
+            Sink::Jsonl(w) => w.into_inner().map_err(|e| failed(e.error())),
         }
     }
 }
