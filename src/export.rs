@@ -247,6 +247,8 @@ pub struct Exporter<W: Write> {
     sink: Sink<W>,
     tz: TimeZone,
     written: u64,
+    /// Drop control characters from CSV cells: the CSV goes to a terminal.
+    terminal: bool,
 }
 
 enum Sink<W: Write> {
@@ -273,13 +275,28 @@ impl<W: Write> Exporter<W> {
             sink,
             tz,
             written: 0,
+            terminal: false,
         })
+    }
+
+    /// For a CSV shown on a terminal: control characters (escape sequences a stranger wrote
+    /// into a post) are dropped from its cells. Files and pipes get the text exactly; JSON
+    /// escapes them anyway.
+    pub fn on_terminal(mut self) -> Exporter<W> {
+        self.terminal = true;
+        self
     }
 
     /// Writes one post.
     pub fn write(&mut self, post: &ListedPost) -> Result<(), ExportError> {
         let record = Record::of(post, &self.tz);
         match &mut self.sink {
+            Sink::Csv(w) if self.terminal => w.write_record(
+                record
+                    .cells()
+                    .iter()
+                    .map(|c| c.replace(|ch: char| ch.is_control() && ch != '\n', "")),
+            )?,
             Sink::Csv(w) => w.write_record(record.cells().iter().map(|c| c.as_bytes()))?,
             Sink::Jsonl(w) => {
                 serde_json::to_writer(&mut *w, &record).map_err(|e| match e.io_error_kind() {
@@ -329,6 +346,46 @@ mod tests {
         for fine in ["banjir", "1+1", " =1", "", "'=1", "a=b"] {
             assert_eq!(neutralise(fine), fine);
         }
+    }
+
+    #[test]
+    fn a_terminal_gets_no_escape_sequence() {
+        let post = ListedPost {
+            post: crate::store::StoredPost {
+                id: 1,
+                source: crate::model::SourceId::new("warga"),
+                url: None,
+                title: None,
+                text: "banjir \u{1b}[2J\u{1b}[31mPALSU\nbaris dua".into(),
+                author: None,
+                published: Timestamp::UNIX_EPOCH,
+                sentiment: None,
+                sentiment_score: None,
+                story: None,
+                platform: crate::model::Platform::new("lain"),
+                reach: Default::default(),
+            },
+            topics: vec!["banjir".into()],
+            regions: Vec::new(),
+            mentioned_topics: Vec::new(),
+            mentioned_regions: Vec::new(),
+        };
+        let tz = crate::time::default_zone();
+        let write = |terminal: bool| {
+            let mut e = Exporter::new(Vec::new(), Format::Csv, tz.clone()).unwrap();
+            if terminal {
+                e = e.on_terminal();
+            }
+            e.write(&post).unwrap();
+            String::from_utf8(e.finish().unwrap()).unwrap()
+        };
+        assert!(write(false).contains("\u{1b}[2J"));
+        let shown = write(true);
+        assert!(!shown.contains('\u{1b}'), "{shown:?}");
+        assert!(
+            shown.contains("banjir [2J[31mPALSU\nbaris dua"),
+            "{shown:?}"
+        );
     }
 
     #[test]

@@ -31,7 +31,8 @@ Kolom (CSV) atau medan (JSON Lines), selalu dalam urutan ini:
   topics, regions    topik dan wilayah yang dibahas (dihitung); di CSV dipisah spasi
   mentioned_topics, mentioned_regions
                      topik dan wilayah yang hanya disebut (tidak dihitung)
-  sentiment          negatif, netral atau positif; sentiment_score skornya
+  sentiment          positif, netral, berpotensi_negatif atau negatif (kosong bila tidak dinilai)
+  sentiment_score    skor kamus sentimen (di bawah 0: kata negatif lebih berat)
   story              nomor cerita (salinan berita yang sama satu cerita)
   likes, shares, comments, views, followers
                      jangkauan menurut platform; kosong (CSV) atau null (JSON) bila tidak
@@ -87,7 +88,11 @@ pub fn export(path: Option<&Path>, req: &Request<'_>) -> anyhow::Result<ExitCode
     let written = match req.out {
         Some(file) => to_file(&store, &filter, req.format, tz, file)?,
         None => {
-            let exporter = Exporter::new(std::io::stdout().lock(), req.format, tz.clone())?;
+            use std::io::IsTerminal as _;
+            let mut exporter = Exporter::new(std::io::stdout().lock(), req.format, tz.clone())?;
+            if std::io::stdout().is_terminal() {
+                exporter = exporter.on_terminal();
+            }
             let (n, out) = run(&store, &filter, exporter, None)?;
             drop(out);
             n
