@@ -217,9 +217,11 @@ impl Write for Chunks {
             return Ok(0);
         }
         let chunk = Bytes::copy_from_slice(buf);
+        // The timer is made inside `block_on`, where the runtime is at hand.
+        let tx = &self.tx;
         let sent = self
             .handle
-            .block_on(tokio::time::timeout(STALL, self.tx.send(Ok(chunk))));
+            .block_on(async { tokio::time::timeout(STALL, tx.send(Ok(chunk))).await });
         match sent {
             Ok(Ok(())) => Ok(buf.len()),
             Ok(Err(_)) => Err(std::io::ErrorKind::BrokenPipe.into()),
@@ -235,6 +237,26 @@ impl Write for Chunks {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_client_gone_stops_the_writer() {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let (tx, mut rx) = mpsc::channel(CHUNKS);
+        let mut out = Chunks {
+            tx,
+            handle: rt.handle().clone(),
+        };
+        out.write_all(b"id,published\r\n").unwrap();
+        let chunk = rt.block_on(rx.recv()).unwrap().unwrap();
+        assert_eq!(chunk.as_ref(), b"id,published\r\n");
+        drop(rx);
+        let e = out.write_all(b"1,2026-11-27\r\n").unwrap_err();
+        assert_eq!(e.kind(), std::io::ErrorKind::BrokenPipe);
+        assert!(client_gone(&ExportError::Write(e)));
+    }
 
     #[test]
     fn file_names_say_what_and_when() {
