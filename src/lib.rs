@@ -13,7 +13,8 @@
 //! - [`store`]: SQLite — posts, tags, stories, hourly counts, source health, briefings.
 //! - [`trends`]: rising issues per topic and kabupaten/kota against a 7-day baseline;
 //!   [`alerts`]: one alert per episode to webhook, Telegram and e-mail sinks.
-//! - [`digest`]: the briefing in Markdown, HTML and JSON.
+//! - [`digest`]: the briefing in Markdown, HTML and JSON; [`export`]: stored posts as CSV or
+//!   JSON Lines for analysts.
 //! - [`alerts`]: alerts on rising issues; [`alerts::sinks`] delivers them (webhook, Telegram,
 //!   e-mail).
 //! - [`daemon`]: `pantau run`, wiring the stages with a clean stop; [`server`]: its HTTP
@@ -31,6 +32,7 @@ pub mod daemon;
 pub mod digest;
 pub mod engine;
 pub mod error;
+pub mod export;
 pub mod fold;
 pub mod format;
 pub mod ingest;

@@ -79,6 +79,20 @@ pub fn parse_local(text: &str, tz: &TimeZone) -> Option<Timestamp> {
         .map(|z| z.timestamp())
 }
 
+/// The end of a period as users write it (`--until`, `until=`): a date means the end of that
+/// local day in `tz`, so that `--until 2026-11-27` includes the 27th; a local time or an
+/// RFC 3339 instant is that instant (as [`parse_local`]).
+pub fn parse_local_end(text: &str, tz: &TimeZone) -> Option<Timestamp> {
+    let text = text.trim();
+    // jiff reads a date out of a datetime too; only a bare date means a whole day.
+    if !text.contains(['T', 't', ' '])
+        && let Ok(date) = text.parse::<Date>()
+    {
+        return Some(day_bounds(date, tz).1);
+    }
+    parse_local(text, tz)
+}
+
 /// The province's zone, WITA (`Asia/Makassar`): the default of `[schedule] timezone`.
 pub fn default_zone() -> TimeZone {
     TimeZone::get("Asia/Makassar").expect("the bundled tzdb has Asia/Makassar")
@@ -351,6 +365,22 @@ pub fn indonesian_zone_hours(word: &str) -> Option<i8> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_period_ends_at_the_end_of_a_date_or_at_a_time() {
+        let tz = default_zone();
+        let end = |t: &str| parse_local_end(t, &tz).map(|ts| ts.to_string());
+        assert_eq!(end("2026-11-27").as_deref(), Some("2026-11-27T16:00:00Z"));
+        assert_eq!(
+            end("2026-11-27T07:00").as_deref(),
+            Some("2026-11-26T23:00:00Z")
+        );
+        assert_eq!(
+            end("2026-11-27T07:00:00Z").as_deref(),
+            Some("2026-11-27T07:00:00Z")
+        );
+        assert_eq!(end("kemarin"), None);
+    }
 
     #[test]
     fn a_window_ends_on_the_hour() {

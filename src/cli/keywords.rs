@@ -5,6 +5,7 @@ use std::collections::{HashMap, HashSet};
 use std::path::Path;
 use std::process::ExitCode;
 
+use super::progress::Progress;
 use crate::classify::{Classifier, lists};
 use crate::store::Browse;
 
@@ -47,51 +48,6 @@ pub fn check(path: Option<&Path>) -> anyhow::Result<ExitCode> {
     files.dedup();
     eprintln!("{} galat di {} berkas", errors.len(), files.len());
     Ok(ExitCode::from(1))
-}
-
-/// A progress line on stderr for long runs, only when stderr is a terminal.
-struct Progress {
-    total: u64,
-    done: u64,
-    shown_percent: u64,
-    on: bool,
-}
-
-impl Progress {
-    fn new(total: u64) -> Progress {
-        use std::io::IsTerminal as _;
-        Progress {
-            total,
-            done: 0,
-            shown_percent: 0,
-            on: std::io::stderr().is_terminal() && total >= 2000,
-        }
-    }
-
-    fn tick(&mut self) {
-        self.done += 1;
-        if !self.on {
-            return;
-        }
-        let percent = self.done * 100 / self.total.max(1);
-        if percent != self.shown_percent {
-            self.shown_percent = percent;
-            let filled = (percent / 4) as usize;
-            eprint!(
-                "\r  [{}{}] {percent:3}% ({}/{})",
-                "#".repeat(filled),
-                " ".repeat(25 - filled),
-                self.done,
-                self.total
-            );
-        }
-    }
-
-    fn finish(&self) {
-        if self.on {
-            eprintln!();
-        }
-    }
 }
 
 /// Parses `--since` (a local date) or defaults to `days` days ago.

@@ -15,10 +15,12 @@ mod classify;
 mod db;
 mod demo;
 mod digest;
+mod export;
 mod health;
 mod import;
 mod keywords;
 mod poll;
+mod progress;
 mod run;
 mod search;
 mod sources;
@@ -104,6 +106,15 @@ enum Command {
     /// Cari unggahan tersimpan (teks lengkap), terbaru dahulu
     #[command(help_template = HELP_TEMPLATE, next_help_heading = "Opsi", after_help = SEARCH_AFTER_HELP)]
     Search(SearchArgs),
+    /// Ekspor unggahan tersimpan sebagai CSV atau JSON Lines untuk analis (bawaan: 7 hari
+    /// terakhir, semua topik)
+    #[command(
+        help_template = HELP_TEMPLATE,
+        next_help_heading = "Opsi",
+        after_long_help = export::AFTER_LONG_HELP,
+        after_help = "Daftar kolom: pantau export --help."
+    )]
+    Export(ExportArgs),
     /// Rawat basis data: cadangan daring dan angka-angkanya
     #[command(subcommand, help_template = HELP_TEMPLATE, subcommand_help_heading = "Perintah")]
     Db(DbCommand),
@@ -246,6 +257,36 @@ struct SearchArgs {
     json: bool,
 }
 
+#[derive(Debug, Args)]
+struct ExportArgs {
+    /// Hanya topik ini (id, misalnya banjir) [bawaan: semua topik]
+    #[arg(long, value_name = "ID")]
+    topic: Option<String>,
+    /// Hanya wilayah ini (id dari keywords/regions.toml, misalnya samarinda)
+    #[arg(long, value_name = "ID")]
+    region: Option<String>,
+    /// Mulai waktu lokal ini: YYYY-MM-DD (awal hari) atau YYYY-MM-DDTHH:MM [bawaan: 7 hari
+    /// terakhir]
+    #[arg(long, value_name = "WAKTU")]
+    since: Option<String>,
+    /// Sampai waktu lokal ini: YYYY-MM-DD (termasuk hari itu) atau YYYY-MM-DDTHH:MM [bawaan:
+    /// sekarang]
+    #[arg(long, value_name = "WAKTU")]
+    until: Option<String>,
+    /// Format keluaran [bawaan: csv]
+    #[arg(long, value_name = "csv|jsonl", default_value = "csv", hide_default_value = true,
+          value_parser = export::parse_format)]
+    format: crate::export::Format,
+    /// Tulis ke BERKAS, utuh atau tidak sama sekali (berkas sementara lalu diganti nama)
+    /// [bawaan: stdout]
+    #[arg(long, value_name = "BERKAS")]
+    out: Option<PathBuf>,
+    /// Sertakan juga unggahan yang hanya menyebut topik atau wilayah itu (tidak dihitung di
+    /// mana pun); tanpa opsi ini hanya unggahan yang membahasnya, seperti semua hitungan
+    #[arg(long)]
+    include_mentioned: bool,
+}
+
 #[derive(Debug, Subcommand)]
 enum DbCommand {
     /// Salin basis data ke BERKAS (atau ke folder --dir) dengan backup daring SQLite (aman selagi
@@ -359,6 +400,8 @@ fn hint(e: &anyhow::Error) -> Option<String> {
             x.hint()
         } else if let Some(x) = c.downcast_ref::<IngestError>() {
             x.hint()
+        } else if let Some(x) = c.downcast_ref::<crate::export::ExportError>() {
+            x.hint()
         } else {
             c.downcast_ref::<UserError>().and_then(|u| u.hint.clone())
         }
@@ -415,6 +458,18 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             a.until.as_deref(),
             a.limit,
             a.json,
+        ),
+        Command::Export(a) => export::export(
+            config,
+            &export::Request {
+                topic: a.topic.as_deref(),
+                region: a.region.as_deref(),
+                since: a.since.as_deref(),
+                until: a.until.as_deref(),
+                format: a.format,
+                out: a.out.as_deref(),
+                mentioned: a.include_mentioned,
+            },
         ),
         Command::Db(DbCommand::Backup {
             file,

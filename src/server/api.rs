@@ -4,6 +4,7 @@
 //! |---|---|
 //! | `GET /api/topics` | every topic of the lists in force, with its posts in the last 24 h and 7 days |
 //! | `GET /api/posts?topic=&region=&source=&q=&since=&until=&limit=&cursor=` | posts, newest first, one page: `{"posts":[…],"next":"…"}`; pass `next` as `cursor` for the following page |
+//! | `GET /api/export?topic=&region=&since=&until=&format=csv\|jsonl&mentioned=` | every matching post as a CSV or JSON Lines download (`super::export`) |
 //! | `GET /api/stories/{id}` | a story with its spread and its posts, origin first |
 //! | `GET /api/sources` | every source with its health |
 //! | `GET /api/briefings` | written briefings, newest first, with links to their files |
@@ -111,8 +112,39 @@ pub struct PostsPage {
 }
 
 /// A parameter's value, trimmed; an empty one (a blank form field) counts as absent.
-fn nonempty(v: &Option<String>) -> Option<&str> {
+pub(super) fn nonempty(v: &Option<String>) -> Option<&str> {
     v.as_deref().map(str::trim).filter(|s| !s.is_empty())
+}
+
+/// The topic of a `topic=` parameter, if it is one of the lists in force; else 400 saying
+/// where the list is.
+pub(super) fn known_topic(
+    classifier: &crate::Classifier,
+    topic: Option<&str>,
+) -> Result<Option<String>, ApiError> {
+    match topic {
+        Some(t) if classifier.topic(&t.into()).is_none() => Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            format!("topik \"{t}\" tidak dikenal; daftar topik ada di /api/topics"),
+        )),
+        _ => Ok(topic.map(str::to_owned)),
+    }
+}
+
+/// The region of a `region=` parameter, if keywords/regions.toml has it; else 400.
+pub(super) fn known_region(
+    classifier: &crate::Classifier,
+    region: Option<&str>,
+) -> Result<Option<String>, ApiError> {
+    match region {
+        Some(r) if classifier.region(&r.into()).is_none() => Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            format!(
+                "wilayah \"{r}\" tidak dikenal; pakai id dari keywords/regions.toml, misalnya samarinda"
+            ),
+        )),
+        _ => Ok(region.map(str::to_owned)),
+    }
 }
 
 /// Turns the query parameters into a filter, checking each against the lists in force, so
@@ -123,22 +155,8 @@ pub fn post_filter(
     tz: &jiff::tz::TimeZone,
 ) -> Result<PostFilter, ApiError> {
     let bad = |m: String| ApiError::new(StatusCode::BAD_REQUEST, m);
-    let topic = nonempty(&p.topic).map(str::to_owned);
-    if let Some(t) = &topic
-        && classifier.topic(&t.as_str().into()).is_none()
-    {
-        return Err(bad(format!(
-            "topik \"{t}\" tidak dikenal; daftar topik ada di /api/topics"
-        )));
-    }
-    let region = nonempty(&p.region).map(str::to_owned);
-    if let Some(r) = &region
-        && classifier.region(&r.as_str().into()).is_none()
-    {
-        return Err(bad(format!(
-            "wilayah \"{r}\" tidak dikenal; pakai id dari keywords/regions.toml, misalnya samarinda"
-        )));
-    }
+    let topic = known_topic(classifier, nonempty(&p.topic))?;
+    let region = known_region(classifier, nonempty(&p.region))?;
     let time = |name: &str, v: &Option<String>| -> Result<Option<Timestamp>, ApiError> {
         nonempty(v)
             .map(|text| {

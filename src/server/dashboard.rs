@@ -6,7 +6,8 @@
 //! per kabupaten/kota (the briefing's, [`crate::digest::map`]), every topic with
 //! its volume and, on each card, where the issue was said (platforms), its most engaged posts
 //! and its accounts of widest reach; the recent posts of a topic or a search (`/?topic=banjir&q=…`, paged with a
-//! plain link), the sources' health and the latest briefings. The topics' numbers are the
+//! plain link) with a link to download them all (`/api/export`, CSV or JSON Lines), the
+//! sources' health and the latest briefings. The topics' numbers are the
 //! briefing's period report ([`PeriodReport`]) over the last 24 hours, so the page and the
 //! briefing count alike. Post text is escaped by the template (minijinja's HTML
 //! auto-escaping); only our own SVG charts and map are inserted as markup.
@@ -142,6 +143,8 @@ struct View {
     posts: Vec<PostLine>,
     /// Query string of the next page of posts.
     next: Option<String>,
+    /// Query string of `/api/export` for the topic (and region) shown, without `format`.
+    export: Option<String>,
     sources: Vec<SourceLine>,
     briefings: Vec<BriefingLine>,
 }
@@ -225,6 +228,14 @@ fn build(
         .as_ref()
         .and_then(|t| classifier.topic(&t.as_str().into()))
         .map(|t| t.name.clone());
+    let export = filter.topic.as_ref().map(|topic| {
+        let mut q = url::form_urlencoded::Serializer::new(String::new());
+        q.append_pair("topic", topic);
+        if let Some(region) = &filter.region {
+            q.append_pair("region", region);
+        }
+        q.finish()
+    });
     Ok((
         View {
             now: format_local(now, tz, lang),
@@ -241,6 +252,7 @@ fn build(
             error,
             posts,
             next,
+            export,
             sources,
             briefings,
         },

@@ -1,6 +1,7 @@
 //! The HTTP side of `pantau run` (axum), one route module per concern, merged by [`router`]
 //! over the same [`AppState`]: the dashboard at `/` ([`dashboard`]), `GET /healthz`,
-//! `GET /metrics`, the read-only JSON API ([`api`], [`trends`]) and the one write endpoint,
+//! `GET /metrics`, the read-only JSON API ([`api`], [`trends`]), the analysts' download
+//! (`GET /api/export`, [`export`]) and the one write endpoint,
 //! `POST /api/ingest` (bearer token).
 //!
 //! [`bind`] happens before the daemon starts anything else, so a taken port stops `pantau run`
@@ -10,6 +11,7 @@
 
 mod api;
 mod dashboard;
+mod export;
 mod health;
 mod ingest;
 mod metrics;
@@ -50,6 +52,8 @@ struct Shared {
     lang: crate::time::Lang,
     /// The daemon scheduler's last beat (Unix seconds); unset when no scheduler runs (tests).
     heartbeat: std::sync::OnceLock<Arc<std::sync::atomic::AtomicI64>>,
+    /// Slots of `GET /api/export`, which holds a reader while the client downloads.
+    exports: Arc<tokio::sync::Semaphore>,
 }
 
 impl AppState {
@@ -66,6 +70,7 @@ impl AppState {
                 timezone: settings.schedule.timezone.clone(),
                 lang: settings.briefing.language,
                 heartbeat: std::sync::OnceLock::new(),
+                exports: export::slots(),
             }),
         }
     }
@@ -86,6 +91,7 @@ pub fn router(state: AppState) -> Router {
         .merge(ingest::routes())
         .merge(trends::routes())
         .merge(api::routes())
+        .merge(export::routes())
         .fallback(not_found)
         .with_state(state)
 }

@@ -124,16 +124,10 @@ impl PageQuery {
             q.add("posts_fts MATCH ?", fts_query(words)?);
         }
         if let Some(topic) = &filter.topic {
-            q.add(
-                "p.id IN (SELECT post_id FROM post_topics WHERE topic_id = ?)",
-                topic.clone(),
-            );
+            q.add(TOPIC, topic.clone());
         }
         if let Some(region) = &filter.region {
-            q.add(
-                "p.id IN (SELECT post_id FROM post_regions WHERE region_id = ?)",
-                region.clone(),
-            );
+            q.add(REGION, region.clone());
         }
         if let Some(source) = &filter.source {
             q.add("p.source_id = ?", source.clone());
@@ -160,6 +154,112 @@ impl PageQuery {
         self.conditions.push(condition);
         self.values.push(Value::Text(value));
     }
+
+    /// The query of an export: its period, and its topic and region as tags the posts are
+    /// about or, with `mentioned`, also only name. Without a topic, every post with one.
+    fn export(filter: &ExportFilter) -> PageQuery {
+        let mut q = PageQuery {
+            from: String::from("posts p"),
+            conditions: Vec::new(),
+            values: Vec::new(),
+        };
+        match (&filter.topic, filter.mentioned) {
+            (Some(t), false) => q.add(TOPIC, t.clone()),
+            (Some(t), true) => q.add_twice(TOPIC_OR_MENTIONED, t.clone()),
+            (None, false) => q.conditions.push(ANY_TOPIC),
+            (None, true) => q.conditions.push(ANY_TOPIC_OR_MENTIONED),
+        }
+        match (&filter.region, filter.mentioned) {
+            (Some(r), false) => q.add(REGION, r.clone()),
+            (Some(r), true) => q.add_twice(REGION_OR_MENTIONED, r.clone()),
+            (None, _) => {}
+        }
+        if let Some(since) = filter.since {
+            q.add("p.published_at >= ?", to_db(since));
+        }
+        if let Some(until) = filter.until {
+            q.add("p.published_at < ?", to_db(until));
+        }
+        q
+    }
+
+    /// A condition that takes the same text parameter twice.
+    fn add_twice(&mut self, condition: &'static str, value: String) {
+        self.conditions.push(condition);
+        self.values.push(Value::Text(value.clone()));
+        self.values.push(Value::Text(value));
+    }
+
+    fn where_clause(&self) -> String {
+        if self.conditions.is_empty() {
+            String::new()
+        } else {
+            format!("WHERE {}", self.conditions.join(" AND "))
+        }
+    }
+}
+
+/// Posts about a topic (primary tags: what every count reads).
+const TOPIC: &str = "p.id IN (SELECT post_id FROM post_topics WHERE topic_id = ?)";
+/// Posts about a region.
+const REGION: &str = "p.id IN (SELECT post_id FROM post_regions WHERE region_id = ?)";
+/// Posts about a topic or only naming it.
+const TOPIC_OR_MENTIONED: &str = "(p.id IN (SELECT post_id FROM post_topics WHERE topic_id = ?)
+     OR p.id IN (SELECT post_id FROM post_mentions WHERE kind = 'topic' AND tag_id = ?))";
+const REGION_OR_MENTIONED: &str = "(p.id IN (SELECT post_id FROM post_regions WHERE region_id = ?)
+     OR p.id IN (SELECT post_id FROM post_mentions WHERE kind = 'region' AND tag_id = ?))";
+const ANY_TOPIC: &str = "EXISTS (SELECT 1 FROM post_topics t WHERE t.post_id = p.id)";
+const ANY_TOPIC_OR_MENTIONED: &str = "(EXISTS (SELECT 1 FROM post_topics t WHERE t.post_id = p.id)
+     OR EXISTS (SELECT 1 FROM post_mentions m WHERE m.post_id = p.id AND m.kind = 'topic'))";
+
+/// Which posts an export hands over (`pantau export`, `GET /api/export`): those with a topic
+/// (this one, or any), of a region if one is given, published in the period (half-open).
+#[derive(Debug, Clone, Default)]
+pub struct ExportFilter {
+    /// None: posts with any topic; posts with none are not exported.
+    pub topic: Option<String>,
+    pub region: Option<String>,
+    pub since: Option<Timestamp>,
+    pub until: Option<Timestamp>,
+    /// Also posts that only name the topic or region (`post_mentions`), which no count
+    /// reads; by default only posts about them, as every count has it.
+    pub mentioned: bool,
+}
+
+/// How many posts [`export_posts`] would hand over.
+pub(super) fn count_export(conn: &Connection, filter: &ExportFilter) -> Result<u64, StoreError> {
+    let q = PageQuery::export(filter);
+    let sql = format!("SELECT count(*) FROM {} {}", q.from, q.where_clause());
+    let n: i64 = conn
+        .prepare_cached(&sql)?
+        .query_row(params_from_iter(q.values), |r| r.get(0))?;
+    Ok(n.max(0) as u64)
+}
+
+/// Hands every post matching `filter` to `f`, oldest first (then by id), one row at a time
+/// from one statement, so an export of millions of posts holds one in memory. Stops at the
+/// first error of `f`, which it returns; else the number of posts handed over.
+pub(super) fn export_posts<E: From<StoreError>>(
+    conn: &Connection,
+    filter: &ExportFilter,
+    mut f: impl FnMut(ListedPost) -> Result<(), E>,
+) -> Result<u64, E> {
+    let q = PageQuery::export(filter);
+    let sql = format!(
+        "SELECT {POST_COLUMNS}, {TAG_COLUMNS} FROM {} {} ORDER BY p.published_at, p.id",
+        q.from,
+        q.where_clause()
+    );
+    let mut stmt = conn.prepare(&sql).map_err(StoreError::from)?;
+    let mut rows = stmt
+        .query(params_from_iter(q.values))
+        .map_err(StoreError::from)?;
+    let mut n = 0;
+    while let Some(row) = rows.next().map_err(StoreError::from)? {
+        f(read_listed(row).map_err(StoreError::from)?)?;
+        n += 1;
+    }
+    Ok(n)
 }
 
 /// The posts of a story, earliest first (the origin first), at most `limit`.

@@ -62,7 +62,7 @@ pub use stories::Story;
 
 use alerts::{Decision, Episode, PendingDelivery};
 use briefings::BriefingRecord;
-use browse::{ListedPost, Page, PostFilter};
+use browse::{ExportFilter, ListedPost, Page, PostFilter};
 use maintenance::{Pruned, Stats};
 use meta::KeywordsState;
 use rollups::{AuthorCount, SourceCount};
@@ -409,6 +409,18 @@ pub trait Browse {
     /// Calls `f` for every post published since `since`, oldest first (then by id), with its
     /// stored topics, without holding them all in memory.
     fn scan_posts(&self, since: Timestamp, f: impl FnMut(TaggedRow)) -> Result<(), StoreError>;
+
+    /// Number of posts [`Browse::export_posts`] would hand over for `filter`.
+    fn count_export(&self, filter: &ExportFilter) -> Result<u64, StoreError>;
+
+    /// Calls `f` for every post matching `filter`, with its tags, oldest first (then by id),
+    /// without holding them all in memory; stops at `f`'s first error and returns it. Else
+    /// the number of posts handed over.
+    fn export_posts<E: From<StoreError>>(
+        &self,
+        filter: &ExportFilter,
+        f: impl FnMut(ListedPost) -> Result<(), E>,
+    ) -> Result<u64, E>;
 }
 
 /// What the service records about its own work, as the scheduler, `pantau sources`,

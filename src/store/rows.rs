@@ -17,6 +17,9 @@ pub struct StoredPost {
     pub author: Option<String>,
     pub published: Timestamp,
     pub sentiment: Option<String>,
+    /// The sentiment's score as the classifier gave it (negative below zero); None when no
+    /// class was given.
+    pub sentiment_score: Option<f64>,
     /// The story the post belongs to (posts with a topic, stored since stories exist).
     pub story: Option<i64>,
     /// Where it was said: as the post names it, else its source's kind's platform
@@ -30,10 +33,10 @@ pub struct StoredPost {
 pub(super) const POST_COLUMNS: &str =
     "p.id, p.source_id, p.url, p.title, p.text, p.author, p.published_at, p.sentiment, p.story_id,
      p.platform, (SELECT s.kind FROM sources s WHERE s.id = p.source_id),
-     p.likes, p.shares, p.comments, p.views, p.followers";
+     p.likes, p.shares, p.comments, p.views, p.followers, p.sentiment_score";
 
 /// How many columns [`POST_COLUMNS`] holds: a query's own columns follow them.
-pub(super) const POST_COLUMN_COUNT: usize = 16;
+pub(super) const POST_COLUMN_COUNT: usize = 17;
 
 /// A [`StoredPost`] from a row that starts with [`POST_COLUMNS`].
 pub(super) fn read_post(r: &rusqlite::Row<'_>) -> rusqlite::Result<StoredPost> {
@@ -47,6 +50,7 @@ pub(super) fn read_post(r: &rusqlite::Row<'_>) -> rusqlite::Result<StoredPost> {
         author: r.get(5)?,
         published: crate::time::from_db(&published).unwrap_or(Timestamp::UNIX_EPOCH),
         sentiment: r.get(7)?,
+        sentiment_score: r.get(16)?,
         story: r.get(8)?,
         platform: platform(r.get(9)?, r.get(10)?),
         reach: Reach {

@@ -11,7 +11,7 @@ use jiff::Timestamp;
 
 use super::alerts::{self, Decision, Episode, PendingDelivery};
 use super::briefings::{self, BriefingRecord};
-use super::browse::{self, ListedPost, Page, PostFilter};
+use super::browse::{self, ExportFilter, ListedPost, Page, PostFilter};
 use super::maintenance::{self, Pruned, Stats};
 use super::reach::{self, AccountReach, PlatformCount, ReachTotals};
 use super::rollups::{self, AuthorCount, SourceCount};
@@ -257,6 +257,18 @@ impl Browse for Store {
 
     fn scan_posts(&self, since: Timestamp, f: impl FnMut(TaggedRow)) -> Result<(), StoreError> {
         posts::scan_posts(&self.conn, since, f)
+    }
+
+    fn count_export(&self, filter: &ExportFilter) -> Result<u64, StoreError> {
+        browse::count_export(&self.conn, filter)
+    }
+
+    fn export_posts<E: From<StoreError>>(
+        &self,
+        filter: &ExportFilter,
+        f: impl FnMut(ListedPost) -> Result<(), E>,
+    ) -> Result<u64, E> {
+        browse::export_posts(&self.conn, filter, f)
     }
 }
 
