@@ -525,7 +525,10 @@ fn an_upgraded_database_gets_the_same_rollups() {
         "ALTER TABLE posts DROP COLUMN platform; ALTER TABLE posts DROP COLUMN likes;
          ALTER TABLE posts DROP COLUMN comments; ALTER TABLE posts DROP COLUMN views;
          ALTER TABLE posts DROP COLUMN followers; DROP TABLE topic_reach_hourly;
-         DROP TABLE topic_engagement; DROP TABLE post_mentions;",
+         DROP TABLE topic_engagement; DROP TABLE post_mentions;
+         DROP INDEX alert_episodes_open; ALTER TABLE alert_episodes DROP COLUMN region_id;
+         ALTER TABLE alerts DROP COLUMN region_id;
+         CREATE INDEX alert_episodes_open ON alert_episodes(topic_id) WHERE closed_at IS NULL;",
     )
     .unwrap();
     conn.pragma_update(None, "user_version", 6).unwrap();
