@@ -66,7 +66,7 @@ pub struct Cli {
     #[arg(long, global = true, env = "PANTAU_CONFIG", value_name = "PATH")]
     config: Option<PathBuf>,
     /// Tampilkan bantuan
-    #[arg(short = 'h', long, global = true, action = ArgAction::Help)]
+    #[arg(short = 'h', long, global = true, action = ArgAction::Help, display_order = 10_000)]
     help: Option<bool>,
     /// Tampilkan versi
     #[arg(short = 'V', long, action = ArgAction::Version)]
