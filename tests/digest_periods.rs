@@ -24,7 +24,9 @@ fn week_posts(topic: &str, monday: &str, n: usize, text: impl Fn(usize) -> Strin
     let monday: jiff::civil::Date = monday.parse().unwrap();
     (0..n)
         .map(|i| {
-            let day = monday.checked_add(jiff::Span::new().days(1 + (i % 6) as i64)).unwrap();
+            let day = monday
+                .checked_add(jiff::Span::new().days(1 + (i % 6) as i64))
+                .unwrap();
             json!({
                 "source": format!("{topic}-{}", i % 3),
                 "id": format!("{topic}-{monday}-{i}"),
@@ -43,7 +45,10 @@ fn records() -> Vec<Value> {
             format!("Banjir setinggi {} cm merendam rumah warga di Sempaja Samarinda, laporan warga ke-{i} pekan {w}", 20 + i)
         }));
         all.extend(week_posts("listrik", monday, POWER[w], |i| {
-            format!("Pemadaman listrik bergilir di Bontang, gardu {i} padam {} jam pekan {w}", 2 + i)
+            format!(
+                "Pemadaman listrik bergilir di Bontang, gardu {i} padam {} jam pekan {w}",
+                2 + i
+            )
         }));
     }
     // The month's edge, local time: the last minute of November and the first of December.
@@ -128,13 +133,23 @@ fn a_week_lists_what_doubled_as_rose_and_what_halved_as_fell() {
 
     let flood = movement(&c["rose"], "banjir").expect("floods rose");
     assert_eq!(
-        (&flood["posts"], &flood["previous"], &flood["ratio"], &flood["direction"]),
+        (
+            &flood["posts"],
+            &flood["previous"],
+            &flood["ratio"],
+            &flood["direction"]
+        ),
         (&json!(10), &json!(5), &json!(2.0), &json!("naik"))
     );
     assert_eq!(flood["change"], "2× lipat");
     let power = movement(&c["fell"], "listrik").expect("power cuts fell");
     assert_eq!(
-        (&power["posts"], &power["previous"], &power["ratio"], &power["direction"]),
+        (
+            &power["posts"],
+            &power["previous"],
+            &power["ratio"],
+            &power["direction"]
+        ),
         (&json!(6), &json!(12), &json!(0.5), &json!("turun"))
     );
     assert_eq!(power["change"], "\u{2212}50%");
@@ -145,7 +160,10 @@ fn a_week_lists_what_doubled_as_rose_and_what_halved_as_fell() {
 
     // The issues carry the same comparison, and a chart of the week's seven days.
     let flood = issue(&b, "banjir").unwrap();
-    assert_eq!((&flood["posts"], &flood["previous"]), (&json!(10), &json!(5)));
+    assert_eq!(
+        (&flood["posts"], &flood["previous"]),
+        (&json!(10), &json!(5))
+    );
     assert_eq!(flood["trend"], "naik");
     let days = flood["daily"].as_array().unwrap();
     assert_eq!(days.len(), 7);
@@ -156,12 +174,21 @@ fn a_week_lists_what_doubled_as_rose_and_what_halved_as_fell() {
 
     // What the leader reads.
     let rose = section(&md, "Isu yang naik");
-    assert!(rose.contains("**Banjir, banjir rob dan genangan**"), "{rose}");
-    assert!(rose.contains("10 unggahan") && rose.contains("2× lipat"), "{rose}");
+    assert!(
+        rose.contains("**Banjir, banjir rob dan genangan**"),
+        "{rose}"
+    );
+    assert!(
+        rose.contains("10 unggahan") && rose.contains("2× lipat"),
+        "{rose}"
+    );
     assert!(!rose.contains("Listrik"), "{rose}");
     let fell = section(&md, "Isu yang turun");
     assert!(fell.contains("**Listrik padam dan layanan PLN**"), "{fell}");
-    assert!(fell.contains("6 unggahan") && fell.contains("12 (\u{2212}50%)"), "{fell}");
+    assert!(
+        fell.contains("6 unggahan") && fell.contains("12 (\u{2212}50%)"),
+        "{fell}"
+    );
     assert!(md.contains("Telaahan Mingguan"), "{md}");
     assert!(
         md.contains("naik = sedikitnya 5 unggahan dan ≥ 1,5× periode sebelumnya"),
@@ -234,7 +261,10 @@ fn a_month_ends_at_local_midnight() {
     // December against November: floods 8 → 10 steady, power cuts 16 → 6 fell.
     assert!(movement(&dec["comparison"]["rose"], "banjir").is_none());
     let power = movement(&dec["comparison"]["fell"], "listrik").unwrap();
-    assert_eq!((&power["posts"], &power["previous"]), (&json!(6), &json!(16)));
+    assert_eq!(
+        (&power["posts"], &power["previous"]),
+        (&json!(6), &json!(16))
+    );
 }
 
 #[test]
@@ -242,5 +272,9 @@ fn an_unknown_period_is_refused_in_indonesian() {
     let p = Project::new("", "");
     let out = p.pantau(&["digest", "--period", "tahun"]);
     assert!(!out.status.success());
-    assert!(stderr(&out).contains("periode \"tahun\" tidak dikenal"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("periode \"tahun\" tidak dikenal"),
+        "{}",
+        stderr(&out)
+    );
 }
