@@ -224,6 +224,16 @@ fn a_week_lists_what_doubled_as_rose_and_what_halved_as_fell() {
         .collect();
     keys.sort();
     assert_eq!(keys, ["2026-12-01", "2026-W48", "2026-W49"]);
+    // Listed (dashboard, API, metrics) newest first by the period's end, not by name.
+    use pantau::store::Browse;
+    let listed: Vec<String> = p
+        .store()
+        .briefings(10)
+        .unwrap()
+        .into_iter()
+        .map(|b| b.date)
+        .collect();
+    assert_eq!(listed, ["2026-W49", "2026-12-01", "2026-W48"]);
 }
 
 #[test]

@@ -398,7 +398,19 @@ mod tests {
             Some("2026-11-27")
         );
         assert!(briefing_file_type("index.html").is_some());
+        // Weekly and monthly briefings are served too.
+        assert_eq!(
+            briefing_file_type("2026-W49.md").map(|x| x.0),
+            Some("2026-W49")
+        );
+        assert_eq!(
+            briefing_file_type("2026-11.json").map(|x| x.0),
+            Some("2026-11")
+        );
         for bad in [
+            "2026-W60.html",
+            "2026-w49.html",
+            "../2026-11.html",
             "../pantau.db",
             "2026-11-27.db",
             "2026-13-01.html",
