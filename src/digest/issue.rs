@@ -28,8 +28,8 @@ pub(super) struct Context<'a, S> {
     pub req: &'a Request,
     pub report: &'a PeriodReport,
     /// Weekly and monthly briefings: posts per topic in the period before (the week or
-    /// calendar month before), which the issues are compared with.
-    pub previous: Option<&'a HashMap<String, u64>>,
+    /// calendar month before), which the issues are compared with, and stories in the period.
+    pub previous: Option<&'a super::period::Against>,
     /// Source names by id (the id when a source has no name).
     pub names: HashMap<&'a str, &'a str>,
 }
@@ -47,9 +47,7 @@ pub(super) fn issue<S: Reports + Browse>(
         return Ok(None);
     }
     let average = numbers.before() as f64 / 7.0;
-    let previous = cx.previous.map_or(numbers.previous(), |p| {
-        p.get(id).copied().unwrap_or_default()
-    });
+    let previous = cx.previous.map_or(numbers.previous(), |p| p.previous(id));
     // A weekly or monthly briefing judges its issues by the period rule, not by the trend
     // rule's last hours.
     let assessed = numbers.trend.as_ref().filter(|_| cx.previous.is_none());
@@ -78,7 +76,12 @@ pub(super) fn issue<S: Reports + Browse>(
         }
     };
     let urgency = priority_weight(topic.priority)
-        * (1.0 + assessed.map_or(posts, |t| t.count) as f64).log2()
+        * (1.0
+            + match cx.previous {
+                None => assessed.map_or(posts, |t| t.count),
+                Some(p) => p.stories(id),
+            } as f64)
+            .log2()
         * trend_weight(trend);
     let trend_label = match cx.previous {
         None => assessed.map_or_else(
@@ -105,7 +108,7 @@ pub(super) fn issue<S: Reports + Browse>(
         posts,
         previous,
         average_7d: (average * 10.0).round() / 10.0,
-        stories: numbers.stories(),
+        stories: cx.previous.map_or(numbers.stories(), |p| p.stories(id)),
         score: if cx.previous.is_none() {
             numbers.score()
         } else {

@@ -467,7 +467,7 @@ pub fn build(
     let keywords = store.keywords_state()?;
     let previous = match req.kind {
         PeriodKind::Day => None,
-        PeriodKind::Week | PeriodKind::Month => Some(period::previous_counts(store, req)?),
+        PeriodKind::Week | PeriodKind::Month => Some(period::Against::read(store, req)?),
     };
     let cx = issue::Context {
         store,

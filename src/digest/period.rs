@@ -75,28 +75,50 @@ pub fn judge(posts: u64, previous: u64) -> Direction {
     }
 }
 
-/// Posts per topic in the period before the request's, by topic id.
-pub fn previous_counts(
-    store: &impl Reports,
-    req: &Request,
-) -> Result<HashMap<String, u64>, StoreError> {
-    Ok(store
-        .topic_counts(req.previous_start, req.start)?
-        .into_iter()
-        .collect())
+/// What a weekly or monthly briefing reads beyond the daily one, by topic id.
+#[derive(Debug, Clone, Default)]
+pub struct Against {
+    /// Posts in the period before.
+    pub previous: HashMap<String, u64>,
+    /// Stories in the period, as the trend rule counts them (per hour, over all regions).
+    pub stories: HashMap<String, u64>,
+}
+
+impl Against {
+    pub fn read(store: &impl Reports, req: &Request) -> Result<Against, StoreError> {
+        let previous = store
+            .topic_counts(req.previous_start, req.start)?
+            .into_iter()
+            .collect();
+        let mut stories: HashMap<String, u64> = HashMap::new();
+        for row in store.hour_counts(req.start, req.end)? {
+            if row.region == "*" {
+                *stories.entry(row.topic).or_default() += row.stories;
+            }
+        }
+        Ok(Against { previous, stories })
+    }
+
+    pub fn previous(&self, topic: &str) -> u64 {
+        self.previous.get(topic).copied().unwrap_or(0)
+    }
+
+    pub fn stories(&self, topic: &str) -> u64 {
+        self.stories.get(topic).copied().unwrap_or(0)
+    }
 }
 
 /// Every topic's movement from the period before, split into rose (and new) and fell.
 pub fn comparison(
     classifier: &Classifier,
     current: impl Fn(&str) -> u64,
-    previous: &HashMap<String, u64>,
+    against: &Against,
     req: &Request,
 ) -> Comparison {
     let (mut rose, mut fell) = (Vec::new(), Vec::new());
     for topic in classifier.topics() {
         let id = topic.id.as_str();
-        let (posts, before) = (current(id), previous.get(id).copied().unwrap_or(0));
+        let (posts, before) = (current(id), against.previous(id));
         let direction = judge(posts, before);
         let movement = Movement {
             topic: id.to_string(),

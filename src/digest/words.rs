@@ -179,6 +179,12 @@ pub(crate) fn labels(lang: Lang) -> HashMap<&'static str, &'static str> {
             "Unggahan per hari dalam periode; garis putus-putus = rata-rata harian periode sebelumnya.",
             "Posts per day in the period; dashed line = the period before's daily mean.",
         ),
+        (
+            "average_periods",
+            "rata-rata 7 periode sepanjang ini sebelumnya",
+            "average of the 7 periods of this length before",
+        ),
+        ("covering", "Masa telaahan", "Covering"),
         ("rose", "Isu yang naik", "Issues that rose"),
         ("fell", "Isu yang turun", "Issues that fell"),
         (
