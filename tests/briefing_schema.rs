@@ -170,9 +170,33 @@ fn real_briefings_match_the_documented_schema() {
         ],
     );
     assert!(out.status.success(), "{}", stderr(&out));
+    // The week and the month holding today (the demo's posts are of the last 24 hours).
+    let periods = tmp.path().join("periods");
+    let today = pantau::time::local_date(
+        jiff::Timestamp::now(),
+        &jiff::tz::TimeZone::get("Asia/Makassar").unwrap(),
+    )
+    .to_string();
+    for period in ["week", "month"] {
+        let out = pantau_in(
+            tmp.path(),
+            &[
+                "--config",
+                config.to_str().unwrap(),
+                "digest",
+                "--period",
+                period,
+                "--date",
+                &today,
+                "--out",
+                periods.to_str().unwrap(),
+            ],
+        );
+        assert!(out.status.success(), "{}", stderr(&out));
+    }
 
     let mut checked = 0;
-    for dir in [demo.join("briefings"), english] {
+    for dir in [demo.join("briefings"), english, periods] {
         for entry in std::fs::read_dir(&dir).unwrap() {
             let path = entry.unwrap().path();
             if path.extension().and_then(|e| e.to_str()) != Some("json") {
@@ -201,14 +225,25 @@ fn real_briefings_match_the_documented_schema() {
                         .any(|i| &i["topic"] == id && i["in_summary"] == true)
                 );
             }
+            // A day's chart ends with its own count; a week's or month's days add up to it.
+            let daily_kind = briefing["period"]["kind"] == "day";
+            assert_eq!(daily_kind, briefing.get("comparison").is_none());
             for issue in issues {
                 let daily = issue["daily"].as_array().unwrap();
-                assert_eq!(daily.last().unwrap()["posts"], issue["posts"], "{issue}");
+                if daily_kind {
+                    assert_eq!(daily.last().unwrap()["posts"], issue["posts"], "{issue}");
+                } else {
+                    let sum: u64 = daily.iter().map(|d| d["posts"].as_u64().unwrap()).sum();
+                    assert_eq!(json!(sum), issue["posts"], "{issue}");
+                }
             }
             checked += 1;
         }
     }
-    assert_eq!(checked, 2, "one briefing in each language");
+    assert_eq!(
+        checked, 4,
+        "one daily briefing in each language, a week and a month"
+    );
 }
 
 /// The validator is not a rubber stamp: each kind of break is reported at its path.

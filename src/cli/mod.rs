@@ -323,7 +323,10 @@ enum DbCommand {
 
 #[derive(Debug, Args)]
 struct DigestArgs {
-    /// Hari lokal YYYY-MM-DD [bawaan: kemarin]
+    /// Periode: day (hari), week (minggu ISO Senin–Minggu) atau month (bulan kalender)
+    #[arg(long, value_name = "day|week|month", default_value = "day")]
+    period: String,
+    /// Hari lokal YYYY-MM-DD di dalam periode [bawaan: kemarin, minggu lalu, bulan lalu]
     #[arg(long, value_name = "YYYY-MM-DD")]
     date: Option<String>,
     /// Folder keluaran [bawaan: [briefing] dir]
@@ -488,7 +491,13 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         },
         Command::Db(DbCommand::Stats { json }) => db::stats(config, json),
         Command::Health { url } => health::health(config, url.as_deref()),
-        Command::Digest(a) => digest::digest(config, a.date.as_deref(), a.out, a.lang.as_deref()),
+        Command::Digest(a) => digest::digest(
+            config,
+            &a.period,
+            a.date.as_deref(),
+            a.out,
+            a.lang.as_deref(),
+        ),
         Command::Demo(a) => {
             init_logging(None, "warn");
             let report = demo::run(&a.out)?;

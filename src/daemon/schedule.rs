@@ -1,17 +1,18 @@
-//! Timed jobs: the daily briefing. At `[schedule] briefing_at` local time the briefing for the
-//! previous local day is written. If the daemon was down at that time, the missed briefing is
-//! written when it starts (once the day's briefing time has passed).
+//! Timed jobs: the briefings. At `[schedule] briefing_at` local time the briefing for the
+//! previous local day is written; on a Monday the last ISO week's follows it, on the 1st the last
+//! calendar month's ([`due`]). If the daemon was down at that time, the missed briefings of the
+//! day are written when it starts (once the day's briefing time has passed).
 
 use std::path::PathBuf;
 use std::time::Duration;
 
-use jiff::civil::{Date, Time};
+use jiff::civil::{Date, Time, Weekday};
 use jiff::tz::TimeZone;
 use jiff::{Timestamp, ToSpan};
 use tokio_util::sync::CancellationToken;
 
 use crate::config::Settings;
-use crate::digest::{self, Request};
+use crate::digest::{self, PeriodKind, Request};
 use crate::engine::SharedClassifier;
 use crate::store::writer::Writer;
 use crate::store::{Browse, Store, Writes};
@@ -43,10 +44,11 @@ impl BriefingJob {
         }
     }
 
-    /// Writes the briefing of `date` and records it.
-    async fn write(&self, date: Date) {
-        let request =
-            Request::day(date, &self.tz, self.lang, self.out_dir.clone()).with_office(&self.office);
+    /// Writes the briefing of the period of `kind` holding `date` and records it.
+    async fn write(&self, kind: PeriodKind, date: Date) {
+        let request = Request::period(kind, date, &self.tz, self.lang, self.out_dir.clone())
+            .with_office(&self.office);
+        let date = kind.stem(request.date);
         let db = self.db.clone();
         let classifier = self.classifier.get();
         let written = tokio::task::spawn_blocking(move || {
@@ -76,8 +78,8 @@ impl BriefingJob {
         }
     }
 
-    async fn missing(&self, date: Date) -> bool {
-        let key = date.to_string();
+    async fn missing(&self, kind: PeriodKind, date: Date) -> bool {
+        let key = kind.stem(kind.first_day(date));
         match self.writer.call(move |s| s.briefing(&key)).await {
             Ok(Ok(found)) => found.is_none(),
             _ => false,
@@ -101,8 +103,25 @@ pub fn next_run(now: Timestamp, at: Time, tz: &TimeZone) -> Timestamp {
     now + jiff::SignedDuration::from_hours(24)
 }
 
-/// Writes yesterday's briefing at the configured time every day until `stop`, and first the
-/// one that was missed, if any.
+/// The briefings due at the briefing time on the local day `today`, in the order they are
+/// written: yesterday's; on a Monday also the ISO week that ended yesterday; on the 1st also the
+/// calendar month that ended yesterday. Each is named by a day inside its period.
+pub fn due(today: Date) -> Vec<(PeriodKind, Date)> {
+    let Ok(yesterday) = today.yesterday() else {
+        return Vec::new();
+    };
+    let mut due = vec![(PeriodKind::Day, yesterday)];
+    if today.weekday() == Weekday::Monday {
+        due.push((PeriodKind::Week, yesterday));
+    }
+    if today.day() == 1 {
+        due.push((PeriodKind::Month, yesterday));
+    }
+    due
+}
+
+/// Writes the briefings [`due`] at the configured time every day until `stop`, and first those
+/// of today that were missed, if any.
 pub async fn daily_briefings(job: BriefingJob, stop: CancellationToken) {
     let now = Timestamp::now();
     let today = local_date(now, &job.tz);
@@ -111,12 +130,13 @@ pub async fn daily_briefings(job: BriefingJob, stop: CancellationToken) {
         .to_zoned_datetime(job.tz.clone())
         .map(|z| z.timestamp())
         .unwrap_or(now);
-    if now >= todays_run
-        && let Ok(yesterday) = today.checked_sub(1.day())
-        && job.missing(yesterday).await
-    {
-        tracing::info!(date = %yesterday, "menulis briefing yang terlewat");
-        job.write(yesterday).await;
+    if now >= todays_run {
+        for (kind, date) in due(today) {
+            if job.missing(kind, date).await {
+                tracing::info!(date = %date, period = ?kind, "menulis briefing yang terlewat");
+                job.write(kind, date).await;
+            }
+        }
     }
     loop {
         let now = Timestamp::now();
@@ -126,10 +146,9 @@ pub async fn daily_briefings(job: BriefingJob, stop: CancellationToken) {
             _ = stop.cancelled() => break,
             _ = tokio::time::sleep(wait) => {}
         }
-        let date = local_date(Timestamp::now(), &job.tz)
-            .checked_sub(1.day())
-            .unwrap_or(local_date(next, &job.tz));
-        job.write(date).await;
+        for (kind, date) in due(local_date(Timestamp::now(), &job.tz)) {
+            job.write(kind, date).await;
+        }
     }
 }
 
@@ -147,5 +166,32 @@ mod tests {
         // 07:00 exactly → tomorrow.
         let now: Timestamp = "2026-11-26T23:00:00Z".parse().unwrap();
         assert_eq!(next_run(now, at, &tz).to_string(), "2026-11-27T23:00:00Z");
+    }
+
+    fn stems(today: Date) -> Vec<String> {
+        due(today)
+            .into_iter()
+            .map(|(kind, date)| kind.stem(kind.first_day(date)))
+            .collect()
+    }
+
+    #[test]
+    fn mondays_add_last_week_and_firsts_last_month() {
+        use jiff::civil::date;
+        // A Thursday: only yesterday.
+        assert_eq!(stems(date(2026, 12, 3)), ["2026-12-02"]);
+        // Monday 7 December 2026: yesterday, then ISO week 49 (30 November – 6 December).
+        assert_eq!(stems(date(2026, 12, 7)), ["2026-12-06", "2026-W49"]);
+        // Tuesday 1 December 2026: yesterday, then November.
+        assert_eq!(stems(date(2026, 12, 1)), ["2026-11-30", "2026-11"]);
+        // Monday 1 February 2027: all three; the week is 2027-W04 (25–31 January).
+        assert_eq!(
+            stems(date(2027, 2, 1)),
+            ["2027-01-31", "2027-W04", "2027-01"]
+        );
+        // Monday 4 January 2027: the week that ended is ISO week 53 of 2026.
+        assert_eq!(stems(date(2027, 1, 4)), ["2027-01-03", "2026-W53"]);
+        // New Year's Day 2027 (a Friday): December 2026.
+        assert_eq!(stems(date(2027, 1, 1)), ["2026-12-31", "2026-12"]);
     }
 }

@@ -8,14 +8,20 @@ use std::path::Path;
 use minijinja::value::Serde;
 use serde::Serialize;
 
-use super::{DigestError, templates};
-use crate::time::{Lang, format_date_long};
+use super::{DigestError, PeriodKind, parse_stem, period_label, templates};
+use crate::time::Lang;
 
 /// One briefing in the folder.
 #[derive(Debug, Clone, Serialize)]
 pub struct Entry {
-    /// `YYYY-MM-DD`, also the file stem.
+    /// The file stem: `YYYY-MM-DD`, `YYYY-Www` or `YYYY-MM`.
     pub date: String,
+    pub kind: PeriodKind,
+    /// The period's first local day, and the first day after it (for the order).
+    #[serde(skip)]
+    first: jiff::civil::Date,
+    #[serde(skip)]
+    after: jiff::civil::Date,
     /// "Jumat, 4 Desember 2026".
     pub label: String,
     pub markdown: bool,
@@ -39,13 +45,10 @@ pub fn entries(dir: &Path, lang: Lang) -> Result<Vec<Entry>, DigestError> {
         let Some(stem) = name.to_str().and_then(|n| n.strip_suffix(".html")) else {
             continue;
         };
-        let Ok(date) = stem.parse::<jiff::civil::Date>() else {
+        // Only the canonical spellings, so that the link is the file's own name.
+        let Some((kind, first)) = parse_stem(stem) else {
             continue;
         };
-        // Only the canonical spelling, so that the link is the file's own name.
-        if date.to_string() != stem {
-            continue;
-        }
         let json: Option<serde_json::Value> = std::fs::read(dir.join(format!("{stem}.json")))
             .ok()
             .and_then(|bytes| serde_json::from_slice(&bytes).ok());
@@ -69,7 +72,10 @@ pub fn entries(dir: &Path, lang: Lang) -> Result<Vec<Entry>, DigestError> {
             .unwrap_or_default();
         out.push(Entry {
             date: stem.to_string(),
-            label: format_date_long(date, lang),
+            kind,
+            first,
+            after: kind.next_first(first),
+            label: entry_label(kind, first, lang),
             markdown: dir.join(format!("{stem}.md")).is_file(),
             json: json.is_some(),
             posts: json.as_ref().and_then(|j| j["totals"]["posts"].as_u64()),
@@ -77,8 +83,27 @@ pub fn entries(dir: &Path, lang: Lang) -> Result<Vec<Entry>, DigestError> {
             top,
         });
     }
-    out.sort_by(|a, b| b.date.cmp(&a.date));
+    // Newest first by the period's end; a month before the week and the day ending with it.
+    out.sort_by(|a, b| {
+        b.after
+            .cmp(&a.after)
+            .then(a.first.cmp(&b.first))
+            .then(b.date.cmp(&a.date))
+    });
     Ok(out)
+}
+
+/// "Jumat, 4 Desember 2026"; "Mingguan: Minggu ke-49 2026 (…)"; "Bulanan: November 2026".
+fn entry_label(kind: PeriodKind, first: jiff::civil::Date, lang: Lang) -> String {
+    let label = period_label(kind, first, lang);
+    let prefix = match (kind, lang) {
+        (PeriodKind::Day, _) => return label,
+        (PeriodKind::Week, Lang::Id) => "Mingguan",
+        (PeriodKind::Week, Lang::En) => "Weekly",
+        (PeriodKind::Month, Lang::Id) => "Bulanan",
+        (PeriodKind::Month, Lang::En) => "Monthly",
+    };
+    format!("{prefix}: {label}")
 }
 
 /// The index page of `entries`.

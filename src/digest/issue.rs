@@ -27,6 +27,9 @@ pub(super) struct Context<'a, S> {
     pub classifier: &'a Classifier,
     pub req: &'a Request,
     pub report: &'a PeriodReport,
+    /// Weekly and monthly briefings: posts per topic in the period before (the week or
+    /// calendar month before), which the issues are compared with, and stories in the period.
+    pub previous: Option<&'a super::period::Against>,
     /// Source names by id (the id when a source has no name).
     pub names: HashMap<&'a str, &'a str>,
 }
@@ -44,8 +47,14 @@ pub(super) fn issue<S: Reports + Browse>(
         return Ok(None);
     }
     let average = numbers.before() as f64 / 7.0;
-    let trend = numbers.direction();
-    let assessed = numbers.trend.as_ref();
+    let previous = cx.previous.map_or(numbers.previous(), |p| p.previous(id));
+    // A weekly or monthly briefing judges its issues by the period rule, not by the trend
+    // rule's last hours.
+    let assessed = numbers.trend.as_ref().filter(|_| cx.previous.is_none());
+    let trend = match cx.previous {
+        None => numbers.direction(),
+        Some(_) => super::period::judge(posts, previous),
+    };
     let regions = cx.report.topic_areas(store, cx.classifier, id)?;
     let sources = source_shares(store, id, req)?;
     let mut source_kinds: Vec<String> = sources.iter().map(|s| s.kind.clone()).collect();
@@ -57,17 +66,36 @@ pub(super) fn issue<S: Reports + Browse>(
     let platforms = platforms(store, id, req, posts)?;
     let engaged = engaged(cx, id)?;
     let reach_accounts = reach_accounts(store, id, req)?;
-    let daily = cx.report.series(id, &req.tz);
+    let (daily, chart_average) = match cx.previous {
+        None => (cx.report.series(id, &req.tz), average),
+        Some(_) => {
+            let days = super::period::per_day(store, id, req.start, req.end, &req.tz)?;
+            // The dashed line is the period before's mean per day.
+            let before_days = req.start.duration_since(req.previous_start).as_hours() / 24;
+            (days, previous as f64 / before_days.max(1) as f64)
+        }
+    };
     let urgency = priority_weight(topic.priority)
-        * (1.0 + assessed.map_or(posts, |t| t.count) as f64).log2()
+        * (1.0
+            + match cx.previous {
+                None => assessed.map_or(posts, |t| t.count),
+                Some(p) => p.stories(id),
+            } as f64)
+            .log2()
         * trend_weight(trend);
-    let trend_label = assessed.map_or_else(
-        || (words(req.lang).trend)(trend).to_string(),
-        |t| t.reason.clone(),
-    );
+    let trend_label = match cx.previous {
+        None => assessed.map_or_else(
+            || (words(req.lang).trend)(trend).to_string(),
+            |t| t.reason.clone(),
+        ),
+        Some(_) => super::period::trend_label(trend, posts, previous, req),
+    };
     let headline = trend_label.split(';').next().unwrap_or_default();
     let sentence = summary_sentence(req.lang, posts, headline, &regions);
-    let chart_svg = svg::daily_bars_with_average(&daily, Some(average), req.lang);
+    let chart_svg = match cx.previous {
+        None => svg::daily_bars_with_average(&daily, Some(average), req.lang),
+        Some(_) => svg::period_bars(&daily, chart_average, req.lang),
+    };
     let sentiment_svg = svg::sentiment_bar(&sentiment);
     let map_svg = super::map::small(&regions, &topic.name, req.lang);
     Ok(Some(Issue {
@@ -78,11 +106,18 @@ pub(super) fn issue<S: Reports + Browse>(
         owner: topic.owner.clone(),
         advice: topic.advice.clone(),
         posts,
-        previous: numbers.previous(),
+        previous,
         average_7d: (average * 10.0).round() / 10.0,
-        stories: numbers.stories(),
-        score: numbers.score(),
-        rising: numbers.rising(),
+        stories: cx.previous.map_or(numbers.stories(), |p| p.stories(id)),
+        score: if cx.previous.is_none() {
+            numbers.score()
+        } else {
+            0.0
+        },
+        rising: match cx.previous {
+            None => numbers.rising(),
+            Some(_) => matches!(trend, Direction::Naik | Direction::Baru),
+        },
         trend,
         trend_label,
         action: action(topic.priority, trend, posts, &sentiment).to_string(),

@@ -17,6 +17,7 @@ mod issue;
 pub mod json;
 pub mod map;
 pub mod markdown;
+pub mod period;
 pub mod report;
 pub mod svg;
 mod words;
@@ -24,9 +25,9 @@ pub mod write;
 
 use std::path::PathBuf;
 
-use jiff::Timestamp;
-use jiff::civil::Date;
+use jiff::civil::{Date, Weekday};
 use jiff::tz::TimeZone;
+use jiff::{Timestamp, ToSpan};
 use serde::Serialize;
 
 use crate::classify::Classifier;
@@ -76,13 +77,108 @@ impl DigestError {
     }
 }
 
+/// How long a briefing's period is: a local day, an ISO week (Monday–Sunday) or a calendar
+/// month.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PeriodKind {
+    #[default]
+    Day,
+    Week,
+    Month,
+}
+
+impl PeriodKind {
+    /// `day`, `week` or `month` (also accepted in Indonesian: `hari`, `minggu`/`pekan`, `bulan`).
+    pub fn parse(text: &str) -> Option<PeriodKind> {
+        match text.trim().to_lowercase().as_str() {
+            "day" | "hari" => Some(PeriodKind::Day),
+            "week" | "minggu" | "pekan" => Some(PeriodKind::Week),
+            "month" | "bulan" => Some(PeriodKind::Month),
+            _ => None,
+        }
+    }
+
+    /// The first local day of the period of this kind that contains `date`.
+    pub fn first_day(self, date: Date) -> Date {
+        match self {
+            PeriodKind::Day => date,
+            PeriodKind::Week => date
+                .checked_sub((date.weekday().to_monday_zero_offset() as i64).days())
+                .unwrap_or(date),
+            PeriodKind::Month => date.first_of_month(),
+        }
+    }
+
+    /// The first local day of the next period after the one starting on `first`.
+    pub(crate) fn next_first(self, first: Date) -> Date {
+        let step = match self {
+            PeriodKind::Day => 1.day(),
+            PeriodKind::Week => 7.days(),
+            PeriodKind::Month => 1.month(),
+        };
+        first.checked_add(step).unwrap_or(first)
+    }
+
+    /// The first local day of the period before the one starting on `first`.
+    fn previous_first(self, first: Date) -> Date {
+        let step = match self {
+            PeriodKind::Day => 1.day(),
+            PeriodKind::Week => 7.days(),
+            PeriodKind::Month => 1.month(),
+        };
+        first.checked_sub(step).unwrap_or(first)
+    }
+
+    /// The last whole period before the one holding `today`: yesterday, last week, last month.
+    pub fn last_full(self, today: Date) -> Date {
+        let first = self.first_day(today);
+        self.previous_first(first)
+    }
+
+    /// The name of the period starting on `first`, also the stem of its files and its key in
+    /// the `briefings` table: `2026-12-06`, `2026-W49` (ISO week) or `2026-11`.
+    pub fn stem(self, first: Date) -> String {
+        match self {
+            PeriodKind::Day => first.to_string(),
+            PeriodKind::Week => {
+                let week = first.iso_week_date();
+                format!("{:04}-W{:02}", week.year(), week.week())
+            }
+            PeriodKind::Month => format!("{:04}-{:02}", first.year(), first.month()),
+        }
+    }
+}
+
+/// Reads a briefing file's stem back: its kind and first local day, for the three spellings
+/// [`PeriodKind::stem`] writes (and only those, so that a link is the file's own name).
+pub fn parse_stem(stem: &str) -> Option<(PeriodKind, Date)> {
+    let parsed = if let Some((year, week)) = stem.split_once("-W") {
+        let (year, week) = (year.parse::<i16>().ok()?, week.parse::<i8>().ok()?);
+        let date = jiff::civil::ISOWeekDate::new(year, week, Weekday::Monday)
+            .ok()?
+            .date();
+        (PeriodKind::Week, date)
+    } else if stem.len() == 7 {
+        let date: Date = format!("{stem}-01").parse().ok()?;
+        (PeriodKind::Month, date)
+    } else {
+        (PeriodKind::Day, stem.parse::<Date>().ok()?)
+    };
+    (parsed.0.stem(parsed.1) == stem).then_some(parsed)
+}
+
 /// Which briefing to write.
 #[derive(Debug, Clone)]
 pub struct Request {
-    /// The local date the briefing is named after.
+    /// The first local day of the period; a daily briefing is named after it.
     pub date: Date,
+    pub kind: PeriodKind,
     pub start: Timestamp,
     pub end: Timestamp,
+    /// The start of the period before (which ends at `start`), compared with in a weekly or
+    /// monthly briefing: the week before, the calendar month before.
+    pub previous_start: Timestamp,
     pub tz: TimeZone,
     pub lang: Lang,
     pub out_dir: PathBuf,
@@ -95,11 +191,28 @@ pub struct Request {
 impl Request {
     /// The briefing of one whole local day.
     pub fn day(date: Date, tz: &TimeZone, lang: Lang, out_dir: PathBuf) -> Request {
-        let (start, end) = day_bounds(date, tz);
+        Request::period(PeriodKind::Day, date, tz, lang, out_dir)
+    }
+
+    /// The briefing of the whole local period of `kind` that contains `date`: that day, the
+    /// ISO week (Monday to Sunday) or the calendar month.
+    pub fn period(
+        kind: PeriodKind,
+        date: Date,
+        tz: &TimeZone,
+        lang: Lang,
+        out_dir: PathBuf,
+    ) -> Request {
+        let first = kind.first_day(date);
+        let start = day_bounds(first, tz).0;
+        let end = day_bounds(kind.next_first(first), tz).0;
+        let previous_start = day_bounds(kind.previous_first(first), tz).0;
         Request {
-            date,
+            date: first,
+            kind,
             start,
             end,
+            previous_start,
             tz: tz.clone(),
             lang,
             out_dir,
@@ -143,6 +256,9 @@ pub struct Briefing {
     pub areas: Vec<RegionCount>,
     pub sources: Vec<SourceStatus>,
     pub method: Vec<String>,
+    /// Weekly and monthly briefings only: the comparison with the period before.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub comparison: Option<period::Comparison>,
     /// Inline SVG of `areas` (HTML only).
     #[serde(skip)]
     pub areas_svg: String,
@@ -154,6 +270,8 @@ pub struct Briefing {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Period {
+    /// `day`, `week` or `month`.
+    pub kind: PeriodKind,
     pub start: Timestamp,
     pub end: Timestamp,
     pub label: String,
@@ -194,7 +312,8 @@ pub struct Issue {
     /// The executive-summary sentence.
     pub sentence: String,
     pub in_summary: bool,
-    /// Posts per local day for the 7 days ending with the briefing's date.
+    /// Posts per local day: for a daily briefing the 7 days ending with its date; for a
+    /// weekly or monthly one every day of the period.
     pub daily: Vec<DayCount>,
     pub regions: Vec<RegionCount>,
     pub sources: Vec<SourceShare>,
@@ -346,11 +465,16 @@ pub fn build(
     let (posts_total, tagged_total) = store.post_totals(req.start, req.end)?;
     let health = store.sources_health(&[])?;
     let keywords = store.keywords_state()?;
+    let previous = match req.kind {
+        PeriodKind::Day => None,
+        PeriodKind::Week | PeriodKind::Month => Some(period::Against::read(store, req)?),
+    };
     let cx = issue::Context {
         store,
         classifier,
         req,
         report: &report,
+        previous: previous.as_ref(),
         names: health
             .iter()
             .map(|h| (h.id.as_str(), h.name.as_deref().unwrap_or(h.id.as_str())))
@@ -373,17 +497,23 @@ pub fn build(
     let areas_svg = svg::region_bars(&areas, &series);
     let map_html = map::figure(&areas, req.lang);
     let mut method = method_lines(req.lang, classifier);
+    let comparison = previous
+        .as_ref()
+        .map(|previous| period::comparison(classifier, |t| report.topic(t).posts(), previous, req));
+    method.extend(comparison.as_ref().map(|c| c.rule.clone()));
     method.extend(rejected_lists(&keywords, req));
+    let stem = req.kind.stem(req.date);
     Ok(Briefing {
         office: req.office.clone(),
-        title: words(req.lang).title.to_string(),
-        number: format!("PANTAU/TELAAH/{}", req.date.strftime("%Y%m%d")),
-        date: req.date.to_string(),
-        date_label: format_date_long(req.date, req.lang),
+        title: words(req.lang).title(req.kind).to_string(),
+        number: format!("PANTAU/TELAAH/{}", stem.replace('-', "")),
+        date: stem,
+        date_label: date_label(req),
         language: req.lang,
         timezone: req.tz.iana_name().unwrap_or("UTC").to_string(),
         timezone_label: zone_label(&req.tz, req.start),
         period: Period {
+            kind: req.kind,
             start: req.start,
             end: req.end,
             label: format!(
@@ -407,9 +537,42 @@ pub fn build(
         areas,
         sources,
         method,
+        comparison,
         areas_svg,
         map_html,
     })
+}
+
+/// The period as a letter names it: "Jumat, 4 Desember 2026"; "Minggu ke-49 2026 (Senin,
+/// 30 November 2026 – Minggu, 6 Desember 2026)"; "November 2026".
+fn date_label(req: &Request) -> String {
+    period_label(req.kind, req.date, req.lang)
+}
+
+/// [`date_label`] of the period of `kind` starting on `first`.
+pub(crate) fn period_label(kind: PeriodKind, first: Date, lang: Lang) -> String {
+    match kind {
+        PeriodKind::Day => format_date_long(first, lang),
+        PeriodKind::Week => {
+            let week = first.iso_week_date();
+            let last = first.checked_add(6.days()).unwrap_or(first);
+            let (first, last) = (format_date_long(first, lang), format_date_long(last, lang));
+            match lang {
+                Lang::Id => format!(
+                    "Minggu ke-{} {} ({first} – {last})",
+                    week.week(),
+                    week.year()
+                ),
+                Lang::En => format!("Week {}, {} ({first} – {last})", week.week(), week.year()),
+            }
+        }
+        PeriodKind::Month => {
+            // "1 November 2026" without its day.
+            let long = crate::time::format_date(first, lang);
+            long.split_once(' ')
+                .map_or(long.clone(), |(_, rest)| rest.to_string())
+        }
+    }
 }
 
 /// Orders the issues most urgent first and marks the executive summary's: issues with at
@@ -591,5 +754,82 @@ mod tests {
         assert_eq!(change_label(69, 2, Lang::Id), "34,5× lipat");
         assert_eq!(change_label(69, 2, Lang::En), "34.5×");
         assert_eq!(change_label(3, 0, Lang::Id), "");
+    }
+
+    fn wita() -> TimeZone {
+        TimeZone::get("Asia/Makassar").unwrap()
+    }
+
+    #[test]
+    fn weeks_and_months_are_whole_local_periods() {
+        use jiff::civil::date;
+        let req = |kind, d| Request::period(kind, d, &wita(), Lang::Id, PathBuf::new());
+        // Any day of ISO week 49 gives Monday 30 November – Sunday 6 December, WITA.
+        for d in [date(2026, 11, 30), date(2026, 12, 3), date(2026, 12, 6)] {
+            let w = req(PeriodKind::Week, d);
+            assert_eq!(w.date, date(2026, 11, 30));
+            assert_eq!(w.start.to_string(), "2026-11-29T16:00:00Z");
+            assert_eq!(w.end.to_string(), "2026-12-06T16:00:00Z");
+            assert_eq!(w.previous_start.to_string(), "2026-11-22T16:00:00Z");
+            assert_eq!(PeriodKind::Week.stem(w.date), "2026-W49");
+        }
+        // November: 1 November 00:00 WITA up to 1 December 00:00 WITA; before it, October (31 days).
+        let m = req(PeriodKind::Month, date(2026, 11, 17));
+        assert_eq!(m.start.to_string(), "2026-10-31T16:00:00Z");
+        assert_eq!(m.end.to_string(), "2026-11-30T16:00:00Z");
+        assert_eq!(m.previous_start.to_string(), "2026-09-30T16:00:00Z");
+        assert_eq!(PeriodKind::Month.stem(m.date), "2026-11");
+        // The day is as it always was.
+        let d = req(PeriodKind::Day, date(2026, 12, 4));
+        assert_eq!(
+            (d.start, d.end),
+            crate::time::day_bounds(date(2026, 12, 4), &wita())
+        );
+    }
+
+    #[test]
+    fn the_last_whole_period_is_before_today() {
+        use jiff::civil::date;
+        let today = date(2026, 12, 7); // a Monday
+        assert_eq!(PeriodKind::Day.last_full(today), date(2026, 12, 6));
+        assert_eq!(PeriodKind::Week.last_full(today), date(2026, 11, 30));
+        assert_eq!(
+            PeriodKind::Week.last_full(date(2026, 12, 6)),
+            date(2026, 11, 23)
+        );
+        assert_eq!(PeriodKind::Month.last_full(today), date(2026, 11, 1));
+        assert_eq!(
+            PeriodKind::Month.last_full(date(2027, 1, 1)),
+            date(2026, 12, 1)
+        );
+    }
+
+    #[test]
+    fn stems_read_back_only_as_written() {
+        use jiff::civil::date;
+        assert_eq!(
+            parse_stem("2026-W49"),
+            Some((PeriodKind::Week, date(2026, 11, 30)))
+        );
+        assert_eq!(
+            parse_stem("2026-11"),
+            Some((PeriodKind::Month, date(2026, 11, 1)))
+        );
+        assert_eq!(
+            parse_stem("2026-12-04"),
+            Some((PeriodKind::Day, date(2026, 12, 4)))
+        );
+        for bad in [
+            "2026-W9",
+            "2026-W54",
+            "2026-13",
+            "2026-1",
+            "2026-12-4",
+            "../x",
+            "2026-W49x",
+            "",
+        ] {
+            assert_eq!(parse_stem(bad), None, "{bad}");
+        }
     }
 }

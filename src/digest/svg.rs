@@ -31,6 +31,24 @@ pub fn daily_bars(days: &[DayCount], lang: Lang) -> String {
 
 /// [`daily_bars`] with a dashed line at `average` (the mean of the days before).
 pub fn daily_bars_with_average(days: &[DayCount], average: Option<f64>, lang: Lang) -> String {
+    let title = match lang {
+        Lang::Id => "Unggahan per hari, 7 hari terakhir",
+        Lang::En => "Posts per day, last 7 days",
+    };
+    bars(days, average, title, lang)
+}
+
+/// Posts per day over a weekly or monthly briefing's period, with a dashed line at the period
+/// before's mean per day.
+pub fn period_bars(days: &[DayCount], average: f64, lang: Lang) -> String {
+    let title = match lang {
+        Lang::Id => "Unggahan per hari dalam periode (garis: rata-rata harian periode sebelumnya)",
+        Lang::En => "Posts per day in the period (line: the period before's daily mean)",
+    };
+    bars(days, Some(average), title, lang)
+}
+
+fn bars(days: &[DayCount], average: Option<f64>, title: &str, lang: Lang) -> String {
     let (w, h, left, top, bottom) = (360.0, 150.0, 8.0, 18.0, 24.0);
     let plot_w = w - 2.0 * left;
     let plot_h = h - top - bottom;
@@ -38,10 +56,6 @@ pub fn daily_bars_with_average(days: &[DayCount], average: Option<f64>, lang: La
     let max = highest.max(average.unwrap_or(0.0)).max(1.0);
     let slot = plot_w / days.len().max(1) as f64;
     let bar = slot * 0.58;
-    let title = match lang {
-        Lang::Id => "Unggahan per hari, 7 hari terakhir",
-        Lang::En => "Posts per day, last 7 days",
-    };
     let mut svg = format!(
         "<svg class=\"chart\" viewBox=\"0 0 {w} {h}\" role=\"img\" aria-label=\"{}\" xmlns=\"http://www.w3.org/2000/svg\"><title>{}</title>",
         esc(title),
@@ -56,6 +70,17 @@ pub fn daily_bars_with_average(days: &[DayCount], average: Option<f64>, lang: La
         } else {
             "bar"
         };
+        // A month's 30 bars leave no room for every number: label each week's first day and
+        // the last (each bar's own title still holds its count).
+        if days.len() > 10 && i % 7 != 0 && i + 1 != days.len() {
+            let _ = write!(
+                svg,
+                "<rect class=\"{class}\" x=\"{x:.1}\" y=\"{y:.1}\" width=\"{bar:.1}\" height=\"{bh:.1}\" rx=\"1.5\"><title>{}: {}</title></rect>",
+                esc(&d.date),
+                d.posts
+            );
+            continue;
+        }
         let _ = write!(
             svg,
             "<rect class=\"{class}\" x=\"{x:.1}\" y=\"{y:.1}\" width=\"{bar:.1}\" height=\"{bh:.1}\" rx=\"1.5\"><title>{}: {}</title></rect>\

@@ -12,13 +12,29 @@ use crate::trends::Direction;
 /// Words in the two languages the briefing speaks.
 pub(crate) struct Words {
     pub title: &'static str,
+    /// The weekly and monthly briefings' titles.
+    pub title_week: &'static str,
+    pub title_month: &'static str,
     pub trend: fn(Direction) -> &'static str,
+}
+
+impl Words {
+    /// The title of a briefing of `kind`.
+    pub fn title(&self, kind: super::PeriodKind) -> &'static str {
+        match kind {
+            super::PeriodKind::Day => self.title,
+            super::PeriodKind::Week => self.title_week,
+            super::PeriodKind::Month => self.title_month,
+        }
+    }
 }
 
 pub(crate) fn words(lang: Lang) -> Words {
     match lang {
         Lang::Id => Words {
             title: "Telaahan Harian Pemantauan Isu Publik",
+            title_week: "Telaahan Mingguan Pemantauan Isu Publik",
+            title_month: "Telaahan Bulanan Pemantauan Isu Publik",
             trend: |t| match t {
                 Direction::Baru => "baru muncul",
                 Direction::Naik => "naik",
@@ -28,6 +44,8 @@ pub(crate) fn words(lang: Lang) -> Words {
         },
         Lang::En => Words {
             title: "Daily Public Issue Monitoring Brief",
+            title_week: "Weekly Public Issue Monitoring Brief",
+            title_month: "Monthly Public Issue Monitoring Brief",
             trend: |t| match t {
                 Direction::Baru => "newly appeared",
                 Direction::Naik => "rising",
@@ -156,6 +174,34 @@ pub(crate) fn labels(lang: Lang) -> HashMap<&'static str, &'static str> {
             "no platform stated the reach of this issue's posts",
         ),
         ("in_period", "pada periode ini", "in this period"),
+        (
+            "chart_period_note",
+            "Unggahan per hari dalam periode; garis putus-putus = rata-rata harian periode sebelumnya.",
+            "Posts per day in the period; dashed line = the period before's daily mean.",
+        ),
+        (
+            "average_periods",
+            "rata-rata 7 periode sepanjang ini sebelumnya",
+            "average of the 7 periods of this length before",
+        ),
+        ("covering", "Masa telaahan", "Covering"),
+        ("rose", "Isu yang naik", "Issues that rose"),
+        ("fell", "Isu yang turun", "Issues that fell"),
+        (
+            "none_rose",
+            "Tidak ada isu yang naik menurut aturan perbandingan.",
+            "No issue rose by the comparison rule.",
+        ),
+        (
+            "none_fell",
+            "Tidak ada isu yang turun menurut aturan perbandingan.",
+            "No issue fell by the comparison rule.",
+        ),
+        ("compared_with", "Dibandingkan dengan", "Compared with"),
+        ("per_day", "Per hari dalam periode", "Per day in the period"),
+        ("this_period", "periode ini", "this period"),
+        ("issue_col", "Isu", "Issue"),
+        ("change_col", "Perubahan", "Change"),
         (
             "stories",
             "Cerita (tanpa duplikat)",

@@ -314,7 +314,8 @@ async fn briefing_file(State(state): State<AppState>, Path(file): Path<String>) 
     serve_file(&state, file).await
 }
 
-/// What a briefing file name may be: a date with one of the three extensions, or the index.
+/// What a briefing file name may be: a day, ISO week or month (`2026-12-06`, `2026-W49`,
+/// `2026-11`) with one of the three extensions, or the index.
 fn briefing_file_type(name: &str) -> Option<(&str, &'static str)> {
     if name == "index.html" {
         return Some(("", "text/html; charset=utf-8"));
@@ -326,10 +327,7 @@ fn briefing_file_type(name: &str) -> Option<(&str, &'static str)> {
         "json" => "application/json",
         _ => return None,
     };
-    stem.parse::<jiff::civil::Date>()
-        .ok()
-        .filter(|d| d.to_string() == stem)
-        .map(|_| (stem, mime))
+    crate::digest::parse_stem(stem).map(|_| (stem, mime))
 }
 
 /// Serves one briefing file from where it was written (the `briefings` table records the
@@ -340,7 +338,7 @@ async fn serve_file(state: &AppState, name: String) -> Response {
         return ApiError::new(
             StatusCode::NOT_FOUND,
             format!(
-                "berkas \"{name}\" tidak ada: briefing bernama YYYY-MM-DD.html, .md atau .json"
+                "berkas \"{name}\" tidak ada: briefing bernama YYYY-MM-DD, YYYY-Www atau YYYY-MM dengan .html, .md atau .json"
             ),
         )
         .into_response();
@@ -400,7 +398,19 @@ mod tests {
             Some("2026-11-27")
         );
         assert!(briefing_file_type("index.html").is_some());
+        // Weekly and monthly briefings are served too.
+        assert_eq!(
+            briefing_file_type("2026-W49.md").map(|x| x.0),
+            Some("2026-W49")
+        );
+        assert_eq!(
+            briefing_file_type("2026-11.json").map(|x| x.0),
+            Some("2026-11")
+        );
         for bad in [
+            "2026-W60.html",
+            "2026-w49.html",
+            "../2026-11.html",
             "../pantau.db",
             "2026-11-27.db",
             "2026-13-01.html",

@@ -276,13 +276,16 @@ pub(super) fn story_posts(
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
-/// Written briefings, newest first, at most `limit`.
+/// Written briefings, newest first by the end of their period (at the same end, the shorter
+/// period first: Monday's daily before the week it closes), at most `limit`. Not by name: a
+/// week's `2026-W49` would sort above every day of 2026.
 pub(super) fn briefings(
     conn: &Connection,
     limit: usize,
 ) -> Result<Vec<BriefingRecord>, StoreError> {
     let mut stmt = conn.prepare_cached(&format!(
-        "SELECT {BRIEFING_COLUMNS} FROM briefings ORDER BY date DESC LIMIT ?1"
+        "SELECT {BRIEFING_COLUMNS} FROM briefings
+         ORDER BY period_end DESC, period_start DESC, date DESC LIMIT ?1"
     ))?;
     let rows = stmt.query_map([limit as i64], read_briefing)?;
     Ok(rows.collect::<Result<_, _>>()?)

@@ -124,8 +124,10 @@ pub fn run(dir: &Path) -> anyhow::Result<DemoReport> {
     let tz = settings.schedule.timezone.clone();
     let request = Request {
         date: local_date(now, &tz),
+        kind: digest::PeriodKind::Day,
         start: end - SignedDuration::from_hours(24),
         end,
+        previous_start: end - SignedDuration::from_hours(48),
         tz,
         lang: settings.briefing.language,
         out_dir: settings.briefing.dir.clone(),
