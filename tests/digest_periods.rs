@@ -171,6 +171,37 @@ fn a_week_lists_what_doubled_as_rose_and_what_halved_as_fell() {
     let total: u64 = days.iter().map(|d| d["posts"].as_u64().unwrap()).sum();
     assert_eq!(total, 10);
     assert_eq!(issue(&b, "listrik").unwrap()["trend"], "turun");
+    // Its map marks an area by the same rule on the area's own counts: Samarinda's floods
+    // doubled, Bontang's power cuts halved; and so does the province map.
+    let area = |issue: &Value, id: &str| -> Value {
+        issue["regions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["id"] == id)
+            .cloned()
+            .unwrap_or_else(|| panic!("{id} in {issue}"))
+    };
+    let samarinda = area(flood, "samarinda");
+    assert_eq!(
+        (&samarinda["posts"], &samarinda["rising"]),
+        (&json!(10), &json!(true))
+    );
+    let bontang = area(issue(&b, "listrik").unwrap(), "bontang");
+    assert_eq!(
+        (&bontang["posts"], &bontang["rising"]),
+        (&json!(6), &json!(false))
+    );
+    let province = |id: &str| {
+        b["areas"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["id"] == id)
+            .map(|r| r["rising"].clone())
+    };
+    assert_eq!(province("samarinda"), Some(json!(true)));
+    assert_eq!(province("bontang"), Some(json!(false)));
 
     // What the leader reads.
     let rose = section(&md, "Isu yang naik");

@@ -55,7 +55,22 @@ pub(super) fn issue<S: Reports + Browse>(
         None => numbers.direction(),
         Some(_) => super::period::judge(posts, previous),
     };
-    let regions = cx.report.topic_areas(store, cx.classifier, id)?;
+    let mut regions = cx.report.topic_areas(store, cx.classifier, id)?;
+    if cx.previous.is_some() {
+        // The map marks an area where the issue rose over the period by the period rule, on
+        // the area's own counts, not where the trend rule saw it rise in the last hours.
+        let before: HashMap<String, u64> = store
+            .topic_areas(id, req.previous_start, req.start)?
+            .into_iter()
+            .collect();
+        for area in &mut regions {
+            let earlier = before.get(&area.id).copied().unwrap_or(0);
+            area.rising = matches!(
+                super::period::judge(area.posts, earlier),
+                Direction::Naik | Direction::Baru
+            );
+        }
+    }
     let sources = source_shares(store, id, req)?;
     let mut source_kinds: Vec<String> = sources.iter().map(|s| s.kind.clone()).collect();
     source_kinds.sort();
