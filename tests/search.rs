@@ -139,7 +139,7 @@ fn an_older_database_gets_its_search_index_built() {
     // Opening it again runs migration 5, which indexes the posts already stored (and the
     // later ones).
     let store = p.store();
-    assert_eq!(query_i64(&store, "PRAGMA user_version"), 12);
+    assert_eq!(query_i64(&store, "PRAGMA user_version"), 13);
     assert_eq!(
         query_i64(
             &store,

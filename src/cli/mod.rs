@@ -332,6 +332,9 @@ struct DigestArgs {
     /// Bahasa briefing: id atau en [bawaan: [briefing] language]
     #[arg(long, value_name = "id|en")]
     lang: Option<String>,
+    /// Kirim (ulang) telaahan hari itu ke tujuan [briefing] deliver; ditulis dulu bila belum ada
+    #[arg(long)]
+    send: bool,
 }
 
 #[derive(Debug, Args)]
@@ -488,7 +491,9 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         },
         Command::Db(DbCommand::Stats { json }) => db::stats(config, json),
         Command::Health { url } => health::health(config, url.as_deref()),
-        Command::Digest(a) => digest::digest(config, a.date.as_deref(), a.out, a.lang.as_deref()),
+        Command::Digest(a) => {
+            digest::digest(config, a.date.as_deref(), a.out, a.lang.as_deref(), a.send)
+        }
         Command::Demo(a) => {
             init_logging(None, "warn");
             let report = demo::run(&a.out)?;

@@ -8,7 +8,7 @@ use crate::engine::Config;
 use crate::model::{Cursor, SourceId};
 use crate::sources::Budget;
 use crate::store::meta::KeywordsState;
-use crate::store::{SourceHealth, Status, Store, StoreError};
+use crate::store::{Browse, SourceHealth, Status, Store, StoreError};
 use crate::time::format_local;
 
 /// How long `pantau sources` waits for the service's `/healthz` (which gives its writer 5 s).
@@ -54,7 +54,28 @@ pub fn sources(path: Option<&Path>, json: bool) -> anyhow::Result<ExitCode> {
     print_health(&config, &rows, &when)?;
     print_budgets(&budgets, &when)?;
     print_keywords(&keywords, &when)?;
+    print_briefing_failures(&config)?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// The recipients the most recent briefing did not reach, after every try.
+fn print_briefing_failures(config: &Config) -> anyhow::Result<()> {
+    let failed = match Store::open_read_only(&config.settings.storage.path) {
+        Ok(store) => store.failed_briefing_deliveries()?,
+        Err(StoreError::Missing(_)) => return Ok(()),
+        Err(e) => return Err(e.into()),
+    };
+    for f in failed {
+        outln!(
+            "\nPengiriman telaahan {}: gagal ke {} ({}) setelah {} percobaan: {}",
+            f.date,
+            f.sink,
+            f.recipient,
+            f.attempt,
+            f.error.as_deref().unwrap_or("-")
+        );
+    }
+    Ok(())
 }
 
 /// The stored health of every source, in the config's order, and the keyword lists' state.

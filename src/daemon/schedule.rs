@@ -1,6 +1,7 @@
 //! Timed jobs: the daily briefing. At `[schedule] briefing_at` local time the briefing for the
 //! previous local day is written. If the daemon was down at that time, the missed briefing is
-//! written when it starts (once the day's briefing time has passed).
+//! written when it starts (once the day's briefing time has passed). Once written, it is sent
+//! through the `[briefing] deliver` sinks ([`crate::digest::deliver`]).
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -10,7 +11,9 @@ use jiff::tz::TimeZone;
 use jiff::{Timestamp, ToSpan};
 use tokio_util::sync::CancellationToken;
 
+use crate::alerts::sinks::Sink;
 use crate::config::Settings;
+use crate::digest::deliver::{self as delivery, Retry};
 use crate::digest::{self, Request};
 use crate::engine::SharedClassifier;
 use crate::store::writer::Writer;
@@ -27,6 +30,8 @@ pub struct BriefingJob {
     at: Time,
     classifier: SharedClassifier,
     writer: Writer,
+    sinks: Vec<Sink>,
+    retry: Retry,
 }
 
 impl BriefingJob {
@@ -40,11 +45,54 @@ impl BriefingJob {
             at: settings.schedule.briefing_at,
             classifier,
             writer,
+            sinks: Vec::new(),
+            retry: Retry::default(),
         }
     }
 
-    /// Writes the briefing of `date` and records it.
-    async fn write(&self, date: Date) {
+    /// Sends each briefing through `sinks` once written.
+    pub fn delivering(mut self, sinks: Vec<Sink>, retry: Retry) -> Self {
+        self.sinks = sinks;
+        self.retry = retry;
+        self
+    }
+
+    /// Writes the briefing of `date`, records it, and sends it.
+    pub async fn run(&self, date: Date) {
+        if self.write(date).await {
+            self.send(date).await;
+        }
+    }
+
+    /// Sends the written briefing of `date` through every sink, recording each try.
+    async fn send(&self, date: Date) {
+        if self.sinks.is_empty() {
+            return;
+        }
+        let key = date.to_string();
+        let parcel = match delivery::parcel(&self.out_dir, &key, self.lang) {
+            Ok(p) => p,
+            Err(e) => {
+                tracing::error!(date = %date, error = %e, "telaahan tidak dapat dikirim");
+                return;
+            }
+        };
+        delivery::deliver(&key, &parcel, &self.sinks, self.retry, |attempt| {
+            let writer = self.writer.clone();
+            async move {
+                let recorded = writer
+                    .call(move |s| s.record_briefing_delivery(&attempt))
+                    .await;
+                if !matches!(recorded, Ok(Ok(()))) {
+                    tracing::error!(date = %date, "percobaan pengiriman telaahan tidak tercatat");
+                }
+            }
+        })
+        .await;
+    }
+
+    /// Writes the briefing of `date` and records it; whether the files were written.
+    async fn write(&self, date: Date) -> bool {
         let request =
             Request::day(date, &self.tz, self.lang, self.out_dir.clone()).with_office(&self.office);
         let db = self.db.clone();
@@ -68,11 +116,16 @@ impl BriefingJob {
                         tracing::error!(date = %date, error = %e, "briefing ditulis tetapi tidak tercatat")
                     }
                 }
+                true
             }
             Ok(Err(e)) => {
-                tracing::error!(date = %date, error = %format!("{e:#}"), "briefing gagal ditulis")
+                tracing::error!(date = %date, error = %format!("{e:#}"), "briefing gagal ditulis");
+                false
             }
-            Err(e) => tracing::error!(date = %date, error = %e, "briefing gagal ditulis"),
+            Err(e) => {
+                tracing::error!(date = %date, error = %e, "briefing gagal ditulis");
+                false
+            }
         }
     }
 
@@ -116,7 +169,7 @@ pub async fn daily_briefings(job: BriefingJob, stop: CancellationToken) {
         && job.missing(yesterday).await
     {
         tracing::info!(date = %yesterday, "menulis briefing yang terlewat");
-        job.write(yesterday).await;
+        job.run(yesterday).await;
     }
     loop {
         let now = Timestamp::now();
@@ -129,7 +182,7 @@ pub async fn daily_briefings(job: BriefingJob, stop: CancellationToken) {
         let date = local_date(Timestamp::now(), &job.tz)
             .checked_sub(1.day())
             .unwrap_or(local_date(next, &job.tz));
-        job.write(date).await;
+        job.run(date).await;
     }
 }
 
