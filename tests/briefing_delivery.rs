@@ -233,7 +233,12 @@ async fn telegram_gets_the_summary_and_the_file_and_a_failed_try_is_retried() {
     ) || body.contains(
         "name=\"document\"; filename=\"2026-12-06.html\"\r\nContent-Type: text/html; charset=utf-8\r\n\r\n<!DOCTYPE html>"
     ), "{body:.600}");
-    assert_eq!(document.body.len() > parcel.html.bytes.len(), true);
+    // The whole file, byte for byte.
+    let file = &parcel.html.bytes;
+    assert!(
+        document.body.windows(file.len()).any(|w| w == &file[..]),
+        "the HTML file is uploaded whole"
+    );
 
     let rows = store.briefing_deliveries(DAY).unwrap();
     let tries: Vec<_> = rows

@@ -97,6 +97,43 @@ pub fn unknown_regions<'a>(
 /// Configured sources' default regions, by source.
 pub type Regions = std::collections::HashMap<SourceId, RegionId>;
 
+/// Each id of `[briefing] deliver` names an `[[alerts.sinks]]` entry that can carry a
+/// briefing: a webhook has no place for a document, so it is refused rather than skipped.
+fn check_briefing_targets(ids: &[String], sinks: &[SinkConfig], errors: &mut Vec<ConfigError>) {
+    let known = || {
+        let ids: Vec<_> = sinks
+            .iter()
+            .filter(|s| BRIEFING_KINDS.contains(&s.spec.kind()))
+            .map(|s| s.id.as_str())
+            .collect();
+        if ids.is_empty() {
+            "tambahkan [[alerts.sinks]] berjenis email atau telegram, lalu tulis id-nya di sini"
+                .to_string()
+        } else {
+            format!("tujuan yang dapat dipakai: {}", ids.join(", "))
+        }
+    };
+    for id in ids {
+        let message = match sinks.iter().find(|s| &s.id == id) {
+            None => format!("tujuan \"{id}\" tidak ada di [[alerts.sinks]]"),
+            Some(s) if !BRIEFING_KINDS.contains(&s.spec.kind()) => format!(
+                "tujuan \"{id}\" berjenis {}; telaahan hanya dikirim lewat email atau telegram",
+                s.spec.kind()
+            ),
+            Some(_) => continue,
+        };
+        errors.push(ConfigError::Invalid {
+            origin: "konfigurasi".into(),
+            key: "[briefing] deliver".into(),
+            message,
+            hint: Some(known()),
+        });
+    }
+}
+
+/// The sink kinds that carry a briefing.
+const BRIEFING_KINDS: [&str; 2] = ["email", "telegram"];
+
 #[cfg(test)]
 mod tests {
     use std::path::Path;
@@ -340,40 +377,3 @@ mod tests {
         assert!(!shown.contains("RAHASIA"), "{shown}");
     }
 }
-
-/// Each id of `[briefing] deliver` names an `[[alerts.sinks]]` entry that can carry a
-/// briefing: a webhook has no place for a document, so it is refused rather than skipped.
-fn check_briefing_targets(ids: &[String], sinks: &[SinkConfig], errors: &mut Vec<ConfigError>) {
-    let known = || {
-        let ids: Vec<_> = sinks
-            .iter()
-            .filter(|s| BRIEFING_KINDS.contains(&s.spec.kind()))
-            .map(|s| s.id.as_str())
-            .collect();
-        if ids.is_empty() {
-            "tambahkan [[alerts.sinks]] berjenis email atau telegram, lalu tulis id-nya di sini"
-                .to_string()
-        } else {
-            format!("tujuan yang dapat dipakai: {}", ids.join(", "))
-        }
-    };
-    for id in ids {
-        let message = match sinks.iter().find(|s| &s.id == id) {
-            None => format!("tujuan \"{id}\" tidak ada di [[alerts.sinks]]"),
-            Some(s) if !BRIEFING_KINDS.contains(&s.spec.kind()) => format!(
-                "tujuan \"{id}\" berjenis {}; telaahan hanya dikirim lewat email atau telegram",
-                s.spec.kind()
-            ),
-            Some(_) => continue,
-        };
-        errors.push(ConfigError::Invalid {
-            origin: "konfigurasi".into(),
-            key: "[briefing] deliver".into(),
-            message,
-            hint: Some(known()),
-        });
-    }
-}
-
-/// The sink kinds that carry a briefing.
-const BRIEFING_KINDS: [&str; 2] = ["email", "telegram"];
