@@ -147,6 +147,47 @@ mod tests {
             .to_string()
     }
 
+    /// `[briefing] deliver` names sinks that can carry a briefing; the error lists those.
+    #[test]
+    fn briefing_targets_are_checked_at_start_up() {
+        let sinks = "[[alerts.sinks]]\nid = \"hook\"\nkind = \"webhook\"\nurl = \"https://x.id/\"\n\
+            [[alerts.sinks]]\nid = \"surel\"\nkind = \"email\"\nhost = \"smtp.contoh.id\"\n\
+            from = \"a@b.id\"\nto = [\"c@d.id\", \"e@f.id\"]\n";
+        let config = Config::from_str(
+            &format!("[briefing]\ndeliver = [\"surel\"]\n{sinks}"),
+            Path::new("/srv/pantau"),
+        )
+        .unwrap();
+        let built = config.briefing_sinks().unwrap();
+        assert_eq!(built.len(), 1);
+        assert_eq!(built[0].briefing_recipients(), ["c@d.id", "e@f.id"]);
+        let e = Config::from_str(
+            &format!("[briefing]\ndeliver = [\"hook\", \"pimpinan\"]\n{sinks}"),
+            Path::new("/srv/pantau"),
+        )
+        .unwrap_err();
+        let text = e.to_string();
+        assert!(
+            text.contains(
+                "tujuan \"hook\" berjenis webhook; telaahan hanya dikirim lewat email atau telegram"
+            ),
+            "{text}"
+        );
+        assert!(
+            text.contains("tujuan \"pimpinan\" tidak ada di [[alerts.sinks]]"),
+            "{text}"
+        );
+        let e = Config::from_str(
+            &format!("[briefing]\ndeliver = [\"hook\"]\n{sinks}"),
+            Path::new("/srv/pantau"),
+        )
+        .unwrap_err();
+        assert_eq!(
+            e.hint().as_deref(),
+            Some("tujuan yang dapat dipakai: surel")
+        );
+    }
+
     #[test]
     fn a_file_with_only_sources_works_and_defaults_apply() {
         let config = Config::from_str(
