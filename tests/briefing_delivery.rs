@@ -317,6 +317,14 @@ async fn digest_send_reports_each_recipient_and_failures_show_in_sources() {
         "{said}"
     );
 
+    let out = run(&["sources", "--json"]).await.unwrap();
+    let json: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let failed = &json["briefing_deliveries_failed"];
+    assert_eq!(failed.as_array().map(Vec::len), Some(1), "{json}");
+    assert_eq!(
+        (failed[0]["sink"].as_str(), failed[0]["attempts"].as_u64()),
+        (Some("tim-pimpinan"), Some(1))
+    );
     let out = run(&["sources"]).await.unwrap();
     let said = stdout(&out);
     assert!(
@@ -337,4 +345,49 @@ async fn digest_send_reports_each_recipient_and_failures_show_in_sources() {
         said.contains("[briefing] deliver") && said.contains("tujuan \"surel\" tidak ada"),
         "{said}"
     );
+}
+
+/// `pantau run` sends the briefing it writes: started after `briefing_at`, it writes the
+/// missed briefing of yesterday and sends it to Telegram, and records the delivery.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_daemon_sends_the_briefing_it_writes() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(ok())
+        .mount(&server)
+        .await;
+    let config = format!(
+        "[schedule]\nbriefing_at = \"00:00\"\n[briefing]\ndeliver = [\"tim-pimpinan\"]\n{}",
+        telegram_sink(&server.uri())
+    );
+    let project = Project::new(&config, "");
+    let daemon = common::daemon::Daemon::start(&project, &[]).await;
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    let sent = loop {
+        let requests = server.received_requests().await.unwrap();
+        let paths: Vec<String> = requests.iter().map(|r| r.url.path().to_string()).collect();
+        if paths.iter().any(|p| p.ends_with("/sendDocument"))
+            || std::time::Instant::now() > deadline
+        {
+            break paths;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    daemon.stop(libc::SIGTERM).await;
+    assert_eq!(
+        sent,
+        [
+            format!("/bot{BOT_TOKEN}/sendMessage"),
+            format!("/bot{BOT_TOKEN}/sendDocument")
+        ]
+    );
+    let store = project.store();
+    let yesterday = store.briefings(1).unwrap()[0].date.clone();
+    let rows = store.briefing_deliveries(&yesterday).unwrap();
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    assert_eq!(
+        (rows[0].sink.as_str(), rows[0].recipient.as_str()),
+        ("tim-pimpinan", "-100123")
+    );
+    assert!(rows[0].error.is_none(), "{rows:?}");
 }
