@@ -10,8 +10,8 @@ mod smtp;
 use std::time::Duration;
 
 use common::{Project, stderr, stdout};
+use pantau::alerts::briefing::{self as deliver, Retry};
 use pantau::alerts::sinks::Parcel;
-use pantau::digest::deliver::{self, Retry};
 use pantau::store::{Browse, Writes};
 use pantau::time::Lang;
 use serde_json::Value;

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use jiff::ToSpan;
 
-use crate::digest::deliver::{self, Outcome, Retry};
+use crate::alerts::briefing::{self as deliver, Outcome, Retry};
 use crate::digest::{self, Request};
 use crate::engine::Config;
 use crate::store::{Maintenance, Store, Writes};

@@ -1,7 +1,7 @@
 //! Timed jobs: the daily briefing. At `[schedule] briefing_at` local time the briefing for the
 //! previous local day is written. If the daemon was down at that time, the missed briefing is
 //! written when it starts (once the day's briefing time has passed). Once written, it is sent
-//! through the `[briefing] deliver` sinks ([`crate::digest::deliver`]).
+//! through the `[briefing] deliver` sinks ([`crate::alerts::briefing`]).
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -11,9 +11,9 @@ use jiff::tz::TimeZone;
 use jiff::{Timestamp, ToSpan};
 use tokio_util::sync::CancellationToken;
 
+use crate::alerts::briefing::{self as delivery, Retry};
 use crate::alerts::sinks::Sink;
 use crate::config::Settings;
-use crate::digest::deliver::{self as delivery, Retry};
 use crate::digest::{self, Request};
 use crate::engine::SharedClassifier;
 use crate::store::writer::Writer;

@@ -11,7 +11,6 @@
 //! attention, most urgent first); per issue Persoalan, Fakta, Analisis, Saran Tindak Lanjut;
 //! Isu Lainnya; Kondisi Sumber; Metode.
 
-pub mod deliver;
 pub mod html;
 pub mod index;
 mod issue;

@@ -414,7 +414,7 @@ DROP INDEX alert_episodes_open;
 CREATE INDEX alert_episodes_open ON alert_episodes(topic_id, region_id) WHERE closed_at IS NULL;
 ALTER TABLE alerts ADD COLUMN region_id TEXT NOT NULL DEFAULT '*';
 "#,
-    // 13: every attempt to deliver a daily briefing (`digest::deliver`): one row per try, per
+    // 13: every attempt to deliver a daily briefing (`alerts::briefing`): one row per try, per
     // sink and recipient (an e-mail address, a Telegram chat), so the last try tells whether
     // a leader got the day's briefing.
     r#"

@@ -12,10 +12,10 @@ use std::time::Duration;
 
 use jiff::Timestamp;
 
-use super::DigestError;
 #[cfg(doc)]
-use crate::alerts::sinks::SinkError;
-use crate::alerts::sinks::{Attachment, Parcel, Sink};
+use super::sinks::SinkError;
+use super::sinks::{Attachment, Parcel, Sink};
+use crate::digest::DigestError;
 use crate::store::briefings::BriefingDelivery;
 use crate::time::Lang;
 
