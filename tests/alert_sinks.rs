@@ -2,17 +2,16 @@
 //! against a real SMTP server (`tests/support/smtp_receiver.py`, aiosmtpd) that decodes what it
 //! receives. Every failure must be an error a person can act on, and none may show a secret.
 
-use std::io::Write;
+#[path = "support/smtp.rs"]
+mod smtp;
+
 use std::path::Path;
-use std::process::Stdio;
-use std::time::Duration;
 
 use pantau::alerts::sinks::email::{self, Tls};
 use pantau::alerts::sinks::{Message, Sink, SinkConfig, SinkError, Spec, webhook};
 use pantau::config::value::Secret;
 use serde_json::{Value, json};
-use tokio::io::{AsyncBufReadExt, BufReader, Lines};
-use tokio::process::{Child, ChildStdout, Command};
+use smtp::SmtpReceiver;
 use url::Url;
 use wiremock::matchers::{body_json, header, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -277,78 +276,6 @@ async fn telegram_text_longer_than_4096_is_cut() {
 
 // ---------------------------------------------------------------------------------------------
 // E-mail, through a real SMTP server
-
-/// `tests/support/smtp_receiver.py`, killed when dropped.
-struct SmtpReceiver {
-    child: Child,
-    lines: Lines<BufReader<ChildStdout>>,
-    port: u16,
-}
-
-impl Drop for SmtpReceiver {
-    fn drop(&mut self) {
-        // kill_on_drop covers this too; killing here says so where it matters.
-        let _ = self.child.start_kill();
-    }
-}
-
-impl SmtpReceiver {
-    /// Starts the receiver, or says why it cannot: `None` means skip this test. CI sets
-    /// PANTAU_REQUIRE_SMTP=1 so that a missing aiosmtpd fails instead of skipping.
-    async fn start() -> Option<SmtpReceiver> {
-        let available = std::process::Command::new("python3")
-            .args(["-c", "import aiosmtpd"])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status()
-            .is_ok_and(|s| s.success());
-        if !available {
-            let advice = "python3 with aiosmtpd is needed for the SMTP test: python3 -m pip install aiosmtpd";
-            if std::env::var("PANTAU_REQUIRE_SMTP").as_deref() == Ok("1") {
-                panic!("{advice} (PANTAU_REQUIRE_SMTP=1 forbids skipping)");
-            }
-            // Written to the stream itself: the test harness captures eprintln! and shows it
-            // only for a failing test, and a skip must be seen.
-            let _ = writeln!(std::io::stderr(), "NOTICE: SMTP test skipped. {advice}");
-            return None;
-        }
-        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/smtp_receiver.py");
-        let mut child = Command::new("python3")
-            .arg(script)
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .kill_on_drop(true)
-            .spawn()
-            .expect("python3 starts");
-        let stdout = child.stdout.take().expect("piped stdout");
-        let mut receiver = SmtpReceiver {
-            child,
-            lines: BufReader::new(stdout).lines(),
-            port: 0,
-        };
-        let first = receiver.next_line().await;
-        receiver.port = first
-            .trim()
-            .parse()
-            .unwrap_or_else(|_| panic!("the receiver's first line is its port, not {first:?}"));
-        Some(receiver)
-    }
-
-    async fn next_line(&mut self) -> String {
-        tokio::time::timeout(Duration::from_secs(30), self.lines.next_line())
-            .await
-            .expect("the SMTP receiver answers within 30 s")
-            .expect("its stdout is readable")
-            .expect("the SMTP receiver is still running")
-    }
-
-    /// The next message received, decoded by Python's `email` package.
-    async fn next_message(&mut self) -> Value {
-        let line = self.next_line().await;
-        serde_json::from_str(&line).expect("one JSON record per message")
-    }
-}
 
 fn email(port: u16) -> Sink {
     sink(

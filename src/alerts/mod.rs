@@ -28,6 +28,7 @@
 //! recorded as sent is ever sent again. A stop while a send is in flight abandons it (the stop
 //! must not wait for a slow sink), which can also repeat that one message after the restart.
 
+pub mod briefing;
 pub mod message;
 pub mod policy;
 pub mod routing;

@@ -1,11 +1,13 @@
-//! `pantau digest [--period day|week|month] [--date YYYY-MM-DD] [--out DIR]`: writes the
-//! briefing of the day, ISO week or calendar month holding the date (by default the last
-//! whole one).
+//! `pantau digest [--period day|week|month] [--date YYYY-MM-DD] [--out DIR] [--send]`: writes the
+//! briefing of the day, ISO week or calendar month holding the date (by default the last whole
+//! one), or with `--send` sends it (written first when its files are missing) to the leaders.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+use crate::alerts::briefing::{self as deliver, Outcome, Retry};
 use crate::digest::{self, PeriodKind, Request};
+use crate::engine::Config;
 use crate::store::{Maintenance, Store, Writes};
 use crate::time::{Lang, local_date};
 
@@ -15,6 +17,7 @@ pub fn digest(
     date: Option<&str>,
     out: Option<PathBuf>,
     lang: Option<&str>,
+    send: bool,
 ) -> anyhow::Result<ExitCode> {
     let config = super::load(path)?;
     let settings = &config.settings;
@@ -41,22 +44,100 @@ pub fn digest(
             ));
         }
     };
-    let classifier = super::classifier(&config)?;
+    if send && settings.briefing.deliver.is_empty() {
+        return Err(super::user_error(
+            "tidak ada tujuan pengiriman telaahan",
+            "tulis id tujuan [[alerts.sinks]] berjenis email atau telegram di [briefing] deliver",
+        ));
+    }
     let out_dir = out.unwrap_or_else(|| settings.briefing.dir.clone());
     let mut store = Store::open(&settings.storage.path)?;
     store.limit_size(settings.storage.max_size_mb)?;
-    let request =
-        Request::period(kind, date, tz, lang, out_dir).with_office(&settings.briefing.office);
-    let written = digest::write(&store, &classifier, &request)?;
-    store.record_briefing(&written.record)?;
-    outln!(
-        "Briefing {} ditulis: {} isu, {} unggahan.\n  {}\n  {}\n  {}",
-        written.briefing.date,
-        written.briefing.issues.len(),
-        written.briefing.totals.posts,
-        written.markdown.display(),
-        written.html.display(),
-        written.json.display()
-    );
-    Ok(ExitCode::SUCCESS)
+    let key = kind.stem(kind.first_day(date));
+    let written = ["md", "html", "json"]
+        .iter()
+        .all(|ext| out_dir.join(format!("{key}.{ext}")).is_file());
+    if !send || !written {
+        let classifier = super::classifier(&config)?;
+        let request = Request::period(kind, date, tz, lang, out_dir.clone())
+            .with_office(&settings.briefing.office);
+        let written = digest::write(&store, &classifier, &request)?;
+        store.record_briefing(&written.record)?;
+        outln!(
+            "Briefing {} ditulis: {} isu, {} unggahan.\n  {}\n  {}\n  {}",
+            written.briefing.date,
+            written.briefing.issues.len(),
+            written.briefing.totals.posts,
+            written.markdown.display(),
+            written.html.display(),
+            written.json.display()
+        );
+    }
+    if !send {
+        return Ok(ExitCode::SUCCESS);
+    }
+    let outcomes = send_day(&config, &mut store, &out_dir, &key, lang)?;
+    print_outcomes(&key, &outcomes)
+}
+
+/// Sends the files of `date` in `out_dir` through every `[briefing] deliver` sink, recording
+/// each try in `store`.
+fn send_day(
+    config: &Config,
+    store: &mut Store,
+    out_dir: &Path,
+    date: &str,
+    lang: Lang,
+) -> anyhow::Result<Vec<Outcome>> {
+    let parcel = deliver::parcel(out_dir, date, lang)?;
+    let sinks = config.briefing_sinks()?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    let mut unrecorded = None;
+    let outcomes = runtime.block_on(deliver::deliver(
+        date,
+        &parcel,
+        &sinks,
+        Retry::default(),
+        |attempt| {
+            if let Err(e) = store.record_briefing_delivery(&attempt) {
+                unrecorded.get_or_insert(e);
+            }
+            std::future::ready(())
+        },
+    ));
+    if let Some(e) = unrecorded {
+        tracing::error!(error = %e, "percobaan pengiriman telaahan tidak tercatat");
+    }
+    Ok(outcomes)
+}
+
+/// One line per recipient; exit code 1 when any did not get it.
+fn print_outcomes(date: &str, outcomes: &[Outcome]) -> anyhow::Result<ExitCode> {
+    let mut failed = 0;
+    for o in outcomes {
+        match &o.error {
+            None => outln!(
+                "Telaahan {date} terkirim lewat {} ke {} (percobaan ke-{}).",
+                o.sink,
+                o.recipient,
+                o.attempts
+            ),
+            Some(e) => {
+                failed += 1;
+                outln!(
+                    "Telaahan {date} GAGAL dikirim lewat {} ke {} setelah {} percobaan: {e}",
+                    o.sink,
+                    o.recipient,
+                    o.attempts
+                )
+            }
+        }
+    }
+    Ok(if failed == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
 }

@@ -335,6 +335,9 @@ struct DigestArgs {
     /// Bahasa briefing: id atau en [bawaan: [briefing] language]
     #[arg(long, value_name = "id|en")]
     lang: Option<String>,
+    /// Kirim (ulang) telaahan periode itu ke tujuan [briefing] deliver; ditulis dulu bila belum ada
+    #[arg(long)]
+    send: bool,
 }
 
 #[derive(Debug, Args)]
@@ -497,6 +500,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             a.date.as_deref(),
             a.out,
             a.lang.as_deref(),
+            a.send,
         ),
         Command::Demo(a) => {
             init_logging(None, "warn");

@@ -7,8 +7,9 @@ use super::health::Service;
 use crate::engine::Config;
 use crate::model::{Cursor, SourceId};
 use crate::sources::Budget;
+use crate::store::briefings::BriefingDelivery;
 use crate::store::meta::KeywordsState;
-use crate::store::{SourceHealth, Status, Store, StoreError};
+use crate::store::{Browse, SourceHealth, Status, Store, StoreError};
 use crate::time::format_local;
 
 /// How long `pantau sources` waits for the service's `/healthz` (which gives its writer 5 s).
@@ -20,12 +21,13 @@ pub fn sources(path: Option<&Path>, json: bool) -> anyhow::Result<ExitCode> {
     super::init_logging(Some(settings), "warn");
     let (rows, keywords) = health_rows(&config)?;
     let budgets = budgets(&config)?;
+    let undelivered = briefing_failures(&config)?;
     // The running service's own word: a full disk or a hung writer shows only there, since
     // the failed writes cannot be recorded in the database.
     let url = super::health::healthz_url(settings.http.bind);
     let service = super::health::probe(&url, SERVICE_PATIENCE);
     if json {
-        print_json(&rows, &budgets, &keywords, &url, &service)?;
+        print_json(&rows, &budgets, &keywords, &url, &service, &undelivered)?;
         return Ok(ExitCode::SUCCESS);
     }
     match &service {
@@ -44,6 +46,7 @@ pub fn sources(path: Option<&Path>, json: bool) -> anyhow::Result<ExitCode> {
                 .first()
                 .map_or("config/default.toml".into(), |f| f.display().to_string())
         );
+        print_briefing_failures(&undelivered)?;
         return Ok(ExitCode::SUCCESS);
     }
     let tz = &settings.schedule.timezone;
@@ -54,7 +57,31 @@ pub fn sources(path: Option<&Path>, json: bool) -> anyhow::Result<ExitCode> {
     print_health(&config, &rows, &when)?;
     print_budgets(&budgets, &when)?;
     print_keywords(&keywords, &when)?;
+    print_briefing_failures(&undelivered)?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// The recipients the most recent briefing did not reach, after every try.
+fn briefing_failures(config: &Config) -> anyhow::Result<Vec<BriefingDelivery>> {
+    match Store::open_read_only(&config.settings.storage.path) {
+        Ok(store) => Ok(store.failed_briefing_deliveries()?),
+        Err(StoreError::Missing(_)) => Ok(Vec::new()),
+        Err(e) => Err(e.into()),
+    }
+}
+
+fn print_briefing_failures(failed: &[BriefingDelivery]) -> anyhow::Result<()> {
+    for f in failed {
+        outln!(
+            "\nPengiriman telaahan {}: gagal ke {} ({}) setelah {} percobaan: {}",
+            f.date,
+            f.sink,
+            f.recipient,
+            f.attempt,
+            f.error.as_deref().unwrap_or("-")
+        );
+    }
+    Ok(())
 }
 
 /// The stored health of every source, in the config's order, and the keyword lists' state.
@@ -137,6 +164,7 @@ fn print_json(
     keywords: &KeywordsState,
     url: &str,
     service: &Service,
+    undelivered: &[BriefingDelivery],
 ) -> anyhow::Result<()> {
     let (state, detail) = match service {
         Service::Healthy => ("ok", None),
@@ -157,6 +185,10 @@ fn print_json(
         "sources": sources,
         "keywords": keywords,
         "service": {"url": url, "state": state, "detail": detail},
+        "briefing_deliveries_failed": undelivered.iter().map(|f| serde_json::json!({
+            "date": f.date, "sink": f.sink, "recipient": f.recipient,
+            "attempts": f.attempt, "error": f.error, "at": f.at,
+        })).collect::<Vec<_>>(),
     });
     outln!("{}", serde_json::to_string_pretty(&out)?);
     Ok(())

@@ -297,6 +297,9 @@ pub struct BriefingSettings {
     /// The office whose letterhead the briefing carries.
     #[serde(deserialize_with = "office")]
     pub office: String,
+    /// Ids of `[[alerts.sinks]]` (kind email or telegram) the day's briefing is sent through
+    /// once written; none by default.
+    pub deliver: Vec<String>,
 }
 
 impl Default for BriefingSettings {
@@ -305,6 +308,7 @@ impl Default for BriefingSettings {
             dir: "briefings".into(),
             language: Lang::default(),
             office: DEFAULT_OFFICE.into(),
+            deliver: Vec::new(),
         }
     }
 }

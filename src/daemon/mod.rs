@@ -105,12 +105,20 @@ pub async fn run(
         .iter()
         .map(|c| Sink::new(c.clone(), &config.settings.fetch.user_agent))
         .collect::<Result<Vec<_>, _>>()?;
+    let briefing_sinks = config.briefing_sinks()?;
 
     let stop = CancellationToken::new();
     let tracker = TaskTracker::new();
     spawn_polling(&engine, &config, &tracker, &stop).await?;
     let heartbeat = Arc::new(AtomicI64::new(jiff::Timestamp::now().as_second()));
-    spawn_jobs(&engine, &config, sinks, heartbeat.clone(), &tracker, &stop);
+    spawn_jobs(
+        &engine,
+        &config,
+        (sinks, briefing_sinks),
+        heartbeat.clone(),
+        &tracker,
+        &stop,
+    );
     let http = AppState::new(&config, engine.pipeline().clone()).with_heartbeat(heartbeat);
     spawn_server(listener, http, &tracker, &stop);
     tracker.spawn(systemd::watchdog(
@@ -168,14 +176,15 @@ async fn spawn_polling(
 fn spawn_jobs(
     engine: &Engine,
     config: &Config,
-    sinks: Vec<Sink>,
+    (sinks, briefing_sinks): (Vec<Sink>, Vec<Sink>),
     heartbeat: Arc<AtomicI64>,
     tracker: &TaskTracker,
     stop: &CancellationToken,
 ) {
     let (classifier, writer) = (engine.classifier(), engine.writer());
     tracker.spawn(schedule::daily_briefings(
-        schedule::BriefingJob::new(&config.settings, classifier.clone(), writer.clone()),
+        schedule::BriefingJob::new(&config.settings, classifier.clone(), writer.clone())
+            .delivering(briefing_sinks, Default::default()),
         stop.child_token(),
     ));
     tracker.spawn(reload::watch_keywords(

@@ -1,7 +1,8 @@
 //! Timed jobs: the briefings. At `[schedule] briefing_at` local time the briefing for the
 //! previous local day is written; on a Monday the last ISO week's follows it, on the 1st the last
 //! calendar month's ([`due`]). If the daemon was down at that time, the missed briefings of the
-//! day are written when it starts (once the day's briefing time has passed).
+//! day are written when it starts (once the day's briefing time has passed). Each one written is
+//! then sent through the `[briefing] deliver` sinks ([`crate::alerts::briefing`]).
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -11,6 +12,8 @@ use jiff::tz::TimeZone;
 use jiff::{Timestamp, ToSpan};
 use tokio_util::sync::CancellationToken;
 
+use crate::alerts::briefing::{self as delivery, Retry};
+use crate::alerts::sinks::Sink;
 use crate::config::Settings;
 use crate::digest::{self, PeriodKind, Request};
 use crate::engine::SharedClassifier;
@@ -28,6 +31,8 @@ pub struct BriefingJob {
     at: Time,
     classifier: SharedClassifier,
     writer: Writer,
+    sinks: Vec<Sink>,
+    retry: Retry,
 }
 
 impl BriefingJob {
@@ -41,11 +46,56 @@ impl BriefingJob {
             at: settings.schedule.briefing_at,
             classifier,
             writer,
+            sinks: Vec::new(),
+            retry: Retry::default(),
         }
     }
 
-    /// Writes the briefing of the period of `kind` holding `date` and records it.
-    async fn write(&self, kind: PeriodKind, date: Date) {
+    /// Sends each briefing through `sinks` once written.
+    pub fn delivering(mut self, sinks: Vec<Sink>, retry: Retry) -> Self {
+        self.sinks = sinks;
+        self.retry = retry;
+        self
+    }
+
+    /// Writes the briefing of the period of `kind` holding `date`, records it, and sends it.
+    pub async fn run(&self, kind: PeriodKind, date: Date) {
+        if let Some(stem) = self.write(kind, date).await {
+            self.send(&stem).await;
+        }
+    }
+
+    /// Sends the written briefing named `stem` (`2026-12-06`, `2026-W49`, `2026-11`) through
+    /// every sink, recording each try.
+    async fn send(&self, stem: &str) {
+        if self.sinks.is_empty() {
+            return;
+        }
+        let parcel = match delivery::parcel(&self.out_dir, stem, self.lang) {
+            Ok(p) => p,
+            Err(e) => {
+                tracing::error!(briefing = %stem, error = %e, "telaahan tidak dapat dikirim");
+                return;
+            }
+        };
+        delivery::deliver(stem, &parcel, &self.sinks, self.retry, |attempt| {
+            let writer = self.writer.clone();
+            let stem = stem.to_string();
+            async move {
+                let recorded = writer
+                    .call(move |s| s.record_briefing_delivery(&attempt))
+                    .await;
+                if !matches!(recorded, Ok(Ok(()))) {
+                    tracing::error!(briefing = %stem, "percobaan pengiriman telaahan tidak tercatat");
+                }
+            }
+        })
+        .await;
+    }
+
+    /// Writes the briefing of the period of `kind` holding `date` and records it; its name
+    /// when the files were written.
+    async fn write(&self, kind: PeriodKind, date: Date) -> Option<String> {
         let request = Request::period(kind, date, &self.tz, self.lang, self.out_dir.clone())
             .with_office(&self.office);
         let date = kind.stem(request.date);
@@ -70,11 +120,16 @@ impl BriefingJob {
                         tracing::error!(date = %date, error = %e, "briefing ditulis tetapi tidak tercatat")
                     }
                 }
+                Some(date)
             }
             Ok(Err(e)) => {
-                tracing::error!(date = %date, error = %format!("{e:#}"), "briefing gagal ditulis")
+                tracing::error!(date = %date, error = %format!("{e:#}"), "briefing gagal ditulis");
+                None
             }
-            Err(e) => tracing::error!(date = %date, error = %e, "briefing gagal ditulis"),
+            Err(e) => {
+                tracing::error!(date = %date, error = %e, "briefing gagal ditulis");
+                None
+            }
         }
     }
 
@@ -134,7 +189,7 @@ pub async fn daily_briefings(job: BriefingJob, stop: CancellationToken) {
         for (kind, date) in due(today) {
             if job.missing(kind, date).await {
                 tracing::info!(date = %date, period = ?kind, "menulis briefing yang terlewat");
-                job.write(kind, date).await;
+                job.run(kind, date).await;
             }
         }
     }
@@ -147,7 +202,7 @@ pub async fn daily_briefings(job: BriefingJob, stop: CancellationToken) {
             _ = tokio::time::sleep(wait) => {}
         }
         for (kind, date) in due(local_date(Timestamp::now(), &job.tz)) {
-            job.write(kind, date).await;
+            job.run(kind, date).await;
         }
     }
 }

@@ -65,6 +65,11 @@ pub enum DigestError {
     },
     #[error("templat briefing gagal: {0}")]
     Template(#[from] minijinja::Error),
+    #[error("{}: briefing tidak dapat dibaca: {source}", path.display())]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
 }
 
 impl DigestError {
@@ -72,7 +77,7 @@ impl DigestError {
     pub fn hint(&self) -> Option<String> {
         match self {
             DigestError::Store(e) => e.hint(),
-            DigestError::Write { .. } | DigestError::Template(_) => None,
+            DigestError::Write { .. } | DigestError::Template(_) | DigestError::Read { .. } => None,
         }
     }
 }

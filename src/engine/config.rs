@@ -5,6 +5,7 @@
 use std::path::Path;
 
 use crate::alerts::AlertSettings;
+use crate::alerts::sinks::{Sink, SinkConfig, SinkError};
 use crate::classify::Classifier;
 use crate::config::{ConfigError, Settings};
 use crate::model::{RegionId, SourceId, SourceInfo};
@@ -37,12 +38,24 @@ impl Config {
         // In the order of the file's sections: `[alerts]`, then the `[[sources]]`.
         let alerts = AlertSettings::read(&settings, &mut errors);
         let sources = read_sources(&settings, &mut errors);
+        check_briefing_targets(&settings.briefing.deliver, &alerts.sinks, &mut errors);
         ConfigError::check(errors)?;
         Ok(Config {
             settings,
             sources,
             alerts,
         })
+    }
+
+    /// The sinks `[briefing] deliver` names, built, in its order.
+    pub fn briefing_sinks(&self) -> Result<Vec<Sink>, SinkError> {
+        self.settings
+            .briefing
+            .deliver
+            .iter()
+            .filter_map(|id| self.alerts.sinks.iter().find(|s| &s.id == id))
+            .map(|c| Sink::new(c.clone(), &self.settings.fetch.user_agent))
+            .collect()
     }
 
     /// What the store records of each configured source.
@@ -84,6 +97,43 @@ pub fn unknown_regions<'a>(
 /// Configured sources' default regions, by source.
 pub type Regions = std::collections::HashMap<SourceId, RegionId>;
 
+/// Each id of `[briefing] deliver` names an `[[alerts.sinks]]` entry that can carry a
+/// briefing: a webhook has no place for a document, so it is refused rather than skipped.
+fn check_briefing_targets(ids: &[String], sinks: &[SinkConfig], errors: &mut Vec<ConfigError>) {
+    let known = || {
+        let ids: Vec<_> = sinks
+            .iter()
+            .filter(|s| BRIEFING_KINDS.contains(&s.spec.kind()))
+            .map(|s| s.id.as_str())
+            .collect();
+        if ids.is_empty() {
+            "tambahkan [[alerts.sinks]] berjenis email atau telegram, lalu tulis id-nya di sini"
+                .to_string()
+        } else {
+            format!("tujuan yang dapat dipakai: {}", ids.join(", "))
+        }
+    };
+    for id in ids {
+        let message = match sinks.iter().find(|s| &s.id == id) {
+            None => format!("tujuan \"{id}\" tidak ada di [[alerts.sinks]]"),
+            Some(s) if !BRIEFING_KINDS.contains(&s.spec.kind()) => format!(
+                "tujuan \"{id}\" berjenis {}; telaahan hanya dikirim lewat email atau telegram",
+                s.spec.kind()
+            ),
+            Some(_) => continue,
+        };
+        errors.push(ConfigError::Invalid {
+            origin: "konfigurasi".into(),
+            key: "[briefing] deliver".into(),
+            message,
+            hint: Some(known()),
+        });
+    }
+}
+
+/// The sink kinds that carry a briefing.
+const BRIEFING_KINDS: [&str; 2] = ["email", "telegram"];
+
 #[cfg(test)]
 mod tests {
     use std::path::Path;
@@ -95,6 +145,47 @@ mod tests {
         Config::from_str(text, Path::new("/srv/pantau"))
             .unwrap_err()
             .to_string()
+    }
+
+    /// `[briefing] deliver` names sinks that can carry a briefing; the error lists those.
+    #[test]
+    fn briefing_targets_are_checked_at_start_up() {
+        let sinks = "[[alerts.sinks]]\nid = \"hook\"\nkind = \"webhook\"\nurl = \"https://x.id/\"\n\
+            [[alerts.sinks]]\nid = \"surel\"\nkind = \"email\"\nhost = \"smtp.contoh.id\"\n\
+            from = \"a@b.id\"\nto = [\"c@d.id\", \"e@f.id\"]\n";
+        let config = Config::from_str(
+            &format!("[briefing]\ndeliver = [\"surel\"]\n{sinks}"),
+            Path::new("/srv/pantau"),
+        )
+        .unwrap();
+        let built = config.briefing_sinks().unwrap();
+        assert_eq!(built.len(), 1);
+        assert_eq!(built[0].briefing_recipients(), ["c@d.id", "e@f.id"]);
+        let e = Config::from_str(
+            &format!("[briefing]\ndeliver = [\"hook\", \"pimpinan\"]\n{sinks}"),
+            Path::new("/srv/pantau"),
+        )
+        .unwrap_err();
+        let text = e.to_string();
+        assert!(
+            text.contains(
+                "tujuan \"hook\" berjenis webhook; telaahan hanya dikirim lewat email atau telegram"
+            ),
+            "{text}"
+        );
+        assert!(
+            text.contains("tujuan \"pimpinan\" tidak ada di [[alerts.sinks]]"),
+            "{text}"
+        );
+        let e = Config::from_str(
+            &format!("[briefing]\ndeliver = [\"hook\"]\n{sinks}"),
+            Path::new("/srv/pantau"),
+        )
+        .unwrap_err();
+        assert_eq!(
+            e.hint().as_deref(),
+            Some("tujuan yang dapat dipakai: surel")
+        );
     }
 
     #[test]

@@ -414,6 +414,22 @@ DROP INDEX alert_episodes_open;
 CREATE INDEX alert_episodes_open ON alert_episodes(topic_id, region_id) WHERE closed_at IS NULL;
 ALTER TABLE alerts ADD COLUMN region_id TEXT NOT NULL DEFAULT '*';
 "#,
+    // 13: every attempt to deliver a daily briefing (`alerts::briefing`): one row per try, per
+    // sink and recipient (an e-mail address, a Telegram chat), so the last try tells whether
+    // a leader got the day's briefing.
+    r#"
+CREATE TABLE briefing_deliveries (
+    id        INTEGER PRIMARY KEY,
+    date      TEXT NOT NULL,
+    sink      TEXT NOT NULL,
+    recipient TEXT NOT NULL,
+    attempt   INTEGER NOT NULL,
+    ok        INTEGER NOT NULL,
+    error     TEXT,
+    at        TEXT NOT NULL
+) STRICT;
+CREATE INDEX briefing_deliveries_by_date ON briefing_deliveries(date, sink, recipient);
+"#,
 ];
 
 /// Applies the migrations this database has not had yet. A database from a newer Pantau is

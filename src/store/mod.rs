@@ -61,7 +61,7 @@ pub use sources::SourceHealth;
 pub use stories::Story;
 
 use alerts::{Decision, Episode, PendingDelivery};
-use briefings::BriefingRecord;
+use briefings::{BriefingDelivery, BriefingRecord};
 use browse::{ExportFilter, ListedPost, Page, PostFilter};
 use maintenance::{Pruned, Stats};
 use meta::KeywordsState;
@@ -181,6 +181,9 @@ pub trait Writes {
 
     /// Records (or re-records, when regenerated) a briefing, by its date.
     fn record_briefing(&mut self, briefing: &BriefingRecord) -> Result<(), StoreError>;
+
+    /// Records one try to deliver a briefing.
+    fn record_briefing_delivery(&mut self, delivery: &BriefingDelivery) -> Result<(), StoreError>;
 
     /// Commits one alert check's decisions in one transaction: episodes opened, continued
     /// (followed up) or closed at `now`, and every new alert with a pending delivery per sink
@@ -387,6 +390,12 @@ pub trait Browse {
 
     /// The briefing of one local date (`YYYY-MM-DD`), if it was written.
     fn briefing(&self, date: &str) -> Result<Option<BriefingRecord>, StoreError>;
+
+    /// Every try to deliver the briefing of `date`, in order.
+    fn briefing_deliveries(&self, date: &str) -> Result<Vec<BriefingDelivery>, StoreError>;
+
+    /// The recipients whose last try failed, for the briefings of the most recent sending.
+    fn failed_briefing_deliveries(&self) -> Result<Vec<BriefingDelivery>, StoreError>;
 
     /// Number of stored posts.
     fn count_posts(&self) -> Result<u64, StoreError>;

@@ -10,7 +10,7 @@ use std::path::Path;
 use jiff::Timestamp;
 
 use super::alerts::{self, Decision, Episode, PendingDelivery};
-use super::briefings::{self, BriefingRecord};
+use super::briefings::{self, BriefingDelivery, BriefingRecord};
 use super::browse::{self, ExportFilter, ListedPost, Page, PostFilter};
 use super::maintenance::{self, Pruned, Stats};
 use super::reach::{self, AccountReach, PlatformCount, ReachTotals};
@@ -54,6 +54,10 @@ impl Writes for Store {
 
     fn record_briefing(&mut self, briefing: &BriefingRecord) -> Result<(), StoreError> {
         briefings::record_briefing(&self.conn, briefing)
+    }
+
+    fn record_briefing_delivery(&mut self, delivery: &BriefingDelivery) -> Result<(), StoreError> {
+        briefings::record_briefing_delivery(&self.conn, delivery)
     }
 
     fn record_decisions(
@@ -237,6 +241,14 @@ impl Browse for Store {
 
     fn briefing(&self, date: &str) -> Result<Option<BriefingRecord>, StoreError> {
         browse::briefing(&self.conn, date)
+    }
+
+    fn briefing_deliveries(&self, date: &str) -> Result<Vec<BriefingDelivery>, StoreError> {
+        briefings::briefing_deliveries(&self.conn, date)
+    }
+
+    fn failed_briefing_deliveries(&self) -> Result<Vec<BriefingDelivery>, StoreError> {
+        briefings::failed_briefing_deliveries(&self.conn)
     }
 
     fn count_posts(&self) -> Result<u64, StoreError> {

@@ -1,11 +1,12 @@
 #!/usr/bin/env python3
-"""A real SMTP server on loopback for tests/alert_sinks.rs (needs aiosmtpd).
+"""A real SMTP server on loopback for tests/alert_sinks.rs and tests/briefing_delivery.rs
+(needs aiosmtpd).
 
 Binds 127.0.0.1 on a port the kernel picks and prints it alone on the first stdout line, so
 the test never races another process for a port. Then prints one JSON line per message
 received: the envelope (mail_from, rcpt_tos) and the message decoded with the `email` package
 (subject and body as plain text, charset and transfer encoding undone, plus the header fields
-the test checks), so the Rust side compares plain strings. A recipient "ditolak@..." is refused
+the test checks; a multipart message's leaves as `parts`), so the Rust side compares plain strings. A recipient "ditolak@..." is refused
 with 550, as a server refuses a mailbox that does not exist. Runs until killed.
 
 aiosmtpd's Controller is not used: it checks readiness by connecting to the port it was given,
@@ -38,7 +39,20 @@ class Recorder:
             "to": str(message["to"]),
             "content_type": message.get_content_type(),
             "charset": message.get_content_charset(),
-            "body": message.get_content(),
+            "body": None if message.is_multipart() else message.get_content(),
+            # Every leaf of a multipart message, in order, each decoded as above.
+            "parts": [
+                {
+                    "content_type": part.get_content_type(),
+                    "filename": part.get_filename(),
+                    "charset": part.get_content_charset(),
+                    "content": part.get_content()
+                    if part.get_content_maintype() == "text"
+                    else part.get_content().decode("utf-8", "replace"),
+                }
+                for part in message.walk()
+                if not part.is_multipart()
+            ],
         }
         print(json.dumps(record, ensure_ascii=False), flush=True)
         return "250 OK"

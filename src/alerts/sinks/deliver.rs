@@ -33,6 +33,31 @@ pub struct Message {
     pub payload: serde_json::Value,
 }
 
+/// A daily briefing, ready to deliver: an e-mail carries `html` as its body, `text` as the
+/// plain alternative and `attachments`; Telegram sends `summary` and then `html` as a file.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Parcel {
+    /// The e-mail subject ("Telaahan harian Pantau — Senin, 7 Desember 2026").
+    pub subject: String,
+    /// A few lines: the date, the totals and the top issues (the Telegram message).
+    pub summary: String,
+    /// The whole briefing as plain text (its Markdown): the e-mail's text alternative.
+    pub text: String,
+    /// The briefing's HTML file, self-contained.
+    pub html: Attachment,
+    /// Attached to an e-mail (the Markdown and the JSON).
+    pub attachments: Vec<Attachment>,
+}
+
+/// A file carried by a [`Parcel`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct Attachment {
+    pub filename: String,
+    /// With its charset where it is text ("text/markdown; charset=utf-8").
+    pub content_type: String,
+    pub bytes: Vec<u8>,
+}
+
 /// A sink ready to send: its client, its connection settings.
 pub trait Deliver: Send + Sync + 'static {
     /// Where it delivers, for people and logs, without a secret ("Telegram https://api.telegram.org").
@@ -40,6 +65,27 @@ pub trait Deliver: Send + Sync + 'static {
 
     /// Delivers `msg` once; retrying is the caller's decision.
     fn send<'a>(&'a self, msg: &'a Message) -> BoxFuture<'a, Result<(), SinkError>>;
+
+    /// Who gets a briefing sent through it, one delivery each (an e-mail sink's addresses,
+    /// a Telegram sink's chat); none for a sink that does not carry briefings.
+    fn briefing_recipients(&self) -> Vec<String> {
+        Vec::new()
+    }
+
+    /// Delivers a briefing to one of [`Deliver::briefing_recipients`] once.
+    fn send_briefing<'a>(
+        &'a self,
+        parcel: &'a Parcel,
+        recipient: &'a str,
+    ) -> BoxFuture<'a, Result<(), SinkError>> {
+        let _ = (parcel, recipient);
+        Box::pin(async move {
+            Err(SinkError::Setup(format!(
+                "{} tidak dapat mengirim telaahan",
+                self.target()
+            )))
+        })
+    }
 }
 
 impl fmt::Debug for dyn Deliver {
@@ -76,6 +122,25 @@ pub enum SinkError {
     /// The sink could not be built (HTTP client, TLS setup, incomplete settings).
     #[error("tujuan peringatan tidak dapat disiapkan: {0}")]
     Setup(String),
+}
+
+impl SinkError {
+    /// A refusal that trying again will not change: a chat or address that does not exist,
+    /// a request the endpoint will never accept, a sink that cannot be built. Rate limits
+    /// (429) and timeouts (408) pass, so they are not.
+    pub fn is_permanent(&self) -> bool {
+        let client_error =
+            |status: u16| (400..500).contains(&status) && ![408, 429].contains(&status);
+        match self {
+            SinkError::Status { status, .. } | SinkError::Telegram { status, .. } => {
+                client_error(*status)
+            }
+            SinkError::Address { .. } | SinkError::Setup(_) => true,
+            SinkError::Connection { .. } | SinkError::Response { .. } | SinkError::Smtp { .. } => {
+                false
+            }
+        }
+    }
 }
 
 /// A client like the pollers' (`sources::http`), but without redirects: a POST that is

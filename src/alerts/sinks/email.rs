@@ -3,13 +3,13 @@
 
 use futures_util::FutureExt;
 use futures_util::future::BoxFuture;
-use lettre::message::Mailbox;
 use lettre::message::header::ContentType;
+use lettre::message::{Attachment, Mailbox, MultiPart};
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
 use serde::{Deserialize, Deserializer};
 
-use super::deliver::{Deliver, Message, SinkError, TIMEOUT};
+use super::deliver::{Deliver, Message, Parcel, SinkError, TIMEOUT};
 use super::sink;
 use crate::config::value::{self, Secret};
 use crate::config::Invalid;
@@ -197,6 +197,20 @@ impl Deliver for Email {
     fn send<'a>(&'a self, msg: &'a Message) -> BoxFuture<'a, Result<(), SinkError>> {
         self.deliver(msg).boxed()
     }
+
+    /// One mail per address: a leader sees only their own name in `To`, and one refused
+    /// address does not keep the briefing from the others.
+    fn briefing_recipients(&self) -> Vec<String> {
+        self.to.iter().map(ToString::to_string).collect()
+    }
+
+    fn send_briefing<'a>(
+        &'a self,
+        parcel: &'a Parcel,
+        recipient: &'a str,
+    ) -> BoxFuture<'a, Result<(), SinkError>> {
+        self.deliver_briefing(parcel, recipient).boxed()
+    }
 }
 
 impl Email {
@@ -250,6 +264,35 @@ impl Email {
                 server: self.server.clone(),
                 detail: format!("pesan tidak dapat disusun: {e}"),
             })?;
+        self.mailer
+            .send(email)
+            .await
+            .map_err(|e| smtp_error(&self.server, &e))?;
+        Ok(())
+    }
+}
+
+impl Email {
+    /// multipart/mixed: the briefing as multipart/alternative (its Markdown as plain text, its
+    /// HTML, which needs nothing from the network), then the Markdown and JSON files.
+    async fn deliver_briefing(&self, parcel: &Parcel, recipient: &str) -> Result<(), SinkError> {
+        let compose = |detail: String| SinkError::Smtp {
+            server: self.server.clone(),
+            detail: format!("pesan tidak dapat disusun: {detail}"),
+        };
+        let html = String::from_utf8_lossy(&parcel.html.bytes).into_owned();
+        let mut mixed =
+            MultiPart::mixed().multipart(MultiPart::alternative_plain_html(parcel.text.clone(), html));
+        for file in &parcel.attachments {
+            let kind = ContentType::parse(&file.content_type).map_err(|e| compose(e.to_string()))?;
+            mixed = mixed.singlepart(Attachment::new(file.filename.clone()).body(file.bytes.clone(), kind));
+        }
+        let email = lettre::Message::builder()
+            .from(self.from.clone())
+            .to(mailbox(recipient)?)
+            .subject(parcel.subject.clone())
+            .multipart(mixed)
+            .map_err(|e| compose(e.to_string()))?;
         self.mailer
             .send(email)
             .await

@@ -11,7 +11,7 @@
 pub mod deliver;
 pub mod sink;
 
-pub use deliver::{Deliver, Message, SinkError};
+pub use deliver::{Attachment, Deliver, Message, Parcel, SinkError};
 pub use sink::{Kind, Sink, SinkConfig, Spec, kind, read_sinks};
 
 // Each sink kind's module, and the family's list of them (`KINDS`): a new sink is one line

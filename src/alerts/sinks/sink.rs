@@ -10,7 +10,7 @@ use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
 use super::KINDS;
-use super::deliver::{Deliver, Message, SinkError};
+use super::deliver::{Deliver, Message, Parcel, SinkError};
 use crate::alerts::routing::{self, Route, Subscription};
 use crate::config::{self, CommonKeys, ConfigError, DynEq, Invalid, ListNames};
 use crate::config::{Table, TableArray, entries, read_entry, value};
@@ -163,6 +163,16 @@ impl Sink {
     /// Delivers `msg` once; retrying is the caller's decision.
     pub async fn send(&self, msg: &Message) -> Result<(), SinkError> {
         self.transport.send(msg).await
+    }
+
+    /// Who gets a briefing through it, one delivery each; none when it carries no briefing.
+    pub fn briefing_recipients(&self) -> Vec<String> {
+        self.transport.briefing_recipients()
+    }
+
+    /// Delivers a briefing to `recipient` once; retrying is the caller's decision.
+    pub async fn send_briefing(&self, parcel: &Parcel, recipient: &str) -> Result<(), SinkError> {
+        self.transport.send_briefing(parcel, recipient).await
     }
 }
 

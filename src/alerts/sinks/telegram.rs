@@ -12,7 +12,7 @@ use serde::{Deserialize, Deserializer};
 use url::Url;
 
 use super::deliver::{
-    Deliver, HIDDEN, Message, SinkError, excerpt, http_client, read_capped, request_error,
+    Attachment, Deliver, HIDDEN, Message, Parcel, SinkError, excerpt, http_client, read_capped, request_error,
     shown_url,
 };
 use super::sink;
@@ -119,6 +119,29 @@ impl Deliver for Telegram {
     fn send<'a>(&'a self, msg: &'a Message) -> BoxFuture<'a, Result<(), SinkError>> {
         self.deliver(msg).boxed()
     }
+
+    fn briefing_recipients(&self) -> Vec<String> {
+        vec![self.chat_id.clone()]
+    }
+
+    /// The summary as a message, then the HTML file as a document: the chat shows what
+    /// matters at once, and the file opens in any browser.
+    fn send_briefing<'a>(
+        &'a self,
+        parcel: &'a Parcel,
+        _recipient: &'a str,
+    ) -> BoxFuture<'a, Result<(), SinkError>> {
+        async move {
+            let summary = Message {
+                subject: parcel.subject.clone(),
+                text: parcel.summary.clone(),
+                payload: serde_json::Value::Null,
+            };
+            self.deliver(&summary).await?;
+            self.send_document(&parcel.html, &parcel.subject).await
+        }
+        .boxed()
+    }
 }
 
 impl Telegram {
@@ -186,6 +209,36 @@ impl Telegram {
         self.verdict(status, &body)
     }
 
+    /// `sendDocument` as a multipart/form-data upload (`chat_id`, `caption`, `document`).
+    async fn send_document(&self, file: &Attachment, caption: &str) -> Result<(), SinkError> {
+        let mut endpoint = self.endpoint.clone();
+        let path = endpoint.path().replace("/sendMessage", "/sendDocument");
+        endpoint.set_path(&path);
+        let (boundary, body) = form_data(
+            &[("chat_id", &self.chat_id), ("caption", &telegram_caption(caption))],
+            file,
+        );
+        let response = self
+            .client
+            .post(endpoint)
+            .header(
+                header::CONTENT_TYPE,
+                format!("multipart/form-data; boundary={boundary}"),
+            )
+            .body(body)
+            .send()
+            .await
+            .map_err(|e| self.redacted(request_error(self.target(), e)))?;
+        let status = response.status();
+        let body = read_capped(response).await.map_err(|e| {
+            self.redacted(SinkError::Response {
+                target: self.target(),
+                detail: error_chain(&e.without_url()),
+            })
+        })?;
+        self.verdict(status, &body)
+    }
+
     /// Success is a 2xx with `"ok": true`; `"ok": false` carries Telegram's reason.
     fn verdict(&self, status: reqwest::StatusCode, body: &[u8]) -> Result<(), SinkError> {
         match serde_json::from_slice::<TelegramAnswer>(body) {
@@ -239,6 +292,50 @@ fn telegram_text(text: &str) -> Cow<'_, str> {
         end = i + c.len_utf8();
     }
     Cow::Owned(format!("{}…", &text[..end]))
+}
+
+/// Telegram's limit on a document's caption.
+const CAPTION_MAX: usize = 1024;
+
+fn telegram_caption(text: &str) -> String {
+    text.chars().take(CAPTION_MAX).collect()
+}
+
+/// A multipart/form-data body of `fields` and one file field `document` (RFC 7578), and its
+/// boundary: one that occurs nowhere in the parts, so no part can end the body early.
+fn form_data(fields: &[(&str, &str)], file: &Attachment) -> (String, Vec<u8>) {
+    let mut n = 0u32;
+    let boundary = loop {
+        let candidate = format!("pantau-briefing-{n:08x}");
+        let needle = candidate.as_bytes();
+        let clashes = file.bytes.windows(needle.len()).any(|w| w == needle)
+            || fields.iter().any(|(_, v)| v.contains(&candidate));
+        if !clashes {
+            break candidate;
+        }
+        n += 1;
+    };
+    let mut body = Vec::with_capacity(file.bytes.len() + 512);
+    for (name, value) in fields {
+        body.extend_from_slice(
+            format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
+            )
+            .as_bytes(),
+        );
+    }
+    // The file name is ours (a date and an extension): nothing to quote.
+    body.extend_from_slice(
+        format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"document\"; filename=\"{}\"\r\nContent-Type: {}\r\n\r\n",
+            file.filename.replace(['"', '\r', '\n'], "_"),
+            file.content_type
+        )
+        .as_bytes(),
+    );
+    body.extend_from_slice(&file.bytes);
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    (boundary, body)
 }
 
 /// Digits, a colon, then letters, digits, `-` and `_`, as @BotFather issues them. Also keeps the
