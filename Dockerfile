@@ -18,12 +18,13 @@ RUN mkdir src benches && echo 'fn main() {}' > src/main.rs && touch src/lib.rs \
         echo 'fn main() {}' > "benches/$bench.rs"; done \
     && cargo build --release --locked && rm -rf src benches
 # What the build reads: the code, the benches the manifest names, and the files the code
-# embeds (the keyword lists, the demo feeds and the map's boundaries; `scripts/image-check.py`
-# proves the list).
+# embeds (the keyword lists, the demo feeds, the sentiment model and the map's boundaries;
+# `scripts/image-check.py` proves the list).
 COPY src src
 COPY benches benches
 COPY keywords keywords
 COPY demo demo
+COPY models models
 COPY assets assets
 RUN touch src/main.rs src/lib.rs && cargo build --release --locked
 
