@@ -528,7 +528,8 @@ fn an_upgraded_database_gets_the_same_rollups() {
          DROP TABLE topic_engagement; DROP TABLE post_mentions;
          DROP INDEX alert_episodes_open; ALTER TABLE alert_episodes DROP COLUMN region_id;
          ALTER TABLE alerts DROP COLUMN region_id;
-         CREATE INDEX alert_episodes_open ON alert_episodes(topic_id) WHERE closed_at IS NULL;",
+         CREATE INDEX alert_episodes_open ON alert_episodes(topic_id) WHERE closed_at IS NULL;
+         DROP TABLE briefing_deliveries;",
     )
     .unwrap();
     conn.pragma_update(None, "user_version", 6).unwrap();
