@@ -60,7 +60,8 @@ pub fn digest(
     if !send || !written {
         let classifier = super::classifier(&config)?;
         let request = Request::period(kind, date, tz, lang, out_dir.clone())
-            .with_office(&settings.briefing.office);
+            .with_office(&settings.briefing.office)
+            .with_letter(settings.briefing.letter());
         let written = digest::write(&store, &classifier, &request)?;
         store.record_briefing(&written.record)?;
         outln!(

@@ -300,6 +300,100 @@ pub struct BriefingSettings {
     /// Ids of `[[alerts.sinks]]` (kind email or telegram) the day's briefing is sent through
     /// once written; none by default.
     pub deliver: Vec<String>,
+    /// The telaahan staf's head: the addressee, the sender and the nature of the letter.
+    #[serde(deserialize_with = "kepada")]
+    pub kepada: String,
+    #[serde(deserialize_with = "dari")]
+    pub dari: String,
+    #[serde(deserialize_with = "sifat")]
+    pub sifat: String,
+    /// A PNG, JPEG or SVG file for the letterhead, at most [`LOGO_MAX_BYTES`]; read at
+    /// start-up into `logo_uri`.
+    #[serde(deserialize_with = "logo")]
+    pub logo: Option<PathBuf>,
+    #[serde(skip)]
+    pub logo_uri: Option<String>,
+    /// The signature block; an empty name leaves a line to sign and write on by hand.
+    pub penandatangan_jabatan: String,
+    pub penandatangan_nama: String,
+    /// 18 digits (spaces dropped), or empty.
+    #[serde(deserialize_with = "nip")]
+    pub penandatangan_nip: String,
+}
+
+/// The largest logo file `[briefing] logo` may name: it is inlined in every HTML briefing.
+pub const LOGO_MAX_BYTES: u64 = 200 * 1024;
+
+impl BriefingSettings {
+    /// The head's and signature's values, as the briefing takes them.
+    pub fn letter(&self) -> crate::digest::Letter {
+        let defaults = crate::digest::Letter::default();
+        let or = |text: &str, default: String| {
+            let text = text.trim();
+            if text.is_empty() {
+                default
+            } else {
+                text.to_string()
+            }
+        };
+        crate::digest::Letter {
+            kepada: self.kepada.clone(),
+            dari: self.dari.clone(),
+            sifat: self.sifat.clone(),
+            logo: self.logo_uri.clone(),
+            jabatan: or(&self.penandatangan_jabatan, defaults.jabatan),
+            nama: self.penandatangan_nama.trim().to_string(),
+            nip: self.penandatangan_nip.clone(),
+        }
+    }
+
+    /// Reads the logo file into a `data:` URI, so a briefing fetches nothing. A logo that is
+    /// missing, unreadable, too large or of another type is an error at start-up: a briefing
+    /// written later without it would go out under the wrong letterhead.
+    fn load_logo(&mut self) -> Result<(), ConfigError> {
+        use base64::Engine as _;
+        let Some(path) = &self.logo else {
+            return Ok(());
+        };
+        let invalid = |message: String, hint: &str| ConfigError::Invalid {
+            origin: "konfigurasi".into(),
+            key: "[briefing] logo".into(),
+            message,
+            hint: Some(hint.into()),
+        };
+        let shown = crate::error::shown(path);
+        let ext = path
+            .extension()
+            .and_then(|e| e.to_str())
+            .map(str::to_ascii_lowercase);
+        let mime = match ext.as_deref() {
+            Some("png") => "image/png",
+            Some("jpg" | "jpeg") => "image/jpeg",
+            Some("svg") => "image/svg+xml",
+            _ => {
+                return Err(invalid(
+                    format!("{shown}: bukan berkas PNG, JPEG atau SVG"),
+                    "beri nama berkas berakhiran .png, .jpg, .jpeg atau .svg",
+                ));
+            }
+        };
+        let hint =
+            "periksa jalurnya (relatif terhadap folder induk folder config), atau kosongkan logo";
+        let size = std::fs::metadata(path)
+            .map_err(|e| invalid(format!("{shown}: tidak dapat dibaca: {e}"), hint))?
+            .len();
+        if size > LOGO_MAX_BYTES {
+            return Err(invalid(
+                format!("{shown}: {size} bita, lebih dari batas {LOGO_MAX_BYTES} bita"),
+                "perkecil gambarnya (logo dimuat di setiap briefing HTML)",
+            ));
+        }
+        let bytes = std::fs::read(path)
+            .map_err(|e| invalid(format!("{shown}: tidak dapat dibaca: {e}"), hint))?;
+        let data = base64::engine::general_purpose::STANDARD.encode(bytes);
+        self.logo_uri = Some(format!("data:{mime};base64,{data}"));
+        Ok(())
+    }
 }
 
 impl Default for BriefingSettings {
@@ -309,6 +403,14 @@ impl Default for BriefingSettings {
             language: Lang::default(),
             office: DEFAULT_OFFICE.into(),
             deliver: Vec::new(),
+            kepada: crate::digest::letter::DEFAULT_KEPADA.into(),
+            dari: crate::digest::letter::DEFAULT_DARI.into(),
+            sifat: crate::digest::letter::DEFAULT_SIFAT.into(),
+            logo: None,
+            logo_uri: None,
+            penandatangan_jabatan: String::new(),
+            penandatangan_nama: String::new(),
+            penandatangan_nip: String::new(),
         }
     }
 }
@@ -319,6 +421,34 @@ fn language<'de, D: Deserializer<'de>>(d: D) -> Result<Lang, D::Error> {
         "en" => Ok(Lang::En),
         _ => Err(format!("bahasa \"{s}\" tidak didukung")),
     })
+}
+
+/// An empty `kepada` means the default addressee.
+fn kepada<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    Ok(value::opt_text(d)?.unwrap_or_else(|| crate::digest::letter::DEFAULT_KEPADA.to_string()))
+}
+
+/// An empty `dari` means the default sender.
+fn dari<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    Ok(value::opt_text(d)?.unwrap_or_else(|| crate::digest::letter::DEFAULT_DARI.to_string()))
+}
+
+/// An empty `sifat` means "Biasa".
+fn sifat<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    Ok(value::opt_text(d)?.unwrap_or_else(|| crate::digest::letter::DEFAULT_SIFAT.to_string()))
+}
+
+/// An empty logo path means no logo (Pantau's seal).
+fn logo<'de, D: Deserializer<'de>>(d: D) -> Result<Option<PathBuf>, D::Error> {
+    Ok(value::opt_text(d)?.map(PathBuf::from))
+}
+
+fn nip<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    value::parsed(
+        d,
+        "18 angka NIP, mis. \"19700101 199001 1 001\"",
+        crate::digest::letter::parse_nip,
+    )
 }
 
 /// An empty office name means the default letterhead.
@@ -384,6 +514,9 @@ impl Settings {
             base_dir,
         };
         settings.resolve_paths();
+        if let Err(e) = settings.briefing.load_logo() {
+            errors.push(e);
+        }
         (settings, errors)
     }
 
@@ -398,6 +531,11 @@ impl Settings {
             if path.is_relative() {
                 *path = base.join(&*path);
             }
+        }
+        if let Some(logo) = &mut self.briefing.logo
+            && logo.is_relative()
+        {
+            *logo = base.join(&*logo);
         }
     }
 }
@@ -566,5 +704,66 @@ mod tests {
             "{e}"
         );
         assert!(e.hint().unwrap().contains("history_days = 30"), "{e:?}");
+    }
+
+    #[test]
+    fn the_head_and_signature_keys_are_checked() {
+        let dir = tempfile::tempdir().unwrap();
+        let text = "[briefing]\nkepada = \"\"\nsifat = \"Segera\"\npenandatangan_nama = \" Siti \"\n\
+                    penandatangan_nip = \"19700101 199001 1 001\"\n";
+        let (s, errors) = load_str_lenient(text, dir.path()).unwrap();
+        assert!(errors.is_empty(), "{errors:?}");
+        let letter = s.briefing.letter();
+        assert_eq!(letter.kepada, crate::digest::letter::DEFAULT_KEPADA);
+        assert_eq!(letter.sifat, "Segera");
+        assert_eq!(letter.nama, "Siti");
+        assert_eq!(letter.nip, "197001011990011001");
+        assert_eq!(letter.jabatan, "Analis Pemantauan Isu");
+        assert!(letter.logo.is_none());
+        let (_, errors) =
+            load_str_lenient("[briefing]\npenandatangan_nip = \"1970-01\"\n", dir.path()).unwrap();
+        let shown = format!("{errors:?}");
+        assert!(
+            shown.contains("penandatangan_nip") && shown.contains("18 angka"),
+            "{shown}"
+        );
+    }
+
+    #[test]
+    fn the_logo_is_inlined_or_refused_at_start_up() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("logo.svg"),
+            "<svg xmlns=\"http://www.w3.org/2000/svg\"/>",
+        )
+        .unwrap();
+        std::fs::write(
+            dir.path().join("big.png"),
+            vec![0u8; LOGO_MAX_BYTES as usize + 1],
+        )
+        .unwrap();
+        std::fs::write(dir.path().join("logo.gif"), b"GIF89a").unwrap();
+        let (s, errors) =
+            load_str_lenient("[briefing]\nlogo = \"logo.svg\"\n", dir.path()).unwrap();
+        assert!(errors.is_empty(), "{errors:?}");
+        let uri = s.briefing.letter().logo.unwrap();
+        assert!(uri.starts_with("data:image/svg+xml;base64,PHN2Zy"), "{uri}");
+        for (file, why) in [
+            ("nope.png", "tidak dapat dibaca"),
+            ("big.png", "lebih dari batas"),
+            ("logo.gif", "bukan berkas PNG"),
+        ] {
+            let (_, errors) =
+                load_str_lenient(&format!("[briefing]\nlogo = \"{file}\"\n"), dir.path()).unwrap();
+            let shown = errors
+                .iter()
+                .map(|e| e.to_string())
+                .collect::<Vec<_>>()
+                .join("\n");
+            assert!(
+                shown.contains("[briefing] logo") && shown.contains(why),
+                "{file}: {shown}"
+            );
+        }
     }
 }

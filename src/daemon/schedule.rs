@@ -27,6 +27,7 @@ pub struct BriefingJob {
     out_dir: PathBuf,
     lang: Lang,
     office: String,
+    letter: crate::digest::Letter,
     tz: TimeZone,
     at: Time,
     classifier: SharedClassifier,
@@ -42,6 +43,7 @@ impl BriefingJob {
             out_dir: settings.briefing.dir.clone(),
             lang: settings.briefing.language,
             office: settings.briefing.office.clone(),
+            letter: settings.briefing.letter(),
             tz: settings.schedule.timezone.clone(),
             at: settings.schedule.briefing_at,
             classifier,
@@ -97,7 +99,8 @@ impl BriefingJob {
     /// when the files were written.
     async fn write(&self, kind: PeriodKind, date: Date) -> Option<String> {
         let request = Request::period(kind, date, &self.tz, self.lang, self.out_dir.clone())
-            .with_office(&self.office);
+            .with_office(&self.office)
+            .with_letter(self.letter.clone());
         let date = kind.stem(request.date);
         let db = self.db.clone();
         let classifier = self.classifier.get();

@@ -54,5 +54,20 @@ pub fn render(b: &Briefing) -> Result<String, DigestError> {
         areas_svg => Value::from_safe_string(b.areas_svg.clone()),
         maps => maps,
         map_html => Value::from_safe_string(b.map_html.clone()),
+        logo => b.logo.as_deref().filter(|uri| is_image_data_uri(uri)).map(|uri| Value::from_safe_string(uri.to_string())),
     })?)
+}
+
+/// Whether `uri` is the base64 image `data:` URI config builds, and nothing an attribute
+/// could be broken out of: it is inserted unescaped.
+fn is_image_data_uri(uri: &str) -> bool {
+    let Some((head, data)) = uri.split_once(";base64,") else {
+        return false;
+    };
+    matches!(
+        head,
+        "data:image/png" | "data:image/jpeg" | "data:image/svg+xml"
+    ) && data
+        .bytes()
+        .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'+' | b'/' | b'='))
 }

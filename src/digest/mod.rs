@@ -15,6 +15,7 @@ pub mod html;
 pub mod index;
 mod issue;
 pub mod json;
+pub mod letter;
 pub mod map;
 pub mod markdown;
 pub mod period;
@@ -39,6 +40,7 @@ use crate::time::{Lang, day_bounds, format_date_long, format_local, zone_label};
 use crate::trends::Direction;
 
 pub use issue::is_generic_byline;
+pub use letter::{Head, Letter, Signature};
 pub use report::{Frame, PeriodReport, TopicPeriod, merge_areas};
 pub(crate) use words::{account_label, labels, platform_label, reach_label, words};
 pub use write::{Written, write};
@@ -191,6 +193,9 @@ pub struct Request {
     pub now: Timestamp,
     /// The office named on the letterhead (`[briefing] office`).
     pub office: String,
+    /// The head's and the signature's values (`[briefing] kepada`, `dari`, `sifat`, `logo`,
+    /// `penandatangan_*`).
+    pub letter: Letter,
 }
 
 impl Request {
@@ -224,12 +229,19 @@ impl Request {
             now: Timestamp::from_second(Timestamp::now().as_second())
                 .unwrap_or(Timestamp::UNIX_EPOCH),
             office: crate::config::DEFAULT_OFFICE.to_string(),
+            letter: Letter::default(),
         }
     }
 
     /// The same request under another office's letterhead.
     pub fn with_office(mut self, office: &str) -> Request {
         self.office = office.to_string();
+        self
+    }
+
+    /// The same request with another head and signature.
+    pub fn with_letter(mut self, letter: Letter) -> Request {
+        self.letter = letter;
         self
     }
 }
@@ -245,6 +257,13 @@ pub struct Briefing {
     pub date: String,
     /// The date as a letter carries it: "Jumat, 4 Desember 2026".
     pub date_label: String,
+    /// The telaahan staf's head: Kepada, Dari, Tanggal, Nomor, Sifat, Lampiran, Hal.
+    pub head: Head,
+    /// The signature block at the end.
+    pub signature: Signature,
+    /// The letterhead's logo as a `data:` URI (HTML only).
+    #[serde(skip)]
+    pub logo: Option<String>,
     pub language: Lang,
     pub timezone: String,
     pub timezone_label: String,
@@ -508,12 +527,27 @@ pub fn build(
     method.extend(comparison.as_ref().map(|c| c.rule.clone()));
     method.extend(rejected_lists(&keywords, req));
     let stem = req.kind.stem(req.date);
+    let number = format!("PANTAU/TELAAH/{}", stem.replace('-', ""));
+    let label = date_label(req);
+    let head = letter::head(
+        &req.letter,
+        req.kind,
+        &label,
+        &number,
+        req.now,
+        &req.tz,
+        req.lang,
+    );
+    let signature = letter::signature(&req.letter, &head.tanggal);
     Ok(Briefing {
         office: req.office.clone(),
         title: words(req.lang).title(req.kind).to_string(),
-        number: format!("PANTAU/TELAAH/{}", stem.replace('-', "")),
+        number,
         date: stem,
-        date_label: date_label(req),
+        date_label: label,
+        head,
+        signature,
+        logo: req.letter.logo.clone(),
         language: req.lang,
         timezone: req.tz.iana_name().unwrap_or("UTC").to_string(),
         timezone_label: zone_label(&req.tz, req.start),

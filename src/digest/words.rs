@@ -122,6 +122,11 @@ pub(crate) fn account_label(followers: u64, engagement: u64, posts: u64, lang: L
 pub(crate) fn labels(lang: Lang) -> HashMap<&'static str, &'static str> {
     let pairs: &[(&str, &str, &str)] = &[
         ("number", "Nomor", "Number"),
+        (
+            "province",
+            "Pemerintah Provinsi Kalimantan Timur",
+            "Provincial Government of Kalimantan Timur",
+        ),
         ("date", "Hari, tanggal", "Date"),
         (
             "system",

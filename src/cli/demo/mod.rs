@@ -133,6 +133,7 @@ pub fn run(dir: &Path) -> anyhow::Result<DemoReport> {
         out_dir: settings.briefing.dir.clone(),
         now,
         office: settings.briefing.office.clone(),
+        letter: settings.briefing.letter(),
     };
     let mut store = Store::open(&settings.storage.path)?;
     let written = digest::write(&store, &classifier, &request)?;
