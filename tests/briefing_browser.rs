@@ -329,3 +329,126 @@ async fn the_map_draws_the_ten_kabupaten_kota_with_their_counts() {
     assert!(mm(&size[0]) <= 95.5 && mm(&size[1]) <= 92.5, "map {size}");
     assert!(size[2].as_f64().unwrap() <= 0.0, "wider than A4: {size}");
 }
+
+/// The telaahan staf as a Kepala Dinas signs it: the letterhead with the configured logo
+/// (inlined, nothing fetched), "TELAAHAN STAF", the seven fields of the head with their values
+/// (a hostile value shown as text), and the signature block at the end, right-aligned.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_telaahan_staf_has_its_head_and_signature_block() {
+    let project = common::Project::new(
+        "[briefing]\n\
+         logo = \"logo-kaltim.svg\"\n\
+         kepada = \"Kepala Dinas <script>alert(1)</script>\"\n\
+         sifat = \"Segera\"\n\
+         penandatangan_jabatan = \"Kepala Bidang Informasi Publik\"\n\
+         penandatangan_nama = \"Dr. Siti Rahmah, S.Kom.\"\n\
+         penandatangan_nip = \"19700101 199001 1 001\"\n",
+        "",
+    );
+    std::fs::write(
+        project.path().join("logo-kaltim.svg"),
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"60\" height=\"60\"><circle cx=\"30\" cy=\"30\" r=\"28\" fill=\"#0a4f96\"/></svg>",
+    )
+    .unwrap();
+    let file = project.path().join("banjir.jsonl");
+    std::fs::write(&file, map_records()).unwrap();
+    let out = project.pantau(&["import", file.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = project.pantau(&["digest", "--date", MAP_DAY, "--out", "keluar"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let html = project.path().join(format!("keluar/{MAP_DAY}.html"));
+    let json: Value =
+        serde_json::from_slice(&std::fs::read(html.with_extension("json")).unwrap()).unwrap();
+
+    let artefacts = browser::artefact_dir();
+    let Some(report) =
+        browser::open_page(&file_url(&html), 1100, &artefacts.join("telaahan-staf.png")).await
+    else {
+        return;
+    };
+    assert!(
+        report.console_errors.is_empty(),
+        "{:?}",
+        report.console_errors
+    );
+    assert!(report.requests.is_empty(), "fetched {:?}", report.requests);
+    assert!(report.text.contains("TELAAHAN STAF"), "{}", report.text);
+
+    let mut chromium = Browser::launch().await.expect("chromium is there");
+    let mut page = chromium.page(1100).await;
+    page.goto(&file_url(&html)).await;
+    let rows: Vec<(String, String)> = serde_json::from_str(
+        page.eval(
+            "JSON.stringify([...document.querySelectorAll('table#kepala tr')].map(r =>
+                [r.cells[0].innerText, r.cells[1].innerText]))",
+        )
+        .await
+        .as_str()
+        .unwrap(),
+    )
+    .unwrap();
+    let labels: Vec<&str> = rows.iter().map(|(l, _)| l.trim_end_matches(':')).collect();
+    assert_eq!(
+        labels,
+        [
+            "Kepada", "Dari", "Tanggal", "Nomor", "Sifat", "Lampiran", "Hal"
+        ]
+    );
+    let value = |label: &str| {
+        rows.iter()
+            .find(|(l, _)| l.starts_with(label))
+            .unwrap()
+            .1
+            .clone()
+    };
+    assert_eq!(value("Kepada"), "Kepala Dinas <script>alert(1)</script>");
+    assert_eq!(value("Dari"), "Analis Pemantauan Isu");
+    assert_eq!(value("Nomor"), "PANTAU/TELAAH/20261120");
+    assert_eq!(value("Sifat"), "Segera");
+    assert!(value("Lampiran").starts_with("1 (satu) berkas"));
+    assert_eq!(
+        value("Hal"),
+        "Telaahan isu publik harian Jumat, 20 November 2026"
+    );
+    assert_eq!(value("Tanggal"), json["head"]["tanggal"].as_str().unwrap());
+    for (label, _) in &rows {
+        let key = label.trim_end_matches(':').to_lowercase();
+        assert_eq!(value(label), json["head"][&key].as_str().unwrap(), "{key}");
+    }
+    // No script ran from the config: the only <script> is text.
+    assert_eq!(page.eval("document.scripts.length").await, 0);
+    // The logo is drawn from its data: URI.
+    let logo = page
+        .eval("(() => { const i = document.querySelector('.kop img.logo'); return [i.complete && i.naturalWidth, i.src.slice(0, 26)]; })()")
+        .await;
+    assert_eq!(logo[0], 60, "{logo}");
+    assert_eq!(logo[1], "data:image/svg+xml;base64,");
+
+    // The signature block: last before the footer, on the right, in order.
+    let block = page
+        .eval(
+            "(() => { const s = document.querySelector('#tanda-tangan'); const r = s.getBoundingClientRect();
+                      const doc = document.querySelector('main.doc').getBoundingClientRect();
+                      return [s.innerText, r.left - doc.left > doc.width / 2 - 40,
+                              s.nextElementSibling.tagName]; })()",
+        )
+        .await;
+    let text = block[0].as_str().unwrap();
+    let lines: Vec<&str> = text
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect();
+    let tanggal = json["head"]["tanggal"].as_str().unwrap();
+    assert_eq!(
+        lines,
+        [
+            format!("Samarinda, {tanggal}").as_str(),
+            "Kepala Bidang Informasi Publik",
+            "Dr. Siti Rahmah, S.Kom.",
+            "NIP. 197001011990011001"
+        ]
+    );
+    assert_eq!(block[1], true, "the block sits on the right: {block}");
+    assert_eq!(block[2], "FOOTER");
+}
