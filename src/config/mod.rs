@@ -727,6 +727,16 @@ mod tests {
             shown.contains("penandatangan_nip") && shown.contains("18 angka"),
             "{shown}"
         );
+        // The shipped config's commented signer, uncommented, reads.
+        let shipped: String = include_str!("../../config/default.toml")
+            .lines()
+            .filter_map(|l| l.strip_prefix("# penandatangan_"))
+            .map(|l| format!("penandatangan_{l}\n"))
+            .collect();
+        let (s, errors) = load_str_lenient(&format!("[briefing]\n{shipped}"), dir.path()).unwrap();
+        assert!(errors.is_empty(), "{errors:?}");
+        assert_eq!(s.briefing.letter().nip, "197001011990011001");
+        assert!(!s.briefing.penandatangan_nama.is_empty());
     }
 
     #[test]
