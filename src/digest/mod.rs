@@ -7,9 +7,10 @@
 //! the three files atomically, and the folder's [`index`]. Post text is attacker-controlled:
 //! both text renderers escape every piece of it.
 //!
-//! Order of the briefing (DESIGN.md §4): header; Ringkasan Eksekutif (the few issues that need
-//! attention, most urgent first); per issue Persoalan, Fakta, Analisis, Saran Tindak Lanjut;
-//! Isu Lainnya; Kondisi Sumber; Metode.
+//! Order of the briefing (DESIGN.md §4): header (the letterhead and the telaahan staf's head,
+//! [`letter`]); Ringkasan Eksekutif (the few issues that need attention, most urgent first); per
+//! issue Persoalan, Fakta, Analisis, Saran Tindak Lanjut; Isu Lainnya; Kondisi Sumber; Metode;
+//! the signature block.
 
 pub mod html;
 pub mod index;
