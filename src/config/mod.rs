@@ -13,6 +13,7 @@
 
 mod de;
 mod error;
+pub mod letter;
 mod load;
 pub mod plugin;
 mod table;
@@ -326,8 +327,8 @@ pub const LOGO_MAX_BYTES: u64 = 200 * 1024;
 
 impl BriefingSettings {
     /// The head's and signature's values, as the briefing takes them.
-    pub fn letter(&self) -> crate::digest::Letter {
-        let defaults = crate::digest::Letter::default();
+    pub fn letter(&self) -> letter::Letter {
+        let defaults = letter::Letter::default();
         let or = |text: &str, default: String| {
             let text = text.trim();
             if text.is_empty() {
@@ -336,7 +337,7 @@ impl BriefingSettings {
                 text.to_string()
             }
         };
-        crate::digest::Letter {
+        letter::Letter {
             kepada: self.kepada.clone(),
             dari: self.dari.clone(),
             sifat: self.sifat.clone(),
@@ -403,9 +404,9 @@ impl Default for BriefingSettings {
             language: Lang::default(),
             office: DEFAULT_OFFICE.into(),
             deliver: Vec::new(),
-            kepada: crate::digest::letter::DEFAULT_KEPADA.into(),
-            dari: crate::digest::letter::DEFAULT_DARI.into(),
-            sifat: crate::digest::letter::DEFAULT_SIFAT.into(),
+            kepada: letter::DEFAULT_KEPADA.into(),
+            dari: letter::DEFAULT_DARI.into(),
+            sifat: letter::DEFAULT_SIFAT.into(),
             logo: None,
             logo_uri: None,
             penandatangan_jabatan: String::new(),
@@ -425,17 +426,17 @@ fn language<'de, D: Deserializer<'de>>(d: D) -> Result<Lang, D::Error> {
 
 /// An empty `kepada` means the default addressee.
 fn kepada<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
-    Ok(value::opt_text(d)?.unwrap_or_else(|| crate::digest::letter::DEFAULT_KEPADA.to_string()))
+    Ok(value::opt_text(d)?.unwrap_or_else(|| letter::DEFAULT_KEPADA.to_string()))
 }
 
 /// An empty `dari` means the default sender.
 fn dari<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
-    Ok(value::opt_text(d)?.unwrap_or_else(|| crate::digest::letter::DEFAULT_DARI.to_string()))
+    Ok(value::opt_text(d)?.unwrap_or_else(|| letter::DEFAULT_DARI.to_string()))
 }
 
 /// An empty `sifat` means "Biasa".
 fn sifat<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
-    Ok(value::opt_text(d)?.unwrap_or_else(|| crate::digest::letter::DEFAULT_SIFAT.to_string()))
+    Ok(value::opt_text(d)?.unwrap_or_else(|| letter::DEFAULT_SIFAT.to_string()))
 }
 
 /// An empty logo path means no logo (Pantau's seal).
@@ -447,7 +448,7 @@ fn nip<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
     value::parsed(
         d,
         "18 angka NIP, mis. \"19700101 199001 1 001\"",
-        crate::digest::letter::parse_nip,
+        letter::parse_nip,
     )
 }
 
@@ -714,7 +715,7 @@ mod tests {
         let (s, errors) = load_str_lenient(text, dir.path()).unwrap();
         assert!(errors.is_empty(), "{errors:?}");
         let letter = s.briefing.letter();
-        assert_eq!(letter.kepada, crate::digest::letter::DEFAULT_KEPADA);
+        assert_eq!(letter.kepada, letter::DEFAULT_KEPADA);
         assert_eq!(letter.sifat, "Segera");
         assert_eq!(letter.nama, "Siti");
         assert_eq!(letter.nip, "197001011990011001");
