@@ -351,13 +351,18 @@ fn hostile_post_text_is_escaped_in_every_briefing() {
         "<b>X</b>",
         "<em>tebal</em>",
         "<code>",
-        "<table",
     ] {
         assert!(
             !rendered.contains(bad),
             "rendered Markdown holds {bad:?}:\n{rendered}"
         );
     }
+    // The one table is the telaahan's head; a post's pipes make none.
+    assert_eq!(
+        rendered.matches("<table").count(),
+        1,
+        "rendered Markdown holds a table beyond the head:\n{rendered}"
+    );
     assert!(
         rendered.contains("&lt;script&gt;alert('x')&lt;/script&gt;"),
         "{rendered}"
