@@ -27,11 +27,11 @@ Data, none of it in the project:
 import argparse
 import csv
 import hashlib
-import json
 import os
 import re
-import subprocess
 import sys
+
+import quality  # scripts/quality.py: one `pantau classify --json` run
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TOPIC = "konten-sara"
@@ -58,20 +58,7 @@ def default_pantau():
 
 def classify(pantau, texts):
     """Topic ids per text, from one `pantau classify --json` process."""
-    clean = [" ".join(t.split()) or "-" for t in texts]
-    run = subprocess.run(
-        [pantau, "classify", "--json"],
-        input="\n".join(clean) + "\n",
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-    )
-    if run.returncode != 0:
-        sys.exit(f"pantau classify gagal: {run.stderr.strip()}")
-    out = [json.loads(line) for line in run.stdout.splitlines() if line.strip()]
-    if len(out) != len(clean):
-        sys.exit(f"pantau classify: {len(out)} hasil untuk {len(clean)} teks")
-    return [{t["id"] for t in r["topics"]} for r in out]
+    return [{t["id"] for t in r["topics"]} for r in quality.classify(pantau, texts)]
 
 
 def tweet_text(raw):

@@ -35,23 +35,6 @@ const SOURCES: [&str; 5] = ["kaltimpost", "tribun", "antara", "warga-smd", "warg
 const BERAU: &str = "Tanjung Redeb, Kabupaten Berau";
 const SAMARINDA: &str = "Sempaja, Kota Samarinda";
 
-fn sources() -> String {
-    let mut s = String::new();
-    for id in ["kaltimpost", "tribun", "antara"] {
-        s.push_str(&common::feed_source(
-            id,
-            &format!("file:///dev/null/{id}"),
-            "",
-        ));
-    }
-    for id in ["warga-smd", "warga-bpp"] {
-        s.push_str(&format!(
-            "[[sources]]\nid = \"{id}\"\nkind = \"mastodon\"\nurl = \"https://mastodon.example\"\ntag = \"kaltim\"\n"
-        ));
-    }
-    s
-}
-
 fn at(offset_hours: f64) -> Timestamp {
     NOW.parse::<Timestamp>().unwrap() + SignedDuration::from_secs_f64(offset_hours * 3600.0)
 }
@@ -78,7 +61,7 @@ struct World {
 
 impl World {
     fn new(alerts_toml: &str) -> World {
-        let project = Project::new(alerts_toml, &sources());
+        let project = Project::new(alerts_toml, &common::alert_sources());
         let config = project.load();
         let classifier = SharedClassifier::new(Arc::new(
             Classifier::load(&config.settings.keywords.dir).unwrap(),

@@ -19,25 +19,11 @@ use common::{Project, query_i64};
 
 const NOW: &str = "2026-11-20T04:00:00Z"; // 12.00 WITA
 
-fn sources() -> String {
-    let mut s = String::new();
-    for id in ["kaltimpost", "tribun", "antara"] {
-        s.push_str(&common::feed_source(
-            id,
-            &format!("file:///dev/null/{id}"),
-            "",
-        ));
-    }
-    for id in ["warga-smd", "warga-bpp"] {
-        s.push_str(&format!(
-            "[[sources]]\nid = \"{id}\"\nkind = \"mastodon\"\nurl = \"https://mastodon.example\"\ntag = \"kaltim\"\n"
-        ));
-    }
-    s
-}
-
 fn project(sinks: &str) -> Project {
-    Project::new(&format!("[alerts]\nmin_gap = \"1h\"\n{sinks}"), &sources())
+    Project::new(
+        &format!("[alerts]\nmin_gap = \"1h\"\n{sinks}"),
+        &common::alert_sources(),
+    )
 }
 
 fn at(offset_hours: f64) -> Timestamp {

@@ -234,6 +234,21 @@ const WORDS: [&str; 40] = [
     "kucing", "ayam", "pintu", "jendela", "dapur", "kursi", "meja", "tikar", "ember", "sandal",
 ];
 
+/// The five sources the alert tests post through: three newsrooms (feeds) and two Mastodon
+/// accounts, so that corroboration across sources and kinds has something to count.
+pub fn alert_sources() -> String {
+    let mut s = String::new();
+    for id in ["kaltimpost", "tribun", "antara"] {
+        s.push_str(&feed_source(id, &format!("file:///dev/null/{id}"), ""));
+    }
+    for id in ["warga-smd", "warga-bpp"] {
+        s.push_str(&format!(
+            "[[sources]]\nid = \"{id}\"\nkind = \"mastodon\"\nurl = \"https://mastodon.example\"\ntag = \"kaltim\"\n"
+        ));
+    }
+    s
+}
+
 /// A distinct flood story: a short flood sentence and a dozen words drawn at random, so that
 /// no two stories share enough word pairs to be taken for copies.
 pub fn flood_story(n: usize) -> String {

@@ -191,22 +191,12 @@ impl Telegram {
             "text": telegram_text(text),
             "disable_web_page_preview": true,
         });
-        let response = self
-            .client
-            .post(self.endpoint.clone())
-            .header(header::CONTENT_TYPE, "application/json")
-            .body(body.to_string())
-            .send()
-            .await
-            .map_err(|e| self.redacted(request_error(self.target(), e)))?;
-        let status = response.status();
-        let body = read_capped(response).await.map_err(|e| {
-            self.redacted(SinkError::Response {
-                target: self.target(),
-                detail: error_chain(&e.without_url()),
-            })
-        })?;
-        self.verdict(status, &body)
+        self.call(
+            self.endpoint.clone(),
+            "application/json".into(),
+            body.to_string().into_bytes(),
+        )
+        .await
     }
 
     /// `sendDocument` as a multipart/form-data upload (`chat_id`, `caption`, `document`).
@@ -218,13 +208,21 @@ impl Telegram {
             &[("chat_id", &self.chat_id), ("caption", &telegram_caption(caption))],
             file,
         );
+        let content_type = format!("multipart/form-data; boundary={boundary}");
+        self.call(endpoint, content_type, body).await
+    }
+
+    /// One POST to the Bot API and Telegram's verdict on it; errors never show the token.
+    async fn call(
+        &self,
+        endpoint: Url,
+        content_type: String,
+        body: Vec<u8>,
+    ) -> Result<(), SinkError> {
         let response = self
             .client
             .post(endpoint)
-            .header(
-                header::CONTENT_TYPE,
-                format!("multipart/form-data; boundary={boundary}"),
-            )
+            .header(header::CONTENT_TYPE, content_type)
             .body(body)
             .send()
             .await
