@@ -443,3 +443,44 @@ fn failures_of_the_latest_sending_cover_the_day_and_the_week_sent_with_it() {
         .collect();
     assert_eq!(failed, ["2026-12-06"]);
 }
+
+/// A stop does not wait for a delivery's retries: with Telegram failing (HTTP 502) and the next
+/// try due in 30 s, SIGTERM ends the daemon within seconds, and the failed try is on record.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_stop_does_not_wait_for_a_delivery_retry() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(502).set_body_string("Bad Gateway"))
+        .mount(&server)
+        .await;
+    let config = format!(
+        "[schedule]\nbriefing_at = \"00:00\"\n[briefing]\ndeliver = [\"tim-pimpinan\"]\n{}",
+        telegram_sink(&server.uri())
+    );
+    let project = Project::new(&config, "");
+    let daemon = common::daemon::Daemon::start(&project, &[]).await;
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    while server.received_requests().await.unwrap().is_empty() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no delivery was tried"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    // The failed try is recorded just after the response; then the retry waits.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let stopping = std::time::Instant::now();
+    let status = daemon.stop(libc::SIGTERM).await;
+    let took = stopping.elapsed();
+    assert!(status.success(), "{status:?}");
+    assert!(took < Duration::from_secs(5), "stop took {took:?}");
+    let yesterday = pantau::time::local_date(jiff::Timestamp::now(), &WITA)
+        .yesterday()
+        .unwrap();
+    let rows = project
+        .store()
+        .briefing_deliveries(&yesterday.to_string())
+        .unwrap();
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    assert!(rows[0].error.is_some(), "{rows:?}");
+}

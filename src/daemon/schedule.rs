@@ -67,6 +67,16 @@ impl BriefingJob {
         }
     }
 
+    /// [`run`](Self::run) unless `stop` fires first; false when it did. A delivery's retries
+    /// wait minutes, longer than a stop may take; what was not sent is not recorded as sent, so
+    /// `pantau digest --send` (or the next start's catch-up, for an unwritten briefing) does it.
+    async fn run_until(&self, kind: PeriodKind, date: Date, stop: &CancellationToken) -> bool {
+        tokio::select! {
+            _ = stop.cancelled() => false,
+            _ = self.run(kind, date) => true,
+        }
+    }
+
     /// Sends the written briefing named `stem` (`2026-12-06`, `2026-W49`, `2026-11`) through
     /// every sink, recording each try.
     async fn send(&self, stem: &str) {
@@ -192,7 +202,9 @@ pub async fn daily_briefings(job: BriefingJob, stop: CancellationToken) {
         for (kind, date) in due(today) {
             if job.missing(kind, date).await {
                 tracing::info!(date = %date, period = ?kind, "menulis briefing yang terlewat");
-                job.run(kind, date).await;
+                if !job.run_until(kind, date, &stop).await {
+                    return;
+                }
             }
         }
     }
@@ -205,7 +217,9 @@ pub async fn daily_briefings(job: BriefingJob, stop: CancellationToken) {
             _ = tokio::time::sleep(wait) => {}
         }
         for (kind, date) in due(local_date(Timestamp::now(), &job.tz)) {
-            job.run(kind, date).await;
+            if !job.run_until(kind, date, &stop).await {
+                return;
+            }
         }
     }
 }

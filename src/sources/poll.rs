@@ -347,7 +347,14 @@ impl SourceRun {
             outcome,
             reply,
         };
-        out.send(polled).await.ok()?;
+        // A stop while the pipeline is busy drops the result rather than waiting its turn: the
+        // cursor only moves with a commit, so the same items are fetched after a restart, and the
+        // stop only waits for what was already handed over.
+        tokio::select! {
+            biased;
+            _ = stop.cancelled() => return None,
+            sent = out.send(polled) => sent.ok()?,
+        }
         let committed = committed.await.ok()?;
         match &committed {
             Ok(done) => {
