@@ -114,15 +114,27 @@ impl Assessment<'_> {
         self.streak >= STREAK_DAYS && last >= STREAK_MIN_POSTS
     }
 
+    /// Rising by the trend rule, or above the pattern and not below the period before, or
+    /// rising day after day.
     fn escalating(&self) -> bool {
         self.issue.rising
             || matches!(self.issue.trend, Direction::Naik | Direction::Baru)
-            || self.pattern == Pattern::Above
+            || (self.pattern == Pattern::Above && !self.below_previous())
             || self.streaking()
+    }
+
+    /// Still above the pattern but fewer than in the period before: high, no longer growing.
+    fn elevated(&self) -> bool {
+        !self.escalating() && self.pattern == Pattern::Above && self.below_previous()
+    }
+
+    fn below_previous(&self) -> bool {
+        self.issue.posts < self.issue.previous
     }
 
     fn subsiding(&self) -> bool {
         !self.escalating()
+            && !self.elevated()
             && (self.issue.trend == Direction::Turun || self.pattern == Pattern::Below)
     }
 
@@ -304,11 +316,8 @@ fn attention_reasons(cx: &Cx, issue: &Issue) -> String {
     }
     if issue.priority >= Priority::Tinggi {
         let p = format!("p_{}", priority_id(issue.priority));
-        reasons.push(format!(
-            "{} {}",
-            t["priority"],
-            t.get(p.as_str()).copied().unwrap_or_default()
-        ));
+        let level = t.get(p.as_str()).copied().unwrap_or_default();
+        reasons.push(cx.say(format!("prioritas {level}"), format!("{level} priority")));
     }
     if issue.action != "pantau" {
         let a = format!("short_{}", issue.action);
@@ -856,13 +865,13 @@ fn analyse_news_social(cx: &Cx, issue: &Issue) -> Option<Point> {
     let name = &issue.name;
     let text = if news as f64 >= DOMINANT_PLATFORM_SHARE * known as f64 {
         cx.say(
-            format!("{name} terutama diberitakan media ({pn}% berita, {ps}% media sosial); perbincangan warga di media sosial belum banyak."),
-            format!("{name} is mostly carried by the news ({pn}% news, {ps}% social media); there is little talk among the public on social media yet."),
+            format!("{name} terutama diberitakan media ({pn}% berita, {ps}% media sosial); di sumber yang dipantau, perbincangan warga di media sosial belum banyak."),
+            format!("{name} is mostly carried by the news ({pn}% news, {ps}% social media); in the sources monitored there is little talk among the public on social media yet."),
         )
     } else if social as f64 >= DOMINANT_PLATFORM_SHARE * known as f64 {
         cx.say(
-            format!("{name} terutama dibicarakan di media sosial ({ps}% media sosial, {pn}% berita); media berita belum banyak memuatnya."),
-            format!("{name} is mostly talked about on social media ({ps}% social media, {pn}% news); the news has carried little of it yet."),
+            format!("{name} terutama dibicarakan di media sosial ({ps}% media sosial, {pn}% berita); di sumber yang dipantau, media berita belum banyak memuatnya."),
+            format!("{name} is mostly talked about on social media ({ps}% social media, {pn}% news); in the sources monitored the news has carried little of it yet."),
         )
     } else {
         cx.say(
@@ -930,7 +939,13 @@ fn analyse_since(cx: &Cx, faded: &[Faded]) -> Point {
             .collect();
     let gone: Vec<String> = faded
         .iter()
-        .map(|f| format!("{} ({})", f.name, f.previous))
+        .map(|f| {
+            let then = cx.posts(f.previous);
+            cx.say(
+                format!("{} ({then} sebelumnya)", f.name),
+                format!("{} ({then} before)", f.name),
+            )
+        })
         .collect();
     let before = cx.before();
     let mut parts = Vec::new();
@@ -942,8 +957,8 @@ fn analyse_since(cx: &Cx, faded: &[Faded]) -> Point {
                 names(&appeared, cx.lang)
             ),
             format!(
-                "{} absent {before} appeared: {}",
-                count(appeared.len() as u64, "issues", cx.lang),
+                "new, absent {before} ({}): {}",
+                appeared.len(),
                 names(&appeared, cx.lang)
             ),
         ));
@@ -951,13 +966,13 @@ fn analyse_since(cx: &Cx, faded: &[Faded]) -> Point {
     if !gone.is_empty() {
         parts.push(cx.say(
             format!(
-                "{} pada {before} tidak lagi dibicarakan: {} (unggahan saat itu)",
+                "{} pada {before} tidak lagi dibicarakan: {}",
                 count(gone.len() as u64, "issues", cx.lang),
                 names(&gone, cx.lang)
             ),
             format!(
-                "{} of {before} are no longer talked about: {} (posts then)",
-                count(gone.len() as u64, "issues", cx.lang),
+                "no longer talked about since {before} ({}): {}",
+                gone.len(),
                 names(&gone, cx.lang)
             ),
         ));
@@ -1036,6 +1051,18 @@ fn kesimpulan(cx: &Cx, assessed: &[Assessment]) -> Vec<Point> {
             format!("Local: {list}; handling can rest with that regency/city."),
         )));
     }
+    let elevated = pick(&|a| a.elevated());
+    if !elevated.is_empty() {
+        let (list, before) = (names(&elevated, cx.lang), cx.before());
+        out.push(cx.point(
+            "tinggi",
+            None,
+            cx.say(
+                format!("Masih tinggi tetapi tidak lagi bertambah: {list} — di atas pola 7 periode, namun lebih sedikit daripada {before}."),
+                format!("Still high but no longer growing: {list} — above the 7-period pattern, yet fewer than {before}."),
+            ),
+        ));
+    }
     let subsiding = pick(&|a| a.subsiding());
     if !subsiding.is_empty() {
         let list = names(&subsiding, cx.lang);
@@ -1048,7 +1075,7 @@ fn kesimpulan(cx: &Cx, assessed: &[Assessment]) -> Vec<Point> {
             ),
         ));
     }
-    let steady = pick(&|a| !a.escalating() && !a.subsiding());
+    let steady = pick(&|a| !a.escalating() && !a.elevated() && !a.subsiding());
     if !steady.is_empty() {
         let list = names(&steady, cx.lang);
         out.push(cx.point(
@@ -1537,6 +1564,34 @@ mod tests {
         );
         assert!(by(&t.kesimpulan, "mereda")[0].text.contains("Isu jalan"));
         // No platform stated: no sentence on news against social media.
+        // Above the pattern but fewer than the day before: high, not escalating.
+        let mut ebbing = issue("e", 12);
+        ebbing.previous = 20;
+        ebbing.average_7d = 4.0;
+        let t = telaahan(vec![ebbing]);
+        assert!(
+            by(&t.kesimpulan, "eskalasi").is_empty(),
+            "{:?}",
+            t.kesimpulan
+        );
+        assert!(by(&t.kesimpulan, "tinggi")[0].text.contains(
+            "Isu e — di atas pola 7 periode, namun lebih sedikit daripada hari sebelumnya"
+        ));
+        assert!(by(&t.kesimpulan, "stabil").is_empty() && by(&t.kesimpulan, "mereda").is_empty());
+        let mut social = issue("s", 9);
+        social.platforms = vec![
+            platform("x", 7, 9),
+            platform("news", 1, 9),
+            platform("lain", 1, 9),
+        ];
+        let t = telaahan(vec![social]);
+        assert!(
+            by(&t.analisis, "berita_medsos")[0]
+                .text
+                .contains("terutama dibicarakan di media sosial (88% media sosial, 13% berita)"),
+            "{:?}",
+            t.analisis
+        );
         let mut k = issue("k", 3);
         k.platforms = vec![platform("lain", 3, 3)];
         k.sources = vec![source("a", 1), source("b", 1), source("c", 1)];
@@ -1562,7 +1617,15 @@ mod tests {
         let t = build(&briefing(vec![new, steady.clone()], Lang::Id), &faded);
         assert_eq!(
             by(&t.analisis, "sejak_sebelumnya")[0].text,
-            "Dibanding telaahan hari sebelumnya: muncul 1 isu yang tidak ada pada hari sebelumnya: Isu banjir; 1 isu pada hari sebelumnya tidak lagi dibicarakan: Pemadaman listrik (6) (unggahan saat itu)."
+            "Dibanding telaahan hari sebelumnya: muncul 1 isu yang tidak ada pada hari sebelumnya: Isu banjir; 1 isu pada hari sebelumnya tidak lagi dibicarakan: Pemadaman listrik (6 unggahan sebelumnya)."
+        );
+        let en = build(&briefing(vec![issue("jalan", 4)], Lang::En), &faded);
+        assert!(
+            by(&en.analisis, "sejak_sebelumnya")[0]
+                .text
+                .ends_with("no longer talked about since the day before (1): Pemadaman listrik (6 posts before)."),
+            "{:?}",
+            en.analisis
         );
         let t = telaahan(vec![steady]);
         assert!(
