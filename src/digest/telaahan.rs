@@ -564,7 +564,7 @@ fn fakta(cx: &Cx, focus: &[&Issue]) -> Vec<Point> {
         out.push(fact_volume(cx, issue));
         out.push(fact_regions(cx, issue));
         out.push(fact_platforms(cx, issue));
-        out.push(fact_sentiment(cx, issue));
+        out.extend(fact_sentiment(cx, issue));
         out.extend(fact_post(cx, issue));
     }
     out
@@ -636,17 +636,24 @@ fn fact_platforms(cx: &Cx, issue: &Issue) -> Point {
         .collect::<Vec<_>>()
         .join(", ");
     let n = count(issue.sources.len() as u64, "sources", cx.lang);
+    // A briefing read from a store that records no platform names none: only the sources.
+    let platforms = match (platforms.is_empty(), cx.lang) {
+        (true, _) => String::new(),
+        (false, Lang::Id) => format!("platform: {platforms}; "),
+        (false, Lang::En) => format!("platforms: {platforms}; "),
+    };
     cx.point(
         "platform",
         Some(issue),
         cx.say(
-            format!("{name} — platform: {platforms}; {n}, terbanyak {sources}."),
-            format!("{name} — platforms: {platforms}; {n}, most {sources}."),
+            format!("{name} — {platforms}{n}, terbanyak {sources}."),
+            format!("{name} — {platforms}{n}, most {sources}."),
         ),
     )
 }
 
-fn fact_sentiment(cx: &Cx, issue: &Issue) -> Point {
+/// The sentiment classes with posts, most negative first; none when no post was classed.
+fn fact_sentiment(cx: &Cx, issue: &Issue) -> Option<Point> {
     let t = super::labels(cx.lang);
     let s = &issue.sentiment;
     let parts: Vec<String> = [
@@ -659,16 +666,19 @@ fn fact_sentiment(cx: &Cx, issue: &Issue) -> Point {
     .filter(|(_, n)| *n > 0)
     .map(|(key, n)| format!("{} {n} ({}%)", t[key], percent(*n, issue.posts)))
     .collect();
+    if parts.is_empty() {
+        return None;
+    }
     let name = &issue.name;
     let list = parts.join(", ");
-    cx.point(
+    Some(cx.point(
         "sentimen",
         Some(issue),
         cx.say(
             format!("{name} — sentimen: {list}."),
             format!("{name} — sentiment: {list}."),
         ),
-    )
+    ))
 }
 
 /// The issue's first representative post (the store's pick: most spread, then newest).
@@ -1699,6 +1709,19 @@ mod tests {
                 "Isu banjir — sentimen: negatif 4 (40%), netral 6 (60%).",
                 "Isu banjir — unggahan menonjol: “Air setinggi 50 cm di Jalan Pemuda” (Kaltim Post, Rina, 20 November 2026 10.00 WITA; dimuat 3 sumber).",
             ]
+        );
+    }
+
+    #[test]
+    fn facts_that_were_not_recorded_are_left_out() {
+        let mut i = issue("banjir", 2);
+        i.sentiment = SentimentCounts::default();
+        let t = telaahan(vec![i]);
+        let rules: Vec<&str> = t.fakta.iter().map(|p| p.rule).collect();
+        assert_eq!(rules, ["volume", "wilayah", "platform"]);
+        assert_eq!(
+            t.fakta[2].text,
+            "Isu banjir — 2 sumber, terbanyak Sumber a (2), Sumber b (0)."
         );
     }
 
