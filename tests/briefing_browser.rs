@@ -67,6 +67,9 @@ async fn the_demo_briefing_opens_offline_on_desk_and_phone_and_prints_on_a4() {
         for want in [
             office,
             date_label,
+            "I. Persoalan",
+            "VI. Saran/Tindak",
+            "Lampiran",
             "Ringkasan Eksekutif",
             first_issue,
             "Fakta-fakta",
@@ -147,8 +150,11 @@ async fn the_demo_briefing_opens_offline_on_desk_and_phone_and_prints_on_a4() {
         std::fs::metadata(&html).unwrap().len(),
         artefacts.display()
     );
+    // The telaahan's body (head, I–VI and the signature) takes at most three pages before
+    // the attachment; the summary and each issue's page follow.
+    const BODY_PAGES: usize = 3;
     assert!(
-        pages > summary && pages <= 2 * summary + 3,
+        pages > summary && pages <= 2 * summary + 3 + BODY_PAGES,
         "{pages} pages for {summary} issues"
     );
 
@@ -430,7 +436,7 @@ async fn the_telaahan_staf_has_its_head_and_signature_block() {
             "(() => { const s = document.querySelector('#tanda-tangan'); const r = s.getBoundingClientRect();
                       const doc = document.querySelector('main.doc').getBoundingClientRect();
                       return [s.innerText, r.left - doc.left > doc.width / 2 - 40,
-                              s.nextElementSibling.tagName]; })()",
+                              s.nextElementSibling.id]; })()",
         )
         .await;
     let text = block[0].as_str().unwrap();
@@ -450,5 +456,163 @@ async fn the_telaahan_staf_has_its_head_and_signature_block() {
         ]
     );
     assert_eq!(block[1], true, "the block sits on the right: {block}");
-    assert_eq!(block[2], "FOOTER");
+    assert_eq!(block[2], "lampiran", "the attachment follows the signature");
+
+    // The body between the head and the signature: I–VI, visible, in order, each with what
+    // the JSON's `telaahan` holds; then the signature, then the attachment's heading.
+    let layout = page
+        .eval(
+            "JSON.stringify((() => {
+                const top = e => e.getBoundingClientRect().top;
+                const seen = e => e.checkVisibility() && e.getBoundingClientRect().height > 0;
+                const head = document.querySelector('table#kepala').getBoundingClientRect().bottom;
+                const sections = [...document.querySelectorAll('#telaahan > section.bagian')].map(s => {
+                    const h = s.querySelector('h2');
+                    return [h.innerText, seen(h), top(h),
+                            [...s.querySelectorAll('ol.butir > li')].map(li => li.innerText)];
+                });
+                const lampiran = document.querySelector('#lampiran h1');
+                return {head, sections, signature: top(document.querySelector('#tanda-tangan')),
+                        lampiran: [lampiran.innerText, seen(lampiran), top(lampiran)],
+                        summary: top(document.querySelector('#ringkasan'))};
+            })())",
+        )
+        .await;
+    let layout: Value = serde_json::from_str(layout.as_str().unwrap()).unwrap();
+    let sections = layout["sections"].as_array().unwrap();
+    let headings: Vec<&str> = sections.iter().map(|s| s[0].as_str().unwrap()).collect();
+    // Headings are set in the style sheet's capitals, which innerText follows.
+    assert_eq!(
+        headings
+            .iter()
+            .map(|h| h.to_lowercase())
+            .collect::<Vec<_>>(),
+        [
+            "i. persoalan",
+            "ii. praanggapan",
+            "iii. fakta-fakta yang mempengaruhi",
+            "iv. analisis",
+            "v. kesimpulan",
+            "vi. saran/tindak"
+        ]
+    );
+    let mut last = layout["head"].as_f64().unwrap();
+    for (section, key) in sections.iter().zip([
+        "persoalan",
+        "praanggapan",
+        "fakta",
+        "analisis",
+        "kesimpulan",
+        "saran",
+    ]) {
+        assert_eq!(section[1], true, "{key} is visible");
+        let at = section[2].as_f64().unwrap();
+        assert!(at > last, "{key} comes after what precedes it");
+        last = at;
+        let want: Vec<&str> = json["telaahan"][key]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["text"].as_str().unwrap())
+            .collect();
+        assert_eq!(section[3].as_array().unwrap().len(), want.len(), "{key}");
+        assert!(!want.is_empty(), "{key}");
+        for (shown, text) in section[3].as_array().unwrap().iter().zip(&want) {
+            assert_eq!(shown.as_str().unwrap().trim(), *text, "{key}");
+        }
+    }
+    assert!(layout["signature"].as_f64().unwrap() > last);
+    let lampiran = &layout["lampiran"];
+    assert_eq!(lampiran[0].as_str().unwrap().to_lowercase(), "lampiran");
+    assert_eq!(lampiran[1], true);
+    assert!(lampiran[2].as_f64().unwrap() > layout["signature"].as_f64().unwrap());
+    assert!(layout["summary"].as_f64().unwrap() > lampiran[2].as_f64().unwrap());
+    // The flood in four areas is the one issue: its facts and its owner are in the body.
+    let body = json["telaahan"].to_string();
+    assert!(body.contains("Kota Samarinda (5)"), "{body}");
+    assert_eq!(json["telaahan"]["saran"][0]["topic"], "banjir");
+    assert!(json["telaahan"]["saran"][0]["owner"].is_string());
+}
+
+/// The media boxes of a PDF's pages, in points (Chromium writes them uncompressed).
+fn media_boxes(pdf: &[u8]) -> Vec<(f64, f64)> {
+    let text = String::from_utf8_lossy(pdf);
+    text.match_indices("/MediaBox [")
+        .filter_map(|(at, m)| {
+            let rest = &text[at + m.len()..];
+            let numbers: Vec<f64> = rest[..rest.find(']')?]
+                .split_whitespace()
+                .filter_map(|n| n.parse().ok())
+                .collect();
+            match numbers[..] {
+                [x0, y0, x1, y1] => Some((x1 - x0, y1 - y0)),
+                _ => None,
+            }
+        })
+        .collect()
+}
+
+/// Printed, the whole telaahan (the body and its attachment) is A4 pages, and no table is
+/// wider than the printable width (A4 less the page margins, 182 mm): nothing is clipped.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_telaahan_prints_on_a4_with_no_table_clipped() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (html, json) = demo(tmp.path());
+    let url = file_url(&html);
+    let artefacts = browser::artefact_dir();
+    let pdf = artefacts.join("telaahan.pdf");
+    let Some(pages) = browser::print_pdf(&url, &pdf).await else {
+        return;
+    };
+    let boxes = media_boxes(&std::fs::read(&pdf).unwrap());
+    assert_eq!(boxes.len(), pages, "one media box per page: {boxes:?}");
+    for (w, h) in &boxes {
+        // A4 is 210 × 297 mm = 595.3 × 841.9 pt; Chromium rounds to whole device pixels.
+        assert!(
+            (w - 595.3).abs() < 2.0 && (h - 841.9).abs() < 2.0,
+            "{w} × {h} pt"
+        );
+    }
+
+    let mut chromium = Browser::launch().await.expect("chromium is there");
+    let mut print = chromium.page(688).await;
+    print
+        .call(
+            "Emulation.setEmulatedMedia",
+            serde_json::json!({"media": "print"}),
+        )
+        .await;
+    print.goto(&url).await;
+    let tables: Vec<(String, f64, f64, f64)> = serde_json::from_str(
+        print
+            .eval(
+                "JSON.stringify([...document.querySelectorAll('table')].map(t => {
+                    const r = t.getBoundingClientRect();
+                    const doc = document.querySelector('main.doc').getBoundingClientRect();
+                    return [(t.closest('[id]') || {}).id || t.className, r.right - doc.left,
+                            t.scrollWidth - t.clientWidth, doc.width];
+                }))",
+            )
+            .await
+            .as_str()
+            .unwrap(),
+    )
+    .unwrap();
+    let issues = json["summary"].as_array().unwrap().len();
+    assert!(tables.len() > issues, "{tables:?}");
+    for (which, right, overflow, width) in &tables {
+        assert!(
+            *right <= width + 0.5 && *overflow <= 0.5,
+            "a table in {which} is clipped: right edge {right} of {width} px, {overflow} px overflow"
+        );
+    }
+    let page_overflow = print
+        .eval("document.documentElement.scrollWidth - window.innerWidth")
+        .await;
+    assert!(page_overflow.as_f64().unwrap() <= 0.0, "{page_overflow}");
+    println!(
+        "telaahan: {pages} A4 pages, {} tables within {} px",
+        tables.len(),
+        tables[0].3
+    );
 }

@@ -225,6 +225,24 @@ fn real_briefings_match_the_documented_schema() {
                         .any(|i| &i["topic"] == id && i["in_summary"] == true)
                 );
             }
+            // The telaahan's six sections each say something, about the briefing's own issues.
+            for section in [
+                "persoalan",
+                "praanggapan",
+                "fakta",
+                "analisis",
+                "kesimpulan",
+                "saran",
+            ] {
+                let points = briefing["telaahan"][section].as_array().unwrap();
+                assert!(!points.is_empty(), "{}: {section}", path.display());
+                for p in points {
+                    assert!(!p["text"].as_str().unwrap().is_empty(), "{p}");
+                    if let Some(topic) = p["topic"].as_str() {
+                        assert!(issues.iter().any(|i| i["topic"] == topic), "{p}");
+                    }
+                }
+            }
             // A day's chart ends with its own count; a week's or month's days add up to it.
             let daily_kind = briefing["period"]["kind"] == "day";
             assert_eq!(daily_kind, briefing.get("comparison").is_none());
@@ -294,6 +312,14 @@ fn the_validator_rejects_what_breaks_the_schema() {
         (
             "$.sources[0]: field \"extra\" is not in the schema",
             broken(&|v| v["sources"][0]["extra"] = json!(1)),
+        ),
+        (
+            "$.telaahan.fakta[0]: required field \"rule\" missing",
+            broken(&|v| {
+                let point = json!({"topic": null, "text": "x"});
+                v["telaahan"] = json!({"persoalan": [], "praanggapan": [], "fakta": [point],
+                                       "analisis": [], "kesimpulan": [], "saran": []});
+            }),
         ),
         (
             "$.sources[0].ok: \"ya\" is not [\"boolean\"]",

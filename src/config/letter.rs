@@ -6,6 +6,9 @@ pub const DEFAULT_KEPADA: &str =
     "Kepala Dinas Komunikasi dan Informatika Provinsi Kalimantan Timur";
 /// The sender when `[briefing] dari` is not set.
 pub const DEFAULT_DARI: &str = "Analis Pemantauan Isu";
+/// Where the letter is signed ("Samarinda, 7 Desember 2026") when `[briefing] tempat` is not
+/// set: the provincial capital, where the provincial offices sit.
+pub const DEFAULT_TEMPAT: &str = "Samarinda";
 /// The nature of the letter when `[briefing] sifat` is not set.
 pub const DEFAULT_SIFAT: &str = "Biasa";
 
@@ -23,6 +26,8 @@ pub struct Letter {
     pub nama: String,
     /// 18 digits, or empty.
     pub nip: String,
+    /// The place of signing, before the date in the signature block.
+    pub tempat: String,
 }
 
 impl Default for Letter {
@@ -36,6 +41,7 @@ impl Default for Letter {
             jabatan: DEFAULT_DARI.into(),
             nama: String::new(),
             nip: String::new(),
+            tempat: DEFAULT_TEMPAT.into(),
         }
     }
 }

@@ -320,6 +320,9 @@ pub struct BriefingSettings {
     /// 18 digits (spaces dropped), or empty.
     #[serde(deserialize_with = "nip")]
     pub penandatangan_nip: String,
+    /// Where the telaahan is signed; empty = Samarinda.
+    #[serde(deserialize_with = "tempat")]
+    pub tempat: String,
 }
 
 /// The largest logo file `[briefing] logo` may name: it is inlined in every HTML briefing.
@@ -345,6 +348,7 @@ impl BriefingSettings {
             jabatan: or(&self.penandatangan_jabatan, defaults.jabatan),
             nama: self.penandatangan_nama.trim().to_string(),
             nip: self.penandatangan_nip.clone(),
+            tempat: self.tempat.clone(),
         }
     }
 
@@ -412,6 +416,7 @@ impl Default for BriefingSettings {
             penandatangan_jabatan: String::new(),
             penandatangan_nama: String::new(),
             penandatangan_nip: String::new(),
+            tempat: letter::DEFAULT_TEMPAT.into(),
         }
     }
 }
@@ -437,6 +442,11 @@ fn dari<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
 /// An empty `sifat` means "Biasa".
 fn sifat<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
     Ok(value::opt_text(d)?.unwrap_or_else(|| letter::DEFAULT_SIFAT.to_string()))
+}
+
+/// An empty `tempat` means Samarinda.
+fn tempat<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    Ok(value::opt_text(d)?.unwrap_or_else(|| letter::DEFAULT_TEMPAT.to_string()))
 }
 
 /// An empty logo path means no logo (Pantau's seal).
@@ -720,7 +730,12 @@ mod tests {
         assert_eq!(letter.nama, "Siti");
         assert_eq!(letter.nip, "197001011990011001");
         assert_eq!(letter.jabatan, "Analis Pemantauan Isu");
+        assert_eq!(letter.tempat, letter::DEFAULT_TEMPAT);
         assert!(letter.logo.is_none());
+        let (s, errors) =
+            load_str_lenient("[briefing]\ntempat = \" Tenggarong \"\n", dir.path()).unwrap();
+        assert!(errors.is_empty(), "{errors:?}");
+        assert_eq!(s.briefing.letter().tempat, "Tenggarong");
         let (_, errors) =
             load_str_lenient("[briefing]\npenandatangan_nip = \"1970-01\"\n", dir.path()).unwrap();
         let shown = format!("{errors:?}");

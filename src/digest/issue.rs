@@ -123,6 +123,7 @@ pub(super) fn issue<S: Reports + Browse>(
         posts,
         previous,
         average_7d: (average * 10.0).round() / 10.0,
+        week_ago: cx.previous.is_none().then(|| numbers.counts[0]),
         stories: cx.previous.map_or(numbers.stories(), |p| p.stories(id)),
         score: if cx.previous.is_none() {
             numbers.score()

@@ -8,11 +8,11 @@ use jiff::tz::TimeZone;
 use serde::Serialize;
 
 use super::PeriodKind;
-pub use crate::config::letter::{DEFAULT_DARI, DEFAULT_KEPADA, DEFAULT_SIFAT, Letter, parse_nip};
+pub use crate::config::letter::{
+    DEFAULT_DARI, DEFAULT_KEPADA, DEFAULT_SIFAT, DEFAULT_TEMPAT, Letter, parse_nip,
+};
 use crate::time::{Lang, format_date, local_date};
 
-/// Where the office signs (the place in "Samarinda, 7 Desember 2026").
-pub const PLACE: &str = "Samarinda";
 /// The head of the telaahan: what the JSON's `head` holds.
 #[derive(Debug, Clone, Serialize)]
 pub struct Head {
@@ -70,13 +70,14 @@ pub fn head(
     }
 }
 
-/// The signature block of a letter dated `tanggal` ("7 Desember 2026").
+/// The signature block of a letter dated `tanggal` ("7 Desember 2026"), signed at the
+/// letter's `tempat` (`[briefing] tempat`, Samarinda by default).
 pub fn signature(letter: &Letter, tanggal: &str) -> Signature {
     Signature {
         jabatan: letter.jabatan.clone(),
         nama: letter.nama.clone(),
         nip: letter.nip.clone(),
-        tempat_tanggal: format!("{PLACE}, {tanggal}"),
+        tempat_tanggal: format!("{}, {tanggal}", letter.tempat),
     }
 }
 
@@ -162,7 +163,7 @@ mod tests {
             &tz,
             lang,
         );
-        let b = Briefing {
+        let mut b = Briefing {
             office: "Diskominfo <b>Kaltim</b>".into(),
             title: "Telaahan".into(),
             number: number.into(),
@@ -198,7 +199,9 @@ mod tests {
             comparison: None,
             areas_svg: String::new(),
             map_html: String::new(),
+            telaahan: Default::default(),
         };
+        b.telaahan = super::super::telaahan::build(&b, &[]);
         let json = serde_json::from_str(&super::super::json::render(&b)).unwrap();
         (
             super::super::html::render(&b).unwrap(),
@@ -250,8 +253,25 @@ mod tests {
             assert!(html.contains(want), "HTML lacks {want}");
             assert!(md.contains(want), "Markdown lacks {want}");
         }
-        // The signature comes after the body, just before the footer.
-        assert!(html.find("tanda-tangan").unwrap() > html.find("id=\"metode\"").unwrap());
+        // The signature comes after the body's six sections and before the attachment.
+        let at = |needle: &str| html.find(needle).unwrap_or_else(|| panic!("{needle}"));
+        assert!(at("id=\"bagian-saran\"") < at("id=\"tanda-tangan\""));
+        assert!(at("id=\"tanda-tangan\"") < at("id=\"lampiran\""));
+        assert!(at("id=\"lampiran\"") < at("id=\"ringkasan\""));
+        let md_at = |needle: &str| md.find(needle).unwrap_or_else(|| panic!("{needle}"));
+        assert!(md_at("## VI. Saran/Tindak") < md_at("NIP. 1970"));
+        assert!(md_at("NIP. 1970") < md_at("# Lampiran"));
+        assert!(md_at("# Lampiran") < md_at("## Ringkasan Eksekutif"));
+        // The head carries the date and number: no second "Hari, tanggal" or "Nomor" line.
+        assert!(!html.contains("Hari, tanggal") && !md.contains("Hari, tanggal"));
+        assert_eq!(html.matches("<th>Nomor</th>").count(), 1, "{html}");
+        assert!(!md.contains("Nomor:"), "{md}");
+        assert_eq!(
+            md.matches("PANTAU/TELAAH/20261206").count(),
+            2,
+            "head and Lampiran"
+        );
+        assert_eq!(json["telaahan"]["persoalan"][0]["rule"], "sepi");
         assert_eq!(json["signature"]["nip"], "197001011990011001");
         assert_eq!(json["signature"]["nama"], "Dr. Siti Rahmah, S.Kom., M.Si.");
         // No name: a line to sign on, under the jabatan.
@@ -272,6 +292,7 @@ mod tests {
             // Not a data URI config builds: dropped, never inserted.
             logo: Some("data:image/png;base64,AA\"><script>alert(1)</script>".into()),
             nip: String::new(),
+            tempat: evil.into(),
         };
         let (html, md, json) = rendered(&letter, Lang::En);
         assert!(!html.contains("<script>"), "{html}");
@@ -290,7 +311,11 @@ mod tests {
             html.contains("<tr><th>Lampiran</th><td>1 (one) file"),
             "{html}"
         );
-        assert!(html.contains("Samarinda, 7 December 2026"));
+        assert!(html.contains("&#x2f;e), 7 December 2026"), "{html}");
+        assert_eq!(
+            json["signature"]["tempat_tanggal"],
+            format!("{evil}, 7 December 2026")
+        );
     }
 
     #[test]

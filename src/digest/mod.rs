@@ -8,9 +8,10 @@
 //! both text renderers escape every piece of it.
 //!
 //! Order of the briefing (DESIGN.md §4): header (the letterhead and the telaahan staf's head,
-//! [`letter`]); Ringkasan Eksekutif (the few issues that need attention, most urgent first); per
-//! issue Persoalan, Fakta, Analisis, Saran Tindak Lanjut; Isu Lainnya; Kondisi Sumber; Metode;
-//! the signature block.
+//! [`letter`]); the body I. Persoalan … VI. Saran/Tindak, written by named rules from the
+//! briefing's numbers ([`telaahan`]); the signature block; then the attachment (Lampiran):
+//! Ringkasan Eksekutif (the few issues that need attention, most urgent first); per issue
+//! Persoalan, Fakta, Analisis, Saran Tindak Lanjut; Isu Lainnya; Kondisi Sumber; Metode.
 
 pub mod html;
 pub mod index;
@@ -22,6 +23,7 @@ pub mod markdown;
 pub mod period;
 pub mod report;
 pub mod svg;
+pub mod telaahan;
 mod words;
 pub mod write;
 
@@ -260,7 +262,11 @@ pub struct Briefing {
     pub date_label: String,
     /// The telaahan staf's head: Kepada, Dari, Tanggal, Nomor, Sifat, Lampiran, Hal.
     pub head: Head,
-    /// The signature block at the end.
+    /// The body between the head and the signature: I. Persoalan … VI. Saran/Tindak, each
+    /// sentence with the rule that wrote it (see [`telaahan`]).
+    pub telaahan: telaahan::Telaahan,
+    /// The signature block after the body; the executive summary and the issue pages follow
+    /// it as the attachment (Lampiran).
     pub signature: Signature,
     /// The letterhead's logo as a `data:` URI (HTML only).
     #[serde(skip)]
@@ -324,6 +330,9 @@ pub struct Issue {
     pub previous: u64,
     /// Mean posts per period over the 7 periods before.
     pub average_7d: f64,
+    /// Daily briefings: posts on the same weekday a week before (the first of the 7 periods
+    /// before); `null` in a weekly or monthly one, whose `previous` is the week or month before.
+    pub week_ago: Option<u64>,
     /// Stories (near-duplicates once) in the period, as the trend rule counts them.
     pub stories: u64,
     /// The trend rule's score and verdict for the period (see `crate::trends`).
@@ -540,7 +549,8 @@ pub fn build(
         req.lang,
     );
     let signature = letter::signature(&req.letter, &head.tanggal);
-    Ok(Briefing {
+    let faded = faded(classifier, &report, previous.as_ref());
+    let mut briefing = Briefing {
         office: req.office.clone(),
         title: words(req.lang).title(req.kind).to_string(),
         number,
@@ -580,7 +590,33 @@ pub fn build(
         comparison,
         areas_svg,
         map_html,
-    })
+        telaahan: telaahan::Telaahan::default(),
+    };
+    briefing.telaahan = telaahan::build(&briefing, &faded);
+    Ok(briefing)
+}
+
+/// The issues with posts in the period before and none in this one (the day before; for a
+/// weekly or monthly briefing the week or month before), in the lists' order.
+fn faded(
+    classifier: &Classifier,
+    report: &PeriodReport,
+    against: Option<&period::Against>,
+) -> Vec<telaahan::Faded> {
+    classifier
+        .topics()
+        .iter()
+        .filter_map(|topic| {
+            let id = topic.id.as_str();
+            let numbers = report.topic(id);
+            let previous = against.map_or(numbers.previous(), |a| a.previous(id));
+            (numbers.posts() == 0 && previous > 0).then(|| telaahan::Faded {
+                topic: id.to_string(),
+                name: topic.name.clone(),
+                previous,
+            })
+        })
+        .collect()
 }
 
 /// The period as a letter names it: "Jumat, 4 Desember 2026"; "Minggu ke-49 2026 (Senin,

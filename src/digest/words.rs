@@ -121,13 +121,28 @@ pub(crate) fn account_label(followers: u64, engagement: u64, posts: u64, lang: L
 /// Labels in the briefing's language, handed to the templates as `t`.
 pub(crate) fn labels(lang: Lang) -> HashMap<&'static str, &'static str> {
     let pairs: &[(&str, &str, &str)] = &[
-        ("number", "Nomor", "Number"),
         (
             "province",
             "Pemerintah Provinsi Kalimantan Timur",
             "Provincial Government of Kalimantan Timur",
         ),
         ("date", "Hari, tanggal", "Date"),
+        ("tl_persoalan", "Persoalan", "Problem"),
+        ("tl_praanggapan", "Praanggapan", "Assumptions"),
+        (
+            "tl_fakta",
+            "Fakta-fakta yang Mempengaruhi",
+            "Facts Bearing on the Problem",
+        ),
+        ("tl_analisis", "Analisis", "Analysis"),
+        ("tl_kesimpulan", "Kesimpulan", "Conclusions"),
+        ("tl_saran", "Saran/Tindak", "Recommended Action"),
+        ("lampiran", "Lampiran", "Attachment"),
+        (
+            "lampiran_of",
+            "Lampiran Telaahan Staf Nomor",
+            "Attachment to Staff Review No.",
+        ),
         (
             "system",
             "Pantau · Pemantauan Isu Publik",
@@ -189,7 +204,6 @@ pub(crate) fn labels(lang: Lang) -> HashMap<&'static str, &'static str> {
             "rata-rata 7 periode sepanjang ini sebelumnya",
             "average of the 7 periods of this length before",
         ),
-        ("covering", "Masa telaahan", "Covering"),
         ("rose", "Isu yang naik", "Issues that rose"),
         ("fell", "Isu yang turun", "Issues that fell"),
         (
