@@ -202,6 +202,23 @@ pub struct HttpSettings {
     /// Bearer token for write endpoints; none means they are off.
     #[serde(deserialize_with = "value::opt_secret")]
     pub token: Option<value::Secret>,
+    /// The dashboard and the read API without login (as viewer).
+    pub public_read: bool,
+    /// `/metrics` without login on an address that is not loopback.
+    pub public_metrics: bool,
+    /// Session cookies always carry `Secure` (the site is served over HTTPS by a proxy that
+    /// does not say so), not only when the request came over TLS.
+    pub secure_cookies: bool,
+    /// Proxies whose `X-Forwarded-For` and `X-Forwarded-Proto` are believed (addresses or
+    /// CIDR ranges); from anyone else those headers are ignored.
+    #[serde(deserialize_with = "value::ip_ranges")]
+    pub trusted_proxies: value::IpRanges,
+    /// A session unused this long ends.
+    #[serde(deserialize_with = "value::duration")]
+    pub session_idle: Duration,
+    /// A session ends this long after its login, however much it is used.
+    #[serde(deserialize_with = "value::duration")]
+    pub session_max: Duration,
 }
 
 impl Default for HttpSettings {
@@ -209,6 +226,12 @@ impl Default for HttpSettings {
         HttpSettings {
             bind: SocketAddr::from(([127, 0, 0, 1], 8080)),
             token: None,
+            public_read: false,
+            public_metrics: false,
+            secure_cookies: false,
+            trusted_proxies: value::IpRanges::default(),
+            session_idle: Duration::from_secs(12 * 3600),
+            session_max: Duration::from_secs(7 * 24 * 3600),
         }
     }
 }
