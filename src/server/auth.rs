@@ -53,8 +53,7 @@ use crate::store::users::{Attempts, LoginEntry, Outcome};
 pub const SESSION_COOKIE: &str = "pantau_session";
 /// The login form's CSRF cookie, set by the login page.
 const LOGIN_COOKIE: &str = "pantau_login";
-/// The form field holding the CSRF token.
-pub const CSRF_FIELD: &str = "csrf";
+pub use super::layout::CSRF_FIELD;
 /// The header holding the CSRF token, for `fetch`.
 pub const CSRF_HEADER: &str = "x-csrf-token";
 /// Largest form body the CSRF check reads for its token.
@@ -130,11 +129,15 @@ impl Visitor {
 
     /// A hidden form field carrying the CSRF token (put it in every form that posts).
     pub fn csrf_field(&self) -> Option<String> {
-        self.csrf_token().map(|t| {
-            format!(
-                "<input type=\"hidden\" name=\"{CSRF_FIELD}\" value=\"{}\">",
-                escape(t)
-            )
+        self.csrf_token().map(layout::csrf_field)
+    }
+
+    /// The signed-in user, for a page's header ([`layout::page`]).
+    pub fn account(&self) -> Option<layout::Account<'_>> {
+        self.user.as_ref().map(|u| layout::Account {
+            name: &u.name,
+            role: u.role,
+            csrf: u.csrf.as_deref(),
         })
     }
 

@@ -6,7 +6,27 @@
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 
-use super::auth::Visitor;
+use crate::auth::Role;
+
+/// The signed-in user a page's header shows (`super::auth::Visitor::account`).
+#[derive(Debug, Clone, Copy)]
+pub struct Account<'a> {
+    pub name: &'a str,
+    pub role: Role,
+    /// The session's CSRF token, for the logout form; none for an API token.
+    pub csrf: Option<&'a str>,
+}
+
+/// The form field name of the CSRF token.
+pub const CSRF_FIELD: &str = "csrf";
+
+/// A hidden form field carrying `token` (every form that posts needs one).
+pub fn csrf_field(token: &str) -> String {
+    format!(
+        "<input type=\"hidden\" name=\"{CSRF_FIELD}\" value=\"{}\">",
+        escape(token)
+    )
+}
 
 /// The Content-Security-Policy of these pages: nothing from elsewhere, no script, forms only
 /// to this server, never inside another site's frame.
@@ -47,29 +67,29 @@ pub fn escape(text: &str) -> String {
 }
 
 /// The header's account part: who is signed in, with what role, and the logout form.
-fn account(visitor: Option<&Visitor>) -> String {
-    let Some(user) = visitor.and_then(|v| v.user.as_ref()) else {
+fn account(account: Option<Account<'_>>) -> String {
+    let Some(a) = account else {
         return String::new();
     };
-    let logout = match visitor.and_then(Visitor::csrf_field) {
-        Some(field) => format!(
-            "<form method=\"post\" action=\"/logout\">{field}<button type=\"submit\">Keluar</button></form>"
-        ),
-        None => String::new(),
-    };
+    let logout = a.csrf.map_or_else(String::new, |token| {
+        format!(
+            "<form method=\"post\" action=\"/logout\">{}<button type=\"submit\">Keluar</button></form>",
+            csrf_field(token)
+        )
+    });
     format!(
         "<span class=\"who\"><span>{} · {}</span>{logout}</span>",
-        escape(&user.name),
-        user.role.label()
+        escape(a.name),
+        a.role.label()
     )
 }
 
 /// A whole page: `title` (escaped here) and `body` (markup the caller escaped), with the
-/// account of `visitor` in the header. `narrow` keeps the content to a phone's width (forms).
+/// signed-in user (`Visitor::account`) in the header. `narrow` keeps the content to a phone's width (forms).
 pub fn page(
     status: StatusCode,
     title: &str,
-    visitor: Option<&Visitor>,
+    user: Option<Account<'_>>,
     body: &str,
     narrow: bool,
 ) -> Response {
@@ -80,7 +100,7 @@ pub fn page(
          <header><h1><a href=\"/\">Pantau</a></h1>{account}</header>\n\
          <main{class}>\n{body}\n</main>\n</body>\n</html>\n",
         title = escape(title),
-        account = account(visitor),
+        account = account(user),
         class = if narrow { " class=\"narrow\"" } else { "" },
     );
     let mut response = (status, Html(html)).into_response();
