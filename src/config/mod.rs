@@ -764,6 +764,35 @@ mod tests {
     }
 
     #[test]
+    fn the_shipped_login_keys_read_uncommented() {
+        let dir = tempfile::tempdir().unwrap();
+        let keys = [
+            "public_read",
+            "public_metrics",
+            "secure_cookies",
+            "trusted_proxies",
+            "session_idle",
+            "session_max",
+        ];
+        let shipped: String = include_str!("../../config/default.toml")
+            .lines()
+            .filter_map(|l| l.strip_prefix("# "))
+            .filter(|l| keys.iter().any(|k| l.starts_with(&format!("{k} ="))))
+            .map(|l| format!("{}\n", l.split("   #").next().unwrap_or(l).trim()))
+            .collect();
+        assert_eq!(shipped.lines().count(), keys.len(), "{shipped}");
+        let (s, errors) = load_str_lenient(&format!("[http]\n{shipped}"), dir.path()).unwrap();
+        assert!(errors.is_empty(), "{errors:?}");
+        assert_eq!(s.http.session_idle, Duration::from_secs(12 * 3600));
+        assert_eq!(s.http.session_max, Duration::from_secs(7 * 24 * 3600));
+        assert!(s.http.trusted_proxies.contains([127, 0, 0, 1].into()));
+        assert!(!s.http.public_read && !s.http.secure_cookies);
+        let (_, errors) =
+            load_str_lenient("[http]\nsession_idle = \"sebentar\"\n", dir.path()).unwrap();
+        assert_eq!(errors.len(), 1, "{errors:?}");
+    }
+
+    #[test]
     fn the_logo_is_inlined_or_refused_at_start_up() {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(
