@@ -22,9 +22,11 @@
 //! - [`config`], [`model`], [`time`], [`error`]: settings, shared types, time and error helpers;
 //!   [`fold`]: case and accent folding shared by every stage; [`panics`]: a panic in a
 //!   parser held to one line and a value.
+//! - [`auth`]: roles, password hashes, session and token secrets, the login lock-out rule.
 //! - [`cli`]: one function per command, the binary's glue.
 
 pub mod alerts;
+pub mod auth;
 pub mod classify;
 pub mod cli;
 pub mod config;

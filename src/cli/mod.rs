@@ -25,6 +25,7 @@ mod run;
 mod search;
 mod sources;
 mod trends;
+mod user;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -129,6 +130,11 @@ enum Command {
     /// Tulis briefing satu hari (Markdown, HTML, JSON)
     #[command(help_template = HELP_TEMPLATE, next_help_heading = "Opsi")]
     Digest(DigestArgs),
+    /// Kelola pengguna dasbor dan API baca: tambah, ganti kata sandi, hapus, daftar, token API,
+    /// catatan masuk
+    #[command(subcommand, help_template = HELP_TEMPLATE, subcommand_help_heading = "Perintah",
+              after_long_help = user::AFTER_LONG_HELP)]
+    User(UserCommand),
     /// Putar korpus contoh bawaan lewat seluruh alur ke folder baru, luring, dalam hitungan detik
     #[command(help_template = HELP_TEMPLATE, next_help_heading = "Opsi")]
     Demo(DemoArgs),
@@ -321,6 +327,62 @@ enum DbCommand {
     },
 }
 
+#[derive(Debug, Subcommand)]
+enum UserCommand {
+    /// Tambah pengguna; kata sandinya diminta di terminal (dua kali, tanpa ditampilkan)
+    #[command(help_template = HELP_TEMPLATE, next_help_heading = "Opsi", after_long_help = user::AFTER_LONG_HELP)]
+    Add {
+        /// Nama pengguna: huruf kecil, angka, titik, garis bawah, tanda hubung
+        #[arg(value_name = "NAMA")]
+        name: String,
+        /// Peran: viewer (membaca), analyst (juga menyunting daftar dan menandai unggahan),
+        /// admin (juga mengelola pengguna dan melihat kesehatan sumber)
+        #[arg(long, value_name = "viewer|analyst|admin")]
+        role: String,
+        /// Baca kata sandi dari satu baris stdin (untuk skrip), bukan dari terminal
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// Ganti kata sandi pengguna; semua sesinya diakhiri
+    #[command(help_template = HELP_TEMPLATE, next_help_heading = "Opsi")]
+    Passwd {
+        #[arg(value_name = "NAMA")]
+        name: String,
+        /// Baca kata sandi dari satu baris stdin, bukan dari terminal
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// Hapus pengguna beserta sesi dan token API-nya
+    #[command(help_template = HELP_TEMPLATE, next_help_heading = "Opsi")]
+    Remove {
+        #[arg(value_name = "NAMA")]
+        name: String,
+    },
+    /// Daftar pengguna: nama, peran, dibuat, masuk terakhir, jumlah token, terkunci
+    #[command(help_template = HELP_TEMPLATE, next_help_heading = "Opsi")]
+    List,
+    /// Cetak token API baru milik pengguna (sekali saja; disimpan sebagai hash) untuk
+    /// Authorization: Bearer, dengan peran pengguna itu
+    #[command(help_template = HELP_TEMPLATE, next_help_heading = "Opsi")]
+    Token {
+        #[arg(value_name = "NAMA")]
+        name: String,
+        /// Cabut semua token pengguna itu, bukan membuat yang baru
+        #[arg(long)]
+        revoke: bool,
+    },
+    /// Catatan masuk (berhasil, gagal, ditolak, keluar), terbaru dahulu
+    #[command(help_template = HELP_TEMPLATE, next_help_heading = "Opsi")]
+    Audit {
+        /// Hanya pengguna ini
+        #[arg(value_name = "NAMA")]
+        name: Option<String>,
+        /// Paling banyak sekian baris [bawaan: 50]
+        #[arg(long, default_value_t = 50, hide_default_value = true)]
+        limit: usize,
+    },
+}
+
 #[derive(Debug, Args)]
 struct DigestArgs {
     /// Periode: day (hari), week (minggu ISO Senin–Minggu) atau month (bulan kalender)
@@ -407,6 +469,8 @@ fn hint(e: &anyhow::Error) -> Option<String> {
         } else if let Some(x) = c.downcast_ref::<IngestError>() {
             x.hint()
         } else if let Some(x) = c.downcast_ref::<crate::export::ExportError>() {
+            x.hint()
+        } else if let Some(x) = c.downcast_ref::<crate::auth::AuthError>() {
             x.hint()
         } else {
             c.downcast_ref::<UserError>().and_then(|u| u.hint.clone())
@@ -502,6 +566,30 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             a.lang.as_deref(),
             a.send,
         ),
+        Command::User(c) => {
+            let from = |stdin: bool| {
+                if stdin {
+                    user::PasswordFrom::Stdin
+                } else {
+                    user::PasswordFrom::Terminal
+                }
+            };
+            match c {
+                UserCommand::Add {
+                    name,
+                    role,
+                    password_stdin,
+                } => user::add(config, &name, &role, from(password_stdin)),
+                UserCommand::Passwd {
+                    name,
+                    password_stdin,
+                } => user::passwd(config, &name, from(password_stdin)),
+                UserCommand::Remove { name } => user::remove(config, &name),
+                UserCommand::List => user::list(config),
+                UserCommand::Token { name, revoke } => user::token(config, &name, revoke),
+                UserCommand::Audit { name, limit } => user::audit(config, name.as_deref(), limit),
+            }
+        }
         Command::Demo(a) => {
             init_logging(None, "warn");
             let report = demo::run(&a.out)?;

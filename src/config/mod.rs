@@ -202,6 +202,23 @@ pub struct HttpSettings {
     /// Bearer token for write endpoints; none means they are off.
     #[serde(deserialize_with = "value::opt_secret")]
     pub token: Option<value::Secret>,
+    /// The dashboard and the read API without login (as viewer).
+    pub public_read: bool,
+    /// `/metrics` without login on an address that is not loopback.
+    pub public_metrics: bool,
+    /// Session cookies always carry `Secure` (the site is served over HTTPS by a proxy that
+    /// does not say so), not only when the request came over TLS.
+    pub secure_cookies: bool,
+    /// Proxies whose `X-Forwarded-For` and `X-Forwarded-Proto` are believed (addresses or
+    /// CIDR ranges); from anyone else those headers are ignored.
+    #[serde(deserialize_with = "value::ip_ranges")]
+    pub trusted_proxies: value::IpRanges,
+    /// A session unused this long ends.
+    #[serde(deserialize_with = "value::duration")]
+    pub session_idle: Duration,
+    /// A session ends this long after its login, however much it is used.
+    #[serde(deserialize_with = "value::duration")]
+    pub session_max: Duration,
 }
 
 impl Default for HttpSettings {
@@ -209,6 +226,12 @@ impl Default for HttpSettings {
         HttpSettings {
             bind: SocketAddr::from(([127, 0, 0, 1], 8080)),
             token: None,
+            public_read: false,
+            public_metrics: false,
+            secure_cookies: false,
+            trusted_proxies: value::IpRanges::default(),
+            session_idle: Duration::from_secs(12 * 3600),
+            session_max: Duration::from_secs(7 * 24 * 3600),
         }
     }
 }
@@ -753,6 +776,35 @@ mod tests {
         assert!(errors.is_empty(), "{errors:?}");
         assert_eq!(s.briefing.letter().nip, "197001011990011001");
         assert!(!s.briefing.penandatangan_nama.is_empty());
+    }
+
+    #[test]
+    fn the_shipped_login_keys_read_uncommented() {
+        let dir = tempfile::tempdir().unwrap();
+        let keys = [
+            "public_read",
+            "public_metrics",
+            "secure_cookies",
+            "trusted_proxies",
+            "session_idle",
+            "session_max",
+        ];
+        let shipped: String = include_str!("../../config/default.toml")
+            .lines()
+            .filter_map(|l| l.strip_prefix("# "))
+            .filter(|l| keys.iter().any(|k| l.starts_with(&format!("{k} ="))))
+            .map(|l| format!("{}\n", l.split("   #").next().unwrap_or(l).trim()))
+            .collect();
+        assert_eq!(shipped.lines().count(), keys.len(), "{shipped}");
+        let (s, errors) = load_str_lenient(&format!("[http]\n{shipped}"), dir.path()).unwrap();
+        assert!(errors.is_empty(), "{errors:?}");
+        assert_eq!(s.http.session_idle, Duration::from_secs(12 * 3600));
+        assert_eq!(s.http.session_max, Duration::from_secs(7 * 24 * 3600));
+        assert!(s.http.trusted_proxies.contains([127, 0, 0, 1].into()));
+        assert!(!s.http.public_read && !s.http.secure_cookies);
+        let (_, errors) =
+            load_str_lenient("[http]\nsession_idle = \"sebentar\"\n", dir.path()).unwrap();
+        assert_eq!(errors.len(), 1, "{errors:?}");
     }
 
     #[test]

@@ -106,6 +106,7 @@ pub async fn run(
         .map(|c| Sink::new(c.clone(), &config.settings.fetch.user_agent))
         .collect::<Result<Vec<_>, _>>()?;
     let briefing_sinks = config.briefing_sinks()?;
+    check_logins(&config, &engine).await?;
 
     let stop = CancellationToken::new();
     let tracker = TaskTracker::new();
@@ -150,6 +151,26 @@ pub async fn run(
     // queued, checkpoints and exits.
     engine.stop().await;
     tracing::info!("pantau berhenti");
+    Ok(())
+}
+
+/// Refuses to serve an address other than loopback that nobody could sign in to, and says
+/// when reads are open because no user exists yet.
+async fn check_logins(config: &Config, engine: &Engine) -> Result<(), DaemonError> {
+    use crate::store::Accounts;
+    let http = &config.settings.http;
+    let users = engine.writer().call(|s| s.count_users()).await??;
+    crate::server::check_exposure(http, http.bind, users)?;
+    if http.public_read {
+        tracing::info!(
+            "[http] public_read: dasbor dan API baca terbuka tanpa login (sebagai viewer)"
+        );
+    } else if users == 0 {
+        tracing::warn!(
+            "belum ada pengguna: dasbor dan API baca terbuka tanpa login selama server hanya di \
+             loopback; buat pengguna dengan `pantau user add NAMA --role admin`"
+        );
+    }
     Ok(())
 }
 

@@ -6,7 +6,7 @@
 //! | `GET /api/posts?topic=&region=&source=&q=&since=&until=&limit=&cursor=` | posts, newest first, one page: `{"posts":[…],"next":"…"}`; pass `next` as `cursor` for the following page |
 //! | `GET /api/export?topic=&region=&since=&until=&format=csv\|jsonl&mentioned=` | every matching post as a CSV or JSON Lines download (`super::export`) |
 //! | `GET /api/stories/{id}` | a story with its spread and its posts, origin first |
-//! | `GET /api/sources` | every source with its health |
+//! | `GET /api/sources` | every source with its health (admin; see `super::auth`) |
 //! | `GET /api/briefings` | written briefings, newest first, with links to their files |
 //! | `GET /api/briefings/{date}` | that day's briefing JSON, as written to `briefings/DATE.json` |
 //! | `GET /briefings/{file}` | the briefing files themselves (`DATE.html`, `.md`, `.json`, `index.html`) |
@@ -24,8 +24,10 @@ use axum::routing::get;
 use jiff::{SignedDuration, Timestamp};
 use serde::{Deserialize, Serialize};
 
+use super::auth::Visitor;
 use super::read::with_store;
 use super::{ApiError, AppState};
+use crate::auth::Role;
 use crate::model::Priority;
 use crate::store::briefings::BriefingRecord;
 use crate::store::browse::{Cursor, ListedPost, MAX_PAGE, PostFilter};
@@ -249,7 +251,16 @@ pub struct SourceRow {
     pub ok: bool,
 }
 
-async fn sources(State(state): State<AppState>) -> Result<axum::Json<Vec<SourceRow>>, ApiError> {
+async fn sources(
+    State(state): State<AppState>,
+    visitor: Visitor,
+) -> Result<axum::Json<Vec<SourceRow>>, ApiError> {
+    if !visitor.may_read(Role::Admin) {
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "kesehatan sumber hanya untuk peran admin",
+        ));
+    }
     let rows = with_store(&state, |store, _| {
         Ok(store
             .sources_health(&[])?

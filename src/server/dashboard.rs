@@ -9,7 +9,8 @@
 //! plain link) with a link to download them all (`/api/export`, CSV or JSON Lines), the
 //! sources' health and the latest briefings. The topics' numbers are the
 //! briefing's period report ([`PeriodReport`]) over the last 24 hours, so the page and the
-//! briefing count alike. Post text is escaped by the template (minijinja's HTML
+//! briefing count alike. The sources' table is for admins (everyone sees how many are
+//! failing); a signed-in user sees their name and a logout button. Post text is escaped by the template (minijinja's HTML
 //! auto-escaping); only our own SVG charts and map are inserted as markup.
 
 use std::collections::HashMap;
@@ -25,8 +26,10 @@ use minijinja::value::{Serde, Value};
 use serde::Serialize;
 
 use super::api::{PostParams, post_filter};
+use super::auth::Visitor;
 use super::read::with_store;
 use super::{ApiError, AppState};
+use crate::auth::Role;
 use crate::digest::{
     Frame, PeriodReport, account_label, is_generic_byline, platform_label, reach_label,
 };
@@ -146,10 +149,30 @@ struct View {
     /// Query string of `/api/export` for the topic (and region) shown, without `format`.
     export: Option<String>,
     sources: Vec<SourceLine>,
+    /// The sources' table is shown (admins only; the counts are shown to all).
+    show_sources: bool,
     briefings: Vec<BriefingLine>,
 }
 
-async fn page(State(state): State<AppState>, Query(params): Query<PostParams>) -> Response {
+/// Who is signed in, for the header's name and logout button.
+#[derive(Debug, Serialize)]
+struct Who {
+    name: String,
+    role: &'static str,
+    csrf: String,
+}
+
+async fn page(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    Query(params): Query<PostParams>,
+) -> Response {
+    let show_sources = visitor.may_read(Role::Admin);
+    let who = visitor.user.as_ref().map(|u| Who {
+        name: u.name.clone(),
+        role: u.role.label(),
+        csrf: visitor.csrf_token().unwrap_or_default().to_string(),
+    });
     let tz = state.inner.timezone.clone();
     let lang = state.inner.lang;
     let now = Timestamp::now();
@@ -165,11 +188,16 @@ async fn page(State(state): State<AppState>, Query(params): Query<PostParams>) -
         build(store, classifier, filter, now, &tz, lang)
     })
     .await;
-    match result.and_then(|(view, markup)| render(&view, markup)) {
+    let result = result.map(|(mut view, markup)| {
+        view.show_sources = show_sources;
+        (view, markup)
+    });
+    match result.and_then(|(view, markup)| render(&view, who.as_ref(), markup)) {
         Ok(html) => (
             [(
                 header::CONTENT_SECURITY_POLICY,
-                "default-src 'none'; style-src 'unsafe-inline'; img-src data:; form-action 'self'",
+                "default-src 'none'; style-src 'unsafe-inline'; img-src data:; form-action 'self'; \
+                 frame-ancestors 'none'",
             )],
             Html(html),
         )
@@ -254,6 +282,7 @@ fn build(
             next,
             export,
             sources,
+            show_sources: false,
             briefings,
         },
         Markup {
@@ -425,7 +454,7 @@ fn source_lines(
         .collect())
 }
 
-fn render(view: &View, markup: Markup) -> Result<String, ApiError> {
+fn render(view: &View, who: Option<&Who>, markup: Markup) -> Result<String, ApiError> {
     let mut env = minijinja::Environment::new();
     env.set_auto_escape_callback(|_| minijinja::AutoEscape::Html);
     env.set_syntax(
@@ -438,7 +467,7 @@ fn render(view: &View, markup: Markup) -> Result<String, ApiError> {
     env.add_template("dashboard.html", include_str!("templates/dashboard.html"))
         .map_err(template_error)?;
     env.get_template("dashboard.html")
-        .and_then(|t| t.render(minijinja::context! { v => Serde(view), charts => markup.charts, map => markup.map }))
+        .and_then(|t| t.render(minijinja::context! { v => Serde(view), who => who.map(Serde), charts => markup.charts, map => markup.map }))
         .map_err(template_error)
 }
 

@@ -1,7 +1,7 @@
 //! `GET /api/export?topic=&region=&since=&until=&format=csv|jsonl&mentioned=1`: what
 //! `pantau export` writes, as a download (`Content-Disposition: attachment`), for the
-//! dashboard's link. Read like every other report route (no token; the server is on loopback
-//! unless its operator opens it).
+//! dashboard's link. Read like every other report route (a login or a user's API token, see
+//! `super::auth`).
 //!
 //! The posts are streamed: a blocking task reads them one row at a time and sends the
 //! formatted bytes in chunks over a small channel, so memory stays flat however many posts

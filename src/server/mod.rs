@@ -2,7 +2,9 @@
 //! over the same [`AppState`]: the dashboard at `/` ([`dashboard`]), `GET /healthz`,
 //! `GET /metrics`, the read-only JSON API ([`api`], [`trends`]), the analysts' download
 //! (`GET /api/export`, [`export`]) and the one write endpoint,
-//! `POST /api/ingest` (bearer token).
+//! `POST /api/ingest` (bearer token), and logins ([`auth`]: `/login`, `/logout`; who may
+//! read, CSRF on every state-changing request, role extractors for routes that change things;
+//! [`layout`] frames the server's own pages).
 //!
 //! [`bind`] happens before the daemon starts anything else, so a taken port stops `pantau run`
 //! at once with the address and the config key to change; [`serve`] stops gracefully on the
@@ -10,10 +12,12 @@
 //! JSON `{"error": "…"}` in Indonesian ([`ApiError`]).
 
 mod api;
+pub mod auth;
 mod dashboard;
 mod export;
 mod health;
 mod ingest;
+pub mod layout;
 mod metrics;
 mod read;
 mod trends;
@@ -54,6 +58,8 @@ struct Shared {
     heartbeat: std::sync::OnceLock<Arc<std::sync::atomic::AtomicI64>>,
     /// Slots of `GET /api/export`, which holds a reader while the client downloads.
     exports: Arc<tokio::sync::Semaphore>,
+    /// Who may do what (`[http]`'s login keys) and the logins being checked.
+    access: auth::Access,
 }
 
 impl AppState {
@@ -71,6 +77,20 @@ impl AppState {
                 lang: settings.briefing.language,
                 heartbeat: std::sync::OnceLock::new(),
                 exports: export::slots(),
+                access: auth::Access::new(&settings.http),
+            }),
+        }
+    }
+
+    /// Logins follow `throttle` instead of the default lock-out rule (tests use a quick one).
+    pub fn with_throttle(self, throttle: crate::auth::Throttle) -> AppState {
+        let shared = Arc::try_unwrap(self.inner).unwrap_or_else(|_| {
+            panic!("with_throttle is called on a new state, before it is shared")
+        });
+        AppState {
+            inner: Arc::new(Shared {
+                access: shared.access.with_throttle(throttle),
+                ..shared
             }),
         }
     }
@@ -83,16 +103,27 @@ impl AppState {
 }
 
 /// Every route, over `state`.
+///
+/// The read routes sit behind [`auth::reads`], `/metrics` behind [`auth::metrics`], and every
+/// route behind [`auth::csrf`]; `/healthz`, the login page and `POST /api/ingest` (its own
+/// token) are open.
 pub fn router(state: AppState) -> Router {
-    Router::new()
+    use axum::middleware::{from_fn, from_fn_with_state};
+    let reads = Router::new()
         .merge(dashboard::routes())
-        .merge(health::routes())
-        .merge(metrics::routes())
-        .merge(ingest::routes())
         .merge(trends::routes())
         .merge(api::routes())
         .merge(export::routes())
+        .route_layer(from_fn_with_state(state.clone(), auth::reads));
+    let metrics = metrics::routes().route_layer(from_fn_with_state(state.clone(), auth::metrics));
+    Router::new()
+        .merge(reads)
+        .merge(metrics)
+        .merge(health::routes())
+        .merge(ingest::routes())
+        .merge(auth::routes())
         .fallback(not_found)
+        .layer(from_fn(auth::csrf))
         .with_state(state)
 }
 
@@ -100,6 +131,11 @@ pub fn router(state: AppState) -> Router {
 pub enum ServerError {
     #[error("[http] bind {addr}: {reason}")]
     Bind { addr: SocketAddr, reason: String },
+    #[error(
+        "[http] bind {addr} bukan alamat loopback, tetapi belum ada pengguna dan [http] public_read \
+         mati: dasbor dan API baca tidak akan terbuka untuk siapa pun"
+    )]
+    Unprotected { addr: SocketAddr },
 }
 
 impl ServerError {
@@ -110,8 +146,27 @@ impl ServerError {
                  bind = \"127.0.0.1:8081\", atau hentikan program yang memakai alamat itu"
                     .into(),
             ),
+            ServerError::Unprotected { .. } => Some(
+                "buat pengguna dulu: `pantau user add NAMA --role admin`; atau, bila dasbor \
+                 memang untuk umum, isi [http] public_read = true; atau pakai \
+                 bind = \"127.0.0.1:8080\""
+                    .into(),
+            ),
         }
     }
+}
+
+/// Whether serving on `addr` is allowed with `users` users: an address other than loopback
+/// needs a user or `[http] public_read` (else nobody could read, or everybody, by mistake).
+pub fn check_exposure(
+    http: &crate::config::HttpSettings,
+    addr: SocketAddr,
+    users: u64,
+) -> Result<(), ServerError> {
+    if addr.ip().is_loopback() || users > 0 || http.public_read {
+        return Ok(());
+    }
+    Err(ServerError::Unprotected { addr })
 }
 
 /// Opens the listening socket on `addr` (`[http] bind`).
@@ -135,9 +190,14 @@ pub async fn serve(
     router: Router,
     stop: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router)
-        .with_graceful_shutdown(stop)
-        .await
+    // The peer's address is the client's for the login lock-out (unless a trusted proxy
+    // names another).
+    axum::serve(
+        listener,
+        router.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(stop)
+    .await
 }
 
 /// An error answer: the status and a message a person can act on, as `{"error": "…"}`.

@@ -430,6 +430,44 @@ CREATE TABLE briefing_deliveries (
 ) STRICT;
 CREATE INDEX briefing_deliveries_by_date ON briefing_deliveries(date, sink, recipient);
 "#,
+    // 14: who may use the dashboard and the read API (`auth`, `store::users`): users with an
+    // Argon2id password hash and a role; browser sessions and API tokens, each stored as the
+    // SHA-256 of the secret the client holds (a copy of the file gives no way in); and every
+    // login attempt, which the lock-out after repeated failures counts.
+    r#"
+CREATE TABLE users (
+    name          TEXT PRIMARY KEY,
+    role          TEXT NOT NULL CHECK (role IN ('viewer', 'analyst', 'admin')),
+    password_hash TEXT NOT NULL,
+    created_at    TEXT NOT NULL,
+    last_login_at TEXT
+) STRICT;
+
+CREATE TABLE sessions (
+    id_hash      TEXT PRIMARY KEY,
+    user_name    TEXT NOT NULL REFERENCES users(name) ON DELETE CASCADE,
+    created_at   TEXT NOT NULL,
+    last_seen_at TEXT NOT NULL,
+    expires_at   TEXT NOT NULL
+) STRICT;
+CREATE INDEX sessions_by_user ON sessions(user_name);
+
+CREATE TABLE api_tokens (
+    token_hash   TEXT PRIMARY KEY,
+    user_name    TEXT NOT NULL REFERENCES users(name) ON DELETE CASCADE,
+    created_at   TEXT NOT NULL
+) STRICT;
+
+CREATE TABLE login_audit (
+    id      INTEGER PRIMARY KEY,
+    at      TEXT NOT NULL,
+    user    TEXT NOT NULL,
+    address TEXT NOT NULL,
+    outcome TEXT NOT NULL CHECK (outcome IN ('ok', 'failed', 'refused', 'logout'))
+) STRICT;
+CREATE INDEX login_audit_by_user ON login_audit(user, at);
+CREATE INDEX login_audit_by_address ON login_audit(address, at);
+"#,
 ];
 
 /// Applies the migrations this database has not had yet. A database from a newer Pantau is

@@ -13,7 +13,9 @@
 //!   and the CLI;
 //! - [`Status`]: what the service records about its own work — sources' cursors and health,
 //!   `meta` values, alert episodes and pending deliveries;
-//! - [`Maintenance`]: backup, figures, retention and keeping the file in shape.
+//! - [`Maintenance`]: backup, figures, retention and keeping the file in shape;
+//! - [`Accounts`]: who may sign in to the dashboard and the read API — users, sessions, API
+//!   tokens and the login audit (`crate::auth` decides what they mean).
 //!
 //! [`Store`] is the SQLite backend and implements them all (`store::sqlite`, delegating to the
 //! SQL of one table family per file). It is synchronous. Commands open it directly; the daemon
@@ -40,6 +42,7 @@ pub mod search;
 pub mod sources;
 mod sqlite;
 pub mod stories;
+pub mod users;
 pub mod writer;
 
 use std::collections::{HashMap, HashSet};
@@ -67,6 +70,7 @@ use maintenance::{Pruned, Stats};
 use meta::KeywordsState;
 use rollups::{AuthorCount, SourceCount};
 use search::Search;
+use users::{Attempts, Failures, LoginEntry, SessionRow, UserRow};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -473,6 +477,61 @@ pub trait Status {
 
     /// An alert's subject line.
     fn alert_subject(&self, id: i64) -> Result<String, StoreError>;
+}
+
+/// Users, their sessions and API tokens, and the login audit, for `crate::auth`, the server
+/// and `pantau user`.
+///
+/// What a backend guarantees: each method is one transaction; secrets are never given to it
+/// (only the Argon2id hash of a password and the SHA-256 of a session id or token); a user's
+/// sessions and tokens go with the user, and a new password ends the user's sessions; a
+/// database older than the login tables reads as one with no users.
+pub trait Accounts {
+    /// Adds `user`; false when the name is taken (nothing changes).
+    fn add_user(&mut self, user: &UserRow) -> Result<bool, StoreError>;
+    /// Sets a user's password hash and ends the user's sessions; false when there is no such
+    /// user.
+    fn set_password(&mut self, name: &str, password_hash: &str) -> Result<bool, StoreError>;
+    /// Removes a user with its sessions and tokens; false when there is no such user.
+    fn remove_user(&mut self, name: &str) -> Result<bool, StoreError>;
+    /// Every user, by name.
+    fn users(&self) -> Result<Vec<UserRow>, StoreError>;
+    fn user(&self, name: &str) -> Result<Option<UserRow>, StoreError>;
+    fn count_users(&self) -> Result<u64, StoreError>;
+    /// Records a session (by the hash of its id) of `user`, ending at `expires_at` at the latest.
+    fn create_session(
+        &mut self,
+        id_hash: &str,
+        user: &str,
+        now: Timestamp,
+        expires_at: Timestamp,
+    ) -> Result<(), StoreError>;
+    /// The session of that hash with its user's role, expired or not.
+    fn session(&self, id_hash: &str) -> Result<Option<SessionRow>, StoreError>;
+    /// Marks a session used at `now` (its idle time starts again).
+    fn touch_session(&mut self, id_hash: &str, now: Timestamp) -> Result<(), StoreError>;
+    fn end_session(&mut self, id_hash: &str) -> Result<(), StoreError>;
+    /// Removes sessions last used before `idle_before` or past their end; returns how many.
+    fn prune_sessions(
+        &mut self,
+        idle_before: Timestamp,
+        now: Timestamp,
+    ) -> Result<usize, StoreError>;
+    /// Records an API token (by its hash) of `user`.
+    fn add_token(&mut self, token_hash: &str, user: &str, now: Timestamp)
+    -> Result<(), StoreError>;
+    /// The user of the token of that hash.
+    fn token_user(&self, token_hash: &str) -> Result<Option<UserRow>, StoreError>;
+    fn count_tokens(&self, user: &str) -> Result<u64, StoreError>;
+    /// Removes every token of `user`; returns how many.
+    fn revoke_tokens(&mut self, user: &str) -> Result<usize, StoreError>;
+    /// Adds a row to the login audit; a successful login is also the user's last login.
+    fn record_login(&mut self, entry: &LoginEntry) -> Result<(), StoreError>;
+    /// Failed logins of a user name or from an address since the later of `since` and their
+    /// last successful login, with the time of the last failure.
+    fn login_failures(&self, who: Attempts<'_>, since: Timestamp) -> Result<Failures, StoreError>;
+    /// The login audit, newest first, at most `limit` rows, of one user name or all.
+    fn login_audit(&self, user: Option<&str>, limit: usize) -> Result<Vec<LoginEntry>, StoreError>;
 }
 
 /// Keeping the database: backup, figures, retention, and the file's upkeep.

@@ -352,6 +352,19 @@ impl Page<'_> {
         if let Some(error) = result.get("errorText").and_then(Value::as_str) {
             panic!("{url} does not open: {error}");
         }
+        self.wait_for_load().await;
+    }
+
+    /// Evaluates `expression`, which navigates (submits a form, follows a link), and waits
+    /// for the next page's load event.
+    pub async fn navigate_by(&mut self, expression: &str) {
+        self.take_events();
+        self.events.retain(|e| !is_load(e));
+        self.eval(expression).await;
+        self.wait_for_load().await;
+    }
+
+    async fn wait_for_load(&mut self) {
         // Events kept while waiting for replies have been taken by `call`; the load event may
         // be among them, else it is still to come on the socket.
         if self.events.iter().any(is_load) {
