@@ -133,6 +133,7 @@ fn an_older_database_gets_its_search_index_built() {
                  ALTER TABLE alert_episodes DROP COLUMN region_id;
                  ALTER TABLE alerts DROP COLUMN region_id;
                  CREATE INDEX alert_episodes_open ON alert_episodes(topic_id) WHERE closed_at IS NULL;
+                 DROP TABLE pending_stories; DELETE FROM meta WHERE key = 'index.through';
                  PRAGMA user_version = 4;",
             )
             .unwrap();
@@ -140,7 +141,10 @@ fn an_older_database_gets_its_search_index_built() {
     // Opening it again runs migration 5, which indexes the posts already stored (and the
     // later ones).
     let store = p.store();
-    assert_eq!(query_i64(&store, "PRAGMA user_version"), 13);
+    assert_eq!(
+        query_i64(&store, "PRAGMA user_version") as usize,
+        pantau::store::migrations::MIGRATIONS.len()
+    );
     assert_eq!(
         query_i64(
             &store,
@@ -198,7 +202,10 @@ fn a_backup_is_whole_and_checked_while_another_connection_writes() {
     let stats = p.pantau(&["db", "stats", "--json"]);
     assert!(stats.status.success(), "{}", stderr(&stats));
     let s: serde_json::Value = serde_json::from_slice(&stats.stdout).unwrap();
-    assert_eq!(s["schema_version"], 13);
+    assert_eq!(
+        s["schema_version"].as_u64(),
+        Some(pantau::store::migrations::MIGRATIONS.len() as u64)
+    );
     let posts = s["rows"]
         .as_array()
         .unwrap()
