@@ -15,7 +15,8 @@
 # Prints every run, the medians and the ratios (Pantau's rate over the floor's and over each
 # Python engine's). ROUNDS (default 3) sets the rounds; PANTAU_BIN a pantau binary to use instead
 # of building one (into CARGO_TARGET_DIR or target); PY_ENGINES (default "aho re") the Python
-# engines. Needs Python 3 and ../shared/bench; installs feedparser and pyahocorasick into
+# engines; PANTAU_BIN_BASE a second pantau binary run the same way in the same rounds (a
+# before/after comparison; "pantau-base" in the table). Needs Python 3 and ../shared/bench; installs feedparser and pyahocorasick into
 # target/bench-venv (scripts/bench-setup.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -31,6 +32,7 @@ else
 fi
 [ -x "$bin" ] || { echo "bench-floor: no pantau binary at $bin" >&2; exit 1; }
 bin=$(realpath "$bin")
+base_bin=${PANTAU_BIN_BASE:+$(realpath "$PANTAU_BIN_BASE")}
 cargo build --release --manifest-path "$shared/rust_floor/Cargo.toml" --target-dir "$target/rust-floor" >&2
 floor=$(realpath "$target/rust-floor/release/rust_floor")
 
@@ -93,9 +95,9 @@ TOML
 } >"$tmp/pantau/config/default.toml"
 
 echo "load before: $(uptime)" >&2
-python3 - "$bin" "$floor" "$py" "$shared" "$(realpath "$corpus")" "$tmp" "$rounds" $engines <<'EOF'
+python3 - "$bin" "${base_bin:-}" "$floor" "$py" "$shared" "$(realpath "$corpus")" "$tmp" "$rounds" $engines <<'EOF'
 import os, sqlite3, statistics, subprocess, sys, time
-bin_, floor, py, shared, corpus, tmp, rounds, *engines = sys.argv[1:]
+bin_, base_bin, floor, py, shared, corpus, tmp, rounds, *engines = sys.argv[1:]
 rounds, POSTS = int(rounds), 10_000
 kw = f"{corpus}/keywords_K50_P40.toml"
 
@@ -111,10 +113,10 @@ def run_floor():
     wall, _ = timed([floor, corpus, kw])
     return wall
 
-def run_pantau():
+def run_pantau(binary):
     home = f"{tmp}/pantau"
     subprocess.run(["rm", "-rf", f"{home}/data"], check=True)
-    wall, done = timed([bin_, "--config", f"{home}/config/default.toml", "poll", "--once"],
+    wall, done = timed([binary, "--config", f"{home}/config/default.toml", "poll", "--once"],
                        cwd=home, env={**os.environ, "NO_COLOR": "1"})
     if " 0 gagal" not in done.stdout:
         sys.exit(f"bench-floor: a poll failed\n{done.stdout}\n{done.stderr}")
@@ -138,7 +140,9 @@ def run_python(engine):
                      "--repeat", "1", "--db", db])
     return wall
 
-runs = {"floor": run_floor, "pantau": run_pantau}
+runs = {"floor": run_floor, "pantau": lambda: run_pantau(bin_)}
+if base_bin:
+    runs["pantau-base"] = lambda: run_pantau(base_bin)
 runs.update({f"python-{e}": (lambda e=e: run_python(e)) for e in engines})
 names = list(runs)
 times = {n: [] for n in names}
@@ -151,6 +155,7 @@ for r in range(rounds):
 
 label = {"floor": "Rust floor (feed-rs, Aho-Corasick, posts + tags)",
          "pantau": "`pantau poll --once`, fresh database",
+         "pantau-base": "`pantau poll --once`, PANTAU_BIN_BASE",
          "python-aho": "Python reference, pyahocorasick (`aho`)",
          "python-re": "Python reference, `re` (its default)"}
 med = {n: statistics.median(times[n]) for n in names}
@@ -162,6 +167,9 @@ for n in names:
     print(f"| {label[n]} | {', '.join(f'{x:.3f}' for x in times[n])} | {med[n]:.3f} s | {POSTS / med[n]:,.0f} |")
 print()
 print(f"Pantau / floor: {med['floor'] / med['pantau']:.2f}× the floor's rate (target ≥ 0.5×)")
+if base_bin:
+    print(f"PANTAU_BIN_BASE / floor: {med['floor'] / med['pantau-base']:.2f}× the floor's rate")
+    print(f"Pantau / PANTAU_BIN_BASE: {med['pantau-base'] / med['pantau']:.2f}× its rate")
 for e in engines:
     print(f"Pantau / Python {e}: {med[f'python-{e}'] / med['pantau']:.1f}× its rate"
           + (" (target ≥ 10×)" if e == "aho" else ""))

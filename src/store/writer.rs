@@ -33,13 +33,16 @@ pub const INDEX_WITHIN: Duration = Duration::from_millis(250);
 
 type Reply = oneshot::Sender<Result<usize, String>>;
 
+/// Work on the writer's connection, with its result sent back by the closure itself.
+type Work = Box<dyn FnOnce(&mut Store) + Send>;
+
 enum Job {
     Write(Box<Write>, Reply),
     /// Anything else that needs the writer's connection (recording a briefing, …), after the
     /// step behind the commit.
-    Call(Box<dyn FnOnce(&mut Store) + Send>),
+    Call(Work),
     /// A write of posts that needs no step first (pushed posts).
-    Store(Box<dyn FnOnce(&mut Store) + Send>),
+    Store(Work),
 }
 
 /// A handle to the writer thread; clone it freely.
@@ -160,7 +163,7 @@ impl Writer {
     async fn send<R: Send + 'static>(
         &self,
         f: impl FnOnce(&mut Store) -> R + Send + 'static,
-        job: fn(Box<dyn FnOnce(&mut Store) + Send>) -> Job,
+        job: fn(Work) -> Job,
     ) -> Result<R, StoreError> {
         let (reply, rx) = oneshot::channel();
         self.tx
