@@ -4,11 +4,11 @@
 //! are committed together in the next one, which is what makes storage fast under load.
 //!
 //! The full-text index and story placement of the posts it commits come behind the commit
-//! ([`Store::finish_pending`]): the thread runs that step for everything pending once the
-//! oldest pending commit is [`INDEX_WITHIN`] old, before it runs any other job
-//! ([`Writer::call`]: alert checks, retention, the health check, a briefing's record), and
-//! before it exits. A poll's commit, and the poller's next turn, do not wait for it; the
-//! step indexes and places many commits' posts at once.
+//! ([`Store::finish_pending`]): the thread runs that step for everything pending when no job
+//! has come for [`IDLE_BEFORE_STEP`] or the oldest pending commit is [`INDEX_WITHIN`] old,
+//! before it runs any other job ([`Writer::call`]: alert checks, retention, the health check,
+//! a briefing's record), and before it exits. A poll's commit, and the poller's next turn, do
+//! not wait for it; under load one step indexes and places many commits' posts.
 //!
 //! Dropping every [`Writer`] handle (or calling [`Writer::close`]) lets the thread finish what is
 //! queued, checkpoint the WAL and exit.
@@ -30,6 +30,11 @@ const MAX_BATCH: usize = 256;
 /// (the promise is 2 seconds under load; the step for a quarter second of a busy writer's
 /// posts takes a fraction of that).
 pub const INDEX_WITHIN: Duration = Duration::from_millis(250);
+
+/// How long the writer, with posts pending and nothing to commit, waits for more before it
+/// runs the step: it uses a pause between polls (while the pollers parse on the other core)
+/// instead of leaving all of the step to the end, and still gathers the commits of a burst.
+const IDLE_BEFORE_STEP: Duration = Duration::from_millis(20);
 
 type Reply = oneshot::Sender<Result<usize, String>>;
 
@@ -262,14 +267,18 @@ fn run(mut store: Store, rx: mpsc::Receiver<Job>, failing: &Mutex<Failing>) {
     }
 }
 
-/// The next job; while posts wait for the step behind the commit, runs it when they have waited
-/// [`INDEX_WITHIN`] with no job coming. None once every handle is gone.
+/// The next job; while posts wait for the step behind the commit, runs it when no job has come
+/// for [`IDLE_BEFORE_STEP`], or they have waited [`INDEX_WITHIN`]. None once every handle is
+/// gone.
 fn next_job(store: &mut Store, rx: &mpsc::Receiver<Job>) -> Option<Job> {
     loop {
         let Some(since) = store.behind_since() else {
             return rx.recv().ok();
         };
-        match rx.recv_timeout(INDEX_WITHIN.saturating_sub(since.elapsed())) {
+        let wait = INDEX_WITHIN
+            .saturating_sub(since.elapsed())
+            .min(IDLE_BEFORE_STEP);
+        match rx.recv_timeout(wait) {
             Ok(job) => return Some(job),
             Err(mpsc::RecvTimeoutError::Timeout) => finish_pending(store),
             Err(mpsc::RecvTimeoutError::Disconnected) => return None,
