@@ -6,7 +6,10 @@
 //! - `tagged_distinct`: every post has a topic and a new story (fingerprint computed beforehand,
 //!   as the pipeline does off the writer thread): band-key lookups, a story row and 16 keys each;
 //! - `tagged_copies`: every post has a topic, and each story is carried by five sources (the
-//!   syndication case): one story row per five posts.
+//!   syndication case): one story row per five posts;
+//! - `tagged_distinct_commit_only`, `tagged_copies_commit_only`: the same commits as the
+//!   daemon's writer makes them, with the full-text index and story placement left for the
+//!   step behind the commit (`store::pending`), which the others include.
 //!
 //! And a poll of 100 pages of 100 posts (10,000 posts of one X search, half of them with a
 //! topic, 500 accounts) committed in one transaction, as the writer commits a poll with its
@@ -88,12 +91,21 @@ fn posts(tagged: bool, copies: usize) -> Vec<(Post, Tags)> {
 }
 
 fn run(bencher: divan::Bencher, tagged: bool, copies: usize) {
+    run_with(bencher, tagged, copies, false);
+}
+
+/// `deferred`: the commit alone, as the daemon's writer makes it, its full-text index and
+/// story placement left for the step behind the commit (which the other benches include).
+fn run_with(bencher: divan::Bencher, tagged: bool, copies: usize, deferred: bool) {
     let batch = posts(tagged, copies);
     bencher
         .counter(ItemsCount::new(BATCH))
         .with_inputs(|| {
             let dir = tempfile::tempdir().unwrap();
-            let store = Store::open(&dir.path().join("b.db")).unwrap();
+            let mut store = Store::open(&dir.path().join("b.db")).unwrap();
+            if deferred {
+                store.defer_pending();
+            }
             (dir, store)
         })
         .bench_local_values(|(dir, mut store)| {
@@ -115,6 +127,16 @@ fn tagged_distinct(bencher: divan::Bencher) {
 #[divan::bench(sample_count = 20)]
 fn tagged_copies(bencher: divan::Bencher) {
     run(bencher, true, 5);
+}
+
+#[divan::bench(sample_count = 20)]
+fn tagged_distinct_commit_only(bencher: divan::Bencher) {
+    run_with(bencher, true, 1, true);
+}
+
+#[divan::bench(sample_count = 20)]
+fn tagged_copies_commit_only(bencher: divan::Bencher) {
+    run_with(bencher, true, 5, true);
 }
 
 /// Posts of one poll of 100 pages of 100 posts, with or without their counts; `bump` raises

@@ -530,7 +530,18 @@ fn an_upgraded_database_gets_the_same_rollups() {
          ALTER TABLE alerts DROP COLUMN region_id;
          CREATE INDEX alert_episodes_open ON alert_episodes(topic_id) WHERE closed_at IS NULL;
          DROP TABLE briefing_deliveries;
-         DROP TABLE login_audit; DROP TABLE api_tokens; DROP TABLE sessions; DROP TABLE users;",
+         DROP TABLE login_audit; DROP TABLE api_tokens; DROP TABLE sessions; DROP TABLE users;
+         DROP TABLE pending_stories; DELETE FROM meta WHERE key = 'index.through';
+         DROP TRIGGER posts_fts_delete; DROP TRIGGER posts_fts_update;
+         CREATE TRIGGER posts_fts_delete AFTER DELETE ON posts BEGIN
+             INSERT INTO posts_fts (posts_fts, rowid, title, text)
+             VALUES ('delete', old.id, old.title, old.text);
+         END;
+         CREATE TRIGGER posts_fts_update AFTER UPDATE OF title, text ON posts BEGIN
+             INSERT INTO posts_fts (posts_fts, rowid, title, text)
+             VALUES ('delete', old.id, old.title, old.text);
+             INSERT INTO posts_fts (rowid, title, text) VALUES (new.id, new.title, new.text);
+         END;",
     )
     .unwrap();
     conn.pragma_update(None, "user_version", 6).unwrap();

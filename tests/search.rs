@@ -135,6 +135,7 @@ fn an_older_database_gets_its_search_index_built() {
                  ALTER TABLE alert_episodes DROP COLUMN region_id;
                  ALTER TABLE alerts DROP COLUMN region_id;
                  CREATE INDEX alert_episodes_open ON alert_episodes(topic_id) WHERE closed_at IS NULL;
+                 DROP TABLE pending_stories; DELETE FROM meta WHERE key = 'index.through';
                  PRAGMA user_version = 4;",
             )
             .unwrap();

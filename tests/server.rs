@@ -151,7 +151,15 @@ async fn the_read_api_pages_filters_and_explains_its_errors() {
     )
     .await;
     assert_eq!(page["posts"].as_array().unwrap().len(), 6);
-    let (_, page) = get_json(&client, &format!("{base}/api/posts?q=pemadaman%20bontang")).await;
+    // Search indexes a post within 2 seconds of its commit (store::pending).
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(2);
+    let page = loop {
+        let (_, page) = get_json(&client, &format!("{base}/api/posts?q=pemadaman%20bontang")).await;
+        if page["posts"].as_array().unwrap().len() == 3 || std::time::Instant::now() > deadline {
+            break page;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    };
     assert_eq!(page["posts"].as_array().unwrap().len(), 3, "{page}");
     let (_, page) = get_json(&client, &format!("{base}/api/posts?region=bontang")).await;
     assert_eq!(page["posts"].as_array().unwrap().len(), 3, "{page}");

@@ -114,6 +114,11 @@ impl BriefingJob {
         let date = kind.stem(request.date);
         let db = self.db.clone();
         let classifier = self.classifier.get();
+        // Every post committed so far placed in its story first, so the briefing counts
+        // each story once and misses none (store::pending).
+        if let Err(e) = self.writer.settle().await {
+            tracing::warn!(error = %e, "briefing tanpa menunggu penempatan cerita");
+        }
         let written = tokio::task::spawn_blocking(move || {
             let store = Store::open_read_only(&db)?;
             digest::write(&store, &classifier, &request).map_err(anyhow::Error::from)

@@ -64,8 +64,18 @@ impl Engine {
     /// Opens the store (creating or upgrading it), caps its size at `[storage] max_size_mb`,
     /// and starts its writer thread, classifying with `classifier`.
     pub fn start(config: &Config, classifier: SharedClassifier) -> Result<Engine, StoreError> {
-        let store = Store::open(&config.settings.storage.path)?;
+        let mut store = Store::open(&config.settings.storage.path)?;
         store.limit_size(config.settings.storage.max_size_mb)?;
+        // Posts committed by a process that stopped before indexing and placing them
+        // (`kill -9`, a crash): finished before anything reads or reports, so the service is
+        // healthy only once search and stories are complete.
+        let finished = store.finish_pending()?;
+        if finished > 0 {
+            tracing::info!(
+                posts = finished,
+                "indeks pencarian dan cerita yang tertunda diselesaikan"
+            );
+        }
         let (writer, thread) = Writer::spawn(store);
         let pipeline = Pipeline::new(classifier, writer.clone(), config.regions())
             .with_languages(config.settings.keywords.languages.clone());

@@ -185,10 +185,9 @@ impl Pipeline {
             let tagged = tag(&classifier, posts, &self.regions, &self.languages);
             let version = classifier.version().to_owned();
             let origin = origin.to_owned();
-            let stored =
-                runtime.block_on(self.writer.call(move |store| {
-                    store.insert_pushed(kind.as_str(), &origin, &tagged, &version)
-                }));
+            let stored = runtime.block_on(self.writer.store(move |store| {
+                store.insert_pushed(kind.as_str(), &origin, &tagged, &version)
+            }));
             stored.and_then(|r| r).map_err(|e| CommitError {
                 message: e.to_string(),
                 hint: e.hint(),

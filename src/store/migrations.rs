@@ -468,6 +468,34 @@ CREATE TABLE login_audit (
 CREATE INDEX login_audit_by_user ON login_audit(user, at);
 CREATE INDEX login_audit_by_address ON login_audit(address, at);
 "#,
+    // 15: the full-text index and story placement run behind the commit (`store::pending`).
+    // `meta` 'index.through' is the largest post id indexed and placed: every post above it is
+    // pending. `pending_stories` holds the posts with a fingerprint still to be placed, with
+    // the kabupaten/kota their story is counted in (the classifier's areas, which the store
+    // cannot derive again). Both change in the transactions that store posts and that finish
+    // them, so a `kill -9` leaves nothing half done. Every post stored before was indexed and
+    // placed in its own transaction. The full-text triggers touch the index only for a post it
+    // holds: deleting an external-content entry that was never inserted corrupts FTS5's index.
+    r#"
+CREATE TABLE pending_stories (
+    post_id INTEGER PRIMARY KEY,
+    areas   TEXT NOT NULL
+) STRICT;
+INSERT INTO meta (key, value, updated_at)
+SELECT 'index.through', CAST(coalesce(max(id), 0) AS TEXT), strftime('%Y-%m-%dT%H:%M:%SZ', 'now') FROM posts WHERE true
+ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at;
+DROP TRIGGER IF EXISTS posts_fts_delete;
+DROP TRIGGER IF EXISTS posts_fts_update;
+CREATE TRIGGER posts_fts_delete AFTER DELETE ON posts
+WHEN old.id <= (SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'index.through') BEGIN
+    INSERT INTO posts_fts (posts_fts, rowid, title, text) VALUES ('delete', old.id, old.title, old.text);
+END;
+CREATE TRIGGER posts_fts_update AFTER UPDATE OF title, text ON posts
+WHEN old.id <= (SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'index.through') BEGIN
+    INSERT INTO posts_fts (posts_fts, rowid, title, text) VALUES ('delete', old.id, old.title, old.text);
+    INSERT INTO posts_fts (rowid, title, text) VALUES (new.id, new.title, new.text);
+END;
+"#,
 ];
 
 /// Applies the migrations this database has not had yet. A database from a newer Pantau is

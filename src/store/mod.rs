@@ -34,6 +34,7 @@ pub mod checkpoint;
 pub mod maintenance;
 pub mod meta;
 pub mod migrations;
+mod pending;
 pub mod posts;
 pub mod reach;
 pub mod rollups;
@@ -589,6 +590,12 @@ pub trait Maintenance {
 pub struct Store {
     conn: Connection,
     path: PathBuf,
+    /// Whether the step behind the commit waits for [`Store::finish_pending`].
+    defer: bool,
+    /// The fingerprints of posts waiting for story placement ([`pending::Held`]).
+    held: pending::Held,
+    /// When the oldest commit whose posts wait was made.
+    behind: Option<std::time::Instant>,
 }
 
 impl Store {
@@ -606,6 +613,9 @@ impl Store {
         Ok(Store {
             conn,
             path: path.to_path_buf(),
+            defer: false,
+            held: Default::default(),
+            behind: None,
         })
     }
 
@@ -630,6 +640,9 @@ impl Store {
         Ok(Store {
             conn,
             path: path.to_path_buf(),
+            defer: false,
+            held: Default::default(),
+            behind: None,
         })
     }
 

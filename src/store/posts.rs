@@ -1,5 +1,6 @@
-//! Writing polls: posts with their tags, hourly counts, the source's cursor and health, and the
-//! fetch log, all in one transaction. A post seen again (same source id, same canonical URL
+//! Writing polls: posts with their tags, hourly counts, rollups, the source's cursor and health,
+//! and the fetch log, all in one transaction; the full-text index and story placement follow
+//! behind the commit ([`super::pending`]). A post seen again (same source id, same canonical URL
 //! from any source, or the same normalised text from the same source) is ignored by the
 //! unique indexes, so it is stored and counted once. Also the plain reads of `posts` (counts,
 //! and the scan `keywords backtest` runs).
@@ -13,7 +14,7 @@ use std::collections::HashMap;
 use jiff::Timestamp;
 use rusqlite::{CachedStatement, Connection, Transaction, TransactionBehavior, params};
 
-use super::{StoreError, reach, rollups, stories};
+use super::{StoreError, reach, rollups};
 use crate::classify::Tags;
 use crate::model::Attempt;
 use crate::model::Cursor;
@@ -49,8 +50,15 @@ pub enum Write {
     Failure(Failure),
 }
 
+/// The fingerprints of the posts a transaction left for the step behind the commit
+/// ([`super::pending`]), by post id.
+pub(super) type Placing = Vec<(i64, Fingerprint)>;
+
 /// Commits `writes` in one transaction; returns the number of new posts of each.
-pub(super) fn write(conn: &mut Connection, writes: &[Write]) -> Result<Vec<usize>, StoreError> {
+pub(super) fn write(
+    conn: &mut Connection,
+    writes: &[Write],
+) -> Result<(Vec<usize>, Placing), StoreError> {
     store_batch(conn, |tx, batch| {
         let mut out = Vec::with_capacity(writes.len());
         for w in writes {
@@ -84,15 +92,15 @@ pub(super) fn write(conn: &mut Connection, writes: &[Write]) -> Result<Vec<usize
 fn store_batch<'a, T>(
     conn: &mut Connection,
     f: impl FnOnce(&Transaction<'_>, &mut Batch<'a>) -> Result<T, StoreError>,
-) -> Result<T, StoreError> {
+) -> Result<(T, Placing), StoreError> {
     conn.pragma_update(None, "foreign_keys", "OFF")?;
-    let out: Result<T, StoreError> = (|| {
+    let out: Result<(T, Placing), StoreError> = (|| {
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let mut batch = Batch::start(&tx)?;
         let out = f(&tx, &mut batch)?;
-        batch.finish(&tx)?;
+        let placing = batch.finish(&tx)?;
         tx.commit()?;
-        Ok(out)
+        Ok((out, placing))
     })();
     // A failed batch has rolled back (its transaction is dropped) by now.
     let on = conn.pragma_update(None, "foreign_keys", "ON");
@@ -106,7 +114,7 @@ pub(super) fn insert_posts(
     conn: &mut Connection,
     posts: &[(Post, Tags)],
     keywords_version: &str,
-) -> Result<usize, StoreError> {
+) -> Result<(usize, Placing), StoreError> {
     store_batch(conn, |tx, batch| {
         insert_all(tx, posts, keywords_version, batch)
     })
@@ -121,7 +129,7 @@ pub(super) fn insert_pushed(
     origin: &str,
     posts: &[(Post, Tags)],
     keywords_version: &str,
-) -> Result<usize, StoreError> {
+) -> Result<(usize, Placing), StoreError> {
     let mut by_source: Vec<(&SourceId, Vec<(Post, Tags)>)> = Vec::new();
     for (post, tags) in posts {
         match by_source.iter_mut().find(|(s, _)| *s == &post.source) {
@@ -130,7 +138,7 @@ pub(super) fn insert_pushed(
         }
     }
     let now = to_db(Timestamp::now());
-    let new_by_source = store_batch(conn, |tx, batch| {
+    let (new_by_source, placing) = store_batch(conn, |tx, batch| {
         let mut new_by_source = Vec::with_capacity(by_source.len());
         for (source, group) in &by_source {
             let new = insert_all(tx, group, keywords_version, batch)?;
@@ -142,7 +150,7 @@ pub(super) fn insert_pushed(
     for (source, new) in &new_by_source {
         crate::metrics::global().ingested(source, *new);
     }
-    Ok(new_by_source.iter().map(|(_, n)| n).sum())
+    Ok((new_by_source.iter().map(|(_, n)| n).sum(), placing))
 }
 
 /// Number of stored posts.
@@ -383,40 +391,14 @@ fn insert_all<'a>(
 ) -> Result<usize, StoreError> {
     let url_keys = url_keys(posts);
     let mut statements = PostStatements::prepare(tx)?;
-    // Each post's story fingerprint and lookup keys, first, so that the stored stories for
-    // all of them are looked up at once.
-    let mut fingerprints: Vec<Option<(Cow<'_, Fingerprint>, Vec<i64>)>> = posts
-        .iter()
-        .map(|(post, tags)| {
-            fingerprint(post, tags).map(|fp| {
-                let keys = fp.keys();
-                (fp, keys)
-            })
-        })
-        .collect();
-    let all_keys = fingerprints
-        .iter()
-        .flatten()
-        .flat_map(|(_, keys)| keys.iter().copied())
-        .collect();
-    batch.stories.look_up(tx, all_keys)?;
     let mut new = 0;
-    for (((post, tags), url_key), fingerprint) in posts.iter().zip(url_keys).zip(&mut fingerprints)
-    {
-        let (fingerprint, placement) = match fingerprint.take() {
-            Some((fp, keys)) => {
-                let placement = stories::place(tx, post, &fp, keys, &batch.stories)?;
-                (Some(fp), Some(placement))
-            }
-            None => (None, None),
-        };
+    for ((post, tags), url_key) in posts.iter().zip(url_keys) {
         let row = NewPost {
             post,
             tags,
             url_key,
             keywords_version,
             id: batch.next_post_id,
-            story: placement.as_ref().map(|p| p.story(&batch.stories)),
         };
         if !statements.insert(&row)? {
             if post.reach != Reach::default() {
@@ -428,18 +410,14 @@ fn insert_all<'a>(
         batch.next_post_id += 1;
         batch.rollups.add(post, tags);
         batch.reach.add(row.id, post, tags);
-        let story = match (placement, &fingerprint) {
-            (Some(placement), Some(fp)) => Some(stories::record(
-                tx,
-                placement,
-                row.id,
-                post,
-                fp,
-                &mut batch.stories,
-            )?),
-            _ => None,
-        };
-        statements.tag(tx, row.id, post, tags, story, batch)?;
+        // A post with a fingerprint is placed in its story behind the commit
+        // (`store::pending`), which counts the story then; one without words is its own story.
+        let placing = fingerprint(post, tags);
+        if let Some(fp) = &placing {
+            statements.pending(row.id, tags)?;
+            batch.placing.push((row.id, fp.clone().into_owned()));
+        }
+        statements.tag(row.id, post, tags, placing.is_none(), batch)?;
     }
     Ok(new)
 }
@@ -453,8 +431,6 @@ struct NewPost<'p> {
     keywords_version: &'p str,
     /// The id it takes if it is new ([`Batch::next_post_id`]).
     id: i64,
-    /// The story it joins or starts, for a post with a topic.
-    story: Option<i64>,
 }
 
 /// The statements [`insert_all`] runs for every post, prepared once per call.
@@ -463,6 +439,7 @@ struct PostStatements<'tx> {
     topic: CachedStatement<'tx>,
     region: CachedStatement<'tx>,
     mention: CachedStatement<'tx>,
+    pending: CachedStatement<'tx>,
 }
 
 impl<'tx> PostStatements<'tx> {
@@ -485,7 +462,17 @@ impl<'tx> PostStatements<'tx> {
                 "INSERT OR IGNORE INTO post_mentions (post_id, kind, tag_id, weight)
                  VALUES (?1, ?2, ?3, ?4)",
             )?,
+            pending: tx
+                .prepare_cached("INSERT INTO pending_stories (post_id, areas) VALUES (?1, ?2)")?,
         })
+    }
+
+    /// Leaves the new post `id` for story placement behind the commit, with the areas its
+    /// story is counted in (region ids hold no spaces).
+    fn pending(&mut self, id: i64, tags: &Tags) -> Result<(), StoreError> {
+        let areas: Vec<&str> = tags.areas.iter().map(|a| a.as_str()).collect();
+        self.pending.execute(params![id, areas.join(" ")])?;
+        Ok(())
     }
 
     /// Inserts the post's row; false when the post was stored before (then only its reach
@@ -512,7 +499,7 @@ impl<'tx> PostStatements<'tx> {
             row.keywords_version,
             count(reach.shares),
             row.id,
-            row.story,
+            Option::<i64>::None,
             post.platform.as_ref().map(|p| p.as_str()),
             reach.likes.map(count),
             reach.comments.map(count),
@@ -524,25 +511,23 @@ impl<'tx> PostStatements<'tx> {
 
     /// Writes the topics and regions of the new post `id` (the primary ones, and those only
     /// mentioned apart), and counts the primary ones in the batch's hourly counts per topic
-    /// and area, with its story once per topic and area.
+    /// and area; `own_story` counts a story with it (a post that no story placement waits
+    /// for: see [`super::pending`]).
     fn tag<'a>(
         &mut self,
-        tx: &Transaction<'_>,
         id: i64,
         post: &Post,
         tags: &'a Tags,
-        story: Option<i64>,
+        own_story: bool,
         batch: &mut Batch<'a>,
     ) -> Result<(), StoreError> {
         let hour = hour_bucket(post.published);
         for t in &tags.topics {
             self.topic.execute(params![id, t.as_str()])?;
             for area in std::iter::once("*").chain(tags.areas.iter().map(|a| a.as_str())) {
-                let new_story = match story {
-                    Some(story) => stories::count_once(tx, story, t.as_str(), area)?,
-                    None => true,
-                };
-                batch.hourly.add(t.as_str(), area, hour, new_story);
+                batch
+                    .hourly
+                    .add(t.as_str(), area, hour, 1, i64::from(own_story));
             }
         }
         for r in &tags.regions {
@@ -561,10 +546,10 @@ impl<'tx> PostStatements<'tx> {
 }
 
 /// What one transaction derives from the posts it stores, held in memory and written once,
-/// in key order, when it ends ([`Batch::finish`]): story lookup keys, hourly counts, rollups
-/// and the full-text index. The writer commits every poll that has queued up in one
-/// transaction; written per poll, each of these touched the same index pages again for every
-/// poll, and the full-text index wrote (and then merged) a small segment per poll.
+/// in key order, when it ends ([`Batch::finish`]): hourly counts and rollups. The writer
+/// commits every poll that has queued up in one transaction; written per poll, each of these
+/// touched the same index pages again for every poll. (The full-text index and story
+/// placement come after the commit: [`super::pending`].)
 /// Every transaction that stores posts starts one and must finish it.
 struct Batch<'a> {
     /// The largest post id before the transaction: its new posts are those above.
@@ -573,8 +558,9 @@ struct Batch<'a> {
     /// above the largest stored; the transaction holds the write lock), so that a post's story
     /// can be chosen before it is stored, and its row written once.
     next_post_id: i64,
-    stories: stories::StoryBatch,
-    hourly: HourlyCounts<'a>,
+    /// The new posts left for story placement, with their fingerprints.
+    placing: Placing,
+    hourly: rollups::HourlyCounts<'a>,
     rollups: rollups::RollupBatch<'a>,
     /// The reach rollups: new posts' counts, and changes of posts seen again.
     reach: reach::ReachBatch<'a>,
@@ -582,65 +568,30 @@ struct Batch<'a> {
 
 impl<'a> Batch<'a> {
     fn start(tx: &Transaction<'_>) -> Result<Batch<'a>, StoreError> {
-        let before: i64 =
+        let stored: i64 =
             tx.query_row("SELECT coalesce(max(id), 0) FROM posts", [], |r| r.get(0))?;
+        // Above the pending mark too: an id at or below it counts as indexed and placed, so
+        // it is never given again, even when the newest posts were deleted.
+        let before = stored.max(super::pending::through(tx)?);
         Ok(Batch {
             before,
             next_post_id: before + 1,
-            stories: stories::StoryBatch::new(tx)?,
-            hourly: HourlyCounts::default(),
+            placing: Vec::new(),
+            hourly: rollups::HourlyCounts::default(),
             rollups: rollups::RollupBatch::default(),
             reach: reach::ReachBatch::default(),
         })
     }
 
-    /// Writes what the transaction's posts added. The full-text index comes last: FTS5 writes
-    /// its pending terms to disk at every later statement savepoint (migration 6 says why
-    /// that matters).
-    fn finish(self, tx: &Transaction<'_>) -> Result<(), StoreError> {
-        self.stories.write(tx)?;
+    /// Writes what the transaction's posts added; returns the fingerprints of the posts left
+    /// for story placement.
+    fn finish(self, tx: &Transaction<'_>) -> Result<Placing, StoreError> {
         self.hourly.write(tx)?;
         self.reach.write(tx)?;
         if self.next_post_id > self.before + 1 {
             self.rollups.write(tx, self.before)?;
-            tx.prepare_cached(
-                "INSERT INTO posts_fts (rowid, title, text) SELECT id, title, text FROM posts WHERE id > ?1",
-            )?
-            .execute([self.before])?;
         }
-        Ok(())
-    }
-}
-
-/// A batch's additions to `topic_hourly`, summed in memory and written once per topic, region
-/// and hour at the end of the batch instead of one upsert per post, topic and region.
-#[derive(Debug, Default)]
-struct HourlyCounts<'a> {
-    /// (topic, region or `*`, hour) → (posts, stories).
-    counts: HashMap<(&'a str, &'a str, Timestamp), (i64, i64)>,
-}
-
-impl<'a> HourlyCounts<'a> {
-    /// One more post, and one more story when `new_story` (the post brings its story to the
-    /// topic and region for the first time: near-duplicates count once per story).
-    fn add(&mut self, topic: &'a str, region: &'a str, hour: Timestamp, new_story: bool) {
-        let c = self.counts.entry((topic, region, hour)).or_default();
-        c.0 += 1;
-        c.1 += new_story as i64;
-    }
-
-    fn write(self, tx: &Transaction<'_>) -> Result<(), StoreError> {
-        let mut upsert = tx.prepare_cached(
-            "INSERT INTO topic_hourly (topic_id, region_id, hour, posts, stories) VALUES (?1, ?2, ?3, ?4, ?5)
-             ON CONFLICT (topic_id, region_id, hour) DO UPDATE SET
-                 posts = posts + excluded.posts, stories = stories + excluded.stories",
-        )?;
-        let mut rows: Vec<_> = self.counts.into_iter().collect();
-        rows.sort_unstable();
-        for ((topic, region, hour), (posts, stories)) in rows {
-            upsert.execute(params![topic, region, to_db(hour), posts, stories])?;
-        }
-        Ok(())
+        Ok(self.placing)
     }
 }
 
@@ -1115,7 +1066,8 @@ mod tests {
             );
             insert_all(tx, &ours, "v", batch)
         })
-        .unwrap();
+        .unwrap()
+        .0;
         assert_eq!(stored, 1);
         assert_eq!(
             other
@@ -1311,5 +1263,190 @@ mod tests {
             Store::open(&path),
             Err(StoreError::TooNew { found: 99, .. })
         ));
+    }
+
+    /// Every table a placed post touches, as rows of text, for comparing two stores.
+    fn placed_tables(store: &Store) -> Vec<Vec<String>> {
+        [
+            "SELECT id, story_id FROM posts ORDER BY id",
+            "SELECT * FROM stories ORDER BY id",
+            "SELECT * FROM story_keys ORDER BY key, story_id",
+            "SELECT * FROM story_sources ORDER BY story_id, source_id",
+            "SELECT * FROM story_topics ORDER BY story_id, topic_id, region_id",
+            "SELECT * FROM topic_hourly ORDER BY topic_id, region_id, hour",
+            "SELECT rowid FROM posts_fts WHERE posts_fts MATCH 'banjir OR juanda' ORDER BY rowid",
+        ]
+        .iter()
+        .map(|sql| {
+            let mut stmt = store.conn.prepare(sql).unwrap();
+            let n = stmt.column_count();
+            stmt.query_map([], |r| {
+                Ok((0..n)
+                    .map(|i| format!("{:?}", r.get_ref(i).unwrap()))
+                    .collect::<Vec<_>>()
+                    .join("|"))
+            })
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap()
+        })
+        .collect()
+    }
+
+    /// Three transactions of copies and other posts, as the writer commits them.
+    fn copies_in_three_transactions() -> Vec<Vec<Write>> {
+        vec![
+            vec![
+                poll("kaltimpost", RELEASE, "2026-11-27T02:10:00Z", &["banjir"]),
+                poll(
+                    "tribun",
+                    "Jalan Juanda macet",
+                    "2026-11-27T02:20:00Z",
+                    &["lalu-lintas"],
+                ),
+            ],
+            vec![poll("warga", RELEASE, "2026-11-27T02:30:00Z", &["banjir"])],
+            vec![
+                poll(
+                    "kompas",
+                    &format!("SAMARINDA, Kompas - {RELEASE}."),
+                    "2026-11-27T03:05:00Z",
+                    &["banjir", "pemerintahan"],
+                ),
+                poll(
+                    "sepi",
+                    "Tidak ada topik di sini",
+                    "2026-11-27T03:06:00Z",
+                    &[],
+                ),
+            ],
+        ]
+    }
+
+    /// Posts whose index and story wait behind the commit are searchable, placed and counted
+    /// exactly as when each transaction finished them at once, and meanwhile they count as
+    /// posts but bring no story yet.
+    #[test]
+    fn the_step_behind_the_commit_places_and_indexes_as_at_once() {
+        let (_dir, mut now) = temp_store();
+        for batch in copies_in_three_transactions() {
+            now.write(&batch).unwrap();
+        }
+        assert_eq!(now.pending_posts().unwrap(), 0);
+        let (_dir2, mut later) = temp_store();
+        later.defer_pending();
+        for batch in copies_in_three_transactions() {
+            later.write(&batch).unwrap();
+        }
+        assert_eq!(later.pending_posts().unwrap(), 5);
+        assert!(later.behind_since().is_some());
+        assert_eq!(
+            two(
+                &later,
+                "SELECT sum(posts), sum(stories) FROM topic_hourly WHERE topic_id = 'banjir'
+                 AND region_id = '*'",
+                [],
+            ),
+            (3, 0),
+            "pending posts count as posts, their stories wait"
+        );
+        assert_eq!(later.story_of_post(1).unwrap(), None);
+        let search = crate::store::search::Search {
+            query: "banjir".into(),
+            since: None,
+            until: None,
+            limit: 10,
+        };
+        assert!(later.search(&search).unwrap().is_empty());
+        assert_eq!(later.finish_pending().unwrap(), 5);
+        assert_eq!(later.pending_posts().unwrap(), 0);
+        assert!(later.behind_since().is_none());
+        assert_eq!(later.finish_pending().unwrap(), 0, "nothing twice");
+        assert_eq!(placed_tables(&later), placed_tables(&now));
+        assert_eq!(later.search(&search).unwrap().len(), 3);
+        assert_foreign_keys_hold(&later);
+    }
+
+    /// What a process left pending when it died is finished by the next one, from the
+    /// stored posts alone (the fingerprints held in memory are gone), to the same result.
+    #[test]
+    fn posts_left_pending_by_a_dead_process_are_finished_by_the_next() {
+        let (_dir, mut now) = temp_store();
+        for batch in copies_in_three_transactions() {
+            now.write(&batch).unwrap();
+        }
+        let (dir, mut dead) = temp_store();
+        dead.defer_pending();
+        let batches = copies_in_three_transactions();
+        dead.write(&batches[0]).unwrap();
+        dead.finish_pending().unwrap();
+        dead.write(&batches[1]).unwrap();
+        dead.write(&batches[2]).unwrap();
+        drop(dead);
+        let mut next = Store::open(&dir.path().join("p.db")).unwrap();
+        assert_eq!(next.pending_posts().unwrap(), 3);
+        assert_eq!(next.finish_pending().unwrap(), 3);
+        assert_eq!(placed_tables(&next), placed_tables(&now));
+        assert_foreign_keys_hold(&next);
+    }
+
+    /// A pending post deleted before the step (retention, `pantau db`) leaves the full-text
+    /// index sound: its delete trigger touches only indexed posts. A post id at or below the
+    /// mark is never given again.
+    #[test]
+    fn deleting_a_pending_post_keeps_the_index_sound() {
+        let (_dir, mut store) = temp_store();
+        store.defer_pending();
+        let fts_check = |store: &Store| {
+            store
+                .conn
+                .execute(
+                    "INSERT INTO posts_fts (posts_fts) VALUES ('integrity-check')",
+                    [],
+                )
+                .unwrap();
+        };
+        store
+            .write(&[poll("a", RELEASE, "2026-11-27T02:10:00Z", &["banjir"])])
+            .unwrap();
+        store
+            .write(&[poll(
+                "b",
+                "Banjir lagi di Loa Janan",
+                "2026-11-27T02:20:00Z",
+                &["banjir"],
+            )])
+            .unwrap();
+        store
+            .conn
+            .execute("DELETE FROM posts WHERE id = 2", [])
+            .unwrap();
+        assert_eq!(store.finish_pending().unwrap(), 1);
+        fts_check(&store);
+        // The newest indexed post deleted: its id is not given to the next post.
+        store
+            .conn
+            .execute("DELETE FROM posts WHERE id = 1", [])
+            .unwrap();
+        fts_check(&store);
+        store
+            .write(&[poll(
+                "c",
+                "Banjir surut di Sempaja",
+                "2026-11-27T02:30:00Z",
+                &["banjir"],
+            )])
+            .unwrap();
+        let id: i64 = store
+            .conn
+            .query_row("SELECT id FROM posts WHERE source_id = 'c'", [], |r| {
+                r.get(0)
+            })
+            .unwrap();
+        assert_eq!(id, 2);
+        store.finish_pending().unwrap();
+        assert!(store.story_of_post(2).unwrap().is_some());
+        fts_check(&store);
+        assert_foreign_keys_hold(&store);
     }
 }

@@ -901,6 +901,45 @@ pub(super) fn remove_pruned(tx: &Transaction<'_>) -> Result<(), StoreError> {
     Ok(())
 }
 
+/// A batch's additions to `topic_hourly`, summed in memory and written once per topic, region
+/// and hour at the end of the batch instead of one upsert per post, topic and region.
+#[derive(Debug, Default)]
+pub(super) struct HourlyCounts<'a> {
+    /// (topic, region or `*`, hour) → (posts, stories).
+    counts: HashMap<(&'a str, &'a str, Timestamp), (i64, i64)>,
+}
+
+impl<'a> HourlyCounts<'a> {
+    /// `posts` more posts and `stories` more stories (a story counts when a post brings it to
+    /// the topic and region for the first time: near-duplicates count once per story).
+    pub(super) fn add(
+        &mut self,
+        topic: &'a str,
+        region: &'a str,
+        hour: Timestamp,
+        posts: i64,
+        stories: i64,
+    ) {
+        let c = self.counts.entry((topic, region, hour)).or_default();
+        c.0 += posts;
+        c.1 += stories;
+    }
+
+    pub(super) fn write(self, tx: &Transaction<'_>) -> Result<(), StoreError> {
+        let mut upsert = tx.prepare_cached(
+            "INSERT INTO topic_hourly (topic_id, region_id, hour, posts, stories) VALUES (?1, ?2, ?3, ?4, ?5)
+             ON CONFLICT (topic_id, region_id, hour) DO UPDATE SET
+                 posts = posts + excluded.posts, stories = stories + excluded.stories",
+        )?;
+        let mut rows: Vec<_> = self.counts.into_iter().collect();
+        rows.sort_unstable();
+        for ((topic, region, hour), (posts, stories)) in rows {
+            upsert.execute(params![topic, region, to_db(hour), posts, stories])?;
+        }
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use jiff::SignedDuration;

@@ -20,14 +20,16 @@ use super::{
     Browse, Checkpointer, HourCount, Maintenance, Reports, SourceHealth, SourceSeen, Status, Store,
     StoreError, StoredPost, Story, TaggedRow, Write, Writes,
 };
-use super::{checkpoint, meta, posts, sources, stories};
+use super::{checkpoint, meta, pending, posts, sources, stories};
 use crate::classify::Tags;
 use crate::model::{Post, SourceId, SourceInfo, SourceState};
 use crate::sources::article::ItemKey;
 
 impl Writes for Store {
     fn write(&mut self, writes: &[Write]) -> Result<Vec<usize>, StoreError> {
-        posts::write(&mut self.conn, writes)
+        let (new, placing) = posts::write(&mut self.conn, writes)?;
+        self.committed(new.iter().sum(), placing);
+        Ok(new)
     }
 
     fn insert_pushed(
@@ -37,7 +39,10 @@ impl Writes for Store {
         posts: &[(Post, Tags)],
         keywords_version: &str,
     ) -> Result<usize, StoreError> {
-        posts::insert_pushed(&mut self.conn, kind, origin, posts, keywords_version)
+        let (new, placing) =
+            posts::insert_pushed(&mut self.conn, kind, origin, posts, keywords_version)?;
+        self.committed(new, placing);
+        Ok(new)
     }
 
     fn sync_sources(&mut self, configured: &[SourceInfo]) -> Result<(), StoreError> {
@@ -367,7 +372,9 @@ impl Store {
         posts: &[(Post, Tags)],
         keywords_version: &str,
     ) -> Result<usize, StoreError> {
-        posts::insert_posts(&mut self.conn, posts, keywords_version)
+        let (new, placing) = posts::insert_posts(&mut self.conn, posts, keywords_version)?;
+        self.committed(new, placing);
+        Ok(new)
     }
 
     /// The story a stored post belongs to, if it has one.
@@ -381,5 +388,64 @@ impl Store {
         since: Timestamp,
     ) -> Result<Vec<alerts::DeliveryRecord>, StoreError> {
         alerts::deliveries_since(&self.conn, since)
+    }
+}
+
+/// The step behind the commit ([`super::pending`]): the full-text index and story placement of
+/// stored posts.
+impl Store {
+    /// Leaves the full-text index and story placement of the posts this store commits to
+    /// [`Store::finish_pending`], for the daemon's writer thread, which runs it within
+    /// [`super::writer::INDEX_WITHIN`] of a commit. Otherwise every transaction that stores
+    /// posts is followed by the step at once, so a caller that stores and then reads (a
+    /// command, a test) finds its posts everywhere.
+    pub fn defer_pending(&mut self) {
+        self.defer = true;
+    }
+
+    /// Indexes and places every post committed and not yet indexed and placed (by this
+    /// process or by one that stopped before it could); returns how many posts it indexed.
+    pub fn finish_pending(&mut self) -> Result<usize, StoreError> {
+        match pending::finish(&mut self.conn, &mut self.held) {
+            Ok(n) => {
+                self.behind = None;
+                Ok(n)
+            }
+            Err(e) => {
+                // Tried again a full wait later, not at once.
+                if self.behind.is_some() {
+                    self.behind = Some(std::time::Instant::now());
+                }
+                Err(e)
+            }
+        }
+    }
+
+    /// When the oldest post committed through this store and not yet finished was committed;
+    /// None when nothing waits.
+    pub fn behind_since(&self) -> Option<std::time::Instant> {
+        self.behind
+    }
+
+    /// Posts committed and not yet indexed for search or placed in their story.
+    pub fn pending_posts(&self) -> Result<u64, StoreError> {
+        pending::count(&self.conn)
+    }
+
+    /// After a transaction that stored `new` posts: holds its fingerprints for the step, and
+    /// runs the step unless it is deferred. A failure of the step leaves the posts pending (the
+    /// next step, or the next start, finishes them), so it does not make the stored posts an
+    /// error.
+    fn committed(&mut self, new: usize, placing: posts::Placing) {
+        if new == 0 {
+            return;
+        }
+        self.held.extend(placing);
+        self.behind.get_or_insert_with(std::time::Instant::now);
+        if !self.defer
+            && let Err(e) = self.finish_pending()
+        {
+            tracing::warn!(error = %e, "indeks pencarian dan cerita tertunda");
+        }
     }
 }

@@ -1,6 +1,6 @@
 //! Stories in the store: each new post with a topic joins the story it is a near-duplicate of
-//! (see [`crate::stories`]), or starts one. Runs inside the poll's transaction, so a post and
-//! its story membership are committed together.
+//! (see [`crate::stories`]), or starts one. Runs in the step behind the commit
+//! ([`super::pending`]), for every post of it in the order they were stored.
 
 use jiff::{SignedDuration, Timestamp};
 use rusqlite::{Connection, OptionalExtension, Transaction, params, params_from_iter};
@@ -165,15 +165,7 @@ pub(super) struct Placement {
     joins: Option<(i64, f64)>,
 }
 
-impl Placement {
-    /// The story id the post is stored with.
-    pub(super) fn story(&self, batch: &StoryBatch) -> i64 {
-        self.joins.map_or(batch.next_id, |(story, _)| story)
-    }
-}
-
-/// Finds the story of a post before it is stored (reads only), so that the post row is
-/// written once with its story instead of inserted and then updated.
+/// Finds the story of a stored post (reads only).
 /// `keys` are the fingerprint's ([`Fingerprint::keys`]).
 pub(super) fn place(
     tx: &Transaction<'_>,
