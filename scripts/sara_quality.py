@@ -19,7 +19,13 @@ Data, none of it in the project:
   other tweet (hate speech aimed elsewhere included) counts as a false hit. Rows are split in two
   by a hash of the tweet text (dev: even first byte of SHA-1, heldout: odd), so the split is the
   same for the full file and for any part of it. Absent: a notice, and that part is skipped.
-- --data defaults to ../devdata/hate/re_dataset.csv beside the repository.
+- --data defaults to ../devdata/hate/re_dataset.csv beside the repository: a copy of the file's
+  characters 336,000-800,000 (3,314 tweets; its README says how it was made). Literal "\\x.."
+  byte escapes in the tweet field are kept as the file has them (a word written right after
+  one, "\\x82khas", is not seen as that word; the figures include that); its "\\n" escapes
+  become spaces.
+- Besides precision and recall it reports the share of labelled tweets that name only PKI or
+  komunis (an ideology, which konten-sara leaves out) and the recall on the others.
 - --corpus (default ../shared/corpus/indonlu, IndoNLU, MIT): the emotion tweets and the SmSA reviews,
   ordinary posts; the share that konten-sara tags should stay under 1 %.
 """
