@@ -25,8 +25,9 @@ Data, none of it in the project:
   one, "\\x82khas", is not seen as that word; the figures include that); its "\\n" escapes
   become spaces.
 - --data ../devdata/hate/test_fresh.csv --split all: the file's characters 800,000-896,000
-  (679 tweets), which neither the list nor the model was tuned or trained on (the model is
-  trained on all of re_dataset.csv): the held-out test.
+  (679 tweets), and ../devdata/hate/test_fresh2.csv, characters 896,000-960,000 (470 tweets),
+  which neither the list nor the model was tuned or trained on (the model is trained on all of
+  re_dataset.csv): the held-out tests.
 - konten-sara is reported twice: its keyword list alone (konten-sara/list: the tags a clause
   other than the trained model's made) and as shipped (list OR model with a group word).
 - Besides precision and recall it reports the share of labelled tweets that name only PKI or
