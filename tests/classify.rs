@@ -461,3 +461,87 @@ fn backtest_and_suggest_on_the_demo() {
         stderr(&out)
     );
 }
+
+/// konten-sara's trained model tags an attack on a group that has no slur next to the group
+/// word, through the same output as the keyword rule, and never a post that names no group.
+#[test]
+fn the_sara_model_decides_only_with_a_group_word() {
+    let results: Vec<Value> = [
+        "orang cina semua penipu licik harus dilawan",
+        "mereka semua penipu licik harus dilawan",
+        "dasar cina babi",
+    ]
+    .iter()
+    .map(|t| classify_json(&[t]).remove(0))
+    .collect();
+    let sara = |v: &Value| -> Option<Value> {
+        v["topics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|t| t["id"] == "konten-sara")
+            .cloned()
+    };
+    let models = |v: &Value| v["models"].as_array().unwrap().clone();
+
+    // The model decided: its clause, and its verdict above the threshold.
+    let hit = sara(&results[0]).expect("the model tags an attack on a group");
+    assert_eq!(hit["clauses"], serde_json::json!(["model"]));
+    assert_eq!(hit["role"], "primary");
+    let m = &models(&results[0])[0];
+    assert_eq!(m["topic"], "konten-sara");
+    assert_eq!(m["decided"], true);
+    assert!(m["probability"].as_f64().unwrap() >= m["threshold"].as_f64().unwrap());
+
+    // The same attack without a group word: the model is not even run.
+    assert!(sara(&results[1]).is_none(), "{}", results[1]);
+    assert!(models(&results[1]).is_empty());
+
+    // The keyword rule matched: the model gives its probability but does not decide.
+    let hit = sara(&results[2]).expect("the list tags a slur next to a group");
+    assert!(!hit["clauses"].as_array().unwrap().contains(&"model".into()));
+    assert_eq!(models(&results[2])[0]["decided"], false);
+
+    let out = pantau_in(
+        &repo(),
+        &[
+            "classify",
+            "--explain",
+            "orang cina semua penipu licik harus dilawan",
+        ],
+    );
+    let text = stdout(&out);
+    assert!(text.contains("Model konten-sara: peluang 0."), "{text}");
+    assert!(
+        text.contains("memutuskan: topik ditandai oleh model"),
+        "{text}"
+    );
+    assert!(text.contains("model terlatih memutuskan"), "{text}");
+}
+
+/// `model` needs a known model and its `model_requires`.
+#[test]
+fn a_topic_model_must_be_known_and_gated() {
+    let project = Project::new("", "");
+    std::fs::write(
+        project.path().join("keywords/topics/x.toml"),
+        "name = \"X\"\nany = [\"x\"]\nmodel = \"sentimen\"\nmodel_requires = 'cina'\n",
+    )
+    .unwrap();
+    std::fs::write(
+        project.path().join("keywords/topics/y.toml"),
+        "name = \"Y\"\nany = [\"y\"]\nmodel = \"sara\"\n",
+    )
+    .unwrap();
+    let out = project.pantau(&["keywords", "check"]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(
+        err.contains("keywords/topics/x.toml:3:9: model: \"sentimen\" tidak dikenal"),
+        "{err}"
+    );
+    assert!(
+        err.contains("keywords/topics/y.toml:3:9: model tanpa model_requires"),
+        "{err}"
+    );
+}

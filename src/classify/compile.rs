@@ -71,6 +71,9 @@ pub(super) struct TopicRule {
     pub(super) patterns: Vec<usize>,
     pub(super) query: Option<CExpr>,
     pub(super) exclude: Vec<usize>,
+    /// `model_requires`: the words without which the topic's model may not tag it (the
+    /// topic's model is [`super::sara_model`]; the only one there is).
+    pub(super) model_requires: Option<CExpr>,
 }
 
 /// The lists compiled for matching: what a post is folded with and looked up in.
@@ -302,11 +305,17 @@ impl Compiler<'_> {
             .map(|p| self.regex(i, Role::Pattern, &p.written))
             .collect();
         let query = topic.query.as_ref().map(|q| self.expr(i, &q.expr));
+        let model_requires = topic
+            .model
+            .as_ref()
+            .and(topic.model_requires.as_ref())
+            .map(|q| self.expr(i, &q.expr));
         TopicRule {
             any,
             patterns,
             query,
             exclude,
+            model_requires,
         }
     }
 

@@ -22,9 +22,10 @@ use super::matcher::{self, Owner};
 use super::query::FieldName;
 use super::regions::{self, Found, NameHit, Placed};
 use super::salience;
+use super::sara_model;
 use super::sentiment::{self, Event, Sentiment, SentimentClass, Weighed};
 use super::sentiment_model;
-use super::tags::{Clause, RegionHit, TopicHit};
+use super::tags::{Clause, ModelVerdict, RegionHit, TopicHit};
 use crate::fold::{self, Folded};
 
 /// A leaf found in a field.
@@ -44,7 +45,7 @@ pub(super) struct LeafHit {
 #[derive(Debug, Clone)]
 pub(super) struct Fired {
     pub(super) topic: usize,
-    /// Clauses that held: bit 0 `any`, bit 1 `patterns`, bit 2 `query`.
+    /// Clauses that held: bit 0 `any`, bit 1 `patterns`, bit 2 `query`, bit 3 the model.
     clauses: u8,
     /// The hits that made it hold, as a range of `Raw::used`.
     used: Range<usize>,
@@ -61,7 +62,7 @@ impl Fired {
     }
 
     fn clauses(&self) -> Vec<Clause> {
-        [Clause::Any, Clause::Patterns, Clause::Query]
+        [Clause::Any, Clause::Patterns, Clause::Query, Clause::Model]
             .into_iter()
             .enumerate()
             .filter(|(i, _)| self.clauses & (1 << i) != 0)
@@ -85,6 +86,8 @@ pub(super) struct Raw {
     /// The sentiment model's n-gram evidence, then its probabilities ([`sentiment_model`]).
     evidence: sentiment_model::Evidence,
     pub(super) probabilities: [f64; 3],
+    /// What topic models said ([`sara_model`]), for topics whose `model_requires` held.
+    pub(super) models: Vec<ModelVerdict>,
     /// @mentions and links of all fields, folded (for `mention:` and `link:`).
     mentions: Vec<String>,
     links: Vec<String>,
@@ -310,6 +313,25 @@ impl Program {
             clauses |= 1 << 2;
             raw.used.extend(spans);
         }
+        if let Some(gate) = &rule.model_requires
+            && let Some(spans) = self.eval(gate, &cx, None)
+        {
+            // Run only on posts that name a group: the model never tags a post that names
+            // none, and most posts are spared its cost.
+            let model = sara_model::shipped();
+            let probability = self.model_probability(model, doc);
+            let decided = clauses == 0 && probability >= f64::from(model.threshold);
+            raw.models.push(ModelVerdict {
+                topic: t,
+                probability,
+                threshold: f64::from(model.threshold),
+                decided,
+            });
+            if decided {
+                clauses |= 1 << 3;
+                raw.used.extend(spans);
+            }
+        }
         if clauses == 0 {
             raw.used.truncate(start);
             return None;
@@ -323,6 +345,16 @@ impl Program {
             exclusion,
             yielded_to: None,
         })
+    }
+
+    /// A topic model's probability for the whole document, every field folded again (the
+    /// matching pass keeps one folded field at a time).
+    fn model_probability(&self, model: &sara_model::Model, doc: &Document<'_>) -> f64 {
+        let mut ev = sara_model::Evidence::default();
+        for (_, input) in doc.fields() {
+            model.read(&self.normalizer.fold(input), &mut ev);
+        }
+        model.probability(&ev)
     }
 
     /// A broader topic steps aside for a narrower one that matched (and was not vetoed).

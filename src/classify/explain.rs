@@ -74,10 +74,23 @@ pub fn to_json(c: &Classifier, r: &Classification) -> Value {
             })
         })
         .collect();
+    let models: Vec<Value> = r
+        .models
+        .iter()
+        .map(|m| {
+            json!({
+                "topic": c.topics[m.topic].id,
+                "probability": (m.probability * 1e4).round() / 1e4,
+                "threshold": (m.threshold * 1e4).round() / 1e4,
+                "decided": m.decided,
+            })
+        })
+        .collect();
     json!({
         "topics": topics,
         "regions": regions,
         "sentiment": sentiment_json(&r.sentiment),
+        "models": models,
     })
 }
 
@@ -172,6 +185,7 @@ pub fn explain(c: &Classifier, r: &Classification) -> String {
     let mut out = String::new();
     explain_topics(&mut out, c, r);
     explain_regions(&mut out, c, r);
+    explain_models(&mut out, c, r);
     let s = &r.sentiment;
     let [positive, neutral, negative] = s.probabilities;
     out.push_str(&format!(
@@ -193,6 +207,24 @@ pub fn explain(c: &Classifier, r: &Classification) -> String {
         ));
     }
     out
+}
+
+/// Each topic model's probability, where the post holds the topic's group words, and
+/// whether the model decided (it does only where the keyword rule did not match).
+fn explain_models(out: &mut String, c: &Classifier, r: &Classification) {
+    for m in &r.models {
+        let what = if m.decided {
+            "memutuskan: topik ditandai oleh model"
+        } else if m.probability >= m.threshold {
+            "tidak memutuskan: aturan kata kunci sudah cocok"
+        } else {
+            "tidak memutuskan: di bawah ambang"
+        };
+        out.push_str(&format!(
+            "Model {}: peluang {:.2} (ambang {:.2}); {what}\n",
+            c.topics[m.topic].id, m.probability, m.threshold
+        ));
+    }
 }
 
 /// A match as `"words" [start..end field]`.
@@ -223,6 +255,9 @@ fn explain_topics(out: &mut String, c: &Classifier, r: &Classification) {
                     let q = t.query.as_ref().map_or("", |q| q.written.as_str());
                     out.push_str(&format!("    klausa query terpenuhi: {q}\n"));
                 }
+                Clause::Model => out.push_str(
+                    "    model terlatih memutuskan (aturan kata kunci tidak cocok; kata kelompok ada)\n",
+                ),
                 other => out.push_str(&format!("    klausa {} terpenuhi\n", other.as_str())),
             }
         }

@@ -171,6 +171,11 @@ pub struct TopicDef {
     pub subject: Vec<super::salience::Subject>,
     /// `subject` as written, for `--explain`.
     pub subject_written: Option<String>,
+    /// A trained model that may tag the topic where its rule does not (`model = "sara"`:
+    /// [`super::sara_model`]), only when `model_requires` holds too.
+    pub model: Option<String>,
+    /// What must be present for the model to tag the topic (the topic's group words).
+    pub model_requires: Option<QueryDef>,
     pub file: PathBuf,
 }
 
@@ -272,6 +277,8 @@ struct RawTopic {
     #[serde(default)]
     narrower: Vec<Spanned<String>>,
     subject: Option<Spanned<String>>,
+    model: Option<Spanned<String>>,
+    model_requires: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize, Default)]
@@ -487,8 +494,24 @@ const REGION_KEYS: &[&str] = &[
 const SENTIMENT_KEYS: &[&str] = &["positive", "negative", "negators", "intensifiers"];
 
 const TOPIC_KEYS: &[&str] = &[
-    "id", "name", "category", "priority", "owner", "advice", "stem", "any", "exclude", "query",
-    "patterns", "narrower", "subject", "examples", "match", "no_match",
+    "id",
+    "name",
+    "category",
+    "priority",
+    "owner",
+    "advice",
+    "stem",
+    "any",
+    "exclude",
+    "query",
+    "patterns",
+    "narrower",
+    "subject",
+    "model",
+    "model_requires",
+    "examples",
+    "match",
+    "no_match",
 ];
 
 /// Reads every keyword file under `dir`.
@@ -760,6 +783,7 @@ fn load_topic(cx: &mut FileCx<'_>, raw: RawTopic) -> Option<TopicDef> {
         .as_ref()
         .map(|s| subject_rule(cx, s))
         .unwrap_or_default();
+    let (model, model_requires) = model_rule(cx, &raw.model, &raw.model_requires, raw.stem);
     let examples_match = examples(cx, &raw.examples.matches);
     let examples_no_match = examples(cx, &raw.examples.no_match);
     if cx.errors.len() > before {
@@ -789,8 +813,54 @@ fn load_topic(cx: &mut FileCx<'_>, raw: RawTopic) -> Option<TopicDef> {
             .collect(),
         subject,
         subject_written: raw.subject.map(|s| s.into_inner().trim().to_string()),
+        model,
+        model_requires,
         file: cx.path.to_path_buf(),
     })
+}
+
+/// `model = "sara"` with its `model_requires` query: both or neither, and a model this build
+/// ships.
+fn model_rule(
+    cx: &mut FileCx<'_>,
+    model: &Option<Spanned<String>>,
+    requires: &Option<Spanned<String>>,
+    stem: bool,
+) -> (Option<String>, Option<QueryDef>) {
+    match (model, requires) {
+        (None, None) => (None, None),
+        (Some(m), Some(q)) => {
+            let name = m.get_ref().trim();
+            if !super::sara_model::NAMES.contains(&name) {
+                cx.error_at(
+                    m.span().start,
+                    format!("model: \"{name}\" tidak dikenal"),
+                    Some(format!(
+                        "model yang ada: {}",
+                        super::sara_model::NAMES.join(", ")
+                    )),
+                );
+                return (None, None);
+            }
+            (Some(name.to_string()), load_query(cx, q, stem))
+        }
+        (Some(m), None) => {
+            cx.error_at(
+                m.span().start,
+                "model tanpa model_requires",
+                Some("tulis model_requires = '…' dengan kata kelompok yang wajib ada".into()),
+            );
+            (None, None)
+        }
+        (None, Some(q)) => {
+            cx.error_at(
+                q.span().start,
+                "model_requires tanpa model",
+                Some("tulis model = \"sara\" atau hapus model_requires".into()),
+            );
+            (None, None)
+        }
+    }
 }
 
 /// `subject = "lead OR 2 terms"`: alternatives joined by OR, each `lead`, `title` or `N terms`.

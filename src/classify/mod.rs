@@ -37,6 +37,7 @@ pub mod normalize;
 pub mod query;
 mod regions;
 pub mod salience;
+pub mod sara_model;
 mod sentiment;
 pub mod sentiment_model;
 pub mod stem;
@@ -59,7 +60,7 @@ pub use language::Languages;
 pub use lists::{ListError, ListErrors};
 pub use salience::{Reason, Role, Salience};
 pub use sentiment::{Sentiment, SentimentClass};
-pub use tags::{Classification, Clause, RegionHit, Tags, TopicHit};
+pub use tags::{Classification, Clause, ModelVerdict, RegionHit, Tags, TopicHit};
 
 /// The compiled keyword lists.
 #[derive(Debug, Clone)]
@@ -163,6 +164,7 @@ impl Classifier {
             regions,
             ignored_regions: program.region_hits(doc, &raw, placed.ignored),
             sentiment: program.sentiment(doc, &raw),
+            models: raw.models.clone(),
         }
     }
 

@@ -18,6 +18,8 @@ pub enum Clause {
     Any,
     Patterns,
     Query,
+    /// The topic's trained model, with one of its `model_requires` words present.
+    Model,
 }
 
 impl Clause {
@@ -26,6 +28,7 @@ impl Clause {
             Clause::Any => "any",
             Clause::Patterns => "patterns",
             Clause::Query => "query",
+            Clause::Model => "model",
         }
     }
 }
@@ -73,6 +76,19 @@ pub struct Classification {
     /// Ambiguous region names found without Kalimantan Timur context, not counted.
     pub ignored_regions: Vec<RegionHit>,
     pub sentiment: Sentiment,
+    /// What a topic's trained model said, for each topic with a model whose `model_requires`
+    /// words the post holds (the model is not run on other posts).
+    pub models: Vec<ModelVerdict>,
+}
+
+/// A topic model's probability for a post, and whether it tagged the topic (it does only where
+/// the topic's keyword rule did not).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ModelVerdict {
+    pub topic: usize,
+    pub probability: f64,
+    pub threshold: f64,
+    pub decided: bool,
 }
 
 /// What the store keeps of a classification.
