@@ -20,6 +20,7 @@ mod ingest;
 pub mod layout;
 mod metrics;
 mod read;
+mod topics;
 mod trends;
 
 use std::future::Future;
@@ -60,6 +61,13 @@ struct Shared {
     exports: Arc<tokio::sync::Semaphore>,
     /// Who may do what (`[http]`'s login keys) and the logins being checked.
     access: auth::Access,
+    /// `[keywords] dir`, whose topic files the editor reads and writes.
+    keywords: std::path::PathBuf,
+    /// Sources' regions and the counted languages, to tag posts as the pipeline does.
+    regions: crate::workbench::preview::Regions,
+    languages: crate::model::Languages,
+    /// Saves of topic files, one at a time (the version check and the write are one step).
+    saves: tokio::sync::Mutex<()>,
 }
 
 impl AppState {
@@ -78,6 +86,10 @@ impl AppState {
                 heartbeat: std::sync::OnceLock::new(),
                 exports: export::slots(),
                 access: auth::Access::new(&settings.http),
+                keywords: settings.keywords.dir.clone(),
+                regions: config.regions(),
+                languages: settings.keywords.languages.clone(),
+                saves: tokio::sync::Mutex::new(()),
             }),
         }
     }
@@ -114,6 +126,7 @@ pub fn router(state: AppState) -> Router {
         .merge(trends::routes())
         .merge(api::routes())
         .merge(export::routes())
+        .merge(topics::routes())
         .route_layer(from_fn_with_state(state.clone(), auth::reads));
     let metrics = metrics::routes().route_layer(from_fn_with_state(state.clone(), auth::metrics));
     Router::new()

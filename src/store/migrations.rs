@@ -468,6 +468,20 @@ CREATE TABLE login_audit (
 CREATE INDEX login_audit_by_user ON login_audit(user, at);
 CREATE INDEX login_audit_by_address ON login_audit(address, at);
 "#,
+    // 15: every save of a topic file from the editor (`workbench`, `/topics`): who, when, the
+    // text before and after (a revert saves the text before) and the unified diff shown.
+    r#"
+CREATE TABLE topic_revisions (
+    id       INTEGER PRIMARY KEY,
+    topic_id TEXT NOT NULL,
+    user     TEXT NOT NULL,
+    at       TEXT NOT NULL,
+    before   TEXT NOT NULL,
+    after    TEXT NOT NULL,
+    diff     TEXT NOT NULL
+) STRICT;
+CREATE INDEX topic_revisions_by_topic ON topic_revisions(topic_id, id);
+"#,
 ];
 
 /// Applies the migrations this database has not had yet. A database from a newer Pantau is
