@@ -135,7 +135,10 @@ async fn an_analyst_fixes_a_query_previews_and_saves_in_the_browser() {
         .await;
     let col = broken.trim_start().find("NEAR/x").unwrap() + 1;
     let at = format!("baris {}, kolom {col}:", query_lines + 1);
-    assert!(shown.as_str().unwrap().starts_with(&at), "{shown} (expected {at})");
+    assert!(
+        shown.as_str().unwrap().starts_with(&at),
+        "{shown} (expected {at})"
+    );
 
     // Fixed, and the new word added to the terms: no error left.
     page.eval(&format!(
@@ -158,18 +161,30 @@ async fn an_analyst_fixes_a_query_previews_and_saves_in_the_browser() {
     );
 
     // Preview: the stored post is gained, the word marked, its markup shown as text.
-    page.eval("document.getElementById('preview-btn').click()").await;
-    until(&mut page, "document.getElementById('preview-result') !== null").await;
+    page.eval("document.getElementById('preview-btn').click()")
+        .await;
+    until(
+        &mut page,
+        "document.getElementById('preview-result') !== null",
+    )
+    .await;
     assert_eq!(
         page.eval("document.querySelector('#preview .gained mark').textContent")
             .await,
         NEW_WORD
     );
-    assert_eq!(page.eval("document.querySelectorAll('#preview img').length").await, 0);
+    assert_eq!(
+        page.eval("document.querySelectorAll('#preview img').length")
+            .await,
+        0
+    );
     let preview = page
         .eval("document.getElementById('preview').innerText")
         .await;
-    assert!(preview.as_str().unwrap().contains("<img src=x"), "{preview}");
+    assert!(
+        preview.as_str().unwrap().contains("<img src=x"),
+        "{preview}"
+    );
     let shot = browser::artefact_dir().join("topic-editor-preview-390.png");
     page.screenshot(&shot).await;
 
@@ -179,7 +194,12 @@ async fn an_analyst_fixes_a_query_previews_and_saves_in_the_browser() {
     assert_eq!(page.eval("location.hash").await, "#disimpan");
     let text = page.text().await;
     assert!(text.contains(&format!("+  \"{NEW_WORD}\",")), "{text}");
-    push(&base, "x-2", &format!("Sore ini {NEW_WORD} lagi di kampung kami")).await;
+    push(
+        &base,
+        "x-2",
+        &format!("Sore ini {NEW_WORD} lagi di kampung kami"),
+    )
+    .await;
     assert_eq!(stored_topics(&project, "x-2"), ["banjir"]);
     let wide = page
         .eval("document.documentElement.scrollWidth <= window.innerWidth + 1")

@@ -4,7 +4,8 @@
 //! (`GET /api/export`, [`export`]) and the one write endpoint,
 //! `POST /api/ingest` (bearer token), and logins ([`auth`]: `/login`, `/logout`; who may
 //! read, CSRF on every state-changing request, role extractors for routes that change things;
-//! [`layout`] frames the server's own pages).
+//! [`layout`] frames the server's own pages), and the analysts' topic editor at `/topics`
+//! ([`topics`], over [`crate::workbench`]).
 //!
 //! [`bind`] happens before the daemon starts anything else, so a taken port stops `pantau run`
 //! at once with the address and the config key to change; [`serve`] stops gracefully on the

@@ -165,10 +165,11 @@ fn query_value(text: &str) -> Option<Value> {
     if q.is_empty() {
         return None;
     }
-    if !q.contains("'''") && !q.ends_with('\'') {
-        if let Ok(v) = format!("'''\n{q}\n'''").parse::<Value>() {
-            return Some(v);
-        }
+    if !q.contains("'''")
+        && !q.ends_with('\'')
+        && let Ok(v) = format!("'''\n{q}\n'''").parse::<Value>()
+    {
+        return Some(v);
     }
     Some(Value::from(q))
 }

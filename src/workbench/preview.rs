@@ -50,6 +50,9 @@ pub struct Preview {
     pub examples: Vec<ExampleRun>,
 }
 
+/// A matched spot: the field, its byte range, and the index of the topic it tagged.
+pub type Mark = (Field, usize, usize, usize);
+
 /// The topic ids `classifier` gives `row`, as the pipeline tags it: a post in a language not
 /// counted gets none.
 pub fn topics_of<'c>(
@@ -57,7 +60,7 @@ pub fn topics_of<'c>(
     row: &TaggedRow,
     regions: &Regions,
     languages: &Languages,
-) -> (Vec<&'c str>, Vec<(Field, usize, usize, usize)>) {
+) -> (Vec<&'c str>, Vec<Mark>) {
     if !languages.counts(row.lang.as_deref()) {
         return (Vec::new(), Vec::new());
     }
