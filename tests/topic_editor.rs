@@ -205,6 +205,7 @@ fn stored_topics(project: &Project, native_id: &str) -> Vec<String> {
 fn project() -> Project {
     let p = Project::new(&format!("[http]\ntoken = \"{TOKEN}\"\n"), "");
     add_user(&p, "siti", Role::Analyst);
+    add_user(&p, "rina", Role::Analyst);
     add_user(&p, "budi", Role::Viewer);
     p
 }
@@ -253,7 +254,19 @@ async fn an_analyst_checks_previews_saves_and_reverts_a_topic() {
         broken_line.find("NEAR/x").unwrap() + 1,
         "the column points at NEAR/x: {answer}"
     );
-    // The same text through `pantau keywords check` reports the same spot in the file.
+    // The file the save would write, through `pantau keywords check`: the same error, at the
+    // same spot counted in the file.
+    let written = form.write(&original).unwrap();
+    let file_line = written.lines().position(|l| l == broken_line).unwrap() + 1;
+    let other = Project::new("", "");
+    std::fs::write(other.path().join("keywords/topics/banjir.toml"), &written).unwrap();
+    let cli = other.pantau(&["keywords", "check"]);
+    let said = common::stderr(&cli);
+    assert!(
+        said.contains(&format!("banjir.toml:{file_line}:{col}: ")),
+        "{said}"
+    );
+    assert!(said.contains(p["message"].as_str().unwrap()), "{said}");
     // Fixed: no problem.
     form.query = good_query.clone();
     form.any = format!("{}\n{NEW_WORD}", form.any);
@@ -334,6 +347,30 @@ async fn an_analyst_checks_previews_saves_and_reverts_a_topic() {
     assert!(body.contains("sudah diubah"), "{body}");
     assert_eq!(std::fs::read_to_string(&file).unwrap(), saved);
 
+    // Two analysts save the same loaded version at once: one is saved, the other refused.
+    let rina = Session::log_in(&base, "rina").await;
+    let mut one = TopicForm::read(&saved);
+    one.owner = "BPBD Kaltim".into();
+    let mut two = TopicForm::read(&saved);
+    two.advice = "Saran dari analis kedua.".into();
+    let (one, two) = (fields(&one, &new_version), fields(&two, &new_version));
+    let (a, b) = tokio::join!(
+        siti.post("/topics/banjir", &one),
+        rina.post("/topics/banjir", &two),
+    );
+    let mut statuses = [a.0, b.0];
+    statuses.sort_unstable();
+    assert_eq!(statuses, [303, 409], "{} / {}", a.1, b.1);
+    let after_race = std::fs::read_to_string(&file).unwrap();
+    let winner = TopicForm::read(&after_race);
+    assert!(
+        (winner.owner == "BPBD Kaltim") != (winner.advice == "Saran dari analis kedua."),
+        "exactly one edit is in the file"
+    );
+    let (_, page) = siti.get("/topics/banjir").await;
+    let new_version = hidden(&page, "version");
+    let saved = after_race;
+
     // A form with errors is not saved.
     let mut broken = TopicForm::read(&saved);
     broken.query = "(banjir AND".into();
@@ -352,7 +389,7 @@ async fn an_analyst_checks_previews_saves_and_reverts_a_topic() {
         .await;
     assert_eq!(status, 303, "{body}");
     assert_eq!(std::fs::read_to_string(&file).unwrap(), original);
-    assert_eq!(project.store().revisions("banjir", 10).unwrap().len(), 2);
+    assert_eq!(project.store().revisions("banjir", 10).unwrap().len(), 3);
     push(
         &base,
         "x-3",
