@@ -47,6 +47,7 @@ pub mod store;
 pub mod stories;
 pub mod time;
 pub mod trends;
+pub mod workbench;
 
 pub use classify::Classifier;
 pub use model::{Post, RegionId, SourceId, TopicId};

@@ -527,7 +527,7 @@ pub fn version_on_disk(dir: &Path) -> Result<String, ListErrors> {
 
 /// Every keyword file under `dir`, as (path, text): `topics/*.toml` in name order, then the
 /// gazetteer, slang and sentiment files that exist.
-fn read_dir_files(dir: &Path) -> Result<Vec<(PathBuf, String)>, ListErrors> {
+pub fn read_dir_files(dir: &Path) -> Result<Vec<(PathBuf, String)>, ListErrors> {
     let mut files = Vec::new();
     let mut errors = Vec::new();
     let read = |path: PathBuf, errors: &mut Vec<ListError>| match std::fs::read_to_string(&path) {

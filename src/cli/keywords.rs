@@ -114,23 +114,9 @@ pub fn backtest(
     store.scan_posts(start, |row| {
         progress.tick();
         posts += 1;
-        let doc = crate::classify::Document {
-            title: row.title.as_deref(),
-            text: &row.text,
-            source: Some(row.source.as_str()),
-            author: row.author.as_deref(),
-            lang: row.lang.as_deref(),
-        };
-        let region = regions.get(&row.source);
-        let result = classifier.classify(&doc, region);
-        // A post in a language not counted gets no issue, as the pipeline tags it.
-        let counted = languages.counts(row.lang.as_deref());
-        let after: Vec<&str> = result
-            .topics
-            .iter()
-            .filter(|_| counted)
-            .map(|h| classifier.topics()[h.topic].id.as_str())
-            .collect();
+        // Tagged as the pipeline tags (and as the editor's preview does).
+        let (after, _) =
+            crate::workbench::preview::topics_of(&classifier, &row, &regions, languages);
         let mut all: Vec<&str> = row
             .topics
             .iter()

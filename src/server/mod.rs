@@ -4,7 +4,8 @@
 //! (`GET /api/export`, [`export`]) and the one write endpoint,
 //! `POST /api/ingest` (bearer token), and logins ([`auth`]: `/login`, `/logout`; who may
 //! read, CSRF on every state-changing request, role extractors for routes that change things;
-//! [`layout`] frames the server's own pages).
+//! [`layout`] frames the server's own pages), and the analysts' topic editor at `/topics`
+//! ([`topics`], over [`crate::workbench`]).
 //!
 //! [`bind`] happens before the daemon starts anything else, so a taken port stops `pantau run`
 //! at once with the address and the config key to change; [`serve`] stops gracefully on the
@@ -20,6 +21,7 @@ mod ingest;
 pub mod layout;
 mod metrics;
 mod read;
+mod topics;
 mod trends;
 
 use std::future::Future;
@@ -60,6 +62,13 @@ struct Shared {
     exports: Arc<tokio::sync::Semaphore>,
     /// Who may do what (`[http]`'s login keys) and the logins being checked.
     access: auth::Access,
+    /// `[keywords] dir`, whose topic files the editor reads and writes.
+    keywords: std::path::PathBuf,
+    /// Sources' regions and the counted languages, to tag posts as the pipeline does.
+    regions: crate::workbench::preview::Regions,
+    languages: crate::model::Languages,
+    /// Saves of topic files, one at a time (the version check and the write are one step).
+    saves: tokio::sync::Mutex<()>,
 }
 
 impl AppState {
@@ -78,6 +87,10 @@ impl AppState {
                 heartbeat: std::sync::OnceLock::new(),
                 exports: export::slots(),
                 access: auth::Access::new(&settings.http),
+                keywords: settings.keywords.dir.clone(),
+                regions: config.regions(),
+                languages: settings.keywords.languages.clone(),
+                saves: tokio::sync::Mutex::new(()),
             }),
         }
     }
@@ -114,6 +127,7 @@ pub fn router(state: AppState) -> Router {
         .merge(trends::routes())
         .merge(api::routes())
         .merge(export::routes())
+        .merge(topics::routes())
         .route_layer(from_fn_with_state(state.clone(), auth::reads));
     let metrics = metrics::routes().route_layer(from_fn_with_state(state.clone(), auth::metrics));
     Router::new()

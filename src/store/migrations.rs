@@ -496,6 +496,20 @@ WHEN old.id <= (SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'index.throu
     INSERT INTO posts_fts (rowid, title, text) VALUES (new.id, new.title, new.text);
 END;
 "#,
+    // 16: every save of a topic file from the editor (`workbench`, `/topics`): who, when, the
+    // text before and after (a revert saves the text before) and the unified diff shown.
+    r#"
+CREATE TABLE topic_revisions (
+    id       INTEGER PRIMARY KEY,
+    topic_id TEXT NOT NULL,
+    user     TEXT NOT NULL,
+    at       TEXT NOT NULL,
+    before   TEXT NOT NULL,
+    after    TEXT NOT NULL,
+    diff     TEXT NOT NULL
+) STRICT;
+CREATE INDEX topic_revisions_by_topic ON topic_revisions(topic_id, id);
+"#,
 ];
 
 /// Applies the migrations this database has not had yet. A database from a newer Pantau is

@@ -37,6 +37,7 @@ pub mod migrations;
 mod pending;
 pub mod posts;
 pub mod reach;
+pub mod revisions;
 pub mod rollups;
 pub mod rows;
 pub mod search;
@@ -533,6 +534,15 @@ pub trait Accounts {
     fn login_failures(&self, who: Attempts<'_>, since: Timestamp) -> Result<Failures, StoreError>;
     /// The login audit, newest first, at most `limit` rows, of one user name or all.
     fn login_audit(&self, user: Option<&str>, limit: usize) -> Result<Vec<LoginEntry>, StoreError>;
+}
+
+/// Saves of topic files from the editor (`workbench`): each one transaction.
+pub trait Revisions {
+    /// Records a save; returns its id.
+    fn record_revision(&mut self, rev: &revisions::Revision) -> Result<i64, StoreError>;
+    /// A topic's saves, newest first, at most `limit`.
+    fn revisions(&self, topic: &str, limit: usize) -> Result<Vec<revisions::Revision>, StoreError>;
+    fn revision(&self, id: i64) -> Result<Option<revisions::Revision>, StoreError>;
 }
 
 /// Keeping the database: backup, figures, retention, and the file's upkeep.

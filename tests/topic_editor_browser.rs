@@ -1,0 +1,218 @@
+//! The topic editor as an analyst uses it, in headless Chromium on a phone's width: log in,
+//! open a topic, type a broken query (the error appears under the query at its line and
+//! column), fix it and add a word, preview (the stored post it gains is listed with the word
+//! marked), save, and the next pushed post is tagged with the new list. The page asks for
+//! nothing from elsewhere and logs no console error.
+
+mod common;
+
+use std::time::Duration;
+
+use common::Project;
+use common::browser::{self, Browser, Page};
+use jiff::{SignedDuration, Timestamp};
+use pantau::Classifier;
+use pantau::auth::{self, Role};
+use pantau::store::users::UserRow;
+use pantau::store::writer::Writer;
+use pantau::store::{Accounts, Store};
+use serde_json::{Value, json};
+
+const PASSWORD: &str = "kopi susu tanpa gula";
+const TOKEN: &str = "token-uji-peramban";
+const NEW_WORD: &str = "zorblak";
+
+async fn push(base: &str, id: &str, text: &str) {
+    let record = json!({
+        "source": "warga-samarinda",
+        "id": id,
+        "text": text,
+        "lang": "id",
+        "published": (Timestamp::now() - SignedDuration::from_mins(5)).to_string(),
+    });
+    let r = reqwest::Client::new()
+        .post(format!("{base}/api/ingest"))
+        .bearer_auth(TOKEN)
+        .body(format!("{record}\n"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+}
+
+fn stored_topics(project: &Project, external_id: &str) -> Vec<String> {
+    let conn = common::sql(&project.db());
+    let mut stmt = conn
+        .prepare(
+            "SELECT t.topic_id FROM topic_posts t JOIN posts p ON p.id = t.post_id
+             WHERE p.external_id = ?1 ORDER BY 1",
+        )
+        .unwrap();
+    stmt.query_map([external_id], |r| r.get::<_, String>(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap()
+}
+
+/// Waits until `expression` is true in the page (the page's fetches answer on their own time).
+async fn until(page: &mut Page<'_>, expression: &str) {
+    for _ in 0..100 {
+        if page.eval(expression).await == Value::Bool(true) {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("never true: {expression}\n{}", page.text().await);
+}
+
+/// Puts the caret at the end of field `id` and types `text` there, as a keyboard does.
+async fn type_at_end(page: &mut Page<'_>, id: &str, text: &str) {
+    page.eval(&format!(
+        "(() => {{ const f = document.getElementById({id:?}); f.focus();
+                   f.setSelectionRange(f.value.length, f.value.length); }})()"
+    ))
+    .await;
+    page.call("Input.insertText", json!({ "text": text })).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_analyst_fixes_a_query_previews_and_saves_in_the_browser() {
+    let project = Project::new(&format!("[http]\ntoken = \"{TOKEN}\"\n"), "");
+    project
+        .store()
+        .add_user(&UserRow {
+            name: "siti".into(),
+            role: Role::Analyst.as_str().into(),
+            password_hash: auth::hash_password(PASSWORD).unwrap(),
+            created_at: Timestamp::now(),
+            last_login_at: None,
+        })
+        .unwrap();
+    let config = project.load();
+    let classifier = Classifier::load(&config.settings.keywords.dir).unwrap();
+    let (writer, thread) = Writer::spawn(Store::open(&config.settings.storage.path).unwrap());
+    let served = common::serve(common::app_state(&config, classifier, writer), thread).await;
+    let base = served.base.clone();
+    push(
+        &base,
+        "x-1",
+        &format!("<img src=x onerror=alert(1)> Warga resah, {NEW_WORD} merusak kampung kami"),
+    )
+    .await;
+    assert!(stored_topics(&project, "x-1").is_empty());
+
+    let Some(mut chromium) = Browser::launch().await else {
+        served.stop().await;
+        return;
+    };
+    let mut page = chromium.page(390).await;
+    page.goto(&format!("{base}/topics/banjir")).await;
+    assert_eq!(page.eval("location.pathname").await, "/login");
+    page.navigate_by(&format!(
+        "document.getElementById('name').value = 'siti';
+         document.getElementById('password').value = {PASSWORD:?};
+         document.querySelector('button[type=submit]').click();"
+    ))
+    .await;
+    assert_eq!(page.eval("location.pathname").await, "/topics/banjir");
+    let query_lines = page
+        .eval("document.getElementById('f-query').value.split('\\n').length")
+        .await
+        .as_u64()
+        .unwrap();
+
+    // A broken query: the error appears under the query, at the new line and the column of
+    // the mistake.
+    let broken = format!("\nOR ({NEW_WORD} NEAR/x rumah)");
+    type_at_end(&mut page, "f-query", &broken).await;
+    until(
+        &mut page,
+        "document.querySelector('.problems[data-for=query]').textContent !== ''",
+    )
+    .await;
+    let shown = page
+        .eval("document.querySelector('.problems[data-for=query]').textContent")
+        .await;
+    let col = broken.trim_start().find("NEAR/x").unwrap() + 1;
+    let at = format!("baris {}, kolom {col}:", query_lines + 1);
+    assert!(
+        shown.as_str().unwrap().starts_with(&at),
+        "{shown} (expected {at})"
+    );
+
+    // Fixed, and the new word added to the terms: no error left.
+    page.eval(&format!(
+        "(() => {{ const q = document.getElementById('f-query');
+                   q.value = q.value.slice(0, q.value.length - {});
+                   q.dispatchEvent(new Event('input', {{ bubbles: true }})); }})()",
+        broken.chars().count()
+    ))
+    .await;
+    type_at_end(&mut page, "f-any", &format!("\n{NEW_WORD}")).await;
+    until(
+        &mut page,
+        "document.getElementById('status').textContent === 'Tidak ada galat.'",
+    )
+    .await;
+    assert_eq!(
+        page.eval("document.querySelector('.problems[data-for=query]').textContent")
+            .await,
+        ""
+    );
+
+    // Preview: the stored post is gained, the word marked, its markup shown as text.
+    page.eval("document.getElementById('preview-btn').click()")
+        .await;
+    until(
+        &mut page,
+        "document.getElementById('preview-result') !== null",
+    )
+    .await;
+    assert_eq!(
+        page.eval("document.querySelector('#preview .gained mark').textContent")
+            .await,
+        NEW_WORD
+    );
+    assert_eq!(
+        page.eval("document.querySelectorAll('#preview img').length")
+            .await,
+        0
+    );
+    let preview = page
+        .eval("document.getElementById('preview').innerText")
+        .await;
+    assert!(
+        preview.as_str().unwrap().contains("<img src=x"),
+        "{preview}"
+    );
+    let shot = browser::artefact_dir().join("topic-editor-preview-390.png");
+    page.screenshot(&shot).await;
+
+    // Save: back on the page with the save listed; the next post is tagged with the new list.
+    page.navigate_by("document.getElementById('save-btn').click();")
+        .await;
+    assert_eq!(page.eval("location.hash").await, "#disimpan");
+    let text = page.text().await;
+    assert!(text.contains(&format!("+  \"{NEW_WORD}\",")), "{text}");
+    push(
+        &base,
+        "x-2",
+        &format!("Sore ini {NEW_WORD} lagi di kampung kami"),
+    )
+    .await;
+    assert_eq!(stored_topics(&project, "x-2"), ["banjir"]);
+    let wide = page
+        .eval("document.documentElement.scrollWidth <= window.innerWidth + 1")
+        .await;
+    assert_eq!(wide, true, "nothing overflows a phone's width");
+
+    let (errors, requests) = page.report(&base);
+    assert!(errors.is_empty(), "console errors: {errors:?}");
+    let elsewhere: Vec<&String> = requests
+        .iter()
+        .filter(|r| !r.starts_with(&format!("{base}/")))
+        .collect();
+    assert!(elsewhere.is_empty(), "requests elsewhere: {elsewhere:?}");
+    drop(chromium);
+    served.stop().await;
+}
