@@ -530,7 +530,7 @@ fn an_upgraded_database_gets_the_same_rollups() {
          ALTER TABLE alerts DROP COLUMN region_id;
          CREATE INDEX alert_episodes_open ON alert_episodes(topic_id) WHERE closed_at IS NULL;
          DROP TABLE briefing_deliveries;
-         DROP TABLE topic_revisions; DROP TABLE login_audit; DROP TABLE api_tokens; DROP TABLE sessions; DROP TABLE users;
+         DROP TABLE post_marks; DROP TABLE topic_revisions; DROP TABLE login_audit; DROP TABLE api_tokens; DROP TABLE sessions; DROP TABLE users;
          DROP TABLE pending_stories; DELETE FROM meta WHERE key = 'index.through';
          DROP TRIGGER posts_fts_delete; DROP TRIGGER posts_fts_update;
          CREATE TRIGGER posts_fts_delete AFTER DELETE ON posts BEGIN

@@ -129,7 +129,7 @@ fn an_older_database_gets_its_search_index_built() {
                  ALTER TABLE posts DROP COLUMN views; ALTER TABLE posts DROP COLUMN followers;
                  DROP TABLE topic_reach_hourly; DROP TABLE topic_engagement;
                  DROP TABLE post_mentions; DROP TABLE briefing_deliveries;
-                 DROP TABLE topic_revisions; DROP TABLE login_audit; DROP TABLE api_tokens; DROP TABLE sessions;
+                 DROP TABLE post_marks; DROP TABLE topic_revisions; DROP TABLE login_audit; DROP TABLE api_tokens; DROP TABLE sessions;
                  DROP TABLE users;
                  DROP INDEX alert_episodes_open;
                  ALTER TABLE alert_episodes DROP COLUMN region_id;

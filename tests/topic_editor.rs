@@ -4,7 +4,10 @@
 //! file's comments, records the revision and is used by the very next pushed post; a stale
 //! form is refused as a conflict; a revert restores the earlier text (and is recorded); a
 //! viewer sees the page read-only and is refused every POST; a topic id that is a path is
-//! refused; a new topic is made from the template.
+//! refused; a new topic is made from the template. Analysts' marks on posts are stored (one
+//! per user, changeable), become the editor's candidate examples and, once saved as examples,
+//! are counted by `pantau keywords check`; the quality page computes precision from a known
+//! set of marks; viewers and forms without CSRF are refused; the editor suggests words.
 
 mod common;
 
@@ -493,5 +496,261 @@ async fn a_viewer_reads_but_cannot_change_and_paths_are_refused() {
         )
         .await;
     assert_eq!(status, 409);
+    served.stop().await;
+}
+
+/// The id of the stored post of `native_id`.
+fn post_id(project: &Project, native_id: &str) -> i64 {
+    common::sql(&project.db())
+        .query_row(
+            "SELECT id FROM posts WHERE external_id = ?1",
+            [native_id],
+            |r| r.get(0),
+        )
+        .unwrap()
+}
+
+/// The marks stored: (post, kind, value, verdict, user), in a fixed order.
+fn stored_marks(project: &Project) -> Vec<(i64, String, String, String, String)> {
+    let conn = common::sql(&project.db());
+    let mut stmt = conn
+        .prepare("SELECT post_id, kind, value, verdict, user FROM post_marks ORDER BY 1, 2, 3, 5")
+        .unwrap();
+    stmt.query_map([], |r| {
+        Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+    })
+    .unwrap()
+    .collect::<Result<_, _>>()
+    .unwrap()
+}
+
+/// Marks post `id`'s banjir topic with `verdict` as `s`.
+async fn mark_topic(s: &Session, id: i64, verdict: &str) {
+    let (post, mark) = (id.to_string(), format!("topic:banjir:{verdict}"));
+    let (status, body, _) = s.post("/marks", &[("post", &post), ("mark", &mark)]).await;
+    assert_eq!(status, 200, "{body}");
+}
+
+/// `pantau keywords check`'s count of examples (`… N contoh — semua valid`).
+fn examples_counted(project: &Project) -> usize {
+    let out = project.pantau(&["keywords", "check"]);
+    let said = common::stdout(&out);
+    assert!(out.status.success(), "{said}{}", common::stderr(&out));
+    let before = &said[..said.find(" contoh").expect("a count of examples")];
+    before
+        .rsplit(' ')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap_or_else(|_| panic!("{said}"))
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn marks_on_posts_become_examples_and_measure_the_topics() {
+    let project = project();
+    let served = start(&project).await;
+    let base = served.base.clone();
+    let file = project.path().join("keywords/topics/banjir.toml");
+
+    // A post tagged banjir that is not about a flood (with markup in it), and one about a
+    // flood the lists miss.
+    let wrong_text = format!(
+        "Banjir {NEW_WORD} setinggi lutut merendam rumah warga Sempaja <script>alert(1)</script>"
+    );
+    push(&base, "w-1", &wrong_text).await;
+    assert_eq!(stored_topics(&project, "w-1"), ["banjir"]);
+    let missed_text = format!("Air {NEW_WORD} masuk ke rumah warga di Loa Bakung sejak subuh");
+    push(&base, "m-1", &missed_text).await;
+    assert!(!stored_topics(&project, "m-1").contains(&"banjir".to_string()));
+    let (wrong, missed) = (post_id(&project, "w-1"), post_id(&project, "m-1"));
+
+    // An analyst marks the first wrong (changing her mind once: still one mark), and the
+    // second as missing the topic, from the dashboard's form (which comes back to its list).
+    let siti = Session::log_in(&base, "siti").await;
+    for verdict in ["wrong", "right", "wrong"] {
+        let (status, body, _) = siti
+            .post(
+                "/marks",
+                &[
+                    ("post", &wrong.to_string()),
+                    ("mark", &format!("topic:banjir:{verdict}")),
+                ],
+            )
+            .await;
+        assert_eq!(status, 200, "{body}");
+        assert!(
+            body.contains(&format!("\"verdict\":\"{verdict}\"")),
+            "{body}"
+        );
+    }
+    let (status, body, location) = siti
+        .post(
+            "/marks",
+            &[
+                ("post", &missed.to_string()),
+                ("mark", "add"),
+                ("add", "topic:banjir"),
+                ("back", "/?topic=banjir#unggahan"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 303, "{body}");
+    assert_eq!(location.as_deref(), Some("/?topic=banjir#unggahan"));
+    let expected = vec![
+        (
+            wrong,
+            "topic".to_string(),
+            "banjir".to_string(),
+            "wrong".to_string(),
+            "siti".to_string(),
+        ),
+        (
+            missed,
+            "topic".into(),
+            "banjir".into(),
+            "missing".into(),
+            "siti".into(),
+        ),
+    ];
+    assert_eq!(stored_marks(&project), expected);
+    // The dashboard shows the mark and, to the analyst, the controls.
+    let (status, dash) = siti.get("/?topic=banjir").await;
+    assert_eq!(status, 200);
+    assert!(dash.contains("topik banjir: salah (siti)"), "{dash}");
+    assert!(dash.contains("value=\"topic:banjir:wrong\""), "{dash}");
+    assert!(!dash.contains("<script>alert(1)"), "post text is escaped");
+
+    // Refused: a viewer (403), no CSRF token (403), an unknown topic (400), no such post (404).
+    let budi = Session::log_in(&base, "budi").await;
+    let (status, body, _) = budi
+        .post(
+            "/marks",
+            &[("post", &wrong.to_string()), ("mark", "topic:banjir:right")],
+        )
+        .await;
+    assert_eq!(status, 403, "{body}");
+    let (_, dash) = budi.get("/?topic=banjir").await;
+    assert!(
+        !dash.contains("action=\"/marks\""),
+        "a viewer sees no controls"
+    );
+    let mut bare = Session::log_in(&base, "rina").await;
+    bare.csrf.clear();
+    let (status, _, _) = bare
+        .post(
+            "/marks",
+            &[("post", &wrong.to_string()), ("mark", "topic:banjir:right")],
+        )
+        .await;
+    assert_eq!(status, 403);
+    let (status, _, _) = siti
+        .post(
+            "/marks",
+            &[
+                ("post", &wrong.to_string()),
+                ("mark", "topic:tidak-ada:wrong"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 400);
+    let (status, _, _) = siti
+        .post(
+            "/marks",
+            &[("post", "999999"), ("mark", "topic:banjir:wrong")],
+        )
+        .await;
+    assert_eq!(status, 404);
+    assert_eq!(stored_marks(&project), expected);
+
+    // The editor lists both as candidate examples, escaped, each with its button.
+    let (_, page) = siti.get("/topics/banjir").await;
+    let example = pantau::workbench::candidate_example(None, &wrong_text);
+    let escaped = example
+        .replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;");
+    assert!(
+        page.contains(&format!(
+            "data-into=\"no_match\" data-text=\"{}\"",
+            escaped.replace('"', "&quot;")
+        )),
+        "{page}"
+    );
+    assert!(page.contains("data-into=\"match\""), "{page}");
+    assert!(!page.contains("<script>alert(1)"), "{page}");
+
+    // "Add as example" puts the text in the form; with an exclusion that keeps the post out,
+    // the save passes and `pantau keywords check` counts one example more.
+    let counted = examples_counted(&project);
+    let version = hidden(&page, "version");
+    let mut form = TopicForm::read(&std::fs::read_to_string(&file).unwrap());
+    form.no_match = format!("{}\n{example}", form.no_match);
+    form.exclude = format!("{}\nbanjir {NEW_WORD}", form.exclude);
+    let (status, body, _) = siti.post("/topics/banjir", &fields(&form, &version)).await;
+    assert_eq!(status, 303, "{body}");
+    assert_eq!(examples_counted(&project), counted + 1);
+    let (_, page) = siti.get("/topics/banjir").await;
+    assert!(
+        !page.contains("data-into=\"no_match\" data-text"),
+        "an example the form has is no candidate any more"
+    );
+
+    // Suggestions: the topic's stored posts share a word no list has, listed with its button.
+    for i in 0..4 {
+        push(
+            &base,
+            &format!("b-{i}"),
+            &format!("Banjir di gang kelimutu nomor {i} merendam rumah warga Samarinda"),
+        )
+        .await;
+    }
+    let (status, html) = siti.get("/topics/banjir/suggestions").await;
+    assert_eq!(status, 200, "{html}");
+    assert!(
+        html.contains("class=\"add-term\" data-term=\"kelimutu\""),
+        "{html}"
+    );
+
+    // Quality: too few reviewed posts to judge, said plainly.
+    let (status, q) = siti.get("/quality").await;
+    assert_eq!(status, 200);
+    assert!(q.contains("Presisi = 1 − ("), "{q}");
+    assert!(
+        q.contains("terlalu sedikit tanda untuk menilai (1 dari 10"),
+        "{q}"
+    );
+    // Ten more banjir posts reviewed: eight right, one right then wrong by another analyst
+    // (the last verdict counts), one wrong. Wrong: 3 of 11 reviewed → precision 73%.
+    let rina = Session::log_in(&base, "rina").await;
+    for i in 4..14 {
+        push(
+            &base,
+            &format!("b-{i}"),
+            &format!("Banjir merendam rumah warga di RT {i} Samarinda sejak pagi"),
+        )
+        .await;
+    }
+    let ids: Vec<i64> = (4..14)
+        .map(|i| post_id(&project, &format!("b-{i}")))
+        .collect();
+    for i in 4..14 {
+        assert_eq!(stored_topics(&project, &format!("b-{i}")), ["banjir"]);
+    }
+    for id in &ids[..8] {
+        mark_topic(&siti, *id, "right").await;
+    }
+    mark_topic(&rina, ids[8], "right").await;
+    mark_topic(&siti, ids[8], "wrong").await;
+    mark_topic(&rina, ids[9], "wrong").await;
+    let (_, q) = siti.get("/quality").await;
+    let row = &q[q.find("data-topic=\"banjir\"").expect("a row for banjir")..];
+    let row = &row[..row.find("</tr>").unwrap()];
+    assert!(
+        row.contains("<td>11</td><td>3</td><td class=\"precision\">73%</td>"),
+        "{row}"
+    );
+    assert!(row.contains("href=\"#terlewat-banjir\">1</a>"), "{row}");
+    let missed_list = &q[q.find("id=\"terlewat-banjir\"").unwrap()..];
+    assert!(missed_list.contains("Loa Bakung"), "{missed_list}");
     served.stop().await;
 }

@@ -1,8 +1,9 @@
 //! The topic editor as an analyst uses it, in headless Chromium on a phone's width: log in,
 //! open a topic, type a broken query (the error appears under the query at its line and
 //! column), fix it and add a word, preview (the stored post it gains is listed with the word
-//! marked), save, and the next pushed post is tagged with the new list. The page asks for
-//! nothing from elsewhere and logs no console error.
+//! marked), save, and the next pushed post is tagged with the new list; then mark that post
+//! "topic wrong" on the dashboard, add it from the editor's candidates as a `no_match`
+//! example, and save again. The pages ask for nothing from elsewhere and log no console error.
 
 mod common;
 
@@ -201,6 +202,43 @@ async fn an_analyst_fixes_a_query_previews_and_saves_in_the_browser() {
     )
     .await;
     assert_eq!(stored_topics(&project, "x-2"), ["banjir"]);
+
+    // The new post is not a flood after all: marked wrong on the dashboard, it becomes a
+    // candidate no_match example in the editor; one click adds it to the form, an exclusion
+    // keeps it out, and the save writes it to the file.
+    page.goto(&format!("{base}/?topic=banjir")).await;
+    page.navigate_by(
+        "(() => { const b = document.querySelector('form.mark button[value=\"topic:banjir:wrong\"]');
+                  b.closest('details').open = true; b.click(); })()",
+    )
+    .await;
+    assert_eq!(page.eval("location.hash").await, "#unggahan");
+    let text = page.text().await;
+    assert!(text.contains("topik banjir: salah (siti)"), "{text}");
+    page.goto(&format!("{base}/topics/banjir")).await;
+    page.eval("document.querySelector('.add-example[data-into=no_match]').click()")
+        .await;
+    let no_match = page
+        .eval("document.getElementById('f-no_match').value")
+        .await;
+    let example = format!("Sore ini {NEW_WORD} lagi di kampung kami");
+    assert!(no_match.as_str().unwrap().ends_with(&example), "{no_match}");
+    type_at_end(&mut page, "f-exclude", &format!("\n{NEW_WORD} lagi")).await;
+    until(
+        &mut page,
+        "document.getElementById('status').textContent === 'Tidak ada galat.'",
+    )
+    .await;
+    page.navigate_by("document.getElementById('save-btn').click();")
+        .await;
+    assert_eq!(page.eval("location.hash").await, "#disimpan");
+    let saved =
+        std::fs::read_to_string(project.path().join("keywords/topics/banjir.toml")).unwrap();
+    let examples = &saved[saved.find("no_match").unwrap()..];
+    assert!(examples.contains(&format!("\"{example}\"")), "{saved}");
+    let shot = browser::artefact_dir().join("topic-editor-marked-390.png");
+    page.screenshot(&shot).await;
+
     let wide = page
         .eval("document.documentElement.scrollWidth <= window.innerWidth + 1")
         .await;

@@ -1,7 +1,6 @@
 //! `pantau keywords check`: validates every keyword file and runs the examples inside them.
 //! Errors print as `file:line:col: message`, then one `saran:` and a count; exit 1 on any.
 
-use std::collections::{HashMap, HashSet};
 use std::path::Path;
 use std::process::ExitCode;
 
@@ -198,21 +197,8 @@ fn print_backtest(
     Ok(())
 }
 
-/// Indonesian function words, never suggested.
-const STOPWORDS: &[&str] = &[
-    "yang", "dan", "di", "ke", "dari", "ini", "itu", "dengan", "untuk", "pada", "adalah", "dalam",
-    "tidak", "akan", "juga", "sudah", "oleh", "karena", "bisa", "ada", "mereka", "kami", "kita",
-    "saya", "aku", "kamu", "dia", "ia", "ya", "atau", "tapi", "tetapi", "namun", "jika", "kalau",
-    "agar", "supaya", "sehingga", "bahwa", "sebagai", "seperti", "lebih", "sangat", "telah",
-    "masih", "sedang", "harus", "dapat", "bagi", "para", "pun", "lagi", "hanya", "saja", "sama",
-    "antara", "setelah", "sebelum", "ketika", "saat", "hingga", "sampai", "sejak", "secara",
-    "serta", "tersebut", "yaitu", "yakni", "pula", "nya", "dong", "deh", "sih", "kok", "nih",
-    "tuh", "belum", "bukan", "jangan", "mau", "kata", "ujar", "sebut", "jelas", "kepada", "tak",
-    "banyak", "satu", "dua", "tiga", "hari", "kini", "pun", "baru", "lalu", "akan", "the", "of",
-];
-
 /// `pantau keywords suggest TOPIC`: words and two-word phrases over-represented in the topic's
-/// posts compared with all other posts, not yet in its lists.
+/// posts compared with all other posts, not yet in its lists ([`crate::workbench::suggest`]).
 pub fn suggest(
     path: Option<&Path>,
     topic: &str,
@@ -223,136 +209,45 @@ pub fn suggest(
     let settings = &config.settings;
     super::init_logging(Some(settings), "warn");
     let classifier = super::classifier(&config)?;
-    let Some(def) = classifier.topic(&topic.into()) else {
+    let store = crate::store::Store::open_read_only(&settings.storage.path)?;
+    let start = since(settings, since_text, 90)?;
+    let mut progress = Progress::new(store.count_posts_since(start)?);
+    let found =
+        crate::workbench::suggest::suggest(&store, &classifier, topic, start, limit, || {
+            progress.tick()
+        })?;
+    progress.finish();
+    let Some(found) = found else {
         return Err(super::user_error(
             format!("topik \"{topic}\" tidak ada di daftar kata kunci"),
             "lihat id topik di nama berkas keywords/topics/*.toml",
         ));
     };
-    let known: HashSet<String> = def
-        .any
-        .iter()
-        .chain(&def.exclude)
-        .map(|t| t.folded.join(" "))
-        .chain(def.any.iter().flat_map(|t| t.folded.iter().cloned()))
-        .collect();
-    let store = crate::store::Store::open_read_only(&settings.storage.path)?;
-    let start = since(settings, since_text, 90)?;
-    let terms = count_terms(&store, &classifier, topic, start)?;
-    if terms.inside == 0 {
+    if found.inside == 0 {
         outln!(
             "Belum ada unggahan bertopik \"{topic}\" sejak tanggal itu; tidak ada yang bisa disarankan."
         );
         return Ok(ExitCode::SUCCESS);
     }
-    let (inside, outside) = (terms.inside, terms.outside);
-    let scored = terms.over_represented(&known, limit);
+    let (inside, outside) = (found.inside, found.outside);
     outln!(
         "Usulan kata untuk \"{topic}\" dari {inside} unggahan bertopik dan {outside} unggahan lain (belum ada di daftarnya):\n"
     );
-    let rows: Vec<[String; 4]> = scored
+    let rows: Vec<[String; 4]> = found
+        .terms
         .iter()
-        .map(|(t, a, b, s)| [t.clone(), a.to_string(), b.to_string(), format!("{s:.1}")])
+        .map(|s| {
+            [
+                s.term.clone(),
+                s.inside.to_string(),
+                s.outside.to_string(),
+                format!("{:.1}", s.score),
+            ]
+        })
         .collect();
     super::print_table(&["KATA/FRASA", "DI TOPIK", "DI LUAR", "SKOR"], &rows)?;
     outln!(
         "\nPeriksa dulu dengan `pantau keywords backtest` sebelum menambahkannya ke any atau query."
     );
     Ok(ExitCode::SUCCESS)
-}
-
-/// Words and two-word phrases counted over the stored posts: in how many of the topic's posts
-/// and of the other posts each occurs.
-struct TermCounts {
-    inside: u64,
-    outside: u64,
-    /// Per term: posts in the topic, posts outside it.
-    counts: HashMap<String, (u64, u64)>,
-}
-
-/// Counts the terms of every post published since `start`, with a progress line.
-fn count_terms(
-    store: &crate::store::Store,
-    classifier: &Classifier,
-    topic: &str,
-    start: jiff::Timestamp,
-) -> anyhow::Result<TermCounts> {
-    let mut terms = TermCounts {
-        inside: 0,
-        outside: 0,
-        counts: HashMap::new(),
-    };
-    let mut progress = Progress::new(store.count_posts_since(start)?);
-    store.scan_posts(start, |row| {
-        progress.tick();
-        let in_topic = row.topics.iter().any(|t| t == topic);
-        if in_topic {
-            terms.inside += 1;
-        } else {
-            terms.outside += 1;
-        }
-        let text = format!("{}\n{}", row.title.as_deref().unwrap_or(""), row.text);
-        for term in terms_of(classifier, &text) {
-            let c = terms.counts.entry(term).or_default();
-            if in_topic {
-                c.0 += 1;
-            } else {
-                c.1 += 1;
-            }
-        }
-    })?;
-    progress.finish();
-    Ok(terms)
-}
-
-/// The distinct useful words of `text` (folded) and the two-word phrases of useful words.
-fn terms_of(classifier: &Classifier, text: &str) -> HashSet<String> {
-    let folded = classifier.normalizer().fold(text);
-    let words: Vec<&str> = folded
-        .words
-        .iter()
-        .map(|&(s, e)| &folded.text[s as usize..e as usize])
-        .collect();
-    let useful =
-        |w: &str| w.len() >= 3 && !STOPWORDS.contains(&w) && !w.chars().all(|c| c.is_ascii_digit());
-    let mut seen: HashSet<String> = HashSet::new();
-    for (i, w) in words.iter().enumerate() {
-        if useful(w) {
-            seen.insert((*w).to_string());
-        }
-        if let Some(next) = words.get(i + 1)
-            && useful(w)
-            && useful(next)
-        {
-            seen.insert(format!("{w} {next}"));
-        }
-    }
-    seen
-}
-
-impl TermCounts {
-    /// The terms not in `known` seen in at least three of the topic's posts and clearly more
-    /// often there than elsewhere, best first, at most `limit`: (term, inside, outside, score).
-    fn over_represented(
-        self,
-        known: &HashSet<String>,
-        limit: usize,
-    ) -> Vec<(String, u64, u64, f64)> {
-        let (inside, outside) = (self.inside, self.outside);
-        // Smoothed log-odds of a term in the topic's posts against the other posts.
-        let odds = |k: u64, n: u64| ((k as f64 + 0.5) / ((n - k.min(n)) as f64 + 0.5)).ln();
-        let mut scored: Vec<(String, u64, u64, f64)> = self
-            .counts
-            .into_iter()
-            .filter(|(t, (a, _))| *a >= 3 && !known.contains(t))
-            .map(|(t, (a, b))| {
-                let score = odds(a, inside) - odds(b, outside);
-                (t, a, b, score)
-            })
-            .filter(|(_, _, _, s)| *s > 1.0)
-            .collect();
-        scored.sort_by(|x, y| y.3.total_cmp(&x.3).then(y.1.cmp(&x.1)).then(x.0.cmp(&y.0)));
-        scored.truncate(limit);
-        scored
-    }
 }

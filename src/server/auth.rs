@@ -395,7 +395,7 @@ fn login_url(next: &str) -> String {
 
 /// A path on this site to go back to after login; anything else (another site, `//host`,
 /// `/\host`) goes to the dashboard.
-fn local_path(next: Option<&str>) -> String {
+pub(super) fn local_path(next: Option<&str>) -> String {
     match next {
         Some(p)
             if p.starts_with('/')

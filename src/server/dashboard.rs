@@ -10,7 +10,10 @@
 //! sources' health and the latest briefings. The topics' numbers are the
 //! briefing's period report ([`PeriodReport`]) over the last 24 hours, so the page and the
 //! briefing count alike. The sources' table is for admins (everyone sees how many are
-//! failing); a signed-in user sees their name and a logout button. Post text is escaped by the template (minijinja's HTML
+//! failing); a signed-in user sees their name and a logout button. An analyst marks each listed
+//! post's topics, regions and sentiment right or wrong, or adds a missing topic or region, with
+//! a plain form (`POST /marks`, `super::marks`) that comes back to the same list; everyone sees
+//! the marks given. Post text is escaped by the template (minijinja's HTML
 //! auto-escaping); only our own SVG charts and map are inserted as markup.
 
 use std::collections::HashMap;
@@ -35,7 +38,7 @@ use crate::digest::{
 };
 use crate::format::excerpt;
 use crate::store::browse::PostFilter;
-use crate::store::{Browse, Reports, Status};
+use crate::store::{Browse, Marks, Reports, Status};
 use crate::time::{Lang, format_local};
 
 /// Recent posts shown for a topic or a search.
@@ -64,12 +67,17 @@ struct TopicLine {
 
 #[derive(Debug, Serialize)]
 struct PostLine {
+    id: i64,
     source: String,
     published: String,
     title: Option<String>,
     excerpt: String,
     url: Option<String>,
     topics: Vec<String>,
+    regions: Vec<String>,
+    sentiment: Option<String>,
+    /// The marks analysts gave it (`topik banjir: salah (siti)`).
+    marks: Vec<String>,
     story: Option<i64>,
 }
 
@@ -151,6 +159,11 @@ struct View {
     sources: Vec<SourceLine>,
     /// The sources' table is shown (admins only; the counts are shown to all).
     show_sources: bool,
+    /// The visitor may mark posts (analysts and admins), and the page a mark comes back to.
+    can_mark: bool,
+    back: String,
+    /// Every region of the lists (id, name), to add a missing one.
+    regions: Vec<(String, String)>,
     briefings: Vec<BriefingLine>,
 }
 
@@ -165,9 +178,18 @@ struct Who {
 async fn page(
     State(state): State<AppState>,
     visitor: Visitor,
+    uri: axum::http::Uri,
     Query(params): Query<PostParams>,
 ) -> Response {
     let show_sources = visitor.may_read(Role::Admin);
+    let can_mark = visitor
+        .user
+        .as_ref()
+        .is_some_and(|u| u.role.allows(Role::Analyst) && visitor.csrf_token().is_some());
+    let back = format!(
+        "{}#unggahan",
+        uri.path_and_query().map_or("/", |p| p.as_str())
+    );
     let who = visitor.user.as_ref().map(|u| Who {
         name: u.name.clone(),
         role: u.role.label(),
@@ -190,6 +212,8 @@ async fn page(
     .await;
     let result = result.map(|(mut view, markup)| {
         view.show_sources = show_sources;
+        view.can_mark = can_mark;
+        view.back = back;
         (view, markup)
     });
     match result.and_then(|(view, markup)| render(&view, who.as_ref(), markup)) {
@@ -207,7 +231,7 @@ async fn page(
 }
 
 fn build(
-    store: &(impl Reports + Browse + Status),
+    store: &(impl Reports + Browse + Status + Marks),
     classifier: &crate::Classifier,
     filter: Result<PostFilter, ApiError>,
     now: Timestamp,
@@ -283,6 +307,13 @@ fn build(
             export,
             sources,
             show_sources: false,
+            can_mark: false,
+            back: String::new(),
+            regions: classifier
+                .regions()
+                .iter()
+                .map(|r| (r.id.to_string(), r.name.clone()))
+                .collect(),
             briefings,
         },
         Markup {
@@ -391,7 +422,7 @@ fn card_reach(
 /// The posts of the topic, region or search asked for, one page, with the query string of
 /// the next; none when nothing was asked for.
 fn post_lines(
-    store: &(impl Reports + Browse + Status),
+    store: &(impl Reports + Browse + Status + Marks),
     filter: &PostFilter,
     tz: &TimeZone,
     lang: Lang,
@@ -414,10 +445,22 @@ fn post_lines(
         q.append_pair("cursor", &c.encode());
         q.finish()
     });
+    let ids: Vec<i64> = page.posts.iter().map(|p| p.post.id).collect();
+    let mut marks: HashMap<i64, Vec<String>> = HashMap::new();
+    for m in store.marks_on(&ids)? {
+        marks
+            .entry(m.post)
+            .or_default()
+            .push(super::marks::mark_label(&m));
+    }
     let posts = page
         .posts
         .into_iter()
         .map(|p| PostLine {
+            id: p.post.id,
+            marks: marks.remove(&p.post.id).unwrap_or_default(),
+            regions: p.regions,
+            sentiment: p.post.sentiment.clone(),
             source: p.post.source.to_string(),
             published: format_local(p.post.published, tz, lang),
             title: p.post.title.clone(),

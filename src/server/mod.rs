@@ -5,7 +5,8 @@
 //! `POST /api/ingest` (bearer token), and logins ([`auth`]: `/login`, `/logout`; who may
 //! read, CSRF on every state-changing request, role extractors for routes that change things;
 //! [`layout`] frames the server's own pages), and the analysts' topic editor at `/topics`
-//! ([`topics`], over [`crate::workbench`]).
+//! ([`topics`], over [`crate::workbench`]), with analysts' marks on posts and the topics'
+//! quality measured on them (`POST /marks`, `/quality`, [`marks`]).
 //!
 //! [`bind`] happens before the daemon starts anything else, so a taken port stops `pantau run`
 //! at once with the address and the config key to change; [`serve`] stops gracefully on the
@@ -19,6 +20,7 @@ mod export;
 mod health;
 mod ingest;
 pub mod layout;
+mod marks;
 mod metrics;
 mod read;
 mod topics;
@@ -128,6 +130,7 @@ pub fn router(state: AppState) -> Router {
         .merge(api::routes())
         .merge(export::routes())
         .merge(topics::routes())
+        .merge(marks::routes())
         .route_layer(from_fn_with_state(state.clone(), auth::reads));
     let metrics = metrics::routes().route_layer(from_fn_with_state(state.clone(), auth::metrics));
     Router::new()

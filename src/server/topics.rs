@@ -6,11 +6,17 @@
 //! a save (`POST /topics/{id}`) validates, refuses a file changed since the form was loaded,
 //! writes it keeping comments and layout, swaps the new lists in before it answers (the next
 //! post is classified with them) and records the revision, which a revert saves back.
+//!
+//! Analysts mark the preview's posts (`super::marks`); the marks on a topic are listed under
+//! its form as candidate examples (`/topics/{id}/candidates`: "not this topic" → `no_match`,
+//! "missing this topic" → `match`), each added to the form with one click and saved as any
+//! edit. `/topics/{id}/suggestions` lists the words the topic's posts use more than others
+//! ([`workbench::suggest`]), each added to the terms and previewed with one click.
 
 use std::fmt::Write as _;
 
 use axum::Router;
-use axum::extract::{Form, Path, State};
+use axum::extract::{Form, Path, Query, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Json, Redirect, Response};
 use axum::routing::{get, post};
@@ -21,8 +27,9 @@ use super::layout::{self, escape};
 use super::read::with_store;
 use super::{ApiError, AppState};
 use crate::classify::Field;
+use crate::store::marks::{Candidate, Verdict};
 use crate::store::revisions::Revision;
-use crate::store::{Revisions, Writes};
+use crate::store::{Marks, Revisions, Writes};
 use crate::workbench::{self, TopicForm, WorkbenchError, preview};
 
 /// These pages run one script of this server (`/topics/editor.js`) and fetch only from it.
@@ -36,7 +43,13 @@ const STYLE: &str = "<style>textarea{width:100%;font:14px/1.4 ui-monospace,monos
 border:1px solid var(--line);border-radius:6px}select,input[type=text]{font:inherit;padding:6px}\
 mark{background:#ffe58a}.ok{color:#146c2e}.fail{color:var(--up)}ul.posts li{margin:6px 0}\
 .row{display:flex;flex-wrap:wrap;gap:8px;align-items:center}.row button{width:auto;margin:0}\
-pre{white-space:pre-wrap;font-size:13px;background:#f7f7f7;padding:8px;overflow:auto}</style>";
+pre{white-space:pre-wrap;font-size:13px;background:#f7f7f7;padding:8px;overflow:auto}form.mark{margin:4px 0}form.mark button,.candidates button,.suggestions button{font:inherit;font-size:13px;padding:2px 8px;border:1px solid var(--line);border-radius:6px;background:#fff;cursor:pointer}ul.suggestions{list-style:none;padding:0;display:flex;flex-wrap:wrap;gap:6px}</style>";
+
+/// Candidate examples listed under the form.
+const CANDIDATES: usize = 30;
+/// Suggested terms listed, and the days of posts they are counted over.
+const SUGGESTED: usize = 20;
+const SUGGEST_DAYS: u32 = 30;
 
 /// Periods the preview offers, in days; the first is the default.
 const PERIODS: &[u32] = &[7, 1, 30, 90];
@@ -50,6 +63,8 @@ pub(super) fn routes() -> Router<AppState> {
         .route("/topics/{id}/check", post(check))
         .route("/topics/{id}/preview", post(preview_fragment))
         .route("/topics/{id}/revert/{rev}", post(revert))
+        .route("/topics/{id}/candidates", get(candidates_fragment))
+        .route("/topics/{id}/suggestions", get(suggestions_fragment))
 }
 
 /// The form as posted: the fields, the version of the file it was loaded from, the period of
@@ -102,7 +117,9 @@ fn may_edit(visitor: &Visitor) -> bool {
 async fn list(State(state): State<AppState>, visitor: Visitor) -> Response {
     let dir = state.inner.keywords.clone();
     let classifier = state.inner.pipeline.classifier().get();
-    let mut body = String::from("<h2>Topik</h2>");
+    let mut body = String::from(
+        "<h2>Topik</h2><p><a href=\"/quality\">Mutu topik menurut tanda analis</a></p>",
+    );
     if may_edit(&visitor) {
         body.push_str("<p><a href=\"/topics/new\">+ Topik baru</a></p>");
     }
@@ -149,7 +166,13 @@ async fn editor(
     notice: Notice,
 ) -> Result<Response, ApiError> {
     let topic = id.to_string();
-    let revisions = with_store(state, move |store, _| Ok(store.revisions(&topic, 50)?)).await?;
+    let (revisions, candidates) = with_store(state, move |store, _| {
+        Ok((
+            store.revisions(&topic, 50)?,
+            store.topic_candidates(&topic, CANDIDATES)?,
+        ))
+    })
+    .await?;
     let edit = may_edit(visitor);
     let mut body = format!("{STYLE}<h2>Topik <code>{}</code></h2>", escape(id));
     if let Some(m) = &notice.message {
@@ -162,6 +185,21 @@ async fn editor(
         body.push_str("<p class=\"muted\">Hanya analis yang dapat mengubah topik ini.</p>");
     }
     body.push_str(&form_html(visitor, id, form, version, edit));
+    let (tz, lang) = (&state.inner.timezone, state.inner.lang);
+    let _ = write!(
+        body,
+        "<div id=\"candidates-box\">{}</div>",
+        candidates_html(&candidates, form, edit, tz, lang)
+    );
+    let _ = write!(
+        body,
+        "<h3>Usulan kata</h3><div id=\"suggestions\" data-days=\"{SUGGEST_DAYS}\">{}</div>",
+        if edit {
+            "<p class=\"muted\">Memuat usulan kata…</p>"
+        } else {
+            "<p class=\"muted\">Usulan kata untuk analis.</p>"
+        }
+    );
     body.push_str(&history(state, visitor, id, version, &revisions, edit));
     let status = notice.status.unwrap_or(StatusCode::OK);
     Ok(with_csp(layout::page(
@@ -319,6 +357,7 @@ async fn check(
 /// `POST /topics/{id}/preview`: an HTML fragment (everything from posts escaped).
 async fn preview_fragment(
     State(state): State<AppState>,
+    visitor: Visitor,
     Analyst(_): Analyst,
     Path(id): Path<String>,
     Form(posted): Form<Posted>,
@@ -350,7 +389,9 @@ async fn preview_fragment(
         };
         let since = jiff::Timestamp::now() - jiff::SignedDuration::from_hours(24 * i64::from(days));
         let p = preview::preview(store, before, &after, &id, since, &regions, &languages)?;
-        Ok(preview_html(&p, days, &tz, lang))
+        Ok(preview_html(&p, days, &tz, lang, |post| {
+            super::marks::controls(&visitor, post, &id)
+        }))
     })
     .await?;
     Ok(([(header::CONTENT_TYPE, "text/html; charset=utf-8")], html).into_response())
@@ -361,6 +402,7 @@ fn preview_html(
     days: u32,
     tz: &jiff::tz::TimeZone,
     lang: crate::time::Lang,
+    controls: impl Fn(i64) -> String,
 ) -> String {
     let mut html = format!(
         "<div class=\"box\" id=\"preview-result\"><p>{} unggahan dalam {days} hari terakhir: \
@@ -385,10 +427,12 @@ fn preview_html(
                 .unwrap_or_default();
             let _ = write!(
                 html,
-                "<li>{title}{}<br><span class=\"muted\">{} · {}</span></li>",
+                "<li data-post=\"{}\">{title}{}<br><span class=\"muted\">{} · {}</span>{}</li>",
+                c.id,
                 highlight(&c.text, &c.marks, Field::Text),
                 escape(&c.source),
-                escape(&when)
+                escape(&when),
+                controls(c.id)
             );
         }
         html.push_str("</ul>");
@@ -434,6 +478,151 @@ fn highlight(text: &str, marks: &[(Field, usize, usize)], field: Field) -> Strin
     }
     out.push_str(&escape(&text[at..]));
     out
+}
+
+/// The candidate examples from the marks on the topic: each post's text as an example line,
+/// with a button that adds it to the form (for analysts); examples the form already has are
+/// left out.
+fn candidates_html(
+    candidates: &[Candidate],
+    form: &TopicForm,
+    edit: bool,
+    tz: &jiff::tz::TimeZone,
+    lang: crate::time::Lang,
+) -> String {
+    let mut html = String::from(
+        "<h3>Calon contoh dari tanda analis</h3><ul class=\"candidates\" id=\"candidates\">",
+    );
+    let mut shown = 0;
+    for c in candidates {
+        let example = workbench::candidate_example(c.title.as_deref(), &c.text);
+        let (into, present, what) = match c.verdict {
+            Verdict::Missing => (
+                "match",
+                &form.matches,
+                "ditandai kurang topik ini → contoh yang harus cocok",
+            ),
+            _ => (
+                "no_match",
+                &form.no_match,
+                "ditandai bukan topik ini → contoh yang tidak boleh cocok",
+            ),
+        };
+        if present.lines().any(|l| l.trim() == example) {
+            continue;
+        }
+        shown += 1;
+        let item = super::marks::candidate_item(c, tz, lang);
+        let button = if edit {
+            format!(
+                "<button type=\"button\" class=\"add-example\" data-into=\"{into}\" data-text=\"{}\">\
+                 Tambahkan sebagai contoh {into}</button>",
+                escape(&example)
+            )
+        } else {
+            String::new()
+        };
+        // The item's closing tag goes after the verdict and the button.
+        let item = item.strip_suffix("</li>").unwrap_or(&item);
+        let _ = write!(
+            html,
+            "{item}<br><span class=\"candidate {into}\">{what}</span> {button}</li>"
+        );
+    }
+    if shown == 0 {
+        html.push_str(
+            "<li class=\"muted\">Belum ada: tandai unggahan di dasbor atau di pratinjau \
+             (\"bukan topik ini\" / \"memang topik ini\").</li>",
+        );
+    }
+    html.push_str("</ul>");
+    html
+}
+
+/// `GET /topics/{id}/candidates`: the candidate list alone, for the script after a mark.
+async fn candidates_fragment(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let text = workbench::read_topic(&state.inner.keywords, &id)?;
+    let form = TopicForm::read(&text);
+    let candidates = with_store(&state, move |store, _| {
+        Ok(store.topic_candidates(&id, CANDIDATES)?)
+    })
+    .await?;
+    let html = candidates_html(
+        &candidates,
+        &form,
+        may_edit(&visitor),
+        &state.inner.timezone,
+        state.inner.lang,
+    );
+    Ok(([(header::CONTENT_TYPE, "text/html; charset=utf-8")], html).into_response())
+}
+
+#[derive(Debug, Deserialize)]
+struct DaysParam {
+    days: Option<u32>,
+}
+
+/// `GET /topics/{id}/suggestions`: words and two-word phrases the topic's stored posts use
+/// more than the others, not yet in its lists, as buttons that add them to the terms.
+async fn suggestions_fragment(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    Path(id): Path<String>,
+    Query(q): Query<DaysParam>,
+) -> Result<Response, ApiError> {
+    workbench::topic_path(&state.inner.keywords, &id)?;
+    let days = q.days.unwrap_or(SUGGEST_DAYS).clamp(1, 365);
+    let since = jiff::Timestamp::now() - jiff::SignedDuration::from_hours(24 * i64::from(days));
+    let topic = id.clone();
+    let found = with_store(&state, move |store, classifier| {
+        Ok(workbench::suggest::suggest(
+            store,
+            classifier,
+            &topic,
+            since,
+            SUGGESTED,
+            || {},
+        )?)
+    })
+    .await?
+    .ok_or_else(|| WorkbenchError::NoTopic(id.clone()))?;
+    let edit = may_edit(&visitor);
+    let mut html = format!(
+        "<div id=\"suggestions-result\"><p class=\"muted\">Dari {} unggahan bertopik ini dan {} \
+         unggahan lain dalam {days} hari terakhir: kata dan frasa yang jauh lebih sering di unggahan \
+         bertopik ini dan belum ada di daftarnya{}.</p>",
+        found.inside,
+        found.outside,
+        if edit {
+            "; klik untuk menambahkannya ke kata/frasa dan melihat pratinjaunya"
+        } else {
+            ""
+        }
+    );
+    if found.terms.is_empty() {
+        html.push_str("<p>Belum ada usulan: unggahan bertopik ini masih terlalu sedikit atau kata-katanya sudah tercakup.</p>");
+    } else {
+        html.push_str("<ul class=\"suggestions\">");
+        for s in &found.terms {
+            let counts = format!("di topik {} · di luar {}", s.inside, s.outside);
+            if edit {
+                let _ = write!(
+                    html,
+                    "<li><button type=\"button\" class=\"add-term\" data-term=\"{t}\" title=\"{counts}\">+ {t}</button></li>",
+                    t = escape(&s.term)
+                );
+            } else {
+                let _ = write!(html, "<li title=\"{counts}\">{}</li>", escape(&s.term));
+            }
+        }
+        html.push_str("</ul>");
+    }
+    html.push_str("</div>");
+    Ok(([(header::CONTENT_TYPE, "text/html; charset=utf-8")], html).into_response())
 }
 
 /// `POST /topics/{id}`: the save.

@@ -510,6 +510,24 @@ CREATE TABLE topic_revisions (
 ) STRICT;
 CREATE INDEX topic_revisions_by_topic ON topic_revisions(topic_id, id);
 "#,
+    // 17: analysts' marks on posts (`/marks`): a topic, region or sentiment a post carries
+    // marked wrong or right, or a topic or region it lacks marked missing; one mark per post,
+    // kind, value and user (a new verdict replaces the old). `seq` orders the verdicts (a
+    // later one overrules another user's earlier one; `at` has whole seconds). They go with
+    // their post.
+    r#"
+CREATE TABLE post_marks (
+    post_id INTEGER NOT NULL REFERENCES posts(id) ON DELETE CASCADE,
+    kind    TEXT NOT NULL CHECK (kind IN ('topic', 'region', 'sentiment')),
+    value   TEXT NOT NULL,
+    verdict TEXT NOT NULL CHECK (verdict IN ('wrong', 'right', 'missing')),
+    user    TEXT NOT NULL,
+    at      TEXT NOT NULL,
+    seq     INTEGER NOT NULL,
+    PRIMARY KEY (post_id, kind, value, user)
+) STRICT, WITHOUT ROWID;
+CREATE INDEX post_marks_by_value ON post_marks(kind, value, verdict);
+"#,
 ];
 
 /// Applies the migrations this database has not had yet. A database from a newer Pantau is

@@ -32,6 +32,7 @@ pub mod briefings;
 pub mod browse;
 pub mod checkpoint;
 pub mod maintenance;
+pub mod marks;
 pub mod meta;
 pub mod migrations;
 mod pending;
@@ -543,6 +544,36 @@ pub trait Revisions {
     /// A topic's saves, newest first, at most `limit`.
     fn revisions(&self, topic: &str, limit: usize) -> Result<Vec<revisions::Revision>, StoreError>;
     fn revision(&self, id: i64) -> Result<Option<revisions::Revision>, StoreError>;
+}
+
+/// Analysts' marks on posts (`marks`): each change one statement.
+pub trait Marks {
+    /// Records `mark`, replacing the same user's earlier verdict on the same post, kind and
+    /// value.
+    fn set_mark(&mut self, mark: &marks::Mark) -> Result<(), StoreError>;
+    /// Removes a user's mark; returns whether there was one.
+    fn clear_mark(
+        &mut self,
+        post: i64,
+        kind: marks::Kind,
+        value: &str,
+        user: &str,
+    ) -> Result<bool, StoreError>;
+    /// The topics, regions and sentiment stored for post `id`; None when no such post.
+    fn post_tags(&self, id: i64) -> Result<Option<marks::PostTags>, StoreError>;
+    /// The marks on the posts `ids`, by anyone, oldest first.
+    fn marks_on(&self, ids: &[i64]) -> Result<Vec<marks::Mark>, StoreError>;
+    /// Posts marked "topic wrong" or "topic missing" for `topic`, newest mark first, at most
+    /// `limit`: the editor's candidate examples.
+    fn topic_candidates(
+        &self,
+        topic: &str,
+        limit: usize,
+    ) -> Result<Vec<marks::Candidate>, StoreError>;
+    /// Per topic, what the marks so far say of its precision (see [`marks::TopicQuality`]).
+    fn topic_quality(&self) -> Result<Vec<marks::TopicQuality>, StoreError>;
+    /// Posts marked as missing `topic` that still do not carry it, newest mark first.
+    fn missed_posts(&self, topic: &str, limit: usize) -> Result<Vec<marks::Candidate>, StoreError>;
 }
 
 /// Keeping the database: backup, figures, retention, and the file's upkeep.

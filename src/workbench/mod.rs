@@ -1,10 +1,13 @@
 //! The analysts' workbench behind the topic editor (`/topics` in `server`): a topic file as a
 //! form ([`form`]), the same check as `pantau keywords check` on the text a save would write
 //! ([`check`]), a preview of what the edit gains and loses on stored posts ([`preview`]), and
-//! saving with a conflict check on the file's version ([`save`]).
+//! saving with a conflict check on the file's version ([`save`]); the words a topic's posts
+//! use more than others ([`suggest`]) and the examples analysts' marks on posts suggest
+//! ([`candidate_example`]).
 
 pub mod form;
 pub mod preview;
+pub mod suggest;
 
 use std::path::{Path, PathBuf};
 
@@ -159,6 +162,16 @@ fn problem(e: &ListError, path: &Path, text: &str, form: &TopicForm) -> Problem 
     }
 }
 
+/// A marked post's text as one example line of the form (examples are one a line there):
+/// the title and the text, with every run of white space made one space.
+pub fn candidate_example(title: Option<&str>, text: &str) -> String {
+    let joined = match title.map(str::trim).filter(|t| !t.is_empty()) {
+        Some(t) if !text.trim_start().starts_with(t) => format!("{t}. {text}"),
+        _ => text.to_string(),
+    };
+    joined.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
 /// The unified diff from `before` to `after`, as a topic file's revision records it.
 pub fn diff(id: &str, before: &str, after: &str) -> String {
     similar::TextDiff::from_lines(before, after)
@@ -222,4 +235,23 @@ pub fn template(name: &str, category: &str, terms: &str) -> String {
         category = quoted(category),
         any = any.join(", "),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_marked_post_is_one_example_line() {
+        assert_eq!(
+            candidate_example(Some("Banjir di Sempaja"), "Air  naik\nsetinggi lutut"),
+            "Banjir di Sempaja. Air naik setinggi lutut"
+        );
+        // A text that starts with its title (feeds often repeat it) is not doubled.
+        assert_eq!(
+            candidate_example(Some("Banjir"), "Banjir lagi\t di sini"),
+            "Banjir lagi di sini"
+        );
+        assert_eq!(candidate_example(Some("  "), " a\r\nb "), "a b");
+    }
 }
