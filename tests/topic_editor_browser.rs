@@ -3,7 +3,8 @@
 //! column), fix it and add a word, preview (the stored post it gains is listed with the word
 //! marked), save, and the next pushed post is tagged with the new list; then mark that post
 //! "topic wrong" on the dashboard, add it from the editor's candidates as a `no_match`
-//! example, and save again. The pages ask for nothing from elsewhere and log no console error.
+//! example, and save again; a suggested word is added to the terms and previewed with one
+//! click. The pages ask for nothing from elsewhere and log no console error.
 
 mod common;
 
@@ -101,6 +102,15 @@ async fn an_analyst_fixes_a_query_previews_and_saves_in_the_browser() {
     )
     .await;
     assert!(stored_topics(&project, "x-1").is_empty());
+    // Flood posts sharing a word no list has: the editor suggests it.
+    for i in 0..3 {
+        push(
+            &base,
+            &format!("k-{i}"),
+            &format!("Banjir di gang kelimutu nomor {i} merendam rumah warga"),
+        )
+        .await;
+    }
 
     let Some(mut chromium) = Browser::launch().await else {
         served.stop().await;
@@ -237,6 +247,21 @@ async fn an_analyst_fixes_a_query_previews_and_saves_in_the_browser() {
         std::fs::read_to_string(project.path().join("keywords/topics/banjir.toml")).unwrap();
     let examples = &saved[saved.find("no_match").unwrap()..];
     assert!(examples.contains(&format!("\"{example}\"")), "{saved}");
+    // The suggested words load on their own (the page's script, under its CSP).
+    until(
+        &mut page,
+        "document.getElementById('suggestions-result') !== null",
+    )
+    .await;
+    // One click on a suggested word adds it to the terms and previews the edit.
+    page.eval("document.querySelector('.add-term[data-term=kelimutu]').click()")
+        .await;
+    until(
+        &mut page,
+        "document.getElementById('f-any').value.trim().endsWith('kelimutu') \
+         && document.getElementById('preview-result') !== null",
+    )
+    .await;
     let shot = browser::artefact_dir().join("topic-editor-marked-390.png");
     page.screenshot(&shot).await;
 

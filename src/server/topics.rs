@@ -201,6 +201,8 @@ async fn editor(
         }
     );
     body.push_str(&history(state, visitor, id, version, &revisions, edit));
+    // Last, so every element the script looks for is on the page when it runs.
+    body.push_str("<script src=\"/topics/editor.js\"></script>");
     let status = notice.status.unwrap_or(StatusCode::OK);
     Ok(with_csp(layout::page(
         status,
@@ -287,7 +289,7 @@ fn form_html(visitor: &Visitor, id: &str, form: &TopicForm, version: &str, edit:
              <button type=\"submit\" class=\"primary\" id=\"save-btn\">Simpan</button>",
         );
     }
-    html.push_str("</form><div id=\"preview\"></div><script src=\"/topics/editor.js\"></script>");
+    html.push_str("</form><div id=\"preview\"></div>");
     html
 }
 
