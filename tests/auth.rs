@@ -12,14 +12,12 @@ use std::time::Duration;
 
 use axum::routing::post;
 use common::Project;
-use jiff::Timestamp;
+use common::web::{client, cookie_value, hidden, set_cookie};
 use pantau::Classifier;
 use pantau::auth::{self, Role, Throttle};
 use pantau::server::auth::{Analyst, Visitor};
-use pantau::store::users::UserRow;
 use pantau::store::writer::Writer;
 use pantau::store::{Accounts, Store};
-use reqwest::header::{HeaderMap, SET_COOKIE};
 
 const PASSWORD: &str = "kopi susu tanpa gula";
 
@@ -58,60 +56,18 @@ fn state(
     (state, thread)
 }
 
-async fn start(project: &Project) -> common::Served {
-    let (state, thread) = state(project, None);
-    common::serve(state, thread).await
+/// The value of the hidden `csrf` field of a page.
+fn csrf_field(html: &str) -> String {
+    hidden(html, "csrf")
 }
 
 fn add_user(project: &Project, name: &str, role: Role) {
-    let mut store = project.store();
-    assert!(
-        store
-            .add_user(&UserRow {
-                name: name.into(),
-                role: role.as_str().into(),
-                password_hash: auth::hash_password(PASSWORD).unwrap(),
-                created_at: Timestamp::now(),
-                last_login_at: None,
-            })
-            .unwrap()
-    );
+    assert!(common::web::add_user(project, name, role, PASSWORD));
 }
 
-/// A client that follows no redirect and keeps no cookie: every test states what it sends.
-fn client() -> reqwest::Client {
-    reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap()
-}
-
-/// The `Set-Cookie` header that sets `name`.
-fn set_cookie(headers: &HeaderMap, name: &str) -> Option<String> {
-    headers
-        .get_all(SET_COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find(|v| v.starts_with(&format!("{name}=")))
-        .map(str::to_owned)
-}
-
-fn cookie_value(set_cookie: &str) -> String {
-    set_cookie
-        .split(';')
-        .next()
-        .and_then(|p| p.split_once('='))
-        .map(|(_, v)| v.to_string())
-        .unwrap()
-}
-
-/// The value of the hidden `csrf` field of a page.
-fn csrf_field(html: &str) -> String {
-    let at = html
-        .find("name=\"csrf\" value=\"")
-        .expect("the page has a CSRF field");
-    let rest = &html[at + "name=\"csrf\" value=\"".len()..];
-    rest[..rest.find('"').unwrap()].to_string()
+async fn start(project: &Project) -> common::Served {
+    let (state, thread) = state(project, None);
+    common::serve(state, thread).await
 }
 
 /// What the login page hands a browser: its CSRF cookie and the token in its form.

@@ -7,12 +7,8 @@ mod common;
 
 use common::Project;
 use common::browser::{self, Browser};
-use jiff::Timestamp;
-use pantau::Classifier;
-use pantau::auth::{self, Role};
-use pantau::store::users::UserRow;
-use pantau::store::writer::Writer;
-use pantau::store::{Accounts, Store};
+use pantau::auth::Role;
+use pantau::store::Accounts;
 
 const PASSWORD: &str = "kopi susu tanpa gula";
 
@@ -28,20 +24,8 @@ fn submit_login(name: &str, password: &str) -> String {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_person_logs_in_through_the_form_and_sees_the_dashboard() {
     let project = Project::new("", "");
-    project
-        .store()
-        .add_user(&UserRow {
-            name: "siti".into(),
-            role: Role::Analyst.as_str().into(),
-            password_hash: auth::hash_password(PASSWORD).unwrap(),
-            created_at: Timestamp::now(),
-            last_login_at: None,
-        })
-        .unwrap();
-    let config = project.load();
-    let classifier = Classifier::load(&config.settings.keywords.dir).unwrap();
-    let (writer, thread) = Writer::spawn(Store::open(&config.settings.storage.path).unwrap());
-    let served = common::serve(common::app_state(&config, classifier, writer), thread).await;
+    common::web::add_user(&project, "siti", Role::Analyst, PASSWORD);
+    let served = common::web::serve_project(&project).await;
     let base = served.base.clone();
 
     let Some(mut chromium) = Browser::launch().await else {

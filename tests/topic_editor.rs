@@ -12,52 +12,25 @@
 mod common;
 
 use common::Project;
+use common::web::{client, hidden, serve_project as start, stored_topics};
 use jiff::{SignedDuration, Timestamp};
-use pantau::Classifier;
-use pantau::auth::{self, Role};
-use pantau::store::users::UserRow;
-use pantau::store::writer::Writer;
-use pantau::store::{Accounts, Revisions, Store};
+use pantau::auth::Role;
+use pantau::store::Revisions;
 use pantau::workbench::TopicForm;
-use reqwest::header::{HeaderMap, SET_COOKIE};
 
 const PASSWORD: &str = "kopi susu tanpa gula";
+/// The value of the cookie `name` that `headers` set.
+fn set_cookie(headers: &reqwest::header::HeaderMap, name: &str) -> Option<String> {
+    common::web::set_cookie(headers, name).map(|c| common::web::cookie_value(&c))
+}
+
+fn add_user(project: &Project, name: &str, role: Role) {
+    common::web::add_user(project, name, role, PASSWORD);
+}
+
 const TOKEN: &str = "token-uji-penyunting";
 /// A word no list knows: it tags a post only once the editor adds it.
 const NEW_WORD: &str = "zorblak";
-
-fn client() -> reqwest::Client {
-    reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap()
-}
-
-fn set_cookie(headers: &HeaderMap, name: &str) -> Option<String> {
-    headers
-        .get_all(SET_COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find(|v| v.starts_with(&format!("{name}=")))
-        .map(|v| {
-            v.split(';')
-                .next()
-                .unwrap()
-                .split_once('=')
-                .unwrap()
-                .1
-                .to_string()
-        })
-}
-
-fn hidden(html: &str, name: &str) -> String {
-    let key = format!("name=\"{name}\" value=\"");
-    let at = html
-        .find(&key)
-        .unwrap_or_else(|| panic!("no {name} field in {html}"));
-    let rest = &html[at + key.len()..];
-    rest[..rest.find('"').unwrap()].to_string()
-}
 
 fn encoded(pairs: &[(&str, &str)]) -> String {
     let mut body = url::form_urlencoded::Serializer::new(String::new());
@@ -148,26 +121,6 @@ fn fields<'a>(form: &'a TopicForm, version: &'a str) -> Vec<(&'a str, &'a str)> 
     pairs
 }
 
-fn add_user(project: &Project, name: &str, role: Role) {
-    project
-        .store()
-        .add_user(&UserRow {
-            name: name.into(),
-            role: role.as_str().into(),
-            password_hash: auth::hash_password(PASSWORD).unwrap(),
-            created_at: Timestamp::now(),
-            last_login_at: None,
-        })
-        .unwrap();
-}
-
-async fn start(project: &Project) -> common::Served {
-    let config = project.load();
-    let classifier = Classifier::load(&config.settings.keywords.dir).unwrap();
-    let (writer, thread) = Writer::spawn(Store::open(&config.settings.storage.path).unwrap());
-    common::serve(common::app_state(&config, classifier, writer), thread).await
-}
-
 /// Pushes one post through `POST /api/ingest` (stored and tagged before it answers).
 async fn push(base: &str, id: &str, text: &str) {
     let record = serde_json::json!({
@@ -188,21 +141,6 @@ async fn push(base: &str, id: &str, text: &str) {
     let body = r.text().await.unwrap();
     assert_eq!(status, 200, "{body}");
     assert!(body.contains("\"new\":1"), "{body}");
-}
-
-/// The topics stored for the post of `native_id`.
-fn stored_topics(project: &Project, native_id: &str) -> Vec<String> {
-    let conn = common::sql(&project.db());
-    let mut stmt = conn
-        .prepare(
-            "SELECT t.topic_id FROM topic_posts t JOIN posts p ON p.id = t.post_id
-             WHERE p.external_id = ?1 ORDER BY 1",
-        )
-        .unwrap();
-    stmt.query_map([native_id], |r| r.get::<_, String>(0))
-        .unwrap()
-        .collect::<Result<_, _>>()
-        .unwrap()
 }
 
 fn project() -> Project {

@@ -12,12 +12,9 @@ use std::time::Duration;
 
 use common::Project;
 use common::browser::{self, Browser, Page};
+use common::web::stored_topics;
 use jiff::{SignedDuration, Timestamp};
-use pantau::Classifier;
-use pantau::auth::{self, Role};
-use pantau::store::users::UserRow;
-use pantau::store::writer::Writer;
-use pantau::store::{Accounts, Store};
+use pantau::auth::Role;
 use serde_json::{Value, json};
 
 const PASSWORD: &str = "kopi susu tanpa gula";
@@ -40,20 +37,6 @@ async fn push(base: &str, id: &str, text: &str) {
         .await
         .unwrap();
     assert_eq!(r.status(), 200);
-}
-
-fn stored_topics(project: &Project, external_id: &str) -> Vec<String> {
-    let conn = common::sql(&project.db());
-    let mut stmt = conn
-        .prepare(
-            "SELECT t.topic_id FROM topic_posts t JOIN posts p ON p.id = t.post_id
-             WHERE p.external_id = ?1 ORDER BY 1",
-        )
-        .unwrap();
-    stmt.query_map([external_id], |r| r.get::<_, String>(0))
-        .unwrap()
-        .collect::<Result<_, _>>()
-        .unwrap()
 }
 
 /// Waits until `expression` is true in the page (the page's fetches answer on their own time).
@@ -80,20 +63,8 @@ async fn type_at_end(page: &mut Page<'_>, id: &str, text: &str) {
 #[tokio::test(flavor = "multi_thread")]
 async fn an_analyst_fixes_a_query_previews_and_saves_in_the_browser() {
     let project = Project::new(&format!("[http]\ntoken = \"{TOKEN}\"\n"), "");
-    project
-        .store()
-        .add_user(&UserRow {
-            name: "siti".into(),
-            role: Role::Analyst.as_str().into(),
-            password_hash: auth::hash_password(PASSWORD).unwrap(),
-            created_at: Timestamp::now(),
-            last_login_at: None,
-        })
-        .unwrap();
-    let config = project.load();
-    let classifier = Classifier::load(&config.settings.keywords.dir).unwrap();
-    let (writer, thread) = Writer::spawn(Store::open(&config.settings.storage.path).unwrap());
-    let served = common::serve(common::app_state(&config, classifier, writer), thread).await;
+    common::web::add_user(&project, "siti", Role::Analyst, PASSWORD);
+    let served = common::web::serve_project(&project).await;
     let base = served.base.clone();
     push(
         &base,

@@ -5,6 +5,7 @@
 
 pub mod browser;
 pub mod daemon;
+pub mod web;
 
 use std::path::{Path, PathBuf};
 use std::process::Output;
