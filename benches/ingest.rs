@@ -168,7 +168,7 @@ fn ingest(c: &Classifier, source: &SourceId, posts: Vec<(Post, Tags)>) -> Write 
 /// A database as the daemon's writer has it: its WAL checkpoints on a thread of their own.
 /// Fields drop in order: the checkpointer's last checkpoint, the connection, the files.
 struct Db {
-    _checkpoints: Checkpointer,
+    _checkpoints: Option<Checkpointer>,
     store: Store,
     _dir: tempfile::TempDir,
 }

@@ -231,7 +231,7 @@ async fn a_long_spike_alerts_once_per_episode_and_nothing_is_resent_after_a_rest
     );
 
     // What the first alert says.
-    let (subject, text): (String, String) = common::sql(w.store.path())
+    let (subject, text): (String, String) = common::sql(w.store.sqlite_path().expect("SQLite"))
         .query_row(
             "SELECT subject, text FROM alerts ORDER BY id LIMIT 1",
             [],

@@ -76,7 +76,7 @@ async fn push_until(
 
 /// The external ids stored for `source`, each with how often it is there.
 fn stored(store: &Store, source: &str) -> Vec<(String, i64)> {
-    let conn = common::sql(store.path());
+    let conn = common::sql(store.sqlite_path().expect("SQLite"));
     let mut stmt = conn
         .prepare(
             "SELECT external_id, count(*) FROM posts WHERE source_id = ?1 GROUP BY external_id",

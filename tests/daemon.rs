@@ -68,7 +68,7 @@ async fn until(limit: Duration, mut done: impl FnMut() -> bool) -> bool {
 /// Posts stored so far; 0 while the daemon has not created the database or its tables yet.
 fn stored(project: &Project) -> i64 {
     Store::open_read_only(&project.db()).ok().map_or(0, |s| {
-        common::sql(s.path())
+        common::sql(s.sqlite_path().expect("SQLite"))
             .query_row("SELECT count(*) FROM posts", [], |r| r.get(0))
             .unwrap_or(0)
     })

@@ -181,7 +181,7 @@ fn edge_cases() -> Vec<(Post, Tags)> {
 // ---- the oracle: the queries over posts that the rollups replaced ------------------------
 
 fn old_post_totals(s: &Store, start: &str, end: &str) -> (u64, u64) {
-    sql(s.path())
+    sql(s.sqlite_path().expect("SQLite"))
         .query_row(
             "SELECT count(*), count(*) FILTER (WHERE EXISTS (SELECT 1 FROM post_topics t WHERE t.post_id = p.id))
              FROM posts p WHERE p.published_at >= ?1 AND p.published_at < ?2",
@@ -197,7 +197,7 @@ fn old_topic_sources(
     start: &str,
     end: &str,
 ) -> Vec<(String, Option<String>, Option<String>, u64)> {
-    let conn = sql(s.path());
+    let conn = sql(s.sqlite_path().expect("SQLite"));
     let mut stmt = conn
         .prepare(
             "SELECT p.source_id, s.name, s.kind, count(*) AS n
@@ -222,7 +222,7 @@ fn old_topic_authors(
     end: &str,
     limit: usize,
 ) -> Vec<(String, String, Option<String>, u64)> {
-    let conn = sql(s.path());
+    let conn = sql(s.sqlite_path().expect("SQLite"));
     let mut stmt = conn
         .prepare(
             "SELECT trim(p.author) AS a, p.source_id, s.name, count(*) AS n
@@ -242,7 +242,7 @@ fn old_topic_authors(
 }
 
 fn old_topic_sentiment(s: &Store, topic: &str, start: &str, end: &str) -> Vec<(String, u64)> {
-    let conn = sql(s.path());
+    let conn = sql(s.sqlite_path().expect("SQLite"));
     let mut stmt = conn
         .prepare(
             "SELECT coalesce(p.sentiment, 'netral'), count(*)
@@ -262,7 +262,7 @@ fn old_topic_sentiment(s: &Store, topic: &str, start: &str, end: &str) -> Vec<(S
 /// The old representative posts: a window function over all the topic's posts in the period,
 /// then the same choice (one per story, no repeated text) as the store makes.
 fn old_topic_posts(s: &Store, topic: &str, start: &str, end: &str, limit: usize) -> Vec<i64> {
-    let conn = sql(s.path());
+    let conn = sql(s.sqlite_path().expect("SQLite"));
     let mut stmt = conn
         .prepare(
             "SELECT p.id, p.title, p.text, p.story_id FROM (
@@ -311,7 +311,7 @@ fn old_sources_seen(
     end: &str,
     areas: &HashSet<String>,
 ) -> BTreeSet<(String, String, String, String)> {
-    let conn = sql(s.path());
+    let conn = sql(s.sqlite_path().expect("SQLite"));
     let mut stmt = conn
         .prepare(
             "SELECT t.topic_id, p.source_id, coalesce(s.kind, 'lain'), r.region_id
@@ -342,7 +342,7 @@ fn old_sources_seen(
 // ---- the comparison ------------------------------------------------------------------------
 
 fn topics(s: &Store) -> Vec<String> {
-    let conn = sql(s.path());
+    let conn = sql(s.sqlite_path().expect("SQLite"));
     let mut stmt = conn
         .prepare("SELECT DISTINCT topic_id FROM post_topics ORDER BY 1")
         .unwrap();
@@ -371,7 +371,7 @@ fn periods() -> Vec<(Timestamp, Timestamp)> {
 
 /// Every report query against its oracle, for every topic and period.
 fn assert_same_as_posts(s: &Store, when: &str) {
-    let areas: HashSet<String> = sql(s.path())
+    let areas: HashSet<String> = sql(s.sqlite_path().expect("SQLite"))
         .prepare("SELECT DISTINCT region_id FROM topic_hourly WHERE region_id <> '*'")
         .unwrap()
         .query_map([], |r| r.get(0))
@@ -451,7 +451,7 @@ fn assert_same_as_posts(s: &Store, when: &str) {
 }
 
 fn rows(s: &Store, table: &str, keys: &str) -> Vec<Vec<rusqlite::types::Value>> {
-    let conn = sql(s.path());
+    let conn = sql(s.sqlite_path().expect("SQLite"));
     let mut stmt = conn
         .prepare(&format!("SELECT * FROM {table} ORDER BY {keys}"))
         .unwrap();
@@ -475,7 +475,7 @@ fn rollups_answer_as_the_posts_do_before_and_after_pruning() {
     while store.prune_batch(cutoff, 97).unwrap().posts > 0 {}
     assert_same_as_posts(&store, "after pruning");
     for (table, _) in ROLLUPS.iter().filter(|(t, _)| *t != "topic_posts") {
-        let empty: i64 = sql(store.path())
+        let empty: i64 = sql(store.sqlite_path().expect("SQLite"))
             .query_row(
                 &format!("SELECT count(*) FROM {table} WHERE posts <= 0"),
                 [],
@@ -512,7 +512,7 @@ fn an_upgraded_database_gets_the_same_rollups() {
     let (dir, store) = seeded();
     let kept: Vec<_> = ROLLUPS.iter().map(|(t, k)| rows(&store, t, k)).collect();
     assert!(kept.iter().all(|r| !r.is_empty()));
-    let path = store.path().to_path_buf();
+    let path = store.sqlite_path().expect("SQLite").to_path_buf();
     let ddl: String = ROLLUPS
         .iter()
         .map(|(t, _)| format!("DROP TABLE {t};"))

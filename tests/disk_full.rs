@@ -57,7 +57,7 @@ async fn push_until_refused(
 }
 
 fn ids(store: &Store, source: &str, prefix: &str) -> (BTreeSet<u64>, i64) {
-    let conn = common::sql(store.path());
+    let conn = common::sql(store.sqlite_path().expect("SQLite"));
     let mut stmt = conn
         .prepare("SELECT external_id FROM posts WHERE source_id = ?1")
         .unwrap();
@@ -95,7 +95,7 @@ async fn a_full_disk_fails_writes_clearly_and_loses_nothing() {
     // files to free a disk.
     {
         let store = Store::open(&project.db()).unwrap();
-        common::sql_writable(store.path())
+        common::sql_writable(store.sqlite_path().expect("SQLite"))
             .execute_batch(
                 "CREATE TABLE ballast(b BLOB);
                  WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 256)
@@ -160,7 +160,7 @@ async fn a_full_disk_fails_writes_clearly_and_loses_nothing() {
     // The operator frees space; the retried writes go through.
     {
         let store = Store::open(&project.db()).unwrap();
-        common::sql_writable(store.path())
+        common::sql_writable(store.sqlite_path().expect("SQLite"))
             .execute_batch("DROP TABLE ballast")
             .unwrap();
     }

@@ -115,7 +115,7 @@ fn assert_one_article_one_post(s: &Setup) {
     );
     assert_eq!(query_i64(&store, "SELECT count(*) FROM posts"), 3);
     // The headline-only item and the outlet's item are one story, which shows the outlet.
-    let conn = sql(store.path());
+    let conn = sql(store.sqlite_path().expect("SQLite"));
     let (stories, first_url): (i64, String) = conn
         .query_row(
             "SELECT count(DISTINCT p.story_id), max(s.first_url) FROM posts p
@@ -158,7 +158,7 @@ async fn the_outlet_first_then_google_news() {
     poll(&s.project, "gn").await;
     assert_one_article_one_post(&s);
     // The outlet's item was first: it keeps the row of the decodable article.
-    let source: String = sql(s.project.store().path())
+    let source: String = sql(s.project.store().sqlite_path().expect("SQLite"))
         .query_row(
             "SELECT source_id FROM posts WHERE url = ?1",
             [&s.decodable],

@@ -377,7 +377,7 @@ async fn every_hostile_server_fails_its_own_source_quickly_and_clearly() {
     // Bytes that are not the UTF-8 they claim to be are decoded by the encoding they reveal
     // (chardetng), so the readable words around them are kept and tagged.
     let title = |id: &str| -> String {
-        common::sql(store.path())
+        common::sql(store.sqlite_path().expect("SQLite"))
             .query_row(
                 "SELECT title FROM posts WHERE external_id = ?1",
                 [id],

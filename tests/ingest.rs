@@ -25,7 +25,7 @@ fn fixture_path(name: &str) -> String {
 }
 
 fn topics_of(store: &Store, external_id: &str) -> Vec<String> {
-    common::sql(store.path())
+    common::sql(store.sqlite_path().expect("SQLite"))
         .prepare(
             "SELECT t.topic_id FROM post_topics t JOIN posts p ON p.id = t.post_id
              WHERE p.external_id = ?1 ORDER BY t.topic_id",
@@ -38,7 +38,7 @@ fn topics_of(store: &Store, external_id: &str) -> Vec<String> {
 }
 
 fn source_kind(store: &Store, id: &str) -> Option<String> {
-    common::sql(store.path())
+    common::sql(store.sqlite_path().expect("SQLite"))
         .query_row("SELECT kind FROM sources WHERE id = ?1", [id], |r| r.get(0))
         .ok()
 }
@@ -76,14 +76,15 @@ fn import_json_lines_reports_bad_lines_and_stores_the_rest_once() {
         ),
         3
     );
-    let (url, author, lang): (String, String, String) = common::sql(store.path())
-        .query_row(
-            "SELECT p2.url, p1.author, p1.lang FROM posts p1, posts p2
+    let (url, author, lang): (String, String, String) =
+        common::sql(store.sqlite_path().expect("SQLite"))
+            .query_row(
+                "SELECT p2.url, p1.author, p1.lang FROM posts p1, posts p2
              WHERE p1.external_id = 'wa-1' AND p2.external_id = 'wa-2'",
-            [],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-        )
-        .unwrap();
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .unwrap();
     assert_eq!(
         (url.as_str(), author.as_str(), lang.as_str()),
         ("https://lapor.example/wa-2", "Rina", "id")
@@ -199,20 +200,21 @@ fn a_windows_1252_csv_is_read_once_its_charset_is_declared() {
     );
     let store = project.store();
     assert_eq!(store.count_posts().unwrap(), 3);
-    let (title, text, author): (String, String, String) = common::sql(store.path())
-        .query_row(
-            "SELECT title, text, author FROM posts WHERE external_id = 'k-3'",
-            [],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-        )
-        .unwrap();
+    let (title, text, author): (String, String, String) =
+        common::sql(store.sqlite_path().expect("SQLite"))
+            .query_row(
+                "SELECT title, text, author FROM posts WHERE external_id = 'k-3'",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .unwrap();
     assert_eq!(title, "Café tutup");
     assert_eq!(
         text,
         "“Listrik padam” sejak pagi di Loa Janan, kafe tidak bisa buka"
     );
     assert_eq!(author, "André");
-    let samboja: String = common::sql(store.path())
+    let samboja: String = common::sql(store.sqlite_path().expect("SQLite"))
         .query_row(
             "SELECT text FROM posts WHERE external_id = 'k-1'",
             [],

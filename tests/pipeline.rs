@@ -73,7 +73,7 @@ fn the_demo_runs_end_to_end() {
 
     let mut topics: HashMap<(String, String), BTreeSet<String>> = HashMap::new();
     let mut regions: HashMap<(String, String), BTreeSet<String>> = HashMap::new();
-    let conn = common::sql(store.path());
+    let conn = common::sql(store.sqlite_path().expect("SQLite"));
     // The corpus lists every issue and place an item names; the store keeps those it is about
     // (primary) apart from those it only mentions, so both are read.
     let mut stmt = conn

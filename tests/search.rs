@@ -119,7 +119,7 @@ fn an_older_database_gets_its_search_index_built() {
     let p = project();
     {
         let store = p.store();
-        common::sql_writable(store.path())
+        common::sql_writable(store.sqlite_path().expect("SQLite"))
             .execute_batch(
                 "DROP TRIGGER posts_fts_delete; DROP TRIGGER posts_fts_update;
                  DROP TABLE posts_fts; DROP TABLE post_hourly; DROP TABLE topic_source_hourly;

@@ -514,13 +514,14 @@ async fn sigterm_during_ingest_exits_quickly_and_loses_nothing() {
     let acknowledged = acknowledged.lock().unwrap().clone();
     let store = project.store();
     assert_eq!(store.integrity_check().unwrap(), "ok");
-    let stored: std::collections::HashSet<String> = common::sql(store.path())
-        .prepare("SELECT external_id FROM posts")
-        .unwrap()
-        .query_map([], |r| r.get(0))
-        .unwrap()
-        .collect::<Result<_, _>>()
-        .unwrap();
+    let stored: std::collections::HashSet<String> =
+        common::sql(store.sqlite_path().expect("SQLite"))
+            .prepare("SELECT external_id FROM posts")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
     let missing: Vec<&String> = acknowledged
         .iter()
         .filter(|id| !stored.contains(*id))

@@ -137,7 +137,7 @@ async fn first_poll_paging_and_resume() {
         Option<i64>,
         Option<String>,
         String,
-    ) = common::sql(store.path())
+    ) = common::sql(store.sqlite_path().expect("SQLite"))
         .query_row(
             "SELECT platform, likes, comments, followers, author, url FROM posts \
                  WHERE external_id = '17885103395504675'",
@@ -167,7 +167,7 @@ async fn first_poll_paging_and_resume() {
     );
     // Hidden like count stays unknown; a hashtag's media has no author or followers.
     let (likes, followers, published): (Option<i64>, Option<i64>, String) = common::sql(
-        store.path(),
+        store.sqlite_path().expect("SQLite"),
     )
     .query_row(
         "SELECT likes, followers, published_at FROM posts WHERE external_id = '18091636405131559'",

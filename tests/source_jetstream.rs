@@ -165,15 +165,15 @@ async fn events_of_every_kind_are_filtered() {
     assert_eq!((r.items_found, r.new_posts), (6, 4));
 
     let store = project.store();
-    let rows: Vec<(String, String, String, String)> = common::sql(store.path())
-        .prepare(
-            "SELECT external_id, url, author, coalesce(lang, '') FROM posts ORDER BY external_id",
-        )
-        .unwrap()
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
-        .unwrap()
-        .collect::<Result<_, _>>()
-        .unwrap();
+    let rows: Vec<(String, String, String, String)> = common::sql(
+        store.sqlite_path().expect("SQLite"),
+    )
+    .prepare("SELECT external_id, url, author, coalesce(lang, '') FROM posts ORDER BY external_id")
+    .unwrap()
+    .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+    .unwrap()
+    .collect::<Result<_, _>>()
+    .unwrap();
     let ids: Vec<&str> = rows.iter().map(|r| r.0.as_str()).collect();
     assert_eq!(
         ids,

@@ -230,7 +230,7 @@ time_format = "%d/%m/%Y %H:%M""#,
     let results = round(&project).await;
     assert_eq!((results[0].items_found, results[0].new_posts), (5, 3));
     let store = project.store();
-    let ids: Vec<String> = common::sql(store.path())
+    let ids: Vec<String> = common::sql(store.sqlite_path().expect("SQLite"))
         .prepare("SELECT external_id FROM posts ORDER BY published_at")
         .unwrap()
         .query_map([], |r| r.get(0))

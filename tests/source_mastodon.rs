@@ -97,7 +97,7 @@ async fn first_run_reads_the_newest_page_only() {
         i64,
         String,
     );
-    let row: Row = common::sql(store.path())
+    let row: Row = common::sql(store.sqlite_path().expect("SQLite"))
         .query_row(
             "SELECT url, title, text, author, lang, published_at, shares, external_id
              FROM posts WHERE external_id = '113600000000000002'",

@@ -79,7 +79,7 @@ async fn first_run_reads_the_first_page_and_skips_removed_posts() {
         String,
         i64,
         String,
-    ) = common::sql(store.path())
+    ) = common::sql(store.sqlite_path().expect("SQLite"))
         .query_row(
             "SELECT url, title, text, author, shares, published_at FROM posts
                  WHERE external_id = 't3_1h10004'",

@@ -67,7 +67,7 @@ async fn first_run_reads_the_newest_page() {
         ]
     );
     let store = project.store();
-    let (url, author, text, published, shares): (String, String, String, String, i64) = common::sql(store.path())
+    let (url, author, text, published, shares): (String, String, String, String, i64) = common::sql(store.sqlite_path().expect("SQLite"))
         .query_row(
             "SELECT url, author, text, published_at, shares FROM posts WHERE external_id = 'humaskaltim/1180'",
             [],
@@ -84,7 +84,7 @@ async fn first_run_reads_the_newest_page() {
     assert_eq!(published, "2026-11-25T00:15:03Z");
     assert_eq!(shares, 0);
     // The reply's own words, not the message it quotes; the link preview is not text.
-    let reply: String = common::sql(store.path())
+    let reply: String = common::sql(store.sqlite_path().expect("SQLite"))
         .query_row(
             "SELECT text FROM posts WHERE external_id = 'humaskaltim/1186'",
             [],
@@ -95,7 +95,7 @@ async fn first_run_reads_the_newest_page() {
         reply,
         "Update: air di Sempaja mulai surut, dapur umum tetap buka sampai Kamis 🙏"
     );
-    let linked: String = common::sql(store.path())
+    let linked: String = common::sql(store.sqlite_path().expect("SQLite"))
         .query_row(
             "SELECT text FROM posts WHERE external_id = 'humaskaltim/1184'",
             [],

@@ -89,7 +89,7 @@ async fn conditional_get_sends_validators_and_304_adds_nothing() {
         1
     );
     // The tracking parameter is gone from the stored link; the HTML from the description.
-    let (url, text): (String, String) = common::sql(store.path())
+    let (url, text): (String, String) = common::sql(store.sqlite_path().expect("SQLite"))
         .query_row(
             "SELECT url, text FROM posts WHERE external_id = 'w-1'",
             [],
@@ -369,7 +369,7 @@ async fn compression_and_charsets() {
         assert!(!r.failed, "{}: {}", r.source, r.status);
     }
     let store = project.store();
-    let titles: Vec<String> = common::sql(store.path())
+    let titles: Vec<String> = common::sql(store.sqlite_path().expect("SQLite"))
         .prepare("SELECT title FROM posts ORDER BY source_id")
         .unwrap()
         .query_map([], |r| r.get(0))

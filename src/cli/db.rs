@@ -19,7 +19,7 @@ pub const DEFAULT_KEEP: u32 = 14;
 pub fn backup(path: Option<&Path>, dest: &Path, force: bool) -> anyhow::Result<ExitCode> {
     let config = super::load(path)?;
     super::init_logging(Some(&config.settings), "warn");
-    let store = Store::open_read_only(&config.settings.storage.path)?;
+    let store = Store::connect_read_only(&config.settings.storage)?;
     let clash = "pilih nama berkas lain, atau tambahkan --force untuk menimpanya";
     write_backup(&store, &config.settings, dest, (force, clash))?;
     Ok(ExitCode::SUCCESS)
@@ -37,7 +37,7 @@ pub fn backup_rotated(
     let settings = &config.settings;
     super::init_logging(Some(settings), "warn");
     // The database first: a missing one leaves no empty folder behind.
-    let store = Store::open_read_only(&settings.storage.path)?;
+    let store = Store::connect_read_only(&settings.storage)?;
     std::fs::create_dir_all(dir).map_err(|e| {
         super::user_error(
             format!("folder cadangan {} tidak bisa dibuat: {e}", dir.display()),
@@ -149,7 +149,7 @@ pub fn stats(path: Option<&Path>, json: bool) -> anyhow::Result<ExitCode> {
     let config = super::load(path)?;
     let settings = &config.settings;
     super::init_logging(Some(settings), "warn");
-    let store = Store::open_read_only(&settings.storage.path)?;
+    let store = Store::connect_read_only(&settings.storage)?;
     let s = store.stats()?;
     if json {
         outln!("{}", serde_json::to_string_pretty(&s)?);

@@ -51,7 +51,7 @@ pub fn digest(
         ));
     }
     let out_dir = out.unwrap_or_else(|| settings.briefing.dir.clone());
-    let mut store = Store::open(&settings.storage.path)?;
+    let mut store = Store::connect(&settings.storage)?;
     store.limit_size(settings.storage.max_size_mb)?;
     // Posts a running daemon committed in its last moments placed in their stories first,
     // so the briefing counts each story once and misses none.

@@ -84,7 +84,7 @@ pub fn export(path: Option<&Path>, req: &Request<'_>) -> anyhow::Result<ExitCode
             "tulis --since lebih awal dari --until, misalnya --since 2026-11-01 --until 2026-11-30",
         ));
     }
-    let store = Store::open_read_only(&settings.storage.path)?;
+    let store = Store::connect_read_only(&settings.storage)?;
     let written = match req.out {
         Some(file) => to_file(&store, &filter, req.format, tz, file)?,
         None => {

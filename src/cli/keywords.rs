@@ -103,7 +103,7 @@ pub fn backtest(
             "lihat id topik di nama berkas keywords/topics/*.toml",
         ));
     }
-    let store = crate::store::Store::open_read_only(&settings.storage.path)?;
+    let store = crate::store::Store::connect_read_only(&settings.storage)?;
     let start = since(settings, since_text, 30)?;
     let regions = config.regions();
     let languages = &config.settings.keywords.languages;
@@ -209,7 +209,7 @@ pub fn suggest(
     let settings = &config.settings;
     super::init_logging(Some(settings), "warn");
     let classifier = super::classifier(&config)?;
-    let store = crate::store::Store::open_read_only(&settings.storage.path)?;
+    let store = crate::store::Store::connect_read_only(&settings.storage)?;
     let start = since(settings, since_text, 90)?;
     let mut progress = Progress::new(store.count_posts_since(start)?);
     let found =

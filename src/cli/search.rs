@@ -33,7 +33,7 @@ pub fn search(
     let until = until
         .map(|d| super::parse_date(d, "--until").map(|d| day_bounds(d, tz).1))
         .transpose()?;
-    let store = Store::open_read_only(&settings.storage.path)?;
+    let store = Store::connect_read_only(&settings.storage)?;
     let posts = store.search(&Search {
         query: query.to_string(),
         since,

@@ -63,7 +63,7 @@ pub fn sources(path: Option<&Path>, json: bool) -> anyhow::Result<ExitCode> {
 
 /// The recipients the most recent briefing did not reach, after every try.
 fn briefing_failures(config: &Config) -> anyhow::Result<Vec<BriefingDelivery>> {
-    match Store::open_read_only(&config.settings.storage.path) {
+    match Store::connect_read_only(&config.settings.storage) {
         Ok(store) => Ok(store.failed_briefing_deliveries()?),
         Err(StoreError::Missing(_)) => Ok(Vec::new()),
         Err(e) => Err(e.into()),
@@ -88,7 +88,7 @@ fn print_briefing_failures(failed: &[BriefingDelivery]) -> anyhow::Result<()> {
 /// Configured sources that never ran yet still show, so the list is complete.
 fn health_rows(config: &Config) -> anyhow::Result<(Vec<SourceHealth>, KeywordsState)> {
     let order: Vec<_> = config.sources.iter().map(|s| s.id.clone()).collect();
-    let (mut rows, keywords) = match Store::open_read_only(&config.settings.storage.path) {
+    let (mut rows, keywords) = match Store::connect_read_only(&config.settings.storage) {
         Ok(store) => (store.sources_health(&order)?, store.keywords_state()?),
         Err(StoreError::Missing(_)) => (Vec::new(), Default::default()),
         Err(e) => return Err(e.into()),
@@ -116,7 +116,7 @@ fn health_rows(config: &Config) -> anyhow::Result<(Vec<SourceHealth>, KeywordsSt
 /// The quota each configured source that spends one has used, as its stored cursor counts it
 /// (a source that never ran has used nothing).
 fn budgets(config: &Config) -> anyhow::Result<Vec<(SourceId, Budget)>> {
-    let store = match Store::open_read_only(&config.settings.storage.path) {
+    let store = match Store::connect_read_only(&config.settings.storage) {
         Ok(store) => Some(store),
         Err(StoreError::Missing(_)) => None,
         Err(e) => return Err(e.into()),

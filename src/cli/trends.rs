@@ -27,14 +27,14 @@ pub fn trends(
     };
     let end = crate::time::window_end(now);
     let classifier = super::classifier(&config)?;
-    let rows = match Store::open_read_only(&settings.storage.path) {
+    let rows = match Store::connect_read_only(&settings.storage) {
         Ok(store) => trends::compute(&store, &classifier, end, window, &Rule::default(), lang)?,
         Err(StoreError::Missing(_)) if json => Vec::new(),
         Err(e) => return Err(e.into()),
     };
     if json {
         let mut rows = rows;
-        if let Ok(store) = Store::open_read_only(&settings.storage.path) {
+        if let Ok(store) = Store::connect_read_only(&settings.storage) {
             trends::add_reach(&store, &mut rows)?;
         }
         outln!("{}", serde_json::to_string_pretty(&rows)?);

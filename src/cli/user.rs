@@ -40,7 +40,7 @@ pub enum PasswordFrom {
 fn open(path: Option<&Path>) -> anyhow::Result<(crate::engine::Config, Store)> {
     let config = super::load(path)?;
     super::init_logging(Some(&config.settings), "warn");
-    let store = Store::open(&config.settings.storage.path)?;
+    let store = Store::connect(&config.settings.storage)?;
     Ok((config, store))
 }
 

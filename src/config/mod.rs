@@ -127,6 +127,13 @@ pub struct StorageSettings {
     /// writes fail as on a full disk, so Pantau never fills a disk it shares.
     #[serde(deserialize_with = "value::uint::<_, _, 0, { 16 << 20 }>")]
     pub max_size_mb: u64,
+    /// A PostgreSQL database (`postgres://user:password@host/db`) in place of the SQLite
+    /// file: for several nodes sharing one database. Unset: SQLite at `path`.
+    #[serde(deserialize_with = "value::opt_postgres_url")]
+    pub url: Option<value::DbUrl>,
+    /// A read replica of `url`, for the dashboard's and the read API's queries.
+    #[serde(deserialize_with = "value::opt_postgres_url")]
+    pub read_url: Option<value::DbUrl>,
 }
 
 impl Default for StorageSettings {
@@ -136,6 +143,8 @@ impl Default for StorageSettings {
             retain_days: 90,
             history_days: 400,
             max_size_mb: 0,
+            url: None,
+            read_url: None,
         }
     }
 }

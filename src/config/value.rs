@@ -375,3 +375,63 @@ pub fn languages<'de, D: Deserializer<'de>>(d: D) -> Result<crate::model::Langua
         )
     })
 }
+
+/// A PostgreSQL connection URL. Shown (in logs, errors, `Debug`) without its password.
+#[derive(Clone, PartialEq, Eq)]
+pub struct DbUrl(String);
+
+impl DbUrl {
+    pub fn new(text: impl Into<String>) -> DbUrl {
+        DbUrl(text.into())
+    }
+
+    /// The whole URL, password included: for connecting only.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+
+    /// The URL with its password replaced by `***`.
+    pub fn redacted(&self) -> String {
+        match Url::parse(&self.0) {
+            Ok(mut url) if url.password().is_some() => {
+                let _ = url.set_password(Some("***"));
+                url.to_string()
+            }
+            Ok(url) => url.to_string(),
+            Err(_) => "(URL PostgreSQL)".into(),
+        }
+    }
+}
+
+impl std::fmt::Debug for DbUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.redacted())
+    }
+}
+
+impl std::fmt::Display for DbUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.redacted())
+    }
+}
+
+/// A `postgres://` or `postgresql://` URL that the driver can use (host, user, database).
+pub fn opt_postgres_url<'de, D: Deserializer<'de>>(d: D) -> Result<Option<DbUrl>, D::Error> {
+    let Some(text) = Option::<String>::deserialize(d)? else {
+        return Ok(None);
+    };
+    let text = text.trim();
+    if text.is_empty() {
+        return Ok(None);
+    }
+    let expected = "URL PostgreSQL, mis. \"postgres://pantau:sandi@db.lokal/pantau\"";
+    if !(text.starts_with("postgres://") || text.starts_with("postgresql://")) {
+        return Err(rejected("bukan URL postgres://", expected));
+    }
+    // The driver's own parser decides, so that what passes here connects as written; its
+    // message is not shown, since it may quote the password.
+    if text.parse::<postgres::Config>().is_err() {
+        return Err(rejected("URL PostgreSQL tidak sah", expected));
+    }
+    Ok(Some(DbUrl(text.to_string())))
+}

@@ -252,6 +252,15 @@ fn spawn_server(
     });
 }
 
+/// The database, as the log names it: the SQLite file, or the PostgreSQL URL without its
+/// password.
+fn storage_name(storage: &crate::config::StorageSettings) -> String {
+    match &storage.url {
+        Some(url) => url.redacted(),
+        None => storage.path.display().to_string(),
+    }
+}
+
 /// The start-up line of the log.
 fn announce(config: &Config, classifier: &SharedClassifier, http_addr: &str) {
     if config.sources.is_empty() {
@@ -261,7 +270,7 @@ fn announce(config: &Config, classifier: &SharedClassifier, http_addr: &str) {
         sources = config.sources.len(),
         topics = classifier.get().topics().len(),
         keywords = classifier.get().version(),
-        db = %config.settings.storage.path.display(),
+        db = %storage_name(&config.settings.storage),
         http = %http_addr,
         ingest = if config.settings.http.token.is_some() { "aktif" } else { "mati (tanpa [http] token)" },
         "pantau berjalan"

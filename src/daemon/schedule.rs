@@ -23,7 +23,7 @@ use crate::time::{Lang, local_date};
 
 /// What the briefing job needs.
 pub struct BriefingJob {
-    db: PathBuf,
+    db: crate::config::StorageSettings,
     out_dir: PathBuf,
     lang: Lang,
     office: String,
@@ -39,7 +39,7 @@ pub struct BriefingJob {
 impl BriefingJob {
     pub fn new(settings: &Settings, classifier: SharedClassifier, writer: Writer) -> Self {
         BriefingJob {
-            db: settings.storage.path.clone(),
+            db: settings.storage.clone(),
             out_dir: settings.briefing.dir.clone(),
             lang: settings.briefing.language,
             office: settings.briefing.office.clone(),
@@ -120,7 +120,7 @@ impl BriefingJob {
             tracing::warn!(error = %e, "briefing tanpa menunggu penempatan cerita");
         }
         let written = tokio::task::spawn_blocking(move || {
-            let store = Store::open_read_only(&db)?;
+            let store = Store::connect_read_only(&db)?;
             digest::write(&store, &classifier, &request).map_err(anyhow::Error::from)
         })
         .await;

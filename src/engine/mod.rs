@@ -64,7 +64,7 @@ impl Engine {
     /// Opens the store (creating or upgrading it), caps its size at `[storage] max_size_mb`,
     /// and starts its writer thread, classifying with `classifier`.
     pub fn start(config: &Config, classifier: SharedClassifier) -> Result<Engine, StoreError> {
-        let mut store = Store::open(&config.settings.storage.path)?;
+        let mut store = Store::connect(&config.settings.storage)?;
         store.limit_size(config.settings.storage.max_size_mb)?;
         // Posts committed by a process that stopped before indexing and placing them
         // (`kill -9`, a crash): finished before anything reads or reports, so the service is

@@ -53,7 +53,7 @@ struct Shared {
     /// keyword lists in force (which reads use too; a reload swaps them between requests).
     pipeline: Pipeline,
     /// The database, opened read-only by report routes (writes go through the pipeline).
-    db: std::path::PathBuf,
+    db: crate::config::StorageSettings,
     /// `[briefing] dir`, where the briefing files are served from.
     briefings: std::path::PathBuf,
     timezone: jiff::tz::TimeZone,
@@ -82,7 +82,7 @@ impl AppState {
             inner: Arc::new(Shared {
                 token: settings.http.token.as_ref().map(|t| t.expose().to_string()),
                 pipeline,
-                db: settings.storage.path.clone(),
+                db: settings.storage.clone(),
                 briefings: settings.briefing.dir.clone(),
                 timezone: settings.schedule.timezone.clone(),
                 lang: settings.briefing.language,

@@ -84,7 +84,7 @@ impl Drop for Checkpointer {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::{Maintenance, Store};
+    use crate::store::{Maintenance, SqliteStore as Store};
 
     #[test]
     fn the_thread_checkpoints_what_the_writer_commits() {

@@ -5,7 +5,7 @@
 use jiff::Timestamp;
 use rusqlite::{OptionalExtension, params};
 
-use super::{Marks, Store, StoreError};
+use super::{Marks, SqliteStore, StoreError};
 use crate::time::{from_db, to_db};
 
 /// What a mark is about.
@@ -145,7 +145,7 @@ fn ids(text: Option<String>) -> Vec<String> {
         .unwrap_or_default()
 }
 
-impl Marks for Store {
+impl Marks for SqliteStore {
     fn set_mark(&mut self, mark: &Mark) -> Result<(), StoreError> {
         self.conn.execute(
             "INSERT INTO post_marks (post_id, kind, value, verdict, user, at, seq)
@@ -308,6 +308,7 @@ mod tests {
     use super::*;
     use crate::classify::Tags;
     use crate::model::Post;
+    use crate::store::SqliteStore as Store;
 
     fn post(id: &str, text: &str) -> Post {
         let ts: Timestamp = "2026-12-01T01:00:00Z".parse().unwrap();

@@ -28,6 +28,7 @@
 //! seconds in UTC.
 
 pub mod alerts;
+mod backend;
 pub mod briefings;
 pub mod browse;
 pub mod checkpoint;
@@ -36,6 +37,7 @@ pub mod marks;
 pub mod meta;
 pub mod migrations;
 mod pending;
+pub mod pg;
 pub mod posts;
 pub mod reach;
 pub mod revisions;
@@ -45,6 +47,8 @@ pub mod search;
 pub mod sources;
 mod sqlite;
 pub mod stories;
+#[doc(hidden)]
+pub mod testing;
 pub mod users;
 pub mod writer;
 
@@ -58,6 +62,7 @@ use rusqlite::{Connection, OpenFlags};
 use crate::classify::Tags;
 use crate::model::{Post, SourceId, SourceInfo, SourceState};
 
+pub use backend::Store;
 pub use checkpoint::Checkpointer;
 pub use posts::{Failure, Ingest, TaggedRow, Write};
 pub use reach::{AccountReach, PlatformCount, ReachTotals};
@@ -92,6 +97,10 @@ pub enum StoreError {
     Missing(PathBuf),
     #[error("salinan cadangan rusak (integrity_check: {0}); tidak disimpan")]
     BackupCorrupt(String),
+    #[error("PostgreSQL: {0}")]
+    Postgres(String),
+    #[error("belum didukung oleh basis data PostgreSQL: {0}")]
+    Unsupported(&'static str),
     #[error("{}: {source}", path.display())]
     Io {
         path: PathBuf,
@@ -628,10 +637,10 @@ pub trait Maintenance {
 
 /// An open SQLite database: the backend that implements the traits above (`store::sqlite`).
 #[derive(Debug)]
-pub struct Store {
+pub struct SqliteStore {
     conn: Connection,
     path: PathBuf,
-    /// Whether the step behind the commit waits for [`Store::finish_pending`].
+    /// Whether the step behind the commit waits for [`SqliteStore::finish_pending`].
     defer: bool,
     /// The fingerprints of posts waiting for story placement ([`pending::Held`]).
     held: pending::Held,
@@ -639,9 +648,9 @@ pub struct Store {
     behind: Option<std::time::Instant>,
 }
 
-impl Store {
+impl SqliteStore {
     /// Opens (creating if needed) the database at `path` and brings its schema up to date.
-    pub fn open(path: &Path) -> Result<Store, StoreError> {
+    pub fn open(path: &Path) -> Result<SqliteStore, StoreError> {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).map_err(|source| StoreError::CreateDir {
                 path: dir.to_path_buf(),
@@ -651,7 +660,7 @@ impl Store {
         let mut conn = Connection::open(path)?;
         configure(&conn)?;
         migrations::migrate(&mut conn)?;
-        Ok(Store {
+        Ok(SqliteStore {
             conn,
             path: path.to_path_buf(),
             defer: false,
@@ -662,7 +671,7 @@ impl Store {
 
     /// Opens an existing database for reading only (reports, `pantau sources`), so that a
     /// command never creates an empty database by accident nor blocks the daemon's writer.
-    pub fn open_read_only(path: &Path) -> Result<Store, StoreError> {
+    pub fn open_read_only(path: &Path) -> Result<SqliteStore, StoreError> {
         if !path.exists() {
             return Err(StoreError::Missing(path.to_path_buf()));
         }
@@ -678,7 +687,7 @@ impl Store {
                 known: migrations::MIGRATIONS.len(),
             });
         }
-        Ok(Store {
+        Ok(SqliteStore {
             conn,
             path: path.to_path_buf(),
             defer: false,

@@ -617,7 +617,7 @@ fn count(n: u64) -> i64 {
 mod tests {
     use super::*;
     use crate::model::{Platform, RegionId, TopicId};
-    use crate::store::{Browse, Maintenance, Store, Writes};
+    use crate::store::{Browse, Maintenance, SqliteStore as Store, Writes};
     use std::time::Duration;
 
     pub(crate) fn post(source: &str, id: &str, url: Option<&str>, text: &str, at: &str) -> Post {

@@ -621,7 +621,7 @@ mod tests {
 
     use super::*;
     use crate::model::{SourceId, TopicId};
-    use crate::store::{Maintenance, Reports, Store};
+    use crate::store::{Maintenance, Reports, SqliteStore as Store};
 
     fn post(i: u64, author: &str, platform: Option<&str>, reach: Reach) -> (Post, Tags) {
         let at: Timestamp = "2026-11-27T02:10:00Z".parse().unwrap();

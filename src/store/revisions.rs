@@ -4,7 +4,7 @@
 use jiff::Timestamp;
 use rusqlite::{OptionalExtension, params};
 
-use super::{Revisions, Store, StoreError};
+use super::{Revisions, SqliteStore, StoreError};
 use crate::time::{from_db, to_db};
 
 /// One save of a topic file.
@@ -36,7 +36,7 @@ fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Revision> {
 
 const COLUMNS: &str = "id, topic_id, user, at, before, after, diff";
 
-impl Revisions for Store {
+impl Revisions for SqliteStore {
     fn record_revision(&mut self, rev: &Revision) -> Result<i64, StoreError> {
         self.conn.execute(
             "INSERT INTO topic_revisions (topic_id, user, at, before, after, diff)

@@ -947,7 +947,7 @@ mod tests {
     use super::*;
     use crate::classify::Tags;
     use crate::model::{Post, TopicId};
-    use crate::store::Store;
+    use crate::store::SqliteStore as Store;
 
     fn at(text: &str) -> Timestamp {
         text.parse().unwrap()

@@ -1,4 +1,4 @@
-//! [`Store`], the SQLite backend, implements the store's traits (see `store/mod.rs`): each
+//! [`SqliteStore`], the SQLite backend, implements the store's traits (see `store/mod.rs`): each
 //! method hands the connection to the function of the file that holds its table family's SQL
 //! (`posts`, `rollups`, `reach`, `browse`, `stories`, `search`, `sources`, `meta`, `briefings`,
 //! `alerts`, `maintenance`, `checkpoint`). Nothing here knows SQL; nothing there knows the
@@ -17,15 +17,15 @@ use super::reach::{self, AccountReach, PlatformCount, ReachTotals};
 use super::rollups::{self, AuthorCount, SourceCount};
 use super::search::{self, Search};
 use super::{
-    Browse, Checkpointer, HourCount, Maintenance, Reports, SourceHealth, SourceSeen, Status, Store,
-    StoreError, StoredPost, Story, TaggedRow, Write, Writes,
+    Browse, Checkpointer, HourCount, Maintenance, Reports, SourceHealth, SourceSeen, SqliteStore,
+    Status, StoreError, StoredPost, Story, TaggedRow, Write, Writes,
 };
 use super::{checkpoint, meta, pending, posts, sources, stories};
 use crate::classify::Tags;
 use crate::model::{Post, SourceId, SourceInfo, SourceState};
 use crate::sources::article::ItemKey;
 
-impl Writes for Store {
+impl Writes for SqliteStore {
     fn write(&mut self, writes: &[Write]) -> Result<Vec<usize>, StoreError> {
         let (new, placing) = posts::write(&mut self.conn, writes)?;
         self.committed(new.iter().sum(), placing);
@@ -84,7 +84,7 @@ impl Writes for Store {
     }
 }
 
-impl Reports for Store {
+impl Reports for SqliteStore {
     fn topic_counts(
         &self,
         start: Timestamp,
@@ -223,7 +223,7 @@ impl Reports for Store {
     }
 }
 
-impl Browse for Store {
+impl Browse for SqliteStore {
     fn posts_page(&self, filter: &PostFilter) -> Result<Page, StoreError> {
         browse::posts_page(&self.conn, filter)
     }
@@ -289,7 +289,7 @@ impl Browse for Store {
     }
 }
 
-impl Status for Store {
+impl Status for SqliteStore {
     fn sources_health(&self, order: &[SourceId]) -> Result<Vec<SourceHealth>, StoreError> {
         sources::sources_health(&self.conn, order)
     }
@@ -319,7 +319,7 @@ impl Status for Store {
     }
 }
 
-impl Maintenance for Store {
+impl Maintenance for SqliteStore {
     type Checkpoints = Checkpointer;
 
     fn backup_to(&self, dest: &Path) -> Result<u64, StoreError> {
@@ -365,7 +365,7 @@ impl Maintenance for Store {
 
 /// What only this backend's tests and benches use to set up and inspect a database: not part
 /// of the seam.
-impl Store {
+impl SqliteStore {
     /// Stores posts outside any poll: no cursor or health change. Returns how many were new.
     pub fn insert_posts(
         &mut self,
@@ -393,9 +393,9 @@ impl Store {
 
 /// The step behind the commit ([`super::pending`]): the full-text index and story placement of
 /// stored posts.
-impl Store {
+impl SqliteStore {
     /// Leaves the full-text index and story placement of the posts this store commits to
-    /// [`Store::finish_pending`], for the daemon's writer thread, which runs it within
+    /// [`SqliteStore::finish_pending`], for the daemon's writer thread, which runs it within
     /// [`super::writer::INDEX_WITHIN`] of a commit. Otherwise every transaction that stores
     /// posts is followed by the step at once, so a caller that stores and then reads (a
     /// command, a test) finds its posts everywhere.

@@ -6,7 +6,7 @@
 use jiff::Timestamp;
 use rusqlite::{Connection, OptionalExtension, params};
 
-use super::{Accounts, Store, StoreError};
+use super::{Accounts, SqliteStore, StoreError};
 use crate::time::{from_db, to_db};
 
 /// A user as stored.
@@ -103,7 +103,7 @@ fn user_row(r: &rusqlite::Row) -> rusqlite::Result<UserRow> {
 
 const USER_COLUMNS: &str = "name, role, password_hash, created_at, last_login_at";
 
-impl Accounts for Store {
+impl Accounts for SqliteStore {
     fn add_user(&mut self, user: &UserRow) -> Result<bool, StoreError> {
         let n = self.conn.execute(
             "INSERT INTO users (name, role, password_hash, created_at) VALUES (?1, ?2, ?3, ?4)
@@ -346,6 +346,7 @@ fn has_users_table(conn: &Connection) -> Result<bool, StoreError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::store::SqliteStore as Store;
     use jiff::SignedDuration;
 
     fn user(name: &str, role: &str) -> UserRow {

@@ -185,7 +185,7 @@ pub fn stderr(o: &Output) -> String {
 
 /// Scalar query on the project's database.
 pub fn query_i64(store: &Store, query: &str) -> i64 {
-    sql(store.path())
+    sql(store.sqlite_path().expect("SQLite"))
         .query_row(query, [], |r| r.get(0))
         .unwrap()
 }

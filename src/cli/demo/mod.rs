@@ -135,7 +135,7 @@ pub fn run(dir: &Path) -> anyhow::Result<DemoReport> {
         office: settings.briefing.office.clone(),
         letter: settings.briefing.letter(),
     };
-    let mut store = Store::open(&settings.storage.path)?;
+    let mut store = Store::connect(&settings.storage)?;
     let written = digest::write(&store, &classifier, &request)?;
     store.record_briefing(&written.record)?;
     let stored = store.count_posts()?;

@@ -1,0 +1,253 @@
+//! [`PgStore`], the PostgreSQL backend (`[storage] url`): the same traits as the SQLite store,
+//! for deployments past one machine — several `pantau run` nodes on one database, readers on a
+//! replica (`[storage] read_url`).
+//!
+//! It is synchronous like the SQLite store (the `postgres` crate, the blocking client of
+//! `tokio-postgres`), so it runs where the SQLite store runs: on the writer thread and on the
+//! blocking pool, never on an async worker. Connections come from one pool per URL and mode
+//! (`r2d2`), so a request or a command borrows a connection instead of dialling the server.
+//!
+//! Each family of tables keeps its SQL in its own file, as the SQLite backend does:
+//! `writes` (posts, stories, rollups and everything stored with them; sources, meta,
+//! briefings, alerts), `reports`, `browse` (with full-text search), `status`, `accounts`
+//! (with revisions and marks) and `maintenance`. `schema` holds the migrations.
+
+mod accounts;
+mod browse;
+mod maintenance;
+mod reports;
+pub mod schema;
+mod status;
+mod writes;
+
+use std::collections::HashMap;
+use std::sync::{LazyLock, Mutex, MutexGuard};
+use std::time::Duration;
+
+use r2d2_postgres::PostgresConnectionManager;
+use r2d2_postgres::postgres::{Client, NoTls};
+use r2d2_postgres::r2d2;
+
+use super::StoreError;
+use crate::config::value::DbUrl;
+
+type Manager = PostgresConnectionManager<NoTls>;
+type Pool = r2d2::Pool<Manager>;
+type Pooled = r2d2::PooledConnection<Manager>;
+
+/// Largest number of connections one process opens to one database, per mode: the writer,
+/// the jobs and a dashboard's concurrent requests.
+const POOL_SIZE: u32 = 16;
+
+/// How long borrowing a connection may wait (the server down, the pool exhausted).
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The advisory lock that serialises migrations between nodes starting together.
+const MIGRATION_LOCK: i64 = 0x7061_6e74_6175_0001;
+
+/// An open PostgreSQL store: one pooled connection.
+pub struct PgStore {
+    client: Mutex<Pooled>,
+    url: DbUrl,
+}
+
+impl std::fmt::Debug for PgStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PgStore").field("url", &self.url).finish()
+    }
+}
+
+/// The pools of this process, by URL and mode (read-only or not).
+static POOLS: LazyLock<Mutex<HashMap<(String, bool), Pool>>> = LazyLock::new(Default::default);
+
+/// Makes every transaction of a read-only pool's connections read-only: a report cannot write
+/// by mistake, and a replica is used as one.
+#[derive(Debug)]
+struct ReadOnly;
+
+impl r2d2::CustomizeConnection<Client, r2d2_postgres::postgres::Error> for ReadOnly {
+    fn on_acquire(&self, conn: &mut Client) -> Result<(), r2d2_postgres::postgres::Error> {
+        conn.batch_execute("SET default_transaction_read_only = on")
+    }
+}
+
+impl PgStore {
+    /// Connects to the database at `url` for writing, bringing its schema up to date (once
+    /// per process).
+    pub fn connect(url: &DbUrl) -> Result<PgStore, StoreError> {
+        let (pool, new) = pool(url, false)?;
+        let mut conn = pool.get().map_err(|e| pool_error(url, e))?;
+        if new {
+            migrate(&mut conn)?;
+        }
+        Ok(PgStore {
+            client: Mutex::new(conn),
+            url: url.clone(),
+        })
+    }
+
+    /// Connects to the database (or replica) at `url` for reading only. The schema must be
+    /// there already: a reader never creates it.
+    pub fn connect_read_only(url: &DbUrl) -> Result<PgStore, StoreError> {
+        let (pool, new) = pool(url, true)?;
+        let mut conn = pool.get().map_err(|e| pool_error(url, e))?;
+        if new {
+            check_version(&mut conn)?;
+        }
+        Ok(PgStore {
+            client: Mutex::new(conn),
+            url: url.clone(),
+        })
+    }
+
+    pub fn url(&self) -> &DbUrl {
+        &self.url
+    }
+
+    /// The connection, for one method's statements.
+    pub(super) fn client(&self) -> MutexGuard<'_, Pooled> {
+        // A panic while holding it cannot leave the connection half-used in a way the next
+        // statement would not notice (an open transaction is rolled back when dropped).
+        self.client.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// PostgreSQL indexes and places posts in the commit that stores them: nothing waits.
+    pub fn defer_pending(&mut self) {}
+
+    /// Nothing is pending on PostgreSQL (see [`PgStore::defer_pending`]).
+    pub fn finish_pending(&mut self) -> Result<usize, StoreError> {
+        Ok(0)
+    }
+
+    pub fn behind_since(&self) -> Option<std::time::Instant> {
+        None
+    }
+
+    pub fn pending_posts(&self) -> Result<u64, StoreError> {
+        Ok(0)
+    }
+}
+
+/// The pool for `url` in that mode, made on first use; true when it was just made.
+fn pool(url: &DbUrl, read_only: bool) -> Result<(Pool, bool), StoreError> {
+    let mut pools = POOLS.lock().unwrap_or_else(|e| e.into_inner());
+    let key = (url.expose().to_string(), read_only);
+    if let Some(pool) = pools.get(&key) {
+        return Ok((pool.clone(), false));
+    }
+    let config: r2d2_postgres::postgres::Config = url
+        .expose()
+        .parse()
+        .map_err(|_| StoreError::Postgres(format!("{url}: URL PostgreSQL tidak sah")))?;
+    let manager = PostgresConnectionManager::new(config, NoTls);
+    let mut builder = r2d2::Pool::builder()
+        .max_size(POOL_SIZE)
+        .min_idle(Some(0))
+        .connection_timeout(CONNECT_TIMEOUT);
+    if read_only {
+        builder = builder.connection_customizer(Box::new(ReadOnly));
+    }
+    let pool = builder.build_unchecked(manager);
+    pools.insert(key, pool.clone());
+    Ok((pool, true))
+}
+
+fn pool_error(url: &DbUrl, e: r2d2::Error) -> StoreError {
+    // r2d2 reports the driver's last error; the driver never quotes the password.
+    StoreError::Postgres(format!("{url}: tidak dapat tersambung: {e}"))
+}
+
+/// Applies the migrations not applied yet, each in its own transaction, under an advisory
+/// lock so that nodes starting together migrate once.
+fn migrate(conn: &mut Client) -> Result<(), StoreError> {
+    conn.execute("SELECT pg_advisory_lock($1)", &[&MIGRATION_LOCK])?;
+    let result = (|| {
+        conn.batch_execute(
+            "CREATE TABLE IF NOT EXISTS pantau_schema (version BIGINT NOT NULL);
+             INSERT INTO pantau_schema SELECT 0 WHERE NOT EXISTS (SELECT 1 FROM pantau_schema);",
+        )?;
+        let applied = version(conn)?;
+        for (i, sql) in schema::MIGRATIONS.iter().enumerate().skip(applied) {
+            let mut tx = conn.transaction()?;
+            tx.batch_execute(sql)?;
+            tx.execute("UPDATE pantau_schema SET version = $1", &[&(i as i64 + 1)])?;
+            tx.commit()?;
+        }
+        Ok(())
+    })();
+    conn.execute("SELECT pg_advisory_unlock($1)", &[&MIGRATION_LOCK])?;
+    result
+}
+
+/// The schema version applied, refusing a database newer than this program.
+fn version(conn: &mut Client) -> Result<usize, StoreError> {
+    let v: i64 = conn
+        .query_one("SELECT version FROM pantau_schema", &[])?
+        .get(0);
+    let v = v as usize;
+    if v > schema::MIGRATIONS.len() {
+        return Err(StoreError::TooNew {
+            found: v,
+            known: schema::MIGRATIONS.len(),
+        });
+    }
+    Ok(v)
+}
+
+/// For a reader: the schema must be there (a replica of a migrated primary) and not newer.
+fn check_version(conn: &mut Client) -> Result<(), StoreError> {
+    let exists: bool = conn
+        .query_one("SELECT to_regclass('pantau_schema') IS NOT NULL", &[])?
+        .get(0);
+    if !exists {
+        return Err(StoreError::Postgres(
+            "basis data PostgreSQL belum berskema Pantau".into(),
+        ));
+    }
+    version(conn).map(|_| ())
+}
+
+impl From<r2d2_postgres::postgres::Error> for StoreError {
+    fn from(e: r2d2_postgres::postgres::Error) -> StoreError {
+        // The driver's Display of a server error is only "db error"; the detail is in the
+        // source's message.
+        match e.as_db_error() {
+            Some(db) => StoreError::Postgres(format!(
+                "{}: {}{}",
+                db.code().code(),
+                db.message(),
+                db.detail().map(|d| format!(" ({d})")).unwrap_or_default()
+            )),
+            None => StoreError::Postgres(e.to_string()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::store::testing::TestDb;
+
+    #[test]
+    fn a_new_database_is_migrated_once_and_refuses_a_newer_schema() {
+        let Some(db) = TestDb::create() else { return };
+        drop(db.store());
+        // A second process (a new pool) finds the schema there and applies nothing.
+        super::POOLS.lock().unwrap().clear();
+        drop(db.store());
+        let mut client = postgres::Client::connect(db.url().expose(), postgres::NoTls).unwrap();
+        let v: i64 = client
+            .query_one("SELECT version FROM pantau_schema", &[])
+            .unwrap()
+            .get(0);
+        assert_eq!(v as usize, super::schema::MIGRATIONS.len());
+        client
+            .execute("UPDATE pantau_schema SET version = 999", &[])
+            .unwrap();
+        super::POOLS.lock().unwrap().clear();
+        let err = super::PgStore::connect(db.url()).unwrap_err();
+        assert!(
+            matches!(err, crate::store::StoreError::TooNew { found: 999, .. }),
+            "{err}"
+        );
+    }
+}
