@@ -19,6 +19,7 @@ mod export;
 mod health;
 mod import;
 mod keywords;
+mod migrate;
 mod poll;
 mod progress;
 mod run;
@@ -325,6 +326,14 @@ enum DbCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Salin seluruh basis data SQLite ([storage] path) ke basis data PostgreSQL URL yang masih
+    /// kosong, dalam satu transaksi; lalu setel [storage] url untuk memakainya
+    #[command(name = "migrate-to", help_template = HELP_TEMPLATE, next_help_heading = "Opsi")]
+    MigrateTo {
+        /// Basis data tujuan, mis. postgres://pantau:sandi@db.lokal/pantau
+        #[arg(value_name = "URL")]
+        url: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -557,6 +566,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             )),
         },
         Command::Db(DbCommand::Stats { json }) => db::stats(config, json),
+        Command::Db(DbCommand::MigrateTo { url }) => migrate::migrate_to(config, &url),
         Command::Health { url } => health::health(config, url.as_deref()),
         Command::Digest(a) => digest::digest(
             config,

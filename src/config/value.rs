@@ -420,18 +420,24 @@ pub fn opt_postgres_url<'de, D: Deserializer<'de>>(d: D) -> Result<Option<DbUrl>
     let Some(text) = Option::<String>::deserialize(d)? else {
         return Ok(None);
     };
-    let text = text.trim();
-    if text.is_empty() {
+    if text.trim().is_empty() {
         return Ok(None);
     }
     let expected = "URL PostgreSQL, mis. \"postgres://pantau:sandi@db.lokal/pantau\"";
+    postgres_url(&text)
+        .map(Some)
+        .map_err(|why| rejected(why, expected))
+}
+
+/// Checks a PostgreSQL URL as the driver reads it, so that what passes connects as written.
+/// The driver's own message is not passed on: it may quote the password.
+pub fn postgres_url(text: &str) -> Result<DbUrl, &'static str> {
+    let text = text.trim();
     if !(text.starts_with("postgres://") || text.starts_with("postgresql://")) {
-        return Err(rejected("bukan URL postgres://", expected));
+        return Err("bukan URL postgres://");
     }
-    // The driver's own parser decides, so that what passes here connects as written; its
-    // message is not shown, since it may quote the password.
     if text.parse::<postgres::Config>().is_err() {
-        return Err(rejected("URL PostgreSQL tidak sah", expected));
+        return Err("URL PostgreSQL tidak sah");
     }
-    Ok(Some(DbUrl(text.to_string())))
+    Ok(DbUrl(text.to_string()))
 }

@@ -699,6 +699,11 @@ impl SqliteStore {
     pub fn path(&self) -> &Path {
         &self.path
     }
+
+    /// The connection, for what reads a SQLite database as such (the copy to PostgreSQL).
+    pub(crate) fn connection(&self) -> &Connection {
+        &self.conn
+    }
 }
 
 /// Prepared statements kept per connection: more than one write batch or one report uses.

@@ -125,6 +125,16 @@ fn tempfile_dir() -> std::path::PathBuf {
     dir
 }
 
+/// A copy of `sqlite` in a fresh PostgreSQL test database (through `pantau db migrate-to`'s
+/// copy), to check that the PostgreSQL backend's reads answer as SQLite's do over the same
+/// rows. None (after the notice) when there is no test server.
+pub fn copied_to_postgres(sqlite: &mut SqliteStore) -> Option<(TestDb, Store)> {
+    let db = TestDb::create()?;
+    let store = PgStore::connect(db.url()).expect("PostgreSQL uji");
+    super::pg::copy::copy_from_sqlite(sqlite, &store, |_, _, _| {}).expect("salinan ke PostgreSQL");
+    Some((db, Store::Postgres(store)))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

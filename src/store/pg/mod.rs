@@ -14,6 +14,7 @@
 
 mod accounts;
 mod browse;
+pub mod copy;
 mod maintenance;
 mod reports;
 pub mod schema;
