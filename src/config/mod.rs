@@ -670,6 +670,17 @@ impl Sections {
                 )),
             )));
         }
+        if storage.read_url.is_some() && storage.url.is_none() {
+            errors.push(table.invalid(table::Invalid::new(
+                "read_url",
+                "read_url tanpa url".to_string(),
+                Some(
+                    "read_url adalah replika baca dari basis data PostgreSQL di url: setel url juga, \
+                     atau hapus read_url untuk SQLite"
+                        .to_string(),
+                ),
+            )));
+        }
         storage
     }
 
@@ -728,6 +739,30 @@ mod tests {
         assert_eq!(s.base_dir, std::path::absolute(dir.path()).unwrap());
         let missing = load(Some(&dir.path().join("config/nope.toml"))).unwrap_err();
         assert!(missing.to_string().contains("berkas tidak ditemukan"));
+    }
+
+    #[test]
+    fn a_postgres_url_is_checked_and_never_shown_with_its_password() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("default.toml");
+        let write = |text: &str| std::fs::write(&path, text).unwrap();
+        write("[storage]\nurl = \"postgres://pantau:rahasia@db.lokal:5432/pantau\"\n");
+        let s = load(Some(&path)).unwrap();
+        let url = s.storage.url.unwrap();
+        assert_eq!(
+            url.expose(),
+            "postgres://pantau:rahasia@db.lokal:5432/pantau"
+        );
+        assert_eq!(url.redacted(), "postgres://pantau:***@db.lokal:5432/pantau");
+        assert!(!format!("{url:?} {url}").contains("rahasia"));
+        write("[storage]\nurl = \"mysql://pantau:rahasia@db.lokal/pantau\"\n");
+        let e = load(Some(&path)).unwrap_err();
+        assert!(e.to_string().contains("default.toml:2:"), "{e}");
+        assert!(e.to_string().contains("bukan URL postgres://"), "{e}");
+        assert!(!e.to_string().contains("rahasia"), "{e}");
+        write("[storage]\nread_url = \"postgres://pantau@replika/pantau\"\n");
+        let e = load(Some(&path)).unwrap_err();
+        assert!(e.to_string().contains("read_url tanpa url"), "{e}");
     }
 
     #[test]

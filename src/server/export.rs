@@ -146,7 +146,7 @@ async fn export(State(state): State<AppState>, Query(params): Query<ExportParams
         let _permit = permit;
         let now = Timestamp::now();
         let prepared = export_filter(&params, &classifier, &tz, now)
-            .and_then(|(filter, format)| Ok((filter, format, Store::connect_read_only(&db)?)));
+            .and_then(|(filter, format)| Ok((filter, format, Store::connect_reader(&db)?)));
         let (filter, format, store) = match prepared {
             Ok(p) => p,
             Err(e) => {

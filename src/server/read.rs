@@ -26,7 +26,7 @@ pub(super) async fn with_store<R: Send + 'static>(
     let db = state.inner.db.clone();
     let classifier = state.inner.pipeline.classifier().get();
     tokio::task::spawn_blocking(move || {
-        let store = Store::connect_read_only(&db)?;
+        let store = Store::connect_reader(&db)?;
         f(&store, &classifier)
     })
     .await

@@ -68,14 +68,23 @@ impl Store {
         }
     }
 
-    /// Opens the store `[storage]` names for reading: PostgreSQL's `read_url` (a replica) or
-    /// `url`, else the SQLite file (which must exist).
+    /// Opens the store `[storage]` names for reading: PostgreSQL at `url`, else the SQLite
+    /// file (which must exist). For commands and jobs that must see every commit (the
+    /// briefing, `pantau sources`).
     pub fn connect_read_only(storage: &StorageSettings) -> Result<Store, StoreError> {
+        match &storage.url {
+            Some(url) => PgStore::connect_read_only(url).map(Store::Postgres),
+            None => Store::open_read_only(&storage.path),
+        }
+    }
+
+    /// Opens a store for the dashboard's and the read API's queries: PostgreSQL's replica at
+    /// `read_url` when one is set (it may lag the primary by its replication delay), else as
+    /// [`Store::connect_read_only`].
+    pub fn connect_reader(storage: &StorageSettings) -> Result<Store, StoreError> {
         match (&storage.read_url, &storage.url) {
-            (Some(url), _) | (None, Some(url)) => {
-                PgStore::connect_read_only(url).map(Store::Postgres)
-            }
-            (None, None) => Store::open_read_only(&storage.path),
+            (Some(replica), Some(_)) => PgStore::connect_read_only(replica).map(Store::Postgres),
+            _ => Store::connect_read_only(storage),
         }
     }
 

@@ -76,28 +76,32 @@ impl PgStore {
     /// Connects to the database at `url` for writing, bringing its schema up to date (once
     /// per process).
     pub fn connect(url: &DbUrl) -> Result<PgStore, StoreError> {
-        let (pool, new) = pool(url, false)?;
-        let mut conn = pool.get().map_err(|e| pool_error(url, e))?;
-        if new {
-            migrate(&mut conn)?;
-        }
-        Ok(PgStore {
-            client: Mutex::new(conn),
-            url: url.clone(),
+        off_runtime(|| {
+            let (pool, new) = pool(url, false)?;
+            let mut conn = pool.get().map_err(|e| pool_error(url, e))?;
+            if new {
+                migrate(&mut conn)?;
+            }
+            Ok(PgStore {
+                client: Mutex::new(conn),
+                url: url.clone(),
+            })
         })
     }
 
     /// Connects to the database (or replica) at `url` for reading only. The schema must be
     /// there already: a reader never creates it.
     pub fn connect_read_only(url: &DbUrl) -> Result<PgStore, StoreError> {
-        let (pool, new) = pool(url, true)?;
-        let mut conn = pool.get().map_err(|e| pool_error(url, e))?;
-        if new {
-            check_version(&mut conn)?;
-        }
-        Ok(PgStore {
-            client: Mutex::new(conn),
-            url: url.clone(),
+        off_runtime(|| {
+            let (pool, new) = pool(url, true)?;
+            let mut conn = pool.get().map_err(|e| pool_error(url, e))?;
+            if new {
+                check_version(&mut conn)?;
+            }
+            Ok(PgStore {
+                client: Mutex::new(conn),
+                url: url.clone(),
+            })
         })
     }
 
@@ -127,6 +131,23 @@ impl PgStore {
     pub fn pending_posts(&self) -> Result<u64, StoreError> {
         Ok(0)
     }
+}
+
+/// Runs `f` where the blocking client may block. The `postgres` client drives a runtime of its
+/// own, which tokio refuses to start on a thread that runs async tasks; the daemon opens its
+/// store from such a thread (once, at start), so connecting there moves to a thread of its own.
+/// Everything after connecting runs where the store lives: the writer thread or the blocking
+/// pool.
+fn off_runtime<T: Send>(f: impl FnOnce() -> T + Send) -> T {
+    if tokio::runtime::Handle::try_current().is_err() {
+        return f();
+    }
+    std::thread::scope(|scope| {
+        scope
+            .spawn(f)
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+    })
 }
 
 /// The pool for `url` in that mode, made on first use; true when it was just made.
