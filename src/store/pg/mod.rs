@@ -26,13 +26,14 @@ use std::sync::{LazyLock, Mutex, MutexGuard};
 use std::time::Duration;
 
 use r2d2_postgres::PostgresConnectionManager;
-use r2d2_postgres::postgres::{Client, NoTls};
+use r2d2_postgres::postgres::Client;
 use r2d2_postgres::r2d2;
+use tokio_postgres_rustls::MakeRustlsConnect;
 
 use super::StoreError;
 use crate::config::value::DbUrl;
 
-type Manager = PostgresConnectionManager<NoTls>;
+type Manager = PostgresConnectionManager<MakeRustlsConnect>;
 type Pool = r2d2::Pool<Manager>;
 type Pooled = r2d2::PooledConnection<Manager>;
 
@@ -161,7 +162,7 @@ fn pool(url: &DbUrl, read_only: bool) -> Result<(Pool, bool), StoreError> {
         .expose()
         .parse()
         .map_err(|_| StoreError::Postgres(format!("{url}: URL PostgreSQL tidak sah")))?;
-    let manager = PostgresConnectionManager::new(config, NoTls);
+    let manager = PostgresConnectionManager::new(config, tls()?);
     let mut builder = r2d2::Pool::builder()
         .max_size(POOL_SIZE)
         .min_idle(Some(0))
@@ -172,6 +173,18 @@ fn pool(url: &DbUrl, read_only: bool) -> Result<(Pool, bool), StoreError> {
     let pool = builder.build_unchecked(manager);
     pools.insert(key, pool.clone());
     Ok((pool, true))
+}
+
+/// TLS to the server as the URL's `sslmode` asks (`prefer` by default: TLS when the server
+/// offers it; `require`: TLS or no connection; `disable`), through rustls with the operating
+/// system's trusted certificates — an office's own CA is added to the system's store
+/// (`update-ca-certificates`), as for every other program on the machine. A certificate that
+/// does not verify is refused, never accepted silently.
+fn tls() -> Result<MakeRustlsConnect, StoreError> {
+    use rustls_platform_verifier::ConfigVerifierExt as _;
+    let config = rustls::ClientConfig::with_platform_verifier()
+        .map_err(|e| StoreError::Postgres(format!("TLS tidak dapat disiapkan: {e}")))?;
+    Ok(MakeRustlsConnect::new(config))
 }
 
 fn pool_error(url: &DbUrl, e: r2d2::Error) -> StoreError {
