@@ -402,15 +402,15 @@ mod tests {
         Timestamp::from_second(1_800_000_000).unwrap() + SignedDuration::from_hours(24 * d)
     }
 
-    /// Twenty days of posts from three sources: syndicated copies (stories across sources),
-    /// authors with stray spaces, reach on some, topics in one or two kabupaten/kota.
-    fn posts() -> Vec<(Post, Tags)> {
+    /// `days` days of `per_day` posts from three sources: syndicated copies (stories across
+    /// sources), authors with stray spaces, reach on some, topics in one or two kabupaten/kota.
+    fn posts(days: i64, per_day: i64) -> Vec<(Post, Tags)> {
         let mut out = Vec::new();
-        for d in 0..20 {
-            for i in 0..6i64 {
+        for d in 0..days {
+            for i in 0..per_day {
                 let source = format!("s{}", i % 3);
-                let story = (d * 6 + i) / 3;
-                let at = day(d) + SignedDuration::from_mins(37 * i);
+                let story = (d * per_day + i) / 3;
+                let at = day(d) + SignedDuration::from_secs(86_400 * i / per_day);
                 let post = Post {
                     source: source.as_str().into(),
                     external_id: format!("{d}-{i}"),
@@ -476,7 +476,7 @@ mod tests {
                 Ok(stmt) => stmt,
                 Err(_) => continue, // PostgreSQL's own (leases)
             };
-            let columns: Vec<String> = stmt.column_names().into_iter().map(quote_ident).collect();
+            let columns: Vec<String> = stmt.column_names().map(quote_ident).collect();
             let n = columns.len();
             let rows = stmt
                 .query_map([], |r| (0..n).map(|i| r.get::<_, Value>(i)).collect())
@@ -576,7 +576,7 @@ mod tests {
         let Some(db) = TestDb::create() else { return };
         let dir = tempfile::tempdir().unwrap();
         let mut sqlite = Store::open(&dir.path().join("p.db")).unwrap();
-        assert_eq!(sqlite.insert_posts(&posts(), "v1").unwrap(), 120);
+        assert_eq!(sqlite.insert_posts(&posts(20, 6), "v1").unwrap(), 120);
         let log: Vec<String> = (0..30)
             .map(|i| {
                 let at = crate::time::to_db(day(i % 20));
@@ -728,5 +728,40 @@ mod tests {
             // A fresh snapshot of the statistics for the next look.
             c.batch_execute("SELECT pg_stat_clear_snapshot()").unwrap();
         }
+    }
+
+    /// How long one batch of 500 takes on PostgreSQL over 20,000 stored posts (100 days of
+    /// 200): `cargo test --lib prune_batches_on_postgresql -- --ignored --nocapture`.
+    #[test]
+    #[ignore = "a measurement"]
+    fn prune_batches_on_postgresql() {
+        let Some(db) = TestDb::create() else { return };
+        let dir = tempfile::tempdir().unwrap();
+        let mut sqlite = Store::open(&dir.path().join("p.db")).unwrap();
+        for chunk in posts(100, 200).chunks(1000) {
+            sqlite.insert_posts(chunk, "v1").unwrap();
+        }
+        let mut pg = db.store();
+        let Store::Sqlite(s) = &sqlite else {
+            unreachable!()
+        };
+        copy(s, &pg);
+        exec(&pg, "ANALYZE");
+        let mut times = Vec::new();
+        loop {
+            let started = std::time::Instant::now();
+            let pruned = pg.prune_batch(day(40), 500).unwrap();
+            times.push(started.elapsed());
+            if pruned.done(500) {
+                break;
+            }
+        }
+        times.sort();
+        eprintln!(
+            "{} batches of 500 (8,000 posts of 20,000): median {:?}, max {:?}",
+            times.len(),
+            times[times.len() / 2],
+            times.last().unwrap()
+        );
     }
 }
