@@ -142,7 +142,7 @@ struct Day {
 fn measure(store: &Store) -> Day {
     store.checkpoint().unwrap();
     Day {
-        file_bytes: store.stats().unwrap().file_bytes,
+        file_bytes: store.stats().unwrap().size_bytes(),
         posts: query_i64(store, "SELECT count(*) FROM posts"),
         stories: query_i64(store, "SELECT count(*) FROM stories"),
         story_keys: query_i64(store, "SELECT count(*) FROM story_keys"),

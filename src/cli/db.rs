@@ -1,6 +1,7 @@
 //! `pantau db backup FILE | --dir DIR --keep N` and `pantau db stats`: keeping the database.
 //! The copy itself is the store's (an online backup, checked before it is moved into place);
-//! here are its name, the folder's rotation and what the user reads.
+//! here are its name, the folder's rotation and what the user reads. On PostgreSQL a backup is
+//! the server's business (`pg_dump`, `pg_basebackup`): `db backup` says so and stops.
 
 use std::path::Path;
 use std::process::ExitCode;
@@ -9,6 +10,7 @@ use jiff::Timestamp;
 use jiff::tz::TimeZone;
 
 use crate::config::Settings;
+use crate::store::maintenance::{Engine, PgFigures, SqliteFigures, Stats};
 use crate::store::{Maintenance, Store};
 use crate::time::format_local;
 
@@ -19,6 +21,7 @@ pub const DEFAULT_KEEP: u32 = 14;
 pub fn backup(path: Option<&Path>, dest: &Path, force: bool) -> anyhow::Result<ExitCode> {
     let config = super::load(path)?;
     super::init_logging(Some(&config.settings), "warn");
+    sqlite_only(&config.settings)?;
     let store = Store::connect_read_only(&config.settings.storage)?;
     let clash = "pilih nama berkas lain, atau tambahkan --force untuk menimpanya";
     write_backup(&store, &config.settings, dest, (force, clash))?;
@@ -36,6 +39,7 @@ pub fn backup_rotated(
     let config = super::load(path)?;
     let settings = &config.settings;
     super::init_logging(Some(settings), "warn");
+    sqlite_only(settings)?;
     // The database first: a missing one leaves no empty folder behind.
     let store = Store::connect_read_only(&settings.storage)?;
     std::fs::create_dir_all(dir).map_err(|e| {
@@ -65,6 +69,19 @@ pub fn backup_rotated(
         );
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Refuses a backup of a PostgreSQL database before connecting to it: the server's tools copy
+/// it consistently and restore what this program could not (roles, extensions, a point in
+/// time).
+fn sqlite_only(settings: &Settings) -> anyhow::Result<()> {
+    if settings.storage.url.is_some() {
+        return Err(super::user_error(
+            "pantau db backup hanya untuk SQLite; basis data ini PostgreSQL ([storage] url)",
+            "cadangkan PostgreSQL dengan pg_dump atau pg_basebackup (lihat docs/operations.md)",
+        ));
+    }
+    Ok(())
 }
 
 /// Copies `store` to `dest`; an existing `dest` is overwritten only with `force` (else the
@@ -158,29 +175,63 @@ pub fn stats(path: Option<&Path>, json: bool) -> anyhow::Result<ExitCode> {
     let tz = &settings.schedule.timezone;
     let lang = settings.briefing.language;
     let when = |t: Option<jiff::Timestamp>| t.map_or("-".into(), |t| format_local(t, tz, lang));
-    outln!("Basis data: {}", s.path.display());
-    outln!(
-        "Ukuran: {:.1} MB (+ WAL {:.1} MB); {} halaman × {} bita, {} kosong; skema versi {}; SQLite {}",
-        s.file_bytes as f64 / 1e6,
-        s.wal_bytes as f64 / 1e6,
-        s.pages,
-        s.page_size,
-        s.free_pages,
-        s.schema_version,
-        s.sqlite_version
-    );
+    let mb = |bytes: u64| format!("{:.1}", bytes as f64 / 1e6);
+    match &s.engine {
+        Engine::Sqlite(f) => print_sqlite(&s, f)?,
+        Engine::Postgres(f) => print_postgres(&s, f)?,
+    }
     outln!(
         "Unggahan terbit dari {} sampai {}\n",
         when(s.oldest_post),
         when(s.newest_post)
     );
-    let table: Vec<[String; 2]> = s
-        .rows
-        .iter()
-        .map(|(name, n)| [name.clone(), n.to_string()])
-        .collect();
-    super::print_table(&["TABEL", "BARIS"], &table)?;
+    match &s.engine {
+        Engine::Sqlite(_) => {
+            let table: Vec<[String; 2]> = s
+                .rows
+                .iter()
+                .map(|(name, n)| [name.clone(), n.to_string()])
+                .collect();
+            super::print_table(&["TABEL", "BARIS"], &table)?;
+        }
+        Engine::Postgres(f) => {
+            let table: Vec<[String; 3]> = s
+                .rows
+                .iter()
+                .zip(&f.table_bytes)
+                .map(|((name, n), (_, bytes))| [name.clone(), n.to_string(), mb(*bytes)])
+                .collect();
+            super::print_table(&["TABEL", "BARIS", "MB"], &table)?;
+        }
+    }
     Ok(ExitCode::SUCCESS)
+}
+
+fn print_sqlite(s: &Stats, f: &SqliteFigures) -> anyhow::Result<()> {
+    outln!("Basis data: {}", f.path.display());
+    outln!(
+        "Ukuran: {:.1} MB (+ WAL {:.1} MB); {} halaman × {} bita, {} kosong; skema versi {}; SQLite {}",
+        f.file_bytes as f64 / 1e6,
+        f.wal_bytes as f64 / 1e6,
+        f.pages,
+        f.page_size,
+        f.free_pages,
+        s.schema_version,
+        f.sqlite_version
+    );
+    Ok(())
+}
+
+/// PostgreSQL has no file, pages or WAL of the database's own to show: its size on the server
+/// (`pg_database_size`) and per table with indexes (`pg_total_relation_size`).
+fn print_postgres(s: &Stats, f: &PgFigures) -> anyhow::Result<()> {
+    outln!("Basis data: {} (PostgreSQL {})", f.url, f.server_version);
+    outln!(
+        "Ukuran: {:.1} MB di server (tabel, indeks dan TOAST); skema versi {}",
+        f.database_bytes as f64 / 1e6,
+        s.schema_version
+    );
+    Ok(())
 }
 
 #[cfg(test)]

@@ -36,25 +36,66 @@ fn copy_all(source: &Connection, dest: &mut Connection) -> Result<(), StoreError
     }
 }
 
-/// What `pantau db stats` shows.
+/// What `pantau db stats` shows: figures of every backend, and those only one has.
 #[derive(Debug, Clone, Serialize)]
 pub struct Stats {
-    pub path: PathBuf,
-    pub file_bytes: u64,
-    pub wal_bytes: u64,
-    pub page_size: i64,
-    pub pages: i64,
-    pub free_pages: i64,
+    /// SQLite's file and pages, or PostgreSQL's server and sizes.
+    #[serde(flatten)]
+    pub engine: Engine,
     pub schema_version: i64,
-    pub sqlite_version: String,
     /// Rows per table, in a fixed order.
     pub rows: Vec<(String, i64)>,
     pub oldest_post: Option<Timestamp>,
     pub newest_post: Option<Timestamp>,
 }
 
+impl Stats {
+    /// How much the database takes on disk: the SQLite file (its WAL aside), or everything
+    /// the PostgreSQL database holds on the server.
+    pub fn size_bytes(&self) -> u64 {
+        match &self.engine {
+            Engine::Sqlite(f) => f.file_bytes,
+            Engine::Postgres(f) => f.database_bytes,
+        }
+    }
+}
+
+/// The figures only one backend has (their fields appear at the top level of the JSON).
+#[derive(Debug, Clone, Serialize)]
+#[serde(untagged)]
+pub enum Engine {
+    Sqlite(SqliteFigures),
+    Postgres(PgFigures),
+}
+
+/// A SQLite database's file, WAL and pages.
+#[derive(Debug, Clone, Serialize)]
+pub struct SqliteFigures {
+    pub path: PathBuf,
+    pub file_bytes: u64,
+    pub wal_bytes: u64,
+    pub page_size: i64,
+    pub pages: i64,
+    pub free_pages: i64,
+    pub sqlite_version: String,
+}
+
+/// A PostgreSQL database's server and sizes. It has no pages or WAL of its own to show: the
+/// server's WAL is shared by all its databases.
+#[derive(Debug, Clone, Serialize)]
+pub struct PgFigures {
+    /// The URL without its password.
+    pub url: String,
+    pub server_version: String,
+    /// `pg_database_size`: tables, indexes and TOAST together, dead rows not yet reused too.
+    pub database_bytes: u64,
+    /// `pg_total_relation_size` (with its indexes and TOAST) of each table counted in
+    /// [`Stats::rows`], in the same order.
+    pub table_bytes: Vec<(String, u64)>,
+}
+
 /// Tables whose rows are counted, as a user knows them (README's database section).
-const TABLES: &[&str] = &[
+pub(super) const TABLES: &[&str] = &[
     "sources",
     "posts",
     "post_topics",
@@ -121,14 +162,16 @@ pub(super) fn stats(conn: &Connection, path: &Path) -> Result<Stats, StoreError>
     let (oldest, newest) = span.unwrap_or((None, None));
     let wal = PathBuf::from(format!("{}-wal", path.display()));
     Ok(Stats {
-        path: path.to_path_buf(),
-        file_bytes: std::fs::metadata(path).map(|m| m.len()).unwrap_or(0),
-        wal_bytes: std::fs::metadata(wal).map(|m| m.len()).unwrap_or(0),
-        page_size: pragma("page_size")?,
-        pages: pragma("page_count")?,
-        free_pages: pragma("freelist_count")?,
+        engine: Engine::Sqlite(SqliteFigures {
+            path: path.to_path_buf(),
+            file_bytes: std::fs::metadata(path).map(|m| m.len()).unwrap_or(0),
+            wal_bytes: std::fs::metadata(wal).map(|m| m.len()).unwrap_or(0),
+            page_size: pragma("page_size")?,
+            pages: pragma("page_count")?,
+            free_pages: pragma("freelist_count")?,
+            sqlite_version: rusqlite::version().to_string(),
+        }),
         schema_version: pragma("user_version")?,
-        sqlite_version: rusqlite::version().to_string(),
         rows,
         oldest_post: oldest.as_deref().and_then(from_db),
         newest_post: newest.as_deref().and_then(from_db),

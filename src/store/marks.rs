@@ -306,26 +306,8 @@ impl Marks for SqliteStore {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::classify::Tags;
-    use crate::model::Post;
-    use crate::store::SqliteStore as Store;
-
-    fn post(id: &str, text: &str) -> Post {
-        let ts: Timestamp = "2026-12-01T01:00:00Z".parse().unwrap();
-        Post {
-            source: "s".into(),
-            external_id: id.into(),
-            url: None,
-            title: None,
-            text: text.into(),
-            author: None,
-            published: ts,
-            fetched: ts,
-            lang: Some("id".into()),
-            platform: None,
-            reach: Default::default(),
-        }
-    }
+    use crate::store::Store;
+    use crate::store::testing::each_backend;
 
     fn mark(post: i64, value: &str, verdict: Verdict, user: &str, secs: i64) -> Mark {
         Mark {
@@ -338,67 +320,127 @@ mod tests {
         }
     }
 
+    /// Posts 1–4 of source `s`, the first three tagged `banjir` (post 1 also `abrasi`, and the
+    /// regions `samarinda` and `kaltim`), in plain SQL both backends read alike: the marks are
+    /// the subject here, not how posts are written.
+    fn seed(store: &Store) {
+        let sql = "INSERT INTO posts (id, source_id, external_id, title, text, published_at,
+                                      fetched_at, text_hash, sentiment)
+                   VALUES (1, 's', 'p1', 'Judul 1', 'teks 1', '2026-12-01T01:00:00Z',
+                           '2026-12-01T01:00:00Z', 'h1', 'negatif'),
+                          (2, 's', 'p2', NULL, 'teks 2', '2026-12-01T02:00:00Z',
+                           '2026-12-01T02:00:00Z', 'h2', NULL),
+                          (3, 's', 'p3', NULL, 'teks 3', '2026-12-01T03:00:00Z',
+                           '2026-12-01T03:00:00Z', 'h3', NULL),
+                          (4, 's', 'p4', NULL, 'teks 4', '2026-12-01T04:00:00Z',
+                           '2026-12-01T04:00:00Z', 'h4', NULL);
+                   INSERT INTO post_topics (post_id, topic_id)
+                   VALUES (1, 'banjir'), (1, 'abrasi'), (2, 'banjir'), (3, 'banjir');
+                   INSERT INTO post_regions (post_id, region_id)
+                   VALUES (1, 'samarinda'), (1, 'kaltim');";
+        match store {
+            Store::Sqlite(s) => s.conn.execute_batch(sql).expect(sql),
+            Store::Postgres(p) => postgres::Client::connect(p.url().expose(), postgres::NoTls)
+                .expect("PostgreSQL uji")
+                .batch_execute(sql)
+                .expect(sql),
+        }
+    }
+
     #[test]
     fn marks_are_one_per_user_and_counted_by_their_last_verdict() {
-        let dir = tempfile::tempdir().unwrap();
-        let mut store = Store::open(&dir.path().join("m.db")).unwrap();
-        let banjir = Tags {
-            topics: vec![crate::model::TopicId::new("banjir")],
-            ..Default::default()
-        };
-        let posts: Vec<_> = (1..=4)
-            .map(|i| {
-                let tags = if i <= 3 {
-                    banjir.clone()
-                } else {
-                    Tags::default()
-                };
-                (post(&format!("p{i}"), &format!("teks {i}")), tags)
-            })
-            .collect();
-        store.insert_posts(&posts, "v1").unwrap();
-        // Post ids follow insertion order in a fresh table.
-        let id = |n: i64| n;
-        store
-            .set_mark(&mark(id(1), "banjir", Verdict::Wrong, "siti", 1))
-            .unwrap();
-        // The same user changes her mind: still one mark.
-        store
-            .set_mark(&mark(id(1), "banjir", Verdict::Right, "siti", 2))
-            .unwrap();
-        store
-            .set_mark(&mark(id(2), "banjir", Verdict::Wrong, "rina", 3))
-            .unwrap();
-        let mut region = mark(id(3), "samarinda", Verdict::Wrong, "rina", 4);
-        region.kind = Kind::Region;
-        store.set_mark(&region).unwrap();
-        store
-            .set_mark(&mark(id(4), "banjir", Verdict::Missing, "siti", 5))
-            .unwrap();
-        assert_eq!(store.marks_on(&[id(1)]).unwrap().len(), 1);
-        let q = store.topic_quality().unwrap();
-        assert_eq!(
-            q,
-            [TopicQuality {
-                topic: "banjir".into(),
-                reviewed: 3,
-                wrong: 1,
-                missed: 1,
-            }]
-        );
-        assert!((q[0].precision().unwrap() - 2.0 / 3.0).abs() < 1e-9);
-        let c = store.topic_candidates("banjir", 10).unwrap();
-        let got: Vec<(i64, Verdict)> = c.iter().map(|c| (c.post, c.verdict)).collect();
-        assert_eq!(got, [(4, Verdict::Missing), (2, Verdict::Wrong)]);
-        assert_eq!(store.missed_posts("banjir", 10).unwrap()[0].post, 4);
-        assert!(
+        each_backend(|backend, mut store| {
+            seed(&store);
             store
-                .clear_mark(id(4), Kind::Topic, "banjir", "siti")
+                .set_mark(&mark(1, "banjir", Verdict::Wrong, "siti", 1))
+                .unwrap();
+            // The same user changes her mind: still one mark.
+            store
+                .set_mark(&mark(1, "banjir", Verdict::Right, "siti", 2))
+                .unwrap();
+            store
+                .set_mark(&mark(2, "banjir", Verdict::Wrong, "rina", 3))
+                .unwrap();
+            let mut region = mark(3, "samarinda", Verdict::Wrong, "rina", 4);
+            region.kind = Kind::Region;
+            store.set_mark(&region).unwrap();
+            store
+                .set_mark(&mark(4, "banjir", Verdict::Missing, "siti", 5))
+                .unwrap();
+            let on_1 = store.marks_on(&[1]).unwrap();
+            assert_eq!(
+                on_1,
+                [mark(1, "banjir", Verdict::Right, "siti", 2)],
+                "{backend:?}"
+            );
+            // The posts in the order asked, each one's marks oldest first.
+            let posts: Vec<i64> = store
+                .marks_on(&[4, 1, 99, 2])
                 .unwrap()
-        );
-        assert!(store.missed_posts("banjir", 10).unwrap().is_empty());
-        let tags = store.post_tags(id(1)).unwrap().unwrap();
-        assert_eq!(tags.topics, ["banjir"]);
-        assert!(store.post_tags(99).unwrap().is_none());
+                .iter()
+                .map(|m| m.post)
+                .collect();
+            assert_eq!(posts, [4, 1, 2], "{backend:?}");
+            let q = store.topic_quality().unwrap();
+            assert_eq!(
+                q,
+                [
+                    TopicQuality {
+                        topic: "abrasi".into(),
+                        reviewed: 1,
+                        wrong: 0,
+                        missed: 0,
+                    },
+                    TopicQuality {
+                        topic: "banjir".into(),
+                        reviewed: 3,
+                        wrong: 1,
+                        missed: 1,
+                    }
+                ],
+                "{backend:?}"
+            );
+            assert!((q[1].precision().unwrap() - 2.0 / 3.0).abs() < 1e-9);
+            // A second look by someone else overrules the first "wrong".
+            store
+                .set_mark(&mark(2, "banjir", Verdict::Right, "siti", 6))
+                .unwrap();
+            assert_eq!(store.topic_quality().unwrap()[1].wrong, 0, "{backend:?}");
+            store
+                .set_mark(&mark(2, "banjir", Verdict::Wrong, "budi", 7))
+                .unwrap();
+            let c = store.topic_candidates("banjir", 10).unwrap();
+            let got: Vec<(i64, Verdict, u64)> =
+                c.iter().map(|c| (c.post, c.verdict, c.users)).collect();
+            assert_eq!(
+                got,
+                [(2, Verdict::Wrong, 2), (4, Verdict::Missing, 1)],
+                "{backend:?}"
+            );
+            assert_eq!(
+                c[0].at,
+                Timestamp::from_second(1_800_000_007).unwrap(),
+                "{backend:?}"
+            );
+            assert_eq!(c[1].text, "teks 4", "{backend:?}");
+            assert_eq!(store.topic_candidates("banjir", 1).unwrap().len(), 1);
+            assert_eq!(store.missed_posts("banjir", 10).unwrap()[0].post, 4);
+            // A later "right" on the missing post: it is no longer missed.
+            store
+                .set_mark(&mark(4, "banjir", Verdict::Right, "rina", 8))
+                .unwrap();
+            assert!(store.missed_posts("banjir", 10).unwrap().is_empty());
+            assert!(store.clear_mark(4, Kind::Topic, "banjir", "rina").unwrap());
+            assert_eq!(store.missed_posts("banjir", 10).unwrap().len(), 1);
+            assert!(store.clear_mark(4, Kind::Topic, "banjir", "siti").unwrap());
+            assert!(!store.clear_mark(4, Kind::Topic, "banjir", "siti").unwrap());
+            assert!(store.missed_posts("banjir", 10).unwrap().is_empty());
+            let tags = store.post_tags(1).unwrap().unwrap();
+            assert_eq!(tags.topics, ["abrasi", "banjir"], "{backend:?}");
+            assert_eq!(tags.regions, ["kaltim", "samarinda"], "{backend:?}");
+            assert_eq!(tags.sentiment.as_deref(), Some("negatif"), "{backend:?}");
+            assert_eq!(store.post_tags(4).unwrap().unwrap(), PostTags::default());
+            assert!(store.post_tags(99).unwrap().is_none(), "{backend:?}");
+        });
     }
 }

@@ -101,6 +101,12 @@ pub enum StoreError {
     Postgres(String),
     #[error("belum didukung oleh basis data PostgreSQL: {0}")]
     Unsupported(&'static str),
+    /// What only SQLite does here; on PostgreSQL the server's own tools do it.
+    #[error("{what} hanya untuk SQLite; {instead}")]
+    SqliteOnly {
+        what: &'static str,
+        instead: &'static str,
+    },
     #[error("{}: {source}", path.display())]
     Io {
         path: PathBuf,

@@ -54,7 +54,7 @@ impl Outcome {
         }
     }
 
-    fn parse(text: &str) -> Outcome {
+    pub(crate) fn parse(text: &str) -> Outcome {
         match text {
             "ok" => Outcome::Ok,
             "failed" => Outcome::Failed,
@@ -346,7 +346,7 @@ fn has_users_table(conn: &Connection) -> Result<bool, StoreError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::SqliteStore as Store;
+    use crate::store::testing::each_backend;
     use jiff::SignedDuration;
 
     fn user(name: &str, role: &str) -> UserRow {
@@ -361,67 +361,144 @@ mod tests {
 
     #[test]
     fn failures_count_from_the_last_success_and_the_window() {
-        let dir = tempfile::tempdir().unwrap();
-        let mut store = Store::open(&dir.path().join("a.db")).unwrap();
-        assert!(store.add_user(&user("siti", "analyst")).unwrap());
-        assert!(!store.add_user(&user("siti", "admin")).unwrap());
-        let t0 = Timestamp::from_second(1_800_000_000).unwrap();
-        let at = |m: i64| t0 + SignedDuration::from_mins(m);
-        let log = |store: &mut Store, m: i64, outcome: Outcome| {
-            store
-                .record_login(&LoginEntry {
-                    at: at(m),
-                    user: "siti".into(),
-                    address: "10.0.0.9".into(),
-                    outcome,
-                })
-                .unwrap()
-        };
-        for m in 0..4 {
-            log(&mut store, m, Outcome::Failed);
-        }
-        let f = store
-            .login_failures(Attempts::User("siti"), at(-30))
-            .unwrap();
-        assert_eq!((f.count, f.last), (4, Some(at(3))));
-        // The window leaves the first two out.
-        let f = store
-            .login_failures(Attempts::Address("10.0.0.9"), at(2))
-            .unwrap();
-        assert_eq!(f.count, 2);
-        // A success starts the count again, and is the last login.
-        log(&mut store, 5, Outcome::Ok);
-        log(&mut store, 6, Outcome::Failed);
-        let f = store
-            .login_failures(Attempts::User("siti"), at(-30))
-            .unwrap();
-        assert_eq!(f.count, 1);
-        assert_eq!(
-            store.user("siti").unwrap().unwrap().last_login_at,
-            Some(at(5))
-        );
-        assert_eq!(
-            store.login_audit(Some("siti"), 3).unwrap()[0].outcome,
-            Outcome::Failed
-        );
+        each_backend(|backend, mut store| {
+            assert!(store.add_user(&user("siti", "analyst")).unwrap());
+            assert!(!store.add_user(&user("siti", "admin")).unwrap());
+            assert_eq!(store.user("siti").unwrap().unwrap().role, "analyst");
+            let t0 = Timestamp::from_second(1_800_000_000).unwrap();
+            let at = |m: i64| t0 + SignedDuration::from_mins(m);
+            let log = |store: &mut crate::store::Store, m: i64, outcome: Outcome| {
+                store
+                    .record_login(&LoginEntry {
+                        at: at(m),
+                        user: "siti".into(),
+                        address: "10.0.0.9".into(),
+                        outcome,
+                    })
+                    .unwrap()
+            };
+            for m in 0..4 {
+                log(&mut store, m, Outcome::Failed);
+            }
+            let f = store
+                .login_failures(Attempts::User("siti"), at(-30))
+                .unwrap();
+            assert_eq!((f.count, f.last), (4, Some(at(3))), "{backend:?}");
+            // The window leaves the first two out.
+            let f = store
+                .login_failures(Attempts::Address("10.0.0.9"), at(2))
+                .unwrap();
+            assert_eq!(f.count, 2, "{backend:?}");
+            // A success starts the count again, and is the last login.
+            log(&mut store, 5, Outcome::Ok);
+            log(&mut store, 6, Outcome::Failed);
+            let f = store
+                .login_failures(Attempts::User("siti"), at(-30))
+                .unwrap();
+            assert_eq!(f.count, 1, "{backend:?}");
+            let f = store
+                .login_failures(Attempts::Address("10.0.0.9"), at(-30))
+                .unwrap();
+            assert_eq!((f.count, f.last), (1, Some(at(6))), "{backend:?}");
+            // Nobody's failures: none, and no last one.
+            let f = store
+                .login_failures(Attempts::User("budi"), at(-30))
+                .unwrap();
+            assert_eq!(f, Failures::default(), "{backend:?}");
+            assert_eq!(
+                store.user("siti").unwrap().unwrap().last_login_at,
+                Some(at(5)),
+                "{backend:?}"
+            );
+            let audit = store.login_audit(Some("siti"), 3).unwrap();
+            let outcomes: Vec<Outcome> = audit.iter().map(|e| e.outcome).collect();
+            assert_eq!(
+                outcomes,
+                [Outcome::Failed, Outcome::Ok, Outcome::Failed],
+                "{backend:?}"
+            );
+            assert_eq!(audit[0].at, at(6), "{backend:?}");
+            assert_eq!(
+                store.login_audit(None, 100).unwrap().len(),
+                6,
+                "{backend:?}"
+            );
+            assert!(store.login_audit(Some("budi"), 100).unwrap().is_empty());
+        });
     }
 
     #[test]
     fn removing_a_user_or_changing_the_password_ends_its_sessions() {
-        let dir = tempfile::tempdir().unwrap();
-        let mut store = Store::open(&dir.path().join("a.db")).unwrap();
-        store.add_user(&user("budi", "viewer")).unwrap();
-        let now = Timestamp::now();
-        let later = now + SignedDuration::from_hours(1);
-        store.create_session("h1", "budi", now, later).unwrap();
-        store.add_token("t1", "budi", now).unwrap();
-        assert_eq!(store.session("h1").unwrap().unwrap().role, "viewer");
-        assert!(store.set_password("budi", "$argon2id$baru").unwrap());
-        assert!(store.session("h1").unwrap().is_none());
-        assert_eq!(store.token_user("t1").unwrap().unwrap().name, "budi");
-        assert!(store.remove_user("budi").unwrap());
-        assert!(store.token_user("t1").unwrap().is_none());
-        assert!(!store.remove_user("budi").unwrap());
-        assert_eq!(store.count_users().unwrap(), 0);
+        each_backend(|backend, mut store| {
+            store.add_user(&user("budi", "viewer")).unwrap();
+            store.add_user(&user("ani", "admin")).unwrap();
+            let now = Timestamp::from_second(1_800_000_000).unwrap();
+            let later = now + SignedDuration::from_hours(1);
+            store.create_session("h1", "budi", now, later).unwrap();
+            store.create_session("h2", "ani", now, later).unwrap();
+            store.add_token("t1", "budi", now).unwrap();
+            store.add_token("t2", "budi", now).unwrap();
+            assert_eq!(store.count_tokens("budi").unwrap(), 2, "{backend:?}");
+            assert_eq!(store.session("h1").unwrap().unwrap().role, "viewer");
+            assert!(store.set_password("budi", "$argon2id$baru").unwrap());
+            assert!(!store.set_password("nobody", "$argon2id$baru").unwrap());
+            assert_eq!(
+                store.user("budi").unwrap().unwrap().password_hash,
+                "$argon2id$baru",
+                "{backend:?}"
+            );
+            assert!(store.session("h1").unwrap().is_none(), "{backend:?}");
+            // Another user's session is not touched.
+            assert_eq!(store.session("h2").unwrap().unwrap().user, "ani");
+            assert_eq!(store.token_user("t1").unwrap().unwrap().name, "budi");
+            assert!(store.remove_user("budi").unwrap());
+            assert!(store.token_user("t1").unwrap().is_none(), "{backend:?}");
+            assert_eq!(store.count_tokens("budi").unwrap(), 0, "{backend:?}");
+            assert!(!store.remove_user("budi").unwrap());
+            assert_eq!(store.count_users().unwrap(), 1, "{backend:?}");
+            let names: Vec<String> = store.users().unwrap().into_iter().map(|u| u.name).collect();
+            assert_eq!(names, ["ani"], "{backend:?}");
+        });
+    }
+
+    #[test]
+    fn sessions_are_touched_pruned_and_tokens_revoked() {
+        each_backend(|backend, mut store| {
+            for name in ["Zaid", "ani", "budi"] {
+                store.add_user(&user(name, "viewer")).unwrap();
+            }
+            let names: Vec<String> = store.users().unwrap().into_iter().map(|u| u.name).collect();
+            // By name, bytewise as SQLite compares text.
+            assert_eq!(names, ["Zaid", "ani", "budi"], "{backend:?}");
+            let t = |m: i64| Timestamp::from_second(1_800_000_000 + m * 60).unwrap();
+            store.create_session("idle", "ani", t(0), t(600)).unwrap();
+            store.create_session("ended", "ani", t(0), t(20)).unwrap();
+            store.create_session("fresh", "ani", t(0), t(600)).unwrap();
+            store.touch_session("fresh", t(15)).unwrap();
+            store.touch_session("ended", t(15)).unwrap();
+            let fresh = store.session("fresh").unwrap().unwrap();
+            assert_eq!(
+                (fresh.created_at, fresh.last_seen_at, fresh.expires_at),
+                (t(0), t(15), t(600)),
+                "{backend:?}"
+            );
+            // Idle since before minute 10, or ended by minute 20 (its end counts as past).
+            assert_eq!(
+                store.prune_sessions(t(10), t(20)).unwrap(),
+                2,
+                "{backend:?}"
+            );
+            assert!(store.session("fresh").unwrap().is_some(), "{backend:?}");
+            assert!(store.session("idle").unwrap().is_none(), "{backend:?}");
+            store.end_session("fresh").unwrap();
+            assert!(store.session("fresh").unwrap().is_none(), "{backend:?}");
+            store.add_token("a1", "ani", t(0)).unwrap();
+            store.add_token("b1", "budi", t(0)).unwrap();
+            assert_eq!(store.revoke_tokens("ani").unwrap(), 1, "{backend:?}");
+            assert_eq!(store.revoke_tokens("ani").unwrap(), 0, "{backend:?}");
+            assert_eq!(store.token_user("b1").unwrap().unwrap().name, "budi");
+            // A session of no user is refused by the table.
+            assert!(store.create_session("x", "nobody", t(0), t(1)).is_err());
+        });
     }
 }
