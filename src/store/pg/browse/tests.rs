@@ -114,7 +114,8 @@ fn tags(i: usize) -> Tags {
 fn generated() -> Vec<(Post, Tags)> {
     let mut out = Vec::new();
     for (i, (text, title)) in TEXTS.iter().cycle().take(TEXTS.len() * 6).enumerate() {
-        let (source, _) = SOURCES[i % SOURCES.len()];
+        // Each round of the texts comes from other sources: copies spread over sources.
+        let (source, _) = SOURCES[(i + i / TEXTS.len()) % SOURCES.len()];
         // Two posts to each second: paging orders them by id.
         let published = at(i as i64 / 2, 0);
         let post = Post {
@@ -497,6 +498,12 @@ fn compare_stories_and_briefings(sqlite: &Store, same: &Same<'_>) {
         .collect::<Result<_, _>>()
         .unwrap();
     assert!(ids.len() > 20, "{} stories", ids.len());
+    // Some spread over several sources of different kinds (and one with no source row).
+    let spread = ids
+        .iter()
+        .filter(|&&id| sqlite.story(id).unwrap().is_some_and(|s| s.kinds.len() > 1))
+        .count();
+    assert!(spread > 0, "no story spans kinds");
     for &id in ids.iter().chain(&[0, 999_999]) {
         same(&format!("story {id}"), &|s| {
             format!("{:?}", s.story(id).unwrap())
