@@ -1,7 +1,9 @@
-//! Full-text search over stored posts (SQLite FTS5, see migration 5), for `pantau search` and
-//! the API. The user's words are turned into an FTS5 query by [`fts_query`], so that no input
-//! can be an FTS5 syntax error or reach a column it should not. `lang:en` (outside quotes)
-//! keeps the posts in that language, as stated by the source or detected ([`split_filters`]).
+//! Full-text search over stored posts (SQLite FTS5, see migration 5; PostgreSQL's `tsquery`,
+//! see `pg::schema`), for `pantau search` and the API. The user's words are parsed once and
+//! turned into an FTS5 query by [`fts_query`] or a `tsquery` by [`ts_query`], so that no input
+//! can be a syntax error or reach a column it should not, and both backends search alike.
+//! `lang:en` (outside quotes) keeps the posts in that language, as stated by the source or
+//! detected ([`split_filters`]).
 
 use jiff::Timestamp;
 use rusqlite::{Connection, params};
@@ -25,67 +27,157 @@ pub struct Search {
 /// names and FTS5 operators typed by accident are only text. `None` when nothing searchable is
 /// left.
 pub fn fts_query(input: &str) -> Option<String> {
-    let mut out: Vec<String> = Vec::new();
-    let mut negate_next = false;
-    let mut or_next = false;
-    let mut rest = input.trim();
-    while !rest.is_empty() {
-        let (token, quoted, after) = if let Some(r) = rest.strip_prefix('"') {
-            match r.find('"') {
-                Some(end) => (&r[..end], true, &r[end + 1..]),
-                None => (r, true, ""),
+    Query::parse(input).map(|q| q.fts5())
+}
+
+/// The same query as a PostgreSQL `tsquery` text, for `to_tsquery('pantau', …)`: the terms
+/// [`fts_query`] would give, with `&`, `|`, `& !`, phrases joined by `<->` and `:*` on a
+/// prefix. Every word is a quoted lexeme, so nothing typed is tsquery syntax. `None` when
+/// nothing searchable is left.
+pub fn ts_query(input: &str) -> Option<String> {
+    Query::parse(input).map(|q| q.tsquery())
+}
+
+/// A parsed query: terms that must all match. Both query languages are rendered from it, so
+/// that the two backends search for the same thing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Query<'a>(Vec<Node<'a>>);
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Node<'a> {
+    /// Consecutive words (one word, or a phrase); with `prefix`, the last is a prefix.
+    Term {
+        words: Vec<&'a str>,
+        prefix: bool,
+    },
+    Or(Box<Node<'a>>, Box<Node<'a>>),
+    /// The left without the right (both backends' NOT needs something on its left).
+    Not(Box<Node<'a>>, Box<Node<'a>>),
+}
+
+impl<'a> Query<'a> {
+    fn parse(input: &'a str) -> Option<Query<'a>> {
+        let mut out: Vec<Node<'a>> = Vec::new();
+        let mut negate_next = false;
+        let mut or_next = false;
+        let mut rest = input.trim();
+        while !rest.is_empty() {
+            let (token, quoted, after) = next_token(rest);
+            rest = after.trim_start();
+            if !quoted && token == "AND" {
+                continue;
             }
-        } else {
-            let end = rest.find(char::is_whitespace).unwrap_or(rest.len());
-            (&rest[..end], false, &rest[end..])
-        };
-        rest = after.trim_start();
-        if !quoted && token == "AND" {
-            continue;
-        }
-        if !quoted && token == "OR" {
-            or_next = !out.is_empty();
-            continue;
-        }
-        if !quoted && (token == "NOT" || token == "-") {
-            negate_next = true;
-            continue;
-        }
-        let (negated, token) = match token.strip_prefix('-') {
-            Some(t) if !quoted && !t.is_empty() => (true, t),
-            _ => (negate_next, token),
-        };
-        let (prefix, token) = match token.strip_suffix('*') {
-            Some(t) if !quoted => (true, t),
-            _ => (false, token),
-        };
-        let words: Vec<&str> = token
-            .split(|c: char| !c.is_alphanumeric())
-            .filter(|w| !w.is_empty())
-            .collect();
-        negate_next = false;
-        if words.is_empty() {
-            continue;
-        }
-        let mut term = format!("\"{}\"", words.join(" "));
-        if prefix {
-            term.push('*');
-        }
-        if negated {
-            // FTS5's NOT is binary: it needs something on its left.
-            if let Some(last) = out.pop() {
-                out.push(format!("({last} NOT {term})"));
+            if !quoted && token == "OR" {
+                or_next = !out.is_empty();
+                continue;
             }
-            continue;
+            if !quoted && (token == "NOT" || token == "-") {
+                negate_next = true;
+                continue;
+            }
+            let (negated, token) = match token.strip_prefix('-') {
+                Some(t) if !quoted && !t.is_empty() => (true, t),
+                _ => (negate_next, token),
+            };
+            let (prefix, token) = match token.strip_suffix('*') {
+                Some(t) if !quoted => (true, t),
+                _ => (false, token),
+            };
+            let words: Vec<&str> = token
+                .split(|c: char| !c.is_alphanumeric())
+                .filter(|w| !w.is_empty())
+                .collect();
+            negate_next = false;
+            if words.is_empty() {
+                continue;
+            }
+            let term = Node::Term { words, prefix };
+            if negated {
+                if let Some(last) = out.pop() {
+                    out.push(Node::Not(Box::new(last), Box::new(term)));
+                }
+                continue;
+            }
+            if or_next && let Some(last) = out.pop() {
+                out.push(Node::Or(Box::new(last), Box::new(term)));
+            } else {
+                out.push(term);
+            }
+            or_next = false;
         }
-        if or_next && let Some(last) = out.pop() {
-            out.push(format!("({last} OR {term})"));
-        } else {
-            out.push(term);
-        }
-        or_next = false;
+        (!out.is_empty()).then_some(Query(out))
     }
-    (!out.is_empty()).then(|| out.join(" AND "))
+
+    fn fts5(&self) -> String {
+        let terms: Vec<String> = self.0.iter().map(Node::fts5).collect();
+        terms.join(" AND ")
+    }
+
+    fn tsquery(&self) -> String {
+        let terms: Vec<String> = self.0.iter().map(Node::tsquery).collect();
+        terms.join(" & ")
+    }
+}
+
+/// The first token of `rest` (which starts with no space): a quoted phrase (to its closing
+/// quote, or the end), or a run of non-space characters; whether it was quoted; what follows.
+fn next_token(rest: &str) -> (&str, bool, &str) {
+    if let Some(r) = rest.strip_prefix('"') {
+        match r.find('"') {
+            Some(end) => (&r[..end], true, &r[end + 1..]),
+            None => (r, true, ""),
+        }
+    } else {
+        let end = rest.find(char::is_whitespace).unwrap_or(rest.len());
+        (&rest[..end], false, &rest[end..])
+    }
+}
+
+impl Node<'_> {
+    fn fts5(&self) -> String {
+        match self {
+            Node::Term { words, prefix } => {
+                let star = if *prefix { "*" } else { "" };
+                format!("\"{}\"{star}", words.join(" "))
+            }
+            Node::Or(a, b) => format!("({} OR {})", a.fts5(), b.fts5()),
+            Node::Not(a, b) => format!("({} NOT {})", a.fts5(), b.fts5()),
+        }
+    }
+
+    fn tsquery(&self) -> String {
+        match self {
+            Node::Term { words, prefix } => {
+                let mut lexemes: Vec<String> = words.iter().map(|w| lexeme(w)).collect();
+                if *prefix && let Some(last) = lexemes.last_mut() {
+                    // Only the last word is a prefix, as in FTS5's `"a b"*` (a quoted operand
+                    // with `:*` would make every word of it one).
+                    last.push_str(":*");
+                }
+                match lexemes.len() {
+                    1 => lexemes.remove(0),
+                    _ => format!("({})", lexemes.join(" <-> ")),
+                }
+            }
+            Node::Or(a, b) => format!("({} | {})", a.tsquery(), b.tsquery()),
+            Node::Not(a, b) => format!("({} & !{})", a.tsquery(), b.tsquery()),
+        }
+    }
+}
+
+/// One word as a quoted tsquery lexeme. Words are letters and digits only, but quotes and
+/// backslashes are escaped all the same: whatever a word holds stays one lexeme's text.
+fn lexeme(word: &str) -> String {
+    let mut out = String::with_capacity(word.len() + 2);
+    out.push('\'');
+    for c in word.chars() {
+        if c == '\'' || c == '\\' {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out.push('\'');
+    out
 }
 
 /// A query's words apart from its `lang:` filters.
@@ -201,6 +293,33 @@ mod tests {
         );
         assert_eq!(fts_query(" -- ** \"\" "), None);
         assert_eq!(fts_query("OR"), None);
+    }
+
+    #[test]
+    fn queries_become_safe_tsqueries() {
+        let cases = [
+            ("banjir samarinda", "'banjir' & 'samarinda'"),
+            ("banjir AND samarinda", "'banjir' & 'samarinda'"),
+            ("\"tanggul jebol\"", "('tanggul' <-> 'jebol')"),
+            ("banj*", "'banj':*"),
+            ("jalan-rus*", "('jalan' <-> 'rus':*)"),
+            ("banjir OR genangan", "('banjir' | 'genangan')"),
+            ("banjir -diskon", "('banjir' & !'diskon')"),
+            ("banjir NOT diskon", "('banjir' & !'diskon')"),
+            ("a OR b -c d", "(('a' | 'b') & !'c') & 'd'"),
+            ("Samarindá", "'Samarindá'"),
+            // tsquery's own syntax typed by accident is only text.
+            ("a'b", "('a' <-> 'b')"),
+            ("x:* & y | !z <-> (w) \\", "'x':* & 'y' & 'z' & 'w'"),
+            ("title:banjir) AND (\"x", "('title' <-> 'banjir') & 'x'"),
+        ];
+        for (input, want) in cases {
+            assert_eq!(ts_query(input).as_deref(), Some(want), "{input}");
+        }
+        for nothing in [" -- ** \"\" ", "OR", "&|!", "((", ":*", "'", "\\"] {
+            assert_eq!(ts_query(nothing), None, "{nothing}");
+        }
+        assert_eq!(lexeme("it's\\"), "'it\\'s\\\\'");
     }
 
     #[test]
