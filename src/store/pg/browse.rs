@@ -35,7 +35,9 @@ const TAG_COLUMNS: &str =
 
 /// The full-text condition on `posts p`, with the expression of the `posts_search` index
 /// (so that the planner uses it); `{}` is the parameter holding the `tsquery` text.
-const MATCHES: &str = "to_tsvector('pantau'::regconfig, coalesce(p.title, '') || ' ' || p.text) @@ to_tsquery('pantau'::regconfig, {})";
+const MATCHES: &str = "to_tsvector('pantau'::regconfig, \
+     regexp_replace(coalesce(p.title, '') || ' ' || p.text, '[[:punct:]]+', ' ', 'g')) \
+     @@ to_tsquery('pantau'::regconfig, {})";
 
 /// Rows an export or a scan reads from the server at a time: memory stays bounded however
 /// many posts match.

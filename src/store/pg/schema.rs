@@ -8,9 +8,11 @@
 //! - integers are BIGINT (SQLite's are 64-bit), reals DOUBLE PRECISION, blobs BYTEA;
 //! - post and story ids are assigned by the writer from the largest stored one, as in SQLite
 //!   (the write transaction holds the store's write lock); other ids are identities;
-//! - full-text search is a GIN index over `to_tsvector('pantau', title || ' ' || text)`, where
-//!   the `pantau` configuration is `simple` with accents folded by `unaccent` — what SQLite's
-//!   FTS5 `unicode61 remove_diacritics 2` tokenizer does;
+//! - full-text search is a GIN index over `to_tsvector('pantau', title || ' ' || text)` with
+//!   punctuation made spaces first, where the `pantau` configuration is `simple` with accents
+//!   folded by `unaccent` — what SQLite's FTS5 `unicode61 remove_diacritics 2` tokenizer does
+//!   (PostgreSQL's own parser would keep `Samarinda/Balikpapan`, `1.500`, URLs and e-mail
+//!   addresses as single tokens, which a word of them would not find);
 //! - the column `user` of SQLite's tables keeps its name, quoted (`"user"`), since it is a
 //!   reserved word in PostgreSQL.
 //!
@@ -25,7 +27,8 @@ DO $$ BEGIN
     IF NOT EXISTS (SELECT 1 FROM pg_ts_config WHERE cfgname = 'pantau') THEN
         CREATE TEXT SEARCH CONFIGURATION pantau (COPY = simple);
         ALTER TEXT SEARCH CONFIGURATION pantau
-            ALTER MAPPING FOR asciiword, asciihword, hword_asciipart, word, hword, hword_part
+            ALTER MAPPING FOR asciiword, asciihword, hword_asciipart, word, hword, hword_part,
+                numword, numhword, hword_numpart
             WITH unaccent, simple;
     END IF;
 END $$;
@@ -76,7 +79,8 @@ CREATE UNIQUE INDEX posts_by_url ON posts(url_key) WHERE url_key IS NOT NULL;
 CREATE INDEX posts_by_published ON posts(published_at);
 CREATE INDEX posts_by_story ON posts(story_id) WHERE story_id IS NOT NULL;
 CREATE INDEX posts_search ON posts
-    USING gin (to_tsvector('pantau'::regconfig, coalesce(title, '') || ' ' || text));
+    USING gin (to_tsvector('pantau'::regconfig,
+        regexp_replace(coalesce(title, '') || ' ' || text, '[[:punct:]]+', ' ', 'g')));
 
 CREATE TABLE post_topics (
     post_id  BIGINT NOT NULL REFERENCES posts(id) ON DELETE CASCADE,

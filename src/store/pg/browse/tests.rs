@@ -820,3 +820,59 @@ fn search_uses_the_gin_index() {
 fn gid(p: &crate::store::StoredPost) -> String {
     format!("g{}", p.id - 1)
 }
+
+/// PostgreSQL's parser keeps URLs, hosts, e-mail addresses, paths and dotted numbers as one
+/// token; SQLite's tokenizer splits them at punctuation. The index splits them too, so a word
+/// of them finds the post on both backends.
+#[test]
+fn words_inside_urls_paths_and_numbers_are_found_on_both_backends() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut sqlite = SqliteStore::open(&dir.path().join("p.db")).unwrap();
+    let texts = [
+        "Jalur Samarinda/Balikpapan macet total",
+        "Harga beras Rp 1.500 per ons naik",
+        "Berita lengkap di https://x.id/banjir-rob hari ini",
+        "Aduan ke warga@pemkot.id belum dibalas",
+        "Aplikasi v2.3 gagal dipasang, kode é1",
+    ];
+    let posts: Vec<(Post, Tags)> = generated()
+        .into_iter()
+        .zip(texts)
+        .map(|((mut post, tags), text)| {
+            post.text = text.into();
+            post.title = None;
+            (post, tags)
+        })
+        .collect();
+    sqlite.insert_posts(&posts, "v").unwrap();
+    sqlite.finish_pending().unwrap();
+    let pg = copied_to_postgres(&mut sqlite);
+    let mut stores = vec![("SQLite", Store::Sqlite(sqlite))];
+    let mut held = None;
+    if let Some((db, store)) = pg {
+        held = Some(db);
+        stores.push(("PostgreSQL", store));
+    }
+    for (backend, store) in &stores {
+        for (query, want) in [
+            ("balikpapan", 1),
+            ("500", 1),
+            ("rob", 1),
+            ("pemkot", 1),
+            ("v2", 1),
+            ("e1", 1),
+            ("https", 1),
+        ] {
+            let found = store
+                .search(&Search {
+                    query: query.into(),
+                    since: None,
+                    until: None,
+                    limit: 10,
+                })
+                .unwrap();
+            assert_eq!(found.len(), want, "{backend}: {query}");
+        }
+    }
+    drop(held);
+}
