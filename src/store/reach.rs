@@ -23,7 +23,7 @@ use rusqlite::{Connection, OptionalExtension, Transaction, params};
 use serde::Serialize;
 
 use super::StoreError;
-use super::rollups::{PRUNED, Split, period_rows, source_meta};
+use super::rollups::{PRUNED, SourceMeta, Split, period_rows, source_meta};
 use super::rows::{POST_COLUMNS, StoredPost, read_post, uncount};
 use crate::classify::Tags;
 use crate::model::{Platform, Post, Reach};
@@ -38,7 +38,7 @@ const SUMS: &str = "{sign}count(*), {sign}sum(p.likes IS NOT NULL OR p.comments 
     {sign}sum(coalesce(p.views, 0)), max(coalesce(p.followers, 0))";
 
 /// A post's engagement in SQL, as [`Reach::engagement`] counts it.
-const ENGAGEMENT: &str = "(coalesce(p.likes, 0) + p.shares + coalesce(p.comments, 0))";
+pub(super) const ENGAGEMENT: &str = "(coalesce(p.likes, 0) + p.shares + coalesce(p.comments, 0))";
 
 /// The upsert that adds rows (key, then [`SUMS`]' columns) to `topic_reach_hourly`.
 const UPSERT: &str = "INSERT INTO topic_reach_hourly
@@ -393,7 +393,15 @@ pub(super) fn topic_platforms(
             ))
         },
     )?;
-    let meta = source_meta(conn)?;
+    Ok(platform_counts(rows, &source_meta(conn)?))
+}
+
+/// Counts per (platform as stored, `''` for none; source) merged per platform (a post naming
+/// none counts under its source's kind's), most first, then by name.
+pub(super) fn platform_counts(
+    rows: Vec<(String, String, i64)>,
+    meta: &HashMap<String, SourceMeta>,
+) -> Vec<PlatformCount> {
     let mut by_platform: HashMap<Platform, u64> = HashMap::new();
     for (platform, source, posts) in rows {
         let kind = meta.get(&source).and_then(|(_, kind)| kind.clone());
@@ -409,7 +417,7 @@ pub(super) fn topic_platforms(
             .cmp(&a.posts)
             .then_with(|| a.platform.cmp(&b.platform))
     });
-    Ok(out)
+    out
 }
 
 /// The accounts of a topic in the period whose platform stated any reach, ranked by
@@ -448,7 +456,20 @@ pub(super) fn topic_accounts(
             ))
         },
     )?;
-    let meta = source_meta(conn)?;
+    Ok(ranked_accounts(rows, &source_meta(conn)?, limit))
+}
+
+/// One row of [`topic_accounts`]' reads: platform as stored (`''`: none), source, author, and
+/// posts, posts with reach, likes, shares, comments, views, most followers.
+pub(super) type AccountRow = (String, String, String, [u64; 7]);
+
+/// The accounts of `rows` (one name on one platform, whichever sources carried it) whose
+/// platform stated any reach, ranked as [`topic_accounts`] ranks them, at most `limit`.
+pub(super) fn ranked_accounts(
+    rows: Vec<AccountRow>,
+    meta: &HashMap<String, SourceMeta>,
+    limit: usize,
+) -> Vec<AccountReach> {
     let mut accounts: HashMap<(Platform, String), AccountReach> = HashMap::new();
     let mut reached: HashMap<(Platform, String), u64> = HashMap::new();
     for (
@@ -498,7 +519,7 @@ pub(super) fn topic_accounts(
             .then_with(|| a.platform.cmp(&b.platform))
     });
     out.truncate(limit);
-    Ok(out)
+    out
 }
 
 /// The topic's posts with most engagement in the period (at least 1), most first (ties:
@@ -548,19 +569,26 @@ pub(super) fn topic_engaged(
             candidates.push(row?);
         }
     }
-    candidates.sort_unstable_by(|a, b| b.cmp(a));
-    candidates.dedup_by_key(|c| c.1);
-    candidates.truncate(limit);
     let mut by_id = conn.prepare_cached(&format!(
         "SELECT {POST_COLUMNS} FROM posts p WHERE p.id = ?1"
     ))?;
-    let mut out = Vec::with_capacity(candidates.len());
-    for (_, id) in candidates {
+    let chosen = most_engaged(candidates, limit);
+    let mut out = Vec::with_capacity(chosen.len());
+    for id in chosen {
         if let Some(post) = by_id.query_row([id], read_post).optional()? {
             out.push(post);
         }
     }
     Ok(out)
+}
+
+/// The ids of the `limit` most engaged among (engagement, post id) candidates, most first
+/// (ties: newest id first), each post once.
+pub(super) fn most_engaged(mut candidates: Vec<(i64, i64)>, limit: usize) -> Vec<i64> {
+    candidates.sort_unstable_by(|a, b| b.cmp(a));
+    candidates.dedup_by_key(|c| c.1);
+    candidates.truncate(limit);
+    candidates.into_iter().map(|(_, id)| id).collect()
 }
 
 /// Reach per topic (region `None`) and per topic × region (`Some`, the regions the posts
