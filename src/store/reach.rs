@@ -689,7 +689,7 @@ mod tests {
 
     type Reads = (Vec<PlatformCount>, Vec<i64>, Vec<AccountReach>);
 
-    fn reads(store: &Store, start: Timestamp, end: Timestamp) -> Reads {
+    fn reads(store: &dyn Reports, start: Timestamp, end: Timestamp) -> Reads {
         (
             store.topic_platforms("banjir", start, end).unwrap(),
             store
@@ -704,7 +704,7 @@ mod tests {
 
     /// Each hour read from the rollups (whole hours) equals the same hour read from the posts
     /// (a period one second short is all partial hour).
-    fn assert_rollups_equal_posts(store: &Store) {
+    fn assert_rollups_equal_posts(backend: &str, store: &dyn Reports) {
         let first: Timestamp = "2026-11-27T02:00:00Z".parse().unwrap();
         for h in 0..8 {
             let start = first + SignedDuration::from_hours(h);
@@ -712,7 +712,25 @@ mod tests {
             assert_eq!(
                 reads(store, start, end),
                 reads(store, start, end - SignedDuration::from_secs(1)),
-                "hour {start}"
+                "{backend}: hour {start}"
+            );
+        }
+    }
+
+    /// Runs `check` on the SQLite store, then on a copy of it in PostgreSQL (when there is a
+    /// test server), whose reports must also answer as SQLite's.
+    fn on_both(store: &mut Store, check: impl Fn(&str, &dyn Reports)) {
+        check("sqlite", store);
+        if let Some((_db, pg)) = crate::store::testing::copied_to_postgres(store) {
+            check("postgres", &pg);
+            let day: (Timestamp, Timestamp) = (
+                "2026-11-27T00:00:00Z".parse().unwrap(),
+                "2026-11-28T00:00:00Z".parse().unwrap(),
+            );
+            assert_eq!(reads(&pg, day.0, day.1), reads(store, day.0, day.1));
+            assert_eq!(
+                pg.reach_totals(day.0, day.1).unwrap(),
+                store.reach_totals(day.0, day.1).unwrap()
             );
         }
     }
@@ -732,7 +750,7 @@ mod tests {
             posts.push(post(i, author, platform, reach));
         }
         store.insert_posts(&posts, "v").unwrap();
-        assert_rollups_equal_posts(&store);
+        on_both(&mut store, assert_rollups_equal_posts);
         // Seen again: newer counts for some (followers grew: the rollup keeps the most seen, so
         // a fall would differ from the posts by design), one post with no counts before gets
         // some.
@@ -745,26 +763,37 @@ mod tests {
             })
             .collect();
         assert_eq!(store.insert_posts(&again, "v").unwrap(), 0);
-        assert_rollups_equal_posts(&store);
-        let day = (
+        let day: (Timestamp, Timestamp) = (
             "2026-11-27T00:00:00Z".parse().unwrap(),
             "2026-11-28T00:00:00Z".parse().unwrap(),
         );
-        let (_, engaged, accounts) = reads(&store, day.0, day.1);
-        assert_eq!(engaged[0], 10, "post 9 (id 10) now has the most");
-        assert_eq!(accounts.iter().map(|a| a.followers).max(), Some(100_009));
-        assert!(accounts.windows(2).all(|w| w[0].score() >= w[1].score()));
+        on_both(&mut store, |backend, store| {
+            assert_rollups_equal_posts(backend, store);
+            let (_, engaged, accounts) = reads(store, day.0, day.1);
+            assert_eq!(engaged[0], 10, "{backend}: post 9 (id 10) now has the most");
+            assert_eq!(
+                accounts.iter().map(|a| a.followers).max(),
+                Some(100_009),
+                "{backend}"
+            );
+            assert!(
+                accounts.windows(2).all(|w| w[0].score() >= w[1].score()),
+                "{backend}"
+            );
+        });
         // Pruning takes posts out of the rollups again.
         store
             .prune_batch("2026-11-27T04:00:00Z".parse().unwrap(), 1000)
             .unwrap();
-        assert_rollups_equal_posts(&store);
-        let remaining: u64 = store
-            .topic_platforms("banjir", day.0, day.1)
-            .unwrap()
-            .iter()
-            .map(|p| p.posts)
-            .sum();
-        assert_eq!(remaining, 18 - 5);
+        on_both(&mut store, |backend, store| {
+            assert_rollups_equal_posts(backend, store);
+            let remaining: u64 = store
+                .topic_platforms("banjir", day.0, day.1)
+                .unwrap()
+                .iter()
+                .map(|p| p.posts)
+                .sum();
+            assert_eq!(remaining, 18 - 5, "{backend}");
+        });
     }
 }

@@ -1033,7 +1033,7 @@ mod tests {
     use super::*;
     use crate::classify::Tags;
     use crate::model::{Post, TopicId};
-    use crate::store::SqliteStore as Store;
+    use crate::store::{Reports as _, SqliteStore as Store};
 
     fn at(text: &str) -> Timestamp {
         text.parse().unwrap()
@@ -1155,6 +1155,23 @@ mod tests {
                     candidates(&store.conn, "jalan", None, start, end, wanted).unwrap(),
                     ranked_by_window(&store, "jalan", &to_db(start), &to_db(end), wanted),
                     "[{start}, {end}) wanted {wanted}"
+                );
+            }
+        }
+        // PostgreSQL asks all sources at once each round: its representative posts (from the
+        // first 6 × limit candidates) are SQLite's, for every limit.
+        let Some((_db, pg)) = crate::store::testing::copied_to_postgres(&mut store) else {
+            return;
+        };
+        for (start, end) in periods {
+            for limit in 0..16 {
+                let ids = |posts: Vec<StoredPost>| -> Vec<i64> {
+                    posts.into_iter().map(|p| p.id).collect()
+                };
+                assert_eq!(
+                    ids(pg.topic_posts("jalan", start, end, limit).unwrap()),
+                    ids(store.topic_posts("jalan", start, end, limit).unwrap()),
+                    "postgres: [{start}, {end}) limit {limit}"
                 );
             }
         }
