@@ -23,7 +23,7 @@ use rusqlite::{Connection, OptionalExtension, Transaction, params};
 use serde::Serialize;
 
 use super::StoreError;
-use super::rollups::{PRUNED, Split, period_rows, source_meta};
+use super::rollups::{PRUNED, SourceMeta, Split, period_rows, source_meta};
 use super::rows::{POST_COLUMNS, StoredPost, read_post, uncount};
 use crate::classify::Tags;
 use crate::model::{Platform, Post, Reach};
@@ -38,7 +38,7 @@ const SUMS: &str = "{sign}count(*), {sign}sum(p.likes IS NOT NULL OR p.comments 
     {sign}sum(coalesce(p.views, 0)), max(coalesce(p.followers, 0))";
 
 /// A post's engagement in SQL, as [`Reach::engagement`] counts it.
-const ENGAGEMENT: &str = "(coalesce(p.likes, 0) + p.shares + coalesce(p.comments, 0))";
+pub(super) const ENGAGEMENT: &str = "(coalesce(p.likes, 0) + p.shares + coalesce(p.comments, 0))";
 
 /// The upsert that adds rows (key, then [`SUMS`]' columns) to `topic_reach_hourly`.
 const UPSERT: &str = "INSERT INTO topic_reach_hourly
@@ -393,7 +393,15 @@ pub(super) fn topic_platforms(
             ))
         },
     )?;
-    let meta = source_meta(conn)?;
+    Ok(platform_counts(rows, &source_meta(conn)?))
+}
+
+/// Counts per (platform as stored, `''` for none; source) merged per platform (a post naming
+/// none counts under its source's kind's), most first, then by name.
+pub(super) fn platform_counts(
+    rows: Vec<(String, String, i64)>,
+    meta: &HashMap<String, SourceMeta>,
+) -> Vec<PlatformCount> {
     let mut by_platform: HashMap<Platform, u64> = HashMap::new();
     for (platform, source, posts) in rows {
         let kind = meta.get(&source).and_then(|(_, kind)| kind.clone());
@@ -409,7 +417,7 @@ pub(super) fn topic_platforms(
             .cmp(&a.posts)
             .then_with(|| a.platform.cmp(&b.platform))
     });
-    Ok(out)
+    out
 }
 
 /// The accounts of a topic in the period whose platform stated any reach, ranked by
@@ -448,7 +456,20 @@ pub(super) fn topic_accounts(
             ))
         },
     )?;
-    let meta = source_meta(conn)?;
+    Ok(ranked_accounts(rows, &source_meta(conn)?, limit))
+}
+
+/// One row of [`topic_accounts`]' reads: platform as stored (`''`: none), source, author, and
+/// posts, posts with reach, likes, shares, comments, views, most followers.
+pub(super) type AccountRow = (String, String, String, [u64; 7]);
+
+/// The accounts of `rows` (one name on one platform, whichever sources carried it) whose
+/// platform stated any reach, ranked as [`topic_accounts`] ranks them, at most `limit`.
+pub(super) fn ranked_accounts(
+    rows: Vec<AccountRow>,
+    meta: &HashMap<String, SourceMeta>,
+    limit: usize,
+) -> Vec<AccountReach> {
     let mut accounts: HashMap<(Platform, String), AccountReach> = HashMap::new();
     let mut reached: HashMap<(Platform, String), u64> = HashMap::new();
     for (
@@ -498,7 +519,7 @@ pub(super) fn topic_accounts(
             .then_with(|| a.platform.cmp(&b.platform))
     });
     out.truncate(limit);
-    Ok(out)
+    out
 }
 
 /// The topic's posts with most engagement in the period (at least 1), most first (ties:
@@ -548,19 +569,26 @@ pub(super) fn topic_engaged(
             candidates.push(row?);
         }
     }
-    candidates.sort_unstable_by(|a, b| b.cmp(a));
-    candidates.dedup_by_key(|c| c.1);
-    candidates.truncate(limit);
     let mut by_id = conn.prepare_cached(&format!(
         "SELECT {POST_COLUMNS} FROM posts p WHERE p.id = ?1"
     ))?;
-    let mut out = Vec::with_capacity(candidates.len());
-    for (_, id) in candidates {
+    let chosen = most_engaged(candidates, limit);
+    let mut out = Vec::with_capacity(chosen.len());
+    for id in chosen {
         if let Some(post) = by_id.query_row([id], read_post).optional()? {
             out.push(post);
         }
     }
     Ok(out)
+}
+
+/// The ids of the `limit` most engaged among (engagement, post id) candidates, most first
+/// (ties: newest id first), each post once.
+pub(super) fn most_engaged(mut candidates: Vec<(i64, i64)>, limit: usize) -> Vec<i64> {
+    candidates.sort_unstable_by(|a, b| b.cmp(a));
+    candidates.dedup_by_key(|c| c.1);
+    candidates.truncate(limit);
+    candidates.into_iter().map(|(_, id)| id).collect()
 }
 
 /// Reach per topic (region `None`) and per topic × region (`Some`, the regions the posts
@@ -661,7 +689,7 @@ mod tests {
 
     type Reads = (Vec<PlatformCount>, Vec<i64>, Vec<AccountReach>);
 
-    fn reads(store: &Store, start: Timestamp, end: Timestamp) -> Reads {
+    fn reads(store: &dyn Reports, start: Timestamp, end: Timestamp) -> Reads {
         (
             store.topic_platforms("banjir", start, end).unwrap(),
             store
@@ -676,7 +704,7 @@ mod tests {
 
     /// Each hour read from the rollups (whole hours) equals the same hour read from the posts
     /// (a period one second short is all partial hour).
-    fn assert_rollups_equal_posts(store: &Store) {
+    fn assert_rollups_equal_posts(backend: &str, store: &dyn Reports) {
         let first: Timestamp = "2026-11-27T02:00:00Z".parse().unwrap();
         for h in 0..8 {
             let start = first + SignedDuration::from_hours(h);
@@ -684,7 +712,25 @@ mod tests {
             assert_eq!(
                 reads(store, start, end),
                 reads(store, start, end - SignedDuration::from_secs(1)),
-                "hour {start}"
+                "{backend}: hour {start}"
+            );
+        }
+    }
+
+    /// Runs `check` on the SQLite store, then on a copy of it in PostgreSQL (when there is a
+    /// test server), whose reports must also answer as SQLite's.
+    fn on_both(store: &mut Store, check: impl Fn(&str, &dyn Reports)) {
+        check("sqlite", store);
+        if let Some((_db, pg)) = crate::store::testing::copied_to_postgres(store) {
+            check("postgres", &pg);
+            let day: (Timestamp, Timestamp) = (
+                "2026-11-27T00:00:00Z".parse().unwrap(),
+                "2026-11-28T00:00:00Z".parse().unwrap(),
+            );
+            assert_eq!(reads(&pg, day.0, day.1), reads(store, day.0, day.1));
+            assert_eq!(
+                pg.reach_totals(day.0, day.1).unwrap(),
+                store.reach_totals(day.0, day.1).unwrap()
             );
         }
     }
@@ -704,7 +750,7 @@ mod tests {
             posts.push(post(i, author, platform, reach));
         }
         store.insert_posts(&posts, "v").unwrap();
-        assert_rollups_equal_posts(&store);
+        on_both(&mut store, assert_rollups_equal_posts);
         // Seen again: newer counts for some (followers grew: the rollup keeps the most seen, so
         // a fall would differ from the posts by design), one post with no counts before gets
         // some.
@@ -717,26 +763,37 @@ mod tests {
             })
             .collect();
         assert_eq!(store.insert_posts(&again, "v").unwrap(), 0);
-        assert_rollups_equal_posts(&store);
-        let day = (
+        let day: (Timestamp, Timestamp) = (
             "2026-11-27T00:00:00Z".parse().unwrap(),
             "2026-11-28T00:00:00Z".parse().unwrap(),
         );
-        let (_, engaged, accounts) = reads(&store, day.0, day.1);
-        assert_eq!(engaged[0], 10, "post 9 (id 10) now has the most");
-        assert_eq!(accounts.iter().map(|a| a.followers).max(), Some(100_009));
-        assert!(accounts.windows(2).all(|w| w[0].score() >= w[1].score()));
+        on_both(&mut store, |backend, store| {
+            assert_rollups_equal_posts(backend, store);
+            let (_, engaged, accounts) = reads(store, day.0, day.1);
+            assert_eq!(engaged[0], 10, "{backend}: post 9 (id 10) now has the most");
+            assert_eq!(
+                accounts.iter().map(|a| a.followers).max(),
+                Some(100_009),
+                "{backend}"
+            );
+            assert!(
+                accounts.windows(2).all(|w| w[0].score() >= w[1].score()),
+                "{backend}"
+            );
+        });
         // Pruning takes posts out of the rollups again.
         store
             .prune_batch("2026-11-27T04:00:00Z".parse().unwrap(), 1000)
             .unwrap();
-        assert_rollups_equal_posts(&store);
-        let remaining: u64 = store
-            .topic_platforms("banjir", day.0, day.1)
-            .unwrap()
-            .iter()
-            .map(|p| p.posts)
-            .sum();
-        assert_eq!(remaining, 18 - 5);
+        on_both(&mut store, |backend, store| {
+            assert_rollups_equal_posts(backend, store);
+            let remaining: u64 = store
+                .topic_platforms("banjir", day.0, day.1)
+                .unwrap()
+                .iter()
+                .map(|p| p.posts)
+                .sum();
+            assert_eq!(remaining, 18 - 5, "{backend}");
+        });
     }
 }

@@ -126,7 +126,14 @@ pub(super) fn topic_sources(
         topic,
         |r| r.get::<_, String>(0),
     )?;
-    let meta = source_meta(conn)?;
+    Ok(source_counts(counts, &source_meta(conn)?))
+}
+
+/// Counts per source with each source's name and kind, most first, then by source id.
+pub(super) fn source_counts(
+    counts: HashMap<String, u64>,
+    meta: &HashMap<String, SourceMeta>,
+) -> Vec<SourceCount> {
     let mut rows: Vec<SourceCount> = counts
         .into_iter()
         .map(|(source, posts)| {
@@ -140,7 +147,7 @@ pub(super) fn topic_sources(
         })
         .collect();
     rows.sort_by(|a, b| b.posts.cmp(&a.posts).then_with(|| a.source.cmp(&b.source)));
-    Ok(rows)
+    rows
 }
 
 /// Posts of one topic per author (byline or account) and source in the period, most first,
@@ -154,7 +161,7 @@ pub(super) fn topic_authors(
     limit: usize,
 ) -> Result<Vec<AuthorCount>, StoreError> {
     let split = Split::of(start, end);
-    let mut counts: Vec<((String, String), u64)> = match (&split.hours, split.edges.is_empty()) {
+    let counts: Vec<((String, String), u64)> = match (&split.hours, split.edges.is_empty()) {
         // Whole hours only (a day's briefing): SQLite ranks and cuts, so only `limit` rows
         // leave it.
         (Some((from, to)), true) => {
@@ -185,10 +192,19 @@ pub(super) fn topic_authors(
         .into_iter()
         .collect(),
     };
+    Ok(author_counts(counts, limit, &source_meta(conn)?))
+}
+
+/// Counts per (author, source), most first, then by author and source, at most `limit`,
+/// with each source's name.
+pub(super) fn author_counts(
+    mut counts: Vec<((String, String), u64)>,
+    limit: usize,
+    meta: &HashMap<String, SourceMeta>,
+) -> Vec<AuthorCount> {
     counts.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
     counts.truncate(limit);
-    let meta = source_meta(conn)?;
-    Ok(counts
+    counts
         .into_iter()
         .map(|((author, source), posts)| AuthorCount {
             source_name: meta.get(&source).and_then(|(name, _)| name.clone()),
@@ -196,7 +212,7 @@ pub(super) fn topic_authors(
             source,
             posts,
         })
-        .collect())
+        .collect()
 }
 
 /// Posts of one topic per sentiment class in the period (posts without one are `netral`),
@@ -242,14 +258,41 @@ pub(super) fn topic_posts(
     let mut by_id = conn.prepare_cached(&format!(
         "SELECT {POST_COLUMNS} FROM posts p WHERE p.id = ?1"
     ))?;
-    let mut seen_text = std::collections::HashSet::new();
-    let mut seen_story = std::collections::HashSet::new();
-    let mut out = Vec::new();
+    let mut chosen = Representatives::new(limit);
     for id in candidates {
         let Some(post) = by_id.query_row([id], read_post).optional()? else {
             continue;
         };
         let post = outlets_post(conn, post)?;
+        if chosen.offer(post) {
+            break;
+        }
+    }
+    Ok(chosen.posts)
+}
+
+/// The representative posts chosen so far, from candidates offered in order
+/// ([`topic_posts`]): one post per story, and for posts without a story no copy of a text
+/// already chosen.
+pub(super) struct Representatives {
+    limit: usize,
+    seen_text: std::collections::HashSet<String>,
+    seen_story: std::collections::HashSet<i64>,
+    pub(super) posts: Vec<StoredPost>,
+}
+
+impl Representatives {
+    pub(super) fn new(limit: usize) -> Representatives {
+        Representatives {
+            limit,
+            seen_text: Default::default(),
+            seen_story: Default::default(),
+            posts: Vec::new(),
+        }
+    }
+
+    /// Takes `post` when it is not a copy of one chosen; true once `limit` are chosen.
+    pub(super) fn offer(&mut self, post: StoredPost) -> bool {
         // Copies of one story carry the same body under different headlines; compare on
         // a folded prefix of the body, or of the title for posts that have no body.
         let basis = if post.text.trim().is_empty() {
@@ -259,28 +302,22 @@ pub(super) fn topic_posts(
         };
         let key: String = crate::fold::fold(basis).text.chars().take(200).collect();
         let fresh = match post.story {
-            Some(story) => seen_story.insert(story),
+            Some(story) => self.seen_story.insert(story),
             None => true,
         };
-        if seen_text.insert(key) && fresh {
-            out.push(post);
+        if self.seen_text.insert(key) && fresh {
+            self.posts.push(post);
         }
-        if out.len() == limit {
-            break;
-        }
+        self.posts.len() == self.limit
     }
-    Ok(out)
 }
 
 /// For a post that only links to Google News, its story's first post when that one is the
 /// outlet's own (see `stories::join`): one article shows with the outlet's link.
 fn outlets_post(conn: &Connection, post: StoredPost) -> Result<StoredPost, StoreError> {
-    let (Some(url), Some(story)) = (post.url.as_deref(), post.story) else {
+    let Some(story) = outlet_story(&post) else {
         return Ok(post);
     };
-    if !is_google_news(url) {
-        return Ok(post);
-    }
     let outlet = conn
         .prepare_cached(&format!(
             "SELECT {POST_COLUMNS} FROM posts p
@@ -288,10 +325,24 @@ fn outlets_post(conn: &Connection, post: StoredPost) -> Result<StoredPost, Store
         ))?
         .query_row([story], read_post)
         .optional()?;
-    Ok(match outlet {
+    Ok(outlet_or(post, outlet))
+}
+
+/// The story whose first post may be the outlet's own version of `post`: for a post that
+/// only links to Google News.
+pub(super) fn outlet_story(post: &StoredPost) -> Option<i64> {
+    match (post.url.as_deref(), post.story) {
+        (Some(url), Some(story)) if is_google_news(url) => Some(story),
+        _ => None,
+    }
+}
+
+/// `outlet` (its story's first post) instead of `post` when it links to the outlet itself.
+pub(super) fn outlet_or(post: StoredPost, outlet: Option<StoredPost>) -> StoredPost {
+    match outlet {
         Some(o) if o.url.as_deref().is_some_and(|u| !is_google_news(u)) => o,
         _ => post,
-    })
+    }
 }
 
 /// The first `wanted` posts of a topic in the period in the order representative posts
@@ -336,24 +387,44 @@ fn candidates(
          ORDER BY t.published_at DESC, t.post_id DESC LIMIT ?5",
     )?;
     let (from, to) = (to_db(start), to_db(end));
+    rank_candidates(&sources, wanted, |asked, depth| {
+        let mut out = Vec::with_capacity(asked.len());
+        for source in asked {
+            out.push(
+                newest
+                    .query_map(
+                        params![topic, source, from, to, depth as i64, region],
+                        |r| Ok((r.get::<_, String>(1)?, r.get::<_, i64>(0)?)),
+                    )?
+                    .collect::<Result<_, _>>()?,
+            );
+        }
+        Ok(out)
+    })
+}
+
+/// The newest posts of each source, as [`candidates`] ranks them: `newest(sources, depth)`
+/// gives, for each source asked, its newest `depth` posts (published, id), newest first.
+/// Sources are asked again, twice as deep, until the first `wanted` are known.
+pub(super) fn rank_candidates(
+    sources: &[String],
+    wanted: usize,
+    mut newest: impl FnMut(&[&str], usize) -> Result<Vec<Vec<(String, i64)>>, StoreError>,
+) -> Result<Vec<i64>, StoreError> {
     // Per source, its newest posts (published, id), newest first.
     let mut per_source: Vec<Vec<(String, i64)>> = vec![Vec::new(); sources.len()];
     let mut depth = wanted.div_ceil(sources.len().max(1));
     let mut asked = 0;
     loop {
+        // A source that gave fewer posts than asked for has no more.
+        let again: Vec<usize> = (0..sources.len())
+            .filter(|&i| asked == 0 || per_source[i].len() >= asked)
+            .collect();
+        let names: Vec<&str> = again.iter().map(|&i| sources[i].as_str()).collect();
         let mut deeper = false;
-        for (source, posts) in sources.iter().zip(per_source.iter_mut()) {
-            // A source that gave fewer posts than asked for has no more.
-            if asked > 0 && posts.len() < asked {
-                continue;
-            }
-            *posts = newest
-                .query_map(
-                    params![topic, source, from, to, depth as i64, region],
-                    |r| Ok((r.get::<_, String>(1)?, r.get::<_, i64>(0)?)),
-                )?
-                .collect::<Result<_, _>>()?;
+        for (i, posts) in again.into_iter().zip(newest(&names, depth)?) {
             deeper |= posts.len() == depth;
+            per_source[i] = posts;
         }
         let found: usize = per_source.iter().map(Vec::len).sum();
         if found >= wanted || !deeper {
@@ -604,17 +675,9 @@ pub(super) fn sources_seen(
     areas: &std::collections::HashSet<String>,
 ) -> Result<Vec<SourceSeen>, StoreError> {
     let split = Split::of(start, end);
-    let mut seen: std::collections::HashSet<(String, String, String)> = Default::default();
-    let mut out = Vec::new();
+    let mut seen = SeenSources::default();
     let mut push = |topic: String, region: String, source: String, kind: String| {
-        if seen.insert((topic.clone(), region.clone(), source.clone())) {
-            out.push(SourceSeen {
-                topic,
-                region,
-                source,
-                kind,
-            });
-        }
+        seen.push(topic, region, source, kind)
     };
     if let Some((from, to)) = &split.hours {
         // The topics with posts in the period have hourly counts in it.
@@ -660,7 +723,30 @@ pub(super) fn sources_seen(
             }
         }
     }
-    Ok(out)
+    Ok(seen.out)
+}
+
+/// [`sources_seen`]' answer as it is gathered: each (topic, region, source) once.
+#[derive(Default)]
+pub(super) struct SeenSources {
+    seen: std::collections::HashSet<(String, String, String)>,
+    pub(super) out: Vec<SourceSeen>,
+}
+
+impl SeenSources {
+    pub(super) fn push(&mut self, topic: String, region: String, source: String, kind: String) {
+        if self
+            .seen
+            .insert((topic.clone(), region.clone(), source.clone()))
+        {
+            self.out.push(SourceSeen {
+                topic,
+                region,
+                source,
+                kind,
+            });
+        }
+    }
 }
 
 /// One of the migration-7 counting rollups: where its rows come from, for the posts that
@@ -947,7 +1033,7 @@ mod tests {
     use super::*;
     use crate::classify::Tags;
     use crate::model::{Post, TopicId};
-    use crate::store::SqliteStore as Store;
+    use crate::store::{Reports as _, SqliteStore as Store};
 
     fn at(text: &str) -> Timestamp {
         text.parse().unwrap()
@@ -1069,6 +1155,23 @@ mod tests {
                     candidates(&store.conn, "jalan", None, start, end, wanted).unwrap(),
                     ranked_by_window(&store, "jalan", &to_db(start), &to_db(end), wanted),
                     "[{start}, {end}) wanted {wanted}"
+                );
+            }
+        }
+        // PostgreSQL asks all sources at once each round: its representative posts (from the
+        // first 6 × limit candidates) are SQLite's, for every limit.
+        let Some((_db, pg)) = crate::store::testing::copied_to_postgres(&mut store) else {
+            return;
+        };
+        for (start, end) in periods {
+            for limit in 0..16 {
+                let ids = |posts: Vec<StoredPost>| -> Vec<i64> {
+                    posts.into_iter().map(|p| p.id).collect()
+                };
+                assert_eq!(
+                    ids(pg.topic_posts("jalan", start, end, limit).unwrap()),
+                    ids(store.topic_posts("jalan", start, end, limit).unwrap()),
+                    "postgres: [{start}, {end}) limit {limit}"
                 );
             }
         }
