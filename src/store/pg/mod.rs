@@ -14,6 +14,7 @@
 
 mod accounts;
 mod browse;
+mod leases;
 mod maintenance;
 mod reports;
 pub mod schema;
