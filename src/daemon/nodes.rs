@@ -431,4 +431,89 @@ mod tests {
             .unwrap();
         let _ = std::fs::remove_dir_all(&dir);
     }
+
+    /// A turnstile that answers from a script (then `Held`), recording what it was asked.
+    struct Scripted {
+        answers: std::collections::VecDeque<Entry>,
+        asked: Arc<std::sync::Mutex<Vec<String>>>,
+    }
+
+    impl Turnstile for Scripted {
+        async fn enter(&mut self, hold: Duration) -> Entry {
+            self.asked
+                .lock()
+                .unwrap()
+                .push(format!("enter {}", hold.as_secs()));
+            self.answers.pop_front().unwrap_or(Entry::Held)
+        }
+        async fn leave(&mut self) {
+            self.asked.lock().unwrap().push("leave".into());
+        }
+    }
+
+    /// The poll loop polls only when its gate lets it in, resumes from the store's word when
+    /// it takes the source anew, holds the source ahead of each turn, and leaves on a stop.
+    #[tokio::test]
+    async fn the_poll_loop_polls_only_through_its_gate() {
+        use crate::model::{Cursor, SourceState};
+        use crate::sources::poll::{SourceRun, hold_for, run_loop};
+        let dir = std::env::temp_dir().join(format!("pantau-gate-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let feed = dir.join("feed.xml");
+        std::fs::write(
+            &feed,
+            "<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>t</title>\
+             <item><guid>a-1</guid><title>Banjir</title><description>Banjir di Samarinda</description>\
+             <link>https://a.example/1</link></item></channel></rss>",
+        )
+        .unwrap();
+        let toml = format!(
+            "[fetch]\nadaptive = false\n[[sources]]\nid = \"a\"\nkind = \"feed\"\nurl = \"file://{}\"\ninterval = \"1s\"\n",
+            feed.display()
+        );
+        let config = crate::engine::Config::from_str(&toml, &dir).unwrap();
+        let source = config.sources[0].clone();
+        let cx = crate::sources::PollCtx {
+            source: source.id.clone(),
+            fetcher: crate::sources::http::Fetcher::new(&config.settings.fetch).unwrap(),
+            relevant: None,
+            secrets: config.settings.secrets.clone(),
+        };
+        let run = SourceRun::new(source, cx, SourceState::default(), &config.settings.fetch);
+        let asked = Arc::new(std::sync::Mutex::new(Vec::new()));
+        // Elsewhere first: no poll; then taken anew with a stored failure count.
+        let resumed = SourceState {
+            cursor: Cursor::default(),
+            consecutive_failures: 3,
+            ..SourceState::default()
+        };
+        let gate = Scripted {
+            answers: [Entry::Elsewhere, Entry::Regained(resumed)].into(),
+            asked: asked.clone(),
+        };
+        let (tx, mut rx) = tokio::sync::mpsc::channel(4);
+        let stop = tokio_util::sync::CancellationToken::new();
+        let started = tokio::time::Instant::now();
+        let task = tokio::spawn(run_loop(run, tx, gate, stop.clone()));
+        let polled: crate::sources::poll::Polled = rx.recv().await.unwrap();
+        // The first due time (under 1 s) and a retry after being refused (1 s) went first.
+        assert!(started.elapsed() >= Duration::from_secs(1));
+        assert_eq!(polled.source.as_str(), "a");
+        assert!(polled.outcome.is_ok(), "{:?}", polled.outcome.err());
+        let _ = polled
+            .reply
+            .send(Ok(crate::sources::poll::Committed { new_posts: 1 }));
+        // After the commit the source is held until past the next turn.
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+        while asked.lock().unwrap().len() < 3 && tokio::time::Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        stop.cancel();
+        task.await.unwrap();
+        let asked = asked.lock().unwrap().clone();
+        let hold = format!("enter {}", hold_for(Duration::from_secs(1)).as_secs());
+        assert_eq!(asked[..3], [hold.clone(), hold.clone(), hold], "{asked:?}");
+        assert_eq!(asked.last().map(String::as_str), Some("leave"), "{asked:?}");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 }
