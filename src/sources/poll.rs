@@ -478,8 +478,9 @@ pub async fn run_loop(
             Entry::Regained(state) => {
                 if let Some(wait) = run.resume(state) {
                     // The previous holder planned the next attempt (a backoff, a Retry-After):
-                    // kept, as after a restart.
+                    // kept, as after a restart, and the source held until then.
                     due = clock + wait;
+                    let _ = gate.enter(hold_for(wait)).await;
                     continue;
                 }
             }
