@@ -1,5 +1,6 @@
-//! `pantau sources`: every source with its health.
+//! `pantau sources`: every source with its health, and the node polling it.
 
+use std::collections::HashMap;
 use std::path::Path;
 use std::process::ExitCode;
 
@@ -8,8 +9,9 @@ use crate::engine::Config;
 use crate::model::{Cursor, SourceId};
 use crate::sources::Budget;
 use crate::store::briefings::BriefingDelivery;
+use crate::store::leases::leased_source;
 use crate::store::meta::KeywordsState;
-use crate::store::{Browse, SourceHealth, Status, Store, StoreError};
+use crate::store::{Browse, Leases, SourceHealth, Status, Store, StoreError};
 use crate::time::format_local;
 
 /// How long `pantau sources` waits for the service's `/healthz` (which gives its writer 5 s).
@@ -22,12 +24,18 @@ pub fn sources(path: Option<&Path>, json: bool) -> anyhow::Result<ExitCode> {
     let (rows, keywords) = health_rows(&config)?;
     let budgets = budgets(&config)?;
     let undelivered = briefing_failures(&config)?;
+    let nodes = holders(&config)?;
     // The running service's own word: a full disk or a hung writer shows only there, since
     // the failed writes cannot be recorded in the database.
     let url = super::health::healthz_url(settings.http.bind);
     let service = super::health::probe(&url, SERVICE_PATIENCE);
     if json {
-        print_json(&rows, &budgets, &keywords, &url, &service, &undelivered)?;
+        let shown = Shown {
+            url: &url,
+            service: &service,
+            nodes: &nodes,
+        };
+        print_json(&rows, &budgets, &keywords, &shown, &undelivered)?;
         return Ok(ExitCode::SUCCESS);
     }
     match &service {
@@ -54,11 +62,36 @@ pub fn sources(path: Option<&Path>, json: bool) -> anyhow::Result<ExitCode> {
     let when = |t: Option<jiff::Timestamp>| {
         t.map_or_else(|| "-".to_string(), |t| format_local(t, tz, lang))
     };
-    print_health(&config, &rows, &when)?;
+    print_health(&config, &rows, &nodes, &when)?;
     print_budgets(&budgets, &when)?;
     print_keywords(&keywords, &when)?;
     print_briefing_failures(&undelivered)?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// Which node polls each source: on a shared database the holder of its lease (while the
+/// lease binds); on SQLite this node, for every configured source.
+fn holders(config: &Config) -> anyhow::Result<HashMap<SourceId, String>> {
+    let storage = &config.settings.storage;
+    if storage.url.is_none() {
+        let node = storage.node_name();
+        return Ok(config
+            .sources
+            .iter()
+            .map(|s| (s.id.clone(), node.clone()))
+            .collect());
+    }
+    let store = Store::connect_read_only(storage)?;
+    let now = jiff::Timestamp::now();
+    Ok(store
+        .leases()?
+        .into_iter()
+        .filter(|l| l.live(now))
+        .filter_map(|l| {
+            let id = SourceId::new(leased_source(&l.name)?);
+            Some((id, l.node))
+        })
+        .collect())
 }
 
 /// The recipients the most recent briefing did not reach, after every try.
@@ -158,26 +191,39 @@ fn print_budgets(
     Ok(())
 }
 
+/// The service as `pantau sources --json` reports it.
+struct Shown<'a> {
+    url: &'a str,
+    service: &'a Service,
+    nodes: &'a HashMap<SourceId, String>,
+}
+
 fn print_json(
     rows: &[SourceHealth],
     budgets: &[(SourceId, Budget)],
     keywords: &KeywordsState,
-    url: &str,
-    service: &Service,
+    shown: &Shown<'_>,
     undelivered: &[BriefingDelivery],
 ) -> anyhow::Result<()> {
+    let Shown {
+        url,
+        service,
+        nodes,
+    } = *shown;
     let (state, detail) = match service {
         Service::Healthy => ("ok", None),
         Service::Unhealthy(why) => ("unhealthy", Some(why.as_str())),
         Service::Unreachable(e) => ("unreachable", Some(e.as_str())),
     };
-    // Each row as stored, plus `budget` (null for sources that spend none).
+    // Each row as stored, plus `budget` (null for sources that spend none) and `node` (the
+    // node polling it; null when none does).
     let mut sources = Vec::with_capacity(rows.len());
     for row in rows {
         let mut value = serde_json::to_value(row)?;
         let budget = budgets.iter().find(|(id, _)| *id == row.id).map(|(_, b)| b);
         if let Some(fields) = value.as_object_mut() {
             fields.insert("budget".into(), serde_json::to_value(budget)?);
+            fields.insert("node".into(), serde_json::to_value(nodes.get(&row.id))?);
         }
         sources.push(value);
     }
@@ -198,9 +244,10 @@ fn print_json(
 fn print_health(
     config: &Config,
     rows: &[SourceHealth],
+    nodes: &HashMap<SourceId, String>,
     when: &dyn Fn(Option<jiff::Timestamp>) -> String,
 ) -> std::io::Result<()> {
-    let table: Vec<[String; 7]> = rows
+    let table: Vec<[String; 8]> = rows
         .iter()
         .map(|r| {
             let configured = config.sources.iter().any(|s| s.id == r.id);
@@ -211,6 +258,7 @@ fn print_health(
                 when(r.last_success),
                 r.consecutive_failures.to_string(),
                 r.items_seen.to_string(),
+                nodes.get(&r.id).cloned().unwrap_or_else(|| "-".into()),
                 r.last_error.clone().unwrap_or_else(|| "-".into()),
             ]
         })
@@ -222,6 +270,7 @@ fn print_health(
         "TERAKHIR BERHASIL",
         "GAGAL BERUNTUN",
         "POS",
+        "NODE",
         "GALAT TERAKHIR",
     ];
     super::print_table(&header, &table)?;

@@ -134,6 +134,11 @@ pub struct StorageSettings {
     /// A read replica of `url`, for the dashboard's and the read API's queries.
     #[serde(deserialize_with = "value::opt_postgres_url")]
     pub read_url: Option<value::DbUrl>,
+    /// This node's name among the `pantau run` processes sharing `url` (who holds which
+    /// source's lease). Empty: the machine's host name. It must differ between nodes and stay
+    /// the same across restarts, so a restarted node takes back its own leases at once.
+    #[serde(deserialize_with = "value::node_name")]
+    pub node: String,
 }
 
 impl Default for StorageSettings {
@@ -145,7 +150,41 @@ impl Default for StorageSettings {
             max_size_mb: 0,
             url: None,
             read_url: None,
+            node: String::new(),
         }
+    }
+}
+
+impl StorageSettings {
+    /// The node's name: `node`, else the host name (else `pantau`, on a system that gives none).
+    pub fn node_name(&self) -> String {
+        if !self.node.is_empty() {
+            return self.node.clone();
+        }
+        host_name().unwrap_or_else(|| "pantau".to_string())
+    }
+}
+
+/// The machine's host name, when the system gives a usable one.
+fn host_name() -> Option<String> {
+    #[cfg(unix)]
+    {
+        let mut buf = [0u8; 256];
+        // SAFETY: the buffer is valid for its length; gethostname writes at most that many
+        // bytes and the result is cut at the first NUL below (it may lack one when truncated).
+        let rc = unsafe { libc::gethostname(buf.as_mut_ptr().cast(), buf.len()) };
+        if rc != 0 {
+            return None;
+        }
+        let end = buf.iter().position(|&b| b == 0).unwrap_or(buf.len());
+        let name = String::from_utf8_lossy(&buf[..end]).trim().to_string();
+        (!name.is_empty()).then_some(name)
+    }
+    #[cfg(not(unix))]
+    {
+        std::env::var("COMPUTERNAME")
+            .ok()
+            .filter(|n| !n.trim().is_empty())
     }
 }
 

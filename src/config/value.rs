@@ -416,6 +416,21 @@ impl std::fmt::Display for DbUrl {
 }
 
 /// A `postgres://` or `postgresql://` URL that the driver can use (host, user, database).
+/// `[storage] node`: a name of at most 64 characters without spaces or control characters
+/// (it is shown in a table and stored in every lease); empty for the host name.
+pub fn node_name<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    let text = String::deserialize(d)?;
+    let text = text.trim();
+    let expected = "nama node tanpa spasi, paling banyak 64 karakter, mis. \"pantau-1\"";
+    if text.chars().count() > 64 {
+        return Err(rejected("terlalu panjang", expected));
+    }
+    if text.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err(rejected("berisi spasi atau karakter kendali", expected));
+    }
+    Ok(text.to_string())
+}
+
 pub fn opt_postgres_url<'de, D: Deserializer<'de>>(d: D) -> Result<Option<DbUrl>, D::Error> {
     let Some(text) = Option::<String>::deserialize(d)? else {
         return Ok(None);

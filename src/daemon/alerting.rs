@@ -1,5 +1,7 @@
 //! The alert job of `pantau run`: checks the trends every `[alerts] every` and delivers what
-//! is due every [`DELIVERY_TICK`], both through the writer (see [`crate::alerts`]).
+//! is due every [`DELIVERY_TICK`], both through the writer (see [`crate::alerts`]). Of nodes
+//! sharing a database, the one holding the `job:alerts` lease does both, so an alert is
+//! decided and sent once; the others only keep asking for the lease.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -7,6 +9,7 @@ use std::time::Duration;
 use jiff::{SignedDuration, Timestamp};
 use tokio_util::sync::CancellationToken;
 
+use super::nodes::{Keeper, Kept};
 use crate::alerts::{self, Policy, Route, Sink};
 use crate::engine::SharedClassifier;
 use crate::store::writer::Writer;
@@ -15,14 +18,20 @@ use crate::store::{Status, Writes};
 /// How often due deliveries (first tries and retries) are looked for.
 pub const DELIVERY_TICK: Duration = Duration::from_secs(30);
 
+/// How long the alert lease is held ahead: several ticks, so that a slow round of deliveries
+/// does not lose it midway; a node that dies gives the job up within this.
+const HOLD: Duration = Duration::from_secs(DELIVERY_TICK.as_secs() * 6);
+
 /// Runs until `stop`: a check at start (episodes are stored, so a restart does not alert
-/// again), then every `policy.every`.
+/// again), then every `policy.every` — on the node holding `lease`; a node that takes it over
+/// checks at once.
 pub async fn run(
     policy: Policy,
     sinks: Vec<Sink>,
     classifier: SharedClassifier,
     writer: Writer,
     heartbeat: Arc<std::sync::atomic::AtomicI64>,
+    mut lease: Keeper,
     stop: CancellationToken,
 ) {
     let sinks = Arc::new(sinks);
@@ -34,16 +43,27 @@ pub async fn run(
         let now = Timestamp::now();
         // The scheduler's heartbeat for /healthz: this loop wakes every DELIVERY_TICK.
         heartbeat.store(now.as_second(), std::sync::atomic::Ordering::Relaxed);
-        if now >= next_check {
-            check_once(&policy, &routes, &classifier, &writer, now).await;
-            next_check = now + every;
+        let held = match lease.ask(now, HOLD).await {
+            Kept::Held => true,
+            Kept::Taken => {
+                next_check = now;
+                true
+            }
+            Kept::Elsewhere => false,
+        };
+        if held {
+            if now >= next_check {
+                check_once(&policy, &routes, &classifier, &writer, now).await;
+                next_check = now + every;
+            }
+            deliver_due(&sinks, &writer, &stop).await;
         }
-        deliver_due(&sinks, &writer, &stop).await;
         tokio::select! {
             _ = stop.cancelled() => break,
             _ = tokio::time::sleep(DELIVERY_TICK) => {}
         }
     }
+    lease.release().await;
 }
 
 /// One trend check; new alerts are logged (so they are seen even with no sink configured).

@@ -8,6 +8,10 @@
 //! HTTP server ([`crate::server`], `[http] bind`): /healthz, POST /api/ingest ──▶ writer thread
 //! ```
 //!
+//! Several nodes may share one PostgreSQL database ([`nodes`]): each poll loop then polls
+//! while its node holds the source's lease, and the briefing, alert and retention jobs run on
+//! the node holding theirs; every node serves HTTP.
+//!
 //! Stopping: [`run`] takes the stop trigger as a future (the binary passes SIGTERM/SIGINT,
 //! tests pass their own). When it fires, poll loops stop at their next await (an unfinished
 //! fetch is dropped, which is safe because the cursor only moves with a commit), the pipeline
@@ -16,6 +20,7 @@
 //! Tasks still running after [`STOP_DEADLINE`] are abandoned with a log line.
 
 pub mod alerting;
+pub mod nodes;
 pub mod reload;
 pub mod retention;
 pub mod schedule;
@@ -110,11 +115,13 @@ pub async fn run(
 
     let stop = CancellationToken::new();
     let tracker = TaskTracker::new();
-    spawn_polling(&engine, &config, &tracker, &stop).await?;
+    let node = nodes::Node::new(&config.settings.storage, engine.writer().clone());
+    spawn_polling(&engine, &config, &node, &tracker, &stop).await?;
     let heartbeat = Arc::new(AtomicI64::new(jiff::Timestamp::now().as_second()));
     spawn_jobs(
         &engine,
         &config,
+        &node,
         (sinks, briefing_sinks),
         heartbeat.clone(),
         &tracker,
@@ -127,7 +134,8 @@ pub async fn run(
         stop.child_token(),
     ));
     tracker.close();
-    announce(&config, &classifier, &http_addr);
+    announce(&config, &classifier, &http_addr, &node);
+    drop(node);
     systemd::ready();
 
     shutdown.await;
@@ -176,16 +184,19 @@ async fn check_logins(config: &Config, engine: &Engine) -> Result<(), DaemonErro
 
 /// A poll loop per source, and the pipeline that commits what they hand over. The pipeline
 /// ends when every loop has ended and dropped its sender, after committing what they sent.
+/// Each loop polls while `node` holds its source's lease.
 async fn spawn_polling(
     engine: &Engine,
     config: &Config,
+    node: &nodes::Node,
     tracker: &TaskTracker,
     stop: &CancellationToken,
 ) -> Result<(), EngineError> {
     let runs = engine.source_runs(config, &config.sources).await?;
     let (polled, pipeline) = engine.pipeline_task(false);
     for run in runs {
-        tracker.spawn(run_loop(run, polled.clone(), stop.child_token()));
+        let gate = node.source_gate(&run.source().id);
+        tracker.spawn(run_loop(run, polled.clone(), gate, stop.child_token()));
     }
     tracker.spawn(async move {
         let _ = pipeline.await;
@@ -193,10 +204,12 @@ async fn spawn_polling(
     Ok(())
 }
 
-/// The timed jobs: the daily briefing, keyword reloads, alerts and retention.
+/// The timed jobs: the daily briefing, keyword reloads, alerts and retention. Every node
+/// reloads its own keyword lists; the others run on the node holding their lease.
 fn spawn_jobs(
     engine: &Engine,
     config: &Config,
+    node: &nodes::Node,
     (sinks, briefing_sinks): (Vec<Sink>, Vec<Sink>),
     heartbeat: Arc<AtomicI64>,
     tracker: &TaskTracker,
@@ -206,6 +219,7 @@ fn spawn_jobs(
     tracker.spawn(schedule::daily_briefings(
         schedule::BriefingJob::new(&config.settings, classifier.clone(), writer.clone())
             .delivering(briefing_sinks, Default::default()),
+        node.lease(nodes::BRIEFING),
         stop.child_token(),
     ));
     tracker.spawn(reload::watch_keywords(
@@ -221,11 +235,13 @@ fn spawn_jobs(
         classifier.clone(),
         writer.clone(),
         heartbeat,
+        node.lease(nodes::ALERTS),
         stop.child_token(),
     ));
     tracker.spawn(retention::run(
         config.settings.storage.clone(),
         writer.clone(),
+        node.lease(nodes::RETENTION),
         stop.child_token(),
     ));
 }
@@ -262,7 +278,7 @@ fn storage_name(storage: &crate::config::StorageSettings) -> String {
 }
 
 /// The start-up line of the log.
-fn announce(config: &Config, classifier: &SharedClassifier, http_addr: &str) {
+fn announce(config: &Config, classifier: &SharedClassifier, http_addr: &str, node: &nodes::Node) {
     if config.sources.is_empty() {
         tracing::warn!("belum ada sumber; tambahkan [[sources]] di konfigurasi");
     }
@@ -271,6 +287,7 @@ fn announce(config: &Config, classifier: &SharedClassifier, http_addr: &str) {
         topics = classifier.get().topics().len(),
         keywords = classifier.get().version(),
         db = %storage_name(&config.settings.storage),
+        node = node.name(),
         http = %http_addr,
         ingest = if config.settings.http.token.is_some() { "aktif" } else { "mati (tanpa [http] token)" },
         "pantau berjalan"

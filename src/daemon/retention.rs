@@ -4,13 +4,15 @@
 //! is due) and the freed pages are handed back to the file system [`VACUUM_PAGES`] at a time
 //! (incremental vacuum). Stories none of whose posts is left go too. The hourly counts per
 //! topic (the history reports over past periods read) are pruned after `history_days`;
-//! alerts and briefings stay.
+//! alerts and briefings stay. Of nodes sharing a database, the one holding the
+//! `job:retention` lease prunes.
 
 use std::time::Duration;
 
 use jiff::{SignedDuration, Timestamp};
 use tokio_util::sync::CancellationToken;
 
+use super::nodes::{Keeper, Kept};
 use crate::config::StorageSettings;
 use crate::store::maintenance::Pruned;
 use crate::store::writer::Writer;
@@ -23,15 +25,28 @@ pub const VACUUM_PAGES: u32 = 2000;
 /// At most this many steps per pass (2 GB); the rest waits for the next hour.
 const VACUUM_STEPS: usize = 250;
 
-/// Prunes every [`EVERY`] as `[storage] retain_days` and `history_days` say.
-pub async fn run(keep: StorageSettings, writer: Writer, stop: CancellationToken) {
+/// How long the retention lease is held ahead: past the next pass, so the node that prunes
+/// keeps pruning (a long pass included), and another takes over within this when it dies.
+const HOLD: Duration = Duration::from_secs(EVERY.as_secs() * 2);
+
+/// Prunes every [`EVERY`] as `[storage] retain_days` and `history_days` say, while this node
+/// holds `lease`.
+pub async fn run(
+    keep: StorageSettings,
+    writer: Writer,
+    mut lease: Keeper,
+    stop: CancellationToken,
+) {
     loop {
-        prune(&keep, &writer, &stop).await;
+        if lease.ask(Timestamp::now(), HOLD).await != Kept::Elsewhere {
+            prune(&keep, &writer, &stop).await;
+        }
         tokio::select! {
-            _ = stop.cancelled() => return,
+            _ = stop.cancelled() => break,
             _ = tokio::time::sleep(EVERY) => {}
         }
     }
+    lease.release().await;
 }
 
 /// One retention pass.

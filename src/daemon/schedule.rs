@@ -3,6 +3,11 @@
 //! calendar month's ([`due`]). If the daemon was down at that time, the missed briefings of the
 //! day are written when it starts (once the day's briefing time has passed). Each one written is
 //! then sent through the `[briefing] deliver` sinks ([`crate::alerts::briefing`]).
+//!
+//! Of nodes sharing a database, each wakes at the briefing time; the one holding the
+//! `job:briefing` lease writes a briefing unless its record is there already (and sends it),
+//! the others ask again every [`RETRY`] until the record is there, so a node that dies while
+//! writing is replaced and a briefing is written once.
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -12,6 +17,7 @@ use jiff::tz::TimeZone;
 use jiff::{Timestamp, ToSpan};
 use tokio_util::sync::CancellationToken;
 
+use super::nodes::{Keeper, Kept};
 use crate::alerts::briefing::{self as delivery, Retry};
 use crate::alerts::sinks::Sink;
 use crate::config::Settings;
@@ -20,6 +26,13 @@ use crate::engine::SharedClassifier;
 use crate::store::writer::Writer;
 use crate::store::{Browse, Store, Writes};
 use crate::time::{Lang, local_date};
+
+/// How long the briefing lease is held: longer than writing a briefing takes.
+const HOLD: Duration = Duration::from_secs(30 * 60);
+
+/// How soon a node that found the briefing lease held elsewhere looks again whether the
+/// briefing was written.
+pub const RETRY: Duration = Duration::from_secs(60);
 
 /// What the briefing job needs.
 pub struct BriefingJob {
@@ -152,10 +165,44 @@ impl BriefingJob {
     }
 
     async fn missing(&self, kind: PeriodKind, date: Date) -> bool {
+        self.recorded(kind, date).await == Some(false)
+    }
+
+    /// Whether the briefing of `kind` holding `date` is recorded; None when the store cannot
+    /// say.
+    async fn recorded(&self, kind: PeriodKind, date: Date) -> Option<bool> {
         let key = kind.stem(kind.first_day(date));
         match self.writer.call(move |s| s.briefing(&key)).await {
-            Ok(Ok(found)) => found.is_none(),
-            _ => false,
+            Ok(Ok(found)) => Some(found.is_some()),
+            _ => None,
+        }
+    }
+
+    /// [`run_until`](Self::run_until) on the node holding `lease`, which checks first that the
+    /// briefing is not recorded yet when `once` (a catch-up, or a shared database where another
+    /// node may have written it); while another node holds the lease, asks again every
+    /// [`RETRY`] until the briefing is recorded. False when `stop` fired.
+    async fn run_leased(
+        &self,
+        lease: &mut Keeper,
+        (kind, date): (PeriodKind, Date),
+        once: bool,
+        stop: &CancellationToken,
+    ) -> bool {
+        loop {
+            if lease.ask(Timestamp::now(), HOLD).await != Kept::Elsewhere {
+                let due = !once || self.recorded(kind, date).await == Some(false);
+                let done = !due || self.run_until(kind, date, stop).await;
+                lease.release().await;
+                return done;
+            }
+            if self.recorded(kind, date).await == Some(true) {
+                return true;
+            }
+            tokio::select! {
+                _ = stop.cancelled() => return false,
+                _ = tokio::time::sleep(RETRY) => {}
+            }
         }
     }
 }
@@ -194,8 +241,9 @@ pub fn due(today: Date) -> Vec<(PeriodKind, Date)> {
 }
 
 /// Writes the briefings [`due`] at the configured time every day until `stop`, and first those
-/// of today that were missed, if any.
-pub async fn daily_briefings(job: BriefingJob, stop: CancellationToken) {
+/// of today that were missed, if any — on the node holding `lease`.
+pub async fn daily_briefings(job: BriefingJob, mut lease: Keeper, stop: CancellationToken) {
+    let shared = lease.shared();
     let now = Timestamp::now();
     let today = local_date(now, &job.tz);
     let todays_run = today
@@ -207,7 +255,7 @@ pub async fn daily_briefings(job: BriefingJob, stop: CancellationToken) {
         for (kind, date) in due(today) {
             if job.missing(kind, date).await {
                 tracing::info!(date = %date, period = ?kind, "menulis briefing yang terlewat");
-                if !job.run_until(kind, date, &stop).await {
+                if !job.run_leased(&mut lease, (kind, date), true, &stop).await {
                     return;
                 }
             }
@@ -222,7 +270,10 @@ pub async fn daily_briefings(job: BriefingJob, stop: CancellationToken) {
             _ = tokio::time::sleep(wait) => {}
         }
         for (kind, date) in due(local_date(Timestamp::now(), &job.tz)) {
-            if !job.run_until(kind, date, &stop).await {
+            if !job
+                .run_leased(&mut lease, (kind, date), shared, &stop)
+                .await
+            {
                 return;
             }
         }

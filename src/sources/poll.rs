@@ -280,6 +280,24 @@ impl SourceRun {
         &self.source
     }
 
+    /// Continues from `state` as the store has it, after another node may have polled the
+    /// source (its cursor, failures and planned attempt; the pace keeps this node's history).
+    /// Returns how long until the attempt planned there, when it is still ahead.
+    pub fn resume(&mut self, state: SourceState) -> Option<Duration> {
+        let wait = state
+            .next_attempt
+            .map(|at| at.duration_since(Timestamp::now()))
+            .filter(|w| w.is_positive())
+            .and_then(|w| Duration::try_from(w).ok());
+        self.state.cursor = state.cursor;
+        self.state.consecutive_failures = state.consecutive_failures;
+        self.state.next_attempt = state.next_attempt;
+        if state.recent.is_some() {
+            self.backlog = false;
+        }
+        wait
+    }
+
     /// Posts whose poller named no platform count under the kind's own.
     fn name_platform(&self, posts: &mut [Post]) {
         let platform = Platform::new(self.source.spec.platform());
@@ -383,21 +401,124 @@ impl SourceRun {
     }
 }
 
-/// Runs `run`'s turns until `stop` fires, each when it is due.
-pub async fn run_loop(mut run: SourceRun, out: mpsc::Sender<Polled>, stop: CancellationToken) {
-    let mut due = first_due(&run.state, run.source.interval);
+/// Whether this node may poll a source now. Several `pantau run` nodes sharing one database
+/// take turns through leases (the daemon's gate asks the store); a node alone is always let in
+/// ([`Alone`]). The loop never touches the store itself.
+pub trait Turnstile: Send {
+    /// Asks to poll, holding the source for at least `hold` from now (a renewal when it holds
+    /// it already).
+    fn enter(&mut self, hold: Duration) -> impl Future<Output = Entry> + Send;
+    /// Gives the source up (a clean stop), so another node takes it at once.
+    fn leave(&mut self) -> impl Future<Output = ()> + Send;
+}
+
+/// What [`Turnstile::enter`] answers.
+#[derive(Debug)]
+pub enum Entry {
+    /// This node holds the source, and has all along.
+    Held,
+    /// This node holds the source anew: another node may have polled it meanwhile, so the loop
+    /// resumes from where the store says it stands.
+    Regained(SourceState),
+    /// Another node polls it (or the store could not say): not now.
+    Elsewhere,
+}
+
+/// The turnstile of a node alone with its database: always in.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Alone;
+
+impl Turnstile for Alone {
+    async fn enter(&mut self, _: Duration) -> Entry {
+        Entry::Held
+    }
+    async fn leave(&mut self) {}
+}
+
+/// The shortest lease a source is held for: longer than a slow commit, and than the clocks of
+/// nodes are expected to differ.
+pub const MIN_HOLD: Duration = Duration::from_secs(15);
+
+/// How long a source is held ahead of a turn due in `delay`: twice that (a late turn does not
+/// lose it), at least [`MIN_HOLD`]. A node that dies thus gives its sources up within two
+/// delays.
+pub fn hold_for(delay: Duration) -> Duration {
+    delay.saturating_mul(2).max(MIN_HOLD)
+}
+
+/// How soon a node that found the source held elsewhere asks again: half its interval (at
+/// least a second), so it takes over soon after the holder's lease lapses.
+pub fn retry_elsewhere(interval: Duration) -> Duration {
+    (interval / 2).max(Duration::from_secs(1))
+}
+
+/// Runs `run`'s turns until `stop` fires, each when it is due and `gate` lets it in (else it
+/// asks again after [`retry_elsewhere`]). The source is held through each turn (renewed while
+/// a slow one lasts) and, after it, until the next is due; on a stop it is given up.
+pub async fn run_loop(
+    mut run: SourceRun,
+    out: mpsc::Sender<Polled>,
+    mut gate: impl Turnstile,
+    stop: CancellationToken,
+) {
+    let interval = run.source.interval;
+    let mut due = first_due(&run.state, interval);
     loop {
         tokio::select! {
             _ = stop.cancelled() => break,
             _ = tokio::time::sleep_until(due) => {}
         }
         let clock = Instant::now();
-        match run.turn(&out, &stop).await {
-            Some(turn) => due = clock + turn.delay,
-            None => break,
+        match gate.enter(hold_for(interval)).await {
+            Entry::Held => {}
+            Entry::Elsewhere => {
+                due = clock + retry_elsewhere(interval);
+                continue;
+            }
+            Entry::Regained(state) => {
+                if let Some(wait) = run.resume(state) {
+                    // The previous holder planned the next attempt (a backoff, a Retry-After):
+                    // kept, as after a restart, and the source held until then.
+                    due = clock + wait;
+                    let _ = gate.enter(hold_for(wait)).await;
+                    continue;
+                }
+            }
+        }
+        let Some(turn) = held_turn(&mut run, &out, &mut gate, &stop, interval).await else {
+            break;
+        };
+        due = clock + turn.delay;
+        if let Entry::Regained(state) = gate.enter(hold_for(turn.delay)).await {
+            // Lost during a slow turn and taken back: the store's word stands.
+            run.resume(state);
         }
     }
+    gate.leave().await;
     tracing::debug!(source = %run.source.id, "poll loop stopped");
+}
+
+/// One turn, with the source's lease renewed every half of `hold_for(interval)` while it runs.
+async fn held_turn(
+    run: &mut SourceRun,
+    out: &mpsc::Sender<Polled>,
+    gate: &mut impl Turnstile,
+    stop: &CancellationToken,
+    interval: Duration,
+) -> Option<Turn> {
+    let hold = hold_for(interval);
+    let turn = run.turn(out, stop);
+    tokio::pin!(turn);
+    loop {
+        tokio::select! {
+            done = &mut turn => return done,
+            _ = tokio::time::sleep(hold / 2) => {
+                // The outcome does not change this turn: its commit is safe either way (a
+                // post is stored once), and the next turn asks again.
+                let _ = gate.enter(hold).await;
+            }
+        }
+    }
 }
 
 /// A source that planned its next attempt before a restart keeps that plan; others start soon,

@@ -10,6 +10,7 @@ use jiff::Timestamp;
 use super::alerts::{Decision, Episode, PendingDelivery};
 use super::briefings::{BriefingDelivery, BriefingRecord};
 use super::browse::{ExportFilter, ListedPost, Page, PostFilter};
+use super::leases::Lease;
 use super::maintenance::{Pruned, Stats};
 use super::marks;
 use super::pg::PgStore;
@@ -19,7 +20,7 @@ use super::rollups::{AuthorCount, SourceCount};
 use super::search::Search;
 use super::users::{Attempts, Failures, LoginEntry, SessionRow, UserRow};
 use super::{
-    Accounts, Browse, Checkpointer, HourCount, Maintenance, Marks, Reports, Revisions,
+    Accounts, Browse, Checkpointer, HourCount, Leases, Maintenance, Marks, Reports, Revisions,
     SourceHealth, SourceSeen, SqliteStore, Status, StoreError, StoredPost, Story, TaggedRow, Write,
     Writes,
 };
@@ -552,6 +553,26 @@ impl Marks for Store {
     }
     fn missed_posts(&self, topic: &str, limit: usize) -> Result<Vec<marks::Candidate>, StoreError> {
         each!(self, s => s.missed_posts(topic, limit))
+    }
+}
+
+impl Leases for Store {
+    fn try_lease(
+        &mut self,
+        name: &str,
+        node: &str,
+        now: Timestamp,
+        ttl: std::time::Duration,
+    ) -> Result<Option<Lease>, StoreError> {
+        each!(self, s => s.try_lease(name, node, now, ttl))
+    }
+
+    fn release(&mut self, name: &str, node: &str) -> Result<bool, StoreError> {
+        each!(self, s => s.release(name, node))
+    }
+
+    fn leases(&self) -> Result<Vec<Lease>, StoreError> {
+        each!(self, s => s.leases())
     }
 }
 

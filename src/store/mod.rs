@@ -15,7 +15,9 @@
 //!   `meta` values, alert episodes and pending deliveries;
 //! - [`Maintenance`]: backup, figures, retention and keeping the file in shape;
 //! - [`Accounts`]: who may sign in to the dashboard and the read API — users, sessions, API
-//!   tokens and the login audit (`crate::auth` decides what they mean).
+//!   tokens and the login audit (`crate::auth` decides what they mean);
+//! - [`Leases`]: which of several nodes sharing one database polls a source or runs a
+//!   singleton job (the briefing, the alert check, retention).
 //!
 //! [`Store`] is the SQLite backend and implements them all (`store::sqlite`, delegating to the
 //! SQL of one table family per file). It is synchronous. Commands open it directly; the daemon
@@ -32,6 +34,7 @@ mod backend;
 pub mod briefings;
 pub mod browse;
 pub mod checkpoint;
+pub mod leases;
 pub mod maintenance;
 pub mod marks;
 pub mod meta;
@@ -58,6 +61,8 @@ use std::time::Duration;
 
 use jiff::Timestamp;
 use rusqlite::{Connection, OpenFlags};
+
+pub use leases::Lease;
 
 use crate::classify::Tags;
 use crate::model::{Post, SourceId, SourceInfo, SourceState};
@@ -641,6 +646,43 @@ pub trait Maintenance {
     fn integrity_check(&self) -> Result<String, StoreError>;
 }
 
+/// Leases: several `pantau run` nodes on one database take turns through them. A source is
+/// polled by the node holding `source:<id>` (see [`leases::source_lease`]); the singleton jobs
+/// run on the node holding `job:briefing`, `job:alerts` or `job:retention`. A lease lapses at
+/// its expiry unless its node renews it, so a node that dies (`kill -9`) loses its leases
+/// without anyone releasing them.
+///
+/// What a backend guarantees:
+/// - taking is atomic: of nodes asking for one lease at once, at most one holds it at any
+///   time as the store's clock of `now` goes (nodes pass their own `now`: their clocks are
+///   assumed to agree to well within a ttl);
+/// - times are whole seconds: `now` is truncated and the expiry rounded up, so a lease never
+///   lasts less than asked; a lease binds through its expiry's second;
+/// - a lease's `acquired_at` is the start of its holder's current tenure: kept by a renewal of
+///   a lease still binding, set to `now` when the lease was free, expired or another node's —
+///   so a node can tell "I held it all along" from "someone may have held it in between";
+/// - where one process owns the database (SQLite: the daemon's writer), leases live in that
+///   connection's memory, answer the same, and are not seen by other connections.
+pub trait Leases {
+    /// Takes the lease `name` for `node` until `now + ttl` when it is free, expired or already
+    /// `node`'s (a renewal); the lease as it now stands. None when another node holds it
+    /// still (nothing changes).
+    fn try_lease(
+        &mut self,
+        name: &str,
+        node: &str,
+        now: Timestamp,
+        ttl: Duration,
+    ) -> Result<Option<Lease>, StoreError>;
+
+    /// Gives up `node`'s lease `name` (a clean stop, a job done), so another node may take it
+    /// at once; false when `node` did not hold it (nothing changes).
+    fn release(&mut self, name: &str, node: &str) -> Result<bool, StoreError>;
+
+    /// Every lease recorded, expired ones too, by name (for `pantau sources`).
+    fn leases(&self) -> Result<Vec<Lease>, StoreError>;
+}
+
 /// An open SQLite database: the backend that implements the traits above (`store::sqlite`).
 #[derive(Debug)]
 pub struct SqliteStore {
@@ -652,6 +694,8 @@ pub struct SqliteStore {
     held: pending::Held,
     /// When the oldest commit whose posts wait was made.
     behind: Option<std::time::Instant>,
+    /// The leases this connection handed out ([`Leases`]).
+    leases: leases::Held,
 }
 
 impl SqliteStore {
@@ -672,6 +716,7 @@ impl SqliteStore {
             defer: false,
             held: Default::default(),
             behind: None,
+            leases: Default::default(),
         })
     }
 
@@ -699,6 +744,7 @@ impl SqliteStore {
             defer: false,
             held: Default::default(),
             behind: None,
+            leases: Default::default(),
         })
     }
 

@@ -15,6 +15,7 @@
 mod accounts;
 mod browse;
 pub mod copy;
+mod leases;
 mod maintenance;
 mod reports;
 pub mod schema;

@@ -1,0 +1,320 @@
+//! Three `pantau run` nodes on one PostgreSQL database, as a national deployment runs them:
+//! 200 feeds served on loopback, each growing an item every [`STEP`]; one node killed with
+//! SIGKILL while polling. Every item must be stored exactly once, none missing; each source
+//! fetched by one node at a time (the killed node's sources handed over once, within the
+//! lease's time); the day's briefing written by one node; no alert decided twice.
+//!
+//! It needs the PostgreSQL write path: while a store method the daemon uses answers
+//! "not supported", the test says so and passes without running.
+
+mod common;
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use common::{Project, feed_source, rss};
+use jiff::Timestamp;
+use pantau::model::SourceId;
+use pantau::store::testing::TestDb;
+use pantau::store::{Maintenance, Status, Store, StoreError, Writes};
+use wiremock::matchers::path_regex;
+use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
+
+const NODES: usize = 3;
+const FEEDS: usize = 200;
+/// Items each feed ends with.
+const ITEMS: usize = 8;
+/// A feed grows by an item this often.
+const STEP: Duration = Duration::from_millis(1500);
+/// Each source's polling interval.
+const INTERVAL: &str = "2s";
+/// When the victim is killed, after the nodes started.
+const KILL_AFTER: Duration = Duration::from_secs(6);
+/// The longest the whole run may take.
+const LIMIT: Duration = Duration::from_secs(50);
+
+/// The first store method the daemon needs that PostgreSQL does not support yet, if any.
+fn unsupported(store: &mut Store) -> Option<&'static str> {
+    let now = Timestamp::now();
+    let id = SourceId::new("probe");
+    let answers = [
+        store.sync_sources(&[]).err(),
+        store.write(&[]).err(),
+        store.source_state(&id).err(),
+        store.sources_health(&[]).err(),
+        store.open_episodes().err(),
+        store.due_deliveries(now).err(),
+        store.prune_batch(Timestamp::UNIX_EPOCH, 1).err(),
+        store.record_decisions(&[], now).err(),
+    ];
+    answers.into_iter().flatten().find_map(|e| match e {
+        StoreError::Unsupported(what) => Some(what),
+        _ => None,
+    })
+}
+
+/// Who fetched which feed, and when.
+#[derive(Default)]
+struct Log(Mutex<Vec<(usize, String, Instant)>>);
+
+/// The feeds: `/f/N` lists the items published so far, oldest first, up to [`ITEMS`].
+struct Feeds {
+    start: Instant,
+    log: Arc<Log>,
+}
+
+impl Respond for Feeds {
+    fn respond(&self, request: &Request) -> ResponseTemplate {
+        let feed: usize = request.url.path()[3..].parse().unwrap();
+        // The node's name, from its configured user agent.
+        let node = request
+            .headers
+            .get("user-agent")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|ua| ua.split_whitespace().find(|w| w.starts_with("node-")))
+            .unwrap_or_default()
+            .to_string();
+        self.log
+            .0
+            .lock()
+            .unwrap()
+            .push((feed, node, Instant::now()));
+        let out = (self.start.elapsed().as_millis() / STEP.as_millis()) as usize + 1;
+        let items: Vec<(String, String, String, String)> = (0..out.min(ITEMS))
+            .map(|k| {
+                (
+                    format!("f{feed}-{k}"),
+                    format!("Kabar {feed} nomor {k}"),
+                    common::flood_story(feed * ITEMS + k),
+                    format!("https://warta{feed}.example/{k}"),
+                )
+            })
+            .collect();
+        let items: Vec<(&str, &str, &str, &str)> = items
+            .iter()
+            .map(|(a, b, c, d)| (a.as_str(), b.as_str(), c.as_str(), d.as_str()))
+            .collect();
+        ResponseTemplate::new(200)
+            .insert_header("content-type", "application/rss+xml")
+            .set_body_string(rss(&items))
+    }
+}
+
+/// A node's project: its own configuration (name, briefing folder, user agent) on the shared
+/// database and the shared feeds.
+fn node_project(db: &TestDb, n: usize, feeds: &str) -> Project {
+    let settings = format!(
+        "[storage]\n{}node = \"node-{n}\"\n\n[schedule]\ntimezone = \"UTC\"\nbriefing_at = \"00:00\"\n\n\
+         [fetch]\nper_host = 16\nadaptive = false\nuser_agent = \"node-{n}\"\n",
+        db.storage_toml()
+    );
+    Project::new(&settings, feeds)
+}
+
+fn start(project: &Project, n: usize) -> (Child, PathBuf) {
+    let log = project.path().join(format!("node-{n}.log"));
+    let child = Command::new(env!("CARGO_BIN_EXE_pantau"))
+        .args(["--config", project.config().to_str().unwrap(), "run"])
+        .current_dir(project.path())
+        .env("RUST_LOG", "warn,pantau=info")
+        .env("PANTAU__HTTP__BIND", "127.0.0.1:0")
+        .stdout(Stdio::null())
+        .stderr(std::fs::File::create(&log).unwrap())
+        .spawn()
+        .expect("pantau run starts");
+    (child, log)
+}
+
+/// Runs `query` on the test database, off the async workers.
+async fn rows(db: &TestDb, query: impl Into<String>) -> Vec<postgres::Row> {
+    let (url, query) = (db.url().expose().to_string(), query.into());
+    tokio::task::spawn_blocking(move || {
+        let mut client = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+        client.query(query.as_str(), &[]).unwrap()
+    })
+    .await
+    .unwrap()
+}
+
+async fn count(db: &TestDb, query: impl Into<String>) -> i64 {
+    rows(db, query).await[0].get(0)
+}
+
+#[test]
+fn three_nodes_share_the_sources_and_survive_a_killed_one() {
+    let Some(db) = TestDb::create() else { return };
+    // The nodes' configuration is checked whatever the backend supports.
+    let feed = feed_source("f0", "http://127.0.0.1:9/f/0", "interval = \"2s\"");
+    node_project(&db, 0, &feed).load();
+    if let Some(what) = unsupported(&mut db.store()) {
+        eprintln!(
+            "NOTICE: multinode test skipped: the PostgreSQL backend does not support {what} yet"
+        );
+        return;
+    }
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(run(&db));
+}
+
+async fn run(db: &TestDb) {
+    let server = MockServer::start().await;
+    let log = Arc::new(Log::default());
+    Mock::given(path_regex(r"^/f/\d+$"))
+        .respond_with(Feeds {
+            start: Instant::now(),
+            log: log.clone(),
+        })
+        .mount(&server)
+        .await;
+    let feeds: String = (0..FEEDS)
+        .map(|i| {
+            let extra = format!("interval = \"{INTERVAL}\"");
+            feed_source(&format!("f{i}"), &format!("{}/f/{i}", server.uri()), &extra)
+        })
+        .collect();
+    let projects: Vec<Project> = (0..NODES).map(|n| node_project(db, n, &feeds)).collect();
+    for p in &projects {
+        p.load();
+    }
+    let started = Instant::now();
+    let mut nodes: Vec<(Child, PathBuf)> = projects
+        .iter()
+        .enumerate()
+        .map(|(n, p)| start(p, n))
+        .collect();
+
+    // Mid-poll, kill a node that polls sources but runs neither the alert job (whose lease
+    // outlasts this test) nor the briefing.
+    tokio::time::sleep(KILL_AFTER).await;
+    let held = rows(
+        db,
+        "SELECT node, count(*) FROM leases WHERE name LIKE 'source:%' GROUP BY node",
+    )
+    .await;
+    let jobs: Vec<String> = rows(db, "SELECT node FROM leases WHERE name LIKE 'job:%'")
+        .await
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    let holders: BTreeMap<String, i64> = held.iter().map(|r| (r.get(0), r.get(1))).collect();
+    let victim = (0..NODES)
+        .find(|n| {
+            let name = format!("node-{n}");
+            holders.contains_key(&name) && !jobs.contains(&name)
+        })
+        .unwrap_or_else(|| panic!("a node polls sources without a job: {holders:?} {jobs:?}"));
+    nodes[victim].0.kill().unwrap();
+    nodes[victim].0.wait().unwrap();
+    let killed_at = Instant::now();
+
+    let expected = (FEEDS * ITEMS) as i64;
+    while started.elapsed() < LIMIT && count(db, "SELECT count(*) FROM posts").await < expected {
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    for (n, (child, _)) in nodes.iter_mut().enumerate() {
+        if n != victim {
+            // SAFETY: kill(2) with a pid we own and a valid signal number.
+            unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGTERM) };
+            let status = child.wait().unwrap();
+            assert!(status.success(), "node-{n} stopped cleanly");
+        }
+    }
+    let logs: Vec<String> = nodes
+        .iter()
+        .map(|(_, l)| std::fs::read_to_string(l).unwrap())
+        .collect();
+
+    // Every item stored exactly once, none missing.
+    let total = count(db, "SELECT count(*) FROM posts").await;
+    let distinct = count(
+        db,
+        "SELECT count(*) FROM (SELECT DISTINCT source_id, external_id FROM posts) p",
+    )
+    .await;
+    assert_eq!(
+        (total, distinct),
+        (expected, expected),
+        "logs:\n{}",
+        logs.join("\n---\n")
+    );
+    let short = rows(
+        db,
+        format!("SELECT source_id FROM posts GROUP BY source_id HAVING count(*) <> {ITEMS}"),
+    )
+    .await;
+    assert!(short.is_empty(), "{} sources with a gap", short.len());
+
+    // One node at a time per source: the fetching node changes at most once, and only from
+    // the killed one, within the lease's hold and a retry of its lapse.
+    let victim_name = format!("node-{victim}");
+    let log = log.0.lock().unwrap().clone();
+    let mut by_feed: HashMap<usize, Vec<(&str, Instant)>> = HashMap::new();
+    for (feed, node, at) in log.iter() {
+        by_feed.entry(*feed).or_default().push((node.as_str(), *at));
+    }
+    let mut longest_gap = Duration::ZERO;
+    for (feed, fetches) in &by_feed {
+        let changes: Vec<_> = fetches.windows(2).filter(|w| w[0].0 != w[1].0).collect();
+        assert!(changes.len() <= 1, "feed {feed}: {fetches:?}");
+        if let Some(w) = changes.first() {
+            assert_eq!(
+                w[0].0, victim_name,
+                "feed {feed}: only the killed node's move"
+            );
+            longest_gap = longest_gap.max(w[1].1.saturating_duration_since(killed_at));
+        }
+    }
+    assert_eq!(by_feed.len(), FEEDS, "every feed was fetched");
+    let bound = pantau::sources::poll::hold_for(Duration::from_secs(2)) + Duration::from_secs(4);
+    assert!(
+        longest_gap <= bound,
+        "sources taken over {longest_gap:?} after the kill (bound {bound:?})"
+    );
+    eprintln!(
+        "multinode: {total} posts, victim {victim_name} held {:?} sources, taken over within {longest_gap:?}",
+        holders.get(&victim_name)
+    );
+
+    // The day's briefings written by one node.
+    let writers: BTreeSet<usize> = (0..NODES)
+        .filter(|n| logs[*n].contains("briefing ditulis"))
+        .collect();
+    assert_eq!(writers.len(), 1, "briefing writers: {writers:?}");
+    let briefings = count(db, "SELECT count(*) FROM briefings").await;
+    let written: usize = logs
+        .iter()
+        .map(|l| l.matches("briefing ditulis").count())
+        .sum();
+    assert_eq!(written as i64, briefings, "each briefing written once");
+    let with_files = projects
+        .iter()
+        .filter(|p| {
+            p.path()
+                .join("briefings")
+                .read_dir()
+                .is_ok_and(|mut d| d.next().is_some())
+        })
+        .count();
+    assert_eq!(with_files, 1);
+
+    // No alert decided twice.
+    let open_twice = count(
+        db,
+        "SELECT count(*) FROM (SELECT topic_id, region_id FROM alert_episodes
+           WHERE closed_at IS NULL GROUP BY topic_id, region_id HAVING count(*) > 1) t",
+    )
+    .await;
+    let alerts_twice = count(
+        db,
+        "SELECT count(*) FROM (SELECT episode_id, follow_up FROM alerts
+           GROUP BY episode_id, follow_up HAVING count(*) > 1) t",
+    )
+    .await;
+    assert_eq!((open_twice, alerts_twice), (0, 0));
+}
