@@ -130,13 +130,7 @@ pub(super) fn insert_pushed(
     posts: &[(Post, Tags)],
     keywords_version: &str,
 ) -> Result<(usize, Placing), StoreError> {
-    let mut by_source: Vec<(&SourceId, Vec<(Post, Tags)>)> = Vec::new();
-    for (post, tags) in posts {
-        match by_source.iter_mut().find(|(s, _)| *s == &post.source) {
-            Some((_, group)) => group.push((post.clone(), tags.clone())),
-            None => by_source.push((&post.source, vec![(post.clone(), tags.clone())])),
-        }
-    }
+    let by_source = by_source(posts);
     let now = to_db(Timestamp::now());
     let (new_by_source, placing) = store_batch(conn, |tx, batch| {
         let mut new_by_source = Vec::with_capacity(by_source.len());
@@ -151,6 +145,19 @@ pub(super) fn insert_pushed(
         crate::metrics::global().ingested(source, *new);
     }
     Ok((new_by_source.iter().map(|(_, n)| n).sum(), placing))
+}
+
+/// Pushed posts grouped by source, in the order each source first appears: each group is
+/// stored after the other.
+pub(super) fn by_source(posts: &[(Post, Tags)]) -> Vec<(&SourceId, Vec<(Post, Tags)>)> {
+    let mut by_source: Vec<(&SourceId, Vec<(Post, Tags)>)> = Vec::new();
+    for (post, tags) in posts {
+        match by_source.iter_mut().find(|(s, _)| *s == &post.source) {
+            Some((_, group)) => group.push((post.clone(), tags.clone())),
+            None => by_source.push((&post.source, vec![(post.clone(), tags.clone())])),
+        }
+    }
+    by_source
 }
 
 /// Number of stored posts.
@@ -359,7 +366,7 @@ pub(super) fn stored_items(
 /// The URL a post is de-duplicated by, across sources. None for a site's front page, and for a
 /// URL several different items of the same batch share (a feed that links every item to its
 /// home page would otherwise keep only its first item).
-fn url_keys(posts: &[(Post, Tags)]) -> Vec<Option<&str>> {
+pub(super) fn url_keys(posts: &[(Post, Tags)]) -> Vec<Option<&str>> {
     let mut ids_per_url: HashMap<&str, Vec<&str>> = HashMap::new();
     for (p, _) in posts {
         if let Some(u) = p.url.as_deref() {
@@ -420,6 +427,14 @@ fn insert_all<'a>(
         statements.tag(row.id, post, tags, placing.is_none(), batch)?;
     }
     Ok(new)
+}
+
+/// The normalised text hash a post is de-duplicated by within its source: the one its tags
+/// bring (computed with them), else computed here.
+pub(super) fn text_hash<'a>(post: &Post, tags: &'a Tags) -> Cow<'a, str> {
+    tags.text_hash
+        .as_deref()
+        .map_or_else(|| Cow::Owned(post.text_hash()), Cow::Borrowed)
 }
 
 /// One post about to be stored, with what its row holds besides the post and its tags.
@@ -491,9 +506,7 @@ impl<'tx> PostStatements<'tx> {
             post.lang,
             to_db(post.published),
             to_db(post.fetched),
-            tags.text_hash
-                .as_deref()
-                .map_or_else(|| Cow::Owned(post.text_hash()), Cow::Borrowed),
+            text_hash(post, tags),
             tags.sentiment.map(|(c, _)| c.as_str()),
             tags.sentiment.map(|(_, s)| s),
             row.keywords_version,
@@ -598,7 +611,7 @@ impl<'a> Batch<'a> {
 /// The fingerprint a post with a topic is grouped into a story by (it comes with its tags;
 /// callers that built tags by hand get one computed here). Posts without a topic, or without
 /// words, are in no story.
-fn fingerprint<'a>(post: &Post, tags: &'a Tags) -> Option<Cow<'a, Fingerprint>> {
+pub(super) fn fingerprint<'a>(post: &Post, tags: &'a Tags) -> Option<Cow<'a, Fingerprint>> {
     if tags.topics.is_empty() {
         return None;
     }
@@ -609,7 +622,7 @@ fn fingerprint<'a>(post: &Post, tags: &'a Tags) -> Option<Cow<'a, Fingerprint>> 
 }
 
 /// A platform's count as SQLite stores it (a signed 64-bit integer).
-fn count(n: u64) -> i64 {
+pub(super) fn count(n: u64) -> i64 {
     i64::try_from(n).unwrap_or(i64::MAX)
 }
 
