@@ -341,8 +341,7 @@ pub(super) fn seen_again(
         "DELETE FROM topic_engagement
          WHERE topic_id = ?1 AND hour = ?2 AND engagement = ?3 AND post_id = ?4",
     )?;
-    for (topic, hour, engagement) in batch.seen_again(post.source.as_str(), &stored, &new, topics)
-    {
+    for (topic, hour, engagement) in batch.seen_again(post.source.as_str(), &stored, &new, topics) {
         forget.execute(params![topic, hour, engagement, stored.id])?;
     }
     Ok(())

@@ -843,12 +843,17 @@ impl<'a> RollupBatch<'a> {
     }
 }
 
+/// A `topic_source_hourly` row's key: topic, region or `*`, hour, source.
+pub(super) type SourceKey<'a> = (&'a str, &'a str, Timestamp, &'a str);
+/// A `topic_author_hourly` row's key: topic, hour, author, source.
+pub(super) type AuthorKey<'a> = (&'a str, Timestamp, &'a str, &'a str);
+
 /// The rows a [`RollupBatch`] adds to each rollup, in key order.
 pub(super) struct RollupRows<'a> {
     pub posts: Vec<(Timestamp, (i64, i64))>,
-    pub sources: Vec<((&'a str, &'a str, Timestamp, &'a str), i64)>,
+    pub sources: Vec<(SourceKey<'a>, i64)>,
     pub sentiment: Vec<((&'a str, Timestamp, &'a str), i64)>,
-    pub authors: Vec<((&'a str, Timestamp, &'a str, &'a str), i64)>,
+    pub authors: Vec<(AuthorKey<'a>, i64)>,
 }
 
 impl<'a> RollupBatch<'a> {

@@ -696,9 +696,7 @@ impl<'a> Batch<'a> {
         }
         let mentions = (tags.mentioned_topics.iter())
             .map(|(t, w)| ("topic", t.as_str(), w))
-            .chain(
-                (tags.mentioned_regions.iter()).map(|(r, w)| ("region", r.as_str(), w)),
-            );
+            .chain((tags.mentioned_regions.iter()).map(|(r, w)| ("region", r.as_str(), w)));
         for (kind, tag, weight) in mentions {
             self.tags.mention_posts.push(id);
             self.tags.mention_kinds.push(kind);
@@ -886,13 +884,7 @@ fn candidates(
         .query(&statements.story, &[&ids])?
         .iter()
         .filter_map(|r| {
-            Candidate::of_row(
-                r.get(0),
-                r.get::<_, &[u8]>(1),
-                r.get(2),
-                r.get(3),
-                r.get(4),
-            )
+            Candidate::of_row(r.get(0), r.get::<_, &[u8]>(1), r.get(2), r.get(3), r.get(4))
         })
         .collect())
 }
@@ -1049,11 +1041,8 @@ fn write_rollups(
 ) -> Result<(), StoreError> {
     let rows = rollups.into_rows();
     if !rows.posts.is_empty() {
-        let (hours, counts): (Vec<String>, Vec<(i64, i64)>) = rows
-            .posts
-            .into_iter()
-            .map(|(h, c)| (to_db(h), c))
-            .unzip();
+        let (hours, counts): (Vec<String>, Vec<(i64, i64)>) =
+            rows.posts.into_iter().map(|(h, c)| (to_db(h), c)).unzip();
         let (posts, tagged): (Vec<i64>, Vec<i64>) = counts.into_iter().unzip();
         tx.execute(
             "INSERT INTO post_hourly (hour, posts, tagged)
@@ -1512,9 +1501,9 @@ mod tests {
     /// expression on both backends.
     fn column(table: &str, name: &str) -> String {
         match (table, name) {
-            ("sources", "last_attempt_at" | "last_success_at") => format!(
-                "CASE WHEN kind IN ('import', 'ingest') THEN 'sekarang' ELSE {name} END"
-            ),
+            ("sources", "last_attempt_at" | "last_success_at") => {
+                format!("CASE WHEN kind IN ('import', 'ingest') THEN 'sekarang' ELSE {name} END")
+            }
             _ => format!("\"{name}\""),
         }
     }
@@ -1641,7 +1630,10 @@ mod tests {
         };
         let sqlite_rows = sqlite_tables(sqlite.sqlite_path().unwrap(), &schema);
         for ((table, pg), (_, lite)) in pg_rows.iter().zip(&sqlite_rows) {
-            assert_eq!(pg, lite, "table {table}: PostgreSQL (left) and SQLite (right)");
+            assert_eq!(
+                pg, lite,
+                "table {table}: PostgreSQL (left) and SQLite (right)"
+            );
         }
         // The sequence reached every table it should (a comparison of empty tables proves
         // nothing).
@@ -1661,5 +1653,121 @@ mod tests {
                 "users"
             ]
         );
+    }
+
+    /// 10,000 generated posts (topics, regions, a copy in every tenth), as [`Ingest`]s of
+    /// 500 posts, one poll per transaction as the bench's `store` stage commits them.
+    fn generated_polls() -> Vec<Write> {
+        const WORDS: &[&str] = &[
+            "banjir",
+            "jalan",
+            "rusak",
+            "warga",
+            "sungai",
+            "tanggul",
+            "hujan",
+            "pemerintah",
+            "kota",
+            "desa",
+            "listrik",
+            "padam",
+            "air",
+            "bersih",
+            "sekolah",
+            "rumah",
+            "sakit",
+            "pasar",
+            "harga",
+            "beras",
+            "tambang",
+            "batu",
+            "bara",
+            "longsor",
+            "jembatan",
+        ];
+        let mut seed: u64 = 0x2545_f491_4f6c_dd1d;
+        let mut next = move || {
+            seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+            (seed >> 33) as usize
+        };
+        let start = at("2026-11-20T00:00:00Z");
+        let mut posts = Vec::new();
+        for i in 0..10_000 {
+            let text = if i % 10 == 9 {
+                format!(
+                    "SAMARINDA - {}",
+                    posts.last().map_or("", |(p, _): &(Post, Tags)| &p.text)
+                )
+            } else {
+                (0..30)
+                    .map(|_| WORDS[next() % WORDS.len()])
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            };
+            let when = start + jiff::SignedDuration::from_secs(i * 61);
+            let source = format!("sumber-{}", i % 20);
+            let mut p = post(
+                &source,
+                &format!("{i}"),
+                None,
+                &text,
+                "2026-11-20T00:00:00Z",
+            );
+            p.url = Some(format!("https://{source}.example/berita/{i}"));
+            p.published = when;
+            p.fetched = when;
+            let topic = ["banjir", "jalan", "listrik", "tambang"][next() % 4];
+            let area = ["samarinda", "balikpapan", "kukar"][next() % 3];
+            let t = tags(&[topic], &[area]);
+            posts.push((p, t));
+        }
+        posts
+            .chunks(500)
+            .enumerate()
+            .map(|(n, chunk)| {
+                let when = format!("2026-11-27T0{}:00:00Z", n % 10);
+                ingest(&format!("sumber-{}", n % 20), &when, chunk.to_vec())
+            })
+            .collect()
+    }
+
+    /// Posts per second storing [`generated_polls`] into a new store, median of 3 runs.
+    fn rate(mut open: impl FnMut() -> (Store, Box<dyn std::any::Any>)) -> f64 {
+        let polls = generated_polls();
+        let mut rates: Vec<f64> = (0..3)
+            .map(|_| {
+                let (mut store, _keep) = open();
+                let started = std::time::Instant::now();
+                let mut stored = 0;
+                for poll in &polls {
+                    stored += store.write(std::slice::from_ref(poll)).unwrap()[0];
+                }
+                let secs = started.elapsed().as_secs_f64();
+                assert!(stored >= 9_000, "{stored} posts stored");
+                stored as f64 / secs
+            })
+            .collect();
+        rates.sort_by(f64::total_cmp);
+        rates[1]
+    }
+
+    /// The write path's speed on both backends: `cargo test --release --lib
+    /// store::pg::writes::tests::store_rate -- --ignored --nocapture` (with a test server).
+    #[test]
+    #[ignore = "a measurement, not a check"]
+    fn store_rate() {
+        let sqlite = rate(|| {
+            let dir = tempfile::tempdir().unwrap();
+            let store = Store::open(&dir.path().join("r.db")).unwrap();
+            (store, Box::new(dir))
+        });
+        println!("SQLite: {sqlite:.0} posts/s");
+        if TestDb::create().is_some() {
+            let pg = rate(|| {
+                let db = TestDb::create().unwrap();
+                (db.store(), Box::new(db))
+            });
+            println!("PostgreSQL: {pg:.0} posts/s");
+        }
     }
 }
