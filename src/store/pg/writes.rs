@@ -436,6 +436,11 @@ fn pushed_source(
 
 /// Stores `posts` (one poll's, or one source's pushed posts) in `batch`'s transaction; returns
 /// how many were new.
+///
+/// A post is new unless a post stored before the transaction or earlier in it has its source
+/// and id, its URL key or its source and text hash: what SQLite's unique indexes decide post
+/// by post, decided here for the whole poll with one read, so that the new rows go to the
+/// server together ([`PostRows`]). The write lock keeps the answer true until the commit.
 fn insert_all<'a>(
     tx: &mut Transaction<'_>,
     posts: &'a [(Post, Tags)],
@@ -443,17 +448,30 @@ fn insert_all<'a>(
     batch: &mut Batch<'a>,
 ) -> Result<usize, StoreError> {
     let url_keys = posts::url_keys(posts);
+    let hashes: Vec<String> = posts
+        .iter()
+        .map(|(p, t)| posts::text_hash(p, t).into_owned())
+        .collect();
+    let stored = StoredKeys::read(tx, posts, &url_keys, &hashes)?;
     let mut new = 0;
-    for ((post, tags), url_key) in posts.iter().zip(url_keys) {
-        let id = batch.next_post_id;
-        if !insert_post(tx, &batch.insert, post, tags, url_key, keywords_version, id)? {
+    for (((post, tags), url_key), hash) in posts.iter().zip(url_keys).zip(hashes) {
+        let source = post.source.as_str();
+        let copy = stored.ids.contains(&(source.to_owned(), post.external_id.clone()))
+            || url_key.is_some_and(|u| stored.urls.contains(u))
+            || stored.hashes.contains(&(source.to_owned(), hash.clone()))
+            || !batch.keys.take(post, url_key, &hash);
+        if copy {
             if post.reach != Reach::default() {
-                // The stored post may be one of this batch, whose topics are still held.
-                batch.tags.write(tx)?;
+                // The stored post may be one of this batch, still held.
+                batch.write_held(tx)?;
                 seen_again(tx, post, &mut batch.reach)?;
             }
             continue;
         }
+        let id = batch.next_post_id;
+        batch
+            .posts
+            .push(id, post, tags, url_key, hash, keywords_version);
         new += 1;
         batch.next_post_id += 1;
         batch.rollups.add(post, tags);
@@ -470,53 +488,183 @@ fn insert_all<'a>(
     Ok(new)
 }
 
-/// Inserts a post's row; false when the post was stored before (by source and id, URL key, or
-/// source and text hash).
-fn insert_post(
-    tx: &mut Transaction<'_>,
-    insert: &Statement,
-    post: &Post,
-    tags: &Tags,
-    url_key: Option<&str>,
-    keywords_version: &str,
-    id: i64,
-) -> Result<bool, StoreError> {
-    let reach = post.reach;
-    let changed = tx.execute(
-        insert,
-        &[
-            &post.source.as_str(),
-            &post.external_id,
-            &post.url,
-            &url_key,
-            &post.title,
-            &post.text,
-            &post.author,
-            &post.lang,
-            &to_db(post.published),
-            &to_db(post.fetched),
-            &posts::text_hash(post, tags).as_ref(),
-            &tags.sentiment.map(|(c, _)| c.as_str()),
-            &tags.sentiment.map(|(_, s)| s),
-            &keywords_version,
-            &posts::count(reach.shares),
-            &id,
-            &post.platform.as_ref().map(|p| p.as_str()),
-            &reach.likes.map(posts::count),
-            &reach.comments.map(posts::count),
-            &reach.views.map(posts::count),
-            &reach.followers.map(posts::count),
-        ],
-    )?;
-    Ok(changed > 0)
+/// The keys of the posts of one poll that are stored already.
+#[derive(Debug, Default)]
+struct StoredKeys {
+    /// (source, external id)
+    ids: HashSet<(String, String)>,
+    urls: HashSet<String>,
+    /// (source, text hash)
+    hashes: HashSet<(String, String)>,
 }
 
-const INSERT_POST: &str = "INSERT INTO posts (source_id, external_id, url, url_key, title, text,
-         author, lang, published_at, fetched_at, text_hash, sentiment, sentiment_score,
-         keywords_version, shares, id, platform, likes, comments, views, followers)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18,
-             $19, $20, $21)
-     ON CONFLICT DO NOTHING";
+impl StoredKeys {
+    fn read(
+        tx: &mut Transaction<'_>,
+        posts: &[(Post, Tags)],
+        url_keys: &[Option<&str>],
+        hashes: &[String],
+    ) -> Result<StoredKeys, StoreError> {
+        let mut keys = StoredKeys::default();
+        if posts.is_empty() {
+            return Ok(keys);
+        }
+        let sources: Vec<&str> = posts.iter().map(|(p, _)| p.source.as_str()).collect();
+        let ids: Vec<&str> = posts.iter().map(|(p, _)| p.external_id.as_str()).collect();
+        let urls: Vec<&str> = url_keys.iter().flatten().copied().collect();
+        for r in tx.query(
+            "SELECT 1, p.source_id, p.external_id FROM posts p
+             JOIN unnest($1::text[], $2::text[]) AS k(source_id, external_id)
+               ON p.source_id = k.source_id AND p.external_id = k.external_id
+             UNION ALL
+             SELECT 2, url_key, '' FROM posts WHERE url_key = ANY($3::text[])
+             UNION ALL
+             SELECT 3, p.source_id, p.text_hash FROM posts p
+             JOIN unnest($1::text[], $4::text[]) AS k(source_id, text_hash)
+               ON p.source_id = k.source_id AND p.text_hash = k.text_hash",
+            &[&sources, &ids, &urls, &hashes],
+        )? {
+            let (kind, a, b): (i32, String, String) = (r.get(0), r.get(1), r.get(2));
+            match kind {
+                1 => keys.ids.insert((a, b)),
+                2 => keys.urls.insert(a),
+                _ => keys.hashes.insert((a, b)),
+            };
+        }
+        Ok(keys)
+    }
+}
+
+/// The keys of the posts the transaction stores, so that a copy later in it is not stored.
+#[derive(Debug, Default)]
+struct BatchKeys {
+    ids: HashSet<(String, String)>,
+    urls: HashSet<String>,
+    hashes: HashSet<(String, String)>,
+}
+
+impl BatchKeys {
+    /// Takes the post's keys; false (nothing taken) when one is taken already.
+    fn take(&mut self, post: &Post, url_key: Option<&str>, hash: &str) -> bool {
+        let id = (post.source.to_string(), post.external_id.clone());
+        let text = (post.source.to_string(), hash.to_owned());
+        if self.ids.contains(&id)
+            || url_key.is_some_and(|u| self.urls.contains(u))
+            || self.hashes.contains(&text)
+        {
+            return false;
+        }
+        self.ids.insert(id);
+        if let Some(u) = url_key {
+            self.urls.insert(u.to_owned());
+        }
+        self.hashes.insert(text);
+        true
+    }
+}
+
+/// New posts' rows held as columns, inserted with one statement.
+#[derive(Debug, Default)]
+struct PostRows {
+    source: Vec<String>,
+    external_id: Vec<String>,
+    url: Vec<Option<String>>,
+    url_key: Vec<Option<String>>,
+    title: Vec<Option<String>>,
+    text: Vec<String>,
+    author: Vec<Option<String>>,
+    lang: Vec<Option<String>>,
+    published: Vec<String>,
+    fetched: Vec<String>,
+    text_hash: Vec<String>,
+    sentiment: Vec<Option<&'static str>>,
+    sentiment_score: Vec<Option<f64>>,
+    keywords_version: Vec<String>,
+    shares: Vec<i64>,
+    id: Vec<i64>,
+    platform: Vec<Option<String>>,
+    likes: Vec<Option<i64>>,
+    comments: Vec<Option<i64>>,
+    views: Vec<Option<i64>>,
+    followers: Vec<Option<i64>>,
+}
+
+impl PostRows {
+    fn push(
+        &mut self,
+        id: i64,
+        post: &Post,
+        tags: &Tags,
+        url_key: Option<&str>,
+        text_hash: String,
+        keywords_version: &str,
+    ) {
+        let reach = post.reach;
+        self.source.push(post.source.to_string());
+        self.external_id.push(post.external_id.clone());
+        self.url.push(post.url.clone());
+        self.url_key.push(url_key.map(str::to_owned));
+        self.title.push(post.title.clone());
+        self.text.push(post.text.clone());
+        self.author.push(post.author.clone());
+        self.lang.push(post.lang.clone());
+        self.published.push(to_db(post.published));
+        self.fetched.push(to_db(post.fetched));
+        self.text_hash.push(text_hash);
+        self.sentiment.push(tags.sentiment.map(|(c, _)| c.as_str()));
+        self.sentiment_score.push(tags.sentiment.map(|(_, s)| s));
+        self.keywords_version.push(keywords_version.to_owned());
+        self.shares.push(posts::count(reach.shares));
+        self.id.push(id);
+        self.platform
+            .push(post.platform.as_ref().map(|p| p.as_str().to_owned()));
+        self.likes.push(reach.likes.map(posts::count));
+        self.comments.push(reach.comments.map(posts::count));
+        self.views.push(reach.views.map(posts::count));
+        self.followers.push(reach.followers.map(posts::count));
+    }
+
+    /// Inserts the rows held so far.
+    fn write(&mut self, tx: &mut Transaction<'_>) -> Result<(), StoreError> {
+        if self.id.is_empty() {
+            return Ok(());
+        }
+        tx.execute(
+            "INSERT INTO posts (source_id, external_id, url, url_key, title, text, author, lang,
+                 published_at, fetched_at, text_hash, sentiment, sentiment_score,
+                 keywords_version, shares, id, platform, likes, comments, views, followers)
+             SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[],
+                 $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[],
+                 $12::text[], $13::float8[], $14::text[], $15::bigint[], $16::bigint[],
+                 $17::text[], $18::bigint[], $19::bigint[], $20::bigint[], $21::bigint[])",
+            &[
+                &self.source,
+                &self.external_id,
+                &self.url,
+                &self.url_key,
+                &self.title,
+                &self.text,
+                &self.author,
+                &self.lang,
+                &self.published,
+                &self.fetched,
+                &self.text_hash,
+                &self.sentiment,
+                &self.sentiment_score,
+                &self.keywords_version,
+                &self.shares,
+                &self.id,
+                &self.platform,
+                &self.likes,
+                &self.comments,
+                &self.views,
+                &self.followers,
+            ],
+        )?;
+        *self = PostRows::default();
+        Ok(())
+    }
+}
 
 /// A post seen again (same source and id): see `store::reach::seen_again`, whose decisions
 /// ([`reach::merged`], [`ReachBatch::seen_again`]) this shares.
@@ -651,9 +799,11 @@ struct Batch<'a> {
     before: i64,
     /// The id the next new post takes (the transaction holds [`WRITE_LOCK`]).
     next_post_id: i64,
-    /// The post insert, prepared once per transaction.
-    insert: Statement,
+    /// The new posts' rows and tags, held until [`Batch::write_held`].
+    posts: PostRows,
     tags: TagRows,
+    /// The keys of the new posts.
+    keys: BatchKeys,
     placing: Vec<Placing<'a>>,
     hourly: HourlyCounts<'a>,
     rollups: RollupBatch<'a>,
@@ -668,13 +818,20 @@ impl<'a> Batch<'a> {
         Ok(Batch {
             before,
             next_post_id: before + 1,
-            insert: tx.prepare(INSERT_POST)?,
+            posts: PostRows::default(),
             tags: TagRows::default(),
+            keys: BatchKeys::default(),
             placing: Vec::new(),
             hourly: HourlyCounts::default(),
             rollups: RollupBatch::default(),
             reach: ReachBatch::default(),
         })
+    }
+
+    /// Inserts the new posts and tags held so far.
+    fn write_held(&mut self, tx: &mut Transaction<'_>) -> Result<(), StoreError> {
+        self.posts.write(tx)?;
+        self.tags.write(tx)
     }
 
     /// Holds the topics, regions and mentions of the new post `id`, and counts the primary
@@ -708,7 +865,7 @@ impl<'a> Batch<'a> {
     /// Writes the held tags, places the new posts in their stories, and writes the counts
     /// and rollups.
     fn finish(mut self, tx: &mut Transaction<'_>) -> Result<(), StoreError> {
-        self.tags.write(tx)?;
+        self.write_held(tx)?;
         place(tx, &self.placing, &mut self.hourly)?;
         write_hourly(tx, self.hourly)?;
         write_reach(tx, self.reach)?;
@@ -743,16 +900,22 @@ fn place<'a>(
         batch.found(r.get(0), r.get(1));
     }
     let statements = StoryStatements::prepare(tx)?;
+    let mut started = NewStories::default();
     let (mut post_ids, mut story_ids) = (Vec::new(), Vec::new());
     // (story, topic, area) in the order posts bring them, with the hour of the first.
     let mut counted: Vec<(i64, &'a str, &'a str, Timestamp)> = Vec::new();
     let mut seen: HashSet<(i64, &'a str, &'a str)> = HashSet::new();
     for (p, keys) in placing.iter().zip(keys) {
-        let candidates = candidates(tx, &statements, &batch.stories(&keys))?;
+        let ids = batch.stories(&keys);
+        // A story started here is read and joined as stored: its row goes first.
+        if ids.iter().any(|id| started.holds(*id)) {
+            started.write(tx)?;
+        }
+        let candidates = candidates(tx, &statements, &ids)?;
         let placement = stories::choose(p.post, &p.fp, keys, candidates);
         let settled = batch.settle(&placement);
         if settled.starts {
-            start(tx, &statements, settled.story, p)?;
+            started.push(settled.story, p);
         } else {
             join(tx, &statements, settled.story, p)?;
         }
@@ -767,6 +930,7 @@ fn place<'a>(
             }
         }
     }
+    started.write(tx)?;
     let (keys, key_stories): (Vec<i64>, Vec<i64>) = batch.into_new_keys().into_iter().unzip();
     tx.execute(
         "INSERT INTO story_keys (key, story_id) SELECT * FROM unnest($1::bigint[], $2::bigint[])
@@ -815,8 +979,6 @@ fn count_stories<'a>(
 /// The statements story placement runs per post, prepared once per batch.
 struct StoryStatements {
     story: Statement,
-    start: Statement,
-    start_source: Statement,
     join_source: Statement,
     join_counts: Statement,
     join_aggregated: Statement,
@@ -829,15 +991,6 @@ impl StoryStatements {
             story: tx.prepare(
                 "SELECT id, signature, title_key, first_seen_at, last_seen_at FROM stories
                  WHERE id = ANY($1) ORDER BY id",
-            )?,
-            start: tx.prepare(
-                "INSERT INTO stories (id, first_post_id, first_source_id, first_url, first_seen_at,
-                     last_seen_at, title, posts, sources, signature, title_key)
-                 VALUES ($1, $2, $3, $4, $5, $5, $6, 1, 1, $7, $8)",
-            )?,
-            start_source: tx.prepare(
-                "INSERT INTO story_sources (story_id, source_id, posts, first_seen_at)
-                 VALUES ($1, $2, 1, $3)",
             )?,
             join_source: tx.prepare(
                 "INSERT INTO story_sources (story_id, source_id, posts, first_seen_at)
@@ -889,31 +1042,70 @@ fn candidates(
         .collect())
 }
 
-fn start(
-    tx: &mut Transaction<'_>,
-    statements: &StoryStatements,
-    story: i64,
-    p: &Placing<'_>,
-) -> Result<(), StoreError> {
-    let at = to_db(p.post.published);
-    tx.execute(
-        &statements.start,
-        &[
-            &story,
-            &p.id,
-            &p.post.source.as_str(),
-            &p.post.url,
-            &at,
-            &stories::story_title(p.post),
-            &p.fp.signature_bytes(),
-            &p.fp.title.map(|k| k as i64),
-        ],
-    )?;
-    tx.execute(
-        &statements.start_source,
-        &[&story, &p.post.source.as_str(), &at],
-    )?;
-    Ok(())
+/// Stories started by the batch and not written yet, as columns: each becomes a row of
+/// `stories` and one of `story_sources`, inserted together.
+#[derive(Debug, Default)]
+struct NewStories {
+    id: Vec<i64>,
+    first_post: Vec<i64>,
+    source: Vec<String>,
+    url: Vec<Option<String>>,
+    at: Vec<String>,
+    title: Vec<String>,
+    signature: Vec<Vec<u8>>,
+    title_key: Vec<Option<i64>>,
+}
+
+impl NewStories {
+    /// Starts story `story` with the post `p`.
+    fn push(&mut self, story: i64, p: &Placing<'_>) {
+        self.id.push(story);
+        self.first_post.push(p.id);
+        self.source.push(p.post.source.to_string());
+        self.url.push(p.post.url.clone());
+        self.at.push(to_db(p.post.published));
+        self.title.push(stories::story_title(p.post));
+        self.signature.push(p.fp.signature_bytes());
+        self.title_key.push(p.fp.title.map(|k| k as i64));
+    }
+
+    /// Whether story `id` is held here, not written yet.
+    fn holds(&self, id: i64) -> bool {
+        self.id.first().is_some_and(|first| id >= *first)
+    }
+
+    fn write(&mut self, tx: &mut Transaction<'_>) -> Result<(), StoreError> {
+        if self.id.is_empty() {
+            return Ok(());
+        }
+        tx.execute(
+            "INSERT INTO stories (id, first_post_id, first_source_id, first_url, first_seen_at,
+                 last_seen_at, title, posts, sources, signature, title_key)
+             SELECT id, first_post_id, first_source_id, first_url, at, at, title, 1, 1,
+                 signature, title_key
+             FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[], $5::text[],
+                 $6::text[], $7::bytea[], $8::bigint[])
+                 AS s(id, first_post_id, first_source_id, first_url, at, title, signature, title_key)",
+            &[
+                &self.id,
+                &self.first_post,
+                &self.source,
+                &self.url,
+                &self.at,
+                &self.title,
+                &self.signature,
+                &self.title_key,
+            ],
+        )?;
+        tx.execute(
+            "INSERT INTO story_sources (story_id, source_id, posts, first_seen_at)
+             SELECT id, source_id, 1, at FROM unnest($1::bigint[], $2::text[], $3::text[])
+                 AS s(id, source_id, at)",
+            &[&self.id, &self.source, &self.at],
+        )?;
+        *self = NewStories::default();
+        Ok(())
+    }
 }
 
 fn join(
@@ -1658,37 +1850,21 @@ mod tests {
     /// 10,000 generated posts (topics, regions, a copy in every tenth), as [`Ingest`]s of
     /// 500 posts, one poll per transaction as the bench's `store` stage commits them.
     fn generated_polls() -> Vec<Write> {
-        const WORDS: &[&str] = &[
-            "banjir",
-            "jalan",
-            "rusak",
-            "warga",
-            "sungai",
-            "tanggul",
-            "hujan",
-            "pemerintah",
-            "kota",
-            "desa",
-            "listrik",
-            "padam",
-            "air",
-            "bersih",
-            "sekolah",
-            "rumah",
-            "sakit",
-            "pasar",
-            "harga",
-            "beras",
-            "tambang",
-            "batu",
-            "bara",
-            "longsor",
-            "jembatan",
+        // Words of two or three syllables: a vocabulary of thousands, so that only the
+        // copies are near-duplicates, as in real polls.
+        const SYLLABLES: &[&str] = &[
+            "ba", "ka", "ma", "sa", "ta", "ri", "lu", "ngi", "pe", "do", "ja", "wa", "ra", "gu",
+            "so", "ne", "bi", "ha", "ku", "ti",
         ];
         let mut seed: u64 = 0x2545_f491_4f6c_dd1d;
         let mut next = move || {
             seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
             (seed >> 33) as usize
+        };
+        let word = |next: &mut dyn FnMut() -> usize| -> String {
+            (0..2 + next() % 2)
+                .map(|_| SYLLABLES[next() % SYLLABLES.len()])
+                .collect()
         };
         let start = at("2026-11-20T00:00:00Z");
         let mut posts = Vec::new();
@@ -1700,7 +1876,7 @@ mod tests {
                 )
             } else {
                 (0..30)
-                    .map(|_| WORDS[next() % WORDS.len()])
+                    .map(|_| word(&mut next))
                     .collect::<Vec<_>>()
                     .join(" ")
             };
