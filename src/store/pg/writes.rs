@@ -456,7 +456,9 @@ fn insert_all<'a>(
     let mut new = 0;
     for (((post, tags), url_key), hash) in posts.iter().zip(url_keys).zip(hashes) {
         let source = post.source.as_str();
-        let copy = stored.ids.contains(&(source.to_owned(), post.external_id.clone()))
+        let copy = stored
+            .ids
+            .contains(&(source.to_owned(), post.external_id.clone()))
             || url_key.is_some_and(|u| stored.urls.contains(u))
             || stored.hashes.contains(&(source.to_owned(), hash.clone()))
             || !batch.keys.take(post, url_key, &hash);
@@ -587,6 +589,7 @@ struct PostRows {
     comments: Vec<Option<i64>>,
     views: Vec<Option<i64>>,
     followers: Vec<Option<i64>>,
+    story_id: Vec<Option<i64>>,
 }
 
 impl PostRows {
@@ -622,6 +625,24 @@ impl PostRows {
         self.comments.push(reach.comments.map(posts::count));
         self.views.push(reach.views.map(posts::count));
         self.followers.push(reach.followers.map(posts::count));
+        self.story_id.push(None);
+    }
+
+    /// Gives the held posts their stories; returns the placements of posts written already.
+    fn set_stories(&mut self, placed: Vec<(i64, i64)>) -> Vec<(i64, i64)> {
+        // The held ids ascend one by one from the first.
+        let first = self.id.first().copied().unwrap_or(i64::MAX);
+        let mut written = Vec::new();
+        for (post, story) in placed {
+            match usize::try_from(post - first)
+                .ok()
+                .filter(|i| *i < self.id.len())
+            {
+                Some(i) => self.story_id[i] = Some(story),
+                None => written.push((post, story)),
+            }
+        }
+        written
     }
 
     /// Inserts the rows held so far.
@@ -632,11 +653,13 @@ impl PostRows {
         tx.execute(
             "INSERT INTO posts (source_id, external_id, url, url_key, title, text, author, lang,
                  published_at, fetched_at, text_hash, sentiment, sentiment_score,
-                 keywords_version, shares, id, platform, likes, comments, views, followers)
+                 keywords_version, shares, id, platform, likes, comments, views, followers,
+                 story_id)
              SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[],
                  $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[],
                  $12::text[], $13::float8[], $14::text[], $15::bigint[], $16::bigint[],
-                 $17::text[], $18::bigint[], $19::bigint[], $20::bigint[], $21::bigint[])",
+                 $17::text[], $18::bigint[], $19::bigint[], $20::bigint[], $21::bigint[],
+                 $22::bigint[])",
             &[
                 &self.source,
                 &self.external_id,
@@ -659,6 +682,7 @@ impl PostRows {
                 &self.comments,
                 &self.views,
                 &self.followers,
+                &self.story_id,
             ],
         )?;
         *self = PostRows::default();
@@ -865,8 +889,20 @@ impl<'a> Batch<'a> {
     /// Writes the held tags, places the new posts in their stories, and writes the counts
     /// and rollups.
     fn finish(mut self, tx: &mut Transaction<'_>) -> Result<(), StoreError> {
+        // Placed before the posts are written, so that each row is written once with its
+        // story: updating `story_id` afterwards wrote every row again, with its full-text
+        // entries (placement took two thirds of a batch's time).
+        let placed = place(tx, &self.placing, &mut self.hourly)?;
+        let written = self.posts.set_stories(placed);
         self.write_held(tx)?;
-        place(tx, &self.placing, &mut self.hourly)?;
+        if !written.is_empty() {
+            let (posts, stories): (Vec<i64>, Vec<i64>) = written.into_iter().unzip();
+            tx.execute(
+                "UPDATE posts SET story_id = u.story_id
+                 FROM unnest($1::bigint[], $2::bigint[]) AS u(id, story_id) WHERE posts.id = u.id",
+                &[&posts, &stories],
+            )?;
+        }
         write_hourly(tx, self.hourly)?;
         write_reach(tx, self.reach)?;
         if self.next_post_id > self.before + 1 {
@@ -878,14 +914,15 @@ impl<'a> Batch<'a> {
 
 /// Places the batch's new posts in their stories, in the order they were stored, as SQLite's
 /// step behind the commit does (`store::pending::place`): the stored stories of all their keys
-/// are read at once, and each post then counts its story once per topic and area.
+/// are read at once, and each post then counts its story once per topic and area. Returns
+/// (post, story) of each placed post.
 fn place<'a>(
     tx: &mut Transaction<'_>,
     placing: &[Placing<'a>],
     hourly: &mut HourlyCounts<'a>,
-) -> Result<(), StoreError> {
+) -> Result<Vec<(i64, i64)>, StoreError> {
     if placing.is_empty() {
-        return Ok(());
+        return Ok(Vec::new());
     }
     let max: i64 = tx
         .query_one("SELECT coalesce(max(id), 0) FROM stories", &[])?
@@ -937,12 +974,8 @@ fn place<'a>(
          ON CONFLICT DO NOTHING",
         &[&keys, &key_stories],
     )?;
-    tx.execute(
-        "UPDATE posts SET story_id = u.story_id
-         FROM unnest($1::bigint[], $2::bigint[]) AS u(id, story_id) WHERE posts.id = u.id",
-        &[&post_ids, &story_ids],
-    )?;
-    count_stories(tx, counted, hourly)
+    count_stories(tx, counted, hourly)?;
+    Ok(post_ids.into_iter().zip(story_ids).collect())
 }
 
 /// Marks each (story, topic, area) as counted in `story_topics`; the ones new there count a
@@ -1468,6 +1501,17 @@ mod tests {
                         ),
                         opinion.clone(),
                     ),
+                    // A copy of a story started earlier in the same transaction.
+                    (
+                        post(
+                            "warga",
+                            "w9",
+                            None,
+                            &format!("Info: {RELEASE}!"),
+                            "2026-11-27T02:35:00Z",
+                        ),
+                        tags(&["banjir"], &["samarinda", "kukar"]),
+                    ),
                     (
                         social(
                             "warga",
@@ -1491,7 +1535,7 @@ mod tests {
                 message: "waktu habis".into(),
             }),
         ];
-        assert_eq!(store.write(&first).unwrap(), [2, 2, 0]);
+        assert_eq!(store.write(&first).unwrap(), [2, 3, 0]);
         let second = vec![
             ingest(
                 "tribun",
@@ -1845,6 +1889,55 @@ mod tests {
                 "users"
             ]
         );
+    }
+
+    /// A batch numbers its posts from the largest stored id, so it holds the write lock from
+    /// its start to its commit: another writer (another node, `pantau import`) waits instead
+    /// of committing posts in between, and ids ascend in commit order.
+    #[test]
+    fn a_batch_holds_the_write_lock_until_it_commits() {
+        let Some(db) = TestDb::create() else { return };
+        let ours_posts = vec![(
+            post("a", "1", None, "Tanggul jebol", "2026-11-27T02:10:00Z"),
+            tags(&["banjir"], &[]),
+        )];
+        let theirs = vec![(
+            post("b", "1", None, "Tanggul retak", "2026-11-27T02:10:00Z"),
+            tags(&["banjir"], &[]),
+        )];
+        let ours = PgStore::connect(db.url()).unwrap();
+        let url = db.url().clone();
+        let other = {
+            let mut client = ours.client();
+            let mut tx = client.transaction().unwrap();
+            let other = store_batch(&mut tx, |tx, batch| {
+                let other = std::thread::spawn(move || {
+                    PgStore::connect(&url)
+                        .unwrap()
+                        .insert_posts(&theirs, "v")
+                        .unwrap()
+                });
+                std::thread::sleep(Duration::from_millis(300));
+                assert!(
+                    !other.is_finished(),
+                    "another writer committed inside the batch"
+                );
+                assert_eq!(insert_all(tx, &ours_posts, "v", batch)?, 1);
+                Ok(other)
+            })
+            .unwrap();
+            tx.commit().unwrap();
+            other
+        };
+        assert_eq!(other.join().unwrap(), 1);
+        let sources: Vec<String> = ours
+            .client()
+            .query("SELECT source_id FROM posts ORDER BY id", &[])
+            .unwrap()
+            .iter()
+            .map(|r| r.get(0))
+            .collect();
+        assert_eq!(sources, ["a", "b"]);
     }
 
     /// 10,000 generated posts (topics, regions, a copy in every tenth), as [`Ingest`]s of
