@@ -1188,80 +1188,71 @@ mod tests {
 
     #[test]
     fn duplicates_by_id_url_or_text_are_stored_once() {
-        let (_dir, mut store) = temp_store();
-        let t = "2026-11-27T01:30:00Z";
-        let first = vec![
-            (
-                post(
-                    "a",
-                    "1",
-                    Some("https://a.example/1"),
-                    "Banjir di Sempaja",
-                    t,
-                ),
-                tags(&["banjir"], &["samarinda"]),
-            ),
-            (
-                post("a", "2", Some("https://a.example/2"), "Jalan rusak", t),
-                tags(&[], &[]),
-            ),
-        ];
-        assert_eq!(store.insert_posts(&first, "v").unwrap(), 2);
-        let again = vec![
-            // same id
-            (
-                post("a", "1", Some("https://a.example/1b"), "lain", t),
-                tags(&["banjir"], &[]),
-            ),
-            // same URL from another source
-            (
-                post(
-                    "b",
-                    "9",
-                    Some("https://a.example/2"),
-                    "Jalan rusak parah",
-                    t,
-                ),
-                tags(&[], &[]),
-            ),
-            // same normalised text from the same source
-            (
-                post("a", "3", None, "BANJIR  di Sempaja", t),
-                tags(&["banjir"], &[]),
-            ),
-            // the same text from another source is another post
-            (
-                post("b", "3", None, "Banjir di Sempaja", t),
-                tags(&["banjir"], &[]),
-            ),
-        ];
-        assert_eq!(store.insert_posts(&again, "v").unwrap(), 1);
-        assert_eq!(store.count_posts().unwrap(), 3);
-        let hourly: Vec<(String, String, String, i64)> = store
-            .conn
-            .prepare("SELECT topic_id, region_id, hour, posts FROM topic_hourly ORDER BY region_id")
-            .unwrap()
-            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
-            .unwrap()
-            .collect::<Result<_, _>>()
-            .unwrap();
-        assert_eq!(
-            hourly,
-            [
+        each_backend(|backend, mut store| {
+            let t = "2026-11-27T01:30:00Z";
+            let first = vec![
                 (
-                    "banjir".into(),
-                    "*".into(),
-                    "2026-11-27T01:00:00Z".into(),
-                    2
+                    post(
+                        "a",
+                        "1",
+                        Some("https://a.example/1"),
+                        "Banjir di Sempaja",
+                        t,
+                    ),
+                    tags(&["banjir"], &["samarinda"]),
                 ),
                 (
-                    "banjir".into(),
-                    "samarinda".into(),
-                    "2026-11-27T01:00:00Z".into(),
-                    1
+                    post("a", "2", Some("https://a.example/2"), "Jalan rusak", t),
+                    tags(&[], &[]),
                 ),
-            ]
-        );
+            ];
+            assert_eq!(store.insert_posts(&first, "v").unwrap(), 2, "{backend:?}");
+            let again = vec![
+                // same id
+                (
+                    post("a", "1", Some("https://a.example/1b"), "lain", t),
+                    tags(&["banjir"], &[]),
+                ),
+                // same URL from another source
+                (
+                    post(
+                        "b",
+                        "9",
+                        Some("https://a.example/2"),
+                        "Jalan rusak parah",
+                        t,
+                    ),
+                    tags(&[], &[]),
+                ),
+                // same normalised text from the same source
+                (
+                    post("a", "3", None, "BANJIR  di Sempaja", t),
+                    tags(&["banjir"], &[]),
+                ),
+                // the same text from another source is another post
+                (
+                    post("b", "3", None, "Banjir di Sempaja", t),
+                    tags(&["banjir"], &[]),
+                ),
+            ];
+            assert_eq!(store.insert_posts(&again, "v").unwrap(), 1, "{backend:?}");
+            assert_eq!(
+                rows(&store, "SELECT count(*) FROM posts"),
+                [["3"]],
+                "{backend:?}"
+            );
+            assert_eq!(
+                rows(
+                    &store,
+                    "SELECT topic_id, region_id, hour, posts FROM topic_hourly ORDER BY region_id"
+                ),
+                [
+                    ["banjir", "*", "2026-11-27T01:00:00Z", "2"],
+                    ["banjir", "samarinda", "2026-11-27T01:00:00Z", "1"],
+                ],
+                "{backend:?}"
+            );
+        });
     }
 
     #[test]
