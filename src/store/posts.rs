@@ -130,13 +130,7 @@ pub(super) fn insert_pushed(
     posts: &[(Post, Tags)],
     keywords_version: &str,
 ) -> Result<(usize, Placing), StoreError> {
-    let mut by_source: Vec<(&SourceId, Vec<(Post, Tags)>)> = Vec::new();
-    for (post, tags) in posts {
-        match by_source.iter_mut().find(|(s, _)| *s == &post.source) {
-            Some((_, group)) => group.push((post.clone(), tags.clone())),
-            None => by_source.push((&post.source, vec![(post.clone(), tags.clone())])),
-        }
-    }
+    let by_source = by_source(posts);
     let now = to_db(Timestamp::now());
     let (new_by_source, placing) = store_batch(conn, |tx, batch| {
         let mut new_by_source = Vec::with_capacity(by_source.len());
@@ -151,6 +145,19 @@ pub(super) fn insert_pushed(
         crate::metrics::global().ingested(source, *new);
     }
     Ok((new_by_source.iter().map(|(_, n)| n).sum(), placing))
+}
+
+/// Pushed posts grouped by source, in the order each source first appears: each group is
+/// stored after the other.
+pub(super) fn by_source(posts: &[(Post, Tags)]) -> Vec<(&SourceId, Vec<(Post, Tags)>)> {
+    let mut by_source: Vec<(&SourceId, Vec<(Post, Tags)>)> = Vec::new();
+    for (post, tags) in posts {
+        match by_source.iter_mut().find(|(s, _)| *s == &post.source) {
+            Some((_, group)) => group.push((post.clone(), tags.clone())),
+            None => by_source.push((&post.source, vec![(post.clone(), tags.clone())])),
+        }
+    }
+    by_source
 }
 
 /// Number of stored posts.
@@ -359,7 +366,7 @@ pub(super) fn stored_items(
 /// The URL a post is de-duplicated by, across sources. None for a site's front page, and for a
 /// URL several different items of the same batch share (a feed that links every item to its
 /// home page would otherwise keep only its first item).
-fn url_keys(posts: &[(Post, Tags)]) -> Vec<Option<&str>> {
+pub(super) fn url_keys(posts: &[(Post, Tags)]) -> Vec<Option<&str>> {
     let mut ids_per_url: HashMap<&str, Vec<&str>> = HashMap::new();
     for (p, _) in posts {
         if let Some(u) = p.url.as_deref() {
@@ -420,6 +427,14 @@ fn insert_all<'a>(
         statements.tag(row.id, post, tags, placing.is_none(), batch)?;
     }
     Ok(new)
+}
+
+/// The normalised text hash a post is de-duplicated by within its source: the one its tags
+/// bring (computed with them), else computed here.
+pub(super) fn text_hash<'a>(post: &Post, tags: &'a Tags) -> Cow<'a, str> {
+    tags.text_hash
+        .as_deref()
+        .map_or_else(|| Cow::Owned(post.text_hash()), Cow::Borrowed)
 }
 
 /// One post about to be stored, with what its row holds besides the post and its tags.
@@ -491,9 +506,7 @@ impl<'tx> PostStatements<'tx> {
             post.lang,
             to_db(post.published),
             to_db(post.fetched),
-            tags.text_hash
-                .as_deref()
-                .map_or_else(|| Cow::Owned(post.text_hash()), Cow::Borrowed),
+            text_hash(post, tags),
             tags.sentiment.map(|(c, _)| c.as_str()),
             tags.sentiment.map(|(_, s)| s),
             row.keywords_version,
@@ -598,7 +611,7 @@ impl<'a> Batch<'a> {
 /// The fingerprint a post with a topic is grouped into a story by (it comes with its tags;
 /// callers that built tags by hand get one computed here). Posts without a topic, or without
 /// words, are in no story.
-fn fingerprint<'a>(post: &Post, tags: &'a Tags) -> Option<Cow<'a, Fingerprint>> {
+pub(super) fn fingerprint<'a>(post: &Post, tags: &'a Tags) -> Option<Cow<'a, Fingerprint>> {
     if tags.topics.is_empty() {
         return None;
     }
@@ -609,7 +622,7 @@ fn fingerprint<'a>(post: &Post, tags: &'a Tags) -> Option<Cow<'a, Fingerprint>> 
 }
 
 /// A platform's count as SQLite stores it (a signed 64-bit integer).
-fn count(n: u64) -> i64 {
+pub(super) fn count(n: u64) -> i64 {
     i64::try_from(n).unwrap_or(i64::MAX)
 }
 
@@ -617,7 +630,8 @@ fn count(n: u64) -> i64 {
 mod tests {
     use super::*;
     use crate::model::{Platform, RegionId, TopicId};
-    use crate::store::{Browse, Maintenance, SqliteStore as Store, Writes};
+    use crate::store::testing::each_backend;
+    use crate::store::{Browse, Maintenance, SqliteStore as Store, Store as AnyStore, Writes};
     use std::time::Duration;
 
     pub(crate) fn post(source: &str, id: &str, url: Option<&str>, text: &str, at: &str) -> Post {
@@ -652,108 +666,91 @@ mod tests {
 
     #[test]
     fn the_text_hash_comes_from_the_tags_or_is_computed() {
-        let (_dir, mut store) = temp_store();
-        let given = post("a", "1", None, "Banjir di Sempaja", "2026-11-27T02:10:00Z");
-        let computed = post("b", "1", None, "Jalan rusak", "2026-11-27T02:10:00Z");
-        // A value the store could not have computed itself: it must take the tags' word.
-        let with_hash = Tags {
-            text_hash: Some("dari-klasifikasi".into()),
-            mentioned_topics: Vec::new(),
-            mentioned_regions: Vec::new(),
-            ..tags(&[], &[])
-        };
-        let posts = vec![(given, with_hash), (computed.clone(), tags(&[], &[]))];
-        assert_eq!(store.insert_posts(&posts, "v").unwrap(), 2);
-        let stored: Vec<String> = store
-            .conn
-            .prepare("SELECT text_hash FROM posts ORDER BY id")
-            .unwrap()
-            .query_map([], |r| r.get(0))
-            .unwrap()
-            .collect::<Result<_, _>>()
-            .unwrap();
-        assert_eq!(
-            stored,
-            ["dari-klasifikasi".to_string(), computed.text_hash()]
-        );
-        // The same words again from the same source are the same post, whichever way the
-        // hash arrives.
-        let again = post("b", "2", None, "JALAN  rusak", "2026-11-27T02:20:00Z");
-        let again_tags = Tags {
-            text_hash: Some(again.text_hash()),
-            mentioned_topics: Vec::new(),
-            mentioned_regions: Vec::new(),
-            ..tags(&[], &[])
-        };
-        assert_eq!(store.insert_posts(&[(again, again_tags)], "v").unwrap(), 0);
+        each_backend(|backend, mut store| {
+            let given = post("a", "1", None, "Banjir di Sempaja", "2026-11-27T02:10:00Z");
+            let computed = post("b", "1", None, "Jalan rusak", "2026-11-27T02:10:00Z");
+            // A value the store could not have computed itself: it must take the tags' word.
+            let with_hash = Tags {
+                text_hash: Some("dari-klasifikasi".into()),
+                ..tags(&[], &[])
+            };
+            let posts = vec![(given, with_hash), (computed.clone(), tags(&[], &[]))];
+            assert_eq!(store.insert_posts(&posts, "v").unwrap(), 2, "{backend:?}");
+            let stored: Vec<String> = rows(&store, "SELECT text_hash FROM posts ORDER BY id")
+                .into_iter()
+                .map(|r| r[0].clone())
+                .collect();
+            assert_eq!(
+                stored,
+                ["dari-klasifikasi".to_string(), computed.text_hash()],
+                "{backend:?}"
+            );
+            // The same words again from the same source are the same post, whichever way the
+            // hash arrives.
+            let again = post("b", "2", None, "JALAN  rusak", "2026-11-27T02:20:00Z");
+            let again_tags = Tags {
+                text_hash: Some(again.text_hash()),
+                ..tags(&[], &[])
+            };
+            assert_eq!(
+                store.insert_posts(&[(again, again_tags)], "v").unwrap(),
+                0,
+                "{backend:?}"
+            );
+        });
     }
 
     #[test]
     fn reach_is_stored_and_a_post_seen_again_brings_newer_counts() {
-        let (_dir, mut store) = temp_store();
-        let mut first = post("x", "1", None, "Banjir di Sempaja", "2026-11-27T02:10:00Z");
-        first.platform = Platform::parse("X");
-        first.reach = Reach {
-            likes: Some(10),
-            shares: 5,
-            comments: None,
-            views: Some(900),
-            followers: Some(300_000),
-        };
-        assert_eq!(
-            store
+        each_backend(|backend, mut store| {
+            let mut first = post("x", "1", None, "Banjir di Sempaja", "2026-11-27T02:10:00Z");
+            first.platform = Platform::parse("X");
+            first.reach = Reach {
+                likes: Some(10),
+                shares: 5,
+                comments: None,
+                views: Some(900),
+                followers: Some(300_000),
+            };
+            let stored = store
                 .insert_posts(&[(first.clone(), tags(&[], &[]))], "v")
-                .unwrap(),
-            1
-        );
-        // Seen again: likes rose, a reshare was undone (shares never fall), the platform now
-        // states comments and no views.
-        let mut again = first.clone();
-        again.reach = Reach {
-            likes: Some(12),
-            shares: 4,
-            comments: Some(3),
-            views: None,
-            followers: Some(300_500),
-        };
-        assert_eq!(
-            store.insert_posts(&[(again, tags(&[], &[]))], "v").unwrap(),
-            0
-        );
-        let row: (String, i64, i64, Option<i64>, i64, i64) = store
-            .conn
-            .query_row(
-                "SELECT platform, likes, shares, comments, views, followers FROM posts",
-                [],
-                |r| {
-                    Ok((
-                        r.get(0)?,
-                        r.get(1)?,
-                        r.get(2)?,
-                        r.get(3)?,
-                        r.get(4)?,
-                        r.get(5)?,
-                    ))
-                },
-            )
-            .unwrap();
-        assert_eq!(row, ("x".into(), 12, 5, Some(3), 900, 300_500));
-        // A feed item says nothing of its reach: NULL, not 0.
-        let feed = post(
-            "f",
-            "1",
-            None,
-            "Jalan rusak di Loa Janan",
-            "2026-11-27T02:10:00Z",
-        );
-        store.insert_posts(&[(feed, tags(&[], &[]))], "v").unwrap();
-        let likes: Option<i64> = store
-            .conn
-            .query_row("SELECT likes FROM posts WHERE source_id = 'f'", [], |r| {
-                r.get(0)
-            })
-            .unwrap();
-        assert_eq!(likes, None);
+                .unwrap();
+            assert_eq!(stored, 1, "{backend:?}");
+            // Seen again: likes rose, a reshare was undone (shares never fall), the platform
+            // now states comments and no views.
+            let mut again = first.clone();
+            again.reach = Reach {
+                likes: Some(12),
+                shares: 4,
+                comments: Some(3),
+                views: None,
+                followers: Some(300_500),
+            };
+            let stored = store.insert_posts(&[(again, tags(&[], &[]))], "v").unwrap();
+            assert_eq!(stored, 0, "{backend:?}");
+            assert_eq!(
+                rows(
+                    &store,
+                    "SELECT platform, likes, shares, comments, views, followers FROM posts"
+                ),
+                [["x", "12", "5", "3", "900", "300500"]],
+                "{backend:?}"
+            );
+            // A feed item says nothing of its reach: NULL, not 0.
+            let feed = post(
+                "f",
+                "1",
+                None,
+                "Jalan rusak di Loa Janan",
+                "2026-11-27T02:10:00Z",
+            );
+            store.insert_posts(&[(feed, tags(&[], &[]))], "v").unwrap();
+            assert_eq!(
+                rows(&store, "SELECT likes FROM posts WHERE source_id = 'f'"),
+                [["NULL"]],
+                "{backend:?}"
+            );
+        });
     }
 
     /// Every row's parent exists, and the checks are on again for what follows (batches are
@@ -772,6 +769,60 @@ mod tests {
             .collect::<Result<_, _>>()
             .unwrap();
         assert_eq!(orphans, [], "rows without their parent");
+    }
+
+    /// The rows `sql` (literal values only: it runs on either backend) returns, each value as
+    /// text (`NULL` for none).
+    fn rows(store: &AnyStore, sql: &str) -> Vec<Vec<String>> {
+        match store {
+            AnyStore::Sqlite(s) => {
+                let mut stmt = s.conn.prepare(sql).unwrap();
+                let n = stmt.column_count();
+                stmt.query_map([], |r| {
+                    Ok((0..n)
+                        .map(|i| match r.get_ref(i).unwrap() {
+                            rusqlite::types::ValueRef::Null => "NULL".to_string(),
+                            rusqlite::types::ValueRef::Integer(v) => v.to_string(),
+                            rusqlite::types::ValueRef::Real(v) => v.to_string(),
+                            rusqlite::types::ValueRef::Text(t) => {
+                                String::from_utf8_lossy(t).into_owned()
+                            }
+                            rusqlite::types::ValueRef::Blob(_) => "BLOB".to_string(),
+                        })
+                        .collect())
+                })
+                .unwrap()
+                .collect::<Result<_, _>>()
+                .unwrap()
+            }
+            AnyStore::Postgres(p) => p
+                .client()
+                .simple_query(sql)
+                .unwrap()
+                .into_iter()
+                .filter_map(|m| match m {
+                    postgres::SimpleQueryMessage::Row(r) => Some(
+                        (0..r.len())
+                            .map(|i| r.get(i).unwrap_or("NULL").to_string())
+                            .collect(),
+                    ),
+                    _ => None,
+                })
+                .collect(),
+        }
+    }
+
+    /// The two integers of the one row `sql` returns, on either backend.
+    fn pair(store: &AnyStore, sql: &str) -> (i64, i64) {
+        let row = &rows(store, sql)[0];
+        (row[0].parse().unwrap(), row[1].parse().unwrap())
+    }
+
+    /// [`assert_foreign_keys_hold`] on SQLite; PostgreSQL checks them at every statement.
+    fn foreign_keys_hold(store: &AnyStore) {
+        if let AnyStore::Sqlite(s) = store {
+            assert_foreign_keys_hold(s);
+        }
     }
 
     /// A new store in a temp dir (kept as long as the dir is).
@@ -828,52 +879,53 @@ mod tests {
             ingest.posts[0].0.url = Some(url.into());
             Write::Ingest(ingest)
         };
-        let first = |store: &Store| -> (String, String) {
-            store
-                .conn
-                .query_row("SELECT first_url, first_seen_at FROM stories", [], |r| {
-                    Ok((r.get(0)?, r.get(1)?))
-                })
-                .unwrap()
+        let first = |store: &AnyStore| -> (String, String) {
+            let row = &rows(store, "SELECT first_url, first_seen_at FROM stories")[0];
+            (row[0].clone(), row[1].clone())
         };
         // Google News earlier in time but polled second: the outlet stays the story's link.
-        let (_dir, mut store) = temp_store();
-        store
-            .write(&[linked("warta", outlet, "2026-11-27T03:00:00Z")])
-            .unwrap();
-        store
-            .write(&[linked("gn", google, "2026-11-27T02:00:00Z")])
-            .unwrap();
-        assert_eq!(
-            first(&store),
-            (outlet.into(), "2026-11-27T02:00:00Z".into())
-        );
+        each_backend(|backend, mut store| {
+            store
+                .write(&[linked("warta", outlet, "2026-11-27T03:00:00Z")])
+                .unwrap();
+            store
+                .write(&[linked("gn", google, "2026-11-27T02:00:00Z")])
+                .unwrap();
+            assert_eq!(
+                first(&store),
+                (outlet.into(), "2026-11-27T02:00:00Z".into()),
+                "{backend:?}"
+            );
+        });
         // Google News first, the outlet published later: the outlet takes the story's link.
-        let (_dir, mut store) = temp_store();
-        store
-            .write(&[linked("gn", google, "2026-11-27T02:00:00Z")])
-            .unwrap();
-        assert_eq!(first(&store).0, google);
-        store
-            .write(&[linked("warta", outlet, "2026-11-27T03:00:00Z")])
-            .unwrap();
-        assert_eq!(
-            first(&store),
-            (outlet.into(), "2026-11-27T02:00:00Z".into())
-        );
+        each_backend(|backend, mut store| {
+            store
+                .write(&[linked("gn", google, "2026-11-27T02:00:00Z")])
+                .unwrap();
+            assert_eq!(first(&store).0, google, "{backend:?}");
+            store
+                .write(&[linked("warta", outlet, "2026-11-27T03:00:00Z")])
+                .unwrap();
+            assert_eq!(
+                first(&store),
+                (outlet.into(), "2026-11-27T02:00:00Z".into()),
+                "{backend:?}"
+            );
+        });
         // Between two outlets the earliest stays the origin, as before.
-        let (_dir, mut store) = temp_store();
-        store
-            .write(&[linked("warta", outlet, "2026-11-27T03:00:00Z")])
-            .unwrap();
-        store
-            .write(&[linked(
-                "kaltimpost",
-                "https://kp.example/b",
-                "2026-11-27T04:00:00Z",
-            )])
-            .unwrap();
-        assert_eq!(first(&store).0, outlet);
+        each_backend(|backend, mut store| {
+            store
+                .write(&[linked("warta", outlet, "2026-11-27T03:00:00Z")])
+                .unwrap();
+            store
+                .write(&[linked(
+                    "kaltimpost",
+                    "https://kp.example/b",
+                    "2026-11-27T04:00:00Z",
+                )])
+                .unwrap();
+            assert_eq!(first(&store).0, outlet, "{backend:?}");
+        });
     }
 
     /// The writer commits every queued poll in one transaction, whose story keys and counts
@@ -881,44 +933,44 @@ mod tests {
     /// joins the story an earlier poll started, and the story counts once.
     #[test]
     fn polls_committed_together_share_their_stories_and_counts() {
-        let (_dir, mut store) = temp_store();
-        let batch = [
-            poll("kaltimpost", RELEASE, "2026-11-27T02:10:00Z", &["banjir"]),
-            poll(
-                "tribun",
-                "Jalan Juanda macet",
-                "2026-11-27T02:20:00Z",
-                &["lalu-lintas"],
-            ),
-            poll("warga", RELEASE, "2026-11-27T02:30:00Z", &["banjir"]),
-        ];
-        assert_eq!(store.write(&batch).unwrap(), [1, 1, 1]);
-        let conn = &store.conn;
-        let story = |source: &str| -> Option<i64> {
-            conn.query_row(
-                "SELECT story_id FROM posts WHERE source_id = ?1",
-                [source],
-                |r| r.get(0),
-            )
-            .unwrap()
-        };
-        assert!(story("kaltimpost").is_some());
-        assert_eq!(story("warga"), story("kaltimpost"));
-        assert_ne!(story("tribun"), story("kaltimpost"));
-        let hourly = two(
-            &store,
-            "SELECT posts, stories FROM topic_hourly
-             WHERE topic_id = 'banjir' AND region_id = '*' AND hour = '2026-11-27T02:00:00Z'",
-            [],
-        );
-        assert_eq!(hourly, (2, 1));
-        let (posts, sources) = two(
-            &store,
-            "SELECT posts, sources FROM stories WHERE id = ?1",
-            [story("warga")],
-        );
-        assert_eq!((posts, sources), (2, 2));
-        assert_foreign_keys_hold(&store);
+        each_backend(|backend, mut store| {
+            let batch = [
+                poll("kaltimpost", RELEASE, "2026-11-27T02:10:00Z", &["banjir"]),
+                poll(
+                    "tribun",
+                    "Jalan Juanda macet",
+                    "2026-11-27T02:20:00Z",
+                    &["lalu-lintas"],
+                ),
+                poll("warga", RELEASE, "2026-11-27T02:30:00Z", &["banjir"]),
+            ];
+            assert_eq!(store.write(&batch).unwrap(), [1, 1, 1], "{backend:?}");
+            let story = |source: &str| -> String {
+                rows(
+                    &store,
+                    &format!("SELECT story_id FROM posts WHERE source_id = '{source}'"),
+                )[0][0]
+                    .clone()
+            };
+            assert_ne!(story("kaltimpost"), "NULL", "{backend:?}");
+            assert_eq!(story("warga"), story("kaltimpost"), "{backend:?}");
+            assert_ne!(story("tribun"), story("kaltimpost"), "{backend:?}");
+            let hourly = pair(
+                &store,
+                "SELECT posts, stories FROM topic_hourly
+                 WHERE topic_id = 'banjir' AND region_id = '*' AND hour = '2026-11-27T02:00:00Z'",
+            );
+            assert_eq!(hourly, (2, 1), "{backend:?}");
+            let (posts, sources) = pair(
+                &store,
+                &format!(
+                    "SELECT posts, sources FROM stories WHERE id = {}",
+                    story("warga")
+                ),
+            );
+            assert_eq!((posts, sources), (2, 2), "{backend:?}");
+            foreign_keys_hold(&store);
+        });
     }
 
     /// Search finds the posts of every kind of transaction: a writer batch of several polls
@@ -1005,46 +1057,49 @@ mod tests {
     /// only for a topic the story did not have yet.
     #[test]
     fn a_stored_story_joined_later_counts_once_per_topic() {
-        let (_dir, mut store) = temp_store();
-        let first = [poll(
-            "kaltimpost",
-            RELEASE,
-            "2026-11-27T02:10:00Z",
-            &["banjir"],
-        )];
-        assert_eq!(store.write(&first).unwrap(), [1]);
-        let copy = [poll(
-            "tribun",
-            &format!("SAMARINDA, Tribun - {RELEASE}."),
-            "2026-11-27T03:05:00Z",
-            &["banjir", "pemerintahan"],
-        )];
-        assert_eq!(store.write(&copy).unwrap(), [1]);
-        assert_eq!(
-            store.story_of_post(2).unwrap(),
-            store.story_of_post(1).unwrap()
-        );
-        let hour = |topic: &str, region: &str| {
-            two(
-                &store,
-                "SELECT posts, stories FROM topic_hourly
-                 WHERE topic_id = ?1 AND region_id = ?2 AND hour = '2026-11-27T03:00:00Z'",
-                [topic, region],
-            )
-        };
-        assert_eq!(
-            hour("banjir", "*"),
-            (1, 0),
-            "the story was counted for banjir before"
-        );
-        assert_eq!(hour("banjir", "samarinda"), (1, 0));
-        assert_eq!(
-            hour("pemerintahan", "*"),
-            (1, 1),
-            "a topic new to the story"
-        );
-        assert_eq!(hour("pemerintahan", "samarinda"), (1, 1));
-        assert_foreign_keys_hold(&store);
+        each_backend(|backend, mut store| {
+            let first = [poll(
+                "kaltimpost",
+                RELEASE,
+                "2026-11-27T02:10:00Z",
+                &["banjir"],
+            )];
+            assert_eq!(store.write(&first).unwrap(), [1], "{backend:?}");
+            let copy = [poll(
+                "tribun",
+                &format!("SAMARINDA, Tribun - {RELEASE}."),
+                "2026-11-27T03:05:00Z",
+                &["banjir", "pemerintahan"],
+            )];
+            assert_eq!(store.write(&copy).unwrap(), [1], "{backend:?}");
+            assert_eq!(
+                store.story_of_post(2).unwrap(),
+                store.story_of_post(1).unwrap(),
+                "{backend:?}"
+            );
+            let hour = |topic: &str, region: &str| {
+                pair(
+                    &store,
+                    &format!(
+                        "SELECT posts, stories FROM topic_hourly WHERE topic_id = '{topic}'
+                         AND region_id = '{region}' AND hour = '2026-11-27T03:00:00Z'"
+                    ),
+                )
+            };
+            assert_eq!(
+                hour("banjir", "*"),
+                (1, 0),
+                "{backend:?}: the story was counted for banjir before"
+            );
+            assert_eq!(hour("banjir", "samarinda"), (1, 0), "{backend:?}");
+            assert_eq!(
+                hour("pemerintahan", "*"),
+                (1, 1),
+                "{backend:?}: a topic new to the story"
+            );
+            assert_eq!(hour("pemerintahan", "samarinda"), (1, 1), "{backend:?}");
+            foreign_keys_hold(&store);
+        });
     }
 
     /// A batch numbers its posts from the largest stored id, so it holds the write lock from
@@ -1133,105 +1188,97 @@ mod tests {
 
     #[test]
     fn duplicates_by_id_url_or_text_are_stored_once() {
-        let (_dir, mut store) = temp_store();
-        let t = "2026-11-27T01:30:00Z";
-        let first = vec![
-            (
-                post(
-                    "a",
-                    "1",
-                    Some("https://a.example/1"),
-                    "Banjir di Sempaja",
-                    t,
-                ),
-                tags(&["banjir"], &["samarinda"]),
-            ),
-            (
-                post("a", "2", Some("https://a.example/2"), "Jalan rusak", t),
-                tags(&[], &[]),
-            ),
-        ];
-        assert_eq!(store.insert_posts(&first, "v").unwrap(), 2);
-        let again = vec![
-            // same id
-            (
-                post("a", "1", Some("https://a.example/1b"), "lain", t),
-                tags(&["banjir"], &[]),
-            ),
-            // same URL from another source
-            (
-                post(
-                    "b",
-                    "9",
-                    Some("https://a.example/2"),
-                    "Jalan rusak parah",
-                    t,
-                ),
-                tags(&[], &[]),
-            ),
-            // same normalised text from the same source
-            (
-                post("a", "3", None, "BANJIR  di Sempaja", t),
-                tags(&["banjir"], &[]),
-            ),
-            // the same text from another source is another post
-            (
-                post("b", "3", None, "Banjir di Sempaja", t),
-                tags(&["banjir"], &[]),
-            ),
-        ];
-        assert_eq!(store.insert_posts(&again, "v").unwrap(), 1);
-        assert_eq!(store.count_posts().unwrap(), 3);
-        let hourly: Vec<(String, String, String, i64)> = store
-            .conn
-            .prepare("SELECT topic_id, region_id, hour, posts FROM topic_hourly ORDER BY region_id")
-            .unwrap()
-            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
-            .unwrap()
-            .collect::<Result<_, _>>()
-            .unwrap();
-        assert_eq!(
-            hourly,
-            [
+        each_backend(|backend, mut store| {
+            let t = "2026-11-27T01:30:00Z";
+            let first = vec![
                 (
-                    "banjir".into(),
-                    "*".into(),
-                    "2026-11-27T01:00:00Z".into(),
-                    2
+                    post(
+                        "a",
+                        "1",
+                        Some("https://a.example/1"),
+                        "Banjir di Sempaja",
+                        t,
+                    ),
+                    tags(&["banjir"], &["samarinda"]),
                 ),
                 (
-                    "banjir".into(),
-                    "samarinda".into(),
-                    "2026-11-27T01:00:00Z".into(),
-                    1
+                    post("a", "2", Some("https://a.example/2"), "Jalan rusak", t),
+                    tags(&[], &[]),
                 ),
-            ]
-        );
+            ];
+            assert_eq!(store.insert_posts(&first, "v").unwrap(), 2, "{backend:?}");
+            let again = vec![
+                // same id
+                (
+                    post("a", "1", Some("https://a.example/1b"), "lain", t),
+                    tags(&["banjir"], &[]),
+                ),
+                // same URL from another source
+                (
+                    post(
+                        "b",
+                        "9",
+                        Some("https://a.example/2"),
+                        "Jalan rusak parah",
+                        t,
+                    ),
+                    tags(&[], &[]),
+                ),
+                // same normalised text from the same source
+                (
+                    post("a", "3", None, "BANJIR  di Sempaja", t),
+                    tags(&["banjir"], &[]),
+                ),
+                // the same text from another source is another post
+                (
+                    post("b", "3", None, "Banjir di Sempaja", t),
+                    tags(&["banjir"], &[]),
+                ),
+            ];
+            assert_eq!(store.insert_posts(&again, "v").unwrap(), 1, "{backend:?}");
+            assert_eq!(
+                rows(&store, "SELECT count(*) FROM posts"),
+                [["3"]],
+                "{backend:?}"
+            );
+            assert_eq!(
+                rows(
+                    &store,
+                    "SELECT topic_id, region_id, hour, posts FROM topic_hourly ORDER BY region_id"
+                ),
+                [
+                    ["banjir", "*", "2026-11-27T01:00:00Z", "2"],
+                    ["banjir", "samarinda", "2026-11-27T01:00:00Z", "1"],
+                ],
+                "{backend:?}"
+            );
+        });
     }
 
     #[test]
     fn a_url_shared_inside_a_feed_does_not_swallow_items() {
-        let (_dir, mut store) = temp_store();
-        let t = "2026-11-27T01:30:00Z";
-        let posts = vec![
-            (
-                post("a", "1", Some("https://a.example/berita"), "satu", t),
-                tags(&[], &[]),
-            ),
-            (
-                post("a", "2", Some("https://a.example/berita"), "dua", t),
-                tags(&[], &[]),
-            ),
-            (
-                post("a", "3", Some("https://a.example/"), "tiga", t),
-                tags(&[], &[]),
-            ),
-            (
-                post("b", "4", Some("https://a.example/"), "empat", t),
-                tags(&[], &[]),
-            ),
-        ];
-        assert_eq!(store.insert_posts(&posts, "v").unwrap(), 4);
+        each_backend(|backend, mut store| {
+            let t = "2026-11-27T01:30:00Z";
+            let posts = vec![
+                (
+                    post("a", "1", Some("https://a.example/berita"), "satu", t),
+                    tags(&[], &[]),
+                ),
+                (
+                    post("a", "2", Some("https://a.example/berita"), "dua", t),
+                    tags(&[], &[]),
+                ),
+                (
+                    post("a", "3", Some("https://a.example/"), "tiga", t),
+                    tags(&[], &[]),
+                ),
+                (
+                    post("b", "4", Some("https://a.example/"), "empat", t),
+                    tags(&[], &[]),
+                ),
+            ];
+            assert_eq!(store.insert_posts(&posts, "v").unwrap(), 4, "{backend:?}");
+        });
     }
 
     #[test]

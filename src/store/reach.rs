@@ -63,14 +63,14 @@ fn select(sign: &str, filter: &str) -> String {
 
 /// Sums of one rollup row, as a batch adds them (a post seen again adds its difference).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-struct Sums {
-    posts: i64,
-    reached: i64,
-    likes: i64,
-    shares: i64,
-    comments: i64,
-    views: i64,
-    followers: i64,
+pub(super) struct Sums {
+    pub posts: i64,
+    pub reached: i64,
+    pub likes: i64,
+    pub shares: i64,
+    pub comments: i64,
+    pub views: i64,
+    pub followers: i64,
 }
 
 impl Sums {
@@ -118,7 +118,7 @@ fn n(count: u64) -> i64 {
 }
 
 /// A rollup row's key: topic, hour, platform (`''`: not named), source, author (`''`: none).
-type Key<'a> = (
+pub(super) type Key<'a> = (
     Cow<'a, str>,
     Timestamp,
     Cow<'a, str>,
@@ -175,8 +175,7 @@ impl<'a> ReachBatch<'a> {
             "{rows}",
             "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
         ))?;
-        let mut rows: Vec<_> = self.rows.into_iter().collect();
-        rows.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        let (rows, engaged) = self.into_rows();
         for ((topic, hour, platform, source, author), s) in rows {
             upsert.execute(params![
                 topic,
@@ -197,12 +196,87 @@ impl<'a> ReachBatch<'a> {
             "INSERT OR IGNORE INTO topic_engagement (topic_id, hour, engagement, post_id)
              VALUES (?1, ?2, ?3, ?4)",
         )?;
-        let mut engaged: Vec<_> = self.engaged.into_iter().collect();
-        engaged.sort_unstable();
         for ((topic, id), (hour, engagement)) in engaged {
             insert.execute(params![topic, to_db(hour), engagement, id])?;
         }
         Ok(())
+    }
+}
+
+/// The rows a [`ReachBatch`] adds, in key order: sums per rollup row, and the posts to list
+/// in `topic_engagement` as ((topic, post id), (hour, engagement)).
+pub(super) type ReachRows<'a> = (
+    Vec<(Key<'a>, Sums)>,
+    Vec<((Cow<'a, str>, i64), (Timestamp, i64))>,
+);
+
+impl<'a> ReachBatch<'a> {
+    /// What the batch adds, in key order (neighbouring rows share pages).
+    pub(super) fn into_rows(self) -> ReachRows<'a> {
+        let mut rows: Vec<_> = self.rows.into_iter().collect();
+        rows.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        let mut engaged: Vec<_> = self.engaged.into_iter().collect();
+        engaged.sort_unstable();
+        (rows, engaged)
+    }
+
+    /// Takes the change of a post seen again into the batch: `stored` as it was, `new` its
+    /// merged counts ([`merged`]), `topics` its stored topics. Returns the entries of
+    /// `topic_engagement` to delete now, as (topic, hour, engagement): a post listed by this
+    /// batch is listed anew at its end instead.
+    pub(super) fn seen_again(
+        &mut self,
+        source: &str,
+        stored: &StoredReach,
+        new: &Reach,
+        topics: Vec<String>,
+    ) -> Vec<(String, String, i64)> {
+        let hour = from_db(&stored.published).map_or(Timestamp::UNIX_EPOCH, hour_bucket);
+        let change = Sums::change(&stored.reach, new);
+        let (before, after) = (n(stored.reach.engagement()), n(new.engagement()));
+        let mut forget = Vec::new();
+        for topic in topics {
+            let key = (
+                Cow::Owned(topic.clone()),
+                hour,
+                Cow::Owned(stored.platform.clone()),
+                Cow::Owned(source.to_owned()),
+                Cow::Owned(author_key(Some(&stored.author)).to_owned()),
+            );
+            self.rows.entry(key).or_default().add(change);
+            let listed = (Cow::Owned(topic), stored.id);
+            if self.engaged.remove(&listed).is_none() && before > 0 {
+                forget.push((listed.0.clone().into_owned(), to_db(hour), before));
+            }
+            if after > 0 {
+                self.engaged.insert(listed, (hour, after));
+            }
+        }
+        forget
+    }
+}
+
+/// A stored post's counts, as a post seen again finds them.
+#[derive(Debug, Clone)]
+pub(super) struct StoredReach {
+    pub id: i64,
+    pub published: String,
+    /// `''` when it names none.
+    pub platform: String,
+    /// `''` when it has none.
+    pub author: String,
+    pub reach: Reach,
+}
+
+/// A post's counts when it is seen again with `seen`: newer counts replace the stored ones
+/// where it states them, shares only grow.
+pub(super) fn merged(stored: &Reach, seen: &Reach) -> Reach {
+    Reach {
+        likes: seen.likes.or(stored.likes),
+        shares: seen.shares.max(stored.shares),
+        comments: seen.comments.or(stored.comments),
+        views: seen.views.or(stored.views),
+        followers: seen.followers.or(stored.followers),
     }
 }
 
@@ -225,32 +299,26 @@ pub(super) fn seen_again(
             let opt = |i: usize| -> rusqlite::Result<Option<u64>> {
                 Ok(r.get::<_, Option<i64>>(i)?.map(uncount))
             };
-            Ok((
-                r.get::<_, i64>(0)?,
-                r.get::<_, String>(1)?,
-                r.get::<_, String>(2)?,
-                r.get::<_, String>(3)?,
-                Reach {
+            Ok(StoredReach {
+                id: r.get(0)?,
+                published: r.get(1)?,
+                platform: r.get(2)?,
+                author: r.get(3)?,
+                reach: Reach {
                     likes: opt(4)?,
                     shares: uncount(r.get(5)?),
                     comments: opt(6)?,
                     views: opt(7)?,
                     followers: opt(8)?,
                 },
-            ))
+            })
         })
         .optional()?;
-    let Some((id, published, platform, author, old)) = stored else {
+    let Some(stored) = stored else {
         return Ok(());
     };
-    let new = Reach {
-        likes: post.reach.likes.or(old.likes),
-        shares: post.reach.shares.max(old.shares),
-        comments: post.reach.comments.or(old.comments),
-        views: post.reach.views.or(old.views),
-        followers: post.reach.followers.or(old.followers),
-    };
-    if new == old {
+    let new = merged(&stored.reach, &post.reach);
+    if new == stored.reach {
         return Ok(());
     }
     tx.prepare_cached(
@@ -258,7 +326,7 @@ pub(super) fn seen_again(
          WHERE id = ?1",
     )?
     .execute(params![
-        id,
+        stored.id,
         new.likes.map(n),
         n(new.shares),
         new.comments.map(n),
@@ -267,32 +335,14 @@ pub(super) fn seen_again(
     ])?;
     let topics: Vec<String> = tx
         .prepare_cached("SELECT topic_id FROM post_topics WHERE post_id = ?1")?
-        .query_map([id], |r| r.get(0))?
+        .query_map([stored.id], |r| r.get(0))?
         .collect::<Result<_, _>>()?;
-    let hour = from_db(&published).map_or(Timestamp::UNIX_EPOCH, hour_bucket);
-    let change = Sums::change(&old, &new);
-    let (before, after) = (n(old.engagement()), n(new.engagement()));
     let mut forget = tx.prepare_cached(
         "DELETE FROM topic_engagement
          WHERE topic_id = ?1 AND hour = ?2 AND engagement = ?3 AND post_id = ?4",
     )?;
-    for topic in topics {
-        let key = (
-            Cow::Owned(topic.clone()),
-            hour,
-            Cow::Owned(platform.clone()),
-            Cow::Owned(post.source.to_string()),
-            Cow::Owned(author_key(Some(&author)).to_owned()),
-        );
-        batch.rows.entry(key).or_default().add(change);
-        // A post listed by this batch is listed anew at its end; a stored entry goes now.
-        let listed = (Cow::Owned(topic), id);
-        if batch.engaged.remove(&listed).is_none() && before > 0 {
-            forget.execute(params![listed.0, to_db(hour), before, id])?;
-        }
-        if after > 0 {
-            batch.engaged.insert(listed, (hour, after));
-        }
+    for (topic, hour, engagement) in batch.seen_again(post.source.as_str(), &stored, &new, topics) {
+        forget.execute(params![topic, hour, engagement, stored.id])?;
     }
     Ok(())
 }

@@ -902,20 +902,21 @@ impl<'a> RollupBatch<'a> {
         let [posts, sources, sentiment, authors] = ROLLUPS else {
             unreachable!("four rollups")
         };
+        let rows = self.into_rows();
         let mut upsert = tx.prepare_cached(&posts.upsert("VALUES (?1, ?2, ?3)"))?;
-        for (hour, (n, tagged)) in sorted(self.posts) {
+        for (hour, (n, tagged)) in rows.posts {
             upsert.execute(params![to_db(hour), n, tagged])?;
         }
         let mut upsert = tx.prepare_cached(&sources.upsert("VALUES (?1, ?2, ?3, ?4, ?5)"))?;
-        for ((topic, region, hour, source), n) in sorted(self.sources) {
+        for ((topic, region, hour, source), n) in rows.sources {
             upsert.execute(params![topic, region, to_db(hour), source, n])?;
         }
         let mut upsert = tx.prepare_cached(&sentiment.upsert("VALUES (?1, ?2, ?3, ?4)"))?;
-        for ((topic, hour, class), n) in sorted(self.sentiment) {
+        for ((topic, hour, class), n) in rows.sentiment {
             upsert.execute(params![topic, to_db(hour), class, n])?;
         }
         let mut upsert = tx.prepare_cached(&authors.upsert("VALUES (?1, ?2, ?3, ?4, ?5)"))?;
-        for ((topic, hour, author, source), n) in sorted(self.authors) {
+        for ((topic, hour, author, source), n) in rows.authors {
             upsert.execute(params![topic, to_db(hour), author, source, n])?;
         }
         tx.prepare_cached(
@@ -925,6 +926,31 @@ impl<'a> RollupBatch<'a> {
         )?
         .execute([before])?;
         Ok(())
+    }
+}
+
+/// A `topic_source_hourly` row's key: topic, region or `*`, hour, source.
+pub(super) type SourceKey<'a> = (&'a str, &'a str, Timestamp, &'a str);
+/// A `topic_author_hourly` row's key: topic, hour, author, source.
+pub(super) type AuthorKey<'a> = (&'a str, Timestamp, &'a str, &'a str);
+
+/// The rows a [`RollupBatch`] adds to each rollup, in key order.
+pub(super) struct RollupRows<'a> {
+    pub posts: Vec<(Timestamp, (i64, i64))>,
+    pub sources: Vec<(SourceKey<'a>, i64)>,
+    pub sentiment: Vec<((&'a str, Timestamp, &'a str), i64)>,
+    pub authors: Vec<(AuthorKey<'a>, i64)>,
+}
+
+impl<'a> RollupBatch<'a> {
+    /// The sums, in key order (neighbouring rows share pages).
+    pub(super) fn into_rows(self) -> RollupRows<'a> {
+        RollupRows {
+            posts: sorted(self.posts),
+            sources: sorted(self.sources),
+            sentiment: sorted(self.sentiment),
+            authors: sorted(self.authors),
+        }
     }
 }
 
@@ -1017,12 +1043,22 @@ impl<'a> HourlyCounts<'a> {
              ON CONFLICT (topic_id, region_id, hour) DO UPDATE SET
                  posts = posts + excluded.posts, stories = stories + excluded.stories",
         )?;
-        let mut rows: Vec<_> = self.counts.into_iter().collect();
-        rows.sort_unstable();
-        for ((topic, region, hour), (posts, stories)) in rows {
+        for ((topic, region, hour), (posts, stories)) in self.into_rows() {
             upsert.execute(params![topic, region, to_db(hour), posts, stories])?;
         }
         Ok(())
+    }
+}
+
+/// (topic, region or `*`, hour) → (posts, stories), in key order.
+pub(super) type HourlyRows<'a> = Vec<((&'a str, &'a str, Timestamp), (i64, i64))>;
+
+impl<'a> HourlyCounts<'a> {
+    /// The sums, in key order.
+    pub(super) fn into_rows(self) -> HourlyRows<'a> {
+        let mut rows: Vec<_> = self.counts.into_iter().collect();
+        rows.sort_unstable();
+        rows
     }
 }
 

@@ -34,7 +34,8 @@ pub struct Story {
     pub kinds: Vec<String>,
 }
 
-struct Candidate {
+/// A story a post may join, as stored (or as the batch changed it).
+pub(super) struct Candidate {
     id: i64,
     signature: Vec<u32>,
     title_key: Option<u64>,
@@ -78,11 +79,36 @@ impl StoryBatch {
     pub(super) fn new(tx: &Transaction<'_>) -> Result<StoryBatch, StoreError> {
         let max: i64 =
             tx.query_row("SELECT coalesce(max(id), 0) FROM stories", [], |r| r.get(0))?;
-        Ok(StoryBatch {
+        Ok(StoryBatch::above(max))
+    }
+
+    /// A batch whose stories are numbered above `max`, the largest stored story id (any
+    /// backend).
+    pub(super) fn above(max: i64) -> StoryBatch {
+        StoryBatch {
             by_key: FxHashMap::default(),
             new_keys: Vec::new(),
             next_id: max + 1,
-        })
+        }
+    }
+
+    /// The keys of `keys` (in any order, repeats allowed) not read before, sorted, now
+    /// remembered as read with no stored story: the caller reads their stories from the
+    /// database and gives them to [`StoryBatch::found`].
+    pub(super) fn unread(&mut self, mut keys: Vec<i64>) -> Vec<i64> {
+        keys.retain(|k| !self.by_key.contains_key(k));
+        keys.sort_unstable();
+        keys.dedup();
+        self.by_key.reserve(keys.len());
+        for &key in &keys {
+            self.by_key.insert(key, KeyStories::new());
+        }
+        keys
+    }
+
+    /// A stored story of `key`, read for [`StoryBatch::unread`].
+    pub(super) fn found(&mut self, key: i64, story: i64) {
+        self.by_key.entry(key).or_default().push(story);
     }
 
     /// Reads the stored stories of `keys` (in any order, repeats allowed) not read before,
@@ -90,24 +116,18 @@ impl StoryBatch {
     pub(super) fn look_up(
         &mut self,
         tx: &Transaction<'_>,
-        mut keys: Vec<i64>,
+        keys: Vec<i64>,
     ) -> Result<(), StoreError> {
-        keys.retain(|k| !self.by_key.contains_key(k));
-        keys.sort_unstable();
-        keys.dedup();
-        self.by_key.reserve(keys.len());
+        // A key with no stored story is remembered as read, too.
+        let keys = self.unread(keys);
         for chunk in keys.chunks(KEYS_PER_LOOKUP) {
-            // A key with no stored story is remembered as read, too.
-            for &key in chunk {
-                self.by_key.insert(key, KeyStories::new());
-            }
             let placeholders = vec!["?"; chunk.len()].join(",");
             let mut stmt = tx.prepare_cached(&format!(
                 "SELECT key, story_id FROM story_keys WHERE key IN ({placeholders})"
             ))?;
             let mut rows = stmt.query(params_from_iter(chunk))?;
             while let Some(r) = rows.next()? {
-                self.by_key.entry(r.get(0)?).or_default().push(r.get(1)?);
+                self.found(r.get(0)?, r.get(1)?);
             }
         }
         Ok(())
@@ -128,7 +148,7 @@ impl StoryBatch {
     }
 
     /// Stories with one of `keys`: stored ones, and those of this batch not yet written.
-    fn stories(&self, keys: &[i64]) -> KeyStories {
+    pub(super) fn stories(&self, keys: &[i64]) -> KeyStories {
         let mut out: KeyStories = keys
             .iter()
             .filter_map(|k| self.by_key.get(k))
@@ -141,9 +161,9 @@ impl StoryBatch {
     }
 
     /// Inserts the held keys, sorted, in statements of up to [`KEYS_PER_STATEMENT`] rows.
-    pub(super) fn write(mut self, tx: &Transaction<'_>) -> Result<(), StoreError> {
-        self.new_keys.sort_unstable();
-        for chunk in self.new_keys.chunks(KEYS_PER_STATEMENT) {
+    pub(super) fn write(self, tx: &Transaction<'_>) -> Result<(), StoreError> {
+        let new_keys = self.into_new_keys();
+        for chunk in new_keys.chunks(KEYS_PER_STATEMENT) {
             let placeholders = vec!["(?, ?)"; chunk.len()].join(", ");
             tx.prepare_cached(&format!(
                 "INSERT OR IGNORE INTO story_keys (key, story_id) VALUES {placeholders}"
@@ -154,13 +174,55 @@ impl StoryBatch {
     }
 }
 
+impl StoryBatch {
+    /// The (key, story) rows the batch adds to `story_keys`, sorted.
+    pub(super) fn into_new_keys(mut self) -> Vec<(i64, i64)> {
+        self.new_keys.sort_unstable();
+        self.new_keys
+    }
+
+    /// Takes `placement` into the batch: a new story takes the next id, and the keys of a new
+    /// story or of a new variant are added; returns the story the post is in, and whether it
+    /// starts it.
+    pub(super) fn settle(&mut self, placement: &Placement) -> Settled {
+        match placement.joins {
+            Some((story, similarity)) => {
+                if similarity < NEW_VARIANT_BELOW {
+                    self.add(story, &placement.keys);
+                }
+                Settled {
+                    story,
+                    starts: false,
+                }
+            }
+            None => {
+                let story = self.next_id;
+                self.next_id += 1;
+                self.add(story, &placement.keys);
+                Settled {
+                    story,
+                    starts: true,
+                }
+            }
+        }
+    }
+}
+
+/// Where [`StoryBatch::settle`] put a post.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Settled {
+    pub story: i64,
+    /// The post starts the story (else it joins it).
+    pub starts: bool,
+}
+
 /// Rows of one key insert (two parameters each, well under SQLite's limit of 32,766).
 const KEYS_PER_STATEMENT: usize = 256;
 
 /// Where a post about to be stored goes: the story it joins, or a new one.
 #[derive(Debug)]
 pub(super) struct Placement {
-    keys: Vec<i64>,
+    pub keys: Vec<i64>,
     /// The story joined and the post's similarity to it; None starts a story.
     joins: Option<(i64, f64)>,
 }
@@ -174,8 +236,20 @@ pub(super) fn place(
     keys: Vec<i64>,
     batch: &StoryBatch,
 ) -> Result<Placement, StoreError> {
+    let candidates = candidates(tx, &keys, batch)?;
+    Ok(choose(post, fp, keys, candidates))
+}
+
+/// The story among `candidates` (the stories sharing a key with the post) that the post
+/// joins: the most similar within the window, if any is the same story.
+pub(super) fn choose(
+    post: &Post,
+    fp: &Fingerprint,
+    keys: Vec<i64>,
+    candidates: Vec<Candidate>,
+) -> Placement {
     let window = SignedDuration::from_hours(STORY_WINDOW_HOURS);
-    let joins = candidates(tx, &keys, batch)?
+    let joins = candidates
         .into_iter()
         .filter(|c| {
             post.published >= c.first_seen - window && post.published <= c.last_seen + window
@@ -183,7 +257,7 @@ pub(super) fn place(
         .filter(|c| fp.same_story(&c.signature, c.title_key))
         .map(|c| (c.id, fp.similarity(&c.signature)))
         .max_by(|a, b| a.1.total_cmp(&b.1));
-    Ok(Placement { keys, joins })
+    Placement { keys, joins }
 }
 
 /// Records the just-stored post `post_id` in the story [`place`] chose for it; returns the
@@ -196,22 +270,13 @@ pub(super) fn record(
     fp: &Fingerprint,
     batch: &mut StoryBatch,
 ) -> Result<i64, StoreError> {
-    match placement.joins {
-        Some((story, similarity)) => {
-            join(tx, story, post_id, post)?;
-            if similarity < NEW_VARIANT_BELOW {
-                batch.add(story, &placement.keys);
-            }
-            Ok(story)
-        }
-        None => {
-            let story = batch.next_id;
-            start(tx, story, post_id, post, fp)?;
-            batch.next_id += 1;
-            batch.add(story, &placement.keys);
-            Ok(story)
-        }
+    let settled = batch.settle(&placement);
+    if settled.starts {
+        start(tx, settled.story, post_id, post, fp)?;
+    } else {
+        join(tx, settled.story, post_id, post)?;
     }
+    Ok(settled.story)
 }
 
 /// Marks `story` as counted for `topic` in `region`; true the first time, when the hourly
@@ -253,25 +318,32 @@ fn candidates(
     for id in batch.stories(keys) {
         rows.extend(one.query_row([id], read).optional()?);
     }
-    let mut out = Vec::new();
-    for row in rows {
-        let (id, signature, title_key, first, last) = row;
-        let (Some(signature), Some(first_seen), Some(last_seen)) = (
-            Fingerprint::signature_from_bytes(&signature),
-            from_db(&first),
-            from_db(&last),
-        ) else {
-            continue;
-        };
-        out.push(Candidate {
+    Ok(rows
+        .into_iter()
+        .filter_map(|(id, signature, title_key, first, last)| {
+            Candidate::of_row(id, &signature, title_key, &first, &last)
+        })
+        .collect())
+}
+
+impl Candidate {
+    /// A story from its stored columns (id, signature, title_key, first_seen_at,
+    /// last_seen_at); None for a row that cannot be read (it is no candidate).
+    pub(super) fn of_row(
+        id: i64,
+        signature: &[u8],
+        title_key: Option<i64>,
+        first: &str,
+        last: &str,
+    ) -> Option<Candidate> {
+        Some(Candidate {
             id,
-            signature,
+            signature: Fingerprint::signature_from_bytes(signature)?,
             title_key: title_key.map(|k| k as u64),
-            first_seen,
-            last_seen,
-        });
+            first_seen: from_db(first)?,
+            last_seen: from_db(last)?,
+        })
     }
-    Ok(out)
 }
 
 fn start(
@@ -281,10 +353,7 @@ fn start(
     post: &Post,
     fp: &Fingerprint,
 ) -> Result<(), StoreError> {
-    let title = match post.title.as_deref().map(str::trim) {
-        Some(t) if !t.is_empty() => t.to_string(),
-        _ => crate::format::excerpt(&post.text, 120),
-    };
+    let title = story_title(post);
     let at = to_db(post.published);
     tx.prepare_cached(
         "INSERT INTO stories (id, first_post_id, first_source_id, first_url, first_seen_at, last_seen_at,
@@ -306,6 +375,14 @@ fn start(
     )?
     .execute(params![story, post.source.as_str(), at])?;
     Ok(())
+}
+
+/// The title a story started by `post` shows: its title, else the start of its text.
+pub(super) fn story_title(post: &Post) -> String {
+    match post.title.as_deref().map(str::trim) {
+        Some(t) if !t.is_empty() => t.to_string(),
+        _ => crate::format::excerpt(&post.text, 120),
+    }
 }
 
 fn join(tx: &Transaction<'_>, story: i64, post_id: i64, post: &Post) -> Result<(), StoreError> {
@@ -351,10 +428,10 @@ fn join(tx: &Transaction<'_>, story: i64, post_id: i64, post: &Post) -> Result<(
 }
 
 /// SQL: the story's shown link is Google News's.
-const GOOGLE_LINK: &str =
+pub(super) const GOOGLE_LINK: &str =
     "(first_url LIKE 'https://news.google.com/%' OR first_url LIKE 'http://news.google.com/%')";
 /// SQL: the story shows no outlet's link (none, or Google News's).
-const ON_GOOGLE: &str = "(first_url IS NULL OR first_url LIKE 'https://news.google.com/%' \
+pub(super) const ON_GOOGLE: &str = "(first_url IS NULL OR first_url LIKE 'https://news.google.com/%' \
                          OR first_url LIKE 'http://news.google.com/%')";
 
 /// One story, with its spread.
