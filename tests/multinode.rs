@@ -217,6 +217,9 @@ async fn run(db: &TestDb) {
     while started.elapsed() < LIMIT && count(db, "SELECT count(*) FROM posts").await < expected {
         tokio::time::sleep(Duration::from_millis(500)).await;
     }
+    // From here the nodes stop one after another, each giving its sources up as it goes, and
+    // a node still running may take them: fetches from then on are not the handover under test.
+    let stopping_at = Instant::now();
     for (n, (child, _)) in nodes.iter_mut().enumerate() {
         if n != victim {
             // SAFETY: kill(2) with a pid we own and a valid signal number.
@@ -255,7 +258,7 @@ async fn run(db: &TestDb) {
     let victim_name = format!("node-{victim}");
     let log = log.0.lock().unwrap().clone();
     let mut by_feed: HashMap<usize, Vec<(&str, Instant)>> = HashMap::new();
-    for (feed, node, at) in log.iter() {
+    for (feed, node, at) in log.iter().filter(|(_, _, at)| *at < stopping_at) {
         by_feed.entry(*feed).or_default().push((node.as_str(), *at));
     }
     let mut longest_gap = Duration::ZERO;
@@ -271,7 +274,9 @@ async fn run(db: &TestDb) {
         }
     }
     assert_eq!(by_feed.len(), FEEDS, "every feed was fetched");
-    let bound = pantau::sources::poll::hold_for(Duration::from_secs(2)) + Duration::from_secs(4);
+    // The lease lapses at most a hold after the last renewal before the kill; then a retry, a
+    // poll and a loaded machine (three debug builds and PostgreSQL on two cores).
+    let bound = pantau::sources::poll::hold_for(Duration::from_secs(2)) + Duration::from_secs(8);
     assert!(
         longest_gap <= bound,
         "sources taken over {longest_gap:?} after the kill (bound {bound:?})"

@@ -237,7 +237,7 @@ fn a_poll_stores_the_same_posts_on_both_backends() {
             .map(|l| {
                 let mut v: serde_json::Value = serde_json::from_str(l).unwrap();
                 v.as_object_mut().unwrap().remove("id");
-                v.as_object_mut().unwrap().remove("story_id");
+                v.as_object_mut().unwrap().remove("story");
                 v.as_object_mut().unwrap().remove("fetched_at");
                 v
             })
