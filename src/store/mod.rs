@@ -134,6 +134,11 @@ impl StoreError {
                 "jalankan `pantau poll --once` atau `pantau run` dulu untuk mengisi basis data"
                     .into(),
             ),
+            StoreError::Postgres(m) if m.contains("tidak dapat tersambung") => Some(
+                "periksa [storage] url (host, port, pengguna, nama basis data), jaringan ke server \
+                 PostgreSQL, kata sandinya, dan sslmode (require butuh TLS di server)"
+                    .into(),
+            ),
             StoreError::CreateDir { .. } => {
                 Some("periksa [storage] path dan izin tulis foldernya".into())
             }

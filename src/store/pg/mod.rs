@@ -286,4 +286,22 @@ mod tests {
             "{err}"
         );
     }
+
+    #[test]
+    fn tls_is_required_when_the_url_says_so_and_errors_never_show_the_password() {
+        let Some(db) = TestDb::create() else { return };
+        // The test server speaks no TLS: `sslmode=require` must refuse it, not fall back.
+        let url =
+            crate::config::value::DbUrl::new(format!("{}?sslmode=require", db.url().expose()));
+        let err = super::PgStore::connect(&url).unwrap_err().to_string();
+        assert!(err.contains("tidak dapat tersambung"), "{err}");
+        // A server that is not there: the message names the URL without its password.
+        let url = crate::config::value::DbUrl::new("postgres://pantau:rahasia@127.0.0.1:9/pantau");
+        let err = super::PgStore::connect(&url).unwrap_err().to_string();
+        assert!(
+            err.contains("postgres://pantau:***@127.0.0.1:9/pantau"),
+            "{err}"
+        );
+        assert!(!err.contains("rahasia"), "{err}");
+    }
 }
