@@ -8,7 +8,8 @@ mod common;
 
 use std::path::{Path, PathBuf};
 
-use common::{pantau_in, stderr, stdout};
+use common::daemon::Daemon;
+use common::{Project, pantau_in, stderr, stdout};
 use pantau::store::testing::TestDb;
 
 /// A project reading the demo's feeds and keyword lists, storing in SQLite or in `db`.
@@ -250,4 +251,85 @@ fn a_poll_stores_the_same_posts_on_both_backends() {
     assert_eq!(exported[0], exported[1]);
     let sources = pg.run(&["sources", "--json"]);
     assert!(sources.contains("warta-mahakam"), "{sources}");
+}
+
+/// The dashboard's read API of `pantau run` on each backend, over the same imported posts,
+/// answers alike: the server reads PostgreSQL from its blocking pool as it reads SQLite.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_read_api_answers_alike_on_both_backends() {
+    let Some(db) = TestDb::create() else { return };
+    let (root, demo) = tokio::task::spawn_blocking(demo).await.unwrap();
+    let posts = root.path().join("posts.jsonl");
+    // The demo's configuration without its sources: nothing is polled while the two servers
+    // answer, so both hold exactly the imported posts.
+    let config = std::fs::read_to_string(demo.join("config/default.toml")).unwrap();
+    let config = config.split("[[sources]]").next().unwrap().to_string();
+    let mut daemons = Vec::new();
+    let mut projects = Vec::new();
+    for pg in [None, Some(&db)] {
+        let project = Project {
+            dir: tempfile::tempdir().unwrap(),
+        };
+        std::fs::create_dir_all(project.path().join("config")).unwrap();
+        std::fs::write(project.config(), &config).unwrap();
+        copy_dir(&demo.join("keywords"), &project.path().join("keywords"));
+        if let Some(db) = pg {
+            std::fs::write(
+                project.path().join("config/local.toml"),
+                format!("[storage]\n{}", db.storage_toml()),
+            )
+            .unwrap();
+        }
+        let out = project.pantau(&["import", posts.to_str().unwrap()]);
+        assert!(out.status.success(), "{}", stderr(&out));
+        daemons.push(Daemon::start(&project, &[]).await);
+        projects.push(project);
+    }
+    let at = jiff::Timestamp::now()
+        .to_zoned_datetime(jiff::tz::TimeZone::get("Asia/Makassar").unwrap())
+        .strftime("%Y-%m-%dT%H:%M")
+        .to_string();
+    let client = reqwest::Client::new();
+    let get = async |daemon: &Daemon, path: &str| -> serde_json::Value {
+        let response = client
+            .get(format!("{}{path}", daemon.base()))
+            .send()
+            .await
+            .unwrap();
+        assert!(
+            response.status().is_success(),
+            "{path}: {}",
+            response.status()
+        );
+        serde_json::from_slice(&response.bytes().await.unwrap()).unwrap()
+    };
+    let paths = [
+        "/api/posts?limit=50".to_string(),
+        "/api/posts?q=banjir&limit=50".to_string(),
+        "/api/posts?topic=banjir&region=samarinda".to_string(),
+        "/api/posts?topic=air-bersih&limit=5".to_string(),
+        format!("/api/trends?window=24h&at={at}"),
+        format!("/api/trends?window=6h&at={at}"),
+        "/api/topics".to_string(),
+    ];
+    for path in &paths {
+        let (a, b) = (get(&daemons[0], path).await, get(&daemons[1], path).await);
+        assert_eq!(
+            steady(a),
+            steady(b),
+            "GET {path} differs between SQLite and PostgreSQL"
+        );
+    }
+    // A page and the one after it, by the cursor the first gave.
+    let first = get(&daemons[1], "/api/posts?limit=7").await;
+    let next = first["next"].as_str().expect("a next cursor").to_string();
+    let path = format!("/api/posts?limit=7&cursor={next}");
+    assert_eq!(get(&daemons[0], &path).await, get(&daemons[1], &path).await);
+    // A story with its posts.
+    let story = first["posts"][0]["story"].as_i64().expect("a story");
+    let path = format!("/api/stories/{story}");
+    assert_eq!(get(&daemons[0], &path).await, get(&daemons[1], &path).await);
+    for daemon in daemons {
+        assert!(daemon.stop(libc::SIGTERM).await.success());
+    }
 }

@@ -30,11 +30,14 @@ impl TestDb {
             NEXT.fetch_add(1, Ordering::Relaxed),
             jiff::Timestamp::now().as_millisecond() % 1_000_000
         );
-        let mut client = postgres::Client::connect(&admin, postgres::NoTls)
-            .unwrap_or_else(|e| panic!("PANTAU_TEST_POSTGRES tidak tersambung: {e}"));
-        client
-            .batch_execute(&format!("CREATE DATABASE {name}"))
-            .unwrap_or_else(|e| panic!("CREATE DATABASE {name}: {e}"));
+        // Tests on a tokio runtime create databases too: the blocking client runs off it.
+        super::pg::off_runtime(|| {
+            let mut client = postgres::Client::connect(&admin, postgres::NoTls)
+                .unwrap_or_else(|e| panic!("PANTAU_TEST_POSTGRES tidak tersambung: {e}"));
+            client
+                .batch_execute(&format!("CREATE DATABASE {name}"))
+                .unwrap_or_else(|e| panic!("CREATE DATABASE {name}: {e}"));
+        });
         let url = DbUrl::new(with_database(&admin, &name));
         Some(TestDb { admin, name, url })
     }
@@ -56,12 +59,14 @@ impl TestDb {
 
 impl Drop for TestDb {
     fn drop(&mut self) {
-        if let Ok(mut client) = postgres::Client::connect(&self.admin, postgres::NoTls) {
-            let _ = client.batch_execute(&format!(
-                "DROP DATABASE IF EXISTS {} WITH (FORCE)",
-                self.name
-            ));
-        }
+        super::pg::off_runtime(|| {
+            if let Ok(mut client) = postgres::Client::connect(&self.admin, postgres::NoTls) {
+                let _ = client.batch_execute(&format!(
+                    "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+                    self.name
+                ));
+            }
+        });
     }
 }
 

@@ -140,7 +140,7 @@ impl PgStore {
 /// store from such a thread (once, at start), so connecting there moves to a thread of its own.
 /// Everything after connecting runs where the store lives: the writer thread or the blocking
 /// pool.
-fn off_runtime<T: Send>(f: impl FnOnce() -> T + Send) -> T {
+pub(crate) fn off_runtime<T: Send>(f: impl FnOnce() -> T + Send) -> T {
     if tokio::runtime::Handle::try_current().is_err() {
         return f();
     }
