@@ -17,15 +17,15 @@ use jiff::Timestamp;
 use postgres::Row;
 use postgres::types::ToSql;
 
-use crate::model::{Reach, SourceId};
 use crate::store::reach::{self, AccountReach, AccountRow, ENGAGEMENT, PlatformCount, ReachTotals};
 use crate::store::rollups::{
     self, AuthorCount, Representatives, SeenSources, SourceCount, SourceMeta, Split,
 };
-use crate::store::rows::{POST_COLUMNS, platform, uncount};
+use crate::store::rows::{POST_COLUMNS, uncount};
 use crate::store::{HourCount, Reports, SourceSeen, StoreError, StoredPost};
 use crate::time::{from_db, hour_bucket, to_db};
 
+use super::browse::read_post;
 use super::{PgStore, Pooled};
 
 /// Reach of the posts `p` of a group, in `topic_reach_hourly`'s order: posts, posts with any
@@ -644,35 +644,6 @@ fn posts_by_id(c: &mut Pooled, ids: &[i64]) -> Result<HashMap<i64, StoredPost>, 
 /// How many columns [`POST_COLUMNS`] holds: a query's own columns follow them.
 const POST_COLUMN_COUNT: usize = crate::store::rows::POST_COLUMN_COUNT;
 
-/// A [`StoredPost`] from a row that starts with [`POST_COLUMNS`], as `store::rows::read_post`
-/// reads SQLite's.
-fn read_post(r: &Row) -> Result<StoredPost, StoreError> {
-    let published: String = r.try_get(6)?;
-    let count = |i: usize| -> Result<Option<u64>, StoreError> {
-        Ok(r.try_get::<_, Option<i64>>(i)?.map(uncount))
-    };
-    Ok(StoredPost {
-        id: r.try_get(0)?,
-        source: SourceId::new(r.try_get::<_, String>(1)?),
-        url: r.try_get(2)?,
-        title: r.try_get(3)?,
-        text: r.try_get(4)?,
-        author: r.try_get(5)?,
-        published: from_db(&published).unwrap_or(Timestamp::UNIX_EPOCH),
-        sentiment: r.try_get(7)?,
-        sentiment_score: r.try_get(16)?,
-        story: r.try_get(8)?,
-        platform: platform(r.try_get(9)?, r.try_get(10)?),
-        reach: Reach {
-            likes: count(11)?,
-            shares: uncount(r.try_get(12)?),
-            comments: count(13)?,
-            views: count(14)?,
-            followers: count(15)?,
-        },
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use jiff::SignedDuration;
@@ -680,7 +651,7 @@ mod tests {
     use super::*;
     use crate::classify::{SentimentClass, Tags};
     use crate::model::{Attempt, SourceInfo};
-    use crate::model::{Platform, Post, RegionId, TopicId};
+    use crate::model::{Platform, Post, RegionId, SourceId, TopicId};
     use crate::store::testing::copied_to_postgres;
     use crate::store::{Failure, Maintenance, SqliteStore, Write, Writes};
 
