@@ -8,7 +8,9 @@
 # connections (nothing but this machine's tests reach it) and is owned by an unprivileged
 # user: PostgreSQL refuses to run as root, so under root it runs as `nobody`. Needs Debian's
 # `postgresql` package (`apt-get install postgresql`). Tests given no PANTAU_TEST_POSTGRES skip
-# their PostgreSQL half with a printed notice.
+# their PostgreSQL half with a printed notice. PANTAU_PG_STATE chooses the folder (a second
+# cluster beside the first); PANTAU_PG_DURABLE=1 keeps the server's durability defaults (fsync,
+# synchronous commit, full-page writes) for benchmarks.
 set -eu
 
 STATE=${PANTAU_PG_STATE:-${TMPDIR:-/tmp}/pantau-pg-test}
@@ -47,8 +49,10 @@ start)
     as_owner "$BIN/initdb" -D "$STATE/data" -U pantau -A trust -E UTF8 --locale=C.UTF-8 >"$STATE/initdb.log" 2>&1 \
         || { cat "$STATE/initdb.log" >&2; exit 1; }
     # Throw-away data: no fsync, more connections for the multi-node tests.
+    NOSYNC="-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+    [ "${PANTAU_PG_DURABLE:-}" = 1 ] && NOSYNC=
     as_owner "$BIN/pg_ctl" -D "$STATE/data" -l "$STATE/server.log" -w \
-        -o "-p $PORT -k $STATE -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300" \
+        -o "-p $PORT -k $STATE -c listen_addresses=127.0.0.1 $NOSYNC -c max_connections=300" \
         start >/dev/null || { cat "$STATE/server.log" >&2; exit 1; }
     echo "$PORT" >"$STATE/port"
     echo "export PANTAU_TEST_POSTGRES=postgres://pantau@127.0.0.1:$PORT/postgres"
