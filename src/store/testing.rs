@@ -93,6 +93,27 @@ pub fn admin_url() -> Option<String> {
     }
 }
 
+/// This test database as the test server's streaming replica serves it
+/// (`PANTAU_TEST_POSTGRES_REPLICA`, which `scripts/pg-test-cluster.sh start` exports), once
+/// the replica has it. None (after a notice) without a replica, unless `PANTAU_REQUIRE_POSTGRES`
+/// is set.
+pub fn replica_of(db: &TestDb) -> Option<DbUrl> {
+    let replica = match std::env::var("PANTAU_TEST_POSTGRES_REPLICA") {
+        Ok(url) if !url.trim().is_empty() => url,
+        _ => {
+            if std::env::var_os("PANTAU_REQUIRE_POSTGRES").is_some() {
+                panic!(
+                    "PANTAU_REQUIRE_POSTGRES is set but PANTAU_TEST_POSTGRES_REPLICA is not: \
+                     start the servers with `eval \"$(scripts/pg-test-cluster.sh start)\"`"
+                );
+            }
+            eprintln!("NOTICE: replica test skipped (no PANTAU_TEST_POSTGRES_REPLICA)");
+            return None;
+        }
+    };
+    Some(DbUrl::new(with_database(&replica, &db.name)))
+}
+
 /// `admin` with its database replaced by `name`.
 fn with_database(admin: &str, name: &str) -> String {
     let mut url = url::Url::parse(admin).expect("PANTAU_TEST_POSTGRES bukan URL");

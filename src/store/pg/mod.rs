@@ -304,4 +304,68 @@ mod tests {
         );
         assert!(!err.contains("rahasia"), "{err}");
     }
+
+    /// `[storage] read_url`: the dashboard's reader is the replica, the commands' and jobs'
+    /// the primary, and what the primary commits reaches readers once replayed.
+    #[test]
+    fn readers_of_the_dashboard_use_the_replica_and_the_rest_the_primary() {
+        use crate::store::{Browse, Store};
+        let Some(db) = TestDb::create() else { return };
+        let Some(replica) = crate::store::testing::replica_of(&db) else {
+            return;
+        };
+        let mut primary = db.store();
+        let at: jiff::Timestamp = "2026-12-01T01:00:00Z".parse().unwrap();
+        let post = crate::model::Post {
+            source: "uji".into(),
+            external_id: "1".into(),
+            url: None,
+            title: None,
+            text: "Banjir di Sempaja".into(),
+            author: None,
+            published: at,
+            fetched: at,
+            lang: Some("id".into()),
+            platform: None,
+            reach: Default::default(),
+        };
+        primary
+            .insert_posts(&[(post, Default::default())], "v")
+            .unwrap();
+        let storage = crate::config::StorageSettings {
+            url: Some(db.url().clone()),
+            read_url: Some(replica),
+            ..Default::default()
+        };
+        let in_recovery = |store: &Store| -> bool {
+            let Store::Postgres(pg) = store else {
+                unreachable!()
+            };
+            pg.client()
+                .query_one("SELECT pg_is_in_recovery()", &[])
+                .unwrap()
+                .get(0)
+        };
+        // Replication is asynchronous: the replica shows the post within seconds.
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+        let reader = loop {
+            if let Ok(reader) = Store::connect_reader(&storage)
+                && reader.count_posts().unwrap_or(0) == 1
+            {
+                break reader;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the replica never caught up"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(200));
+        };
+        assert!(in_recovery(&reader), "the dashboard reads the replica");
+        let commands = Store::connect_read_only(&storage).unwrap();
+        assert!(
+            !in_recovery(&commands),
+            "commands and jobs read the primary"
+        );
+        assert_eq!(commands.count_posts().unwrap(), 1);
+    }
 }
