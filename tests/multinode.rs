@@ -3,9 +3,6 @@
 //! SIGKILL while polling. Every item must be stored exactly once, none missing; each source
 //! fetched by one node at a time (the killed node's sources handed over once, within the
 //! lease's time); the day's briefing written by one node; no alert decided twice.
-//!
-//! It needs the PostgreSQL write path: while a store method the daemon uses answers
-//! "not supported", the test says so and passes without running.
 
 mod common;
 
@@ -16,10 +13,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use common::{Project, feed_source, rss};
-use jiff::Timestamp;
-use pantau::model::SourceId;
 use pantau::store::testing::TestDb;
-use pantau::store::{Maintenance, Status, Store, StoreError, Writes};
 use wiremock::matchers::path_regex;
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
@@ -35,26 +29,6 @@ const INTERVAL: &str = "2s";
 const KILL_AFTER: Duration = Duration::from_secs(6);
 /// The longest the whole run may take.
 const LIMIT: Duration = Duration::from_secs(50);
-
-/// The first store method the daemon needs that PostgreSQL does not support yet, if any.
-fn unsupported(store: &mut Store) -> Option<&'static str> {
-    let now = Timestamp::now();
-    let id = SourceId::new("probe");
-    let answers = [
-        store.sync_sources(&[]).err(),
-        store.write(&[]).err(),
-        store.source_state(&id).err(),
-        store.sources_health(&[]).err(),
-        store.open_episodes().err(),
-        store.due_deliveries(now).err(),
-        store.prune_batch(Timestamp::UNIX_EPOCH, 1).err(),
-        store.record_decisions(&[], now).err(),
-    ];
-    answers.into_iter().flatten().find_map(|e| match e {
-        StoreError::Unsupported(what) => Some(what),
-        _ => None,
-    })
-}
 
 /// Who fetched which feed, and when.
 #[derive(Default)]
@@ -146,15 +120,6 @@ async fn count(db: &TestDb, query: impl Into<String>) -> i64 {
 #[test]
 fn three_nodes_share_the_sources_and_survive_a_killed_one() {
     let Some(db) = TestDb::create() else { return };
-    // The nodes' configuration is checked whatever the backend supports.
-    let feed = feed_source("f0", "http://127.0.0.1:9/f/0", "interval = \"2s\"");
-    node_project(&db, 0, &feed).load();
-    if let Some(what) = unsupported(&mut db.store()) {
-        eprintln!(
-            "NOTICE: multinode test skipped: the PostgreSQL backend does not support {what} yet"
-        );
-        return;
-    }
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

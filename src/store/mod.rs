@@ -104,8 +104,9 @@ pub enum StoreError {
     BackupCorrupt(String),
     #[error("PostgreSQL: {0}")]
     Postgres(String),
-    #[error("belum didukung oleh basis data PostgreSQL: {0}")]
-    Unsupported(&'static str),
+    /// The PostgreSQL server could not be reached (the URL shown without its password).
+    #[error("PostgreSQL: {url}: tidak dapat tersambung: {error}")]
+    PostgresConnect { url: String, error: String },
     /// What only SQLite does here; on PostgreSQL the server's own tools do it.
     #[error("{what} hanya untuk SQLite; {instead}")]
     SqliteOnly {
@@ -134,7 +135,7 @@ impl StoreError {
                 "jalankan `pantau poll --once` atau `pantau run` dulu untuk mengisi basis data"
                     .into(),
             ),
-            StoreError::Postgres(m) if m.contains("tidak dapat tersambung") => Some(
+            StoreError::PostgresConnect { .. } => Some(
                 "periksa [storage] url (host, port, pengguna, nama basis data), jaringan ke server \
                  PostgreSQL, kata sandinya, dan sslmode (require butuh TLS di server)"
                     .into(),

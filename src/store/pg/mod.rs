@@ -190,7 +190,10 @@ fn tls() -> Result<MakeRustlsConnect, StoreError> {
 
 fn pool_error(url: &DbUrl, e: r2d2::Error) -> StoreError {
     // r2d2 reports the driver's last error; the driver never quotes the password.
-    StoreError::Postgres(format!("{url}: tidak dapat tersambung: {e}"))
+    StoreError::PostgresConnect {
+        url: url.redacted(),
+        error: e.to_string(),
+    }
 }
 
 /// Applies the migrations not applied yet, each in its own transaction, under an advisory
