@@ -402,7 +402,9 @@ async fn quota_exceeded_waits_until_midnight_pacific() {
     mount_search(&server, refused(403, "error_quota_exceeded.json")).await;
     let project = project(&server.uri(), QUERY);
 
+    let before = Timestamp::now();
     let results = round(&project).await;
+    let after = Timestamp::now();
     let r = result(&results, "yt-kaltim");
     assert!(r.failed);
     assert!(
@@ -421,27 +423,31 @@ async fn quota_exceeded_waits_until_midnight_pacific() {
     assert!(r.hint.unwrap().contains("jatah"));
     assert_eq!(health(&project, "yt-kaltim").0.as_deref(), Some("quota"));
 
-    let now = Timestamp::now();
-    let tz = jiff::tz::TimeZone::get("America/Los_Angeles").unwrap();
-    let midnight = now
-        .to_zoned_datetime(tz.clone())
-        .date()
-        .tomorrow()
-        .unwrap()
-        .to_zoned_datetime(tz)
-        .unwrap()
-        .timestamp();
+    let next_midnight = |at: Timestamp| {
+        let tz = jiff::tz::TimeZone::get("America/Los_Angeles").unwrap();
+        at.to_zoned_datetime(tz.clone())
+            .date()
+            .tomorrow()
+            .unwrap()
+            .to_zoned_datetime(tz)
+            .unwrap()
+            .timestamp()
+    };
     let next = project
         .store()
         .source_state(&"yt-kaltim".into())
         .unwrap()
         .next_attempt
         .unwrap();
+    let midnight = next_midnight(before);
     assert!(next >= midnight, "{next} before {midnight}");
-    // The loop adds up to 10 % of jitter on top, never below the wait.
-    let wait = midnight.duration_since(now) + SignedDuration::from_mins(1);
+    // A failed poll waits at least the source's interval (15 minutes by default), so within
+    // that much of midnight Pacific the interval is the wait; the loop adds up to 10 % of
+    // jitter on top, never below the wait.
+    let wait = (next_midnight(after).duration_since(after) + SignedDuration::from_mins(1))
+        .max(SignedDuration::from_mins(15));
     assert!(
-        next <= now + wait.mul_f64(1.1) + SignedDuration::from_mins(1),
+        next <= after + wait.mul_f64(1.1) + SignedDuration::from_mins(1),
         "{next}"
     );
 }
