@@ -2,7 +2,8 @@
 //! 200 feeds served on loopback, each growing an item every [`STEP`]; one node killed with
 //! SIGKILL while polling. Every item must be stored exactly once, none missing; each source
 //! fetched by one node at a time (the killed node's sources handed over once, within the
-//! lease's time); the day's briefing written by one node; no alert decided twice.
+//! lease's time); the day's briefing written by one node; each alert decided once and sent
+//! once to a webhook on loopback, by the node holding the alert job.
 
 mod common;
 
@@ -14,7 +15,7 @@ use std::time::{Duration, Instant};
 
 use common::{Project, feed_source, rss};
 use pantau::store::testing::TestDb;
-use wiremock::matchers::path_regex;
+use wiremock::matchers::{method, path, path_regex};
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
 const NODES: usize = 3;
@@ -27,8 +28,9 @@ const STEP: Duration = Duration::from_millis(1500);
 const INTERVAL: &str = "2s";
 /// When the victim is killed, after the nodes started.
 const KILL_AFTER: Duration = Duration::from_secs(6);
-/// The longest the whole run may take.
-const LIMIT: Duration = Duration::from_secs(50);
+/// The longest the whole run may take: the posts, then the alert job's next wake (it checks
+/// every [`pantau::daemon::alerting::DELIVERY_TICK`] at most) and its delivery.
+const LIMIT: Duration = Duration::from_secs(75);
 
 /// Who fetched which feed, and when.
 #[derive(Default)]
@@ -37,6 +39,8 @@ struct Log(Mutex<Vec<(usize, String, Instant)>>);
 /// The feeds: `/f/N` lists the items published so far, oldest first, up to [`ITEMS`].
 struct Feeds {
     start: Instant,
+    /// Every item's `pubDate`: the test's start, so that the flood is today's news and rises.
+    published: String,
     log: Arc<Log>,
 }
 
@@ -73,16 +77,20 @@ impl Respond for Feeds {
             .collect();
         ResponseTemplate::new(200)
             .insert_header("content-type", "application/rss+xml")
-            .set_body_string(rss(&items))
+            .set_body_string(rss(&items).replace(common::RSS_PUBLISHED, &self.published))
     }
 }
 
 /// A node's project: its own configuration (name, briefing folder, user agent) on the shared
 /// database and the shared feeds.
-fn node_project(db: &TestDb, n: usize, feeds: &str) -> Project {
+/// Alerts are checked as often as the job wakes, with a second of history asked for, and sent to the
+/// webhook at `hook`.
+fn node_project(db: &TestDb, n: usize, feeds: &str, hook: &str) -> Project {
     let settings = format!(
         "[storage]\n{}node = \"node-{n}\"\n\n[schedule]\ntimezone = \"UTC\"\nbriefing_at = \"00:00\"\n\n\
-         [fetch]\nper_host = 16\nadaptive = false\nuser_agent = \"node-{n}\"\n",
+         [fetch]\nper_host = 16\nadaptive = false\nuser_agent = \"node-{n}\"\n\n\
+         [alerts]\nevery = \"1s\"\nmin_history = \"1s\"\n\n\
+         [[alerts.sinks]]\nid = \"humas\"\nkind = \"webhook\"\nurl = \"{hook}\"\n",
         db.storage_toml()
     );
     Project::new(&settings, feeds)
@@ -133,17 +141,28 @@ async fn run(db: &TestDb) {
     Mock::given(path_regex(r"^/f/\d+$"))
         .respond_with(Feeds {
             start: Instant::now(),
+            published: jiff::fmt::rfc2822::DateTimePrinter::new()
+                .timestamp_to_string(&jiff::Timestamp::now())
+                .unwrap(),
             log: log.clone(),
         })
         .mount(&server)
         .await;
+    Mock::given(method("POST"))
+        .and(path("/hook"))
+        .respond_with(ResponseTemplate::new(200))
+        .mount(&server)
+        .await;
+    let hook = format!("{}/hook", server.uri());
     let feeds: String = (0..FEEDS)
         .map(|i| {
             let extra = format!("interval = \"{INTERVAL}\"");
             feed_source(&format!("f{i}"), &format!("{}/f/{i}", server.uri()), &extra)
         })
         .collect();
-    let projects: Vec<Project> = (0..NODES).map(|n| node_project(db, n, &feeds)).collect();
+    let projects: Vec<Project> = (0..NODES)
+        .map(|n| node_project(db, n, &feeds, &hook))
+        .collect();
     for p in &projects {
         p.load();
     }
@@ -180,6 +199,17 @@ async fn run(db: &TestDb) {
 
     let expected = (FEEDS * ITEMS) as i64;
     while started.elapsed() < LIMIT && count(db, "SELECT count(*) FROM posts").await < expected {
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    // The flood rises in Samarinda from nothing: the alert job's next check alerts it.
+    while started.elapsed() < LIMIT
+        && count(
+            db,
+            "SELECT count(*) FROM alert_deliveries WHERE status = 'sent'",
+        )
+        .await
+            == 0
+    {
         tokio::time::sleep(Duration::from_millis(500)).await;
     }
     // From here the nodes stop one after another, each giving its sources up as it goes, and
@@ -273,7 +303,7 @@ async fn run(db: &TestDb) {
         .count();
     assert_eq!(with_files, 1);
 
-    // No alert decided twice.
+    // Each alert decided once and sent once, by one node.
     let open_twice = count(
         db,
         "SELECT count(*) FROM (SELECT topic_id, region_id FROM alert_episodes
@@ -287,4 +317,40 @@ async fn run(db: &TestDb) {
     )
     .await;
     assert_eq!((open_twice, alerts_twice), (0, 0));
+    let alerts = count(db, "SELECT count(*) FROM alerts").await;
+    let sent = count(
+        db,
+        "SELECT count(*) FROM alert_deliveries WHERE status = 'sent' AND attempts = 1",
+    )
+    .await;
+    let received: Vec<serde_json::Value> = server
+        .received_requests()
+        .await
+        .unwrap()
+        .iter()
+        .filter(|r| r.url.path() == "/hook")
+        .map(|r| serde_json::from_slice(&r.body).unwrap())
+        .collect();
+    let told: BTreeSet<String> = received
+        .iter()
+        .map(|p| format!("{} {} {}", p["topic"], p["region"], p["previous_count"]))
+        .collect();
+    assert!(
+        alerts >= 1,
+        "the flood alerted; logs:\n{}",
+        logs.join("\n---\n")
+    );
+    assert_eq!(
+        (received.len(), told.len(), sent),
+        (alerts as usize, alerts as usize, alerts),
+        "each alert sent once: {told:?}"
+    );
+    assert!(told.iter().any(|t| t.starts_with("\"banjir\"")), "{told:?}");
+    let senders: BTreeSet<usize> = (0..NODES)
+        .filter(|n| logs[*n].contains("peringatan terkirim"))
+        .collect();
+    assert_eq!(senders.len(), 1, "alert senders: {senders:?}");
+    assert!(!senders.contains(&victim));
+    let sender = senders.first().unwrap();
+    eprintln!("multinode: {alerts} alert(s), each sent once, by node-{sender}: {told:?}");
 }

@@ -160,7 +160,11 @@ pub fn uncommented(text: &str, marker: &str) -> String {
         .join("\n")
 }
 
-/// An RSS 2.0 document with `items` as (guid, title, description, link).
+/// The `pubDate` of every item of [`rss`].
+pub const RSS_PUBLISHED: &str = "Thu, 26 Nov 2026 10:00:00 +0800";
+
+/// An RSS 2.0 document with `items` as (guid, title, description, link), each published at
+/// [`RSS_PUBLISHED`].
 pub fn rss(items: &[(&str, &str, &str, &str)]) -> String {
     let mut out = String::from(
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?><rss version=\"2.0\"><channel><title>Uji</title><language>id</language>",
@@ -168,7 +172,7 @@ pub fn rss(items: &[(&str, &str, &str, &str)]) -> String {
     for (guid, title, description, link) in items {
         out.push_str(&format!(
             "<item><guid>{guid}</guid><title>{title}</title><description>{description}</description><link>{link}</link>\
-             <pubDate>Thu, 26 Nov 2026 10:00:00 +0800</pubDate></item>"
+             <pubDate>{RSS_PUBLISHED}</pubDate></item>"
         ));
     }
     out.push_str("</channel></rss>");
