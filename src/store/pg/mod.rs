@@ -36,9 +36,9 @@ use tokio_postgres_rustls::MakeRustlsConnect;
 
 use super::StoreError;
 use crate::config::value::DbUrl;
-use session::{Manager, Session};
 use session::Prepared;
 pub(super) use session::Tx;
+use session::{Manager, Session};
 
 type Pool = r2d2::Pool<Manager>;
 type Pooled = r2d2::PooledConnection<Manager>;

@@ -14,6 +14,7 @@
 //! order them, whatever the database's collation. Times need not be: their fixed form sorts
 //! alike in every collation.
 
+use std::collections::hash_map::Entry;
 use std::collections::{HashMap, HashSet};
 use std::sync::LazyLock;
 
@@ -563,11 +564,11 @@ impl Meta {
     /// and `name + 1` (NULL when `sources` has no row for it: its kind is NOT NULL there).
     fn note(&mut self, r: &Row, source: usize, name: usize) -> Result<(), StoreError> {
         let kind: Option<String> = r.try_get(name + 1)?;
-        if kind.is_some() {
-            let id: String = r.try_get(source)?;
-            if !self.0.contains_key(&id) {
-                self.0.insert(id, (r.try_get(name)?, kind));
-            }
+        if kind.is_none() {
+            return Ok(());
+        }
+        if let Entry::Vacant(entry) = self.0.entry(r.try_get(source)?) {
+            entry.insert((r.try_get(name)?, kind));
         }
         Ok(())
     }

@@ -31,7 +31,11 @@ pub struct Statements(HashMap<&'static str, Statement>);
 impl Statements {
     /// The statement of `sql`, prepared on `conn` the first time (a clone of a statement is a
     /// handle to the same server-side statement).
-    fn get(&mut self, conn: &mut impl GenericClient, sql: &'static str) -> Result<Statement, Error> {
+    fn get(
+        &mut self,
+        conn: &mut impl GenericClient,
+        sql: &'static str,
+    ) -> Result<Statement, Error> {
         if let Some(statement) = self.0.get(sql) {
             return Ok(statement.clone());
         }
@@ -211,7 +215,11 @@ mod tests {
     /// The statements the server holds for the store's connection (their number; this query
     /// is one of them).
     fn on_server(store: &PgStore) -> i64 {
-        store.client().query_one_prepared(NAMED, &[]).unwrap().get(0)
+        store
+            .client()
+            .query_one_prepared(NAMED, &[])
+            .unwrap()
+            .get(0)
     }
 
     fn backend(store: &PgStore) -> i32 {

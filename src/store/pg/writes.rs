@@ -333,11 +333,7 @@ fn store_batch<'a, T>(
     Ok(out)
 }
 
-fn ingest<'a>(
-    tx: &mut Tx<'_>,
-    i: &'a Ingest,
-    batch: &mut Batch<'a>,
-) -> Result<usize, StoreError> {
+fn ingest<'a>(tx: &mut Tx<'_>, i: &'a Ingest, batch: &mut Batch<'a>) -> Result<usize, StoreError> {
     let new = insert_all(tx, &i.posts, &i.keywords_version, batch)?;
     let cursor = serde_json::to_string(&i.cursor).expect("a cursor always serialises");
     tx.execute_prepared(
@@ -693,11 +689,7 @@ impl PostRows {
 
 /// A post seen again (same source and id): see `store::reach::seen_again`, whose decisions
 /// ([`reach::merged`], [`ReachBatch::seen_again`]) this shares.
-fn seen_again(
-    tx: &mut Tx<'_>,
-    post: &Post,
-    batch: &mut ReachBatch<'_>,
-) -> Result<(), StoreError> {
+fn seen_again(tx: &mut Tx<'_>, post: &Post, batch: &mut ReachBatch<'_>) -> Result<(), StoreError> {
     let Some(row) = tx.query_opt_prepared(
         "SELECT id, published_at, coalesce(platform, ''), coalesce(author, ''),
                 likes, shares, comments, views, followers
@@ -1272,11 +1264,7 @@ fn write_reach(tx: &mut Tx<'_>, reach: ReachBatch<'_>) -> Result<(), StoreError>
 
 /// Adds the batch's sums to the counting rollups, and lists its new posts (ids above
 /// `before`) in `topic_posts`.
-fn write_rollups(
-    tx: &mut Tx<'_>,
-    rollups: RollupBatch<'_>,
-    before: i64,
-) -> Result<(), StoreError> {
+fn write_rollups(tx: &mut Tx<'_>, rollups: RollupBatch<'_>, before: i64) -> Result<(), StoreError> {
     let rows = rollups.into_rows();
     if !rows.posts.is_empty() {
         let (hours, counts): (Vec<String>, Vec<(i64, i64)>) =
