@@ -11,7 +11,7 @@ use crate::store::users::{Attempts, Failures, LoginEntry, Outcome, SessionRow, U
 use crate::store::{Accounts, Marks, Revisions, StoreError};
 use crate::time::{from_db, to_db};
 
-use super::PgStore;
+use super::{PgStore, Prepared};
 
 const USER_COLUMNS: &str = "name, role, password_hash, created_at, last_login_at";
 
@@ -32,7 +32,7 @@ fn limit(n: usize) -> i64 {
 
 impl Accounts for PgStore {
     fn add_user(&mut self, user: &UserRow) -> Result<bool, StoreError> {
-        let n = self.client().execute(
+        let n = self.client().execute_prepared(
             "INSERT INTO users (name, role, password_hash, created_at) VALUES ($1, $2, $3, $4)
              ON CONFLICT (name) DO NOTHING",
             &[
@@ -48,12 +48,12 @@ impl Accounts for PgStore {
     fn set_password(&mut self, name: &str, password_hash: &str) -> Result<bool, StoreError> {
         let mut c = self.client();
         let mut tx = c.transaction()?;
-        let n = tx.execute(
+        let n = tx.execute_prepared(
             "UPDATE users SET password_hash = $2 WHERE name = $1",
             &[&name, &password_hash],
         )?;
         // A new password ends every session signed in with the old one.
-        tx.execute("DELETE FROM sessions WHERE user_name = $1", &[&name])?;
+        tx.execute_prepared("DELETE FROM sessions WHERE user_name = $1", &[&name])?;
         tx.commit()?;
         Ok(n == 1)
     }
@@ -62,9 +62,9 @@ impl Accounts for PgStore {
         let mut c = self.client();
         let mut tx = c.transaction()?;
         // The foreign keys cascade too; deleting first keeps the same statements as SQLite's.
-        tx.execute("DELETE FROM sessions WHERE user_name = $1", &[&name])?;
-        tx.execute("DELETE FROM api_tokens WHERE user_name = $1", &[&name])?;
-        let n = tx.execute("DELETE FROM users WHERE name = $1", &[&name])?;
+        tx.execute_prepared("DELETE FROM sessions WHERE user_name = $1", &[&name])?;
+        tx.execute_prepared("DELETE FROM api_tokens WHERE user_name = $1", &[&name])?;
+        let n = tx.execute_prepared("DELETE FROM users WHERE name = $1", &[&name])?;
         tx.commit()?;
         Ok(n == 1)
     }
@@ -89,7 +89,7 @@ impl Accounts for PgStore {
         // The login tables are in the first PostgreSQL migration: no older schema lacks them.
         let n: i64 = self
             .client()
-            .query_one("SELECT count(*) FROM users", &[])?
+            .query_one_prepared("SELECT count(*) FROM users", &[])?
             .get(0);
         Ok(n as u64)
     }
@@ -101,7 +101,7 @@ impl Accounts for PgStore {
         now: Timestamp,
         expires_at: Timestamp,
     ) -> Result<(), StoreError> {
-        self.client().execute(
+        self.client().execute_prepared(
             "INSERT INTO sessions (id_hash, user_name, created_at, last_seen_at, expires_at)
              VALUES ($1, $2, $3, $3, $4)",
             &[&id_hash, &user, &to_db(now), &to_db(expires_at)],
@@ -110,7 +110,7 @@ impl Accounts for PgStore {
     }
 
     fn session(&self, id_hash: &str) -> Result<Option<SessionRow>, StoreError> {
-        let row = self.client().query_opt(
+        let row = self.client().query_opt_prepared(
             "SELECT s.user_name, u.role, s.created_at, s.last_seen_at, s.expires_at
              FROM sessions s JOIN users u ON u.name = s.user_name WHERE s.id_hash = $1",
             &[&id_hash],
@@ -126,7 +126,7 @@ impl Accounts for PgStore {
     }
 
     fn touch_session(&mut self, id_hash: &str, now: Timestamp) -> Result<(), StoreError> {
-        self.client().execute(
+        self.client().execute_prepared(
             "UPDATE sessions SET last_seen_at = $2 WHERE id_hash = $1",
             &[&id_hash, &to_db(now)],
         )?;
@@ -135,7 +135,7 @@ impl Accounts for PgStore {
 
     fn end_session(&mut self, id_hash: &str) -> Result<(), StoreError> {
         self.client()
-            .execute("DELETE FROM sessions WHERE id_hash = $1", &[&id_hash])?;
+            .execute_prepared("DELETE FROM sessions WHERE id_hash = $1", &[&id_hash])?;
         Ok(())
     }
 
@@ -144,7 +144,7 @@ impl Accounts for PgStore {
         idle_before: Timestamp,
         now: Timestamp,
     ) -> Result<usize, StoreError> {
-        let n = self.client().execute(
+        let n = self.client().execute_prepared(
             "DELETE FROM sessions WHERE last_seen_at < $1 OR expires_at <= $2",
             &[&to_db(idle_before), &to_db(now)],
         )?;
@@ -157,7 +157,7 @@ impl Accounts for PgStore {
         user: &str,
         now: Timestamp,
     ) -> Result<(), StoreError> {
-        self.client().execute(
+        self.client().execute_prepared(
             "INSERT INTO api_tokens (token_hash, user_name, created_at) VALUES ($1, $2, $3)",
             &[&token_hash, &user, &to_db(now)],
         )?;
@@ -165,7 +165,7 @@ impl Accounts for PgStore {
     }
 
     fn token_user(&self, token_hash: &str) -> Result<Option<UserRow>, StoreError> {
-        let row = self.client().query_opt(
+        let row = self.client().query_opt_prepared(
             "SELECT u.name, u.role, u.password_hash, u.created_at, u.last_login_at
              FROM api_tokens t JOIN users u ON u.name = t.user_name WHERE t.token_hash = $1",
             &[&token_hash],
@@ -176,7 +176,7 @@ impl Accounts for PgStore {
     fn count_tokens(&self, user: &str) -> Result<u64, StoreError> {
         let n: i64 = self
             .client()
-            .query_one(
+            .query_one_prepared(
                 "SELECT count(*) FROM api_tokens WHERE user_name = $1",
                 &[&user],
             )?
@@ -187,7 +187,7 @@ impl Accounts for PgStore {
     fn revoke_tokens(&mut self, user: &str) -> Result<usize, StoreError> {
         let n = self
             .client()
-            .execute("DELETE FROM api_tokens WHERE user_name = $1", &[&user])?;
+            .execute_prepared("DELETE FROM api_tokens WHERE user_name = $1", &[&user])?;
         Ok(n as usize)
     }
 
@@ -195,12 +195,12 @@ impl Accounts for PgStore {
         let mut c = self.client();
         let mut tx = c.transaction()?;
         let at = to_db(entry.at);
-        tx.execute(
+        tx.execute_prepared(
             "INSERT INTO login_audit (at, \"user\", address, outcome) VALUES ($1, $2, $3, $4)",
             &[&at, &entry.user, &entry.address, &entry.outcome.as_str()],
         )?;
         if entry.outcome == Outcome::Ok {
-            tx.execute(
+            tx.execute_prepared(
                 "UPDATE users SET last_login_at = $2 WHERE name = $1",
                 &[&entry.user, &at],
             )?;
@@ -230,7 +230,7 @@ impl Accounts for PgStore {
     }
 
     fn login_audit(&self, user: Option<&str>, limit: usize) -> Result<Vec<LoginEntry>, StoreError> {
-        let rows = self.client().query(
+        let rows = self.client().query_prepared(
             "SELECT at, \"user\", address, outcome FROM login_audit
              WHERE $1::text IS NULL OR \"user\" = $1 ORDER BY id DESC LIMIT $2",
             &[&user, &self::limit(limit)],
@@ -263,7 +263,7 @@ fn revision_row(r: &Row) -> Revision {
 
 impl Revisions for PgStore {
     fn record_revision(&mut self, rev: &revisions::Revision) -> Result<i64, StoreError> {
-        let row = self.client().query_one(
+        let row = self.client().query_one_prepared(
             "INSERT INTO topic_revisions (topic_id, \"user\", at, before, after, diff)
              VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
             &[
@@ -325,7 +325,7 @@ impl Marks for PgStore {
         // lock; here marks from two nodes at once would read the same max. Marks are a person's
         // clicks, so serialising them costs nothing.
         tx.batch_execute("LOCK TABLE post_marks IN SHARE ROW EXCLUSIVE MODE")?;
-        tx.execute(
+        tx.execute_prepared(
             "INSERT INTO post_marks (post_id, kind, value, verdict, \"user\", at, seq)
              VALUES ($1, $2, $3, $4, $5, $6, (SELECT coalesce(max(seq), 0) + 1 FROM post_marks))
              ON CONFLICT (post_id, kind, value, \"user\")
@@ -350,7 +350,7 @@ impl Marks for PgStore {
         value: &str,
         user: &str,
     ) -> Result<bool, StoreError> {
-        let n = self.client().execute(
+        let n = self.client().execute_prepared(
             "DELETE FROM post_marks
              WHERE post_id = $1 AND kind = $2 AND value = $3 AND \"user\" = $4",
             &[&post, &kind.as_str(), &value, &user],
@@ -360,7 +360,7 @@ impl Marks for PgStore {
 
     fn post_tags(&self, id: i64) -> Result<Option<PostTags>, StoreError> {
         // In id order, as SQLite's group_concat reads them off the primary key.
-        let row = self.client().query_opt(
+        let row = self.client().query_opt_prepared(
             "SELECT coalesce((SELECT array_agg(topic_id ORDER BY topic_id COLLATE \"C\")
                               FROM post_topics WHERE post_id = p.id), '{}'),
                     coalesce((SELECT array_agg(region_id ORDER BY region_id COLLATE \"C\")
@@ -378,7 +378,7 @@ impl Marks for PgStore {
 
     fn marks_on(&self, ids: &[i64]) -> Result<Vec<Mark>, StoreError> {
         // The posts in the order asked, each one's marks oldest first.
-        let rows = self.client().query(
+        let rows = self.client().query_prepared(
             "SELECT m.post_id, m.kind, m.value, m.verdict, m.\"user\", m.at
              FROM unnest($1::bigint[]) WITH ORDINALITY AS x(id, n)
              JOIN post_marks m ON m.post_id = x.id
@@ -420,7 +420,7 @@ impl Marks for PgStore {
     fn topic_quality(&self) -> Result<Vec<marks::TopicQuality>, StoreError> {
         // As SQLite's: a post's verdict on a topic is its last topic mark there (by anyone, by
         // `seq`); reviewed posts are looked up from the marks (few), not from post_topics (big).
-        let rows = self.client().query(
+        let rows = self.client().query_prepared(
             "WITH last AS (
                  SELECT post_id, value AS topic_id, verdict,
                         row_number() OVER (PARTITION BY post_id, value ORDER BY seq DESC) AS n

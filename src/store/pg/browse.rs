@@ -8,6 +8,8 @@
 //! as a `tsquery` ([`ts_query`]) and matches it with the expression of the `posts_search` GIN
 //! index, so that the index is used.
 
+use std::sync::LazyLock;
+
 use jiff::Timestamp;
 use postgres::Row;
 use postgres::types::ToSql;
@@ -21,7 +23,7 @@ use crate::store::search::{Search, split_filters, ts_query};
 use crate::store::{Browse, StoreError, StoredPost, Story, TaggedRow};
 use crate::time::{from_db, to_db};
 
-use super::PgStore;
+use super::{PgStore, Prepared};
 
 /// The columns after [`POST_COLUMNS`] that [`read_listed`] reads: as `store::rows` has them,
 /// each list in the order of its table's primary key, as SQLite's `group_concat` gives it.
@@ -42,6 +44,26 @@ const MATCHES: &str = "to_tsvector('pantau'::regconfig, \
 /// Rows an export or a scan reads from the server at a time: memory stays bounded however
 /// many posts match.
 const BATCH_ROWS: i32 = 500;
+
+/// A story's posts, oldest first, at most $2.
+static STORY_POSTS: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "SELECT {POST_COLUMNS} FROM posts p WHERE p.story_id = $1
+         ORDER BY p.published_at, p.id LIMIT $2"
+    )
+});
+
+/// The newest briefings, at most $1.
+static BRIEFINGS: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "SELECT {BRIEFING_COLUMNS} FROM briefings
+         ORDER BY period_end DESC, period_start DESC, date COLLATE \"C\" DESC LIMIT $1"
+    )
+});
+
+/// The briefing of date $1.
+static BRIEFING: LazyLock<String> =
+    LazyLock::new(|| format!("SELECT {BRIEFING_COLUMNS} FROM briefings WHERE date = $1"));
 
 impl Browse for PgStore {
     fn posts_page(&self, filter: &PostFilter) -> Result<Page, StoreError> {
@@ -77,35 +99,28 @@ impl Browse for PgStore {
     }
 
     fn story_posts(&self, story: i64, limit: usize) -> Result<Vec<StoredPost>, StoreError> {
-        let rows = self.client().query(
-            &format!(
-                "SELECT {POST_COLUMNS} FROM posts p WHERE p.story_id = $1
-                 ORDER BY p.published_at, p.id LIMIT $2"
-            ),
-            &[&story, &sql_limit(limit)],
-        )?;
+        let rows = self
+            .client()
+            .query_prepared(&STORY_POSTS, &[&story, &sql_limit(limit)])?;
         rows.iter().map(read_post).collect()
     }
 
     fn story(&self, id: i64) -> Result<Option<Story>, StoreError> {
-        let mut c = self.client();
-        let Some(r) = c.query_opt(
-            "SELECT id, title, first_seen_at, last_seen_at, first_source_id, first_url, posts, sources
-             FROM stories WHERE id = $1",
+        // The story and the kinds of its sources in one query: the digest asks for the story
+        // of every post it lists.
+        let Some(r) = self.client().query_opt_prepared(
+            "SELECT st.id, st.title, st.first_seen_at, st.last_seen_at, st.first_source_id,
+                    st.first_url, st.posts, st.sources,
+                    ARRAY(SELECT DISTINCT coalesce(s.kind, 'lain') COLLATE \"C\"
+                          FROM story_sources ss LEFT JOIN sources s ON s.id = ss.source_id
+                          WHERE ss.story_id = st.id ORDER BY 1)
+             FROM stories st WHERE st.id = $1",
             &[&id],
         )?
         else {
             return Ok(None);
         };
-        let kinds = c
-            .query(
-                "SELECT DISTINCT coalesce(s.kind, 'lain') COLLATE \"C\" FROM story_sources ss
-                 LEFT JOIN sources s ON s.id = ss.source_id WHERE ss.story_id = $1 ORDER BY 1",
-                &[&id],
-            )?
-            .iter()
-            .map(|k| k.try_get(0))
-            .collect::<Result<_, _>>()?;
+        let kinds: Vec<String> = r.try_get(8)?;
         Ok(Some(Story {
             id: r.try_get(0)?,
             title: r.try_get(1)?,
@@ -156,26 +171,19 @@ impl Browse for PgStore {
     }
 
     fn briefings(&self, limit: usize) -> Result<Vec<BriefingRecord>, StoreError> {
-        let rows = self.client().query(
-            &format!(
-                "SELECT {BRIEFING_COLUMNS} FROM briefings
-                 ORDER BY period_end DESC, period_start DESC, date COLLATE \"C\" DESC LIMIT $1"
-            ),
-            &[&sql_limit(limit)],
-        )?;
+        let rows = self
+            .client()
+            .query_prepared(&BRIEFINGS, &[&sql_limit(limit)])?;
         rows.iter().map(read_briefing).collect()
     }
 
     fn briefing(&self, date: &str) -> Result<Option<BriefingRecord>, StoreError> {
-        let row = self.client().query_opt(
-            &format!("SELECT {BRIEFING_COLUMNS} FROM briefings WHERE date = $1"),
-            &[&date],
-        )?;
+        let row = self.client().query_opt_prepared(&BRIEFING, &[&date])?;
         row.as_ref().map(read_briefing).transpose()
     }
 
     fn briefing_deliveries(&self, date: &str) -> Result<Vec<BriefingDelivery>, StoreError> {
-        let rows = self.client().query(
+        let rows = self.client().query_prepared(
             "SELECT date, sink, recipient, attempt, error, at FROM briefing_deliveries
              WHERE date = $1 ORDER BY id",
             &[&date],
@@ -186,7 +194,7 @@ impl Browse for PgStore {
     fn failed_briefing_deliveries(&self) -> Result<Vec<BriefingDelivery>, StoreError> {
         // SQLite's `strftime(…, MAX(at), '-1 day')`: 24 hours before the newest try, in the
         // stored form (UTC, whatever the session's time zone).
-        let rows = self.client().query(
+        let rows = self.client().query_prepared(
             "SELECT date, sink, recipient, attempt, error, at FROM briefing_deliveries
              WHERE id IN (SELECT MAX(id) FROM briefing_deliveries
                           GROUP BY date, sink, recipient
@@ -212,7 +220,7 @@ impl Browse for PgStore {
         // One round trip for the whole list: by the source's id for the item, else by URL key.
         let ids: Vec<&str> = items.iter().map(|i| i.external_id.as_str()).collect();
         let urls: Vec<Option<&str>> = items.iter().map(|i| i.url.as_deref()).collect();
-        let rows = self.client().query(
+        let rows = self.client().query_prepared(
             "SELECT EXISTS (SELECT 1 FROM posts WHERE source_id = $1 AND external_id = i.id)
                     OR (i.url IS NOT NULL AND EXISTS (SELECT 1 FROM posts WHERE url_key = i.url))
              FROM unnest($2::text[], $3::text[]) WITH ORDINALITY AS i(id, url, n)
@@ -253,7 +261,8 @@ impl Browse for PgStore {
     fn count_export(&self, filter: &ExportFilter) -> Result<u64, StoreError> {
         let q = PageQuery::export(filter);
         let sql = format!("SELECT count(*) FROM posts p {}", q.where_clause());
-        count(self, &sql, &q.params())
+        let n: i64 = self.client().query_one(&sql, &q.params())?.try_get(0)?;
+        Ok(uncount(n))
     }
 
     fn export_posts<E: From<StoreError>>(
@@ -305,8 +314,12 @@ impl PgStore {
 }
 
 /// The number the one-row, one-column `sql` counts.
-fn count(store: &PgStore, sql: &str, params: &[&(dyn ToSql + Sync)]) -> Result<u64, StoreError> {
-    let n: i64 = store.client().query_one(sql, params)?.try_get(0)?;
+fn count(
+    store: &PgStore,
+    sql: &'static str,
+    params: &[&(dyn ToSql + Sync)],
+) -> Result<u64, StoreError> {
+    let n: i64 = store.client().query_one_prepared(sql, params)?.try_get(0)?;
     Ok(uncount(n))
 }
 

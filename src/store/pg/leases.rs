@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use jiff::Timestamp;
 
-use super::PgStore;
+use super::{PgStore, Prepared};
 use crate::store::leases::{Lease, span};
 use crate::store::{Leases, StoreError};
 use crate::time::{from_db, to_db};
@@ -21,7 +21,7 @@ impl Leases for PgStore {
     ) -> Result<Option<Lease>, StoreError> {
         let (now, expires_at) = span(now, ttl);
         // Times are fixed-width UTC text, so they compare in order as text.
-        let row = self.client().query_opt(
+        let row = self.client().query_opt_prepared(
             "INSERT INTO leases (name, node, acquired_at, expires_at) VALUES ($1, $2, $3, $4)
              ON CONFLICT (name) DO UPDATE SET
                  node = excluded.node,
@@ -36,7 +36,7 @@ impl Leases for PgStore {
     }
 
     fn release(&mut self, name: &str, node: &str) -> Result<bool, StoreError> {
-        let n = self.client().execute(
+        let n = self.client().execute_prepared(
             "DELETE FROM leases WHERE name = $1 AND node = $2",
             &[&name, &node],
         )?;
@@ -44,7 +44,7 @@ impl Leases for PgStore {
     }
 
     fn leases(&self) -> Result<Vec<Lease>, StoreError> {
-        let rows = self.client().query(
+        let rows = self.client().query_prepared(
             "SELECT name, node, acquired_at, expires_at FROM leases ORDER BY name COLLATE \"C\"",
             &[],
         )?;

@@ -16,7 +16,7 @@ use crate::store::maintenance::{Engine, PgFigures, Pruned, Stats, TABLES};
 use crate::store::{Maintenance, StoreError};
 use crate::time::{from_db, to_db};
 
-use super::{PgStore, schema};
+use super::{PgStore, Prepared, schema};
 
 /// How many rows a table may have changed since it was last analysed before
 /// [`Maintenance::optimize`] analyses it: a tenth of it and a floor, the threshold at which
@@ -81,7 +81,7 @@ impl Maintenance for PgStore {
         // are gone, rather than changing counts between their removal from the rollups and
         // their deletion.
         let ids: Vec<i64> = tx
-            .query(
+            .query_prepared(
                 "SELECT id FROM posts WHERE published_at < $1 ORDER BY published_at, id LIMIT $2
                  FOR UPDATE",
                 &[&at, &limit],
@@ -94,9 +94,9 @@ impl Maintenance for PgStore {
         } else {
             remove_from_rollups(&mut tx, &ids)?;
             // Their tags, mentions and marks go by cascade; the search index is on the row.
-            tx.execute("DELETE FROM posts WHERE id = ANY($1)", &[&ids])? as usize
+            tx.execute_prepared("DELETE FROM posts WHERE id = ANY($1)", &[&ids])? as usize
         };
-        let fetch_log = tx.execute(
+        let fetch_log = tx.execute_prepared(
             "DELETE FROM fetch_log WHERE id IN (
                  SELECT id FROM fetch_log WHERE started_at < $1 ORDER BY id LIMIT $2)",
             &[&at, &limit],
@@ -106,7 +106,7 @@ impl Maintenance for PgStore {
         // go with it by cascade.
         let unjoinable =
             to_db(before - jiff::SignedDuration::from_hours(crate::stories::STORY_WINDOW_HOURS));
-        let stories = tx.execute(
+        let stories = tx.execute_prepared(
             "DELETE FROM stories WHERE id IN (
                  SELECT id FROM stories
                  WHERE first_seen_at < $1 AND last_seen_at < $1
@@ -124,7 +124,7 @@ impl Maintenance for PgStore {
     }
 
     fn prune_history(&mut self, before: Timestamp, limit: usize) -> Result<usize, StoreError> {
-        let n = self.client().execute(
+        let n = self.client().execute_prepared(
             "DELETE FROM topic_hourly WHERE (topic_id, region_id, hour) IN (
                  SELECT topic_id, region_id, hour FROM topic_hourly
                  WHERE hour < $1 ORDER BY hour LIMIT $2)",

@@ -5,7 +5,9 @@
 //! It is synchronous like the SQLite store (the `postgres` crate, the blocking client of
 //! `tokio-postgres`), so it runs where the SQLite store runs: on the writer thread and on the
 //! blocking pool, never on an async worker. Connections come from one pool per URL and mode
-//! (`r2d2`), so a request or a command borrows a connection instead of dialling the server.
+//! (`r2d2`), so a request or a command borrows a connection instead of dialling the server;
+//! each connection keeps the statements it prepared ([`session`]), so that fixed SQL is parsed
+//! once per connection rather than on every call.
 //!
 //! Each family of tables keeps its SQL in its own file, as the SQLite backend does:
 //! `writes` (posts, stories, rollups and everything stored with them; sources, meta,
@@ -19,6 +21,7 @@ mod leases;
 mod maintenance;
 mod reports;
 pub mod schema;
+mod session;
 mod status;
 mod writes;
 
@@ -33,8 +36,10 @@ use tokio_postgres_rustls::MakeRustlsConnect;
 
 use super::StoreError;
 use crate::config::value::DbUrl;
+use session::Prepared;
+pub(super) use session::Tx;
+use session::{Manager, Session};
 
-type Manager = PostgresConnectionManager<MakeRustlsConnect>;
 type Pool = r2d2::Pool<Manager>;
 type Pooled = r2d2::PooledConnection<Manager>;
 
@@ -68,8 +73,8 @@ static POOLS: LazyLock<Mutex<HashMap<(String, bool), Pool>>> = LazyLock::new(Def
 #[derive(Debug)]
 struct ReadOnly;
 
-impl r2d2::CustomizeConnection<Client, r2d2_postgres::postgres::Error> for ReadOnly {
-    fn on_acquire(&self, conn: &mut Client) -> Result<(), r2d2_postgres::postgres::Error> {
+impl r2d2::CustomizeConnection<Session, r2d2_postgres::postgres::Error> for ReadOnly {
+    fn on_acquire(&self, conn: &mut Session) -> Result<(), r2d2_postgres::postgres::Error> {
         conn.batch_execute("SET default_transaction_read_only = on")
     }
 }
@@ -163,7 +168,7 @@ fn pool(url: &DbUrl, read_only: bool) -> Result<(Pool, bool), StoreError> {
         .expose()
         .parse()
         .map_err(|_| StoreError::Postgres(format!("{url}: URL PostgreSQL tidak sah")))?;
-    let manager = PostgresConnectionManager::new(config, tls()?);
+    let manager = Manager(PostgresConnectionManager::new(config, tls()?));
     let mut builder = r2d2::Pool::builder()
         .max_size(POOL_SIZE)
         .min_idle(Some(0))

@@ -3,15 +3,20 @@
 //! The same reads as SQLite's (`store::rollups`, `store::reach`), over the same tables: a
 //! period's whole hours from the rollups, its partial hours at either end from the posts
 //! ([`Split`]), and the pure logic (ranking, choosing representative posts, merging per
-//! platform or account) shared with them. Where SQLite asks once per source or per hour, which
-//! costs nothing in-process, this asks once for all of them (`unnest` with `LATERAL`), since
-//! every query here is a round trip to the server.
+//! platform or account) shared with them. Every query here is a round trip to the server, so
+//! where SQLite asks once per source or per hour, which costs nothing in-process, this asks
+//! once for all of them (`unnest` with `LATERAL`); a report that names sources reads their
+//! names and kinds with its counts (a `LEFT JOIN sources`) rather than reading `sources` again;
+//! and every query is fixed SQL run through the connection's prepared statements
+//! ([`Prepared`]), parsed once per connection.
 //!
 //! Identifiers are ordered `COLLATE "C"`, byte by byte as SQLite's `BINARY` and Rust's `str`
 //! order them, whatever the database's collation. Times need not be: their fixed form sorts
 //! alike in every collation.
 
+use std::collections::hash_map::Entry;
 use std::collections::{HashMap, HashSet};
+use std::sync::LazyLock;
 
 use jiff::Timestamp;
 use postgres::Row;
@@ -26,7 +31,7 @@ use crate::store::{HourCount, Reports, SourceSeen, StoreError, StoredPost};
 use crate::time::{from_db, hour_bucket, to_db};
 
 use super::browse::read_post;
-use super::{PgStore, Pooled};
+use super::{PgStore, Pooled, Prepared};
 
 /// Reach of the posts `p` of a group, in `topic_reach_hourly`'s order: posts, posts with any
 /// reach, likes, shares, comments, views, most followers.
@@ -35,6 +40,42 @@ const SUMS: &str = "count(*),
                      OR p.followers IS NOT NULL OR p.shares > 0),
     sum(coalesce(p.likes, 0))::BIGINT, sum(p.shares)::BIGINT, sum(coalesce(p.comments, 0))::BIGINT,
     sum(coalesce(p.views, 0))::BIGINT, max(coalesce(p.followers, 0))";
+
+/// `topic_accounts` over the posts of partial hours: per platform, source and author, with
+/// [`SUMS`] and the source's name and kind.
+static ACCOUNTS_SCAN: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "SELECT coalesce(p.platform, '') AS pl, p.source_id,
+                coalesce(trim(p.author), '') AS a, {SUMS}, s.name, s.kind
+         FROM post_topics t JOIN posts p ON p.id = t.post_id
+         LEFT JOIN sources s ON s.id = p.source_id
+         WHERE t.topic_id = $1 AND p.published_at >= $2 AND p.published_at < $3
+           AND coalesce(trim(p.author), '') <> ''
+         GROUP BY pl, p.source_id, a, s.id"
+    )
+});
+
+/// The most engaged posts of a topic in [$2, $3), at most $4.
+static ENGAGED_SCAN: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "SELECT {ENGAGEMENT} AS e, p.id FROM post_topics t JOIN posts p ON p.id = t.post_id
+         WHERE t.topic_id = $1 AND p.published_at >= $2 AND p.published_at < $3
+           AND {ENGAGEMENT} > 0
+         ORDER BY e DESC, p.id DESC LIMIT $4"
+    )
+});
+
+/// The first posts of the stories $1, each followed by its story's id.
+static STORY_FIRST_POSTS: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "SELECT {POST_COLUMNS}, st.id FROM stories st JOIN posts p ON p.id = st.first_post_id
+         WHERE st.id = ANY($1)"
+    )
+});
+
+/// The posts $1.
+static POSTS_BY_ID: LazyLock<String> =
+    LazyLock::new(|| format!("SELECT {POST_COLUMNS} FROM posts p WHERE p.id = ANY($1)"));
 
 impl Reports for PgStore {
     fn topic_counts(
@@ -90,21 +131,26 @@ impl Reports for PgStore {
         start: Timestamp,
         end: Timestamp,
     ) -> Result<Vec<SourceCount>, StoreError> {
-        let mut c = self.client();
+        let mut meta = Meta::default();
         let rows = period_rows(
-            &mut c,
+            &mut self.client(),
             &Split::of(start, end),
-            "SELECT source_id, sum(posts)::BIGINT FROM topic_source_hourly
-             WHERE topic_id = $1 AND region_id = '*' AND hour >= $2 AND hour < $3
-             GROUP BY source_id",
-            "SELECT p.source_id, count(*)
+            "SELECT x.source_id, sum(x.posts)::BIGINT, s.name, s.kind
+             FROM topic_source_hourly x LEFT JOIN sources s ON s.id = x.source_id
+             WHERE x.topic_id = $1 AND x.region_id = '*' AND x.hour >= $2 AND x.hour < $3
+             GROUP BY x.source_id, s.id",
+            "SELECT p.source_id, count(*), s.name, s.kind
              FROM post_topics t JOIN posts p ON p.id = t.post_id
+             LEFT JOIN sources s ON s.id = p.source_id
              WHERE t.topic_id = $1 AND p.published_at >= $2 AND p.published_at < $3
-             GROUP BY p.source_id",
+             GROUP BY p.source_id, s.id",
             topic,
-            |r| Ok((r.try_get::<_, String>(0)?, r.try_get::<_, i64>(1)? as u64)),
+            |r| {
+                meta.note(r, 0, 2)?;
+                Ok((r.try_get::<_, String>(0)?, r.try_get::<_, i64>(1)? as u64))
+            },
         )?;
-        Ok(rollups::source_counts(summed(rows), &source_meta(&mut c)?))
+        Ok(rollups::source_counts(summed(rows), &meta.0))
     }
 
     fn topic_authors(
@@ -116,7 +162,9 @@ impl Reports for PgStore {
     ) -> Result<Vec<AuthorCount>, StoreError> {
         let mut c = self.client();
         let split = Split::of(start, end);
-        let read = |r: &Row| -> Result<((String, String), u64), StoreError> {
+        let mut meta = Meta::default();
+        let mut read = |r: &Row| -> Result<((String, String), u64), StoreError> {
+            meta.note(r, 1, 3)?;
             Ok((
                 (r.try_get(0)?, r.try_get(1)?),
                 r.try_get::<_, i64>(2)? as u64,
@@ -126,34 +174,37 @@ impl Reports for PgStore {
             // Whole hours only (a day's briefing): the server ranks and cuts, so only `limit`
             // rows leave it.
             (Some((from, to)), true) => c
-                .query(
-                    r#"SELECT author, source_id, sum(posts)::BIGINT AS n FROM topic_author_hourly
-                       WHERE topic_id = $1 AND hour >= $2 AND hour < $3
-                       GROUP BY author, source_id
-                       ORDER BY n DESC, author COLLATE "C", source_id COLLATE "C" LIMIT $4"#,
+                .query_prepared(
+                    r#"SELECT x.author, x.source_id, sum(x.posts)::BIGINT AS n, s.name, s.kind
+                       FROM topic_author_hourly x LEFT JOIN sources s ON s.id = x.source_id
+                       WHERE x.topic_id = $1 AND x.hour >= $2 AND x.hour < $3
+                       GROUP BY x.author, x.source_id, s.id
+                       ORDER BY n DESC, x.author COLLATE "C", x.source_id COLLATE "C" LIMIT $4"#,
                     &[&topic, from, to, &(limit as i64)],
                 )?
                 .iter()
-                .map(read)
+                .map(&mut read)
                 .collect::<Result<_, _>>()?,
             _ => summed(period_rows(
                 &mut c,
                 &split,
-                "SELECT author, source_id, sum(posts)::BIGINT FROM topic_author_hourly
-                 WHERE topic_id = $1 AND hour >= $2 AND hour < $3
-                 GROUP BY author, source_id",
-                "SELECT trim(p.author) AS a, p.source_id, count(*)
+                "SELECT x.author, x.source_id, sum(x.posts)::BIGINT, s.name, s.kind
+                 FROM topic_author_hourly x LEFT JOIN sources s ON s.id = x.source_id
+                 WHERE x.topic_id = $1 AND x.hour >= $2 AND x.hour < $3
+                 GROUP BY x.author, x.source_id, s.id",
+                "SELECT trim(p.author) AS a, p.source_id, count(*), s.name, s.kind
                  FROM post_topics t JOIN posts p ON p.id = t.post_id
+                 LEFT JOIN sources s ON s.id = p.source_id
                  WHERE t.topic_id = $1 AND p.published_at >= $2 AND p.published_at < $3
                    AND p.author IS NOT NULL AND trim(p.author) <> ''
-                 GROUP BY a, p.source_id",
+                 GROUP BY a, p.source_id, s.id",
                 topic,
-                read,
+                &mut read,
             )?)
             .into_iter()
             .collect(),
         };
-        Ok(rollups::author_counts(counts, limit, &source_meta(&mut c)?))
+        Ok(rollups::author_counts(counts, limit, &meta.0))
     }
 
     fn topic_sentiment(
@@ -206,20 +257,26 @@ impl Reports for PgStore {
         start: Timestamp,
         end: Timestamp,
     ) -> Result<Vec<PlatformCount>, StoreError> {
-        let mut c = self.client();
+        let mut meta = Meta::default();
         let rows = period_rows(
-            &mut c,
+            &mut self.client(),
             &Split::of(start, end),
-            "SELECT platform, source_id, sum(posts)::BIGINT FROM topic_reach_hourly
-             WHERE topic_id = $1 AND hour >= $2 AND hour < $3 GROUP BY platform, source_id",
-            "SELECT coalesce(p.platform, ''), p.source_id, count(*)
+            "SELECT x.platform, x.source_id, sum(x.posts)::BIGINT, s.name, s.kind
+             FROM topic_reach_hourly x LEFT JOIN sources s ON s.id = x.source_id
+             WHERE x.topic_id = $1 AND x.hour >= $2 AND x.hour < $3
+             GROUP BY x.platform, x.source_id, s.id",
+            "SELECT coalesce(p.platform, ''), p.source_id, count(*), s.name, s.kind
              FROM post_topics t JOIN posts p ON p.id = t.post_id
+             LEFT JOIN sources s ON s.id = p.source_id
              WHERE t.topic_id = $1 AND p.published_at >= $2 AND p.published_at < $3
-             GROUP BY 1, 2",
+             GROUP BY 1, 2, s.id",
             topic,
-            |r| Ok((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?)),
+            |r| {
+                meta.note(r, 1, 3)?;
+                Ok((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?))
+            },
         )?;
-        Ok(reach::platform_counts(rows, &source_meta(&mut c)?))
+        Ok(reach::platform_counts(rows, &meta.0))
     }
 
     fn topic_engaged(
@@ -241,7 +298,7 @@ impl Reports for PgStore {
             };
             // The first `limit` of each whole hour, as SQLite reads them hour by hour.
             let hours: Vec<String> = hours_between(from, to);
-            for r in c.query(
+            for r in c.query_prepared(
                 "SELECT e.engagement, e.post_id FROM unnest($2::text[]) AS h(hour)
                  CROSS JOIN LATERAL (
                      SELECT engagement, post_id FROM topic_engagement
@@ -252,14 +309,8 @@ impl Reports for PgStore {
                 candidates.push((r.try_get(0)?, r.try_get(1)?));
             }
         }
-        let edge_top = format!(
-            "SELECT {ENGAGEMENT} AS e, p.id FROM post_topics t JOIN posts p ON p.id = t.post_id
-             WHERE t.topic_id = $1 AND p.published_at >= $2 AND p.published_at < $3
-               AND {ENGAGEMENT} > 0
-             ORDER BY e DESC, p.id DESC LIMIT $4"
-        );
         for (from, to) in &split.edges {
-            for r in c.query(&edge_top, &[&topic, from, to, &(limit as i64)])? {
+            for r in c.query_prepared(&ENGAGED_SCAN, &[&topic, from, to, &(limit as i64)])? {
                 candidates.push((r.try_get(0)?, r.try_get(1)?));
             }
         }
@@ -275,26 +326,21 @@ impl Reports for PgStore {
         end: Timestamp,
         limit: usize,
     ) -> Result<Vec<AccountReach>, StoreError> {
-        let mut c = self.client();
+        let mut meta = Meta::default();
         let rows = period_rows(
-            &mut c,
+            &mut self.client(),
             &Split::of(start, end),
-            "SELECT platform, source_id, author, sum(posts)::BIGINT, sum(reached)::BIGINT,
-                    sum(likes)::BIGINT, sum(shares)::BIGINT, sum(comments)::BIGINT,
-                    sum(views)::BIGINT, max(followers)
-             FROM topic_reach_hourly
-             WHERE topic_id = $1 AND hour >= $2 AND hour < $3 AND author <> ''
-             GROUP BY platform, source_id, author",
-            &format!(
-                "SELECT coalesce(p.platform, '') AS pl, p.source_id,
-                        coalesce(trim(p.author), '') AS a, {SUMS}
-                 FROM post_topics t JOIN posts p ON p.id = t.post_id
-                 WHERE t.topic_id = $1 AND p.published_at >= $2 AND p.published_at < $3
-                   AND coalesce(trim(p.author), '') <> ''
-                 GROUP BY pl, p.source_id, a"
-            ),
+            "SELECT x.platform, x.source_id, x.author, sum(x.posts)::BIGINT,
+                    sum(x.reached)::BIGINT, sum(x.likes)::BIGINT, sum(x.shares)::BIGINT,
+                    sum(x.comments)::BIGINT, sum(x.views)::BIGINT, max(x.followers),
+                    s.name, s.kind
+             FROM topic_reach_hourly x LEFT JOIN sources s ON s.id = x.source_id
+             WHERE x.topic_id = $1 AND x.hour >= $2 AND x.hour < $3 AND x.author <> ''
+             GROUP BY x.platform, x.source_id, x.author, s.id",
+            &ACCOUNTS_SCAN,
             topic,
             |r| -> Result<AccountRow, StoreError> {
+                meta.note(r, 1, 10)?;
                 let n = |i: usize| -> Result<u64, StoreError> { Ok(uncount(r.try_get(i)?)) };
                 Ok((
                     r.try_get(0)?,
@@ -304,7 +350,7 @@ impl Reports for PgStore {
                 ))
             },
         )?;
-        Ok(reach::ranked_accounts(rows, &source_meta(&mut c)?, limit))
+        Ok(reach::ranked_accounts(rows, &meta.0, limit))
     }
 
     fn reach_totals(
@@ -329,7 +375,7 @@ impl Reports for PgStore {
              GROUP BY t.topic_id, r.region_id";
         let mut out = HashMap::new();
         for sql in [topics, regions] {
-            for r in c.query(sql, &[&from, &to])? {
+            for r in c.query_prepared(sql, &[&from, &to])? {
                 let n = |i: usize| -> Result<u64, StoreError> {
                     Ok(uncount(r.try_get::<_, Option<i64>>(i)?.unwrap_or(0)))
                 };
@@ -370,7 +416,7 @@ impl Reports for PgStore {
             }));
         let mut totals = (0, 0);
         for (sql, (from, to)) in parts {
-            let r = c.query_one(sql, &[from, to])?;
+            let r = c.query_one_prepared(sql, &[from, to])?;
             totals.0 += r.try_get::<_, i64>(0)? as u64;
             totals.1 += r.try_get::<_, i64>(1)? as u64;
         }
@@ -378,7 +424,7 @@ impl Reports for PgStore {
     }
 
     fn hour_counts(&self, start: Timestamp, end: Timestamp) -> Result<Vec<HourCount>, StoreError> {
-        let rows = self.client().query(
+        let rows = self.client().query_prepared(
             "SELECT topic_id, region_id, hour, posts, stories FROM topic_hourly
              WHERE hour >= $1 AND hour < $2",
             &[&to_db(start), &to_db(end)],
@@ -405,7 +451,7 @@ impl Reports for PgStore {
     fn collecting_since(&self) -> Result<Option<Timestamp>, StoreError> {
         let mut c = self.client();
         let first_poll: Option<String> = c
-            .query_opt("SELECT started_at FROM fetch_log ORDER BY id LIMIT 1", &[])?
+            .query_opt_prepared("SELECT started_at FROM fetch_log ORDER BY id LIMIT 1", &[])?
             .map(|r| r.try_get(0))
             .transpose()?;
         match first_poll.as_deref().and_then(from_db) {
@@ -428,7 +474,7 @@ impl Reports for PgStore {
                 .chain(areas.iter().map(String::as_str))
                 .collect();
             // One read for every topic with counts in the period and every region asked.
-            for r in c.query(
+            for r in c.query_prepared(
                 r#"SELECT DISTINCT x.topic_id, x.region_id, x.source_id, coalesce(s.kind, 'lain')
                    FROM topic_source_hourly x LEFT JOIN sources s ON s.id = x.source_id
                    WHERE x.region_id = ANY($3) AND x.hour >= $1 AND x.hour < $2
@@ -439,16 +485,16 @@ impl Reports for PgStore {
                 seen.push(r.try_get(0)?, r.try_get(1)?, r.try_get(2)?, r.try_get(3)?);
             }
         }
-        let edge = c.prepare(
-            r#"SELECT t.topic_id, p.source_id, coalesce(s.kind, 'lain'), r.region_id
-               FROM posts p JOIN post_topics t ON t.post_id = p.id
-               LEFT JOIN post_regions r ON r.post_id = p.id
-               LEFT JOIN sources s ON s.id = p.source_id
-               WHERE p.published_at >= $1 AND p.published_at < $2
-               GROUP BY t.topic_id, p.source_id, s.kind, r.region_id"#,
-        )?;
         for (from, to) in &split.edges {
-            for r in c.query(&edge, &[from, to])? {
+            for r in c.query_prepared(
+                r#"SELECT t.topic_id, p.source_id, coalesce(s.kind, 'lain'), r.region_id
+                   FROM posts p JOIN post_topics t ON t.post_id = p.id
+                   LEFT JOIN post_regions r ON r.post_id = p.id
+                   LEFT JOIN sources s ON s.id = p.source_id
+                   WHERE p.published_at >= $1 AND p.published_at < $2
+                   GROUP BY t.topic_id, p.source_id, s.kind, r.region_id"#,
+                &[from, to],
+            )? {
                 let (topic, source, kind, region): (String, String, String, Option<String>) =
                     (r.try_get(0)?, r.try_get(1)?, r.try_get(2)?, r.try_get(3)?);
                 seen.push(topic.clone(), "*".into(), source.clone(), kind.clone());
@@ -464,10 +510,10 @@ impl Reports for PgStore {
 /// Runs a query whose rows are (text, count).
 fn counts(
     c: &mut Pooled,
-    sql: &str,
+    sql: &'static str,
     params: &[&(dyn ToSql + Sync)],
 ) -> Result<Vec<(String, u64)>, StoreError> {
-    c.query(sql, params)?
+    c.query_prepared(sql, params)?
         .iter()
         .map(|r| Ok((r.try_get(0)?, r.try_get::<_, i64>(1)? as u64)))
         .collect()
@@ -479,23 +525,20 @@ fn counts(
 fn period_rows<T>(
     c: &mut Pooled,
     split: &Split,
-    rollup: &str,
-    scan: &str,
+    rollup: &'static str,
+    scan: &'static str,
     topic: &str,
-    read: impl Fn(&Row) -> Result<T, StoreError>,
+    mut read: impl FnMut(&Row) -> Result<T, StoreError>,
 ) -> Result<Vec<T>, StoreError> {
     let mut out = Vec::new();
     if let Some((from, to)) = &split.hours {
-        for r in c.query(rollup, &[&topic, from, to])? {
+        for r in c.query_prepared(rollup, &[&topic, from, to])? {
             out.push(read(&r)?);
         }
     }
-    if !split.edges.is_empty() {
-        let scan = c.prepare(scan)?;
-        for (from, to) in &split.edges {
-            for r in c.query(&scan, &[&topic, from, to])? {
-                out.push(read(&r)?);
-            }
+    for (from, to) in &split.edges {
+        for r in c.query_prepared(scan, &[&topic, from, to])? {
+            out.push(read(&r)?);
         }
     }
     Ok(out)
@@ -510,17 +553,30 @@ fn summed<K: Eq + std::hash::Hash>(rows: Vec<(K, u64)>) -> HashMap<K, u64> {
     out
 }
 
-/// Every source's name and kind, by id.
-fn source_meta(c: &mut Pooled) -> Result<HashMap<String, SourceMeta>, StoreError> {
-    c.query("SELECT id, name, kind FROM sources", &[])?
-        .iter()
-        .map(|r| Ok((r.try_get(0)?, (r.try_get(1)?, r.try_get(2)?))))
-        .collect()
+/// The names and kinds of the sources a report's rows name, by id, as `sources` has them (a
+/// source without a row there has none, as when the whole table is read): read with the rows
+/// (`LEFT JOIN sources s`, `s.name, s.kind` side by side), not by a query of their own.
+#[derive(Debug, Default)]
+struct Meta(HashMap<String, SourceMeta>);
+
+impl Meta {
+    /// Notes the source in column `source` of `r`, with its name and kind in columns `name`
+    /// and `name + 1` (NULL when `sources` has no row for it: its kind is NOT NULL there).
+    fn note(&mut self, r: &Row, source: usize, name: usize) -> Result<(), StoreError> {
+        let kind: Option<String> = r.try_get(name + 1)?;
+        if kind.is_none() {
+            return Ok(());
+        }
+        if let Entry::Vacant(entry) = self.0.entry(r.try_get(source)?) {
+            entry.insert((r.try_get(name)?, kind));
+        }
+        Ok(())
+    }
 }
 
 fn first_hour(c: &mut Pooled) -> Result<Option<Timestamp>, StoreError> {
     let first: Option<String> = c
-        .query_one("SELECT min(hour) FROM topic_hourly", &[])?
+        .query_one_prepared("SELECT min(hour) FROM topic_hourly", &[])?
         .try_get(0)?;
     Ok(first.as_deref().and_then(from_db))
 }
@@ -552,13 +608,7 @@ fn topic_posts(
     let stories: Vec<i64> = by_id.values().filter_map(rollups::outlet_story).collect();
     let mut outlets: HashMap<i64, StoredPost> = HashMap::new();
     if !stories.is_empty() {
-        for r in c.query(
-            &format!(
-                "SELECT {POST_COLUMNS}, st.id FROM stories st JOIN posts p ON p.id = st.first_post_id
-                 WHERE st.id = ANY($1)"
-            ),
-            &[&stories],
-        )? {
+        for r in c.query_prepared(&STORY_FIRST_POSTS, &[&stories])? {
             outlets.insert(r.try_get(POST_COLUMN_COUNT)?, read_post(&r)?);
         }
     }
@@ -578,7 +628,7 @@ fn topic_posts(
 /// The first `wanted` posts of a topic in the period in the order representative posts are
 /// chosen from, as `store::rollups::candidates` finds them (its `rank_candidates`), each
 /// round asking every source still to be asked in one query.
-pub(in crate::store) fn candidates(
+fn candidates(
     c: &mut Pooled,
     topic: &str,
     region: Option<&str>,
@@ -591,7 +641,7 @@ pub(in crate::store) fn candidates(
     }
     let region = region.unwrap_or("*");
     let sources: Vec<String> = c
-        .query(
+        .query_prepared(
             r#"SELECT DISTINCT source_id FROM topic_source_hourly
                WHERE topic_id = $1 AND region_id = $4 AND hour >= $2 AND hour < $3"#,
             &[&topic, &to_db(hour_bucket(start)), &to_db(end), &region],
@@ -599,7 +649,7 @@ pub(in crate::store) fn candidates(
         .iter()
         .map(|r| r.try_get(0))
         .collect::<Result<_, _>>()?;
-    let newest = c.prepare(
+    let newest = c.prepared(
         "SELECT s.i, x.published_at, x.post_id
          FROM unnest($2::text[]) WITH ORDINALITY AS s(source_id, i)
          CROSS JOIN LATERAL (
@@ -632,13 +682,10 @@ fn posts_by_id(c: &mut Pooled, ids: &[i64]) -> Result<HashMap<i64, StoredPost>, 
     if ids.is_empty() {
         return Ok(HashMap::new());
     }
-    c.query(
-        &format!("SELECT {POST_COLUMNS} FROM posts p WHERE p.id = ANY($1)"),
-        &[&ids],
-    )?
-    .iter()
-    .map(|r| read_post(r).map(|p| (p.id, p)))
-    .collect()
+    c.query_prepared(&POSTS_BY_ID, &[&ids])?
+        .iter()
+        .map(|r| read_post(r).map(|p| (p.id, p)))
+        .collect()
 }
 
 /// How many columns [`POST_COLUMNS`] holds: a query's own columns follow them.

@@ -8,7 +8,7 @@ use crate::store::alerts::{DeliveryRecord, Episode, PendingDelivery};
 use crate::store::{SourceHealth, Status, StoreError};
 use crate::time::{from_db, to_db};
 
-use super::PgStore;
+use super::{PgStore, Prepared};
 
 /// How the region column names the province-wide count, as `topic_hourly` does.
 const ALL: &str = "*";
@@ -24,7 +24,7 @@ fn ts(text: Option<String>) -> Option<Timestamp> {
 
 impl Status for PgStore {
     fn sources_health(&self, order: &[SourceId]) -> Result<Vec<SourceHealth>, StoreError> {
-        let rows = self.client().query(
+        let rows = self.client().query_prepared(
             "SELECT id, kind, name, url, last_attempt_at, last_success_at, consecutive_failures,
                     last_error_class, last_error, next_attempt_at, items_seen
              FROM sources ORDER BY id COLLATE \"C\"",
@@ -57,7 +57,7 @@ impl Status for PgStore {
     }
 
     fn source_names(&self) -> Result<Vec<(String, String)>, StoreError> {
-        let rows = self.client().query(
+        let rows = self.client().query_prepared(
             "SELECT id, coalesce(name, id) FROM sources ORDER BY id COLLATE \"C\"",
             &[],
         )?;
@@ -66,7 +66,7 @@ impl Status for PgStore {
 
     fn source_state(&self, id: &SourceId) -> Result<SourceState, StoreError> {
         let mut c = self.client();
-        let Some(row) = c.query_opt(
+        let Some(row) = c.query_opt_prepared(
             "SELECT cursor, consecutive_failures, next_attempt_at FROM sources WHERE id = $1",
             &[&id.as_str()],
         )?
@@ -77,7 +77,7 @@ impl Status for PgStore {
         // The new posts of the successful polls over the pace window, the source's first
         // successful poll left out (it brought the backlog, not the rate).
         let since = to_db(Timestamp::now() - PACE_WINDOW);
-        let recent = c.query_one(
+        let recent = c.query_one_prepared(
             "SELECT coalesce(sum(items_new), 0)::BIGINT, min(started_at) FROM fetch_log
              WHERE source_id = $1 AND started_at >= $2 AND status = 'ok'
                AND id > (SELECT min(id) FROM fetch_log WHERE source_id = $1 AND status = 'ok')",
@@ -97,12 +97,12 @@ impl Status for PgStore {
     fn meta(&self, key: &str) -> Result<Option<(String, Option<Timestamp>)>, StoreError> {
         let row = self
             .client()
-            .query_opt("SELECT value, updated_at FROM meta WHERE key = $1", &[&key])?;
+            .query_opt_prepared("SELECT value, updated_at FROM meta WHERE key = $1", &[&key])?;
         Ok(row.map(|r| (r.get(0), from_db(r.get(1)))))
     }
 
     fn open_episodes(&self) -> Result<Vec<Episode>, StoreError> {
-        let rows = self.client().query(
+        let rows = self.client().query_prepared(
             "SELECT id, topic_id, region_id, started_at, last_rising_at, alerted_count,
                     last_alert_at
              FROM alert_episodes WHERE closed_at IS NULL ORDER BY id",
@@ -127,7 +127,7 @@ impl Status for PgStore {
     }
 
     fn due_deliveries(&self, now: Timestamp) -> Result<Vec<PendingDelivery>, StoreError> {
-        let rows = self.client().query(
+        let rows = self.client().query_prepared(
             "SELECT d.alert_id, d.sink_id, d.attempts, a.subject, a.text, a.payload
              FROM alert_deliveries d JOIN alerts a ON a.id = d.alert_id
              WHERE d.status = 'pending' AND d.next_attempt_at <= $1
@@ -151,7 +151,7 @@ impl Status for PgStore {
         // Like SQLite's `query_row`: an unknown alert is an error, not an empty subject.
         Ok(self
             .client()
-            .query_one("SELECT subject FROM alerts WHERE id = $1", &[&id])?
+            .query_one_prepared("SELECT subject FROM alerts WHERE id = $1", &[&id])?
             .get(0))
     }
 }
@@ -159,7 +159,7 @@ impl Status for PgStore {
 impl PgStore {
     /// Every delivery of the alerts created since `since`, newest alert first, then by sink.
     pub fn deliveries_since(&self, since: Timestamp) -> Result<Vec<DeliveryRecord>, StoreError> {
-        let rows = self.client().query(
+        let rows = self.client().query_prepared(
             "SELECT d.alert_id, a.topic_id, d.sink_id, d.status, d.attempts, d.sent_at,
                     d.last_error
              FROM alert_deliveries d JOIN alerts a ON a.id = d.alert_id

@@ -18,9 +18,10 @@
 
 use std::borrow::Cow;
 use std::collections::HashSet;
+use std::sync::LazyLock;
 
 use jiff::Timestamp;
-use r2d2_postgres::postgres::{Statement, Transaction};
+use r2d2_postgres::postgres::Statement;
 
 use crate::classify::Tags;
 use crate::model::{Attempt, Post, Reach, SourceId, SourceInfo};
@@ -35,7 +36,7 @@ use crate::store::{StoreError, Write, Writes};
 use crate::stories::Fingerprint;
 use crate::time::{hour_bucket, to_db};
 
-use super::PgStore;
+use super::{PgStore, Prepared, Tx};
 
 /// The advisory lock every transaction that stores posts holds until it ends (`pantau` in
 /// ASCII, then 2: the migrations hold 1).
@@ -95,7 +96,7 @@ impl Writes for PgStore {
     fn sync_sources(&mut self, sources: &[SourceInfo]) -> Result<(), StoreError> {
         let mut client = self.client();
         let mut tx = client.transaction()?;
-        let upsert = tx.prepare(
+        let upsert = tx.prepared(
             "INSERT INTO sources (id, kind, name, url, region_id) VALUES ($1, $2, $3, $4, $5)
              ON CONFLICT (id) DO UPDATE SET
                  kind = excluded.kind, name = excluded.name, region_id = excluded.region_id,
@@ -119,7 +120,7 @@ impl Writes for PgStore {
     }
 
     fn set_meta(&mut self, key: &str, value: &str) -> Result<(), StoreError> {
-        self.client().execute(
+        self.client().execute_prepared(
             "INSERT INTO meta (key, value, updated_at) VALUES ($1, $2, $3)
              ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
             &[&key, &value, &to_db(Timestamp::now())],
@@ -129,12 +130,12 @@ impl Writes for PgStore {
 
     fn delete_meta(&mut self, key: &str) -> Result<(), StoreError> {
         self.client()
-            .execute("DELETE FROM meta WHERE key = $1", &[&key])?;
+            .execute_prepared("DELETE FROM meta WHERE key = $1", &[&key])?;
         Ok(())
     }
 
     fn record_briefing(&mut self, b: &BriefingRecord) -> Result<(), StoreError> {
-        self.client().execute(
+        self.client().execute_prepared(
             "INSERT INTO briefings (date, generated_at, period_start, period_end, dir, issues, posts, keywords_version)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
              ON CONFLICT (date) DO UPDATE SET generated_at = excluded.generated_at,
@@ -156,7 +157,7 @@ impl Writes for PgStore {
     }
 
     fn record_briefing_delivery(&mut self, d: &BriefingDelivery) -> Result<(), StoreError> {
-        self.client().execute(
+        self.client().execute_prepared(
             "INSERT INTO briefing_deliveries (date, sink, recipient, attempt, ok, error, at)
              VALUES ($1, $2, $3, $4, $5, $6, $7)",
             &[
@@ -190,7 +191,7 @@ impl Writes for PgStore {
                     alert,
                 } => {
                     let episode: i64 = tx
-                        .query_one(
+                        .query_one_prepared(
                             "INSERT INTO alert_episodes (topic_id, region_id, started_at, last_rising_at,
                                  alerted_count, last_alert_at)
                              VALUES ($1, $2, $3, $3, $4, $3) RETURNING id",
@@ -202,12 +203,12 @@ impl Writes for PgStore {
                     }
                 }
                 Decision::Continue { episode, follow_up } => {
-                    tx.execute(
+                    tx.execute_prepared(
                         "UPDATE alert_episodes SET last_rising_at = $2 WHERE id = $1",
                         &[episode, &at],
                     )?;
                     if let Some(f) = follow_up {
-                        tx.execute(
+                        tx.execute_prepared(
                             "UPDATE alert_episodes SET alerted_count = $2, last_alert_at = $3 WHERE id = $1",
                             &[episode, &(f.count as i64), &at],
                         )?;
@@ -217,7 +218,7 @@ impl Writes for PgStore {
                     }
                 }
                 Decision::Close { episode } => {
-                    tx.execute(
+                    tx.execute_prepared(
                         "UPDATE alert_episodes SET closed_at = $2 WHERE id = $1",
                         &[episode, &at],
                     )?;
@@ -237,13 +238,13 @@ impl Writes for PgStore {
     ) -> Result<(), StoreError> {
         let mut client = self.client();
         match outcome {
-            Ok(()) => client.execute(
+            Ok(()) => client.execute_prepared(
                 "UPDATE alert_deliveries SET status = 'sent', attempts = attempts + 1, sent_at = $3,
                      last_error = NULL
                  WHERE alert_id = $1 AND sink_id = $2",
                 &[&alert_id, &sink, &to_db(now)],
             )?,
-            Err((error, next)) => client.execute(
+            Err((error, next)) => client.execute_prepared(
                 "UPDATE alert_deliveries SET status = $3, attempts = attempts + 1, last_error = $4,
                      next_attempt_at = coalesce($5, next_attempt_at)
                  WHERE alert_id = $1 AND sink_id = $2",
@@ -280,19 +281,19 @@ impl PgStore {
     pub fn story_of_post(&self, post_id: i64) -> Result<Option<i64>, StoreError> {
         Ok(self
             .client()
-            .query_opt("SELECT story_id FROM posts WHERE id = $1", &[&post_id])?
+            .query_opt_prepared("SELECT story_id FROM posts WHERE id = $1", &[&post_id])?
             .and_then(|r| r.get::<_, Option<i64>>(0)))
     }
 }
 
 fn insert_alert(
-    tx: &mut Transaction<'_>,
+    tx: &mut Tx<'_>,
     episode: i64,
     alert: &NewAlert,
     at: &str,
 ) -> Result<i64, StoreError> {
     let id: i64 = tx
-        .query_one(
+        .query_one_prepared(
             "INSERT INTO alerts (episode_id, topic_id, region_id, created_at, follow_up, count, score,
                  reason, subject, text, payload)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
@@ -311,7 +312,7 @@ fn insert_alert(
             ],
         )?
         .get(0);
-    tx.execute(
+    tx.execute_prepared(
         "INSERT INTO alert_deliveries (alert_id, sink_id, status, next_attempt_at)
          SELECT $1, sink, 'pending', $3 FROM unnest($2::text[]) AS sink",
         &[&id, &alert.sinks, &at],
@@ -322,24 +323,20 @@ fn insert_alert(
 /// Runs `f` with a [`Batch`] in `tx` under the write lock, and finishes the batch (story
 /// placement, rollups) before the caller commits.
 fn store_batch<'a, T>(
-    tx: &mut Transaction<'_>,
-    f: impl FnOnce(&mut Transaction<'_>, &mut Batch<'a>) -> Result<T, StoreError>,
+    tx: &mut Tx<'_>,
+    f: impl FnOnce(&mut Tx<'_>, &mut Batch<'a>) -> Result<T, StoreError>,
 ) -> Result<T, StoreError> {
-    tx.execute("SELECT pg_advisory_xact_lock($1)", &[&WRITE_LOCK])?;
+    tx.execute_prepared("SELECT pg_advisory_xact_lock($1)", &[&WRITE_LOCK])?;
     let mut batch = Batch::start(tx)?;
     let out = f(tx, &mut batch)?;
     batch.finish(tx)?;
     Ok(out)
 }
 
-fn ingest<'a>(
-    tx: &mut Transaction<'_>,
-    i: &'a Ingest,
-    batch: &mut Batch<'a>,
-) -> Result<usize, StoreError> {
+fn ingest<'a>(tx: &mut Tx<'_>, i: &'a Ingest, batch: &mut Batch<'a>) -> Result<usize, StoreError> {
     let new = insert_all(tx, &i.posts, &i.keywords_version, batch)?;
     let cursor = serde_json::to_string(&i.cursor).expect("a cursor always serialises");
-    tx.execute(
+    tx.execute_prepared(
         "UPDATE sources SET cursor = $2, last_attempt_at = $3, last_success_at = $3,
              consecutive_failures = 0, last_error_class = NULL, last_error = NULL,
              next_attempt_at = $4, items_seen = items_seen + $5
@@ -363,8 +360,8 @@ fn ingest<'a>(
     Ok(new)
 }
 
-fn failure(tx: &mut Transaction<'_>, f: &Failure) -> Result<(), StoreError> {
-    tx.execute(
+fn failure(tx: &mut Tx<'_>, f: &Failure) -> Result<(), StoreError> {
+    tx.execute_prepared(
         "UPDATE sources SET last_attempt_at = $2, consecutive_failures = consecutive_failures + 1,
              last_error_class = $3, last_error = $4, next_attempt_at = $5
          WHERE id = $1",
@@ -387,13 +384,13 @@ fn failure(tx: &mut Transaction<'_>, f: &Failure) -> Result<(), StoreError> {
 
 /// A fetch-log row: `outcome` is (status, items found, items new), `error` (class, message).
 fn log_fetch(
-    tx: &mut Transaction<'_>,
+    tx: &mut Tx<'_>,
     source: &SourceId,
     attempt: &Attempt,
     (status, found, new): (&str, usize, usize),
     error: Option<(&str, &str)>,
 ) -> Result<(), StoreError> {
-    tx.execute(
+    tx.execute_prepared(
         "INSERT INTO fetch_log (source_id, started_at, duration_ms, status, items_found, items_new,
              error_class, error)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
@@ -413,14 +410,14 @@ fn log_fetch(
 
 /// Records a push of `new` posts from `source` in `sources` (see [`Writes::insert_pushed`]).
 fn pushed_source(
-    tx: &mut Transaction<'_>,
+    tx: &mut Tx<'_>,
     source: &SourceId,
     kind: &str,
     origin: &str,
     now: &str,
     new: usize,
 ) -> Result<(), StoreError> {
-    tx.execute(
+    tx.execute_prepared(
         "INSERT INTO sources (id, kind, url, last_attempt_at, last_success_at, items_seen)
          VALUES ($1, $2, $3, $4, $4, $5)
          ON CONFLICT (id) DO UPDATE SET
@@ -442,7 +439,7 @@ fn pushed_source(
 /// by post, decided here for the whole poll with one read, so that the new rows go to the
 /// server together ([`PostRows`]). The write lock keeps the answer true until the commit.
 fn insert_all<'a>(
-    tx: &mut Transaction<'_>,
+    tx: &mut Tx<'_>,
     posts: &'a [(Post, Tags)],
     keywords_version: &str,
     batch: &mut Batch<'a>,
@@ -502,7 +499,7 @@ struct StoredKeys {
 
 impl StoredKeys {
     fn read(
-        tx: &mut Transaction<'_>,
+        tx: &mut Tx<'_>,
         posts: &[(Post, Tags)],
         url_keys: &[Option<&str>],
         hashes: &[String],
@@ -514,7 +511,7 @@ impl StoredKeys {
         let sources: Vec<&str> = posts.iter().map(|(p, _)| p.source.as_str()).collect();
         let ids: Vec<&str> = posts.iter().map(|(p, _)| p.external_id.as_str()).collect();
         let urls: Vec<&str> = url_keys.iter().flatten().copied().collect();
-        for r in tx.query(
+        for r in tx.query_prepared(
             "SELECT 1, p.source_id, p.external_id FROM posts p
              JOIN unnest($1::text[], $2::text[]) AS k(source_id, external_id)
                ON p.source_id = k.source_id AND p.external_id = k.external_id
@@ -646,11 +643,11 @@ impl PostRows {
     }
 
     /// Inserts the rows held so far.
-    fn write(&mut self, tx: &mut Transaction<'_>) -> Result<(), StoreError> {
+    fn write(&mut self, tx: &mut Tx<'_>) -> Result<(), StoreError> {
         if self.id.is_empty() {
             return Ok(());
         }
-        tx.execute(
+        tx.execute_prepared(
             "INSERT INTO posts (source_id, external_id, url, url_key, title, text, author, lang,
                  published_at, fetched_at, text_hash, sentiment, sentiment_score,
                  keywords_version, shares, id, platform, likes, comments, views, followers,
@@ -692,12 +689,8 @@ impl PostRows {
 
 /// A post seen again (same source and id): see `store::reach::seen_again`, whose decisions
 /// ([`reach::merged`], [`ReachBatch::seen_again`]) this shares.
-fn seen_again(
-    tx: &mut Transaction<'_>,
-    post: &Post,
-    batch: &mut ReachBatch<'_>,
-) -> Result<(), StoreError> {
-    let Some(row) = tx.query_opt(
+fn seen_again(tx: &mut Tx<'_>, post: &Post, batch: &mut ReachBatch<'_>) -> Result<(), StoreError> {
+    let Some(row) = tx.query_opt_prepared(
         "SELECT id, published_at, coalesce(platform, ''), coalesce(author, ''),
                 likes, shares, comments, views, followers
          FROM posts WHERE source_id = $1 AND external_id = $2",
@@ -724,7 +717,7 @@ fn seen_again(
     if new == stored.reach {
         return Ok(());
     }
-    tx.execute(
+    tx.execute_prepared(
         "UPDATE posts SET likes = $2, shares = $3, comments = $4, views = $5, followers = $6
          WHERE id = $1",
         &[
@@ -737,7 +730,7 @@ fn seen_again(
         ],
     )?;
     let topics: Vec<String> = tx
-        .query(
+        .query_prepared(
             "SELECT topic_id FROM post_topics WHERE post_id = $1",
             &[&stored.id],
         )?
@@ -748,7 +741,7 @@ fn seen_again(
     if !forget.is_empty() {
         let (topics, hours, engagement): (Vec<String>, Vec<String>, Vec<i64>) =
             unzip3(forget.into_iter());
-        tx.execute(
+        tx.execute_prepared(
             "DELETE FROM topic_engagement e USING unnest($1::text[], $2::text[], $3::bigint[])
                  AS f(topic_id, hour, engagement)
              WHERE e.topic_id = f.topic_id AND e.hour = f.hour AND e.engagement = f.engagement
@@ -783,23 +776,23 @@ struct TagRows {
 
 impl TagRows {
     /// Writes the rows held so far (a repeated tag is stored once, as by its primary key).
-    fn write(&mut self, tx: &mut Transaction<'_>) -> Result<(), StoreError> {
+    fn write(&mut self, tx: &mut Tx<'_>) -> Result<(), StoreError> {
         if !self.topic_posts.is_empty() {
-            tx.execute(
+            tx.execute_prepared(
                 "INSERT INTO post_topics (post_id, topic_id)
                  SELECT * FROM unnest($1::bigint[], $2::text[]) ON CONFLICT DO NOTHING",
                 &[&self.topic_posts, &self.topics],
             )?;
         }
         if !self.region_posts.is_empty() {
-            tx.execute(
+            tx.execute_prepared(
                 "INSERT INTO post_regions (post_id, region_id)
                  SELECT * FROM unnest($1::bigint[], $2::text[]) ON CONFLICT DO NOTHING",
                 &[&self.region_posts, &self.regions],
             )?;
         }
         if !self.mention_posts.is_empty() {
-            tx.execute(
+            tx.execute_prepared(
                 "INSERT INTO post_mentions (post_id, kind, tag_id, weight)
                  SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::float8[])
                  ON CONFLICT DO NOTHING",
@@ -835,9 +828,9 @@ struct Batch<'a> {
 }
 
 impl<'a> Batch<'a> {
-    fn start(tx: &mut Transaction<'_>) -> Result<Batch<'a>, StoreError> {
+    fn start(tx: &mut Tx<'_>) -> Result<Batch<'a>, StoreError> {
         let before: i64 = tx
-            .query_one("SELECT coalesce(max(id), 0) FROM posts", &[])?
+            .query_one_prepared("SELECT coalesce(max(id), 0) FROM posts", &[])?
             .get(0);
         Ok(Batch {
             before,
@@ -853,7 +846,7 @@ impl<'a> Batch<'a> {
     }
 
     /// Inserts the new posts and tags held so far.
-    fn write_held(&mut self, tx: &mut Transaction<'_>) -> Result<(), StoreError> {
+    fn write_held(&mut self, tx: &mut Tx<'_>) -> Result<(), StoreError> {
         self.posts.write(tx)?;
         self.tags.write(tx)
     }
@@ -888,7 +881,7 @@ impl<'a> Batch<'a> {
 
     /// Writes the held tags, places the new posts in their stories, and writes the counts
     /// and rollups.
-    fn finish(mut self, tx: &mut Transaction<'_>) -> Result<(), StoreError> {
+    fn finish(mut self, tx: &mut Tx<'_>) -> Result<(), StoreError> {
         // Placed before the posts are written, so that each row is written once with its
         // story: updating `story_id` afterwards wrote every row again, with its full-text
         // entries (placement took two thirds of a batch's time).
@@ -897,7 +890,7 @@ impl<'a> Batch<'a> {
         self.write_held(tx)?;
         if !written.is_empty() {
             let (posts, stories): (Vec<i64>, Vec<i64>) = written.into_iter().unzip();
-            tx.execute(
+            tx.execute_prepared(
                 "UPDATE posts SET story_id = u.story_id
                  FROM unnest($1::bigint[], $2::bigint[]) AS u(id, story_id) WHERE posts.id = u.id",
                 &[&posts, &stories],
@@ -917,7 +910,7 @@ impl<'a> Batch<'a> {
 /// are read at once, and each post then counts its story once per topic and area. Returns
 /// (post, story) of each placed post.
 fn place<'a>(
-    tx: &mut Transaction<'_>,
+    tx: &mut Tx<'_>,
     placing: &[Placing<'a>],
     hourly: &mut HourlyCounts<'a>,
 ) -> Result<Vec<(i64, i64)>, StoreError> {
@@ -925,12 +918,12 @@ fn place<'a>(
         return Ok(Vec::new());
     }
     let max: i64 = tx
-        .query_one("SELECT coalesce(max(id), 0) FROM stories", &[])?
+        .query_one_prepared("SELECT coalesce(max(id), 0) FROM stories", &[])?
         .get(0);
     let mut batch = StoryBatch::above(max);
     let keys: Vec<Vec<i64>> = placing.iter().map(|p| p.fp.keys()).collect();
     let unread = batch.unread(keys.iter().flatten().copied().collect());
-    for r in tx.query(
+    for r in tx.query_prepared(
         "SELECT key, story_id FROM story_keys WHERE key = ANY($1)",
         &[&unread],
     )? {
@@ -969,7 +962,7 @@ fn place<'a>(
     }
     started.write(tx)?;
     let (keys, key_stories): (Vec<i64>, Vec<i64>) = batch.into_new_keys().into_iter().unzip();
-    tx.execute(
+    tx.execute_prepared(
         "INSERT INTO story_keys (key, story_id) SELECT * FROM unnest($1::bigint[], $2::bigint[])
          ON CONFLICT DO NOTHING",
         &[&keys, &key_stories],
@@ -981,7 +974,7 @@ fn place<'a>(
 /// Marks each (story, topic, area) as counted in `story_topics`; the ones new there count a
 /// story in that topic, area and hour.
 fn count_stories<'a>(
-    tx: &mut Transaction<'_>,
+    tx: &mut Tx<'_>,
     counted: Vec<(i64, &'a str, &'a str, Timestamp)>,
     hourly: &mut HourlyCounts<'a>,
 ) -> Result<(), StoreError> {
@@ -992,7 +985,7 @@ fn count_stories<'a>(
         areas.push(*area);
     }
     let new: HashSet<(i64, String, String)> = tx
-        .query(
+        .query_prepared(
             "INSERT INTO story_topics (story_id, topic_id, region_id)
              SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[])
              ON CONFLICT DO NOTHING RETURNING story_id, topic_id, region_id",
@@ -1009,7 +1002,31 @@ fn count_stories<'a>(
     Ok(())
 }
 
-/// The statements story placement runs per post, prepared once per batch.
+/// A post that only links to Google News joins story $1, published at $2 (id $3, source $4,
+/// URL $5). As `store::stories::join`: such an item never takes the place of the outlet's own
+/// post.
+static JOIN_AGGREGATED: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "UPDATE stories SET first_seen_at = $2,
+             first_post_id = CASE WHEN {ON_GOOGLE} THEN $3 ELSE first_post_id END,
+             first_source_id = CASE WHEN {ON_GOOGLE} THEN $4 ELSE first_source_id END,
+             first_url = CASE WHEN {ON_GOOGLE} THEN $5::text ELSE first_url END
+         WHERE id = $1 AND first_seen_at > $2"
+    )
+});
+
+/// An outlet's own post joins story $1 (parameters as [`JOIN_AGGREGATED`]'s), taking the place
+/// of an earlier post or of an item that only links to Google News.
+static JOIN_OUTLET: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "UPDATE stories SET first_seen_at = least(first_seen_at, $2), first_post_id = $3,
+             first_source_id = $4, first_url = $5::text
+         WHERE id = $1 AND (first_seen_at > $2 OR ({GOOGLE_LINK} AND $5::text IS NOT NULL))"
+    )
+});
+
+/// The statements story placement runs per post, taken from the connection's prepared ones
+/// once per batch.
 struct StoryStatements {
     story: Statement,
     join_source: Statement,
@@ -1019,13 +1036,13 @@ struct StoryStatements {
 }
 
 impl StoryStatements {
-    fn prepare(tx: &mut Transaction<'_>) -> Result<StoryStatements, StoreError> {
+    fn prepare(tx: &mut Tx<'_>) -> Result<StoryStatements, StoreError> {
         Ok(StoryStatements {
-            story: tx.prepare(
+            story: tx.prepared(
                 "SELECT id, signature, title_key, first_seen_at, last_seen_at FROM stories
                  WHERE id = ANY($1) ORDER BY id",
             )?,
-            join_source: tx.prepare(
+            join_source: tx.prepared(
                 "INSERT INTO story_sources (story_id, source_id, posts, first_seen_at)
                  VALUES ($1, $2, 1, $3)
                  ON CONFLICT (story_id, source_id) DO UPDATE SET
@@ -1033,25 +1050,13 @@ impl StoryStatements {
                      first_seen_at = least(story_sources.first_seen_at, excluded.first_seen_at)
                  RETURNING posts",
             )?,
-            join_counts: tx.prepare(
+            join_counts: tx.prepared(
                 "UPDATE stories SET posts = posts + 1, sources = sources + $2,
                      last_seen_at = greatest(last_seen_at, $3)
                  WHERE id = $1",
             )?,
-            // As `store::stories::join`: an item that only links to Google News never takes
-            // the place of the outlet's own post, and the outlet's post takes such an item's.
-            join_aggregated: tx.prepare(&format!(
-                "UPDATE stories SET first_seen_at = $2,
-                     first_post_id = CASE WHEN {ON_GOOGLE} THEN $3 ELSE first_post_id END,
-                     first_source_id = CASE WHEN {ON_GOOGLE} THEN $4 ELSE first_source_id END,
-                     first_url = CASE WHEN {ON_GOOGLE} THEN $5::text ELSE first_url END
-                 WHERE id = $1 AND first_seen_at > $2"
-            ))?,
-            join_outlet: tx.prepare(&format!(
-                "UPDATE stories SET first_seen_at = least(first_seen_at, $2), first_post_id = $3,
-                     first_source_id = $4, first_url = $5::text
-                 WHERE id = $1 AND (first_seen_at > $2 OR ({GOOGLE_LINK} AND $5::text IS NOT NULL))"
-            ))?,
+            join_aggregated: tx.prepared(&JOIN_AGGREGATED)?,
+            join_outlet: tx.prepared(&JOIN_OUTLET)?,
         })
     }
 }
@@ -1059,7 +1064,7 @@ impl StoryStatements {
 /// The stories `ids` as they are now (a story joined earlier in the batch has moved its
 /// times), by id.
 fn candidates(
-    tx: &mut Transaction<'_>,
+    tx: &mut Tx<'_>,
     statements: &StoryStatements,
     ids: &[i64],
 ) -> Result<Vec<Candidate>, StoreError> {
@@ -1107,11 +1112,11 @@ impl NewStories {
         self.id.first().is_some_and(|first| id >= *first)
     }
 
-    fn write(&mut self, tx: &mut Transaction<'_>) -> Result<(), StoreError> {
+    fn write(&mut self, tx: &mut Tx<'_>) -> Result<(), StoreError> {
         if self.id.is_empty() {
             return Ok(());
         }
-        tx.execute(
+        tx.execute_prepared(
             "INSERT INTO stories (id, first_post_id, first_source_id, first_url, first_seen_at,
                  last_seen_at, title, posts, sources, signature, title_key)
              SELECT id, first_post_id, first_source_id, first_url, at, at, title, 1, 1,
@@ -1130,7 +1135,7 @@ impl NewStories {
                 &self.title_key,
             ],
         )?;
-        tx.execute(
+        tx.execute_prepared(
             "INSERT INTO story_sources (story_id, source_id, posts, first_seen_at)
              SELECT id, source_id, 1, at FROM unnest($1::bigint[], $2::text[], $3::text[])
                  AS s(id, source_id, at)",
@@ -1142,7 +1147,7 @@ impl NewStories {
 }
 
 fn join(
-    tx: &mut Transaction<'_>,
+    tx: &mut Tx<'_>,
     statements: &StoryStatements,
     story: i64,
     p: &Placing<'_>,
@@ -1168,7 +1173,7 @@ fn join(
 }
 
 /// Adds the batch's hourly counts to `topic_hourly`.
-fn write_hourly(tx: &mut Transaction<'_>, hourly: HourlyCounts<'_>) -> Result<(), StoreError> {
+fn write_hourly(tx: &mut Tx<'_>, hourly: HourlyCounts<'_>) -> Result<(), StoreError> {
     let rows = hourly.into_rows();
     if rows.is_empty() {
         return Ok(());
@@ -1182,7 +1187,7 @@ fn write_hourly(tx: &mut Transaction<'_>, hourly: HourlyCounts<'_>) -> Result<()
         posts.push(p);
         stories.push(s);
     }
-    tx.execute(
+    tx.execute_prepared(
         "INSERT INTO topic_hourly (topic_id, region_id, hour, posts, stories)
          SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::bigint[])
          ON CONFLICT (topic_id, region_id, hour) DO UPDATE SET
@@ -1194,7 +1199,7 @@ fn write_hourly(tx: &mut Transaction<'_>, hourly: HourlyCounts<'_>) -> Result<()
 }
 
 /// Adds the batch's reach sums to `topic_reach_hourly` and lists its engaged posts.
-fn write_reach(tx: &mut Transaction<'_>, reach: ReachBatch<'_>) -> Result<(), StoreError> {
+fn write_reach(tx: &mut Tx<'_>, reach: ReachBatch<'_>) -> Result<(), StoreError> {
     let (rows, engaged) = reach.into_rows();
     if !rows.is_empty() {
         let mut key: [Vec<String>; 5] = Default::default();
@@ -1219,7 +1224,7 @@ fn write_reach(tx: &mut Transaction<'_>, reach: ReachBatch<'_>) -> Result<(), St
                 col.push(v);
             }
         }
-        tx.execute(
+        tx.execute_prepared(
             "INSERT INTO topic_reach_hourly (topic_id, hour, platform, source_id, author, posts,
                  reached, likes, shares, comments, views, followers)
              SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[],
@@ -1247,7 +1252,7 @@ fn write_reach(tx: &mut Transaction<'_>, reach: ReachBatch<'_>) -> Result<(), St
             engagement.push(e);
             ids.push(id);
         }
-        tx.execute(
+        tx.execute_prepared(
             "INSERT INTO topic_engagement (topic_id, hour, engagement, post_id)
              SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::bigint[])
              ON CONFLICT DO NOTHING",
@@ -1259,17 +1264,13 @@ fn write_reach(tx: &mut Transaction<'_>, reach: ReachBatch<'_>) -> Result<(), St
 
 /// Adds the batch's sums to the counting rollups, and lists its new posts (ids above
 /// `before`) in `topic_posts`.
-fn write_rollups(
-    tx: &mut Transaction<'_>,
-    rollups: RollupBatch<'_>,
-    before: i64,
-) -> Result<(), StoreError> {
+fn write_rollups(tx: &mut Tx<'_>, rollups: RollupBatch<'_>, before: i64) -> Result<(), StoreError> {
     let rows = rollups.into_rows();
     if !rows.posts.is_empty() {
         let (hours, counts): (Vec<String>, Vec<(i64, i64)>) =
             rows.posts.into_iter().map(|(h, c)| (to_db(h), c)).unzip();
         let (posts, tagged): (Vec<i64>, Vec<i64>) = counts.into_iter().unzip();
-        tx.execute(
+        tx.execute_prepared(
             "INSERT INTO post_hourly (hour, posts, tagged)
              SELECT * FROM unnest($1::text[], $2::bigint[], $3::bigint[])
              ON CONFLICT (hour) DO UPDATE SET posts = post_hourly.posts + excluded.posts,
@@ -1286,7 +1287,7 @@ fn write_rollups(
             s.push(source);
             n.push(count);
         }
-        tx.execute(
+        tx.execute_prepared(
             "INSERT INTO topic_source_hourly (topic_id, region_id, hour, source_id, posts)
              SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[])
              ON CONFLICT (topic_id, region_id, hour, source_id) DO UPDATE SET
@@ -1302,7 +1303,7 @@ fn write_rollups(
             c.push(class);
             n.push(count);
         }
-        tx.execute(
+        tx.execute_prepared(
             "INSERT INTO topic_sentiment_hourly (topic_id, hour, sentiment, posts)
              SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[])
              ON CONFLICT (topic_id, hour, sentiment) DO UPDATE SET
@@ -1319,7 +1320,7 @@ fn write_rollups(
             s.push(source);
             n.push(count);
         }
-        tx.execute(
+        tx.execute_prepared(
             "INSERT INTO topic_author_hourly (topic_id, hour, author, source_id, posts)
              SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[])
              ON CONFLICT (topic_id, hour, author, source_id) DO UPDATE SET
@@ -1327,7 +1328,7 @@ fn write_rollups(
             &[&t, &h, &a, &s, &n],
         )?;
     }
-    tx.execute(
+    tx.execute_prepared(
         "INSERT INTO topic_posts (topic_id, source_id, published_at, post_id)
          SELECT t.topic_id, p.source_id, p.published_at, p.id
          FROM posts p JOIN post_topics t ON t.post_id = p.id WHERE p.id > $1
