@@ -1,5 +1,5 @@
 //! Alerts per kabupaten/kota and per-sink subscriptions, end to end: posts committed through
-//! the pipeline polls use (tagging, the writer thread, a real SQLite file), the daemon's alert
+//! the pipeline polls use (tagging, the writer thread, a real store), the daemon's alert
 //! check and delivery, and webhook sinks on a real HTTP server on loopback. A sink subscribed
 //! to disasters in Berau gets the Berau flood and not the Samarinda one; a sink with no filter
 //! gets both; a rise confined to one kabupaten alerts; a sink's own `min_priority` overrides

@@ -1,6 +1,6 @@
 //! Weekly and monthly briefings as leaders get them: generated posts over three ISO weeks go in
 //! through the real ingest path (`pantau import`, classified with the repository's keyword
-//! lists) into a real SQLite file, and the real binary writes `pantau digest --period week` and
+//! lists) into a real store, and the real binary writes `pantau digest --period week` and
 //! `--period month`. Floods double week over week and power cuts halve: the week's briefing must
 //! list the one under "Isu yang naik" and the other under "Isu yang turun" with their counts and
 //! ratios. Month boundaries are local (WITA): 23:59 on the 30th of November is November's,

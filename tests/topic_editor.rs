@@ -459,7 +459,9 @@ fn post_id(project: &Project, native_id: &str) -> i64 {
 fn stored_marks(project: &Project) -> Vec<(i64, String, String, String, String)> {
     let conn = project.sql();
     let mut stmt = conn
-        .prepare("SELECT post_id, kind, value, verdict, user FROM post_marks ORDER BY 1, 2, 3, 5")
+        .prepare(
+            "SELECT post_id, kind, value, verdict, \"user\" FROM post_marks ORDER BY 1, 2, 3, 5",
+        )
         .unwrap();
     stmt.query_map(&[], |r| {
         Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
