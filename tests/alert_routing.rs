@@ -1,5 +1,5 @@
 //! Alerts per kabupaten/kota and per-sink subscriptions, end to end: posts committed through
-//! the pipeline polls use (tagging, the writer thread, a real SQLite file), the daemon's alert
+//! the pipeline polls use (tagging, the writer thread, a real store), the daemon's alert
 //! check and delivery, and webhook sinks on a real HTTP server on loopback. A sink subscribed
 //! to disasters in Berau gets the Berau flood and not the Samarinda one; a sink with no filter
 //! gets both; a rise confined to one kabupaten alerts; a sink's own `min_priority` overrides
@@ -67,7 +67,8 @@ impl World {
             Classifier::load(&config.settings.keywords.dir).unwrap(),
         ));
         let mut store = project.store();
-        store.sync_sources(&config.source_infos()).unwrap();
+        let infos = config.source_infos();
+        common::blocking(&mut store, |s| s.sync_sources(&infos)).unwrap();
         let (writer, thread) = Writer::spawn(store);
         let pipeline = Pipeline::new(classifier.clone(), writer.clone(), config.regions());
         let sinks = config
@@ -182,18 +183,20 @@ impl World {
 
     /// `(region_id, subject, text)` of every alert, oldest first.
     fn alerts(&self) -> Vec<(String, String, String)> {
-        common::sql(&self.project.db())
+        self.project
+            .sql()
             .prepare("SELECT region_id, subject, text FROM alerts ORDER BY id")
             .unwrap()
-            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .query_map(&[], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
             .unwrap()
             .collect::<Result<_, _>>()
             .unwrap()
     }
 
     fn query(&self, sql: &str) -> i64 {
-        common::sql(&self.project.db())
-            .query_row(sql, [], |r| r.get(0))
+        self.project
+            .sql()
+            .query_row(sql, &[], |r| r.get(0))
             .unwrap()
     }
 

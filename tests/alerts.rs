@@ -1,4 +1,4 @@
-//! Rising issues end to end on a real SQLite store with the shipped keyword lists: stories
+//! Rising issues end to end on a real store (SQLite; PostgreSQL on its pass) with the shipped keyword lists: stories
 //! counted once, `pantau trends --json` (the DESIGN contract), and alerts delivered to a real
 //! HTTP receiver on loopback: one per episode under a long spike, follow-ups only on growth,
 //! a failing sink retried with its error recorded, and nothing resent after a restart.
@@ -59,7 +59,8 @@ impl World {
         let config = project.load();
         let classifier = Classifier::load(&config.settings.keywords.dir).unwrap();
         let mut store = project.store();
-        store.sync_sources(&config.source_infos()).unwrap();
+        let infos = config.source_infos();
+        common::blocking(&mut store, |s| s.sync_sources(&infos)).unwrap();
         let mut w = World {
             project,
             classifier,
@@ -88,12 +89,16 @@ impl World {
             "{}",
             p.text
         );
-        self.store.insert_posts(&[(p, tags)], "uji").unwrap();
+        common::blocking(&mut self.store, |s| s.insert_posts(&[(p, tags)], "uji")).unwrap();
     }
 
     fn check(&mut self, now: Timestamp, routes: &[Route]) -> Vec<i64> {
         let policy = self.project.load().alerts.policy;
-        alerts::check(&mut self.store, &self.classifier, &policy, routes, now).unwrap()
+        let classifier = &self.classifier;
+        common::blocking(&mut self.store, |s| {
+            alerts::check(s, classifier, &policy, routes, now)
+        })
+        .unwrap()
     }
 }
 
@@ -231,10 +236,10 @@ async fn a_long_spike_alerts_once_per_episode_and_nothing_is_resent_after_a_rest
     );
 
     // What the first alert says.
-    let (subject, text): (String, String) = common::sql(w.store.sqlite_path().expect("SQLite"))
+    let (subject, text): (String, String) = common::sql(&w.store)
         .query_row(
             "SELECT subject, text FROM alerts ORDER BY id LIMIT 1",
-            [],
+            &[],
             |r| Ok((r.get(0)?, r.get(1)?)),
         )
         .unwrap();
@@ -258,18 +263,17 @@ async fn a_long_spike_alerts_once_per_episode_and_nothing_is_resent_after_a_rest
     let store = Mutex::new(w.store);
     let stop = tokio_util::sync::CancellationToken::new();
     let deliver = |now: Timestamp| {
-        let due = store.lock().unwrap().due_deliveries(now).unwrap();
+        let due = common::blocking(&mut store.lock().unwrap(), |s| s.due_deliveries(now)).unwrap();
         let store = &store;
         alerts::deliver(due, &sinks, &stop, move |alert, sink, outcome| {
             let outcome = outcome
                 .as_ref()
                 .map_err(|(e, next)| (e.as_str(), *next))
                 .copied();
-            store
-                .lock()
-                .unwrap()
-                .record_delivery(alert, &sink, outcome, Timestamp::now())
-                .unwrap();
+            common::blocking(&mut store.lock().unwrap(), |s| {
+                s.record_delivery(alert, &sink, outcome, Timestamp::now())
+            })
+            .unwrap();
             std::future::ready(())
         })
     };
@@ -281,8 +285,8 @@ async fn a_long_spike_alerts_once_per_episode_and_nothing_is_resent_after_a_rest
     assert_eq!(payload["follow_up"], false);
     assert_eq!(payload["posts"].as_array().unwrap().len(), 3);
     {
-        let s = store.lock().unwrap();
-        let records = s.deliveries_since(at(-1.0)).unwrap();
+        let mut s = store.lock().unwrap();
+        let records = common::blocking(&mut s, |s| s.deliveries_since(at(-1.0))).unwrap();
         let failed: Vec<_> = records.iter().filter(|r| r.sink == "rusak").collect();
         assert!(
             failed
@@ -295,9 +299,10 @@ async fn a_long_spike_alerts_once_per_episode_and_nothing_is_resent_after_a_rest
             failed[0]
         );
         // Not due again until its backoff has passed.
-        assert!(s.due_deliveries(Timestamp::now()).unwrap().is_empty());
+        let due = |s: &mut Store, at: Timestamp| common::blocking(s, |s| s.due_deliveries(at));
+        assert!(due(&mut s, Timestamp::now()).unwrap().is_empty());
         assert_eq!(
-            s.due_deliveries(Timestamp::now() + SignedDuration::from_mins(2))
+            due(&mut s, Timestamp::now() + SignedDuration::from_mins(2))
                 .unwrap()
                 .len() as i64,
             1 + follow_ups
@@ -307,7 +312,7 @@ async fn a_long_spike_alerts_once_per_episode_and_nothing_is_resent_after_a_rest
     // Restart: a new Store on the same file; the same checks and deliveries send nothing new.
     drop(store);
     let mut w2 = World {
-        store: Store::open(&w.project.db()).unwrap(),
+        store: w.project.store(),
         classifier: w.classifier,
         project: w.project,
         next: 1000,
@@ -316,11 +321,10 @@ async fn a_long_spike_alerts_once_per_episode_and_nothing_is_resent_after_a_rest
         assert!(w2.check(at(29.0 + minute / 60.0), &ids).is_empty());
     }
     let store = Mutex::new(w2.store);
-    let due = store
-        .lock()
-        .unwrap()
-        .due_deliveries(Timestamp::now())
-        .unwrap();
+    let due = common::blocking(&mut store.lock().unwrap(), |s| {
+        s.due_deliveries(Timestamp::now())
+    })
+    .unwrap();
     assert!(due.is_empty(), "{due:?}");
     assert_eq!(
         hook.received_requests().await.unwrap().len() as i64,
@@ -447,5 +451,10 @@ async fn healthz_reports_a_stalled_scheduler() {
         "{body}"
     );
     served.stop().await;
-    assert!(project.store().meta("health_check").unwrap().is_some());
+    assert!(
+        project
+            .with_store(|s| s.meta("health_check"))
+            .unwrap()
+            .is_some()
+    );
 }

@@ -6,7 +6,7 @@
 
 mod common;
 
-use common::{Project, feed_source, fixture, query_i64, round, rss, sql};
+use common::{Project, feed_source, fixture, query_i64, round, rss};
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
@@ -39,10 +39,13 @@ async fn robots(server: &MockServer, answer: ResponseTemplate) {
 }
 
 fn text_of(project: &Project, id: &str) -> String {
-    sql(&project.db())
-        .query_row("SELECT text FROM posts WHERE external_id = ?1", [id], |r| {
-            r.get(0)
-        })
+    project
+        .sql()
+        .query_row(
+            "SELECT text FROM posts WHERE external_id = ?1",
+            &[&id],
+            |r| r.get(0),
+        )
         .unwrap()
 }
 

@@ -47,7 +47,7 @@ fn state(
     let config = project.load();
     let settings = &config.settings;
     let classifier = Classifier::load(&settings.keywords.dir).unwrap();
-    let (writer, thread) = Writer::spawn(Store::open(&settings.storage.path).unwrap());
+    let (writer, thread) = Writer::spawn(Store::connect(&settings.storage).unwrap());
     let state = common::app_state(&config, classifier, writer);
     let state = match throttle {
         Some(t) => state.with_throttle(t),
@@ -130,8 +130,7 @@ async fn status_of(c: &reqwest::Client, url: &str, session: Option<&str>) -> u16
 
 fn audit(project: &Project) -> Vec<String> {
     project
-        .store()
-        .login_audit(None, 100)
+        .with_store(|s| s.login_audit(None, 100))
         .unwrap()
         .into_iter()
         .rev()
@@ -244,8 +243,9 @@ async fn login_and_logout_through_the_form() {
     let session = cookie_value(&set);
     assert_eq!(session.len(), 64);
     // The store keeps only the session id's hash.
-    let stored: String = common::sql(&project.db())
-        .query_row("SELECT id_hash FROM sessions", [], |r| r.get(0))
+    let stored: String = project
+        .sql()
+        .query_row("SELECT id_hash FROM sessions", &[], |r| r.get(0))
         .unwrap();
     assert_ne!(stored, session);
     assert_eq!(stored, auth::secret_hash(&session));
@@ -316,7 +316,11 @@ async fn login_and_logout_through_the_form() {
         audit(&project),
         ["siti failed", "tidakada failed", "siti ok", "siti logout"]
     );
-    let last_login = project.store().user("siti").unwrap().unwrap().last_login_at;
+    let last_login = project
+        .with_store(|s| s.user("siti"))
+        .unwrap()
+        .unwrap()
+        .last_login_at;
     assert!(last_login.is_some());
     served.stop().await;
 }
@@ -384,7 +388,7 @@ async fn the_cookie_is_secure_behind_a_trusted_tls_proxy() {
         assert_eq!(r.status(), 303);
         let set = set_cookie(r.headers(), "pantau_session").unwrap();
         assert_eq!(set.contains("; Secure"), secure, "trusted {trusted}: {set}");
-        let entry = &project.store().login_audit(None, 1).unwrap()[0];
+        let entry = &project.with_store(|s| s.login_audit(None, 1)).unwrap()[0];
         assert_eq!(entry.address, address);
         served.stop().await;
     }

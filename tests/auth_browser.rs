@@ -84,8 +84,7 @@ async fn a_person_logs_in_through_the_form_and_sees_the_dashboard() {
     drop(chromium);
     served.stop().await;
     let audit: Vec<String> = project
-        .store()
-        .login_audit(Some("siti"), 10)
+        .with_store(|s| s.login_audit(Some("siti"), 10))
         .unwrap()
         .into_iter()
         .rev()

@@ -82,6 +82,10 @@ fn backups(dir: &std::path::Path) -> Vec<String> {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_backup_copied_back_gives_the_same_stats_and_briefing() {
+    if common::sqlite_only("`db backup` copies the SQLite file; tests/pg_db.rs covers PostgreSQL's")
+    {
+        return;
+    }
     let server = MockServer::start().await;
     let project = filled_project(&server).await;
     let before_briefing = briefing(&project, "sebelum");
@@ -115,6 +119,10 @@ async fn a_backup_copied_back_gives_the_same_stats_and_briefing() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn rotation_keeps_n_copies_and_leaves_other_files_alone() {
+    if common::sqlite_only("`db backup` copies the SQLite file; tests/pg_db.rs covers PostgreSQL's")
+    {
+        return;
+    }
     let server = MockServer::start().await;
     let project = filled_project(&server).await;
     let dir = project.path().join("cadangan");

@@ -7,12 +7,13 @@ mod common;
 use std::path::{Path, PathBuf};
 
 use common::browser::{self, Browser};
-use common::{pantau_in, stderr};
+use common::stderr;
 use serde_json::Value;
 
 /// Runs `pantau demo` into `dir` and returns the briefing's HTML path and its JSON.
 fn demo(dir: &Path) -> (PathBuf, Value) {
-    let out = pantau_in(dir, &["demo", "--out", dir.join("demo").to_str().unwrap()]);
+    let db = common::test_database();
+    let out = common::demo_in(dir, &dir.join("demo"), db.as_ref());
     assert!(out.status.success(), "{}", stderr(&out));
     let briefings = dir.join("demo/briefings");
     let html = std::fs::read_dir(&briefings)

@@ -103,7 +103,7 @@ async fn each_leader_gets_one_mail_with_the_html_body_and_two_attachments() {
     let mut store = project.store();
     // The receiver prints each whole message: it is read while sending, or its pipe fills.
     let sending = deliver::deliver(DAY, &parcel, &sinks, QUICK, |d| {
-        store.record_briefing_delivery(&d).unwrap();
+        common::blocking(&mut store, |s| s.record_briefing_delivery(&d)).unwrap();
         std::future::ready(())
     });
     let receiving = async { vec![receiver.next_message().await, receiver.next_message().await] };
@@ -156,7 +156,7 @@ async fn each_leader_gets_one_mail_with_the_html_body_and_two_attachments() {
         assert_eq!(json["date"], DAY);
         assert!(parts[0]["content"].as_str().unwrap().contains("Banjir"));
     }
-    let rows = store.briefing_deliveries(DAY).unwrap();
+    let rows = common::blocking(&mut store, |s| s.briefing_deliveries(DAY)).unwrap();
     assert_eq!(rows.len(), 2);
     assert!(
         rows.iter()
@@ -200,7 +200,7 @@ async fn telegram_gets_the_summary_and_the_file_and_a_failed_try_is_retried() {
     let sinks = project.load().briefing_sinks().unwrap();
     let mut store = project.store();
     let outcomes = deliver::deliver(DAY, &parcel, &sinks, QUICK, |d| {
-        store.record_briefing_delivery(&d).unwrap();
+        common::blocking(&mut store, |s| s.record_briefing_delivery(&d)).unwrap();
         std::future::ready(())
     })
     .await;
@@ -245,7 +245,7 @@ async fn telegram_gets_the_summary_and_the_file_and_a_failed_try_is_retried() {
         "the HTML file is uploaded whole"
     );
 
-    let rows = store.briefing_deliveries(DAY).unwrap();
+    let rows = common::blocking(&mut store, |s| s.briefing_deliveries(DAY)).unwrap();
     let tries: Vec<_> = rows
         .iter()
         .map(|r| (r.attempt, r.error.is_some()))
@@ -256,7 +256,11 @@ async fn telegram_gets_the_summary_and_the_file_and_a_failed_try_is_retried() {
         first.contains("HTTP 500") && !first.contains("SECRET"),
         "{first}"
     );
-    assert!(store.failed_briefing_deliveries().unwrap().is_empty());
+    assert!(
+        common::blocking(&mut store, |s| s.failed_briefing_deliveries())
+            .unwrap()
+            .is_empty()
+    );
 }
 
 /// `pantau digest --send` through the real binary: it sends the day, says so per recipient,
@@ -398,10 +402,10 @@ async fn the_daemon_sends_the_briefing_it_writes() {
             .cloned()
             .collect::<Vec<_>>()
     );
-    let store = project.store();
+    let mut store = project.store();
     for (kind, date) in due {
         let name = kind.stem(kind.first_day(date));
-        let rows = store.briefing_deliveries(&name).unwrap();
+        let rows = common::blocking(&mut store, |s| s.briefing_deliveries(&name)).unwrap();
         assert_eq!(rows.len(), 1, "{name}: {rows:?}");
         assert_eq!(
             (rows[0].sink.as_str(), rows[0].recipient.as_str()),
@@ -433,7 +437,7 @@ fn failures_of_the_latest_sending_cover_the_day_and_the_week_sent_with_it() {
         try_("2026-12-06", false, "2026-12-06T23:00:10Z"),
         try_("2026-W49", true, "2026-12-06T23:00:40Z"),
     ] {
-        store.record_briefing_delivery(&d).unwrap();
+        common::blocking(&mut store, |s| s.record_briefing_delivery(&d)).unwrap();
     }
     let failed: Vec<_> = store
         .failed_briefing_deliveries()
@@ -478,8 +482,7 @@ async fn a_stop_does_not_wait_for_a_delivery_retry() {
         .yesterday()
         .unwrap();
     let rows = project
-        .store()
-        .briefing_deliveries(&yesterday.to_string())
+        .with_store(|s| s.briefing_deliveries(&yesterday.to_string()))
         .unwrap();
     assert_eq!(rows.len(), 1, "{rows:?}");
     assert!(rows[0].error.is_some(), "{rows:?}");

@@ -153,7 +153,8 @@ fn real_briefings_match_the_documented_schema() {
 
     let tmp = tempfile::tempdir().unwrap();
     let demo = tmp.path().join("demo");
-    let out = pantau_in(tmp.path(), &["demo", "--out", demo.to_str().unwrap()]);
+    let db = common::test_database();
+    let out = common::demo_in(tmp.path(), &demo, db.as_ref());
     assert!(out.status.success(), "{}", stderr(&out));
     let config = demo.join("config/default.toml");
     let english = tmp.path().join("en");

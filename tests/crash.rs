@@ -76,13 +76,13 @@ async fn push_until(
 
 /// The external ids stored for `source`, each with how often it is there.
 fn stored(store: &Store, source: &str) -> Vec<(String, i64)> {
-    let conn = common::sql(store.sqlite_path().expect("SQLite"));
+    let conn = common::sql(store);
     let mut stmt = conn
         .prepare(
             "SELECT external_id, count(*) FROM posts WHERE source_id = ?1 GROUP BY external_id",
         )
         .unwrap();
-    stmt.query_map([source], |r| Ok((r.get(0)?, r.get(1)?)))
+    stmt.query_map(&[&source], |r| Ok((r.get(0)?, r.get(1)?)))
         .unwrap()
         .map(Result::unwrap)
         .collect()
@@ -125,8 +125,12 @@ async fn sigkill_at_random_moments_loses_nothing_acknowledged() {
         killed_while_ingesting += usize::from(cut_short);
         acknowledged.extend(acked);
 
-        let store = Store::open(&project.db()).unwrap();
-        assert_eq!(store.integrity_check().unwrap(), "ok", "after kill {round}");
+        let mut store = project.store();
+        assert_eq!(
+            common::blocking(&mut store, |s| s.integrity_check()).unwrap(),
+            "ok",
+            "after kill {round}"
+        );
         let pushed = stored(&store, "laporan");
         assert!(
             pushed.iter().all(|(_, n)| *n == 1),
@@ -145,7 +149,7 @@ async fn sigkill_at_random_moments_loses_nothing_acknowledged() {
 
     // A last, clean run: polling resumes where it was.
     let daemon = Daemon::start(&project, &[]).await;
-    let store = Store::open(&project.db()).unwrap();
+    let store = project.store();
     let newest_item = |store: &Store| {
         query_i64(
             store,
@@ -161,8 +165,11 @@ async fn sigkill_at_random_moments_loses_nothing_acknowledged() {
     let status = daemon.stop(libc::SIGTERM).await;
     assert!(status.success(), "{status:?}");
 
-    let store = Store::open(&project.db()).unwrap();
-    assert_eq!(store.integrity_check().unwrap(), "ok");
+    let mut store = project.store();
+    assert_eq!(
+        common::blocking(&mut store, |s| s.integrity_check()).unwrap(),
+        "ok"
+    );
     let items = stored(&store, "tumbuh");
     assert!(
         items.iter().all(|(_, n)| *n == 1),

@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use common::{Project, feed_source, query_i64, rss};
-use pantau::store::{Browse, Maintenance, Status, Store};
+use pantau::store::{Browse, Maintenance, Status};
 use wiremock::matchers::path;
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
@@ -67,11 +67,10 @@ async fn until(limit: Duration, mut done: impl FnMut() -> bool) -> bool {
 
 /// Posts stored so far; 0 while the daemon has not created the database or its tables yet.
 fn stored(project: &Project) -> i64 {
-    Store::open_read_only(&project.db()).ok().map_or(0, |s| {
-        common::sql(s.sqlite_path().expect("SQLite"))
-            .query_row("SELECT count(*) FROM posts", [], |r| r.get(0))
-            .unwrap_or(0)
-    })
+    project
+        .sql()
+        .query_row("SELECT count(*) FROM posts", &[], |r| r.get(0))
+        .unwrap_or(0)
 }
 
 struct Clock(Arc<Mutex<Vec<Instant>>>, String);
@@ -128,16 +127,17 @@ async fn polls_on_schedule_and_stops_on_sigterm() {
             "polled after only {gap:?}"
         );
     }
-    let store = Store::open(&project.db()).unwrap();
-    assert_eq!(store.integrity_check().unwrap(), "ok");
-    assert_eq!(store.count_posts().unwrap(), 2);
+    let (integrity, posts) = project.with_store(|s| (s.integrity_check(), s.count_posts()));
+    assert_eq!(integrity.unwrap(), "ok");
+    assert_eq!(posts.unwrap(), 2);
+    let store = project.store();
     assert!(
         query_i64(
             &store,
             "SELECT count(*) FROM fetch_log WHERE source_id = 'a'"
         ) >= 3
     );
-    // The clean stop folded the WAL back into the database file.
+    // The clean stop folded the WAL back into the database file (SQLite's).
     let wal = project.db().with_extension("db-wal");
     assert!(
         !wal.exists() || std::fs::metadata(&wal).unwrap().len() == 0,
@@ -210,12 +210,16 @@ async fn a_stop_mid_poll_loses_no_committed_post() {
     assert!(status.success(), "exit {status:?}; log:\n{log}");
     assert!(stop_at.elapsed() < Duration::from_secs(10));
 
-    let store = Store::open(&project.db()).unwrap();
-    assert_eq!(store.integrity_check().unwrap(), "ok");
-    assert_eq!(store.count_posts().unwrap(), 3);
-    let slow = store.source_state(&"slow".into()).unwrap();
-    assert_eq!(slow.cursor, pantau::model::Cursor::Start);
-    drop(store);
+    let (integrity, posts, slow) = project.with_store(|s| {
+        (
+            s.integrity_check(),
+            s.count_posts(),
+            s.source_state(&"slow".into()),
+        )
+    });
+    assert_eq!(integrity.unwrap(), "ok");
+    assert_eq!(posts.unwrap(), 3);
+    assert_eq!(slow.unwrap().cursor, pantau::model::Cursor::Start);
 
     let out = project.pantau(&["poll", "--once", "--source", "fast"]);
     assert!(out.status.success(), "{}", common::stderr(&out));
@@ -228,10 +232,9 @@ async fn a_stop_mid_poll_loses_no_committed_post() {
 }
 
 fn meta(project: &Project, key: &str) -> Option<String> {
-    Store::open_read_only(&project.db())
-        .ok()?
-        .meta(key)
-        .ok()?
+    project
+        .read(|s| s.meta(key).ok().flatten())
+        .flatten()
         .map(|(v, _)| v)
 }
 
@@ -398,7 +401,6 @@ async fn the_daemon_alerts_a_rising_topic_once_across_a_restart() {
         "",
     );
     let classifier = pantau::Classifier::load(&project.settings().keywords.dir).unwrap();
-    let mut store = project.store();
     let now = jiff::Timestamp::now();
     let hours = |h: f64| now - jiff::SignedDuration::from_secs_f64(h * 3600.0);
     let mut posts = Vec::new();
@@ -424,8 +426,9 @@ async fn the_daemon_alerts_a_rising_topic_once_across_a_restart() {
         let tags = classifier.tags(&post, None);
         posts.push((post, tags));
     }
-    store.insert_posts(&posts, "uji").unwrap();
-    drop(store);
+    project
+        .with_store(|s| s.insert_posts(&posts, "uji"))
+        .unwrap();
 
     let child = start(&project);
     let mut alerted = false;
@@ -455,7 +458,7 @@ async fn the_daemon_alerts_a_rising_topic_once_across_a_restart() {
     let (status, log) = wait_exit(child, Duration::from_secs(10)).await;
     assert!(store_ready && status.success(), "log:\n{log}");
     assert_eq!(hook.received_requests().await.unwrap().len(), 1);
-    let store = Store::open_read_only(&project.db()).unwrap();
+    let store = project.store();
     assert_eq!(
         query_i64(
             &store,
@@ -528,9 +531,9 @@ async fn a_missed_briefing_is_written_when_the_daemon_starts() {
     .await;
     // The row is recorded right after the files are written.
     let recorded = until(Duration::from_secs(10), || {
-        Store::open_read_only(&project.db())
-            .ok()
-            .is_some_and(|s| s.briefing(&yesterday.to_string()).ok().flatten().is_some())
+        project
+            .read(|s| s.briefing(&yesterday.to_string()).ok().flatten().is_some())
+            .unwrap_or(false)
     })
     .await;
     sigterm(&child);

@@ -1,6 +1,6 @@
 //! Weekly and monthly briefings as leaders get them: generated posts over three ISO weeks go in
 //! through the real ingest path (`pantau import`, classified with the repository's keyword
-//! lists) into a real SQLite file, and the real binary writes `pantau digest --period week` and
+//! lists) into a real store, and the real binary writes `pantau digest --period week` and
 //! `--period month`. Floods double week over week and power cuts halve: the week's briefing must
 //! list the one under "Isu yang naik" and the other under "Isu yang turun" with their counts and
 //! ratios. Month boundaries are local (WITA): 23:59 on the 30th of November is November's,
@@ -245,11 +245,11 @@ fn a_week_lists_what_doubled_as_rose_and_what_halved_as_fell() {
     let (_, day, _) = digest(&p, &["--date", "2026-12-01"]);
     assert_eq!(day["period"]["kind"], "day");
     assert!(day.get("comparison").is_none(), "a day has no comparison");
-    let conn = common::sql(&p.db());
+    let conn = p.sql();
     let mut keys: Vec<String> = conn
         .prepare("SELECT date FROM briefings ORDER BY date")
         .unwrap()
-        .query_map([], |r| r.get(0))
+        .query_map(&[], |r| r.get(0))
         .unwrap()
         .map(Result::unwrap)
         .collect();
@@ -258,8 +258,7 @@ fn a_week_lists_what_doubled_as_rose_and_what_halved_as_fell() {
     // Listed (dashboard, API, metrics) newest first by the period's end, not by name.
     use pantau::store::Browse;
     let listed: Vec<String> = p
-        .store()
-        .briefings(10)
+        .with_store(|s| s.briefings(10))
         .unwrap()
         .into_iter()
         .map(|b| b.date)

@@ -5,17 +5,20 @@
 //! oracle, for a whole WITA day, for periods that start and end inside an hour, after
 //! retention has pruned posts, and on a database upgraded from schema 6.
 
+mod common;
 #[path = "../benches/common/day.rs"]
 mod day;
 
 use std::collections::{BTreeSet, HashSet};
 
 use jiff::{SignedDuration, Timestamp};
+use pantau::Classifier;
 use pantau::classify::{SentimentClass, Tags};
 use pantau::model::{Post, RegionId, SourceId, TopicId};
+use pantau::store::Writes;
+use pantau::store::testing::TestDb;
 use pantau::store::{Maintenance, Reports, Store};
 use pantau::time::to_db;
-use rusqlite::params;
 
 /// The rollup tables of migration 7, with their key columns.
 const ROLLUPS: &[(&str, &str)] = &[
@@ -28,12 +31,6 @@ const ROLLUPS: &[(&str, &str)] = &[
     ("topic_author_hourly", "topic_id, hour, author, source_id"),
     ("topic_posts", "topic_id, source_id, published_at, post_id"),
 ];
-
-/// A read-only connection of its own to the SQLite file at `path`: the oracles read the
-/// tables as users do with sqlite3, beside the store.
-fn sql(path: &std::path::Path) -> rusqlite::Connection {
-    rusqlite::Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY).unwrap()
-}
 
 fn repo() -> std::path::PathBuf {
     std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -49,14 +46,18 @@ fn shape() -> day::Shape {
     }
 }
 
-/// A generated day and the edge cases below, in a temp installation.
-fn seeded() -> (tempfile::TempDir, Store) {
+/// A generated day and the edge cases below, in a temp installation (its store on the
+/// PostgreSQL pass a test database, returned to be dropped after the store).
+fn seeded() -> (tempfile::TempDir, Option<TestDb>, Store) {
     let dir = tempfile::tempdir().unwrap();
-    let (config, _) = day::build(dir.path(), &repo().join("keywords"), &shape());
-    let settings = pantau::config::load(Some(&config)).unwrap();
-    let mut store = Store::open(&settings.storage.path).unwrap();
+    let config = day::write_config(dir.path(), &repo().join("keywords"), &shape());
+    let loaded = pantau::engine::Config::load(Some(&config)).unwrap();
+    let classifier = Classifier::load(&loaded.settings.keywords.dir).unwrap();
+    let (mut store, db) = common::store_for(&loaded.settings.storage);
+    store.sync_sources(&loaded.source_infos()).unwrap();
+    day::fill(&mut store, &classifier, &shape());
     store.insert_posts(&edge_cases(), "uji").unwrap();
-    (dir, store)
+    (dir, db, store)
 }
 
 fn tagged(source: &str, id: &str, at: &str, author: Option<&str>, topics: &[&str]) -> (Post, Tags) {
@@ -181,11 +182,11 @@ fn edge_cases() -> Vec<(Post, Tags)> {
 // ---- the oracle: the queries over posts that the rollups replaced ------------------------
 
 fn old_post_totals(s: &Store, start: &str, end: &str) -> (u64, u64) {
-    sql(s.sqlite_path().expect("SQLite"))
+    common::sql(s)
         .query_row(
             "SELECT count(*), count(*) FILTER (WHERE EXISTS (SELECT 1 FROM post_topics t WHERE t.post_id = p.id))
              FROM posts p WHERE p.published_at >= ?1 AND p.published_at < ?2",
-            params![start, end],
+            &[&start, &end],
             |r| Ok((r.get::<_, i64>(0)? as u64, r.get::<_, i64>(1)? as u64)),
         )
         .unwrap()
@@ -197,17 +198,17 @@ fn old_topic_sources(
     start: &str,
     end: &str,
 ) -> Vec<(String, Option<String>, Option<String>, u64)> {
-    let conn = sql(s.sqlite_path().expect("SQLite"));
+    let conn = common::sql(s);
     let mut stmt = conn
         .prepare(
             "SELECT p.source_id, s.name, s.kind, count(*) AS n
              FROM post_topics t JOIN posts p ON p.id = t.post_id
              LEFT JOIN sources s ON s.id = p.source_id
              WHERE t.topic_id = ?1 AND p.published_at >= ?2 AND p.published_at < ?3
-             GROUP BY p.source_id ORDER BY n DESC, p.source_id",
+             GROUP BY p.source_id, s.name, s.kind ORDER BY n DESC, p.source_id",
         )
         .unwrap();
-    stmt.query_map(params![topic, start, end], |r| {
+    stmt.query_map(&[&topic, &start, &end], |r| {
         Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get::<_, i64>(3)? as u64))
     })
     .unwrap()
@@ -222,7 +223,7 @@ fn old_topic_authors(
     end: &str,
     limit: usize,
 ) -> Vec<(String, String, Option<String>, u64)> {
-    let conn = sql(s.sqlite_path().expect("SQLite"));
+    let conn = common::sql(s);
     let mut stmt = conn
         .prepare(
             "SELECT trim(p.author) AS a, p.source_id, s.name, count(*) AS n
@@ -230,10 +231,10 @@ fn old_topic_authors(
              LEFT JOIN sources s ON s.id = p.source_id
              WHERE t.topic_id = ?1 AND p.published_at >= ?2 AND p.published_at < ?3
                AND p.author IS NOT NULL AND trim(p.author) <> ''
-             GROUP BY a, p.source_id ORDER BY n DESC, a, p.source_id LIMIT ?4",
+             GROUP BY a, p.source_id, s.name ORDER BY n DESC, a, p.source_id LIMIT ?4",
         )
         .unwrap();
-    stmt.query_map(params![topic, start, end, limit as i64], |r| {
+    stmt.query_map(&[&topic, &start, &end, &(limit as i64)], |r| {
         Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get::<_, i64>(3)? as u64))
     })
     .unwrap()
@@ -242,16 +243,16 @@ fn old_topic_authors(
 }
 
 fn old_topic_sentiment(s: &Store, topic: &str, start: &str, end: &str) -> Vec<(String, u64)> {
-    let conn = sql(s.sqlite_path().expect("SQLite"));
+    let conn = common::sql(s);
     let mut stmt = conn
         .prepare(
             "SELECT coalesce(p.sentiment, 'netral'), count(*)
              FROM post_topics t JOIN posts p ON p.id = t.post_id
              WHERE t.topic_id = ?1 AND p.published_at >= ?2 AND p.published_at < ?3
-             GROUP BY 1",
+             GROUP BY 1 ORDER BY 1",
         )
         .unwrap();
-    stmt.query_map(params![topic, start, end], |r| {
+    stmt.query_map(&[&topic, &start, &end], |r| {
         Ok((r.get(0)?, r.get::<_, i64>(1)? as u64))
     })
     .unwrap()
@@ -262,7 +263,7 @@ fn old_topic_sentiment(s: &Store, topic: &str, start: &str, end: &str) -> Vec<(S
 /// The old representative posts: a window function over all the topic's posts in the period,
 /// then the same choice (one per story, no repeated text) as the store makes.
 fn old_topic_posts(s: &Store, topic: &str, start: &str, end: &str, limit: usize) -> Vec<i64> {
-    let conn = sql(s.sqlite_path().expect("SQLite"));
+    let conn = common::sql(s);
     let mut stmt = conn
         .prepare(
             "SELECT p.id, p.title, p.text, p.story_id FROM (
@@ -274,7 +275,7 @@ fn old_topic_posts(s: &Store, topic: &str, start: &str, end: &str, limit: usize)
         )
         .unwrap();
     let rows: Vec<(i64, Option<String>, String, Option<i64>)> = stmt
-        .query_map(params![topic, start, end, (limit * 6) as i64], |r| {
+        .query_map(&[&topic, &start, &end, &((limit * 6) as i64)], |r| {
             Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
         })
         .unwrap()
@@ -311,7 +312,7 @@ fn old_sources_seen(
     end: &str,
     areas: &HashSet<String>,
 ) -> BTreeSet<(String, String, String, String)> {
-    let conn = sql(s.sqlite_path().expect("SQLite"));
+    let conn = common::sql(s);
     let mut stmt = conn
         .prepare(
             "SELECT t.topic_id, p.source_id, coalesce(s.kind, 'lain'), r.region_id
@@ -319,11 +320,11 @@ fn old_sources_seen(
              LEFT JOIN post_regions r ON r.post_id = p.id
              LEFT JOIN sources s ON s.id = p.source_id
              WHERE p.published_at >= ?1 AND p.published_at < ?2
-             GROUP BY 1, 2, 4",
+             GROUP BY 1, 2, 3, 4",
         )
         .unwrap();
     let rows: Vec<(String, String, String, Option<String>)> = stmt
-        .query_map(params![start, end], |r| {
+        .query_map(&[&start, &end], |r| {
             Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
         })
         .unwrap()
@@ -342,11 +343,11 @@ fn old_sources_seen(
 // ---- the comparison ------------------------------------------------------------------------
 
 fn topics(s: &Store) -> Vec<String> {
-    let conn = sql(s.sqlite_path().expect("SQLite"));
+    let conn = common::sql(s);
     let mut stmt = conn
         .prepare("SELECT DISTINCT topic_id FROM post_topics ORDER BY 1")
         .unwrap();
-    stmt.query_map([], |r| r.get(0))
+    stmt.query_map(&[], |r| r.get(0))
         .unwrap()
         .collect::<Result<_, _>>()
         .unwrap()
@@ -371,10 +372,10 @@ fn periods() -> Vec<(Timestamp, Timestamp)> {
 
 /// Every report query against its oracle, for every topic and period.
 fn assert_same_as_posts(s: &Store, when: &str) {
-    let areas: HashSet<String> = sql(s.sqlite_path().expect("SQLite"))
+    let areas: HashSet<String> = common::sql(s)
         .prepare("SELECT DISTINCT region_id FROM topic_hourly WHERE region_id <> '*'")
         .unwrap()
-        .query_map([], |r| r.get(0))
+        .query_map(&[], |r| r.get(0))
         .unwrap()
         .collect::<Result<_, _>>()
         .unwrap();
@@ -450,16 +451,8 @@ fn assert_same_as_posts(s: &Store, when: &str) {
     }
 }
 
-fn rows(s: &Store, table: &str, keys: &str) -> Vec<Vec<rusqlite::types::Value>> {
-    let conn = sql(s.sqlite_path().expect("SQLite"));
-    let mut stmt = conn
-        .prepare(&format!("SELECT * FROM {table} ORDER BY {keys}"))
-        .unwrap();
-    let n = stmt.column_count();
-    stmt.query_map([], |r| (0..n).map(|i| r.get(i)).collect())
-        .unwrap()
-        .collect::<Result<_, _>>()
-        .unwrap()
+fn rows(s: &Store, table: &str, keys: &str) -> Vec<Vec<common::db::Value>> {
+    common::sql(s).values(&format!("SELECT * FROM {table} ORDER BY {keys}"), &[])
 }
 
 /// Rollups are written per batch as posts are stored, and answer every report query as the
@@ -467,7 +460,7 @@ fn rows(s: &Store, table: &str, keys: &str) -> Vec<Vec<rusqlite::types::Value>> 
 /// rows; once every post is gone they are empty, while `topic_hourly` (history) stays.
 #[test]
 fn rollups_answer_as_the_posts_do_before_and_after_pruning() {
-    let (_dir, mut store) = seeded();
+    let (_dir, _db, mut store) = seeded();
     assert_same_as_posts(&store, "as stored");
 
     // Two of the seven days before, and part of a third, go; batches end inside hours.
@@ -475,10 +468,10 @@ fn rollups_answer_as_the_posts_do_before_and_after_pruning() {
     while store.prune_batch(cutoff, 97).unwrap().posts > 0 {}
     assert_same_as_posts(&store, "after pruning");
     for (table, _) in ROLLUPS.iter().filter(|(t, _)| *t != "topic_posts") {
-        let empty: i64 = sql(store.sqlite_path().expect("SQLite"))
+        let empty: i64 = common::sql(&store)
             .query_row(
                 &format!("SELECT count(*) FROM {table} WHERE posts <= 0"),
-                [],
+                &[],
                 |r| r.get(0),
             )
             .unwrap();
@@ -509,7 +502,10 @@ fn rollups_answer_as_the_posts_do_before_and_after_pruning() {
 /// row as if they had been kept from the start.
 #[test]
 fn an_upgraded_database_gets_the_same_rollups() {
-    let (dir, store) = seeded();
+    if common::sqlite_only("it rewrites a SQLite file to an old schema") {
+        return;
+    }
+    let (dir, _, store) = seeded();
     let kept: Vec<_> = ROLLUPS.iter().map(|(t, k)| rows(&store, t, k)).collect();
     assert!(kept.iter().all(|r| !r.is_empty()));
     let path = store.sqlite_path().expect("SQLite").to_path_buf();

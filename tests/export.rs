@@ -12,7 +12,6 @@ use std::process::Output;
 use common::{Project, stderr, stdout};
 use pantau::Classifier;
 use pantau::export::COLUMNS;
-use pantau::store::Store;
 use pantau::store::writer::Writer;
 use serde_json::{Value, json};
 
@@ -445,7 +444,7 @@ async fn the_route_downloads_what_the_command_writes() {
 
     let config = p.load();
     let classifier = Classifier::load(&config.settings.keywords.dir).unwrap();
-    let (writer, thread) = Writer::spawn(Store::open(&p.db()).unwrap());
+    let (writer, thread) = Writer::spawn(p.store());
     let server = common::serve(common::app_state(&config, classifier, writer), thread).await;
     let client = reqwest::Client::new();
     let base = &server.base;

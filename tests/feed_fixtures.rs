@@ -8,7 +8,7 @@ mod common;
 
 use std::process::Command;
 
-use common::{Project, feed_source, fixture, round, sql, stderr, stdout};
+use common::{Project, feed_source, fixture, round, stderr, stdout};
 use pantau::store::Status;
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -144,14 +144,14 @@ async fn every_fixture_gives_its_entries() {
     let project = Project::new("", &sources(&server, &files));
     let results = round(&project).await;
 
-    let db = sql(&project.db());
+    let db = project.sql();
     for case in &cases {
         let result = common::result(&results, id(case.file));
         assert!(!result.failed, "{}: {result:?}", case.file);
         let mut stored: Vec<(String, String)> = db
             .prepare("SELECT title, url FROM posts WHERE source_id = ?1")
             .unwrap()
-            .query_map([id(case.file)], |r| Ok((r.get(0)?, r.get(1)?)))
+            .query_map(&[&id(case.file)], |r| Ok((r.get(0)?, r.get(1)?)))
             .unwrap()
             .map(Result::unwrap)
             .collect();
@@ -171,10 +171,12 @@ async fn unknown_content_types_lose_only_their_field() {
     let project = Project::new("", &sources(&server, &files));
     round(&project).await;
 
-    let db = sql(&project.db());
+    let db = project.sql();
     let text = |url: &str| -> String {
-        db.query_row("SELECT text FROM posts WHERE url = ?1", [url], |r| r.get(0))
-            .unwrap()
+        db.query_row("SELECT text FROM posts WHERE url = ?1", &[&url], |r| {
+            r.get(0)
+        })
+        .unwrap()
     };
     assert_eq!(text("https://blog.example/1"), "Lubang sedalam 30 cm.");
     assert_eq!(text("https://blog.example/2"), "Warga mengeluh sejak pagi.");
@@ -232,8 +234,8 @@ async fn a_panicking_feed_is_one_log_line_and_its_sources_failure() {
         assert!(!err.contains(never), "{never}: {err}");
     }
 
-    let store = project.store();
-    let health = store.sources_health(&[]).unwrap();
+    let mut store = project.store();
+    let health = common::blocking(&mut store, |s| s.sources_health(&[])).unwrap();
     let bad = health
         .iter()
         .find(|h| h.id.as_str() == "media-time-overflow")

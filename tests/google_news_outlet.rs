@@ -7,7 +7,7 @@
 mod common;
 
 use base64::Engine;
-use common::{Project, fixture, query_i64, rss, sql};
+use common::{Project, fixture, query_i64, rss};
 use jiff::Timestamp;
 use pantau::store::Reports;
 use wiremock::matchers::{method, path};
@@ -115,13 +115,13 @@ fn assert_one_article_one_post(s: &Setup) {
     );
     assert_eq!(query_i64(&store, "SELECT count(*) FROM posts"), 3);
     // The headline-only item and the outlet's item are one story, which shows the outlet.
-    let conn = sql(store.sqlite_path().expect("SQLite"));
+    let conn = common::sql(&store);
     let (stories, first_url): (i64, String) = conn
         .query_row(
             "SELECT count(DISTINCT p.story_id), max(s.first_url) FROM posts p
              JOIN stories s ON s.id = p.story_id
              WHERE p.external_id IN ('w2', 'CBMiekFVX3lxTE1hN0x4dTFfQ2VzUmZHc3l4')",
-            [],
+            &[],
             |r| Ok((r.get(0)?, r.get(1)?)),
         )
         .unwrap();
@@ -148,7 +148,7 @@ async fn google_news_first_then_the_outlet() {
     let s = setup().await;
     poll(&s.project, "gn").await;
     poll(&s.project, "warta").await;
-    assert_one_article_one_post(&s);
+    common::db::off_runtime(|| assert_one_article_one_post(&s));
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -156,12 +156,12 @@ async fn the_outlet_first_then_google_news() {
     let s = setup().await;
     poll(&s.project, "warta").await;
     poll(&s.project, "gn").await;
-    assert_one_article_one_post(&s);
+    common::db::off_runtime(|| assert_one_article_one_post(&s));
     // The outlet's item was first: it keeps the row of the decodable article.
-    let source: String = sql(s.project.store().sqlite_path().expect("SQLite"))
+    let source: String = common::sql(&s.project.store())
         .query_row(
             "SELECT source_id FROM posts WHERE url = ?1",
-            [&s.decodable],
+            &[&s.decodable],
             |r| r.get(0),
         )
         .unwrap();

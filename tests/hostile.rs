@@ -348,53 +348,54 @@ async fn every_hostile_server_fails_its_own_source_quickly_and_clearly() {
 
     assert!(!result(&results, "good").failed);
     assert_eq!(result(&results, "good").new_posts, 2);
-    let store = project.store();
-    let health = store.sources_health(&[]).unwrap();
-    for (id, class, words, retry_after) in HOSTILE {
-        let r = result(&results, id);
-        assert!(r.failed, "{id} should fail: {}", r.status);
-        let h = health.iter().find(|h| h.id.as_str() == *id).unwrap();
-        assert_eq!(
-            h.last_error_class.as_deref(),
-            Some(*class),
-            "{id}: {:?}",
-            h.last_error
-        );
-        let error = h.last_error.as_deref().unwrap();
-        assert!(error.contains(words), "{id}: {error}");
-        assert_eq!(h.items_seen, 0, "{id}");
-        let state = store.source_state(&(*id).into()).unwrap();
-        assert_eq!(state.consecutive_failures, 1, "{id}");
-        if let Some(seconds) = retry_after {
-            let wait = state.next_attempt.unwrap().as_second() - before;
-            assert!(wait >= *seconds, "{id}: next attempt only {wait}s later");
+    project.with_store(|store| {
+        let health = store.sources_health(&[]).unwrap();
+        for (id, class, words, retry_after) in HOSTILE {
+            let r = result(&results, id);
+            assert!(r.failed, "{id} should fail: {}", r.status);
+            let h = health.iter().find(|h| h.id.as_str() == *id).unwrap();
+            assert_eq!(
+                h.last_error_class.as_deref(),
+                Some(*class),
+                "{id}: {:?}",
+                h.last_error
+            );
+            let error = h.last_error.as_deref().unwrap();
+            assert!(error.contains(words), "{id}: {error}");
+            assert_eq!(h.items_seen, 0, "{id}");
+            let state = store.source_state(&(*id).into()).unwrap();
+            assert_eq!(state.consecutive_failures, 1, "{id}");
+            if let Some(seconds) = retry_after {
+                let wait = state.next_attempt.unwrap().as_second() - before;
+                assert!(wait >= *seconds, "{id}: next attempt only {wait}s later");
+            }
         }
-    }
-    for id in SURVIVABLE {
-        let r = result(&results, id);
-        assert!(!r.failed, "{id}: {}", r.status);
-    }
-    // Bytes that are not the UTF-8 they claim to be are decoded by the encoding they reveal
-    // (chardetng), so the readable words around them are kept and tagged.
-    let title = |id: &str| -> String {
-        common::sql(store.sqlite_path().expect("SQLite"))
-            .query_row(
-                "SELECT title FROM posts WHERE external_id = ?1",
-                [id],
-                |r| r.get(0),
-            )
-            .unwrap()
-    };
-    let broken = title("u-1");
-    assert!(
-        broken.starts_with("Banjir di Loa Janan ") && broken.ends_with(" rumah terendam"),
-        "{broken}"
-    );
-    let misdeclared = title("c-1");
-    assert_eq!(
-        misdeclared,
-        "Harga BBM naik di Balikpapan \u{2013} warga antre di caf\u{e9}"
-    );
+        for id in SURVIVABLE {
+            let r = result(&results, id);
+            assert!(!r.failed, "{id}: {}", r.status);
+        }
+        // Bytes that are not the UTF-8 they claim to be are decoded by the encoding they reveal
+        // (chardetng), so the readable words around them are kept and tagged.
+        let title = |id: &str| -> String {
+            common::sql(store)
+                .query_row(
+                    "SELECT title FROM posts WHERE external_id = ?1",
+                    &[&id],
+                    |r| r.get(0),
+                )
+                .unwrap()
+        };
+        let broken = title("u-1");
+        assert!(
+            broken.starts_with("Banjir di Loa Janan ") && broken.ends_with(" rumah terendam"),
+            "{broken}"
+        );
+        let misdeclared = title("c-1");
+        assert_eq!(
+            misdeclared,
+            "Harga BBM naik di Balikpapan \u{2013} warga antre di caf\u{e9}"
+        );
+    });
 }
 
 /// Peak memory of `pantau poll --once` over the same hostile servers: the 50 MB body, the
@@ -447,9 +448,8 @@ async fn memory_stays_bounded_against_hostile_servers() {
     assert_eq!(status.code(), Some(0), "{status:?}");
     // About 32 MiB with one good source; three bodies cut at 10 MiB may be in memory at once.
     assert!(mib < 96.0, "peak RSS {mib:.1} MiB");
-    let store = project.store();
     assert_eq!(
-        store.count_posts().unwrap(),
+        project.with_store(|s| s.count_posts()).unwrap(),
         4,
         "good, bad-utf8, wrong-charset and same-host"
     );

@@ -25,21 +25,23 @@ fn fixture_path(name: &str) -> String {
 }
 
 fn topics_of(store: &Store, external_id: &str) -> Vec<String> {
-    common::sql(store.sqlite_path().expect("SQLite"))
+    common::sql(store)
         .prepare(
             "SELECT t.topic_id FROM post_topics t JOIN posts p ON p.id = t.post_id
              WHERE p.external_id = ?1 ORDER BY t.topic_id",
         )
         .unwrap()
-        .query_map([external_id], |r| r.get(0))
+        .query_map(&[&external_id], |r| r.get(0))
         .unwrap()
         .collect::<Result<_, _>>()
         .unwrap()
 }
 
 fn source_kind(store: &Store, id: &str) -> Option<String> {
-    common::sql(store.sqlite_path().expect("SQLite"))
-        .query_row("SELECT kind FROM sources WHERE id = ?1", [id], |r| r.get(0))
+    common::sql(store)
+        .query_row("SELECT kind FROM sources WHERE id = ?1", &[&id], |r| {
+            r.get(0)
+        })
         .ok()
 }
 
@@ -66,8 +68,11 @@ fn import_json_lines_reports_bad_lines_and_stores_the_rest_once() {
         "{out_text}"
     );
 
-    let store = project.store();
-    assert_eq!(store.count_posts().unwrap(), 5);
+    let mut store = project.store();
+    assert_eq!(
+        common::blocking(&mut store, |s| s.count_posts()).unwrap(),
+        5
+    );
     // Identity follows the feed rules: the id, else the canonical URL, else the text hash.
     assert_eq!(
         query_i64(
@@ -76,15 +81,14 @@ fn import_json_lines_reports_bad_lines_and_stores_the_rest_once() {
         ),
         3
     );
-    let (url, author, lang): (String, String, String) =
-        common::sql(store.sqlite_path().expect("SQLite"))
-            .query_row(
-                "SELECT p2.url, p1.author, p1.lang FROM posts p1, posts p2
+    let (url, author, lang): (String, String, String) = common::sql(&store)
+        .query_row(
+            "SELECT p2.url, p1.author, p1.lang FROM posts p1, posts p2
              WHERE p1.external_id = 'wa-1' AND p2.external_id = 'wa-2'",
-                [],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-            )
-            .unwrap();
+            &[],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .unwrap();
     assert_eq!(
         (url.as_str(), author.as_str(), lang.as_str()),
         ("https://lapor.example/wa-2", "Rina", "id")
@@ -134,8 +138,11 @@ fn import_json_lines_reports_bad_lines_and_stores_the_rest_once() {
         "{}",
         stdout(&again)
     );
-    let store = project.store();
-    assert_eq!(store.count_posts().unwrap(), 5);
+    let mut store = project.store();
+    assert_eq!(
+        common::blocking(&mut store, |s| s.count_posts()).unwrap(),
+        5
+    );
     assert_eq!(
         query_i64(
             &store,
@@ -198,26 +205,28 @@ fn a_windows_1252_csv_is_read_once_its_charset_is_declared() {
         stderr(&declared).trim(),
         "baris 5: published \"26/11/2026\" bukan waktu RFC 3339, misalnya 2026-11-27T08:00:00+08:00"
     );
-    let store = project.store();
-    assert_eq!(store.count_posts().unwrap(), 3);
-    let (title, text, author): (String, String, String) =
-        common::sql(store.sqlite_path().expect("SQLite"))
-            .query_row(
-                "SELECT title, text, author FROM posts WHERE external_id = 'k-3'",
-                [],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-            )
-            .unwrap();
+    let mut store = project.store();
+    assert_eq!(
+        common::blocking(&mut store, |s| s.count_posts()).unwrap(),
+        3
+    );
+    let (title, text, author): (String, String, String) = common::sql(&store)
+        .query_row(
+            "SELECT title, text, author FROM posts WHERE external_id = 'k-3'",
+            &[],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .unwrap();
     assert_eq!(title, "Café tutup");
     assert_eq!(
         text,
         "“Listrik padam” sejak pagi di Loa Janan, kafe tidak bisa buka"
     );
     assert_eq!(author, "André");
-    let samboja: String = common::sql(store.sqlite_path().expect("SQLite"))
+    let samboja: String = common::sql(&store)
         .query_row(
             "SELECT text FROM posts WHERE external_id = 'k-1'",
-            [],
+            &[],
             |r| r.get(0),
         )
         .unwrap();
@@ -294,12 +303,7 @@ fn whole_file_mistakes_are_clear_errors() {
 
     let help = project.pantau(&["import", "--help"]);
     assert!(stdout(&help).contains("{\"source\":\"warga-samarinda\",\"text\":"));
-    assert_eq!(
-        Store::open(&project.db())
-            .map(|s| s.count_posts().unwrap())
-            .unwrap_or(0),
-        0
-    );
+    assert_eq!(project.with_store(|s| s.count_posts()).unwrap(), 0);
 }
 
 /// The server of `pantau run` for `project`, in process, on an ephemeral loopback port.
@@ -310,7 +314,7 @@ impl Api {
         let config = project.load();
         let settings = &config.settings;
         let classifier = Classifier::load(&settings.keywords.dir).unwrap();
-        let (writer, thread) = Writer::spawn(Store::open(&settings.storage.path).unwrap());
+        let (writer, thread) = Writer::spawn(Store::connect(&settings.storage).unwrap());
         let state = common::app_state(&config, classifier, writer);
         common::serve(state, thread).await
     }
@@ -367,7 +371,7 @@ async fn the_ingest_api_checks_its_token_size_and_records() {
     assert_eq!(health.status().as_u16(), 200);
     assert_eq!(health.text().await.unwrap(), "ok");
     api.stop().await;
-    assert_eq!(closed.store().count_posts().unwrap(), 0);
+    assert_eq!(closed.with_store(|s| s.count_posts()).unwrap(), 0);
 
     let project = Project::new(&format!("[http]\ntoken = \"{TOKEN}\"\n"), "");
     let api = Api::start(&project).await;
@@ -425,8 +429,11 @@ async fn the_ingest_api_checks_its_token_size_and_records() {
     drop(client);
     api.stop().await;
 
-    let store = project.store();
-    assert_eq!(store.count_posts().unwrap(), 2);
+    let mut store = project.store();
+    assert_eq!(
+        common::blocking(&mut store, |s| s.count_posts()).unwrap(),
+        2
+    );
     assert!(topics_of(&store, "r-1").contains(&"banjir".to_string()));
     assert_eq!(topics_of(&store, "r-2"), ["listrik"]);
     assert_eq!(
@@ -508,7 +515,7 @@ async fn pantau_run_serves_ingest_and_refuses_a_taken_port() {
     assert_eq!(code, 200, "{body}");
     assert!(body.starts_with("{\"accepted\":3,\"new\":2,"), "{body}");
     assert!(status.success(), "{status:?}");
-    let store = project.store();
-    assert_eq!(store.count_posts().unwrap(), 2);
-    assert_eq!(store.integrity_check().unwrap(), "ok");
+    let (posts, integrity) = project.with_store(|s| (s.count_posts(), s.integrity_check()));
+    assert_eq!(posts.unwrap(), 2);
+    assert_eq!(integrity.unwrap(), "ok");
 }

@@ -23,23 +23,23 @@ fn imported(extra: &str) -> Project {
 }
 
 fn langs(p: &Project) -> Vec<(String, Option<String>)> {
-    common::sql(&p.db())
+    p.sql()
         .prepare("SELECT external_id, lang FROM posts ORDER BY external_id")
         .unwrap()
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .query_map(&[], |r| Ok((r.get(0)?, r.get(1)?)))
         .unwrap()
         .collect::<Result<_, _>>()
         .unwrap()
 }
 
 fn tagged(p: &Project, topic: &str) -> Vec<String> {
-    common::sql(&p.db())
+    p.sql()
         .prepare(
             "SELECT p.external_id FROM post_topics t JOIN posts p ON p.id = t.post_id
              WHERE t.topic_id = ?1 ORDER BY p.external_id",
         )
         .unwrap()
-        .query_map([topic], |r| r.get(0))
+        .query_map(&[&topic], |r| r.get(0))
         .unwrap()
         .collect::<Result<_, _>>()
         .unwrap()

@@ -46,7 +46,13 @@ fn expected() -> Vec<Expected> {
 fn the_demo_runs_end_to_end() {
     let tmp = tempfile::tempdir().unwrap();
     let out_dir = tmp.path().join("demo");
-    let out = pantau_in(tmp.path(), &["demo", "--out", out_dir.to_str().unwrap()]);
+    // On the PostgreSQL pass the demo stores in a test database.
+    let pg = common::test_database();
+    let demo_store = || match &pg {
+        Some(db) => db.store(),
+        None => pantau::Store::open(&out_dir.join("data/pantau.db")).unwrap(),
+    };
+    let out = common::demo_in(tmp.path(), &out_dir, pg.as_ref());
     assert!(out.status.success(), "{}", stderr(&out));
     let report = stdout(&out);
     assert!(report.contains("Briefing:"), "{report}");
@@ -57,7 +63,7 @@ fn the_demo_runs_end_to_end() {
 
     let want = expected();
     assert!(want.len() >= 400, "the demo corpus has at least 400 items");
-    let store = pantau::Store::open(&out_dir.join("data/pantau.db")).unwrap();
+    let store = demo_store();
     assert_eq!(
         store.count_posts().unwrap() as usize,
         want.len(),
@@ -73,7 +79,7 @@ fn the_demo_runs_end_to_end() {
 
     let mut topics: HashMap<(String, String), BTreeSet<String>> = HashMap::new();
     let mut regions: HashMap<(String, String), BTreeSet<String>> = HashMap::new();
-    let conn = common::sql(store.sqlite_path().expect("SQLite"));
+    let conn = common::sql(&store);
     // The corpus lists every issue and place an item names; the store keeps those it is about
     // (primary) apart from those it only mentions, so both are read.
     let mut stmt = conn
@@ -88,7 +94,7 @@ fn the_demo_runs_end_to_end() {
         )
         .unwrap();
     let rows = stmt
-        .query_map([], |r| {
+        .query_map(&[], |r| {
             Ok((
                 r.get::<_, String>(0)?,
                 r.get::<_, String>(1)?,
@@ -164,9 +170,9 @@ fn the_demo_runs_end_to_end() {
     assert_eq!(query_i64(&store, "SELECT count(*) FROM briefings"), 1);
 
     // Again into the same folder: the previous demo is replaced, not added to.
-    let out = pantau_in(tmp.path(), &["demo", "--out", out_dir.to_str().unwrap()]);
+    let out = common::demo_in(tmp.path(), &out_dir, pg.as_ref());
     assert!(out.status.success(), "{}", stderr(&out));
-    let store = pantau::Store::open(&out_dir.join("data/pantau.db")).unwrap();
+    let store = demo_store();
     assert_eq!(store.count_posts().unwrap() as usize, want.len());
 
     // A folder that holds something else is never overwritten.

@@ -26,7 +26,7 @@ const ITEM: &[(&str, &str, &str, &str)] = &[(
 /// allowance is replaced.
 fn project(local_toml: &str, sources: &str) -> Project {
     let project = Project::new("", sources);
-    std::fs::write(project.path().join("config/local.toml"), local_toml).unwrap();
+    project.write_local(local_toml);
     project
 }
 
@@ -58,7 +58,7 @@ async fn feed_server() -> MockServer {
 
 /// The stored health of source `id`: its last error class and message.
 fn last_error(project: &Project, id: &str) -> (Option<String>, Option<String>) {
-    let health = project.store().sources_health(&[]).unwrap();
+    let health = project.with_store(|s| s.sources_health(&[])).unwrap();
     let h = health.into_iter().find(|h| h.id.as_str() == id).unwrap();
     (h.last_error_class, h.last_error)
 }

@@ -50,7 +50,7 @@ fn records(famous_likes: u64) -> String {
 fn store_old_posts(project: &Project) {
     let settings = project.settings();
     let classifier = Classifier::load(&settings.keywords.dir).unwrap();
-    let mut store = Store::open(&settings.storage.path).unwrap();
+    let mut store = Store::connect(&settings.storage).unwrap();
     let source = |id: &str, kind: &str| SourceInfo {
         id: SourceId::new(id),
         kind: kind.into(),
@@ -87,7 +87,7 @@ fn store_old_posts(project: &Project) {
         );
         posts.push((post, tags));
     }
-    store.insert_posts(&posts, classifier.version()).unwrap();
+    common::blocking(&mut store, |s| s.insert_posts(&posts, classifier.version())).unwrap();
 }
 
 fn import(project: &Project, name: &str, body: &str) {
@@ -278,9 +278,9 @@ fn pushed_reach_fields_are_checked_with_clear_messages() {
         assert!(err.contains(part), "missing {part:?} in\n{err}");
     }
     // The good record is kept, with its platform and count.
-    let db = common::sql(&project.db());
+    let db = project.sql();
     let row: (String, i64) = db
-        .query_row("SELECT platform, likes FROM posts", [], |r| {
+        .query_row("SELECT platform, likes FROM posts", &[], |r| {
             Ok((r.get(0)?, r.get(1)?))
         })
         .unwrap();
@@ -326,7 +326,7 @@ async fn the_dashboard_shows_reach_on_each_issue_card() {
     let config = project.load();
     let settings = &config.settings;
     let classifier = Classifier::load(&settings.keywords.dir).unwrap();
-    let (writer, thread) = Writer::spawn(Store::open(&settings.storage.path).unwrap());
+    let (writer, thread) = Writer::spawn(Store::connect(&settings.storage).unwrap());
     let api = common::serve(common::app_state(&config, classifier, writer), thread).await;
     let page = reqwest::get(format!("{}/", api.base))
         .await

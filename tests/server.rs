@@ -21,7 +21,7 @@ async fn start(project: &Project) -> common::Served {
     let config = project.load();
     let settings = &config.settings;
     let classifier = Classifier::load(&settings.keywords.dir).unwrap();
-    let (writer, thread) = Writer::spawn(Store::open(&settings.storage.path).unwrap());
+    let (writer, thread) = Writer::spawn(Store::connect(&settings.storage).unwrap());
     let state = common::app_state(&config, classifier, writer);
     common::serve(state, thread).await
 }
@@ -224,8 +224,7 @@ async fn the_read_api_pages_filters_and_explains_its_errors() {
     );
     let settings = project.settings();
     let today = pantau::time::local_date(Timestamp::now(), &settings.schedule.timezone);
-    let written = {
-        let mut store = project.store();
+    let written = project.with_store(|store| {
         let classifier = Classifier::load(&settings.keywords.dir).unwrap();
         let req = pantau::digest::Request::day(
             today,
@@ -233,10 +232,10 @@ async fn the_read_api_pages_filters_and_explains_its_errors() {
             settings.briefing.language,
             settings.briefing.dir.clone(),
         );
-        let w = pantau::digest::write(&store, &classifier, &req).unwrap();
+        let w = pantau::digest::write(store, &classifier, &req).unwrap();
         store.record_briefing(&w.record).unwrap();
         w
-    };
+    });
     let (_, list) = get_json(&client, &format!("{base}/api/briefings")).await;
     assert_eq!(list[0]["date"], today.to_string());
     assert_eq!(list[0]["html"], format!("/briefings/{today}.html"));
@@ -513,15 +512,14 @@ async fn sigterm_during_ingest_exits_quickly_and_loses_nothing() {
 
     let acknowledged = acknowledged.lock().unwrap().clone();
     let store = project.store();
-    assert_eq!(store.integrity_check().unwrap(), "ok");
-    let stored: std::collections::HashSet<String> =
-        common::sql(store.sqlite_path().expect("SQLite"))
-            .prepare("SELECT external_id FROM posts")
-            .unwrap()
-            .query_map([], |r| r.get(0))
-            .unwrap()
-            .collect::<Result<_, _>>()
-            .unwrap();
+    assert_eq!(project.with_store(|s| s.integrity_check()).unwrap(), "ok");
+    let stored: std::collections::HashSet<String> = common::sql(&store)
+        .prepare("SELECT external_id FROM posts")
+        .unwrap()
+        .query_map(&[], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
     let missing: Vec<&String> = acknowledged
         .iter()
         .filter(|id| !stored.contains(*id))

@@ -14,7 +14,6 @@ use std::time::{Duration, Instant};
 use common::Project;
 use common::daemon::Daemon;
 use jiff::{SignedDuration, Timestamp};
-use pantau::store::Browse;
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
 const SOURCES: usize = 500;
@@ -213,10 +212,9 @@ async fn a_compressed_week_against_500_sources_keeps_memory_and_descriptors_flat
     let topics = add_generated_topics(&project);
     let daemon = Daemon::start(&project, &[]).await;
     let pid = daemon.pid();
-    let db = project.db();
+    let db = project.sql();
     let count_posts = move || -> u64 {
-        pantau::store::Store::open_read_only(&db)
-            .and_then(|s| s.count_posts())
+        db.query_row("SELECT count(*) FROM posts", &[], |r| r.get(0))
             .unwrap_or(0)
     };
 

@@ -29,10 +29,10 @@ fn source(extra: &str) -> String {
 }
 
 fn text_of(project: &Project, external_id: &str) -> (String, String, String, String, i64) {
-    common::sql(&project.db())
+    project.sql()
         .query_row(
             "SELECT url, author, published_at, coalesce(lang, ''), shares FROM posts WHERE external_id = ?1",
-            [external_id],
+            &[&external_id],
             |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
         )
         .unwrap()
@@ -132,8 +132,11 @@ async fn a_resume_pages_until_the_post_already_seen() {
     let r = &results[0];
     assert!(!r.failed, "{}", r.status);
     assert_eq!((r.items_found, r.new_posts), (6, 4));
-    let store = project.store();
-    assert_eq!(store.count_posts().unwrap(), 6);
+    let mut store = project.store();
+    assert_eq!(
+        common::blocking(&mut store, |s| s.count_posts()).unwrap(),
+        6
+    );
     assert_eq!(
         query_i64(
             &store,
@@ -213,8 +216,9 @@ async fn an_app_password_logs_in_and_searches_with_the_token() {
     assert_eq!(results[0].new_posts, 2);
     assert_eq!(logins.load(Ordering::SeqCst), 1);
     // The password stays out of the stored source address.
-    let url: String = common::sql(&project.db())
-        .query_row("SELECT url FROM sources", [], |r| r.get(0))
+    let url: String = project
+        .sql()
+        .query_row("SELECT url FROM sources", &[], |r| r.get(0))
         .unwrap();
     assert!(
         url.starts_with(&format!("{}/pds/xrpc/", server.uri())),
@@ -315,11 +319,11 @@ async fn rate_limits_are_honoured() {
         "{}",
         results[0].status
     );
-    let store = project.store();
-    let state = store.source_state(&"bsky".into()).unwrap();
+    let mut store = project.store();
+    let state = common::blocking(&mut store, |s| s.source_state(&"bsky".into())).unwrap();
     assert_eq!(state.consecutive_failures, 1);
     assert!(state.next_attempt.unwrap().as_second() - before >= 300);
-    let health = store.sources_health(&[]).unwrap();
+    let health = common::blocking(&mut store, |s| s.sources_health(&[])).unwrap();
     assert_eq!(
         health[0].last_error_class.as_deref(),
         Some("http_rate_limited")

@@ -40,10 +40,10 @@ async fn google_news_searches_in_indonesian_and_splits_the_publisher() {
     round_ok(&project).await;
     let store = project.store();
     assert_eq!(query_i64(&store, "SELECT count(*) FROM posts"), 2);
-    let (title, author): (String, String) = common::sql(store.sqlite_path().expect("SQLite"))
+    let (title, author): (String, String) = common::sql(&store)
         .query_row(
             "SELECT title, author FROM posts WHERE external_id = 'CBMifkFVX3lxTFBRd2VqT2JQ'",
-            [],
+            &[],
             |r| Ok((r.get(0)?, r.get(1)?)),
         )
         .unwrap();
@@ -84,8 +84,8 @@ async fn youtube_reads_a_channels_uploads() {
     );
     round_ok(&project).await;
     let store = project.store();
-    let (url, title): (String, String) = common::sql(store.sqlite_path().expect("SQLite"))
-        .query_row("SELECT url, title FROM posts", [], |r| {
+    let (url, title): (String, String) = common::sql(&store)
+        .query_row("SELECT url, title FROM posts", &[], |r| {
             Ok((r.get(0)?, r.get(1)?))
         })
         .unwrap();

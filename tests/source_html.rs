@@ -153,10 +153,11 @@ async fn conditional_get_and_a_resume_that_reads_one_page() {
     let r = result(&third, "pemprov");
     assert!(!r.failed, "{}", r.status);
     assert_eq!((r.items_found, r.new_posts), (5, 1));
-    let river: String = common::sql(&project.db())
+    let river: String = project
+        .sql()
         .query_row(
             "SELECT published_at FROM posts WHERE url LIKE '%sungai-karang-mumus%'",
-            [],
+            &[],
             |r| r.get(0),
         )
         .unwrap();

@@ -129,7 +129,7 @@ async fn first_poll_paging_and_resume() {
     let r = result(&first, "ig");
     assert!(!r.failed, "{}", r.status);
     assert_eq!((r.items_found, r.new_posts), (6, 5));
-    let store = project.store();
+    let mut store = project.store();
     let row: (
         String,
         Option<i64>,
@@ -137,11 +137,11 @@ async fn first_poll_paging_and_resume() {
         Option<i64>,
         Option<String>,
         String,
-    ) = common::sql(store.sqlite_path().expect("SQLite"))
+    ) = common::sql(&store)
         .query_row(
             "SELECT platform, likes, comments, followers, author, url FROM posts \
                  WHERE external_id = '17885103395504675'",
-            [],
+            &[],
             |r| {
                 Ok((
                     r.get(0)?,
@@ -166,18 +166,21 @@ async fn first_poll_paging_and_resume() {
         )
     );
     // Hidden like count stays unknown; a hashtag's media has no author or followers.
-    let (likes, followers, published): (Option<i64>, Option<i64>, String) = common::sql(
-        store.sqlite_path().expect("SQLite"),
-    )
+    let (likes, followers, published): (Option<i64>, Option<i64>, String) = common::sql(&store)
     .query_row(
         "SELECT likes, followers, published_at FROM posts WHERE external_id = '18091636405131559'",
-        [],
+        &[],
         |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
     )
     .unwrap();
     assert_eq!((likes, followers), (None, None));
     assert!(published.starts_with("2026-11-27T00:40:05"), "{published}");
-    let cursor = format!("{:?}", store.source_state(&"ig".into()).unwrap().cursor);
+    let cursor = format!(
+        "{:?}",
+        common::blocking(&mut store, |s| s.source_state(&"ig".into()))
+            .unwrap()
+            .cursor
+    );
     assert!(
         cursor.contains(TAG_ID) && cursor.contains("banjirsamarinda"),
         "{cursor}"
@@ -283,7 +286,7 @@ async fn the_thirty_hashtag_limit_holds_across_polls() {
     );
     assert!(r.status.contains("kurangi tagar"), "{}", r.status);
     // A used-up allowance that waits for its own renewal, not a rate to slow down.
-    let health = project.store().sources_health(&[]).unwrap();
+    let health = project.with_store(|s| s.sources_health(&[])).unwrap();
     assert_eq!(health[0].last_error_class.as_deref(), Some("quota"));
     assert!(r.hint.unwrap().contains("jatah"));
 }
@@ -320,7 +323,7 @@ async fn throttling_errors_and_usage_headers_pause_the_source() {
     let tagar = result(&first, "tagar");
     assert!(tagar.failed);
     assert!(tagar.status.contains("kode 4"), "{}", tagar.status);
-    let health = project.store().sources_health(&[]).unwrap();
+    let health = project.with_store(|s| s.sources_health(&[])).unwrap();
     let h = health.iter().find(|h| h.id.as_str() == "tagar").unwrap();
     assert_eq!(h.last_error_class.as_deref(), Some("http_rate_limited"));
     let wait = h.next_attempt.unwrap().duration_since(before).as_secs();
@@ -373,7 +376,7 @@ async fn an_expired_or_missing_token_is_an_auth_failure() {
         .concat(),
     );
     round(&project).await;
-    let health = project.store().sources_health(&[]).unwrap();
+    let health = project.with_store(|s| s.sources_health(&[])).unwrap();
     let get = |id: &str| health.iter().find(|h| h.id.as_str() == id).unwrap();
     let expired = get("kedaluwarsa");
     assert_eq!(expired.last_error_class.as_deref(), Some("auth"));
@@ -488,7 +491,7 @@ async fn the_token_never_reaches_logs_or_the_sources_table() {
     let shown = format!("{}{}", common::stdout(&out), common::stderr(&out));
     assert!(shown.contains("putus"), "{shown}");
     assert!(!shown.contains(TOKEN), "the token was shown:\n{shown}");
-    let store = project.store();
+    let mut store = project.store();
     assert_eq!(
         query_i64(
             &store,
@@ -496,7 +499,7 @@ async fn the_token_never_reaches_logs_or_the_sources_table() {
         ),
         3
     );
-    let health = store.sources_health(&[]).unwrap();
+    let health = common::blocking(&mut store, |s| s.sources_health(&[])).unwrap();
     let putus = health.iter().find(|h| h.id.as_str() == "putus").unwrap();
     let error = putus.last_error.clone().unwrap();
     assert_eq!(

@@ -164,16 +164,16 @@ async fn events_of_every_kind_are_filtered() {
     // Kept: 4 posts; offered: those 4, the bad key and the image without text.
     assert_eq!((r.items_found, r.new_posts), (6, 4));
 
-    let store = project.store();
-    let rows: Vec<(String, String, String, String)> = common::sql(
-        store.sqlite_path().expect("SQLite"),
-    )
-    .prepare("SELECT external_id, url, author, coalesce(lang, '') FROM posts ORDER BY external_id")
-    .unwrap()
-    .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
-    .unwrap()
-    .collect::<Result<_, _>>()
-    .unwrap();
+    let mut store = project.store();
+    let rows: Vec<(String, String, String, String)> = common::sql(&store)
+        .prepare(
+            "SELECT external_id, url, author, coalesce(lang, '') FROM posts ORDER BY external_id",
+        )
+        .unwrap()
+        .query_map(&[], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
     let ids: Vec<&str> = rows.iter().map(|r| r.0.as_str()).collect();
     assert_eq!(
         ids,
@@ -200,7 +200,9 @@ async fn events_of_every_kind_are_filtered() {
         2
     );
     assert_eq!(
-        store.source_state(&"js".into()).unwrap().cursor,
+        common::blocking(&mut store, |s| s.source_state(&"js".into()))
+            .unwrap()
+            .cursor,
         Cursor::Token {
             value: "1795658400001313".into()
         }
@@ -360,7 +362,7 @@ async fn failed_connections_fail_the_poll_clearly() {
         ),
     );
     let results = round(&project).await;
-    let health = project.store().sources_health(&[]).unwrap();
+    let health = project.with_store(|s| s.sources_health(&[])).unwrap();
     let expect = [
         (
             "js",

@@ -62,10 +62,11 @@ struct Row {
 }
 
 fn row(project: &Project, external_id: &str) -> Row {
-    common::sql(&project.db())
+    project
+        .sql()
         .query_row(
             "SELECT title, text, url, author, published_at FROM posts WHERE external_id = ?1",
-            [external_id],
+            &[&external_id],
             |r| {
                 Ok(Row {
                     title: r.get(0)?,
@@ -188,7 +189,7 @@ async fn nested_mappings_and_time_formats() {
     );
     assert_eq!(pesan.author.as_deref(), Some("dishub_kaltim"));
 
-    let store = project.store();
+    let mut store = project.store();
     assert_eq!(
         query_i64(
             &store,
@@ -198,7 +199,9 @@ async fn nested_mappings_and_time_formats() {
     );
     // A plain list has no cursor.
     assert_eq!(
-        store.source_state(&"portal".into()).unwrap().cursor,
+        common::blocking(&mut store, |s| s.source_state(&"portal".into()))
+            .unwrap()
+            .cursor,
         Cursor::Start
     );
 }
@@ -230,10 +233,10 @@ time_format = "%d/%m/%Y %H:%M""#,
     let results = round(&project).await;
     assert_eq!((results[0].items_found, results[0].new_posts), (5, 3));
     let store = project.store();
-    let ids: Vec<String> = common::sql(store.sqlite_path().expect("SQLite"))
+    let ids: Vec<String> = common::sql(&store)
         .prepare("SELECT external_id FROM posts ORDER BY published_at")
         .unwrap()
-        .query_map([], |r| r.get(0))
+        .query_map(&[], |r| r.get(0))
         .unwrap()
         .collect::<Result<_, _>>()
         .unwrap();
@@ -279,7 +282,7 @@ async fn an_items_pointer_that_is_not_an_array_is_a_clear_error() {
         .concat(),
     );
     round(&project).await;
-    let health = project.store().sources_health(&[]).unwrap();
+    let health = project.with_store(|s| s.sources_health(&[])).unwrap();
     for (id, message) in [
         (
             "objek",
@@ -339,7 +342,7 @@ async fn a_second_poll_stores_nothing_twice() {
     assert_eq!((second[0].items_found, second[0].new_posts), (3, 1));
     let third = round(&project).await;
     assert_eq!((third[0].items_found, third[0].new_posts), (3, 0));
-    assert_eq!(project.store().count_posts().unwrap(), 3);
+    assert_eq!(project.with_store(|s| s.count_posts()).unwrap(), 3);
 }
 
 /// Config errors name the key and say what to write.
@@ -653,7 +656,7 @@ async fn header_auth_from_secrets() {
     let results = round(&project).await;
     assert_eq!(result(&results, "bearer").new_posts, 2);
     assert_eq!(result(&results, "apikey").new_posts, 1);
-    let health = project.store().sources_health(&[]).unwrap();
+    let health = project.with_store(|s| s.sources_health(&[])).unwrap();
     let get = |id: &str| health.iter().find(|h| h.id.as_str() == id).unwrap();
     for (id, message) in [
         (
@@ -714,10 +717,10 @@ async fn platform_and_reach_from_the_records() {
         Option<i64>,
     );
     let row = |id: &str| -> Row {
-        common::sql(&project.db())
+        project.sql()
             .query_row(
                 "SELECT platform, likes, shares, comments, views, followers FROM posts WHERE external_id = ?1",
-                [id],
+                &[&id],
                 |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?)),
             )
             .unwrap()

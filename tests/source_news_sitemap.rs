@@ -144,7 +144,10 @@ async fn poll_directly(project: &Project) -> pantau::sources::Batch {
         relevant: None,
         secrets: config.settings.secrets.clone(),
     };
-    let cursor = project.store().source_state(&source.id).unwrap().cursor;
+    let cursor = project
+        .with_store(|s| s.source_state(&source.id))
+        .unwrap()
+        .cursor;
     source.spec.poller().poll(&cx, &cursor).await.unwrap()
 }
 

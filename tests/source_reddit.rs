@@ -31,7 +31,11 @@ fn listing(name: &str) -> ResponseTemplate {
 
 /// The `name` (fullname) the stored cursor anchors on.
 fn anchor(project: &Project, id: &str) -> Option<String> {
-    match project.store().source_state(&id.into()).unwrap().cursor {
+    match project
+        .with_store(|s| s.source_state(&id.into()))
+        .unwrap()
+        .cursor
+    {
         Cursor::Token { value } => {
             let v: serde_json::Value = serde_json::from_str(&value).unwrap();
             v["name"].as_str().map(str::to_owned)
@@ -79,11 +83,11 @@ async fn first_run_reads_the_first_page_and_skips_removed_posts() {
         String,
         i64,
         String,
-    ) = common::sql(store.sqlite_path().expect("SQLite"))
+    ) = common::sql(&store)
         .query_row(
             "SELECT url, title, text, author, shares, published_at FROM posts
                  WHERE external_id = 't3_1h10004'",
-            [],
+            &[],
             |r| {
                 Ok((
                     r.get(0)?,
@@ -184,7 +188,7 @@ async fn before_paging_and_a_restart_that_fetches_nothing_old() {
     let requests = server.received_requests().await.unwrap();
     assert_eq!(befores(&requests[4..]), [Some("t3_1h10008".into()), None]);
     assert_eq!(anchor(&project, "reddit-id").as_deref(), Some("t3_1h10008"));
-    assert_eq!(project.store().count_posts().unwrap(), 6);
+    assert_eq!(project.with_store(|s| s.count_posts()).unwrap(), 6);
 }
 
 /// The anchor post was deleted: every `before` query is empty, so the plain first page is read,
@@ -218,7 +222,7 @@ async fn a_deleted_anchor_falls_back_to_the_first_page() {
     let second = round(&project).await;
     assert_eq!((second[0].items_found, second[0].new_posts), (2, 2));
     assert_eq!(anchor(&project, "reddit-id").as_deref(), Some("t3_1h10010"));
-    let store = project.store();
+    let mut store = project.store();
     assert_eq!(
         query_i64(
             &store,
@@ -226,7 +230,10 @@ async fn a_deleted_anchor_falls_back_to_the_first_page() {
         ),
         2
     );
-    assert_eq!(store.count_posts().unwrap(), 5);
+    assert_eq!(
+        common::blocking(&mut store, |s| s.count_posts()).unwrap(),
+        5
+    );
 }
 
 /// A post without its name or with a time that is not a number is skipped, the rest kept; an
@@ -263,18 +270,18 @@ async fn malformed_children_are_skipped_and_a_malformed_answer_fails() {
     let ok = result(&results, "reddit-id");
     assert!(!ok.failed, "{}", ok.status);
     assert_eq!((ok.items_found, ok.new_posts), (4, 2));
-    let store = project.store();
+    let mut store = project.store();
     assert_eq!(
         query_i64(
             &store,
-            "SELECT count(*) FROM posts WHERE title LIKE '%tidak boleh tersimpan%'"
+            "SELECT count(*) FROM posts WHERE lower(title) LIKE '%tidak boleh tersimpan%'"
         ),
         0
     );
     // The newest well-formed post anchors the next round.
     assert_eq!(anchor(&project, "reddit-id").as_deref(), Some("t3_1h10010"));
 
-    let health = store.sources_health(&[]).unwrap();
+    let health = common::blocking(&mut store, |s| s.sources_health(&[])).unwrap();
     for (id, message) in [
         ("kaltim", "jawaban Reddit bukan Listing (kind \"t5\")"),
         ("bpn", "jawaban Reddit bukan JSON yang diharapkan"),
@@ -324,15 +331,15 @@ async fn rate_limited_and_forbidden_wait_for_retry_after() {
     let before = jiff::Timestamp::now().as_second();
     let results = round(&project).await;
     assert!(results.iter().all(|r| r.failed));
-    let store = project.store();
-    let health = store.sources_health(&[]).unwrap();
+    let mut store = project.store();
+    let health = common::blocking(&mut store, |s| s.sources_health(&[])).unwrap();
     for (id, class, wait) in [
         ("a", "http_rate_limited", 240),
         ("b", "http_forbidden", 900),
     ] {
         let h = health.iter().find(|h| h.id.as_str() == id).unwrap();
         assert_eq!(h.last_error_class.as_deref(), Some(class), "{id}");
-        let state = store.source_state(&id.into()).unwrap();
+        let state = common::blocking(&mut store, |s| s.source_state(&id.into())).unwrap();
         assert_eq!(state.cursor, Cursor::Start);
         let waited = state.next_attempt.unwrap().as_second() - before;
         assert!(waited >= wait, "{id}: next attempt only {waited}s later");
@@ -360,8 +367,7 @@ async fn an_exhausted_allowance_pauses_the_source_until_reset() {
     let first = round(&project).await;
     assert_eq!(first[0].new_posts, 3);
     let Cursor::Token { value } = project
-        .store()
-        .source_state(&"reddit-id".into())
+        .with_store(|s| s.source_state(&"reddit-id".into()))
         .unwrap()
         .cursor
     else {

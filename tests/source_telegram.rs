@@ -30,10 +30,11 @@ fn project(server: &MockServer) -> Project {
 }
 
 fn ids(project: &Project) -> Vec<String> {
-    common::sql(&project.db())
+    project
+        .sql()
         .prepare("SELECT external_id FROM posts ORDER BY external_id")
         .unwrap()
-        .query_map([], |r| r.get(0))
+        .query_map(&[], |r| r.get(0))
         .unwrap()
         .collect::<Result<_, _>>()
         .unwrap()
@@ -66,11 +67,11 @@ async fn first_run_reads_the_newest_page() {
             "humaskaltim/1186"
         ]
     );
-    let store = project.store();
-    let (url, author, text, published, shares): (String, String, String, String, i64) = common::sql(store.sqlite_path().expect("SQLite"))
+    let mut store = project.store();
+    let (url, author, text, published, shares): (String, String, String, String, i64) = common::sql(&store)
         .query_row(
             "SELECT url, author, text, published_at, shares FROM posts WHERE external_id = 'humaskaltim/1180'",
-            [],
+            &[],
             |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
         )
         .unwrap();
@@ -84,10 +85,10 @@ async fn first_run_reads_the_newest_page() {
     assert_eq!(published, "2026-11-25T00:15:03Z");
     assert_eq!(shares, 0);
     // The reply's own words, not the message it quotes; the link preview is not text.
-    let reply: String = common::sql(store.sqlite_path().expect("SQLite"))
+    let reply: String = common::sql(&store)
         .query_row(
             "SELECT text FROM posts WHERE external_id = 'humaskaltim/1186'",
-            [],
+            &[],
             |r| r.get(0),
         )
         .unwrap();
@@ -95,10 +96,10 @@ async fn first_run_reads_the_newest_page() {
         reply,
         "Update: air di Sempaja mulai surut, dapur umum tetap buka sampai Kamis 🙏"
     );
-    let linked: String = common::sql(store.sqlite_path().expect("SQLite"))
+    let linked: String = common::sql(&store)
         .query_row(
             "SELECT text FROM posts WHERE external_id = 'humaskaltim/1184'",
-            [],
+            &[],
             |r| r.get(0),
         )
         .unwrap();
@@ -107,7 +108,9 @@ async fn first_run_reads_the_newest_page() {
         "{linked}"
     );
     assert_eq!(
-        store.source_state(&"tg".into()).unwrap().cursor,
+        common::blocking(&mut store, |s| s.source_state(&"tg".into()))
+            .unwrap()
+            .cursor,
         pantau::model::Cursor::Token {
             value: "1186".into()
         }
@@ -161,7 +164,7 @@ async fn a_resume_reads_back_to_the_cursor_without_a_gap() {
     assert_eq!(
         query_i64(
             &store,
-            "SELECT count(*) FROM posts WHERE text LIKE 'Pesan lama%'"
+            "SELECT count(*) FROM posts WHERE lower(text) LIKE 'pesan lama%'"
         ),
         0,
         "messages at or below the cursor are not taken again"
@@ -201,7 +204,7 @@ async fn pages_that_are_not_a_channel_preview_are_parse_errors() {
         ),
     );
     let results = round(&project).await;
-    let health = project.store().sources_health(&[]).unwrap();
+    let health = project.with_store(|s| s.sources_health(&[])).unwrap();
     for (id, page) in [("tg", "/humaskaltim"), ("wall", "/s/kabarwall")] {
         let r = results.iter().find(|r| r.source.as_str() == id).unwrap();
         assert!(r.failed, "{id}");
@@ -215,7 +218,7 @@ async fn pages_that_are_not_a_channel_preview_are_parse_errors() {
         let h = health.iter().find(|h| h.id.as_str() == id).unwrap();
         assert_eq!(h.last_error_class.as_deref(), Some("parse"));
     }
-    assert_eq!(project.store().count_posts().unwrap(), 0);
+    assert_eq!(project.with_store(|s| s.count_posts()).unwrap(), 0);
 }
 
 /// A channel name that cannot be one is refused when the configuration is read.

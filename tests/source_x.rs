@@ -43,7 +43,11 @@ fn problem(status: u16, name: &str) -> ResponseTemplate {
 
 /// The source's stored cursor as JSON.
 fn state(project: &Project, id: &str) -> serde_json::Value {
-    match project.store().source_state(&id.into()).unwrap().cursor {
+    match project
+        .with_store(|s| s.source_state(&id.into()))
+        .unwrap()
+        .cursor
+    {
         Cursor::Token { value } => serde_json::from_str(&value).unwrap(),
         other => panic!("cursor {other:?}"),
     }
@@ -100,8 +104,7 @@ async fn mount_two_pages(server: &MockServer, first: MockBuilder, second: Respon
 /// The source's row as `pantau sources` reads it.
 fn health(project: &Project, id: &str) -> SourceHealth {
     project
-        .store()
-        .sources_health(&[])
+        .with_store(|s| s.sources_health(&[]))
         .unwrap()
         .into_iter()
         .find(|h| h.id.to_string() == id)
@@ -172,11 +175,12 @@ async fn the_first_poll_pages_with_next_token_and_keeps_reach() {
         i64,
         i64,
         i64,
-    ) = common::sql(&project.db())
+    ) = project
+        .sql()
         .query_row(
             "SELECT url, author, text, lang, platform, likes, shares, comments, views, followers
                  FROM posts WHERE external_id = '1864000000000000205'",
-            [],
+            &[],
             |r| {
                 Ok((
                     r.get(0)?,
@@ -257,7 +261,10 @@ async fn a_cut_round_resumes_after_a_restart_with_no_gap_and_no_duplicate() {
     mount("empty", Some("1864000000000000208"), None)
         .mount(&server)
         .await;
-    let one_page = Project { dir: project.dir };
+    let one_page = Project {
+        dir: project.dir,
+        pg: project.pg,
+    };
     std::fs::write(
         one_page.config(),
         format!(
@@ -542,8 +549,7 @@ async fn malformed_and_empty_answers() {
     assert_eq!((fine.items_found, fine.new_posts), (0, 0));
     assert_eq!(
         project
-            .store()
-            .source_state(&"x-rusak".into())
+            .with_store(|s| s.source_state(&"x-rusak".into()))
             .unwrap()
             .cursor,
         Cursor::Start
@@ -601,8 +607,12 @@ fn seed_cursor(project: &Project, id: &str, value: &str) {
         value: value.to_string(),
     })
     .unwrap();
-    let changed = common::sql_writable(&project.db())
-        .execute("UPDATE sources SET cursor = ?1 WHERE id = ?2", (cursor, id))
+    let changed = project
+        .sql()
+        .execute(
+            "UPDATE sources SET cursor = ?1 WHERE id = ?2",
+            &[&cursor, &id],
+        )
         .unwrap();
     assert_eq!(changed, 1);
 }

@@ -164,7 +164,11 @@ async fn requests(server: &MockServer, to: &str, video: Option<&str>) -> usize {
 
 /// The source's cursor as JSON.
 fn cursor(project: &Project, id: &str) -> Value {
-    match project.store().source_state(&id.into()).unwrap().cursor {
+    match project
+        .with_store(|s| s.source_state(&id.into()))
+        .unwrap()
+        .cursor
+    {
         Cursor::Token { value } => serde_json::from_str(&value).unwrap(),
         other => panic!("no cursor yet: {other:?}"),
     }
@@ -173,8 +177,7 @@ fn cursor(project: &Project, id: &str) -> Value {
 /// The source's last error class and message, as `pantau sources` reads them.
 fn health(project: &Project, id: &str) -> (Option<String>, Option<String>) {
     let row = project
-        .store()
-        .sources_health(&[])
+        .with_store(|s| s.sources_health(&[]))
         .unwrap()
         .into_iter()
         .find(|h| h.id.to_string() == id)
@@ -210,11 +213,12 @@ async fn first_poll_reads_the_search_then_the_comment_threads_page_by_page() {
         i64,
         String,
         String,
-    ) = common::sql(&project.db())
+    ) = project
+        .sql()
         .query_row(
             "SELECT url, title, text, author, likes, comments, platform, published_at FROM posts
              WHERE external_id = 'UgzA1aRt7yQ2nX9kB4d4AaABAg'",
-            [],
+            &[],
             |r| {
                 Ok((
                     r.get(0)?,
@@ -360,8 +364,9 @@ async fn a_channel_is_read_through_its_uploads_playlist_for_one_unit_a_call() {
     );
     assert_eq!(state["quota"]["spent"], 4);
     // The playlist's title is not escaped, and is kept as written.
-    let title: String = common::sql(&project.db())
-        .query_row("SELECT title FROM posts LIMIT 1", [], |r| r.get(0))
+    let title: String = project
+        .sql()
+        .query_row("SELECT title FROM posts LIMIT 1", &[], |r| r.get(0))
         .unwrap();
     assert_eq!(
         title,
@@ -434,8 +439,7 @@ async fn quota_exceeded_waits_until_midnight_pacific() {
             .timestamp()
     };
     let next = project
-        .store()
-        .source_state(&"yt-kaltim".into())
+        .with_store(|s| s.source_state(&"yt-kaltim".into()))
         .unwrap()
         .next_attempt
         .unwrap();
@@ -533,8 +537,7 @@ async fn wrong_refused_and_missing_keys_are_auth_failures_with_advice() {
     );
     // Nothing changes until someone renews the key: tried again no sooner than an hour.
     let next = refused_key
-        .store()
-        .source_state(&"yt-kaltim".into())
+        .with_store(|s| s.source_state(&"yt-kaltim".into()))
         .unwrap()
         .next_attempt
         .unwrap();
@@ -608,7 +611,10 @@ async fn a_malformed_body_fails_that_source_alone() {
             r.status
         );
         assert_eq!(
-            project.store().source_state(&id.into()).unwrap().cursor,
+            project
+                .with_store(|s| s.source_state(&id.into()))
+                .unwrap()
+                .cursor,
             Cursor::Start
         );
     }
@@ -675,8 +681,9 @@ fn the_key_never_shows_in_logs_output_or_the_database() {
     assert_eq!(class.as_deref(), Some("connect"));
     let error = error.unwrap();
     assert!(!error.contains(KEY), "{error}");
-    let logged: String = common::sql(&project.db())
-        .query_row("SELECT group_concat(error, ' ') FROM fetch_log", [], |r| {
+    let logged: String = project
+        .sql()
+        .query_row("SELECT string_agg(error, ' ') FROM fetch_log", &[], |r| {
             r.get(0)
         })
         .unwrap();

@@ -79,8 +79,11 @@ async fn conditional_get_sends_validators_and_304_adds_nothing() {
     let ua = requests[0].headers["user-agent"].to_str().unwrap();
     assert!(ua.starts_with("Pantau/"), "{ua}");
 
-    let store = project.store();
-    assert_eq!(store.count_posts().unwrap(), 3);
+    let mut store = project.store();
+    assert_eq!(
+        common::blocking(&mut store, |s| s.count_posts()).unwrap(),
+        3
+    );
     assert_eq!(
         query_i64(
             &store,
@@ -89,10 +92,10 @@ async fn conditional_get_sends_validators_and_304_adds_nothing() {
         1
     );
     // The tracking parameter is gone from the stored link; the HTML from the description.
-    let (url, text): (String, String) = common::sql(store.sqlite_path().expect("SQLite"))
+    let (url, text): (String, String) = common::sql(&store)
         .query_row(
             "SELECT url, text FROM posts WHERE external_id = 'w-1'",
-            [],
+            &[],
             |r| Ok((r.get(0)?, r.get(1)?)),
         )
         .unwrap();
@@ -159,12 +162,12 @@ async fn retry_after_is_recorded_and_honoured() {
     assert!(r.failed);
     assert!(r.status.contains("HTTP 429"), "{}", r.status);
 
-    let store = project.store();
-    let state = store.source_state(&"warta".into()).unwrap();
+    let mut store = project.store();
+    let state = common::blocking(&mut store, |s| s.source_state(&"warta".into())).unwrap();
     assert_eq!(state.consecutive_failures, 1);
     let wait = state.next_attempt.unwrap().as_second() - before;
     assert!(wait >= 120, "next attempt only {wait}s later");
-    let health = store.sources_health(&[]).unwrap();
+    let health = common::blocking(&mut store, |s| s.sources_health(&[])).unwrap();
     assert_eq!(
         health[0].last_error_class.as_deref(),
         Some("http_rate_limited")
@@ -208,9 +211,9 @@ async fn the_daemon_waits_for_retry_after() {
     // still being read drops that fetch (by design), which a loaded machine made likely.
     let deadline = Instant::now() + Duration::from_secs(15);
     let stored = || {
-        pantau::Store::open_read_only(&project.db())
-            .ok()
-            .and_then(|s| s.count_posts().ok())
+        project
+            .read(|s| s.count_posts().ok())
+            .flatten()
             .unwrap_or(0)
     };
     while (seen.lock().unwrap().len() < 2 || stored() < 3) && Instant::now() < deadline {
@@ -225,7 +228,7 @@ async fn the_daemon_waits_for_retry_after() {
         gap >= Duration::from_millis(2900),
         "polled again after {gap:?}, before Retry-After"
     );
-    assert_eq!(project.store().count_posts().unwrap(), 3);
+    assert_eq!(project.with_store(|s| s.count_posts()).unwrap(), 3);
 }
 
 /// A malformed feed, an HTML page, a 20 MB body and a gzip bomb each fail their own source
@@ -280,7 +283,7 @@ async fn bad_sources_fail_alone() {
         ("bomb", "too_large", "lebih besar dari batas"),
         ("gone", "http_not_found", "HTTP 404"),
     ];
-    let health = project.store().sources_health(&[]).unwrap();
+    let health = project.with_store(|s| s.sources_health(&[])).unwrap();
     for (id, class, message) in expect {
         assert!(result(&results, id).failed, "{id} should fail");
         let h = health.iter().find(|h| h.id.as_str() == id).unwrap();
@@ -369,10 +372,10 @@ async fn compression_and_charsets() {
         assert!(!r.failed, "{}: {}", r.source, r.status);
     }
     let store = project.store();
-    let titles: Vec<String> = common::sql(store.sqlite_path().expect("SQLite"))
+    let titles: Vec<String> = common::sql(&store)
         .prepare("SELECT title FROM posts ORDER BY source_id")
         .unwrap()
-        .query_map([], |r| r.get(0))
+        .query_map(&[], |r| r.get(0))
         .unwrap()
         .collect::<Result<_, _>>()
         .unwrap();
@@ -451,8 +454,11 @@ async fn duplicates_across_polls_and_sources_are_stored_once() {
     let second = round(&project).await;
     assert_eq!(result(&second, "warta").new_posts, 1);
     assert_eq!(result(&second, "other").new_posts, 0);
-    let store = project.store();
-    assert_eq!(store.count_posts().unwrap(), 5);
+    let mut store = project.store();
+    assert_eq!(
+        common::blocking(&mut store, |s| s.count_posts()).unwrap(),
+        5
+    );
     // Hourly counts follow the stored posts, not the items fetched.
     assert_eq!(
         query_i64(

@@ -150,7 +150,7 @@ async fn the_private_network_guard_holds_and_success_exits_zero() {
     );
     let ok = p.pantau(&["sources", "--check"]);
     assert_eq!(ok.status.code(), Some(0), "{}", stdout(&ok));
-    std::fs::write(p.path().join("config/local.toml"), "").unwrap();
+    p.write_local("");
     let refused = p.pantau(&["sources", "--check", "--json"]);
     assert_eq!(refused.status.code(), Some(1));
     let v: serde_json::Value = serde_json::from_slice(&refused.stdout).unwrap();

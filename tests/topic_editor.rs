@@ -255,7 +255,7 @@ async fn an_analyst_checks_previews_saves_and_reverts_a_topic() {
         saved.contains(&original[..original.find("any = [").unwrap()]),
         "the head is untouched"
     );
-    let revisions = project.store().revisions("banjir", 10).unwrap();
+    let revisions = project.with_store(|s| s.revisions("banjir", 10)).unwrap();
     assert_eq!(revisions.len(), 1);
     assert_eq!(revisions[0].user, "siti");
     assert!(
@@ -330,7 +330,13 @@ async fn an_analyst_checks_previews_saves_and_reverts_a_topic() {
         .await;
     assert_eq!(status, 303, "{body}");
     assert_eq!(std::fs::read_to_string(&file).unwrap(), original);
-    assert_eq!(project.store().revisions("banjir", 10).unwrap().len(), 3);
+    assert_eq!(
+        project
+            .with_store(|s| s.revisions("banjir", 10))
+            .unwrap()
+            .len(),
+        3
+    );
     push(
         &base,
         "x-3",
@@ -439,10 +445,11 @@ async fn a_viewer_reads_but_cannot_change_and_paths_are_refused() {
 
 /// The id of the stored post of `native_id`.
 fn post_id(project: &Project, native_id: &str) -> i64 {
-    common::sql(&project.db())
+    project
+        .sql()
         .query_row(
             "SELECT id FROM posts WHERE external_id = ?1",
-            [native_id],
+            &[&native_id],
             |r| r.get(0),
         )
         .unwrap()
@@ -450,11 +457,13 @@ fn post_id(project: &Project, native_id: &str) -> i64 {
 
 /// The marks stored: (post, kind, value, verdict, user), in a fixed order.
 fn stored_marks(project: &Project) -> Vec<(i64, String, String, String, String)> {
-    let conn = common::sql(&project.db());
+    let conn = project.sql();
     let mut stmt = conn
-        .prepare("SELECT post_id, kind, value, verdict, user FROM post_marks ORDER BY 1, 2, 3, 5")
+        .prepare(
+            "SELECT post_id, kind, value, verdict, \"user\" FROM post_marks ORDER BY 1, 2, 3, 5",
+        )
         .unwrap();
-    stmt.query_map([], |r| {
+    stmt.query_map(&[], |r| {
         Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
     })
     .unwrap()

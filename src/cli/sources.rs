@@ -11,7 +11,7 @@ use crate::sources::Budget;
 use crate::store::briefings::BriefingDelivery;
 use crate::store::leases::leased_source;
 use crate::store::meta::KeywordsState;
-use crate::store::{Browse, Leases, SourceHealth, Status, Store, StoreError};
+use crate::store::{Browse, Leases, SourceHealth, Status, Store};
 use crate::time::format_local;
 
 /// How long `pantau sources` waits for the service's `/healthz` (which gives its writer 5 s).
@@ -81,7 +81,12 @@ fn holders(config: &Config) -> anyhow::Result<HashMap<SourceId, String>> {
             .map(|s| (s.id.clone(), node.clone()))
             .collect());
     }
-    let store = Store::connect_read_only(storage)?;
+    let store = match Store::connect_read_only(storage) {
+        Ok(store) => store,
+        // No node has started yet: none holds a lease.
+        Err(e) if e.is_missing() => return Ok(HashMap::new()),
+        Err(e) => return Err(e.into()),
+    };
     let now = jiff::Timestamp::now();
     Ok(store
         .leases()?
@@ -98,7 +103,7 @@ fn holders(config: &Config) -> anyhow::Result<HashMap<SourceId, String>> {
 fn briefing_failures(config: &Config) -> anyhow::Result<Vec<BriefingDelivery>> {
     match Store::connect_read_only(&config.settings.storage) {
         Ok(store) => Ok(store.failed_briefing_deliveries()?),
-        Err(StoreError::Missing(_)) => Ok(Vec::new()),
+        Err(e) if e.is_missing() => Ok(Vec::new()),
         Err(e) => Err(e.into()),
     }
 }
@@ -123,7 +128,7 @@ fn health_rows(config: &Config) -> anyhow::Result<(Vec<SourceHealth>, KeywordsSt
     let order: Vec<_> = config.sources.iter().map(|s| s.id.clone()).collect();
     let (mut rows, keywords) = match Store::connect_read_only(&config.settings.storage) {
         Ok(store) => (store.sources_health(&order)?, store.keywords_state()?),
-        Err(StoreError::Missing(_)) => (Vec::new(), Default::default()),
+        Err(e) if e.is_missing() => (Vec::new(), Default::default()),
         Err(e) => return Err(e.into()),
     };
     for s in &config.sources {
@@ -151,7 +156,7 @@ fn health_rows(config: &Config) -> anyhow::Result<(Vec<SourceHealth>, KeywordsSt
 fn budgets(config: &Config) -> anyhow::Result<Vec<(SourceId, Budget)>> {
     let store = match Store::connect_read_only(&config.settings.storage) {
         Ok(store) => Some(store),
-        Err(StoreError::Missing(_)) => None,
+        Err(e) if e.is_missing() => None,
         Err(e) => return Err(e.into()),
     };
     let mut out = Vec::new();

@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use jiff::Timestamp;
 
-use crate::store::{Store, StoreError};
+use crate::store::Store;
 use crate::time::{Lang, format_local};
 use crate::trends::{self, Rule, Trend, Window};
 
@@ -29,7 +29,7 @@ pub fn trends(
     let classifier = super::classifier(&config)?;
     let rows = match Store::connect_read_only(&settings.storage) {
         Ok(store) => trends::compute(&store, &classifier, end, window, &Rule::default(), lang)?,
-        Err(StoreError::Missing(_)) if json => Vec::new(),
+        Err(e) if json && e.is_missing() => Vec::new(),
         Err(e) => return Err(e.into()),
     };
     if json {

@@ -100,6 +100,10 @@ pub enum StoreError {
     WriterGone,
     #[error("{}: basis data belum ada", .0.display())]
     Missing(PathBuf),
+    /// The PostgreSQL database is there but Pantau has not written to it yet (SQLite's
+    /// [`StoreError::Missing`]); the URL shown without its password.
+    #[error("PostgreSQL: {url}: basis data belum berskema Pantau")]
+    NoSchema { url: String },
     #[error("salinan cadangan rusak (integrity_check: {0}); tidak disimpan")]
     BackupCorrupt(String),
     #[error("PostgreSQL: {0}")]
@@ -121,6 +125,12 @@ pub enum StoreError {
 }
 
 impl StoreError {
+    /// Whether the store is not there yet (no SQLite file, or a PostgreSQL database without
+    /// Pantau's schema): a reader then has nothing to show rather than a failure.
+    pub fn is_missing(&self) -> bool {
+        matches!(self, StoreError::Missing(_) | StoreError::NoSchema { .. })
+    }
+
     pub fn hint(&self) -> Option<String> {
         match self {
             StoreError::Sqlite(rusqlite::Error::SqliteFailure(e, _))
@@ -131,7 +141,7 @@ impl StoreError {
             StoreError::TooNew { .. } => Some(
                 "jalankan Pantau versi yang lebih baru, atau pulihkan cadangan basis data".into(),
             ),
-            StoreError::Missing(_) => Some(
+            StoreError::Missing(_) | StoreError::NoSchema { .. } => Some(
                 "jalankan `pantau poll --once` atau `pantau run` dulu untuk mengisi basis data"
                     .into(),
             ),

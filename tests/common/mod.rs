@@ -5,6 +5,7 @@
 
 pub mod browser;
 pub mod daemon;
+pub mod db;
 pub mod web;
 
 use std::path::{Path, PathBuf};
@@ -16,14 +17,70 @@ use pantau::Classifier;
 use pantau::config::Settings;
 use pantau::engine::{self, Config, RoundResult, SharedClassifier};
 use pantau::store::Store;
+use pantau::store::testing::TestDb;
+
+pub use db::Db;
 
 /// The `config/local.toml` of every test project: loopback, where the fixtures are served
 /// (some on 127.0.0.2, another host to the per-host limits).
 pub const LOOPBACK_ALLOWED: &str = "[fetch]\nallow_private = [\"127.0.0.0/8\", \"::1\"]\n";
 
+/// Which backend this run of the suite stores in: SQLite unless `PANTAU_TEST_BACKEND=postgres`
+/// (`scripts/test-postgres.sh`), which runs every test of a [`Project`] on a throw-away
+/// PostgreSQL database of the test server (`PANTAU_TEST_POSTGRES`).
+pub fn on_postgres() -> bool {
+    match std::env::var("PANTAU_TEST_BACKEND") {
+        Err(_) => false,
+        Ok(v) => match v.trim() {
+            "" | "sqlite" => false,
+            "postgres" => true,
+            other => panic!("PANTAU_TEST_BACKEND={other}: expected sqlite or postgres"),
+        },
+    }
+}
+
+/// True (after a notice) when this run is the PostgreSQL pass, for a test about the SQLite
+/// file itself (its WAL, its size, its backups, an old schema): it returns at once there.
+pub fn sqlite_only(reason: &str) -> bool {
+    if !on_postgres() {
+        return false;
+    }
+    eprintln!("NOTICE: not run on the PostgreSQL pass ({reason})");
+    true
+}
+
+/// A throw-away PostgreSQL database on the PostgreSQL pass, None on the SQLite one. Without a
+/// test server the PostgreSQL pass fails: it must never pass by skipping.
+pub fn test_database() -> Option<TestDb> {
+    if !on_postgres() {
+        return None;
+    }
+    Some(TestDb::create().unwrap_or_else(|| {
+        panic!(
+            "PANTAU_TEST_BACKEND=postgres needs a PostgreSQL test server: set \
+             PANTAU_TEST_POSTGRES (`eval \"$(scripts/pg-test-cluster.sh start)\"`)"
+        )
+    }))
+}
+
+/// The store `settings` name, and on the PostgreSQL pass a new test database in its place
+/// (returned beside it: the database is dropped with it). For tests that build their
+/// configuration without a [`Project`].
+pub fn store_for(storage: &pantau::config::StorageSettings) -> (Store, Option<TestDb>) {
+    match test_database() {
+        Some(db) => (db.store(), Some(db)),
+        None => (
+            Store::open(&storage.path).expect("the test database opens"),
+            None,
+        ),
+    }
+}
+
 /// A Pantau installation in a temporary folder.
 pub struct Project {
     pub dir: tempfile::TempDir,
+    /// The PostgreSQL database of the PostgreSQL pass, named by `config/local.toml`.
+    pub pg: Option<TestDb>,
 }
 
 impl Project {
@@ -38,10 +95,30 @@ impl Project {
             format!("{extra}\n{sources_toml}"),
         )
         .unwrap();
+        let project = Project {
+            dir,
+            pg: test_database(),
+        };
         // Fixtures are served on loopback, which Pantau refuses unless allowed. The allowance
         // sits in local.toml, so a test's own [fetch] table in default.toml still works.
-        std::fs::write(dir.path().join("config/local.toml"), LOOPBACK_ALLOWED).unwrap();
-        Project { dir }
+        project.write_local(LOOPBACK_ALLOWED);
+        project
+    }
+
+    /// Writes `config/local.toml` as `text`, plus on the PostgreSQL pass the `[storage] url`
+    /// of the project's database. local.toml overrides default.toml key by key, so a test's
+    /// own `[storage]` keys (`retain_days`, `max_size_mb`) still apply.
+    pub fn write_local(&self, text: &str) {
+        let storage = self
+            .pg
+            .as_ref()
+            .map(|db| format!("\n[storage]\n{}", db.storage_toml()))
+            .unwrap_or_default();
+        std::fs::write(
+            self.path().join("config/local.toml"),
+            format!("{text}{storage}"),
+        )
+        .unwrap();
     }
 
     pub fn path(&self) -> &Path {
@@ -61,12 +138,46 @@ impl Project {
         Config::load(Some(&self.config())).expect("the test config is valid")
     }
 
+    /// The SQLite file (of the SQLite pass).
     pub fn db(&self) -> PathBuf {
         self.path().join("data/pantau.db")
     }
 
+    /// The project's store: its SQLite file, or on the PostgreSQL pass its test database.
     pub fn store(&self) -> Store {
-        Store::open(&self.db()).expect("the test database opens")
+        match &self.pg {
+            Some(db) => db.store(),
+            None => Store::open(&self.db()).expect("the test database opens"),
+        }
+    }
+
+    /// `f` over the project's store opened for reading, as `pantau` commands open it beside a
+    /// running daemon; None while it cannot be opened (the daemon has not created it yet).
+    /// Runs off the tokio runtime, so an async test may call it.
+    pub fn read<T: Send>(&self, f: impl FnOnce(&Store) -> T + Send) -> Option<T> {
+        db::off_runtime(|| {
+            let store = match &self.pg {
+                Some(db) => pantau::store::pg::PgStore::connect_read_only(db.url())
+                    .ok()
+                    .map(Store::Postgres),
+                None => Store::open_read_only(&self.db()).ok(),
+            };
+            store.map(|s| f(&s))
+        })
+    }
+
+    /// `f` over the project's store ([`Project::store`]), off the tokio runtime an async test
+    /// runs on (the PostgreSQL client blocks, which it may not do there).
+    pub fn with_store<T: Send>(&self, f: impl FnOnce(&mut Store) -> T + Send) -> T {
+        db::off_runtime(|| f(&mut self.store()))
+    }
+
+    /// The project's tables, read directly (on either backend).
+    pub fn sql(&self) -> Db {
+        match &self.pg {
+            Some(db) => Db::postgres(db.url().expose()),
+            None => Db::sqlite(&self.db()),
+        }
     }
 
     /// Runs `pantau --config <this project's config> ARGS` and waits.
@@ -80,13 +191,41 @@ impl Project {
 
 /// Runs the built `pantau` binary in `dir` with `args`.
 pub fn pantau_in(dir: &Path, args: &[&str]) -> Output {
+    pantau_with(dir, args, &[])
+}
+
+/// [`pantau_in`] with `env` set.
+pub fn pantau_with(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
     std::process::Command::new(env!("CARGO_BIN_EXE_pantau"))
         .args(args)
         .current_dir(dir)
         .env_remove("PANTAU_CONFIG")
         .env("NO_COLOR", "1")
+        .envs(env.iter().copied())
         .output()
         .expect("pantau runs")
+}
+
+/// `pantau demo --out OUT` run in `cwd`, storing in `db` when given (the PostgreSQL pass:
+/// named as an operator would, in the environment, which overrides the demo's own
+/// configuration). The demo's `config/local.toml` then names it too, so the commands a test
+/// runs next on the demo's configuration use the same database.
+pub fn demo_in(cwd: &Path, out: &Path, db: Option<&TestDb>) -> Output {
+    let env: Vec<(&str, &str)> = db
+        .iter()
+        .map(|db| ("PANTAU__STORAGE__URL", db.url().expose()))
+        .collect();
+    let output = pantau_with(cwd, &["demo", "--out", out.to_str().unwrap()], &env);
+    if let Some(db) = db
+        && output.status.success()
+    {
+        std::fs::write(
+            out.join("config/local.toml"),
+            format!("[storage]\n{}", db.storage_toml()),
+        )
+        .unwrap();
+    }
+    output
 }
 
 pub fn repo() -> PathBuf {
@@ -122,13 +261,14 @@ pub fn feed_source(id: &str, url: &str, extra: &str) -> String {
 
 /// `(url, title, text, author, lang, published)` of every stored post, by url.
 pub fn stored_posts(project: &Project) -> Vec<(String, String, String, String, String, String)> {
-    sql(&project.db())
+    project
+        .sql()
         .prepare(
             "SELECT url, coalesce(title, ''), text, coalesce(author, ''), coalesce(lang, ''),
                     published_at FROM posts ORDER BY url",
         )
         .unwrap()
-        .query_map([], |r| {
+        .query_map(&[], |r| {
             Ok((
                 r.get(0)?,
                 r.get(1)?,
@@ -187,16 +327,30 @@ pub fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
-/// Scalar query on the project's database.
+/// Scalar query on the store's database (either backend).
 pub fn query_i64(store: &Store, query: &str) -> i64 {
-    sql(store.sqlite_path().expect("SQLite"))
-        .query_row(query, [], |r| r.get(0))
-        .unwrap()
+    sql(store)
+        .query_row(query, &[], |r| r.get(0))
+        .unwrap_or_else(|e| panic!("{query}: {e}"))
 }
 
-/// A read-only connection of its own to the SQLite file at `path`. Its tables are a contract
-/// with users (who open them with sqlite3), so tests check them directly, beside the store.
-pub fn sql(path: &Path) -> rusqlite::Connection {
+/// The store's tables, read directly (either backend). Its tables are a contract with users
+/// (who query them with sqlite3 or psql), so tests check them directly, beside the store.
+pub fn sql(store: &Store) -> Db {
+    Db::of(store)
+}
+
+/// `f` on `store` where a PostgreSQL store may block: off the tokio runtime an async test runs
+/// on (the blocking client refuses to run on it, as the daemon never calls it there).
+pub fn blocking<T: Send>(store: &mut Store, f: impl FnOnce(&mut Store) -> T + Send) -> T {
+    match store {
+        Store::Sqlite(_) => f(store),
+        Store::Postgres(_) => db::off_runtime(|| f(store)),
+    }
+}
+
+/// A read-only rusqlite connection to the SQLite file at `path`, for the SQLite-only tests.
+pub fn sqlite_file(path: &Path) -> rusqlite::Connection {
     rusqlite::Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
         .expect("the test database opens read-only")
 }

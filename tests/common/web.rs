@@ -15,22 +15,20 @@ use super::{Project, Served};
 pub async fn serve_project(project: &Project) -> Served {
     let config = project.load();
     let classifier = Classifier::load(&config.settings.keywords.dir).unwrap();
-    let (writer, thread) = Writer::spawn(Store::open(&config.settings.storage.path).unwrap());
+    let (writer, thread) = Writer::spawn(Store::connect(&config.settings.storage).unwrap());
     super::serve(super::app_state(&config, classifier, writer), thread).await
 }
 
 /// Adds `name` with `role` and `password`; whether the name was new.
 pub fn add_user(project: &Project, name: &str, role: Role, password: &str) -> bool {
-    project
-        .store()
-        .add_user(&UserRow {
-            name: name.into(),
-            role: role.as_str().into(),
-            password_hash: auth::hash_password(password).unwrap(),
-            created_at: Timestamp::now(),
-            last_login_at: None,
-        })
-        .unwrap()
+    let user = UserRow {
+        name: name.into(),
+        role: role.as_str().into(),
+        password_hash: auth::hash_password(password).unwrap(),
+        created_at: Timestamp::now(),
+        last_login_at: None,
+    };
+    project.with_store(|s| s.add_user(&user)).unwrap()
 }
 
 /// A client that follows no redirect and keeps no cookie: every test states what it sends.
@@ -73,14 +71,14 @@ pub fn hidden(html: &str, name: &str) -> String {
 
 /// The topics stored for the post of `external_id`.
 pub fn stored_topics(project: &Project, external_id: &str) -> Vec<String> {
-    let conn = super::sql(&project.db());
+    let conn = project.sql();
     let mut stmt = conn
         .prepare(
             "SELECT t.topic_id FROM topic_posts t JOIN posts p ON p.id = t.post_id
              WHERE p.external_id = ?1 ORDER BY 1",
         )
         .unwrap();
-    stmt.query_map([external_id], |r| r.get::<_, String>(0))
+    stmt.query_map(&[&external_id], |r| r.get::<_, String>(0))
         .unwrap()
         .collect::<Result<_, _>>()
         .unwrap()

@@ -102,8 +102,10 @@ impl PgStore {
         off_runtime(|| {
             let (pool, new) = pool(url, true)?;
             let mut conn = pool.get().map_err(|e| pool_error(url, e))?;
-            if new {
-                check_version(&mut conn)?;
+            if new && let Err(e) = check_version(&mut conn, url) {
+                // Checked again next time: the database may get its schema meanwhile.
+                forget_pool(url, true);
+                return Err(e);
             }
             Ok(PgStore {
                 client: Mutex::new(conn),
@@ -181,6 +183,12 @@ fn pool(url: &DbUrl, read_only: bool) -> Result<(Pool, bool), StoreError> {
     Ok((pool, true))
 }
 
+/// Drops the pool for `url` in that mode, so the next connection makes it (and checks) anew.
+fn forget_pool(url: &DbUrl, read_only: bool) {
+    let mut pools = POOLS.lock().unwrap_or_else(|e| e.into_inner());
+    pools.remove(&(url.expose().to_string(), read_only));
+}
+
 /// TLS to the server as the URL's `sslmode` asks (`prefer` by default: TLS when the server
 /// offers it; `require`: TLS or no connection; `disable`), through rustls with the operating
 /// system's trusted certificates — an office's own CA is added to the system's store
@@ -239,14 +247,14 @@ fn version(conn: &mut Client) -> Result<usize, StoreError> {
 }
 
 /// For a reader: the schema must be there (a replica of a migrated primary) and not newer.
-fn check_version(conn: &mut Client) -> Result<(), StoreError> {
+fn check_version(conn: &mut Client, url: &DbUrl) -> Result<(), StoreError> {
     let exists: bool = conn
         .query_one("SELECT to_regclass('pantau_schema') IS NOT NULL", &[])?
         .get(0);
     if !exists {
-        return Err(StoreError::Postgres(
-            "basis data PostgreSQL belum berskema Pantau".into(),
-        ));
+        return Err(StoreError::NoSchema {
+            url: url.redacted(),
+        });
     }
     version(conn).map(|_| ())
 }
