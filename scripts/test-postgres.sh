@@ -19,4 +19,9 @@ if [ -z "${PANTAU_TEST_POSTGRES:-}" ]; then
     trap 'scripts/pg-test-cluster.sh stop' EXIT
 fi
 
-PANTAU_TEST_BACKEND=postgres PANTAU_REQUIRE_POSTGRES=1 cargo test --tests "$@"
+# Every integration test file unless the arguments name some (the library's tests are left out).
+case " $* " in
+    *" --test "*) ;;
+    *) set -- --test '*' "$@" ;;
+esac
+PANTAU_TEST_BACKEND=postgres PANTAU_REQUIRE_POSTGRES=1 cargo test "$@"

@@ -124,6 +124,7 @@ fn steady(mut json: serde_json::Value) -> serde_json::Value {
                     "files",
                     "last_attempt_at",
                     "last_success_at",
+                    "last_success_label",
                     "next_attempt_at",
                     "last_push_at",
                 ] {

@@ -105,7 +105,15 @@ fn send_day(
         &sinks,
         Retry::default(),
         |attempt| {
-            if let Err(e) = store.record_briefing_delivery(&attempt) {
+            // Each attempt is recorded as it ends, on a thread of its own: the PostgreSQL
+            // store's client blocks on a runtime of its own, which cannot start on this one's.
+            let recorded = std::thread::scope(|scope| {
+                scope
+                    .spawn(|| store.record_briefing_delivery(&attempt))
+                    .join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+            });
+            if let Err(e) = recorded {
                 unrecorded.get_or_insert(e);
             }
             std::future::ready(())
