@@ -57,7 +57,7 @@ if [ -n "${PANTAU_BENCH_POSTGRES:-}" ]; then
   pg_note="PostgreSQL at PANTAU_BENCH_POSTGRES (its own settings)"
 else
   own_cluster=/tmp/pantau-pg-bench
-  admin=$(PANTAU_PG_STATE=$own_cluster PANTAU_PG_DURABLE=1 scripts/pg-test-cluster.sh start | sed 's/^export PANTAU_TEST_POSTGRES=//')
+  admin=$(PANTAU_PG_STATE=$own_cluster PANTAU_PG_DURABLE=1 PANTAU_PG_NO_REPLICA=1 scripts/pg-test-cluster.sh start | sed -n 's/^export PANTAU_TEST_POSTGRES=//p')
   pg_note="PostgreSQL: a local cluster on loopback, server defaults (fsync=on, synchronous_commit=on)"
 fi
 echo "$pg_note; $(psql "$admin" -Atc 'SHOW server_version') fsync=$(psql "$admin" -Atc 'SHOW fsync') synchronous_commit=$(psql "$admin" -Atc 'SHOW synchronous_commit')" >&2
