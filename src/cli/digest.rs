@@ -105,14 +105,9 @@ fn send_day(
         &sinks,
         Retry::default(),
         |attempt| {
-            // Each attempt is recorded as it ends, on a thread of its own: the PostgreSQL
-            // store's client blocks on a runtime of its own, which cannot start on this one's.
-            let recorded = std::thread::scope(|scope| {
-                scope
-                    .spawn(|| store.record_briefing_delivery(&attempt))
-                    .join()
-                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
-            });
+            // Each attempt is recorded as it ends, off this runtime's thread, where the
+            // PostgreSQL store's client cannot block.
+            let recorded = crate::store::off_runtime(|| store.record_briefing_delivery(&attempt));
             if let Err(e) = recorded {
                 unrecorded.get_or_insert(e);
             }

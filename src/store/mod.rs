@@ -69,6 +69,7 @@ use crate::model::{Post, SourceId, SourceInfo, SourceState};
 
 pub use backend::Store;
 pub use checkpoint::Checkpointer;
+pub use pg::off_runtime;
 pub use posts::{Failure, Ingest, TaggedRow, Write};
 pub use reach::{AccountReach, PlatformCount, ReachTotals};
 pub use rollups::{HourCount, SourceSeen};

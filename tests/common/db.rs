@@ -13,6 +13,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use pantau::store::Store;
+pub use pantau::store::off_runtime;
 use postgres::types::{FromSql, Type};
 
 /// One value of a row, whichever backend it came from.
@@ -595,18 +596,4 @@ fn pg_error(e: postgres::Error) -> Error {
         e.as_db_error()
             .map_or_else(|| e.to_string(), |d| d.to_string()),
     )
-}
-
-/// Runs `f` off the tokio runtime the test may run on: the blocking `postgres` client drives
-/// a runtime of its own, which tokio refuses to start (or drop) on a runtime's thread.
-pub fn off_runtime<T: Send>(f: impl FnOnce() -> T + Send) -> T {
-    if tokio::runtime::Handle::try_current().is_err() {
-        return f();
-    }
-    std::thread::scope(|scope| {
-        scope
-            .spawn(f)
-            .join()
-            .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
-    })
 }

@@ -142,12 +142,13 @@ impl PgStore {
     }
 }
 
-/// Runs `f` where the blocking client may block. The `postgres` client drives a runtime of its
-/// own, which tokio refuses to start on a thread that runs async tasks; the daemon opens its
-/// store from such a thread (once, at start), so connecting there moves to a thread of its own.
-/// Everything after connecting runs where the store lives: the writer thread or the blocking
-/// pool.
-pub(crate) fn off_runtime<T: Send>(f: impl FnOnce() -> T + Send) -> T {
+/// Runs `f` where a store may block. The `postgres` client drives a runtime of its own, which
+/// tokio refuses to start on a thread that runs async tasks: on such a thread `f` moves to a
+/// scoped thread of its own (a thread start, microseconds), elsewhere it runs in place. The
+/// daemon opens its store from such a thread (once, at start); everything after connecting
+/// runs where the store lives, the writer thread or the blocking pool, except what a command
+/// does inside a runtime of its own (`pantau digest --send` recording its attempts).
+pub fn off_runtime<T: Send>(f: impl FnOnce() -> T + Send) -> T {
     if tokio::runtime::Handle::try_current().is_err() {
         return f();
     }
