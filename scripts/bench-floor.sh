@@ -20,6 +20,7 @@
 # target/bench-venv (scripts/bench-setup.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. scripts/bench-lib.sh
 rounds=${ROUNDS:-3}
 engines=${PY_ENGINES:-aho re}
 . scripts/bench-setup.sh
@@ -47,36 +48,9 @@ trap 'exit 130' INT TERM
 
 # Pantau's lists: the shipped ones, with the generated topics in place of the shipped topics.
 mkdir -p "$tmp/pantau/config" "$tmp/www"
-cp -r keywords "$tmp/pantau/keywords"
-rm -rf "$tmp/pantau/keywords/topics"
-mkdir "$tmp/pantau/keywords/topics"
-python3 - "$corpus/keywords_K50_P40.toml" "$tmp/pantau/keywords/topics" <<'EOF'
-# `[[topic]] id, name, any, exclude` → one Pantau topic file per topic (as benches/common does).
-import json, sys, tomllib
-src, out = sys.argv[1:]
-for t in tomllib.load(open(src, "rb"))["topic"]:
-    q = lambda xs: "[" + ", ".join(json.dumps(x, ensure_ascii=False) for x in xs) + "]"
-    with open(f"{out}/{t['id']}.toml", "w", encoding="utf-8") as f:
-        f.write(f"name = {json.dumps(t['name'], ensure_ascii=False)}\n"
-                f"any = {q(t['any'])}\nexclude = {q(t.get('exclude', []))}\n")
-EOF
+bench_keywords "$corpus" "$tmp/pantau/keywords"
 cp "$corpus"/feed_*.xml "$tmp/www/"
-python3 - "$tmp/www" "$tmp/port" <<'EOF' &
-import functools, http.server, os, sys
-www, port_file = sys.argv[1:]
-class Quiet(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args):
-        pass
-server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=www))
-with open(port_file + ".part", "w") as f:
-    f.write(str(server.server_address[1]))
-os.rename(port_file + ".part", port_file)
-server.serve_forever()
-EOF
-server=$!
-for _ in $(seq 100); do [ -s "$tmp/port" ] && break; kill -0 "$server" 2>/dev/null || break; sleep 0.05; done
-[ -s "$tmp/port" ] || { echo "bench-floor: the loopback HTTP server did not start" >&2; exit 1; }
-base="http://127.0.0.1:$(cat "$tmp/port")"
+bench_serve "$tmp/www" bench-floor
 {
   cat <<TOML
 [storage]

@@ -21,6 +21,7 @@
 # one (`cargo build --release`, into CARGO_TARGET_DIR or target).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. scripts/bench-lib.sh
 rounds=${ROUNDS:-3}
 shared=../shared
 corpus=${PANTAU_BENCH_CORPUS:-target/bench-corpus}
@@ -103,23 +104,7 @@ for page in range(100):
         json.dump({"data": records, "paging": {"next": following}}, f, ensure_ascii=False)
 EOF
 
-# The server picks a free port and writes it down once it listens.
-python3 - "$tmp/www" "$tmp/port" <<'EOF' &
-import functools, http.server, os, sys
-www, port_file = sys.argv[1:]
-class Quiet(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args):
-        pass
-server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=www))
-with open(port_file + ".part", "w") as f:
-    f.write(str(server.server_address[1]))
-os.rename(port_file + ".part", port_file)
-server.serve_forever()
-EOF
-server=$!
-for _ in $(seq 100); do [ -s "$tmp/port" ] && break; kill -0 "$server" 2>/dev/null || break; sleep 0.05; done
-[ -s "$tmp/port" ] || { echo "bench-reach: the loopback HTTP server did not start" >&2; exit 1; }
-base="http://127.0.0.1:$(cat "$tmp/port")"
+bench_serve "$tmp/www" bench-reach
 
 # One installation per path, differing only in its sources.
 install() {
