@@ -1,7 +1,8 @@
 //! The daily briefing over a generated province day (divan): `cargo bench --bench digest`.
 //!
-//! Input: one WITA day of `PANTAU_DIGEST_POSTS` posts (default 100,000) and the 7 days before
-//! at a tenth of that each, from 300 sources, made by benches/common/day.rs through the
+//! Input: one WITA day of `PANTAU_DIGEST_POSTS` posts (default 100,000) and the
+//! `PANTAU_DIGEST_DAYS` days before (default 7) at `PANTAU_DIGEST_PREVIOUS` of that each
+//! (default a tenth), from 300 sources, made by benches/common/day.rs through the
 //! library's write path (so the rollups are the daemon's). The database is built once per
 //! shape and schema version and kept in `target/bench-digest/` (or `PANTAU_BENCH_DIGEST_DIR`);
 //! a 1,000,000-post day takes a few minutes to build and about 2 GB.
@@ -35,11 +36,20 @@ fn main() {
 }
 
 fn shape() -> Shape {
-    let posts = std::env::var("PANTAU_DIGEST_POSTS")
+    let posts = env_or("PANTAU_DIGEST_POSTS", 100_000);
+    Shape {
+        days_before: env_or("PANTAU_DIGEST_DAYS", 7),
+        previous: env_or("PANTAU_DIGEST_PREVIOUS", 0.1),
+        ..Shape::bench(posts)
+    }
+}
+
+/// The number in the environment variable `name` (`_` allowed between digits), else `default`.
+fn env_or<T: std::str::FromStr>(name: &str, default: T) -> T {
+    std::env::var(name)
         .ok()
         .and_then(|n| n.replace('_', "").parse().ok())
-        .unwrap_or(100_000);
-    Shape::bench(posts)
+        .unwrap_or(default)
 }
 
 /// The installation for the shape, built on first use: its config file.
@@ -58,10 +68,11 @@ fn prepared() -> PathBuf {
     // A folder without the marker is a build that did not finish.
     let _ = std::fs::remove_dir_all(&root);
     eprintln!(
-        "building {} ({} posts on {}, 7 days before at {} each)",
+        "building {} ({} posts on {}, {} days before at {} each)",
         root.display(),
         shape.posts,
         shape.day,
+        shape.days_before,
         (shape.posts as f64 * shape.previous).round()
     );
     let started = std::time::Instant::now();

@@ -40,6 +40,7 @@ fn shape() -> day::Shape {
     day::Shape {
         day: jiff::civil::Date::constant(2026, 11, 26),
         posts: 2500,
+        days_before: 7,
         previous: 0.2,
         sources: 40,
         seed: 7,

@@ -1,6 +1,7 @@
 //! A generated province day for the digest benchmark (benches/digest.rs, scripts/bench-digest.sh)
 //! and the digest's equivalence tests (tests/digest_rollups.rs includes this file): one WITA day
-//! of `Shape::posts` posts and the seven days before it at `Shape::previous` of that volume each,
+//! of `Shape::posts` posts and the `Shape::days_before` days before it (seven for the digest's
+//! shape) at `Shape::previous` of that volume each,
 //! from `Shape::sources` sources of kinds feed, mastodon and reddit.
 //!
 //! Everything goes through the library's write path as the daemon uses it: the sources are
@@ -39,7 +40,9 @@ pub struct Shape {
     pub day: Date,
     /// Posts published on `day`.
     pub posts: usize,
-    /// Each of the 7 days before holds this share of `posts`.
+    /// How many days before `day` hold posts too.
+    pub days_before: usize,
+    /// Each of the days before holds this share of `posts`.
     pub previous: f64,
     pub sources: usize,
     pub seed: u64,
@@ -51,6 +54,7 @@ impl Shape {
         Shape {
             day: Date::constant(2026, 11, 26),
             posts,
+            days_before: 7,
             previous: 0.1,
             sources: 300,
             seed: 10,
@@ -59,8 +63,13 @@ impl Shape {
 
     /// A key for caches: the shape's parameters.
     pub fn key(&self) -> String {
+        // Seven days before is the digest's shape, whose key predates the field.
+        let days = match self.days_before {
+            7 => String::new(),
+            n => format!("-d{n}"),
+        };
         format!(
-            "{}-{}-p{}-s{}-r{}",
+            "{}-{}{days}-p{}-s{}-r{}",
             self.day, self.posts, self.previous, self.sources, self.seed
         )
     }
@@ -479,7 +488,7 @@ const POLL_MINUTES: i64 = 15;
 /// Polls committed per transaction, as the daemon's writer does at most.
 const WRITES_PER_COMMIT: usize = 256;
 
-/// Generates the shape's eight days into `store` (whose sources are synced from the config
+/// Generates the shape's days (`days_before` and the day) into `store` (whose sources are synced from the config
 /// [`write_config`] wrote) through [`Store::write`].
 pub fn fill(store: &mut Store, classifier: &Classifier, shape: &Shape) -> Written {
     let tz = TimeZone::get("Asia/Makassar").expect("the bundled tzdb has Asia/Makassar");
@@ -487,7 +496,7 @@ pub fn fill(store: &mut Store, classifier: &Classifier, shape: &Shape) -> Writte
     let rising = (!generator.topics.is_empty()).then_some(3.min(generator.topics.len() - 1));
     let hours = Weighted::new(HOURLY);
     let mut written = Written::default();
-    for back in (0..=7).rev() {
+    for back in (0..=shape.days_before).rev() {
         let date = shape.day - (back as i64).days();
         let n = if back == 0 {
             shape.posts

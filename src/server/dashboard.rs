@@ -82,7 +82,7 @@ struct PostLine {
 }
 
 /// What a card shows of an issue's reach over the last 24 hours, as the briefing does.
-#[derive(Debug, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize)]
 struct CardReach {
     /// (platform, percent of the posts, posts).
     platforms: Vec<(String, u64, u64)>,
@@ -90,7 +90,7 @@ struct CardReach {
     accounts: Vec<AccountLine>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Clone, Serialize)]
 struct EngagedLine {
     platform: String,
     author: Option<String>,
@@ -99,7 +99,7 @@ struct EngagedLine {
     url: Option<String>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Clone, Serialize)]
 struct AccountLine {
     name: String,
     platform: String,
@@ -197,19 +197,42 @@ async fn page(
     });
     let tz = state.inner.timezone.clone();
     let lang = state.inner.lang;
-    let now = Timestamp::now();
-    let result = with_store(&state, move |store, classifier| {
-        let filter = post_filter(
-            &PostParams {
-                limit: Some(POSTS_SHOWN),
-                ..params
-            },
-            classifier,
-            &tz,
-        );
-        build(store, classifier, filter, now, &tz, lang)
-    })
-    .await;
+    // The generation is read before the store, so a kept answer is never newer than its label.
+    let generation = state.inner.pipeline.writer().generation();
+    let version = state
+        .inner
+        .pipeline
+        .classifier()
+        .get()
+        .version()
+        .to_string();
+    let day_tz = tz.clone();
+    let day = state
+        .inner
+        .day
+        .get(version, generation, || {
+            with_store(&state, move |store, classifier| {
+                last_day(store, classifier, Timestamp::now(), &day_tz, lang)
+            })
+        })
+        .await;
+    let result = match day {
+        Ok(day) => {
+            with_store(&state, move |store, classifier| {
+                let filter = post_filter(
+                    &PostParams {
+                        limit: Some(POSTS_SHOWN),
+                        ..params
+                    },
+                    classifier,
+                    &tz,
+                );
+                build(store, classifier, filter, &day, &tz, lang)
+            })
+            .await
+        }
+        Err(e) => Err(e),
+    };
     let result = result.map(|(mut view, markup)| {
         view.show_sources = show_sources;
         view.can_mark = can_mark;
@@ -230,14 +253,27 @@ async fn page(
     }
 }
 
-fn build(
-    store: &(impl Reports + Browse + Status + Marks),
+/// What the page shows of the last 24 hours: the same for every visitor and every list of
+/// posts asked for, so it is kept between the writer's commits ([`super::answers`]).
+pub(super) struct Day {
+    now: Timestamp,
+    posts_24h: u64,
+    topics: Vec<TopicLine>,
+    rising: Vec<TopicLine>,
+    /// Each card's reach and its 7-day chart (SVG), by topic id.
+    reach: HashMap<String, CardReach>,
+    charts: HashMap<String, String>,
+    /// The map of posts per kabupaten/kota (SVG).
+    map: String,
+}
+
+fn last_day(
+    store: &impl Reports,
     classifier: &crate::Classifier,
-    filter: Result<PostFilter, ApiError>,
     now: Timestamp,
     tz: &TimeZone,
     lang: Lang,
-) -> Result<(View, Markup), ApiError> {
+) -> Result<Day, ApiError> {
     let report = PeriodReport::read(store, classifier, Frame::last_day(now), lang)?;
     // The briefing's map over the same report: posts per kabupaten/kota, rising ones marked.
     let map = crate::digest::map::figure(&report.areas(store, classifier)?, lang);
@@ -251,11 +287,27 @@ fn build(
             card_reach(store, &t.id, t.posts_24h, report.frame, lang)?,
         );
         let days = report.local_days(store, &t.id, tz)?;
-        charts.insert(
-            t.id.clone(),
-            Value::from_safe_string(crate::digest::svg::daily_bars(&days, lang)),
-        );
+        charts.insert(t.id.clone(), crate::digest::svg::daily_bars(&days, lang));
     }
+    Ok(Day {
+        now,
+        posts_24h: store.post_totals(report.frame.start, now)?.0,
+        topics,
+        rising,
+        reach,
+        charts,
+        map,
+    })
+}
+
+fn build(
+    store: &(impl Reports + Browse + Status + Marks),
+    classifier: &crate::Classifier,
+    filter: Result<PostFilter, ApiError>,
+    day: &Day,
+    tz: &TimeZone,
+    lang: Lang,
+) -> Result<(View, Markup), ApiError> {
     // A bad parameter (a mistyped topic in a bookmarked link) shows on the page, which stays
     // usable, rather than replacing it with a JSON error.
     let (filter, error) = match filter {
@@ -288,16 +340,21 @@ fn build(
         }
         q.finish()
     });
+    let charts = day
+        .charts
+        .iter()
+        .map(|(id, svg)| (id.clone(), Value::from_safe_string(svg.clone())))
+        .collect();
     Ok((
         View {
-            now: format_local(now, tz, lang),
+            now: format_local(day.now, tz, lang),
             keywords_version: classifier.version().to_string(),
-            posts_24h: store.post_totals(report.frame.start, now)?.0,
+            posts_24h: day.posts_24h,
             sources_ok: sources.len() - failing,
             sources_failing: failing,
-            rising,
-            reach,
-            topics,
+            rising: day.rising.clone(),
+            reach: day.reach.clone(),
+            topics: day.topics.clone(),
             topic: filter.topic,
             topic_name,
             q: filter.query,
@@ -318,7 +375,7 @@ fn build(
         },
         Markup {
             charts,
-            map: Value::from_safe_string(map),
+            map: Value::from_safe_string(day.map.clone()),
         },
     ))
 }

@@ -13,6 +13,7 @@
 //! daemon's stop signal (in-flight requests finish, idle connections close). Every error is
 //! JSON `{"error": "…"}` in Indonesian ([`ApiError`]).
 
+mod answers;
 mod api;
 pub mod auth;
 mod dashboard;
@@ -71,6 +72,9 @@ struct Shared {
     languages: crate::model::Languages,
     /// Saves of topic files, one at a time (the version check and the write are one step).
     saves: tokio::sync::Mutex<()>,
+    /// `/api/trends` answers and the dashboard's last 24 hours, kept between commits.
+    trends: answers::Answers<trends::Key, axum::body::Bytes>,
+    day: answers::Answers<String, dashboard::Day>,
 }
 
 impl AppState {
@@ -93,6 +97,8 @@ impl AppState {
                 regions: config.regions(),
                 languages: settings.keywords.languages.clone(),
                 saves: tokio::sync::Mutex::new(()),
+                trends: Default::default(),
+                day: Default::default(),
             }),
         }
     }

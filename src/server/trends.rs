@@ -1,16 +1,22 @@
 //! `GET /api/trends?window=24h&at=2026-11-27T07:00`: the same objects as `pantau trends --json`
-//! (DESIGN.md §2), computed by the same function over a read-only connection.
+//! (DESIGN.md §2), computed by the same function over a read-only connection, once for the
+//! store as it stands ([`super::answers`]).
 
 use axum::Router;
+use axum::body::Bytes;
 use axum::extract::{Query, State};
-use axum::http::StatusCode;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use jiff::Timestamp;
 use serde::Deserialize;
 
 use super::read::with_store;
 use super::{ApiError, AppState};
-use crate::trends::{self, Rule, Trend, Window};
+use crate::trends::{self, Rule, Window};
+
+/// What a kept answer is for: the lists' version, the window and its end.
+pub type Key = (String, Window, Timestamp);
 
 pub fn routes() -> Router<AppState> {
     Router::new().route("/api/trends", get(list))
@@ -26,7 +32,7 @@ struct Params {
 async fn list(
     State(state): State<AppState>,
     Query(p): Query<Params>,
-) -> Result<axum::Json<Vec<Trend>>, ApiError> {
+) -> Result<Response, ApiError> {
     let window = match p.window.as_deref() {
         None => Window::default(),
         Some(w) => w
@@ -44,19 +50,34 @@ async fn list(
             )
         })?,
     };
+    let end = crate::time::window_end(now);
     let lang = state.inner.lang;
-    let rows = with_store(&state, move |store, classifier| {
-        let mut rows = trends::compute(
-            store,
-            classifier,
-            crate::time::window_end(now),
-            window,
-            &Rule::default(),
-            lang,
-        )?;
-        trends::add_reach(store, &mut rows)?;
-        Ok(rows)
-    })
-    .await?;
-    Ok(axum::Json(rows))
+    // The generation is read before the store, so an answer is never newer than its label.
+    let generation = state.inner.pipeline.writer().generation();
+    let version = state
+        .inner
+        .pipeline
+        .classifier()
+        .get()
+        .version()
+        .to_string();
+    let body = state
+        .inner
+        .trends
+        .get((version, window, end), generation, || {
+            with_store(&state, move |store, classifier| {
+                let mut rows =
+                    trends::compute(store, classifier, end, window, &Rule::default(), lang)?;
+                trends::add_reach(store, &mut rows)?;
+                serde_json::to_vec(&rows)
+                    .map(Bytes::from)
+                    .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))
+            })
+        })
+        .await?;
+    Ok((
+        [(header::CONTENT_TYPE, "application/json")],
+        Bytes::clone(&body),
+    )
+        .into_response())
 }

@@ -65,6 +65,14 @@ pub struct Page {
 /// Posts matching `filter`, newest first, one page.
 pub(super) fn posts_page(conn: &Connection, filter: &PostFilter) -> Result<Page, StoreError> {
     let limit = filter.limit.clamp(1, MAX_PAGE);
+    match search_page(conn, filter, limit)? {
+        Some(page) => Ok(page),
+        None => general_page(conn, filter, limit),
+    }
+}
+
+/// [`posts_page`] by one query whatever the filters: every match, sorted by time.
+fn general_page(conn: &Connection, filter: &PostFilter, limit: usize) -> Result<Page, StoreError> {
     let Some(PageQuery {
         from,
         conditions,
@@ -101,6 +109,130 @@ pub(super) fn posts_page(conn: &Connection, filter: &PostFilter) -> Result<Page,
         None
     };
     Ok(Page { posts, next })
+}
+
+/// Matches read from the search index at a time by [`search_page`].
+const SEARCH_STEP: usize = 256;
+
+/// Posts [`search_page`] looks through for ones that may still belong to the page; past this,
+/// the general query is as cheap.
+const MAX_CANDIDATES: usize = 2_000;
+
+/// A page of a full-text search without other filters, newest first, without reading every
+/// match (a common word matches hundreds of thousands of posts in a large store, and sorting
+/// them all by time is what made such a page slow). None where the general query answers.
+///
+/// The search index hands matches out by post id, newest first. Ids are given at the commit,
+/// so they follow publication times only roughly: a page cannot simply be the first matches
+/// by id. So: read matches by id until a page (and one more) of them are past the cursor; the
+/// last of those, in time order, bounds the rest: only a post with a smaller id that was
+/// published at or after that time can still belong to the page, and `posts_by_published`
+/// lists those. Each is checked against the search and the page is the best of both, so it
+/// is the general query's page exactly.
+fn search_page(
+    conn: &Connection,
+    filter: &PostFilter,
+    limit: usize,
+) -> Result<Option<Page>, StoreError> {
+    let Some(words) = &filter.query else {
+        return Ok(None);
+    };
+    if filter.topic.is_some()
+        || filter.region.is_some()
+        || filter.source.is_some()
+        || filter.since.is_some()
+        || filter.until.is_some()
+    {
+        return Ok(None);
+    }
+    let Some(fts) = fts_query(words) else {
+        return Ok(None);
+    };
+    let after = filter.after.map(|c| (to_db(c.published), c.id));
+    let passes = |key: &(String, i64)| {
+        after
+            .as_ref()
+            .is_none_or(|a| key.0 < a.0 || (key.0 == a.0 && key.1 < a.1))
+    };
+    let want = limit + 1;
+    // Newest first: (published, id) descending, as the general query orders.
+    let newest_first = |a: &(String, i64), b: &(String, i64)| b.cmp(a);
+    let mut found: Vec<(String, i64)> = Vec::new();
+    let mut below = i64::MAX;
+    let mut by_id = conn.prepare_cached(
+        "SELECT f.rowid, p.published_at FROM posts_fts f JOIN posts p ON p.id = f.rowid
+         WHERE posts_fts MATCH ?1 AND f.rowid < ?2 ORDER BY f.rowid DESC LIMIT ?3",
+    )?;
+    let exhausted = loop {
+        let step = by_id
+            .query_map(rusqlite::params![fts, below, SEARCH_STEP as i64], |r| {
+                Ok((r.get::<_, String>(1)?, r.get::<_, i64>(0)?))
+            })?
+            .collect::<Result<Vec<_>, _>>()?;
+        // Fewer than asked for: every match has been read, and the page is exact as it is.
+        let exhausted = step.len() < SEARCH_STEP;
+        if let Some(last) = step.last() {
+            below = last.1;
+        }
+        found.extend(step.into_iter().filter(|k| passes(k)));
+        if exhausted || found.len() >= want {
+            break exhausted;
+        }
+    };
+    found.sort_by(newest_first);
+    found.truncate(want);
+    if !exhausted {
+        let bound = found[want - 1].clone();
+        let mut candidates = conn.prepare_cached(
+            "SELECT published_at, id FROM posts INDEXED BY posts_by_published
+             WHERE published_at >= ?1 AND id < ?2",
+        )?;
+        let mut rows = candidates.query(rusqlite::params![bound.0, below])?;
+        let mut outranking = Vec::new();
+        let mut seen = 0;
+        while let Some(r) = rows.next()? {
+            seen += 1;
+            if seen > MAX_CANDIDATES {
+                return Ok(None);
+            }
+            let key: (String, i64) = (r.get(0)?, r.get(1)?);
+            if key > bound && passes(&key) {
+                outranking.push(key);
+            }
+        }
+        let mut matches =
+            conn.prepare_cached("SELECT 1 FROM posts_fts WHERE posts_fts MATCH ?1 AND rowid = ?2")?;
+        for key in outranking {
+            if matches.exists(rusqlite::params![fts, key.1])? {
+                found.push(key);
+            }
+        }
+        found.sort_by(newest_first);
+        found.truncate(want);
+    }
+    let ids: Vec<Value> = found.iter().map(|k| Value::Integer(k.1)).collect();
+    let sql = format!(
+        "SELECT {POST_COLUMNS}, {TAG_COLUMNS} FROM posts p WHERE p.id IN ({})
+         ORDER BY p.published_at DESC, p.id DESC",
+        vec!["?"; ids.len().max(1)].join(", ")
+    );
+    let mut posts = if ids.is_empty() {
+        Vec::new()
+    } else {
+        conn.prepare(&sql)?
+            .query_map(params_from_iter(ids), read_listed)?
+            .collect::<Result<Vec<_>, _>>()?
+    };
+    let next = if posts.len() > limit {
+        posts.truncate(limit);
+        posts.last().map(|p| Cursor {
+            published: p.post.published,
+            id: p.post.id,
+        })
+    } else {
+        None
+    };
+    Ok(Some(Page { posts, next }))
 }
 
 /// The tables and conditions of a page's query, with the conditions' parameters in order.
@@ -335,5 +467,102 @@ mod tests {
         for bad in ["", "1764000000", "x.1", "1.y", "99999999999999999.1"] {
             assert_eq!(Cursor::decode(bad), None, "{bad}");
         }
+    }
+
+    /// Posts whose ids follow their times only roughly (late arrivals, back-dated imports,
+    /// several posts a second), about a third of them with the searched word.
+    fn shuffled_store() -> (tempfile::TempDir, crate::store::SqliteStore) {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = crate::store::SqliteStore::open(&dir.path().join("p.db")).unwrap();
+        let mut rng = fastrand::Rng::with_seed(7);
+        let base = 1_764_000_000;
+        let posts: Vec<_> = (0..3000)
+            .map(|i| {
+                // Mostly in order, some minutes late, a few days back, some at the same second.
+                let at = match rng.u8(0..10) {
+                    0 => base + i * 30 - rng.i64(0..3 * 86_400),
+                    1 | 2 => base + i * 30 - rng.i64(0..600),
+                    3 => base + (i - i % 7) * 30,
+                    _ => base + i * 30,
+                };
+                let ts = Timestamp::from_second(at).unwrap();
+                let word = if rng.u8(0..3) == 0 { "banjir" } else { "jalan" };
+                let post = crate::model::Post {
+                    source: "s".into(),
+                    external_id: i.to_string(),
+                    url: None,
+                    title: None,
+                    text: format!("{word} nomor {i}"),
+                    author: None,
+                    published: ts,
+                    fetched: ts,
+                    lang: Some("id".into()),
+                    platform: None,
+                    reach: Default::default(),
+                };
+                (post, crate::classify::Tags::default())
+            })
+            .collect();
+        store.insert_posts(&posts, "v").unwrap();
+        (dir, store)
+    }
+
+    #[test]
+    fn a_search_page_is_the_general_querys_page() {
+        let (_dir, store) = shuffled_store();
+        let conn = store.connection();
+        let (mut answered, mut pages) = (0, 0);
+        for query in [
+            "banjir",
+            "jalan",
+            "nomor",
+            "banjir OR jalan",
+            "tidakada",
+            "\"nomor 17\"",
+        ] {
+            for limit in [1, 7, 50, 200] {
+                let mut filter = PostFilter {
+                    query: Some(query.into()),
+                    limit,
+                    ..Default::default()
+                };
+                // Page through everything both ways and compare page by page.
+                for page_no in 0.. {
+                    let fast = search_page(conn, &filter, limit).unwrap();
+                    let general = general_page(conn, &filter, limit).unwrap();
+                    let ids = |p: &Page| p.posts.iter().map(|p| p.post.id).collect::<Vec<_>>();
+                    // None: too many posts to look through; the general query answers.
+                    if let Some(fast) = fast {
+                        answered += 1;
+                        assert_eq!(
+                            ids(&fast),
+                            ids(&general),
+                            "{query} limit {limit} page {page_no}"
+                        );
+                        assert_eq!(
+                            fast.next, general.next,
+                            "{query} limit {limit} page {page_no}"
+                        );
+                    }
+                    pages += 1;
+                    match general.next {
+                        Some(next) if page_no < 12 => filter.after = Some(next),
+                        _ => break,
+                    }
+                }
+            }
+        }
+        assert!(
+            answered * 2 > pages,
+            "{answered} of {pages} pages by the search path"
+        );
+        // Another filter, or nothing searchable, leaves the page to the general query.
+        let with_topic = PostFilter {
+            query: Some("banjir".into()),
+            topic: Some("banjir".into()),
+            limit: 10,
+            ..Default::default()
+        };
+        assert!(search_page(conn, &with_topic, 10).unwrap().is_none());
     }
 }

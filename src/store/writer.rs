@@ -13,6 +13,7 @@
 //! Dropping every [`Writer`] handle (or calling [`Writer::close`]) lets the thread finish what is
 //! queued, checkpoint the WAL and exit.
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, mpsc};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
@@ -58,6 +59,10 @@ pub struct Writer {
     /// disk can refuse a batch of posts yet still take a one-row write such as the health
     /// check's, so `/healthz` asks this too.
     failing: Arc<Mutex<Failing>>,
+    /// Counts what may have changed the store (commits, calls, the step behind the commit),
+    /// each counted before its reply is sent: readers that keep an answer in memory compare
+    /// it ([`Writer::generation`]).
+    generation: Arc<AtomicU64>,
 }
 
 /// A write error shown by `/healthz` until data is seen going in again.
@@ -99,12 +104,29 @@ impl Writer {
         store.defer_pending();
         let (tx, rx) = mpsc::channel::<Job>();
         let failing = Arc::new(Mutex::new(Failing::default()));
+        let generation = Arc::new(AtomicU64::new(0));
         let state = failing.clone();
+        let turns = generation.clone();
         let handle = std::thread::Builder::new()
             .name("pantau-store".into())
-            .spawn(move || run(store, rx, &state))
+            .spawn(move || run(store, rx, &state, &turns))
             .expect("the OS can start a thread");
-        (Writer { tx, failing }, WriterThread { handle })
+        (
+            Writer {
+                tx,
+                failing,
+                generation,
+            },
+            WriterThread { handle },
+        )
+    }
+
+    /// A number that grows whenever this writer may have changed the store: an answer read
+    /// under one value is still the store's answer while the value is the same (as far as
+    /// this process's writes go; another process or node writing to the same database does
+    /// not move it).
+    pub fn generation(&self) -> u64 {
+        self.generation.load(Ordering::Acquire)
     }
 
     /// Records the outcome of a write made through [`Writer::call`] (pushed posts), as the
@@ -171,9 +193,13 @@ impl Writer {
         job: fn(Work) -> Job,
     ) -> Result<R, StoreError> {
         let (reply, rx) = oneshot::channel();
+        let generation = self.generation.clone();
         self.tx
             .send(job(Box::new(move |store| {
-                let _ = reply.send(f(store));
+                let result = f(store);
+                // Before the reply: whoever reads after it sees the store moved.
+                generation.fetch_add(1, Ordering::Release);
+                let _ = reply.send(result);
             })))
             .map_err(|_| StoreError::WriterGone)?;
         metrics::global().writer_queue.inc();
@@ -191,7 +217,12 @@ impl WriterThread {
     }
 }
 
-fn run(mut store: Store, rx: mpsc::Receiver<Job>, failing: &Mutex<Failing>) {
+fn run(
+    mut store: Store,
+    rx: mpsc::Receiver<Job>,
+    failing: &Mutex<Failing>,
+    generation: &AtomicU64,
+) {
     let checkpointer = match store.checkpoint_in_background() {
         Ok(c) => Some(c),
         Err(e) => {
@@ -204,7 +235,7 @@ fn run(mut store: Store, rx: mpsc::Receiver<Job>, failing: &Mutex<Failing>) {
             .lock()
             .expect("the writer's state lock is never poisoned")
     };
-    while let Some(first) = next_job(&mut store, &rx) {
+    while let Some(first) = next_job(&mut store, &rx, generation) {
         let mut writes: Vec<(Box<Write>, Reply)> = Vec::new();
         let mut calls = Vec::new();
         let mut next = Some(first);
@@ -224,9 +255,20 @@ fn run(mut store: Store, rx: mpsc::Receiver<Job>, failing: &Mutex<Failing>) {
                 writes.into_iter().map(|(w, r)| (*w, r)).unzip();
             let started = Instant::now();
             let result = store.write(&batch);
-            metrics::global().observe_store(started.elapsed());
+            let took = started.elapsed();
+            metrics::global().observe_store(took);
+            // Before the replies: a poller's next read sees the store moved.
+            generation.fetch_add(1, Ordering::Release);
             match result {
                 Ok(counts) => {
+                    // One line per commit (at debug), so a bench can read the commit times'
+                    // distribution rather than the histogram's buckets.
+                    tracing::debug!(
+                        writes = batch.len(),
+                        new_posts = counts.iter().sum::<usize>(),
+                        took_us = took.as_micros() as u64,
+                        "batch committed"
+                    );
                     failing().succeeded(counts.iter().sum());
                     count(&batch, &counts);
                     for (reply, n) in replies.into_iter().zip(counts) {
@@ -249,18 +291,21 @@ fn run(mut store: Store, rx: mpsc::Receiver<Job>, failing: &Mutex<Failing>) {
         }
         for (call, settle) in calls {
             if settle {
-                finish_pending(&mut store);
+                finish_pending(&mut store, generation);
             }
+            let started = Instant::now();
             call(&mut store);
+            // Pushed posts, briefings and alert decisions commit in calls.
+            tracing::debug!(took_us = started.elapsed().as_micros() as u64, "call ran");
         }
         if store
             .behind_since()
             .is_some_and(|since| since.elapsed() >= INDEX_WITHIN)
         {
-            finish_pending(&mut store);
+            finish_pending(&mut store, generation);
         }
     }
-    finish_pending(&mut store);
+    finish_pending(&mut store, generation);
     drop(checkpointer);
     if let Err(e) = store.checkpoint() {
         tracing::warn!(error = %e, "WAL checkpoint on close failed");
@@ -270,7 +315,7 @@ fn run(mut store: Store, rx: mpsc::Receiver<Job>, failing: &Mutex<Failing>) {
 /// The next job; while posts wait for the step behind the commit, runs it when no job has come
 /// for [`IDLE_BEFORE_STEP`], or they have waited [`INDEX_WITHIN`]. None once every handle is
 /// gone.
-fn next_job(store: &mut Store, rx: &mpsc::Receiver<Job>) -> Option<Job> {
+fn next_job(store: &mut Store, rx: &mpsc::Receiver<Job>, generation: &AtomicU64) -> Option<Job> {
     loop {
         let Some(since) = store.behind_since() else {
             return rx.recv().ok();
@@ -280,18 +325,25 @@ fn next_job(store: &mut Store, rx: &mpsc::Receiver<Job>) -> Option<Job> {
             .min(IDLE_BEFORE_STEP);
         match rx.recv_timeout(wait) {
             Ok(job) => return Some(job),
-            Err(mpsc::RecvTimeoutError::Timeout) => finish_pending(store),
+            Err(mpsc::RecvTimeoutError::Timeout) => finish_pending(store, generation),
             Err(mpsc::RecvTimeoutError::Disconnected) => return None,
         }
     }
 }
 
 /// Runs the step behind the commit; a failure leaves the posts pending for the next try.
-fn finish_pending(store: &mut Store) {
+fn finish_pending(store: &mut Store, generation: &AtomicU64) {
     let started = Instant::now();
     match store.finish_pending() {
         Ok(0) => {}
-        Ok(n) => tracing::debug!(posts = n, took = ?started.elapsed(), "indexed and placed"),
+        Ok(n) => {
+            generation.fetch_add(1, Ordering::Release);
+            tracing::debug!(
+                posts = n,
+                took_us = started.elapsed().as_micros() as u64,
+                "indexed and placed"
+            );
+        }
         Err(e) => {
             metrics::global().store_errors.inc();
             tracing::error!(error = %e, "indeks pencarian dan penempatan cerita gagal; dicoba lagi");

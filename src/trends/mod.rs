@@ -25,7 +25,7 @@ use crate::time::Lang;
 const DAY: SignedDuration = SignedDuration::from_hours(24);
 
 /// The length of the window a trend is measured over: whole hours, 1 to 24.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Window(u8);
 
 impl Window {
