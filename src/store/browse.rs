@@ -65,7 +65,7 @@ pub struct Page {
 /// Posts matching `filter`, newest first, one page.
 pub(super) fn posts_page(conn: &Connection, filter: &PostFilter) -> Result<Page, StoreError> {
     let limit = filter.limit.clamp(1, MAX_PAGE);
-    match search_page(conn, filter, limit)? {
+    match page_by_id(conn, filter, limit)? {
         Some(page) => Ok(page),
         None => general_page(conn, filter, limit),
     }
@@ -111,42 +111,78 @@ fn general_page(conn: &Connection, filter: &PostFilter, limit: usize) -> Result<
     Ok(Page { posts, next })
 }
 
-/// Matches read from the search index at a time by [`search_page`].
-const SEARCH_STEP: usize = 256;
+/// Posts read by id at a time by [`page_by_id`].
+const STEP: usize = 256;
 
-/// Posts [`search_page`] looks through for ones that may still belong to the page; past this,
+/// Posts [`page_by_id`] looks through for ones that may still belong to the page; past this,
 /// the general query is as cheap.
 const MAX_CANDIDATES: usize = 2_000;
 
-/// A page of a full-text search without other filters, newest first, without reading every
-/// match (a common word matches hundreds of thousands of posts in a large store, and sorting
-/// them all by time is what made such a page slow). None where the general query answers.
+/// A page of a full-text search or a topic, newest first, without reading every post that
+/// matches (a common word or a busy topic has hundreds of thousands of posts in a large store,
+/// and sorting them all by time is what made such a page slow). None where the general query
+/// answers: no search or topic, or too many candidates (below).
 ///
-/// The search index hands matches out by post id, newest first. Ids are given at the commit,
-/// so they follow publication times only roughly: a page cannot simply be the first matches
-/// by id. So: read matches by id until a page (and one more) of them are past the cursor; the
-/// last of those, in time order, bounds the rest: only a post with a smaller id that was
-/// published at or after that time can still belong to the page, and `posts_by_published`
-/// lists those. Each is checked against the search and the page is the best of both, so it
-/// is the general query's page exactly.
-fn search_page(
+/// The search index hands its matches out by post id, and `post_topics_by_topic` a topic's
+/// posts likewise, newest id first. Ids are given at the commit, so they follow publication
+/// times only roughly: a page cannot simply be the first posts by id. So: read posts by id,
+/// with the other filters, until a page (and one more) of them are past the cursor; the last
+/// of those, in time order, bounds the rest: only a post with a smaller id that was published
+/// at or after that time can still belong to the page, and `posts_by_published` lists those.
+/// Each is checked against the filters and the page is the best of both, so it is the general
+/// query's page exactly.
+fn page_by_id(
     conn: &Connection,
     filter: &PostFilter,
     limit: usize,
 ) -> Result<Option<Page>, StoreError> {
-    let Some(words) = &filter.query else {
-        return Ok(None);
+    // What hands out posts by id (?1 its value), and the other filters (from ?N on).
+    let (from, id, matches, driver) = match (&filter.query, &filter.topic) {
+        (Some(words), _) => match fts_query(words) {
+            Some(fts) => ("posts_fts d", "d.rowid", "posts_fts MATCH ?1", fts),
+            None => return Ok(None),
+        },
+        (None, Some(topic)) => (
+            "post_topics d",
+            "d.post_id",
+            "d.topic_id = ?1",
+            topic.clone(),
+        ),
+        (None, None) => return Ok(None),
     };
-    if filter.topic.is_some()
-        || filter.region.is_some()
-        || filter.source.is_some()
-        || filter.since.is_some()
-        || filter.until.is_some()
-    {
-        return Ok(None);
+    let mut others: Vec<(&str, String)> = Vec::new();
+    if let (Some(_), Some(topic)) = (&filter.query, &filter.topic) {
+        let tagged =
+            "EXISTS (SELECT 1 FROM post_topics t WHERE t.post_id = p.id AND t.topic_id = ?)";
+        others.push((tagged, topic.clone()));
     }
-    let Some(fts) = fts_query(words) else {
-        return Ok(None);
+    if let Some(region) = &filter.region {
+        let tagged =
+            "EXISTS (SELECT 1 FROM post_regions r WHERE r.post_id = p.id AND r.region_id = ?)";
+        others.push((tagged, region.clone()));
+    }
+    if let Some(source) = &filter.source {
+        others.push(("p.source_id = ?", source.clone()));
+    }
+    if let Some(since) = filter.since {
+        others.push(("p.published_at >= ?", to_db(since)));
+    }
+    if let Some(until) = filter.until {
+        others.push(("p.published_at < ?", to_db(until)));
+    }
+    // The other filters' conditions, their parameters numbered from `first`.
+    let conditions = |first: usize| -> String {
+        others
+            .iter()
+            .enumerate()
+            .map(|(i, (c, _))| format!(" AND {}", c.replace('?', &format!("?{}", first + i))))
+            .collect()
+    };
+    let values = |fixed: Vec<Value>| -> Vec<Value> {
+        fixed
+            .into_iter()
+            .chain(others.iter().map(|(_, v)| Value::Text(v.clone())))
+            .collect()
     };
     let after = filter.after.map(|c| (to_db(c.published), c.id));
     let passes = |key: &(String, i64)| {
@@ -159,18 +195,24 @@ fn search_page(
     let newest_first = |a: &(String, i64), b: &(String, i64)| b.cmp(a);
     let mut found: Vec<(String, i64)> = Vec::new();
     let mut below = i64::MAX;
-    let mut by_id = conn.prepare_cached(
-        "SELECT f.rowid, p.published_at FROM posts_fts f JOIN posts p ON p.id = f.rowid
-         WHERE posts_fts MATCH ?1 AND f.rowid < ?2 ORDER BY f.rowid DESC LIMIT ?3",
-    )?;
+    let mut by_id = conn.prepare_cached(&format!(
+        "SELECT {id}, p.published_at FROM {from} JOIN posts p ON p.id = {id}
+         WHERE {matches} AND {id} < ?2{} ORDER BY {id} DESC LIMIT ?3",
+        conditions(4)
+    ))?;
     let exhausted = loop {
+        let params = values(vec![
+            Value::Text(driver.clone()),
+            Value::Integer(below),
+            Value::Integer(STEP as i64),
+        ]);
         let step = by_id
-            .query_map(rusqlite::params![fts, below, SEARCH_STEP as i64], |r| {
+            .query_map(params_from_iter(params), |r| {
                 Ok((r.get::<_, String>(1)?, r.get::<_, i64>(0)?))
             })?
             .collect::<Result<Vec<_>, _>>()?;
         // Fewer than asked for: every match has been read, and the page is exact as it is.
-        let exhausted = step.len() < SEARCH_STEP;
+        let exhausted = step.len() < STEP;
         if let Some(last) = step.last() {
             below = last.1;
         }
@@ -200,10 +242,14 @@ fn search_page(
                 outranking.push(key);
             }
         }
-        let mut matches =
-            conn.prepare_cached("SELECT 1 FROM posts_fts WHERE posts_fts MATCH ?1 AND rowid = ?2")?;
+        let mut check = conn.prepare_cached(&format!(
+            "SELECT EXISTS (SELECT 1 FROM {from} JOIN posts p ON p.id = {id}
+             WHERE {matches} AND {id} = ?2{})",
+            conditions(3)
+        ))?;
         for key in outranking {
-            if matches.exists(rusqlite::params![fts, key.1])? {
+            let params = values(vec![Value::Text(driver.clone()), Value::Integer(key.1)]);
+            if check.query_row(params_from_iter(params), |r| r.get::<_, bool>(0))? {
                 found.push(key);
             }
         }
@@ -500,7 +546,19 @@ mod tests {
                     platform: None,
                     reach: Default::default(),
                 };
-                (post, crate::classify::Tags::default())
+                // The posts with the word carry its topic; every other post names a region.
+                let tags = crate::classify::Tags {
+                    topics: (word == "banjir")
+                        .then(|| "banjir".into())
+                        .into_iter()
+                        .collect(),
+                    regions: (i % 2 == 0)
+                        .then(|| "samarinda".into())
+                        .into_iter()
+                        .collect(),
+                    ..Default::default()
+                };
+                (post, tags)
             })
             .collect();
         store.insert_posts(&posts, "v").unwrap();
@@ -508,45 +566,60 @@ mod tests {
     }
 
     #[test]
-    fn a_search_page_is_the_general_querys_page() {
+    fn a_page_read_by_id_is_the_general_querys_page() {
         let (_dir, store) = shuffled_store();
         let conn = store.connection();
-        let (mut answered, mut pages) = (0, 0);
-        for query in [
+        let since = Timestamp::from_second(1_764_000_000 + 1500 * 30).unwrap();
+        let filter = |query: Option<&str>, topic: Option<&str>, region: Option<&str>| PostFilter {
+            query: query.map(str::to_owned),
+            topic: topic.map(str::to_owned),
+            region: region.map(str::to_owned),
+            ..Default::default()
+        };
+        let searches = [
             "banjir",
             "jalan",
             "nomor",
             "banjir OR jalan",
             "tidakada",
             "\"nomor 17\"",
-        ] {
+        ];
+        let mut filters: Vec<PostFilter> = searches
+            .iter()
+            .map(|q| filter(Some(q), None, None))
+            .collect();
+        filters.push(filter(None, Some("banjir"), None));
+        filters.push(filter(None, Some("banjir"), Some("samarinda")));
+        filters.push(PostFilter {
+            since: Some(since),
+            ..filter(Some("nomor"), Some("banjir"), None)
+        });
+        filters.push(PostFilter {
+            until: Some(since),
+            source: Some("s".into()),
+            ..filter(Some("jalan"), None, Some("samarinda"))
+        });
+        let (mut answered, mut pages) = (0, 0);
+        for base in filters {
             for limit in [1, 7, 50, 200] {
-                let mut filter = PostFilter {
-                    query: Some(query.into()),
+                let mut f = PostFilter {
                     limit,
-                    ..Default::default()
+                    ..base.clone()
                 };
+                let what = format!("{base:?} limit {limit}");
                 // Page through everything both ways and compare page by page.
                 for page_no in 0.. {
-                    let fast = search_page(conn, &filter, limit).unwrap();
-                    let general = general_page(conn, &filter, limit).unwrap();
+                    let general = general_page(conn, &f, limit).unwrap();
                     let ids = |p: &Page| p.posts.iter().map(|p| p.post.id).collect::<Vec<_>>();
                     // None: too many posts to look through; the general query answers.
-                    if let Some(fast) = fast {
+                    if let Some(fast) = page_by_id(conn, &f, limit).unwrap() {
                         answered += 1;
-                        assert_eq!(
-                            ids(&fast),
-                            ids(&general),
-                            "{query} limit {limit} page {page_no}"
-                        );
-                        assert_eq!(
-                            fast.next, general.next,
-                            "{query} limit {limit} page {page_no}"
-                        );
+                        assert_eq!(ids(&fast), ids(&general), "{what} page {page_no}");
+                        assert_eq!(fast.next, general.next, "{what} page {page_no}");
                     }
                     pages += 1;
                     match general.next {
-                        Some(next) if page_no < 12 => filter.after = Some(next),
+                        Some(next) if page_no < 12 => f.after = Some(next),
                         _ => break,
                     }
                 }
@@ -554,15 +627,13 @@ mod tests {
         }
         assert!(
             answered * 2 > pages,
-            "{answered} of {pages} pages by the search path"
+            "{answered} of {pages} pages read by id"
         );
-        // Another filter, or nothing searchable, leaves the page to the general query.
-        let with_topic = PostFilter {
-            query: Some("banjir".into()),
-            topic: Some("banjir".into()),
+        // Neither a search nor a topic leaves the page to the general query.
+        let region = PostFilter {
             limit: 10,
-            ..Default::default()
+            ..filter(None, None, Some("samarinda"))
         };
-        assert!(search_page(conn, &with_topic, 10).unwrap().is_none());
+        assert!(page_by_id(conn, &region, 10).unwrap().is_none());
     }
 }
