@@ -12,8 +12,8 @@
 #    shipped lists) into a fresh store and into the copy; the copy's first round comes right
 #    after the bulk load. Prints wall times, and every commit's time as the writer logs it
 #    (`batch committed`, and the step behind the commit, `indexed and placed`): p50/p99/max.
-# 3. Reads under load: `pantau run` on the copy with its clock set to the busy day's evening
-#    (faketime, wall clock only), INGEST_RATE pushed posts a second (default 500, by
+# 3. Reads under load: `pantau run` on the copy with its clock set to the busy day's last
+#    minutes (faketime, wall clock only), INGEST_RATE pushed posts a second (default 500, by
 #    POST /api/ingest in 10 requests a second) while `ab` runs READERS concurrent readers
 #    (default 20) for READ_SECS (default 20) on each of: the dashboard, a topic's page, the
 #    trends API and a full-text search. Prints p50/p95/p99, errors, and the writer's commit

@@ -226,12 +226,15 @@ def reads(args, big, day):
     cfg = config(f"{args.work}/run.toml", big, args.keywords,
                  f"[http]\nbind = \"127.0.0.1:{port}\"\ntoken = \"{TOKEN}\"\n")
     log_path = f"{args.work}/run.log"
-    # The busy day's evening, WITA; the monotonic clock stays real so timers keep their length.
+    # The busy day's last minutes, WITA (15:50 UTC), so the dashboard's last 24 hours are that
+    # day and the pushed posts are the newest; the monotonic clock stays real so timers keep
+    # their length.
     env = {**os.environ, "NO_COLOR": "1", "RUST_LOG": "warn,pantau::store::writer=debug",
            "FAKETIME_DONT_FAKE_MONOTONIC": "1", "FAKETIME_DONT_RESET": "1"}
     log = open(log_path, "w")
-    proc = subprocess.Popen(["faketime", "-f", f"@{day} 12:00:00", args.bin, "--config", cfg, "run"],
-                            stdout=log, stderr=log, env=env)
+    # Its own process group: faketime runs pantau as a child, and the stop must reach both.
+    proc = subprocess.Popen(["faketime", "-f", f"@{day} 15:50:00", args.bin, "--config", cfg, "run"],
+                            stdout=log, stderr=log, env=env, start_new_session=True)
     base = f"http://127.0.0.1:{port}"
     try:
         for _ in range(600):
@@ -246,7 +249,7 @@ def reads(args, big, day):
                 ("a topic's page, `/?topic=banjir`", "/?topic=banjir"),
                 ("`/api/trends?window=24h`", "/api/trends?window=24h"),
                 ("`/api/posts?q=banjir` (full text, newest first)", "/api/posts?q=banjir")]
-        say(f"\n== reads: pantau run on {big}, clock at {day} 20:00 WITA")
+        say(f"\n== reads: pantau run on {big}, clock at {day} 23:50 WITA")
         alone = {}
         for name, path in urls:
             ab(base + path, 1, requests=2)  # warm
@@ -269,7 +272,7 @@ def reads(args, big, day):
             f.seek(offset)
             during = f.read()
     finally:
-        proc.send_signal(signal.SIGTERM)
+        os.killpg(proc.pid, signal.SIGTERM)
         proc.wait(timeout=120)
         log.close()
     print(f"\nReads, {args.readers} concurrent readers for {args.read_secs} s each (ab), while "
@@ -321,6 +324,8 @@ def main():
     shutil.rmtree(f"{args.work}/big", ignore_errors=True)
     os.makedirs(f"{args.work}/big")
     shutil.copyfile(source, big)
+    # The copy's pages written out first, so the first writes do not share the disk with them.
+    os.sync()
     say(f"load: {os.getloadavg()}")
     parts = os.environ.get("PARTS", "writes,reads,digest").split(",")
     if "writes" in parts:

@@ -5,12 +5,15 @@
 //!
 //! Under steady ingest the writer commits several times a second, more often than a large
 //! store can recompute these, so two rules keep readers from queueing behind one another:
-//! - one computation at a time per answer: readers who arrive while it runs wait for it, and
-//!   never start their own;
+//! - one computation at a time per answer: readers who arrive while it runs never start
+//!   their own (a second computation would only slow the first down);
 //! - while it runs, a reader is served the previous answer if that one's computation started
-//!   less than [`LAG`] ago (it lacks at most the commits of the last [`LAG`]). A reader who
-//!   finds no computation running starts one and waits for it, so a client that writes and
-//!   then reads (a script, a test) always reads its own write.
+//!   less than [`LAG`] ago, and otherwise waits for the running one. An answer thus lacks at
+//!   most the commits of the last [`LAG`], or of one computation where that takes longer.
+//!
+//! A reader who finds no computation running starts one and waits for it, so a client that
+//! writes and then reads (a script, a test) reads its own write unless other readers are
+//! asking for the same answer at that moment.
 //!
 //! [`Writer::generation`] counts this process's writes only; another process or node writing
 //! to the same database is seen within [`KEEP`], after which an answer is computed again.
@@ -129,11 +132,9 @@ impl<K: Eq + Hash + Clone, V> Answers<K, V> {
             if let Some(done) = slot.done.as_ref().filter(|d| d.at.elapsed() < LAG) {
                 return Take::Answer(done.value.clone());
             }
-            // The running computation answers for this generation, or began recently enough
-            // for its answer to be served as the previous one would be.
-            if running.generation == generation || running.at.elapsed() < LAG {
-                return Take::Wait(running.cell.clone(), running.at, running.generation);
-            }
+            // One computation at a time, even for an older generation: a second one would
+            // only slow the first down.
+            return Take::Wait(running.cell.clone(), running.at, running.generation);
         }
         let running = Running {
             generation,
@@ -297,6 +298,31 @@ mod tests {
         );
         assert_eq!(first.await.unwrap(), 2);
         assert_eq!(count.load(Ordering::SeqCst), 2);
+    }
+
+    #[tokio::test]
+    async fn a_commit_during_a_computation_does_not_start_a_second_one() {
+        let answers: Arc<Answers<&str, usize>> = Arc::default();
+        let count = Arc::new(AtomicUsize::new(0));
+        let first = {
+            let (answers, count) = (answers.clone(), count.clone());
+            tokio::spawn(
+                async move { *answers.get("k", 1, || compute(&count, 200)).await.unwrap() },
+            )
+        };
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        // Generation 2 while generation 1's answer is computed: this reader gets that one.
+        assert_eq!(
+            *answers.get("k", 2, || compute(&count, 0)).await.unwrap(),
+            1
+        );
+        assert_eq!(first.await.unwrap(), 1);
+        assert_eq!(count.load(Ordering::SeqCst), 1);
+        // Nothing runs now: the next reader computes generation 2's answer.
+        assert_eq!(
+            *answers.get("k", 2, || compute(&count, 0)).await.unwrap(),
+            2
+        );
     }
 
     #[tokio::test]

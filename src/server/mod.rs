@@ -75,6 +75,8 @@ struct Shared {
     /// `/api/trends` answers and the dashboard's last 24 hours, kept between commits.
     trends: answers::Answers<trends::Key, axum::body::Bytes>,
     day: answers::Answers<String, dashboard::Day>,
+    /// Read connections kept between requests.
+    readers: read::Readers,
 }
 
 impl AppState {
@@ -99,6 +101,7 @@ impl AppState {
                 saves: tokio::sync::Mutex::new(()),
                 trends: Default::default(),
                 day: Default::default(),
+                readers: Default::default(),
             }),
         }
     }

@@ -431,7 +431,7 @@ pub(super) fn topic_platforms(
         "SELECT platform, source_id, sum(posts) FROM topic_reach_hourly
          WHERE topic_id = ?1 AND hour >= ?2 AND hour < ?3 GROUP BY platform, source_id",
         "SELECT coalesce(p.platform, ''), p.source_id, count(*)
-         FROM post_topics t JOIN posts p ON p.id = t.post_id
+         FROM posts p CROSS JOIN post_topics t ON t.post_id = p.id
          WHERE t.topic_id = ?1 AND p.published_at >= ?2 AND p.published_at < ?3
          GROUP BY 1, 2",
         topic,
@@ -490,7 +490,7 @@ pub(super) fn topic_accounts(
          GROUP BY platform, source_id, author",
         &format!(
             "SELECT coalesce(p.platform, '') AS pl, p.source_id, coalesce(trim(p.author), '') AS a, {}
-             FROM post_topics t JOIN posts p ON p.id = t.post_id
+             FROM posts p CROSS JOIN post_topics t ON t.post_id = p.id
              WHERE t.topic_id = ?1 AND p.published_at >= ?2 AND p.published_at < ?3 AND a <> ''
              GROUP BY pl, p.source_id, a",
             SUMS.replace("{sign}", "")
@@ -607,7 +607,7 @@ pub(super) fn topic_engaged(
         }
     }
     let mut edge_top = conn.prepare_cached(&format!(
-        "SELECT {ENGAGEMENT} AS e, p.id FROM post_topics t JOIN posts p ON p.id = t.post_id
+        "SELECT {ENGAGEMENT} AS e, p.id FROM posts p CROSS JOIN post_topics t ON t.post_id = p.id
          WHERE t.topic_id = ?1 AND p.published_at >= ?2 AND p.published_at < ?3 AND e > 0
          ORDER BY e DESC, p.id DESC LIMIT ?4"
     ))?;

@@ -120,7 +120,7 @@ pub(super) fn topic_sources(
          WHERE topic_id = ?1 AND region_id = '*' AND hour >= ?2 AND hour < ?3
          GROUP BY source_id",
         "SELECT p.source_id, count(*)
-         FROM post_topics t JOIN posts p ON p.id = t.post_id
+         FROM posts p CROSS JOIN post_topics t ON t.post_id = p.id
          WHERE t.topic_id = ?1 AND p.published_at >= ?2 AND p.published_at < ?3
          GROUP BY p.source_id",
         topic,
@@ -182,7 +182,7 @@ pub(super) fn topic_authors(
                      WHERE topic_id = ?1 AND hour >= ?2 AND hour < ?3
                      GROUP BY author, source_id",
             "SELECT trim(p.author) AS a, p.source_id, count(*)
-                     FROM post_topics t JOIN posts p ON p.id = t.post_id
+                     FROM posts p CROSS JOIN post_topics t ON t.post_id = p.id
                      WHERE t.topic_id = ?1 AND p.published_at >= ?2 AND p.published_at < ?3
                        AND p.author IS NOT NULL AND trim(p.author) <> ''
                      GROUP BY a, p.source_id",
@@ -229,7 +229,7 @@ pub(super) fn topic_sentiment(
         "SELECT sentiment, sum(posts) FROM topic_sentiment_hourly
                  WHERE topic_id = ?1 AND hour >= ?2 AND hour < ?3 GROUP BY sentiment",
         "SELECT coalesce(p.sentiment, 'netral'), count(*)
-                 FROM post_topics t JOIN posts p ON p.id = t.post_id
+                 FROM posts p CROSS JOIN post_topics t ON t.post_id = p.id
                  WHERE t.topic_id = ?1 AND p.published_at >= ?2 AND p.published_at < ?3
                  GROUP BY 1",
         topic,
