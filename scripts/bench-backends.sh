@@ -31,15 +31,7 @@ if [ ! -f "$corpus/keywords_K50_P40.toml" ]; then
   mkdir -p "$corpus"
   python3 "$shared/gen_corpus.py" --out "$corpus" --files 20 --items 500 --topics 50,1000 --terms 40
 fi
-target=${CARGO_TARGET_DIR:-target}
-if [ -n "${PANTAU_BIN:-}" ]; then
-  bin=$PANTAU_BIN
-else
-  cargo build --release --bin pantau >&2
-  bin=$target/release/pantau
-fi
-[ -x "$bin" ] || { echo "bench-backends: no pantau binary at $bin" >&2; exit 1; }
-bin=$(realpath "$bin")
+bench_binary bench-backends
 command -v psql >/dev/null || { echo "bench-backends: psql not found (apt-get install postgresql-client)" >&2; exit 1; }
 
 tmp=$(mktemp -d)

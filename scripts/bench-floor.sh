@@ -25,14 +25,7 @@ rounds=${ROUNDS:-3}
 engines=${PY_ENGINES:-aho re}
 . scripts/bench-setup.sh
 target=${CARGO_TARGET_DIR:-target}
-if [ -n "${PANTAU_BIN:-}" ]; then
-  bin=$PANTAU_BIN
-else
-  cargo build --release --bin pantau >&2
-  bin=$target/release/pantau
-fi
-[ -x "$bin" ] || { echo "bench-floor: no pantau binary at $bin" >&2; exit 1; }
-bin=$(realpath "$bin")
+bench_binary bench-floor
 base_bin=${PANTAU_BIN_BASE:+$(realpath "$PANTAU_BIN_BASE")}
 cargo build --release --manifest-path "$shared/rust_floor/Cargo.toml" --target-dir "$target/rust-floor" >&2
 floor=$(realpath "$target/rust-floor/release/rust_floor")

@@ -44,3 +44,17 @@ EOF
   [ -s "$port_file" ] || { echo "$name: the loopback HTTP server did not start" >&2; exit 1; }
   base="http://127.0.0.1:$(cat "$port_file")"
 }
+
+# bench_binary NAME: sets `bin` to the absolute path of PANTAU_BIN if given, else of a release
+# build made now; exits naming NAME if there is none.
+bench_binary() {
+  local name=$1
+  if [ -n "${PANTAU_BIN:-}" ]; then
+    bin=$PANTAU_BIN
+  else
+    cargo build --release --bin pantau >&2
+    bin=${CARGO_TARGET_DIR:-target}/release/pantau
+  fi
+  [ -x "$bin" ] || { echo "$name: no pantau binary at $bin" >&2; exit 1; }
+  bin=$(realpath "$bin")
+}

@@ -28,14 +28,7 @@ corpus=${PANTAU_BENCH_CORPUS:-target/bench-corpus}
 command -v python3 >/dev/null || { echo "bench-reach: python3 is not installed" >&2; exit 1; }
 [ -d "$shared/bench" ] || { echo "bench-reach: $shared/bench not found" >&2; exit 1; }
 [ -d "$shared/corpus/indonlu" ] || { echo "bench-reach: $shared/corpus/indonlu not found" >&2; exit 1; }
-if [ -n "${PANTAU_BIN:-}" ]; then
-  bin=$PANTAU_BIN
-else
-  cargo build --release --bin pantau >&2
-  bin=${CARGO_TARGET_DIR:-target}/release/pantau
-fi
-[ -x "$bin" ] || { echo "bench-reach: no pantau binary at $bin" >&2; exit 1; }
-bin=$(realpath "$bin")
+bench_binary bench-reach
 # The same corpus, generated the same way, as scripts/bench-setup.sh.
 if [ ! -f "$corpus/keywords_K1000_P40.toml" ]; then
   mkdir -p "$corpus"

@@ -23,19 +23,13 @@
 # the installation (about 9 GB at 5,000,000 posts). PANTAU_BIN uses a given binary.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. scripts/bench-lib.sh
 per_day=${1:-100000}
 days=${2:-49}
 for tool in ab faketime python3 sqlite3; do
   command -v "$tool" >/dev/null || { echo "bench-scale: $tool is not installed (apt-get install apache2-utils faketime sqlite3)" >&2; exit 1; }
 done
-target=${CARGO_TARGET_DIR:-target}
-if [ -n "${PANTAU_BIN:-}" ]; then
-  bin=$PANTAU_BIN
-else
-  cargo build --release --bin pantau >&2
-  bin=$target/release/pantau
-fi
-bin=$(realpath "$bin")
+bench_binary bench-scale
 corpus=${PANTAU_BENCH_CORPUS:-target/bench-corpus}
 if [ ! -f "$corpus/feed_0000.xml" ]; then
   [ -d ../shared/bench ] || { echo "bench-scale: ../shared/bench not found" >&2; exit 1; }

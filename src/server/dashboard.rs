@@ -197,42 +197,33 @@ async fn page(
     });
     let tz = state.inner.timezone.clone();
     let lang = state.inner.lang;
-    // The generation is read before the store, so a kept answer is never newer than its label.
-    let generation = state.inner.pipeline.writer().generation();
-    let version = state
-        .inner
-        .pipeline
-        .classifier()
-        .get()
-        .version()
-        .to_string();
+    let (generation, version) = state.answer_stamp();
     let day_tz = tz.clone();
-    let day = state
-        .inner
-        .day
-        .get(version, generation, || {
-            with_store(&state, move |store, classifier| {
-                last_day(store, classifier, Timestamp::now(), &day_tz, lang)
+    let result = async {
+        // The last 24 hours as kept between commits; the posts asked for, read now.
+        let day = state
+            .inner
+            .day
+            .get(version, generation, || {
+                with_store(&state, move |store, classifier| {
+                    last_day(store, classifier, Timestamp::now(), &day_tz, lang)
+                })
             })
+            .await?;
+        with_store(&state, move |store, classifier| {
+            let filter = post_filter(
+                &PostParams {
+                    limit: Some(POSTS_SHOWN),
+                    ..params
+                },
+                classifier,
+                &tz,
+            );
+            build(store, classifier, filter, &day, &tz, lang)
         })
-        .await;
-    let result = match day {
-        Ok(day) => {
-            with_store(&state, move |store, classifier| {
-                let filter = post_filter(
-                    &PostParams {
-                        limit: Some(POSTS_SHOWN),
-                        ..params
-                    },
-                    classifier,
-                    &tz,
-                );
-                build(store, classifier, filter, &day, &tz, lang)
-            })
-            .await
-        }
-        Err(e) => Err(e),
-    };
+        .await
+    }
+    .await;
     let result = result.map(|(mut view, markup)| {
         view.show_sources = show_sources;
         view.can_mark = can_mark;

@@ -119,6 +119,14 @@ impl AppState {
         }
     }
 
+    /// What a kept answer ([`answers`]) is labelled with: the writer's generation, read before
+    /// the store so that an answer is never newer than its label, and the lists' version.
+    fn answer_stamp(&self) -> (u64, String) {
+        let generation = self.inner.pipeline.writer().generation();
+        let version = self.inner.pipeline.classifier().get().version().to_string();
+        (generation, version)
+    }
+
     /// `/healthz` then also requires this heartbeat (Unix seconds) to be recent.
     pub fn with_heartbeat(self, heartbeat: Arc<std::sync::atomic::AtomicI64>) -> AppState {
         let _ = self.inner.heartbeat.set(heartbeat);

@@ -52,15 +52,7 @@ async fn list(
     };
     let end = crate::time::window_end(now);
     let lang = state.inner.lang;
-    // The generation is read before the store, so an answer is never newer than its label.
-    let generation = state.inner.pipeline.writer().generation();
-    let version = state
-        .inner
-        .pipeline
-        .classifier()
-        .get()
-        .version()
-        .to_string();
+    let (generation, version) = state.answer_stamp();
     let body = state
         .inner
         .trends

@@ -62,6 +62,22 @@ pub struct Page {
     pub next: Option<Cursor>,
 }
 
+impl Page {
+    /// The page of `posts`, read with one more than `limit` to tell whether another follows.
+    pub(super) fn of(mut posts: Vec<ListedPost>, limit: usize) -> Page {
+        let next = if posts.len() > limit {
+            posts.truncate(limit);
+            posts.last().map(|p| Cursor {
+                published: p.post.published,
+                id: p.post.id,
+            })
+        } else {
+            None
+        };
+        Page { posts, next }
+    }
+}
+
 /// Posts matching `filter`, newest first, one page.
 pub(super) fn posts_page(conn: &Connection, filter: &PostFilter) -> Result<Page, StoreError> {
     let limit = filter.limit.clamp(1, MAX_PAGE);
@@ -96,19 +112,10 @@ fn general_page(conn: &Connection, filter: &PostFilter, limit: usize) -> Result<
          FROM {from} {where_} ORDER BY p.published_at DESC, p.id DESC LIMIT ?"
     );
     let mut stmt = conn.prepare_cached(&sql)?;
-    let mut posts = stmt
+    let posts = stmt
         .query_map(params_from_iter(values), read_listed)?
         .collect::<Result<Vec<_>, _>>()?;
-    let next = if posts.len() > limit {
-        posts.truncate(limit);
-        posts.last().map(|p| Cursor {
-            published: p.post.published,
-            id: p.post.id,
-        })
-    } else {
-        None
-    };
-    Ok(Page { posts, next })
+    Ok(Page::of(posts, limit))
 }
 
 /// Posts read by id at a time by [`page_by_id`].
@@ -136,164 +143,213 @@ fn page_by_id(
     filter: &PostFilter,
     limit: usize,
 ) -> Result<Option<Page>, StoreError> {
-    // What hands out posts by id (?1 its value), and the other filters (from ?N on).
-    let (from, id, matches, driver) = match (&filter.query, &filter.topic) {
-        (Some(words), _) => match fts_query(words) {
-            Some(fts) => ("posts_fts d", "d.rowid", "posts_fts MATCH ?1", fts),
-            None => return Ok(None),
-        },
-        (None, Some(topic)) => (
-            "post_topics d",
-            "d.post_id",
-            "d.topic_id = ?1",
-            topic.clone(),
-        ),
-        (None, None) => return Ok(None),
-    };
-    let mut others: Vec<(&str, String)> = Vec::new();
-    if let (Some(_), Some(topic)) = (&filter.query, &filter.topic) {
-        let tagged =
-            "EXISTS (SELECT 1 FROM post_topics t WHERE t.post_id = p.id AND t.topic_id = ?)";
-        others.push((tagged, topic.clone()));
-    }
-    if let Some(region) = &filter.region {
-        let tagged =
-            "EXISTS (SELECT 1 FROM post_regions r WHERE r.post_id = p.id AND r.region_id = ?)";
-        others.push((tagged, region.clone()));
-    }
-    if let Some(source) = &filter.source {
-        others.push(("p.source_id = ?", source.clone()));
-    }
-    if let Some(since) = filter.since {
-        others.push(("p.published_at >= ?", to_db(since)));
-    }
-    if let Some(until) = filter.until {
-        others.push(("p.published_at < ?", to_db(until)));
-    }
-    // The other filters' conditions, their parameters numbered from `first`.
-    let conditions = |first: usize| -> String {
-        others
-            .iter()
-            .enumerate()
-            .map(|(i, (c, _))| format!(" AND {}", c.replace('?', &format!("?{}", first + i))))
-            .collect()
-    };
-    let values = |fixed: Vec<Value>| -> Vec<Value> {
-        fixed
-            .into_iter()
-            .chain(others.iter().map(|(_, v)| Value::Text(v.clone())))
-            .collect()
+    let Some(by_id) = ById::of(filter) else {
+        return Ok(None);
     };
     let after = filter.after.map(|c| (to_db(c.published), c.id));
-    let passes = |key: &(String, i64)| {
+    let passes = |key: &Key| {
         after
             .as_ref()
             .is_none_or(|a| key.0 < a.0 || (key.0 == a.0 && key.1 < a.1))
     };
     let want = limit + 1;
-    // Newest first: (published, id) descending, as the general query orders.
-    let newest_first = |a: &(String, i64), b: &(String, i64)| b.cmp(a);
-    let mut found: Vec<(String, i64)> = Vec::new();
-    let mut below = i64::MAX;
-    let mut by_id = conn.prepare_cached(&format!(
-        "SELECT {id}, p.published_at FROM {from} JOIN posts p ON p.id = {id}
-         WHERE {matches} AND {id} < ?2{} ORDER BY {id} DESC LIMIT ?3",
-        conditions(4)
-    ))?;
-    let exhausted = loop {
-        let params = values(vec![
-            Value::Text(driver.clone()),
-            Value::Integer(below),
-            Value::Integer(STEP as i64),
-        ]);
-        let step = by_id
-            .query_map(params_from_iter(params), |r| {
-                Ok((r.get::<_, String>(1)?, r.get::<_, i64>(0)?))
-            })?
-            .collect::<Result<Vec<_>, _>>()?;
-        // Fewer than asked for: every match has been read, and the page is exact as it is.
-        let exhausted = step.len() < STEP;
-        if let Some(last) = step.last() {
-            below = last.1;
-        }
-        found.extend(step.into_iter().filter(|k| passes(k)));
-        if exhausted || found.len() >= want {
-            break exhausted;
-        }
-    };
-    found.sort_by(newest_first);
-    found.truncate(want);
+    let (mut found, below, exhausted) = by_id.newest(conn, want, &passes)?;
     if !exhausted {
         let bound = found[want - 1].clone();
-        let mut candidates = conn.prepare_cached(
-            "SELECT published_at, id FROM posts INDEXED BY posts_by_published
-             WHERE published_at >= ?1 AND id < ?2",
-        )?;
-        let mut rows = candidates.query(rusqlite::params![bound.0, below])?;
-        // The smallest id of a post that would outrank the bound, whatever its tags or words.
-        let mut lowest: Option<i64> = None;
-        let mut seen = 0;
-        while let Some(r) = rows.next()? {
-            seen += 1;
-            if seen > MAX_CANDIDATES {
-                return Ok(None);
-            }
-            let key: (String, i64) = (r.get(0)?, r.get(1)?);
-            if key > bound && passes(&key) {
-                lowest = Some(lowest.map_or(key.1, |l| l.min(key.1)));
-            }
-        }
-        // The filters, once over those posts' range of ids: one pass of the index there
-        // costs less than a lookup per post (the search index seeks a term's matches segment
-        // by segment for each lookup).
+        let Some(lowest) = outranking(conn, &bound, below, &passes)? else {
+            return Ok(None);
+        };
         if let Some(lo) = lowest {
-            let mut in_range = conn.prepare_cached(&format!(
-                "SELECT {id}, p.published_at FROM {from} JOIN posts p ON p.id = {id}
-                 WHERE {matches} AND {id} >= ?2 AND {id} < ?3{}",
-                conditions(4)
-            ))?;
-            let params = values(vec![
-                Value::Text(driver.clone()),
-                Value::Integer(lo),
-                Value::Integer(below),
-            ]);
-            let rows = in_range.query_map(params_from_iter(params), |r| {
-                Ok((r.get::<_, String>(1)?, r.get::<_, i64>(0)?))
-            })?;
-            for key in rows {
-                let key = key?;
-                // Those that outrank the bound are exactly the candidates that match.
-                if key > bound && passes(&key) {
-                    found.push(key);
-                }
-            }
+            // Those in the range that outrank the bound are exactly the candidates that match.
+            let more = by_id.in_range(conn, lo, below)?;
+            found.extend(more.into_iter().filter(|k| *k > bound && passes(k)));
         }
-        found.sort_by(newest_first);
+        found.sort_by(|a, b| b.cmp(a));
         found.truncate(want);
     }
     let ids: Vec<Value> = found.iter().map(|k| Value::Integer(k.1)).collect();
+    if ids.is_empty() {
+        return Ok(Some(Page::of(Vec::new(), limit)));
+    }
     let sql = format!(
         "SELECT {POST_COLUMNS}, {TAG_COLUMNS} FROM posts p WHERE p.id IN ({})
          ORDER BY p.published_at DESC, p.id DESC",
-        vec!["?"; ids.len().max(1)].join(", ")
+        vec!["?"; ids.len()].join(", ")
     );
-    let mut posts = if ids.is_empty() {
-        Vec::new()
-    } else {
-        conn.prepare(&sql)?
-            .query_map(params_from_iter(ids), read_listed)?
-            .collect::<Result<Vec<_>, _>>()?
-    };
-    let next = if posts.len() > limit {
-        posts.truncate(limit);
-        posts.last().map(|p| Cursor {
-            published: p.post.published,
-            id: p.post.id,
-        })
-    } else {
-        None
-    };
-    Ok(Some(Page { posts, next }))
+    let posts = conn
+        .prepare(&sql)?
+        .query_map(params_from_iter(ids), read_listed)?
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(Some(Page::of(posts, limit)))
+}
+
+/// A post as a page orders it: publication time (database text) and id, newest greatest.
+type Key = (String, i64);
+
+/// What hands a page's posts out by id (the search index, or a topic's tags; `?1` its value),
+/// and the page's other filters, checked per post.
+struct ById {
+    from: &'static str,
+    id: &'static str,
+    matches: &'static str,
+    value: String,
+    others: Vec<(&'static str, String)>,
+}
+
+impl ById {
+    /// None without a search or a topic, or with a search that has nothing searchable.
+    fn of(filter: &PostFilter) -> Option<ById> {
+        let mut by = match (&filter.query, &filter.topic) {
+            (Some(words), _) => ById::new(
+                "posts_fts d",
+                "d.rowid",
+                "posts_fts MATCH ?1",
+                fts_query(words)?,
+            ),
+            (None, Some(topic)) => ById::new(
+                "post_topics d",
+                "d.post_id",
+                "d.topic_id = ?1",
+                topic.clone(),
+            ),
+            (None, None) => return None,
+        };
+        if let (Some(_), Some(topic)) = (&filter.query, &filter.topic) {
+            by.others.push((
+                "EXISTS (SELECT 1 FROM post_topics t WHERE t.post_id = p.id AND t.topic_id = ?)",
+                topic.clone(),
+            ));
+        }
+        if let Some(region) = &filter.region {
+            by.others.push((
+                "EXISTS (SELECT 1 FROM post_regions r WHERE r.post_id = p.id AND r.region_id = ?)",
+                region.clone(),
+            ));
+        }
+        if let Some(source) = &filter.source {
+            by.others.push(("p.source_id = ?", source.clone()));
+        }
+        if let Some(since) = filter.since {
+            by.others.push(("p.published_at >= ?", to_db(since)));
+        }
+        if let Some(until) = filter.until {
+            by.others.push(("p.published_at < ?", to_db(until)));
+        }
+        Some(by)
+    }
+
+    fn new(from: &'static str, id: &'static str, matches: &'static str, value: String) -> ById {
+        ById {
+            from,
+            id,
+            matches,
+            value,
+            others: Vec::new(),
+        }
+    }
+
+    /// Reads posts newest id first, STEP at a time, until `want` of them pass the cursor or
+    /// none is left: those, sorted newest first and cut to `want`, the smallest id read, and
+    /// whether every post was read.
+    fn newest(
+        &self,
+        conn: &Connection,
+        want: usize,
+        passes: &impl Fn(&Key) -> bool,
+    ) -> Result<(Vec<Key>, i64, bool), StoreError> {
+        let (from, id, matches) = (self.from, self.id, self.matches);
+        let mut stmt = conn.prepare_cached(&format!(
+            "SELECT {id}, p.published_at FROM {from} JOIN posts p ON p.id = {id}
+             WHERE {matches} AND {id} < ?2{} ORDER BY {id} DESC LIMIT ?3",
+            self.conditions(4)
+        ))?;
+        let mut found = Vec::new();
+        let mut below = i64::MAX;
+        let exhausted = loop {
+            let params = self.values([Value::Integer(below), Value::Integer(STEP as i64)]);
+            let step = stmt
+                .query_map(params_from_iter(params), read_key)?
+                .collect::<Result<Vec<_>, _>>()?;
+            // Fewer than asked for: every post has been read.
+            let exhausted = step.len() < STEP;
+            if let Some(last) = step.last() {
+                below = last.1;
+            }
+            found.extend(step.into_iter().filter(|k| passes(k)));
+            if exhausted || found.len() >= want {
+                break exhausted;
+            }
+        };
+        found.sort_by(|a, b| b.cmp(a));
+        found.truncate(want);
+        Ok((found, below, exhausted))
+    }
+
+    /// Every post with an id in [lo, below) that passes the filters: one pass of the index
+    /// there costs less than a lookup per post (the search index seeks a term's matches
+    /// segment by segment for each lookup).
+    fn in_range(&self, conn: &Connection, lo: i64, below: i64) -> Result<Vec<Key>, StoreError> {
+        let (from, id, matches) = (self.from, self.id, self.matches);
+        let mut stmt = conn.prepare_cached(&format!(
+            "SELECT {id}, p.published_at FROM {from} JOIN posts p ON p.id = {id}
+             WHERE {matches} AND {id} >= ?2 AND {id} < ?3{}",
+            self.conditions(4)
+        ))?;
+        let params = self.values([Value::Integer(lo), Value::Integer(below)]);
+        Ok(stmt
+            .query_map(params_from_iter(params), read_key)?
+            .collect::<Result<Vec<_>, _>>()?)
+    }
+
+    /// The other filters' conditions, their parameters numbered from `first`.
+    fn conditions(&self, first: usize) -> String {
+        self.others
+            .iter()
+            .enumerate()
+            .map(|(i, (c, _))| format!(" AND {}", c.replace('?', &format!("?{}", first + i))))
+            .collect()
+    }
+
+    /// The parameters: the value, then `fixed` (?2, ?3), then the other filters'.
+    fn values(&self, fixed: [Value; 2]) -> Vec<Value> {
+        std::iter::once(Value::Text(self.value.clone()))
+            .chain(fixed)
+            .chain(self.others.iter().map(|(_, v)| Value::Text(v.clone())))
+            .collect()
+    }
+}
+
+fn read_key(r: &rusqlite::Row<'_>) -> rusqlite::Result<Key> {
+    Ok((r.get(1)?, r.get(0)?))
+}
+
+/// The smallest id among posts with an id below `below` that would outrank `bound` and pass
+/// the cursor, whatever their tags or words (Some(None): there are none); None when more than
+/// [`MAX_CANDIDATES`] posts were published since `bound`.
+fn outranking(
+    conn: &Connection,
+    bound: &Key,
+    below: i64,
+    passes: &impl Fn(&Key) -> bool,
+) -> Result<Option<Option<i64>>, StoreError> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT published_at, id FROM posts INDEXED BY posts_by_published
+         WHERE published_at >= ?1 AND id < ?2",
+    )?;
+    let mut rows = stmt.query(rusqlite::params![bound.0, below])?;
+    let mut lowest: Option<i64> = None;
+    let mut seen = 0;
+    while let Some(r) = rows.next()? {
+        seen += 1;
+        if seen > MAX_CANDIDATES {
+            return Ok(None);
+        }
+        let key: Key = (r.get(0)?, r.get(1)?);
+        if key > *bound && passes(&key) {
+            lowest = Some(lowest.map_or(key.1, |l| l.min(key.1)));
+        }
+    }
+    Ok(Some(lowest))
 }
 
 /// The tables and conditions of a page's query, with the conditions' parameters in order.
@@ -548,19 +604,14 @@ mod tests {
                 };
                 let ts = Timestamp::from_second(at).unwrap();
                 let word = if rng.u8(0..3) == 0 { "banjir" } else { "jalan" };
-                let post = crate::model::Post {
-                    source: "s".into(),
-                    external_id: i.to_string(),
-                    url: None,
-                    title: None,
-                    text: format!("{word} nomor {i}"),
-                    author: None,
-                    published: ts,
-                    fetched: ts,
-                    lang: Some("id".into()),
-                    platform: None,
-                    reach: Default::default(),
-                };
+                let text = format!("{word} nomor {i}");
+                let post = crate::store::posts::tests::post(
+                    "s",
+                    &i.to_string(),
+                    None,
+                    &text,
+                    &ts.to_string(),
+                );
                 // The posts with the word carry its topic; every other post names a region.
                 let tags = crate::classify::Tags {
                     topics: (word == "banjir")

@@ -627,7 +627,7 @@ pub(super) fn count(n: u64) -> i64 {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::model::{Platform, RegionId, TopicId};
     use crate::store::testing::each_backend;

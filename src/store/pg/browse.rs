@@ -17,7 +17,7 @@ use postgres::types::ToSql;
 use crate::model::{Reach, SourceId};
 use crate::sources::article::ItemKey;
 use crate::store::briefings::{BriefingDelivery, BriefingRecord};
-use crate::store::browse::{Cursor, ExportFilter, ListedPost, MAX_PAGE, Page, PostFilter};
+use crate::store::browse::{ExportFilter, ListedPost, MAX_PAGE, Page, PostFilter};
 use crate::store::rows::{POST_COLUMN_COUNT, POST_COLUMNS, platform, uncount};
 use crate::store::search::{Search, split_filters, ts_query};
 use crate::store::{Browse, StoreError, StoredPost, Story, TaggedRow};
@@ -82,20 +82,11 @@ impl Browse for PgStore {
             q.where_clause()
         );
         let rows = self.client().query(&sql, &q.params())?;
-        let mut posts = rows
+        let posts = rows
             .iter()
             .map(read_listed)
             .collect::<Result<Vec<_>, _>>()?;
-        let next = if posts.len() > limit {
-            posts.truncate(limit);
-            posts.last().map(|p| Cursor {
-                published: p.post.published,
-                id: p.post.id,
-            })
-        } else {
-            None
-        };
-        Ok(Page { posts, next })
+        Ok(Page::of(posts, limit))
     }
 
     fn story_posts(&self, story: i64, limit: usize) -> Result<Vec<StoredPost>, StoreError> {
