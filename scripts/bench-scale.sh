@@ -19,15 +19,15 @@
 #    trends API and a full-text search. Prints p50/p95/p99, errors, and the writer's commit
 #    times during the run; then `pantau digest` of the busy day on the copy.
 #
-# Needs: ab (apache2-utils), faketime, python3, sqlite3. Disk: the copy needs as much again as
+# Needs: ab (apache2-utils), faketime, python3. Disk: the copy needs as much again as
 # the installation (about 9 GB at 5,000,000 posts). PANTAU_BIN uses a given binary.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/bench-lib.sh
 per_day=${1:-100000}
 days=${2:-49}
-for tool in ab faketime python3 sqlite3; do
-  command -v "$tool" >/dev/null || { echo "bench-scale: $tool is not installed (apt-get install apache2-utils faketime sqlite3)" >&2; exit 1; }
+for tool in ab faketime python3; do
+  command -v "$tool" >/dev/null || { echo "bench-scale: $tool is not installed (apt-get install apache2-utils faketime)" >&2; exit 1; }
 done
 bench_binary bench-scale
 corpus=${PANTAU_BENCH_CORPUS:-target/bench-corpus}

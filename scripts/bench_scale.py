@@ -11,6 +11,7 @@ import re
 import shutil
 import signal
 import socket
+import sqlite3
 import statistics
 import subprocess
 import sys
@@ -74,16 +75,11 @@ def quantiles(micros):
 
 
 def count_posts(db):
-    conn = sqlite3_connect(db)
+    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
     try:
         return conn.execute("SELECT count(*) FROM posts").fetchone()[0]
     finally:
         conn.close()
-
-
-def sqlite3_connect(db):
-    import sqlite3
-    return sqlite3.connect(f"file:{db}?mode=ro", uri=True)
 
 
 def poll_round(args, base, r, storage, label):

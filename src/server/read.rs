@@ -3,8 +3,8 @@
 //! readers and the writer run together).
 //!
 //! Connections are kept between requests ([`Readers`]): a new SQLite connection reads the
-//! schema and starts with an empty page cache, so on a large store every request paid for
-//! reading the same index pages again from the operating system.
+//! schema and starts with an empty page cache, so on a large store each request on a new one
+//! reads the same index pages again from the operating system.
 
 use std::sync::Mutex;
 

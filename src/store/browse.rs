@@ -127,7 +127,7 @@ const MAX_CANDIDATES: usize = 2_000;
 
 /// A page of a full-text search or a topic, newest first, without reading every post that
 /// matches (a common word or a busy topic has hundreds of thousands of posts in a large store,
-/// and sorting them all by time is what made such a page slow). None where the general query
+/// and sorting them all by time costs in proportion to them). None where the general query
 /// answers: no search or topic, or too many candidates (below).
 ///
 /// The search index hands its matches out by post id, and `post_topics_by_topic` a topic's
@@ -156,13 +156,15 @@ fn page_by_id(
     let (mut found, below, exhausted) = by_id.newest(conn, want, &passes)?;
     if !exhausted {
         let bound = found[want - 1].clone();
-        let Some(lowest) = outranking(conn, &bound, below, &passes)? else {
-            return Ok(None);
-        };
-        if let Some(lo) = lowest {
-            // Those in the range that outrank the bound are exactly the candidates that match.
-            let more = by_id.in_range(conn, lo, below)?;
-            found.extend(more.into_iter().filter(|k| *k > bound && passes(k)));
+        match outranking(conn, &bound, below, &passes)? {
+            Outranking::TooMany => return Ok(None),
+            Outranking::None => {}
+            Outranking::From(lo) => {
+                // Those in the range that outrank the bound are exactly the candidates that
+                // match.
+                let more = by_id.in_range(conn, lo, below)?;
+                found.extend(more.into_iter().filter(|k| *k > bound && passes(k)));
+            }
         }
         found.sort_by(|a, b| b.cmp(a));
         found.truncate(want);
@@ -323,15 +325,23 @@ fn read_key(r: &rusqlite::Row<'_>) -> rusqlite::Result<Key> {
     Ok((r.get(1)?, r.get(0)?))
 }
 
-/// The smallest id among posts with an id below `below` that would outrank `bound` and pass
-/// the cursor, whatever their tags or words (Some(None): there are none); None when more than
-/// [`MAX_CANDIDATES`] posts were published since `bound`.
+/// Posts with an id below the ones read that would outrank a page's bound, whatever their tags
+/// or words.
+enum Outranking {
+    None,
+    /// The smallest id among them.
+    From(i64),
+    /// More than [`MAX_CANDIDATES`] posts were published since the bound.
+    TooMany,
+}
+
+/// The posts with an id below `below` that would outrank `bound` and pass the cursor.
 fn outranking(
     conn: &Connection,
     bound: &Key,
     below: i64,
     passes: &impl Fn(&Key) -> bool,
-) -> Result<Option<Option<i64>>, StoreError> {
+) -> Result<Outranking, StoreError> {
     let mut stmt = conn.prepare_cached(
         "SELECT published_at, id FROM posts INDEXED BY posts_by_published
          WHERE published_at >= ?1 AND id < ?2",
@@ -342,14 +352,14 @@ fn outranking(
     while let Some(r) = rows.next()? {
         seen += 1;
         if seen > MAX_CANDIDATES {
-            return Ok(None);
+            return Ok(Outranking::TooMany);
         }
         let key: Key = (r.get(0)?, r.get(1)?);
         if key > *bound && passes(&key) {
             lowest = Some(lowest.map_or(key.1, |l| l.min(key.1)));
         }
     }
-    Ok(Some(lowest))
+    Ok(lowest.map_or(Outranking::None, Outranking::From))
 }
 
 /// The tables and conditions of a page's query, with the conditions' parameters in order.
