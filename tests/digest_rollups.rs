@@ -529,6 +529,10 @@ fn an_upgraded_database_gets_the_same_rollups() {
          DROP TABLE briefing_deliveries;
          DROP TABLE post_marks; DROP TABLE topic_revisions; DROP TABLE login_audit; DROP TABLE api_tokens; DROP TABLE sessions; DROP TABLE users;
          DROP TABLE pending_stories; DELETE FROM meta WHERE key = 'index.through';
+         DROP INDEX posts_by_url; ALTER TABLE posts ADD COLUMN url_key TEXT;
+         UPDATE posts SET url_key = CASE WHEN url_is_key = 1 THEN url END;
+         ALTER TABLE posts DROP COLUMN url_is_key;
+         CREATE UNIQUE INDEX posts_by_url ON posts(url_key) WHERE url_key IS NOT NULL;
          DROP TRIGGER posts_fts_delete; DROP TRIGGER posts_fts_update;
          CREATE TRIGGER posts_fts_delete AFTER DELETE ON posts BEGIN
              INSERT INTO posts_fts (posts_fts, rowid, title, text)

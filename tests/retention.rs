@@ -116,8 +116,8 @@ fn day_posts(day: i64, per_day: usize, start: Timestamp) -> Vec<Post> {
     out
 }
 
-/// One retention pass as the daemon's (`daemon::retention`) at `now`: prune in batches,
-/// then hand the freed pages back.
+/// A day of the daemon's retention passes (`daemon::retention`) at `now`: prune in batches,
+/// sweep the stories' keys, then hand the freed pages back.
 fn retention_pass(store: &mut Store, now: Timestamp) {
     let days_ago = |days: i64| now - SignedDuration::from_hours(24 * days);
     while !store
@@ -126,6 +126,7 @@ fn retention_pass(store: &mut Store, now: Timestamp) {
         .done(500)
     {}
     while store.prune_history(days_ago(HISTORY_DAYS), 500).unwrap() == 500 {}
+    pantau::store::testing::sweep_all_story_keys(store, 5000);
     while store.vacuum_step(2000).unwrap() > 0 {}
 }
 

@@ -139,6 +139,10 @@ fn an_older_database_gets_its_search_index_built() {
                  ALTER TABLE alerts DROP COLUMN region_id;
                  CREATE INDEX alert_episodes_open ON alert_episodes(topic_id) WHERE closed_at IS NULL;
                  DROP TABLE pending_stories; DELETE FROM meta WHERE key = 'index.through';
+                 DROP INDEX posts_by_url; ALTER TABLE posts ADD COLUMN url_key TEXT;
+                 UPDATE posts SET url_key = CASE WHEN url_is_key = 1 THEN url END;
+                 ALTER TABLE posts DROP COLUMN url_is_key;
+                 CREATE UNIQUE INDEX posts_by_url ON posts(url_key) WHERE url_key IS NOT NULL;
                  PRAGMA user_version = 4;",
             )
             .unwrap();
@@ -270,15 +274,25 @@ fn pruning_removes_old_posts_and_their_stories_but_keeps_counts_and_search_in_st
     );
     // Reports over old periods keep their numbers.
     assert_eq!(hourly(&store), counts);
-    // A story none of whose posts is left goes with its lookup keys: retention bounds the file.
+    // A story none of whose posts is left goes, and the sweep takes its lookup keys after it:
+    // retention bounds the file. The kept story keeps every key.
     assert_eq!(stories, 4, "four distinct stories before the prune");
     assert_eq!(query_i64(&store, "SELECT count(*) FROM stories"), 1);
-    assert_eq!(
+    let keys_of = |s: &pantau::Store, which: &str| {
         query_i64(
-            &store,
-            "SELECT count(*) FROM story_keys WHERE story_id NOT IN (SELECT story_id FROM posts)"
-        ),
-        0
+            s,
+            &format!(
+                "SELECT count(*) FROM story_keys WHERE story_id {which} (SELECT id FROM stories)"
+            ),
+        )
+    };
+    let (kept, gone) = (keys_of(&store, "IN"), keys_of(&store, "NOT IN"));
+    assert!(kept > 0 && gone > kept, "{kept} kept, {gone} gone");
+    let removed = pantau::store::testing::sweep_all_story_keys(&mut store, 3);
+    assert_eq!(removed as i64, gone);
+    assert_eq!(
+        (keys_of(&store, "IN"), keys_of(&store, "NOT IN")),
+        (kept, 0)
     );
     // The search index forgets the pruned posts with them. PostgreSQL's is an expression
     // index over posts: the same question through it.

@@ -2,7 +2,9 @@
 //! pruned in batches of [`BATCH`] through the writer (polls commit between batches); then
 //! SQLite's planner statistics are refreshed (`PRAGMA optimize`, which runs ANALYZE where it
 //! is due) and the freed pages are handed back to the file system [`VACUUM_PAGES`] at a time
-//! (incremental vacuum). Stories none of whose posts is left go too. The hourly counts per
+//! (incremental vacuum). Stories none of whose posts is left go too, and each pass sweeps one
+//! slice of the stories' lookup keys for those of deleted stories
+//! ([`crate::store::key_sweep`]: the whole key space once a day). The hourly counts per
 //! topic (the history reports over past periods read) are pruned after `history_days`;
 //! alerts and briefings stay. Of nodes sharing a database, the one holding the
 //! `job:retention` lease prunes.
@@ -14,12 +16,15 @@ use tokio_util::sync::CancellationToken;
 
 use super::nodes::{Keeper, Kept};
 use crate::config::StorageSettings;
+use crate::store::key_sweep::Swept;
 use crate::store::maintenance::Pruned;
 use crate::store::writer::Writer;
 use crate::store::{Maintenance, Store, StoreError};
 
 pub const EVERY: Duration = Duration::from_secs(3600);
 pub const BATCH: usize = 500;
+/// Lookup keys read per sweep step: a few milliseconds of the writer.
+pub const SWEEP_ROWS: usize = 5000;
 /// Pages (4 KiB) freed per incremental-vacuum step: 8 MB, a few milliseconds of the writer.
 pub const VACUUM_PAGES: u32 = 2000;
 /// At most this many steps per pass (2 GB); the rest waits for the next hour.
@@ -65,11 +70,13 @@ pub async fn prune(keep: &StorageSettings, writer: &Writer, stop: &CancellationT
         })
         .await;
     }
-    if total != Pruned::default() {
+    let swept = sweep_keys(writer, stop).await;
+    if total != Pruned::default() || swept.removed > 0 {
         tracing::info!(
             posts = total.posts,
             fetch_log = total.fetch_log,
             stories = total.stories,
+            story_keys = swept.removed,
             hourly_counts = total.hourly_counts,
             retain_days = keep.retain_days,
             history_days = keep.history_days,
@@ -97,6 +104,31 @@ async fn in_batches(
             }
             Ok(Err(e)) => {
                 tracing::error!(error = %e, "pemangkasan data lama gagal; dicoba lagi nanti");
+                break;
+            }
+            Err(_) => break,
+        }
+        tokio::task::yield_now().await;
+    }
+    total
+}
+
+/// Sweeps one slice of the stories' lookup keys through the writer, in steps of
+/// [`SWEEP_ROWS`]; what it read and removed.
+pub async fn sweep_keys(writer: &Writer, stop: &CancellationToken) -> Swept {
+    let mut total = Swept::default();
+    while !stop.is_cancelled() {
+        match writer.call(|s| s.sweep_story_keys(SWEEP_ROWS)).await {
+            Ok(Ok(step)) => {
+                total.read += step.read;
+                total.removed += step.removed;
+                if step.slice_done {
+                    total.slice_done = true;
+                    break;
+                }
+            }
+            Ok(Err(e)) => {
+                tracing::warn!(error = %e, "penyapuan kunci cerita gagal; dicoba lagi nanti");
                 break;
             }
             Err(_) => break,

@@ -764,7 +764,10 @@ async fn attempt(
         .unwrap_or(false);
     let Some(user) = user.filter(|_| matches) else {
         tracing::warn!(user = %name, address = %address, "gagal masuk");
-        audit(state, name, address, Outcome::Failed, now).await?;
+        // The wait runs from the answer, not from the start of a check that may take a second
+        // on a busy machine (the hash is slow on purpose): else it could be over before the
+        // client has heard of the failure.
+        audit(state, name, address, Outcome::Failed, Timestamp::now()).await?;
         return Ok(Attempt::Failed);
     };
     let session_id = auth::new_secret()

@@ -10,6 +10,7 @@ use jiff::Timestamp;
 use super::alerts::{Decision, Episode, PendingDelivery};
 use super::briefings::{BriefingDelivery, BriefingRecord};
 use super::browse::{ExportFilter, ListedPost, Page, PostFilter};
+use super::key_sweep;
 use super::leases::Lease;
 use super::maintenance::{Pruned, Stats};
 use super::marks;
@@ -591,6 +592,9 @@ impl Maintenance for Store {
     }
     fn prune_history(&mut self, before: Timestamp, limit: usize) -> Result<usize, StoreError> {
         each!(self, s => s.prune_history(before, limit))
+    }
+    fn sweep_story_keys(&mut self, limit: usize) -> Result<key_sweep::Swept, StoreError> {
+        each!(self, s => s.sweep_story_keys(limit))
     }
     fn optimize(&self) -> Result<(), StoreError> {
         each!(self, s => s.optimize())

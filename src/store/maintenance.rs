@@ -214,10 +214,10 @@ impl std::ops::AddAssign for Pruned {
 /// Removes up to `limit` raw posts published before `before` (their tags, search entries
 /// and their share of the per-post rollups go with them: see `store::rollups`), as many
 /// fetch-log rows from before it, and as many stories that no post belongs to any more and
-/// that were last seen a joining window before it (their lookup keys, sources and counted
-/// topics go with them by cascade). Hourly counts (`topic_hourly`), alerts and briefings
-/// stay: reports over old periods keep their numbers. Small batches keep each transaction
-/// short, so polls commit between them.
+/// that were last seen a joining window before it (their sources and counted topics go with
+/// them by cascade; their lookup keys are swept later, `store::key_sweep`). Hourly counts
+/// (`topic_hourly`), alerts and briefings stay: reports over old periods keep their numbers.
+/// Small batches keep each transaction short, so polls commit between them.
 pub(super) fn prune_batch(
     conn: &mut Connection,
     before: Timestamp,
@@ -251,8 +251,8 @@ pub(super) fn prune_batch(
     )?;
     // A story's posts are pruned with the posts; once none is left and it was last seen a
     // joining window before the cut, nothing can show it or join it (a post joins only a story
-    // seen within `STORY_WINDOW_HOURS` of its own time, and older posts are pruned), and its
-    // keys would otherwise grow the file for ever.
+    // seen within `STORY_WINDOW_HOURS` of its own time, and older posts are pruned), and it
+    // would otherwise grow the file for ever.
     let unjoinable = crate::time::to_db(
         before - jiff::SignedDuration::from_hours(crate::stories::STORY_WINDOW_HOURS),
     );

@@ -34,6 +34,7 @@ mod backend;
 pub mod briefings;
 pub mod browse;
 pub mod checkpoint;
+pub mod key_sweep;
 pub mod leases;
 pub mod maintenance;
 pub mod marks;
@@ -629,15 +630,21 @@ pub trait Maintenance {
 
     /// Removes up to `limit` posts published before `before`, oldest first (their tags,
     /// search entries and their share of the per-post rollups go with them), as many
-    /// fetch-log rows from before it, and as many stories none of whose posts is left (with
-    /// their lookup keys), in one short transaction. The hourly counts per topic, alerts and
-    /// briefings stay: reports over old periods keep their numbers.
+    /// fetch-log rows from before it, and as many stories none of whose posts is left (their
+    /// lookup keys stay for [`Maintenance::sweep_story_keys`]), in one short transaction. The
+    /// hourly counts per topic, alerts and briefings stay: reports over old periods keep their
+    /// numbers.
     fn prune_batch(&mut self, before: Timestamp, limit: usize) -> Result<Pruned, StoreError>;
 
     /// Removes up to `limit` hourly counts per topic of hours before `before`, oldest first,
     /// in one short transaction; returns how many went. Reports over those hours then count
     /// nothing: `[storage] history_days` says how far back they may look.
     fn prune_history(&mut self, before: Timestamp, limit: usize) -> Result<usize, StoreError>;
+
+    /// Reads up to `limit` lookup keys of stories from where the sweep stands and removes
+    /// those whose story retention deleted, in one short transaction (see
+    /// [`key_sweep`]: a pass sweeps one of its slices).
+    fn sweep_story_keys(&mut self, limit: usize) -> Result<key_sweep::Swept, StoreError>;
 
     /// Refreshes the query planner's statistics where they have gone stale; cheap when none
     /// did.

@@ -20,7 +20,7 @@ use super::{
     Browse, Checkpointer, HourCount, Maintenance, Reports, SourceHealth, SourceSeen, SqliteStore,
     Status, StoreError, StoredPost, Story, TaggedRow, Write, Writes,
 };
-use super::{checkpoint, meta, pending, posts, sources, stories};
+use super::{checkpoint, key_sweep, meta, pending, posts, sources, stories};
 use crate::classify::Tags;
 use crate::model::{Post, SourceId, SourceInfo, SourceState};
 use crate::sources::article::ItemKey;
@@ -336,6 +336,10 @@ impl Maintenance for SqliteStore {
 
     fn prune_history(&mut self, before: Timestamp, limit: usize) -> Result<usize, StoreError> {
         maintenance::prune_history(&self.conn, before, limit)
+    }
+
+    fn sweep_story_keys(&mut self, limit: usize) -> Result<key_sweep::Swept, StoreError> {
+        key_sweep::sweep_step(&mut self.conn, limit)
     }
 
     fn optimize(&self) -> Result<(), StoreError> {

@@ -213,7 +213,8 @@ impl Browse for PgStore {
         let urls: Vec<Option<&str>> = items.iter().map(|i| i.url.as_deref()).collect();
         let rows = self.client().query_prepared(
             "SELECT EXISTS (SELECT 1 FROM posts WHERE source_id = $1 AND external_id = i.id)
-                    OR (i.url IS NOT NULL AND EXISTS (SELECT 1 FROM posts WHERE url_key = i.url))
+                    OR (i.url IS NOT NULL
+                        AND EXISTS (SELECT 1 FROM posts WHERE url = i.url AND url_is_key = 1))
              FROM unnest($2::text[], $3::text[]) WITH ORDINALITY AS i(id, url, n)
              ORDER BY i.n",
             &[&source.as_str(), &ids, &urls],

@@ -12,6 +12,7 @@ use std::sync::Once;
 use jiff::Timestamp;
 use postgres::Transaction;
 
+use crate::store::key_sweep::{Position, SWEPT, Swept};
 use crate::store::maintenance::{Engine, PgFigures, Pruned, Stats, TABLES};
 use crate::store::{Maintenance, StoreError};
 use crate::time::{from_db, to_db};
@@ -102,8 +103,8 @@ impl Maintenance for PgStore {
             &[&at, &limit],
         )? as usize;
         // As on SQLite: a story none of whose posts is left and last seen a joining window
-        // before the cut can neither show nor be joined; its keys, sources and counted topics
-        // go with it by cascade.
+        // before the cut can neither show nor be joined; its sources and counted topics go
+        // with it by cascade, its keys at the sweep.
         let unjoinable =
             to_db(before - jiff::SignedDuration::from_hours(crate::stories::STORY_WINDOW_HOURS));
         let stories = tx.execute_prepared(
@@ -120,6 +121,49 @@ impl Maintenance for PgStore {
             fetch_log,
             stories,
             hourly_counts: 0,
+        })
+    }
+
+    /// As SQLite's (`store::key_sweep`), with the position in the same `meta` row.
+    fn sweep_story_keys(&mut self, limit: usize) -> Result<Swept, StoreError> {
+        let mut c = self.client();
+        let mut tx = c.transaction()?;
+        let value: Option<String> = tx
+            .query_opt_prepared("SELECT value FROM meta WHERE key = $1", &[&SWEPT])?
+            .map(|r| r.get(0));
+        let at = Position::parse(value.as_deref());
+        let (from, until) = at.bounds();
+        let until = until.map_or(i64::MAX, |u| u - 1);
+        let (after_key, after_story) = at.after.unwrap_or((i64::MIN, i64::MIN));
+        let rows = tx.query_prepared(
+            "SELECT key, story_id, EXISTS (SELECT 1 FROM stories s WHERE s.id = k.story_id)
+             FROM story_keys k
+             WHERE key >= $1 AND key <= $2 AND (key, story_id) > ($3, $4)
+             ORDER BY key, story_id LIMIT $5",
+            &[&from, &until, &after_key, &after_story, &(limit as i64)],
+        )?;
+        let (gone_keys, gone_stories): (Vec<i64>, Vec<i64>) = rows
+            .iter()
+            .filter(|r| !r.get::<_, bool>(2))
+            .map(|r| (r.get::<_, i64>(0), r.get::<_, i64>(1)))
+            .unzip();
+        let removed = tx.execute_prepared(
+            "DELETE FROM story_keys WHERE (key, story_id) IN (
+                 SELECT * FROM unnest($1::bigint[], $2::bigint[]))",
+            &[&gone_keys, &gone_stories],
+        )? as usize;
+        let last = rows.last().map(|r| (r.get(0), r.get(1)));
+        let next = at.next(rows.len(), limit, last);
+        tx.execute_prepared(
+            "INSERT INTO meta (key, value, updated_at) VALUES ($1, $2, $3)
+             ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
+            &[&SWEPT, &next.to_meta(), &to_db(Timestamp::now())],
+        )?;
+        tx.commit()?;
+        Ok(Swept {
+            read: rows.len(),
+            removed,
+            slice_done: next.slice != at.slice,
         })
     }
 
@@ -558,17 +602,27 @@ mod tests {
         out
     }
 
-    /// Prunes in batches of `limit` until done; what went, summed.
-    fn prune(store: &mut Store, before: Timestamp, history: Timestamp, limit: usize) -> Pruned {
+    /// Prunes in batches of `limit` until done, then sweeps every slice of the stories' keys
+    /// `limit` at a time; what went, summed, and the keys swept.
+    fn prune(
+        store: &mut Store,
+        before: Timestamp,
+        history: Timestamp,
+        limit: usize,
+    ) -> (Pruned, usize) {
         let mut total = Pruned::default();
         loop {
             let mut batch = store.prune_batch(before, limit).unwrap();
             batch.hourly_counts = store.prune_history(history, limit).unwrap();
             total += batch;
             if batch.done(limit) {
-                return total;
+                break;
             }
         }
+        (
+            total,
+            crate::store::testing::sweep_all_story_keys(store, limit),
+        )
     }
 
     #[test]
@@ -599,9 +653,10 @@ mod tests {
         assert!(stories.len() > 10, "stories to prune: {}", stories.len());
         // Posts before day 12 go (their stories once a joining window older), counts per hour
         // before day 4.
-        let sqlite_pruned = prune(&mut sqlite, day(12), day(4), 7);
-        let pg_pruned = prune(&mut pg, day(12), day(4), 7);
-        assert_eq!(pg_pruned, sqlite_pruned);
+        let (sqlite_pruned, sqlite_swept) = prune(&mut sqlite, day(12), day(4), 7);
+        let (pg_pruned, pg_swept) = prune(&mut pg, day(12), day(4), 7);
+        assert_eq!((pg_pruned, pg_swept), (sqlite_pruned, sqlite_swept));
+        assert!(sqlite_swept > 0);
         assert_eq!(sqlite_pruned.posts, 72, "{sqlite_pruned:?}");
         assert!(sqlite_pruned.stories > 0, "{sqlite_pruned:?}");
         assert!(sqlite_pruned.hourly_counts > 0, "{sqlite_pruned:?}");

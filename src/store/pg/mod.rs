@@ -304,6 +304,54 @@ mod tests {
         );
     }
 
+    /// Version 1's posts and story keys, upgraded: the hash cut to 16 digits, `url_key` become
+    /// `url_is_key`, and a deleted story's keys left for the sweep.
+    #[test]
+    fn an_upgraded_database_narrows_its_posts_and_keys() {
+        let Some(db) = TestDb::create() else { return };
+        let mut client = postgres::Client::connect(db.url().expose(), postgres::NoTls).unwrap();
+        client
+            .batch_execute(&format!(
+                "{}
+                 CREATE TABLE pantau_schema (version BIGINT NOT NULL);
+                 INSERT INTO pantau_schema VALUES (1);
+                 INSERT INTO posts (id, source_id, external_id, url, url_key, text, published_at,
+                                    fetched_at, text_hash)
+                 VALUES (1, 'a', '1', 'https://k.example/a', 'https://k.example/a', 'x',
+                         '2026-11-27T02:10:00Z', '2026-11-27T02:10:00Z', repeat('ab', 16)),
+                        (2, 'a', '2', 'https://k.example/', NULL, 'y',
+                         '2026-11-27T02:10:00Z', '2026-11-27T02:10:00Z', repeat('cd', 16));
+                 INSERT INTO stories (id, first_post_id, first_source_id, first_seen_at,
+                                      last_seen_at, title, signature)
+                 VALUES (1, 1, 'a', '2026-11-27T02:10:00Z', '2026-11-27T02:10:00Z', 't', '\\x00');
+                 INSERT INTO story_keys VALUES (10, 1), (11, 1);",
+                super::schema::MIGRATIONS[0]
+            ))
+            .unwrap();
+        drop(db.store());
+        let rows: Vec<(String, i16)> = client
+            .query("SELECT text_hash, url_is_key FROM posts ORDER BY id", &[])
+            .unwrap()
+            .iter()
+            .map(|r| (r.get(0), r.get(1)))
+            .collect();
+        assert_eq!(
+            rows,
+            [
+                ("abababababababab".into(), 1),
+                ("cdcdcdcdcdcdcdcd".into(), 0)
+            ]
+        );
+        client
+            .execute("DELETE FROM stories WHERE id = 1", &[])
+            .unwrap();
+        let keys: i64 = client
+            .query_one("SELECT count(*) FROM story_keys", &[])
+            .unwrap()
+            .get(0);
+        assert_eq!(keys, 2, "no cascade: the sweep takes them");
+    }
+
     #[test]
     fn tls_is_required_when_the_url_says_so_and_errors_never_show_the_password() {
         let Some(db) = TestDb::create() else { return };

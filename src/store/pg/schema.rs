@@ -361,4 +361,20 @@ CREATE TABLE leases (
     expires_at  TEXT NOT NULL
 );
 "#,
+    // 2: as SQLite's 18: `story_keys` without its index by story and without the cascade from
+    // `stories` (retention sweeps the keys of deleted stories, `store::key_sweep`); 16 hex
+    // digits of the text hash; `url_is_key` (1 or 0) instead of `url_key`, which was the
+    // post's `url` or NULL.
+    r#"
+ALTER TABLE story_keys DROP CONSTRAINT IF EXISTS story_keys_story_id_fkey;
+DROP INDEX IF EXISTS story_keys_by_story;
+DROP INDEX posts_by_text;
+DROP INDEX posts_by_url;
+ALTER TABLE posts ADD COLUMN url_is_key SMALLINT NOT NULL DEFAULT 0;
+UPDATE posts SET url_is_key = CASE WHEN url_key IS NULL THEN 0 ELSE 1 END,
+                 text_hash = left(text_hash, 16);
+ALTER TABLE posts DROP COLUMN url_key;
+CREATE UNIQUE INDEX posts_by_text ON posts(source_id, text_hash);
+CREATE UNIQUE INDEX posts_by_url ON posts(url) WHERE url_is_key = 1;
+"#,
 ];

@@ -516,7 +516,7 @@ impl StoredKeys {
              JOIN unnest($1::text[], $2::text[]) AS k(source_id, external_id)
                ON p.source_id = k.source_id AND p.external_id = k.external_id
              UNION ALL
-             SELECT 2, url_key, '' FROM posts WHERE url_key = ANY($3::text[])
+             SELECT 2, url, '' FROM posts WHERE url = ANY($3::text[]) AND url_is_key = 1
              UNION ALL
              SELECT 3, p.source_id, p.text_hash FROM posts p
              JOIN unnest($1::text[], $4::text[]) AS k(source_id, text_hash)
@@ -568,7 +568,8 @@ struct PostRows {
     source: Vec<String>,
     external_id: Vec<String>,
     url: Vec<Option<String>>,
-    url_key: Vec<Option<String>>,
+    /// 1 where the post is de-duplicated by its URL across sources, else 0.
+    url_is_key: Vec<i16>,
     title: Vec<Option<String>>,
     text: Vec<String>,
     author: Vec<Option<String>>,
@@ -603,7 +604,7 @@ impl PostRows {
         self.source.push(post.source.to_string());
         self.external_id.push(post.external_id.clone());
         self.url.push(post.url.clone());
-        self.url_key.push(url_key.map(str::to_owned));
+        self.url_is_key.push(i16::from(url_key.is_some()));
         self.title.push(post.title.clone());
         self.text.push(post.text.clone());
         self.author.push(post.author.clone());
@@ -648,11 +649,11 @@ impl PostRows {
             return Ok(());
         }
         tx.execute_prepared(
-            "INSERT INTO posts (source_id, external_id, url, url_key, title, text, author, lang,
+            "INSERT INTO posts (source_id, external_id, url, url_is_key, title, text, author, lang,
                  published_at, fetched_at, text_hash, sentiment, sentiment_score,
                  keywords_version, shares, id, platform, likes, comments, views, followers,
                  story_id)
-             SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[],
+             SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::int2[], $5::text[],
                  $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[],
                  $12::text[], $13::float8[], $14::text[], $15::bigint[], $16::bigint[],
                  $17::text[], $18::bigint[], $19::bigint[], $20::bigint[], $21::bigint[],
@@ -661,7 +662,7 @@ impl PostRows {
                 &self.source,
                 &self.external_id,
                 &self.url,
-                &self.url_key,
+                &self.url_is_key,
                 &self.title,
                 &self.text,
                 &self.author,
