@@ -93,42 +93,42 @@ async fn in_batches(
     stop: &CancellationToken,
     step: impl Fn(&mut Store) -> Result<Pruned, StoreError> + Copy + Send + 'static,
 ) -> Pruned {
-    let mut total = Pruned::default();
-    while !stop.is_cancelled() {
-        match writer.call(step).await {
-            Ok(Ok(p)) => {
-                total += p;
-                if p.done(BATCH) {
-                    break;
-                }
-            }
-            Ok(Err(e)) => {
-                tracing::error!(error = %e, "pemangkasan data lama gagal; dicoba lagi nanti");
-                break;
-            }
-            Err(_) => break,
-        }
-        tokio::task::yield_now().await;
-    }
-    total
+    let failed = "pemangkasan data lama gagal; dicoba lagi nanti";
+    in_steps(writer, stop, step, |p: &Pruned| p.done(BATCH), failed).await
 }
 
 /// Sweeps one slice of the stories' lookup keys through the writer, in steps of
 /// [`SWEEP_ROWS`]; what it read and removed.
 pub async fn sweep_keys(writer: &Writer, stop: &CancellationToken) -> Swept {
-    let mut total = Swept::default();
+    let step = |s: &mut Store| s.sweep_story_keys(SWEEP_ROWS);
+    let failed = "penyapuan kunci cerita gagal; dicoba lagi nanti";
+    in_steps(writer, stop, step, |s: &Swept| s.slice_done, failed).await
+}
+
+/// Runs `step` through the writer, each in its own call so that polls commit between them,
+/// until `last` says a step finished the work (or the service stops, or a step fails: logged
+/// as `failed`, and retried at the next pass); the steps' results added up.
+async fn in_steps<T>(
+    writer: &Writer,
+    stop: &CancellationToken,
+    step: impl Fn(&mut Store) -> Result<T, StoreError> + Copy + Send + 'static,
+    last: impl Fn(&T) -> bool,
+    failed: &str,
+) -> T
+where
+    T: Default + std::ops::AddAssign + Copy + Send + 'static,
+{
+    let mut total = T::default();
     while !stop.is_cancelled() {
-        match writer.call(|s| s.sweep_story_keys(SWEEP_ROWS)).await {
-            Ok(Ok(step)) => {
-                total.read += step.read;
-                total.removed += step.removed;
-                if step.slice_done {
-                    total.slice_done = true;
+        match writer.call(step).await {
+            Ok(Ok(done)) => {
+                total += done;
+                if last(&done) {
                     break;
                 }
             }
             Ok(Err(e)) => {
-                tracing::warn!(error = %e, "penyapuan kunci cerita gagal; dicoba lagi nanti");
+                tracing::error!(error = %e, "{failed}");
                 break;
             }
             Err(_) => break,

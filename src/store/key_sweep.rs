@@ -33,6 +33,14 @@ pub struct Swept {
     pub slice_done: bool,
 }
 
+impl std::ops::AddAssign for Swept {
+    fn add_assign(&mut self, step: Swept) {
+        self.read += step.read;
+        self.removed += step.removed;
+        self.slice_done |= step.slice_done;
+    }
+}
+
 /// Where the sweep stands: a slice, and the last key and story read in it (None at its
 /// start).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
