@@ -157,3 +157,93 @@ pub async fn maintain(writer: &Writer, stop: &CancellationToken) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::classify::Tags;
+    use crate::model::TopicId;
+    use crate::store::posts::tests::post;
+
+    /// Keys of stories that exist, and of stories that do not.
+    async fn keys(writer: &Writer) -> (i64, i64) {
+        writer
+            .call(|s| {
+                let Store::Sqlite(s) = s else { unreachable!() };
+                let count = |which: &str| {
+                    s.connection().query_row(
+                        &format!(
+                            "SELECT count(*) FROM story_keys
+                             WHERE story_id {which} (SELECT id FROM stories)"
+                        ),
+                        [],
+                        |r| r.get::<_, i64>(0),
+                    )
+                };
+                Ok::<_, rusqlite::Error>((count("IN")?, count("NOT IN")?))
+            })
+            .await
+            .unwrap()
+            .unwrap()
+    }
+
+    /// A pass prunes old posts with their stories and sweeps a slice of the stories' keys;
+    /// a day of passes sweeps them all, and the kept story keeps its keys.
+    #[tokio::test]
+    async fn a_day_of_passes_sweeps_the_keys_of_pruned_stories() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(&dir.path().join("pantau.db")).unwrap();
+        let at = |days: i64| {
+            (Timestamp::now() - SignedDuration::from_hours(24 * days))
+                .strftime("%Y-%m-%dT%H:%M:%SZ")
+                .to_string()
+        };
+        let words = [
+            "banjir", "jalan", "listrik", "air", "sekolah", "pasar", "harga", "hutan",
+        ];
+        let tagged: Vec<_> = (0..41)
+            .map(|i| {
+                let text = format!(
+                    "warga {} {} {} mengeluh di kecamatan nomor {i} pekan ini",
+                    words[i % 8],
+                    words[(i / 8) % 8],
+                    words[(i + 3) % 8]
+                );
+                let days = if i == 40 { 1 } else { 200 };
+                let tags = Tags {
+                    topics: vec![TopicId::new("banjir")],
+                    ..Tags::default()
+                };
+                (post("a", &i.to_string(), None, &text, &at(days)), tags)
+            })
+            .collect();
+        store.insert_posts(&tagged, "v").unwrap();
+        let (writer, thread) = crate::store::writer::Writer::spawn(store);
+        let (kept, gone) = keys(&writer).await;
+        assert_eq!(gone, 0);
+        let keep = StorageSettings::default();
+        let stop = CancellationToken::new();
+
+        // The first pass deletes 40 stories; of their keys it sweeps one slice's.
+        prune(&keep, &writer, &stop).await;
+        let (kept_after_one, gone_after_one) = keys(&writer).await;
+        assert!(
+            kept_after_one > 0 && kept_after_one < kept / 10,
+            "{kept_after_one} of {kept}"
+        );
+        let deleted = kept - kept_after_one;
+        assert!(
+            gone_after_one > 0 && gone_after_one < deleted,
+            "{gone_after_one} of {deleted} left"
+        );
+        for _ in 1..crate::store::key_sweep::SLICES {
+            prune(&keep, &writer, &stop).await;
+        }
+        let (kept_after_day, gone_after_day) = keys(&writer).await;
+        assert_eq!((kept_after_day, gone_after_day), (kept_after_one, 0));
+        drop(writer);
+        tokio::task::spawn_blocking(move || thread.join())
+            .await
+            .unwrap();
+    }
+}
