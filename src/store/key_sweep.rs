@@ -81,13 +81,18 @@ impl Position {
         }
     }
 
-    /// The slice's keys: from the first, up to (not including) the second; None for the last
-    /// slice, which runs to the largest key.
-    pub fn bounds(self) -> (i64, Option<i64>) {
-        (
-            slice_start(self.slice),
-            (self.slice + 1 < SLICES).then(|| slice_start(self.slice + 1)),
-        )
+    /// The slice's smallest and largest key.
+    pub fn bounds(self) -> (i64, i64) {
+        let last = match self.slice + 1 {
+            SLICES => i64::MAX,
+            next => slice_start(next) - 1,
+        };
+        (slice_start(self.slice), last)
+    }
+
+    /// The last key and story read, or a pair before every row of the slice.
+    pub fn read_up_to(self) -> (i64, i64) {
+        self.after.unwrap_or((i64::MIN, i64::MIN))
     }
 
     /// Where the sweep goes after a step that read `read` rows of `limit`, the last of them
@@ -119,8 +124,8 @@ pub(super) fn sweep_step(conn: &mut Connection, limit: usize) -> Result<Swept, S
     let tx = conn.transaction()?;
     let value: Option<String> = super::meta::meta(&tx, SWEPT)?.map(|(v, _)| v);
     let at = Position::parse(value.as_deref());
-    let (from, until) = at.bounds();
-    let (after_key, after_story) = at.after.unwrap_or((i64::MIN, i64::MIN));
+    let (lowest, highest) = at.bounds();
+    let (after_key, after_story) = at.read_up_to();
     let rows: Vec<(i64, i64, bool)> = {
         let mut stmt = tx.prepare_cached(
             "SELECT key, story_id, EXISTS (SELECT 1 FROM stories WHERE id = story_id)
@@ -129,13 +134,7 @@ pub(super) fn sweep_step(conn: &mut Connection, limit: usize) -> Result<Swept, S
              ORDER BY key, story_id LIMIT ?5",
         )?;
         stmt.query_map(
-            params![
-                from,
-                until.map_or(i64::MAX, |u| u - 1),
-                after_key,
-                after_story,
-                limit as i64
-            ],
+            params![lowest, highest, after_key, after_story, limit as i64],
             |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
         )?
         .collect::<Result<_, _>>()?
@@ -253,8 +252,8 @@ mod tests {
             slice: SLICES - 1,
             after: None,
         };
-        assert_eq!(last.bounds(), (previous, None));
-        assert_eq!(Position::START.bounds(), (i64::MIN, Some(slice_start(1))));
+        assert_eq!(last.bounds(), (previous, i64::MAX));
+        assert_eq!(Position::START.bounds(), (i64::MIN, slice_start(1) - 1));
         // The slices are even: the last is no wider than the others plus the rounding.
         let width = slice_start(1) as i128 - slice_start(0) as i128;
         assert!((i64::MAX as i128 - previous as i128 + 1 - width).abs() < SLICES as i128);

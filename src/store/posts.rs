@@ -430,9 +430,10 @@ fn insert_all<'a>(
     Ok(new)
 }
 
-/// Hex digits of [`Post::text_hash`] the store keeps (64 bits): a chance collision of two
-/// texts of one source is one in 10^7 even at a million posts from that source, and the
-/// column and its unique index cost 32 bytes a post less than the whole hash.
+/// Hex digits of [`Post::text_hash`] the store keeps (64 bits): the chance that any two of a
+/// million texts from one source collide is 1 in 37 million (n²/2 of 2^64), and the column
+/// and its unique index cost 32 bytes a post less than the whole hash. A collision would keep
+/// the second text out as a copy of the first.
 pub const STORED_HASH_DIGITS: usize = 16;
 
 /// The normalised text hash a post is de-duplicated by within its source, as stored: the one

@@ -132,15 +132,14 @@ impl Maintenance for PgStore {
             .query_opt_prepared("SELECT value FROM meta WHERE key = $1", &[&SWEPT])?
             .map(|r| r.get(0));
         let at = Position::parse(value.as_deref());
-        let (from, until) = at.bounds();
-        let until = until.map_or(i64::MAX, |u| u - 1);
-        let (after_key, after_story) = at.after.unwrap_or((i64::MIN, i64::MIN));
+        let (lowest, highest) = at.bounds();
+        let (after_key, after_story) = at.read_up_to();
         let rows = tx.query_prepared(
             "SELECT key, story_id, EXISTS (SELECT 1 FROM stories s WHERE s.id = k.story_id)
              FROM story_keys k
              WHERE key >= $1 AND key <= $2 AND (key, story_id) > ($3, $4)
              ORDER BY key, story_id LIMIT $5",
-            &[&from, &until, &after_key, &after_story, &(limit as i64)],
+            &[&lowest, &highest, &after_key, &after_story, &(limit as i64)],
         )?;
         let (gone_keys, gone_stories): (Vec<i64>, Vec<i64>) = rows
             .iter()
