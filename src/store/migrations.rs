@@ -535,8 +535,8 @@ CREATE INDEX post_marks_by_value ON post_marks(kind, value, verdict);
     //   their keys afterwards (`store::key_sweep`). SQLite drops a foreign key only by building
     //   the table again; the keys are copied in their order.
     // - `posts.text_hash` keeps 16 hex digits of the hash (64 bits, `posts::STORED_HASH_DIGITS`).
-    // - `posts.url_key` was the post's `url` or NULL; `url_is_key` (1 or 0, no bytes in the
-    //   row) says which, and the unique index is on `url` where it is 1.
+    // - `posts.url_key`, the post's `url` or NULL, becomes `url_is_key` (1 or 0, no bytes in
+    //   the row), and the unique index is on `url` where it is 1.
     // The indexes on the changed columns are built again after the rows change, in key order.
     r#"
 DROP INDEX posts_by_text;

@@ -363,8 +363,8 @@ CREATE TABLE leases (
 "#,
     // 2: as SQLite's 18: `story_keys` without its index by story and without the cascade from
     // `stories` (retention sweeps the keys of deleted stories, `store::key_sweep`); 16 hex
-    // digits of the text hash; `url_is_key` (1 or 0) instead of `url_key`, which was the
-    // post's `url` or NULL.
+    // digits of the text hash; `url_is_key` (1 or 0) instead of `url_key`, the post's `url`
+    // or NULL.
     r#"
 ALTER TABLE story_keys DROP CONSTRAINT IF EXISTS story_keys_story_id_fkey;
 DROP INDEX IF EXISTS story_keys_by_story;
