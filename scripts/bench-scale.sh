@@ -12,6 +12,8 @@
 #    shipped lists) into a fresh store and into the copy; the copy's first round comes right
 #    after the bulk load. Prints wall times, and every commit's time as the writer logs it
 #    (`batch committed`, and the step behind the commit, `indexed and placed`): p50/p99/max.
+#    PAGES=1 also prints which tables and indexes that first round wrote, in pages
+#    (scripts/pages-written.py; about 40 s more at 5,000,000 posts).
 # 3. Reads under load: `pantau run` on the copy with its clock set to the busy day's last
 #    minutes (faketime, wall clock only), INGEST_RATE pushed posts a second (default 500, by
 #    POST /api/ingest in 10 requests a second) while `ab` runs READERS concurrent readers

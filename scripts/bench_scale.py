@@ -25,6 +25,7 @@ TOKEN = "bench-scale-token"
 COMMIT = re.compile(r"batch committed.*?took_us=(\d+)")
 PLACED = re.compile(r"indexed and placed.*?took_us=(\d+)")
 CALL = re.compile(r"call ran.*?took_us=(\d+)")
+PAGES_WRITTEN = os.path.join(os.path.dirname(os.path.abspath(__file__)), "pages-written.py")
 # Pushed texts carry words of the shipped topics and regions, so the pushed posts are tagged.
 TOPIC_WORDS = ["banjir", "jalan rusak", "listrik padam", "harga sembako", "karhutla", "stunting",
                "tambang ilegal", "air bersih", "DBD", "sekolah rusak"]
@@ -119,7 +120,16 @@ def writes(args, big):
                 os.makedirs(f"{args.work}/fresh")
             else:
                 storage = big
+            # PAGES=1: which tables and indexes the first round into the big store writes.
+            pages = which == "big" and first_big is None and os.environ.get("PAGES") == "1"
+            if pages:
+                subprocess.run([PAGES_WRITTEN, "snapshot", storage, f"{args.work}/pages.before"],
+                               check=True)
             wall, commits, placed = poll_round(args, base, r, storage, which)
+            if pages:
+                say(f"pages the first round wrote into {args.size_label}:")
+                subprocess.run([PAGES_WRITTEN, "diff", storage, f"{args.work}/pages.before"],
+                               check=True, stdout=sys.stderr)
             walls[which].append(wall)
             lines[which][0].extend(commits)
             lines[which][1].extend(placed)

@@ -533,6 +533,8 @@ fn an_upgraded_database_gets_the_same_rollups() {
          UPDATE posts SET url_key = CASE WHEN url_is_key = 1 THEN url END;
          ALTER TABLE posts DROP COLUMN url_is_key;
          CREATE UNIQUE INDEX posts_by_url ON posts(url_key) WHERE url_key IS NOT NULL;
+         INSERT OR IGNORE INTO story_keys SELECT * FROM story_keys_new;
+         DROP TABLE story_keys_new;
          DROP TRIGGER posts_fts_delete; DROP TRIGGER posts_fts_update;
          CREATE TRIGGER posts_fts_delete AFTER DELETE ON posts BEGIN
              INSERT INTO posts_fts (posts_fts, rowid, title, text)

@@ -155,6 +155,7 @@ fn measure(store: &Store) -> Day {
         file_bytes: store.stats().unwrap().size_bytes(),
         posts: query_i64(store, "SELECT count(*) FROM posts"),
         stories: query_i64(store, "SELECT count(*) FROM stories"),
+        // The day's retention merged new stories' keys into `story_keys` before sweeping.
         story_keys: query_i64(store, "SELECT count(*) FROM story_keys"),
         history_rows: query_i64(store, "SELECT count(*) FROM topic_hourly"),
     }

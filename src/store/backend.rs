@@ -596,6 +596,9 @@ impl Maintenance for Store {
     fn sweep_story_keys(&mut self, limit: usize) -> Result<key_sweep::Swept, StoreError> {
         each!(self, s => s.sweep_story_keys(limit))
     }
+    fn merge_story_keys(&mut self, limit: usize) -> Result<usize, StoreError> {
+        each!(self, s => s.merge_story_keys(limit))
+    }
     fn optimize(&self) -> Result<(), StoreError> {
         each!(self, s => s.optimize())
     }

@@ -646,6 +646,12 @@ pub trait Maintenance {
     /// [`key_sweep`]: a pass sweeps one of its slices).
     fn sweep_story_keys(&mut self, limit: usize) -> Result<key_sweep::Swept, StoreError>;
 
+    /// Moves up to `limit` lookup keys of new stories into the large key table, in key order,
+    /// in one short transaction; returns how many it moved (fewer than `limit`: none are left).
+    /// SQLite writes new keys into a small table first ([`key_sweep`]); PostgreSQL writes them
+    /// into `story_keys` at once and has none to move.
+    fn merge_story_keys(&mut self, limit: usize) -> Result<usize, StoreError>;
+
     /// Refreshes the query planner's statistics where they have gone stale; cheap when none
     /// did.
     fn optimize(&self) -> Result<(), StoreError>;

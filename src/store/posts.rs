@@ -1068,6 +1068,30 @@ pub(crate) mod tests {
         assert_ne!(store.story_of_post(2).unwrap(), Some(story));
         let s = store.story(story).unwrap().unwrap();
         assert_eq!((s.posts, s.sources), (2, 2));
+        // The keys merged into the large table in steps, as retention does: a later copy still
+        // finds the story through them.
+        let new_keys = |s: &Store| -> i64 {
+            s.conn
+                .query_row("SELECT count(*) FROM story_keys_new", [], |r| r.get(0))
+                .unwrap()
+        };
+        assert!(
+            new_keys(&store) > 0,
+            "a new story's keys wait in story_keys_new"
+        );
+        while crate::store::Maintenance::merge_story_keys(&mut store, 5).unwrap() == 5 {}
+        assert_eq!(new_keys(&store), 0);
+        let again = post(
+            "antara",
+            "9",
+            Some("https://an.example/9"),
+            &format!("{RELEASE} (ANTARA)"),
+            "2026-11-27T04:00:00Z",
+        );
+        assert_eq!(store.insert_posts(&[tagged(again)], "v").unwrap(), 1);
+        assert_eq!(store.story_of_post(4).unwrap(), Some(story));
+        let s = store.story(story).unwrap().unwrap();
+        assert_eq!((s.posts, s.sources), (3, 3));
     }
 
     /// A copy stored by a later transaction joins the stored story, and counts as a new story
@@ -1334,7 +1358,7 @@ pub(crate) mod tests {
         [
             "SELECT id, story_id FROM posts ORDER BY id",
             "SELECT * FROM stories ORDER BY id",
-            "SELECT * FROM story_keys ORDER BY key, story_id",
+            "SELECT * FROM story_keys UNION ALL SELECT * FROM story_keys_new ORDER BY 1, 2",
             "SELECT * FROM story_sources ORDER BY story_id, source_id",
             "SELECT * FROM story_topics ORDER BY story_id, topic_id, region_id",
             "SELECT * FROM topic_hourly ORDER BY topic_id, region_id, hour",

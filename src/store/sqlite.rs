@@ -342,6 +342,10 @@ impl Maintenance for SqliteStore {
         key_sweep::sweep_step(&mut self.conn, limit)
     }
 
+    fn merge_story_keys(&mut self, limit: usize) -> Result<usize, StoreError> {
+        key_sweep::merge_step(&mut self.conn, limit)
+    }
+
     fn optimize(&self) -> Result<(), StoreError> {
         maintenance::optimize(&self.conn)
     }

@@ -56,8 +56,8 @@ type KeyStories = SmallVec<[i64; 2]>;
 /// the transaction see them.
 ///
 /// The stored stories sharing a key with a poll's posts are read at once, in key order, before
-/// its posts are placed ([`StoryBatch::look_up`]): `story_keys` does not change until the
-/// transaction writes its own keys at the end, so this is what a lookup per post would find,
+/// its posts are placed ([`StoryBatch::look_up`]): the stored keys do not change until the
+/// transaction writes its own at the end, so this is what a lookup per post would find,
 /// without a query per post (those were a sixth of the writer's time).
 #[derive(Debug)]
 pub(super) struct StoryBatch {
@@ -65,7 +65,7 @@ pub(super) struct StoryBatch {
     /// the transaction's own. A key is read before any post with it is placed, so a key the
     /// batch adds a story to is always here already.
     by_key: FxHashMap<i64, KeyStories>,
-    /// The (key, story) rows the transaction adds to `story_keys`.
+    /// The (key, story) rows the transaction adds to the stored keys.
     new_keys: Vec<(i64, i64)>,
     /// The id the next new story takes (row ids ascend; the batch holds the write lock).
     next_id: i64,
@@ -121,9 +121,15 @@ impl StoryBatch {
         // A key with no stored story is remembered as read, too.
         let keys = self.unread(keys);
         for chunk in keys.chunks(KEYS_PER_LOOKUP) {
-            let placeholders = vec!["?"; chunk.len()].join(",");
+            // Numbered, so both tables are asked the same keys.
+            let placeholders = (1..=chunk.len())
+                .map(|i| format!("?{i}"))
+                .collect::<Vec<_>>()
+                .join(",");
             let mut stmt = tx.prepare_cached(&format!(
-                "SELECT key, story_id FROM story_keys WHERE key IN ({placeholders})"
+                "SELECT key, story_id FROM story_keys WHERE key IN ({placeholders})
+                 UNION ALL
+                 SELECT key, story_id FROM story_keys_new WHERE key IN ({placeholders})"
             ))?;
             let mut rows = stmt.query(params_from_iter(chunk))?;
             while let Some(r) = rows.next()? {
@@ -160,13 +166,16 @@ impl StoryBatch {
         out
     }
 
-    /// Inserts the held keys, sorted, in statements of up to [`KEYS_PER_STATEMENT`] rows.
+    /// Inserts the held keys into `story_keys_new` (SQLite), sorted, in statements of up to
+    /// [`KEYS_PER_STATEMENT`] rows: a small table whose pages stay in the cache, where the
+    /// large `story_keys` would take a page write per key. The hourly retention pass moves them
+    /// into `story_keys` ([`super::key_sweep::merge_step`]).
     pub(super) fn write(self, tx: &Transaction<'_>) -> Result<(), StoreError> {
         let new_keys = self.into_new_keys();
         for chunk in new_keys.chunks(KEYS_PER_STATEMENT) {
             let placeholders = vec!["(?, ?)"; chunk.len()].join(", ");
             tx.prepare_cached(&format!(
-                "INSERT OR IGNORE INTO story_keys (key, story_id) VALUES {placeholders}"
+                "INSERT OR IGNORE INTO story_keys_new (key, story_id) VALUES {placeholders}"
             ))?
             .execute(params_from_iter(chunk.iter().flat_map(|&(k, s)| [k, s])))?;
         }
@@ -175,7 +184,7 @@ impl StoryBatch {
 }
 
 impl StoryBatch {
-    /// The (key, story) rows the batch adds to `story_keys`, sorted.
+    /// The (key, story) rows the batch adds to the stored keys, sorted.
     pub(super) fn into_new_keys(mut self) -> Vec<(i64, i64)> {
         self.new_keys.sort_unstable();
         self.new_keys

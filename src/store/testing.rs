@@ -161,10 +161,12 @@ pub fn copied_to_postgres(sqlite: &mut SqliteStore) -> Option<(TestDb, Store)> {
     Some((db, Store::Postgres(store)))
 }
 
-/// Sweeps every slice of the stories' lookup keys (and the one the sweep stood in), `limit`
-/// keys a step, as a day of `pantau run`'s hourly retention passes does; the keys removed.
+/// Merges the new stories' lookup keys, then sweeps every slice of them (and the one the sweep
+/// stood in), `limit` keys a step, as a day of `pantau run`'s hourly retention passes does; the
+/// keys removed.
 pub fn sweep_all_story_keys(store: &mut Store, limit: usize) -> usize {
     use super::Maintenance;
+    while store.merge_story_keys(limit).unwrap() == limit {}
     let (mut removed, mut slices) = (0, 0);
     while slices <= super::key_sweep::SLICES {
         let step = store.sweep_story_keys(limit).unwrap();

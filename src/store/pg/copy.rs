@@ -8,7 +8,7 @@ use std::io::Write as _;
 use rusqlite::types::ValueRef;
 
 use super::PgStore;
-use crate::store::{SqliteStore, StoreError};
+use crate::store::{Maintenance, SqliteStore, StoreError};
 
 /// The tables copied, parents before the tables that refer to them. The SQLite store's own
 /// bookkeeping (`pending_stories`, the full-text tables) is not copied: PostgreSQL indexes
@@ -57,6 +57,9 @@ const IDENTITIES: &[&str] = &[
     "topic_revisions",
 ];
 
+/// Story keys moved per transaction before the copy.
+const MERGE_ROWS: usize = 50_000;
+
 /// Rows copied per table, in [`TABLES`]' order.
 #[derive(Debug, Default)]
 pub struct Copied {
@@ -71,13 +74,15 @@ impl Copied {
 
 /// Copies every table of `from` into `to`, which must hold no posts, users or sources yet.
 /// `progress` hears each table's name and rows as they go (table, rows so far, rows in all).
-/// `from`'s pending posts are indexed and placed in their stories first.
+/// `from`'s pending posts are indexed and placed in their stories first, and its new stories'
+/// lookup keys merged into `story_keys` (PostgreSQL has no `story_keys_new`).
 pub fn copy_from_sqlite(
     from: &mut SqliteStore,
     to: &PgStore,
     mut progress: impl FnMut(&str, u64, u64),
 ) -> Result<Copied, StoreError> {
     from.finish_pending()?;
+    while from.merge_story_keys(MERGE_ROWS)? == MERGE_ROWS {}
     let mut client = to.client();
     refuse_non_empty(&mut client)?;
     // One read transaction on SQLite: a consistent snapshot even if a daemon still writes.

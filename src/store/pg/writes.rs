@@ -1358,7 +1358,7 @@ mod tests {
     use crate::model::{Cursor, Platform, RegionId, TopicId};
     use crate::store::alerts::FollowUp;
     use crate::store::testing::TestDb;
-    use crate::store::{Store, Writes};
+    use crate::store::{Maintenance, Store, Writes};
 
     const RELEASE: &str = "Pemerintah Kota Samarinda menetapkan status tanggap darurat banjir \
                            setelah hujan deras merendam ribuan rumah di Sempaja, Bengkuring dan \
@@ -1859,6 +1859,9 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let mut sqlite = Store::open(&dir.path().join("p.db")).unwrap();
         sequence(&mut sqlite);
+        // SQLite's new stories' keys wait in `story_keys_new`; merged, they are PostgreSQL's
+        // `story_keys`.
+        while sqlite.merge_story_keys(1000).unwrap() == 1000 {}
         let mut pg = db.store();
         sequence(&mut pg);
         let pg_rows = pg_tables(db.url().expose());
