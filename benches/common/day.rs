@@ -563,6 +563,13 @@ pub fn fill(store: &mut Store, classifier: &Classifier, shape: &Shape) -> Writte
             written.new += new;
             written.store_ms += t.elapsed().as_millis() as u64;
         }
+        // The day's retention passes in a running service move its new stories' keys into
+        // `story_keys`.
+        while store
+            .merge_story_keys(pantau::daemon::retention::MERGE_ROWS)
+            .expect("the new story keys merge")
+            == pantau::daemon::retention::MERGE_ROWS
+        {}
         written.posts += n;
         if back == 0 {
             written.day_posts = n;

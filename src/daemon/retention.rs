@@ -208,8 +208,22 @@ mod tests {
             .unwrap()
     }
 
-    /// A pass prunes old posts with their stories and sweeps a slice of the stories' keys;
-    /// a day of passes sweeps them all, and the kept story keeps its keys.
+    /// Keys of new stories not merged into `story_keys` yet.
+    async fn unmerged(writer: &Writer) -> i64 {
+        writer
+            .call(|s| {
+                let Store::Sqlite(s) = s else { unreachable!() };
+                s.connection()
+                    .query_row("SELECT count(*) FROM story_keys_new", [], |r| r.get(0))
+            })
+            .await
+            .unwrap()
+            .unwrap()
+    }
+
+    /// A pass merges the new stories' keys, prunes old posts with their stories and sweeps a
+    /// slice of the stories' keys; a day of passes sweeps them all, and the kept story keeps
+    /// its keys.
     #[tokio::test]
     async fn a_day_of_passes_sweeps_the_keys_of_pruned_stories() {
         let dir = tempfile::tempdir().unwrap();
@@ -242,11 +256,18 @@ mod tests {
         let (writer, thread) = crate::store::writer::Writer::spawn(store);
         let (kept, gone) = keys(&writer).await;
         assert_eq!(gone, 0);
+        assert_eq!(
+            unmerged(&writer).await,
+            kept,
+            "every key waits in story_keys_new"
+        );
         let keep = StorageSettings::default();
         let stop = CancellationToken::new();
 
-        // The first pass deletes 40 stories; of their keys it sweeps one slice's.
+        // The first pass merges every key, deletes 40 stories and, of their keys, sweeps one
+        // slice's.
         prune(&keep, &writer, &stop).await;
+        assert_eq!(unmerged(&writer).await, 0);
         let (kept_after_one, gone_after_one) = keys(&writer).await;
         assert!(
             kept_after_one > 0 && kept_after_one < kept / 10,
