@@ -565,11 +565,9 @@ pub fn fill(store: &mut Store, classifier: &Classifier, shape: &Shape) -> Writte
         }
         // The day's retention passes in a running service move its new stories' keys into
         // `story_keys`.
-        while store
-            .merge_story_keys(pantau::daemon::retention::MERGE_ROWS)
-            .expect("the new story keys merge")
-            == pantau::daemon::retention::MERGE_ROWS
-        {}
+        store
+            .merge_all_story_keys(pantau::daemon::retention::MERGE_ROWS)
+            .expect("the new story keys merge");
         written.posts += n;
         if back == 0 {
             written.day_posts = n;

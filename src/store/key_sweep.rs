@@ -131,8 +131,8 @@ fn slice_start(slice: u32) -> i64 {
 pub(super) fn merge_step(conn: &mut Connection, limit: usize) -> Result<usize, StoreError> {
     let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
     let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-    // A key can be in both tables only if it was merged and then written again; the large
-    // table keeps one.
+    // `OR IGNORE`: placement never writes a stored (key, story) again, but should one be in both
+    // tables the large one keeps it once.
     tx.prepare_cached(
         "INSERT OR IGNORE INTO story_keys (key, story_id)
          SELECT key, story_id FROM story_keys_new ORDER BY key, story_id LIMIT ?1",

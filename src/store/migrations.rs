@@ -559,8 +559,8 @@ ALTER TABLE story_keys_swept RENAME TO story_keys;
     // 19: the lookup keys of new stories are written into `story_keys_new`, which stays small,
     // and moved into `story_keys` in key order by the hourly retention pass
     // (`store::key_sweep::merge_step`). Written straight into the large table, each key of a new
-    // story dirtied a page of its own: 45,000 of the 62,000 pages the first 10,000 posts wrote
-    // into a store of 5,000,000 (docs/performance.md).
+    // story takes a page of its own: 45,000 of the 62,000 pages 10,000 posts write into a store
+    // of 5,000,000 right after a bulk load (docs/performance.md).
     r#"
 CREATE TABLE story_keys_new (
     key      INTEGER NOT NULL,

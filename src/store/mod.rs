@@ -652,6 +652,19 @@ pub trait Maintenance {
     /// into `story_keys` at once and has none to move.
     fn merge_story_keys(&mut self, limit: usize) -> Result<usize, StoreError>;
 
+    /// Merges every waiting key, `step` keys a transaction ([`Maintenance::merge_story_keys`]
+    /// until a step comes back short); how many it moved.
+    fn merge_all_story_keys(&mut self, step: usize) -> Result<usize, StoreError> {
+        let mut moved = 0;
+        loop {
+            let n = self.merge_story_keys(step)?;
+            moved += n;
+            if n < step {
+                return Ok(moved);
+            }
+        }
+    }
+
     /// Refreshes the query planner's statistics where they have gone stale; cheap when none
     /// did.
     fn optimize(&self) -> Result<(), StoreError>;

@@ -166,7 +166,7 @@ pub fn copied_to_postgres(sqlite: &mut SqliteStore) -> Option<(TestDb, Store)> {
 /// keys removed.
 pub fn sweep_all_story_keys(store: &mut Store, limit: usize) -> usize {
     use super::Maintenance;
-    while store.merge_story_keys(limit).unwrap() == limit {}
+    store.merge_all_story_keys(limit).unwrap();
     let (mut removed, mut slices) = (0, 0);
     while slices <= super::key_sweep::SLICES {
         let step = store.sweep_story_keys(limit).unwrap();

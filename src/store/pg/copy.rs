@@ -82,7 +82,7 @@ pub fn copy_from_sqlite(
     mut progress: impl FnMut(&str, u64, u64),
 ) -> Result<Copied, StoreError> {
     from.finish_pending()?;
-    while from.merge_story_keys(MERGE_ROWS)? == MERGE_ROWS {}
+    from.merge_all_story_keys(MERGE_ROWS)?;
     let mut client = to.client();
     refuse_non_empty(&mut client)?;
     // One read transaction on SQLite: a consistent snapshot even if a daemon still writes.

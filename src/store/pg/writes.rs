@@ -1861,7 +1861,7 @@ mod tests {
         sequence(&mut sqlite);
         // SQLite's new stories' keys wait in `story_keys_new`; merged, they are PostgreSQL's
         // `story_keys`.
-        while sqlite.merge_story_keys(1000).unwrap() == 1000 {}
+        sqlite.merge_all_story_keys(1000).unwrap();
         let mut pg = db.store();
         sequence(&mut pg);
         let pg_rows = pg_tables(db.url().expose());
