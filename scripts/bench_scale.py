@@ -2,6 +2,8 @@
 """The driver of scripts/bench-scale.sh (read that file first: what it measures and why)."""
 
 import argparse
+import datetime
+import email.utils
 import functools
 import glob
 import http.server
@@ -46,12 +48,22 @@ def serve(www):
     return f"http://127.0.0.1:{server.server_address[1]}"
 
 
-def round_feeds(corpus, www, r):
-    """The corpus's 20 feeds with new item ids, links and texts for round `r`, in www/r<r>/."""
+def later(shift):
+    """A `<pubDate>` substitution that moves the date `shift` later."""
+    def move(m):
+        when = email.utils.parsedate_to_datetime(m.group(1)) + shift
+        return f"<pubDate>{email.utils.format_datetime(when)}</pubDate>"
+    return move
+
+
+def round_feeds(corpus, www, r, shift):
+    """The corpus's 20 feeds with new item ids, links and texts for round `r`, in www/r<r>/,
+    their dates moved `shift` later."""
     out = f"{www}/r{r}"
     os.makedirs(out, exist_ok=True)
     for path in sorted(glob.glob(f"{corpus}/feed_*.xml")):
         text = open(path, encoding="utf-8").read()
+        text = re.sub(r"<pubDate>([^<]+)</pubDate>", later(shift), text)
         text = re.sub(r"(<guid[^>]*>)([^<]+)</guid>", rf"\1\2-r{r}</guid>", text)
         text = re.sub(r"<link>(https://[^<]+/\d+/\d+)</link>", rf"<link>\1?putaran={r}</link>", text)
         text = text.replace("<![CDATA[<p>", f"<![CDATA[<p>Putaran {r}. ")
@@ -85,7 +97,7 @@ def count_posts(db):
 
 def poll_round(args, base, r, storage, label):
     """`pantau poll --once` of round r's feeds into `storage`: wall time and the writer's lines."""
-    feeds = round_feeds(args.corpus, f"{args.work}/www", r)
+    feeds = round_feeds(args.corpus, f"{args.work}/www", r, args.shift)
     sources = "".join(
         f"[[sources]]\nid = \"umpan-{i:02d}\"\nkind = \"feed\"\nurl = \"{base}/r{r}/{os.path.basename(f)}\"\n\n"
         for i, f in enumerate(feeds))
@@ -107,7 +119,8 @@ def poll_round(args, base, r, storage, label):
 
 
 def writes(args, big):
-    say(f"\n== writes: poll --once of 10,000 new posts, {args.rounds} rounds, fresh store and {big}")
+    say(f"\n== writes: poll --once of 10,000 new posts, {args.rounds} rounds, fresh store and {big}; "
+        f"dated {args.dated} the store's days (DATED)")
     base = serve(f"{args.work}/www")
     walls = {"fresh": [], "big": []}
     lines = {"fresh": ([], []), "big": ([], [])}
@@ -322,6 +335,15 @@ def main():
     args.rate = int(os.environ.get("INGEST_RATE", 500))
     args.readers = int(os.environ.get("READERS", 20))
     args.read_secs = int(os.environ.get("READ_SECS", 20))
+    # DATED=after (default) dates the written posts after the store's last day, as a running
+    # service's new posts are: the corpus's dates (2026-10-27 … 11-01) move to the days after
+    # the busy day. DATED=inside keeps them, inside the store's 50 days, as a backfill's are.
+    args.dated = os.environ.get("DATED", "after")
+    if args.dated not in ("after", "inside"):
+        sys.exit(f"bench-scale: DATED={args.dated}: give after or inside")
+    day = datetime.date.fromisoformat(args.day)
+    args.shift = (datetime.timedelta(days=(day - datetime.date(2026, 10, 27)).days + 1)
+                  if args.dated == "after" else datetime.timedelta(0))
     source = f"{args.installation}/data/pantau.db"
     posts = count_posts(source)
     args.size_label = f"a {posts / 1e6:.1f}M-post store"

@@ -146,6 +146,58 @@ fn pending(project: &Project) -> (i64, i64) {
     .unwrap()
 }
 
+/// The search index's segments (FTS5 lists each leaf page's first term by segment).
+fn segments(project: &Project) -> i64 {
+    project
+        .sql()
+        .query_row(
+            "SELECT count(DISTINCT segid) FROM posts_fts_idx",
+            &[],
+            |r| r.get(0),
+        )
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_idle_service_merges_the_segments_each_step_adds_to_the_search_index() {
+    if common::sqlite_only("SQLite's full-text index; PostgreSQL's GIN index merges its own") {
+        return;
+    }
+    let project = Project::new("", "");
+    let daemon = Daemon::start(&project, &[("PANTAU__HTTP__TOKEN", TOKEN)]).await;
+    let client = reqwest::Client::new();
+    // Ten pushes, each indexed by a step of its own: ten segments, which FTS5 itself leaves
+    // alone (it would merge them only at 16).
+    for i in 0..10 {
+        assert!(push(&client, &daemon.base(), lines(i * 50, 50)).await);
+        tokio::time::sleep(Duration::from_millis(400)).await;
+    }
+    let automerge: i64 = project
+        .sql()
+        .query_row(
+            "SELECT v FROM posts_fts_config WHERE k = 'automerge'",
+            &[],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(automerge, 0, "FTS5 merges inside the step");
+    let started = Instant::now();
+    while segments(&project) >= 4 {
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "the idle writer left {} segments unmerged",
+            segments(&project)
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    for i in (0..500).step_by(37) {
+        let posts = found(&client, &daemon.base(), &format!("penanda{i}x")).await;
+        assert_eq!(posts.len(), 1, "post {i} not found after the merges");
+    }
+    let status = daemon.stop(libc::SIGTERM).await;
+    assert!(status.success(), "{status:?}");
+}
+
 /// A free loopback port, so the restarted daemon's address is known before it logs it.
 fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")

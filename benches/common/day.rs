@@ -564,10 +564,11 @@ pub fn fill(store: &mut Store, classifier: &Classifier, shape: &Shape) -> Writte
             written.store_ms += t.elapsed().as_millis() as u64;
         }
         // The day's retention passes in a running service move its new stories' keys into
-        // `story_keys`.
+        // `story_keys`, and its writer merges the search index's segments when idle.
         store
             .merge_all_story_keys(pantau::daemon::retention::MERGE_ROWS)
             .expect("the new story keys merge");
+        while store.merge_search_step().expect("the search index merges") {}
         written.posts += n;
         if back == 0 {
             written.day_posts = n;

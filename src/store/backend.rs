@@ -144,6 +144,11 @@ impl Store {
         each!(self, s => s.behind_since())
     }
 
+    /// See [`SqliteStore::merge_search_step`].
+    pub fn merge_search_step(&mut self) -> Result<bool, StoreError> {
+        each!(self, s => s.merge_search_step())
+    }
+
     /// See [`SqliteStore::pending_posts`].
     pub fn pending_posts(&self) -> Result<u64, StoreError> {
         each!(self, s => s.pending_posts())

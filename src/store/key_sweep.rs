@@ -242,6 +242,15 @@ mod tests {
             conn.execute("INSERT INTO story_keys_new VALUES (?1, ?2)", [key, story])
                 .unwrap();
         }
+        // `pantau db stats` counts the waiting keys with the others.
+        let stats = crate::store::maintenance::stats(&conn, std::path::Path::new("x.db")).unwrap();
+        let counted = stats
+            .rows
+            .iter()
+            .find(|(t, _)| t == "story_keys")
+            .unwrap()
+            .1;
+        assert_eq!(counted as usize, before.len() + 5);
         assert_eq!(merge_step(&mut conn, 2).unwrap(), 2);
         assert_eq!(merge_step(&mut conn, 2).unwrap(), 2);
         assert_eq!(

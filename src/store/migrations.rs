@@ -568,6 +568,14 @@ CREATE TABLE story_keys_new (
     PRIMARY KEY (key, story_id)
 ) STRICT, WITHOUT ROWID;
 "#,
+    // 20: the full-text index's segments are merged when the writer is idle
+    // (`store::pending::merge_search_step`), not by FTS5 inside the step that indexes new posts:
+    // at 1,600,000 posts those merges were 29 % of the writer's time for a 10,000-post poll
+    // (docs/performance.md). FTS5 still merges 16 segments of one level at once should they
+    // pile up (its `crisismerge`), so a store that is never idle keeps a bounded index.
+    r#"
+INSERT INTO posts_fts (posts_fts, rank) VALUES ('automerge', 0);
+"#,
 ];
 
 /// Applies the migrations this database has not had yet. A database from a newer Pantau is

@@ -435,6 +435,12 @@ impl SqliteStore {
         self.behind
     }
 
+    /// Merges a few pages of the full-text index's segments, as the writer does when idle
+    /// ([`pending::merge_search_step`]); false once there is nothing to merge.
+    pub fn merge_search_step(&mut self) -> Result<bool, StoreError> {
+        pending::merge_search_step(&self.conn, pending::MERGE_PAGES)
+    }
+
     /// Posts committed and not yet indexed for search or placed in their story.
     pub fn pending_posts(&self) -> Result<u64, StoreError> {
         pending::count(&self.conn)

@@ -10,6 +10,11 @@
 //! a briefing's record), and before it exits. A poll's commit, and the poller's next turn, do
 //! not wait for it; under load one step indexes and places many commits' posts.
 //!
+//! When nothing is queued or pending for [`IDLE_BEFORE_STEP`], the thread merges the full-text
+//! index's segments, a few pages at a time ([`Store::merge_search_step`]), until a job comes or
+//! nothing is left to merge: the merging each step's new segment calls for, which would
+//! otherwise land on the next steps in proportion to the index's size.
+//!
 //! Dropping every [`Writer`] handle (or calling [`Writer::close`]) lets the thread finish what is
 //! queued, checkpoint the WAL and exit.
 
@@ -235,7 +240,10 @@ fn run(
             .lock()
             .expect("the writer's state lock is never poisoned")
     };
-    while let Some(first) = next_job(&mut store, &rx, generation) {
+    // Merging is owed after a step that indexed posts; at start, for whatever an earlier
+    // process left (a look finds nothing in a fraction of a millisecond).
+    let mut merge_owed = true;
+    while let Some(first) = next_job(&mut store, &rx, generation, &mut merge_owed) {
         let mut writes: Vec<(Box<Write>, Reply)> = Vec::new();
         let mut calls = Vec::new();
         let mut next = Some(first);
@@ -291,7 +299,7 @@ fn run(
         }
         for (call, settle) in calls {
             if settle {
-                finish_pending(&mut store, generation);
+                merge_owed |= finish_pending(&mut store, generation);
             }
             let started = Instant::now();
             call(&mut store);
@@ -302,7 +310,7 @@ fn run(
             .behind_since()
             .is_some_and(|since| since.elapsed() >= INDEX_WITHIN)
         {
-            finish_pending(&mut store, generation);
+            merge_owed |= finish_pending(&mut store, generation);
         }
     }
     finish_pending(&mut store, generation);
@@ -312,30 +320,77 @@ fn run(
     }
 }
 
-/// The next job; while posts wait for the step behind the commit, runs it when no job has come
-/// for [`IDLE_BEFORE_STEP`], or they have waited [`INDEX_WITHIN`]. None once every handle is
-/// gone.
-fn next_job(store: &mut Store, rx: &mpsc::Receiver<Job>, generation: &AtomicU64) -> Option<Job> {
+/// The next job. While posts wait for the step behind the commit, runs it when no job has come
+/// for [`IDLE_BEFORE_STEP`], or they have waited [`INDEX_WITHIN`]; with nothing pending and
+/// `merge_owed`, merges the search index when no job has come for [`IDLE_BEFORE_STEP`], step
+/// after step while none comes. None once every handle is gone.
+fn next_job(
+    store: &mut Store,
+    rx: &mpsc::Receiver<Job>,
+    generation: &AtomicU64,
+    merge_owed: &mut bool,
+) -> Option<Job> {
     loop {
-        let Some(since) = store.behind_since() else {
-            return rx.recv().ok();
+        let wait = match store.behind_since() {
+            Some(since) => INDEX_WITHIN
+                .saturating_sub(since.elapsed())
+                .min(IDLE_BEFORE_STEP),
+            None if *merge_owed => IDLE_BEFORE_STEP,
+            None => return rx.recv().ok(),
         };
-        let wait = INDEX_WITHIN
-            .saturating_sub(since.elapsed())
-            .min(IDLE_BEFORE_STEP);
         match rx.recv_timeout(wait) {
             Ok(job) => return Some(job),
-            Err(mpsc::RecvTimeoutError::Timeout) => finish_pending(store, generation),
             Err(mpsc::RecvTimeoutError::Disconnected) => return None,
+            Err(mpsc::RecvTimeoutError::Timeout) if store.behind_since().is_some() => {
+                *merge_owed |= finish_pending(store, generation);
+            }
+            Err(mpsc::RecvTimeoutError::Timeout) => {
+                let (owed, next) = merge_while_idle(store, rx);
+                *merge_owed = owed;
+                if next.is_some() {
+                    return next;
+                }
+            }
         }
     }
 }
 
+/// Merges the search index step by step until a job comes (returned, with merging still owed)
+/// or nothing is left to merge. Merging changes no answer, so it does not move the generation.
+fn merge_while_idle(store: &mut Store, rx: &mpsc::Receiver<Job>) -> (bool, Option<Job>) {
+    let started = Instant::now();
+    let mut steps = 0;
+    let owed = loop {
+        steps += 1;
+        match store.merge_search_step() {
+            Ok(true) => {}
+            Ok(false) => break false,
+            Err(e) => {
+                // Tried again after the next step behind the commit.
+                tracing::warn!(error = %e, "penggabungan indeks pencarian gagal");
+                break false;
+            }
+        }
+        match rx.try_recv() {
+            Ok(job) => return (true, Some(job)),
+            Err(mpsc::TryRecvError::Empty) => {}
+            Err(mpsc::TryRecvError::Disconnected) => break true,
+        }
+    };
+    tracing::debug!(
+        steps,
+        took_us = started.elapsed().as_micros() as u64,
+        "search index merged"
+    );
+    (owed, None)
+}
+
 /// Runs the step behind the commit; a failure leaves the posts pending for the next try.
-fn finish_pending(store: &mut Store, generation: &AtomicU64) {
+/// Whether it indexed any post (and so added a segment to the search index).
+fn finish_pending(store: &mut Store, generation: &AtomicU64) -> bool {
     let started = Instant::now();
     match store.finish_pending() {
-        Ok(0) => {}
+        Ok(0) => false,
         Ok(n) => {
             generation.fetch_add(1, Ordering::Release);
             tracing::debug!(
@@ -343,10 +398,12 @@ fn finish_pending(store: &mut Store, generation: &AtomicU64) {
                 took_us = started.elapsed().as_micros() as u64,
                 "indexed and placed"
             );
+            true
         }
         Err(e) => {
             metrics::global().store_errors.inc();
             tracing::error!(error = %e, "indeks pencarian dan penempatan cerita gagal; dicoba lagi");
+            false
         }
     }
 }

@@ -137,6 +137,11 @@ impl PgStore {
         None
     }
 
+    /// PostgreSQL's search index (GIN) merges its own pending entries.
+    pub fn merge_search_step(&mut self) -> Result<bool, StoreError> {
+        Ok(false)
+    }
+
     pub fn pending_posts(&self) -> Result<u64, StoreError> {
         Ok(0)
     }
