@@ -13,6 +13,7 @@ use super::user_error;
 use crate::engine::{Engine, SharedClassifier};
 use crate::error::shown;
 use crate::ingest::{Charset, Format, PushKind};
+use crate::store::writer::Idle;
 
 /// Rejected lines printed; the rest are counted.
 const MAX_LISTED: usize = 50;
@@ -81,7 +82,7 @@ pub fn import(
         .build()?;
     let report = runtime
         .block_on(async {
-            let engine = Engine::start(&config, classifier)?;
+            let engine = Engine::start(&config, classifier, Idle::Wait)?;
             let pipeline = engine.pipeline().clone();
             let handle = tokio::runtime::Handle::current();
             let report = tokio::task::spawn_blocking(move || {

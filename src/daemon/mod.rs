@@ -39,6 +39,7 @@ use crate::classify::Classifier;
 use crate::engine::{Config, Engine, EngineError, SharedClassifier};
 use crate::server::{AppState, ServerError};
 use crate::sources::poll::run_loop;
+use crate::store::writer::Idle;
 use crate::store::{StoreError, Writes};
 
 /// How long a stop may take before the remaining tasks are abandoned.
@@ -98,7 +99,7 @@ pub async fn run(
         .local_addr()
         .map_or_else(|_| config.settings.http.bind.to_string(), |a| a.to_string());
     let classifier = SharedClassifier::new(Arc::new(classifier));
-    let engine = Engine::start(&config, classifier.clone())?;
+    let engine = Engine::start(&config, classifier.clone(), Idle::Merge)?;
     let version = classifier.get().version().to_string();
     engine
         .writer()

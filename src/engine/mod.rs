@@ -28,7 +28,7 @@ use crate::sources::article::{Articles, ItemKey, Robots, StoredCheck};
 use crate::sources::http::Fetcher;
 use crate::sources::poll::{Polled, SourceRun};
 use crate::sources::{PollCtx, SourceConfig, SourceError};
-use crate::store::writer::{Writer, WriterThread};
+use crate::store::writer::{Idle, Writer, WriterThread};
 use crate::store::{Browse, Maintenance, Status, Store, StoreError, Writes};
 
 pub use config::{Config, Regions};
@@ -62,8 +62,14 @@ pub struct Engine {
 
 impl Engine {
     /// Opens the store (creating or upgrading it), caps its size at `[storage] max_size_mb`,
-    /// and starts its writer thread, classifying with `classifier`.
-    pub fn start(config: &Config, classifier: SharedClassifier) -> Result<Engine, StoreError> {
+    /// and starts its writer thread, classifying with `classifier`; `idle` says what the
+    /// writer does with its idle moments (the service merges the search index, a one-shot
+    /// command leaves that to it).
+    pub fn start(
+        config: &Config,
+        classifier: SharedClassifier,
+        idle: Idle,
+    ) -> Result<Engine, StoreError> {
         let mut store = Store::connect(&config.settings.storage)?;
         store.limit_size(config.settings.storage.max_size_mb)?;
         // Posts committed by a process that stopped before indexing and placing them
@@ -76,7 +82,7 @@ impl Engine {
                 "indeks pencarian dan cerita yang tertunda diselesaikan"
             );
         }
-        let (writer, thread) = Writer::spawn(store);
+        let (writer, thread) = Writer::spawn_with(store, idle);
         let pipeline = Pipeline::new(classifier, writer.clone(), config.regions())
             .with_languages(config.settings.keywords.languages.clone());
         Ok(Engine {
@@ -246,7 +252,7 @@ pub async fn poll_round(
     sources: &[SourceConfig],
     classifier: SharedClassifier,
 ) -> Result<Vec<RoundResult>, EngineError> {
-    let engine = Engine::start(config, classifier)?;
+    let engine = Engine::start(config, classifier, Idle::Wait)?;
     let results = engine.poll_once(config, sources).await;
     engine.stop().await;
     results

@@ -10,10 +10,11 @@
 //! a briefing's record), and before it exits. A poll's commit, and the poller's next turn, do
 //! not wait for it; under load one step indexes and places many commits' posts.
 //!
-//! When nothing is queued or pending for [`IDLE_BEFORE_STEP`], the thread merges the full-text
-//! index's segments, a few pages at a time ([`Store::merge_search_step`]), until a job comes or
-//! nothing is left to merge: the merging each step's new segment calls for, which would
-//! otherwise land on the next steps in proportion to the index's size.
+//! A service's writer ([`Idle::Merge`]), when nothing is queued or pending for
+//! [`IDLE_BEFORE_STEP`], merges the full-text index's segments a few pages at a time
+//! ([`Store::merge_search_step`]) until a job comes or nothing is left to merge: the merging
+//! each step's new segment calls for, which would otherwise land on the next steps in
+//! proportion to the index's size.
 //!
 //! Dropping every [`Writer`] handle (or calling [`Writer::close`]) lets the thread finish what is
 //! queued, checkpoint the WAL and exit.
@@ -41,6 +42,17 @@ pub const INDEX_WITHIN: Duration = Duration::from_millis(250);
 /// runs the step: it uses a pause between polls (while the pollers parse on the other core)
 /// instead of leaving all of the step to the end, and still gathers the commits of a burst.
 const IDLE_BEFORE_STEP: Duration = Duration::from_millis(20);
+
+/// What the writer thread does when it has nothing to do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Idle {
+    /// Merges the search index: a service's writer, idle most of the time.
+    Merge,
+    /// Waits: a one-shot command's writer is idle only while the command's own pollers parse
+    /// on both cores, and the command ends with its work, so it leaves the merging to the
+    /// service (and, should none run, to FTS5's own merge of 16 segments of a level).
+    Wait,
+}
 
 type Reply = oneshot::Sender<Result<usize, String>>;
 
@@ -104,8 +116,13 @@ pub struct WriterThread {
 }
 
 impl Writer {
-    /// Starts the writer thread over `store`.
-    pub fn spawn(mut store: Store) -> (Writer, WriterThread) {
+    /// Starts the writer thread over `store`, one that waits when idle ([`Idle::Wait`]).
+    pub fn spawn(store: Store) -> (Writer, WriterThread) {
+        Writer::spawn_with(store, Idle::Wait)
+    }
+
+    /// Starts the writer thread over `store`, doing `idle` when it has nothing to do.
+    pub fn spawn_with(mut store: Store, idle: Idle) -> (Writer, WriterThread) {
         store.defer_pending();
         let (tx, rx) = mpsc::channel::<Job>();
         let failing = Arc::new(Mutex::new(Failing::default()));
@@ -114,7 +131,7 @@ impl Writer {
         let turns = generation.clone();
         let handle = std::thread::Builder::new()
             .name("pantau-store".into())
-            .spawn(move || run(store, rx, &state, &turns))
+            .spawn(move || run(store, idle, rx, &state, &turns))
             .expect("the OS can start a thread");
         (
             Writer {
@@ -224,6 +241,7 @@ impl WriterThread {
 
 fn run(
     mut store: Store,
+    idle: Idle,
     rx: mpsc::Receiver<Job>,
     failing: &Mutex<Failing>,
     generation: &AtomicU64,
@@ -240,10 +258,8 @@ fn run(
             .lock()
             .expect("the writer's state lock is never poisoned")
     };
-    // Merging is owed after a step that indexed posts; at start, for whatever an earlier
-    // process left (a look finds nothing in a fraction of a millisecond).
-    let mut merge_owed = true;
-    while let Some(first) = next_job(&mut store, &rx, generation, &mut merge_owed) {
+    let mut merges = Merges::new(idle);
+    while let Some(first) = next_job(&mut store, &rx, generation, &mut merges) {
         let mut writes: Vec<(Box<Write>, Reply)> = Vec::new();
         let mut calls = Vec::new();
         let mut next = Some(first);
@@ -299,7 +315,7 @@ fn run(
         }
         for (call, settle) in calls {
             if settle {
-                merge_owed |= finish_pending(&mut store, generation);
+                merges.after_step(finish_pending(&mut store, generation));
             }
             let started = Instant::now();
             call(&mut store);
@@ -310,7 +326,7 @@ fn run(
             .behind_since()
             .is_some_and(|since| since.elapsed() >= INDEX_WITHIN)
         {
-            merge_owed |= finish_pending(&mut store, generation);
+            merges.after_step(finish_pending(&mut store, generation));
         }
     }
     finish_pending(&mut store, generation);
@@ -320,33 +336,55 @@ fn run(
     }
 }
 
+/// Whether the search index waits to be merged by a writer that merges when idle.
+struct Merges {
+    idle: Idle,
+    owed: bool,
+}
+
+impl Merges {
+    /// At a service's start merging is owed for whatever an earlier process left (a look
+    /// that finds nothing takes a fraction of a millisecond).
+    fn new(idle: Idle) -> Merges {
+        Merges {
+            idle,
+            owed: idle == Idle::Merge,
+        }
+    }
+
+    /// After a step behind the commit: one that indexed posts added a segment.
+    fn after_step(&mut self, indexed: bool) {
+        self.owed |= indexed && self.idle == Idle::Merge;
+    }
+}
+
 /// The next job. While posts wait for the step behind the commit, runs it when no job has come
 /// for [`IDLE_BEFORE_STEP`], or they have waited [`INDEX_WITHIN`]; with nothing pending and
-/// `merge_owed`, merges the search index when no job has come for [`IDLE_BEFORE_STEP`], step
+/// merging owed, merges the search index when no job has come for [`IDLE_BEFORE_STEP`], step
 /// after step while none comes. None once every handle is gone.
 fn next_job(
     store: &mut Store,
     rx: &mpsc::Receiver<Job>,
     generation: &AtomicU64,
-    merge_owed: &mut bool,
+    merges: &mut Merges,
 ) -> Option<Job> {
     loop {
         let wait = match store.behind_since() {
             Some(since) => INDEX_WITHIN
                 .saturating_sub(since.elapsed())
                 .min(IDLE_BEFORE_STEP),
-            None if *merge_owed => IDLE_BEFORE_STEP,
+            None if merges.owed => IDLE_BEFORE_STEP,
             None => return rx.recv().ok(),
         };
         match rx.recv_timeout(wait) {
             Ok(job) => return Some(job),
             Err(mpsc::RecvTimeoutError::Disconnected) => return None,
             Err(mpsc::RecvTimeoutError::Timeout) if store.behind_since().is_some() => {
-                *merge_owed |= finish_pending(store, generation);
+                merges.after_step(finish_pending(store, generation));
             }
             Err(mpsc::RecvTimeoutError::Timeout) => {
                 let (owed, next) = merge_while_idle(store, rx);
-                *merge_owed = owed;
+                merges.owed = owed;
                 if next.is_some() {
                     return next;
                 }
@@ -416,5 +454,49 @@ fn count(batch: &[Write], new_posts: &[usize]) {
             Write::Ingest(i) => m.ingested(i.source.as_str(), n),
             Write::Failure(f) => m.fetch_failed(f.source.as_str(), &f.class),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::classify::Tags;
+    use crate::store::posts::tests::post;
+
+    /// Six posts, each stored and indexed by a step of its own, then a pause: the segments of
+    /// the search index.
+    async fn segments_after_a_pause(idle: Idle) -> i64 {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("p.db");
+        let (writer, thread) = Writer::spawn_with(Store::open(&path).unwrap(), idle);
+        for i in 0..6 {
+            let text = format!("Banjir di Sempaja, hari ke-{i}");
+            let p = post("a", &i.to_string(), None, &text, "2026-11-27T02:10:00Z");
+            let stored = writer
+                .store(move |s| s.insert_posts(&[(p, Tags::default())], "v"))
+                .await
+                .unwrap();
+            assert_eq!(stored.unwrap(), 1);
+            writer.settle().await.unwrap();
+        }
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let segments = rusqlite::Connection::open(&path)
+            .unwrap()
+            .query_row("SELECT count(DISTINCT segid) FROM posts_fts_idx", [], |r| {
+                r.get(0)
+            })
+            .unwrap();
+        drop(writer);
+        thread.join();
+        segments
+    }
+
+    #[tokio::test]
+    async fn a_service_writer_merges_the_search_index_when_idle_and_a_one_shot_one_waits() {
+        assert_eq!(segments_after_a_pause(Idle::Wait).await, 6);
+        // Four or more segments of a level are merged into one on the level above: 1 when the
+        // merging came after the sixth step, 3 when it came after the fourth.
+        let merged = segments_after_a_pause(Idle::Merge).await;
+        assert!((1..=3).contains(&merged), "{merged} segments");
     }
 }
