@@ -10,7 +10,9 @@
 # 2. Writes: ROUNDS rounds (default 3), in alternating order, of `pantau poll --once` of the
 #    bench corpus (20 feeds × 500 items on loopback, new item ids and texts each round, the
 #    shipped lists) into a fresh store and into the copy; the copy's first round comes right
-#    after the bulk load. Prints wall times, and every commit's time as the writer logs it
+#    after the bulk load. DATED=after (default) dates the posts after the store's last day, as
+#    a running service's new posts are; DATED=inside keeps the corpus's dates, inside its days.
+#    Prints wall times, and every commit's time as the writer logs it
 #    (`batch committed`, and the step behind the commit, `indexed and placed`): p50/p99/max.
 #    PAGES=1 also prints which tables and indexes that first round wrote, in pages
 #    (scripts/pages-written.py; about 40 s more at 5,000,000 posts).

@@ -167,9 +167,9 @@ async fn an_idle_service_merges_the_segments_each_step_adds_to_the_search_index(
     let daemon = Daemon::start(&project, &[("PANTAU__HTTP__TOKEN", TOKEN)]).await;
     let client = reqwest::Client::new();
     // Ten pushes, each indexed by a step of its own: ten segments, which FTS5 itself leaves
-    // alone (it would merge them only at 16). Merged four or more of a level at a time, into
-    // the level above, at most four are left: at most three on the first level (pushes since
-    // its last merge) and at most two above it, never both.
+    // alone (it would merge them only at 16). The idle writer merges four or more of a level
+    // into one on the level above, which leaves at most four: three on the first level and
+    // one above, or two and two.
     for i in 0..10 {
         assert!(push(&client, &daemon.base(), lines(i * 50, 50)).await);
         tokio::time::sleep(Duration::from_millis(400)).await;
