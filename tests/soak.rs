@@ -302,18 +302,22 @@ async fn a_compressed_week_against_500_sources_keeps_memory_and_descriptors_flat
     // Descriptors: the database, the listener and the like, plus connections to the one feed
     // host: at most `per_host` (64) requests in flight and as many idle in the pool (a
     // connection raced open while the machine stalled is kept idle). A leak of one per
-    // request would show thousands.
+    // request would show thousands of sockets; the other descriptors stay flat. (The sockets
+    // in the pool rise and fall with how many polls overlap, by tens late in a run too, so
+    // they are held to the pool's bound rather than to the middle of the run.)
     let peak_sockets = samples.iter().map(|s| s.sockets).max().unwrap();
     assert!(peak_sockets <= 2 * 64 + 8, "{peak_sockets} sockets open");
     let third = samples.len() / 3;
-    let middle = samples[third..2 * third]
-        .iter()
-        .map(|s| s.fds)
-        .max()
-        .unwrap();
-    let end = samples[2 * third..].iter().map(|s| s.fds).max().unwrap();
+    let others = |s: &[Sample]| {
+        s.iter()
+            .map(|s| s.fds.saturating_sub(s.sockets))
+            .max()
+            .unwrap()
+    };
+    let middle = others(&samples[third..2 * third]);
+    let end = others(&samples[2 * third..]);
     assert!(
         end <= middle + 8,
-        "descriptors still growing: {middle} then {end}"
+        "descriptors other than sockets still growing: {middle} then {end}"
     );
 }
