@@ -570,7 +570,7 @@ CREATE TABLE story_keys_new (
 "#,
     // 20: the full-text index's segments are merged when the writer is idle
     // (`store::pending::merge_search_step`), not by FTS5 inside the step that indexes new posts:
-    // at 1,550,000 posts those merges were 29 % of the writer's time for a 10,000-post poll
+    // at 1,550,000 posts FTS5's merges take 29 % of the writer's time for a 10,000-post poll
     // (docs/performance.md). FTS5 still merges 16 segments of one level at once should they
     // pile up (its `crisismerge`), so a store that is never idle keeps a bounded index.
     r#"

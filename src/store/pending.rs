@@ -117,8 +117,9 @@ pub const MERGE_PAGES: i64 = 32;
 /// One step of merging the full-text index's segments (FTS5's `merge` command: levels with
 /// four segments or more, up to `pages` pages written), in a transaction of its own; returns
 /// whether there was anything to merge. Each step behind the commit adds a segment; merged
-/// here while the writer is idle, they cost a poll nothing, where FTS5's own merging did the
-/// same work inside the step, in proportion to the index's size.
+/// here while the writer is idle, they cost a poll nothing, where FTS5's own merging (which schema
+/// version 20 turns off) does the same work inside the step, in proportion to the index's
+/// size.
 pub(super) fn merge_search_step(conn: &Connection, pages: i64) -> Result<bool, StoreError> {
     let before = conn.total_changes();
     conn.execute(
@@ -228,18 +229,19 @@ fn waiting(tx: &Transaction<'_>) -> Result<Vec<Waiting>, StoreError> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
+    use rusqlite::Connection;
+
     use crate::classify::Tags;
     use crate::store::posts::tests::post;
     use crate::store::{Maintenance, SqliteStore};
 
-    fn segments(store: &SqliteStore) -> i64 {
-        store
-            .connection()
-            .query_row("SELECT count(DISTINCT segid) FROM posts_fts_idx", [], |r| {
-                r.get(0)
-            })
-            .unwrap()
+    /// The search index's segments (FTS5 lists each leaf page's first term by segment).
+    pub(crate) fn segments(conn: &Connection) -> i64 {
+        conn.query_row("SELECT count(DISTINCT segid) FROM posts_fts_idx", [], |r| {
+            r.get(0)
+        })
+        .unwrap()
     }
 
     fn found(store: &SqliteStore) -> Vec<i64> {
@@ -263,7 +265,7 @@ mod tests {
             store.insert_posts(&[(p, Tags::default())], "v").unwrap();
         }
         // Each step behind the commit adds a segment, and FTS5 merges none of them itself.
-        assert_eq!(segments(&store), 6);
+        assert_eq!(segments(store.connection()), 6);
         let before = found(&store);
         assert_eq!(before.len(), 6);
         let mut steps = 0;
@@ -272,7 +274,7 @@ mod tests {
             assert!(steps < 100, "merging never ends");
         }
         assert!(steps >= 1);
-        assert_eq!(segments(&store), 1);
+        assert_eq!(segments(store.connection()), 1);
         assert_eq!(found(&store), before);
         assert!(!store.merge_search_step().unwrap(), "nothing left to merge");
         assert_eq!(store.integrity_check().unwrap(), "ok");

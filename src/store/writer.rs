@@ -480,12 +480,8 @@ mod tests {
             writer.settle().await.unwrap();
         }
         tokio::time::sleep(Duration::from_millis(300)).await;
-        let segments = rusqlite::Connection::open(&path)
-            .unwrap()
-            .query_row("SELECT count(DISTINCT segid) FROM posts_fts_idx", [], |r| {
-                r.get(0)
-            })
-            .unwrap();
+        let segments =
+            crate::store::pending::tests::segments(&rusqlite::Connection::open(&path).unwrap());
         drop(writer);
         thread.join();
         segments
