@@ -20,6 +20,7 @@
 //! positive, neutral, negative), u32 lexicon features (4), f32 weight scale, f32 bias ×3,
 //! f32 lexicon weights ×4×3, then i16 weights ×3 for each of the `2^bits` rows.
 
+use std::cell::RefCell;
 use std::sync::LazyLock;
 
 use crate::fold::Folded;
@@ -155,15 +156,41 @@ impl Model {
         out
     }
 
-    /// Adds the n-grams of one folded field to `ev`.
+    /// Adds the n-grams of one folded field to `ev`: the same sums as adding every row
+    /// [`features`] names. A word's own rows (its unigram and character n-grams) depend on the
+    /// word alone, so the shipped model's reading keeps their sums per thread for the words it
+    /// has met ([`WordSums`]): the common words of a language are most of its text, and their
+    /// rows are random reads in a table larger than a core's cache.
     pub fn read(&self, folded: &Folded, ev: &mut Evidence) {
-        features(&folded.text, &folded.words, self.bits, |i| {
-            let row = &self.rows[i as usize];
-            ev.sums[0] += i64::from(row[0]);
-            ev.sums[1] += i64::from(row[1]);
-            ev.sums[2] += i64::from(row[2]);
-            ev.n += 1;
+        if !std::ptr::eq(self, shipped()) {
+            return features(&folded.text, &folded.words, self.bits, |i| self.add(i, ev));
+        }
+        WORD_SUMS.with(|cache| {
+            let mut cache = cache.borrow_mut();
+            let bytes = folded.text.as_bytes();
+            let mut prev: Option<u64> = None;
+            for &(s, e) in &folded.words {
+                let word = &bytes[s as usize..e as usize];
+                let h = word_hash(word);
+                if let Some(p) = prev {
+                    self.add(bigram_row(p, h, self.bits), ev);
+                }
+                prev = Some(h);
+                let (sums, n) = cache.get(word, h, self);
+                for (total, s) in ev.sums.iter_mut().zip(sums) {
+                    *total += i64::from(s);
+                }
+                ev.n += n;
+            }
         });
+    }
+
+    fn add(&self, i: u32, ev: &mut Evidence) {
+        let row = &self.rows[i as usize];
+        ev.sums[0] += i64::from(row[0]);
+        ev.sums[1] += i64::from(row[1]);
+        ev.sums[2] += i64::from(row[2]);
+        ev.n += 1;
     }
 
     /// The probability of each class ([`CLASSES`]) given the evidence and the lexicon's score.
@@ -241,36 +268,127 @@ pub fn features(text: &str, words: &[(u32, u32)], bits: u32, mut emit: impl FnMu
     let mut prev: Option<u64> = None;
     for &(s, e) in words {
         let word = &bytes[s as usize..e as usize];
-        let h = word.iter().fold(SEED_WORD, |h, &b| step(h, b));
+        let h = word_hash(word);
         emit(row(h, bits));
         if let Some(p) = prev {
-            emit(row(
-                (p.rotate_left(23) ^ h ^ SEED_BIGRAM).wrapping_mul(PRIME),
-                bits,
-            ));
+            emit(bigram_row(p, h, bits));
         }
         prev = Some(h);
-        let word = &word[..word.len().min(MAX_WORD)];
-        // The word with its boundary marks, without building it.
-        let len = word.len() + 2;
-        let at = |i: usize| {
-            if i == 0 {
-                b'<'
-            } else if i == len - 1 {
-                b'>'
-            } else {
-                word[i - 1]
-            }
-        };
-        for start in 0..len.saturating_sub(2) {
-            let mut h = SEED_CHAR;
-            for k in 0..5.min(len - start) {
-                h = step(h, at(start + k));
-                if k >= 2 {
-                    emit(row(h, bits));
-                }
+        char_grams(word, bits, &mut emit);
+    }
+}
+
+fn word_hash(word: &[u8]) -> u64 {
+    word.iter().fold(SEED_WORD, |h, &b| step(h, b))
+}
+
+fn bigram_row(prev: u64, h: u64, bits: u32) -> u32 {
+    row(
+        (prev.rotate_left(23) ^ h ^ SEED_BIGRAM).wrapping_mul(PRIME),
+        bits,
+    )
+}
+
+/// The rows that depend on one word alone: its unigram (`h` is its [`word_hash`]) and its
+/// character n-grams.
+fn word_rows(word: &[u8], h: u64, bits: u32, emit: &mut impl FnMut(u32)) {
+    emit(row(h, bits));
+    char_grams(word, bits, emit);
+}
+
+/// The character 3-, 4- and 5-grams of the word's first [`MAX_WORD`] bytes with `<` and `>`
+/// marking its start and end.
+fn char_grams(word: &[u8], bits: u32, emit: &mut impl FnMut(u32)) {
+    let word = &word[..word.len().min(MAX_WORD)];
+    // The word with its boundary marks, without building it.
+    let len = word.len() + 2;
+    let at = |i: usize| {
+        if i == 0 {
+            b'<'
+        } else if i == len - 1 {
+            b'>'
+        } else {
+            word[i - 1]
+        }
+    };
+    for start in 0..len.saturating_sub(2) {
+        let mut h = SEED_CHAR;
+        for k in 0..5.min(len - start) {
+            h = step(h, at(start + k));
+            if k >= 2 {
+                emit(row(h, bits));
             }
         }
+    }
+}
+
+/// Words this long or shorter have their rows' sums kept ([`WordSums`]); longer ones are rare
+/// and read each time.
+const KEPT_WORD: usize = 30;
+/// How many words one thread keeps: a direct-mapped table of 64-byte slots (256 KiB).
+const KEPT_WORDS: usize = 4096;
+
+thread_local! {
+    static WORD_SUMS: RefCell<WordSums> = RefCell::new(WordSums::default());
+}
+
+/// The shipped model's sums of each word's own rows, by word, for the words a thread met
+/// last: a slot per word hash, overwritten by the next word that falls on it. A slot holds
+/// the word itself, so a hit is that word, never another with the same hash.
+struct WordSums {
+    slots: Vec<Slot>,
+}
+
+#[derive(Clone, Copy)]
+#[repr(align(64))]
+struct Slot {
+    len: u8,
+    word: [u8; KEPT_WORD],
+    sums: [i32; 3],
+    /// How many rows the sums add up (0: an empty slot; a word has at least two).
+    n: u32,
+}
+
+impl Default for WordSums {
+    fn default() -> WordSums {
+        let empty = Slot {
+            len: 0,
+            word: [0; KEPT_WORD],
+            sums: [0; 3],
+            n: 0,
+        };
+        WordSums {
+            slots: vec![empty; KEPT_WORDS],
+        }
+    }
+}
+
+impl WordSums {
+    /// The sums of `word`'s own rows in `model` and how many there are (`h`: its [`word_hash`]).
+    fn get(&mut self, word: &[u8], h: u64, model: &Model) -> ([i32; 3], u32) {
+        let mut sums = [0i32; 3];
+        let mut n = 0;
+        let mut add = |i: u32| {
+            let row = &model.rows[i as usize];
+            sums[0] += i32::from(row[0]);
+            sums[1] += i32::from(row[1]);
+            sums[2] += i32::from(row[2]);
+            n += 1;
+        };
+        if word.len() > KEPT_WORD {
+            word_rows(word, h, model.bits, &mut add);
+            return (sums, n);
+        }
+        let slot = &mut self.slots[(h >> 52) as usize % KEPT_WORDS];
+        if slot.n > 0 && &slot.word[..usize::from(slot.len)] == word {
+            return (slot.sums, slot.n);
+        }
+        word_rows(word, h, model.bits, &mut add);
+        slot.len = word.len() as u8;
+        slot.word[..word.len()].copy_from_slice(word);
+        slot.sums = sums;
+        slot.n = n;
+        (sums, n)
     }
 }
 
@@ -289,6 +407,35 @@ mod tests {
         features(&folded.text, &folded.words, 18, |i| again.push(i));
         assert_eq!(got, again);
         assert!(got.iter().all(|&i| i < 1 << 18));
+    }
+
+    /// Every row [`features`] names, summed without the kept words' sums.
+    fn read_plainly(m: &Model, folded: &Folded) -> Evidence {
+        let mut ev = Evidence::default();
+        features(&folded.text, &folded.words, m.bits, |i| m.add(i, &mut ev));
+        ev
+    }
+
+    #[test]
+    fn the_kept_word_sums_read_the_same_evidence() {
+        let m = shipped();
+        let long = "a".repeat(KEPT_WORD) + "b";
+        let mut texts = vec![
+            "jalan rusak di sempaja, jalan rusak lagi!".to_string(),
+            "Warga mengeluh banjir tiga hari belum surut juga".to_string(),
+            format!("{long} {} {long}", &long[..KEPT_WORD]),
+            "é ü 漢字 #banjir @warga".to_string(),
+        ];
+        // More words than the table has slots, so slots are overwritten by other words.
+        texts.push((0..3 * KEPT_WORDS).map(|i| format!("kata{i} ")).collect());
+        for round in 0..2 {
+            for text in &texts {
+                let folded = crate::fold::fold(text);
+                let mut ev = Evidence::default();
+                m.read(&folded, &mut ev);
+                assert_eq!(ev, read_plainly(m, &folded), "round {round}: {text:.40}");
+            }
+        }
     }
 
     #[test]
