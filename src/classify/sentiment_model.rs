@@ -68,6 +68,15 @@ pub struct Evidence {
     n: u32,
 }
 
+impl Evidence {
+    fn add_all(&mut self, other: Evidence) {
+        for (total, s) in self.sums.iter_mut().zip(other.sums) {
+            *total += s;
+        }
+        self.n += other.n;
+    }
+}
+
 impl Model {
     /// Reads a model file, checking its header.
     pub fn parse(bytes: &[u8]) -> Result<Model, String> {
@@ -176,11 +185,7 @@ impl Model {
                     self.add(bigram_row(p, h, self.bits), ev);
                 }
                 prev = Some(h);
-                let (sums, n) = cache.get(word, h, self);
-                for (total, s) in ev.sums.iter_mut().zip(sums) {
-                    *total += i64::from(s);
-                }
-                ev.n += n;
+                ev.add_all(cache.get(word, h, self));
             }
         });
     }
@@ -344,18 +349,21 @@ struct WordSums {
 struct Slot {
     len: u8,
     word: [u8; KEPT_WORD],
-    sums: [i32; 3],
-    /// How many rows the sums add up (0: an empty slot; a word has at least two).
-    n: u32,
+    /// The word's own rows summed (`n` 0: an empty slot; a word has at least two rows).
+    rows: Evidence,
 }
+
+const _: () = assert!(
+    std::mem::size_of::<Slot>() == 64,
+    "a slot is one cache line"
+);
 
 impl Default for WordSums {
     fn default() -> WordSums {
         let empty = Slot {
             len: 0,
             word: [0; KEPT_WORD],
-            sums: [0; 3],
-            n: 0,
+            rows: Evidence::default(),
         };
         WordSums {
             slots: vec![empty; KEPT_WORDS],
@@ -364,31 +372,23 @@ impl Default for WordSums {
 }
 
 impl WordSums {
-    /// The sums of `word`'s own rows in `model` and how many there are (`h`: its [`word_hash`]).
-    fn get(&mut self, word: &[u8], h: u64, model: &Model) -> ([i32; 3], u32) {
-        let mut sums = [0i32; 3];
-        let mut n = 0;
-        let mut add = |i: u32| {
-            let row = &model.rows[i as usize];
-            sums[0] += i32::from(row[0]);
-            sums[1] += i32::from(row[1]);
-            sums[2] += i32::from(row[2]);
-            n += 1;
+    /// `word`'s own rows in `model`, summed (`h`: its [`word_hash`]).
+    fn get(&mut self, word: &[u8], h: u64, model: &Model) -> Evidence {
+        let read = || {
+            let mut ev = Evidence::default();
+            word_rows(word, h, model.bits, &mut |i| model.add(i, &mut ev));
+            ev
         };
         if word.len() > KEPT_WORD {
-            word_rows(word, h, model.bits, &mut add);
-            return (sums, n);
+            return read();
         }
         let slot = &mut self.slots[(h >> 52) as usize % KEPT_WORDS];
-        if slot.n > 0 && &slot.word[..usize::from(slot.len)] == word {
-            return (slot.sums, slot.n);
+        if slot.rows.n == 0 || &slot.word[..usize::from(slot.len)] != word {
+            slot.rows = read();
+            slot.len = word.len() as u8;
+            slot.word[..word.len()].copy_from_slice(word);
         }
-        word_rows(word, h, model.bits, &mut add);
-        slot.len = word.len() as u8;
-        slot.word[..word.len()].copy_from_slice(word);
-        slot.sums = sums;
-        slot.n = n;
-        (sums, n)
+        slot.rows
     }
 }
 
